@@ -1,0 +1,238 @@
+/**
+ * The closed set of schema changes, in Prisma's step vocabulary. A reader turns each source
+ * statement into one or more changes; replay.ts moves a Schema through them; invert.ts derives
+ * the changes that undo each one; writers have one handler per kind (exhaustive tables, so a
+ * new kind without a writer does not compile).
+ *
+ * Conventions: drops carry only the name — their inverse is computed from the replayed
+ * before-state, never stored here. Changes that modify carry the new value, and the old one is
+ * again read from the before-state. Every change keeps the source statement it came from.
+ */
+import type {
+  Column,
+  ColumnType,
+  Constraint,
+  EnumType,
+  Index,
+  QName,
+  Table,
+} from './schema.js';
+
+export interface SourceRef {
+  /** path of the migration file, relative to the migrations folder */
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** the statement as written */
+  readonly text: string;
+}
+
+interface Base {
+  readonly source?: SourceRef;
+}
+
+export type Risk = 'exact' | 'data-loss' | 'irreversible';
+
+export interface CreateTable extends Base { readonly kind: 'CreateTable'; readonly table: Table }
+export interface DropTable extends Base { readonly kind: 'DropTable'; readonly name: QName }
+export interface RenameTable extends Base { readonly kind: 'RenameTable'; readonly from: QName; readonly to: string }
+export interface AddColumn extends Base { readonly kind: 'AddColumn'; readonly table: QName; readonly column: Column }
+export interface DropColumn extends Base { readonly kind: 'DropColumn'; readonly table: QName; readonly column: string }
+export interface RenameColumn extends Base {
+  readonly kind: 'RenameColumn';
+  readonly table: QName;
+  readonly from: string;
+  readonly to: string;
+}
+export interface AlterColumnType extends Base {
+  readonly kind: 'AlterColumnType';
+  readonly table: QName;
+  readonly column: string;
+  readonly to: ColumnType;
+  /** USING expression as written */
+  readonly using?: string;
+  readonly collation?: string;
+}
+export interface SetNotNull extends Base {
+  readonly kind: 'SetNotNull';
+  readonly table: QName;
+  readonly column: string;
+  readonly notNull: boolean;
+}
+export interface SetDefault extends Base {
+  readonly kind: 'SetDefault';
+  readonly table: QName;
+  readonly column: string;
+  /** undefined drops the default */
+  readonly default?: string;
+}
+export interface AddConstraint extends Base { readonly kind: 'AddConstraint'; readonly table: QName; readonly constraint: Constraint }
+export interface DropConstraint extends Base { readonly kind: 'DropConstraint'; readonly table: QName; readonly name: string }
+export interface RenameConstraint extends Base {
+  readonly kind: 'RenameConstraint';
+  readonly table: QName;
+  readonly from: string;
+  readonly to: string;
+}
+export interface CreateIndex extends Base {
+  readonly kind: 'CreateIndex';
+  readonly index: Index;
+  readonly concurrently?: boolean;
+  readonly ifNotExists?: boolean;
+}
+export interface DropIndex extends Base {
+  readonly kind: 'DropIndex';
+  readonly name: QName;
+  readonly concurrently?: boolean;
+}
+export interface RenameIndex extends Base { readonly kind: 'RenameIndex'; readonly from: QName; readonly to: string }
+export interface CreateEnum extends Base { readonly kind: 'CreateEnum'; readonly enum: EnumType }
+export interface DropEnum extends Base { readonly kind: 'DropEnum'; readonly name: QName }
+export interface AddEnumValue extends Base {
+  readonly kind: 'AddEnumValue';
+  readonly name: QName;
+  readonly value: string;
+  readonly before?: string;
+  readonly after?: string;
+  readonly ifNotExists?: boolean;
+}
+export interface RenameEnum extends Base { readonly kind: 'RenameEnum'; readonly from: QName; readonly to: string }
+export interface RenameEnumValue extends Base {
+  readonly kind: 'RenameEnumValue';
+  readonly name: QName;
+  readonly from: string;
+  readonly to: string;
+}
+export interface SetComment extends Base {
+  readonly kind: 'SetComment';
+  readonly target: { readonly kind: 'table'; readonly table: QName } | { readonly kind: 'column'; readonly table: QName; readonly column: string };
+  /** undefined removes the comment (COMMENT ... IS NULL) */
+  readonly comment?: string;
+}
+export interface CreateExtension extends Base { readonly kind: 'CreateExtension'; readonly name: string; readonly sql: string }
+export interface DropExtension extends Base { readonly kind: 'DropExtension'; readonly name: string }
+export interface CreateSchema extends Base { readonly kind: 'CreateSchema'; readonly name: string; readonly ifNotExists: boolean }
+export interface CreateView extends Base {
+  readonly kind: 'CreateView';
+  readonly name: QName;
+  readonly materialized: boolean;
+  readonly orReplace: boolean;
+  readonly sql: string;
+}
+export interface DropView extends Base {
+  readonly kind: 'DropView';
+  readonly name: QName;
+  readonly materialized: boolean;
+  readonly ifExists: boolean;
+}
+export interface CreateFunction extends Base {
+  readonly kind: 'CreateFunction';
+  readonly name: QName;
+  readonly signature: string;
+  readonly routineKind: 'function' | 'procedure';
+  readonly orReplace: boolean;
+  readonly sql: string;
+}
+export interface DropFunction extends Base {
+  readonly kind: 'DropFunction';
+  readonly name: QName;
+  readonly signature: string;
+  readonly ifExists: boolean;
+}
+export interface CreateTrigger extends Base {
+  readonly kind: 'CreateTrigger';
+  readonly name: string;
+  readonly table: QName;
+  readonly orReplace: boolean;
+  readonly sql: string;
+}
+export interface DropTrigger extends Base {
+  readonly kind: 'DropTrigger';
+  readonly name: string;
+  readonly table: QName;
+  readonly ifExists: boolean;
+}
+export interface CreateSequence extends Base { readonly kind: 'CreateSequence'; readonly name: QName; readonly sql: string }
+export interface DropSequence extends Base { readonly kind: 'DropSequence'; readonly name: QName }
+export interface SetRowLevelSecurity extends Base {
+  readonly kind: 'SetRowLevelSecurity';
+  readonly table: QName;
+  /** ENABLE/DISABLE, or FORCE/NO FORCE when `force` */
+  readonly enabled: boolean;
+  readonly force: boolean;
+}
+export interface CreatePolicy extends Base { readonly kind: 'CreatePolicy'; readonly name: string; readonly table: QName; readonly sql: string }
+export interface DropPolicy extends Base { readonly kind: 'DropPolicy'; readonly name: string; readonly table: QName }
+/** A session setting (SET lock_timeout ...): changes no catalog, undone by nothing. */
+export interface SessionSetting extends Base { readonly kind: 'SessionSetting'; readonly sql: string }
+/** A statement kept verbatim: data statements, DO blocks, anything not modelled. Its inverse is
+ * `down` when the reader knows one, otherwise it is irreversible for `reason`. */
+export interface RawSql extends Base {
+  readonly kind: 'RawSql';
+  readonly sql: string;
+  readonly category: 'data' | 'procedural' | 'maintenance' | 'unmodelled';
+  /** why this statement is not modelled (for the comment in the emitted file) */
+  readonly reason: string;
+  /** SQL that undoes it, when known */
+  readonly down?: string;
+  /** true when running it twice or undoing it needs nothing (ANALYZE, temp tables) */
+  readonly noCatalogEffect?: boolean;
+}
+
+export type Change =
+  | CreateTable
+  | DropTable
+  | RenameTable
+  | AddColumn
+  | DropColumn
+  | RenameColumn
+  | AlterColumnType
+  | SetNotNull
+  | SetDefault
+  | AddConstraint
+  | DropConstraint
+  | RenameConstraint
+  | CreateIndex
+  | DropIndex
+  | RenameIndex
+  | CreateEnum
+  | DropEnum
+  | AddEnumValue
+  | RenameEnum
+  | RenameEnumValue
+  | SetComment
+  | CreateExtension
+  | DropExtension
+  | CreateSchema
+  | CreateView
+  | DropView
+  | CreateFunction
+  | DropFunction
+  | CreateTrigger
+  | DropTrigger
+  | CreateSequence
+  | DropSequence
+  | SetRowLevelSecurity
+  | CreatePolicy
+  | DropPolicy
+  | SessionSetting
+  | RawSql;
+
+export type ChangeKind = Change['kind'];
+export type ChangeOf<K extends ChangeKind> = Extract<Change, { kind: K }>;
+
+/** One Prisma migration folder, read. */
+export interface Migration {
+  /** folder name, e.g. `20240101000000_init` */
+  readonly name: string;
+  /** path of migration.sql relative to the migrations folder */
+  readonly file: string;
+  /** sha256 of migration.sql, hex, as Prisma records it in `_prisma_migrations.checksum` */
+  readonly checksum: string;
+  readonly sql: string;
+  readonly changes: readonly Change[];
+  /** statements that cannot run inside a transaction (CONCURRENTLY, enum value used after ADD VALUE) */
+  readonly needsNoTransaction?: string;
+  /** number of SQL statements in the file (BEGIN/COMMIT included) */
+  readonly statementCount: number;
+}

@@ -1,0 +1,192 @@
+/**
+ * The schema model: what a database holds after some prefix of a history. Plain, readonly,
+ * JSON-serializable data; functions live beside it (replay.ts, invert.ts), never on it.
+ *
+ * Conventions: object names are stored as written by the source after identifier folding
+ * (quoted names keep their case, unquoted ones are lowercased by the reader). A name in the
+ * default `public` schema carries no schema. Keys of the records are `qualify(name)`.
+ * SQL fragments (defaults, predicates, view bodies) are kept as the source wrote them: the
+ * database decides what they mean, we only move them.
+ */
+
+export interface QName {
+  readonly schema?: string;
+  readonly name: string;
+}
+
+/** A column type. `name` is the canonical SQL spelling (`TIMESTAMP`, `VARCHAR`, `INTEGER`) for
+ * built-in types, or the user type's name when `user` is true (enums, domains). */
+export interface ColumnType {
+  readonly name: string;
+  readonly schema?: string;
+  readonly args?: readonly (number | string)[];
+  /** number of array dimensions written (`TEXT[]` is 1) */
+  readonly array?: number;
+  /** a user-defined type (enum, domain...), printed quoted */
+  readonly user?: boolean;
+}
+
+export interface Column {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly notNull: boolean;
+  /** default expression, SQL text as written */
+  readonly default?: string;
+  readonly identity?: 'ALWAYS' | 'BY DEFAULT';
+  readonly collation?: string;
+  readonly comment?: string;
+}
+
+export type FkAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
+
+export interface PrimaryKey {
+  readonly type: 'primary';
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+export interface UniqueConstraint {
+  readonly type: 'unique';
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+export interface CheckConstraint {
+  readonly type: 'check';
+  readonly name: string;
+  /** the boolean expression inside CHECK ( ... ) */
+  readonly expression: string;
+  readonly notValid?: boolean;
+}
+export interface ForeignKey {
+  readonly type: 'foreign';
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly references: QName;
+  readonly referencedColumns: readonly string[];
+  readonly onDelete: FkAction;
+  readonly onUpdate: FkAction;
+  readonly deferrable?: 'IMMEDIATE' | 'DEFERRED';
+  readonly notValid?: boolean;
+}
+export type Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey;
+
+/** One element of an index key: a column, or an expression kept as written (with its own
+ * ordering/opclass text). */
+export type IndexElement =
+  | {
+      readonly kind: 'column';
+      readonly name: string;
+      readonly opclass?: string;
+      readonly order?: 'ASC' | 'DESC';
+      readonly nulls?: 'FIRST' | 'LAST';
+      readonly collation?: string;
+    }
+  | { readonly kind: 'expression'; readonly text: string };
+
+export interface Index {
+  readonly name: string;
+  readonly table: QName;
+  readonly unique: boolean;
+  /** access method; absent means btree */
+  readonly using?: string;
+  readonly elements: readonly IndexElement[];
+  readonly include?: readonly string[];
+  /** partial index predicate, SQL text */
+  readonly where?: string;
+  readonly nullsNotDistinct?: boolean;
+}
+
+export interface Table {
+  readonly name: QName;
+  readonly columns: readonly Column[];
+  readonly constraints: readonly Constraint[];
+  readonly comment?: string;
+  readonly rowLevelSecurity?: boolean;
+  readonly forceRowLevelSecurity?: boolean;
+}
+
+export interface EnumType {
+  readonly name: QName;
+  readonly values: readonly string[];
+}
+
+export interface View {
+  readonly name: QName;
+  readonly materialized: boolean;
+  /** the whole CREATE statement as written; replaying it recreates the view */
+  readonly createSql: string;
+}
+
+/** Functions, triggers, policies, sequences: modelled by identity plus the statement that
+ * created them, which is what their inverse needs. */
+export interface Routine {
+  readonly name: QName;
+  /** argument type list as written, used to drop an overload: `(text, integer)` */
+  readonly signature: string;
+  readonly kind: 'function' | 'procedure';
+  readonly createSql: string;
+}
+export interface Trigger {
+  readonly name: string;
+  readonly table: QName;
+  readonly createSql: string;
+}
+export interface Policy {
+  readonly name: string;
+  readonly table: QName;
+  readonly createSql: string;
+}
+export interface Sequence {
+  readonly name: QName;
+  readonly createSql: string;
+}
+export interface Extension {
+  readonly name: string;
+  readonly createSql: string;
+}
+
+export interface Schema {
+  readonly tables: Readonly<Record<string, Table>>;
+  readonly indexes: Readonly<Record<string, Index>>;
+  readonly enums: Readonly<Record<string, EnumType>>;
+  readonly views: Readonly<Record<string, View>>;
+  readonly routines: Readonly<Record<string, Routine>>;
+  readonly triggers: Readonly<Record<string, Trigger>>;
+  readonly policies: Readonly<Record<string, Policy>>;
+  readonly sequences: Readonly<Record<string, Sequence>>;
+  readonly extensions: Readonly<Record<string, Extension>>;
+  readonly schemas: Readonly<Record<string, true>>;
+}
+
+export const emptySchema = (): Schema => ({
+  tables: {},
+  indexes: {},
+  enums: {},
+  views: {},
+  routines: {},
+  triggers: {},
+  policies: {},
+  sequences: {},
+  extensions: {},
+  schemas: {},
+});
+
+/** The record key of a qualified name. */
+export const qualify = (q: QName): string => (q.schema ? `${q.schema}.${q.name}` : q.name);
+
+/** Index names live in the schema of their table. */
+export const indexKey = (table: QName, name: string): string => qualify({ schema: table.schema, name });
+
+/** Trigger and policy names live in their table. */
+export const tableScopedKey = (table: QName, name: string): string => `${qualify(table)}/${name}`;
+
+export const sameName = (a: QName, b: QName): boolean =>
+  a.name === b.name && (a.schema ?? '') === (b.schema ?? '');
+
+export const findColumn = (t: Table, name: string): Column | undefined => t.columns.find((c) => c.name === name);
+
+export const findConstraint = (t: Table, name: string): Constraint | undefined =>
+  t.constraints.find((c) => c.name === name);
+
+/** Does a column type refer to a given user type (enum)? */
+export const usesType = (type: ColumnType, name: QName): boolean =>
+  !!type.user && type.name === name.name && (type.schema ?? '') === (name.schema ?? '');
