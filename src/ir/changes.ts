@@ -34,10 +34,26 @@ interface Base {
 export type Risk = 'exact' | 'data-loss' | 'irreversible';
 
 export interface CreateTable extends Base { readonly kind: 'CreateTable'; readonly table: Table }
-export interface DropTable extends Base { readonly kind: 'DropTable'; readonly name: QName }
+export interface DropTable extends Base {
+  readonly kind: 'DropTable';
+  readonly name: QName;
+  readonly ifExists?: boolean;
+  /** CASCADE also drops foreign keys of other tables that reference this one */
+  readonly cascade?: boolean;
+}
 export interface RenameTable extends Base { readonly kind: 'RenameTable'; readonly from: QName; readonly to: string }
-export interface AddColumn extends Base { readonly kind: 'AddColumn'; readonly table: QName; readonly column: Column }
-export interface DropColumn extends Base { readonly kind: 'DropColumn'; readonly table: QName; readonly column: string }
+export interface AddColumn extends Base {
+  readonly kind: 'AddColumn';
+  readonly table: QName;
+  readonly column: Column;
+  readonly ifNotExists?: boolean;
+}
+export interface DropColumn extends Base {
+  readonly kind: 'DropColumn';
+  readonly table: QName;
+  readonly column: string;
+  readonly ifExists?: boolean;
+}
 export interface RenameColumn extends Base {
   readonly kind: 'RenameColumn';
   readonly table: QName;
@@ -67,7 +83,12 @@ export interface SetDefault extends Base {
   readonly default?: string;
 }
 export interface AddConstraint extends Base { readonly kind: 'AddConstraint'; readonly table: QName; readonly constraint: Constraint }
-export interface DropConstraint extends Base { readonly kind: 'DropConstraint'; readonly table: QName; readonly name: string }
+export interface DropConstraint extends Base {
+  readonly kind: 'DropConstraint';
+  readonly table: QName;
+  readonly name: string;
+  readonly ifExists?: boolean;
+}
 export interface RenameConstraint extends Base {
   readonly kind: 'RenameConstraint';
   readonly table: QName;
@@ -84,10 +105,11 @@ export interface DropIndex extends Base {
   readonly kind: 'DropIndex';
   readonly name: QName;
   readonly concurrently?: boolean;
+  readonly ifExists?: boolean;
 }
 export interface RenameIndex extends Base { readonly kind: 'RenameIndex'; readonly from: QName; readonly to: string }
 export interface CreateEnum extends Base { readonly kind: 'CreateEnum'; readonly enum: EnumType }
-export interface DropEnum extends Base { readonly kind: 'DropEnum'; readonly name: QName }
+export interface DropEnum extends Base { readonly kind: 'DropEnum'; readonly name: QName; readonly ifExists?: boolean }
 export interface AddEnumValue extends Base {
   readonly kind: 'AddEnumValue';
   readonly name: QName;
@@ -112,6 +134,7 @@ export interface SetComment extends Base {
 export interface CreateExtension extends Base { readonly kind: 'CreateExtension'; readonly name: string; readonly sql: string }
 export interface DropExtension extends Base { readonly kind: 'DropExtension'; readonly name: string }
 export interface CreateSchema extends Base { readonly kind: 'CreateSchema'; readonly name: string; readonly ifNotExists: boolean }
+export interface DropSchema extends Base { readonly kind: 'DropSchema'; readonly name: string }
 export interface CreateView extends Base {
   readonly kind: 'CreateView';
   readonly name: QName;
@@ -177,6 +200,8 @@ export interface RawSql extends Base {
   readonly down?: string;
   /** true when running it twice or undoing it needs nothing (ANALYZE, temp tables) */
   readonly noCatalogEffect?: boolean;
+  /** for data statements: the table (and, for UPDATE, the columns) whose rows it writes */
+  readonly writes?: { readonly table: QName; readonly columns?: readonly string[]; readonly op: 'insert' | 'update' | 'delete' };
 }
 
 export type Change =
@@ -204,6 +229,7 @@ export type Change =
   | CreateExtension
   | DropExtension
   | CreateSchema
+  | DropSchema
   | CreateView
   | DropView
   | CreateFunction

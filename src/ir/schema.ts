@@ -102,6 +102,8 @@ export interface Table {
   readonly comment?: string;
   readonly rowLevelSecurity?: boolean;
   readonly forceRowLevelSecurity?: boolean;
+  /** `RANGE ("createdAt")`: the text after PARTITION BY, for partitioned tables */
+  readonly partitionBy?: string;
 }
 
 export interface EnumType {

@@ -1,0 +1,86 @@
+/**
+ * A whole history -> PlannedMigration[]: replays every migration from an empty schema, keeps the
+ * schema before each change, and derives each migration's down from its up in reverse:
+ * down = reverse(up).flatMap(invert). The inverse changes are replayed too (from the
+ * migration's after-state), so writers get a before-state for every down step as well.
+ *
+ * Inconsistent sources (a change that names an object no earlier migration created) still plan:
+ * each problem becomes a warning at the statement's file:line, and that change's down becomes
+ * irreversible for that reason.
+ */
+import type { Change, Migration } from './changes.js';
+import type { Diagnostic } from './diagnostics.js';
+import { invert } from './invert.js';
+import { worstRisk, type DownStep, type Inversion, type PlannedMigration, type Step } from './plan.js';
+import { apply } from './replay.js';
+import { emptySchema, type Schema } from './schema.js';
+
+export interface PlannedHistory {
+  readonly migrations: readonly PlannedMigration[];
+  readonly final: Schema;
+}
+
+const locate = (c: Change) => (c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {});
+
+export const planMigration = (m: Migration, start: Schema): { planned: PlannedMigration; after: Schema } => {
+  const diagnostics: Diagnostic[] = [];
+  const up: Step[] = [];
+  const problemsOf = new Map<Change, string[]>();
+  let s = start;
+  for (const change of m.changes) {
+    up.push({ change, before: s });
+    const r = apply(s, change);
+    if (r.problems.length) {
+      problemsOf.set(change, [...r.problems]);
+      for (const p of r.problems) {
+        diagnostics.push({ code: 'inconsistent-source', severity: 'warning', message: `${p} (the source history does not create it; the database may have drifted)`, ...locate(change) });
+      }
+    }
+    s = r.schema;
+  }
+  const after = s;
+  const down: DownStep[] = [];
+  let d = after;
+  for (let i = up.length - 1; i >= 0; i--) {
+    const { change, before } = up[i];
+    const problems = problemsOf.get(change);
+    const inversion: Inversion = problems
+      ? { changes: [], risk: 'irreversible', reason: `the source is inconsistent here: ${problems.join('; ')}` }
+      : invert(change, before, { migrationStart: start });
+    const steps: Step[] = [];
+    for (const c of inversion.changes) {
+      steps.push({ change: c, before: d });
+      const r = apply(d, c);
+      for (const p of r.problems) {
+        diagnostics.push({ code: 'down-problem', severity: 'warning', message: `down of this statement: ${p}`, ...locate(change) });
+      }
+      d = r.schema;
+    }
+    // An irreversible step leaves the schema where the up left it; carry on from the state the
+    // remaining inverses expect, so later steps still get a truthful before-state.
+    if (inversion.risk === 'irreversible') d = before;
+    down.push({ of: change, inversion, steps });
+  }
+  return {
+    planned: {
+      migration: m,
+      up,
+      down,
+      risk: worstRisk(down.map((x) => x.inversion.risk)),
+      ...(m.needsNoTransaction ? { noTransactionReason: m.needsNoTransaction } : {}),
+      diagnostics,
+    },
+    after,
+  };
+};
+
+export const planHistory = (migrations: readonly Migration[], start: Schema = emptySchema()): PlannedHistory => {
+  const out: PlannedMigration[] = [];
+  let s = start;
+  for (const m of migrations) {
+    const { planned, after } = planMigration(m, s);
+    out.push(planned);
+    s = after;
+  }
+  return { migrations: out, final: s };
+};

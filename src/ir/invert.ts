@@ -1,0 +1,315 @@
+/**
+ * invert(change, before) -> the changes that undo it, with a risk:
+ *   exact         the schema comes back exactly (and no rows are lost);
+ *   data-loss     the schema comes back, rows or values do not (DROP COLUMN returns empty);
+ *   irreversible  nothing can undo it (a data UPDATE, an unmodelled statement), with a reason.
+ *
+ * Drops are undone from the replayed before-state, which holds the full definition: a dropped
+ * table comes back with its columns, defaults, constraints, indexes, comments, RLS, triggers and
+ * policies; a dropped column with the indexes and constraints PostgreSQL dropped with it.
+ */
+import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
+import type { Inversion } from './plan.js';
+import {
+  findColumn,
+  qualify,
+  sameName,
+  tableScopedKey,
+  usesType,
+  type Column,
+  type ColumnType,
+  type QName,
+  type Schema,
+  type Table,
+} from './schema.js';
+
+export interface InvertContext {
+  /** the schema when the migration that holds this change started */
+  readonly migrationStart: Schema;
+}
+
+const ok = (...changes: Change[]): Inversion => ({ changes, risk: 'exact' });
+const lossy = (reason: string, ...changes: Change[]): Inversion => ({ changes, risk: 'data-loss', reason });
+const irreversible = (reason: string): Inversion => ({ changes: [], risk: 'irreversible', reason });
+const show = (q: QName) => JSON.stringify(qualify(q));
+
+const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const typeSql = (t: ColumnType): string => {
+  const name = t.user ? (t.schema ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : quoteIdent(t.name)) : t.name;
+  return `${name}${t.args?.length ? `(${t.args.join(',')})` : ''}${'[]'.repeat(t.array ?? 0)}`;
+};
+/** SERIAL is only a creation shorthand: an existing serial column's type is INTEGER (etc.) */
+const storedType = (t: ColumnType): ColumnType => {
+  const m = /^(SMALL|BIG)?SERIAL([248])?$/.exec(t.user ? '' : t.name);
+  if (!m) return t;
+  const name = m[1] === 'BIG' || m[2] === '8' ? 'BIGINT' : m[1] === 'SMALL' || m[2] === '2' ? 'SMALLINT' : 'INTEGER';
+  return { ...t, name };
+};
+
+/** Everything that recreates one table as it was: table, comments, RLS, indexes, triggers, policies. */
+const recreateTable = (before: Schema, t: Table): Change[] => {
+  const columns = t.columns.map(({ comment: _c, ...col }) => col);
+  const { comment, rowLevelSecurity, forceRowLevelSecurity, ...rest } = t;
+  const out: Change[] = [{ kind: 'CreateTable', table: { ...rest, columns } }];
+  if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'table', table: t.name }, comment });
+  for (const col of t.columns) {
+    if (col.comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: t.name, column: col.name }, comment: col.comment });
+  }
+  if (rowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false });
+  if (forceRowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true });
+  for (const i of Object.values(before.indexes)) if (sameName(i.table, t.name)) out.push({ kind: 'CreateIndex', index: i });
+  for (const tr of Object.values(before.triggers)) if (sameName(tr.table, t.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
+  for (const p of Object.values(before.policies)) if (sameName(p.table, t.name)) out.push({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql });
+  return out;
+};
+
+/** CREATE ... -> CREATE OR REPLACE ..., for restoring a replaced function or trigger in place. */
+const orReplace = (sql: string): string => (/^\s*CREATE\s+OR\s+REPLACE\b/i.test(sql) ? sql : sql.replace(/^\s*CREATE\s+/i, 'CREATE OR REPLACE '));
+
+/** A name not used by any enum, table or view in the schema: `<base>_old`, `<base>_old1`... */
+const freeTypeName = (s: Schema, schema: string | undefined, base: string): string => {
+  for (let i = 0; ; i++) {
+    const name = `${base}_old${i === 0 ? '' : i}`;
+    if (!s.enums[qualify({ schema, name })] && !s.tables[qualify({ schema, name })]) return name;
+  }
+};
+
+/** Undo ADD VALUE: PostgreSQL cannot remove an enum value, so rebuild the type without it. */
+const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
+  const e = before.enums[qualify(name)];
+  if (!e) return irreversible(`enum ${show(name)} is unknown before this change`);
+  const oldName = freeTypeName(before, name.schema, name.name);
+  const old: QName = { ...name, name: oldName };
+  const out: Change[] = [
+    { kind: 'RenameEnum', from: name, to: oldName },
+    { kind: 'CreateEnum', enum: { name, values: e.values } },
+  ];
+  for (const t of Object.values(before.tables)) {
+    for (const col of t.columns) {
+      if (!usesType(col.type, name)) continue;
+      const arr = '[]'.repeat(col.type.array ?? 0);
+      if (col.default !== undefined) out.push({ kind: 'SetDefault', table: t.name, column: col.name });
+      out.push({
+        kind: 'AlterColumnType',
+        table: t.name,
+        column: col.name,
+        to: col.type,
+        using: `${quoteIdent(col.name)}::text${arr}::${typeSql({ ...col.type, array: 0 })}${arr}`,
+      });
+      if (col.default !== undefined) out.push({ kind: 'SetDefault', table: t.name, column: col.name, default: col.default });
+    }
+  }
+  out.push({ kind: 'DropEnum', name: old });
+  return lossy(`enum value ${JSON.stringify(added)} is removed by rebuilding ${show(name)}; rows holding it make the down fail`, ...out);
+};
+
+type Handler<K extends ChangeKind> = (c: ChangeOf<K>, before: Schema, ctx: InvertContext) => Inversion;
+
+const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
+  CreateTable: (c) => ok({ kind: 'DropTable', name: c.table.name }),
+  DropTable: (c, before) => {
+    const t = before.tables[qualify(c.name)];
+    if (!t) return c.ifExists ? ok() : irreversible(`table ${show(c.name)} is unknown before this change`);
+    const out = recreateTable(before, t);
+    if (c.cascade) {
+      for (const other of Object.values(before.tables)) {
+        if (sameName(other.name, c.name)) continue;
+        for (const k of other.constraints) {
+          if (k.type === 'foreign' && sameName(k.references, c.name)) out.push({ kind: 'AddConstraint', table: other.name, constraint: k });
+        }
+      }
+    }
+    return lossy(`table ${show(c.name)} comes back empty: its rows are lost`, ...out);
+  },
+  RenameTable: (c) => ok({ kind: 'RenameTable', from: { ...c.from, name: c.to }, to: c.from.name }),
+  AddColumn: (c, before) => {
+    const t = before.tables[qualify(c.table)];
+    if (c.ifNotExists && t && findColumn(t, c.column.name)) return ok();
+    return ok({ kind: 'DropColumn', table: c.table, column: c.column.name });
+  },
+  DropColumn: (c, before) => {
+    const t = before.tables[qualify(c.table)];
+    const col = t && findColumn(t, c.column);
+    if (!t || !col) return c.ifExists ? ok() : irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    const { comment, ...column } = col;
+    const out: Change[] = [{ kind: 'AddColumn', table: c.table, column: { ...column, type: column.type } }];
+    if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: c.table, column: c.column }, comment });
+    for (const k of t.constraints) {
+      if (k.type !== 'check' && k.columns.includes(c.column)) out.push({ kind: 'AddConstraint', table: c.table, constraint: k });
+    }
+    for (const i of Object.values(before.indexes)) {
+      if (sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)) {
+        out.push({ kind: 'CreateIndex', index: i });
+      }
+    }
+    const reason = col.notNull && col.default === undefined && !col.identity
+      ? `column ${JSON.stringify(c.column)} comes back empty (its values are lost); as NOT NULL without a default it can only be re-added to an empty table`
+      : `column ${JSON.stringify(c.column)} comes back empty: its values are lost`;
+    return lossy(reason, ...out);
+  },
+  RenameColumn: (c) => ok({ kind: 'RenameColumn', table: c.table, from: c.to, to: c.from }),
+  AlterColumnType: (c, before) => {
+    const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col) return irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    const old = storedType(col.type);
+    const viaText = old.user || c.to.user;
+    const arr = '[]'.repeat(old.array ?? 0);
+    const using = viaText
+      ? `${quoteIdent(c.column)}::text${arr}::${typeSql(old)}`
+      : `${quoteIdent(c.column)}::${typeSql(old)}`;
+    return lossy(`values are cast back to ${typeSql(old)}; a value that does not fit fails or loses precision`, {
+      kind: 'AlterColumnType',
+      table: c.table,
+      column: c.column,
+      to: old,
+      using,
+      ...(col.collation ? { collation: col.collation } : {}),
+    });
+  },
+  SetNotNull: (c, before) => {
+    const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col) return irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    return col.notNull === c.notNull ? ok() : ok({ kind: 'SetNotNull', table: c.table, column: c.column, notNull: col.notNull });
+  },
+  SetDefault: (c, before) => {
+    const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col) return irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    return ok({ kind: 'SetDefault', table: c.table, column: c.column, ...(col.default !== undefined ? { default: col.default } : {}) });
+  },
+  AddConstraint: (c, before) => {
+    const out: Change[] = [{ kind: 'DropConstraint', table: c.table, name: c.constraint.name }];
+    // ADD PRIMARY KEY also set NOT NULL on its columns, which dropping the key does not undo
+    const t = before.tables[qualify(c.table)];
+    if (c.constraint.type === 'primary' && t) {
+      for (const name of c.constraint.columns) {
+        const col = findColumn(t, name);
+        if (col && !col.notNull) out.push({ kind: 'SetNotNull', table: c.table, column: name, notNull: false });
+      }
+    }
+    return ok(...out);
+  },
+  DropConstraint: (c, before) => {
+    const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
+    if (!k) return c.ifExists ? ok() : irreversible(`constraint ${JSON.stringify(c.name)} on ${show(c.table)} is unknown before this change`);
+    return ok({ kind: 'AddConstraint', table: c.table, constraint: k });
+  },
+  RenameConstraint: (c) => ok({ kind: 'RenameConstraint', table: c.table, from: c.to, to: c.from }),
+  CreateIndex: (c, before) => {
+    const key = qualify({ schema: c.index.table.schema, name: c.index.name });
+    if (c.ifNotExists && before.indexes[key]) return ok();
+    return ok({ kind: 'DropIndex', name: { schema: c.index.table.schema, name: c.index.name }, ...(c.concurrently ? { concurrently: true } : {}) });
+  },
+  DropIndex: (c, before) => {
+    const i = before.indexes[qualify(c.name)];
+    if (!i) return c.ifExists ? ok() : irreversible(`index ${show(c.name)} is unknown before this change`);
+    const create: CreateIndex = { kind: 'CreateIndex', index: i, ...(c.concurrently ? { concurrently: true } : {}) };
+    return ok(create);
+  },
+  RenameIndex: (c) => ok({ kind: 'RenameIndex', from: { ...c.from, name: c.to }, to: c.from.name }),
+  CreateEnum: (c) => ok({ kind: 'DropEnum', name: c.enum.name }),
+  DropEnum: (c, before) => {
+    const e = before.enums[qualify(c.name)];
+    if (!e) return c.ifExists ? ok() : irreversible(`type ${show(c.name)} is unknown before this change`);
+    return ok({ kind: 'CreateEnum', enum: e });
+  },
+  AddEnumValue: (c, before) => {
+    const e = before.enums[qualify(c.name)];
+    if (e && e.values.includes(c.value)) return ok();
+    return rebuildEnum(before, c.name, c.value);
+  },
+  RenameEnum: (c) => ok({ kind: 'RenameEnum', from: { ...c.from, name: c.to }, to: c.from.name }),
+  RenameEnumValue: (c) => ok({ kind: 'RenameEnumValue', name: c.name, from: c.to, to: c.from }),
+  SetComment: (c, before) => {
+    const t = before.tables[qualify(c.target.table)];
+    if (!t) return irreversible(`table ${show(c.target.table)} is unknown before this change`);
+    const target = c.target;
+    const old = target.kind === 'table' ? t.comment : findColumn(t, target.column)?.comment;
+    return ok({ kind: 'SetComment', target, ...(old !== undefined ? { comment: old } : {}) });
+  },
+  CreateExtension: (c, before) => (before.extensions[c.name] ? ok() : ok({ kind: 'DropExtension', name: c.name })),
+  DropExtension: (c, before) => {
+    const e = before.extensions[c.name];
+    return e ? ok({ kind: 'CreateExtension', name: c.name, sql: e.createSql }) : irreversible(`extension ${JSON.stringify(c.name)} is unknown before this change`);
+  },
+  CreateSchema: (c, before) => (before.schemas[c.name] ? ok() : ok({ kind: 'DropSchema', name: c.name })),
+  DropSchema: (c) => ok({ kind: 'CreateSchema', name: c.name, ifNotExists: false }),
+  CreateView: (c, before) => {
+    const old = before.views[qualify(c.name)];
+    const drop: Change = { kind: 'DropView', name: c.name, materialized: c.materialized, ifExists: false };
+    if (!old) return ok(drop);
+    return ok(drop, { kind: 'CreateView', name: old.name, materialized: old.materialized, orReplace: false, sql: old.createSql });
+  },
+  DropView: (c, before) => {
+    const v = before.views[qualify(c.name)];
+    if (!v) return c.ifExists ? ok() : irreversible(`view ${show(c.name)} is unknown before this change`);
+    const out: Change[] = [{ kind: 'CreateView', name: v.name, materialized: v.materialized, orReplace: false, sql: v.createSql }];
+    for (const i of Object.values(before.indexes)) if (sameName(i.table, c.name)) out.push({ kind: 'CreateIndex', index: i });
+    return ok(...out);
+  },
+  CreateFunction: (c, before) => {
+    const old = before.routines[`${qualify(c.name)}${c.signature}`];
+    if (old) return ok({ kind: 'CreateFunction', name: old.name, signature: old.signature, routineKind: old.kind, orReplace: true, sql: orReplace(old.createSql) });
+    return ok({ kind: 'DropFunction', name: c.name, signature: c.signature, ifExists: false });
+  },
+  DropFunction: (c, before) => {
+    const r = c.signature
+      ? before.routines[`${qualify(c.name)}${c.signature}`]
+      : Object.values(before.routines).find((x) => sameName(x.name, c.name));
+    if (!r) return c.ifExists ? ok() : irreversible(`function ${show(c.name)} is unknown before this change`);
+    return ok({ kind: 'CreateFunction', name: r.name, signature: r.signature, routineKind: r.kind, orReplace: false, sql: r.createSql });
+  },
+  CreateTrigger: (c, before) => {
+    const old = before.triggers[tableScopedKey(c.table, c.name)];
+    if (old) return ok({ kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false }, { kind: 'CreateTrigger', name: old.name, table: old.table, orReplace: false, sql: old.createSql });
+    return ok({ kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false });
+  },
+  DropTrigger: (c, before) => {
+    const t = before.triggers[tableScopedKey(c.table, c.name)];
+    if (!t) return c.ifExists ? ok() : irreversible(`trigger ${JSON.stringify(c.name)} is unknown before this change`);
+    return ok({ kind: 'CreateTrigger', name: t.name, table: t.table, orReplace: false, sql: t.createSql });
+  },
+  CreateSequence: (c) => ok({ kind: 'DropSequence', name: c.name }),
+  DropSequence: (c, before) => {
+    const q = before.sequences[qualify(c.name)];
+    return q
+      ? lossy(`sequence ${show(c.name)} restarts from its start value`, { kind: 'CreateSequence', name: q.name, sql: q.createSql })
+      : irreversible(`sequence ${show(c.name)} is unknown before this change`);
+  },
+  SetRowLevelSecurity: (c, before) => {
+    const t = before.tables[qualify(c.table)];
+    const was = c.force ? !!t?.forceRowLevelSecurity : !!t?.rowLevelSecurity;
+    return was === c.enabled ? ok() : ok({ kind: 'SetRowLevelSecurity', table: c.table, enabled: was, force: c.force });
+  },
+  CreatePolicy: (c) => ok({ kind: 'DropPolicy', name: c.name, table: c.table }),
+  DropPolicy: (c, before) => {
+    const p = before.policies[tableScopedKey(c.table, c.name)];
+    return p ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql }) : irreversible(`policy ${JSON.stringify(c.name)} is unknown before this change`);
+  },
+  SessionSetting: () => ok(),
+  RawSql: (c, _before, ctx) => {
+    if (c.noCatalogEffect) return ok();
+    if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
+    if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx.migrationStart)) return ok();
+    const what = c.category === 'data' ? 'the rows it changed cannot be restored' : c.reason;
+    return irreversible(`${what} (${firstWords(c.sql)})`);
+  },
+};
+
+const firstWords = (sql: string) => {
+  const line = sql.trim().split('\n')[0];
+  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+};
+
+/** A data statement needs no undo when everything it wrote did not exist when the migration
+ * started: the down drops that table or those columns anyway. */
+const writesVanishWithDown = (w: NonNullable<ChangeOf<'RawSql'>['writes']>, start: Schema): boolean => {
+  const t = start.tables[qualify(w.table)];
+  if (!t) return true;
+  if (w.op === 'update' && w.columns?.length) return w.columns.every((c) => !findColumn(t, c));
+  return false;
+};
+
+export const invert = (change: Change, before: Schema, ctx: InvertContext): Inversion =>
+  (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+
+export type { Risk, Column };

@@ -1,0 +1,46 @@
+/**
+ * The shape writers consume: a migration with its up changes and its down, each change paired
+ * with the schema just before it (writers sometimes need it: restating a column's type for
+ * changeColumn, the columns of an index being dropped). Built by history.ts from replay + invert.
+ */
+import type { Change, Migration, Risk } from './changes.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { Schema } from './schema.js';
+
+export interface Step {
+  readonly change: Change;
+  /** the schema just before this change runs */
+  readonly before: Schema;
+}
+
+/** What undoes one up change. `changes` is empty only when risk is irreversible. */
+export interface Inversion {
+  readonly changes: readonly Change[];
+  readonly risk: Risk;
+  /** why the risk is not exact (shown in headers, comments and the rollback preview) */
+  readonly reason?: string;
+}
+
+export interface DownStep {
+  /** the up change this undoes */
+  readonly of: Change;
+  readonly inversion: Inversion;
+  /** inversion.changes, each with the schema before it (replayed from the after-state) */
+  readonly steps: readonly Step[];
+}
+
+export interface PlannedMigration {
+  readonly migration: Migration;
+  readonly up: readonly Step[];
+  /** in execution order: the inverse of the last up change first */
+  readonly down: readonly DownStep[];
+  /** the worst risk among down steps */
+  readonly risk: Risk;
+  /** why the migration cannot run in one transaction, when it cannot */
+  readonly noTransactionReason?: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const order: Record<Risk, number> = { exact: 0, 'data-loss': 1, irreversible: 2 };
+export const worstRisk = (risks: readonly Risk[]): Risk =>
+  risks.reduce<Risk>((w, r) => (order[r] > order[w] ? r : w), 'exact');

@@ -1,0 +1,447 @@
+/**
+ * apply(schema, change) -> schema: how each change moves a schema, mirroring what PostgreSQL does
+ * to its catalog (dropping a column drops the indexes and constraints on it; renaming an enum
+ * renames it in every column type; renaming a constraint-backed index renames the constraint).
+ *
+ * A change that refers to an object the schema does not hold is applied as far as it can be and
+ * reported as a problem: the source history is inconsistent (usually drift: a database changed
+ * outside the migrations). The caller turns problems into warnings with file:line.
+ */
+import type { Change, ChangeKind, ChangeOf } from './changes.js';
+import {
+  findColumn,
+  indexKey,
+  qualify,
+  sameName,
+  tableScopedKey,
+  usesType,
+  type Column,
+  type Constraint,
+  type Index,
+  type QName,
+  type Schema,
+  type Table,
+} from './schema.js';
+
+export interface Applied {
+  readonly schema: Schema;
+  readonly problems: readonly string[];
+}
+
+type Handler<K extends ChangeKind> = (s: Schema, c: ChangeOf<K>, problem: (msg: string) => void) => Schema;
+
+const show = (q: QName) => JSON.stringify(qualify(q));
+
+const without = <T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> => {
+  const out = { ...rec };
+  delete out[key];
+  return out;
+};
+
+const filterRecord = <T>(rec: Readonly<Record<string, T>>, keep: (v: T) => boolean): Record<string, T> => {
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(rec)) if (keep(v)) out[k] = v;
+  return out;
+};
+
+const mapRecord = <T>(rec: Readonly<Record<string, T>>, f: (v: T) => T): Record<string, T> => {
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(rec)) out[k] = f(v);
+  return out;
+};
+
+/** Update one table; reports a problem when it does not exist. */
+const withTable = (s: Schema, name: QName, problem: (m: string) => void, f: (t: Table) => Table): Schema => {
+  const key = qualify(name);
+  const t = s.tables[key];
+  if (!t) {
+    problem(`table ${show(name)} does not exist`);
+    return s;
+  }
+  return { ...s, tables: { ...s.tables, [key]: f(t) } };
+};
+
+const withColumn = (s: Schema, table: QName, column: string, problem: (m: string) => void, f: (c: Column) => Column): Schema =>
+  withTable(s, table, problem, (t) => {
+    if (!findColumn(t, column)) {
+      problem(`column ${JSON.stringify(column)} does not exist in table ${show(table)}`);
+      return t;
+    }
+    return { ...t, columns: t.columns.map((c) => (c.name === column ? f(c) : c)) };
+  });
+
+const constraintColumns = (c: Constraint): readonly string[] => (c.type === 'check' ? [] : c.columns);
+
+/** Index names share the namespace of their table's schema. */
+export const findIndex = (s: Schema, name: QName): Index | undefined => s.indexes[qualify(name)];
+
+/** Which table holds a constraint-backed index (PK/unique) of this name? */
+const constraintIndexOwner = (s: Schema, name: QName): { table: Table; constraint: Constraint } | undefined => {
+  for (const t of Object.values(s.tables)) {
+    if ((t.name.schema ?? '') !== (name.schema ?? '')) continue;
+    const c = t.constraints.find((x) => x.name === name.name && (x.type === 'primary' || x.type === 'unique'));
+    if (c) return { table: t, constraint: c };
+  }
+  return undefined;
+};
+
+const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
+  CreateTable: (s, c, problem) => {
+    const key = qualify(c.table.name);
+    if (s.tables[key]) problem(`table ${show(c.table.name)} already exists`);
+    return { ...s, tables: { ...s.tables, [key]: c.table } };
+  },
+  DropTable: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (!s.tables[key]) {
+      if (!c.ifExists) problem(`table ${show(c.name)} does not exist`);
+      return s;
+    }
+    const tables = mapRecord(without(s.tables, key), (t) =>
+      c.cascade
+        ? { ...t, constraints: t.constraints.filter((x) => !(x.type === 'foreign' && sameName(x.references, c.name))) }
+        : t,
+    );
+    return {
+      ...s,
+      tables,
+      indexes: filterRecord(s.indexes, (i) => !sameName(i.table, c.name)),
+      triggers: filterRecord(s.triggers, (x) => !sameName(x.table, c.name)),
+      policies: filterRecord(s.policies, (x) => !sameName(x.table, c.name)),
+    };
+  },
+  RenameTable: (s, c, problem) => {
+    const key = qualify(c.from);
+    const t = s.tables[key];
+    if (!t) {
+      problem(`table ${show(c.from)} does not exist`);
+      return s;
+    }
+    const to: QName = { ...c.from, name: c.to };
+    const move = (q: QName) => (sameName(q, c.from) ? to : q);
+    const tables = mapRecord(without(s.tables, key), (x) => ({
+      ...x,
+      constraints: x.constraints.map((k) => (k.type === 'foreign' ? { ...k, references: move(k.references) } : k)),
+    }));
+    tables[qualify(to)] = {
+      ...t,
+      name: to,
+      constraints: t.constraints.map((k) => (k.type === 'foreign' ? { ...k, references: move(k.references) } : k)),
+    };
+    const rekey = <T extends { name: string; table: QName }>(rec: Readonly<Record<string, T>>) => {
+      const out: Record<string, T> = {};
+      for (const v of Object.values(rec)) {
+        const moved = { ...v, table: move(v.table) };
+        out[tableScopedKey(moved.table, moved.name)] = moved;
+      }
+      return out;
+    };
+    return {
+      ...s,
+      tables,
+      indexes: mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
+      triggers: rekey(s.triggers),
+      policies: rekey(s.policies),
+    };
+  },
+  AddColumn: (s, c, problem) =>
+    withTable(s, c.table, problem, (t) => {
+      if (findColumn(t, c.column.name)) {
+        if (!c.ifNotExists) problem(`column ${JSON.stringify(c.column.name)} already exists in table ${show(c.table)}`);
+        return t;
+      }
+      return { ...t, columns: [...t.columns, c.column] };
+    }),
+  DropColumn: (s, c, problem) => {
+    const t = s.tables[qualify(c.table)];
+    if (t && !findColumn(t, c.column)) {
+      if (!c.ifExists) problem(`column ${JSON.stringify(c.column)} does not exist in table ${show(c.table)}`);
+      return s;
+    }
+    const next = withTable(s, c.table, problem, (x) => ({
+      ...x,
+      columns: x.columns.filter((col) => col.name !== c.column),
+      // PostgreSQL drops the constraints and indexes that use the column along with it
+      constraints: x.constraints.filter((k) => !constraintColumns(k).includes(c.column)),
+    }));
+    return {
+      ...next,
+      indexes: filterRecord(
+        next.indexes,
+        (i) => !(sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)),
+      ),
+    };
+  },
+  RenameColumn: (s, c, problem) => {
+    const rename = (n: string) => (n === c.from ? c.to : n);
+    const next = withColumn(s, c.table, c.from, problem, (col) => ({ ...col, name: c.to }));
+    const tables = mapRecord(next.tables, (t) => ({
+      ...t,
+      constraints: t.constraints.map((k) => {
+        let out = k;
+        if (sameName(t.name, c.table) && k.type !== 'check') out = { ...out, columns: k.columns.map(rename) } as Constraint;
+        if (out.type === 'foreign' && sameName(out.references, c.table)) out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
+        return out;
+      }),
+    }));
+    const indexes = mapRecord(next.indexes, (i) =>
+      sameName(i.table, c.table)
+        ? {
+            ...i,
+            elements: i.elements.map((e) => (e.kind === 'column' ? { ...e, name: rename(e.name) } : e)),
+            ...(i.include ? { include: i.include.map(rename) } : {}),
+          }
+        : i,
+    );
+    return { ...next, tables, indexes };
+  },
+  AlterColumnType: (s, c, problem) =>
+    withColumn(s, c.table, c.column, problem, (col) => {
+      const { collation: _dropped, ...rest } = col;
+      return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}) };
+    }),
+  SetNotNull: (s, c, problem) => withColumn(s, c.table, c.column, problem, (col) => ({ ...col, notNull: c.notNull })),
+  SetDefault: (s, c, problem) =>
+    withColumn(s, c.table, c.column, problem, (col) => {
+      const { default: _old, ...rest } = col;
+      return c.default !== undefined ? { ...rest, default: c.default } : rest;
+    }),
+  AddConstraint: (s, c, problem) =>
+    withTable(s, c.table, problem, (t) => {
+      if (t.constraints.some((k) => k.name === c.constraint.name)) problem(`constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`);
+      const pkCols = c.constraint.type === 'primary' ? c.constraint.columns : [];
+      for (const col of constraintColumns(c.constraint)) {
+        if (!findColumn(t, col)) problem(`column ${JSON.stringify(col)} does not exist in table ${show(c.table)}`);
+      }
+      return {
+        ...t,
+        columns: t.columns.map((col) => (pkCols.includes(col.name) ? { ...col, notNull: true } : col)),
+        constraints: [...t.constraints, c.constraint],
+      };
+    }),
+  DropConstraint: (s, c, problem) =>
+    withTable(s, c.table, problem, (t) => {
+      if (!t.constraints.some((k) => k.name === c.name)) {
+        if (!c.ifExists) problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+        return t;
+      }
+      return { ...t, constraints: t.constraints.filter((k) => k.name !== c.name) };
+    }),
+  RenameConstraint: (s, c, problem) =>
+    withTable(s, c.table, problem, (t) => {
+      if (!t.constraints.some((k) => k.name === c.from)) problem(`constraint ${JSON.stringify(c.from)} does not exist on ${show(c.table)}`);
+      return { ...t, constraints: t.constraints.map((k) => (k.name === c.from ? { ...k, name: c.to } : k)) };
+    }),
+  CreateIndex: (s, c, problem) => {
+    const key = indexKey(c.index.table, c.index.name);
+    if (s.indexes[key]) {
+      if (!c.ifNotExists) problem(`index ${JSON.stringify(key)} already exists`);
+      return s;
+    }
+    if (!s.tables[qualify(c.index.table)] && !s.views[qualify(c.index.table)]) problem(`table ${show(c.index.table)} does not exist`);
+    return { ...s, indexes: { ...s.indexes, [key]: c.index } };
+  },
+  DropIndex: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (!s.indexes[key]) {
+      if (!c.ifExists) problem(`index ${show(c.name)} does not exist`);
+      return s;
+    }
+    return { ...s, indexes: without(s.indexes, key) };
+  },
+  RenameIndex: (s, c, problem) => {
+    const key = qualify(c.from);
+    const i = s.indexes[key];
+    if (i) {
+      const renamed = { ...i, name: c.to };
+      return { ...s, indexes: { ...without(s.indexes, key), [indexKey(i.table, c.to)]: renamed } };
+    }
+    // ALTER INDEX on the index behind a PRIMARY KEY / UNIQUE constraint renames the constraint
+    const owner = constraintIndexOwner(s, c.from);
+    if (owner) {
+      return withTable(s, owner.table.name, problem, (t) => ({
+        ...t,
+        constraints: t.constraints.map((k) => (k.name === c.from.name ? { ...k, name: c.to } : k)),
+      }));
+    }
+    problem(`index ${show(c.from)} does not exist`);
+    return s;
+  },
+  CreateEnum: (s, c, problem) => {
+    const key = qualify(c.enum.name);
+    if (s.enums[key]) problem(`type ${show(c.enum.name)} already exists`);
+    return { ...s, enums: { ...s.enums, [key]: c.enum } };
+  },
+  DropEnum: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (!s.enums[key]) {
+      if (!c.ifExists) problem(`type ${show(c.name)} does not exist`);
+      return s;
+    }
+    return { ...s, enums: without(s.enums, key) };
+  },
+  AddEnumValue: (s, c, problem) => {
+    const key = qualify(c.name);
+    const e = s.enums[key];
+    if (!e) {
+      problem(`type ${show(c.name)} does not exist`);
+      return s;
+    }
+    if (e.values.includes(c.value)) {
+      if (!c.ifNotExists) problem(`enum ${show(c.name)} already has value ${JSON.stringify(c.value)}`);
+      return s;
+    }
+    const values = [...e.values];
+    const anchor = c.before ?? c.after;
+    const at = anchor !== undefined ? values.indexOf(anchor) : -1;
+    if (anchor !== undefined && at < 0) problem(`enum ${show(c.name)} has no value ${JSON.stringify(anchor)}`);
+    if (at < 0) values.push(c.value);
+    else values.splice(c.before !== undefined ? at : at + 1, 0, c.value);
+    return { ...s, enums: { ...s.enums, [key]: { ...e, values } } };
+  },
+  RenameEnum: (s, c, problem) => {
+    const key = qualify(c.from);
+    const e = s.enums[key];
+    if (!e) {
+      problem(`type ${show(c.from)} does not exist`);
+      return s;
+    }
+    const to: QName = { ...c.from, name: c.to };
+    // columns refer to the type itself, not its name: follow the rename
+    const tables = mapRecord(s.tables, (t) =>
+      t.columns.some((col) => usesType(col.type, c.from))
+        ? { ...t, columns: t.columns.map((col) => (usesType(col.type, c.from) ? { ...col, type: { ...col.type, name: c.to } } : col)) }
+        : t,
+    );
+    return { ...s, tables, enums: { ...without(s.enums, key), [qualify(to)]: { ...e, name: to } } };
+  },
+  RenameEnumValue: (s, c, problem) => {
+    const key = qualify(c.name);
+    const e = s.enums[key];
+    if (!e || !e.values.includes(c.from)) {
+      problem(`enum ${show(c.name)} has no value ${JSON.stringify(c.from)}`);
+      return s;
+    }
+    return { ...s, enums: { ...s.enums, [key]: { ...e, values: e.values.map((v) => (v === c.from ? c.to : v)) } } };
+  },
+  SetComment: (s, c, problem) => {
+    const target = c.target;
+    if (target.kind === 'table') {
+      return withTable(s, target.table, problem, (t) => {
+        const { comment: _old, ...rest } = t;
+        return c.comment !== undefined ? { ...rest, comment: c.comment } : rest;
+      });
+    }
+    return withColumn(s, target.table, target.column, problem, (col) => {
+      const { comment: _old, ...rest } = col;
+      return c.comment !== undefined ? { ...rest, comment: c.comment } : rest;
+    });
+  },
+  CreateExtension: (s, c) =>
+    s.extensions[c.name] ? s : { ...s, extensions: { ...s.extensions, [c.name]: { name: c.name, createSql: c.sql } } },
+  DropExtension: (s, c, problem) => {
+    if (!s.extensions[c.name]) problem(`extension ${JSON.stringify(c.name)} does not exist`);
+    return { ...s, extensions: without(s.extensions, c.name) };
+  },
+  CreateSchema: (s, c, problem) => {
+    if (s.schemas[c.name] && !c.ifNotExists) problem(`schema ${JSON.stringify(c.name)} already exists`);
+    return { ...s, schemas: { ...s.schemas, [c.name]: true } };
+  },
+  DropSchema: (s, c, problem) => {
+    if (!s.schemas[c.name]) problem(`schema ${JSON.stringify(c.name)} does not exist`);
+    return { ...s, schemas: without(s.schemas, c.name) };
+  },
+  CreateView: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (s.views[key] && !c.orReplace) problem(`view ${show(c.name)} already exists`);
+    return { ...s, views: { ...s.views, [key]: { name: c.name, materialized: c.materialized, createSql: c.sql } } };
+  },
+  DropView: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (!s.views[key]) {
+      if (!c.ifExists) problem(`view ${show(c.name)} does not exist`);
+      return s;
+    }
+    return { ...s, views: without(s.views, key), indexes: filterRecord(s.indexes, (i) => !sameName(i.table, c.name)) };
+  },
+  CreateFunction: (s, c, problem) => {
+    const key = `${qualify(c.name)}${c.signature}`;
+    if (s.routines[key] && !c.orReplace) problem(`function ${JSON.stringify(key)} already exists`);
+    return {
+      ...s,
+      routines: { ...s.routines, [key]: { name: c.name, signature: c.signature, kind: c.routineKind, createSql: c.sql } },
+    };
+  },
+  DropFunction: (s, c, problem) => {
+    // without an argument list, DROP FUNCTION names the only overload
+    const key = c.signature
+      ? `${qualify(c.name)}${c.signature}`
+      : Object.keys(s.routines).find((k) => sameName(s.routines[k].name, c.name));
+    if (!key || !s.routines[key]) {
+      if (!c.ifExists) problem(`function ${show(c.name)}${c.signature} does not exist`);
+      return s;
+    }
+    return { ...s, routines: without(s.routines, key) };
+  },
+  CreateTrigger: (s, c, problem) => {
+    const key = tableScopedKey(c.table, c.name);
+    if (s.triggers[key] && !c.orReplace) problem(`trigger ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
+    if (!s.tables[qualify(c.table)] && !s.views[qualify(c.table)]) problem(`table ${show(c.table)} does not exist`);
+    return { ...s, triggers: { ...s.triggers, [key]: { name: c.name, table: c.table, createSql: c.sql } } };
+  },
+  DropTrigger: (s, c, problem) => {
+    const key = tableScopedKey(c.table, c.name);
+    if (!s.triggers[key]) {
+      if (!c.ifExists) problem(`trigger ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+      return s;
+    }
+    return { ...s, triggers: without(s.triggers, key) };
+  },
+  CreateSequence: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (s.sequences[key]) problem(`sequence ${show(c.name)} already exists`);
+    return { ...s, sequences: { ...s.sequences, [key]: { name: c.name, createSql: c.sql } } };
+  },
+  DropSequence: (s, c, problem) => {
+    const key = qualify(c.name);
+    if (!s.sequences[key]) problem(`sequence ${show(c.name)} does not exist`);
+    return { ...s, sequences: without(s.sequences, key) };
+  },
+  SetRowLevelSecurity: (s, c, problem) =>
+    withTable(s, c.table, problem, (t) =>
+      c.force ? { ...t, forceRowLevelSecurity: c.enabled } : { ...t, rowLevelSecurity: c.enabled },
+    ),
+  CreatePolicy: (s, c, problem) => {
+    const key = tableScopedKey(c.table, c.name);
+    if (s.policies[key]) problem(`policy ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
+    return { ...s, policies: { ...s.policies, [key]: { name: c.name, table: c.table, createSql: c.sql } } };
+  },
+  DropPolicy: (s, c, problem) => {
+    const key = tableScopedKey(c.table, c.name);
+    if (!s.policies[key]) problem(`policy ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+    return { ...s, policies: without(s.policies, key) };
+  },
+  SessionSetting: (s) => s,
+  RawSql: (s) => s,
+};
+
+export const apply = (schema: Schema, change: Change): Applied => {
+  const problems: string[] = [];
+  const handler = HANDLERS[change.kind] as Handler<ChangeKind>;
+  const next = handler(schema, change as never, (m) => problems.push(m));
+  return { schema: next, problems };
+};
+
+/** Replays changes, returning the schema before each one and the final schema. */
+export const replay = (schema: Schema, changes: readonly Change[]): { befores: Schema[]; after: Schema; problems: { change: Change; message: string }[] } => {
+  const befores: Schema[] = [];
+  const problems: { change: Change; message: string }[] = [];
+  let s = schema;
+  for (const c of changes) {
+    befores.push(s);
+    const r = apply(s, c);
+    for (const message of r.problems) problems.push({ change: c, message });
+    s = r.schema;
+  }
+  return { befores, after: s, problems };
+};

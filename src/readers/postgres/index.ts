@@ -1,0 +1,92 @@
+/**
+ * Prisma PostgreSQL migration.sql -> Migration (IR changes with their source positions).
+ *
+ * Every statement is accounted for: it becomes modelled changes, a RawSql change (kept verbatim,
+ * with a diagnostic saying why), or a transaction marker (BEGIN/COMMIT, which writers replace
+ * with their own transaction). A file that does not parse stops the run with file:line:col.
+ */
+import type { Change, Migration } from '../../ir/changes.js';
+import type { Diagnostic } from '../../ir/diagnostics.js';
+import type { MigrationFolder } from '../migrations-dir.js';
+import { loadPgQuery, SourceFile } from './source.js';
+import { readStatement } from './statements.js';
+
+export interface ReadResult {
+  readonly migration: Migration;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly rawStatements: number;
+}
+
+export const readPostgresMigrations = async (folders: readonly MigrationFolder[]): Promise<ReadResult[]> => {
+  const pg = await loadPgQuery();
+  return folders.map((f) => readPostgresMigration(f, new SourceFile(f.file, f.sql, pg)));
+};
+
+const firstLine = (s: string) => s.split('\n')[0].slice(0, 120);
+
+export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile): ReadResult => {
+  const changes: Change[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let statementCount = 0;
+  let rawStatements = 0;
+  let noTx: string | undefined;
+  const addedValues = new Map<string, string>();
+  const tempTables = new Set<string>();
+  for (const st of src.statements) {
+    statementCount++;
+    const pos = src.position(st.start);
+    const text = src.text(st.start, st.end).trim();
+    const source = { file: folder.file, line: pos.line, col: pos.col, text };
+    const tokens = src.tokensIn(st.start, st.end);
+    const result = readStatement({ src, start: st.start, end: st.end, source, tokens, tempTables }, st.stmt);
+    if (result.kind === 'transaction') {
+      if (result.op === 'rollback' || result.op === 'other') {
+        diagnostics.push({
+          code: 'transaction-control',
+          severity: 'warning',
+          message: `transaction statement ${JSON.stringify(firstLine(text))} is not reproduced; the generated migration runs in its own transaction`,
+          file: folder.file,
+          line: pos.line,
+          col: pos.col,
+        });
+      }
+      continue;
+    }
+    // An enum value added and then used in the same migration must be committed before use:
+    // PostgreSQL refuses it inside one transaction.
+    for (const t of tokens) {
+      if (t.tokenName === 'SCONST' && addedValues.has(t.text) && !noTx) {
+        noTx = `enum value ${addedValues.get(t.text)} is added and used in the same migration`;
+      }
+    }
+    for (const c of result.changes) {
+      if (c.kind === 'RawSql') {
+        rawStatements++;
+        diagnostics.push({
+          code: `raw-${c.category}`,
+          severity: c.category === 'unmodelled' ? 'warning' : 'info',
+          message: `kept as raw SQL: ${c.reason}`,
+          file: folder.file,
+          line: pos.line,
+          col: pos.col,
+        });
+        if (/^\s*VACUUM/i.test(c.sql) && !noTx) noTx = 'VACUUM cannot run inside a transaction';
+      }
+      if (c.kind === 'AddEnumValue') addedValues.set(`'${c.value.replace(/'/g, "''")}'`, JSON.stringify(c.value));
+      if ((c.kind === 'CreateIndex' || c.kind === 'DropIndex') && c.concurrently && !noTx) {
+        noTx = `${c.kind === 'CreateIndex' ? 'CREATE' : 'DROP'} INDEX CONCURRENTLY cannot run inside a transaction`;
+      }
+      changes.push(c);
+    }
+  }
+  const migration: Migration = {
+    name: folder.name,
+    file: folder.file,
+    checksum: folder.checksum,
+    sql: folder.sql,
+    changes,
+    statementCount,
+    ...(noTx ? { needsNoTransaction: noTx } : {}),
+  };
+  return { migration, diagnostics, rawStatements };
+};

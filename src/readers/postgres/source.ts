@@ -1,0 +1,155 @@
+/**
+ * A migration file as the PostgreSQL parser sees it: the parse tree from libpg-query plus the
+ * token stream from its scanner, over the file's UTF-8 bytes.
+ *
+ * libpg-query reports every location as a byte offset into the UTF-8 text, so all slicing here
+ * is done on a Buffer, never on the JS string (a comment with an emoji would shift every
+ * offset after it). Expression text (defaults, predicates, USING) is cut out of the source by
+ * token boundaries, because the parser gives only start locations and we must re-emit the
+ * expression exactly as written.
+ */
+import { ParseError } from '../../ir/diagnostics.js';
+
+export interface Token {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  readonly tokenName: string;
+  /** 0 = not a keyword */
+  readonly keywordKind: number;
+}
+
+export interface RawStmt {
+  readonly stmt: Record<string, any>;
+  readonly start: number;
+  readonly end: number;
+}
+
+interface PgQuery {
+  parseSync(sql: string): { stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[] };
+  scanSync(sql: string): { tokens: Token[] };
+}
+
+let pgQuery: PgQuery | undefined;
+/** libpg-query is WASM: load it once, lazily, only for commands that read PostgreSQL. */
+export const loadPgQuery = async (): Promise<PgQuery> => {
+  if (!pgQuery) {
+    const mod: any = await import('libpg-query');
+    await mod.loadModule();
+    pgQuery = mod as PgQuery;
+  }
+  return pgQuery;
+};
+
+const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
+
+export class SourceFile {
+  readonly bytes: Buffer;
+  readonly tokens: readonly Token[];
+  readonly statements: readonly RawStmt[];
+  private readonly lineStarts: number[];
+
+  constructor(
+    readonly file: string,
+    readonly sql: string,
+    pg: PgQuery,
+  ) {
+    this.bytes = Buffer.from(sql, 'utf8');
+    this.lineStarts = [0];
+    for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 10) this.lineStarts.push(i + 1);
+    let tree;
+    try {
+      tree = pg.parseSync(sql);
+    } catch (e: any) {
+      const pos = typeof e?.sqlDetails?.cursorPosition === 'number' ? e.sqlDetails.cursorPosition : undefined;
+      const where = pos !== undefined ? this.position(Math.max(0, pos)) : undefined;
+      throw new ParseError(`does not parse: ${e?.sqlDetails?.message ?? e?.message ?? String(e)}`, {
+        file,
+        line: where?.line,
+        col: where?.col,
+      });
+    }
+    this.tokens = pg.scanSync(sql).tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName));
+    this.statements = (tree.stmts ?? []).map((s) => {
+      const from = s.stmt_location ?? 0;
+      const to = s.stmt_len ? from + s.stmt_len : this.bytes.length;
+      // stmt_location includes the whitespace and comments after the previous semicolon: start
+      // at the statement's first real token instead, so line numbers point at the statement.
+      const first = this.tokens[this.tokenIndexAt(from)];
+      return { stmt: s.stmt, start: first && first.start < to ? first.start : from, end: to };
+    });
+  }
+
+  text(start: number, end: number): string {
+    return this.bytes.subarray(start, end).toString('utf8');
+  }
+
+  /** 1-based line and column (in characters) of a byte offset. */
+  position(offset: number): { line: number; col: number } {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const col = this.bytes.subarray(this.lineStarts[lo], offset).toString('utf8').length + 1;
+    return { line: lo + 1, col };
+  }
+
+  /** index of the first token starting at or after `offset` */
+  tokenIndexAt(offset: number): number {
+    let lo = 0;
+    let hi = this.tokens.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.tokens[mid].start < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** tokens whose start lies in [start, end), comments excluded, trailing `;` excluded */
+  tokensIn(start: number, end: number): Token[] {
+    const out: Token[] = [];
+    for (let i = this.tokenIndexAt(start); i < this.tokens.length && this.tokens[i].start < end; i++) {
+      if (this.tokens[i].text !== ';') out.push(this.tokens[i]);
+    }
+    return out;
+  }
+
+  /** source text spanning a run of tokens */
+  span(tokens: readonly Token[]): string {
+    if (tokens.length === 0) return '';
+    return this.text(tokens[0].start, tokens[tokens.length - 1].end);
+  }
+}
+
+export const isKeyword = (t: Token | undefined, word: string): boolean =>
+  !!t && t.keywordKind > 0 && t.text.toUpperCase() === word;
+
+/** Split tokens at top-level commas (depth 0 relative to the first token). */
+export const splitTopLevel = (tokens: readonly Token[]): Token[][] => {
+  const parts: Token[][] = [[]];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.text === '(' || t.text === '[') depth++;
+    else if (t.text === ')' || t.text === ']') depth--;
+    if (t.text === ',' && depth === 0) parts.push([]);
+    else parts[parts.length - 1].push(t);
+  }
+  return parts.filter((p) => p.length > 0);
+};
+
+/** Index of the `)` that closes the `(` at `open`. */
+export const matchingParen = (tokens: readonly Token[], open: number): number => {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (tokens[i].text === '(') depth++;
+    else if (tokens[i].text === ')') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return tokens.length - 1;
+};

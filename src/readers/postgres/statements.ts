@@ -1,0 +1,634 @@
+/**
+ * One parsed PostgreSQL statement -> IR changes. A table from parse-node kind to handler; a kind
+ * without a handler becomes RawSql (kept verbatim, reported), never dropped.
+ *
+ * Names come from the parse tree (already case-folded the way PostgreSQL folds them).
+ * Expressions come from the token stream of the statement (see source.ts). Constraint names
+ * that the SQL leaves implicit are computed the way PostgreSQL chooses them, because the
+ * catalog, and therefore every later DROP CONSTRAINT, uses that name.
+ */
+import type { Change, RawSql, SourceRef } from '../../ir/changes.js';
+import type {
+  CheckConstraint,
+  Column,
+  Constraint,
+  FkAction,
+  ForeignKey,
+  Index,
+  IndexElement,
+  QName,
+  Table,
+} from '../../ir/schema.js';
+import { qualify } from '../../ir/schema.js';
+import { isKeyword, matchingParen, splitTopLevel, type SourceFile, type Token } from './source.js';
+import { typeFromTypeName, typeToSql } from './types.js';
+
+export interface StatementContext {
+  readonly src: SourceFile;
+  readonly start: number;
+  readonly end: number;
+  readonly source: SourceRef;
+  readonly tokens: Token[];
+  /** temporary tables created earlier in this file: they are data scaffolding, not schema */
+  readonly tempTables: Set<string>;
+}
+
+export type StatementResult =
+  | { readonly kind: 'changes'; readonly changes: Change[] }
+  | { readonly kind: 'transaction'; readonly op: 'begin' | 'commit' | 'rollback' | 'other' };
+
+const str = (n: any): string => n?.String?.sval ?? '';
+const qname = (schema: string | undefined, name: string): QName =>
+  schema && schema !== 'public' ? { schema, name } : { name };
+const rangeVar = (rv: any): QName => qname(rv?.schemaname, rv?.relname ?? '');
+const nameList = (list: any[] | undefined): QName => {
+  const parts = (list ?? []).map(str);
+  return qname(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] ?? '');
+};
+
+/** PostgreSQL's NAMEDATALEN - 1 */
+const MAX_IDENT = 63;
+const byteLen = (s: string) => Buffer.byteLength(s, 'utf8');
+const truncBytes = (s: string, n: number): string => {
+  let out = s;
+  while (byteLen(out) > n) out = out.slice(0, -1);
+  return out;
+};
+/** PostgreSQL's makeObjectName: `<table>_<cols>_<suffix>`, shortening the longer part first. */
+export const pgDefaultName = (table: string, cols: readonly string[], suffix: string): string => {
+  let name1 = table;
+  let name2 = cols.join('_');
+  const overhead = (name2 ? 1 : 0) + 1 + byteLen(suffix);
+  while (byteLen(name1) + byteLen(name2) + overhead > MAX_IDENT) {
+    if (byteLen(name1) > byteLen(name2)) name1 = truncBytes(name1, byteLen(name1) - 1);
+    else name2 = truncBytes(name2, byteLen(name2) - 1);
+  }
+  return [name1, name2, suffix].filter((p) => p !== '').join('_');
+};
+
+const FK_ACTIONS: Record<string, FkAction> = {
+  a: 'NO ACTION',
+  r: 'RESTRICT',
+  c: 'CASCADE',
+  n: 'SET NULL',
+  d: 'SET DEFAULT',
+};
+
+const raw = (
+  ctx: StatementContext,
+  category: RawSql['category'],
+  reason: string,
+  extra: Partial<Pick<RawSql, 'down' | 'noCatalogEffect'>> = {},
+): RawSql => ({ kind: 'RawSql', sql: ctx.source.text, category, reason, ...extra, source: ctx.source });
+
+const changes = (...list: Change[]): StatementResult => ({ kind: 'changes', changes: list });
+
+/** Expression text that follows the token at index `i` up to a top-level stop. */
+const exprAfter = (tokens: readonly Token[], i: number, src: SourceFile, stops: ReadonlySet<string>): string => {
+  const out: Token[] = [];
+  let depth = 0;
+  for (let j = i + 1; j < tokens.length; j++) {
+    const t = tokens[j];
+    if (t.text === '(' || t.text === '[') depth++;
+    if (t.text === ')' || t.text === ']') {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (depth === 0 && out.length > 0) {
+      if (t.text === ',') break;
+      const word = t.keywordKind > 0 ? t.text.toUpperCase() : '';
+      if (word && stops.has(word)) {
+        // NOT only ends a default when it starts NOT NULL / NOT DEFERRABLE
+        if (word !== 'NOT' || ['NULL', 'DEFERRABLE', 'VALID'].includes(tokens[j + 1]?.text.toUpperCase() ?? '')) break;
+      }
+    }
+    out.push(t);
+  }
+  return src.span(out);
+};
+
+const COLUMN_CONSTRAINT_STOPS = new Set([
+  'NOT', 'NULL', 'CONSTRAINT', 'PRIMARY', 'REFERENCES', 'UNIQUE', 'CHECK', 'COLLATE', 'GENERATED', 'DEFAULT',
+]);
+
+/** the DEFAULT expression whose DEFAULT keyword starts at byte `location` */
+const defaultText = (ctx: StatementContext, location: number): string => {
+  const i = ctx.tokens.findIndex((t) => t.start >= location && isKeyword(t, 'DEFAULT'));
+  return exprAfter(ctx.tokens, i, ctx.src, COLUMN_CONSTRAINT_STOPS);
+};
+
+/** the text inside CHECK ( ... ) starting at or after `location` */
+const checkText = (ctx: StatementContext, location: number): string => {
+  const i = ctx.tokens.findIndex((t) => t.start >= location && isKeyword(t, 'CHECK'));
+  const open = i + 1;
+  const close = matchingParen(ctx.tokens, open);
+  return ctx.src.span(ctx.tokens.slice(open + 1, close));
+};
+
+const collationName = (cc: any): string | undefined =>
+  cc ? (cc.CollateClause?.collname ?? cc.collname ?? []).map(str).join('.') || undefined : undefined;
+
+interface ColumnParts {
+  column: Column;
+  constraints: Constraint[];
+}
+
+const readColumn = (ctx: StatementContext, table: QName, def: any): ColumnParts => {
+  const name: string = def.colname;
+  let notNull = false;
+  let dflt: string | undefined;
+  let identity: Column['identity'];
+  const constraints: Constraint[] = [];
+  for (const c of (def.constraints ?? []).map((x: any) => x.Constraint)) {
+    switch (c.contype) {
+      case 'CONSTR_NOTNULL':
+        notNull = true;
+        break;
+      case 'CONSTR_NULL':
+        notNull = false;
+        break;
+      case 'CONSTR_DEFAULT':
+        dflt = defaultText(ctx, c.location);
+        break;
+      case 'CONSTR_IDENTITY':
+        identity = c.generated_when === 'a' ? 'ALWAYS' : 'BY DEFAULT';
+        notNull = true;
+        break;
+      case 'CONSTR_PRIMARY':
+        notNull = true;
+        constraints.push({ type: 'primary', name: c.conname ?? pgDefaultName(table.name, [], 'pkey'), columns: [name] });
+        break;
+      case 'CONSTR_UNIQUE':
+        constraints.push({ type: 'unique', name: c.conname ?? pgDefaultName(table.name, [name], 'key'), columns: [name] });
+        break;
+      case 'CONSTR_CHECK':
+        constraints.push(checkConstraint(ctx, c, c.conname ?? pgDefaultName(table.name, [name], 'check')));
+        break;
+      case 'CONSTR_FOREIGN':
+        constraints.push(foreignKey(c, c.conname ?? pgDefaultName(table.name, [name], 'fkey'), [name]));
+        break;
+      default:
+        throw new Unmodelled(`column constraint ${c.contype} on ${JSON.stringify(name)}`);
+    }
+  }
+  const collation = collationName(def.collClause);
+  return {
+    column: {
+      name,
+      type: typeFromTypeName(def.typeName),
+      notNull,
+      ...(dflt !== undefined ? { default: dflt } : {}),
+      ...(identity ? { identity } : {}),
+      ...(collation ? { collation } : {}),
+    },
+    constraints,
+  };
+};
+
+const checkConstraint = (ctx: StatementContext, c: any, name: string): CheckConstraint => ({
+  type: 'check',
+  name,
+  expression: checkText(ctx, c.location),
+  ...(c.skip_validation ? { notValid: true } : {}),
+});
+
+const foreignKey = (c: any, name: string, columns?: string[]): ForeignKey => ({
+  type: 'foreign',
+  name,
+  columns: columns ?? (c.fk_attrs ?? []).map(str),
+  references: rangeVar(c.pktable),
+  referencedColumns: (c.pk_attrs ?? []).map(str),
+  onDelete: FK_ACTIONS[c.fk_del_action ?? 'a'] ?? 'NO ACTION',
+  onUpdate: FK_ACTIONS[c.fk_upd_action ?? 'a'] ?? 'NO ACTION',
+  ...(c.deferrable ? { deferrable: c.initdeferred ? 'DEFERRED' : 'IMMEDIATE' } : {}),
+  ...(c.skip_validation ? { notValid: true } : {}),
+});
+
+const tableConstraint = (ctx: StatementContext, table: QName, c: any): Constraint => {
+  const keys: string[] = (c.keys ?? []).map(str);
+  switch (c.contype) {
+    case 'CONSTR_PRIMARY':
+      if (c.including?.length || c.indexname) throw new Unmodelled('PRIMARY KEY with INCLUDE or USING INDEX');
+      return { type: 'primary', name: c.conname ?? pgDefaultName(table.name, [], 'pkey'), columns: keys };
+    case 'CONSTR_UNIQUE':
+      if (c.including?.length || c.indexname || c.nulls_not_distinct) throw new Unmodelled('UNIQUE with INCLUDE, USING INDEX or NULLS NOT DISTINCT');
+      return { type: 'unique', name: c.conname ?? pgDefaultName(table.name, keys, 'key'), columns: keys };
+    case 'CONSTR_CHECK':
+      return checkConstraint(ctx, c, c.conname ?? pgDefaultName(table.name, [], 'check'));
+    case 'CONSTR_FOREIGN': {
+      const cols: string[] = (c.fk_attrs ?? []).map(str);
+      return foreignKey(c, c.conname ?? pgDefaultName(table.name, cols, 'fkey'));
+    }
+    default:
+      throw new Unmodelled(`table constraint ${c.contype}`);
+  }
+};
+
+const depthAt = (tokens: readonly Token[], index: number): number => {
+  let depth = 0;
+  for (let i = 0; i < index; i++) {
+    if (tokens[i].text === '(') depth++;
+    else if (tokens[i].text === ')') depth--;
+  }
+  return depth;
+};
+
+/** A construct we do not model: the statement is kept verbatim as RawSql with this reason. */
+export class Unmodelled extends Error {}
+
+const TEMP_REASON = 'a temporary table holding data for this migration; it vanishes with the session';
+
+const createTable = (ctx: StatementContext, n: any): StatementResult => {
+  if (n.relation?.relpersistence === 't') {
+    ctx.tempTables.add(qualify(rangeVar(n.relation)));
+    return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
+  }
+  if (n.relation?.relpersistence && n.relation.relpersistence !== 'p') throw new Unmodelled('unlogged table');
+  if (n.inhRelations?.length || n.partbound || n.ofTypename) throw new Unmodelled('inheritance, partition or typed table');
+  const name = rangeVar(n.relation);
+  let partitionBy: string | undefined;
+  if (n.partspec) {
+    // PARTITION BY <strategy> (<keys>) closes the statement: keep it as written
+    const at = ctx.tokens.findIndex((t, i) => isKeyword(t, 'PARTITION') && isKeyword(ctx.tokens[i + 1], 'BY') && depthAt(ctx.tokens, i) === 0);
+    partitionBy = ctx.src.span(ctx.tokens.slice(at + 2));
+  }
+  const columns: Column[] = [];
+  const constraints: Constraint[] = [];
+  for (const el of n.tableElts ?? []) {
+    if (el.ColumnDef) {
+      const parts = readColumn(ctx, name, el.ColumnDef);
+      columns.push(parts.column);
+      constraints.push(...parts.constraints);
+    } else if (el.Constraint) {
+      constraints.push(tableConstraint(ctx, name, el.Constraint));
+    } else {
+      throw new Unmodelled('CREATE TABLE ... LIKE');
+    }
+  }
+  // PRIMARY KEY implies NOT NULL on its columns
+  const pk = constraints.find((c) => c.type === 'primary');
+  const cols = pk ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c)) : columns;
+  const table: Table = { name, columns: cols, constraints, ...(partitionBy ? { partitionBy } : {}) };
+  return changes({ kind: 'CreateTable', table, source: ctx.source });
+};
+
+/** ALTER TABLE: one change per sub-command, each sub-command's text cut out by top-level commas. */
+const alterTable = (ctx: StatementContext, n: any): StatementResult => {
+  if (n.objtype && n.objtype !== 'OBJECT_TABLE') throw new Unmodelled(`ALTER ${String(n.objtype).replace('OBJECT_', '')}`);
+  const table = rangeVar(n.relation);
+  const relEnd = ctx.tokens.findIndex((t) => t.start > n.relation.location && t.keywordKind > 0 && t.tokenName !== 'IDENT');
+  const segments = splitTopLevel(ctx.tokens.slice(relEnd));
+  const cmds: any[] = (n.cmds ?? []).map((c: any) => c.AlterTableCmd);
+  if (segments.length !== cmds.length) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
+  const out: Change[] = [];
+  cmds.forEach((cmd, i) => {
+    const seg = segments[i];
+    const segCtx: StatementContext = { ...ctx, tokens: seg };
+    const source = ctx.source;
+    switch (cmd.subtype) {
+      case 'AT_AddColumn': {
+        const parts = readColumn(segCtx, table, cmd.def.ColumnDef);
+        const pkCol = parts.constraints.some((c) => c.type === 'primary');
+        if (cmd.missing_ok && parts.constraints.length) throw new Unmodelled('ADD COLUMN IF NOT EXISTS with constraints');
+        out.push({
+          kind: 'AddColumn',
+          table,
+          column: pkCol ? { ...parts.column, notNull: true } : parts.column,
+          ...(cmd.missing_ok ? { ifNotExists: true } : {}),
+          source,
+        });
+        for (const constraint of parts.constraints) out.push({ kind: 'AddConstraint', table, constraint, source });
+        break;
+      }
+      case 'AT_DropColumn':
+        out.push({ kind: 'DropColumn', table, column: cmd.name, ...(cmd.missing_ok ? { ifExists: true } : {}), source });
+        break;
+      case 'AT_AlterColumnType': {
+        const def = cmd.def.ColumnDef;
+        const usingAt = seg.findIndex((t) => isKeyword(t, 'USING'));
+        const using = usingAt >= 0 ? ctx.src.span(seg.slice(usingAt + 1)) : undefined;
+        const collation = collationName(def.collClause);
+        out.push({
+          kind: 'AlterColumnType',
+          table,
+          column: cmd.name,
+          to: typeFromTypeName(def.typeName),
+          ...(using ? { using } : {}),
+          ...(collation ? { collation } : {}),
+          source,
+        });
+        break;
+      }
+      case 'AT_SetNotNull':
+      case 'AT_DropNotNull':
+        out.push({ kind: 'SetNotNull', table, column: cmd.name, notNull: cmd.subtype === 'AT_SetNotNull', source });
+        break;
+      case 'AT_ColumnDefault': {
+        if (!cmd.def) {
+          out.push({ kind: 'SetDefault', table, column: cmd.name, source });
+        } else {
+          const at = seg.findIndex((t) => isKeyword(t, 'DEFAULT'));
+          out.push({ kind: 'SetDefault', table, column: cmd.name, default: ctx.src.span(seg.slice(at + 1)), source });
+        }
+        break;
+      }
+      case 'AT_AddConstraint':
+        out.push({ kind: 'AddConstraint', table, constraint: tableConstraint(segCtx, table, cmd.def.Constraint), source });
+        break;
+      case 'AT_DropConstraint':
+        if (cmd.missing_ok) {
+          out.push({ kind: 'DropConstraint', table, name: cmd.name, ifExists: true, source });
+        } else {
+          out.push({ kind: 'DropConstraint', table, name: cmd.name, source });
+        }
+        break;
+      case 'AT_EnableRowSecurity':
+      case 'AT_DisableRowSecurity':
+        out.push({ kind: 'SetRowLevelSecurity', table, enabled: cmd.subtype === 'AT_EnableRowSecurity', force: false, source });
+        break;
+      case 'AT_ForceRowSecurity':
+      case 'AT_NoForceRowSecurity':
+        out.push({ kind: 'SetRowLevelSecurity', table, enabled: cmd.subtype === 'AT_ForceRowSecurity', force: true, source });
+        break;
+      default:
+        throw new Unmodelled(`ALTER TABLE sub-command ${String(cmd.subtype).replace('AT_', '')}`);
+    }
+  });
+  return changes(...out);
+};
+
+const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
+  const table = rangeVar(n.relation);
+  if (ctx.tempTables.has(qualify(table))) return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
+  // the key list is the first top-level parenthesis after the table (and USING method)
+  const relAt = ctx.tokens.findIndex((t) => t.start >= n.relation.location);
+  const open = ctx.tokens.findIndex((t, i) => i > relAt && t.text === '(');
+  const close = matchingParen(ctx.tokens, open);
+  const elemTokens = splitTopLevel(ctx.tokens.slice(open + 1, close));
+  const elements: IndexElement[] = (n.indexParams ?? []).map((p: any, i: number): IndexElement => {
+    const e = p.IndexElem;
+    if (e.expr || !e.name) return { kind: 'expression', text: ctx.src.span(elemTokens[i] ?? []) };
+    const opclass = (e.opclass ?? []).map(str).join('.');
+    if (e.opclassopts?.length) return { kind: 'expression', text: ctx.src.span(elemTokens[i] ?? []) };
+    const collation = collationName({ collname: e.collation });
+    return {
+      kind: 'column',
+      name: e.name,
+      ...(opclass ? { opclass } : {}),
+      ...(e.ordering === 'SORTBY_DESC' ? { order: 'DESC' as const } : e.ordering === 'SORTBY_ASC' ? { order: 'ASC' as const } : {}),
+      ...(e.nulls_ordering === 'SORTBY_NULLS_FIRST' ? { nulls: 'FIRST' as const } : e.nulls_ordering === 'SORTBY_NULLS_LAST' ? { nulls: 'LAST' as const } : {}),
+      ...(collation ? { collation } : {}),
+    };
+  });
+  let where: string | undefined;
+  if (n.whereClause) {
+    const w = ctx.tokens.findIndex((t, i) => i > close && isKeyword(t, 'WHERE'));
+    where = ctx.src.span(ctx.tokens.slice(w + 1));
+  }
+  if (n.tableSpace || n.options?.length) throw new Unmodelled('index with TABLESPACE or WITH (...) storage options');
+  // PostgreSQL names an unnamed index <table>_<columns>_idx (`expr` for expressions); we name it
+  // the same so later statements and our down() can refer to it.
+  const name: string =
+    n.idxname ?? pgDefaultName(table.name, elements.map((e) => (e.kind === 'column' ? e.name : 'expr')), 'idx');
+  const index: Index = {
+    name,
+    table,
+    unique: !!n.unique,
+    ...(n.accessMethod && n.accessMethod !== 'btree' ? { using: n.accessMethod } : {}),
+    elements,
+    ...(n.indexIncludingParams?.length ? { include: n.indexIncludingParams.map((p: any) => p.IndexElem.name) } : {}),
+    ...(where ? { where } : {}),
+    ...(n.nulls_not_distinct ? { nullsNotDistinct: true } : {}),
+  };
+  return changes({
+    kind: 'CreateIndex',
+    index,
+    ...(n.concurrent ? { concurrently: true } : {}),
+    ...(n.if_not_exists ? { ifNotExists: true } : {}),
+    source: ctx.source,
+  });
+};
+
+const dropStmt = (ctx: StatementContext, n: any): StatementResult => {
+  if (n.behavior === 'DROP_CASCADE' && n.removeType !== 'OBJECT_TABLE' && n.removeType !== 'OBJECT_TYPE') {
+    throw new Unmodelled(`DROP ... CASCADE of ${n.removeType}`);
+  }
+  const source = ctx.source;
+  const ifExists = !!n.missing_ok;
+  if (n.removeType === 'OBJECT_TABLE' && (n.objects ?? []).every((o: any) => ctx.tempTables.has(qualify(nameList(o.List?.items))))) {
+    return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
+  }
+  const out: Change[] = [];
+  for (const obj of n.objects ?? []) {
+    const list = obj.List?.items ?? (obj.TypeName ? obj.TypeName.names : undefined);
+    switch (n.removeType) {
+      case 'OBJECT_TABLE':
+        out.push({ kind: 'DropTable', name: nameList(list), ...(ifExists ? { ifExists } : {}), ...(n.behavior === 'DROP_CASCADE' ? { cascade: true } : {}), source });
+        break;
+      case 'OBJECT_INDEX':
+        out.push({ kind: 'DropIndex', name: nameList(list), ...(n.concurrent ? { concurrently: true } : {}), ...(ifExists ? { ifExists } : {}), source });
+        break;
+      case 'OBJECT_TYPE':
+        out.push({ kind: 'DropEnum', name: nameList(obj.TypeName?.names ?? list), ...(ifExists ? { ifExists } : {}), source });
+        break;
+      case 'OBJECT_VIEW':
+      case 'OBJECT_MATVIEW':
+        out.push({ kind: 'DropView', name: nameList(list), materialized: n.removeType === 'OBJECT_MATVIEW', ifExists, source });
+        break;
+      case 'OBJECT_FUNCTION':
+      case 'OBJECT_PROCEDURE': {
+        const owa = obj.ObjectWithArgs;
+        const sig = owa.args_unspecified ? '' : `(${(owa.objargs ?? []).map((a: any) => typeToSql(typeFromTypeName(a.TypeName))).join(', ')})`;
+        out.push({ kind: 'DropFunction', name: nameList(owa.objname), signature: sig, ifExists, source });
+        break;
+      }
+      case 'OBJECT_TRIGGER':
+      case 'OBJECT_POLICY': {
+        const parts: string[] = (list ?? []).map(str);
+        const name = parts[parts.length - 1];
+        const table = qname(parts.length > 2 ? parts[parts.length - 3] : undefined, parts[parts.length - 2]);
+        out.push(
+          n.removeType === 'OBJECT_TRIGGER'
+            ? { kind: 'DropTrigger', name, table, ifExists, source }
+            : { kind: 'DropPolicy', name, table, source },
+        );
+        break;
+      }
+      case 'OBJECT_SEQUENCE':
+        out.push({ kind: 'DropSequence', name: nameList(list), source });
+        break;
+      case 'OBJECT_EXTENSION':
+        out.push({ kind: 'DropExtension', name: str(obj), source });
+        break;
+      default:
+        throw new Unmodelled(`DROP ${String(n.removeType).replace('OBJECT_', '')}`);
+    }
+  }
+  return changes(...out);
+};
+
+const renameStmt = (ctx: StatementContext, n: any): StatementResult => {
+  const source = ctx.source;
+  switch (n.renameType) {
+    case 'OBJECT_TABLE':
+      return changes({ kind: 'RenameTable', from: rangeVar(n.relation), to: n.newname, source });
+    case 'OBJECT_COLUMN':
+      if (n.relationType && n.relationType !== 'OBJECT_TABLE') throw new Unmodelled('RENAME COLUMN of a view');
+      return changes({ kind: 'RenameColumn', table: rangeVar(n.relation), from: n.subname, to: n.newname, source });
+    case 'OBJECT_INDEX':
+      return changes({ kind: 'RenameIndex', from: rangeVar(n.relation), to: n.newname, source });
+    case 'OBJECT_TABCONSTRAINT':
+      return changes({ kind: 'RenameConstraint', table: rangeVar(n.relation), from: n.subname, to: n.newname, source });
+    case 'OBJECT_TYPE':
+      return changes({ kind: 'RenameEnum', from: nameList(n.object?.List?.items), to: n.newname, source });
+    default:
+      throw new Unmodelled(`RENAME of ${String(n.renameType).replace('OBJECT_', '')}`);
+  }
+};
+
+const routineSignature = (params: any[] | undefined): string =>
+  `(${(params ?? [])
+    .map((p: any) => p.FunctionParameter)
+    .filter((p: any) => p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE')
+    .map((p: any) => typeToSql(typeFromTypeName(p.argType)))
+    .join(', ')})`;
+
+const DATA_REASON = 'data statement: migrations tools have no schema call for it';
+
+const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResult> = {
+  CreateStmt: createTable,
+  AlterTableStmt: alterTable,
+  IndexStmt: indexStmt,
+  DropStmt: dropStmt,
+  RenameStmt: renameStmt,
+  CreateEnumStmt: (ctx, n) =>
+    changes({
+      kind: 'CreateEnum',
+      enum: { name: nameList(n.typeName), values: (n.vals ?? []).map(str) },
+      source: ctx.source,
+    }),
+  AlterEnumStmt: (ctx, n) => {
+    const name = nameList(n.typeName);
+    if (n.oldVal) return changes({ kind: 'RenameEnumValue', name, from: n.oldVal, to: n.newVal, source: ctx.source });
+    return changes({
+      kind: 'AddEnumValue',
+      name,
+      value: n.newVal,
+      ...(n.newValNeighbor ? (n.newValIsAfter ? { after: n.newValNeighbor } : { before: n.newValNeighbor }) : {}),
+      ...(n.skipIfNewValExists ? { ifNotExists: true } : {}),
+      source: ctx.source,
+    });
+  },
+  CommentStmt: (ctx, n) => {
+    const items: string[] = (n.object?.List?.items ?? []).map(str);
+    const comment: string | undefined = n.comment;
+    if (n.objtype === 'OBJECT_TABLE') {
+      const table = qname(items.length > 1 ? items[items.length - 2] : undefined, items[items.length - 1]);
+      return changes({ kind: 'SetComment', target: { kind: 'table', table }, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
+    }
+    if (n.objtype === 'OBJECT_COLUMN') {
+      const column = items[items.length - 1];
+      const table = qname(items.length > 2 ? items[items.length - 3] : undefined, items[items.length - 2]);
+      return changes({ kind: 'SetComment', target: { kind: 'column', table, column }, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
+    }
+    throw new Unmodelled(`COMMENT ON ${String(n.objtype).replace('OBJECT_', '')}`);
+  },
+  CreateExtensionStmt: (ctx, n) => {
+    if (!n.if_not_exists || n.options?.length) {
+      // still modelled: the options (SCHEMA, VERSION) travel in the verbatim SQL
+    }
+    return changes({ kind: 'CreateExtension', name: n.extname, sql: ctx.source.text, source: ctx.source });
+  },
+  CreateSchemaStmt: (ctx, n) => {
+    if (n.schemaElts?.length || n.authrole) throw new Unmodelled('CREATE SCHEMA with elements or AUTHORIZATION');
+    return changes({ kind: 'CreateSchema', name: n.schemaname, ifNotExists: !!n.if_not_exists, source: ctx.source });
+  },
+  ViewStmt: (ctx, n) =>
+    changes({
+      kind: 'CreateView',
+      name: rangeVar(n.view),
+      materialized: false,
+      orReplace: !!n.replace,
+      sql: ctx.source.text,
+      source: ctx.source,
+    }),
+  CreateTableAsStmt: (ctx, n) => {
+    if (n.objtype === 'OBJECT_MATVIEW') {
+      return changes({ kind: 'CreateView', name: rangeVar(n.into.rel), materialized: true, orReplace: false, sql: ctx.source.text, source: ctx.source });
+    }
+    if (n.into?.rel?.relpersistence === 't') {
+      ctx.tempTables.add(qualify(rangeVar(n.into.rel)));
+      return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
+    }
+    throw new Unmodelled('CREATE TABLE AS');
+  },
+  CreateFunctionStmt: (ctx, n) =>
+    changes({
+      kind: 'CreateFunction',
+      name: nameList(n.funcname),
+      signature: routineSignature(n.parameters),
+      routineKind: n.is_procedure ? 'procedure' : 'function',
+      orReplace: !!n.replace,
+      sql: ctx.source.text,
+      source: ctx.source,
+    }),
+  CreateTrigStmt: (ctx, n) => {
+    if (n.isconstraint) throw new Unmodelled('CONSTRAINT TRIGGER');
+    return changes({ kind: 'CreateTrigger', name: n.trigname, table: rangeVar(n.relation), orReplace: !!n.replace, sql: ctx.source.text, source: ctx.source });
+  },
+  CreateSeqStmt: (ctx, n) => {
+    if (n.if_not_exists) throw new Unmodelled('CREATE SEQUENCE IF NOT EXISTS');
+    return changes({ kind: 'CreateSequence', name: rangeVar(n.sequence), sql: ctx.source.text, source: ctx.source });
+  },
+  CreatePolicyStmt: (ctx, n) =>
+    changes({ kind: 'CreatePolicy', name: n.policy_name, table: rangeVar(n.table), sql: ctx.source.text, source: ctx.source }),
+  VariableSetStmt: (ctx, n) => {
+    if (n.is_local === undefined && n.name === 'search_path') throw new Unmodelled('SET search_path changes how every later name resolves');
+    return changes({ kind: 'SessionSetting', sql: ctx.source.text, source: ctx.source });
+  },
+  InsertStmt: (ctx, n) =>
+    changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'insert' } }),
+  UpdateStmt: (ctx, n) =>
+    changes({
+      ...raw(ctx, 'data', DATA_REASON),
+      writes: { table: rangeVar(n.relation), columns: (n.targetList ?? []).map((t: any) => t.ResTarget.name), op: 'update' },
+    }),
+  DeleteStmt: (ctx, n) =>
+    changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'delete' } }),
+  MergeStmt: (ctx) => changes(raw(ctx, 'data', 'data statement: Sequelize has no schema call for it')),
+  SelectStmt: (ctx) => changes(raw(ctx, 'data', 'a query run for its effects (e.g. setval)')),
+  DoStmt: (ctx) => changes(raw(ctx, 'procedural', 'DO block: procedural code is kept as written')),
+  VacuumStmt: (ctx) => changes(raw(ctx, 'maintenance', 'ANALYZE/VACUUM changes statistics, not the schema', { noCatalogEffect: true })),
+  RefreshMatViewStmt: (ctx) => changes(raw(ctx, 'maintenance', 'REFRESH MATERIALIZED VIEW changes data, not the schema', { noCatalogEffect: true })),
+  TransactionStmt: (_ctx, n) => ({
+    kind: 'transaction',
+    op: n.kind === 'TRANS_STMT_BEGIN' || n.kind === 'TRANS_STMT_START'
+      ? 'begin'
+      : n.kind === 'TRANS_STMT_COMMIT'
+        ? 'commit'
+        : n.kind === 'TRANS_STMT_ROLLBACK'
+          ? 'rollback'
+          : 'other',
+  }),
+};
+
+/** Down SQL for unmodelled creations whose undo is unambiguous. */
+const UNMODELLED_DOWNS: Record<string, (n: any) => string | undefined> = {
+  CreateDomainStmt: (n) => `DROP DOMAIN ${quoteParts((n.domainname ?? []).map(str))}`,
+  CompositeTypeStmt: (n) => `DROP TYPE ${quoteParts([n.typevar.schemaname, n.typevar.relname].filter(Boolean))}`,
+};
+const quoteParts = (parts: string[]) => parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+
+export const readStatement = (ctx: StatementContext, stmt: Record<string, any>): StatementResult => {
+  const kind = Object.keys(stmt)[0];
+  const node = stmt[kind];
+  const handler = HANDLERS[kind];
+  try {
+    if (handler) return handler(ctx, node);
+    throw new Unmodelled(`${kind.replace(/Stmt$/, '')} statements are not modelled`);
+  } catch (e) {
+    if (!(e instanceof Unmodelled)) throw e;
+    const down = UNMODELLED_DOWNS[kind]?.(node);
+    return changes(raw(ctx, 'unmodelled', e.message, down ? { down } : {}));
+  }
+};

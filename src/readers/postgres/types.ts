@@ -1,0 +1,82 @@
+/**
+ * PostgreSQL type names as the parser reports them -> the IR's ColumnType.
+ *
+ * The grammar rewrites SQL-standard spellings to catalog names under `pg_catalog`
+ * (`INTEGER` -> pg_catalog.int4, `TIMESTAMP(3)` -> pg_catalog.timestamp). The table below maps
+ * those back to the spelling Prisma writes, which is also what writers emit. Unqualified names
+ * that are built-in types (text, jsonb, uuid...) are canonicalized too; every other name is a
+ * user type (an enum, a domain, an extension type) and keeps its exact, case-sensitive name.
+ */
+import type { ColumnType } from '../../ir/schema.js';
+
+/** pg_catalog internal name -> canonical SQL spelling */
+const CATALOG_TYPES: Readonly<Record<string, string>> = {
+  int2: 'SMALLINT',
+  int4: 'INTEGER',
+  int8: 'BIGINT',
+  float4: 'REAL',
+  float8: 'DOUBLE PRECISION',
+  numeric: 'DECIMAL',
+  bool: 'BOOLEAN',
+  varchar: 'VARCHAR',
+  bpchar: 'CHAR',
+  timestamp: 'TIMESTAMP',
+  timestamptz: 'TIMESTAMPTZ',
+  time: 'TIME',
+  timetz: 'TIMETZ',
+  interval: 'INTERVAL',
+  bit: 'BIT',
+  varbit: 'VARBIT',
+};
+
+/** built-in (or ubiquitous extension) types written without schema */
+const PLAIN_TYPES: ReadonlySet<string> = new Set([
+  'text', 'jsonb', 'json', 'uuid', 'bytea', 'date', 'inet', 'cidr', 'macaddr', 'macaddr8', 'xml', 'money',
+  'tsvector', 'tsquery', 'oid', 'serial', 'bigserial', 'smallserial', 'serial4', 'serial8', 'serial2',
+  'citext', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle', 'int4range', 'int8range', 'numrange',
+  'tsrange', 'tstzrange', 'daterange', 'name', 'regclass', 'hstore', 'ltree',
+]);
+
+const str = (n: any): string => n?.String?.sval ?? '';
+
+/** typmod argument: integers mostly; `interval` fields come as bitmasks we keep as numbers */
+const typmodArg = (n: any): number | string => {
+  const c = n?.A_Const;
+  if (c?.ival !== undefined) return c.ival.ival ?? 0;
+  if (c?.sval) return c.sval.sval;
+  if (n?.ColumnRef) return str(n.ColumnRef.fields?.[0]);
+  return String(c?.fval?.fval ?? '');
+};
+
+export const typeFromTypeName = (tn: any): ColumnType => {
+  const names: string[] = (tn.names ?? []).map(str);
+  const array = tn.arrayBounds?.length ?? 0;
+  const args = (tn.typmods ?? []).map(typmodArg);
+  const base = (name: string, extra: Partial<ColumnType> = {}): ColumnType => ({
+    name,
+    ...(args.length ? { args } : {}),
+    ...(array ? { array } : {}),
+    ...extra,
+  });
+  if (names.length === 2 && names[0] === 'pg_catalog' && CATALOG_TYPES[names[1]]) {
+    // INTERVAL's typmod is a field bitmask, not something users wrote as a number: keep SQL text
+    if (names[1] === 'interval' && args.length) return { name: 'INTERVAL', ...(array ? { array } : {}) };
+    return base(CATALOG_TYPES[names[1]]);
+  }
+  if (names.length === 1 && PLAIN_TYPES.has(names[0])) return base(names[0].toUpperCase());
+  if (names.length === 2 && names[0] === 'pg_catalog') return base(names[1].toUpperCase());
+  const name = names[names.length - 1];
+  const schema = names.length > 1 && names[names.length - 2] !== 'public' ? names[names.length - 2] : undefined;
+  return base(name, { user: true, ...(schema ? { schema } : {}) });
+};
+
+/** SQL spelling of a type, for signatures and messages (writers have their own renderer). */
+export const typeToSql = (t: ColumnType): string => {
+  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  const name = t.user ? (t.schema ? `${q(t.schema)}.${q(t.name)}` : q(t.name)) : t.name;
+  const args = t.args?.length ? `(${t.args.join(',')})` : '';
+  return `${name}${args}${'[]'.repeat(t.array ?? 0)}`;
+};
+
+/** SERIAL columns are INTEGER + an owned sequence + a nextval default. */
+export const isSerial = (t: ColumnType): boolean => /^(SMALL|BIG)?SERIAL[248]?$/.test(t.name) && !t.user;
