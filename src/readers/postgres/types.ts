@@ -63,6 +63,8 @@ export const typeFromTypeName = (tn: any): ColumnType => {
     if (names[1] === 'interval' && args.length) return { name: 'INTERVAL', ...(array ? { array } : {}) };
     return base(CATALOG_TYPES[names[1]]);
   }
+  // `TIMESTAMPTZ(3)`, `INT8`, `BOOL`: catalog names written directly, without pg_catalog
+  if (names.length === 1 && CATALOG_TYPES[names[0]]) return base(CATALOG_TYPES[names[0]]);
   if (names.length === 1 && PLAIN_TYPES.has(names[0])) return base(names[0].toUpperCase());
   if (names.length === 2 && names[0] === 'pg_catalog') return base(names[1].toUpperCase());
   const name = names[names.length - 1];

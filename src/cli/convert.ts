@@ -1,0 +1,39 @@
+/** `ormshift convert`: write the generated migrations and report what was converted and how. */
+import { convert, writeConversion, type Lang, type Target } from '../convert.js';
+import { formatDiagnostic } from '../ir/diagnostics.js';
+import { percent } from './render.js';
+
+export interface ConvertArgs {
+  migrations: string;
+  to: Target;
+  out: string;
+  lang: Lang;
+  allowIrreversible: boolean;
+  force: boolean;
+  strict: boolean;
+  json: boolean;
+}
+
+export const convertCommand = async (args: ConvertArgs): Promise<number> => {
+  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, allowIrreversible: args.allowIrreversible });
+  const result = writeConversion(c, { out: args.out, force: args.force, strict: args.strict });
+  if (args.json) {
+    process.stdout.write(
+      `${JSON.stringify({ files: result.written, unchanged: result.unchanged, migrations: c.migrations, diagnostics: c.diagnostics, summary: c.summary }, null, 2)}\n`,
+    );
+    return 0;
+  }
+  for (const d of c.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
+  const s = c.summary;
+  process.stdout.write(
+    [
+      `${s.migrations} migrations -> ${args.out} (${result.written.length} written, ${result.unchanged.length} unchanged)`,
+      `down(): ${s.exact} exact, ${s.dataLoss} lose data, ${s.irreversible} irreversible`,
+      `raw SQL: ${s.rawStatements} of ${s.statements} statements (${percent(s.rawStatements, s.statements)})`,
+      ...c.migrations
+        .filter((m) => m.risk === 'irreversible')
+        .flatMap((m) => m.risks.filter((r) => r.risk === 'irreversible').map((r) => `  irreversible ${r.at}: ${r.reason}`)),
+    ].join('\n') + '\n',
+  );
+  return 0;
+};

@@ -1,0 +1,95 @@
+/**
+ * `ormshift corpus`: convert and verify every history of a corpus folder
+ * (`<dir>/<history>/migrations`) with every target that exists, and print one row each.
+ * Irreversible steps are counted, not failed: they are the honest exceptions; any other step
+ * that is not equal up and down fails the run.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convert } from '../convert.js';
+import { readLockProvider } from '../readers/migrations-dir.js';
+import { percent, progress, table } from './render.js';
+
+export interface CorpusArgs {
+  dir: string;
+  databaseUrl?: string;
+  only?: string;
+  json: boolean;
+}
+
+interface Row {
+  history: string;
+  dialect: string;
+  target: string;
+  steps: number;
+  equalUp: number;
+  equalDown: number;
+  irreversible: number;
+  raw: string;
+  seconds: number;
+  status: string;
+}
+
+export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
+  const histories = readdirSync(args.dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(args.dir, d.name, 'migrations')))
+    .map((d) => d.name)
+    .filter((n) => !args.only || n.includes(args.only))
+    .sort();
+  const { openProvider } = await import('../verify/database.js');
+  const { verifyConversion } = await import('../verify/run.js');
+  const provider = await openProvider(args.databaseUrl);
+  const rows: Row[] = [];
+  const failures: string[] = [];
+  try {
+    for (const h of histories) {
+      const dir = join(args.dir, h, 'migrations');
+      const lock = join(dir, 'migration_lock.toml');
+      const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
+      if (dialect !== 'postgresql') {
+        rows.push({ history: h, dialect, target: 'sequelize', steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, raw: '-', seconds: 0, status: `not yet supported: ${dialect}` });
+        continue;
+      }
+      const started = Date.now();
+      const conversion = await convert({ migrationsDir: dir, to: 'sequelize', allowIrreversible: true });
+      const bar = progress();
+      const report = await verifyConversion({
+        conversion,
+        provider,
+        allowIrreversible: true,
+        onProgress: (done, total, phase) => bar.update(`${h} ${phase}`, done, total),
+      });
+      bar.done();
+      const bad = report.migrations.filter((m) => m.risk !== 'irreversible' && (m.up !== 'equal' || m.down !== 'equal'));
+      for (const m of bad.slice(0, 5)) failures.push(`${h}/${m.name}: up ${m.up}, down ${m.down}\n${[m.error, m.diff].filter(Boolean).join('\n')}`);
+      const s = report.summary;
+      rows.push({
+        history: h,
+        dialect,
+        target: 'sequelize',
+        steps: s.migrations,
+        equalUp: s.upEqual,
+        equalDown: s.downEqual,
+        irreversible: s.irreversible,
+        raw: percent(conversion.summary.rawStatements, conversion.summary.statements),
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+        status: bad.length ? `${bad.length} not proven` : 'proven',
+      });
+      process.stderr.write(`${h}: ${rows[rows.length - 1].status}\n`);
+    }
+  } finally {
+    await provider.close();
+  }
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ database: provider.kind, rows }, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      `${table(
+        ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'raw share', 'seconds', 'status'],
+        rows.map((r) => [r.history, r.dialect, r.target, r.steps, r.equalUp, r.equalDown, r.irreversible, r.raw, r.seconds, r.status]),
+      )}\n`,
+    );
+    for (const f of failures) process.stdout.write(`\n${f}\n`);
+  }
+  return rows.some((r) => r.status.endsWith('not proven')) ? 1 : 0;
+};

@@ -1,0 +1,84 @@
+/**
+ * The command line: parse flags (yargs), call the library, render its report. Each command lives
+ * in its own file and returns an exit code; nothing here knows SQL or databases.
+ */
+import yargs from 'yargs';
+import { OrmshiftError } from '../ir/diagnostics.js';
+
+export const main = async (argv: string[]): Promise<number> => {
+  let code = 0;
+  const run = (f: () => Promise<number>) => async () => {
+    code = await f();
+  };
+  try {
+    await yargs(argv)
+      .scriptName('ormshift')
+      .usage('$0 <command> [options]')
+      .command(
+        'convert <migrations>',
+        'convert a Prisma migrations folder into Sequelize migrations',
+        (y) =>
+          y
+            .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+            .option('to', { choices: ['sequelize'] as const, demandOption: true })
+            .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+            .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const })
+            .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible down steps warn instead of throwing' })
+            .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
+            .option('strict', { type: 'boolean', default: false, describe: 'fail on any warning' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { convertCommand } = await import('./convert.js');
+          await run(() => convertCommand(args))();
+        },
+      )
+      .command(
+        'verify <migrations>',
+        'prove a conversion on a real database (PGlite when no --database-url)',
+        (y) =>
+          y
+            .positional('migrations', { type: 'string', demandOption: true })
+            .option('to', { choices: ['sequelize'] as const, demandOption: true })
+            .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
+            .option('allow-irreversible', { type: 'boolean', default: false })
+            .option('limit', { type: 'number', describe: 'verify only the first N migrations' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { verifyCommand } = await import('./verify.js');
+          await run(() => verifyCommand(args))();
+        },
+      )
+      .command(
+        'corpus [dir]',
+        'convert and verify every history in a corpus folder, print a table',
+        (y) =>
+          y
+            .positional('dir', { type: 'string', default: '../shared/corpus' })
+            .option('database-url', { type: 'string' })
+            .option('only', { type: 'string', describe: 'only histories whose name contains this' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { corpusCommand } = await import('./corpus.js');
+          await run(() => corpusCommand(args))();
+        },
+      )
+      .demandCommand(1)
+      .strict()
+      .help()
+      .fail((msg, err) => {
+        throw err ?? new OrmshiftError(msg);
+      })
+      .parseAsync();
+  } catch (e) {
+    if (e instanceof OrmshiftError) {
+      process.stderr.write(`ormshift: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && !(e as any).stack?.includes('/src/')) {
+      process.stderr.write(`ormshift: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+};

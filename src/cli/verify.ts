@@ -1,0 +1,59 @@
+/** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
+import { convert } from '../convert.js';
+import { progress, table } from './render.js';
+
+export interface VerifyArgs {
+  migrations: string;
+  to: 'sequelize';
+  databaseUrl?: string;
+  allowIrreversible: boolean;
+  limit?: number;
+  json: boolean;
+}
+
+export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
+  // the files only live in a scratch folder: irreversible steps must not stop the down chain
+  const conversion = await convert({ migrationsDir: args.migrations, to: args.to, allowIrreversible: true });
+  const { openProvider } = await import('../verify/database.js');
+  const { verifyConversion } = await import('../verify/run.js');
+  const provider = await openProvider(args.databaseUrl);
+  const bar = progress();
+  let report;
+  try {
+    report = await verifyConversion({
+      conversion,
+      provider,
+      allowIrreversible: args.allowIrreversible,
+      limit: args.limit,
+      onProgress: (done, total, phase) => bar.update(phase, done, total),
+    });
+  } finally {
+    bar.done();
+    await provider.close();
+  }
+  if (args.json) {
+    const migrations = report.migrations.map((m) => ({
+      name: m.name,
+      up: m.up,
+      down: m.down,
+      risk: m.risk,
+      ...(m.diff || m.error ? { diff: [m.error, m.diff].filter(Boolean).join('\n') } : {}),
+    }));
+    process.stdout.write(`${JSON.stringify({ migrations, summary: report.summary }, null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      `${table(
+        ['migration', 'up', 'down', 'risk'],
+        report.migrations.map((m) => [m.name, m.up, m.down, m.risk]),
+      )}\n`,
+    );
+    for (const m of report.migrations) {
+      if (m.error || m.diff) process.stdout.write(`\n${m.name}:\n${[m.error, m.diff].filter(Boolean).join('\n')}\n`);
+    }
+    const s = report.summary;
+    process.stdout.write(
+      `\n${s.migrations} migrations on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
+    );
+  }
+  return report.summary.ok ? 0 : 1;
+};

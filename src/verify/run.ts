@@ -1,0 +1,196 @@
+/**
+ * The equivalence harness: Prisma's SQL on database A, one migration at a time as Prisma applies
+ * them; the generated files on database B through the target's own runner (umzug with Sequelize's
+ * queryInterface). After every up, the catalogs must be equal; then down() runs step by step
+ * back to empty, and after each one B must equal A's catalog from before that migration.
+ *
+ * A step whose source SQL fails on this server is `source-failed` (not a conversion failure):
+ * its generated twin is not run either, so both databases stay comparable, and its down is
+ * `skipped`. Catalogs are compared by hash first; the diff is computed only when they differ.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Risk } from '../ir/changes.js';
+import type { Conversion } from '../convert.js';
+import { catalogHash, compareCatalogs, formatDiff } from './compare.js';
+import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+
+export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
+
+export interface MigrationVerdict {
+  readonly name: string;
+  up: StepResult;
+  down: StepResult;
+  readonly risk: Risk;
+  /** readable catalog diff or error, when up or down is not equal */
+  diff?: string;
+  error?: string;
+}
+
+export interface VerifyReport {
+  readonly target: string;
+  readonly database: string;
+  readonly migrations: MigrationVerdict[];
+  readonly summary: {
+    readonly migrations: number;
+    readonly upEqual: number;
+    readonly downEqual: number;
+    readonly sourceFailed: number;
+    readonly irreversible: number;
+    readonly seconds: number;
+    readonly ok: boolean;
+  };
+}
+
+export interface VerifyOptions {
+  readonly conversion: Conversion;
+  readonly provider: DatabaseProvider;
+  /** irreversible steps do not fail the run */
+  readonly allowIrreversible?: boolean;
+  /** stop after this many migrations (tests) */
+  readonly limit?: number;
+  readonly onProgress?: (done: number, total: number, phase: 'up' | 'down') => void;
+}
+
+/** A migration runner for the generated files on database B. */
+interface Runner {
+  up(index: number): Promise<void>;
+  down(index: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
+  const { Sequelize } = await import('sequelize');
+  // PGlite's socket serves one connection: a pool of one, and every call on it (see facts.md)
+  const sequelize = new Sequelize(db.url, { dialect: 'postgres', logging: false, pool: { max: 1, min: 0 } });
+  const qi = sequelize.getQueryInterface();
+  const require = createRequire(join(dir, 'index.js'));
+  const load = (i: number) => require(join(dir, files[i])) as { up: Function; down: Function };
+  // umzug drives the same up/down functions sequelize-cli would call, with memory storage so
+  // the catalog holds nothing but the schema
+  const { Umzug, memoryStorage } = await import('umzug');
+  const umzug = new Umzug({
+    migrations: files.map((f, i) => ({
+      name: f,
+      up: async () => load(i).up(qi, Sequelize),
+      down: async () => load(i).down(qi, Sequelize),
+    })),
+    context: qi,
+    storage: memoryStorage(),
+    logger: undefined,
+  });
+  return {
+    up: async (i) => {
+      await umzug.up({ migrations: [files[i]] });
+    },
+    down: async (i) => {
+      await umzug.down({ migrations: [files[i]] });
+    },
+    close: () => sequelize.close(),
+  };
+};
+
+const message = (e: unknown): string => {
+  const err = e as any;
+  const base = err?.original?.message ?? err?.parent?.message ?? err?.message ?? String(e);
+  const cause = err?.cause?.original?.message ?? err?.cause?.message;
+  return cause && !String(base).includes(cause) ? `${base}: ${cause}` : String(base);
+};
+
+/** Compares two catalogs; returns undefined when equal, else the readable diff. */
+const differ = (expected: Catalog, actual: Catalog): string | undefined => {
+  if (catalogHash(expected) === catalogHash(actual)) return undefined;
+  const diffs = compareCatalogs(expected, actual);
+  return diffs.length ? formatDiff(diffs) : undefined;
+};
+
+export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
+  const started = Date.now();
+  const { conversion, provider } = opts;
+  const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
+  const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
+  const files = conversion.files.slice(0, total).map((f) => {
+    writeFileSync(join(dir, f.fileName), f.contents);
+    return f.fileName;
+  });
+  const verdicts: MigrationVerdict[] = conversion.planned.slice(0, total).map((p) => ({
+    name: p.migration.name,
+    up: 'skipped',
+    down: 'skipped',
+    risk: p.risk,
+  }));
+  const a = await provider.create('source');
+  const b = await provider.create('target');
+  let runner: Runner | undefined;
+  try {
+    runner = await sequelizeRunner(b, dir, files);
+    /** A's catalog before each migration, for the down phase */
+    const befores: Catalog[] = [];
+    let current = await a.snapshot();
+    for (let i = 0; i < total; i++) {
+      opts.onProgress?.(i, total, 'up');
+      const v = verdicts[i];
+      befores.push(current);
+      try {
+        await a.exec(conversion.planned[i].migration.sql);
+      } catch (e) {
+        v.up = 'source-failed';
+        v.error = `Prisma's SQL failed on this database: ${message(e)}`;
+        continue;
+      }
+      const expected = await a.snapshot();
+      current = expected;
+      try {
+        await runner.up(i);
+      } catch (e) {
+        v.up = 'differs';
+        v.error = `generated up() failed: ${message(e)}`;
+        // B is now behind A; later comparisons would only repeat this failure
+        break;
+      }
+      const diff = differ(expected, await b.snapshot());
+      v.up = diff ? 'differs' : 'equal';
+      if (diff) v.diff = diff;
+    }
+    for (let i = total - 1; i >= 0; i--) {
+      opts.onProgress?.(total - 1 - i, total, 'down');
+      const v = verdicts[i];
+      if (v.up === 'source-failed' || v.up === 'skipped') continue;
+      if (v.up === 'differs' && v.error) break;
+      try {
+        await runner.down(i);
+      } catch (e) {
+        v.down = 'differs';
+        v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(e)}`;
+        break;
+      }
+      const diff = differ(befores[i], await b.snapshot());
+      v.down = diff ? 'differs' : 'equal';
+      if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff}`;
+    }
+  } finally {
+    await runner?.close().catch(() => undefined);
+    await a.close().catch(() => undefined);
+    await b.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const upEqual = verdicts.filter((v) => v.up === 'equal').length;
+  const downEqual = verdicts.filter((v) => v.down === 'equal').length;
+  const irreversible = verdicts.filter((v) => v.risk === 'irreversible').length;
+  const sourceFailed = verdicts.filter((v) => v.up === 'source-failed').length;
+  // every step equal up and down; an irreversible step passes only when the user allowed it,
+  // and then only its up must be equal (its down cannot restore what it did)
+  const ok = verdicts.every((v) =>
+    v.risk === 'irreversible'
+      ? !!opts.allowIrreversible && v.up === 'equal'
+      : v.up === 'equal' && v.down === 'equal',
+  );
+  return {
+    target: 'sequelize',
+    database: provider.kind,
+    migrations: verdicts,
+    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, seconds: (Date.now() - started) / 1000, ok },
+  };
+};
