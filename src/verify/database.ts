@@ -1,0 +1,266 @@
+/**
+ * The verifier's view of a database: a provider hands out empty scratch databases, each one can
+ * run a migration file, describe its catalog, and be thrown away. Two providers exist: PGlite
+ * (embedded PostgreSQL 18 in WebAssembly, no server needed, the default) and a real PostgreSQL
+ * server given by URL. Both expose a postgres:// URL so that Sequelize and Knex run the generated
+ * migrations through their ordinary `pg` driver, exactly as users would. This module only holds
+ * the contract and picks a provider; drivers load lazily (the providers are dynamic imports) so
+ * that commands which never touch a database start at once.
+ */
+import { OrmshiftError } from '../ir/diagnostics.js';
+
+/*
+ * The Catalog: plain JSON, built by snapshot.ts. Object keys are display names: `"User"` for an
+ * object in `public`, `"auth"."users"` elsewhere (always double-quoted, so the key is unambiguous
+ * and reads like SQL in a diff). Nested maps (columns, constraints) are keyed by the raw name.
+ * Every map is built in sorted key order and optional fields are omitted rather than undefined,
+ * so JSON.stringify of two equal catalogs is byte-identical.
+ */
+export interface Catalog {
+  /** bump when the shape or the normalization changes: hashes of different versions never match */
+  readonly version: 1;
+  /** non-system schemas, including `public` */
+  readonly schemas: readonly string[];
+  /** extension names (no versions: the two engines ship different ones) */
+  readonly extensions: readonly string[];
+  readonly enums: Readonly<Record<string, readonly string[]>>;
+  readonly domains: Readonly<Record<string, CatalogDomain>>;
+  /** composite and range types */
+  readonly types: Readonly<Record<string, CatalogType>>;
+  readonly tables: Readonly<Record<string, CatalogTable>>;
+  readonly views: Readonly<Record<string, CatalogView>>;
+  /** keyed by the index's own (schema-qualified) name; covers tables and materialized views */
+  readonly indexes: Readonly<Record<string, CatalogIndex>>;
+  readonly sequences: Readonly<Record<string, CatalogSequence>>;
+  /** keyed by `name(argument types)`, e.g. `"set_updated_at"()`, `"slugify"(text, integer)`:
+   * types only, so renamed parameters show as a definition change, not as drop + create */
+  readonly functions: Readonly<Record<string, CatalogFunction>>;
+}
+
+export interface CatalogTable {
+  readonly kind: 'table' | 'partitioned table' | 'foreign table';
+  readonly unlogged?: true;
+  readonly rls: boolean;
+  readonly rlsForced: boolean;
+  readonly comment?: string;
+  /** `pg_get_partkeydef`, e.g. `RANGE ("createdAt")` */
+  readonly partitionKey?: string;
+  /** parent table key and bound (`FOR VALUES ...`) of a partition */
+  readonly partitionOf?: string;
+  readonly partitionBound?: string;
+  readonly columns: Readonly<Record<string, CatalogColumn>>;
+  /** keyed by constraint name; NOT NULL constraints (contype 'n', PG 18) are not here: see notNull */
+  readonly constraints: Readonly<Record<string, CatalogConstraint>>;
+  readonly triggers: Readonly<Record<string, CatalogTrigger>>;
+  readonly policies: Readonly<Record<string, CatalogPolicy>>;
+}
+
+export interface CatalogColumn {
+  /** format_type(), e.g. `timestamp(3) without time zone`, `"Role"[]` */
+  readonly type: string;
+  readonly notNull: boolean;
+  /** pg_get_expr of the default; absent for none and for generated columns */
+  readonly default?: string;
+  readonly identity?: 'ALWAYS' | 'BY DEFAULT';
+  /** generation expression followed by STORED or VIRTUAL */
+  readonly generated?: string;
+  /** only when it differs from the type's default collation */
+  readonly collation?: string;
+  readonly comment?: string;
+}
+
+export interface CatalogConstraint {
+  readonly type: 'primary key' | 'foreign key' | 'unique' | 'check' | 'exclusion' | 'trigger';
+  /** pg_get_constraintdef */
+  readonly definition: string;
+  readonly comment?: string;
+}
+
+export interface CatalogTrigger {
+  /** pg_get_triggerdef */
+  readonly definition: string;
+  /** tgenabled: O (origin, the default), D (disabled), R (replica), A (always) */
+  readonly enabled: string;
+}
+
+export interface CatalogPolicy {
+  readonly permissive: boolean;
+  /** ALL, SELECT, INSERT, UPDATE or DELETE */
+  readonly command: string;
+  /** role names, sorted; `public` when the policy applies to everyone */
+  readonly roles: readonly string[];
+  readonly using?: string;
+  readonly withCheck?: string;
+}
+
+export interface CatalogView {
+  readonly kind: 'view' | 'materialized view';
+  /** pg_get_viewdef, normalized across server versions (see snapshot.ts normalizeViewDefinition) */
+  readonly definition: string;
+  readonly comment?: string;
+  /** INSTEAD OF triggers and the like */
+  readonly triggers: Readonly<Record<string, CatalogTrigger>>;
+}
+
+export interface CatalogIndex {
+  /** key of the table or materialized view */
+  readonly on: string;
+  /** pg_get_indexdef */
+  readonly definition: string;
+  readonly comment?: string;
+}
+
+export interface CatalogSequence {
+  /** format_type of the sequence's data type: smallint, integer or bigint */
+  readonly type: string;
+  /** start, increment, min, max and cache as decimal text (bigint does not fit a JS number) */
+  readonly start: string;
+  readonly increment: string;
+  readonly min: string;
+  readonly max: string;
+  readonly cache: string;
+  readonly cycle: boolean;
+  /** `"User".id` for a serial or identity sequence */
+  readonly ownedBy?: string;
+}
+
+export interface CatalogFunction {
+  /** f (function), p (procedure), a (aggregate), w (window) */
+  readonly kind: 'function' | 'procedure' | 'aggregate' | 'window';
+  /** pg_get_functiondef (for aggregates: arguments and result type) */
+  readonly definition: string;
+  readonly comment?: string;
+}
+
+export interface CatalogDomain {
+  readonly type: string;
+  readonly notNull: boolean;
+  readonly default?: string;
+  readonly collation?: string;
+  /** CHECK constraints by name */
+  readonly constraints: Readonly<Record<string, string>>;
+}
+
+export interface CatalogType {
+  readonly kind: 'composite' | 'range';
+  /** composite: `a integer, b text`; range: the subtype */
+  readonly definition: string;
+}
+
+export interface ScratchDatabase {
+  /**
+   * A postgres:// URL that pg, Sequelize and Knex can connect to. For PGlite this is a
+   * pglite-socket server on 127.0.0.1 and a free port, in front of ONE session: clients MUST use
+   * a pool of max 1, and must not run while exec()/snapshot() run (see pglite.ts).
+   */
+  readonly url: string;
+  readonly label: string;
+  /**
+   * Run one migration file's SQL as ONE simple query, like `psql -c` / `prisma migrate deploy`
+   * (a multi-statement string in one implicit transaction). Throws a DatabaseError with the
+   * server message and position.
+   */
+  exec(sql: string): Promise<void>;
+  /** The normalized catalog of everything user-visible in the database. */
+  snapshot(): Promise<Catalog>;
+  /** Drop the scratch database / stop the embedded server. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface DatabaseProvider {
+  readonly kind: 'pglite' | 'postgres';
+  /** Create a fresh, empty scratch database. */
+  create(label: string): Promise<ScratchDatabase>;
+  /** Close every scratch database still open. */
+  close(): Promise<void>;
+}
+
+/** An error reported by the database server while running SQL. `position` is the server's
+ * 1-based character offset into the SQL that was sent; `line`/`col` are derived from it so a
+ * caller can point into the migration file. */
+export class DatabaseError extends OrmshiftError {
+  /** SQLSTATE, e.g. `42P07` */
+  readonly code?: string;
+  readonly position?: number;
+  readonly line?: number;
+  readonly col?: number;
+  readonly detail?: string;
+  readonly hint?: string;
+  /** the label of the scratch database the SQL ran on */
+  readonly database: string;
+
+  constructor(
+    message: string,
+    info: { database: string; code?: string; position?: number; sql?: string; detail?: string; hint?: string },
+  ) {
+    const at = info.position !== undefined && info.sql !== undefined ? lineCol(info.sql, info.position) : undefined;
+    super(at ? `${message} (at line ${at.line}, column ${at.col})` : message);
+    this.database = info.database;
+    this.code = info.code;
+    this.position = info.position;
+    this.line = at?.line;
+    this.col = at?.col;
+    this.detail = info.detail;
+    this.hint = info.hint;
+  }
+
+  /** Wrap whatever a driver threw (pg's and PGlite's errors carry the same protocol fields). */
+  static from(err: unknown, database: string, sql?: string): DatabaseError {
+    if (err instanceof DatabaseError) return err;
+    const e = (err ?? {}) as Record<string, unknown>;
+    const message = typeof e.message === 'string' ? e.message : String(err);
+    const pos = typeof e.position === 'string' || typeof e.position === 'number' ? Number(e.position) : NaN;
+    const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const out = new DatabaseError(message, {
+      database,
+      sql,
+      code: str(e.code),
+      position: Number.isFinite(pos) && pos > 0 ? pos : undefined,
+      detail: str(e.detail),
+      hint: str(e.hint),
+    });
+    (out as { cause?: unknown }).cause = err;
+    return out;
+  }
+}
+
+/** The server counts characters (code points), not UTF-16 units, from 1. */
+function lineCol(sql: string, position: number): { line: number; col: number } {
+  let line = 1;
+  let col = 1;
+  let i = 1;
+  for (const ch of sql) {
+    if (i >= position) break;
+    if (ch === '\n') {
+      line++;
+      col = 1;
+    } else col++;
+    i++;
+  }
+  return { line, col };
+}
+
+/** url undefined => PGlite (embedded, no server needed); postgres:// or postgresql:// => a real
+ * server, where the URL is an admin connection allowed to CREATE DATABASE. */
+export async function openProvider(url?: string): Promise<DatabaseProvider> {
+  if (url === undefined || url === '') {
+    const { createPgliteProvider } = await import('./pglite.js');
+    return createPgliteProvider();
+  }
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    const { createPostgresProvider } = await import('./postgres.js');
+    return createPostgresProvider(url);
+  }
+  throw new OrmshiftError(`unsupported database URL (expected postgres:// or postgresql://): ${redactUrl(url)}`);
+}
+
+/** URLs go into messages and reports: never print a password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+  }
+}

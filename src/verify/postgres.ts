@@ -1,0 +1,211 @@
+/**
+ * Scratch databases on a real PostgreSQL server. The URL given by the user is an admin
+ * connection; for each scratch database we CREATE DATABASE `ormshift_<label>_<random>` from
+ * template0 (template1 may carry whatever the cluster's owner installed), hand out a URL to it,
+ * and DROP it on close(). We only ever drop names this provider created itself (kept in a set),
+ * never by pattern, so a shared server's other databases are safe even if two verifiers run at
+ * once. Dropping first terminates the other sessions on that database (Sequelize or Knex pools
+ * the caller forgot to end), then uses DROP ... WITH (FORCE) where the server has it (13+).
+ * SIGINT/SIGTERM while databases exist drop them before the process exits with 130/143, so an
+ * interrupted `verify` does not leave litter behind.
+ *
+ * exec() uses one `pg` Client per scratch database and sends the whole file as one query without
+ * parameters, i.e. the simple query protocol: one implicit transaction per file, like `psql -c`
+ * and `prisma migrate deploy`. Each migration commits before the next one starts, which matters
+ * for `ALTER TYPE ... ADD VALUE` followed by a use of the new value.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+import { DatabaseError, redactUrl } from './database.js';
+import { snapshotCatalog } from './snapshot.js';
+
+/** PostgreSQL truncates identifiers to 63 bytes; keep names well inside that. */
+const MAX_LABEL = 40;
+
+/** `ormshift_<label>_<10 hex>`, lowercase [a-z0-9_] only, so it never needs quoting. */
+export function scratchDatabaseName(label: string): string {
+  const safe =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/_+/g, '_')
+      .replace(/^_|_$/g, '')
+      .slice(0, MAX_LABEL)
+      .replace(/_$/, '') || 'db';
+  return `ormshift_${safe}_${randomBytes(5).toString('hex')}`;
+}
+
+/** The admin URL with its database replaced. */
+function databaseUrl(adminUrl: string, database: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup on SIGINT/SIGTERM. Installing a signal listener replaces Node's default "exit at
+// once", so the handler must exit itself; it is installed only while some provider holds
+// databases, and removed afterwards, so it never changes how an idle process reacts to ^C.
+
+const liveProviders = new Set<PostgresProvider>();
+let handlersInstalled = false;
+
+function onSignal(signal: NodeJS.Signals): void {
+  const code = signal === 'SIGINT' ? 130 : 143;
+  const providers = [...liveProviders];
+  // a second signal while we clean up: give up and go
+  uninstallHandlers();
+  process.once(signal, () => process.exit(code));
+  void Promise.allSettled(providers.map((p) => p.close())).finally(() => process.exit(code));
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+function uninstallHandlers(): void {
+  if (!handlersInstalled) return;
+  handlersInstalled = false;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
+
+function track(provider: PostgresProvider, live: boolean): void {
+  if (live) liveProviders.add(provider);
+  else liveProviders.delete(provider);
+  if (liveProviders.size > 0) installHandlers();
+  else uninstallHandlers();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface PostgresProvider extends DatabaseProvider {
+  readonly kind: 'postgres';
+  /** names of the scratch databases this provider created and has not dropped yet */
+  readonly databases: readonly string[];
+}
+
+export async function createPostgresProvider(adminUrl: string): Promise<PostgresProvider> {
+  // Connect once up front: a wrong URL or a stopped server fails here, with a clear message,
+  // rather than in the middle of a verification.
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try {
+    await admin.connect();
+  } catch (err) {
+    await admin.end().catch(() => undefined);
+    throw new DatabaseError(`cannot connect to ${redactUrl(adminUrl)}: ${(err as Error).message}`, {
+      database: 'admin',
+    });
+  }
+  admin.on('error', () => undefined); // a dropped admin connection surfaces on the next query
+  const versionRow = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  const hasForce = Number(versionRow.rows[0]?.v) >= 130000;
+
+  const created = new Set<string>();
+  const open = new Set<ScratchDatabase>();
+  let closed = false;
+  // Admin statements run one at a time on the single admin connection.
+  let queue: Promise<unknown> = Promise.resolve();
+  const adminQuery = (sql: string): Promise<void> => {
+    const run = queue.then(() => admin.query(sql)).then(() => undefined);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const drop = async (name: string): Promise<void> => {
+    if (!created.has(name)) return; // never drop a database we did not create
+    // name is [a-z0-9_] by construction; the literal and identifier need no escaping
+    await adminQuery(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+    );
+    await adminQuery(`DROP DATABASE IF EXISTS "${name}"${hasForce ? ' WITH (FORCE)' : ''}`);
+    created.delete(name);
+  };
+
+  const provider: PostgresProvider = {
+    kind: 'postgres',
+    get databases() {
+      return [...created];
+    },
+    async create(label: string): Promise<ScratchDatabase> {
+      if (closed) throw new Error('the PostgreSQL provider is closed');
+      const name = scratchDatabaseName(label);
+      try {
+        await adminQuery(`CREATE DATABASE "${name}" TEMPLATE template0`);
+      } catch (err) {
+        throw DatabaseError.from(err, label);
+      }
+      created.add(name);
+      track(provider, true);
+      const scratch = postgresDatabase(label, databaseUrl(adminUrl, name), async () => {
+        open.delete(scratch);
+        await drop(name);
+      });
+      open.add(scratch);
+      return scratch;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      try {
+        await Promise.allSettled([...open].map((d) => d.close()));
+        // anything left (a scratch whose close failed half-way)
+        for (const name of [...created]) await drop(name).catch(() => undefined);
+      } finally {
+        track(provider, false);
+        await admin.end().catch(() => undefined);
+      }
+    },
+  };
+  return provider;
+}
+
+function postgresDatabase(label: string, url: string, dropDatabase: () => Promise<void>): ScratchDatabase {
+  let client: Promise<pg.Client> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const connect = (): Promise<pg.Client> => {
+    client ??= (async () => {
+      const c = new pg.Client({ connectionString: url });
+      c.on('error', () => undefined); // e.g. terminated by close(); the next query reports it
+      await c.connect();
+      return c;
+    })();
+    return client;
+  };
+
+  return {
+    url,
+    label,
+    async exec(sql: string): Promise<void> {
+      const c = await connect();
+      try {
+        // no parameters => simple query protocol, the whole multi-statement string at once
+        await c.query(sql);
+      } catch (err) {
+        // A file with its own BEGIN that fails half-way leaves the session in an aborted
+        // transaction; roll it back so snapshot() can still show the state before the file.
+        // (Outside a transaction ROLLBACK is only a warning.)
+        await c.query('ROLLBACK').catch(() => undefined);
+        throw DatabaseError.from(err, label, sql);
+      }
+    },
+    async snapshot(): Promise<Catalog> {
+      const c = await connect();
+      return snapshotCatalog(async (sql) => (await c.query(sql)).rows);
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const c = client;
+        client = undefined;
+        if (c) await c.then((x) => x.end()).catch(() => undefined);
+        await dropDatabase();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,527 @@
+/**
+ * Reads a database's catalog into the plain `Catalog` object that compare.ts diffs. One SQL
+ * statement (a json_build_object of one sub-select per category) returns everything as JSON
+ * text, so the result does not depend on how a driver parses types (pg cannot parse `name[]`,
+ * PGlite and pg disagree on bigint), and a snapshot is a single round trip. The server renders
+ * every definition itself (format_type, pg_get_expr, pg_get_constraintdef, pg_get_indexdef,
+ * pg_get_viewdef, pg_get_functiondef, pg_get_triggerdef): we compare what PostgreSQL says the
+ * objects are, never what some SQL text said. Scope: every non-system schema, minus objects that
+ * belong to an extension (pg_depend deptype 'e'), which CREATE EXTENSION recreates by itself.
+ *
+ * The same query runs on PostgreSQL 15+ and on PGlite (PostgreSQL 18); the differences between
+ * versions are normalized here, not in compare.ts, so that equal schemas give byte-identical
+ * catalogs and hashes: NOT NULL constraints (PG 18 stores them in pg_constraint with contype
+ * 'n'; attnotnull already carries the fact) are left out, and view text goes through
+ * normalizeViewDefinition.
+ */
+import type {
+  Catalog,
+  CatalogColumn,
+  CatalogConstraint,
+  CatalogDomain,
+  CatalogFunction,
+  CatalogIndex,
+  CatalogPolicy,
+  CatalogSequence,
+  CatalogTable,
+  CatalogTrigger,
+  CatalogType,
+  CatalogView,
+} from './database.js';
+
+/** Runs one SQL statement without parameters and returns its rows. */
+export type CatalogQuery = (sql: string) => Promise<any[]>;
+
+// Schemas we look at: not the system ones, not temp schemas, not one an extension created.
+// `ext` is every object that belongs to an extension, by catalog and oid.
+const SCOPE = `
+ext AS (
+  SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+),
+ns AS (
+  SELECT n.oid, n.nspname FROM pg_namespace n
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+    AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
+    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_namespace'::regclass AND ext.objid = n.oid)
+),
+rel AS (
+  SELECT c.oid, c.relname, c.relkind, ns.nspname FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
+  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_class'::regclass AND ext.objid = c.oid)
+)`;
+
+// Short column aliases keep the JSON small on big schemas; s/n = schema/name throughout.
+const CATALOG_SQL = `WITH ${SCOPE}
+SELECT json_build_object(
+'schemas', (SELECT coalesce(json_agg(nspname), '[]') FROM ns),
+'extensions', (SELECT coalesce(json_agg(extname), '[]') FROM pg_extension),
+'tables', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 'n', r.relname, 'k', r.relkind, 'p', c.relpersistence,
+    'rls', c.relrowsecurity, 'rlsf', c.relforcerowsecurity,
+    'cm', obj_description(c.oid, 'pg_class'),
+    'pk', CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
+    'po', CASE WHEN c.relispartition THEN (
+      SELECT json_build_object('s', pn.nspname, 'n', pc.relname) FROM pg_inherits i
+      JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+      WHERE i.inhrelid = c.oid LIMIT 1) END,
+    'pb', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END)), '[]')
+  FROM rel r JOIN pg_class c ON c.oid = r.oid WHERE r.relkind IN ('r', 'p', 'f')),
+'columns', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 't', r.relname, 'n', a.attname,
+    'ty', format_type(a.atttypid, a.atttypmod), 'nn', a.attnotnull,
+    'df', pg_get_expr(d.adbin, d.adrelid), 'id', a.attidentity::text, 'g', a.attgenerated::text,
+    'co', CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN (
+      SELECT CASE WHEN cn.nspname = 'pg_catalog' THEN quote_ident(co.collname)
+                  ELSE quote_ident(cn.nspname) || '.' || quote_ident(co.collname) END
+      FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END,
+    'cm', col_description(a.attrelid, a.attnum))), '[]')
+  FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid JOIN pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+  WHERE r.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped),
+'constraints', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 't', r.relname, 'n', k.conname, 'ty', k.contype::text,
+    'def', pg_get_constraintdef(k.oid), 'cm', obj_description(k.oid, 'pg_constraint'))), '[]')
+  FROM rel r JOIN pg_constraint k ON k.conrelid = r.oid WHERE k.contype <> 'n'),
+'indexes', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 'n', ic.relname, 't', r.relname,
+    'def', pg_get_indexdef(i.indexrelid), 'cm', obj_description(i.indexrelid, 'pg_class'))), '[]')
+  FROM rel r JOIN pg_index i ON i.indrelid = r.oid JOIN pg_class ic ON ic.oid = i.indexrelid),
+'triggers', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 't', r.relname, 'n', g.tgname,
+    'def', pg_get_triggerdef(g.oid), 'en', g.tgenabled::text)), '[]')
+  FROM rel r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal),
+'policies', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 't', r.relname, 'n', p.polname, 'cmd', p.polcmd::text, 'perm', p.polpermissive,
+    'roles', (SELECT json_agg(CASE WHEN x.r = 0 THEN 'public' ELSE pg_get_userbyid(x.r)::text END)
+              FROM unnest(p.polroles) AS x(r)),
+    'q', pg_get_expr(p.polqual, p.polrelid), 'wc', pg_get_expr(p.polwithcheck, p.polrelid))), '[]')
+  FROM rel r JOIN pg_policy p ON p.polrelid = r.oid),
+'views', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 'n', r.relname, 'k', r.relkind,
+    'def', pg_get_viewdef(r.oid), 'cm', obj_description(r.oid, 'pg_class'))), '[]')
+  FROM rel r WHERE r.relkind IN ('v', 'm')),
+'sequences', (SELECT coalesce(json_agg(json_build_object(
+    's', r.nspname, 'n', r.relname, 'ty', format_type(q.seqtypid, NULL),
+    'st', q.seqstart::text, 'inc', q.seqincrement::text, 'min', q.seqmin::text, 'max', q.seqmax::text,
+    'ca', q.seqcache::text, 'cy', q.seqcycle,
+    'own', (SELECT json_build_object('s', on_.nspname, 't', oc.relname, 'c', oa.attname)
+            FROM pg_depend d JOIN pg_class oc ON oc.oid = d.refobjid
+            JOIN pg_namespace on_ ON on_.oid = oc.relnamespace
+            JOIN pg_attribute oa ON oa.attrelid = d.refobjid AND oa.attnum = d.refobjsubid
+            WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
+              AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
+            LIMIT 1))), '[]')
+  FROM rel r JOIN pg_sequence q ON q.seqrelid = r.oid WHERE r.relkind = 'S'),
+'types', (SELECT coalesce(json_agg(json_build_object(
+    's', ns.nspname, 'n', t.typname, 'k', t.typtype::text, 'bt', format_type(t.typbasetype, t.typtypmod),
+    'nn', t.typnotnull, 'df', t.typdefault,
+    'co', CASE WHEN t.typtype = 'd' AND t.typcollation <> 0 AND t.typcollation <> bt.typcollation THEN
+      (SELECT quote_ident(co.collname) FROM pg_collation co WHERE co.oid = t.typcollation) END,
+    'ev', CASE WHEN t.typtype = 'e' THEN
+      (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) END,
+    'dc', CASE WHEN t.typtype = 'd' THEN
+      (SELECT json_agg(json_build_object('n', k.conname, 'def', pg_get_constraintdef(k.oid)))
+       FROM pg_constraint k WHERE k.contypid = t.oid AND k.contype <> 'n') END,
+    'ca', CASE WHEN t.typtype = 'c' THEN
+      (SELECT string_agg(quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+       FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) END,
+    'rs', CASE WHEN t.typtype = 'r' THEN
+      (SELECT format_type(g.rngsubtype, NULL) FROM pg_range g WHERE g.rngtypid = t.oid) END)), '[]')
+  FROM pg_type t JOIN ns ON ns.oid = t.typnamespace LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
+  WHERE t.typtype IN ('e', 'd', 'c', 'r')
+    AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)),
+'functions', (SELECT coalesce(json_agg(json_build_object(
+    's', ns.nspname, 'n', p.proname, 'args', oidvectortypes(p.proargtypes), 'k', p.prokind::text,
+    'def', CASE WHEN p.prokind = 'a'
+      THEN 'AGGREGATE (' || pg_get_function_arguments(p.oid) || ') RETURNS ' || format_type(p.prorettype, NULL)
+      ELSE pg_get_functiondef(p.oid) END,
+    'cm', obj_description(p.oid, 'pg_proc'))), '[]')
+  FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+)::text AS catalog`;
+
+/** The statement snapshotCatalog runs (exported for diagnostics and benchmarks). */
+export const catalogSql = CATALOG_SQL;
+
+/** Read the whole catalog with one query. */
+export async function snapshotCatalog(query: CatalogQuery): Promise<Catalog> {
+  const rows = await query(CATALOG_SQL);
+  const cell = rows[0]?.catalog;
+  const raw = (typeof cell === 'string' ? JSON.parse(cell) : cell) as RawCatalog;
+  return buildCatalog(raw);
+}
+
+/** `"User"` in public, `"auth"."users"` elsewhere. */
+export function objectKey(schema: string, name: string): string {
+  return schema === 'public' ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw rows (short keys, as the SQL above names them) -> Catalog.
+
+interface RawCatalog {
+  schemas: string[];
+  extensions: string[];
+  tables: { s: string; n: string; k: string; p: string; rls: boolean; rlsf: boolean; cm: string | null; pk: string | null; po: { s: string; n: string } | null; pb: string | null }[];
+  columns: { s: string; t: string; n: string; ty: string; nn: boolean; df: string | null; id: string; g: string; co: string | null; cm: string | null }[];
+  constraints: { s: string; t: string; n: string; ty: string; def: string; cm: string | null }[];
+  indexes: { s: string; n: string; t: string; def: string; cm: string | null }[];
+  triggers: { s: string; t: string; n: string; def: string; en: string }[];
+  policies: { s: string; t: string; n: string; cmd: string; perm: boolean; roles: string[] | null; q: string | null; wc: string | null }[];
+  views: { s: string; n: string; k: string; def: string | null; cm: string | null }[];
+  sequences: { s: string; n: string; ty: string; st: string; inc: string; min: string; max: string; ca: string; cy: boolean; own: { s: string; t: string; c: string } | null }[];
+  types: { s: string; n: string; k: string; bt: string; nn: boolean; df: string | null; co: string | null; ev: string[] | null; dc: { n: string; def: string }[] | null; ca: string | null; rs: string | null }[];
+  functions: { s: string; n: string; args: string; k: string; def: string; cm: string | null }[];
+}
+
+const TABLE_KIND: Record<string, CatalogTable['kind']> = { r: 'table', p: 'partitioned table', f: 'foreign table' };
+const CONSTRAINT_KIND: Record<string, CatalogConstraint['type']> = {
+  p: 'primary key', f: 'foreign key', u: 'unique', c: 'check', x: 'exclusion', t: 'trigger',
+};
+const POLICY_COMMAND: Record<string, string> = { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', '*': 'ALL' };
+const FUNCTION_KIND: Record<string, CatalogFunction['kind']> = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window' };
+
+function buildCatalog(raw: RawCatalog): Catalog {
+  // Mutable working copies; sorted into fresh objects at the end.
+  const tables = new Map<string, { t: Omit<CatalogTable, 'columns' | 'constraints' | 'triggers' | 'policies'>; columns: Map<string, CatalogColumn>; constraints: Map<string, CatalogConstraint>; triggers: Map<string, CatalogTrigger>; policies: Map<string, CatalogPolicy> }>();
+  const views = new Map<string, { v: Omit<CatalogView, 'triggers'>; triggers: Map<string, CatalogTrigger> }>();
+
+  for (const r of raw.tables) {
+    tables.set(objectKey(r.s, r.n), {
+      t: {
+        kind: TABLE_KIND[r.k] ?? 'table',
+        ...(r.p === 'u' ? { unlogged: true as const } : {}),
+        rls: r.rls,
+        rlsForced: r.rlsf,
+        ...opt('comment', r.cm),
+        ...opt('partitionKey', r.pk),
+        ...opt('partitionOf', r.po ? objectKey(r.po.s, r.po.n) : null),
+        ...opt('partitionBound', r.pb),
+      },
+      columns: new Map(),
+      constraints: new Map(),
+      triggers: new Map(),
+      policies: new Map(),
+    });
+  }
+  for (const c of raw.columns) {
+    const table = tables.get(objectKey(c.s, c.t));
+    if (!table) continue;
+    const generated = c.g === 's' ? 'STORED' : c.g === 'v' ? 'VIRTUAL' : undefined;
+    table.columns.set(c.n, {
+      type: c.ty,
+      notNull: c.nn,
+      // A generated column's expression lives in pg_attrdef too; report it as `generated`.
+      ...opt('default', generated ? null : c.df),
+      ...(c.id === 'a' ? { identity: 'ALWAYS' as const } : c.id === 'd' ? { identity: 'BY DEFAULT' as const } : {}),
+      ...opt('generated', generated ? `${c.df ?? ''} ${generated}` : null),
+      ...opt('collation', c.co),
+      ...opt('comment', c.cm),
+    });
+  }
+  for (const k of raw.constraints) {
+    tables.get(objectKey(k.s, k.t))?.constraints.set(k.n, {
+      type: CONSTRAINT_KIND[k.ty] ?? 'check',
+      definition: k.def,
+      ...opt('comment', k.cm),
+    });
+  }
+  for (const p of raw.policies) {
+    tables.get(objectKey(p.s, p.t))?.policies.set(p.n, {
+      permissive: p.perm,
+      command: POLICY_COMMAND[p.cmd] ?? p.cmd,
+      roles: [...(p.roles ?? [])].sort(byCodeUnit),
+      ...opt('using', p.q),
+      ...opt('withCheck', p.wc),
+    });
+  }
+  for (const v of raw.views) {
+    views.set(objectKey(v.s, v.n), {
+      v: {
+        kind: v.k === 'm' ? 'materialized view' : 'view',
+        definition: normalizeViewDefinition(v.def ?? ''),
+        ...opt('comment', v.cm),
+      },
+      triggers: new Map(),
+    });
+  }
+  for (const g of raw.triggers) {
+    const key = objectKey(g.s, g.t);
+    const trigger: CatalogTrigger = { definition: g.def, enabled: g.en };
+    (tables.get(key)?.triggers ?? views.get(key)?.triggers)?.set(g.n, trigger);
+  }
+
+  const indexes = new Map<string, CatalogIndex>();
+  for (const i of raw.indexes) {
+    indexes.set(objectKey(i.s, i.n), { on: objectKey(i.s, i.t), definition: i.def, ...opt('comment', i.cm) });
+  }
+
+  const sequences = new Map<string, CatalogSequence>();
+  for (const q of raw.sequences) {
+    sequences.set(objectKey(q.s, q.n), {
+      type: q.ty,
+      start: q.st,
+      increment: q.inc,
+      min: q.min,
+      max: q.max,
+      cache: q.ca,
+      cycle: q.cy,
+      ...opt('ownedBy', q.own ? `${objectKey(q.own.s, q.own.t)}.${quoteIdent(q.own.c)}` : null),
+    });
+  }
+
+  const enums = new Map<string, readonly string[]>();
+  const domains = new Map<string, CatalogDomain>();
+  const types = new Map<string, CatalogType>();
+  for (const t of raw.types) {
+    const key = objectKey(t.s, t.n);
+    if (t.k === 'e') enums.set(key, t.ev ?? []);
+    else if (t.k === 'd') {
+      domains.set(key, {
+        type: t.bt,
+        notNull: t.nn,
+        ...opt('default', t.df),
+        ...opt('collation', t.co),
+        constraints: sortedRecord(new Map((t.dc ?? []).map((c) => [c.n, c.def]))),
+      });
+    } else if (t.k === 'c') types.set(key, { kind: 'composite', definition: t.ca ?? '' });
+    else if (t.k === 'r') types.set(key, { kind: 'range', definition: t.rs ?? '' });
+  }
+
+  const functions = new Map<string, CatalogFunction>();
+  for (const f of raw.functions) {
+    functions.set(`${objectKey(f.s, f.n)}(${f.args})`, {
+      kind: FUNCTION_KIND[f.k] ?? 'function',
+      definition: f.def.replace(/\s+$/, ''),
+      ...opt('comment', f.cm),
+    });
+  }
+
+  return {
+    version: 1,
+    schemas: [...raw.schemas].sort(byCodeUnit),
+    extensions: [...raw.extensions].sort(byCodeUnit),
+    enums: sortedRecord(enums),
+    domains: sortedRecord(domains),
+    types: sortedRecord(types),
+    tables: sortedRecord(
+      new Map(
+        [...tables].map(([key, t]) => [
+          key,
+          {
+            ...t.t,
+            columns: sortedRecord(t.columns),
+            constraints: sortedRecord(t.constraints),
+            triggers: sortedRecord(t.triggers),
+            policies: sortedRecord(t.policies),
+          },
+        ]),
+      ),
+    ),
+    views: sortedRecord(new Map([...views].map(([key, v]) => [key, { ...v.v, triggers: sortedRecord(v.triggers) }]))),
+    indexes: sortedRecord(indexes),
+    sequences: sortedRecord(sequences),
+    functions: sortedRecord(functions),
+  };
+}
+
+/** Locale-independent ordering: the same on every machine. */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortedRecord<T>(map: Map<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of [...map.keys()].sort(byCodeUnit)) out[key] = map.get(key) as T;
+  return out;
+}
+
+/** Optional fields are omitted, never `undefined`, so JSON and deep equality agree. */
+function opt<K extends string>(key: K, value: string | null | undefined): { [P in K]?: string } {
+  return value === null || value === undefined ? {} : ({ [key]: value } as { [P in K]?: string });
+}
+
+// ---------------------------------------------------------------------------------------------
+// View text.
+
+interface Token {
+  /** the text as printed */
+  readonly text: string;
+  /** identifier value: unquoted (lower-cased as PostgreSQL folds it) or de-quoted; undefined for others */
+  readonly ident?: string;
+  /** whitespace preceded this token */
+  readonly space: boolean;
+}
+
+/**
+ * Make pg_get_viewdef output comparable across server versions.
+ *
+ * 1. Whitespace outside literals collapses to one space and the text is trimmed: the pretty
+ *    printer's indentation changed between versions and carries no meaning.
+ * 2. PostgreSQL 16 dropped the view's OLD/NEW range-table entries, so from then on a view whose
+ *    query reads ONE relation prints `SELECT id FROM "User"` where 15 printed
+ *    `SELECT "User".id FROM "User"`. When the top-level query has exactly one FROM item (a
+ *    relation or function, optionally schema-qualified and aliased, or an aliased subquery) and
+ *    no set operation, we remove `ref.column` qualifiers where `ref` is that item's reference
+ *    name (its alias, else its name); whole-row `ref.*` is printed qualified by every version
+ *    and stays. Both sides get the same treatment, so whichever version printed the text, the result
+ *    is the same. Anything more complex (joins, several FROM items, UNION) is left alone: PG 16
+ *    still qualifies those, as 15 did. The one theoretical blind spot is a subquery column that
+ *    the qualifier disambiguated (`ref.x` vs an inner table's `x`); the two texts would then
+ *    compare equal. We accept that: the rest of the definition must still match exactly.
+ */
+export function normalizeViewDefinition(def: string): string {
+  const tokens = tokenize(def);
+  const ref = singleFromReference(tokens);
+  const kept: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    const next = tokens[i + 1];
+    const after = tokens[i + 2];
+    if (
+      ref !== undefined &&
+      t.ident === ref &&
+      next?.text === '.' &&
+      !next.space &&
+      after !== undefined &&
+      !after.space &&
+      after.ident !== undefined &&
+      tokens[i - 1]?.text !== '.'
+    ) {
+      // drop `ref` and `.`; the column keeps this token's leading space
+      kept.push({ ...after, space: t.space });
+      i += 2;
+      continue;
+    }
+    kept.push(t);
+  }
+  let out = '';
+  for (const t of kept) out += (t.space && out !== '' ? ' ' : '') + t.text;
+  return out.trim();
+}
+
+const FROM_ITEM_END = new Set(['where', 'group', 'having', 'window', 'order', 'limit', 'offset', 'fetch', 'for']);
+const SET_OPERATIONS = new Set(['union', 'intersect', 'except']);
+
+/** The reference name of the only top-level FROM item, or undefined if it is not that simple. */
+function singleFromReference(tokens: readonly Token[]): string | undefined {
+  let depth = 0;
+  let fromAt = -1;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.text === '(') depth++;
+    else if (t.text === ')') depth--;
+    else if (depth === 0 && isKeyword(t, 'from')) {
+      if (fromAt >= 0) return undefined;
+      fromAt = i;
+    } else if (depth === 0 && t.ident !== undefined && !t.text.startsWith('"') && SET_OPERATIONS.has(t.ident)) {
+      return undefined;
+    }
+  }
+  if (fromAt < 0) return undefined;
+  let i = fromAt + 1;
+  if (isKeyword(tokens[i], 'only')) i++;
+  // The item: `[schema .] relation`, `[schema .] function(...)` or `( subquery )`. A relation or
+  // function is referred to by its own name unless aliased; a subquery always has an alias.
+  let ref: string | undefined;
+  if (tokens[i]?.text === '(') {
+    i = skipParens(tokens, i);
+  } else {
+    let name = tokens[i];
+    if (name?.ident === undefined) return undefined;
+    i++;
+    if (tokens[i]?.text === '.') {
+      name = tokens[i + 1];
+      if (name?.ident === undefined) return undefined;
+      i += 2;
+    }
+    ref = name.ident;
+    if (tokens[i]?.text === '(') i = skipParens(tokens, i);
+  }
+  if (i < 0) return undefined;
+  // optional [AS] alias [(column aliases)]
+  if (isKeyword(tokens[i], 'as')) i++;
+  const alias = tokens[i];
+  if (alias?.ident !== undefined && !(isBareWord(alias) && FROM_ITEM_END.has(alias.ident))) {
+    ref = alias.ident;
+    i++;
+    if (tokens[i]?.text === '(') i = skipParens(tokens, i);
+    if (i < 0) return undefined;
+  }
+  if (ref === undefined) return undefined;
+  const end = tokens[i];
+  if (end === undefined || end.text === ';') return ref;
+  if (isBareWord(end) && end.ident !== undefined && (FROM_ITEM_END.has(end.ident) || SET_OPERATIONS.has(end.ident))) {
+    return ref;
+  }
+  return undefined;
+}
+
+/** Index just past the `)` matching the `(` at `open`, or -1 if unbalanced. */
+function skipParens(tokens: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let i = open; i < tokens.length; i++) {
+    if (tokens[i].text === '(') depth++;
+    else if (tokens[i].text === ')' && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+function isBareWord(t: Token): boolean {
+  return t.ident !== undefined && !t.text.startsWith('"');
+}
+
+function isKeyword(t: Token | undefined, word: string): boolean {
+  return t !== undefined && isBareWord(t) && t.ident === word;
+}
+
+/**
+ * A small SQL lexer for deparsed text: quoted identifiers, string literals ('' escapes; the
+ * deparser doubles backslashes in E'' strings, so no backslash escapes are needed), numbers,
+ * words, and one-character punctuation. Operators split into characters, which is harmless: we
+ * only rejoin tokens, keeping "was there whitespace before" exactly.
+ */
+function tokenize(sql: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  let space = false;
+  const n = sql.length;
+  while (i < n) {
+    const ch = sql[i];
+    if (ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r') {
+      space = true;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    let ident: string | undefined;
+    if (ch === '"') {
+      while (j < n && !(sql[j] === '"' && sql[j + 1] !== '"')) j += sql[j] === '"' ? 2 : 1;
+      j = Math.min(j + 1, n);
+      ident = sql.slice(i + 1, j - 1).replace(/""/g, '"');
+    } else if (ch === "'") {
+      while (j < n && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+      j = Math.min(j + 1, n);
+    } else if (/[A-Za-z_\u0080-\uffff]/.test(ch)) {
+      while (j < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[j])) j++;
+      // E'...' / U&'...' literals: keep the prefix glued to the string that follows
+      if (sql[j] === "'" && /^(e|x|b|n|u&)$/i.test(sql.slice(i, j))) {
+        j++;
+        while (j < n && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+        j = Math.min(j + 1, n);
+      } else {
+        ident = sql.slice(i, j).toLowerCase();
+      }
+    } else if (/[0-9]/.test(ch)) {
+      while (j < n && /[0-9.eE]/.test(sql[j])) j++;
+    }
+    out.push({ text: sql.slice(i, j), ident, space });
+    space = false;
+    i = j;
+  }
+  return out;
+}
