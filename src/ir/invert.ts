@@ -178,10 +178,15 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   AddConstraint: (c, before) => {
     const out: Change[] = [{ kind: 'DropConstraint', table: c.table, name: c.constraint.name }];
+    const k = c.constraint;
+    const adopted = (k.type === 'primary' || k.type === 'unique') && k.usingIndex ? before.indexes[qualify({ schema: c.table.schema, name: k.usingIndex })] : undefined;
+    // USING INDEX consumed an index: dropping the constraint drops it too, so build it again
+    if (adopted) out.push({ kind: 'CreateIndex', index: adopted });
+    const columns = adopted ? adopted.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : [])) : k.type === 'check' ? [] : k.columns;
     // ADD PRIMARY KEY also set NOT NULL on its columns, which dropping the key does not undo
     const t = before.tables[qualify(c.table)];
     if (c.constraint.type === 'primary' && t) {
-      for (const name of c.constraint.columns) {
+      for (const name of columns) {
         const col = findColumn(t, name);
         if (col && !col.notNull) out.push({ kind: 'SetNotNull', table: c.table, column: name, notNull: false });
       }

@@ -206,8 +206,19 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       const { default: _old, ...rest } = col;
       return c.default !== undefined ? { ...rest, default: c.default } : rest;
     }),
-  AddConstraint: (s, c, problem) =>
-    withTable(s, c.table, problem, (t) => {
+  AddConstraint: (s, c, problem) => {
+    const k = c.constraint;
+    if ((k.type === 'primary' || k.type === 'unique') && k.usingIndex) {
+      // the index becomes the constraint's own index: take its columns, and it leaves `indexes`
+      const key = indexKey(c.table, k.usingIndex);
+      const idx = s.indexes[key];
+      if (!idx) problem(`index ${JSON.stringify(k.usingIndex)} does not exist`);
+      const { usingIndex: _u, ...rest } = k;
+      const resolved = { ...rest, columns: idx ? idx.elements.map((e) => (e.kind === 'column' ? e.name : e.text)) : k.columns };
+      const without_ = idx ? { ...s, indexes: without(s.indexes, key) } : s;
+      return HANDLERS.AddConstraint(without_, { ...c, constraint: resolved }, problem);
+    }
+    return withTable(s, c.table, problem, (t) => {
       if (t.constraints.some((k) => k.name === c.constraint.name)) problem(`constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`);
       const pkCols = c.constraint.type === 'primary' ? c.constraint.columns : [];
       for (const col of constraintColumns(c.constraint)) {
@@ -218,7 +229,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         columns: t.columns.map((col) => (pkCols.includes(col.name) ? { ...col, notNull: true } : col)),
         constraints: [...t.constraints, c.constraint],
       };
-    }),
+    });
+  },
   DropConstraint: (s, c, problem) =>
     withTable(s, c.table, problem, (t) => {
       if (!t.constraints.some((k) => k.name === c.name)) {

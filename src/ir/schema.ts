@@ -43,11 +43,17 @@ export interface PrimaryKey {
   readonly type: 'primary';
   readonly name: string;
   readonly columns: readonly string[];
+  readonly deferrable?: 'IMMEDIATE' | 'DEFERRED';
+  /** `PRIMARY KEY USING INDEX "i"`: only in an AddConstraint change; replay takes the columns
+   * from that index, which becomes the constraint's index (renamed to the constraint's name) */
+  readonly usingIndex?: string;
 }
 export interface UniqueConstraint {
   readonly type: 'unique';
   readonly name: string;
   readonly columns: readonly string[];
+  readonly deferrable?: 'IMMEDIATE' | 'DEFERRED';
+  readonly usingIndex?: string;
 }
 export interface CheckConstraint {
   readonly type: 'check';

@@ -59,6 +59,9 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
         noTx = `enum value ${addedValues.get(t.text)} is added and used in the same migration`;
       }
     }
+    // CONCURRENTLY forbids a transaction even when the statement itself stays raw SQL
+    const node = st.stmt.IndexStmt ?? st.stmt.DropStmt;
+    if (node?.concurrent && !noTx) noTx = 'CONCURRENTLY cannot run inside a transaction';
     for (const c of result.changes) {
       if (c.kind === 'RawSql') {
         rawStatements++;

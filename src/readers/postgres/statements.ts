@@ -200,19 +200,24 @@ const foreignKey = (c: any, name: string, columns?: string[]): ForeignKey => ({
   referencedColumns: (c.pk_attrs ?? []).map(str),
   onDelete: FK_ACTIONS[c.fk_del_action ?? 'a'] ?? 'NO ACTION',
   onUpdate: FK_ACTIONS[c.fk_upd_action ?? 'a'] ?? 'NO ACTION',
-  ...(c.deferrable ? { deferrable: c.initdeferred ? 'DEFERRED' : 'IMMEDIATE' } : {}),
+  ...deferrable(c),
   ...(c.skip_validation ? { notValid: true } : {}),
 });
+
+const deferrable = (c: any): { deferrable?: 'IMMEDIATE' | 'DEFERRED' } =>
+  c.deferrable ? { deferrable: c.initdeferred ? 'DEFERRED' : 'IMMEDIATE' } : {};
 
 const tableConstraint = (ctx: StatementContext, table: QName, c: any): Constraint => {
   const keys: string[] = (c.keys ?? []).map(str);
   switch (c.contype) {
     case 'CONSTR_PRIMARY':
-      if (c.including?.length || c.indexname) throw new Unmodelled('PRIMARY KEY with INCLUDE or USING INDEX');
-      return { type: 'primary', name: c.conname ?? pgDefaultName(table.name, [], 'pkey'), columns: keys };
-    case 'CONSTR_UNIQUE':
-      if (c.including?.length || c.indexname || c.nulls_not_distinct) throw new Unmodelled('UNIQUE with INCLUDE, USING INDEX or NULLS NOT DISTINCT');
-      return { type: 'unique', name: c.conname ?? pgDefaultName(table.name, keys, 'key'), columns: keys };
+    case 'CONSTR_UNIQUE': {
+      if (c.including?.length || c.nulls_not_distinct) throw new Unmodelled('PRIMARY KEY/UNIQUE with INCLUDE or NULLS NOT DISTINCT');
+      const type = c.contype === 'CONSTR_PRIMARY' ? 'primary' : 'unique';
+      // USING INDEX: PostgreSQL names the constraint after the index unless CONSTRAINT names it
+      const name = c.conname ?? c.indexname ?? pgDefaultName(table.name, type === 'primary' ? [] : keys, type === 'primary' ? 'pkey' : 'key');
+      return { type, name, columns: keys, ...deferrable(c), ...(c.indexname ? { usingIndex: c.indexname } : {}) };
+    }
     case 'CONSTR_CHECK':
       return checkConstraint(ctx, c, c.conname ?? pgDefaultName(table.name, [], 'check'));
     case 'CONSTR_FOREIGN': {

@@ -1,0 +1,71 @@
+/**
+ * Escaping for emitted JavaScript/TypeScript. Every identifier, SQL string and message that
+ * reaches a generated file goes through `jsString` (string literals) or `commentText` (the text
+ * of a `//` comment); nothing else in the writers builds quoted text by hand.
+ *
+ * Conventions: literals are single-quoted (backticks and `${` are inert there). Backslash and the
+ * quote are escaped; every control, format, line/paragraph separator and lone surrogate is written
+ * as a `\u` escape, so a literal is always one printable line whatever the input holds — U+2028
+ * and U+2029 end a `//` comment in JavaScript, and bidi controls can hide code from a reviewer.
+ * Prettier keeps these escapes (it only normalizes quote escapes).
+ */
+
+/** Code points that must never appear raw in emitted source. */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+
+const hex = (cp: number): string =>
+  cp > 0xffff ? `\\u{${cp.toString(16).toUpperCase()}}` : `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+
+const SHORT: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/** A single-quoted JavaScript string literal whose value is exactly `s`. */
+export function jsString(s: string): string {
+  let out = "'";
+  // for..of walks code points; a lone surrogate comes out as one unit and matches \p{Cs}.
+  for (const ch of s) {
+    const short = SHORT[ch];
+    if (short !== undefined) out += short;
+    else if (UNSAFE.test(ch)) out += hex(ch.codePointAt(0)!);
+    else out += ch;
+  }
+  return `${out}'`;
+}
+
+/**
+ * Text made safe for the body of a `//` comment: one line, no control or invisible characters
+ * (each is shown as its escape, `\n` for a newline). Not a literal: the result is for humans.
+ */
+export function commentText(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += ' ';
+    else if (UNSAFE.test(ch)) out += hex(ch.codePointAt(0)!);
+    else out += ch;
+  }
+  return out;
+}
+
+/** The first line of a (SQL) text, trimmed and shortened to `max` characters, for messages. */
+export function firstLine(text: string, max = 120): string {
+  const line = (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * An object-literal key for a property named `name`. `__proto__` is written computed
+ * (`['__proto__']`), because a plain or quoted `__proto__:` sets the prototype instead of a property.
+ */
+export function jsKey(name: string): string {
+  if (name === '__proto__') return `[${jsString(name)}]`;
+  return IDENTIFIER.test(name) ? name : jsString(name);
+}

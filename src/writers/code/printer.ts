@@ -1,0 +1,100 @@
+/**
+ * Building emitted code: JavaScript values rendered through jsString/jsKey, and an
+ * indentation-aware line printer. Layout is approximate on purpose — prettier has the last word —
+ * but the text is already valid and readable without it.
+ *
+ * Conventions: values are plain data; `code(text)` marks a fragment we built ourselves (an
+ * identifier, a call whose arguments were rendered here) and is inserted untouched. Objects are
+ * ordered entry lists, not JS objects, so keys such as `"1"` or `__proto__` keep their place and
+ * meaning.
+ */
+import { commentText, jsKey, jsString } from './js-string.js';
+
+export interface JsCode {
+  readonly kind: 'code';
+  readonly text: string;
+}
+export interface JsObject {
+  readonly kind: 'object';
+  readonly entries: readonly (readonly [string, Js | undefined])[];
+}
+export type Js = string | number | boolean | null | JsCode | JsObject | readonly Js[];
+
+/** A trusted code fragment (built from already-escaped parts). */
+export const code = (text: string): JsCode => ({ kind: 'code', text });
+
+/** An object literal; entries whose value is undefined are left out. */
+export const obj = (...entries: readonly (readonly [string, Js | undefined])[]): JsObject => ({
+  kind: 'object',
+  entries,
+});
+
+const isCode = (v: Js): v is JsCode => typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCode).kind === 'code';
+const isObject = (v: Js): v is JsObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsObject).kind === 'object';
+
+/** Render a value as a JavaScript expression. */
+export function js(v: Js): string {
+  if (typeof v === 'string') return jsString(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`cannot emit the number ${v}`);
+    return Object.is(v, -0) ? '-0' : String(v);
+  }
+  if (typeof v === 'boolean' || v === null) return String(v);
+  if (Array.isArray(v)) return `[${(v as readonly Js[]).map(js).join(', ')}]`;
+  if (isCode(v)) return v.text;
+  if (isObject(v)) {
+    const parts = v.entries
+      .filter((e): e is readonly [string, Js] => e[1] !== undefined)
+      .map(([k, val]) => (isCode(val) && val.text === k && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : `${jsKey(k)}: ${js(val)}`));
+    return parts.length === 0 ? '{}' : `{ ${parts.join(', ')} }`;
+  }
+  throw new Error('unreachable');
+}
+
+/** A call expression `callee(arg, ...)` with rendered arguments. */
+export const call = (callee: string, ...args: readonly Js[]): string => `${callee}(${args.map(js).join(', ')})`;
+
+/** Lines with indentation. */
+export class Printer {
+  private readonly lines: string[] = [];
+  private depth = 0;
+
+  constructor(private readonly unit = '  ') {}
+
+  /** One line of code (may itself hold newlines, e.g. a multi-line value: each is indented). */
+  line(text = ''): this {
+    for (const l of text.split('\n')) this.lines.push(l === '' ? '' : this.unit.repeat(this.depth) + l);
+    return this;
+  }
+
+  /** `// text`, one comment line per line of text, each made safe by commentText. */
+  comment(text: string): this {
+    for (const l of text.split('\n')) this.line(`// ${commentText(l)}`.trimEnd());
+    return this;
+  }
+
+  indent(body: () => void): this {
+    this.depth++;
+    try {
+      body();
+    } finally {
+      this.depth--;
+    }
+    return this;
+  }
+
+  block(open: string, body: () => void, close: string): this {
+    this.line(open);
+    this.indent(body);
+    return this.line(close);
+  }
+
+  get isEmpty(): boolean {
+    return this.lines.length === 0;
+  }
+
+  toString(): string {
+    return this.lines.join('\n');
+  }
+}

@@ -1,0 +1,432 @@
+/**
+ * One IR change -> the statements of a Sequelize migration body. An exhaustive table over
+ * ChangeKind: a new kind without a handler does not compile.
+ *
+ * Conventions: a handler uses an idiomatic queryInterface call only where Sequelize 6.37 produces
+ * exactly the catalog of the source SQL (facts.md §6, and the guards in quirks.ts); everything
+ * else is the statement from the SQL renderer, run with `queryInterface.sequelize.query`, under a
+ * one-line `raw:` comment that says why. Types are literal SQL strings (types.ts), defaults are
+ * `Sequelize.literal(<source text>)` unless a plain JS value prints the same, names are always
+ * explicit, FK actions always stated. Every call gets `{ transaction }` when the migration runs
+ * in one (sequelize-cli does not pass it for you). All text reaches the output through
+ * writers/code (jsString, js()).
+ */
+import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import { qualify, type Column, type Constraint, type ForeignKey, type QName, type Schema } from '../../ir/schema.js';
+import { code, js, jsString, obj, type Js, type JsObject } from '../code/index.js';
+import { columnIn, renderChange } from '../sql/postgres.js';
+import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
+import { describeType, plainDefault, sequelizeType } from './types.js';
+
+export type Lang = 'js' | 'ts';
+
+export interface EmitContext {
+  readonly lang: Lang;
+  /** the calls run inside `sequelize.transaction(async (transaction) => …)` */
+  readonly transaction: boolean;
+  /** names the TypeScript file imports from 'sequelize' (filled while emitting) */
+  readonly imports: Set<'Sequelize' | 'Deferrable'>;
+}
+
+/** One statement of a migration body, with the comments that go above it. */
+export interface Emitted {
+  readonly comments: readonly string[];
+  /** `await …;` */
+  readonly code: string;
+}
+
+type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+
+// ---------------------------------------------------------------------------------------------
+// building blocks
+
+const stmt = (text: string, ...comments: string[]): Emitted => ({ comments, code: `await ${text};` });
+
+/** `queryInterface.<method>(args…)`, with the options argument last when there is one. */
+const qi = (ctx: EmitContext, method: string, args: readonly Js[], options: readonly (readonly [string, Js | undefined])[] = []) => {
+  const opts = withTransaction(ctx, options);
+  return `queryInterface.${method}(${[...args, ...(opts ? [opts] : [])].map(js).join(', ')})`;
+};
+
+const withTransaction = (ctx: EmitContext, entries: readonly (readonly [string, Js | undefined])[]): JsObject | undefined => {
+  const all = ctx.transaction ? [...entries, ['transaction', code('transaction')] as const] : entries;
+  return all.some(([, v]) => v !== undefined) ? obj(...all) : undefined;
+};
+
+/** A SQL text as a JS expression: one literal, or for several lines an array of lines joined. */
+export const sqlExpr = (sql: string): Js => {
+  const lines = sql.split('\n');
+  if (lines.length < 3) return sql;
+  return code(`[\n${lines.map((l) => `${jsString(l)},`).join('\n')}\n].join(${jsString('\n')})`);
+};
+
+const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
+  stmt(`queryInterface.sequelize.query(${[sqlExpr(sql), ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : [])].map(js).join(', ')})`, ...comments);
+
+/** The change as raw SQL from the renderer, under one `raw:` comment. */
+const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] =>
+  renderChange(change, before).map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
+
+const literal = (ctx: EmitContext, sql: string): Js => {
+  ctx.imports.add('Sequelize');
+  return code(`Sequelize.literal(${jsString(sql)})`);
+};
+
+/** A table argument: a plain string when Sequelize quotes it as one name, else `{ tableName, schema }`. */
+const tableArg = (q: QName): Js =>
+  q.schema === undefined && quotableUnsplit(q.name) ? q.name : obj(['tableName', q.name], ['schema', q.schema]);
+
+const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === undefined || quotable(q.schema));
+
+const SERIAL_TYPE = /^(SMALL|BIG)?SERIAL[248]?$/;
+
+/**
+ * The attribute object of a column for createTable/addColumn, or the reason it cannot be one.
+ * `comment` is included only when asked (addColumn checks it separately).
+ */
+function columnAttribute(ctx: EmitContext, col: Column, withComment: boolean): JsObject | string {
+  if (!quotable(col.name)) return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
+  const type = sequelizeType(col.type);
+  const serial = !!describeType(col.type).serial && SERIAL_TYPE.test(type);
+  if (serial && (col.default !== undefined || col.identity)) return 'a serial column with its own default';
+  if (!serial && !inertSql(type)) return `type ${type} holds words Sequelize rewrites in column SQL`;
+  if (col.default !== undefined && !inertSql(col.default)) return 'the default holds words Sequelize rewrites in column SQL';
+  if (col.collation !== undefined) return 'Sequelize has no column COLLATE';
+  if (col.identity === 'ALWAYS') return 'Sequelize can only say GENERATED BY DEFAULT AS IDENTITY';
+  const plain = col.default === undefined ? undefined : plainDefault(col.type, col.default);
+  return obj(
+    ['type', type],
+    ['allowNull', !col.notNull],
+    ['defaultValue', col.default === undefined ? undefined : (plain ?? literal(ctx, col.default))],
+    ['autoIncrement', col.identity ? true : undefined],
+    ['autoIncrementIdentity', col.identity ? true : undefined],
+    ['comment', withComment ? col.comment : undefined],
+  );
+}
+
+const withEntry = (o: JsObject, key: string, value: Js): JsObject => obj(...o.entries, [key, value]);
+
+/** Views, policies and triggers whose text mentions the table: ALTER COLUMN … TYPE fails under them. */
+const dependents = (before: Schema, table: QName): string[] => {
+  const mentions = (sql: string) => sql.includes(table.name);
+  return [
+    ...Object.values(before.views).filter((v) => mentions(v.createSql)).map((v) => `view ${qualify(v.name)}`),
+    ...Object.values(before.policies).filter((p) => mentions(p.createSql)).map((p) => `policy ${p.name}`),
+    ...Object.values(before.triggers).filter((t) => mentions(t.createSql)).map((t) => `trigger ${t.name}`),
+  ];
+};
+
+/**
+ * changeColumn with the whole target definition (it drops NOT NULL and DEFAULT that are not
+ * restated, and always re-sets the type), or the reason it cannot say `target` exactly.
+ */
+function changeColumn(ctx: EmitContext, before: Schema, table: QName, name: string, target: Column, extra?: string): Emitted[] | string {
+  if (extra) return extra;
+  const col = columnIn(before, table, name);
+  if (!col) return 'the column is not in the replayed schema';
+  // changeColumn and renameColumn build `{ [name]: … }` objects: the same key rules as createTable
+  if (!quotableName(table) || !attributeKey(name)) return "a name that cannot pass through Sequelize's quoting";
+  if (col.collation !== undefined || target.collation !== undefined)
+    return 'changeColumn re-sets the type without COLLATE, which resets the collation';
+  if (col.identity || target.identity) return 'an identity column';
+  const serialish = (c: Column) => !!describeType(c.type).serial || (c.default ?? '').includes('nextval(');
+  if (serialish(col) || serialish(target)) return 'a serial column (its type cannot be restated)';
+  const type = sequelizeType(target.type);
+  if (!inertSql(type) || (target.default !== undefined && !inertSql(target.default)))
+    return 'the type or default holds words Sequelize rewrites in changeColumn SQL';
+  const deps = dependents(before, table);
+  if (deps.length > 0) return `changeColumn re-sets the type, which ${deps[0]} forbids`;
+  const plain = target.default === undefined ? undefined : plainDefault(target.type, target.default);
+  const attr = obj(
+    ['type', type],
+    ['allowNull', !target.notNull],
+    ['defaultValue', target.default === undefined ? undefined : (plain ?? literal(ctx, target.default))],
+  );
+  return [stmt(qi(ctx, 'changeColumn', [tableArg(table), name, attr]))];
+}
+
+const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
+  typeof result === 'string' ? raw(ctx, change, before, result) : result;
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** addConstraint for a primary key, unique or foreign key, or the reason to use raw SQL. */
+function addConstraint(ctx: EmitContext, table: QName, c: Constraint): Emitted[] | string {
+  if (!quotableName(table) || !quotable(c.name)) return "a name that cannot pass through Sequelize's quoting";
+  if (c.type === 'check') return 'Sequelize builds CHECK from a where object; the expression is kept as written';
+  if (!c.columns.every(quotable)) return "a column name that cannot pass through Sequelize's quoting";
+  if (c.type === 'primary' || c.type === 'unique') {
+    if (c.usingIndex !== undefined) return 'addConstraint cannot say USING INDEX';
+    const type = c.type === 'primary' ? 'primary key' : 'unique';
+    return [
+      stmt(
+        qi(ctx, 'addConstraint', [tableArg(table)], [
+          ['type', type],
+          ['name', c.name],
+          ['fields', c.columns],
+          ['deferrable', deferrable(ctx, c.deferrable)],
+        ]),
+      ),
+    ];
+  }
+  return addForeignKey(ctx, table, c);
+}
+
+/** Sequelize's Deferrable for DEFERRABLE INITIALLY IMMEDIATE | DEFERRED. */
+function deferrable(ctx: EmitContext, d: 'IMMEDIATE' | 'DEFERRED' | undefined): Js | undefined {
+  if (!d) return undefined;
+  const which = d === 'DEFERRED' ? 'INITIALLY_DEFERRED' : 'INITIALLY_IMMEDIATE';
+  if (ctx.lang === 'ts') ctx.imports.add('Deferrable');
+  // an instance: the TypeScript types want one (the class works too at run time)
+  return code(`new ${ctx.lang === 'ts' ? 'Deferrable' : 'Sequelize.Deferrable'}.${which}()`);
+}
+
+function addForeignKey(ctx: EmitContext, table: QName, fk: ForeignKey): Emitted[] | string {
+  if (fk.notValid) return 'Sequelize cannot add a constraint NOT VALID';
+  if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable))
+    return "a referenced name that cannot pass through Sequelize's quoting";
+  const composite = fk.referencedColumns.length !== 1;
+  if (composite && ctx.lang === 'ts')
+    return "composite references ({ fields }) work at run time but are not in Sequelize 6's TypeScript types";
+  const references = obj(
+    ['table', tableArg(fk.references)],
+    composite ? ['fields', fk.referencedColumns] : ['field', fk.referencedColumns[0]],
+  );
+  return [
+    stmt(
+      qi(ctx, 'addConstraint', [tableArg(table)], [
+        ['type', 'foreign key'],
+        ['name', fk.name],
+        ['fields', fk.columns],
+        ['references', references],
+        // always explicit: Sequelize's default is NO ACTION, Prisma's RESTRICT / CASCADE
+        ['onDelete', fk.onDelete],
+        ['onUpdate', fk.onUpdate],
+        ['deferrable', deferrable(ctx, fk.deferrable)],
+      ]),
+    ),
+  ];
+}
+
+/** Byte length PostgreSQL counts for identifiers (NAMEDATALEN - 1 = 63). */
+const fitsIdentifier = (name: string) => Buffer.byteLength(name, 'utf8') <= 63;
+
+// ---------------------------------------------------------------------------------------------
+// the table
+
+const RAW_WHY = {
+  RenameConstraint: 'Sequelize has no call to rename a constraint',
+  RenameIndex: 'Sequelize has no call to rename an index',
+  CreateEnum: 'a named enum type (DataTypes.ENUM would create its own "enum_<table>_<column>" type)',
+  DropEnum: 'enum types are dropped by name (Sequelize only knows its own enum_<table>_<column> types)',
+  AddEnumValue: 'Sequelize has no call to add a value to an existing enum type',
+  RenameEnum: 'Sequelize has no call to rename a type',
+  RenameEnumValue: 'Sequelize has no call to rename an enum value',
+  SetComment: 'Sequelize sets comments only while creating or changing a column',
+  CreateExtension: 'Sequelize has no extension calls',
+  DropExtension: 'Sequelize has no extension calls',
+  CreateSchema: 'createSchema adds IF NOT EXISTS only on some server versions; kept as written',
+  DropSchema: 'dropSchema adds IF EXISTS … CASCADE; kept as written',
+  CreateView: 'Sequelize has no view calls',
+  DropView: 'Sequelize has no view calls',
+  CreateFunction: 'createFunction rebuilds a function from parts; the source statement is kept',
+  DropFunction: 'dropFunction adds RESTRICT and needs parameter objects; kept as written',
+  CreateTrigger: 'createTrigger rebuilds a trigger from parts; the source statement is kept',
+  DropTrigger: 'dropTrigger adds RESTRICT; kept as written',
+  CreateSequence: 'Sequelize has no sequence calls',
+  DropSequence: 'Sequelize has no sequence calls',
+  SetRowLevelSecurity: 'Sequelize has no row-level-security calls',
+  CreatePolicy: 'Sequelize has no policy calls',
+  DropPolicy: 'Sequelize has no policy calls',
+  SessionSetting: 'a session setting, kept as written',
+} as const satisfies Partial<Record<ChangeKind, string>>;
+
+const rawKind =
+  <K extends keyof typeof RAW_WHY>(kind: K): Handler<K> =>
+  (change, before, ctx) =>
+    raw(ctx, change, before, RAW_WHY[kind]);
+
+const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+  CreateTable: (change, before, ctx) => {
+    const t = change.table;
+    const why = (() => {
+      if (!quotableName(t.name)) return "a table name that cannot pass through Sequelize's quoting";
+      if (t.partitionBy !== undefined) return 'Sequelize cannot create a partitioned table';
+      const bad = t.columns.find((c) => !attributeKey(c.name));
+      if (bad) return `column name ${JSON.stringify(bad.name)} cannot be a key of createTable's attributes`;
+      return undefined;
+    })();
+    if (why) return raw(ctx, change, before, why);
+    // An unnamed PRIMARY KEY (what createTable writes) is named <table>_pkey by PostgreSQL, with
+    // the key columns in table order: inline only when that is exactly the source's key.
+    const pk = t.constraints.find((c) => c.type === 'primary');
+    const inlinePk =
+      pk !== undefined &&
+      pk.type === 'primary' &&
+      pk.deferrable === undefined &&
+      pk.usingIndex === undefined &&
+      pk.name === `${t.name.name}_pkey` &&
+      fitsIdentifier(pk.name) &&
+      sameList(
+        t.columns.filter((c) => pk.columns.includes(c.name)).map((c) => c.name),
+        pk.columns,
+      );
+    const entries: [string, Js][] = [];
+    for (const col of t.columns) {
+      const attr = columnAttribute(ctx, col, true);
+      if (typeof attr === 'string') return raw(ctx, change, before, attr);
+      entries.push([col.name, inlinePk && pk!.columns.includes(col.name) ? withEntry(attr, 'primaryKey', true) : attr]);
+    }
+    const out = [stmt(qi(ctx, 'createTable', [tableArg(t.name), obj(...entries)]))];
+    if (t.comment !== undefined) {
+      out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment }, before, 'table comment (not in the TypeScript types of createTable)'));
+    }
+    for (const c of t.constraints) {
+      if (inlinePk && c === pk) continue;
+      out.push(...HANDLERS.AddConstraint({ kind: 'AddConstraint', table: t.name, constraint: c }, before, ctx));
+    }
+    if (t.rowLevelSecurity) out.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false }, before, RAW_WHY.SetRowLevelSecurity));
+    if (t.forceRowLevelSecurity) out.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true }, before, RAW_WHY.SetRowLevelSecurity));
+    return out;
+  },
+  DropTable: (change, before, ctx) => {
+    if (!quotableName(change.name)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+    return [stmt(qi(ctx, 'dropTable', [tableArg(change.name)], [['cascade', change.cascade ? true : undefined]]))];
+  },
+  RenameTable: (change, before, ctx) => {
+    if (!quotableName(change.from) || !quotable(change.to))
+      return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+    return [stmt(qi(ctx, 'renameTable', [tableArg(change.from), change.to]))];
+  },
+  AddColumn: (change, before, ctx) => {
+    const { table, column } = change;
+    if (change.ifNotExists) return raw(ctx, change, before, 'addColumn has no IF NOT EXISTS');
+    if (!quotableName(table)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+    // addColumn runs the comment clause (with the names in it) through the same string surgery
+    const inlineComment =
+      column.comment === undefined || [column.comment, column.name, table.name, table.schema ?? ''].every(inertText);
+    const attr = columnAttribute(ctx, column, inlineComment);
+    if (typeof attr === 'string') return raw(ctx, change, before, attr);
+    const out = [stmt(qi(ctx, 'addColumn', [tableArg(table), column.name, attr]))];
+    if (!inlineComment) {
+      out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table, column: column.name }, comment: column.comment }, before, 'a comment Sequelize would rewrite inside addColumn'));
+    }
+    return out;
+  },
+  DropColumn: (change, before, ctx) => {
+    if (change.ifExists) return raw(ctx, change, before, 'removeColumn has no IF EXISTS');
+    if (!quotableName(change.table) || !quotable(change.column))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    return [stmt(qi(ctx, 'removeColumn', [tableArg(change.table), change.column]))];
+  },
+  RenameColumn: (change, before, ctx) => {
+    if (!quotableName(change.table) || !attributeKey(change.from) || !attributeKey(change.to))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    return [stmt(qi(ctx, 'renameColumn', [tableArg(change.table), change.from, change.to]))];
+  },
+  AlterColumnType: (change, before, ctx) => {
+    const col = columnIn(before, change.table, change.column);
+    const extra = change.using !== undefined ? 'changeColumn has no USING' : change.collation !== undefined ? 'changeColumn has no COLLATE' : undefined;
+    const result = col
+      ? changeColumn(ctx, before, change.table, change.column, { ...col, type: change.to }, extra)
+      : 'the column is not in the replayed schema';
+    return orRaw(ctx, change, before, result);
+  },
+  SetNotNull: (change, before, ctx) => {
+    const col = columnIn(before, change.table, change.column);
+    const result = col
+      ? changeColumn(ctx, before, change.table, change.column, { ...col, notNull: change.notNull })
+      : 'the column is not in the replayed schema';
+    return orRaw(ctx, change, before, result);
+  },
+  SetDefault: (change, before, ctx) => {
+    const col = columnIn(before, change.table, change.column);
+    const result = col
+      ? changeColumn(ctx, before, change.table, change.column, { ...col, default: change.default })
+      : 'the column is not in the replayed schema';
+    return orRaw(ctx, change, before, result);
+  },
+  AddConstraint: (change, before, ctx) => orRaw(ctx, change, before, addConstraint(ctx, change.table, change.constraint)),
+  DropConstraint: (change, before, ctx) => {
+    if (change.ifExists) return raw(ctx, change, before, 'removeConstraint has no IF EXISTS');
+    if (!quotableName(change.table) || !quotableUnsplit(change.name))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    return [stmt(qi(ctx, 'removeConstraint', [tableArg(change.table), change.name]))];
+  },
+  RenameConstraint: rawKind('RenameConstraint'),
+  CreateIndex: (change, before, ctx) => {
+    const { index } = change;
+    const why = (() => {
+      if (change.ifNotExists) return 'addIndex has no IF NOT EXISTS';
+      if (!quotableName(index.table) || !quotableUnsplit(index.name))
+        return "a name that cannot pass through Sequelize's quoting";
+      if (index.elements.some((e) => e.kind === 'expression')) return 'an expression index';
+      if (index.include && index.include.length > 0) return 'addIndex has no INCLUDE';
+      if (index.where !== undefined) return 'a partial index (the predicate is kept as written, not as a where object)';
+      if (index.nullsNotDistinct) return 'addIndex has no NULLS NOT DISTINCT';
+      for (const e of index.elements) {
+        if (e.kind !== 'column') continue;
+        if (e.nulls !== undefined) return 'addIndex has no NULLS FIRST/LAST';
+        if (!quotable(e.name)) return "a column name that cannot pass through Sequelize's quoting";
+        if (e.collation !== undefined && !quotableUnsplit(e.collation)) return 'a qualified collation';
+      }
+      return undefined;
+    })();
+    if (why) return raw(ctx, change, before, why);
+    const fields: Js[] = index.elements.map((e) => {
+      if (e.kind !== 'column') throw new Error('unreachable');
+      if (e.order === undefined && e.opclass === undefined && e.collation === undefined) return e.name;
+      return obj(['name', e.name], ['order', e.order], ['operator', e.opclass], ['collate', e.collation]);
+    });
+    return [
+      stmt(
+        // the options form: the (table, fields[], options) overload types fields as string[] only
+        qi(ctx, 'addIndex', [tableArg(index.table)], [
+          ['name', index.name],
+          ['fields', fields],
+          ['unique', index.unique ? true : undefined],
+          ['using', index.using],
+          ['concurrently', change.concurrently ? true : undefined],
+        ]),
+      ),
+    ];
+  },
+  DropIndex: (change, before, ctx) => {
+    const index = before.indexes[qualify(change.name)];
+    if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
+    if (change.name.schema !== undefined) return raw(ctx, change, before, 'removeIndex drops by unqualified name (search_path)');
+    if (!quotableUnsplit(change.name.name) || !quotableName(index.table))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    // removeIndex writes DROP INDEX IF EXISTS: the same catalog whether or not the source said IF EXISTS
+    return [stmt(qi(ctx, 'removeIndex', [tableArg(index.table), change.name.name], [['concurrently', change.concurrently ? true : undefined]]))];
+  },
+  RenameIndex: rawKind('RenameIndex'),
+  CreateEnum: rawKind('CreateEnum'),
+  DropEnum: rawKind('DropEnum'),
+  AddEnumValue: rawKind('AddEnumValue'),
+  RenameEnum: rawKind('RenameEnum'),
+  RenameEnumValue: rawKind('RenameEnumValue'),
+  SetComment: rawKind('SetComment'),
+  CreateExtension: rawKind('CreateExtension'),
+  DropExtension: rawKind('DropExtension'),
+  CreateSchema: rawKind('CreateSchema'),
+  DropSchema: rawKind('DropSchema'),
+  CreateView: rawKind('CreateView'),
+  DropView: rawKind('DropView'),
+  CreateFunction: rawKind('CreateFunction'),
+  DropFunction: rawKind('DropFunction'),
+  CreateTrigger: rawKind('CreateTrigger'),
+  DropTrigger: rawKind('DropTrigger'),
+  CreateSequence: rawKind('CreateSequence'),
+  DropSequence: rawKind('DropSequence'),
+  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
+  CreatePolicy: rawKind('CreatePolicy'),
+  DropPolicy: rawKind('DropPolicy'),
+  SessionSetting: rawKind('SessionSetting'),
+  RawSql: (change, before, ctx) => raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+};
+
+/** The statements that perform `change` (on a database in the state `before`). */
+export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
+  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+}

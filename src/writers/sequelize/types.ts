@@ -1,0 +1,72 @@
+/**
+ * IR column types -> what a Sequelize migration passes as `type`.
+ *
+ * Conventions: the type is always the literal SQL string ('TIMESTAMP(3)', 'TEXT', '"Role"[]'),
+ * never a DataTypes constructor, because Sequelize 6 passes strings through verbatim while its
+ * DataTypes silently change the catalog (the `naive` notes record how, see facts.md §6). The
+ * table only says what else the writer may do with a type: write a default as a plain JS value
+ * (the SQL Sequelize prints for it is byte-identical to the source text), or treat it as a serial
+ * pseudo-type, which exists only in CREATE TABLE / ADD COLUMN.
+ */
+import type { ColumnType } from '../../ir/schema.js';
+import { renderType } from '../sql/postgres.js';
+
+export interface SequelizeTypeDescriptor {
+  /** a default written exactly like JavaScript prints this kind of value may be a plain value */
+  readonly jsDefault?: 'boolean' | 'integer';
+  /** SERIAL family: implies NOT NULL and a sequence default; no ALTER COLUMN … TYPE */
+  readonly serial?: boolean;
+  /** what a naive port would write instead, and what it would change */
+  readonly naive?: string;
+}
+
+const integer: SequelizeTypeDescriptor = { jsDefault: 'integer' };
+const serial: SequelizeTypeDescriptor = {
+  serial: true,
+  naive: 'INTEGER + autoIncrement: same catalog only while the column is also the primary key',
+};
+
+/** Keyed by the IR's canonical (upper-case) type name; built-in types only. */
+export const SEQUELIZE_TYPES: Readonly<Record<string, SequelizeTypeDescriptor>> = {
+  BOOLEAN: { jsDefault: 'boolean' },
+  SMALLINT: integer,
+  INTEGER: integer,
+  BIGINT: integer,
+  SERIAL: serial,
+  SERIAL4: serial,
+  SMALLSERIAL: serial,
+  SERIAL2: serial,
+  BIGSERIAL: serial,
+  SERIAL8: serial,
+  TEXT: { naive: 'DataTypes.STRING is VARCHAR(255), DataTypes.TEXT matches' },
+  VARCHAR: { naive: 'DataTypes.STRING without a length is VARCHAR(255)' },
+  TIMESTAMP: { naive: 'DataTypes.DATE(n) is TIMESTAMP WITH TIME ZONE and drops the precision' },
+  TIMESTAMPTZ: { naive: 'DataTypes.DATE(n) drops the precision' },
+  DATE: { naive: 'DataTypes.DATE is TIMESTAMP WITH TIME ZONE; DataTypes.DATEONLY is DATE' },
+  DECIMAL: { naive: 'DataTypes.DECIMAL without arguments is DECIMAL, not DECIMAL(65,30)' },
+  'DOUBLE PRECISION': { naive: 'DataTypes.DOUBLE matches; the string avoids the doubt' },
+  JSONB: { naive: 'DataTypes.JSONB matches' },
+  UUID: { naive: 'defaultValue DataTypes.UUIDV4 is computed in JS: no database default' },
+};
+
+const NONE: SequelizeTypeDescriptor = {};
+
+export const describeType = (t: ColumnType): SequelizeTypeDescriptor =>
+  t.user || (t.array ?? 0) > 0 ? NONE : (SEQUELIZE_TYPES[t.name.toUpperCase()] ?? NONE);
+
+/** The `type` string of a column: its SQL spelling. */
+export const sequelizeType = (t: ColumnType): string => renderType(t);
+
+/**
+ * The default as a plain JS value when Sequelize would print exactly `text` for it
+ * (`String(value) === text`), else undefined (the caller writes Sequelize.literal(text)).
+ */
+export function plainDefault(t: ColumnType, text: string): boolean | number | undefined {
+  const kind = describeType(t).jsDefault;
+  if (kind === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
+  if (kind === 'integer' && /^-?(0|[1-9]\d*)$/.test(text)) {
+    const n = Number(text);
+    if (Number.isSafeInteger(n) && String(n) === text) return n;
+  }
+  return undefined;
+}

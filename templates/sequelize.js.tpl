@@ -1,0 +1,12 @@
+{{header}}
+'use strict';
+
+module.exports = {
+  async up(queryInterface, Sequelize) {
+{{up}}
+  },
+
+  async down(queryInterface, Sequelize) {
+{{down}}
+  },
+};
