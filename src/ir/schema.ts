@@ -99,6 +99,8 @@ export interface Index {
   /** partial index predicate, SQL text */
   readonly where?: string;
   readonly nullsNotDistinct?: boolean;
+  /** storage parameters as written inside WITH ( ... ), e.g. `fillfactor = 90` */
+  readonly storage?: string;
 }
 
 export interface Table {

@@ -390,7 +390,12 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
     const w = ctx.tokens.findIndex((t, i) => i > close && isKeyword(t, 'WHERE'));
     where = ctx.src.span(ctx.tokens.slice(w + 1));
   }
-  if (n.tableSpace || n.options?.length) throw new Unmodelled('index with TABLESPACE or WITH (...) storage options');
+  if (n.tableSpace) throw new Unmodelled('index with TABLESPACE');
+  let storage: string | undefined;
+  if (n.options?.length) {
+    const w = ctx.tokens.findIndex((t, i) => i > close && isKeyword(t, 'WITH') && ctx.tokens[i + 1]?.text === '(');
+    storage = ctx.src.span(ctx.tokens.slice(w + 2, matchingParen(ctx.tokens, w + 1)));
+  }
   // PostgreSQL names an unnamed index <table>_<columns>_idx (`expr` for expressions); we name it
   // the same so later statements and our down() can refer to it.
   const name: string =
@@ -404,6 +409,7 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
     ...(n.indexIncludingParams?.length ? { include: n.indexIncludingParams.map((p: any) => p.IndexElem.name) } : {}),
     ...(where ? { where } : {}),
     ...(n.nulls_not_distinct ? { nullsNotDistinct: true } : {}),
+    ...(storage !== undefined ? { storage } : {}),
   };
   return changes({
     kind: 'CreateIndex',
@@ -498,7 +504,7 @@ const routineSignature = (params: any[] | undefined): string =>
     .map((p: any) => typeToSql(typeFromTypeName(p.argType)))
     .join(', ')})`;
 
-const DATA_REASON = 'data statement: migrations tools have no schema call for it';
+const DATA_REASON = 'it changes rows, not the schema';
 
 const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResult> = {
   CreateStmt: createTable,

@@ -364,6 +364,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       if (index.include && index.include.length > 0) return 'addIndex has no INCLUDE';
       if (index.where !== undefined) return 'a partial index (the predicate is kept as written, not as a where object)';
       if (index.nullsNotDistinct) return 'addIndex has no NULLS NOT DISTINCT';
+      if (index.storage !== undefined) return 'addIndex has no WITH (storage parameters)';
       for (const e of index.elements) {
         if (e.kind !== 'column') continue;
         if (e.nulls !== undefined) return 'addIndex has no NULLS FIRST/LAST';

@@ -135,6 +135,7 @@ export function renderCreateIndex(index: Index, opts: { concurrently?: boolean; 
   sql += `${index.elements.map(renderIndexElement).join(', ')})`;
   if (index.include && index.include.length > 0) sql += ` INCLUDE (${identList(index.include)})`;
   if (index.nullsNotDistinct) sql += ' NULLS NOT DISTINCT';
+  if (index.storage !== undefined) sql += ` WITH (${index.storage})`;
   if (index.where !== undefined) sql += ` WHERE ${index.where}`;
   return sql;
 }
