@@ -22,6 +22,8 @@ export interface ConvertOptions {
   readonly to: Target;
   readonly lang?: Lang;
   readonly allowIrreversible?: boolean;
+  /** where the files will go: prettier resolves the user's own config from there */
+  readonly outDir?: string;
 }
 
 export interface GeneratedFile {
@@ -79,7 +81,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const stamps = migrationStamps(history.migrations.map((m) => m.migration.name));
   const files: GeneratedFile[] = [];
   for (const [i, m] of history.migrations.entries()) {
-    const f = await writeSequelizeMigration(m, { lang: opts.lang ?? 'js', allowIrreversible: !!opts.allowIrreversible, stamp: stamps[i] });
+    const f = await writeSequelizeMigration(m, { lang: opts.lang ?? 'js', allowIrreversible: !!opts.allowIrreversible, stamp: stamps[i], ...(opts.outDir ? { outDir: opts.outDir } : {}) });
     files.push({ ...f, migration: m.migration.name });
   }
   const migrations: MigrationSummary[] = history.migrations.map((m, i) => ({

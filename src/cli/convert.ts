@@ -15,7 +15,7 @@ export interface ConvertArgs {
 }
 
 export const convertCommand = async (args: ConvertArgs): Promise<number> => {
-  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, allowIrreversible: args.allowIrreversible });
+  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, allowIrreversible: args.allowIrreversible, outDir: args.out });
   const result = writeConversion(c, { out: args.out, force: args.force, strict: args.strict });
   if (args.json) {
     process.stdout.write(

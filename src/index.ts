@@ -1,0 +1,15 @@
+/**
+ * The library API. Commands (src/cli) are thin wrappers over these functions; everything here
+ * returns data (reports), never prints.
+ */
+export { convert, planFolder, writeConversion } from './convert.js';
+export type { Conversion, ConvertOptions, GeneratedFile, MigrationSummary, WriteOptions } from './convert.js';
+export { verifyConversion } from './verify/run.js';
+export type { MigrationVerdict, StepResult, VerifyOptions, VerifyReport } from './verify/run.js';
+export { openProvider } from './verify/database.js';
+export type { Catalog, DatabaseProvider, ScratchDatabase } from './verify/database.js';
+export { renderRollbackSql } from './writers/sql/rollback.js';
+export type { Change, Migration, Risk } from './ir/changes.js';
+export type { PlannedMigration } from './ir/plan.js';
+export type { Schema } from './ir/schema.js';
+export { OrmshiftError, ParseError, UnsupportedError, IrreversibleError, UsageError } from './ir/diagnostics.js';
