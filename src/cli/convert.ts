@@ -16,6 +16,7 @@ export interface ConvertArgs {
 
 export const convertCommand = async (args: ConvertArgs): Promise<number> => {
   const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, allowIrreversible: args.allowIrreversible, outDir: args.out });
+  if (!args.json) for (const d of c.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
   const result = writeConversion(c, { out: args.out, force: args.force, strict: args.strict });
   if (args.json) {
     process.stdout.write(
@@ -23,7 +24,6 @@ export const convertCommand = async (args: ConvertArgs): Promise<number> => {
     );
     return 0;
   }
-  for (const d of c.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
   const s = c.summary;
   process.stdout.write(
     [

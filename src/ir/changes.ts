@@ -88,6 +88,8 @@ export interface DropConstraint extends Base {
   readonly table: QName;
   readonly name: string;
   readonly ifExists?: boolean;
+  /** CASCADE also drops the foreign keys of other tables that depend on this key */
+  readonly cascade?: boolean;
 }
 export interface RenameConstraint extends Base {
   readonly kind: 'RenameConstraint';

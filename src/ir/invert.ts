@@ -10,6 +10,7 @@
  */
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
 import type { Inversion } from './plan.js';
+import { dependentForeignKeys } from './replay.js';
 import {
   findColumn,
   qualify,
@@ -196,7 +197,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropConstraint: (c, before) => {
     const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
     if (!k) return c.ifExists ? ok() : irreversible(`constraint ${JSON.stringify(c.name)} on ${show(c.table)} is unknown before this change`);
-    return ok({ kind: 'AddConstraint', table: c.table, constraint: k });
+    const deps = c.cascade ? dependentForeignKeys(before, c.table, k) : [];
+    return ok(
+      { kind: 'AddConstraint', table: c.table, constraint: k },
+      ...deps.map((d): Change => ({ kind: 'AddConstraint', table: d.table.name, constraint: d.fk })),
+    );
   },
   RenameConstraint: (c) => ok({ kind: 'RenameConstraint', table: c.table, from: c.to, to: c.from }),
   CreateIndex: (c, before) => {

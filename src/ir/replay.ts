@@ -85,6 +85,19 @@ const constraintIndexOwner = (s: Schema, name: QName): { table: Table; constrain
   return undefined;
 };
 
+/** Foreign keys of other tables that need this PRIMARY KEY / UNIQUE constraint (what CASCADE drops). */
+export const dependentForeignKeys = (s: Schema, table: QName, k: Constraint): { table: Table; fk: Constraint }[] => {
+  if (k.type !== 'primary' && k.type !== 'unique') return [];
+  const key = [...k.columns].sort().join(',');
+  const out: { table: Table; fk: Constraint }[] = [];
+  for (const t of Object.values(s.tables)) {
+    for (const fk of t.constraints) {
+      if (fk.type === 'foreign' && sameName(fk.references, table) && [...fk.referencedColumns].sort().join(',') === key) out.push({ table: t, fk });
+    }
+  }
+  return out;
+};
+
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
@@ -231,14 +244,19 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       };
     });
   },
-  DropConstraint: (s, c, problem) =>
-    withTable(s, c.table, problem, (t) => {
-      if (!t.constraints.some((k) => k.name === c.name)) {
+  DropConstraint: (s, c, problem) => {
+    const dropped = s.tables[qualify(c.table)]?.constraints.find((k) => k.name === c.name);
+    const next = withTable(s, c.table, problem, (t) => {
+      if (!dropped) {
         if (!c.ifExists) problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
         return t;
       }
       return { ...t, constraints: t.constraints.filter((k) => k.name !== c.name) };
-    }),
+    });
+    if (!c.cascade || !dropped) return next;
+    const deps = dependentForeignKeys(s, c.table, dropped);
+    return { ...next, tables: mapRecord(next.tables, (t) => ({ ...t, constraints: t.constraints.filter((k) => !deps.some((d) => d.fk === k)) })) };
+  },
   RenameConstraint: (s, c, problem) =>
     withTable(s, c.table, problem, (t) => {
       if (!t.constraints.some((k) => k.name === c.from)) problem(`constraint ${JSON.stringify(c.from)} does not exist on ${show(c.table)}`);

@@ -341,11 +341,14 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
         out.push({ kind: 'AddConstraint', table, constraint: tableConstraint(segCtx, table, cmd.def.Constraint), source });
         break;
       case 'AT_DropConstraint':
-        if (cmd.missing_ok) {
-          out.push({ kind: 'DropConstraint', table, name: cmd.name, ifExists: true, source });
-        } else {
-          out.push({ kind: 'DropConstraint', table, name: cmd.name, source });
-        }
+        out.push({
+          kind: 'DropConstraint',
+          table,
+          name: cmd.name,
+          ...(cmd.missing_ok ? { ifExists: true } : {}),
+          ...(cmd.behavior === 'DROP_CASCADE' ? { cascade: true } : {}),
+          source,
+        });
         break;
       case 'AT_EnableRowSecurity':
       case 'AT_DisableRowSecurity':

@@ -349,6 +349,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   AddConstraint: (change, before, ctx) => orRaw(ctx, change, before, addConstraint(ctx, change.table, change.constraint)),
   DropConstraint: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'removeConstraint has no IF EXISTS');
+    if (change.cascade) return raw(ctx, change, before, 'removeConstraint has no CASCADE');
     if (!quotableName(change.table) || !quotableUnsplit(change.name))
       return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     return [stmt(qi(ctx, 'removeConstraint', [tableArg(change.table), change.name]))];

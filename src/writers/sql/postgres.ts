@@ -194,8 +194,8 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
       : `${alterColumn(c.table, c.column)} SET DEFAULT ${c.default}`,
   ],
   AddConstraint: ({ table, constraint }) => [`${alterTable(table)} ADD ${renderConstraint(constraint)}`],
-  DropConstraint: ({ table, name, ifExists }) => [
-    `${alterTable(table)} DROP CONSTRAINT ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(name)}`,
+  DropConstraint: ({ table, name, ifExists, cascade }) => [
+    `${alterTable(table)} DROP CONSTRAINT ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(name)}${cascade ? ' CASCADE' : ''}`,
   ],
   RenameConstraint: ({ table, from, to }) => [
     `${alterTable(table)} RENAME CONSTRAINT ${quoteIdent(from)} TO ${quoteIdent(to)}`,
