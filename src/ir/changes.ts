@@ -143,6 +143,9 @@ export interface CreateView extends Base {
   readonly materialized: boolean;
   readonly orReplace: boolean;
   readonly sql: string;
+  /** the tables a `*` in the query may expand over: PostgreSQL freezes that expansion when the
+   * view is created, so recreating the view later can give it other columns */
+  readonly starTables?: readonly QName[];
 }
 export interface DropView extends Base {
   readonly kind: 'DropView';

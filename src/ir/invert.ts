@@ -22,6 +22,7 @@ import {
   type QName,
   type Schema,
   type Table,
+  type View,
 } from './schema.js';
 
 export interface InvertContext {
@@ -103,6 +104,24 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   out.push({ kind: 'DropEnum', name: old });
   return lossy(`enum value ${JSON.stringify(added)} is removed by rebuilding ${show(name)}; rows holding it make the down fail`, ...out);
 };
+
+/** Which star-expanded table changed its columns since the view was created? */
+const starDrift = (s: Schema, starColumns: View['starColumns']): string | undefined => {
+  for (const { table, columns } of starColumns ?? []) {
+    const now = (s.tables[qualify(table)]?.columns ?? []).map((c) => c.name);
+    if (now.join(',') !== columns.join(',')) return `table ${show(table)} changed its columns`;
+  }
+  return undefined;
+};
+/** recreate a view as it was, keeping what its `*` expanded over */
+const recreateView = (v: View): Change => ({
+  kind: 'CreateView',
+  name: v.name,
+  materialized: v.materialized,
+  orReplace: false,
+  sql: v.createSql,
+  ...(v.starColumns ? { starTables: v.starColumns.map((x) => x.table) } : {}),
+});
 
 type Handler<K extends ChangeKind> = (c: ChangeOf<K>, before: Schema, ctx: InvertContext) => Inversion;
 
@@ -245,14 +264,20 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropSchema: (c) => ok({ kind: 'CreateSchema', name: c.name, ifNotExists: false }),
   CreateView: (c, before) => {
     const old = before.views[qualify(c.name)];
-    const drop: Change = { kind: 'DropView', name: c.name, materialized: c.materialized, ifExists: false };
+    // IF EXISTS: when an irreversible later step could not bring the view back, the rest of the
+    // down can still run
+    const drop: Change = { kind: 'DropView', name: c.name, materialized: c.materialized, ifExists: true };
     if (!old) return ok(drop);
-    return ok(drop, { kind: 'CreateView', name: old.name, materialized: old.materialized, orReplace: false, sql: old.createSql });
+    const drift = starDrift(before, old.starColumns);
+    if (drift) return irreversible(`the replaced view ${show(c.name)} selects * and ${drift} since it was created; recreating it would give it other columns`);
+    return ok(drop, recreateView(old));
   },
   DropView: (c, before) => {
     const v = before.views[qualify(c.name)];
     if (!v) return c.ifExists ? ok() : irreversible(`view ${show(c.name)} is unknown before this change`);
-    const out: Change[] = [{ kind: 'CreateView', name: v.name, materialized: v.materialized, orReplace: false, sql: v.createSql }];
+    const drift = starDrift(before, v.starColumns);
+    if (drift) return irreversible(`view ${show(c.name)} selects * and ${drift} since it was created; recreating it would give it other columns`);
+    const out: Change[] = [recreateView(v)];
     for (const i of Object.values(before.indexes)) if (sameName(i.table, c.name)) out.push({ kind: 'CreateIndex', index: i });
     return ok(...out);
   },

@@ -384,7 +384,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateView: (s, c, problem) => {
     const key = qualify(c.name);
     if (s.views[key] && !c.orReplace) problem(`view ${show(c.name)} already exists`);
-    return { ...s, views: { ...s.views, [key]: { name: c.name, materialized: c.materialized, createSql: c.sql } } };
+    const starColumns = c.starTables?.length
+      ? c.starTables.map((table) => ({ table, columns: (s.tables[qualify(table)]?.columns ?? []).map((col) => col.name) }))
+      : undefined;
+    return {
+      ...s,
+      views: { ...s.views, [key]: { name: c.name, materialized: c.materialized, createSql: c.sql, ...(starColumns ? { starColumns } : {}) } },
+    };
   },
   DropView: (s, c, problem) => {
     const key = qualify(c.name);

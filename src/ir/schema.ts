@@ -124,6 +124,8 @@ export interface View {
   readonly materialized: boolean;
   /** the whole CREATE statement as written; replaying it recreates the view */
   readonly createSql: string;
+  /** for a view that selects `*`: the columns of those tables when it was created */
+  readonly starColumns?: readonly { readonly table: QName; readonly columns: readonly string[] }[];
 }
 
 /** Functions, triggers, policies, sequences: modelled by identity plus the statement that

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Risk } from '../ir/changes.js';
 import type { Conversion } from '../convert.js';
-import { catalogHash, compareCatalogs, formatDiff } from './compare.js';
+import { catalogHash, compareCatalogs, formatDiff, type CatalogDiff } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
@@ -99,11 +99,15 @@ const message = (e: unknown): string => {
   return cause && !String(base).includes(cause) ? `${base}: ${cause}` : String(base);
 };
 
-/** Compares two catalogs; returns undefined when equal, else the readable diff. */
-const differ = (expected: Catalog, actual: Catalog): string | undefined => {
+const diffKey = (d: CatalogDiff) => JSON.stringify([d.path, d.expected ?? null, d.actual ?? null]);
+
+/** Compares two catalogs; returns undefined when equal, else the differences and their readable
+ * text. Differences listed in `explained` (left behind by an irreversible step's down, which
+ * could not restore them) are not counted again for every later step. */
+const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<string>): { diffs: CatalogDiff[]; text: string } | undefined => {
   if (catalogHash(expected) === catalogHash(actual)) return undefined;
-  const diffs = compareCatalogs(expected, actual);
-  return diffs.length ? formatDiff(diffs) : undefined;
+  const diffs = compareCatalogs(expected, actual).filter((d) => !explained?.has(diffKey(d)));
+  return diffs.length ? { diffs, text: formatDiff(diffs) } : undefined;
 };
 
 export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
@@ -152,8 +156,10 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
       }
       const diff = differ(expected, await b.snapshot());
       v.up = diff ? 'differs' : 'equal';
-      if (diff) v.diff = diff;
+      if (diff) v.diff = diff.text;
     }
+    /** what irreversible downs left behind: reported once, at that step */
+    const explained = new Set<string>();
     for (let i = total - 1; i >= 0; i--) {
       opts.onProgress?.(total - 1 - i, total, 'down');
       const v = verdicts[i];
@@ -166,9 +172,10 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
         v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(e)}`;
         break;
       }
-      const diff = differ(befores[i], await b.snapshot());
+      const diff = differ(befores[i], await b.snapshot(), explained);
       v.down = diff ? 'differs' : 'equal';
-      if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff}`;
+      if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
+      if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
     }
   } finally {
     await runner?.close().catch(() => undefined);

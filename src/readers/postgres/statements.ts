@@ -507,6 +507,21 @@ const routineSignature = (params: any[] | undefined): string =>
     .map((p: any) => typeToSql(typeFromTypeName(p.argType)))
     .join(', ')})`;
 
+/** When a view's query has a `*` column reference, every table it reads (a conservative set). */
+const starTables = (query: any): { starTables?: QName[] } => {
+  let star = false;
+  const tables = new Map<string, QName>();
+  const walk = (node: any): void => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    if (node.A_Star) star = true;
+    if (node.RangeVar) tables.set(qualify(rangeVar(node.RangeVar)), rangeVar(node.RangeVar));
+    for (const v of Object.values(node)) walk(v);
+  };
+  walk(query);
+  return star && tables.size ? { starTables: [...tables.values()] } : {};
+};
+
 const DATA_REASON = 'it changes rows, not the schema';
 
 const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResult> = {
@@ -564,11 +579,12 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
       materialized: false,
       orReplace: !!n.replace,
       sql: ctx.source.text,
+      ...starTables(n.query),
       source: ctx.source,
     }),
   CreateTableAsStmt: (ctx, n) => {
     if (n.objtype === 'OBJECT_MATVIEW') {
-      return changes({ kind: 'CreateView', name: rangeVar(n.into.rel), materialized: true, orReplace: false, sql: ctx.source.text, source: ctx.source });
+      return changes({ kind: 'CreateView', name: rangeVar(n.into.rel), materialized: true, orReplace: false, sql: ctx.source.text, ...starTables(n.query), source: ctx.source });
     }
     if (n.into?.rel?.relpersistence === 't') {
       ctx.tempTables.add(qualify(rangeVar(n.into.rel)));
