@@ -177,14 +177,12 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const using = viaText
       ? `${quoteIdent(c.column)}::text${arr}::${typeSql(old)}`
       : `${quoteIdent(c.column)}::${typeSql(old)}`;
-    return lossy(`values are cast back to ${typeSql(old)}; a value that does not fit fails or loses precision`, {
-      kind: 'AlterColumnType',
-      table: c.table,
-      column: c.column,
-      to: old,
-      using,
-      ...(col.collation ? { collation: col.collation } : {}),
-    });
+    const back: Change[] = [
+      { kind: 'AlterColumnType', table: c.table, column: c.column, to: old, using, ...(col.collation ? { collation: col.collation } : {}) },
+    ];
+    // a type change rewrites the default's cast ('{}'::jsonb becomes '{}'::json): restate it
+    if (col.default !== undefined) back.push({ kind: 'SetDefault', table: c.table, column: c.column, default: col.default });
+    return lossy(`values are cast back to ${typeSql(old)}; a value that does not fit fails or loses precision`, ...back);
   },
   SetNotNull: (c, before) => {
     const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
