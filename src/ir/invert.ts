@@ -11,6 +11,7 @@
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
 import type { Inversion } from './plan.js';
 import { dependentForeignKeys } from './replay.js';
+import { quoteIdent, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
   qualify,
@@ -34,19 +35,6 @@ const ok = (...changes: Change[]): Inversion => ({ changes, risk: 'exact' });
 const lossy = (reason: string, ...changes: Change[]): Inversion => ({ changes, risk: 'data-loss', reason });
 const irreversible = (reason: string): Inversion => ({ changes: [], risk: 'irreversible', reason });
 const show = (q: QName) => JSON.stringify(qualify(q));
-
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const typeSql = (t: ColumnType): string => {
-  const name = t.user ? (t.schema ? `${quoteIdent(t.schema)}.${quoteIdent(t.name)}` : quoteIdent(t.name)) : t.name;
-  return `${name}${t.args?.length ? `(${t.args.join(',')})` : ''}${'[]'.repeat(t.array ?? 0)}`;
-};
-/** SERIAL is only a creation shorthand: an existing serial column's type is INTEGER (etc.) */
-const storedType = (t: ColumnType): ColumnType => {
-  const m = /^(SMALL|BIG)?SERIAL([248])?$/.exec(t.user ? '' : t.name);
-  if (!m) return t;
-  const name = m[1] === 'BIG' || m[2] === '8' ? 'BIGINT' : m[1] === 'SMALL' || m[2] === '2' ? 'SMALLINT' : 'INTEGER';
-  return { ...t, name };
-};
 
 /** Everything that recreates one table as it was: table, comments, RLS, indexes, triggers, policies. */
 const recreateTable = (before: Schema, t: Table): Change[] => {

@@ -28,6 +28,7 @@ import type {
   CatalogType,
   CatalogView,
 } from './database.js';
+import { quoteIdent } from '../ir/sql-text.js';
 
 /** Runs one SQL statement without parameters and returns its rows. */
 export type CatalogQuery = (sql: string) => Promise<any[]>;
@@ -156,9 +157,7 @@ export function objectKey(schema: string, name: string): string {
   return schema === 'public' ? quoteIdent(name) : `${quoteIdent(schema)}.${quoteIdent(name)}`;
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
+export { quoteIdent };
 
 // ---------------------------------------------------------------------------------------------
 // Raw rows (short keys, as the SQL above names them) -> Catalog.

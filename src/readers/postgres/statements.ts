@@ -21,7 +21,8 @@ import type {
 } from '../../ir/schema.js';
 import { qualify } from '../../ir/schema.js';
 import { isKeyword, matchingParen, splitTopLevel, type SourceFile, type Token } from './source.js';
-import { typeFromTypeName, typeToSql } from './types.js';
+import { typeFromTypeName } from './types.js';
+import { quoteName, renderType } from '../../ir/sql-text.js';
 
 export interface StatementContext {
   readonly src: SourceFile;
@@ -452,7 +453,7 @@ const dropStmt = (ctx: StatementContext, n: any): StatementResult => {
       case 'OBJECT_FUNCTION':
       case 'OBJECT_PROCEDURE': {
         const owa = obj.ObjectWithArgs;
-        const sig = owa.args_unspecified ? '' : `(${(owa.objargs ?? []).map((a: any) => typeToSql(typeFromTypeName(a.TypeName))).join(', ')})`;
+        const sig = owa.args_unspecified ? '' : `(${(owa.objargs ?? []).map((a: any) => renderType(typeFromTypeName(a.TypeName))).join(', ')})`;
         out.push({ kind: 'DropFunction', name: nameList(owa.objname), signature: sig, ifExists, source });
         break;
       }
@@ -504,7 +505,7 @@ const routineSignature = (params: any[] | undefined): string =>
   `(${(params ?? [])
     .map((p: any) => p.FunctionParameter)
     .filter((p: any) => p.mode !== 'FUNC_PARAM_OUT' && p.mode !== 'FUNC_PARAM_TABLE')
-    .map((p: any) => typeToSql(typeFromTypeName(p.argType)))
+    .map((p: any) => renderType(typeFromTypeName(p.argType)))
     .join(', ')})`;
 
 /** When a view's query has a `*` column reference, every table it reads (a conservative set). */
@@ -563,9 +564,7 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     throw new Unmodelled(`COMMENT ON ${String(n.objtype).replace('OBJECT_', '')}`);
   },
   CreateExtensionStmt: (ctx, n) => {
-    if (!n.if_not_exists || n.options?.length) {
-      // still modelled: the options (SCHEMA, VERSION) travel in the verbatim SQL
-    }
+    // options (SCHEMA, VERSION, IF NOT EXISTS) travel in the verbatim SQL
     return changes({ kind: 'CreateExtension', name: n.extname, sql: ctx.source.text, source: ctx.source });
   },
   CreateSchemaStmt: (ctx, n) => {
@@ -613,7 +612,7 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
   CreatePolicyStmt: (ctx, n) =>
     changes({ kind: 'CreatePolicy', name: n.policy_name, table: rangeVar(n.table), sql: ctx.source.text, source: ctx.source }),
   VariableSetStmt: (ctx, n) => {
-    if (n.is_local === undefined && n.name === 'search_path') throw new Unmodelled('SET search_path changes how every later name resolves');
+    if (n.name === 'search_path') throw new Unmodelled('SET search_path changes how every later name resolves');
     return changes({ kind: 'SessionSetting', sql: ctx.source.text, source: ctx.source });
   },
   InsertStmt: (ctx, n) =>
@@ -644,10 +643,9 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
 
 /** Down SQL for unmodelled creations whose undo is unambiguous. */
 const UNMODELLED_DOWNS: Record<string, (n: any) => string | undefined> = {
-  CreateDomainStmt: (n) => `DROP DOMAIN ${quoteParts((n.domainname ?? []).map(str))}`,
-  CompositeTypeStmt: (n) => `DROP TYPE ${quoteParts([n.typevar.schemaname, n.typevar.relname].filter(Boolean))}`,
+  CreateDomainStmt: (n) => `DROP DOMAIN ${quoteName(nameList(n.domainname))}`,
+  CompositeTypeStmt: (n) => `DROP TYPE ${quoteName(rangeVar(n.typevar))}`,
 };
-const quoteParts = (parts: string[]) => parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
 
 export const readStatement = (ctx: StatementContext, stmt: Record<string, any>): StatementResult => {
   const kind = Object.keys(stmt)[0];

@@ -71,14 +71,3 @@ export const typeFromTypeName = (tn: any): ColumnType => {
   const schema = names.length > 1 && names[names.length - 2] !== 'public' ? names[names.length - 2] : undefined;
   return base(name, { user: true, ...(schema ? { schema } : {}) });
 };
-
-/** SQL spelling of a type, for signatures and messages (writers have their own renderer). */
-export const typeToSql = (t: ColumnType): string => {
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
-  const name = t.user ? (t.schema ? `${q(t.schema)}.${q(t.name)}` : q(t.name)) : t.name;
-  const args = t.args?.length ? `(${t.args.join(',')})` : '';
-  return `${name}${args}${'[]'.repeat(t.array ?? 0)}`;
-};
-
-/** SERIAL columns are INTEGER + an owned sequence + a nextval default. */
-export const isSerial = (t: ColumnType): boolean => /^(SMALL|BIG)?SERIAL[248]?$/.test(t.name) && !t.user;

@@ -11,6 +11,7 @@
  * rendered migration reads like the source. The handler table is exhaustive over ChangeKind.
  */
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import { quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 import {
   findColumn,
   qualify,
@@ -25,48 +26,7 @@ import {
   type Schema,
 } from '../../ir/schema.js';
 
-/** A double-quoted identifier. */
-export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-
-/** `"schema"."name"`, or `"name"` when the name carries no schema. */
-export const quoteName = (q: QName): string =>
-  q.schema !== undefined && q.schema !== '' ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name);
-
-/**
- * A string constant. Text with a backslash is written as an escape string (`E'..'`) so it
- * means the same whatever `standard_conforming_strings` says.
- */
-export const quoteLiteral = (s: string): string =>
-  s.includes('\\') ? `E'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'` : `'${s.replaceAll("'", "''")}'`;
-
-/**
- * A collation name. The IR keeps it as the reader folded it, parts joined with `.`
- * (`C`, `pg_catalog.default`, `public.nocase`); each part is quoted.
- */
-export const quoteCollation = (collation: string): string => collation.split('.').map(quoteIdent).join('.');
-
-/** Built-in types whose modifier goes after the first word (`TIMESTAMP(3) WITH TIME ZONE`). */
-const MODIFIER_AFTER_FIRST_WORD = new Set([
-  'TIMESTAMP WITH TIME ZONE',
-  'TIMESTAMP WITHOUT TIME ZONE',
-  'TIME WITH TIME ZONE',
-  'TIME WITHOUT TIME ZONE',
-]);
-
-/** `name(args)[]…`; user types quoted (`"Role"[]`). */
-export function renderType(t: ColumnType): string {
-  const args = t.args && t.args.length > 0 ? `(${t.args.map(String).join(',')})` : '';
-  let base: string;
-  if (t.user) base = quoteName({ schema: t.schema, name: t.name }) + args;
-  else {
-    const name = t.schema ? `${t.schema}.${t.name}` : t.name;
-    if (args && MODIFIER_AFTER_FIRST_WORD.has(t.name.toUpperCase())) {
-      const sp = name.indexOf(' ');
-      base = `${name.slice(0, sp)}${args}${name.slice(sp)}`;
-    } else base = name + args;
-  }
-  return base + '[]'.repeat(t.array ?? 0);
-}
+export { quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 
 /** `"c" TYPE [COLLATE "x"] [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
 export function renderColumn(c: Column): string {
