@@ -24,6 +24,12 @@ export interface ColumnType {
   readonly array?: number;
   /** a user-defined type (enum, domain...), printed quoted */
   readonly user?: boolean;
+  /** MySQL: the values of an inline `ENUM(...)` / `SET(...)` type, in order */
+  readonly values?: readonly string[];
+  /** MySQL: `UNSIGNED` after the type */
+  readonly unsigned?: boolean;
+  /** MySQL: `CHARACTER SET x` written with the type */
+  readonly charset?: string;
 }
 
 export interface Column {
@@ -35,6 +41,10 @@ export interface Column {
   readonly identity?: 'ALWAYS' | 'BY DEFAULT';
   readonly collation?: string;
   readonly comment?: string;
+  /** MySQL: AUTO_INCREMENT */
+  readonly autoIncrement?: boolean;
+  /** MySQL: the expression after ON UPDATE, as written (`CURRENT_TIMESTAMP(3)`) */
+  readonly onUpdate?: string;
 }
 
 export type FkAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT';
@@ -85,6 +95,8 @@ export type IndexElement =
       readonly order?: 'ASC' | 'DESC';
       readonly nulls?: 'FIRST' | 'LAST';
       readonly collation?: string;
+      /** MySQL: index prefix length, `title(10)` */
+      readonly length?: number;
     }
   | { readonly kind: 'expression'; readonly text: string };
 
@@ -101,6 +113,8 @@ export interface Index {
   readonly nullsNotDistinct?: boolean;
   /** storage parameters as written inside WITH ( ... ), e.g. `fillfactor = 90` */
   readonly storage?: string;
+  /** MySQL: a FULLTEXT or SPATIAL index (absent: a plain or UNIQUE one) */
+  readonly kind?: 'fulltext' | 'spatial';
 }
 
 export interface Table {
@@ -112,6 +126,8 @@ export interface Table {
   readonly forceRowLevelSecurity?: boolean;
   /** `RANGE ("createdAt")`: the text after PARTITION BY, for partitioned tables */
   readonly partitionBy?: string;
+  /** MySQL table options as written: ENGINE=, DEFAULT CHARACTER SET, COLLATE */
+  readonly options?: { readonly engine?: string; readonly charset?: string; readonly collation?: string };
 }
 
 export interface EnumType {
