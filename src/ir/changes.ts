@@ -207,6 +207,31 @@ export interface RawSql extends Base {
   readonly noCatalogEffect?: boolean;
   /** for data statements: the table (and, for UPDATE, the columns) whose rows it writes */
   readonly writes?: { readonly table: QName; readonly columns?: readonly string[]; readonly op: 'insert' | 'update' | 'delete' };
+  /**
+   * What the statement is known to do to the catalog, when its body could be read: a DO block
+   * of DDL, each part optionally guarded by an existence test (`IF NOT EXISTS (SELECT 1 FROM
+   * pg_constraint WHERE conname = ...) THEN ALTER TABLE ... END IF`). The statement still runs
+   * verbatim; replay applies these changes where their guard holds, and invert undoes them.
+   */
+  readonly effects?: readonly GuardedChanges[];
+}
+
+/** An existence test on the catalog, as a DO block writes it, evaluated against the replayed schema. */
+export interface ExistsGuard {
+  readonly negated: boolean;
+  /** what the test looks for; `relation` is anything pg_class holds, `type` anything pg_type holds */
+  readonly object: 'table' | 'column' | 'constraint' | 'index' | 'type' | 'relation';
+  readonly name: string;
+  /** the table it must belong to, when the test names one (columns, constraints, indexes) */
+  readonly table?: string;
+  /** the schema it must be in, when the test names one; absent: any schema */
+  readonly schema?: string;
+}
+
+export interface GuardedChanges {
+  /** absent: the changes always run */
+  readonly when?: ExistsGuard;
+  readonly changes: readonly Change[];
 }
 
 export type Change =

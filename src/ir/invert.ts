@@ -10,7 +10,8 @@
  */
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
 import type { Inversion } from './plan.js';
-import { dependentForeignKeys } from './replay.js';
+import { worstRisk } from './plan.js';
+import { apply, dependentForeignKeys, guardHolds } from './replay.js';
 import { quoteIdent, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
@@ -307,13 +308,34 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     return p ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql }) : irreversible(`policy ${JSON.stringify(c.name)} is unknown before this change`);
   },
   SessionSetting: () => ok(),
-  RawSql: (c, _before, ctx) => {
+  RawSql: (c, before, ctx) => {
+    if (c.effects) return invertEffects(c, before, ctx);
     if (c.noCatalogEffect) return ok();
     if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
     if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx.migrationStart)) return ok();
     const what = c.category === 'data' ? 'the rows it changed cannot be restored' : c.reason;
     return irreversible(`${what} (${firstWords(c.sql)})`);
   },
+};
+
+/** A statement whose catalog effect is modelled (a DO block of guarded DDL): undo the parts
+ * whose guard held, last first, each from the schema it ran on. */
+const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext): Inversion => {
+  const ran: { change: Change; before: Schema }[] = [];
+  let s = before;
+  for (const part of c.effects ?? []) {
+    if (part.when && !guardHolds(s, part.when)) continue;
+    for (const inner of part.changes) {
+      ran.push({ change: inner, before: s });
+      s = apply(s, inner).schema;
+    }
+  }
+  const inverses = ran.reverse().map((r) => invert(r.change, r.before, ctx));
+  const risk = worstRisk(inverses.map((i) => i.risk));
+  const reasons = inverses.filter((i) => i.risk !== 'exact' && i.reason).map((i) => i.reason!);
+  if (risk === 'irreversible') return irreversible(reasons.join('; '));
+  const changes = inverses.flatMap((i) => i.changes);
+  return risk === 'exact' ? ok(...changes) : lossy(reasons.join('; '), ...changes);
 };
 
 const firstWords = (sql: string) => {

@@ -7,7 +7,7 @@
  * reported as a problem: the source history is inconsistent (usually drift: a database changed
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
-import type { Change, ChangeKind, ChangeOf } from './changes.js';
+import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
 import {
   findColumn,
   indexKey,
@@ -458,8 +458,53 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     return { ...s, policies: without(s.policies, key) };
   },
   SessionSetting: (s) => s,
-  RawSql: (s) => s,
+  RawSql: (s, c, problem) => {
+    let out = s;
+    for (const part of c.effects ?? []) {
+      if (part.when && !guardHolds(out, part.when)) continue;
+      for (const inner of part.changes) {
+        const r = apply(out, inner);
+        r.problems.forEach(problem);
+        out = r.schema;
+      }
+    }
+    return out;
+  },
 };
+
+const inSchema = (q: QName, schema: string | undefined) =>
+  schema === undefined || (q.schema ?? 'public') === schema;
+
+/** Does the object an existence guard looks for exist in this schema? */
+const exists = (s: Schema, g: ExistsGuard): boolean => {
+  const tables = Object.values(s.tables).filter((t) => inSchema(t.name, g.schema));
+  const tableNamed = (name: string) => tables.filter((t) => t.name.name === name);
+  const constraintTables = g.table === undefined ? tables : tableNamed(g.table);
+  const constraint = constraintTables.some((t) => t.constraints.some((k) => k.name === g.name));
+  const index =
+    Object.values(s.indexes).some((i) => i.name === g.name && inSchema(i.table, g.schema) && (g.table === undefined || i.table.name === g.table)) ||
+    // primary keys and unique constraints are backed by an index of the same name
+    constraintTables.some((t) => t.constraints.some((k) => k.name === g.name && (k.type === 'primary' || k.type === 'unique')));
+  const named = (rec: Readonly<Record<string, { readonly name: QName }>>) =>
+    Object.values(rec).some((o) => o.name.name === g.name && inSchema(o.name, g.schema));
+  switch (g.object) {
+    case 'table':
+      return tableNamed(g.name).length > 0;
+    case 'column':
+      return g.table !== undefined && tableNamed(g.table).some((t) => !!findColumn(t, g.name));
+    case 'constraint':
+      return constraint;
+    case 'index':
+      return index;
+    case 'type':
+      // pg_type holds a row type for every table and view, besides enums
+      return named(s.enums) || tableNamed(g.name).length > 0 || named(s.views);
+    case 'relation':
+      return tableNamed(g.name).length > 0 || index || named(s.views) || named(s.sequences);
+  }
+};
+
+export const guardHolds = (s: Schema, g: ExistsGuard): boolean => exists(s, g) !== g.negated;
 
 export const apply = (schema: Schema, change: Change): Applied => {
   const problems: string[] = [];

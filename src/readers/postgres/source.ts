@@ -25,8 +25,9 @@ export interface RawStmt {
   readonly end: number;
 }
 
-interface PgQuery {
+export interface PgQuery {
   parseSync(sql: string): { stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[] };
+  parsePlPgSQLSync(sql: string): { plpgsql_funcs?: Record<string, any>[] };
   scanSync(sql: string): { tokens: Token[] };
 }
 
@@ -52,7 +53,7 @@ export class SourceFile {
   constructor(
     readonly file: string,
     readonly sql: string,
-    pg: PgQuery,
+    readonly pg: PgQuery,
   ) {
     this.bytes = Buffer.from(sql, 'utf8');
     this.lineStarts = [0];

@@ -22,6 +22,7 @@ import type {
 import { qualify } from '../../ir/schema.js';
 import { isKeyword, matchingParen, splitTopLevel, type SourceFile, type Token } from './source.js';
 import { typeFromTypeName } from './types.js';
+import { readDoBlock } from './do-block.js';
 import { quoteName, renderType } from '../../ir/sql-text.js';
 
 export interface StatementContext {
@@ -626,7 +627,21 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'delete' } }),
   MergeStmt: (ctx) => changes(raw(ctx, 'data', 'data statement: Sequelize has no schema call for it')),
   SelectStmt: (ctx) => changes(raw(ctx, 'data', 'a query run for its effects (e.g. setval)')),
-  DoStmt: (ctx) => changes(raw(ctx, 'procedural', 'DO block: procedural code is kept as written')),
+  DoStmt: (ctx, n) => {
+    const as = (n.args ?? []).find((a: any) => a.DefElem?.defname === 'as')?.DefElem;
+    const language = str((n.args ?? []).find((a: any) => a.DefElem?.defname === 'language')?.DefElem?.arg);
+    const body = as?.arg?.String?.sval as string | undefined;
+    const token = as ? ctx.tokens.find((t) => t.start === as.location && t.tokenName === 'SCONST') : undefined;
+    // the body starts after the opening dollar quote ($$ or $tag$)
+    const open = token?.text.match(/^\$[^$]*\$/)?.[0];
+    const effects =
+      body !== undefined && open && (language === '' || language === 'plpgsql')
+        ? readDoBlock(ctx, body, token!.start + Buffer.byteLength(open, 'utf8'), readStatement)
+        : undefined;
+    return effects
+      ? changes({ ...raw(ctx, 'procedural', 'DO block: kept as written; its DDL (and the existence tests guarding it) is modelled'), effects })
+      : changes(raw(ctx, 'procedural', 'DO block: procedural code is kept as written'));
+  },
   VacuumStmt: (ctx) => changes(raw(ctx, 'maintenance', 'ANALYZE/VACUUM changes statistics, not the schema', { noCatalogEffect: true })),
   RefreshMatViewStmt: (ctx) => changes(raw(ctx, 'maintenance', 'REFRESH MATERIALIZED VIEW changes data, not the schema', { noCatalogEffect: true })),
   TransactionStmt: (_ctx, n) => ({

@@ -1,0 +1,166 @@
+/**
+ * DO blocks whose body is plain DDL, optionally guarded by existence tests, the way people make a
+ * migration re-runnable:
+ *
+ *   DO $$ BEGIN
+ *     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'T_x_fkey') THEN
+ *       ALTER TABLE "T" ADD CONSTRAINT "T_x_fkey" FOREIGN KEY ...;
+ *     END IF;
+ *   END $$;
+ *
+ * The block still runs verbatim (it is RawSql); what we add is its effect on the catalog, so that
+ * replay knows the constraint exists and the down can drop it. The body is parsed with
+ * libpg-query's PL/pgSQL parser, each inner statement with the same handlers as top-level SQL,
+ * and each guard is read from its parse tree into an ExistsGuard. Anything else (variables,
+ * loops, ELSE branches, data statements, tests we cannot read) returns undefined, and the caller
+ * keeps the block as unmodelled procedural code.
+ */
+import type { Change, ExistsGuard, GuardedChanges } from '../../ir/changes.js';
+import { SourceFile } from './source.js';
+import type { StatementContext, StatementResult } from './statements.js';
+
+type ReadStatement = (ctx: StatementContext, stmt: Record<string, any>) => StatementResult;
+
+const str = (n: any): string | undefined => n?.String?.sval;
+
+/** Columns of the catalogs a guard may query, and what each names. */
+const CATALOGS: Record<string, { object: ExistsGuard['object']; name: string; table?: string; schema?: string; also?: readonly string[] }> = {
+  'information_schema.tables': { object: 'table', name: 'table_name', schema: 'table_schema', also: ['table_type', 'table_catalog'] },
+  'information_schema.columns': { object: 'column', name: 'column_name', table: 'table_name', schema: 'table_schema', also: ['table_catalog'] },
+  'information_schema.table_constraints': { object: 'constraint', name: 'constraint_name', table: 'table_name', schema: 'constraint_schema', also: ['table_schema', 'constraint_type', 'table_catalog', 'constraint_catalog'] },
+  pg_constraint: { object: 'constraint', name: 'conname' },
+  pg_class: { object: 'relation', name: 'relname' },
+  pg_type: { object: 'type', name: 'typname' },
+  pg_indexes: { object: 'index', name: 'indexname', table: 'tablename', schema: 'schemaname' },
+  pg_tables: { object: 'table', name: 'tablename', schema: 'schemaname' },
+};
+
+/** `column = 'literal'` pairs of a WHERE clause made only of such tests joined by AND. */
+const equalities = (where: any, out: Map<string, string>): boolean => {
+  if (where?.BoolExpr) return where.BoolExpr.boolop === 'AND_EXPR' && where.BoolExpr.args.every((a: any) => equalities(a, out));
+  const e = where?.A_Expr;
+  if (!e || e.kind !== 'AEXPR_OP' || str(e.name?.[0]) !== '=') return false;
+  const fields = e.lexpr?.ColumnRef?.fields;
+  const value = e.rexpr?.A_Const?.sval?.sval;
+  if (!fields || typeof value !== 'string') return false;
+  const column = str(fields[fields.length - 1]);
+  if (!column || out.has(column)) return false;
+  out.set(column, value);
+  return true;
+};
+
+/** `[NOT] EXISTS (SELECT ... FROM <catalog> WHERE a = 'x' AND ...)` -> a guard, or undefined. */
+export const readGuard = (src: SourceFile, cond: string): ExistsGuard | undefined => {
+  let tree: ReturnType<SourceFile["pg"]["parseSync"]>;
+  try {
+    tree = src.pg.parseSync(`SELECT ${cond}`);
+  } catch {
+    return undefined;
+  }
+  let expr = tree.stmts?.length === 1 ? tree.stmts[0].stmt.SelectStmt?.targetList?.[0]?.ResTarget?.val : undefined;
+  if (tree.stmts?.[0]?.stmt.SelectStmt?.targetList?.length !== 1) return undefined;
+  let negated = false;
+  if (expr?.BoolExpr?.boolop === 'NOT_EXPR' && expr.BoolExpr.args.length === 1) {
+    negated = true;
+    expr = expr.BoolExpr.args[0];
+  }
+  const sub = expr?.SubLink;
+  if (sub?.subLinkType !== 'EXISTS_SUBLINK') return undefined;
+  const select = sub.subselect?.SelectStmt;
+  const from = select?.fromClause;
+  if (!select || from?.length !== 1 || !from[0].RangeVar || select.groupClause || select.havingClause) return undefined;
+  const rv = from[0].RangeVar;
+  const catalogName = rv.schemaname && rv.schemaname !== 'pg_catalog' ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+  const catalog = CATALOGS[catalogName];
+  const tests = new Map<string, string>();
+  if (!catalog || !equalities(select.whereClause, tests)) return undefined;
+  const name = tests.get(catalog.name);
+  if (name === undefined) return undefined;
+  const known = new Set([catalog.name, catalog.table, catalog.schema, ...(catalog.also ?? [])].filter(Boolean));
+  // a test on a column we do not understand could make the guard false where we think it true
+  if ([...tests.keys()].some((k) => !known.has(k))) return undefined;
+  if (catalog.also?.includes('table_type') && tests.has('table_type') && tests.get('table_type') !== 'BASE TABLE') return undefined;
+  if (tests.has('constraint_type')) return undefined;
+  const table = catalog.table ? tests.get(catalog.table) : undefined;
+  const schema = catalog.schema ? tests.get(catalog.schema) ?? (catalog.object === 'constraint' ? tests.get('table_schema') : undefined) : undefined;
+  return { negated, object: catalog.object, name, ...(table !== undefined ? { table } : {}), ...(schema !== undefined ? { schema } : {}) };
+};
+
+/**
+ * The effects of a DO block whose body the caller located at byte `bodyStart` of the file, or
+ * undefined when the body is anything but (guarded) DDL.
+ */
+export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: number, readStatement: ReadStatement): GuardedChanges[] | undefined => {
+  const src = ctx.src;
+  const marker = 'ormshift_do';
+  if (body.includes(`$${marker}$`)) return undefined;
+  let funcs: Record<string, any>[] | undefined;
+  try {
+    funcs = src.pg.parsePlPgSQLSync(`CREATE FUNCTION ${marker}() RETURNS void LANGUAGE plpgsql AS $${marker}$${body}$${marker}$;`).plpgsql_funcs;
+  } catch {
+    return undefined;
+  }
+  const fn = funcs?.length === 1 ? funcs[0].PLpgSQL_function : undefined;
+  const block = fn?.action?.PLpgSQL_stmt_block;
+  // `found` is the one datum every function has: anything more is a declared variable
+  if (!block || (fn.datums?.length ?? 0) > 1 || block.exceptions) return undefined;
+
+  let searchFrom = 0;
+  /** One SQL statement of the body -> its modelled changes (never RawSql), or undefined. */
+  const statement = (query: string): Change[] | undefined => {
+    const at = body.indexOf(query, searchFrom);
+    if (at < 0) return undefined;
+    searchFrom = at + query.length;
+    const offset = bodyStart + Buffer.byteLength(body.slice(0, at), 'utf8');
+    let inner: SourceFile;
+    try {
+      inner = new SourceFile(ctx.source.file, query, src.pg);
+    } catch {
+      return undefined;
+    }
+    if (inner.statements.length !== 1) return undefined;
+    const st = inner.statements[0];
+    const pos = src.position(offset + st.start);
+    const text = inner.text(st.start, st.end).trim();
+    const result = readStatement(
+      { src: inner, start: st.start, end: st.end, source: { file: ctx.source.file, line: pos.line, col: pos.col, text }, tokens: inner.tokensIn(st.start, st.end), tempTables: ctx.tempTables },
+      st.stmt,
+    );
+    if (result.kind !== 'changes' || result.changes.some((c) => c.kind === 'RawSql' || c.kind === 'SessionSetting')) return undefined;
+    return result.changes;
+  };
+  const statements = (list: readonly any[] | undefined): Change[] | undefined => {
+    const out: Change[] = [];
+    for (const s of list ?? []) {
+      const sql = s.PLpgSQL_stmt_execsql?.sqlstmt?.PLpgSQL_expr?.query;
+      if (typeof sql !== 'string' || s.PLpgSQL_stmt_execsql.into) return undefined;
+      const changes = statement(sql);
+      if (!changes) return undefined;
+      out.push(...changes);
+    }
+    return out;
+  };
+
+  const parts: GuardedChanges[] = [];
+  for (const s of block.body ?? []) {
+    if (s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr) continue; // the implicit end
+    if (s.PLpgSQL_stmt_if) {
+      const i = s.PLpgSQL_stmt_if;
+      if (i.elsif_list || i.else_body) return undefined;
+      const cond = i.cond?.PLpgSQL_expr?.query;
+      const when = typeof cond === 'string' ? readGuard(src, cond) : undefined;
+      if (!when) return undefined;
+      // the guard's own text comes before its statements: search from there
+      const at = body.indexOf(cond, searchFrom);
+      if (at >= 0) searchFrom = at + cond.length;
+      const changes = statements(i.then_body);
+      if (!changes) return undefined;
+      parts.push({ when, changes });
+      continue;
+    }
+    const changes = statements([s]);
+    if (!changes) return undefined;
+    parts.push({ changes });
+  }
+  return parts.length ? parts : undefined;
+};

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Change, ChangeOf } from '../../src/ir/changes.js';
+import { planHistory } from '../../src/ir/history.js';
+import { guardHolds } from '../../src/ir/replay.js';
+import { prismaChecksum } from '../../src/readers/migrations-dir.js';
+import { readPostgresMigrations } from '../../src/readers/postgres/index.js';
+
+const read = async (...sqls: string[]) =>
+  readPostgresMigrations(sqls.map((sql, i) => ({ name: `${i}_m`, file: `${i}_m/migration.sql`, sql, checksum: prismaChecksum(sql) })));
+const rawOf = (cs: readonly Change[]): ChangeOf<'RawSql'> => {
+  const c = cs.find((x) => x.kind === 'RawSql');
+  if (!c || c.kind !== 'RawSql') throw new Error('no RawSql');
+  return c;
+};
+
+const SETUP = `CREATE TABLE "T" ("id" TEXT NOT NULL, "u" TEXT, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "U" ("id" TEXT NOT NULL, CONSTRAINT "U_pkey" PRIMARY KEY ("id"));`;
+const GUARDED_FK = `DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'T_u_fkey') THEN
+    ALTER TABLE "T" ADD CONSTRAINT "T_u_fkey" FOREIGN KEY ("u") REFERENCES "U"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+  END IF;
+END $$;`;
+
+describe('DO blocks of guarded DDL', () => {
+  it('reads each guard and inner statement, with the inner statement at its own file:line', async () => {
+    const [, r] = await read(SETUP, `-- x\n${GUARDED_FK}`);
+    const c = rawOf(r.migration.changes);
+    expect(c.sql.startsWith('DO $$')).toBe(true);
+    expect(c.effects).toHaveLength(1);
+    expect(c.effects![0].when).toEqual({ negated: true, object: 'constraint', name: 'T_u_fkey' });
+    expect(c.effects![0].changes.map((x) => x.kind)).toEqual(['AddConstraint']);
+    expect(c.effects![0].changes[0].source).toMatchObject({ file: '1_m/migration.sql', line: 5, col: 5 });
+  });
+
+  it('replays the DDL where the guard holds and undoes exactly that', async () => {
+    const reads = await read(SETUP, GUARDED_FK);
+    const h = planHistory(reads.map((r) => r.migration));
+    expect(h.final.tables.T.constraints.map((k) => k.name)).toContain('T_u_fkey');
+    const m = h.migrations[1];
+    expect(m.risk).toBe('exact');
+    expect(m.down[0].inversion.changes).toEqual([{ kind: 'DropConstraint', table: { name: 'T' }, name: 'T_u_fkey' }]);
+  });
+
+  it('does nothing, up or down, where the guard does not hold', async () => {
+    const reads = await read(SETUP, `${GUARDED_FK.replace('NOT EXISTS', 'EXISTS')}`);
+    const h = planHistory(reads.map((r) => r.migration));
+    expect(h.final.tables.T.constraints.map((k) => k.name)).not.toContain('T_u_fkey');
+    expect(h.migrations[1].down[0].inversion).toEqual({ changes: [], risk: 'exact' });
+  });
+
+  it.each([
+    ["information_schema.tables WHERE table_name = 'T'", true],
+    ["information_schema.tables WHERE table_schema = 'public' AND table_name = 'T'", true],
+    ["information_schema.tables WHERE table_schema = 'other' AND table_name = 'T'", false],
+    ["information_schema.columns WHERE table_name = 'T' AND column_name = 'u'", true],
+    ["information_schema.columns WHERE table_name = 'T' AND column_name = 'zzz'", false],
+    ["information_schema.table_constraints WHERE table_name = 'T' AND constraint_name = 'T_pkey'", true],
+    ["information_schema.table_constraints WHERE table_name = 'U' AND constraint_name = 'T_pkey'", false],
+    ["pg_constraint WHERE conname = 'U_pkey'", true],
+    ["pg_class WHERE relname = 'T_pkey'", true],
+    ["pg_type WHERE typname = 'E'", true],
+    ["pg_indexes WHERE indexname = 'T_u_idx'", true],
+    ["pg_catalog.pg_tables WHERE tablename = 'U'", true],
+  ])('EXISTS (SELECT 1 FROM %s) is %s', async (from, holds) => {
+    const [, r] = await read(
+      `${SETUP}\nCREATE TYPE "E" AS ENUM ('a');\nCREATE INDEX "T_u_idx" ON "T"("u");`,
+      `DO $$ BEGIN IF EXISTS (SELECT 1 FROM ${from}) THEN CREATE TABLE "X" ("a" TEXT); END IF; END $$;`,
+    );
+    const c = rawOf(r.migration.changes);
+    const reads = await read(`${SETUP}\nCREATE TYPE "E" AS ENUM ('a');\nCREATE INDEX "T_u_idx" ON "T"("u");`);
+    const s = planHistory(reads.map((x) => x.migration)).final;
+    expect(guardHolds(s, c.effects![0].when!)).toBe(holds);
+  });
+
+  it.each([
+    ['a declared variable', `DO $$ DECLARE n int := 1; BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; END $$;`],
+    ['an ELSE branch', `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'T') THEN ALTER TABLE "T" ADD COLUMN "n" INT; ELSE ALTER TABLE "T" ADD COLUMN "m" INT; END IF; END $$;`],
+    ['a data statement', `DO $$ BEGIN UPDATE "T" SET "u" = NULL; END $$;`],
+    ['a guard on a catalog column it does not understand', `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'T' AND relkind = 'r') THEN ALTER TABLE "T" ADD COLUMN "n" INT; END IF; END $$;`],
+    ['a guard that is not an existence test', `DO $$ BEGIN IF (SELECT count(*) FROM "T") > 0 THEN ALTER TABLE "T" ADD COLUMN "n" INT; END IF; END $$;`],
+    ['a loop', `DO $$ BEGIN FOR i IN 1..2 LOOP ALTER TABLE "T" ADD COLUMN "n" INT; END LOOP; END $$;`],
+    ['another language', `DO LANGUAGE sql $$ SELECT 1 $$;`],
+  ])('keeps a block with %s as unmodelled procedural code, irreversible', async (_what, sql) => {
+    const reads = await read(SETUP, sql);
+    const c = rawOf(reads[1].migration.changes);
+    expect(c.effects).toBeUndefined();
+    expect(c.category).toBe('procedural');
+    const h = planHistory(reads.map((x) => x.migration));
+    expect(h.migrations[1].risk).toBe('irreversible');
+  });
+});
