@@ -12,7 +12,7 @@ import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
 import { apply, dependentForeignKeys, guardHolds } from './replay.js';
-import { quoteIdent, renderType as typeSql, storedType } from './sql-text.js';
+import { quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
   qualify,
@@ -35,7 +35,9 @@ export interface InvertContext {
 const ok = (...changes: Change[]): Inversion => ({ changes, risk: 'exact' });
 const lossy = (reason: string, ...changes: Change[]): Inversion => ({ changes, risk: 'data-loss', reason });
 const irreversible = (reason: string): Inversion => ({ changes: [], risk: 'irreversible', reason });
-const show = (q: QName) => JSON.stringify(qualify(q));
+const show = (q: QName) => quoteName(q);
+/** `"table"."column"`, for reasons */
+const showColumn = (t: QName, column: string) => `${quoteName(t)}.${quoteIdent(column)}`;
 
 /** Everything that recreates one table as it was: table, comments, RLS, indexes, triggers, policies. */
 const recreateTable = (before: Schema, t: Table): Change[] => {
@@ -68,7 +70,7 @@ const freeTypeName = (s: Schema, schema: string | undefined, base: string): stri
 /** Undo ADD VALUE: PostgreSQL cannot remove an enum value, so rebuild the type without it. */
 const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   const e = before.enums[qualify(name)];
-  if (!e) return irreversible(`enum ${show(name)} is unknown before this change`);
+  if (!e) return irreversible(`enum ${show(name)} is unknown before this change, so down() cannot rebuild it`);
   const oldName = freeTypeName(before, name.schema, name.name);
   const old: QName = { ...name, name: oldName };
   const out: Change[] = [
@@ -91,14 +93,14 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
     }
   }
   out.push({ kind: 'DropEnum', name: old });
-  return lossy(`enum value ${JSON.stringify(added)} is removed by rebuilding ${show(name)}; rows holding it make the down fail`, ...out);
+  return lossy(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${quoteLiteral(added)}`, ...out);
 };
 
 /** Which star-expanded table changed its columns since the view was created? */
 const starDrift = (s: Schema, starColumns: View['starColumns']): string | undefined => {
   for (const { table, columns } of starColumns ?? []) {
     const now = (s.tables[qualify(table)]?.columns ?? []).map((c) => c.name);
-    if (now.join(',') !== columns.join(',')) return `table ${show(table)} changed its columns`;
+    if (now.join(',') !== columns.join(',')) return `table ${show(table)} changed its columns since it was created`;
   }
   return undefined;
 };
@@ -118,7 +120,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (c) => ok({ kind: 'DropTable', name: c.table.name }),
   DropTable: (c, before) => {
     const t = before.tables[qualify(c.name)];
-    if (!t) return c.ifExists ? ok() : irreversible(`table ${show(c.name)} is unknown before this change`);
+    if (!t) return c.ifExists ? ok() : irreversible(`table ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
     const out = recreateTable(before, t);
     if (c.cascade) {
       for (const other of Object.values(before.tables)) {
@@ -128,7 +130,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         }
       }
     }
-    return lossy(`table ${show(c.name)} comes back empty: its rows are lost`, ...out);
+    return lossy(`drops table ${show(c.name)}: down() recreates it empty; its rows are lost`, ...out);
   },
   RenameTable: (c) => ok({ kind: 'RenameTable', from: { ...c.from, name: c.to }, to: c.from.name }),
   AddColumn: (c, before) => {
@@ -139,7 +141,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropColumn: (c, before) => {
     const t = before.tables[qualify(c.table)];
     const col = t && findColumn(t, c.column);
-    if (!t || !col) return c.ifExists ? ok() : irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    if (!t || !col) return c.ifExists ? ok() : irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot recreate it`);
     const { comment, ...column } = col;
     const out: Change[] = [{ kind: 'AddColumn', table: c.table, column: { ...column, type: column.type } }];
     if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: c.table, column: c.column }, comment });
@@ -152,14 +154,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       }
     }
     const reason = col.notNull && col.default === undefined && !col.identity
-      ? `column ${JSON.stringify(c.column)} comes back empty (its values are lost); as NOT NULL without a default it can only be re-added to an empty table`
-      : `column ${JSON.stringify(c.column)} comes back empty: its values are lost`;
+      ? `drops column ${showColumn(c.table, c.column)}: down() recreates it empty, and as NOT NULL without a default that fails unless the table is empty; its values are lost`
+      : `drops column ${showColumn(c.table, c.column)}: down() recreates it empty; its values are lost`;
     return lossy(reason, ...out);
   },
   RenameColumn: (c) => ok({ kind: 'RenameColumn', table: c.table, from: c.to, to: c.from }),
   AlterColumnType: (c, before) => {
     const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col) return irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    if (!col) return irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its type`);
     const old = storedType(col.type);
     const viaText = old.user || c.to.user;
     const arr = '[]'.repeat(old.array ?? 0);
@@ -171,16 +173,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     ];
     // a type change rewrites the default's cast ('{}'::jsonb becomes '{}'::json): restate it
     if (col.default !== undefined) back.push({ kind: 'SetDefault', table: c.table, column: c.column, default: col.default });
-    return lossy(`values are cast back to ${typeSql(old)}; a value that does not fit fails or loses precision`, ...back);
+    return lossy(`changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`, ...back);
   },
   SetNotNull: (c, before) => {
     const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col) return irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    if (!col) return irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its NOT NULL`);
     return col.notNull === c.notNull ? ok() : ok({ kind: 'SetNotNull', table: c.table, column: c.column, notNull: col.notNull });
   },
   SetDefault: (c, before) => {
     const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col) return irreversible(`column ${JSON.stringify(c.column)} of ${show(c.table)} is unknown before this change`);
+    if (!col) return irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its default`);
     return ok({ kind: 'SetDefault', table: c.table, column: c.column, ...(col.default !== undefined ? { default: col.default } : {}) });
   },
   AddConstraint: (c, before) => {
@@ -202,7 +204,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropConstraint: (c, before) => {
     const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
-    if (!k) return c.ifExists ? ok() : irreversible(`constraint ${JSON.stringify(c.name)} on ${show(c.table)} is unknown before this change`);
+    if (!k) return c.ifExists ? ok() : irreversible(`constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot add it back`);
     const deps = c.cascade ? dependentForeignKeys(before, c.table, k) : [];
     return ok(
       { kind: 'AddConstraint', table: c.table, constraint: k },
@@ -217,7 +219,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropIndex: (c, before) => {
     const i = before.indexes[qualify(c.name)];
-    if (!i) return c.ifExists ? ok() : irreversible(`index ${show(c.name)} is unknown before this change`);
+    if (!i) return c.ifExists ? ok() : irreversible(`index ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
     const create: CreateIndex = { kind: 'CreateIndex', index: i, ...(c.concurrently ? { concurrently: true } : {}) };
     return ok(create);
   },
@@ -225,7 +227,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateEnum: (c) => ok({ kind: 'DropEnum', name: c.enum.name }),
   DropEnum: (c, before) => {
     const e = before.enums[qualify(c.name)];
-    if (!e) return c.ifExists ? ok() : irreversible(`type ${show(c.name)} is unknown before this change`);
+    if (!e) return c.ifExists ? ok() : irreversible(`type ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
     return ok({ kind: 'CreateEnum', enum: e });
   },
   AddEnumValue: (c, before) => {
@@ -237,7 +239,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   RenameEnumValue: (c) => ok({ kind: 'RenameEnumValue', name: c.name, from: c.to, to: c.from }),
   SetComment: (c, before) => {
     const t = before.tables[qualify(c.target.table)];
-    if (!t) return irreversible(`table ${show(c.target.table)} is unknown before this change`);
+    if (!t) return irreversible(`table ${show(c.target.table)} is unknown before this change, so down() cannot restore its comment`);
     const target = c.target;
     const old = target.kind === 'table' ? t.comment : findColumn(t, target.column)?.comment;
     return ok({ kind: 'SetComment', target, ...(old !== undefined ? { comment: old } : {}) });
@@ -245,7 +247,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateExtension: (c, before) => (before.extensions[c.name] ? ok() : ok({ kind: 'DropExtension', name: c.name })),
   DropExtension: (c, before) => {
     const e = before.extensions[c.name];
-    return e ? ok({ kind: 'CreateExtension', name: c.name, sql: e.createSql }) : irreversible(`extension ${JSON.stringify(c.name)} is unknown before this change`);
+    return e ? ok({ kind: 'CreateExtension', name: c.name, sql: e.createSql }) : irreversible(`extension ${quoteIdent(c.name)} is unknown before this change, so down() cannot recreate it`);
   },
   CreateSchema: (c, before) => (before.schemas[c.name] ? ok() : ok({ kind: 'DropSchema', name: c.name })),
   DropSchema: (c) => ok({ kind: 'CreateSchema', name: c.name, ifNotExists: false }),
@@ -256,14 +258,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const drop: Change = { kind: 'DropView', name: c.name, materialized: c.materialized, ifExists: true };
     if (!old) return ok(drop);
     const drift = starDrift(before, old.starColumns);
-    if (drift) return irreversible(`the replaced view ${show(c.name)} selects * and ${drift} since it was created; recreating it would give it other columns`);
+    if (drift) return irreversible(`replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`);
     return ok(drop, recreateView(old));
   },
   DropView: (c, before) => {
     const v = before.views[qualify(c.name)];
-    if (!v) return c.ifExists ? ok() : irreversible(`view ${show(c.name)} is unknown before this change`);
+    if (!v) return c.ifExists ? ok() : irreversible(`view ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
     const drift = starDrift(before, v.starColumns);
-    if (drift) return irreversible(`view ${show(c.name)} selects * and ${drift} since it was created; recreating it would give it other columns`);
+    if (drift) return irreversible(`drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`);
     const out: Change[] = [recreateView(v)];
     for (const i of Object.values(before.indexes)) if (sameName(i.table, c.name)) out.push({ kind: 'CreateIndex', index: i });
     return ok(...out);
@@ -277,7 +279,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const r = c.signature
       ? before.routines[`${qualify(c.name)}${c.signature}`]
       : Object.values(before.routines).find((x) => sameName(x.name, c.name));
-    if (!r) return c.ifExists ? ok() : irreversible(`function ${show(c.name)} is unknown before this change`);
+    if (!r) return c.ifExists ? ok() : irreversible(`function ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
     return ok({ kind: 'CreateFunction', name: r.name, signature: r.signature, routineKind: r.kind, orReplace: false, sql: r.createSql });
   },
   CreateTrigger: (c, before) => {
@@ -287,15 +289,15 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropTrigger: (c, before) => {
     const t = before.triggers[tableScopedKey(c.table, c.name)];
-    if (!t) return c.ifExists ? ok() : irreversible(`trigger ${JSON.stringify(c.name)} is unknown before this change`);
+    if (!t) return c.ifExists ? ok() : irreversible(`trigger ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`);
     return ok({ kind: 'CreateTrigger', name: t.name, table: t.table, orReplace: false, sql: t.createSql });
   },
   CreateSequence: (c) => ok({ kind: 'DropSequence', name: c.name }),
   DropSequence: (c, before) => {
     const q = before.sequences[qualify(c.name)];
     return q
-      ? lossy(`sequence ${show(c.name)} restarts from its start value`, { kind: 'CreateSequence', name: q.name, sql: q.createSql })
-      : irreversible(`sequence ${show(c.name)} is unknown before this change`);
+      ? lossy(`drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`, { kind: 'CreateSequence', name: q.name, sql: q.createSql })
+      : irreversible(`sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
   },
   SetRowLevelSecurity: (c, before) => {
     const t = before.tables[qualify(c.table)];
@@ -305,7 +307,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreatePolicy: (c) => ok({ kind: 'DropPolicy', name: c.name, table: c.table }),
   DropPolicy: (c, before) => {
     const p = before.policies[tableScopedKey(c.table, c.name)];
-    return p ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql }) : irreversible(`policy ${JSON.stringify(c.name)} is unknown before this change`);
+    return p ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql }) : irreversible(`policy ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`);
   },
   SessionSetting: () => ok(),
   RawSql: (c, before, ctx) => {
@@ -313,8 +315,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     if (c.noCatalogEffect) return ok();
     if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
     if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx.migrationStart)) return ok();
-    const what = c.category === 'data' ? 'the rows it changed cannot be restored' : c.reason;
-    return irreversible(`${what} (${firstWords(c.sql)})`);
+    if (c.category === 'data') {
+      const what = c.writes ? `${c.writes.op.toUpperCase()} on ${show(c.writes.table)}` : 'a data statement';
+      return irreversible(`${what} changes rows: down() cannot restore them (${firstWords(c.sql)})`);
+    }
+    return irreversible(`${c.reason}; down() has no inverse for it (${firstWords(c.sql)})`);
   },
 };
 
