@@ -4,6 +4,8 @@
  */
 export { convert, planFolder, writeConversion } from './convert.js';
 export type { Conversion, ConvertOptions, GeneratedFile, MigrationSummary, WriteOptions } from './convert.js';
+export { buildPlanReport, describeChange, plan } from './plan-report.js';
+export type { PlanChange, PlanMigration, PlanOptions, PlanReport, PlanResult } from './plan-report.js';
 export { verifyConversion } from './verify/run.js';
 export type { MigrationVerdict, StepResult, VerifyOptions, VerifyReport } from './verify/run.js';
 export { openProvider } from './verify/database.js';

@@ -49,6 +49,20 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
+        'plan <migrations>',
+        'preview every down(): its changes, risks and reasons, or its rollback SQL',
+        (y) =>
+          y
+            .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+            .option('migration', { type: 'string', describe: 'only this migration (folder name, or part of it)' })
+            .option('format', { choices: ['text', 'sql', 'json'] as const, default: 'text' as const })
+            .option('fail-on', { choices: ['data-loss', 'irreversible'] as const, describe: 'exit 3 when a down() is at or above this risk' }),
+        async (args) => {
+          const { planCommand } = await import('./plan.js');
+          await run(() => planCommand(args))();
+        },
+      )
+      .command(
         'corpus [dir]',
         'convert and verify every history in a corpus folder, print a table',
         (y) =>
