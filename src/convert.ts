@@ -14,13 +14,17 @@ import type { PlannedMigration } from './ir/plan.js';
 import type { Risk } from './ir/changes.js';
 import { readMigrationsDir } from './readers/migrations-dir.js';
 
-export type Target = 'sequelize';
+export type Target = 'sequelize' | 'knex';
 export type Lang = 'js' | 'ts';
+/** JavaScript module format of Knex files: CommonJS `.js` or ES module `.mjs` */
+export type ModuleFormat = 'cjs' | 'esm';
 
 export interface ConvertOptions {
   readonly migrationsDir: string;
   readonly to: Target;
   readonly lang?: Lang;
+  /** Knex only: CommonJS (default) or ES module files */
+  readonly module?: ModuleFormat;
   readonly allowIrreversible?: boolean;
   /** where the files will go: prettier resolves the user's own config from there */
   readonly outDir?: string;
@@ -45,6 +49,7 @@ export interface MigrationSummary {
 
 export interface Conversion {
   readonly provider: string;
+  readonly target: Target;
   readonly planned: readonly PlannedMigration[];
   readonly files: readonly GeneratedFile[];
   readonly migrations: readonly MigrationSummary[];
@@ -77,11 +82,17 @@ export const planFolder = async (migrationsDir: string) => {
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const { provider, read, history, diagnostics } = await planFolder(opts.migrationsDir);
   const { migrationStamps } = await import('./writers/naming.js');
-  const { writeSequelizeMigration } = await import('./writers/sequelize/index.js');
   const stamps = migrationStamps(history.migrations.map((m) => m.migration.name));
+  const common = { lang: opts.lang ?? 'js', allowIrreversible: !!opts.allowIrreversible, ...(opts.outDir ? { outDir: opts.outDir } : {}) } as const;
+  const write =
+    opts.to === 'knex'
+      ? await import('./writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
+          writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp }))
+      : await import('./writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
+          writeSequelizeMigration(m, { ...common, stamp }));
   const files: GeneratedFile[] = [];
   for (const [i, m] of history.migrations.entries()) {
-    const f = await writeSequelizeMigration(m, { lang: opts.lang ?? 'js', allowIrreversible: !!opts.allowIrreversible, stamp: stamps[i], ...(opts.outDir ? { outDir: opts.outDir } : {}) });
+    const f = await write(m, stamps[i]);
     files.push({ ...f, migration: m.migration.name });
   }
   const migrations: MigrationSummary[] = history.migrations.map((m, i) => ({
@@ -102,6 +113,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const count = (r: Risk) => migrations.filter((m) => m.risk === r).length;
   return {
     provider,
+    target: opts.to,
     planned: history.migrations,
     files,
     migrations,

@@ -29,3 +29,17 @@ describe('golden fixtures (postgresql -> sequelize)', () => {
     });
   }
 });
+
+describe('golden fixtures (postgresql -> knex)', () => {
+  for (const fx of fixtureCases('postgresql')) {
+    it(fx.name, async () => {
+      const c = await convert({ migrationsDir: fx.migrationsDir, to: 'knex' });
+      const last = c.files[c.files.length - 1];
+      expect(last.fileName).toMatch(/^\d{14}_[A-Za-z0-9_-]+\.js$/);
+      golden(join(fx.dir, 'expected.knex.js'), last.contents);
+      // same input, byte-identical output
+      const again = await convert({ migrationsDir: fx.migrationsDir, to: 'knex' });
+      expect(again.files.map((f) => f.contents)).toEqual(c.files.map((f) => f.contents));
+    });
+  }
+});

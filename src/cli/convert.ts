@@ -1,5 +1,5 @@
 /** `ormshift convert`: write the generated migrations and report what was converted and how. */
-import { convert, writeConversion, type Lang, type Target } from '../convert.js';
+import { convert, writeConversion, type Lang, type ModuleFormat, type Target } from '../convert.js';
 import { formatDiagnostic } from '../ir/diagnostics.js';
 import { percent } from './render.js';
 
@@ -8,6 +8,7 @@ export interface ConvertArgs {
   to: Target;
   out: string;
   lang: Lang;
+  module?: ModuleFormat;
   allowIrreversible: boolean;
   force: boolean;
   strict: boolean;
@@ -15,7 +16,7 @@ export interface ConvertArgs {
 }
 
 export const convertCommand = async (args: ConvertArgs): Promise<number> => {
-  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, allowIrreversible: args.allowIrreversible, outDir: args.out });
+  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: args.allowIrreversible, outDir: args.out });
   if (!args.json) for (const d of c.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
   const result = writeConversion(c, { out: args.out, force: args.force, strict: args.strict });
   if (args.json) {

@@ -1,12 +1,13 @@
 /**
  * `ormshift corpus`: convert and verify every history of a corpus folder
- * (`<dir>/<history>/migrations`) with every target that exists, and print one row each.
+ * (`<dir>/<history>/migrations`) with every target that exists (or those given), and print one
+ * row per target per history.
  * Irreversible steps are counted, not failed: they are the honest exceptions; any other step
  * that is not equal up and down fails the run.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convert } from '../convert.js';
+import { convert, type Target } from '../convert.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table } from './render.js';
 
@@ -14,8 +15,12 @@ export interface CorpusArgs {
   dir: string;
   databaseUrl?: string;
   only?: string;
+  /** the targets to run (default: every target) */
+  to?: readonly Target[];
   json: boolean;
 }
+
+export const TARGETS: readonly Target[] = ['sequelize', 'knex'];
 
 interface Row {
   history: string;
@@ -39,6 +44,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   const { openProvider } = await import('../verify/database.js');
   const { verifyConversion } = await import('../verify/run.js');
   const provider = await openProvider(args.databaseUrl);
+  const targets = args.to && args.to.length > 0 ? args.to : TARGETS;
   const rows: Row[] = [];
   const failures: string[] = [];
   try {
@@ -47,35 +53,39 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
       const lock = join(dir, 'migration_lock.toml');
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql') {
-        rows.push({ history: h, dialect, target: 'sequelize', steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, raw: '-', seconds: 0, status: `not yet supported: ${dialect}` });
+        for (const target of targets) {
+          rows.push({ history: h, dialect, target, steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, raw: '-', seconds: 0, status: `not yet supported: ${dialect}` });
+        }
         continue;
       }
-      const started = Date.now();
-      const conversion = await convert({ migrationsDir: dir, to: 'sequelize', allowIrreversible: true });
-      const bar = progress();
-      const report = await verifyConversion({
-        conversion,
-        provider,
-        allowIrreversible: true,
-        onProgress: (done, total, phase) => bar.update(`${h} ${phase}`, done, total),
-      });
-      bar.done();
-      const bad = report.migrations.filter((m) => m.risk !== 'irreversible' && (m.up !== 'equal' || m.down !== 'equal'));
-      for (const m of bad.slice(0, 5)) failures.push(`${h}/${m.name}: up ${m.up}, down ${m.down}\n${[m.error, m.diff].filter(Boolean).join('\n')}`);
-      const s = report.summary;
-      rows.push({
-        history: h,
-        dialect,
-        target: 'sequelize',
-        steps: s.migrations,
-        equalUp: s.upEqual,
-        equalDown: s.downEqual,
-        irreversible: s.irreversible,
-        raw: percent(conversion.summary.rawStatements, conversion.summary.statements),
-        seconds: Math.round((Date.now() - started) / 100) / 10,
-        status: bad.length ? `${bad.length} not proven` : 'proven',
-      });
-      process.stderr.write(`${h}: ${rows[rows.length - 1].status}\n`);
+      for (const target of targets) {
+        const started = Date.now();
+        const conversion = await convert({ migrationsDir: dir, to: target, allowIrreversible: true });
+        const bar = progress();
+        const report = await verifyConversion({
+          conversion,
+          provider,
+          allowIrreversible: true,
+          onProgress: (done, total, phase) => bar.update(`${h} ${target} ${phase}`, done, total),
+        });
+        bar.done();
+        const bad = report.migrations.filter((m) => m.risk !== 'irreversible' && (m.up !== 'equal' || m.down !== 'equal'));
+        for (const m of bad.slice(0, 5)) failures.push(`${h}/${target}/${m.name}: up ${m.up}, down ${m.down}\n${[m.error, m.diff].filter(Boolean).join('\n')}`);
+        const s = report.summary;
+        rows.push({
+          history: h,
+          dialect,
+          target,
+          steps: s.migrations,
+          equalUp: s.upEqual,
+          equalDown: s.downEqual,
+          irreversible: s.irreversible,
+          raw: percent(conversion.summary.rawStatements, conversion.summary.statements),
+          seconds: Math.round((Date.now() - started) / 100) / 10,
+          status: bad.length ? `${bad.length} not proven` : 'proven',
+        });
+        process.stderr.write(`${h} ${target}: ${rows[rows.length - 1].status}\n`);
+      }
     }
   } finally {
     await provider.close();

@@ -16,13 +16,14 @@ export const main = async (argv: string[]): Promise<number> => {
       .usage('$0 <command> [options]')
       .command(
         'convert <migrations>',
-        'convert a Prisma migrations folder into Sequelize migrations',
+        'convert a Prisma migrations folder into Sequelize or Knex migrations',
         (y) =>
           y
             .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
-            .option('to', { choices: ['sequelize'] as const, demandOption: true })
+            .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const })
+            .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: 'knex JavaScript files: CommonJS .js or ES module .mjs' })
             .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible down steps warn instead of throwing' })
             .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
             .option('strict', { type: 'boolean', default: false, describe: 'fail on any warning' })
@@ -38,7 +39,7 @@ export const main = async (argv: string[]): Promise<number> => {
         (y) =>
           y
             .positional('migrations', { type: 'string', demandOption: true })
-            .option('to', { choices: ['sequelize'] as const, demandOption: true })
+            .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })
             .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
             .option('allow-irreversible', { type: 'boolean', default: false })
             .option('limit', { type: 'number', describe: 'verify only the first N migrations' })
@@ -70,6 +71,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .positional('dir', { type: 'string', default: '../shared/corpus' })
             .option('database-url', { type: 'string' })
             .option('only', { type: 'string', describe: 'only histories whose name contains this' })
+            .option('to', { choices: ['sequelize', 'knex'] as const, array: true, describe: 'only these targets (default: all)' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const { corpusCommand } = await import('./corpus.js');

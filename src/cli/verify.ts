@@ -1,10 +1,10 @@
 /** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
-import { convert } from '../convert.js';
+import { convert, type Target } from '../convert.js';
 import { progress, table } from './render.js';
 
 export interface VerifyArgs {
   migrations: string;
-  to: 'sequelize';
+  to: Target;
   databaseUrl?: string;
   allowIrreversible: boolean;
   limit?: number;
@@ -52,7 +52,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }
     const s = report.summary;
     process.stdout.write(
-      `\n${s.migrations} migrations on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
+      `\n${s.migrations} migrations (${report.target}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
     );
   }
   return report.summary.ok ? 0 : 1;

@@ -1,7 +1,7 @@
 /**
  * The equivalence harness: Prisma's SQL on database A, one migration at a time as Prisma applies
  * them; the generated files on database B through the target's own runner (umzug with Sequelize's
- * queryInterface). After every up, the catalogs must be equal; then down() runs step by step
+ * queryInterface, or knex's migrator). After every up, the catalogs must be equal; then down() runs step by step
  * back to empty, and after each one B must equal A's catalog from before that migration.
  *
  * A step whose source SQL fails on this server is `source-failed` (not a conversion failure):
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Risk } from '../ir/changes.js';
 import type { Conversion } from '../convert.js';
-import { catalogHash, compareCatalogs, formatDiff, type CatalogDiff } from './compare.js';
+import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
@@ -92,6 +92,45 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
   };
 };
 
+/**
+ * Knex: knex's own migrator (`knex.migrate.up` / `knex.migrate.down` with `name`, one migration
+ * at a time) over a migrationSource listing the written files, so each file's
+ * `config.transaction` is honoured exactly as `knex migrate:latest` honours it. The migrator's
+ * bookkeeping tables (knex_migrations, knex_migrations_lock) are left out of the comparison.
+ */
+const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
+  // knex is CommonJS: its ESM namespace has only `default`
+  const { default: createKnex } = await import('knex');
+  const quiet = () => undefined;
+  // PGlite's socket serves one session: a pool of one (see facts.md)
+  const knex = createKnex({
+    client: 'pg',
+    connection: db.url,
+    pool: { min: 0, max: 1 },
+    log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
+  });
+  const require = createRequire(join(dir, 'index.js'));
+  const migrationSource = {
+    getMigrations: async () => [...files],
+    getMigrationName: (f: string) => f,
+    getMigration: async (f: string) => require(join(dir, f)),
+  };
+  return {
+    up: async (i) => {
+      await knex.migrate.up({ migrationSource, name: files[i] });
+    },
+    down: async (i) => {
+      await knex.migrate.down({ migrationSource, name: files[i] });
+    },
+    close: () => knex.destroy(),
+  };
+};
+
+const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, files: readonly string[]) => Promise<Runner>> = {
+  sequelize: sequelizeRunner,
+  knex: knexRunner,
+};
+
 const message = (e: unknown): string => {
   const err = e as any;
   const base = err?.original?.message ?? err?.parent?.message ?? err?.message ?? String(e);
@@ -129,7 +168,9 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   const b = await provider.create('target');
   let runner: Runner | undefined;
   try {
-    runner = await sequelizeRunner(b, dir, files);
+    runner = await RUNNERS[conversion.target](b, dir, files);
+    // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema
+    const targetSnapshot = async () => omitTables(await b.snapshot());
     /** A's catalog before each migration, for the down phase */
     const befores: Catalog[] = [];
     let current = await a.snapshot();
@@ -154,7 +195,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
         // B is now behind A; later comparisons would only repeat this failure
         break;
       }
-      const diff = differ(expected, await b.snapshot());
+      const diff = differ(expected, await targetSnapshot());
       v.up = diff ? 'differs' : 'equal';
       if (diff) v.diff = diff.text;
     }
@@ -172,11 +213,11 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
         v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(e)}`;
         // the failed down rolled back: B still holds this migration. Count that difference here,
         // once, and go on verifying the earlier downs against it.
-        const left = differ(befores[i], await b.snapshot(), explained);
+        const left = differ(befores[i], await targetSnapshot(), explained);
         for (const d of left?.diffs ?? []) explained.add(diffKey(d));
         continue;
       }
-      const diff = differ(befores[i], await b.snapshot(), explained);
+      const diff = differ(befores[i], await targetSnapshot(), explained);
       v.down = diff ? 'differs' : 'equal';
       if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
       if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
@@ -199,7 +240,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
       : v.up === 'equal' && v.down === 'equal',
   );
   return {
-    target: 'sequelize',
+    target: conversion.target,
     database: provider.kind,
     migrations: verdicts,
     summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, seconds: (Date.now() - started) / 1000, ok },

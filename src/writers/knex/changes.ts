@@ -1,0 +1,419 @@
+/**
+ * One IR change -> the statements of a Knex migration body. An exhaustive table over ChangeKind:
+ * a new kind without a handler does not compile.
+ *
+ * Conventions: a handler uses an idiomatic `knex.schema` call only where knex 3.3 sends exactly
+ * the SQL the source means (facts.md §6, and the guards in quirks.ts); everything else is the
+ * statement from the dialect's SQL renderer, run with `knex.raw`, under a one-line `raw:` comment
+ * that says why. Every index and constraint is named explicitly (knex's default names are
+ * lowercased), FK actions are always stated, types come from the descriptor table (types.ts).
+ * Migrations need no transaction code: knex's migrator runs each up()/down() in one unless the
+ * file exports `config = { transaction: false }`. The `knex` a body uses is what the migrator
+ * passes (the transaction, when there is one). All text reaches the output through writers/code.
+ */
+import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import {
+  findConstraint,
+  qualify,
+  type Column,
+  type Constraint,
+  type ForeignKey,
+  type Index,
+  type QName,
+  type Schema,
+} from '../../ir/schema.js';
+import { renderType } from '../../ir/sql-text.js';
+import { code, js, jsString, obj, type Js } from '../code/index.js';
+import { columnIn } from '../sql/postgres.js';
+import type { KnexDialect } from './dialect.js';
+import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
+
+export interface EmitContext {
+  readonly dialect: KnexDialect;
+}
+
+/** One statement of a migration body, with the comments that go above it. */
+export interface Emitted {
+  readonly comments: readonly string[];
+  /** `await …;` (may span lines) */
+  readonly code: string;
+}
+
+type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+
+// ---------------------------------------------------------------------------------------------
+// building blocks
+
+const stmt = (text: string, ...comments: string[]): Emitted => ({ comments, code: `await ${text};` });
+
+/** A SQL text as a JS expression: one literal, or for several lines an array of lines joined. */
+const sqlExpr = (sql: string): Js => {
+  const lines = sql.split('\n');
+  if (lines.length < 3) return sql;
+  return code(`[\n${lines.map((l) => `${jsString(l)},`).join('\n')}\n].join(${jsString('\n')})`);
+};
+
+/** One raw statement. `?` is escaped for knex; a `?` after a backslash cannot pass knex at all,
+ * so that statement runs on the migrator's own connection (the transaction's, when there is one). */
+const rawStatement = (sql: string, comments: string[]): Emitted => {
+  const escaped = escapeForKnexRaw(sql);
+  if (escaped !== undefined) return stmt(`knex.raw(${js(sqlExpr(escaped))})`, ...comments);
+  return stmt(
+    `knex.client.acquireConnection().then((connection) => connection.query(${js(sqlExpr(sql))}).finally(() => knex.client.releaseConnection(connection)))`,
+    ...comments,
+    'a backslash before "?" would be rewritten by knex: sent on the connection as written',
+  );
+};
+
+/** The change as raw SQL from the renderer, under one `raw:` comment. */
+const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] =>
+  ctx.dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : []));
+
+/** `knex.schema[.withSchema(s)].<method>(args…)` */
+const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): string =>
+  `knex.schema${schema !== undefined ? `.withSchema(${jsString(schema)})` : ''}.${method}(${args.map(js).join(', ')})`;
+
+/** `createTable`/`alterTable` with a callback holding one line a table call. */
+const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: readonly string[], ...comments: string[]): Emitted =>
+  stmt(
+    `${schemaCall(name.schema, method, name.name, code(`(table) => {\n${lines.map((l) => `  ${l};`).join('\n')}\n}`))}`,
+    ...comments,
+  );
+
+const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === undefined || quotable(q.schema));
+
+/** `'name'` or `'schema.name'` for arguments knex splits on the dot itself (inTable). */
+const dottedName = (q: QName): string => (q.schema !== undefined ? `${q.schema}.${q.name}` : q.name);
+
+const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
+  typeof result === 'string' ? raw(ctx, change, before, result) : result;
+
+const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', ' as ' and rewrites '?')";
+
+/** The default as a JS expression: a plain value, knex.fn.now(), or knex.raw(<source text>). */
+const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {
+  const plain = ctx.dialect.plainDefault(col.type, text);
+  if (plain !== undefined) return plain;
+  if (text === 'CURRENT_TIMESTAMP') return code('knex.fn.now()');
+  const precision = /^CURRENT_TIMESTAMP\(([0-6])\)$/.exec(text);
+  if (precision) return code(`knex.fn.now(${precision[1]})`);
+  return code(`knex.raw(${jsString(text)})`);
+};
+
+/** `table.<method>(name, …)` for a column's type. */
+const typeCall = (ctx: EmitContext, col: Column, table: QName, before: Schema, stored = false): string => {
+  const call = stored ? ctx.dialect.storedColumnCall(col.type, table, before) : ctx.dialect.columnCall(col.type, table, before);
+  return `table.${call.method}(${[col.name, ...call.args].map(js).join(', ')})`;
+};
+
+/** Why a column cannot be a builder call, or undefined when it can. */
+function columnProblem(ctx: EmitContext, col: Column): string | undefined {
+  if (!quotable(col.name)) return NOT_QUOTABLE;
+  if (col.identity) return 'knex has no identity columns';
+  if (col.collation !== undefined) return 'knex has no column COLLATE on PostgreSQL';
+  if (!inert(renderType(col.type))) return 'a type name knex would rewrite';
+  if (col.default !== undefined && !inert(col.default)) return "a default holding '?', which knex rewrites";
+  if (ctx.dialect.isSerial(col.type) && col.default !== undefined) return 'a serial column with its own default';
+  return undefined;
+}
+
+/** The column definition line (createTable / alterTable add), comment included when asked. */
+function columnLine(ctx: EmitContext, col: Column, table: QName, before: Schema, withComment: boolean): string {
+  let line = typeCall(ctx, col, table, before);
+  const serial = ctx.dialect.isSerial(col.type);
+  // SERIAL is NOT NULL by itself, and increments() ignores modifiers other than comment
+  if (col.notNull && !serial) line += '.notNullable()';
+  if (col.default !== undefined) line += `.defaultTo(${js(defaultJs(ctx, col, col.default))})`;
+  if (withComment && col.comment !== undefined) line += `.comment(${jsString(col.comment)})`;
+  return line;
+}
+
+const deferrable = (d: 'IMMEDIATE' | 'DEFERRED' | undefined): string | undefined => (d ? d.toLowerCase() : undefined);
+
+/** A table line for a primary key, unique constraint or foreign key, or why it cannot be one. */
+function constraintLine(c: Constraint): string | { why: string } {
+  if (!quotable(c.name)) return { why: NOT_QUOTABLE };
+  if (c.type === 'check') return { why: 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written' };
+  if (!c.columns.every(quotable)) return { why: NOT_QUOTABLE };
+  if (c.type === 'primary' || c.type === 'unique') {
+    if (c.usingIndex !== undefined) return { why: 'knex cannot say USING INDEX' };
+    if (c.type === 'primary') {
+      return `table.primary(${js(c.columns)}, ${js(obj(['constraintName', c.name], ['deferrable', deferrable(c.deferrable)]))})`;
+    }
+    // useConstraint: a UNIQUE constraint, as the source says (not a unique index)
+    return `table.unique(${js(c.columns)}, ${js(obj(['indexName', c.name], ['useConstraint', true], ['deferrable', deferrable(c.deferrable)]))})`;
+  }
+  return foreignLine(c);
+}
+
+function foreignLine(fk: ForeignKey): string | { why: string } {
+  if (fk.notValid) return { why: 'knex cannot add a constraint NOT VALID' };
+  if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable)) return { why: NOT_QUOTABLE };
+  let line =
+    `table.foreign(${js(fk.columns)}, ${jsString(fk.name)}).references(${js(fk.referencedColumns)})` +
+    `.inTable(${jsString(dottedName(fk.references))})` +
+    // always explicit: knex's default is NO ACTION, Prisma's RESTRICT / CASCADE
+    `.onDelete(${jsString(fk.onDelete)}).onUpdate(${jsString(fk.onUpdate)})`;
+  if (fk.deferrable) line += `.deferrable(${jsString(fk.deferrable.toLowerCase())})`;
+  return line;
+}
+
+/** The column list of index(): plain names, or knex.raw(<element as SQL>) for DESC, opclasses,
+ * collations and expressions (knex has no API for them). */
+const indexColumns = (ctx: EmitContext, index: Index): Js[] =>
+  index.elements.map((e) => {
+    if (e.kind === 'column' && e.order === undefined && e.nulls === undefined && e.opclass === undefined && e.collation === undefined)
+      return e.name;
+    return code(`knex.raw(${jsString(ctx.dialect.indexElement(e))})`);
+  });
+
+function indexProblem(ctx: EmitContext, change: ChangeOf<'CreateIndex'>): string | undefined {
+  const { index } = change;
+  if (change.concurrently) return 'knex has no CREATE INDEX CONCURRENTLY';
+  if (change.ifNotExists) return 'knex has no CREATE INDEX IF NOT EXISTS';
+  if (!quotableName(index.table) || !quotable(index.name)) return NOT_QUOTABLE;
+  if (index.include && index.include.length > 0) return 'knex has no INCLUDE';
+  if (index.nullsNotDistinct) return 'knex has no NULLS NOT DISTINCT';
+  if (index.storage !== undefined) return 'knex has no WITH (storage parameters)';
+  if (index.where !== undefined && !inert(index.where)) return "a predicate holding '?', which knex rewrites";
+  if (index.using !== undefined && !/^[a-z_]+$/i.test(index.using)) return 'an unusual access method';
+  for (const e of index.elements) {
+    if (e.kind === 'column' && !quotable(e.name)) return NOT_QUOTABLE;
+    if (!inert(ctx.dialect.indexElement(e))) return "an index element holding '?', which knex rewrites";
+  }
+  return undefined;
+}
+
+/** Where knex's .alter() cast (`USING col::type`, explicit) differs from PostgreSQL's implicit
+ * assignment cast: explicit casts to a length-limited string silently truncate. */
+const LENGTH_LIMITED = new Set(['VARCHAR', 'CHAR', 'BIT', 'VARBIT']);
+
+// ---------------------------------------------------------------------------------------------
+// the table
+
+const RAW_WHY = {
+  RenameConstraint: 'knex has no call to rename a constraint',
+  RenameIndex: 'knex has no call to rename an index',
+  CreateEnum: 'knex creates enum types only inside a column (enu without existingType), and never drops them',
+  DropEnum: 'knex has no call to drop a type',
+  AddEnumValue: 'knex has no call to add a value to an enum type',
+  RenameEnum: 'knex has no call to rename a type',
+  RenameEnumValue: 'knex has no call to rename an enum value',
+  CreateExtension: 'the statement may say WITH SCHEMA or VERSION; kept as written',
+  CreateView: 'the view is kept as written (createView rebuilds the query from a builder)',
+  CreateFunction: 'knex has no function calls',
+  DropFunction: 'knex has no function calls',
+  CreateTrigger: 'knex has no trigger calls',
+  DropTrigger: 'knex has no trigger calls',
+  CreateSequence: 'knex has no sequence calls',
+  DropSequence: 'knex has no sequence calls',
+  SetRowLevelSecurity: 'knex has no row-level-security calls',
+  CreatePolicy: 'knex has no policy calls',
+  DropPolicy: 'knex has no policy calls',
+  SessionSetting: 'a session setting, kept as written',
+} as const satisfies Partial<Record<ChangeKind, string>>;
+
+const rawKind =
+  <K extends keyof typeof RAW_WHY>(kind: K): Handler<K> =>
+  (change, before, ctx) =>
+    raw(ctx, change, before, RAW_WHY[kind]);
+
+const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+  CreateTable: (change, before, ctx) => {
+    const t = change.table;
+    const why = (() => {
+      if (!quotableName(t.name)) return NOT_QUOTABLE;
+      if (t.partitionBy !== undefined) return 'knex cannot create a partitioned table';
+      for (const c of t.columns) {
+        const p = columnProblem(ctx, c);
+        if (p) return p;
+      }
+      for (const c of t.constraints) {
+        const l = constraintLine(c);
+        if (typeof l !== 'string' && c.type !== 'check') return l.why;
+      }
+      return undefined;
+    })();
+    if (why) return raw(ctx, change, before, why);
+    const lines = t.columns.map((c) => columnLine(ctx, c, t.name, before, c.comment === undefined || plainComment(c.comment)));
+    const after: Emitted[] = [];
+    for (const c of t.constraints) {
+      const l = constraintLine(c);
+      if (typeof l === 'string') lines.push(l);
+      else after.push(...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l.why));
+    }
+    if (t.comment !== undefined) {
+      if (plainComment(t.comment)) lines.push(`table.comment(${jsString(t.comment)})`);
+      else after.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment }, before, 'a table comment knex would not quote (it escapes nothing)'));
+    }
+    for (const c of t.columns) {
+      if (c.comment === undefined || plainComment(c.comment)) continue;
+      after.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table: t.name, column: c.name }, comment: c.comment }, before, 'a column comment knex would not quote exactly'));
+    }
+    if (t.rowLevelSecurity) after.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false }, before, RAW_WHY.SetRowLevelSecurity));
+    if (t.forceRowLevelSecurity) after.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true }, before, RAW_WHY.SetRowLevelSecurity));
+    return [tableStmt('createTable', t.name, lines), ...after];
+  },
+  DropTable: (change, before, ctx) => {
+    if (change.cascade) return raw(ctx, change, before, 'knex has no DROP TABLE … CASCADE');
+    if (!quotableName(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    return [stmt(schemaCall(change.name.schema, change.ifExists ? 'dropTableIfExists' : 'dropTable', change.name.name))];
+  },
+  RenameTable: (change, before, ctx) => {
+    if (!quotableName(change.from) || !quotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
+    return [stmt(schemaCall(change.from.schema, 'renameTable', change.from.name, change.to))];
+  },
+  AddColumn: (change, before, ctx) => {
+    const { table, column } = change;
+    if (change.ifNotExists) return raw(ctx, change, before, 'knex has no ADD COLUMN IF NOT EXISTS');
+    if (!quotableName(table)) return raw(ctx, change, before, NOT_QUOTABLE);
+    const problem = columnProblem(ctx, column);
+    if (problem) return raw(ctx, change, before, problem);
+    const inlineComment = column.comment === undefined || plainComment(column.comment);
+    const out = [tableStmt('alterTable', table, [columnLine(ctx, column, table, before, inlineComment)])];
+    if (!inlineComment) {
+      out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table, column: column.name }, comment: column.comment }, before, 'a column comment knex would not quote exactly'));
+    }
+    return out;
+  },
+  DropColumn: (change, before, ctx) => {
+    if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
+    if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
+    return [tableStmt('alterTable', change.table, [`table.dropColumn(${jsString(change.column)})`])];
+  },
+  RenameColumn: (change, before, ctx) => {
+    if (!quotableName(change.table) || !quotable(change.from) || !quotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
+    return [tableStmt('alterTable', change.table, [`table.renameColumn(${jsString(change.from)}, ${jsString(change.to)})`])];
+  },
+  AlterColumnType: (change, before, ctx) => {
+    const col = columnIn(before, change.table, change.column);
+    const why = (() => {
+      if (!col) return 'the column is not in the replayed schema';
+      if (change.using !== undefined) return 'knex writes its own USING (col::type); the source USING is kept';
+      if (change.collation !== undefined) return 'knex has no COLLATE';
+      if (!quotableName(change.table)) return NOT_QUOTABLE;
+      if (LENGTH_LIMITED.has(change.to.name.toUpperCase()) && !change.to.user && (change.to.args ?? []).length > 0)
+        return ".alter() casts explicitly (USING col::type), which truncates where PostgreSQL's implicit cast refuses";
+      if (ctx.dialect.isSerial(change.to)) return 'a serial type is no type for ALTER COLUMN';
+      return columnProblem(ctx, { ...col, type: change.to });
+    })();
+    if (why || !col) return raw(ctx, change, before, why ?? 'the column is not in the replayed schema');
+    // .alter() drops the default before the type change and NOT NULL unless alterNullable: false;
+    // the default is restated, NOT NULL is left alone
+    const target: Column = { ...col, type: change.to };
+    let line = typeCall(ctx, target, change.table, before);
+    if (col.default !== undefined) line += `.defaultTo(${js(defaultJs(ctx, target, col.default))})`;
+    line += `.alter(${js(obj(['alterNullable', false]))})`;
+    return [tableStmt('alterTable', change.table, [line])];
+  },
+  SetNotNull: (change, before, ctx) => {
+    if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
+    return [tableStmt('alterTable', change.table, [`table.${change.notNull ? 'dropNullable' : 'setNullable'}(${jsString(change.column)})`])];
+  },
+  SetDefault: (change, before, ctx) => {
+    const col = columnIn(before, change.table, change.column);
+    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
+    if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (change.default !== undefined && !inert(change.default)) return raw(ctx, change, before, "a default holding '?', which knex rewrites");
+    // alterType: false — only `drop default` and, when there is one, `set default`
+    let line = typeCall(ctx, col, change.table, before, true);
+    if (change.default !== undefined) line += `.defaultTo(${js(defaultJs(ctx, col, change.default))})`;
+    line += `.alter(${js(obj(['alterNullable', false], ['alterType', false]))})`;
+    return [tableStmt('alterTable', change.table, [line])];
+  },
+  AddConstraint: (change, before, ctx) => {
+    if (!quotableName(change.table)) return raw(ctx, change, before, NOT_QUOTABLE);
+    const line = constraintLine(change.constraint);
+    return typeof line === 'string' ? [tableStmt('alterTable', change.table, [line])] : raw(ctx, change, before, line.why);
+  },
+  DropConstraint: (change, before, ctx) => {
+    if (change.cascade) return raw(ctx, change, before, 'knex has no DROP CONSTRAINT … CASCADE');
+    if (!quotableName(change.table) || !quotable(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    const t = before.tables[qualify(change.table)];
+    const c = t ? findConstraint(t, change.name) : undefined;
+    if (!c) return raw(ctx, change, before, 'the constraint is not in the replayed schema');
+    const ifExists = change.ifExists ? 'IfExists' : '';
+    const line =
+      c.type === 'primary'
+        ? `table.dropPrimary${ifExists}(${jsString(c.name)})`
+        : c.type === 'unique'
+          ? `table.dropUnique${ifExists}([], ${jsString(c.name)})`
+          : c.type === 'foreign'
+            ? `table.dropForeign${ifExists}([], ${jsString(c.name)})`
+            : undefined;
+    if (!line) return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
+    return [tableStmt('alterTable', change.table, [line])];
+  },
+  RenameConstraint: rawKind('RenameConstraint'),
+  CreateIndex: (change, before, ctx) => {
+    const problem = indexProblem(ctx, change);
+    if (problem) return raw(ctx, change, before, problem);
+    const { index } = change;
+    const columns = indexColumns(ctx, index);
+    const predicate = index.where !== undefined ? code(`knex.whereRaw(${jsString(index.where)})`) : undefined;
+    // unique() with useConstraint: false is a unique index (as Prisma makes), but has no USING;
+    // index() takes the access method as storageEngineIndexType (its indexType is ignored on pg)
+    const options = obj(['indexType', index.unique ? 'unique' : undefined], ['storageEngineIndexType', index.using], ['predicate', predicate]);
+    const line =
+      index.unique && index.using === undefined
+        ? `table.unique(${js(columns)}, ${js(obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]))})`
+        : `table.index(${[columns, index.name, ...(options.entries.some(([, v]) => v !== undefined) ? [options] : [])].map(js).join(', ')})`;
+    return [tableStmt('alterTable', index.table, [line])];
+  },
+  DropIndex: (change, before, ctx) => {
+    const index = before.indexes[qualify(change.name)];
+    if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
+    if (change.concurrently) return raw(ctx, change, before, 'knex has no DROP INDEX CONCURRENTLY');
+    if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP INDEX IF EXISTS');
+    if (!quotableName(index.table) || !quotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    // dropIndex qualifies the name with the table's schema, where PostgreSQL keeps the index
+    return [tableStmt('alterTable', index.table, [`table.dropIndex([], ${jsString(change.name.name)})`])];
+  },
+  RenameIndex: rawKind('RenameIndex'),
+  CreateEnum: rawKind('CreateEnum'),
+  DropEnum: rawKind('DropEnum'),
+  AddEnumValue: rawKind('AddEnumValue'),
+  RenameEnum: rawKind('RenameEnum'),
+  RenameEnumValue: rawKind('RenameEnumValue'),
+  SetComment: (change, before, ctx) => {
+    if (change.target.kind === 'column') {
+      return raw(ctx, change, before, "knex comments on a column only through .alter(), which re-sets its type and default");
+    }
+    if (!quotableName(change.target.table)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (change.comment !== undefined && !plainComment(change.comment))
+      return raw(ctx, change, before, 'a table comment knex would not quote (it escapes nothing)');
+    // an empty comment removes it, as COMMENT … IS NULL does
+    return [tableStmt('alterTable', change.target.table, [`table.comment(${jsString(change.comment ?? '')})`])];
+  },
+  CreateExtension: rawKind('CreateExtension'),
+  DropExtension: (change, before, ctx) =>
+    quotable(change.name) ? [stmt(schemaCall(undefined, 'dropExtension', change.name))] : raw(ctx, change, before, NOT_QUOTABLE),
+  CreateSchema: (change, before, ctx) =>
+    quotable(change.name)
+      ? [stmt(schemaCall(undefined, change.ifNotExists ? 'createSchemaIfNotExists' : 'createSchema', change.name))]
+      : raw(ctx, change, before, NOT_QUOTABLE),
+  DropSchema: (change, before, ctx) =>
+    quotable(change.name) ? [stmt(schemaCall(undefined, 'dropSchema', change.name))] : raw(ctx, change, before, NOT_QUOTABLE),
+  CreateView: rawKind('CreateView'),
+  DropView: (change, before, ctx) => {
+    if (!quotableName(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    const method = `drop${change.materialized ? 'MaterializedView' : 'View'}${change.ifExists ? 'IfExists' : ''}`;
+    return [stmt(schemaCall(change.name.schema, method, change.name.name))];
+  },
+  CreateFunction: rawKind('CreateFunction'),
+  DropFunction: rawKind('DropFunction'),
+  CreateTrigger: rawKind('CreateTrigger'),
+  DropTrigger: rawKind('DropTrigger'),
+  CreateSequence: rawKind('CreateSequence'),
+  DropSequence: rawKind('DropSequence'),
+  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
+  CreatePolicy: rawKind('CreatePolicy'),
+  DropPolicy: rawKind('DropPolicy'),
+  SessionSetting: rawKind('SessionSetting'),
+  RawSql: (change, before, ctx) => raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+};
+
+/** The statements that perform `change` (on a database in the state `before`). */
+export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
+  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+}
