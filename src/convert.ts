@@ -68,11 +68,13 @@ export interface Conversion {
 export const planFolder = async (migrationsDir: string) => {
   const dir = readMigrationsDir(migrationsDir);
   const provider = dir.provider ?? 'postgresql';
-  if (provider !== 'postgresql') {
-    throw new UsageError(`provider ${JSON.stringify(provider)} is not supported yet (only postgresql)`);
+  if (provider !== 'postgresql' && provider !== 'mysql') {
+    throw new UsageError(`provider ${JSON.stringify(provider)} is not supported yet (only postgresql and mysql)`);
   }
-  const { readPostgresMigrations } = await import('./readers/postgres/index.js');
-  const read = await readPostgresMigrations(dir.migrations);
+  const read =
+    provider === 'mysql'
+      ? await (await import('./readers/mysql/index.js')).readMysqlMigrations(dir.migrations)
+      : await (await import('./readers/postgres/index.js')).readPostgresMigrations(dir.migrations);
   const history = planHistory(read.map((r) => r.migration));
   const diagnostics: Diagnostic[] = [...dir.diagnostics];
   read.forEach((r, i) => diagnostics.push(...r.diagnostics, ...history.migrations[i].diagnostics));
@@ -89,7 +91,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
       ? await import('./writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
           writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp }))
       : await import('./writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
-          writeSequelizeMigration(m, { ...common, stamp }));
+          writeSequelizeMigration(m, { ...common, stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
   const files: GeneratedFile[] = [];
   for (const [i, m] of history.migrations.entries()) {
     const f = await write(m, stamps[i]);

@@ -46,6 +46,8 @@ const TABLE_FIELDS: Fields<CatalogTable> = {
   partitionKey: ['partition key'],
   partitionOf: ['partition of'],
   partitionBound: ['partition bound'],
+  engine: ['engine'],
+  collation: ['collation'],
 };
 const COLUMN_FIELDS: Fields<CatalogColumn> = {
   type: ['type'],
@@ -55,6 +57,7 @@ const COLUMN_FIELDS: Fields<CatalogColumn> = {
   generated: ['generated'],
   collation: ['collation'],
   comment: ['comment'],
+  extra: ['extra'],
 };
 const CONSTRAINT_FIELDS: Fields<CatalogConstraint> = { type: ['type'], definition: ['definition'], comment: ['comment'] };
 const TRIGGER_FIELDS: Fields<CatalogTrigger> = { definition: ['definition'], enabled: ['enabled'] };

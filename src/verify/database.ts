@@ -48,6 +48,9 @@ export interface CatalogTable {
   /** parent table key and bound (`FOR VALUES ...`) of a partition */
   readonly partitionOf?: string;
   readonly partitionBound?: string;
+  /** MySQL: storage engine and default collation of the table */
+  readonly engine?: string;
+  readonly collation?: string;
   readonly columns: Readonly<Record<string, CatalogColumn>>;
   /** keyed by constraint name; NOT NULL constraints (contype 'n', PG 18) are not here: see notNull */
   readonly constraints: Readonly<Record<string, CatalogConstraint>>;
@@ -67,6 +70,8 @@ export interface CatalogColumn {
   /** only when it differs from the type's default collation */
   readonly collation?: string;
   readonly comment?: string;
+  /** MySQL: EXTRA, e.g. `auto_increment`, `on update current_timestamp(3)` */
+  readonly extra?: string;
 }
 
 export interface CatalogConstraint {
@@ -168,7 +173,7 @@ export interface ScratchDatabase {
 }
 
 export interface DatabaseProvider {
-  readonly kind: 'pglite' | 'postgres';
+  readonly kind: 'pglite' | 'postgres' | 'mysql';
   /** Create a fresh, empty scratch database. */
   create(label: string): Promise<ScratchDatabase>;
   /** Close every scratch database still open. */
@@ -251,7 +256,11 @@ export async function openProvider(url?: string): Promise<DatabaseProvider> {
     const { createPostgresProvider } = await import('./postgres.js');
     return createPostgresProvider(url);
   }
-  throw new OrmshiftError(`unsupported database URL (expected postgres:// or postgresql://): ${redactUrl(url)}`);
+  if (/^(mysql|mariadb):\/\//i.test(url)) {
+    const { createMysqlProvider } = await import('./mysql.js');
+    return createMysqlProvider(url.replace(/^mariadb:/i, 'mysql:'));
+  }
+  throw new OrmshiftError(`unsupported database URL (expected postgres://, postgresql:// or mysql://): ${redactUrl(url)}`);
 }
 
 /** URLs go into messages and reports: never print a password. */

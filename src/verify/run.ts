@@ -64,7 +64,8 @@ interface Runner {
 const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
   const { Sequelize } = await import('sequelize');
   // PGlite's socket serves one connection: a pool of one, and every call on it (see facts.md)
-  const sequelize = new Sequelize(db.url, { dialect: 'postgres', logging: false, pool: { max: 1, min: 0 } });
+  const dialect = /^mysql:/i.test(db.url) ? 'mysql' : 'postgres';
+  const sequelize = new Sequelize(db.url, { dialect, logging: false, pool: { max: 1, min: 0 } });
   const qi = sequelize.getQueryInterface();
   const require = createRequire(join(dir, 'index.js'));
   const load = (i: number) => require(join(dir, files[i])) as { up: Function; down: Function };
@@ -86,7 +87,8 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
       await umzug.up({ migrations: [files[i]] });
     },
     down: async (i) => {
-      await umzug.down({ migrations: [files[i]] });
+      // ALLOW: a MySQL step whose up() failed halfway is not logged as run, yet its down() must run
+      await umzug.down({ migrations: [files[i]], rerun: 'ALLOW' });
     },
     close: () => sequelize.close(),
   };
@@ -173,6 +175,8 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     const targetSnapshot = async () => omitTables(await b.snapshot());
     /** A's catalog before each migration, for the down phase */
     const befores: Catalog[] = [];
+    /** source-failed steps whose partial effect B reproduced: their down() still runs */
+    const partialRuns = new Set<number>();
     let current = await a.snapshot();
     for (let i = 0; i < total; i++) {
       opts.onProgress?.(i, total, 'up');
@@ -183,6 +187,20 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
       } catch (e) {
         v.up = 'source-failed';
         v.error = `Prisma's SQL failed on this database: ${message(e)}`;
+        if (provider.kind === 'mysql') {
+          // not transactional (MySQL): A keeps the statements before the failure. The generated
+          // up() must stop at the same statement and leave B as the source left A, and its down()
+          // (which checks what ran) must undo that
+          current = await a.snapshot();
+          const ran = await runner.up(i).then(() => true, () => false);
+          const left = differ(current, await targetSnapshot());
+          if (ran || left) {
+            v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
+            if (left) v.diff = left.text;
+            break;
+          }
+          partialRuns.add(i);
+        }
         continue;
       }
       const expected = await a.snapshot();
@@ -204,7 +222,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     for (let i = total - 1; i >= 0; i--) {
       opts.onProgress?.(total - 1 - i, total, 'down');
       const v = verdicts[i];
-      if (v.up === 'source-failed' || v.up === 'skipped') continue;
+      if ((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped') continue;
       if (v.up === 'differs' && v.error) break;
       try {
         await runner.down(i);

@@ -17,6 +17,7 @@ import { code, js, jsString, obj, type Js, type JsObject } from '../code/index.j
 import { columnIn, renderChange } from '../sql/postgres.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
 import { describeType, plainDefault, sequelizeType } from './types.js';
+import { emitMysqlChange } from './mysql.js';
 
 export type Lang = 'js' | 'ts';
 
@@ -26,6 +27,8 @@ export interface EmitContext {
   readonly transaction: boolean;
   /** names the TypeScript file imports from 'sequelize' (filled while emitting) */
   readonly imports: Set<'Sequelize' | 'Deferrable'>;
+  /** the database the calls run on; absent means PostgreSQL (mysql: see ./mysql.ts) */
+  readonly dialect?: 'postgresql' | 'mysql';
 }
 
 /** One statement of a migration body, with the comments that go above it. */
@@ -430,5 +433,6 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
 
 /** The statements that perform `change` (on a database in the state `before`). */
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
+  if (ctx.dialect === 'mysql') return emitMysqlChange(change, before, ctx);
   return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
 }

@@ -18,6 +18,7 @@ import { firstLine, format, jsString, Printer } from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { emitChange, type EmitContext, type Emitted, type Lang } from './changes.js';
+import { guardDown } from './mysql.js';
 
 export interface SequelizeWriteOptions {
   readonly lang: Lang;
@@ -27,6 +28,8 @@ export interface SequelizeWriteOptions {
   readonly stamp: string;
   /** the folder the file will be written to: prettier's configuration is resolved there */
   readonly outDir?: string;
+  /** the Prisma provider of the history; absent means postgresql */
+  readonly dialect?: 'postgresql' | 'mysql';
 }
 
 export interface WrittenFile {
@@ -108,7 +111,7 @@ function irreversibleError(m: PlannedMigration, blocked: readonly DownStep[]): s
 
 export async function writeSequelizeMigration(m: PlannedMigration, opts: SequelizeWriteOptions): Promise<WrittenFile> {
   const fileName = migrationFileName(opts.stamp, m.migration.name, opts.lang);
-  const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason, imports: new Set() };
+  const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason, imports: new Set(), ...(opts.dialect ? { dialect: opts.dialect } : {}) };
 
   const up = new Printer();
   body(up, ctx, [{ comments: [], emitted: steps(ctx, m.up) }], m.noTransactionReason);
@@ -127,7 +130,8 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
           : d.inversion.risk === 'data-loss'
             ? [`data loss: ${reason}`]
             : [];
-      return { comments, emitted: steps(ctx, d.steps) };
+      // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
+      return { comments, emitted: ctx.dialect === 'mysql' ? guardDown(m, d, steps(ctx, d.steps)) : steps(ctx, d.steps) };
     });
     body(down, ctx, groups, m.noTransactionReason);
   }

@@ -4,16 +4,21 @@
  * what `expected.down.sql` goldens hold and what a reviewer reads before trusting a down().
  */
 import type { PlannedMigration } from '../../ir/plan.js';
+import type { Change } from '../../ir/changes.js';
+import type { Schema } from '../../ir/schema.js';
 import { renderChange } from './postgres.js';
 
 const commentLines = (text: string) => text.split('\n').map((l) => `-- ${l}`).join('\n');
 
-export const renderRollbackSql = (m: PlannedMigration): string => {
+export const rollbackSqlWith = (render: (c: Change, before: Schema) => string[]) => (m: PlannedMigration): string => {
   const out: string[] = [`-- down of ${m.migration.name}: ${m.risk}`];
   for (const d of m.down) {
     const at = d.of.source ? `${d.of.source.file}:${d.of.source.line}` : m.migration.file;
     if (d.inversion.risk !== 'exact') out.push(commentLines(`${d.inversion.risk} (${at}): ${d.inversion.reason ?? ''}`));
-    for (const s of d.steps) for (const sql of renderChange(s.change, s.before)) out.push(`${sql};`);
+    for (const s of d.steps) for (const sql of render(s.change, s.before)) out.push(`${sql};`);
   }
   return `${out.join('\n')}\n`;
 };
+
+/** The PostgreSQL rollback preview. */
+export const renderRollbackSql = rollbackSqlWith(renderChange);

@@ -1,0 +1,330 @@
+/**
+ * Scratch databases on a MySQL or MariaDB server, and their catalog from information_schema.
+ *
+ * The URL given by the user is an admin connection; each scratch database is
+ * `ormshift_<label>_<random>`, created with the server's default character set, handed out as a
+ * mysql:// URL, and dropped on close(). Only names this provider created are ever dropped (kept
+ * in a set, never by pattern). SIGINT/SIGTERM while databases exist drop them before the process
+ * exits with 130/143. exec() sends a whole migration file as one multi-statement query, as Prisma
+ * does; MySQL commits each DDL statement, so a file that fails halfway leaves its first
+ * statements applied, and the error says which statement failed.
+ *
+ * The snapshot maps information_schema onto the same Catalog shape as PostgreSQL's, normalized
+ * so that equal schemas give byte-identical JSON: columns with COLUMN_TYPE, default (MariaDB's
+ * `NULL` text for "no default" removed), nullability, EXTRA (auto_increment, ON UPDATE), the
+ * collation only where it differs from the table's, comments; the primary key, foreign keys
+ * (with rules) and CHECKs as constraint definitions; every other index by `"table"."index"`,
+ * with SEQ_IN_INDEX order, SUB_PART prefix lengths, direction and type; table engine and
+ * collation; views, triggers and routines by their bodies.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, DatabaseProvider, ScratchDatabase } from './database.js';
+import { DatabaseError, redactUrl } from './database.js';
+import { quoteIdent } from '../ir/sql-text.js';
+
+const MAX_LABEL = 30;
+
+/** `ormshift_<label>_<10 hex>`, [a-z0-9_] only (MySQL allows 64 characters). */
+export function mysqlScratchName(label: string): string {
+  const safe =
+    label.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/_+/g, '_').replace(/^_|_$/g, '').slice(0, MAX_LABEL).replace(/_$/, '') || 'db';
+  return `ormshift_${safe}_${randomBytes(5).toString('hex')}`;
+}
+
+function databaseUrl(adminUrl: string, database: string): string {
+  const u = new URL(adminUrl);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+type Conn = import('mysql2/promise').Connection;
+
+const connect = async (url: string): Promise<Conn> => {
+  const mysql = await import('mysql2/promise');
+  const c = await mysql.createConnection({ uri: url, multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  c.on('error', () => undefined);
+  return c;
+};
+
+// ---------------------------------------------------------------------------------------------
+// cleanup on signals: see postgres.ts for why the handler is installed only while needed
+
+const live = new Set<MysqlProvider>();
+let installed = false;
+function onSignal(signal: NodeJS.Signals): void {
+  const code = signal === 'SIGINT' ? 130 : 143;
+  const providers = [...live];
+  setHandlers(false);
+  process.once(signal, () => process.exit(code));
+  void Promise.allSettled(providers.map((p) => p.close())).finally(() => process.exit(code));
+}
+function setHandlers(on: boolean): void {
+  if (on === installed) return;
+  installed = on;
+  for (const s of ['SIGINT', 'SIGTERM'] as const) (on ? process.on : process.off).call(process, s, onSignal);
+}
+function track(p: MysqlProvider, isLive: boolean): void {
+  if (isLive) live.add(p);
+  else live.delete(p);
+  setHandlers(live.size > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export interface MysqlProvider extends DatabaseProvider {
+  readonly kind: 'mysql';
+  readonly databases: readonly string[];
+}
+
+export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvider> {
+  let admin: Conn;
+  try {
+    admin = await connect(adminUrl);
+  } catch (err) {
+    throw new DatabaseError(`cannot connect to ${redactUrl(adminUrl)}: ${(err as Error).message}`, { database: 'admin' });
+  }
+  const created = new Set<string>();
+  const open = new Set<ScratchDatabase>();
+  let closed = false;
+  let queue: Promise<unknown> = Promise.resolve();
+  const adminQuery = (sql: string): Promise<void> => {
+    const run = queue.then(() => admin.query(sql)).then(() => undefined);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  const drop = async (name: string): Promise<void> => {
+    if (!created.has(name)) return;
+    // name is [a-z0-9_] by construction
+    await adminQuery(`DROP DATABASE IF EXISTS \`${name}\``);
+    created.delete(name);
+  };
+  const provider: MysqlProvider = {
+    kind: 'mysql',
+    get databases() {
+      return [...created];
+    },
+    async create(label: string): Promise<ScratchDatabase> {
+      if (closed) throw new Error('the MySQL provider is closed');
+      const name = mysqlScratchName(label);
+      try {
+        await adminQuery(`CREATE DATABASE \`${name}\``);
+      } catch (err) {
+        throw DatabaseError.from(err, label);
+      }
+      created.add(name);
+      track(provider, true);
+      const scratch = mysqlDatabase(label, name, databaseUrl(adminUrl, name), async () => {
+        open.delete(scratch);
+        await drop(name);
+      });
+      open.add(scratch);
+      return scratch;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      try {
+        await Promise.allSettled([...open].map((d) => d.close()));
+        for (const name of [...created]) await drop(name).catch(() => undefined);
+      } finally {
+        track(provider, false);
+        await admin.end().catch(() => undefined);
+      }
+    },
+  };
+  return provider;
+}
+
+function mysqlDatabase(label: string, name: string, url: string, dropDatabase: () => Promise<void>): ScratchDatabase {
+  let conn: Promise<Conn> | undefined;
+  let closing: Promise<void> | undefined;
+  const get = () => (conn ??= connect(url));
+  return {
+    url,
+    label,
+    async exec(sql: string): Promise<void> {
+      const c = await get();
+      try {
+        await c.query(sql);
+      } catch (err) {
+        throw DatabaseError.from(err, label);
+      }
+    },
+    async snapshot(): Promise<Catalog> {
+      const c = await get();
+      return snapshotMysql(async (q, params) => (await c.query(q, params))[0] as any[], name);
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const c = conn;
+        conn = undefined;
+        if (c) await c.then((x) => x.end()).catch(() => undefined);
+        await dropDatabase();
+      })();
+      return closing;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the catalog
+
+export type MysqlQuery = (sql: string, params: unknown[]) => Promise<any[]>;
+
+const key = (table: string) => quoteIdent(table);
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const sortedRecord = <T>(entries: [string, T][]): Record<string, T> =>
+  Object.fromEntries(entries.sort(([a], [b]) => byCode(a, b)));
+const bq = (n: string) => `\`${n.replaceAll('`', '``')}\``;
+
+/** The normalized catalog of one database (`schema` is its name). */
+export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Catalog> {
+  const tables = await q(
+    `SELECT TABLE_NAME n, TABLE_TYPE t, ENGINE e, TABLE_COLLATION c, TABLE_COMMENT cm FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`,
+    [schema],
+  );
+  const columns = await q(
+    `SELECT TABLE_NAME t, COLUMN_NAME n, COLUMN_TYPE ty, IS_NULLABLE nl, COLUMN_DEFAULT df, EXTRA x, COLLATION_NAME co, COLUMN_COMMENT cm, GENERATION_EXPRESSION g
+     FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [schema],
+  );
+  const stats = await q(
+    `SELECT TABLE_NAME t, INDEX_NAME i, NON_UNIQUE nu, SEQ_IN_INDEX s, COLUMN_NAME c, SUB_PART p, COLLATION d, INDEX_TYPE ty, INDEX_COMMENT cm
+     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+    [schema],
+  );
+  const fks = await q(
+    `SELECT k.TABLE_NAME t, k.CONSTRAINT_NAME n, k.COLUMN_NAME c, k.REFERENCED_TABLE_NAME rt, k.REFERENCED_COLUMN_NAME rc, r.DELETE_RULE dr, r.UPDATE_RULE ur
+     FROM information_schema.KEY_COLUMN_USAGE k JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+       ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+     WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+    [schema],
+  );
+  const checks = await q(
+    `SELECT TABLE_NAME t, CONSTRAINT_NAME n, CHECK_CLAUSE c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`,
+    [schema],
+  ).catch(() => [] as any[]);
+  const views = await q(`SELECT TABLE_NAME n, VIEW_DEFINITION d FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, [schema]);
+  const triggers = await q(
+    `SELECT EVENT_OBJECT_TABLE t, TRIGGER_NAME n, ACTION_TIMING tm, EVENT_MANIPULATION ev, ACTION_STATEMENT s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`,
+    [schema],
+  );
+  const routines = await q(
+    `SELECT ROUTINE_NAME n, ROUTINE_TYPE ty, ROUTINE_DEFINITION d FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?`,
+    [schema],
+  );
+
+  const collationOf = new Map<string, string>(tables.map((t) => [str(t.n), str(t.c)]));
+  const cols = new Map<string, [string, CatalogColumn][]>();
+  for (const c of columns) {
+    const df = c.df === null || c.df === undefined || str(c.df) === 'NULL' ? undefined : str(c.df);
+    const extra = str(c.x).toLowerCase().replace(/\bdefault_generated\b/, '').trim();
+    const col: CatalogColumn = {
+      type: str(c.ty).toLowerCase(),
+      notNull: str(c.nl) === 'NO',
+      ...(df !== undefined ? { default: df } : {}),
+      ...(str(c.g) ? { generated: str(c.g) } : {}),
+      ...(c.co && str(c.co) !== collationOf.get(str(c.t)) ? { collation: str(c.co) } : {}),
+      ...(str(c.cm) ? { comment: str(c.cm) } : {}),
+      ...(extra ? { extra } : {}),
+    };
+    const list = cols.get(str(c.t)) ?? [];
+    list.push([str(c.n), col]);
+    cols.set(str(c.t), list);
+  }
+
+  const constraints = new Map<string, [string, CatalogConstraint][]>();
+  const addConstraint = (t: string, name: string, c: CatalogConstraint) => {
+    const list = constraints.get(t) ?? [];
+    list.push([name, c]);
+    constraints.set(t, list);
+  };
+  // indexes: group STATISTICS rows
+  const groups = new Map<string, any[]>();
+  for (const s of stats) {
+    const k = `${str(s.t)}\u0000${str(s.i)}`;
+    const g = groups.get(k) ?? [];
+    g.push(s);
+    groups.set(k, g);
+  }
+  const indexes: [string, CatalogIndex][] = [];
+  for (const rows of groups.values()) {
+    const t = str(rows[0].t);
+    const name = str(rows[0].i);
+    const parts = rows
+      .sort((a, b) => Number(a.s) - Number(b.s))
+      .map((r) => `${bq(str(r.c))}${r.p !== null && r.p !== undefined ? `(${str(r.p)})` : ''}${str(r.d) === 'D' ? ' DESC' : ''}`)
+      .join(', ');
+    if (name === 'PRIMARY') {
+      addConstraint(t, 'PRIMARY', { type: 'primary key', definition: `PRIMARY KEY (${parts})` });
+      continue;
+    }
+    const type = str(rows[0].ty).toUpperCase();
+    const head = type === 'FULLTEXT' ? 'FULLTEXT INDEX' : type === 'SPATIAL' ? 'SPATIAL INDEX' : Number(rows[0].nu) === 0 ? 'UNIQUE INDEX' : 'INDEX';
+    const using = type === 'BTREE' || type === 'FULLTEXT' || type === 'SPATIAL' ? '' : ` USING ${type}`;
+    indexes.push([
+      `${key(t)}.${quoteIdent(name)}`,
+      { on: key(t), definition: `${head} (${parts})${using}`, ...(str(rows[0].cm) ? { comment: str(rows[0].cm) } : {}) },
+    ]);
+  }
+  const fkGroups = new Map<string, any[]>();
+  for (const f of fks) {
+    const k = `${str(f.t)}\u0000${str(f.n)}`;
+    fkGroups.set(k, [...(fkGroups.get(k) ?? []), f]);
+  }
+  for (const rows of fkGroups.values()) {
+    const f = rows[0];
+    addConstraint(str(f.t), str(f.n), {
+      type: 'foreign key',
+      definition:
+        `FOREIGN KEY (${rows.map((r) => bq(str(r.c))).join(', ')}) REFERENCES ${bq(str(f.rt))} (${rows.map((r) => bq(str(r.rc))).join(', ')}) ` +
+        `ON DELETE ${str(f.dr)} ON UPDATE ${str(f.ur)}`,
+    });
+  }
+  for (const c of checks) addConstraint(str(c.t), str(c.n), { type: 'check', definition: `CHECK (${str(c.c)})` });
+
+  const trig = new Map<string, [string, { definition: string; enabled: string }][]>();
+  for (const t of triggers) {
+    const list = trig.get(str(t.t)) ?? [];
+    list.push([str(t.n), { definition: `${str(t.tm)} ${str(t.ev)} ${str(t.s)}`, enabled: 'O' }]);
+    trig.set(str(t.t), list);
+  }
+
+  const outTables: [string, CatalogTable][] = [];
+  for (const t of tables) {
+    if (str(t.t) !== 'BASE TABLE') continue;
+    const n = str(t.n);
+    const table: CatalogTable = {
+      kind: 'table',
+      rls: false,
+      rlsForced: false,
+      ...(str(t.cm) ? { comment: str(t.cm) } : {}),
+      engine: str(t.e),
+      collation: str(t.c),
+      columns: Object.fromEntries(cols.get(n) ?? []),
+      constraints: sortedRecord(constraints.get(n) ?? []),
+      triggers: sortedRecord(trig.get(n) ?? []),
+      policies: {},
+    };
+    outTables.push([key(n), table]);
+  }
+  return {
+    version: 1,
+    schemas: [],
+    extensions: [],
+    enums: {},
+    domains: {},
+    types: {},
+    tables: sortedRecord(outTables),
+    views: sortedRecord(views.map((v): [string, Catalog['views'][string]] => [key(str(v.n)), { kind: 'view', definition: str(v.d), triggers: {} }])),
+    indexes: sortedRecord(indexes),
+    sequences: {},
+    functions: sortedRecord(
+      routines.map((r): [string, Catalog['functions'][string]] => [
+        `${key(str(r.n))}()`,
+        { kind: str(r.ty).toUpperCase() === 'PROCEDURE' ? 'procedure' : 'function', definition: str(r.d) },
+      ]),
+    ),
+  };
+}

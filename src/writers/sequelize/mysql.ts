@@ -1,0 +1,345 @@
+/**
+ * One IR change -> Sequelize migration statements for MySQL / MariaDB (Sequelize's `mysql`
+ * dialect). An exhaustive table over ChangeKind, like changes.ts for PostgreSQL.
+ *
+ * Conventions: builder calls only where Sequelize 6.37's mysql query generator writes exactly the
+ * source's catalog: createTable (engine, charset and collation passed as options), addColumn,
+ * changeColumn (it restates the whole column, as MySQL does), removeColumn, dropTable,
+ * renameTable, addIndex (prefix lengths, order, FULLTEXT), removeIndex and foreign keys.
+ * The type is a literal SQL string that also carries what attributeToSQL has no option for
+ * (`CHARACTER SET`, `COLLATE`, `ON UPDATE`), so `DATETIME(3)` stays DATETIME(3) (DataTypes.DATE(3)
+ * would be the same here, but the string avoids the doubt) and an inline `ENUM('A','B')` keeps
+ * its values in order. Everything else is the statement from the MySQL SQL renderer, under a
+ * `raw:` comment saying why. Names with a backtick or a dot go raw: Sequelize strips backticks
+ * and splits on dots.
+ *
+ * MySQL DDL is not transactional, so no migration is wrapped in a transaction, and each down
+ * step is guarded (guardDown): it runs only when the up change it undoes took effect, which an
+ * information_schema query decides. A down() after a half-failed up() undoes just what ran.
+ */
+import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import type { DownStep, PlannedMigration } from '../../ir/plan.js';
+import { qualify, type Column, type Index, type QName, type Schema, type Table } from '../../ir/schema.js';
+import { code, commentText, js, jsString, obj, type Js, type JsObject } from '../code/index.js';
+import { renderMysqlChange, renderMysqlType } from '../sql/mysql.js';
+import { sqlExpr, type EmitContext, type Emitted } from './changes.js';
+
+type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+
+const stmt = (text: string, ...comments: string[]): Emitted => ({ comments, code: `await ${text};` });
+
+const qi = (method: string, args: readonly Js[]) => `queryInterface.${method}(${args.map(js).join(', ')})`;
+
+const query = (sql: string, ...comments: string[]): Emitted => stmt(`queryInterface.sequelize.query(${js(sqlExpr(sql))})`, ...comments);
+
+const raw = (change: Change, before: Schema, why: string): Emitted[] =>
+  renderMysqlChange(change, before).map((sql, i) => (i === 0 ? query(sql, `raw: ${why}`) : query(sql)));
+
+const literal = (ctx: EmitContext, sql: string): Js => {
+  ctx.imports.add('Sequelize');
+  return code(`Sequelize.literal(${jsString(sql)})`);
+};
+
+/** Sequelize quotes this name as one identifier (it strips backticks, splits on dots). */
+const plainName = (name: string): boolean => !name.includes('`') && !name.includes('.') && name !== '' && name !== '__proto__';
+
+/** attributeToSQL leaves out the DEFAULT of these types, compared as whole type strings. */
+const NO_DEFAULT_TYPES = new Set(['BLOB', 'TEXT', 'GEOMETRY', 'JSON']);
+
+/** The type string of a column: the SQL type plus what Sequelize has no attribute option for. */
+export const mysqlTypeString = (c: Column): string =>
+  [renderMysqlType(c.type), c.collation !== undefined ? `COLLATE ${c.collation}` : '', c.onUpdate !== undefined ? `ON UPDATE ${c.onUpdate}` : '']
+    .filter(Boolean)
+    .join(' ');
+
+/** A plain JS default when Sequelize escapes it to exactly the source text. */
+const plainDefault = (text: string): number | undefined => (/^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined);
+
+/** The attribute object of a column, or the reason it cannot be one. */
+function columnAttribute(ctx: EmitContext, col: Column): JsObject | string {
+  if (!plainName(col.name)) return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
+  const type = mysqlTypeString(col);
+  if (col.default !== undefined && NO_DEFAULT_TYPES.has(type.toUpperCase())) return `Sequelize drops the DEFAULT of a ${type} column`;
+  const plain = col.default === undefined ? undefined : plainDefault(col.default);
+  return obj(
+    ['type', type],
+    ['allowNull', !col.notNull],
+    ['defaultValue', col.default === undefined ? undefined : (plain ?? literal(ctx, col.default))],
+    ['autoIncrement', col.autoIncrement ? true : undefined],
+    ['comment', col.comment],
+  );
+}
+
+const withEntry = (o: JsObject, key: string, value: Js): JsObject => obj(...o.entries, [key, value]);
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const optionWord = (v: string | undefined) => v === undefined || /^\w+$/.test(v);
+
+function addIndex(index: Index): Emitted[] | string {
+  if (!plainName(index.name) || !plainName(index.table.name)) return "a name that cannot pass through Sequelize's quoting";
+  if (index.kind === 'spatial') return 'a SPATIAL index';
+  if (index.using !== undefined && !/^\w+$/.test(index.using)) return 'an index method Sequelize cannot pass';
+  const fields: Js[] = [];
+  for (const e of index.elements) {
+    if (e.kind !== 'column') return 'an expression index';
+    if (!plainName(e.name)) return "a column name that cannot pass through Sequelize's quoting";
+    fields.push(e.length === undefined && e.order === undefined ? e.name : obj(['name', e.name], ['length', e.length], ['order', e.order]));
+  }
+  return [
+    stmt(
+      qi('addIndex', [
+        index.table.name,
+        obj(
+          ['name', index.name],
+          ['fields', fields],
+          ['unique', index.unique && index.kind === undefined ? true : undefined],
+          ['type', index.kind === 'fulltext' ? 'FULLTEXT' : undefined],
+          ['using', index.using],
+        ),
+      ]),
+    ),
+  ];
+}
+
+/** changeColumn restating the whole target column, or why not. */
+function changeColumn(ctx: EmitContext, table: QName, target: Column): Emitted[] | string {
+  if (!plainName(table.name)) return "a table name that cannot pass through Sequelize's quoting";
+  const attr = columnAttribute(ctx, target);
+  if (typeof attr === 'string') return attr;
+  return [stmt(qi('changeColumn', [table.name, target.name, attr]))];
+}
+
+const orRaw = (change: Change, before: Schema, r: Emitted[] | string): Emitted[] => (typeof r === 'string' ? raw(change, before, r) : r);
+
+const columnOf = (before: Schema, table: QName, name: string): Column | undefined =>
+  before.tables[qualify(table)]?.columns.find((c) => c.name === name);
+
+const RAW_WHY: Partial<Record<ChangeKind, string>> = {
+  RenameColumn: 'renameColumn restates the column from describeTable, which loses ON UPDATE, collations and comments',
+  RenameIndex: 'Sequelize has no call to rename an index',
+  SetComment: 'Sequelize sets comments only while creating or changing a column',
+  CreateView: 'Sequelize has no view calls',
+  DropView: 'Sequelize has no view calls',
+  CreateFunction: 'the source statement is kept',
+  DropFunction: 'kept as written',
+  CreateTrigger: 'the source statement is kept',
+  DropTrigger: 'kept as written',
+  SessionSetting: 'a session setting, kept as written',
+};
+
+const rawKind =
+  <K extends ChangeKind>(kind: K): Handler<K> =>
+  (change, before) =>
+    raw(change, before, RAW_WHY[kind] ?? `${kind} is PostgreSQL-only`);
+
+function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change): Emitted[] {
+  if (!plainName(t.name.name)) return raw(change, before, "a table name that cannot pass through Sequelize's quoting");
+  const o = t.options;
+  if (!optionWord(o?.engine) || !optionWord(o?.charset) || !optionWord(o?.collation)) return raw(change, before, 'table options Sequelize cannot pass');
+  if (t.comment !== undefined) return raw(change, before, 'a table comment');
+  const pk = t.constraints.find((c) => c.type === 'primary');
+  // createTable writes PRIMARY KEY (<key columns in attribute order>)
+  const inlinePk = !!pk && pk.type === 'primary' && sameList(t.columns.filter((c) => pk.columns.includes(c.name)).map((c) => c.name), pk.columns);
+  const entries: [string, Js][] = [];
+  for (const col of t.columns) {
+    const attr = columnAttribute(ctx, col);
+    if (typeof attr === 'string') return raw(change, before, attr);
+    entries.push([col.name, inlinePk && pk!.type === 'primary' && pk!.columns.includes(col.name) ? withEntry(attr, 'primaryKey', true) : attr]);
+  }
+  // AUTO_INCREMENT needs its key in the same statement
+  if (!inlinePk && t.columns.some((c) => c.autoIncrement)) return raw(change, before, 'an AUTO_INCREMENT column whose key is not the inline primary key');
+  const options = obj(['engine', o?.engine], ['charset', o?.charset], ['collate', o?.collation]);
+  const out = [stmt(qi('createTable', [t.name.name, obj(...entries), ...(options.entries.some(([, v]) => v !== undefined) ? [options] : [])]))];
+  for (const c of t.constraints) {
+    if (inlinePk && c === pk) continue;
+    out.push(...HANDLERS.AddConstraint({ kind: 'AddConstraint', table: t.name, constraint: c }, before, ctx));
+  }
+  return out;
+}
+
+const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+  CreateTable: (change, before, ctx) => createTable(change.table, before, ctx, change),
+  DropTable: (change, before) =>
+    plainName(change.name.name) ? [stmt(qi('dropTable', [change.name.name]))] : raw(change, before, "a table name that cannot pass through Sequelize's quoting"),
+  RenameTable: (change, before) =>
+    plainName(change.from.name) && plainName(change.to)
+      ? [stmt(qi('renameTable', [change.from.name, change.to]))]
+      : raw(change, before, "a table name that cannot pass through Sequelize's quoting"),
+  AddColumn: (change, before, ctx) => {
+    if (!plainName(change.table.name)) return raw(change, before, "a table name that cannot pass through Sequelize's quoting");
+    const attr = columnAttribute(ctx, change.column);
+    if (typeof attr === 'string') return raw(change, before, attr);
+    if (change.column.autoIncrement) return raw(change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
+    return [stmt(qi('addColumn', [change.table.name, change.column.name, attr]))];
+  },
+  DropColumn: (change, before) => {
+    if (!plainName(change.table.name) || !plainName(change.column)) return raw(change, before, "a name that cannot pass through Sequelize's quoting");
+    // removeColumn first drops every foreign key on the column, which MySQL would refuse to do implicitly
+    const t = before.tables[qualify(change.table)];
+    if (t?.constraints.some((k) => k.type === 'foreign' && k.columns.includes(change.column)))
+      return raw(change, before, 'removeColumn silently drops the foreign keys on the column');
+    return [stmt(qi('removeColumn', [change.table.name, change.column]))];
+  },
+  RenameColumn: rawKind('RenameColumn'),
+  AlterColumnType: (change, before, ctx) => {
+    const col = columnOf(before, change.table, change.column);
+    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    const { collation: _c, ...rest } = col;
+    return orRaw(change, before, changeColumn(ctx, change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
+  },
+  SetNotNull: (change, before, ctx) => {
+    const col = columnOf(before, change.table, change.column);
+    return col ? orRaw(change, before, changeColumn(ctx, change.table, { ...col, notNull: change.notNull })) : raw(change, before, 'the column is not in the replayed schema');
+  },
+  SetDefault: (change, before, ctx) => {
+    const col = columnOf(before, change.table, change.column);
+    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    const { default: _d, ...rest } = col;
+    return orRaw(change, before, changeColumn(ctx, change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
+  },
+  AddConstraint: (change, before) => {
+    const c = change.constraint;
+    if (!plainName(change.table.name) || !plainName(c.name)) return raw(change, before, "a name that cannot pass through Sequelize's quoting");
+    if (c.type === 'check') return raw(change, before, 'Sequelize builds CHECK from a where object; the expression is kept as written');
+    if (c.type === 'unique') return raw(change, before, 'a UNIQUE constraint (MySQL makes it an index)');
+    if (!c.columns.every(plainName)) return raw(change, before, "a column name that cannot pass through Sequelize's quoting");
+    if (c.type === 'primary') return [stmt(qi('addConstraint', [change.table.name, obj(['type', 'primary key'], ['fields', c.columns])]))];
+    if (!plainName(c.references.name) || !c.referencedColumns.every(plainName) || c.referencedColumns.length !== 1)
+      return raw(change, before, 'a composite or unquotable reference');
+    return [
+      stmt(
+        qi('addConstraint', [
+          change.table.name,
+          obj(
+            ['type', 'foreign key'],
+            ['name', c.name],
+            ['fields', c.columns],
+            ['references', obj(['table', c.references.name], ['field', c.referencedColumns[0]])],
+            ['onDelete', c.onDelete],
+            ['onUpdate', c.onUpdate],
+          ),
+        ]),
+      ),
+    ];
+  },
+  DropConstraint: (change, before) => {
+    const k = before.tables[qualify(change.table)]?.constraints.find((c) => c.name === change.name);
+    if (k?.type !== 'foreign' || !plainName(change.table.name) || !plainName(change.name))
+      return raw(change, before, 'removeConstraint drops foreign keys and indexes only');
+    return [stmt(qi('removeConstraint', [change.table.name, change.name]))];
+  },
+  RenameConstraint: rawKind('RenameConstraint'),
+  CreateIndex: (change, before) => orRaw(change, before, addIndex(change.index)),
+  DropIndex: (change, before) => {
+    const index = before.indexes[qualify(change.name)];
+    if (!index) return raw(change, before, 'the index is not in the replayed schema');
+    if (!plainName(index.table.name) || !plainName(index.name)) return raw(change, before, "a name that cannot pass through Sequelize's quoting");
+    return [stmt(qi('removeIndex', [index.table.name, index.name]))];
+  },
+  RenameIndex: rawKind('RenameIndex'),
+  CreateEnum: rawKind('CreateEnum'),
+  DropEnum: rawKind('DropEnum'),
+  AddEnumValue: rawKind('AddEnumValue'),
+  RenameEnum: rawKind('RenameEnum'),
+  RenameEnumValue: rawKind('RenameEnumValue'),
+  SetComment: rawKind('SetComment'),
+  CreateExtension: rawKind('CreateExtension'),
+  DropExtension: rawKind('DropExtension'),
+  CreateSchema: rawKind('CreateSchema'),
+  DropSchema: rawKind('DropSchema'),
+  CreateView: rawKind('CreateView'),
+  DropView: rawKind('DropView'),
+  CreateFunction: rawKind('CreateFunction'),
+  DropFunction: rawKind('DropFunction'),
+  CreateTrigger: rawKind('CreateTrigger'),
+  DropTrigger: rawKind('DropTrigger'),
+  CreateSequence: rawKind('CreateSequence'),
+  DropSequence: rawKind('DropSequence'),
+  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
+  CreatePolicy: rawKind('CreatePolicy'),
+  DropPolicy: rawKind('DropPolicy'),
+  SessionSetting: rawKind('SessionSetting'),
+  RawSql: (change, before) => raw(change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+};
+
+/** The statements that perform `change` on MySQL (on a database in the state `before`). */
+export function emitMysqlChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
+  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// down() after a partial up(): each down step runs only if the up change it undoes took effect
+
+/** A fixed information_schema query plus its values: "does this object exist?" */
+interface Probe {
+  readonly sql: string;
+  readonly values: readonly string[];
+  /** the object must be absent (and its table present) */
+  readonly absent?: boolean;
+}
+
+const TABLE_SQL = 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?';
+const COLUMN_SQL = 'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?';
+const INDEX_SQL = 'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?';
+const CONSTRAINT_SQL =
+  'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?';
+
+/** What the up change left in the catalog when it ran, or undefined when nothing can tell. */
+const probeOf = (of: Change, before: Schema | undefined): Probe | undefined => {
+  switch (of.kind) {
+    case 'CreateTable':
+      return { sql: TABLE_SQL, values: [of.table.name.name] };
+    case 'DropTable':
+      return { sql: TABLE_SQL, values: [of.name.name], absent: true };
+    case 'RenameTable':
+      return { sql: TABLE_SQL, values: [of.to] };
+    case 'AddColumn':
+      return { sql: COLUMN_SQL, values: [of.table.name, of.column.name] };
+    case 'DropColumn':
+      return { sql: COLUMN_SQL, values: [of.table.name, of.column], absent: true };
+    case 'RenameColumn':
+      return { sql: COLUMN_SQL, values: [of.table.name, of.to] };
+    case 'AlterColumnType':
+    case 'SetNotNull':
+    case 'SetDefault':
+      // restating the old definition is harmless when the change did not run: only the column must exist
+      return { sql: COLUMN_SQL, values: [of.table.name, of.column] };
+    case 'AddConstraint':
+      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.constraint.type === 'primary' ? 'PRIMARY' : of.constraint.name] };
+    case 'DropConstraint':
+      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.name], absent: true };
+    case 'CreateIndex':
+      return { sql: INDEX_SQL, values: [of.index.table.name, of.index.name] };
+    case 'DropIndex': {
+      const i = before?.indexes[qualify(of.name)];
+      return i ? { sql: INDEX_SQL, values: [i.table.name, i.name], absent: true } : undefined;
+    }
+    case 'RenameIndex': {
+      const i = before?.indexes[qualify(of.from)];
+      return i ? { sql: INDEX_SQL, values: [i.table.name, of.to] } : undefined;
+    }
+    default:
+      return undefined;
+  }
+};
+
+const probeCall = (sql: string, values: readonly string[]) =>
+  `(await queryInterface.sequelize.query(${jsString(sql)}, ${js(obj(['replacements', [...values]], ['type', 'SELECT']))})).length`;
+
+/**
+ * The down statements of one up change, wrapped so they run only when that change took effect.
+ * A change nothing can probe (raw SQL) runs as before.
+ */
+export function guardDown(m: PlannedMigration, d: DownStep, emitted: readonly Emitted[]): Emitted[] {
+  if (emitted.length === 0) return [...emitted];
+  const before = m.up.find((s) => s.change === d.of)?.before;
+  const p = probeOf(d.of, before);
+  if (!p) return [...emitted];
+  const table = p.sql === TABLE_SQL ? undefined : p.values[0];
+  const cond = p.absent
+    ? table !== undefined
+      ? `${probeCall(TABLE_SQL, [table])} > 0 && ${probeCall(p.sql, p.values)} === 0`
+      : `${probeCall(p.sql, p.values)} === 0`
+    : `${probeCall(p.sql, p.values)} > 0`;
+  const body = emitted.map((e) => [...e.comments.map((c) => `// ${commentText(c)}`), e.code].join('\n')).join('\n');
+  return [{ comments: [], code: `if (${cond}) {\n${body}\n}` }];
+}
