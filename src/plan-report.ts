@@ -163,7 +163,10 @@ const reasonOf = (d: DownStep | undefined): { risk: Risk; reason: string } => {
   return { risk: d.inversion.risk, reason: d.inversion.reason ?? `down() is ${d.inversion.risk}` };
 };
 
-const migrationReport = (m: PlannedMigration): PlanMigration => {
+/** The rollback SQL of one migration in its dialect (renderRollbackSql for PostgreSQL). */
+export type RollbackSql = (m: PlannedMigration) => string;
+
+const migrationReport = (m: PlannedMigration, rollbackSql: RollbackSql): PlanMigration => {
   const downOf = new Map<Change, DownStep>(m.down.map((d) => [d.of, d]));
   const changes = m.up.map(({ change }): PlanChange => ({
     kind: change.kind,
@@ -171,12 +174,12 @@ const migrationReport = (m: PlannedMigration): PlanMigration => {
     ...reasonOf(downOf.get(change)),
     source: change.source ? { file: change.source.file, line: change.source.line } : { file: m.migration.file, line: 0 },
   }));
-  return { name: m.migration.name, changes, down: { risk: m.risk, sql: renderRollbackSql(m) } };
+  return { name: m.migration.name, changes, down: { risk: m.risk, sql: rollbackSql(m) } };
 };
 
 /** The report of planned migrations, in the order given. */
-export const buildPlanReport = (planned: readonly PlannedMigration[]): PlanReport => {
-  const migrations = planned.map(migrationReport);
+export const buildPlanReport = (planned: readonly PlannedMigration[], rollbackSql: RollbackSql = renderRollbackSql): PlanReport => {
+  const migrations = planned.map((m) => migrationReport(m, rollbackSql));
   const count = (r: Risk) => migrations.filter((m) => m.down.risk === r).length;
   return { migrations, summary: { migrations: migrations.length, exact: count('exact'), dataLoss: count('data-loss'), irreversible: count('irreversible') } };
 };
@@ -208,8 +211,16 @@ export interface PlanResult {
   /** the selected migrations as planned (for rendering their rollback SQL) */
   readonly planned: readonly PlannedMigration[];
   readonly provider: string;
+  /** the rollback SQL of one migration in the provider's dialect (what `down.sql` holds) */
+  readonly rollbackSql: RollbackSql;
   readonly diagnostics: readonly Diagnostic[];
 }
+
+/** The rollback renderer of a provider's dialect. */
+const rollbackSqlFor = (provider: string): RollbackSql => {
+  if (provider === 'postgresql') return renderRollbackSql;
+  throw new UsageError(`plan: no rollback SQL writer for provider ${JSON.stringify(provider)} yet`);
+};
 
 /** Reads and plans a migrations folder, then builds the report. The whole history is always
  * planned (a down needs the schema before each step); `migration` only selects what is shown. */
@@ -220,5 +231,6 @@ export const plan = async (opts: PlanOptions): Promise<PlanResult> => {
   const files = new Set(planned.map((m) => m.migration.file));
   const names = new Set(planned.map((m) => m.migration.name));
   const relevant = opts.migration === undefined ? diagnostics : diagnostics.filter((d) => !d.file || files.has(d.file) || names.has(d.file.split('/')[0]));
-  return { report: buildPlanReport(planned), planned, provider, diagnostics: relevant };
+  const rollbackSql = rollbackSqlFor(provider);
+  return { report: buildPlanReport(planned, rollbackSql), planned, provider, rollbackSql, diagnostics: relevant };
 };

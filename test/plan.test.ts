@@ -218,7 +218,7 @@ describe('rendering', () => {
 
   it('sql: every down in rollback order (newest first), then the summary as a comment', async () => {
     const { report: r, planned } = await plan({ migrationsDir: DIR });
-    const sql = renderPlanSql(planned, r);
+    const sql = renderPlanSql(r);
     const heads = [...sql.matchAll(/^-- down of (\S+): (\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
     expect(heads).toEqual([
       '20240501000000_backfill_roles irreversible',

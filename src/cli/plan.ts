@@ -6,9 +6,7 @@
  */
 import type { Risk } from '../ir/changes.js';
 import { formatDiagnostic } from '../ir/diagnostics.js';
-import type { PlannedMigration } from '../ir/plan.js';
 import { atLeast, plan, type PlanReport } from '../plan-report.js';
-import { renderRollbackSql } from '../writers/sql/rollback.js';
 
 export type PlanFormat = 'text' | 'sql' | 'json';
 
@@ -57,17 +55,17 @@ export const renderPlanText = (r: PlanReport, opts: { colour: boolean }): string
 };
 
 /** The rollback SQL of the selected migrations in the order a full rollback runs them: newest
- * first. Each block is what that migration's down() runs (renderRollbackSql). */
-export const renderPlanSql = (planned: readonly PlannedMigration[], r: PlanReport): string => {
-  const blocks = [...planned].reverse().map(renderRollbackSql);
+ * first. Each block is what that migration's down() runs (the report's `down.sql`). */
+export const renderPlanSql = (r: PlanReport): string => {
+  const blocks = [...r.migrations].reverse().map((m) => m.down.sql);
   return `${blocks.join('\n')}\n-- ${summaryLine(r)}\n`;
 };
 
 export const planCommand = async (args: PlanArgs): Promise<number> => {
-  const { report, planned, diagnostics } = await plan({ migrationsDir: args.migrations, ...(args.migration !== undefined ? { migration: args.migration } : {}) });
+  const { report, diagnostics } = await plan({ migrationsDir: args.migrations, ...(args.migration !== undefined ? { migration: args.migration } : {}) });
   if (args.format !== 'json') for (const d of diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (args.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else if (args.format === 'sql') process.stdout.write(renderPlanSql(planned, report));
+  else if (args.format === 'sql') process.stdout.write(renderPlanSql(report));
   else process.stdout.write(renderPlanText(report, { colour: useColour() }));
   if (args.failOn) {
     const failing = report.migrations.filter((m) => atLeast(m.down.risk, args.failOn!));
