@@ -15,3 +15,8 @@ export type { Change, Migration, Risk } from './ir/changes.js';
 export type { PlannedMigration } from './ir/plan.js';
 export type { Schema } from './ir/schema.js';
 export { OrmshiftError, ParseError, UnsupportedError, IrreversibleError, UsageError } from './ir/diagnostics.js';
+export { drift, renderDrift, reconcileFiles, writeReconcile } from './drift.js';
+export type { DriftOptions, DriftReport, ReplayProblem, ReconcileTarget } from './drift.js';
+export { diff, compareSchemas } from './ir/diff.js';
+export type { SchemaDiff, TableDiff } from './ir/diff.js';
+export { readPrismaSchema } from './readers/prisma-schema/index.js';

@@ -64,6 +64,22 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
+        'drift',
+        'compare a Prisma migration history with schema.prisma (exit 2 on drift)',
+        (y) =>
+          y
+            .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
+            .option('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+            .option('emit', { choices: ['reconcile'] as const, describe: 'write the catch-up migration' })
+            .option('to', { choices: ['prisma', 'sequelize', 'knex'] as const })
+            .option('out', { type: 'string', describe: 'folder for --emit' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { driftCommand } = await import('./drift.js');
+          await run(() => driftCommand(args))();
+        },
+      )
+      .command(
         'corpus [dir]',
         'convert and verify every history in a corpus folder, print a table',
         (y) =>

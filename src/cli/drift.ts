@@ -1,0 +1,32 @@
+/** `ormshift drift`: does the migration history still produce what schema.prisma describes? */
+import { UsageError } from '../ir/diagnostics.js';
+
+export interface DriftArgs {
+  schema: string;
+  migrations: string;
+  emit?: 'reconcile';
+  to?: 'prisma' | 'sequelize' | 'knex';
+  out?: string;
+  json: boolean;
+}
+
+export const driftCommand = async (args: DriftArgs): Promise<number> => {
+  const { drift, renderDrift, reconcileFiles, writeReconcile } = await import('../drift.js');
+  if (args.emit && (!args.to || !args.out)) throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
+  const report = await drift({ schema: args.schema, migrations: args.migrations });
+  let written: string[] = [];
+  if (args.emit === 'reconcile' && args.to && args.out) {
+    const files = await reconcileFiles(report, args.to);
+    written = writeReconcile(files, args.out);
+  }
+  if (args.json) {
+    const { historyFinal: _h, changes, ...rest } = report;
+    process.stdout.write(`${JSON.stringify({ ...rest, changes: changes.map((c) => c.kind), written }, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderDrift(report));
+    if (args.emit) {
+      process.stdout.write(written.length ? `\nWrote ${written.map((w) => `${args.out}/${w}`).join(', ')}\n` : '\nNothing to reconcile: no file written.\n');
+    }
+  }
+  return report.inSync ? 0 : 2;
+};

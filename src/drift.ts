@@ -1,0 +1,412 @@
+/**
+ * drift(): does a Prisma migration history still produce what schema.prisma describes?
+ *
+ * The history is replayed into the IR (planFolder), schema.prisma is read with Prisma's own
+ * naming and type rules, and both are compared on what schema.prisma can express: tables,
+ * columns, primary keys, indexes, foreign keys and enums. What the history holds that
+ * schema.prisma cannot describe (views, functions, triggers, policies, check constraints,
+ * partial or expression indexes, comments...) is listed as a note, never reported as drift.
+ * When the history itself cannot replay (a migration refers to an object no earlier migration
+ * created), each such statement is named with file:line, and the report says where a reconcile
+ * migration would have to go for the rest of the history to apply.
+ *
+ * The report is data; renderDrift() prints it grouped the way `prisma migrate diff` does, and
+ * emitReconcile() turns its changes into a catch-up migration (Prisma SQL, Sequelize or Knex).
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Change, Migration } from './ir/changes.js';
+import { UsageError, type Diagnostic } from './ir/diagnostics.js';
+import { changesOf, compareSchemas, isEmptyDiff, type SchemaDiff } from './ir/diff.js';
+import { planMigration } from './ir/history.js';
+import type { PlannedMigration } from './ir/plan.js';
+import { apply } from './ir/replay.js';
+import { indexKey, qualify, type Index, type Schema, type Table } from './ir/schema.js';
+import { prismaChecksum } from './readers/migrations-dir.js';
+
+export interface DriftOptions {
+  /** schema.prisma, or a folder of .prisma files */
+  readonly schema: string;
+  readonly migrations: string;
+}
+
+export interface ReplayProblem {
+  readonly migration: string;
+  readonly file?: string;
+  readonly line?: number;
+  readonly message: string;
+  /** an earlier statement kept as raw SQL (a DO block...) that mentions the missing object: it
+   * may create it in a way ormshift does not model, so the problem may be ormshift's, not the history's */
+  readonly maybeCreatedBy?: string;
+}
+
+export interface DriftReport {
+  readonly provider: string;
+  readonly migrations: number;
+  readonly inSync: boolean;
+  readonly diff: SchemaDiff;
+  /** the changes that bring the history to schema.prisma (the reconcile migration's up) */
+  readonly changes: readonly Change[];
+  /** what the history holds and schema.prisma cannot describe: not drift */
+  readonly notDescribed: readonly string[];
+  /** schema.prisma notes (views, composite types, extensions) */
+  readonly schemaNotes: readonly string[];
+  readonly replayProblems: readonly ReplayProblem[];
+  /** where a migration creating the missing objects would have to be placed */
+  readonly reconcilePlacement?: string;
+  /** the schema the history ends in (the before-state of the reconcile migration) */
+  readonly historyFinal: Schema;
+  readonly lastMigration?: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const PG_NAME_LIMIT = 63;
+const cut = (name: string): string => (Buffer.byteLength(name) > PG_NAME_LIMIT ? Buffer.from(name).subarray(0, PG_NAME_LIMIT).toString('utf8').replace(/\uFFFD$/, '') : name);
+
+/**
+ * The part of a schema that schema.prisma can express, with names as the database keeps them.
+ * Everything left out is described in `notes`.
+ */
+export interface DescribableOptions {
+  /** cut names to PostgreSQL's 63 bytes, as the database does */
+  readonly truncate: boolean;
+  /** the database schemas Prisma manages (undefined: only the default one) */
+  readonly schemas?: readonly string[];
+  /** filled with `table/index` keys of indexes left out as not describable */
+  readonly excluded?: Set<string>;
+  /** indexes to leave out (the other side's `excluded`): the same index, described partly */
+  readonly skip?: ReadonlySet<string>;
+}
+
+export const describable = (s: Schema, notes: string[] | undefined, opts: DescribableOptions): Schema => {
+  const note = (m: string) => notes?.push(m);
+  const n = (x: string) => (opts.truncate ? cut(x) : x);
+  const managed = (q: { schema?: string }) => (q.schema === undefined || q.schema === 'public' ? !opts.schemas || opts.schemas.includes('public') : !!opts.schemas?.includes(q.schema));
+  const tables: Record<string, Table> = {};
+  const indexes: Record<string, Index> = {};
+  const enums: Schema['enums'] = Object.fromEntries(
+    Object.entries(s.enums).filter(([, e]) => {
+      if (!managed(e.name)) note(`enum ${qualify(e.name)} in a schema that schema.prisma does not manage`);
+      return managed(e.name);
+    }),
+  );
+  for (const [key, t] of Object.entries(s.tables)) {
+    if (!managed(t.name)) {
+      note(`table ${qualify(t.name)} in a schema that schema.prisma does not manage`);
+      continue;
+    }
+    const constraints = [];
+    for (const k of t.constraints) {
+      if (k.type === 'check') {
+        note(`check constraint ${k.name} on ${qualify(t.name)}`);
+        continue;
+      }
+      if (k.type === 'unique') {
+        // Prisma describes a UNIQUE constraint and a unique index alike (@unique / @@unique)
+        const i: Index = { name: n(k.name), table: t.name, unique: true, elements: k.columns.map((c) => ({ kind: 'column' as const, name: c })) };
+        indexes[indexKey(t.name, i.name)] = i;
+        continue;
+      }
+      constraints.push({ ...k, name: n(k.name) });
+    }
+    if (t.comment !== undefined || t.columns.some((c) => c.comment !== undefined)) note(`comments on ${qualify(t.name)}`);
+    if (t.rowLevelSecurity || t.forceRowLevelSecurity) note(`row level security on ${qualify(t.name)}`);
+    if (t.partitionBy !== undefined) note(`partitioning of ${qualify(t.name)} (PARTITION BY ${t.partitionBy})`);
+    for (const c of t.columns) if (c.collation !== undefined) note(`collation ${c.collation} of ${qualify(t.name)}.${c.name}`);
+    tables[key] = {
+      name: t.name,
+      columns: t.columns.map(({ comment: _c, collation: _k, ...c }) => c),
+      constraints,
+    };
+  }
+  for (const i of Object.values(s.indexes)) {
+    if (!tables[qualify(i.table)]) {
+      if (managed(i.table)) note(`index ${i.name} on ${qualify(i.table)}, which is not a table`);
+      continue;
+    }
+    const ikey = `${qualify(i.table)}/${n(i.name)}`;
+    if (opts.skip?.has(ikey)) continue;
+    const why = [
+      i.elements.some((e) => e.kind === 'expression') ? 'an expression key' : '',
+      i.where !== undefined ? 'a WHERE predicate' : '',
+      i.include?.length ? 'INCLUDE columns' : '',
+      i.storage !== undefined ? 'storage parameters' : '',
+      i.nullsNotDistinct ? 'NULLS NOT DISTINCT' : '',
+      i.elements.some((e) => e.kind === 'column' && (e.nulls !== undefined || e.collation !== undefined)) ? 'NULLS/COLLATE on a key' : '',
+    ].filter(Boolean);
+    if (why.length) {
+      opts.excluded?.add(ikey);
+      note(`index ${i.name} on ${qualify(i.table)} (${why.join(', ')})`);
+      continue;
+    }
+    const named = { ...i, name: n(i.name) };
+    indexes[indexKey(i.table, named.name)] = named;
+  }
+  const list = (what: string, names: string[]) => {
+    if (names.length) note(`${names.length} ${what}: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`);
+  };
+  list('view(s)', Object.keys(s.views).sort());
+  list('function(s)/procedure(s)', Object.values(s.routines).map((r) => `${qualify(r.name)}${r.signature}`).sort());
+  list('trigger(s)', Object.keys(s.triggers).sort());
+  list('policy(ies)', Object.keys(s.policies).sort());
+  list('sequence(s)', Object.keys(s.sequences).sort());
+  list('extension(s)', Object.keys(s.extensions).sort());
+  list('schema(s)', Object.keys(s.schemas).sort());
+  return { tables, indexes, enums, views: {}, routines: {}, triggers: {}, policies: {}, sequences: {}, extensions: {}, schemas: {} };
+};
+
+const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+/** `YYYYMMDDhhmmss` one second before/after a folder's stamp, when the folder has one. */
+export const shiftStamp = (folder: string, seconds: number): string | undefined => {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(folder);
+  if (!m) return undefined;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) + seconds * 1000);
+  if (Number.isNaN(d.getTime())) return undefined;
+  const p = (x: number, w = 2) => String(x).padStart(w, '0');
+  return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+};
+
+export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
+  const { readPrismaSchema } = await import('./readers/prisma-schema/index.js');
+  const { planFolder } = await import('./convert.js');
+  const prisma = await readPrismaSchema(opts.schema);
+  const planned = await planFolder(opts.migrations);
+  if (planned.provider !== prisma.provider && !(planned.provider === 'postgres' && prisma.provider === 'postgresql')) {
+    throw new UsageError(`schema.prisma says provider ${prisma.provider}, migration_lock.toml says ${planned.provider}`);
+  }
+  const history = planned.history;
+  const replayProblems: ReplayProblem[] = [];
+  const rawSoFar: { at: string; sql: string }[] = [];
+  for (const m of history.migrations) {
+    for (const d of m.diagnostics) {
+      if (d.code !== 'inconsistent-source') continue;
+      const message = d.message.replace(/ \(the source history does not create it; the database may have drifted\)$/, '');
+      const missing = [...message.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+      const raw = rawSoFar.find((r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)));
+      replayProblems.push({ migration: m.migration.name, ...(d.file ? { file: d.file } : {}), ...(d.line ? { line: d.line } : {}), message, ...(raw ? { maybeCreatedBy: raw.at } : {}) });
+    }
+    for (const c of m.migration.changes) {
+      if (c.kind === 'RawSql' && c.category !== 'data') rawSoFar.push({ at: c.source ? `${c.source.file}:${c.source.line}` : m.migration.file, sql: c.sql });
+    }
+  }
+  let reconcilePlacement: string | undefined;
+  if (replayProblems.length) {
+    const names = history.migrations.map((m) => m.migration.name);
+    const first = names.indexOf(replayProblems[0].migration);
+    const prev = first > 0 ? names[first - 1] : undefined;
+    const stamp = shiftStamp(names[first], -1);
+    reconcilePlacement =
+      `a migration that creates the missing objects must run ${prev ? `after ${prev} and ` : ''}before ${names[first]}` +
+      (stamp ? ` (e.g. folder ${stamp}_reconcile; Prisma orders folders by name)` : '');
+  }
+  const notes: string[] = [];
+  const final = history.final;
+  const excluded = new Set<string>();
+  const truncate = prisma.provider === 'postgresql';
+  const fromHistory = describable(final, notes, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), excluded });
+  const fromSchema = describable(prisma.schema, undefined, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), skip: excluded });
+  const raw = history.migrations.flatMap((m) =>
+    m.migration.changes.filter((c) => c.kind === 'RawSql' && c.category === 'unmodelled').map((c) => (c.source ? `${c.source.file}:${c.source.line}` : m.migration.file)),
+  );
+  if (raw.length) notes.push(`${raw.length} statement(s) kept as raw SQL, whose effect on the schema is not modelled: ${raw.slice(0, 5).join(', ')}${raw.length > 5 ? ', ...' : ''}`);
+  const d = compareSchemas(fromHistory, fromSchema, { ignoreDefaults: new Set(prisma.unknownDefaults) });
+  const changes = changesOf(d, fromHistory, fromSchema);
+  const names = history.migrations.map((m) => m.migration.name);
+  return {
+    provider: prisma.provider,
+    migrations: names.length,
+    inSync: isEmptyDiff(d) && replayProblems.length === 0,
+    diff: d,
+    changes,
+    notDescribed: unique(notes),
+    schemaNotes: prisma.notes,
+    replayProblems,
+    ...(reconcilePlacement ? { reconcilePlacement } : {}),
+    historyFinal: final,
+    ...(names.length ? { lastMigration: names[names.length - 1] } : {}),
+    diagnostics: planned.diagnostics,
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// rendering
+
+const tick = (s: string) => `\`${s}\``;
+const cols = (xs: readonly string[]) => xs.join(', ');
+
+/** The diff grouped like `prisma migrate diff`: [+] added, [-] removed, [*] changed. */
+export const renderSchemaDiff = (d: SchemaDiff): string => {
+  const out: string[] = [];
+  const section = (title: string, items: string[]) => {
+    if (!items.length) return;
+    out.push('', title, ...items.map((x) => `  - ${x}`));
+  };
+  section('[+] Added enums', d.addedEnums.map((e) => qualify(e.name)));
+  section('[-] Removed enums', d.removedEnums.map((e) => qualify(e.name)));
+  section('[+] Added tables', d.addedTables.map((t) => qualify(t.name)));
+  section('[-] Removed tables', d.removedTables.map((t) => qualify(t.name)));
+  for (const e of d.changedEnums) {
+    out.push('', `[*] Changed the ${tick(qualify(e.name))} enum`);
+    for (const v of e.added) out.push(`  [+] Added variant ${tick(v)}`);
+    for (const v of e.removed) out.push(`  [-] Removed variant ${tick(v)}`);
+    if (!e.added.length && !e.removed.length) out.push(`  [*] Reordered variants: ${e.from.values.join(', ')} -> ${e.to.values.join(', ')}`);
+  }
+  for (const t of d.changedTables) {
+    out.push('', `[*] Changed the ${tick(qualify(t.name))} table`);
+    for (const c of t.removedColumns) out.push(`  [-] Removed column ${tick(c.name)}`);
+    for (const c of t.addedColumns) out.push(`  [+] Added column ${tick(c.name)}`);
+    for (const c of t.alteredColumns) {
+      const what = c.what.map((w) =>
+        w === 'nullability'
+          ? `changed from ${c.from.notNull ? 'Required' : 'Nullable'} to ${c.to.notNull ? 'Required' : 'Nullable'}`
+          : w === 'type'
+            ? 'type changed'
+            : 'default changed',
+      );
+      out.push(`  [*] Altered column ${tick(c.from.name)} (${what.join(', ')})`);
+    }
+    if (t.primaryKey) {
+      if (t.primaryKey.from) out.push(`  [-] Removed primary key ${tick(t.primaryKey.from.name)} on columns (${cols(t.primaryKey.from.columns)})`);
+      if (t.primaryKey.to) out.push(`  [+] Added primary key ${tick(t.primaryKey.to.name)} on columns (${cols(t.primaryKey.to.columns)})`);
+    }
+    const key = (i: Index) => i.elements.map((e) => (e.kind === 'column' ? e.name : e.text));
+    for (const i of t.removedIndexes) out.push(`  [-] Removed ${i.unique ? 'unique ' : ''}index ${tick(i.name)} on columns (${cols(key(i))})`);
+    for (const i of t.addedIndexes) out.push(`  [+] Added ${i.unique ? 'unique ' : ''}index ${tick(i.name)} on columns (${cols(key(i))})`);
+    for (const r of t.renamedIndexes) out.push(`  [*] Renamed index ${tick(r.from.name)} to ${tick(r.to.name)}`);
+    for (const k of t.removedForeignKeys) out.push(`  [-] Removed foreign key ${tick(k.name)} on columns (${cols(k.columns)})`);
+    for (const k of t.addedForeignKeys) out.push(`  [+] Added foreign key ${tick(k.name)} on columns (${cols(k.columns)}) -> ${qualify(k.references)} ON DELETE ${k.onDelete} ON UPDATE ${k.onUpdate}`);
+    for (const r of t.renamedForeignKeys) out.push(`  [*] Renamed foreign key ${tick(r.from.name)} to ${tick(r.to.name)}`);
+    for (const k of t.removedConstraints) out.push(`  [-] Removed ${k.type} constraint ${tick(k.name)}`);
+    for (const k of t.addedConstraints) out.push(`  [+] Added ${k.type} constraint ${tick(k.name)}`);
+  }
+  for (const o of d.addedOther) out.push('', `[+] Added ${o.kind} ${tick(o.key)}`);
+  for (const o of d.removedOther) out.push('', `[-] Removed ${o.kind} ${tick(o.key)}`);
+  for (const o of d.changedOther) out.push('', `[*] Changed ${o.kind} ${tick(o.key)}`);
+  return out.join('\n').replace(/^\n/, '');
+};
+
+export const renderDrift = (r: DriftReport): string => {
+  const out: string[] = [];
+  if (r.replayProblems.length) {
+    out.push(`The migration history cannot replay on an empty database (${r.replayProblems.length} statement(s) refer to objects no earlier migration creates):`);
+    for (const p of r.replayProblems) {
+      out.push(`  - ${p.migration}${p.file ? ` (${p.file}${p.line ? `:${p.line}` : ''})` : ''}: ${p.message}`);
+      if (p.maybeCreatedBy) out.push(`    (the statement kept as raw SQL at ${p.maybeCreatedBy} mentions it and may create it; ormshift does not model that statement)`);
+    }
+    if (r.reconcilePlacement) out.push(`  So ${r.reconcilePlacement}.`);
+    out.push('');
+  }
+  if (isEmptyDiff(r.diff)) out.push(`No drift: the ${r.migrations} migration(s) end in the schema that schema.prisma describes.`);
+  else {
+    out.push(`Drift between the ${r.migrations} migration(s) and schema.prisma ([+] only in schema.prisma, [-] only in the history):`, '');
+    out.push(renderSchemaDiff(r.diff));
+  }
+  if (r.notDescribed.length) {
+    out.push('', 'Note: the history also holds what schema.prisma cannot describe (not drift):');
+    for (const n of r.notDescribed) out.push(`  - ${n}`);
+  }
+  if (r.schemaNotes.length) {
+    out.push('', 'Note: schema.prisma also describes what migrations do not create:');
+    for (const n of r.schemaNotes) out.push(`  - ${n}`);
+  }
+  return `${out.join('\n')}\n`;
+};
+
+// ---------------------------------------------------------------------------------------------
+// the reconcile migration
+
+export type ReconcileTarget = 'prisma' | 'sequelize' | 'knex';
+
+/** Prisma's step headers for the change kinds a reconcile migration uses. */
+const STEP: Partial<Record<Change['kind'], string>> = {
+  CreateEnum: 'CreateEnum',
+  AddEnumValue: 'AlterEnum',
+  RenameEnum: 'AlterEnum',
+  DropEnum: 'DropEnum',
+  CreateTable: 'CreateTable',
+  DropTable: 'DropTable',
+  AddColumn: 'AlterTable',
+  DropColumn: 'AlterTable',
+  AlterColumnType: 'AlterTable',
+  SetNotNull: 'AlterTable',
+  SetDefault: 'AlterTable',
+  CreateIndex: 'CreateIndex',
+  DropIndex: 'DropIndex',
+  RenameIndex: 'RenameIndex',
+  AddConstraint: 'AddForeignKey',
+  DropConstraint: 'DropForeignKey',
+  RenameConstraint: 'RenameForeignKey',
+};
+
+/** migration.sql text for changes applied on `start`, one `-- Step` header a statement, as Prisma writes. */
+export const renderMigrationSql = async (changes: readonly Change[], start: Schema): Promise<string> => {
+  const { renderChange } = await import('./writers/sql/postgres.js');
+  const parts: string[] = [];
+  let s = start;
+  for (const c of changes) {
+    const header = c.kind === 'AddConstraint' && c.constraint.type !== 'foreign' ? 'AlterTable' : c.kind === 'DropConstraint' ? 'AlterTable' : (STEP[c.kind] ?? c.kind);
+    parts.push(`-- ${header}\n${renderChange(c, s).map((x) => `${x};`).join('\n')}\n`);
+    s = apply(s, c).schema;
+  }
+  return parts.join('\n');
+};
+
+export interface ReconcileFile {
+  readonly path: string;
+  readonly contents: string;
+}
+
+/** The reconcile migration as a PlannedMigration (up = the drift changes, down generated). */
+export const planReconcile = async (report: DriftReport, name: string): Promise<PlannedMigration> => {
+  const sql = await renderMigrationSql(report.changes, report.historyFinal);
+  const m: Migration = {
+    name,
+    file: `${name}/migration.sql`,
+    checksum: prismaChecksum(sql),
+    sql,
+    changes: report.changes,
+    statementCount: report.changes.length,
+  };
+  return planMigration(m, report.historyFinal).planned;
+};
+
+export const reconcileName = (report: DriftReport): string => `${(report.lastMigration && shiftStamp(report.lastMigration, 1)) ?? '99999999999999'}_reconcile`;
+
+/** The files of the reconcile migration for a target; nothing is written. */
+export const reconcileFiles = async (report: DriftReport, to: ReconcileTarget): Promise<ReconcileFile[]> => {
+  if (!report.changes.length) return [];
+  const name = reconcileName(report);
+  if (to === 'prisma') return [{ path: `${name}/migration.sql`, contents: await renderMigrationSql(report.changes, report.historyFinal) }];
+  const planned = await planReconcile(report, name);
+  const stamp = name.slice(0, 14);
+  if (to === 'sequelize') {
+    const { writeSequelizeMigration } = await import('./writers/sequelize/index.js');
+    const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
+    return [{ path: f.fileName, contents: f.contents }];
+  }
+  const knexWriter = './writers/knex/index.js';
+  let mod: any;
+  try {
+    mod = await import(knexWriter);
+  } catch {
+    throw new UsageError('the Knex writer is not available in this build; use --to prisma or --to sequelize');
+  }
+  const write = mod.writeKnexMigration;
+  if (typeof write !== 'function') throw new UsageError('the Knex writer is not available in this build; use --to prisma or --to sequelize');
+  const f = await write(planned, { lang: 'js', allowIrreversible: false, stamp });
+  return [{ path: f.fileName, contents: f.contents }];
+};
+
+/** Writes the reconcile files; refuses to overwrite an existing file. */
+export const writeReconcile = (files: readonly ReconcileFile[], out: string): string[] => {
+  for (const f of files) if (existsSync(join(out, f.path))) throw new UsageError(`${join(out, f.path)} already exists; nothing was written`);
+  const written: string[] = [];
+  for (const f of files) {
+    const target = join(out, f.path);
+    mkdirSync(join(target, '..'), { recursive: true });
+    writeFileSync(target, f.contents);
+    written.push(f.path);
+  }
+  return written;
+};

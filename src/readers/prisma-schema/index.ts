@@ -1,0 +1,409 @@
+/**
+ * schema.prisma (a file, or a folder of .prisma files) -> the IR Schema that Prisma's migration
+ * engine would create for it, so it compares with a schema replayed from migration.sql.
+ *
+ * Conventions (Prisma's own rules): table and column names follow @@map/@map; constraint names
+ * are `{table}_pkey`, `{table}_{columns}_key`, `{table}_{columns}_idx`, `{table}_{columns}_fkey`
+ * (joined with `_`, truncated to the provider's identifier limit keeping the suffix) unless `map:`
+ * names them; a relation without onDelete gets Restrict when required and SetNull when optional,
+ * and onUpdate Cascade; `autoincrement()` is the SERIAL shorthand; `now()` is CURRENT_TIMESTAMP;
+ * cuid()/uuid()/nanoid()/@updatedAt are client-side and give no database default. An implicit
+ * many-to-many relation becomes Prisma's `_AToB` table (columns A and B, `_AB_unique` and
+ * `_B_index`). Under `relationMode = "prisma"` no foreign key exists in the database.
+ * Things the database side cannot hold (views in `view` blocks, composite types) are listed in
+ * `notes`, never silently dropped.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { UsageError } from '../../ir/diagnostics.js';
+import { quoteLiteral, renderType } from '../../ir/sql-text.js';
+import {
+  emptySchema,
+  indexKey,
+  qualify,
+  type Column,
+  type ColumnType,
+  type Constraint,
+  type EnumType,
+  type FkAction,
+  type Index,
+  type IndexElement,
+  type QName,
+  type Schema,
+  type Table,
+} from '../../ir/schema.js';
+import { argOf, findAttr, mergeSchemas, parsePrismaFile, stringOf, wordOf, type PField, type PModel, type PSchema, type PValue } from './ast.js';
+import { INDEX_TYPES, MAX_IDENTIFIER, NATIVE_TYPES, opclassName, SCALAR_TYPES, SERIAL_OF, type Provider } from './types.js';
+
+export type { Provider } from './types.js';
+
+export interface PrismaSchemaRead {
+  readonly provider: Provider;
+  readonly schema: Schema;
+  /** `table/column` keys whose default is `dbgenerated()` without an expression: not compared */
+  readonly unknownDefaults: readonly string[];
+  /** the database schemas Prisma manages (`schemas = [...]` of the datasource); absent: the default one */
+  readonly schemas?: readonly string[];
+  /** what schema.prisma says that the database schema does not hold (views, composite types) */
+  readonly notes: readonly string[];
+  readonly files: readonly string[];
+}
+
+const SCALARS = new Set(['String', 'Boolean', 'Int', 'BigInt', 'Float', 'Decimal', 'DateTime', 'Json', 'Bytes']);
+
+const ACTIONS: Readonly<Record<string, FkAction>> = {
+  Cascade: 'CASCADE',
+  Restrict: 'RESTRICT',
+  NoAction: 'NO ACTION',
+  SetNull: 'SET NULL',
+  SetDefault: 'SET DEFAULT',
+};
+
+/** Prisma's default constraint name: `{table}_{columns}{suffix}`, cut to fit the identifier limit. */
+export const constraintName = (provider: Provider, table: string, columns: readonly string[], suffix: string): string => {
+  const limit = MAX_IDENTIFIER[provider];
+  let joined = columns.length ? `${table}_${columns.join('_')}` : table;
+  if (joined.length > limit - suffix.length) joined = joined.slice(0, limit - suffix.length);
+  return joined + suffix;
+};
+
+const listFiles = (path: string): string[] => {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) throw new UsageError(`no schema at ${path}`);
+  if (st.isFile()) return [path];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.prisma')) out.push(join(dir, e.name));
+    }
+  };
+  walk(path);
+  if (!out.length) throw new UsageError(`no .prisma file in ${path}`);
+  return out;
+};
+
+/** Reads schema.prisma, or every .prisma file under a folder. */
+export const readPrismaSchema = async (path: string): Promise<PrismaSchemaRead> => {
+  const files = listFiles(path);
+  const st = statSync(path);
+  const parts: PSchema[] = [];
+  for (const f of files) parts.push(await parsePrismaFile(readFileSync(f, 'utf8'), st.isFile() ? f : relative(path, f)));
+  const read = buildSchema(mergeSchemas(parts));
+  return { ...read, files };
+};
+
+/** Builds the IR from a parsed schema (exported for tests that start from text). */
+export const readPrismaSchemaText = async (text: string, file = 'schema.prisma'): Promise<PrismaSchemaRead> => {
+  const read = buildSchema(await parsePrismaFile(text, file));
+  return { ...read, files: [file] };
+};
+
+const mappedName = (attrs: PModel['attributes'], fallback: string): string => stringOf(argOf(findAttr(attrs, 'map'), 'name', 0)) ?? fallback;
+
+function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files'> {
+  const providerWord = wordOf(ps.datasource.provider);
+  if (providerWord !== undefined && providerWord !== 'postgresql' && providerWord !== 'postgres' && providerWord !== 'mysql') {
+    throw new UsageError(`schema provider ${JSON.stringify(providerWord)} is not supported (postgresql and mysql are)`);
+  }
+  const provider: Provider = providerWord === 'mysql' ? 'mysql' : 'postgresql';
+  const relationMode = wordOf(ps.datasource.relationMode) ?? wordOf(ps.datasource.referentialIntegrity);
+  const foreignKeys = relationMode !== 'prisma';
+  const notes: string[] = [];
+  const unknownDefaults: string[] = [];
+
+  const schemaOf = (attrs: PModel['attributes']): string | undefined => {
+    const s = stringOf(argOf(findAttr(attrs, 'schema'), 'name', 0));
+    return s && s !== 'public' ? s : undefined;
+  };
+
+  // enums
+  const enumsByModelName = new Map<string, { q: QName; values: Map<string, string>; ordered: string[] }>();
+  const enums: Record<string, EnumType> = {};
+  for (const e of ps.enums) {
+    const q: QName = { ...(schemaOf(e.attributes) ? { schema: schemaOf(e.attributes) } : {}), name: mappedName(e.attributes, e.name) };
+    const values = new Map<string, string>();
+    for (const v of e.values) values.set(v.name, stringOf(argOf(findAttr(v.attributes, 'map'), 'name', 0)) ?? v.name);
+    const ordered = [...values.values()];
+    enumsByModelName.set(e.name, { q, values, ordered });
+    if (provider === 'postgresql') enums[qualify(q)] = { name: q, values: ordered };
+  }
+
+  const models = ps.models.filter((m) => m.kind === 'model');
+  for (const m of ps.models) {
+    if (m.kind === 'view') notes.push(`view ${m.name} (${m.file}): Prisma does not create views in migrations`);
+    if (m.kind === 'type') notes.push(`composite type ${m.name} (${m.file}): only MongoDB stores composite types`);
+  }
+  const modelByName = new Map(models.map((m) => [m.name, m]));
+  const tableOf = (m: PModel): QName => ({ ...(schemaOf(m.attributes) ? { schema: schemaOf(m.attributes) } : {}), name: mappedName(m.attributes, m.name) });
+  const columnName = (f: PField): string => stringOf(argOf(findAttr(f.attributes, 'map'), 'name', 0)) ?? f.name;
+  const isScalar = (f: PField) => SCALARS.has(f.type) || enumsByModelName.has(f.type) || f.type === 'Unsupported';
+  const fieldOf = (m: PModel, name: string) => m.fields.find((f) => f.name === name);
+  const colOf = (m: PModel, fieldName: string): string => {
+    const f = fieldOf(m, fieldName);
+    return f ? columnName(f) : fieldName;
+  };
+
+  const fieldType = (f: PField): { type: ColumnType; nativeName?: string } => {
+    const native = f.attributes.find((a) => a.group === 'db');
+    let type: ColumnType;
+    if (enumsByModelName.has(f.type)) {
+      const en = enumsByModelName.get(f.type)!;
+      type = provider === 'postgresql' ? { name: en.q.name, ...(en.q.schema ? { schema: en.q.schema } : {}), user: true } : { name: 'ENUM', args: en.ordered };
+    } else if (f.type === 'Unsupported') {
+      type = unsupportedType(f.unsupported ?? '', provider);
+    } else if (native && NATIVE_TYPES[provider][native.name]) {
+      const args = native.args.map((a) => (a.value.kind === 'word' && /^\d+$/.test(a.value.value) ? Number(a.value.value) : wordOf(a.value) ?? ''));
+      type = { name: NATIVE_TYPES[provider][native.name], ...(args.length ? { args } : {}) };
+    } else {
+      type = SCALAR_TYPES[provider][f.type] ?? { name: f.type.toUpperCase() };
+    }
+    if (f.list) type = { ...type, array: 1 };
+    return { type, ...(native ? { nativeName: native.name } : {}) };
+  };
+
+  const literal = (v: PValue, f: PField, type: ColumnType): string | undefined => {
+    if (v.kind === 'string') return quoteLiteral(v.value);
+    if (v.kind === 'word') {
+      const en = enumsByModelName.get(f.type);
+      if (en) return quoteLiteral(en.values.get(v.value) ?? v.value);
+      return v.value;
+    }
+    if (v.kind === 'array') {
+      const items = v.items.map((x) => literal(x, f, type));
+      const { array: _a, ...plain } = type;
+      return provider === 'postgresql' ? `ARRAY[${items.join(', ')}]::${renderType({ ...plain, array: 1 })}` : undefined;
+    }
+    return undefined;
+  };
+
+  const tables: Record<string, Table> = {};
+  const indexes: Record<string, Index> = {};
+  const addIndex = (i: Index) => {
+    indexes[indexKey(i.table, i.name)] = i;
+  };
+
+  for (const m of models) {
+    const tq = tableOf(m);
+    const tname = tq.name;
+    const columns: Column[] = [];
+    const constraints: Constraint[] = [];
+    for (const f of m.fields) {
+      if (!isScalar(f)) continue;
+      const name = columnName(f);
+      let { type } = fieldType(f);
+      const col: { -readonly [K in keyof Column]: Column[K] } = { name, type, notNull: !f.optional && !f.list };
+      const def = findAttr(f.attributes, 'default');
+      const dv = argOf(def, 'value', 0);
+      if (dv) {
+        if (dv.kind === 'call') {
+          const fn = dv.name;
+          if (fn === 'autoincrement') {
+            if (provider === 'postgresql') col.type = { ...type, name: SERIAL_OF[type.name] ?? type.name };
+            else col.identity = 'BY DEFAULT';
+          } else if (fn === 'now') col.default = provider === 'postgresql' ? 'CURRENT_TIMESTAMP' : `CURRENT_TIMESTAMP(${type.args?.[0] ?? 3})`;
+          else if (fn === 'dbgenerated') {
+            const expr = stringOf(dv.args[0]?.value);
+            if (expr !== undefined) col.default = expr;
+            else unknownDefaults.push(`${qualify(tq)}/${name}`);
+          } else if (fn === 'sequence') col.identity = 'BY DEFAULT';
+          // cuid(), uuid(), nanoid(), ulid(), auto(): generated by the client, nothing in the database
+        } else {
+          const text = literal(dv, f, type);
+          if (text !== undefined) col.default = text;
+        }
+      }
+      type = col.type;
+      columns.push(col);
+      // field-level @id / @unique
+      const id = findAttr(f.attributes, 'id');
+      if (id) {
+        constraints.push({ type: 'primary', name: stringOf(argOf(id, 'map')) ?? pkName(provider, tname), columns: [name] });
+      }
+      const uq = findAttr(f.attributes, 'unique');
+      if (uq) {
+        const sort = wordOf(argOf(uq, 'sort'));
+        addIndex({
+          name: stringOf(argOf(uq, 'map')) ?? constraintName(provider, tname, [name], '_key'),
+          table: tq,
+          unique: true,
+          elements: [{ kind: 'column', name, ...(sort === 'Desc' ? { order: 'DESC' as const } : {}) }],
+        });
+      }
+    }
+    // block attributes
+    for (const a of m.attributes) {
+      if (a.group) continue;
+      const given = argOf(a, 'fields', 0);
+      // `@@index(orgId)`: a single field without brackets
+      const fieldsArg: PValue | undefined = given && given.kind !== 'array' ? { kind: 'array', items: [given] } : given;
+      const elements = (): IndexElement[] =>
+        fieldsArg?.kind === 'array'
+          ? fieldsArg.items.map((it): IndexElement => {
+              if (it.kind === 'call') {
+                const sort = wordOf(argOf({ name: '', args: it.args }, 'sort'));
+                const ops = argOf({ name: '', args: it.args }, 'ops');
+                const opclass = ops?.kind === 'call' && ops.name === 'raw' ? stringOf(ops.args[0]?.value) : ops ? opclassName(wordOf(ops) ?? '') : undefined;
+                return { kind: 'column', name: colOf(m, it.name), ...(opclass ? { opclass } : {}), ...(sort === 'Desc' ? { order: 'DESC' as const } : {}) };
+              }
+              return { kind: 'column', name: colOf(m, wordOf(it) ?? '') };
+            })
+          : [];
+      const colNames = () => elements().map((e) => (e.kind === 'column' ? e.name : e.text));
+      if (a.name === 'id') {
+        constraints.push({ type: 'primary', name: stringOf(argOf(a, 'map')) ?? pkName(provider, tname), columns: colNames() });
+      } else if (a.name === 'unique' || a.name === 'index' || a.name === 'fulltext') {
+        const unique = a.name === 'unique';
+        const using = a.name === 'fulltext' ? 'FULLTEXT' : INDEX_TYPES[wordOf(argOf(a, 'type')) ?? ''];
+        const explicit = stringOf(argOf(a, 'map')) ?? (a.name === 'index' ? stringOf(argOf(a, 'name')) : undefined);
+        addIndex({
+          name: explicit ?? constraintName(provider, tname, colNames(), unique ? '_key' : '_idx'),
+          table: tq,
+          unique,
+          ...(using && using !== 'btree' ? { using } : {}),
+          elements: elements(),
+        });
+      }
+    }
+    tables[qualify(tq)] = { name: tq, columns, constraints };
+  }
+
+  // relations: foreign keys on the side that names `fields`, implicit many-to-many tables
+  const m2mDone = new Set<string>();
+  for (const m of models) {
+    const tq = tableOf(m);
+    for (const f of m.fields) {
+      const target = modelByName.get(f.type);
+      if (!target) continue;
+      const rel = findAttr(f.attributes, 'relation');
+      const relName = stringOf(argOf(rel, 'name', 0));
+      const fieldsArg = argOf(rel, 'fields');
+      if (fieldsArg?.kind === 'array' && fieldsArg.items.length) {
+        if (!foreignKeys) continue;
+        const localFields = fieldsArg.items.map((x) => wordOf(x) ?? '');
+        const refsArg = argOf(rel, 'references');
+        const refFields = refsArg?.kind === 'array' ? refsArg.items.map((x) => wordOf(x) ?? '') : [];
+        const columns = localFields.map((x) => colOf(m, x));
+        const optional = f.optional || localFields.some((x) => fieldOf(m, x)?.optional);
+        const onDelete = ACTIONS[wordOf(argOf(rel, 'onDelete')) ?? ''] ?? (optional ? 'SET NULL' : 'RESTRICT');
+        const onUpdate = ACTIONS[wordOf(argOf(rel, 'onUpdate')) ?? ''] ?? 'CASCADE';
+        const fk: Constraint = {
+          type: 'foreign',
+          name: stringOf(argOf(rel, 'map')) ?? constraintName(provider, tq.name, columns, '_fkey'),
+          columns,
+          references: tableOf(target),
+          referencedColumns: refFields.map((x) => colOf(target, x)),
+          onDelete,
+          onUpdate,
+        };
+        const key = qualify(tq);
+        tables[key] = { ...tables[key], constraints: [...tables[key].constraints, fk] };
+        continue;
+      }
+      if (!f.list) continue;
+      // the other side: a list field of this model in the target, with the same relation name
+      const back = target.fields.find(
+        (g) => g !== f && g.type === m.name && stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName && !argOf(findAttr(g.attributes, 'relation'), 'fields'),
+      );
+      if (!back || !back.list) continue;
+      const [a, b] = [m, target].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+      const name = `_${relName ?? `${a.name}To${b.name}`}`;
+      if (m2mDone.has(name)) continue;
+      m2mDone.add(name);
+      const jq: QName = { ...(tableOf(a).schema ? { schema: tableOf(a).schema } : {}), name };
+      const idOf = (x: PModel) => {
+        const t = tables[qualify(tableOf(x))];
+        const pk = t.constraints.find((k) => k.type === 'primary');
+        const col = pk && pk.type === 'primary' ? t.columns.find((c) => c.name === pk.columns[0]) : undefined;
+        const type = col ? col.type : { name: 'TEXT' };
+        const plain = { SERIAL: 'INTEGER', BIGSERIAL: 'BIGINT', SMALLSERIAL: 'SMALLINT' }[type.name];
+        return { column: col?.name ?? 'id', type: plain ? { ...type, name: plain } : type };
+      };
+      const ia = idOf(a);
+      const ib = idOf(b);
+      const constraints: Constraint[] = foreignKeys
+        ? [
+            { type: 'foreign', name: `${name}_A_fkey`, columns: ['A'], references: tableOf(a), referencedColumns: [ia.column], onDelete: 'CASCADE', onUpdate: 'CASCADE' },
+            { type: 'foreign', name: `${name}_B_fkey`, columns: ['B'], references: tableOf(b), referencedColumns: [ib.column], onDelete: 'CASCADE', onUpdate: 'CASCADE' },
+          ]
+        : [];
+      tables[qualify(jq)] = {
+        name: jq,
+        columns: [
+          { name: 'A', type: ia.type, notNull: true },
+          { name: 'B', type: ib.type, notNull: true },
+        ],
+        constraints,
+      };
+      addIndex({ name: `${name}_AB_unique`, table: jq, unique: true, elements: [{ kind: 'column', name: 'A' }, { kind: 'column', name: 'B' }] });
+      addIndex({ name: `${name}_B_index`, table: jq, unique: false, elements: [{ kind: 'column', name: 'B' }] });
+    }
+  }
+
+  const extensions = ps.datasource.extensions;
+  if (extensions?.kind === 'array' && extensions.items.length) {
+    notes.push(`datasource extensions (${extensions.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x))).join(', ')}) are not compared`);
+  }
+  const schema: Schema = { ...emptySchema(), tables, indexes, enums };
+  const schemasArg = ps.datasource.schemas;
+  const schemas = schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
+  return { provider, schema, unknownDefaults, notes, ...(schemas ? { schemas } : {}) };
+}
+
+const pkName = (provider: Provider, table: string): string => (provider === 'mysql' ? 'PRIMARY' : constraintName(provider, table, [], '_pkey'));
+
+/** `Unsupported("tsvector")`, `Unsupported("vector(1536)")`, `Unsupported("geometry(Point, 4326)")`. */
+const unsupportedType = (text: string, provider: Provider): ColumnType => {
+  const m = /^\s*([^()[\]]+?)\s*(?:\(([^)]*)\))?\s*((?:\[\])*)\s*$/.exec(text);
+  if (!m) return { name: text };
+  const base = m[1];
+  const args = m[2] !== undefined ? m[2].split(',').map((x) => x.trim()).map((x) => (/^\d+$/.test(x) ? Number(x) : x)) : [];
+  const array = (m[3] ?? '').length / 2;
+  const known = provider === 'postgresql' ? PG_BUILTIN[base.toLowerCase()] : base.toUpperCase();
+  const type: ColumnType = known
+    ? { name: known, ...(args.length ? { args } : {}) }
+    : { name: base.replace(/^"|"$/g, ''), user: true, ...(args.length ? { args } : {}) };
+  return array ? { ...type, array } : type;
+};
+
+/** The canonical spellings of the PostgreSQL reader for types written in Unsupported("..."). */
+const PG_BUILTIN: Readonly<Record<string, string>> = {
+  tsvector: 'TSVECTOR',
+  tsquery: 'TSQUERY',
+  text: 'TEXT',
+  integer: 'INTEGER',
+  int: 'INTEGER',
+  int4: 'INTEGER',
+  bigint: 'BIGINT',
+  int8: 'BIGINT',
+  smallint: 'SMALLINT',
+  point: 'POINT',
+  box: 'BOX',
+  circle: 'CIRCLE',
+  interval: 'INTERVAL',
+  cidr: 'CIDR',
+  macaddr: 'MACADDR',
+  int4range: 'INT4RANGE',
+  int8range: 'INT8RANGE',
+  tstzrange: 'TSTZRANGE',
+  tsrange: 'TSRANGE',
+  daterange: 'DATERANGE',
+  numrange: 'NUMRANGE',
+  ltree: 'LTREE',
+  hstore: 'HSTORE',
+  'double precision': 'DOUBLE PRECISION',
+  real: 'REAL',
+  jsonb: 'JSONB',
+  json: 'JSON',
+  uuid: 'UUID',
+  'timestamp with time zone': 'TIMESTAMPTZ',
+  timestamptz: 'TIMESTAMPTZ',
+  'timestamp without time zone': 'TIMESTAMP',
+  timestamp: 'TIMESTAMP',
+  'character varying': 'VARCHAR',
+  varchar: 'VARCHAR',
+  xml: 'XML',
+  money: 'MONEY',
+  bytea: 'BYTEA',
+  oid: 'OID',
+};

@@ -1,0 +1,85 @@
+/**
+ * The reconcile migration on a real PostgreSQL: the drifted history, then the emitted Prisma SQL,
+ * gives the schema schema.prisma describes; the Sequelize form of the same migration, run by the
+ * real sequelize-cli on a second database, gives the same catalog, and its down() brings the
+ * history's catalog back.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { drift, reconcileFiles } from '../src/drift.js';
+import { compareCatalogs, formatDiff, omitTables } from '../src/verify/compare.js';
+import { openProvider, type DatabaseProvider } from '../src/verify/database.js';
+import { PG_URL, DB_TIMEOUT } from './db/helpers.js';
+
+const FIX = join(process.cwd(), 'fixtures', 'drift', 'shop');
+const SEQUELIZE_CLI = join(process.cwd(), 'node_modules', '.bin', 'sequelize-cli');
+
+let provider: DatabaseProvider | undefined;
+const temps: string[] = [];
+afterAll(async () => {
+  await provider?.close();
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+const run = (cwd: string, args: string[]): Promise<{ code: number; out: string }> =>
+  new Promise((resolve) => {
+    execFile(SEQUELIZE_CLI, args, { cwd, timeout: 60_000, env: { ...process.env, NODE_ENV: 'development' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? 1 : 0, out: `${stdout}\n${stderr}` });
+    });
+  });
+
+describe('reconcile migration on PostgreSQL', () => {
+  it(
+    'history + reconcile SQL = schema.prisma; the Sequelize form gives the same catalog and undoes to the history',
+    async () => {
+      const report = await drift({ schema: join(FIX, 'schema.prisma'), migrations: join(FIX, 'migrations') });
+      const [sqlFile] = await reconcileFiles(report, 'prisma');
+      const [jsFile] = await reconcileFiles(report, 'sequelize');
+      const history = readdirSync(join(FIX, 'migrations'))
+        .filter((n) => n !== 'migration_lock.toml')
+        .sort()
+        .map((n) => readFileSync(join(FIX, 'migrations', n, 'migration.sql'), 'utf8'));
+
+      provider = await openProvider(PG_URL);
+      expect(provider.kind).toBe('postgres');
+      const a = await provider.create('drift_sql');
+      const b = await provider.create('drift_seq');
+      for (const sql of history) {
+        await a.exec(sql);
+        await b.exec(sql);
+      }
+      const before = await a.snapshot();
+      await a.exec(sqlFile.contents);
+      const after = await a.snapshot();
+
+      // what schema.prisma describes is there
+      expect(Object.keys(after.tables).sort()).toEqual(['"Order"', '"Product"', '"Review"', '"User"']);
+      expect(after.enums['"Role"']).toEqual(['USER', 'ADMIN']);
+      expect(after.enums['"Status"']).toEqual(['PENDING', 'PAID', 'SHIPPED']);
+      expect(Object.keys(after.tables['"Product"'].columns)).not.toContain('legacyCode');
+      expect(after.tables['"Product"'].columns.price.notNull).toBe(true);
+      expect(after.tables['"Order"'].constraints.Order_userId_fkey?.definition).toBe('FOREIGN KEY ("userId") REFERENCES "User"(id) ON UPDATE CASCADE ON DELETE RESTRICT');
+      expect(Object.keys(after.indexes)).toContain('"Review_productId_userId_key"');
+
+      // the Sequelize file through the real CLI (outside this "type": "module" package)
+      const root = mkdtempSync(join(tmpdir(), 'ormshift-reconcile-'));
+      temps.push(root);
+      mkdirSync(join(root, 'migrations'));
+      writeFileSync(join(root, 'migrations', jsFile.path), jsFile.contents);
+      const cli = (cmd: string) => run(root, [cmd, '--url', b.url, '--migrations-path', join(root, 'migrations')]);
+      const up = await cli('db:migrate');
+      expect(up.code, up.out).toBe(0);
+      const seqAfter = omitTables(await b.snapshot());
+      const d1 = compareCatalogs(after, seqAfter);
+      expect(d1, formatDiff(d1)).toEqual([]);
+      const down = await cli('db:migrate:undo');
+      expect(down.code, down.out).toBe(0);
+      const d2 = compareCatalogs(before, omitTables(await b.snapshot()));
+      expect(d2, formatDiff(d2)).toEqual([]);
+    },
+    DB_TIMEOUT,
+  );
+});
