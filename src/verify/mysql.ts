@@ -221,7 +221,7 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
     const df = c.df === null || c.df === undefined || str(c.df) === 'NULL' ? undefined : str(c.df);
     const extra = str(c.x).toLowerCase().replace(/\bdefault_generated\b/, '').trim();
     const col: CatalogColumn = {
-      type: str(c.ty).toLowerCase(),
+      type: str(c.ty),
       notNull: str(c.nl) === 'NO',
       ...(df !== undefined ? { default: df } : {}),
       ...(str(c.g) ? { generated: str(c.g) } : {}),

@@ -1,0 +1,77 @@
+/**
+ * The MySQL reader on Prisma-shaped statements: what each becomes in the IR, positions, the
+ * token-grammar forms node-sql-parser lacks, and parse failures at file:line:col.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Change } from '../../src/ir/changes.js';
+import { ParseError } from '../../src/ir/diagnostics.js';
+import { emptySchema } from '../../src/ir/schema.js';
+import { readMysqlMigrations } from '../../src/readers/mysql/index.js';
+
+const read = async (...sqls: string[]) => {
+  const folders = sqls.map((sql, i) => ({ name: `m${i}`, file: `m${i}/migration.sql`, sql, checksum: '' }));
+  return readMysqlMigrations(folders, emptySchema());
+};
+const changesOf = async (...sqls: string[]): Promise<Change[]> => (await read(...sqls)).at(-1)!.migration.changes as Change[];
+
+const TABLE = `-- CreateTable
+CREATE TABLE \`User\` (
+    \`id\` INTEGER NOT NULL AUTO_INCREMENT,
+    \`role\` ENUM('A', 'B') NOT NULL DEFAULT 'A',
+    \`name\` VARCHAR(191) NULL,
+    \`at\` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3),
+
+    INDEX \`User_name_idx\`(\`name\`(10) DESC),
+    PRIMARY KEY (\`id\`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+`;
+
+describe('MySQL reader', () => {
+  it('reads CREATE TABLE with inline enum, AUTO_INCREMENT, ON UPDATE, prefix index and table options', async () => {
+    const [create, index] = await changesOf(TABLE);
+    expect(create.kind).toBe('CreateTable');
+    if (create.kind !== 'CreateTable') return;
+    expect(create.source).toMatchObject({ file: 'm0/migration.sql', line: 2, col: 1 });
+    expect(create.table.options).toEqual({ charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' });
+    const [id, role, name, at] = create.table.columns;
+    expect(id).toMatchObject({ name: 'id', notNull: true, autoIncrement: true, type: { name: 'INTEGER' } });
+    expect(role).toMatchObject({ type: { name: 'ENUM', values: ['A', 'B'] }, default: "'A'", notNull: true });
+    expect(name).toMatchObject({ type: { name: 'VARCHAR', args: [191] }, notNull: false });
+    expect(at).toMatchObject({ default: 'CURRENT_TIMESTAMP(3)', onUpdate: 'CURRENT_TIMESTAMP(3)' });
+    expect(create.table.constraints).toEqual([{ type: 'primary', name: 'PRIMARY', columns: ['id'] }]);
+    expect(index).toMatchObject({ kind: 'CreateIndex', index: { name: 'User_name_idx', elements: [{ kind: 'column', name: 'name', length: 10, order: 'DESC' }] } });
+  });
+
+  it('recognizes RENAME INDEX and ALTER COLUMN ... SET DEFAULT, which node-sql-parser does not parse', async () => {
+    const out = await changesOf(TABLE, 'ALTER TABLE `User` RENAME INDEX `User_name_idx` TO `User_n_idx`, ALTER COLUMN `role` SET DEFAULT \'B\';');
+    expect(out.map((c) => c.kind)).toEqual(['RenameIndex', 'SetDefault']);
+    expect(out[0]).toMatchObject({ from: { name: 'User_name_idx' }, to: 'User_n_idx' });
+    expect(out[1]).toMatchObject({ column: 'role', default: "'B'" });
+  });
+
+  it('turns MODIFY/CHANGE into only what differs from the replayed column', async () => {
+    const out = await changesOf(
+      TABLE,
+      "ALTER TABLE `User` MODIFY `role` ENUM('A', 'B', 'C') NOT NULL DEFAULT 'A', CHANGE `name` `nick` VARCHAR(191) NOT NULL;",
+    );
+    expect(out.map((c) => c.kind)).toEqual(['AlterColumnType', 'RenameColumn', 'SetNotNull']);
+    expect(out[0]).toMatchObject({ column: 'role', to: { values: ['A', 'B', 'C'] } });
+    expect(out[1]).toMatchObject({ from: 'name', to: 'nick' });
+  });
+
+  it('keeps data statements as raw SQL with the table they write', async () => {
+    const out = await changesOf(TABLE, 'UPDATE `User` u JOIN `User` v ON u.id = v.id SET u.name = v.name;');
+    expect(out[0]).toMatchObject({ kind: 'RawSql', category: 'data', writes: { table: { name: 'User' }, columns: ['name'], op: 'update' } });
+  });
+
+  it('stops at file:line:col on a statement that does not parse', async () => {
+    const err = await read('-- x\nCREATE TABLE `a` (`id` INTEGER NOT NULL);\nALTER TABLE `a` FROBNICATE `id`;').catch((e) => e);
+    expect(err).toBeInstanceOf(ParseError);
+    expect(String(err.message)).toMatch(/^m0\/migration\.sql:3:\d+: does not parse as MySQL/);
+  });
+
+  it('marks every MySQL migration as not transactional', async () => {
+    const [r] = await read(TABLE);
+    expect(r.migration.needsNoTransaction).toMatch(/MySQL commits every DDL statement implicitly/);
+  });
+});
