@@ -43,7 +43,12 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
     .sort();
   const { openProvider } = await import('../verify/database.js');
   const { verifyConversion } = await import('../verify/run.js');
-  const provider = await openProvider(args.databaseUrl);
+  // MySQL histories run on a MySQL/MariaDB server (the given mysql:// URL, else ORMSHIFT_TEST_MYSQL,
+  // else the local MariaDB); PostgreSQL histories on the given postgres URL or PGlite
+  const isMysqlUrl = (u?: string) => !!u && /^(mysql|mariadb):\/\//i.test(u);
+  const provider = await openProvider(isMysqlUrl(args.databaseUrl) ? undefined : args.databaseUrl);
+  let mysqlProvider: Awaited<ReturnType<typeof openProvider>> | undefined;
+  const mysqlUrl = isMysqlUrl(args.databaseUrl) ? args.databaseUrl! : process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
   const targets = args.to && args.to.length > 0 ? args.to : TARGETS;
   const rows: Row[] = [];
   const failures: string[] = [];
@@ -52,19 +57,23 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
       const dir = join(args.dir, h, 'migrations');
       const lock = join(dir, 'migration_lock.toml');
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
-      if (dialect !== 'postgresql') {
+      if (dialect !== 'postgresql' && dialect !== 'mysql') {
         for (const target of targets) {
           rows.push({ history: h, dialect, target, steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, raw: '-', seconds: 0, status: `not yet supported: ${dialect}` });
         }
         continue;
       }
       for (const target of targets) {
+        if (dialect === 'mysql' && target !== 'sequelize') {
+          rows.push({ history: h, dialect, target, steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, raw: '-', seconds: 0, status: `not yet supported: ${dialect} for ${target}` });
+          continue;
+        }
         const started = Date.now();
         const conversion = await convert({ migrationsDir: dir, to: target, allowIrreversible: true });
         const bar = progress();
         const report = await verifyConversion({
           conversion,
-          provider,
+          provider: dialect === 'mysql' ? (mysqlProvider ??= await openProvider(mysqlUrl)) : provider,
           allowIrreversible: true,
           onProgress: (done, total, phase) => bar.update(`${h} ${target} ${phase}`, done, total),
         });
@@ -89,6 +98,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
     }
   } finally {
     await provider.close();
+    await mysqlProvider?.close();
   }
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ database: provider.kind, rows }, null, 2)}\n`);
