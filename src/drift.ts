@@ -76,6 +76,8 @@ export interface DescribableOptions {
   readonly excluded?: Set<string>;
   /** indexes to leave out (the other side's `excluded`): the same index, described partly */
   readonly skip?: ReadonlySet<string>;
+  /** compare `INT UNSIGNED` as `INT`: the MySQL migration reader does not keep UNSIGNED */
+  readonly ignoreUnsigned?: boolean;
 }
 
 export const describable = (s: Schema, notes: string[] | undefined, opts: DescribableOptions): Schema => {
@@ -115,7 +117,9 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
     for (const c of t.columns) if (c.collation !== undefined) note(`collation ${c.collation} of ${qualify(t.name)}.${c.name}`);
     tables[key] = {
       name: t.name,
-      columns: t.columns.map(({ comment: _c, collation: _k, ...c }) => c),
+      columns: t.columns.map(({ comment: _c, collation: _k, ...c }) =>
+        opts.ignoreUnsigned && / UNSIGNED$/i.test(c.type.name) ? { ...c, type: { ...c.type, name: c.type.name.replace(/ UNSIGNED$/i, '') } } : c,
+      ),
       constraints,
     };
   }
@@ -205,7 +209,9 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const excluded = new Set<string>();
   const truncate = prisma.provider === 'postgresql';
   const fromHistory = describable(final, notes, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), excluded });
-  const fromSchema = describable(prisma.schema, undefined, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), skip: excluded });
+  const ignoreUnsigned = prisma.provider === 'mysql';
+  const fromSchema = describable(prisma.schema, undefined, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), skip: excluded, ignoreUnsigned });
+  if (ignoreUnsigned) notes.push('UNSIGNED is not compared: the MySQL migration reader does not keep it');
   const raw = history.migrations.flatMap((m) =>
     m.migration.changes.filter((c) => c.kind === 'RawSql' && c.category === 'unmodelled').map((c) => (c.source ? `${c.source.file}:${c.source.line}` : m.migration.file)),
   );
@@ -340,8 +346,9 @@ const STEP: Partial<Record<Change['kind'], string>> = {
 };
 
 /** migration.sql text for changes applied on `start`, one `-- Step` header a statement, as Prisma writes. */
-export const renderMigrationSql = async (changes: readonly Change[], start: Schema): Promise<string> => {
-  const { renderChange } = await import('./writers/sql/postgres.js');
+export const renderMigrationSql = async (changes: readonly Change[], start: Schema, provider = 'postgresql'): Promise<string> => {
+  const renderChange =
+    provider === 'mysql' ? (await import('./writers/sql/mysql.js')).renderMysqlChange : (await import('./writers/sql/postgres.js')).renderChange;
   const parts: string[] = [];
   let s = start;
   for (const c of changes) {
@@ -359,7 +366,7 @@ export interface ReconcileFile {
 
 /** The reconcile migration as a PlannedMigration (up = the drift changes, down generated). */
 export const planReconcile = async (report: DriftReport, name: string): Promise<PlannedMigration> => {
-  const sql = await renderMigrationSql(report.changes, report.historyFinal);
+  const sql = await renderMigrationSql(report.changes, report.historyFinal, report.provider);
   const m: Migration = {
     name,
     file: `${name}/migration.sql`,
@@ -377,24 +384,17 @@ export const reconcileName = (report: DriftReport): string => `${(report.lastMig
 export const reconcileFiles = async (report: DriftReport, to: ReconcileTarget): Promise<ReconcileFile[]> => {
   if (!report.changes.length) return [];
   const name = reconcileName(report);
-  if (to === 'prisma') return [{ path: `${name}/migration.sql`, contents: await renderMigrationSql(report.changes, report.historyFinal) }];
+  if (to === 'prisma') return [{ path: `${name}/migration.sql`, contents: await renderMigrationSql(report.changes, report.historyFinal, report.provider) }];
   const planned = await planReconcile(report, name);
   const stamp = name.slice(0, 14);
   if (to === 'sequelize') {
     const { writeSequelizeMigration } = await import('./writers/sequelize/index.js');
-    const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
+    const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
     return [{ path: f.fileName, contents: f.contents }];
   }
-  const knexWriter = './writers/knex/index.js';
-  let mod: any;
-  try {
-    mod = await import(knexWriter);
-  } catch {
-    throw new UsageError('the Knex writer is not available in this build; use --to prisma or --to sequelize');
-  }
-  const write = mod.writeKnexMigration;
-  if (typeof write !== 'function') throw new UsageError('the Knex writer is not available in this build; use --to prisma or --to sequelize');
-  const f = await write(planned, { lang: 'js', allowIrreversible: false, stamp });
+  if (report.provider !== 'postgresql') throw new UsageError('the Knex writer has no MySQL dialect yet; use --to prisma or --to sequelize');
+  const { writeKnexMigration } = await import('./writers/knex/index.js');
+  const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
   return [{ path: f.fileName, contents: f.contents }];
 };
 

@@ -80,6 +80,21 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
+        'baseline',
+        'mark the converted migrations as applied on a database Prisma migrated',
+        (y) =>
+          y
+            .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })
+            .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... database migrated by Prisma' })
+            .option('migrations', { type: 'string', default: 'prisma/migrations', describe: 'prisma/migrations folder' })
+            .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL, change nothing' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { baselineCommand } = await import('./baseline.js');
+          await run(() => baselineCommand(args))();
+        },
+      )
+      .command(
         'corpus [dir]',
         'convert and verify every history in a corpus folder, print a table',
         (y) =>

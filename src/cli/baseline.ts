@@ -1,0 +1,25 @@
+/** `ormshift baseline`: mark the converted migrations as applied on a database Prisma migrated. */
+export interface BaselineArgs {
+  to: 'sequelize' | 'knex';
+  databaseUrl: string;
+  migrations: string;
+  dryRun: boolean;
+  json: boolean;
+}
+
+export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
+  const { baseline, renderBaselineSql } = await import('../baseline.js');
+  const r = await baseline({ to: args.to, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    return 0;
+  }
+  if (args.dryRun) process.stdout.write(renderBaselineSql(r));
+  else {
+    const table = args.to === 'sequelize' ? 'SequelizeMeta' : 'knex_migrations';
+    const marked = r.applied.length - r.alreadyMarked.length;
+    process.stdout.write(`Marked ${marked} migration(s) as applied in ${table}${r.alreadyMarked.length ? ` (${r.alreadyMarked.length} already were)` : ''}.\n`);
+  }
+  if (r.pending.length) process.stdout.write(`${r.pending.length} migration(s) Prisma has not applied will run with the new tool: ${r.pending.join(', ')}\n`);
+  return 0;
+};
