@@ -12,7 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Risk } from '../ir/changes.js';
+import type { Change, Risk } from '../ir/changes.js';
+import type { PlannedMigration } from '../ir/plan.js';
+import { qualify, type QName } from '../ir/schema.js';
 import type { Conversion } from '../convert.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
@@ -27,6 +29,8 @@ export interface MigrationVerdict {
   /** readable catalog diff or error, when up or down is not equal */
   diff?: string;
   error?: string;
+  /** a down that failed only because an earlier-undone irreversible migration left rows behind */
+  blockedBy?: string;
 }
 
 export interface VerifyReport {
@@ -39,6 +43,8 @@ export interface VerifyReport {
     readonly downEqual: number;
     readonly sourceFailed: number;
     readonly irreversible: number;
+    /** downs that failed only on rows an irreversible migration left behind */
+    readonly blocked: number;
     readonly seconds: number;
     readonly ok: boolean;
   };
@@ -133,6 +139,34 @@ const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, f
   knex: knexRunner,
 };
 
+/** `partial`: MySQL, where DDL is not transactional: what the failed file left applied on A */
+type SourceStep = { readonly catalog: Catalog } | { readonly failed: string; readonly partial?: Catalog } | { readonly fatal: unknown };
+
+/** Tables whose rows a migration's data statements write (INSERT/UPDATE), by qualified name. */
+const writtenTables = (p: PlannedMigration): string[] =>
+  p.migration.changes.flatMap((c) => (c.kind === 'RawSql' && c.writes && c.writes.op !== 'delete' ? [qualify(c.writes.table)] : []));
+
+/** The tables a change works on. */
+const tablesOf = (c: Change): QName[] => {
+  const x = c as { table?: QName | { name: QName }; name?: unknown };
+  if (c.kind === 'CreateTable') return [c.table.name];
+  if (c.kind === 'DropTable') return [c.name];
+  if (c.kind === 'RenameTable') return [c.from, { ...c.from, name: c.to }];
+  if (x.table && typeof x.table === 'object' && 'name' in x.table) return [typeof x.table.name === 'string' ? (x.table as QName) : (x.table.name as QName)];
+  return [];
+};
+
+/** A down that failed on a table where an irreversible migration left rows: name that cause. */
+const blockedBy = (p: PlannedMigration, leftRows: ReadonlyMap<string, string>): { migration: string; table: string } | undefined => {
+  for (const c of p.migration.changes) {
+    for (const t of tablesOf(c)) {
+      const migration = leftRows.get(qualify(t));
+      if (migration) return { migration, table: JSON.stringify(qualify(t)) };
+    }
+  }
+  return undefined;
+};
+
 const message = (e: unknown): string => {
   const err = e as any;
   const base = err?.original?.message ?? err?.parent?.message ?? err?.message ?? String(e);
@@ -166,59 +200,101 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     down: 'skipped',
     risk: p.risk,
   }));
-  const a = await provider.create('source');
-  const b = await provider.create('target');
+  // both databases at once; if one cannot be created, the other is dropped again
+  const created = await Promise.allSettled([provider.create('source'), provider.create('target')]);
+  const failed = created.find((r) => r.status === 'rejected');
+  if (failed) {
+    for (const r of created) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const [a, b] = created.map((r) => (r as PromiseFulfilledResult<ScratchDatabase>).value);
   let runner: Runner | undefined;
+  /** A's catalog before each migration, for the down phase */
+  const befores: Catalog[] = [];
+  let stopSource = false;
+  let closingSource: Promise<unknown> | undefined;
+  /** source-failed steps whose partial effect B reproduced: their down() still runs */
+  const partialRuns = new Set<number>();
+  // A (Prisma's SQL) runs ahead of B in its own chain: the two databases are independent, so
+  // applying and snapshotting on one overlaps with the other. B waits for A's result of a step
+  // before running it, because a step whose source fails is not run on B either.
+  const sourceSteps = Array.from({ length: total }, () => {
+    let resolve!: (r: SourceStep) => void;
+    const promise = new Promise<SourceStep>((r) => (resolve = r));
+    return { promise, resolve };
+  });
+  const source = (async () => {
+    let i = 0;
+    try {
+      let current = await a.snapshot();
+      for (; i < total && !stopSource; i++) {
+        befores[i] = current;
+        try {
+          await a.exec(conversion.planned[i].migration.sql);
+        } catch (e) {
+          const failed = `Prisma's SQL failed on this database: ${message(e)}`;
+          // MySQL keeps the statements before the failure: that partial state is what follows
+          if (provider.kind === 'mysql') current = await a.snapshot();
+          sourceSteps[i].resolve(provider.kind === 'mysql' ? { failed, partial: current } : { failed });
+          continue;
+        }
+        current = await a.snapshot();
+        sourceSteps[i].resolve({ catalog: current });
+      }
+    } catch (e) {
+      for (; i < total; i++) sourceSteps[i].resolve({ fatal: e });
+      return;
+    }
+    for (; i < total; i++) sourceSteps[i].resolve({ failed: 'not run: the generated history stopped earlier' });
+  })();
   try {
     runner = await RUNNERS[conversion.target](b, dir, files);
     // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema
     const targetSnapshot = async () => omitTables(await b.snapshot());
-    /** A's catalog before each migration, for the down phase */
-    const befores: Catalog[] = [];
-    /** source-failed steps whose partial effect B reproduced: their down() still runs */
-    const partialRuns = new Set<number>();
-    let current = await a.snapshot();
     for (let i = 0; i < total; i++) {
       opts.onProgress?.(i, total, 'up');
       const v = verdicts[i];
-      befores.push(current);
-      try {
-        await a.exec(conversion.planned[i].migration.sql);
-      } catch (e) {
+      const step = await sourceSteps[i].promise;
+      if ('fatal' in step) throw step.fatal;
+      if ('failed' in step) {
         v.up = 'source-failed';
-        v.error = `Prisma's SQL failed on this database: ${message(e)}`;
-        if (provider.kind === 'mysql') {
-          // not transactional (MySQL): A keeps the statements before the failure. The generated
-          // up() must stop at the same statement and leave B as the source left A, and its down()
-          // (which checks what ran) must undo that
-          current = await a.snapshot();
+        v.error = step.failed;
+        if (step.partial) {
+          // not transactional (MySQL): the generated up() must stop at the same statement and
+          // leave B as the source left A, and its down() (which checks what ran) must undo that
           const ran = await runner.up(i).then(() => true, () => false);
-          const left = differ(current, await targetSnapshot());
+          const left = differ(step.partial, await targetSnapshot());
           if (ran || left) {
             v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
             if (left) v.diff = left.text;
+            stopSource = true;
             break;
           }
           partialRuns.add(i);
         }
         continue;
       }
-      const expected = await a.snapshot();
-      current = expected;
       try {
         await runner.up(i);
       } catch (e) {
         v.up = 'differs';
         v.error = `generated up() failed: ${message(e)}`;
         // B is now behind A; later comparisons would only repeat this failure
+        stopSource = true;
         break;
       }
-      const diff = differ(expected, await targetSnapshot());
+      const diff = differ(step.catalog, await targetSnapshot());
       v.up = diff ? 'differs' : 'equal';
       if (diff) v.diff = diff.text;
     }
+    await source;
+    // A is not needed for the down phase (its catalogs are in `befores`): drop it meanwhile
+    closingSource = a.close().catch(() => undefined);
     /** what irreversible downs left behind: reported once, at that step */
     const explained = new Set<string>();
+    /** tables holding rows that an irreversible migration wrote and its down() could not remove */
+    const leftRows = new Map<string, string>();
     for (let i = total - 1; i >= 0; i--) {
       opts.onProgress?.(total - 1 - i, total, 'down');
       const v = verdicts[i];
@@ -229,21 +305,29 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
       } catch (e) {
         v.down = 'differs';
         v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(e)}`;
+        const cause = blockedBy(conversion.planned[i], leftRows);
+        if (cause) {
+          v.blockedBy = cause.migration;
+          v.error += ` (table ${cause.table} still holds rows written by ${cause.migration}, whose down() is irreversible and cannot remove them)`;
+        }
         // the failed down rolled back: B still holds this migration. Count that difference here,
         // once, and go on verifying the earlier downs against it.
         const left = differ(befores[i], await targetSnapshot(), explained);
         for (const d of left?.diffs ?? []) explained.add(diffKey(d));
-        continue;
+      } finally {
+        if (v.risk === 'irreversible') for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
       }
+      if (v.down === 'differs') continue;
       const diff = differ(befores[i], await targetSnapshot(), explained);
       v.down = diff ? 'differs' : 'equal';
       if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
       if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
     }
   } finally {
+    stopSource = true;
+    await source.catch(() => undefined);
     await runner?.close().catch(() => undefined);
-    await a.close().catch(() => undefined);
-    await b.close().catch(() => undefined);
+    await Promise.all([closingSource ?? a.close().catch(() => undefined), b.close().catch(() => undefined)]);
     rmSync(dir, { recursive: true, force: true });
   }
   const upEqual = verdicts.filter((v) => v.up === 'equal').length;
@@ -252,8 +336,10 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   const sourceFailed = verdicts.filter((v) => v.up === 'source-failed').length;
   // every step equal up and down; an irreversible step passes only when the user allowed it,
   // and then only its up must be equal (its down cannot restore what it did)
+  const blocked = verdicts.filter((v) => v.blockedBy !== undefined).length;
+  // a down blocked by rows an irreversible migration left is judged like that migration
   const ok = verdicts.every((v) =>
-    v.risk === 'irreversible'
+    v.risk === 'irreversible' || v.blockedBy !== undefined
       ? !!opts.allowIrreversible && v.up === 'equal'
       : v.up === 'equal' && v.down === 'equal',
   );
@@ -261,6 +347,6 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     target: conversion.target,
     database: provider.kind,
     migrations: verdicts,
-    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, seconds: (Date.now() - started) / 1000, ok },
+    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, blocked, seconds: (Date.now() - started) / 1000, ok },
   };
 };
