@@ -34,3 +34,11 @@ export const plainComment = (text: string): boolean => inert(text) && !text.incl
  * backslash (positionBindings would eat the backslashes). */
 export const escapeForKnexRaw = (sql: string): string | undefined =>
   /\\\?/.test(sql) ? undefined : sql.replaceAll('?', '\\?');
+
+/**
+ * `SET TRANSACTION …` must be the first statement of its transaction, but knex's migrator has
+ * already queried its lock and migrations tables inside the transaction it gives up()/down().
+ * A migration holding one opens its own transaction instead (config.transaction = false).
+ */
+export const setsTransactionCharacteristics = (sessionSetting: string): boolean =>
+  /^\s*SET\s+TRANSACTION\b/i.test(sessionSetting);
