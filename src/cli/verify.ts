@@ -37,6 +37,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
       up: m.up,
       down: m.down,
       risk: m.risk,
+      ...(m.blockedBy ? { blockedBy: m.blockedBy } : {}),
       ...(m.diff || m.error ? { diff: [m.error, m.diff].filter(Boolean).join('\n') } : {}),
     }));
     process.stdout.write(`${JSON.stringify({ migrations, summary: report.summary }, null, 2)}\n`);
@@ -44,7 +45,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     process.stdout.write(
       `${table(
         ['migration', 'up', 'down', 'risk'],
-        report.migrations.map((m) => [m.name, m.up, m.down, m.risk]),
+        report.migrations.map((m) => [m.name, m.up, m.blockedBy ? `${m.down} (blocked)` : m.down, m.risk]),
       )}\n`,
     );
     for (const m of report.migrations) {
@@ -52,7 +53,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }
     const s = report.summary;
     process.stdout.write(
-      `\n${s.migrations} migrations (${report.target}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
+      `\n${s.migrations} migrations (${report.target}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
     );
   }
   return report.summary.ok ? 0 : 1;

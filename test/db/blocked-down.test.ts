@@ -1,0 +1,76 @@
+/**
+ * A data statement is irreversible: its down() cannot remove the rows it wrote. With
+ * --allow-irreversible the best-effort down skips it, so those rows stay, and an earlier
+ * migration's down can then fail on them (SET NOT NULL over NULLs). verify must name that cause
+ * (the step is `blockedBy` the irreversible migration) instead of calling it a wrong
+ * conversion, and must still call a down that fails for any other reason a plain failure.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convert } from '../../src/convert.js';
+import { openProvider, type DatabaseProvider } from '../../src/verify/database.js';
+import { verifyConversion } from '../../src/verify/run.js';
+import { PG_URL } from './helpers.js';
+
+const history = (migrations: Record<string, string>): string => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'ormshift-blocked-')), 'migrations');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+  for (const [name, sql] of Object.entries(migrations)) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'migration.sql'), sql);
+  }
+  return dir;
+};
+
+const BASE = {
+  '20240101000000_init': 'CREATE TABLE "Model" ("id" TEXT NOT NULL, "config" JSONB NOT NULL, CONSTRAINT "Model_pkey" PRIMARY KEY ("id"));',
+  '20240102000000_nullable': 'ALTER TABLE "Model" ALTER COLUMN "config" DROP NOT NULL;',
+};
+
+describe('a down blocked by rows an irreversible migration left', () => {
+  let provider: DatabaseProvider;
+  beforeAll(async () => {
+    provider = await openProvider(PG_URL);
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('is attributed to that migration, and passes only with --allow-irreversible', async () => {
+    const dir = history({ ...BASE, '20240103000000_seed': `INSERT INTO "Model" ("id", "config") VALUES ('a', NULL);` });
+    const conversion = await convert({ migrationsDir: dir, to: 'sequelize', allowIrreversible: true });
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    const [init, nullable, seed] = report.migrations;
+    expect(seed).toMatchObject({ risk: 'irreversible', up: 'equal' });
+    expect(nullable.up).toBe('equal');
+    expect(nullable.down).toBe('differs');
+    expect(nullable.blockedBy).toBe('20240103000000_seed');
+    expect(nullable.error).toMatch(/null values/);
+    expect(nullable.error).toMatch(/table "Model" still holds rows written by 20240103000000_seed/);
+    expect(init).toMatchObject({ up: 'equal', down: 'equal' });
+    expect(report.summary.blocked).toBe(1);
+    expect(report.summary.ok).toBe(true);
+
+    const strict = await verifyConversion({ conversion, provider, allowIrreversible: false });
+    expect(strict.summary.ok).toBe(false);
+  });
+
+  it('is not claimed when no irreversible migration wrote to the table', async () => {
+    // the NULL row comes from an exact migration (a table created and filled in one step is
+    // dropped by its down), and a broken down is a plain failure
+    const dir = history(BASE);
+    const conversion = await convert({ migrationsDir: dir, to: 'sequelize' });
+    const broken = {
+      ...conversion,
+      files: conversion.files.map((f, i) => (i === 1 ? { ...f, contents: f.contents.replace(/async down\(queryInterface, Sequelize\) \{/, 'async down(queryInterface, Sequelize) {\n    throw new Error("broken down");') } : f)),
+    };
+    const report = await verifyConversion({ conversion: broken, provider });
+    expect(report.migrations[1].down).toBe('differs');
+    expect(report.migrations[1].blockedBy).toBeUndefined();
+    expect(report.migrations[1].error).toMatch(/broken down/);
+    expect(report.summary).toMatchObject({ blocked: 0, ok: false });
+  });
+});
