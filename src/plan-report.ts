@@ -19,7 +19,7 @@ import type { DownStep, PlannedMigration } from './ir/plan.js';
 import { worstRisk } from './ir/plan.js';
 import type { Constraint, QName } from './ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName, renderType } from './ir/sql-text.js';
-import { renderRollbackSql } from './writers/sql/rollback.js';
+import { renderRollbackSql, rollbackSqlWith } from './writers/sql/rollback.js';
 
 export interface PlanChange {
   /** the IR change kind (`DropColumn`, `RawSql`...) */
@@ -216,10 +216,11 @@ export interface PlanResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** The rollback renderer of a provider's dialect. */
-const rollbackSqlFor = (provider: string): RollbackSql => {
+/** The rollback renderer of a provider's dialect (the MySQL writer loads only when needed). */
+const rollbackSqlFor = async (provider: string): Promise<RollbackSql> => {
   if (provider === 'postgresql') return renderRollbackSql;
-  throw new UsageError(`plan: no rollback SQL writer for provider ${JSON.stringify(provider)} yet`);
+  if (provider === 'mysql') return rollbackSqlWith((await import('./writers/sql/mysql.js')).renderMysqlChange);
+  throw new UsageError(`plan: no rollback SQL writer for provider ${JSON.stringify(provider)}`);
 };
 
 /** Reads and plans a migrations folder, then builds the report. The whole history is always
@@ -231,6 +232,6 @@ export const plan = async (opts: PlanOptions): Promise<PlanResult> => {
   const files = new Set(planned.map((m) => m.migration.file));
   const names = new Set(planned.map((m) => m.migration.name));
   const relevant = opts.migration === undefined ? diagnostics : diagnostics.filter((d) => !d.file || files.has(d.file) || names.has(d.file.split('/')[0]));
-  const rollbackSql = rollbackSqlFor(provider);
+  const rollbackSql = await rollbackSqlFor(provider);
   return { report: buildPlanReport(planned, rollbackSql), planned, provider, rollbackSql, diagnostics: relevant };
 };

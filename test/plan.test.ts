@@ -8,13 +8,15 @@
  * and the pure pieces: describeChange over every golden case, the text and SQL renderings, and
  * the report agreeing with the generated Sequelize files.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlanSql, renderPlanText, summaryLine, useColour } from '../src/cli/plan.js';
 import { convert } from '../src/convert.js';
 import { UsageError } from '../src/ir/diagnostics.js';
 import { atLeast, buildPlanReport, plan, type PlanMigration } from '../src/plan-report.js';
-import { renderRollbackSql } from '../src/writers/sql/rollback.js';
+import { renderMysqlChange } from '../src/writers/sql/mysql.js';
+import { renderRollbackSql, rollbackSqlWith } from '../src/writers/sql/rollback.js';
 import { fixtureCases } from './fixtures.js';
 
 const DIR = join(process.cwd(), 'fixtures', 'plan', 'migrations');
@@ -172,6 +174,19 @@ describe('buildPlanReport over every golden case', () => {
           else expect(ch.reason).toBe(step.inversion.reason);
         }
       }
+    });
+  }
+});
+
+describe('plan() of a MySQL history', () => {
+  for (const fx of fixtureCases('mysql')) {
+    it(`${fx.name}: the rollback SQL is MySQL's, the same the golden expected.down.sql holds`, async () => {
+      const { report, provider, planned } = await plan({ migrationsDir: fx.migrationsDir });
+      expect(provider).toBe('mysql');
+      const last = report.migrations[report.migrations.length - 1];
+      expect(last.down.sql).toBe(rollbackSqlWith(renderMysqlChange)(planned[planned.length - 1]));
+      expect(last.down.sql).toBe(readFileSync(join(fx.dir, 'expected.down.sql'), 'utf8'));
+      expect(last.down.sql).not.toMatch(/^[A-Z].*"/m);
     });
   }
 });
