@@ -20,3 +20,5 @@ export type { DriftOptions, DriftReport, ReplayProblem, ReconcileTarget } from '
 export { diff, compareSchemas } from './ir/diff.js';
 export type { SchemaDiff, TableDiff } from './ir/diff.js';
 export { readPrismaSchema } from './readers/prisma-schema/index.js';
+export { baseline, renderBaselineSql, BaselineRefused } from './baseline.js';
+export type { BaselineOptions, BaselineReport, BaselineTarget } from './baseline.js';
