@@ -174,6 +174,9 @@ describe('exact types and defaults (facts.md §6)', () => {
     expect(plainDefault({ name: 'BOOLEAN' }, "'f'")).toBeUndefined();
     expect(plainDefault({ name: 'INTEGER' }, '42')).toBe(42);
     expect(plainDefault({ name: 'INTEGER' }, '-1')).toBeUndefined();
+    // '0' on a bigint or smallint column is stored as '0'::bigint, not as the source's 0
+    expect(plainDefault({ name: 'BIGINT' }, '0')).toBeUndefined();
+    expect(plainDefault({ name: 'SMALLINT' }, '0')).toBeUndefined();
     expect(plainDefault({ name: 'DECIMAL', args: [65, 30] }, '0')).toBeUndefined();
     expect(plainDefault({ name: 'TEXT' }, "'it''s'")).toBe("it's");
     expect(plainDefault({ name: 'TEXT' }, "E'a\\\\b'")).toBeUndefined();

@@ -55,9 +55,11 @@ export const KNEX_PG_TYPES: Readonly<Record<string, KnexTypeDescriptor>> = {
     // string() without a length is varchar(255): only an explicit length maps
     call: (t) => (t.args?.length === 1 && typeof t.args[0] === 'number' ? { method: 'string', args: [t.args[0]] } : undefined),
   },
-  SMALLINT: plain('smallint', 'integer'),
+  // knex prints a number default quoted ('0'): only an integer column stores that as 0; bigint
+  // and smallint store '0'::bigint / '0'::smallint where the source's 0 is stored as 0
+  SMALLINT: plain('smallint'),
   INTEGER: plain('integer', 'integer'),
-  BIGINT: plain('bigInteger', 'integer'),
+  BIGINT: plain('bigInteger'),
   BOOLEAN: plain('boolean', 'boolean'),
   REAL: plain('float'),
   'DOUBLE PRECISION': plain('double'),
@@ -117,7 +119,8 @@ export const storedColumnCall = (t: ColumnType, table: QName, before: Schema | u
 /**
  * The default as a plain JS value when knex prints a text that the database stores exactly as the
  * source's default: booleans (knex prints '1'/'0', stored as true/false), non-negative integers
- * on integer columns (printed '42', stored 42) and simple string literals (knex re-quotes them).
+ * on INTEGER columns (printed '42', stored 42; not on bigint/smallint, measured on PostgreSQL 15)
+ * and simple string literals (knex re-quotes them).
  * Anything else is `knex.raw(<source text>)` (decimal columns included: '0' is stored as
  * '0'::numeric, not 0).
  */
