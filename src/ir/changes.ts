@@ -206,7 +206,17 @@ export interface RawSql extends Base {
   /** true when running it twice or undoing it needs nothing (ANALYZE, temp tables) */
   readonly noCatalogEffect?: boolean;
   /** for data statements: the table (and, for UPDATE, the columns) whose rows it writes */
-  readonly writes?: { readonly table: QName; readonly columns?: readonly string[]; readonly op: 'insert' | 'update' | 'delete' };
+  readonly writes?: {
+    readonly table: QName;
+    readonly columns?: readonly string[];
+    readonly op: 'insert' | 'update' | 'delete';
+    /**
+     * For `INSERT ... VALUES` without ON CONFLICT: the rows it inserts, each value as an SQL
+     * literal, or null where it is not a plain constant (an expression, a function call, NULL).
+     * With the table's primary key, these name exactly the rows the down must delete.
+     */
+    readonly rows?: { readonly columns: readonly string[]; readonly values: readonly (readonly (string | null)[])[] };
+  };
   /**
    * What the statement is known to do to the catalog, when its body could be read: a DO block
    * of DDL, each part optionally guarded by an existence test (`IF NOT EXISTS (SELECT 1 FROM

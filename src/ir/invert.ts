@@ -315,6 +315,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     if (c.noCatalogEffect) return ok();
     if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
     if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx.migrationStart)) return ok();
+    if (c.category === 'data' && c.writes?.op === 'insert' && c.writes.rows) {
+      const undo = deleteInserted(c.writes.table, c.writes.rows, before);
+      if (undo) return undo;
+    }
     if (c.category === 'data') {
       const what = c.writes ? `${c.writes.op.toUpperCase()} on ${show(c.writes.table)}` : 'a data statement';
       return irreversible(`${what} changes rows: down() cannot restore them (${firstWords(c.sql)})`);
@@ -346,6 +350,40 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
 const firstWords = (sql: string) => {
   const line = sql.trim().split('\n')[0];
   return line.length > 60 ? `${line.slice(0, 57)}...` : line;
+};
+
+/**
+ * Undo `INSERT ... VALUES` (without ON CONFLICT, so every row is new) by deleting exactly those
+ * rows by primary key, when every row gives every key column as a constant. Foreign keys that
+ * cascade or set NULL on delete make the undo reach rows inserted since: data-loss, said so.
+ */
+const deleteInserted = (
+  table: QName,
+  rows: NonNullable<NonNullable<ChangeOf<'RawSql'>['writes']>['rows']>,
+  before: Schema,
+): Inversion | undefined => {
+  const t = before.tables[qualify(table)];
+  const pk = t?.constraints.find((k) => k.type === 'primary');
+  if (!t || !pk || rows.values.length === 0) return undefined;
+  const at = pk.columns.map((col) => rows.columns.indexOf(col));
+  if (at.some((i) => i < 0)) return undefined;
+  const keys = rows.values.map((row) => at.map((i) => row[i]));
+  if (keys.some((k) => k.some((v) => v === null))) return undefined;
+  const single = pk.columns.length === 1;
+  const target = single ? quoteIdent(pk.columns[0]) : `(${pk.columns.map(quoteIdent).join(', ')})`;
+  const list = keys.map((k) => (single ? k[0] : `(${k.join(', ')})`)).join(', ');
+  const sql = `DELETE FROM ${quoteName(table)} WHERE ${target} IN (${list})`;
+  const n = keys.length;
+  const undo: Change = { kind: 'RawSql', sql, category: 'data', reason: `deletes the ${n} row${n === 1 ? '' : 's'} it inserted into ${show(table)}`, writes: { table, op: 'delete' } };
+  const reaching = Object.values(before.tables).flatMap((other) =>
+    other.constraints.flatMap((k) =>
+      k.type === 'foreign' && sameName(k.references, table) && k.onDelete && k.onDelete !== 'NO ACTION' && k.onDelete !== 'RESTRICT' ? [`${show(other.name)} (ON DELETE ${k.onDelete})`] : [],
+    ),
+  );
+  if (reaching.length) {
+    return lossy(`inserts ${n} row${n === 1 ? '' : 's'} into ${show(table)}: down() deletes them by primary key, which also reaches rows referencing them in ${reaching.join(', ')}`, undo);
+  }
+  return ok(undo);
 };
 
 /** A data statement needs no undo when everything it wrote did not exist when the migration

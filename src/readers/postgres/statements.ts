@@ -23,7 +23,7 @@ import { qualify } from '../../ir/schema.js';
 import { isKeyword, matchingParen, splitTopLevel, type SourceFile, type Token } from './source.js';
 import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
-import { quoteName, renderType } from '../../ir/sql-text.js';
+import { quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 
 export interface StatementContext {
   readonly src: SourceFile;
@@ -526,6 +526,28 @@ const starTables = (query: any): { starTables?: QName[] } => {
 
 const DATA_REASON = 'it changes rows, not the schema';
 
+/** A constant as an SQL literal (casts of a string constant keep the string), else null. */
+const literalOf = (v: any): string | null => {
+  const c = v?.TypeCast?.arg?.A_Const ?? v?.A_Const;
+  if (!c || c.isnull) return null;
+  if (c.sval) return quoteLiteral(c.sval.sval ?? '');
+  if (v.TypeCast) return null; // a cast number: keep it simple, no key
+  if (c.ival) return String(c.ival.ival ?? 0);
+  if (c.fval) return String(c.fval.fval);
+  return null;
+};
+
+/** The rows of `INSERT INTO t (cols) VALUES (...), ...` with neither ON CONFLICT nor a missing column list. */
+const insertedRows = (n: any): NonNullable<NonNullable<RawSql['writes']>['rows']> | undefined => {
+  const lists = n.selectStmt?.SelectStmt?.valuesLists;
+  if (!lists || n.onConflictClause || !n.cols?.length || n.withClause) return undefined;
+  const columns: string[] = n.cols.map((c: any) => c.ResTarget?.name);
+  if (columns.some((c) => typeof c !== 'string') || n.cols.some((c: any) => c.ResTarget?.indirection)) return undefined;
+  const values = lists.map((l: any) => (l.List?.items ?? []).map(literalOf));
+  if (values.some((row: unknown[]) => row.length !== columns.length)) return undefined;
+  return { columns, values };
+};
+
 const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResult> = {
   CreateStmt: createTable,
   AlterTableStmt: alterTable,
@@ -616,8 +638,10 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     if (n.name === 'search_path') throw new Unmodelled('SET search_path changes how every later name resolves');
     return changes({ kind: 'SessionSetting', sql: ctx.source.text, source: ctx.source });
   },
-  InsertStmt: (ctx, n) =>
-    changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'insert' } }),
+  InsertStmt: (ctx, n) => {
+    const rows = insertedRows(n);
+    return changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'insert', ...(rows ? { rows } : {}) } });
+  },
   UpdateStmt: (ctx, n) =>
     changes({
       ...raw(ctx, 'data', DATA_REASON),
