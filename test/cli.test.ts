@@ -301,7 +301,7 @@ UPDATE "Member" SET "role" = 'admin' WHERE "email" LIKE '%@example.com';
 
   it('an unsupported database URL is a usage error', async () => {
     const dir = history('bad-url', SMALL);
-    const r = await ormshift(['verify', dir, '--to', 'sequelize', '--database-url', 'mysql://root:secret@127.0.0.1/x', '--json']);
+    const r = await ormshift(['verify', dir, '--to', 'sequelize', '--database-url', 'sqlite://root:secret@127.0.0.1/x', '--json']);
     expectCleanFailure(r);
     expect(r.stderr).toContain('unsupported database URL');
     expect(r.stderr, 'the password must not be printed').not.toContain('secret');

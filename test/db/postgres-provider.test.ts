@@ -20,7 +20,7 @@ describe('postgres provider', () => {
   });
 
   it('rejects URLs it does not understand', async () => {
-    await expect(openProvider('mysql://root@localhost/db')).rejects.toThrow(/unsupported database URL/);
+    await expect(openProvider('sqlite://root@localhost/db')).rejects.toThrow(/unsupported database URL/);
   });
 
   it('makes safe, unique names', () => {
