@@ -1,0 +1,262 @@
+/**
+ * `npm run bench`: every figure is a ratio against a baseline measured in the same run, on the
+ * same machine, because these machines are noisy and absolute times are not stable. Each side of
+ * a ratio is measured several times, alternating baseline and subject, and the medians are
+ * compared.
+ *
+ *   convert   converting the largest shared history end to end (read, parse, replay, invert,
+ *             write every file) / libpg-query alone parsing the same SQL          target <= 3
+ *   verify    `verify` on real PostgreSQL / psql applying the same history once     target <= 5
+ *   memory    peak RSS of a process converting the largest history                 target <= 256 MB
+ *   startup   `ormshift --help` - `node -e 0`, wall time                            target <= 150 ms
+ *   scaling   synthetic histories of 500, 1,000 and 5,000 migrations: time per migration
+ *             should stay flat (max/min of the three)
+ *   peer      `prisma migrate diff` producing a down script, where it can run offline here
+ *
+ * Flags: --json (one stable object on stdout), --smoke (small inputs, one repetition: the CI
+ * smoke run; its numbers are not the benchmark), --only <section,...>.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const smoke = args.includes('--smoke');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
+const want = (s: string) => !only || only.includes(s);
+const ROOT = resolve(import.meta.dirname, '..');
+const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
+const PG_URL = process.env.ORMSHIFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const reps = smoke ? 1 : 3;
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+/** Runs baseline and subject `n` times each, alternating; returns the medians in ms. */
+const paired = async (n: number, baseline: () => Promise<number> | number, subject: () => Promise<number> | number) => {
+  const b: number[] = [];
+  const s: number[] = [];
+  for (let i = 0; i < n; i++) {
+    b.push(await baseline());
+    s.push(await subject());
+  }
+  return { baseline: median(b), subject: median(s) };
+};
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const migrationsOf = (h: string) => join(CORPUS, h, 'migrations');
+
+// ---------------------------------------------------------------------------------------------
+
+async function benchConvert() {
+  const history = smoke ? 'boxyhq-saas-starter-kit' : 'trigger-dev';
+  const dir = migrationsOf(history);
+  const { readMigrationsDir } = await import('../src/readers/migrations-dir.js');
+  const { loadPgQuery } = await import('../src/readers/postgres/source.js');
+  const { convert, writeConversion } = await import('../src/convert.js');
+  const pg = await loadPgQuery();
+  const parseOnly = () => {
+    const t = now();
+    for (const m of readMigrationsDir(dir).migrations) pg.parseSync(m.sql);
+    return now() - t;
+  };
+  const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-convert-'));
+  const results: Record<string, { parseMs: number; convertMs: number; ratio: number }> = {};
+  for (const to of ['sequelize', 'knex'] as const) {
+    let k = 0;
+    const full = async () => {
+      const t = now();
+      const c = await convert({ migrationsDir: dir, to });
+      writeConversion(c, { out: join(out, `${to}-${k++}`) });
+      return now() - t;
+    };
+    await full(); // warm: module loading is start-up, not conversion
+    const r = await paired(reps, parseOnly, full);
+    results[to] = { parseMs: round(r.baseline, 1), convertMs: round(r.subject, 1), ratio: round(r.subject / r.baseline) };
+    log(`convert ${history} -> ${to}: ${results[to].convertMs} ms vs parse ${results[to].parseMs} ms = ${results[to].ratio}x`);
+  }
+  rmSync(out, { recursive: true, force: true });
+  const ratio = Math.max(...Object.values(results).map((r) => r.ratio));
+  return { history, migrations: readMigrationsDir(dir).migrations.length, ratio, target: 3, ok: ratio <= 3, targets: results };
+}
+
+async function benchVerify() {
+  const history = 'hoppscotch';
+  const dir = migrationsOf(history);
+  const { readMigrationsDir } = await import('../src/readers/migrations-dir.js');
+  const { convert } = await import('../src/convert.js');
+  const { openProvider } = await import('../src/verify/database.js');
+  const { verifyConversion } = await import('../src/verify/run.js');
+  const files = readMigrationsDir(dir).migrations.map((m) => join(dir, m.file));
+  const psql = () => {
+    const db = `ormshift_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    const admin = (sql: string) => spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+    admin(`CREATE DATABASE ${db}`);
+    const script = join(mkdtempSync(join(tmpdir(), 'ormshift-bench-')), 'all.psql');
+    writeFileSync(script, files.map((f) => `\\i '${f.replace(/'/g, "''")}'`).join('\n'));
+    const target = new URL(PG_URL);
+    target.pathname = `/${db}`;
+    const t = now();
+    const r = spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', script], { encoding: 'utf8' });
+    const ms = now() - t;
+    admin(`DROP DATABASE ${db} WITH (FORCE)`);
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    return ms;
+  };
+  const results: Record<string, { psqlMs: number; verifyMs: number; ratio: number; proven: boolean }> = {};
+  for (const to of ['sequelize', 'knex'] as const) {
+    const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
+    let proven = true;
+    const verify = async () => {
+      const provider = await openProvider(PG_URL);
+      const t = now();
+      const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+      const ms = now() - t;
+      await provider.close();
+      proven &&= report.summary.ok;
+      return ms;
+    };
+    const r = await paired(reps, psql, verify);
+    results[to] = { psqlMs: round(r.baseline, 1), verifyMs: round(r.subject, 1), ratio: round(r.subject / r.baseline), proven };
+    log(`verify ${history} -> ${to}: ${results[to].verifyMs} ms vs psql ${results[to].psqlMs} ms = ${results[to].ratio}x`);
+  }
+  const ratio = Math.max(...Object.values(results).map((r) => r.ratio));
+  return { history, ratio, target: 5, ok: ratio <= 5, targets: results };
+}
+
+/** node runs this file with `--child-convert <dir> <out>`: convert, write, report peak RSS. */
+async function childConvert(dir: string, out: string) {
+  const { convert, writeConversion } = await import('../src/convert.js');
+  writeConversion(await convert({ migrationsDir: dir, to: 'sequelize' }), { out });
+  process.stdout.write(JSON.stringify({ maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+function benchMemory() {
+  const history = smoke ? 'boxyhq-saas-starter-kit' : 'trigger-dev';
+  const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-mem-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--child-convert', migrationsOf(history), out], { encoding: 'utf8', cwd: ROOT });
+  rmSync(out, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`memory child failed: ${r.stderr}`);
+  const { maxRssMB } = JSON.parse(r.stdout);
+  log(`memory: converting ${history} peaks at ${round(maxRssMB, 1)} MB`);
+  return { history, peakRssMB: round(maxRssMB, 1), target: 256, ok: maxRssMB <= 256 };
+}
+
+function benchStartup() {
+  const n = smoke ? 1 : 9;
+  const run = (argv: string[]) => () => {
+    const t = now();
+    const r = spawnSync(process.execPath, argv, { cwd: ROOT, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+    return now() - t;
+  };
+  const bin = join(ROOT, 'bin', 'ormshift.mjs');
+  // what users run: the compiled CLI (npm ci builds it); rebuild if the sources are newer
+  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  const compiled = built.status === 0 && existsSync(join(ROOT, 'dist', '.built'));
+  return paired(n, run(['-e', '0']), run([bin, '--help'])).then((r) => {
+    const extra = r.subject - r.baseline;
+    log(`startup: ormshift --help ${round(r.subject, 1)} ms vs node -e 0 ${round(r.baseline, 1)} ms = +${round(extra, 1)} ms${compiled ? '' : ' (dist/ not built: running the TypeScript sources)'}`);
+    return { nodeMs: round(r.baseline, 1), helpMs: round(r.subject, 1), extraMs: round(extra, 1), compiled, target: 150, ok: extra <= 150 };
+  });
+}
+
+/** A synthetic Prisma-style history: tables, indexes, columns, FKs, enums and their values. */
+function syntheticHistory(n: number): string {
+  const dir = join(mkdtempSync(join(tmpdir(), `ormshift-bench-${n}-`)), 'migrations');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+  for (let k = 0; k < n; k++) {
+    const lines = [
+      `-- CreateTable\nCREATE TABLE "T${k}" (\n    "id" SERIAL NOT NULL,\n    "name" TEXT NOT NULL,\n    "ref" INTEGER,\n    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n\n    CONSTRAINT "T${k}_pkey" PRIMARY KEY ("id")\n);`,
+      `-- CreateIndex\nCREATE UNIQUE INDEX "T${k}_name_key" ON "T${k}"("name");`,
+    ];
+    if (k > 0) {
+      lines.push(`-- AlterTable\nALTER TABLE "T${k - 1}" ADD COLUMN "c${k}" TEXT;`);
+      lines.push(`-- AddForeignKey\nALTER TABLE "T${k}" ADD CONSTRAINT "T${k}_ref_fkey" FOREIGN KEY ("ref") REFERENCES "T${k - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`);
+    }
+    if (k % 5 === 0) lines.push(`-- CreateEnum\nCREATE TYPE "E${k}" AS ENUM ('A', 'B');`);
+    if (k % 5 === 1 && k > 1) lines.push(`-- AlterEnum\nALTER TYPE "E${k - 1}" ADD VALUE 'C';`);
+    if (k % 7 === 6) lines.push(`-- AlterTable\nALTER TABLE "T${k - 2}" DROP COLUMN "c${k - 1}";`);
+    const name = `${String(20200101000000 + k * 100)}_step_${k}`;
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'migration.sql'), `${lines.join('\n\n')}\n`);
+  }
+  return dir;
+}
+
+async function benchScaling() {
+  const sizes = smoke ? [20, 40, 80] : [500, 1000, 5000];
+  const { convert, writeConversion } = await import('../src/convert.js');
+  const rows = [];
+  for (const n of sizes) {
+    const dir = syntheticHistory(n);
+    const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-scale-out-'));
+    const t = now();
+    writeConversion(await convert({ migrationsDir: dir, to: 'sequelize' }), { out });
+    const ms = now() - t;
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+    rows.push({ migrations: n, ms: round(ms, 1), msPerMigration: round(ms / n, 3) });
+    log(`scaling: ${n} migrations in ${round(ms, 1)} ms = ${round(ms / n, 3)} ms each`);
+  }
+  const per = rows.map((r) => r.msPerMigration);
+  const spread = round(Math.max(...per) / Math.min(...per));
+  return { rows, spread, target: 1.5, ok: spread <= 1.5 };
+}
+
+function benchPeer() {
+  const prisma = join(ROOT, 'node_modules', '.bin', 'prisma');
+  if (!existsSync(prisma)) {
+    return {
+      skipped:
+        'prisma is not installed: it is not a dependency of ormshift, and `prisma migrate diff` needs its schema engine, which Prisma 6 downloads from binaries.prisma.sh (not reachable from this machine: only the npm registry is)',
+    };
+  }
+  const dir = migrationsOf('hoppscotch');
+  const t = now();
+  const r = spawnSync(prisma, ['migrate', 'diff', '--from-migrations', dir, '--to-empty', '--script'], { encoding: 'utf8', timeout: 120_000 });
+  const ms = now() - t;
+  if (r.status !== 0) return { skipped: `prisma migrate diff failed here: ${(r.stderr || r.error?.message || '').split('\n')[0]}` };
+  return { prismaMs: round(ms, 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const main = async () => {
+  if (args[0] === '--child-convert') return childConvert(args[1], args[2]);
+  const report: Record<string, unknown> = {};
+  if (want('convert')) report.convert = await benchConvert();
+  if (want('verify')) report.verify = await benchVerify();
+  if (want('memory')) report.memoryMB = benchMemory();
+  if (want('startup')) report.startupMs = await benchStartup();
+  if (want('scaling')) report.scaling = await benchScaling();
+  if (want('peer')) report.peer = benchPeer();
+  report.smoke = smoke;
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const line = (name: string, value: string, target: string, ok?: boolean) =>
+    `${name.padEnd(10)} ${value.padEnd(48)} ${target.padEnd(16)} ${ok === undefined ? '' : ok ? 'ok' : 'MISSED'}`;
+  const out = [line('figure', 'measured', 'target')];
+  const c = report.convert as any;
+  if (c) out.push(line('convert', `${c.ratio}x parse (${c.history}, ${c.migrations} migrations)`, '<= 3x', c.ok));
+  const v = report.verify as any;
+  if (v) out.push(line('verify', `${v.ratio}x psql (${v.history})`, '<= 5x', v.ok));
+  const m = report.memoryMB as any;
+  if (m) out.push(line('memory', `${m.peakRssMB} MB peak RSS (${m.history})`, '<= 256 MB', m.ok));
+  const s = report.startupMs as any;
+  if (s) out.push(line('startup', `+${s.extraMs} ms over node -e 0`, '<= +150 ms', s.ok));
+  const sc = report.scaling as any;
+  if (sc) out.push(line('scaling', `${sc.rows.map((r: any) => `${r.migrations}: ${r.msPerMigration} ms`).join(', ')}`, 'flat (<= 1.5)', sc.ok));
+  const p = report.peer as any;
+  if (p) out.push(line('peer', p.skipped ? `skipped: ${p.skipped}` : `prisma migrate diff ${p.prismaMs} ms`, ''));
+  process.stdout.write(`${out.join('\n')}\n`);
+};
+
+await main();
