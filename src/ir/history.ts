@@ -46,7 +46,7 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
     const problems = problemsOf.get(change);
     const inversion: Inversion = problems
       ? { changes: [], risk: 'irreversible', reason: `the source is inconsistent here: ${problems.join('; ')}` }
-      : invert(change, before, { migrationStart: start });
+      : invert(change, before, { migrationStart: start, earlier: m.changes.slice(0, i) });
     const steps: Step[] = [];
     for (const c of inversion.changes) {
       steps.push({ change: c, before: d });

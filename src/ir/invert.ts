@@ -30,6 +30,8 @@ import {
 export interface InvertContext {
   /** the schema when the migration that holds this change started */
   readonly migrationStart: Schema;
+  /** the changes of the same migration that ran before this one */
+  readonly earlier?: readonly Change[];
 }
 
 const ok = (...changes: Change[]): Inversion => ({ changes, risk: 'exact' });
@@ -314,7 +316,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     if (c.effects) return invertEffects(c, before, ctx);
     if (c.noCatalogEffect) return ok();
     if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
-    if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx.migrationStart)) return ok();
+    if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx)) return ok();
     if (c.category === 'data' && c.writes?.op === 'insert' && c.writes.rows) {
       const undo = deleteInserted(c.writes.table, c.writes.rows, before);
       if (undo) return undo;
@@ -386,12 +388,45 @@ const deleteInserted = (
   return ok(undo);
 };
 
-/** A data statement needs no undo when everything it wrote did not exist when the migration
- * started: the down drops that table or those columns anyway. */
-const writesVanishWithDown = (w: NonNullable<ChangeOf<'RawSql'>['writes']>, start: Schema): boolean => {
-  const t = start.tables[qualify(w.table)];
-  if (!t) return true;
-  if (w.op === 'update' && w.columns?.length) return w.columns.every((c) => !findColumn(t, c));
+/**
+ * A data statement needs no undo when everything it wrote was created by this same migration:
+ * the down drops that table or those columns anyway. "Created" follows renames: a column
+ * renamed in this migration existed before it under its old name, and its rows come back.
+ */
+const writesVanishWithDown = (w: NonNullable<ChangeOf<'RawSql'>['writes']>, ctx: InvertContext): boolean => {
+  const bornTables = new Set<string>();
+  const bornColumns = new Set<string>();
+  const col = (t: QName, c: string) => `${qualify(t)}\u0000${c}`;
+  for (const e of ctx.earlier ?? []) {
+    if (e.kind === 'CreateTable') {
+      bornTables.add(qualify(e.table.name));
+      for (const c of e.table.columns) bornColumns.add(col(e.table.name, c.name));
+    } else if (e.kind === 'AddColumn') {
+      bornColumns.add(col(e.table, e.column.name));
+    } else if (e.kind === 'RenameColumn') {
+      const was = bornColumns.delete(col(e.table, e.from));
+      if (was) bornColumns.add(col(e.table, e.to));
+    } else if (e.kind === 'RenameTable') {
+      const to: QName = { ...e.from, name: e.to };
+      if (bornTables.delete(qualify(e.from))) bornTables.add(qualify(to));
+      for (const k of [...bornColumns]) {
+        const [t, c] = k.split('\u0000');
+        if (t === qualify(e.from)) {
+          bornColumns.delete(k);
+          bornColumns.add(col(to, c));
+        }
+      }
+    }
+  }
+  // without the migration's earlier changes, judge by name against the start (no renames known)
+  if (!ctx.earlier) {
+    const t = ctx.migrationStart.tables[qualify(w.table)];
+    if (!t) return true;
+    if (w.op === 'update' && w.columns?.length) return w.columns.every((c) => !findColumn(t, c));
+    return false;
+  }
+  if (bornTables.has(qualify(w.table))) return true;
+  if (w.op === 'update' && w.columns?.length) return w.columns.every((c) => bornColumns.has(col(w.table, c)));
   return false;
 };
 

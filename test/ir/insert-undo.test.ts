@@ -44,3 +44,14 @@ describe('the down of INSERT ... VALUES', () => {
     expect(m.down[0].inversion.reason).toMatch(/"Usage" \(ON DELETE SET NULL\)/);
   });
 });
+
+describe('data statements on objects the same migration created', () => {
+  it('need no undo when the column was added here, but do when it was only renamed here', async () => {
+    const added = await plan(BASE, `ALTER TABLE "Model" ADD COLUMN "label" TEXT;\nUPDATE "Model" SET "label" = "name";`);
+    expect(added.risk).toBe('exact');
+    const renamed = await plan(BASE, `ALTER TABLE "Model" RENAME COLUMN "name" TO "label";\nUPDATE "Model" SET "label" = upper("label");`);
+    expect(renamed.risk).toBe('irreversible');
+    const renamedTable = await plan(BASE, `CREATE TABLE "Tmp" ("id" TEXT NOT NULL, CONSTRAINT "Tmp_pkey" PRIMARY KEY ("id"));\nALTER TABLE "Tmp" RENAME TO "Kept";\nINSERT INTO "Kept" SELECT "id" FROM "Model";`);
+    expect(renamedTable.risk).toBe('exact');
+  });
+});
