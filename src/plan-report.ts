@@ -142,6 +142,16 @@ const DESCRIBE: { [K in ChangeKind]: Describe<K> } = {
 /** One line saying what a change does, names quoted. */
 export const describeChange = (c: Change): string => (DESCRIBE[c.kind] as Describe<ChangeKind>)(c as never);
 
+/** In a down, what is created or added existed before the up: say so. */
+const asRestore = (line: string): string =>
+  line.startsWith('creates or replaces ')
+    ? `restores the previous definition of ${line.slice('creates or replaces '.length)}`
+    : line.startsWith('creates ')
+      ? `re${line}`
+      : line.startsWith('adds ')
+        ? `re-${line}`
+        : line;
+
 /** The reason line of an exact step: what its inverse changes do, or why there are none. */
 const exactReason = (d: DownStep): string => {
   const inverse = d.inversion.changes;
@@ -150,9 +160,9 @@ const exactReason = (d: DownStep): string => {
     if (c.kind === 'SessionSetting') return 'a session setting changes no schema, so down() has nothing to undo';
     if (c.kind === 'RawSql' && c.noCatalogEffect) return `${c.reason}, so down() has nothing to undo`;
     if (c.kind === 'RawSql' && c.writes) return 'it writes only to objects this migration creates, which down() removes, so down() has nothing more to undo';
-    return 'it changes nothing that did not exist before, so down() has nothing to undo';
+    return 'it has no effect on the schema here (what it creates already exists, or what it drops does not), so down() has nothing to undo';
   }
-  const shown = inverse.slice(0, 3).map(describeChange);
+  const shown = inverse.slice(0, 3).map(describeChange).map(asRestore);
   const more = inverse.length > 3 ? `, and ${plural(inverse.length - 3, 'more step')}` : '';
   return `down() ${shown.join(', then ')}${more}`;
 };

@@ -8,7 +8,8 @@
  * and the pure pieces: describeChange over every golden case, the text and SQL renderings, and
  * the report agreeing with the generated Sequelize files.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlanSql, renderPlanText, summaryLine, useColour } from '../src/cli/plan.js';
@@ -55,7 +56,7 @@ describe('plan() over fixtures/plan/migrations', () => {
       ['adds column "allergies"."extra" JSONB', 'exact', 'down() drops column "allergies"."extra"'],
     ]);
     // the dropped index comes back exactly, and the rollback SQL says why each column is lossy
-    expect(m.changes[0]).toMatchObject({ kind: 'DropIndex', risk: 'exact', reason: 'down() creates index "allergies_severity_idx" on "allergies" ("severity")', source: { line: 11 } });
+    expect(m.changes[0]).toMatchObject({ kind: 'DropIndex', risk: 'exact', reason: 'down() recreates index "allergies_severity_idx" on "allergies" ("severity")', source: { line: 11 } });
     for (const c of lossy) expect(m.down.sql).toContain(`-- data-loss (${FILE(m.name)}:14): ${c.reason}`);
     expect(m.down.sql).toContain('ALTER TABLE "allergies" ADD COLUMN "notes" TEXT;');
     expect(m.down.sql).toContain('ALTER TABLE "allergies" ADD COLUMN "extra" JSON;');
@@ -103,6 +104,30 @@ describe('plan() over fixtures/plan/migrations', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('says a replaced function, view or trigger gets its previous definition back', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ormshift-plan-')), 'migrations');
+    const write = (name: string, sql: string) => {
+      mkdirSync(join(dir, name), { recursive: true });
+      writeFileSync(join(dir, name, 'migration.sql'), sql);
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+    write('1_first', `CREATE TABLE "t" ("id" INTEGER NOT NULL, "n" INTEGER);
+CREATE FUNCTION "bump"() RETURNS TRIGGER AS $$ BEGIN NEW."n" := 1; RETURN NEW; END; $$ LANGUAGE plpgsql;
+CREATE VIEW "v" AS SELECT "id" FROM "t";
+CREATE TRIGGER "t_bump" BEFORE INSERT ON "t" FOR EACH ROW EXECUTE FUNCTION "bump"();`);
+    write('2_second', `CREATE OR REPLACE FUNCTION "bump"() RETURNS TRIGGER AS $$ BEGIN NEW."n" := 2; RETURN NEW; END; $$ LANGUAGE plpgsql;
+CREATE OR REPLACE VIEW "v" AS SELECT "id", "n" FROM "t";
+CREATE OR REPLACE TRIGGER "t_bump" BEFORE UPDATE ON "t" FOR EACH ROW EXECUTE FUNCTION "bump"();`);
+    const { report } = await plan({ migrationsDir: dir, migration: '2_second' });
+    expect(report.migrations[0].changes.map((c) => [c.risk, c.summary, c.reason])).toEqual([
+      ['exact', 'creates or replaces function "bump"()', 'down() restores the previous definition of function "bump"()'],
+      ['exact', 'creates or replaces view "v"', 'down() drops view "v", then recreates view "v"'],
+      ['exact', 'creates or replaces trigger "t_bump" on "t"', 'down() drops trigger "t_bump" on "t", then recreates trigger "t_bump" on "t"'],
+    ]);
+    expect(report.migrations[0].down.sql).toContain('CREATE OR REPLACE FUNCTION "bump"() RETURNS TRIGGER AS $$ BEGIN NEW."n" := 1;');
   });
 
   it('reports a data UPDATE as irreversible, naming its table', async () => {
