@@ -22,3 +22,5 @@ export type { SchemaDiff, TableDiff } from './ir/diff.js';
 export { readPrismaSchema } from './readers/prisma-schema/index.js';
 export { baseline, renderBaselineSql, BaselineRefused } from './baseline.js';
 export type { BaselineOptions, BaselineReport, BaselineTarget } from './baseline.js';
+export { compare, renderCompare, missingFiles, writeMissing } from './compare.js';
+export type { CompareOptions, CompareReport, MigrationMatch, FileRead } from './compare.js';

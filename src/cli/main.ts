@@ -80,6 +80,22 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
+        'compare',
+        'compare a Prisma history with an existing Sequelize or Knex history (exit 1 when they end in different schemas)',
+        (y) =>
+          y
+            .option('prisma', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+            .option('sequelize', { type: 'string', describe: 'folder of Sequelize migrations' })
+            .option('knex', { type: 'string', describe: 'folder of Knex migrations' })
+            .option('database-url', { type: 'string', describe: 'postgres://... server for running files that cannot be read statically (PGlite when absent)' })
+            .option('emit-missing', { type: 'string', describe: 'write the migration that closes the gap into this folder (never overwrites)' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { compareCommand } = await import('./compare.js');
+          await run(() => compareCommand(args))();
+        },
+      )
+      .command(
         'baseline',
         'mark the converted migrations as applied on a database Prisma migrated',
         (y) =>

@@ -61,7 +61,7 @@ export interface VerifyOptions {
 }
 
 /** A migration runner for the generated files on database B. */
-interface Runner {
+export interface Runner {
   up(index: number): Promise<void>;
   down(index: number): Promise<void>;
   close(): Promise<void>;
@@ -138,6 +138,11 @@ const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, f
   sequelize: sequelizeRunner,
   knex: knexRunner,
 };
+
+/** The target's own runner over migration files already in `dir` (used by compare.ts to run an
+ * existing Sequelize or Knex folder on a scratch database). */
+export const openRunner = (target: Conversion['target'], db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> =>
+  RUNNERS[target](db, dir, files);
 
 /** `partial`: MySQL, where DDL is not transactional: what the failed file left applied on A */
 type SourceStep = { readonly catalog: Catalog } | { readonly failed: string; readonly partial?: Catalog } | { readonly fatal: unknown };

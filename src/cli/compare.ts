@@ -1,0 +1,31 @@
+/** `ormshift compare`: where does an existing Sequelize or Knex history stand against the Prisma one? */
+import { UsageError } from '../ir/diagnostics.js';
+
+export interface CompareArgs {
+  prisma: string;
+  sequelize?: string;
+  knex?: string;
+  databaseUrl?: string;
+  emitMissing?: string;
+  json: boolean;
+}
+
+/** Exit 0 when both histories end in the same schema, 1 when they do not (2: bad input, from main). */
+export const compareCommand = async (args: CompareArgs): Promise<number> => {
+  if (!!args.sequelize === !!args.knex) throw new UsageError('give exactly one of --sequelize DIR and --knex DIR');
+  const { compare, renderCompare, missingFiles, writeMissing } = await import('../compare.js');
+  const target = args.knex ? 'knex' : 'sequelize';
+  const report = await compare({ prisma: args.prisma, other: (args.knex ?? args.sequelize)!, target, ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}) });
+  let written: string[] = [];
+  if (args.emitMissing) written = writeMissing(await missingFiles(report), args.emitMissing);
+  if (args.json) {
+    const { otherFinal: _o, prismaFinal: _p, changes, ...rest } = report;
+    process.stdout.write(`${JSON.stringify({ ...rest, changes: changes.map((c) => c.kind), written }, null, 2)}\n`);
+  } else {
+    process.stdout.write(await renderCompare(report));
+    if (args.emitMissing) {
+      process.stdout.write(written.length ? `\nWrote ${written.map((w) => `${args.emitMissing}/${w}`).join(', ')}\n` : '\nNothing missing: no file written.\n');
+    }
+  }
+  return report.same ? 0 : 1;
+};
