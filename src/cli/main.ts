@@ -3,10 +3,28 @@
  * in its own file and returns an exit code; nothing here knows SQL or databases.
  */
 import yargs from 'yargs';
-import { OrmshiftError } from '../ir/diagnostics.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { formatLocation, OrmshiftError } from '../ir/diagnostics.js';
+
+/** A message on one line: a parser may quote text that spans lines. */
+const oneLine = (s: string): string => s.replace(/\r?\n\s*/g, ' ');
+
+/**
+ * Errors of the migrations readers name files relative to the migrations folder (that is what
+ * generated headers record); on the terminal the path should open as typed, so it is joined with
+ * the folder the user passed.
+ */
+const locate = (e: OrmshiftError, dir: string | undefined): string => {
+  const file = e.location?.file;
+  if (!dir || !file || isAbsolute(file) || !existsSync(join(dir, file))) return e.message;
+  const prefix = formatLocation(e.location!);
+  return e.message.startsWith(prefix) ? `${formatLocation({ ...e.location, file: join(dir, file) })}${e.message.slice(prefix.length)}` : e.message;
+};
 
 export const main = async (argv: string[]): Promise<number> => {
   let code = 0;
+  let migrationsDir: string | undefined;
   const run = (f: () => Promise<number>) => async () => {
     code = await f();
   };
@@ -125,6 +143,9 @@ export const main = async (argv: string[]): Promise<number> => {
           await run(() => corpusCommand(args))();
         },
       )
+      .middleware((a) => {
+        migrationsDir = typeof a.migrations === 'string' ? a.migrations : undefined;
+      })
       .demandCommand(1)
       .strict()
       .help()
@@ -134,14 +155,18 @@ export const main = async (argv: string[]): Promise<number> => {
       .parseAsync();
   } catch (e) {
     if (e instanceof OrmshiftError) {
-      process.stderr.write(`ormshift: ${e.message}\n`);
+      process.stderr.write(`ormshift: ${oneLine(locate(e, migrationsDir))}\n`);
       return 2;
     }
     if (e instanceof Error && !(e as any).stack?.includes('/src/')) {
-      process.stderr.write(`ormshift: ${e.message}\n`);
+      process.stderr.write(`ormshift: ${oneLine(e.message)}\n`);
       return 2;
     }
-    throw e;
+    // a bug, not bad input: say so, keep the stack, and use an exit code of its own
+    process.stderr.write(
+      `ormshift: internal error: ${oneLine(e instanceof Error ? e.message : String(e))} (this is a bug in ormshift; please report it with the input that caused it)\n${e instanceof Error ? e.stack : ''}\n`,
+    );
+    return 4;
   }
   return code;
 };

@@ -35,13 +35,17 @@ describe('migrations folder discovery', () => {
     expect(readMigrationsDir(dir).provider).toBe('postgresql');
   });
 
-  it('warns by name about stray files and folders without migration.sql, and ignores them', () => {
-    const dir = makeDir({ '1_a': 'SELECT 1;', '2_empty': null }, { 'manual.sql': 'DROP TABLE x;', 'migration_lock.toml': 'provider = "postgresql"' });
+  it('warns by name about stray files and ignores them', () => {
+    const dir = makeDir({ '1_a': 'SELECT 1;' }, { 'manual.sql': 'DROP TABLE x;', 'migration_lock.toml': 'provider = "postgresql"' });
     const r = readMigrationsDir(dir);
     expect(r.migrations.map((m) => m.name)).toEqual(['1_a']);
     const messages = r.diagnostics.map((d) => d.message).join('\n');
     expect(messages).toContain('"manual.sql"');
-    expect(messages).toContain('"2_empty"');
+  });
+
+  it('refuses a folder without migration.sql, as Prisma does, naming it', () => {
+    const dir = makeDir({ '1_a': 'SELECT 1;', '2_empty': null }, { 'migration_lock.toml': 'provider = "postgresql"' });
+    expect(() => readMigrationsDir(dir)).toThrow(/^2_empty: has no migration\.sql/);
   });
 
   it('records the sha256 checksum Prisma stores', () => {

@@ -16,6 +16,7 @@ import type { Diagnostic } from '../../ir/diagnostics.js';
 import { apply } from '../../ir/replay.js';
 import { emptySchema, type Schema } from '../../ir/schema.js';
 import type { MigrationFolder } from '../migrations-dir.js';
+import { explainParseError } from '../dialect-check.js';
 import { isWord, loadSqlParser, SourceFile } from './source.js';
 import { readStatement } from './statements.js';
 
@@ -35,11 +36,18 @@ const TRANSACTION_WORDS = ['BEGIN', 'COMMIT', 'ROLLBACK', 'START'];
 export const readMysqlMigrations = async (folders: readonly MigrationFolder[], start: Schema = emptySchema()): Promise<ReadResult[]> => {
   const parser = await loadSqlParser();
   let schema = start;
-  return folders.map((f) => {
-    const r = readMysqlMigration(f, new SourceFile(f.file, f.sql, parser), schema);
+  const out: ReadResult[] = [];
+  for (const f of folders) {
+    let r;
+    try {
+      r = readMysqlMigration(f, new SourceFile(f.file, f.sql, parser), schema);
+    } catch (e) {
+      return explainParseError(e, f.sql, 'mysql');
+    }
     schema = r.after;
-    return r.result;
-  });
+    out.push(r.result);
+  }
+  return out;
 };
 
 export const readMysqlMigration = (folder: MigrationFolder, src: SourceFile, start: Schema): { result: ReadResult; after: Schema } => {

@@ -13,6 +13,7 @@
  * is refused where it appears.
  */
 import { ParseError } from '../../ir/diagnostics.js';
+import { parseHint } from '../dialect-check.js';
 
 export type TokenType = 'ident' | 'quoted' | 'string' | 'number' | 'punct' | 'variable';
 
@@ -55,7 +56,7 @@ export function tokenize(sql: string, file: string, at: (offset: number) => { li
     }
     if (c === '/' && sql[i + 1] === '*') {
       const close = sql.indexOf('*/', i + 2);
-      if (close < 0) fail('unterminated /* comment', i);
+      if (close < 0) fail(`unterminated /* comment (${parseHint('unterminated', 'mysql')})`, i);
       i = close + 2;
       continue;
     }
@@ -63,7 +64,10 @@ export function tokenize(sql: string, file: string, at: (offset: number) => { li
     if (c === "'" || c === '"' || c === '`') {
       i++;
       for (;;) {
-        if (i >= n) fail(`unterminated ${c === '`' ? 'quoted identifier' : 'string'}`, start);
+        if (i >= n) {
+          const what = `unterminated ${c === '`' ? 'quoted identifier' : 'string'}`;
+          fail(`${what} (${parseHint(what, 'mysql')})`, start);
+        }
         const d = sql[i];
         if (d === '\\' && c !== '`') {
           i += 2;
@@ -185,6 +189,12 @@ export class SourceFile {
     readonly parser: SqlParser,
   ) {
     for (let i = 0; i < sql.length; i++) if (sql[i] === '\n') this.lineStarts.push(i + 1);
+    if (sql.trim() === '') {
+      this.fail(
+        'is empty (a 0-byte or blank migration.sql is usually a failed save or a truncated checkout; restore it, or if the migration is meant to be empty write a comment into it, as prisma migrate dev --create-only does)',
+        0,
+      );
+    }
     this.tokens = tokenize(sql, file, (o) => this.position(o));
     const statements: Statement[] = [];
     let current: Token[] = [];
@@ -196,7 +206,7 @@ export class SourceFile {
     }
     if (current.length) statements.push({ start: current[0].start, end: current[current.length - 1].end, tokens: current });
     for (const s of statements) {
-      if (isWord(s.tokens[0], 'DELIMITER')) this.fail('DELIMITER is a mysql client command, not SQL; Prisma does not run it', s.start);
+      if (isWord(s.tokens[0], 'DELIMITER')) this.fail('DELIMITER is a mysql client command, not SQL (Prisma sends the file to the server as it is: remove the DELIMITER lines)', s.start);
     }
     this.statements = statements;
   }
@@ -236,9 +246,14 @@ export class SourceFile {
       const ast = this.parser.astify(text, { database: 'MySQL' });
       return Array.isArray(ast) ? ast[0] : ast;
     } catch (e: any) {
-      const off = typeof e?.location?.start?.offset === 'number' ? e.location.start.offset : 0;
-      const msg = String(e?.message ?? e).split('\n')[0];
-      return this.fail(`does not parse as MySQL: ${msg.length > 200 ? `${msg.slice(0, 200)}…` : msg}`, origin(off));
+      const at = typeof e?.location?.start?.offset === 'number' ? e.location.start.offset : 0;
+      // The parser may see a rebuilt piece of the statement and stop on whitespace: the token of
+      // the file at or after the mapped position is what it could not take.
+      const fileAt = origin(at);
+      const next = this.tokens.find((t) => t.end > fileAt);
+      const off = next ? Math.max(next.start, fileAt) : fileAt;
+      const msg = next ? `syntax error at or near ${JSON.stringify(next.text.length > 40 ? `${next.text.slice(0, 40)}…` : next.text)}` : 'syntax error at end of input';
+      return this.fail(`does not parse as MySQL: ${msg} (${parseHint(msg, 'mysql')})`, off);
     }
   }
 }

@@ -8,6 +8,7 @@
 import type { Change, Migration } from '../../ir/changes.js';
 import type { Diagnostic } from '../../ir/diagnostics.js';
 import type { MigrationFolder } from '../migrations-dir.js';
+import { explainParseError } from '../dialect-check.js';
 import { loadPgQuery, SourceFile } from './source.js';
 import { readStatement } from './statements.js';
 
@@ -19,7 +20,17 @@ export interface ReadResult {
 
 export const readPostgresMigrations = async (folders: readonly MigrationFolder[]): Promise<ReadResult[]> => {
   const pg = await loadPgQuery();
-  return folders.map((f) => readPostgresMigration(f, new SourceFile(f.file, f.sql, pg)));
+  const out: ReadResult[] = [];
+  for (const f of folders) {
+    let src: SourceFile;
+    try {
+      src = new SourceFile(f.file, f.sql, pg);
+    } catch (e) {
+      return explainParseError(e, f.sql, 'postgresql');
+    }
+    out.push(readPostgresMigration(f, src));
+  }
+  return out;
 };
 
 const firstLine = (s: string) => s.split('\n')[0].slice(0, 120);

@@ -9,6 +9,7 @@
  * expression exactly as written.
  */
 import { ParseError } from '../../ir/diagnostics.js';
+import { parseHint } from '../dialect-check.js';
 
 export interface Token {
   readonly start: number;
@@ -58,13 +59,20 @@ export class SourceFile {
     this.bytes = Buffer.from(sql, 'utf8');
     this.lineStarts = [0];
     for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 10) this.lineStarts.push(i + 1);
+    if (sql.trim() === '') {
+      throw new ParseError(
+        'is empty (a 0-byte or blank migration.sql is usually a failed save or a truncated checkout; restore it, or if the migration is meant to be empty write a comment into it, as prisma migrate dev --create-only does)',
+        { file, line: 1, col: 1 },
+      );
+    }
     let tree;
     try {
       tree = pg.parseSync(sql);
     } catch (e: any) {
       const pos = typeof e?.sqlDetails?.cursorPosition === 'number' ? e.sqlDetails.cursorPosition : undefined;
       const where = pos !== undefined ? this.position(Math.max(0, pos)) : undefined;
-      throw new ParseError(`does not parse: ${e?.sqlDetails?.message ?? e?.message ?? String(e)}`, {
+      const message = String(e?.sqlDetails?.message ?? e?.message ?? e).replace(/\s+$/, '').replace(/\n[\s\S]*$/, '"');
+      throw new ParseError(`does not parse: ${message} (${parseHint(message, 'postgresql')})`, {
         file,
         line: where?.line,
         col: where?.col,

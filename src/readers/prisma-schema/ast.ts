@@ -142,7 +142,12 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
     ast = getSchema(blankBlockComments(text));
   } catch (e: any) {
     const line = e?.token?.startLine;
-    throw new UsageError(`${file}${line ? `:${line}` : ''}: schema does not parse: ${e?.message ?? String(e)}`);
+    // chevrotain's message quotes tokens as `--> x <--` and may quote a newline: make it one line
+    const message = String(e?.message ?? e)
+      .replace(/--> '(\r?\n)' <--/g, 'the end of the line')
+      .replace(/--> (.*?) <--/g, '$1')
+      .replace(/\s*\r?\n\s*/g, ' ');
+    throw new UsageError(`${file}${line ? `:${line}` : ''}: schema does not parse: ${message} (fix the schema; prisma validate reports the same place)`);
   }
   const datasource: Record<string, PValue> = {};
   const models: PModel[] = [];

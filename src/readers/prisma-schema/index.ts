@@ -69,7 +69,7 @@ export const constraintName = (provider: Provider, table: string, columns: reado
 
 const listFiles = (path: string): string[] => {
   const st = statSync(path, { throwIfNoEntry: false });
-  if (!st) throw new UsageError(`no schema at ${path}`);
+  if (!st) throw new UsageError(`no schema at ${path}: no such file or folder (pass --schema prisma/schema.prisma, or the folder of .prisma files)`);
   if (st.isFile()) return [path];
   const out: string[] = [];
   const walk = (dir: string) => {
@@ -79,7 +79,7 @@ const listFiles = (path: string): string[] => {
     }
   };
   walk(path);
-  if (!out.length) throw new UsageError(`no .prisma file in ${path}`);
+  if (!out.length) throw new UsageError(`no .prisma file in ${path} (pass --schema prisma/schema.prisma, or the folder of .prisma files)`);
   return out;
 };
 
