@@ -181,8 +181,9 @@ const readTableStatement = (ctx: Ctx, t: TableCtx, param: string, st: Node) => {
     }
     case 'timestamps': {
       if (mods.length) return unsupported(line, 'modifiers on timestamps()');
-      const [useTs, toNow, camel] = args.map(bool);
-      const type = useTs ? 'timestamp' : 'timestamptz';
+      // useTimestamps picks timestamp() over datetime(): both are timestamptz on PostgreSQL
+      const [, toNow, camel] = args.map(bool);
+      const type = 'timestamptz';
       const names = camel ? ['createdAt', 'updatedAt'] : ['created_at', 'updated_at'];
       for (const n of names) addColumn(t, `${quoteIdent(n)} ${type}${toNow ? ' not null default CURRENT_TIMESTAMP' : ''}`);
       return;

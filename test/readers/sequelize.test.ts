@@ -1,0 +1,75 @@
+/**
+ * The static Sequelize reader: which files it reads, the SQL it says Sequelize sends for each
+ * call (the PostgreSQL traps of facts.md §6), and the files it refuses with a line and a reason
+ * (which compare then runs on a scratch database).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { changesFromStatements } from '../../src/compare.js';
+import { readSequelizeFile } from '../../src/readers/sequelize/index.js';
+
+const fixture = (f: string) => readFileSync(`fixtures/compare/sequelize/${f}`, 'utf8');
+const file = (up: string) => `'use strict';\nmodule.exports = {\n  async up(queryInterface, Sequelize) {\n${up}\n  },\n  async down() {},\n};\n`;
+const sqlOf = async (up: string) => {
+  const r = await readSequelizeFile('x.js', file(up));
+  if (!r.plain) throw new Error(`not plain: line ${r.line}: ${r.reason}`);
+  return r.statements.map((s) => s.sql);
+};
+
+describe('readSequelizeFile', () => {
+  it('reads the fixture files, inside transactions and with raw SQL, with the lines of the calls', async () => {
+    const r = await readSequelizeFile('20240101000000-init.js', fixture('20240101000000-init.js'));
+    expect(r.plain).toBe(true);
+    if (!r.plain) return;
+    expect(r.statements.map((s) => s.line)).toEqual([8, 9, 20]);
+    expect(r.statements[1].sql).toBe(
+      'CREATE TABLE "User" ("id" SERIAL NOT NULL, "email" TEXT NOT NULL, "name" TEXT, "role" "Role" NOT NULL DEFAULT \'USER\', "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY ("id"))',
+    );
+    expect(r.statements[2].sql).toBe('CREATE UNIQUE INDEX "User_email_key" ON "User" ("email")');
+  });
+
+  it('maps DATE to timestamptz, STRING(n) to VARCHAR(n), and an ENUM to its own enum_<table>_<column> type', async () => {
+    const r = await readSequelizeFile('20240116093000-create-posts.js', fixture('20240116093000-create-posts.js'));
+    expect(r.plain).toBe(true);
+    if (!r.plain) return;
+    expect(r.statements[0].sql).toBe(`CREATE TYPE "enum_Post_status" AS ENUM ('DRAFT', 'PUBLISHED')`);
+    expect(r.statements[1].sql).toContain('"createdAt" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()');
+    expect(r.statements[1].sql).toContain('"title" VARCHAR(200) NOT NULL');
+    expect(r.statements[1].sql).toContain('"status" "enum_Post_status" NOT NULL DEFAULT \'DRAFT\'');
+    expect(r.statements[1].sql).toContain('"authorId" INTEGER NOT NULL REFERENCES "User" ("id") ON DELETE RESTRICT ON UPDATE CASCADE');
+    const changes = await changesFromStatements('p.js', r.statements);
+    expect(changes.map((c) => c.kind)).toEqual(['CreateEnum', 'CreateTable', 'CreateIndex']);
+    expect(changes.every((c) => c.source?.file === 'p.js')).toBe(true);
+  });
+
+  it('refuses a file whose up() calls a helper, naming the line', async () => {
+    const r = await readSequelizeFile('h.js', fixture('20240201000000-add-viewer-role.js'));
+    expect(r).toMatchObject({ plain: false, line: 12 });
+  });
+
+  it.each([
+    ['a loop', `for (const t of ['a', 'b']) { await queryInterface.dropTable(t); }`, 4],
+    ['a condition', `if (process.env.X) await queryInterface.dropTable('a');`, 4],
+    ['a variable', `const name = 'a';\n    await queryInterface.dropTable(name);`, 4],
+    ['SQL built at run time', `await queryInterface.sequelize.query('DROP TABLE ' + 'a');`, 4],
+    ['an unknown call', `await queryInterface.dropAllTables();`, 4],
+    ['Promise.all', `await Promise.all([queryInterface.dropTable('a')]);`, 4],
+  ])('refuses %s', async (_what, up, line) => {
+    const r = await readSequelizeFile('x.js', file(up));
+    expect(r).toMatchObject({ plain: false, line });
+  });
+
+  it('knows Sequelize\'s defaults: NOW has no database default, addIndex/addConstraint names, changeColumn restating everything', async () => {
+    expect(await sqlOf(`await queryInterface.addColumn('T', 'at', { type: Sequelize.DATE, defaultValue: Sequelize.NOW });`)).toEqual([
+      'ALTER TABLE "T" ADD COLUMN "at" TIMESTAMP WITH TIME ZONE',
+    ]);
+    expect(await sqlOf(`await queryInterface.addIndex('BlogPost', ['authorId', 'title']);`)).toEqual(['CREATE INDEX "blog_post_author_id_title" ON "BlogPost" ("authorId", "title")']);
+    expect(await sqlOf(`await queryInterface.addConstraint('T', { fields: ['a'], type: 'unique' });`)).toEqual(['ALTER TABLE "T" ADD CONSTRAINT "T_a_uk" UNIQUE ("a")']);
+    expect(await sqlOf(`await queryInterface.changeColumn('T', 'a', { type: Sequelize.STRING });`)).toEqual([
+      'ALTER TABLE "T" ALTER COLUMN "a" DROP NOT NULL',
+      'ALTER TABLE "T" ALTER COLUMN "a" DROP DEFAULT',
+      'ALTER TABLE "T" ALTER COLUMN "a" TYPE VARCHAR(255)',
+    ]);
+    expect(await sqlOf(`await queryInterface.bulkInsert('T', [{ a: 1 }]);\n    await queryInterface.removeColumn('T', 'a');`)).toEqual(['ALTER TABLE "T" DROP COLUMN "a"']);
+  });
+});
