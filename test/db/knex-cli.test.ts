@@ -187,7 +187,7 @@ describe('generated migrations through the real knex CLI', () => {
     const text = (i: number) => readFileSync(join(out, files[i]), 'utf8');
     expect(text(0)).toContain('exports.up = async function up(knex)');
     expect(text(0)).toContain("table.unique(['slug'], { indexName: 'Book_slug_key', useConstraint: false })");
-    expect(text(0)).toContain("storageEngineIndexType: 'gin'");
+    expect(text(0)).toContain("table.index(['tags'], 'Book_tags_idx', 'gin')");
     expect(text(1)).toMatch(/knex\.client\s*\.acquireConnection\(\)/);
     expect(text(2)).toContain('exports.config = { transaction: false };');
     expect(text(3)).toContain('await knex.transaction(async (knex) => {');

@@ -263,3 +263,39 @@ COMMIT;
     expect(backfill).toMatch(/\/\/ Own transaction: SET TRANSACTION must come before any query .*\nexports\.config = \{ transaction: false \};\n$/);
   });
 });
+
+describe('TypeScript output', () => {
+  it("type-checks (strict) against knex's own .d.ts, for every fixture", async () => {
+    const { execFile } = await import('node:child_process');
+    const { symlinkSync } = await import('node:fs');
+    const { fixtureCases } = await import('../fixtures.js');
+    const out = mkdtempSync(join(tmpdir(), 'ormshift-knexw-ts-'));
+    roots.push(out);
+    mkdirSync(join(out, 'node_modules'));
+    symlinkSync(join(process.cwd(), 'node_modules', 'knex'), join(out, 'node_modules', 'knex'), 'dir');
+    let count = 0;
+    for (const fx of fixtureCases('postgresql')) {
+      const c = await convert({ migrationsDir: fx.migrationsDir, to: 'knex', lang: 'ts' });
+      for (const f of c.files) {
+        writeFileSync(join(out, `${fx.name}_${f.fileName}`), f.contents);
+        count++;
+      }
+    }
+    expect(count).toBeGreaterThan(20);
+    writeFileSync(
+      join(out, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true, types: [] },
+        include: ['*.ts'],
+      }),
+    );
+    const tsc = join(process.cwd(), 'node_modules', '.bin', 'tsc');
+    const result = await new Promise<{ code: number; output: string }>((resolve) =>
+      execFile(tsc, ['-p', join(out, 'tsconfig.json')], { timeout: 120_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, output: `${stdout}${stderr}` }),
+      ),
+    );
+    expect(result.output).toBe('');
+    expect(result.code).toBe(0);
+  }, 120_000);
+});

@@ -30,6 +30,8 @@ import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
 
 export interface EmitContext {
   readonly dialect: KnexDialect;
+  /** TypeScript files must also type-check against knex's own .d.ts */
+  readonly lang: 'js' | 'ts';
 }
 
 /** One statement of a migration body, with the comments that go above it. */
@@ -353,11 +355,20 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     const predicate = index.where !== undefined ? code(`knex.whereRaw(${jsString(index.where)})`) : undefined;
     // unique() with useConstraint: false is a unique index (as Prisma makes), but has no USING;
     // index() takes the access method as storageEngineIndexType (its indexType is ignored on pg)
+    // the access method: a string third argument is `using <method>` on pg and typed as any string;
+    // the options object's storageEngineIndexType is typed 'btree' | 'hash' only
+    const typedMethod = index.using === undefined || ['btree', 'hash'].includes(index.using.toLowerCase());
     const options = obj(['indexType', index.unique ? 'unique' : undefined], ['storageEngineIndexType', index.using], ['predicate', predicate]);
-    const line =
-      index.unique && index.using === undefined
-        ? `table.unique(${js(columns)}, ${js(obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]))})`
-        : `table.index(${[columns, index.name, ...(options.entries.some(([, v]) => v !== undefined) ? [options] : [])].map(js).join(', ')})`;
+    let line: string;
+    if (index.unique && index.using === undefined) {
+      line = `table.unique(${js(columns)}, ${js(obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]))})`;
+    } else if (!index.unique && predicate === undefined) {
+      line = `table.index(${[columns, index.name, ...(index.using !== undefined ? [index.using] : [])].map(js).join(', ')})`;
+    } else if (ctx.lang === 'ts' && !typedMethod) {
+      return raw(ctx, change, before, `knex's TypeScript types allow only btree and hash with a predicate or unique (this is ${index.using})`);
+    } else {
+      line = `table.index(${[columns, index.name, options].map(js).join(', ')})`;
+    }
     return [tableStmt('alterTable', index.table, [line])];
   },
   DropIndex: (change, before, ctx) => {
@@ -387,7 +398,11 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   },
   CreateExtension: rawKind('CreateExtension'),
   DropExtension: (change, before, ctx) =>
-    quotable(change.name) ? [stmt(schemaCall(undefined, 'dropExtension', change.name))] : raw(ctx, change, before, NOT_QUOTABLE),
+    ctx.lang === 'ts'
+      ? raw(ctx, change, before, "dropExtension is not in knex's TypeScript types")
+      : quotable(change.name)
+        ? [stmt(schemaCall(undefined, 'dropExtension', change.name))]
+        : raw(ctx, change, before, NOT_QUOTABLE),
   CreateSchema: (change, before, ctx) =>
     quotable(change.name)
       ? [stmt(schemaCall(undefined, change.ifNotExists ? 'createSchemaIfNotExists' : 'createSchema', change.name))]

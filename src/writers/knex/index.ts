@@ -117,7 +117,7 @@ function irreversibleError(m: PlannedMigration, blocked: readonly DownStep[]): s
 export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOptions): Promise<WrittenFile> {
   const module = opts.lang === 'ts' ? 'esm' : (opts.module ?? 'cjs');
   const fileName = knexFileName(opts.stamp, m.migration.name, opts.lang, module);
-  const ctx: EmitContext = { dialect: DIALECTS[opts.dialect ?? 'postgresql'] };
+  const ctx: EmitContext = { dialect: DIALECTS[opts.dialect ?? 'postgresql'], lang: opts.lang };
 
   const own = ownTransactionReason(m);
   /** the body, inside `knex.transaction` when the file opens its own */
