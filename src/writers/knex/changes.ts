@@ -291,7 +291,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     const col = columnIn(before, change.table, change.column);
     const why = (() => {
       if (!col) return 'the column is not in the replayed schema';
-      if (change.using !== undefined) return 'knex writes its own USING (col::type); the source USING is kept';
+      if (change.using !== undefined) return "a USING expression, which knex's .alter() cannot say (it always writes USING col::type)";
       if (change.collation !== undefined) return 'knex has no COLLATE';
       if (!quotableName(change.table)) return NOT_QUOTABLE;
       if (LENGTH_LIMITED.has(change.to.name.toUpperCase()) && !change.to.user && (change.to.args ?? []).length > 0)
