@@ -89,7 +89,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const write =
     opts.to === 'knex'
       ? await import('./writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
-          writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp }))
+          writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider }))
       : await import('./writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
           writeSequelizeMigration(m, { ...common, stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
   const files: GeneratedFile[] = [];

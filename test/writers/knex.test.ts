@@ -299,3 +299,15 @@ describe('TypeScript output', () => {
     expect(result.code).toBe(0);
   }, 120_000);
 });
+
+describe('providers', () => {
+  it('refuses a MySQL history (no Knex MySQL dialect yet) rather than writing PostgreSQL code for it', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'ormshift-knexw-my-'));
+    roots.push(root);
+    const dir = join(root, 'migrations');
+    mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
+    writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');
+    writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), 'CREATE TABLE `T` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));\n');
+    await expect(knex(dir)).rejects.toThrow(/the Knex target does not support "mysql" histories yet/);
+  });
+});

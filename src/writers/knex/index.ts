@@ -14,6 +14,7 @@
  * always gives the same bytes.
  */
 import type { Change } from '../../ir/changes.js';
+import { UsageError } from '../../ir/diagnostics.js';
 import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
 import { firstLine, format, jsString, Printer } from '../code/index.js';
@@ -37,11 +38,11 @@ export interface KnexWriteOptions {
   /** the folder the file will be written to: prettier's configuration is resolved there */
   readonly outDir?: string;
   /** the source's provider (Prisma's id); only postgresql has a Knex dialect so far */
-  readonly dialect?: 'postgresql';
+  readonly dialect?: string;
 }
 
 /** One KnexDialect a provider (dialect.ts is the seam). */
-const DIALECTS: Readonly<Record<NonNullable<KnexWriteOptions['dialect']>, KnexDialect>> = { postgresql: POSTGRES_DIALECT };
+const DIALECTS: Readonly<Record<string, KnexDialect>> = { postgresql: POSTGRES_DIALECT };
 
 export interface WrittenFile {
   readonly fileName: string;
@@ -117,7 +118,10 @@ function irreversibleError(m: PlannedMigration, blocked: readonly DownStep[]): s
 export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOptions): Promise<WrittenFile> {
   const module = opts.lang === 'ts' ? 'esm' : (opts.module ?? 'cjs');
   const fileName = knexFileName(opts.stamp, m.migration.name, opts.lang, module);
-  const ctx: EmitContext = { dialect: DIALECTS[opts.dialect ?? 'postgresql'], lang: opts.lang };
+  const key = opts.dialect ?? 'postgresql';
+  const dialect = Object.hasOwn(DIALECTS, key) ? DIALECTS[key] : undefined;
+  if (!dialect) throw new UsageError(`the Knex target does not support ${JSON.stringify(opts.dialect)} histories yet (only postgresql)`);
+  const ctx: EmitContext = { dialect, lang: opts.lang };
 
   const own = ownTransactionReason(m);
   /** the body, inside `knex.transaction` when the file opens its own */
