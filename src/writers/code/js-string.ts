@@ -18,23 +18,33 @@ const hex = (cp: number): string =>
 
 const SHORT: Readonly<Record<string, string>> = {
   '\\': '\\\\',
-  "'": "\\'",
   '\n': '\\n',
   '\r': '\\r',
   '\t': '\\t',
 };
 
-/** A single-quoted JavaScript string literal whose value is exactly `s`. */
+/**
+ * A JavaScript string literal whose value is exactly `s`: single-quoted, or double-quoted when
+ * `s` holds more single quotes than double ones (the choice prettier makes with singleQuote, so
+ * that emitted files are already prettier-stable).
+ */
 export function jsString(s: string): string {
-  let out = "'";
+  let singles = 0;
+  let doubles = 0;
+  for (const ch of s) {
+    if (ch === "'") singles++;
+    else if (ch === '"') doubles++;
+  }
+  const quote = singles > doubles ? '"' : "'";
+  let out = quote;
   // for..of walks code points; a lone surrogate comes out as one unit and matches \p{Cs}.
   for (const ch of s) {
-    const short = SHORT[ch];
+    const short = ch === quote ? `\\${quote}` : ch === '"' || ch === "'" ? ch : SHORT[ch];
     if (short !== undefined) out += short;
     else if (UNSAFE.test(ch)) out += hex(ch.codePointAt(0)!);
     else out += ch;
   }
-  return `${out}'`;
+  return `${out}${quote}`;
 }
 
 /**

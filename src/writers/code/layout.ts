@@ -1,0 +1,313 @@
+/**
+ * Width-aware layout of emitted JavaScript, so that generated files come out already formatted
+ * the way prettier formats them (single quotes, width 100, trailing commas) without running
+ * prettier on every file: prettier parses and reprints each file, which cost ten times more than
+ * the whole conversion. We build prettier's own document IR (`prettier/doc`: groups, lines,
+ * indents, conditional groups) for the few expression shapes the writers emit, following the
+ * choices prettier's JavaScript printer makes for them, and print it with prettier's own doc
+ * printer. test/writers/layout.test.ts checks, over random expressions and every golden file,
+ * that prettier leaves the result unchanged.
+ *
+ * Shapes: string/number/boolean/null literals, identifiers and trusted fragments (`code`),
+ * objects, arrays, calls (`call`), `new` calls, member chains (`member`), and arrow functions
+ * with a block body of statements. Statements are expressions with a prefix (`await`, `throw`)
+ * and the comments above them.
+ */
+import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
+import { commentText, jsKey, jsString } from './js-string.js';
+import type { Js, JsCode, JsObject } from './printer.js';
+
+export type Doc = builders.Doc;
+
+/** `callee(args…)`, or `new callee(args…)` */
+export interface JsCall {
+  readonly kind: 'call';
+  readonly callee: Js;
+  readonly args: readonly Js[];
+  readonly isNew?: boolean;
+}
+/** `object.property` (property is an identifier) */
+export interface JsMember {
+  readonly kind: 'member';
+  readonly object: Js;
+  readonly property: string;
+}
+/** `async (a, b) => { statements }` */
+export interface JsArrow {
+  readonly kind: 'arrow';
+  readonly async?: boolean;
+  readonly params: readonly string[];
+  readonly body: readonly JsStatement[];
+}
+/** One statement: `<prefix><expression>;`, with `//` comments above it. */
+export interface JsStatement {
+  readonly comments: readonly string[];
+  readonly prefix?: 'await ' | 'throw ' | 'return ';
+  readonly expr: Js;
+}
+
+export const PRINT_WIDTH = 100;
+const TAB_WIDTH = 2;
+
+const isCode = (v: Js): v is JsCode => typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCode).kind === 'code';
+const isObject = (v: Js): v is JsObject => typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsObject).kind === 'object';
+const kindOf = (v: Js): string | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { kind: string }).kind : undefined);
+const isCall = (v: Js): v is JsCall & Js => kindOf(v) === 'call';
+const isMember = (v: Js): v is JsMember & Js => kindOf(v) === 'member';
+const isArrow = (v: Js): v is JsArrow & Js => kindOf(v) === 'arrow';
+const entriesOf = (o: JsObject) => o.entries.filter((e): e is readonly [string, Js] => e[1] !== undefined);
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** prettier's string width (east-asian wide characters count twice) */
+const width = (s: string): number => {
+  let w = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    w += cp >= 0x1100 && /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef\u{1F300}-\u{1FAFF}]/u.test(ch) ? 2 : 1;
+  }
+  return w;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Which arguments prettier considers simple (a chain of more than two calls with a
+// non-simple argument is always printed one call a line). `t` is the remaining depth.
+
+const MEMBER_PATH = /^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$/;
+const isSimple = (v: Js, t = 2): boolean => {
+  if (t <= 0) return false;
+  const child = (x: Js) => isSimple(x, t - 1);
+  if (v === null || typeof v !== 'object') return true;
+  if (Array.isArray(v)) return (v as readonly Js[]).every(child);
+  if (isCode(v)) return MEMBER_PATH.test(v.text);
+  if (isObject(v)) return entriesOf(v).every(([k, x]) => (isCode(x) && x.text === k) || child(x));
+  if (isMember(v)) return isSimple(v.object, t);
+  if (isCall(v)) return isSimple(v.callee, t) && v.args.length <= t && v.args.every(child);
+  return false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+const printKey = (k: string): string => jsKey(k);
+
+/**
+ * prettier keeps an object expanded when the source has a line break after its `{`. So the
+ * objects our layout breaks become forced breaks when prettier reads the file back, which can
+ * change its other choices. `layout()` therefore iterates: it lays out, reads which objects came
+ * out broken (each broken object prints a zero-width marker, control characters prettier counts
+ * as width 0), forces exactly those, and lays out again, until the set is stable: then prettier's
+ * reading of the text is the layout we printed.
+ */
+interface Ctx {
+  readonly ids: Map<JsObject, number>;
+  readonly forced: ReadonlySet<number>;
+}
+let ctx: Ctx = { ids: new Map(), forced: new Set() };
+const MARK_DIGITS = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31].map((c) => String.fromCharCode(c));
+const MARK = new RegExp(`[${MARK_DIGITS.join('').replace(/[\\\]^-]/g, '\\$&')}]{3}`, 'g');
+const marker = (id: number): string =>
+  MARK_DIGITS[Math.floor(id / 784) % 28] + MARK_DIGITS[Math.floor(id / 28) % 28] + MARK_DIGITS[id % 28];
+const markerId = (m: string): number => [...m].reduce((n, ch) => n * 28 + MARK_DIGITS.indexOf(ch), 0);
+const objectId = (o: JsObject): number => {
+  let id = ctx.ids.get(o);
+  if (id === undefined) ctx.ids.set(o, (id = ctx.ids.size));
+  return id;
+};
+
+/** `key: value`, laid out as prettier lays out object properties (assignment-like). */
+const printProperty = (key: string, value: Js): Doc => {
+  if (isCode(value) && value.text === key && IDENT.test(key)) return key; // shorthand
+  const keyDoc = printKey(key);
+  const valueDoc = doc(value);
+  const shortKey = width(keyDoc) < TAB_WIDTH + 3;
+  if (typeof value === 'string' && !shortKey) {
+    // break-after-operator: a string that does not fit goes to the next line, indented
+    return b.group([keyDoc, ':', b.group(b.indent([b.line, valueDoc]))]);
+  }
+  return [keyDoc, ': ', valueDoc];
+};
+
+const printObject = (o: JsObject, forceBreak = false): Doc => {
+  const entries = entriesOf(o);
+  if (entries.length === 0) return '{}';
+  const id = objectId(o);
+  const parts = b.join([',', b.line], entries.map(([k, v]) => printProperty(k, v)));
+  return b.group(['{', b.ifBreak(marker(id), ''), b.indent([b.line, parts]), b.ifBreak(','), b.line, '}'], {
+    shouldBreak: forceBreak || ctx.forced.has(id),
+  });
+};
+
+const printArray = (items: readonly Js[]): Doc => {
+  if (items.length === 0) return '[]';
+  // prettier breaks an array of several objects (or arrays) that each hold more than one entry
+  const shouldBreak =
+    items.length > 1 &&
+    items.every((x) => (isObject(x) && entriesOf(x).length > 1) || (Array.isArray(x) && x.length > 1)) &&
+    new Set(items.map((x) => (Array.isArray(x) ? 'array' : 'object'))).size === 1;
+  return b.group(['[', b.indent([b.softline, b.join([',', b.line], items.map((x) => doc(x)))]), b.ifBreak(','), b.softline, ']'], { shouldBreak });
+};
+
+/** Can the last argument hug the parentheses (`f(a, {` … `})`)? */
+const couldGroup = (v: Js): boolean =>
+  (isObject(v) && entriesOf(v).length > 0) || (Array.isArray(v) && v.length > 0) || isArrow(v);
+const sameKind = (a: Js, b2: Js): boolean =>
+  Array.isArray(a) ? Array.isArray(b2) : isObject(a) ? isObject(b2) : isArrow(a) ? isArrow(b2) : false;
+
+const argumentsDoc = (args: readonly Js[]): Doc => {
+  if (args.length === 0) return '()';
+  const printed = args.map((x) => doc(x));
+  const items: Doc[] = printed.map((d, i) => (i === printed.length - 1 ? d : [d, ',', b.line]));
+  const allBroken = (): Doc => b.group(['(', b.indent([b.line, ...items]), b.ifBreak(','), b.line, ')'], { shouldBreak: true });
+  if (args.filter(isArrow).length > 1) return allBroken();
+  const last = args[args.length - 1];
+  const penultimate = args[args.length - 2];
+  const groupLast =
+    couldGroup(last) &&
+    (penultimate === undefined || !sameKind(penultimate, last)) &&
+    !(args.length === 2 && penultimate !== undefined && isArrow(penultimate) && Array.isArray(last)) &&
+    !(args.length > 1 && Array.isArray(last) && (last as readonly Js[]).every((x) => typeof x === 'number'));
+  if (groupLast) {
+    const rest = items.slice(0, -1);
+    if (rest.some((d) => u.willBreak(d))) return allBroken();
+    const lastDoc = printed[printed.length - 1];
+    const hugged: Doc = ['(', ...rest, b.group(lastDoc, { shouldBreak: true }), ')'];
+    return u.willBreak(lastDoc)
+      ? [b.breakParent, b.conditionalGroup([hugged, allBroken()])]
+      : b.conditionalGroup([['(', ...rest, lastDoc, ')'], hugged, allBroken()]);
+  }
+  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], { shouldBreak: items.some((d) => u.willBreak(d)) });
+};
+
+/** Flattens `a.b.c(x).d(y)` into its head and links, as prettier's member-chain printer does. */
+type Link = { readonly kind: 'prop'; readonly name: string } | { readonly kind: 'args'; readonly args: readonly Js[] };
+const flatten = (v: Js): { head: Js; links: Link[] } => {
+  if (isMember(v)) {
+    const inner = flatten(v.object);
+    return { head: inner.head, links: [...inner.links, { kind: 'prop', name: v.property }] };
+  }
+  if (isCall(v) && !v.isNew) {
+    const inner = flatten(v.callee);
+    return { head: inner.head, links: [...inner.links, { kind: 'args', args: v.args }] };
+  }
+  return { head: v, links: [] };
+};
+
+const printLinks = (links: readonly Link[]): Doc[] => links.map((l) => (l.kind === 'prop' ? `.${l.name}` : argumentsDoc(l.args)));
+
+/** A call or member expression, through prettier's member-chain rules. `statement`: the chain
+ * is a whole expression statement (then a short head such as `db` stays with its first call). */
+const printChain = (v: Js, statement: boolean): Doc => {
+  const { head, links } = flatten(v);
+  // the first group: the head, then calls on it, then all but the last of its property accesses
+  let i = 0;
+  const first: Link[] = [];
+  for (; i < links.length && links[i].kind === 'args'; i++) first.push(links[i]);
+  for (; i + 1 < links.length && links[i].kind === 'prop' && links[i + 1].kind === 'prop'; i++) first.push(links[i]);
+  const groups: Link[][] = [];
+  let current: Link[] = [];
+  let seenCall = false;
+  for (; i < links.length; i++) {
+    const l = links[i];
+    if (seenCall && l.kind === 'prop') {
+      groups.push(current);
+      current = [];
+      seenCall = false;
+    }
+    if (l.kind === 'args') seenCall = true;
+    current.push(l);
+  }
+  if (current.length) groups.push(current);
+  const printedFirst: Doc = [doc(head), ...printLinks(first)];
+  const printedGroups = groups.map((g) => printLinks(g));
+  const oneLine: Doc = [printedFirst, ...printedGroups];
+  const factory = (name: string) => /^[A-Z]|^[$_]+$/.test(name);
+  const lastOfFirst = first[first.length - 1];
+  const headName = isCode(head) && IDENT.test(head.text) ? head.text : undefined;
+  const merge =
+    groups.length >= 1 &&
+    (first.length === 0
+      ? headName !== undefined && (factory(headName) || (statement && headName.length <= TAB_WIDTH))
+      : lastOfFirst.kind === 'prop' && factory(lastOfFirst.name));
+  const cutoff = merge ? 3 : 2;
+  if (groups.length + 1 <= cutoff) return b.group(oneLine);
+  const expanded: Doc = [
+    printedFirst,
+    merge ? printedGroups[0] : '',
+    b.indent([b.hardline, b.join(b.hardline, (merge ? printedGroups.slice(1) : printedGroups) as Doc[])]),
+  ];
+  const calls = links.filter((l): l is Extract<Link, { kind: 'args' }> => l.kind === 'args');
+  const lastGroup = groups[groups.length - 1];
+  const lastBreaksAfterFunctionArgs =
+    lastGroup[lastGroup.length - 1].kind === 'args' &&
+    u.willBreak(printedGroups[printedGroups.length - 1]) &&
+    calls.slice(0, -1).some((c) => c.args.some(isArrow));
+  if (
+    (calls.length > 2 && calls.some((c) => c.args.some((a) => !isSimple(a)))) ||
+    printedGroups.slice(0, -1).some((g) => u.willBreak(g)) ||
+    lastBreaksAfterFunctionArgs
+  ) {
+    return b.group(expanded);
+  }
+  return [u.willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
+};
+
+const printArrow = (a: JsArrow): Doc => {
+  const head = `${a.async ? 'async ' : ''}(${a.params.join(', ')}) => `;
+  if (a.body.length === 0) return `${head}{}`;
+  return [head, '{', b.indent([b.hardline, statementsDoc(a.body)]), b.hardline, '}'];
+};
+
+/** The document of an expression (`statement`: it is a whole expression statement). */
+export const doc = (v: Js, statement = false): Doc => {
+  if (typeof v === 'string') return jsString(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`cannot emit the number ${v}`);
+    return Object.is(v, -0) ? '-0' : String(v);
+  }
+  if (typeof v === 'boolean' || v === null) return String(v);
+  if (Array.isArray(v)) return printArray(v as readonly Js[]);
+  if (isCode(v)) return v.text;
+  if (isObject(v)) return printObject(v);
+  if (isCall(v) && v.isNew) return ['new ', doc(v.callee), argumentsDoc(v.args)];
+  if (isCall(v) || isMember(v)) return printChain(v, statement);
+  if (isArrow(v)) return printArrow(v);
+  throw new Error('unreachable');
+};
+
+const statementDoc = (s: JsStatement): Doc => [
+  ...s.comments.map((c) => [`// ${commentText(c)}`.trimEnd(), b.hardline]),
+  s.prefix ?? '',
+  doc(s.expr, s.prefix === undefined),
+  ';',
+];
+
+export const statementsDoc = (list: readonly JsStatement[]): Doc => b.join(b.hardline, list.map(statementDoc));
+
+/** Lays a document out for lines that start `indent` columns in (the caller indents each line). */
+const printOnce = (d: Doc, indent: number): string =>
+  p.printDocToString(d, { printWidth: PRINT_WIDTH - indent, tabWidth: TAB_WIDTH }).formatted;
+
+/**
+ * Lays out what `build` returns for lines that start `indent` columns in (the caller indents
+ * each line), as prettier would print it back: see Ctx for the fixed point.
+ */
+export const layout = (build: () => Doc, indent = 0): string => {
+  const saved = ctx;
+  try {
+    let forced = new Set<number>();
+    for (let round = 0; ; round++) {
+      ctx = { ids: new Map(), forced };
+      const text = printOnce(build(), indent);
+      const broken = new Set([...text.matchAll(MARK)].map((m) => markerId(m[0])));
+      const clean = text.replace(MARK, '');
+      if (round >= 4 || (broken.size === forced.size && [...broken].every((id) => forced.has(id)))) return clean;
+      forced = new Set([...forced, ...broken]);
+    }
+  } finally {
+    ctx = saved;
+  }
+};
+
+/** Lays out one expression document (no object fixed point; for tests and fragments). */
+export const print = (d: Doc, indent = 0): string => printOnce(d, indent).replace(MARK, '');

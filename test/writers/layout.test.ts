@@ -1,0 +1,98 @@
+/**
+ * The layout printer must produce exactly what prettier produces for the shapes the writers
+ * emit: random statements (calls, member chains, objects, arrays, hostile strings, arrow
+ * callbacks) are printed at several indentations and must come back unchanged from prettier.
+ */
+import fc from 'fast-check';
+import * as prettier from 'prettier';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PRETTIER_OPTIONS } from '../../src/writers/code/format.js';
+import { layout, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
+import { code, obj, type Js } from '../../src/writers/code/printer.js';
+
+const call = (callee: Js, ...args: Js[]): Js => ({ kind: 'call', callee, args }) as unknown as Js;
+const member = (object: Js, property: string): Js => ({ kind: 'member', object, property }) as unknown as Js;
+const chain = (head: string, ...props: string[]): Js => props.reduce<Js>((o, p) => member(o, p), code(head));
+
+const text = fc.oneof(
+  fc.constantFrom('id', 'User', 'createdAt', 'TIMESTAMP(3)', "it's", 'say "hi"', "o'brien's \"x\"", '${x}', '`tick`', 'a\\b', 'line\nbreak', '🎉 ünïcødé', '中文字符串', '*/'),
+  fc.string({ maxLength: 30 }),
+  fc.string({ minLength: 40, maxLength: 140 }),
+);
+const key = fc.constantFrom('name', 'type', 'fields', 'allowNull', 'defaultValue', 'onDelete', 'references', 'tableName', 'a-b', '1x', 'x y', 'unique', 'id', 'comment', '__proto__', 'transaction');
+const leaf: fc.Arbitrary<Js> = fc.oneof(
+  { weight: 4, arbitrary: text },
+  fc.integer({ min: -1000, max: 100000 }),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom(code('transaction'), code('Sequelize.STRING'), code('undefined')),
+);
+const { value } = fc.letrec<{ value: Js; object: Js; array: Js; callExpr: Js }>((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, { weight: 5, arbitrary: leaf }, tie('object'), tie('array'), tie('callExpr')),
+  object: fc.array(fc.tuple(key, tie('value')), { maxLength: 5 }).map((es) => {
+    const seen = new Set<string>();
+    return obj(...es.filter(([k]) => !seen.has(k) && seen.add(k)).map(([k, v]) => [k, v] as const));
+  }),
+  array: fc.array(tie('value'), { maxLength: 5 }) as fc.Arbitrary<Js>,
+  callExpr: fc.tuple(fc.constantFrom(chain('Sequelize', 'literal'), chain('knex', 'raw'), chain('knex', 'fn', 'now'), code('f')), fc.array(leaf, { maxLength: 2 })).map(([c, args]) => call(c, ...args)),
+}));
+
+const statement: fc.Arbitrary<JsStatement> = fc.oneof(
+  // queryInterface.<method>(args…)
+  fc.tuple(fc.constantFrom('addColumn', 'addIndex', 'changeColumn', 'createTable', 'removeConstraint'), fc.array(value, { minLength: 0, maxLength: 4 })).map(([m, args]) => ({
+    comments: [],
+    prefix: 'await ' as const,
+    expr: call(chain('queryInterface', m), ...args),
+  })),
+  // queryInterface.sequelize.query(sql, { transaction })
+  fc.tuple(fc.oneof(text, fc.array(text, { minLength: 3, maxLength: 5 }).map((ls) => call(member(ls, 'join'), '\n'))), fc.boolean()).map(([sql, tx]) => ({
+    comments: ['raw: why'],
+    prefix: 'await ' as const,
+    expr: call(chain('queryInterface', 'sequelize', 'query'), sql, ...(tx ? [obj(['transaction', code('transaction')])] : [])),
+  })),
+  // table.<type>(name, args…).notNullable().defaultTo(…)… (a knex column chain)
+  fc.tuple(fc.constantFrom('string', 'integer', 'specificType', 'timestamp'), text, fc.array(fc.tuple(fc.constantFrom('notNullable', 'defaultTo', 'primary', 'comment', 'unsigned'), fc.array(value, { maxLength: 1 })), { maxLength: 4 })).map(
+    ([t, name, mods]) => ({
+      comments: [],
+      expr: mods.reduce<Js>((e, [m, args]) => call(member(e, m), ...args), call(chain('table', t), name)),
+    }),
+  ),
+  // throw new Error(message)
+  text.map((m) => ({ comments: [], prefix: 'throw ' as const, expr: { kind: 'call', isNew: true, callee: code('Error'), args: [m] } as unknown as Js })),
+  // knex.schema.createTable(name, (table) => { … })
+  fc.tuple(text, fc.array(fc.tuple(text, fc.constantFrom('string', 'integer')), { minLength: 1, maxLength: 3 })).map(([name, cols]) => ({
+    comments: [],
+    prefix: 'await ' as const,
+    expr: call(chain('knex', 'schema', 'createTable'), name, {
+      kind: 'arrow',
+      params: ['table'],
+      body: cols.map(([c, t]) => ({ comments: [], expr: call(member(call(chain('table', t), c), 'notNullable')) })),
+    } as unknown as Js),
+  })),
+);
+
+/** a printed statement at `depth` levels (the function body is level 1), inside nested blocks */
+const wrap = (printed: string, depth: number): string => {
+  const open: string[] = ['async function f() {'];
+  const close: string[] = ['}'];
+  for (let d = 1; d < depth; d++) {
+    open.push(`${'  '.repeat(d)}{`);
+    close.unshift(`${'  '.repeat(d)}}`);
+  }
+  const body = printed.split('\n').map((l) => (l === '' ? l : `${'  '.repeat(depth)}${l}`));
+  return `${[...open, ...body, ...close].join('\n')}\n`;
+};
+
+describe('layout printer', () => {
+  it('prints random statements exactly as prettier formats them', async () => {
+    await fc.assert(
+      fc.asyncProperty(statement, fc.integer({ min: 1, max: 4 }), async (s, depth) => {
+        const printed = layout(() => statementsDoc([s]), depth * 2);
+        const source = wrap(printed, depth);
+        const formatted = await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' });
+        expect(source).toBe(formatted);
+      }),
+      { numRuns: Number(process.env.ORMSHIFT_LAYOUT_RUNS ?? 600) },
+    );
+  });
+});
