@@ -15,6 +15,7 @@ import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import {
   findConstraint,
   qualify,
+  sameName,
   type Column,
   type Constraint,
   type ForeignKey,
@@ -39,6 +40,9 @@ export interface Emitted {
   readonly comments: readonly string[];
   /** `await …;` (may span lines) */
   readonly code: string;
+  /** an alterTable whose lines only add (or only drop) columns: consecutive ones on the same
+   * table merge into one callback, as Prisma writes one ALTER TABLE with several ADD COLUMN */
+  readonly columns?: { readonly table: QName; readonly op: 'add' | 'drop'; readonly lines: readonly string[] };
 }
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
@@ -81,6 +85,31 @@ const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: rea
     `${schemaCall(name.schema, method, name.name, code(`(table) => {\n${lines.map((l) => `  ${l};`).join('\n')}\n}`))}`,
     ...comments,
   );
+
+/** An alterTable statement that may merge with its neighbours (see Emitted.columns). */
+const columnStmt = (table: QName, op: 'add' | 'drop', line: string): Emitted => ({
+  ...tableStmt('alterTable', table, [line]),
+  columns: { table, op, lines: [line] },
+});
+
+/**
+ * Consecutive column additions (or drops) on the same table as one alterTable callback. Knex
+ * compiles all the additions of a callback into one ALTER TABLE, in call order, and each drop
+ * into its own statement, in call order: the same effect as the separate calls, read at once.
+ */
+export function mergeColumnCalls(list: readonly Emitted[]): Emitted[] {
+  const out: Emitted[] = [];
+  for (const e of list) {
+    const prev = out[out.length - 1];
+    const a = prev?.columns;
+    const b = e.columns;
+    if (a && b && e.comments.length === 0 && a.op === b.op && sameName(a.table, b.table)) {
+      const lines = [...a.lines, ...b.lines];
+      out[out.length - 1] = { ...tableStmt('alterTable', a.table, lines, ...prev.comments), columns: { ...a, lines } };
+    } else out.push(e);
+  }
+  return out;
+}
 
 const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === undefined || quotable(q.schema));
 
@@ -272,7 +301,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     const problem = columnProblem(ctx, column);
     if (problem) return raw(ctx, change, before, problem);
     const inlineComment = column.comment === undefined || plainComment(column.comment);
-    const out = [tableStmt('alterTable', table, [columnLine(ctx, column, table, before, inlineComment)])];
+    const out = [columnStmt(table, 'add', columnLine(ctx, column, table, before, inlineComment))];
     if (!inlineComment) {
       out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table, column: column.name }, comment: column.comment }, before, 'a column comment knex would not quote exactly'));
     }
@@ -281,7 +310,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   DropColumn: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
     if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [tableStmt('alterTable', change.table, [`table.dropColumn(${jsString(change.column)})`])];
+    return [columnStmt(change.table, 'drop', `table.dropColumn(${jsString(change.column)})`)];
   },
   RenameColumn: (change, before, ctx) => {
     if (!quotableName(change.table) || !quotable(change.from) || !quotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);

@@ -20,7 +20,7 @@ import type { Schema } from '../../ir/schema.js';
 import { firstLine, format, jsString, Printer } from '../code/index.js';
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { emitChange, type EmitContext, type Emitted } from './changes.js';
+import { emitChange, mergeColumnCalls, type EmitContext, type Emitted } from './changes.js';
 import { POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
 import { setsTransactionCharacteristics } from './quirks.js';
 
@@ -96,7 +96,7 @@ function header(m: PlannedMigration, allowIrreversible: boolean): string {
 }
 
 function print(p: Printer, emitted: readonly Emitted[]): void {
-  for (const e of emitted) {
+  for (const e of mergeColumnCalls(emitted)) {
     for (const c of e.comments) p.comment(c);
     p.line(e.code);
   }
