@@ -311,3 +311,31 @@ describe('providers', () => {
     await expect(knex(dir)).rejects.toThrow(/the Knex target does not support "mysql" histories yet/);
   });
 });
+
+describe('column calls', () => {
+  it('merges consecutive additions (or drops) on one table into one alterTable, never across kinds or tables', async () => {
+    const c = await knex(
+      history({
+        '20240101000000_init': 'CREATE TABLE "A" ("id" TEXT NOT NULL, "x" TEXT, "y" TEXT);\nCREATE TABLE "B" ("id" TEXT NOT NULL);\n',
+        '20240102000000_change': `ALTER TABLE "A" ADD COLUMN "p" TEXT,
+ADD COLUMN "q" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "B" ADD COLUMN "r" TEXT;
+ALTER TABLE "A" DROP COLUMN "x",
+DROP COLUMN "y";
+ALTER TABLE "A" ADD COLUMN "s" TEXT;
+`,
+      }),
+    );
+    const up = c.files[1].contents.split('exports.down')[0];
+    const calls = [...up.matchAll(/alterTable\('(\w+)', \(table\) => \{\n((?:\s+table\..*\n)+)/g)].map((m) => [
+      m[1],
+      [...m[2].matchAll(/table\.(\w+)\('(\w+)'/g)].map((x) => `${x[1]} ${x[2]}`),
+    ]);
+    expect(calls).toEqual([
+      ['A', ['text p', 'integer q']],
+      ['B', ['text r']],
+      ['A', ['dropColumn x', 'dropColumn y']],
+      ['A', ['text s']],
+    ]);
+  });
+});
