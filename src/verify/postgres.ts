@@ -9,16 +9,24 @@
  * SIGINT/SIGTERM while databases exist drop them before the process exits with 130/143, so an
  * interrupted `verify` does not leave litter behind.
  *
+ * A process that dies without running its handlers (SIGKILL, a crash of the runner, a lost
+ * machine) cannot drop anything, so every scratch database carries an owner marker as its
+ * comment: `ormshift scratch database {"host":...,"pid":...}`. When a provider starts, it drops
+ * the databases whose marker names this host and a process that no longer exists. Only databases
+ * with that marker are ever considered, never a name pattern alone, and never another host's.
+ *
  * exec() uses one `pg` Client per scratch database and sends the whole file as one query without
  * parameters, i.e. the simple query protocol: one implicit transaction per file, like `psql -c`
  * and `prisma migrate deploy`. Each migration commits before the next one starts, which matters
  * for `ALTER TYPE ... ADD VALUE` followed by a use of the new value.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 import { DatabaseError, redactUrl } from './database.js';
 import { snapshotCatalog } from './snapshot.js';
+import { quoteLiteral } from '../ir/sql-text.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; keep names well inside that. */
 const MAX_LABEL = 40;
@@ -41,6 +49,70 @@ function databaseUrl(adminUrl: string, database: string): string {
   const u = new URL(adminUrl);
   u.pathname = `/${database}`;
   return u.toString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Owner markers: which process created a scratch database, so a later run can remove what a
+// dead one left.
+
+const MARKER = 'ormshift scratch database ';
+
+export interface ScratchOwner {
+  readonly host: string;
+  readonly pid: number;
+}
+
+/** The comment a scratch database carries. */
+export const ownerMarker = (owner: ScratchOwner = { host: hostname(), pid: process.pid }): string =>
+  `${MARKER}${JSON.stringify({ host: owner.host, pid: owner.pid })}`;
+
+/** The owner a database comment names, or undefined when it is not our marker. */
+export const parseOwnerMarker = (comment: string | null | undefined): ScratchOwner | undefined => {
+  if (!comment?.startsWith(MARKER)) return undefined;
+  try {
+    const o = JSON.parse(comment.slice(MARKER.length));
+    return typeof o?.host === 'string' && Number.isInteger(o?.pid) && o.pid > 0 ? { host: o.host, pid: o.pid } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const processAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, it is only someone else's
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Drops the scratch databases a dead ormshift process on this host left behind: only those
+ * whose comment is our marker, naming this host and a pid that is not running. Returns their
+ * names. Errors (a database in use, no privilege) leave that database alone.
+ */
+export async function removeLeftovers(admin: pg.Client, hasForce: boolean): Promise<string[]> {
+  const rows = (
+    await admin.query<{ datname: string; comment: string | null }>(
+      `SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'ormshift\\_%'`,
+    )
+  ).rows;
+  const host = hostname();
+  const removed: string[] = [];
+  for (const r of rows) {
+    const owner = parseOwnerMarker(r.comment);
+    if (!owner || owner.host !== host || owner.pid === process.pid || processAlive(owner.pid)) continue;
+    // our names are [a-z0-9_] by construction; anything else was not made by us
+    if (!/^ormshift_[a-z0-9_]+$/.test(r.datname)) continue;
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS "${r.datname}"${hasForce ? ' WITH (FORCE)' : ''}`);
+      removed.push(r.datname);
+    } catch {
+      // in use by a live session, or not ours to drop: leave it
+    }
+  }
+  return removed;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -87,6 +159,8 @@ export interface PostgresProvider extends DatabaseProvider {
   readonly kind: 'postgres';
   /** names of the scratch databases this provider created and has not dropped yet */
   readonly databases: readonly string[];
+  /** scratch databases of dead ormshift processes on this host, dropped when this provider started */
+  readonly leftoversRemoved: readonly string[];
 }
 
 export async function createPostgresProvider(adminUrl: string): Promise<PostgresProvider> {
@@ -104,6 +178,7 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
   admin.on('error', () => undefined); // a dropped admin connection surfaces on the next query
   const versionRow = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   const hasForce = Number(versionRow.rows[0]?.v) >= 130000;
+  const leftovers = await removeLeftovers(admin, hasForce).catch(() => [] as string[]);
 
   const created = new Set<string>();
   const open = new Set<ScratchDatabase>();
@@ -131,6 +206,7 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
     get databases() {
       return [...created];
     },
+    leftoversRemoved: leftovers,
     async create(label: string): Promise<ScratchDatabase> {
       if (closed) throw new Error('the PostgreSQL provider is closed');
       const name = scratchDatabaseName(label);
@@ -141,6 +217,9 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       }
       created.add(name);
       track(provider, true);
+      // the owner marker, so that a later run can remove this database if we die without cleanup
+      // (the marker is a JSON text made of our host name and pid: quoted as a literal)
+      await adminQuery(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}`);
       // A scratch database needs no durability: commits that wait for the WAL flush dominated
       // the time a migration takes (each generated migration commits its own transaction).
       // A database-level setting reaches every session, the target ORM's pool included; it
