@@ -28,6 +28,9 @@ export interface ConvertOptions {
   readonly allowIrreversible?: boolean;
   /** where the files will go: prettier resolves the user's own config from there */
   readonly outDir?: string;
+  /** format every file with prettier (the user's configuration, else prettier's defaults as
+   * ormshift sets them); without it prettier runs only where the user has a configuration */
+  readonly prettier?: boolean;
 }
 
 export interface GeneratedFile {
@@ -85,7 +88,12 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const { provider, read, history, diagnostics } = await planFolder(opts.migrationsDir);
   const { migrationStamps } = await import('./writers/naming.js');
   const stamps = migrationStamps(history.migrations.map((m) => m.migration.name));
-  const common = { lang: opts.lang ?? 'js', allowIrreversible: !!opts.allowIrreversible, ...(opts.outDir ? { outDir: opts.outDir } : {}) } as const;
+  const common = {
+    lang: opts.lang ?? 'js',
+    allowIrreversible: !!opts.allowIrreversible,
+    prettier: !!opts.prettier,
+    ...(opts.outDir ? { outDir: opts.outDir } : {}),
+  } as const;
   const write =
     opts.to === 'knex'
       ? await import('./writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>

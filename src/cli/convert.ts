@@ -13,10 +13,11 @@ export interface ConvertArgs {
   force: boolean;
   strict: boolean;
   json: boolean;
+  prettier?: boolean;
 }
 
 export const convertCommand = async (args: ConvertArgs): Promise<number> => {
-  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: args.allowIrreversible, outDir: args.out });
+  const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: args.allowIrreversible, outDir: args.out, prettier: args.prettier });
   if (!args.json) for (const d of c.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
   const result = writeConversion(c, { out: args.out, force: args.force, strict: args.strict });
   if (args.json) {

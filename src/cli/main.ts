@@ -45,6 +45,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible down steps warn instead of throwing' })
             .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
             .option('strict', { type: 'boolean', default: false, describe: 'fail on any warning' })
+            .option('prettier', { type: 'boolean', default: false, describe: 'format every file with prettier (the output is already laid out as prettier does; a prettier config in the output folder is always used)' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const { convertCommand } = await import('./convert.js');

@@ -1,6 +1,7 @@
 /**
- * Final formatting of emitted files with prettier, loaded lazily (so commands that write nothing
- * never pay for it).
+ * Formatting of emitted files with prettier, loaded lazily. The writers lay files out as
+ * prettier's defaults below would (layout.ts), so prettier runs only when the user's project has
+ * its own prettier configuration (or .editorconfig) where the files go, or when asked.
  *
  * Conventions: when `filePath` is given, the user's prettier configuration for that path (and
  * .editorconfig) is used as prettier itself would use it; when there is none, fixed defaults
@@ -33,4 +34,20 @@ export async function format(source: string, opts: FormatOptions): Promise<strin
     parser: opts.parser,
     ...(opts.filePath ? { filepath: opts.filePath } : {}),
   });
+}
+
+export interface FormatIfNeededOptions extends FormatOptions {
+  /** format even when the user has no configuration (the text is not laid out by layout.ts) */
+  readonly force?: boolean;
+}
+
+/** Formats with prettier when the user has a configuration for `filePath`, or when forced;
+ * otherwise returns the source, which layout.ts already printed the way prettier's defaults would. */
+export async function formatIfNeeded(source: string, opts: FormatIfNeededOptions): Promise<string> {
+  if (!opts.force) {
+    if (!opts.filePath) return source;
+    const prettier = await import('prettier');
+    if ((await prettier.resolveConfig(opts.filePath, { editorconfig: true })) === null) return source;
+  }
+  return format(source, opts);
 }

@@ -3,5 +3,20 @@
  * printing (printer), and the final prettier pass (format). Writers import from here only.
  */
 export { commentText, firstLine, jsKey, jsString } from './js-string.js';
-export { call, code, js, obj, Printer, type Js, type JsCode, type JsObject } from './printer.js';
-export { DEFAULT_PRETTIER_OPTIONS, format, type FormatOptions, type Parser } from './format.js';
+export {
+  arrowExpr,
+  call,
+  callExpr,
+  code,
+  js,
+  memberExpr,
+  newExpr,
+  obj,
+  Printer,
+  type Js,
+  type JsCode,
+  type JsObject,
+  type JsStatementOf,
+} from './printer.js';
+export { layout, layoutBody, statementsDoc } from './layout.js';
+export { DEFAULT_PRETTIER_OPTIONS, format, formatIfNeeded, type FormatOptions, type Parser } from './format.js';

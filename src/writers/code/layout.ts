@@ -15,36 +15,14 @@
  */
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
 import { commentText, jsKey, jsString } from './js-string.js';
-import type { Js, JsCode, JsObject } from './printer.js';
+import type { Js, JsArrowExpr, JsCallExpr, JsCode, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
 
 export type Doc = builders.Doc;
 
-/** `callee(args…)`, or `new callee(args…)` */
-export interface JsCall {
-  readonly kind: 'call';
-  readonly callee: Js;
-  readonly args: readonly Js[];
-  readonly isNew?: boolean;
-}
-/** `object.property` (property is an identifier) */
-export interface JsMember {
-  readonly kind: 'member';
-  readonly object: Js;
-  readonly property: string;
-}
-/** `async (a, b) => { statements }` */
-export interface JsArrow {
-  readonly kind: 'arrow';
-  readonly async?: boolean;
-  readonly params: readonly string[];
-  readonly body: readonly JsStatement[];
-}
-/** One statement: `<prefix><expression>;`, with `//` comments above it. */
-export interface JsStatement {
-  readonly comments: readonly string[];
-  readonly prefix?: 'await ' | 'throw ' | 'return ';
-  readonly expr: Js;
-}
+type JsCall = JsCallExpr;
+type JsMember = JsMemberExpr;
+type JsArrow = JsArrowExpr;
+export type JsStatement = JsStatementOf;
 
 export const PRINT_WIDTH = 100;
 const TAB_WIDTH = 2;
@@ -102,13 +80,27 @@ const printKey = (k: string): string => jsKey(k);
 interface Ctx {
   readonly ids: Map<JsObject, number>;
   readonly forced: ReadonlySet<number>;
+  /** objects too wide to ever print flat: broken from the first round (saves a second one) */
+  readonly wide: Set<number>;
 }
-let ctx: Ctx = { ids: new Map(), forced: new Set() };
+let ctx: Ctx = { ids: new Map(), forced: new Set(), wide: new Set() };
 const MARK_DIGITS = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31].map((c) => String.fromCharCode(c));
 const MARK = new RegExp(`[${MARK_DIGITS.join('').replace(/[\\\]^-]/g, '\\$&')}]{3}`, 'g');
 const marker = (id: number): string =>
   MARK_DIGITS[Math.floor(id / 784) % 28] + MARK_DIGITS[Math.floor(id / 28) % 28] + MARK_DIGITS[id % 28];
 const markerId = (m: string): number => [...m].reduce((n, ch) => n * 28 + MARK_DIGITS.indexOf(ch), 0);
+/** A lower bound of the width of a value printed on one line (arrows: their head only). */
+const flatWidth = (v: Js): number => {
+  if (typeof v === 'string') return v.length + 2;
+  if (v === null || typeof v !== 'object') return String(v).length;
+  if (Array.isArray(v)) return 2 + (v as readonly Js[]).reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
+  if (isCode(v)) return v.text.length;
+  if (isObject(v)) return 4 + entriesOf(v).reduce((n, [k, x]) => n + k.length + 2 + flatWidth(x) + 2, 0);
+  if (isMember(v)) return flatWidth(v.object) + 1 + v.property.length;
+  if (isCall(v)) return flatWidth(v.callee) + 2 + v.args.reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
+  return 0;
+};
+
 const objectId = (o: JsObject): number => {
   let id = ctx.ids.get(o);
   if (id === undefined) ctx.ids.set(o, (id = ctx.ids.size));
@@ -132,9 +124,10 @@ const printObject = (o: JsObject, forceBreak = false): Doc => {
   const entries = entriesOf(o);
   if (entries.length === 0) return '{}';
   const id = objectId(o);
+  if (!ctx.forced.has(id) && flatWidth(o) > PRINT_WIDTH) ctx.wide.add(id);
   const parts = b.join([',', b.line], entries.map(([k, v]) => printProperty(k, v)));
   return b.group(['{', b.ifBreak(marker(id), ''), b.indent([b.line, parts]), b.ifBreak(','), b.line, '}'], {
-    shouldBreak: forceBreak || ctx.forced.has(id),
+    shouldBreak: forceBreak || ctx.forced.has(id) || ctx.wide.has(id),
   });
 };
 
@@ -275,12 +268,12 @@ export const doc = (v: Js, statement = false): Doc => {
   throw new Error('unreachable');
 };
 
-const statementDoc = (s: JsStatement): Doc => [
-  ...s.comments.map((c) => [`// ${commentText(c)}`.trimEnd(), b.hardline]),
-  s.prefix ?? '',
-  doc(s.expr, s.prefix === undefined),
-  ';',
-];
+const statementDoc = (s: JsStatement): Doc => {
+  const comments = s.comments.map((c) => `// ${commentText(c)}`.trimEnd());
+  if (s.raw !== undefined) return b.join(b.hardline, [...comments, ...s.raw.split('\n')]);
+  if (s.expr === undefined) return b.join(b.hardline, comments);
+  return [...comments.map((c) => [c, b.hardline]), s.prefix ?? '', doc(s.expr, s.prefix === undefined), ';'];
+};
 
 export const statementsDoc = (list: readonly JsStatement[]): Doc => b.join(b.hardline, list.map(statementDoc));
 
@@ -297,17 +290,26 @@ export const layout = (build: () => Doc, indent = 0): string => {
   try {
     let forced = new Set<number>();
     for (let round = 0; ; round++) {
-      ctx = { ids: new Map(), forced };
+      ctx = { ids: new Map(), forced, wide: new Set() };
       const text = printOnce(build(), indent);
       const broken = new Set([...text.matchAll(MARK)].map((m) => markerId(m[0])));
       const clean = text.replace(MARK, '');
-      if (round >= 4 || (broken.size === forced.size && [...broken].every((id) => forced.has(id)))) return clean;
-      forced = new Set([...forced, ...broken]);
+      const assumed = new Set([...forced, ...ctx.wide]);
+      if (round >= 4 || (broken.size === assumed.size && [...broken].every((id) => assumed.has(id)))) return clean;
+      forced = new Set([...assumed, ...broken]);
     }
   } finally {
     ctx = saved;
   }
 };
+
+/** Lays out statements for a function body whose lines start `indent` columns in, each line
+ * indented. */
+export const layoutBody = (list: readonly JsStatement[], indent: number): string =>
+  layout(() => statementsDoc(list), indent)
+    .split('\n')
+    .map((l) => (l === '' ? l : ' '.repeat(indent) + l))
+    .join('\n');
 
 /** Lays out one expression document (no object fixed point; for tests and fragments). */
 export const print = (d: Doc, indent = 0): string => printOnce(d, indent).replace(MARK, '');

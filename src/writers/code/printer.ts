@@ -18,7 +18,54 @@ export interface JsObject {
   readonly kind: 'object';
   readonly entries: readonly (readonly [string, Js | undefined])[];
 }
-export type Js = string | number | boolean | null | JsCode | JsObject | readonly Js[];
+/** `callee(args…)` or `new callee(args…)` (laid out by layout.ts) */
+export interface JsCallExpr {
+  readonly kind: 'call';
+  readonly callee: Js;
+  readonly args: readonly Js[];
+  readonly isNew?: boolean;
+}
+/** `object.property` */
+export interface JsMemberExpr {
+  readonly kind: 'member';
+  readonly object: Js;
+  readonly property: string;
+}
+/** `async (params) => { statements }` */
+export interface JsArrowExpr {
+  readonly kind: 'arrow';
+  readonly async?: boolean;
+  readonly params: readonly string[];
+  readonly body: readonly JsStatementOf[];
+}
+/** One statement: `<prefix><expr>;` with `//` comments above it; comments only when there is
+ * neither expr nor raw. `raw` is a statement already written out (printed line by line, as is). */
+export interface JsStatementOf {
+  readonly comments: readonly string[];
+  readonly prefix?: 'await ' | 'throw ' | 'return ';
+  readonly expr?: Js;
+  readonly raw?: string;
+}
+export type Js = string | number | boolean | null | JsCode | JsObject | JsCallExpr | JsMemberExpr | JsArrowExpr | readonly Js[];
+
+/** `callee(args…)`; a string callee is a dotted path of identifiers (`queryInterface.addColumn`). */
+export const callExpr = (callee: string | Js, ...args: readonly Js[]): JsCallExpr => ({
+  kind: 'call',
+  callee: typeof callee === 'string' ? path(callee) : callee,
+  args,
+});
+/** `new callee(args…)` */
+export const newExpr = (callee: string, ...args: readonly Js[]): JsCallExpr => ({ kind: 'call', callee: path(callee), args, isNew: true });
+/** `object.property` */
+export const memberExpr = (object: Js, property: string): JsMemberExpr => ({ kind: 'member', object, property });
+/** a dotted path of identifiers as member expressions */
+const path = (dotted: string): Js => {
+  const [head, ...rest] = dotted.split('.');
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(head) || rest.some((r) => !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(r))) throw new Error(`not an identifier path: ${dotted}`);
+  return rest.reduce<Js>((o, r) => memberExpr(o, r), code(head));
+};
+/** `async (params) => { body }` */
+export const arrowExpr = (params: readonly string[], body: readonly JsStatementOf[], async = false): JsArrowExpr => ({ kind: 'arrow', params, body, async });
 
 /** A trusted code fragment (built from already-escaped parts). */
 export const code = (text: string): JsCode => ({ kind: 'code', text });
@@ -43,6 +90,13 @@ export function js(v: Js): string {
   if (typeof v === 'boolean' || v === null) return String(v);
   if (Array.isArray(v)) return `[${(v as readonly Js[]).map(js).join(', ')}]`;
   if (isCode(v)) return v.text;
+  const k = (v as { kind?: string }).kind;
+  if (k === 'call') {
+    const c = v as JsCallExpr;
+    return `${c.isNew ? 'new ' : ''}${js(c.callee)}(${c.args.map(js).join(', ')})`;
+  }
+  if (k === 'member') return `${js((v as JsMemberExpr).object)}.${(v as JsMemberExpr).property}`;
+  if (k === 'arrow') throw new Error('an arrow function is only laid out by layout.ts');
   if (isObject(v)) {
     const parts = v.entries
       .filter((e): e is readonly [string, Js] => e[1] !== undefined)

@@ -13,7 +13,7 @@
  */
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import { qualify, type Column, type Constraint, type ForeignKey, type QName, type Schema } from '../../ir/schema.js';
-import { code, js, jsString, obj, type Js, type JsObject } from '../code/index.js';
+import { callExpr, code, memberExpr, newExpr, obj, type Js, type JsObject } from '../code/index.js';
 import { columnIn, renderChange } from '../sql/postgres.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
 import { describeType, plainDefault, sequelizeType } from './types.js';
@@ -34,8 +34,11 @@ export interface EmitContext {
 /** One statement of a migration body, with the comments that go above it. */
 export interface Emitted {
   readonly comments: readonly string[];
-  /** `await …;` */
-  readonly code: string;
+  /** the expression of `await <expr>;`, laid out by writers/code/layout.ts */
+  readonly expr?: Js;
+  /** a statement already written out as text (the MySQL dialect's guarded steps): a file that
+   * holds one is formatted by prettier instead of the layout printer */
+  readonly code?: string;
 }
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
@@ -43,12 +46,12 @@ type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: 
 // ---------------------------------------------------------------------------------------------
 // building blocks
 
-const stmt = (text: string, ...comments: string[]): Emitted => ({ comments, code: `await ${text};` });
+const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
 
 /** `queryInterface.<method>(args…)`, with the options argument last when there is one. */
-const qi = (ctx: EmitContext, method: string, args: readonly Js[], options: readonly (readonly [string, Js | undefined])[] = []) => {
+const qi = (ctx: EmitContext, method: string, args: readonly Js[], options: readonly (readonly [string, Js | undefined])[] = []): Js => {
   const opts = withTransaction(ctx, options);
-  return `queryInterface.${method}(${[...args, ...(opts ? [opts] : [])].map(js).join(', ')})`;
+  return callExpr(memberExpr(code('queryInterface'), method), ...args, ...(opts ? [opts] : []));
 };
 
 const withTransaction = (ctx: EmitContext, entries: readonly (readonly [string, Js | undefined])[]): JsObject | undefined => {
@@ -60,11 +63,11 @@ const withTransaction = (ctx: EmitContext, entries: readonly (readonly [string, 
 export const sqlExpr = (sql: string): Js => {
   const lines = sql.split('\n');
   if (lines.length < 3) return sql;
-  return code(`[\n${lines.map((l) => `${jsString(l)},`).join('\n')}\n].join(${jsString('\n')})`);
+  return callExpr(memberExpr(lines, 'join'), '\n');
 };
 
 const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
-  stmt(`queryInterface.sequelize.query(${[sqlExpr(sql), ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : [])].map(js).join(', ')})`, ...comments);
+  stmt(callExpr('queryInterface.sequelize.query', sqlExpr(sql), ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : [])), ...comments);
 
 /** The change as raw SQL from the renderer, under one `raw:` comment. */
 const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] =>
@@ -72,7 +75,7 @@ const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emi
 
 const literal = (ctx: EmitContext, sql: string): Js => {
   ctx.imports.add('Sequelize');
-  return code(`Sequelize.literal(${jsString(sql)})`);
+  return callExpr('Sequelize.literal', sql);
 };
 
 /** A table argument: a plain string when Sequelize quotes it as one name, else `{ tableName, schema }`. */
@@ -181,7 +184,7 @@ function deferrable(ctx: EmitContext, d: 'IMMEDIATE' | 'DEFERRED' | undefined): 
   const which = d === 'DEFERRED' ? 'INITIALLY_DEFERRED' : 'INITIALLY_IMMEDIATE';
   if (ctx.lang === 'ts') ctx.imports.add('Deferrable');
   // an instance: the TypeScript types want one (the class works too at run time)
-  return code(`new ${ctx.lang === 'ts' ? 'Deferrable' : 'Sequelize.Deferrable'}.${which}()`);
+  return newExpr(`${ctx.lang === 'ts' ? 'Deferrable' : 'Sequelize.Deferrable'}.${which}`);
 }
 
 function addForeignKey(ctx: EmitContext, table: QName, fk: ForeignKey): Emitted[] | string {

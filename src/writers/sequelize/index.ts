@@ -14,7 +14,7 @@
 import type { Change } from '../../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
-import { firstLine, format, jsString, Printer } from '../code/index.js';
+import { arrowExpr, callExpr, firstLine, formatIfNeeded, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { emitChange, type EmitContext, type Emitted, type Lang } from './changes.js';
@@ -28,6 +28,9 @@ export interface SequelizeWriteOptions {
   readonly stamp: string;
   /** the folder the file will be written to: prettier's configuration is resolved there */
   readonly outDir?: string;
+  /** format with prettier even without a configuration of the user's (the default output is
+   * already laid out as prettier's defaults would) */
+  readonly prettier?: boolean;
   /** the Prisma provider of the history; absent means postgresql */
   readonly dialect?: 'postgresql' | 'mysql';
 }
@@ -70,30 +73,21 @@ function header(m: PlannedMigration, allowIrreversible: boolean): string {
   return p.toString();
 }
 
-/** Emit the statements of a list of changes, each with its comments. */
-function print(p: Printer, emitted: readonly Emitted[]): void {
-  for (const e of emitted) {
-    for (const c of e.comments) p.comment(c);
-    p.line(e.code);
-  }
-}
+const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
+  emitted.map((e) => (e.code !== undefined ? { comments: e.comments, raw: e.code } : { comments: e.comments, prefix: 'await ', expr: e.expr }));
+
+const withComments = (comments: readonly string[], list: readonly JsStatementOf[]): JsStatementOf[] =>
+  comments.length === 0 ? [...list] : list.length === 0 ? [{ comments }] : [{ ...list[0], comments: [...comments, ...list[0].comments] }, ...list.slice(1)];
 
 /** A function body: the statements, inside a transaction when the migration has one. */
-function body(p: Printer, ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string) {
+function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string): JsStatementOf[] {
   const hasCalls = groups.some((g) => g.emitted.length > 0);
-  const printGroups = () => {
-    for (const g of groups) {
-      for (const c of g.comments) p.comment(c);
-      print(p, g.emitted);
-    }
-  };
+  const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
   if (!hasCalls || !ctx.transaction) {
-    if (hasCalls && noTransactionReason) p.comment(`No transaction: ${noTransactionReason}`);
-    printGroups();
-    if (!hasCalls && groups.every((g) => g.comments.length === 0)) p.comment('Nothing to do.');
-    return;
+    if (!hasCalls && groups.every((g) => g.comments.length === 0)) return [{ comments: ['Nothing to do.'] }];
+    return hasCalls && noTransactionReason ? withComments([`No transaction: ${noTransactionReason}`], all) : all;
   }
-  p.block('await queryInterface.sequelize.transaction(async (transaction) => {', printGroups, '});');
+  return [{ comments: [], prefix: 'await ', expr: callExpr('queryInterface.sequelize.transaction', arrowExpr(['transaction'], all, true)) }];
 }
 
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
@@ -113,14 +107,13 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
   const fileName = migrationFileName(opts.stamp, m.migration.name, opts.lang);
   const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason, imports: new Set(), ...(opts.dialect ? { dialect: opts.dialect } : {}) };
 
-  const up = new Printer();
-  body(up, ctx, [{ comments: [], emitted: steps(ctx, m.up) }], m.noTransactionReason);
+  const up = body(ctx, [{ comments: [], emitted: steps(ctx, m.up) }], m.noTransactionReason);
 
-  const down = new Printer();
+  let down: JsStatementOf[];
   const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
   if (blocked.length > 0 && !opts.allowIrreversible) {
     // first thing in down(): nothing is half-undone
-    down.line(`throw new Error(${jsString(irreversibleError(m, blocked))});`);
+    down = [{ comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) }];
   } else {
     const groups = m.down.map((d) => {
       const reason = d.inversion.reason ?? 'no reason given';
@@ -133,10 +126,12 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
       return { comments, emitted: ctx.dialect === 'mysql' ? guardDown(m, d, steps(ctx, d.steps)) : steps(ctx, d.steps) };
     });
-    body(down, ctx, groups, m.noTransactionReason);
+    down = body(ctx, groups, m.noTransactionReason);
   }
 
-  const slots: Record<string, string> = { header: header(m, opts.allowIrreversible), up: up.toString(), down: down.toString() };
+  // the function bodies sit 4 columns in (module.exports = { async up() {…} }) or 2 (TypeScript)
+  const indent = opts.lang === 'ts' ? 2 : 4;
+  const slots: Record<string, string> = { header: header(m, opts.allowIrreversible), up: layoutBody(up, indent), down: layoutBody(down, indent) };
   if (opts.lang === 'ts') {
     const names = [...ctx.imports].sort();
     slots.imports =
@@ -146,9 +141,13 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
   }
   const template = await loadTemplate(opts.lang === 'ts' ? 'sequelize.ts.tpl' : 'sequelize.js.tpl');
   const source = fillTemplate(template, slots);
-  const contents = await format(source, {
+  // laid out as prettier would; prettier itself runs only for the user's own configuration, or
+  // for statements written out as text (the MySQL dialect's guarded steps)
+  const textual = [...up, ...down].some((st) => st.raw !== undefined);
+  const contents = await formatIfNeeded(source, {
     parser: opts.lang === 'ts' ? 'typescript' : 'babel',
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
+    force: textual || !!opts.prettier,
   });
   return { fileName, contents };
 }
