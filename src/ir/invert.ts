@@ -12,7 +12,7 @@ import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
 import { apply, dependentForeignKeys, guardHolds } from './replay.js';
-import { quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
+import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
   qualify,
@@ -148,7 +148,9 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const out: Change[] = [{ kind: 'AddColumn', table: c.table, column: { ...column, type: column.type } }];
     if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: c.table, column: c.column }, comment });
     for (const k of t.constraints) {
-      if (k.type !== 'check' && k.columns.includes(c.column)) out.push({ kind: 'AddConstraint', table: c.table, constraint: k });
+      // the constraints PostgreSQL dropped along with the column (replay.ts DropColumn)
+      const uses = k.type === 'check' ? identifiersIn(k.expression).has(c.column) : k.columns.includes(c.column);
+      if (uses) out.push({ kind: 'AddConstraint', table: c.table, constraint: k });
     }
     for (const i of Object.values(before.indexes)) {
       if (sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)) {

@@ -8,6 +8,7 @@
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
 import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
+import { identifiersIn, renameIdentifierIn } from './sql-text.js';
 import {
   findColumn,
   indexKey,
@@ -174,8 +175,9 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const next = withTable(s, c.table, problem, (x) => ({
       ...x,
       columns: x.columns.filter((col) => col.name !== c.column),
-      // PostgreSQL drops the constraints and indexes that use the column along with it
-      constraints: x.constraints.filter((k) => !constraintColumns(k).includes(c.column)),
+      // PostgreSQL drops the constraints and indexes that use the column along with it (a CHECK
+      // too, when its expression refers to the column)
+      constraints: x.constraints.filter((k) => !constraintColumns(k).includes(c.column) && !(k.type === 'check' && identifiersIn(k.expression).has(c.column))),
     }));
     return {
       ...next,
@@ -193,6 +195,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       constraints: t.constraints.map((k) => {
         let out = k;
         if (sameName(t.name, c.table) && k.type !== 'check') out = { ...out, columns: k.columns.map(rename) } as Constraint;
+        // PostgreSQL rewrites a CHECK that refers to the renamed column
+        if (sameName(t.name, c.table) && k.type === 'check') out = { ...k, expression: renameIdentifierIn(k.expression, c.from, c.to) };
         if (out.type === 'foreign' && sameName(out.references, c.table)) out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
         return out;
       }),

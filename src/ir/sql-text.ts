@@ -55,3 +55,69 @@ export const storedType = (t: ColumnType): ColumnType => {
   const name = m[1] === 'BIG' || m[2] === '8' ? 'BIGINT' : m[1] === 'SMALL' || m[2] === '2' ? 'SMALLINT' : 'INTEGER';
   return { ...t, name };
 };
+
+/** Identifier tokens of an SQL expression kept as text: where each starts and ends, and the name
+ * it stands for (double-quoted with `""` undoubled, or a bare word folded to lower case, as
+ * PostgreSQL folds it). String constants ('...', E'...', $$...$$) and comments are skipped. */
+const identifierTokens = (expr: string): { start: number; end: number; name: string }[] => {
+  const out: { start: number; end: number; name: string }[] = [];
+  for (let i = 0; i < expr.length; ) {
+    const ch = expr[i];
+    const start = i;
+    if (ch === "'") {
+      // '...' with '' inside; an E'' string may hold \' too
+      const escapes = i > 0 && /[eE]/.test(expr[i - 1]);
+      i++;
+      while (i < expr.length) {
+        if (escapes && expr[i] === '\\') i += 2;
+        else if (expr[i] === "'" && expr[i + 1] === "'") i += 2;
+        else if (expr[i] === "'") break;
+        else i++;
+      }
+      i++;
+    } else if (ch === '"') {
+      let name = '';
+      i++;
+      while (i < expr.length) {
+        if (expr[i] === '"' && expr[i + 1] === '"') {
+          name += '"';
+          i += 2;
+        } else if (expr[i] === '"') break;
+        else name += expr[i++];
+      }
+      i++;
+      out.push({ start, end: i, name });
+    } else if (ch === '$' && /^\$[A-Za-z_]*\$/.test(expr.slice(i))) {
+      const tag = /^\$[A-Za-z_]*\$/.exec(expr.slice(i))![0];
+      const end = expr.indexOf(tag, i + tag.length);
+      i = end < 0 ? expr.length : end + tag.length;
+    } else if (ch === '-' && expr[i + 1] === '-') {
+      while (i < expr.length && expr[i] !== '\n') i++;
+    } else if (/[A-Za-z_\u0080-\uffff]/.test(ch) && !(i > 0 && /[A-Za-z0-9_$]/.test(expr[i - 1]))) {
+      let word = '';
+      while (i < expr.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(expr[i])) word += expr[i++];
+      // E'..' is a string, not the word E
+      if (!(/^[eE]$/.test(word) && expr[i] === "'")) out.push({ start, end: i, name: word.toLowerCase() });
+    } else i++;
+  }
+  return out;
+};
+
+/**
+ * The column names an SQL expression kept as text (a CHECK body) may refer to. A superset is
+ * harmless where this is used: a word that is a function or keyword names no column.
+ */
+export const identifiersIn = (expr: string): Set<string> => new Set(identifierTokens(expr).map((t) => t.name));
+
+/** The expression with every reference to column `from` renamed to `to`, as PostgreSQL rewrites
+ * a CHECK when its column is renamed (the new name is written quoted). */
+export const renameIdentifierIn = (expr: string, from: string, to: string): string => {
+  let out = '';
+  let at = 0;
+  for (const t of identifierTokens(expr)) {
+    if (t.name !== from) continue;
+    out += expr.slice(at, t.start) + quoteIdent(to);
+    at = t.end;
+  }
+  return out + expr.slice(at);
+};

@@ -1,0 +1,338 @@
+/**
+ * Random valid schema histories for property-based tests, as Prisma-style migration folders.
+ *
+ * fast-check generates a list of small "intents" (plain numbers and flags); `buildHistory`
+ * interprets them one by one against the schema replayed so far (src/ir/replay.ts), turning each
+ * into an IR change that is valid in that state (or skipping it), and renders every change with
+ * the PostgreSQL SQL writer. Shrinking works on the intent list, so a failing history shrinks to
+ * the few steps that matter. Names are made unique with a counter and drawn from several styles
+ * (Prisma's PascalCase and camelCase, snake_case, and names with quotes, spaces, `$`, unicode
+ * and emoji), so no two relations collide and quoting is exercised everywhere.
+ *
+ * What it never generates, because PostgreSQL itself or Prisma would refuse it: dropping a table
+ * or key that other tables' foreign keys reference, changing the type of a foreign key column,
+ * using an enum value in the migration that adds it, names past 63 bytes (covered elsewhere).
+ */
+import fc from 'fast-check';
+import type { Change } from '../../src/ir/changes.js';
+import { apply } from '../../src/ir/replay.js';
+import { emptySchema, qualify, type Column, type ColumnType, type Constraint, type QName, type Schema, type Table } from '../../src/ir/schema.js';
+import { quoteLiteral } from '../../src/ir/sql-text.js';
+import { renderChange } from '../../src/writers/sql/postgres.js';
+
+export interface Intent {
+  readonly op: number;
+  readonly a: number;
+  readonly b: number;
+  readonly c: number;
+  /** end the migration after this step */
+  readonly split: boolean;
+}
+
+export const intentArb: fc.Arbitrary<Intent> = fc.record({
+  op: fc.nat({ max: 1000 }),
+  a: fc.nat({ max: 1000 }),
+  b: fc.nat({ max: 1000 }),
+  c: fc.nat({ max: 1000 }),
+  // about one step in six ends its migration: histories of one to three migrations
+  split: fc.nat({ max: 5 }).map((n) => n === 0),
+});
+
+/** a history of up to `max` steps; the first steps lean towards creating things */
+export const historyArb = (max = 12): fc.Arbitrary<Intent[]> => fc.array(intentArb, { minLength: 1, maxLength: max });
+
+const STYLES = ['User', 'post', 'order_item', 'we"ird ', "it's ", 'Ünïcødé', 'emoji😀', 'dollar$', 'back\\slash', 'tick`${x}'];
+const VALUE_STYLES = ['ACTIVE', 'draft', "it's", 'a"b', 'ü', '😀', '`${x}`', 'with space', '*/'];
+
+interface TypeSpec {
+  readonly type: ColumnType;
+  readonly defaults: readonly string[];
+  /** a CHECK expression over the column, written with `$c` for the quoted column name */
+  readonly check?: string;
+}
+const TYPES: readonly TypeSpec[] = [
+  { type: { name: 'INTEGER' }, defaults: ['0', '42', '-1'], check: '$c >= 0' },
+  { type: { name: 'BIGINT' }, defaults: ['0', '9000000000'], check: '$c <> 7' },
+  { type: { name: 'TEXT' }, defaults: ["'x'", quoteLiteral("it's"), quoteLiteral('a"b\\c')], check: 'char_length($c) < 100' },
+  { type: { name: 'VARCHAR', args: [40] }, defaults: ["'short'", "''"], check: "$c <> ''" },
+  { type: { name: 'BOOLEAN' }, defaults: ['true', 'false'] },
+  { type: { name: 'TIMESTAMP', args: [3] }, defaults: ['CURRENT_TIMESTAMP'] },
+  { type: { name: 'DOUBLE PRECISION' }, defaults: ['1.5', '0'], check: '$c > -1' },
+  { type: { name: 'DECIMAL', args: [10, 2] }, defaults: ['0', '12.5'] },
+  { type: { name: 'JSONB' }, defaults: ["'{}'", `'{"a": 1}'`] },
+  { type: { name: 'TEXT', array: 1 }, defaults: ['ARRAY[]::TEXT[]'] },
+  { type: { name: 'UUID' }, defaults: ['gen_random_uuid()'] },
+];
+
+/** widening/narrowing type changes PostgreSQL performs without USING on an empty column */
+const TYPE_CHANGES: Readonly<Record<string, readonly ColumnType[]>> = {
+  INTEGER: [{ name: 'BIGINT' }, { name: 'DOUBLE PRECISION' }],
+  BIGINT: [{ name: 'INTEGER' }, { name: 'DECIMAL', args: [20, 0] }],
+  TEXT: [{ name: 'VARCHAR', args: [200] }],
+  VARCHAR: [{ name: 'TEXT' }, { name: 'VARCHAR', args: [300] }],
+  DECIMAL: [{ name: 'DECIMAL', args: [12, 4] }, { name: 'DOUBLE PRECISION' }],
+  'DOUBLE PRECISION': [{ name: 'DECIMAL', args: [30, 10] }],
+};
+
+/** step numbers of `buildHistory`'s switch, repeated by how often each should come up */
+const WEIGHTED = [0, 2, 3, 4, 4, 6, 7, 8, 8, 9, 10, 10, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 15, 15, 16, 16, 16, 17, 17, 18, 19];
+
+const FK_ACTIONS = ['CASCADE', 'RESTRICT', 'NO ACTION', 'SET NULL'] as const;
+
+const q = (c: string) => `"${c.replaceAll('"', '""')}"`;
+
+export interface GeneratedHistory {
+  /** migration folder name -> migration.sql */
+  readonly migrations: readonly { readonly name: string; readonly sql: string }[];
+  /** the changes each migration was rendered from (for reports) */
+  readonly changes: readonly (readonly Change['kind'][])[];
+}
+
+const pick = <T>(xs: readonly T[], n: number): T | undefined => (xs.length ? xs[n % xs.length] : undefined);
+
+/** Interprets `intents` into a valid history (see the module comment). */
+export const buildHistory = (intents: readonly Intent[], tag = ''): GeneratedHistory => {
+  let s: Schema = emptySchema();
+  let counter = 0;
+  const fresh = (style: number, kind: string) => `${STYLES[style % STYLES.length]}${kind}${tag}${++counter}`;
+  const freshValue = (style: number) => `${VALUE_STYLES[style % VALUE_STYLES.length]}${++counter}`;
+  const tables = (): Table[] => Object.values(s.tables);
+  const enumsInUse = (name: QName) => tables().some((t) => t.columns.some((c) => c.type.user && c.type.name === name.name));
+  const referencedBy = (t: Table): boolean =>
+    tables().some((o) => o !== t && o.constraints.some((k) => k.type === 'foreign' && qualify(k.references) === qualify(t.name)));
+  const inForeignKey = (t: Table, col: string): boolean =>
+    t.constraints.some((k) => k.type === 'foreign' && k.columns.includes(col)) ||
+    tables().some((o) => o.constraints.some((k) => k.type === 'foreign' && qualify(k.references) === qualify(t.name) && k.referencedColumns.includes(col)));
+  const pkColumns = (t: Table) => t.constraints.flatMap((k) => (k.type === 'primary' ? k.columns : []));
+  // enum values added in the current migration may not be used before it commits
+  let addedValues = new Set<string>();
+  const spec = (n: number, usable: boolean): { type: ColumnType; default?: string; check?: string } => {
+    const enums = Object.values(s.enums);
+    if (usable && enums.length && n % 5 === 0) {
+      const e = enums[n % enums.length];
+      const values = e.values.filter((v) => !addedValues.has(`${qualify(e.name)}/${v}`));
+      const v = pick(values, n >> 3);
+      return { type: { name: e.name.name, user: true }, ...(v !== undefined && n % 2 ? { default: quoteLiteral(v) } : {}) };
+    }
+    const t = TYPES[n % TYPES.length];
+    return { type: t.type, ...(n % 3 === 0 ? { default: t.defaults[(n >> 2) % t.defaults.length] } : {}), ...(t.check ? { check: t.check } : {}) };
+  };
+  const column = (style: number, n: number): Column => {
+    const sp = spec(n, true);
+    return { name: fresh(style, 'c'), type: sp.type, notNull: n % 4 === 1, ...(sp.default !== undefined ? { default: sp.default } : {}) };
+  };
+
+  const step = (it: Intent): Change | undefined => {
+    const { a, b, c } = it;
+    const t = pick(tables(), a);
+    // nothing exists yet: every step creates a table; then each kind of step by its weight
+    switch (tables().length ? WEIGHTED[it.op % WEIGHTED.length] : 0) {
+      case 0:
+      case 1: {
+        const name = fresh(b, '');
+        const cols: Column[] = [{ name: 'id', type: { name: 'INTEGER' }, notNull: true }];
+        for (let i = 0; i < c % 3; i++) cols.push(column(b + i, c + i * 7));
+        return { kind: 'CreateTable', table: { name: { name }, columns: cols, constraints: [{ type: 'primary', name: `${name}_pkey`, columns: ['id'] }] } };
+      }
+      case 2:
+        return t && !referencedBy(t) ? { kind: 'DropTable', name: t.name } : undefined;
+      case 3:
+        return t ? { kind: 'RenameTable', from: t.name, to: fresh(b, 'r') } : undefined;
+      case 4:
+      case 5:
+        return t ? { kind: 'AddColumn', table: t.name, column: column(b, c) } : undefined;
+      case 6: {
+        const col = t && pick(t.columns.filter((x) => !pkColumns(t).includes(x.name) && !inForeignKey(t, x.name)), b);
+        return t && col ? { kind: 'DropColumn', table: t.name, column: col.name } : undefined;
+      }
+      case 7: {
+        const col = t && pick(t.columns, b);
+        return t && col ? { kind: 'RenameColumn', table: t.name, from: col.name, to: fresh(c, 'c') } : undefined;
+      }
+      case 8: {
+        const col = t && pick(t.columns.filter((x) => !x.type.user && !x.type.array && TYPE_CHANGES[x.type.name] && !inForeignKey(t, x.name)), b);
+        const to = col && pick(TYPE_CHANGES[col.type.name], c);
+        return t && col && to ? { kind: 'AlterColumnType', table: t.name, column: col.name, to } : undefined;
+      }
+      case 9: {
+        const col = t && pick(t.columns, b);
+        if (!t || !col) return undefined;
+        if (col.notNull && pkColumns(t).includes(col.name)) return undefined;
+        return { kind: 'SetNotNull', table: t.name, column: col.name, notNull: !col.notNull };
+      }
+      case 10: {
+        const col = t && pick(t.columns.filter((x) => x.identity === undefined), b);
+        if (!t || !col) return undefined;
+        if (col.default !== undefined && c % 2) return { kind: 'SetDefault', table: t.name, column: col.name };
+        const e = col.type.user ? Object.values(s.enums).find((x) => x.name.name === col.type.name) : undefined;
+        const enumValue = e && pick(e.values.filter((v) => !addedValues.has(`${qualify(e.name)}/${v}`)), c);
+        const value = e
+          ? enumValue !== undefined
+            ? quoteLiteral(enumValue)
+            : undefined
+          : pick(TYPES.find((x) => x.type.name === col.type.name && !!x.type.array === !!col.type.array)?.defaults ?? [], c);
+        return value !== undefined ? { kind: 'SetDefault', table: t.name, column: col.name, default: value } : undefined;
+      }
+      case 11: {
+        const values = Array.from({ length: 1 + (c % 3) }, (_, i) => freshValue(b + i));
+        return { kind: 'CreateEnum', enum: { name: { name: fresh(b, 'E') }, values } };
+      }
+      case 12: {
+        const e = pick(Object.values(s.enums), a);
+        if (!e) return undefined;
+        const value = freshValue(b);
+        const anchor = pick(e.values, c);
+        return { kind: 'AddEnumValue', name: e.name, value, ...(anchor !== undefined && c % 3 === 1 ? { before: anchor } : anchor !== undefined && c % 3 === 2 ? { after: anchor } : {}) };
+      }
+      case 13: {
+        const e = pick(Object.values(s.enums), a);
+        if (!e) return undefined;
+        if (b % 3 === 0) return enumsInUse(e.name) ? undefined : { kind: 'DropEnum', name: e.name };
+        if (b % 3 === 1) return { kind: 'RenameEnum', from: e.name, to: fresh(c, 'E') };
+        const from = pick(e.values, c);
+        return from !== undefined ? { kind: 'RenameEnumValue', name: e.name, from, to: freshValue(c) } : undefined;
+      }
+      case 14: {
+        if (!t) return undefined;
+        const cols = [pick(t.columns, b), ...(c % 2 ? [pick(t.columns, c)] : [])].filter((x, i, all): x is Column => !!x && all.indexOf(x) === i);
+        if (!cols.length || cols.some((x) => x.type.name === 'JSONB' && c % 3)) return undefined;
+        return {
+          kind: 'CreateIndex',
+          index: { name: fresh(b, 'idx'), table: t.name, unique: c % 4 === 0, elements: cols.map((x) => ({ kind: 'column', name: x.name })) },
+        };
+      }
+      case 15: {
+        const names = Object.values(s.indexes).filter((i) => !tables().some((tt) => tt.constraints.some((k) => k.name === i.name)));
+        const ix = pick(names, a);
+        if (!ix) return undefined;
+        const name: QName = { name: ix.name };
+        return b % 2 ? { kind: 'DropIndex', name } : { kind: 'RenameIndex', from: name, to: fresh(c, 'idx') };
+      }
+      case 16: {
+        if (!t) return undefined;
+        const col = pick(t.columns, b);
+        if (!col) return undefined;
+        const kind = c % 3;
+        let constraint: Constraint | undefined;
+        if (kind === 0 && col.type.name !== 'JSONB') constraint = { type: 'unique', name: fresh(c, 'key'), columns: [col.name] };
+        if (kind === 1) {
+          const check = TYPES.find((x) => x.type.name === col.type.name && !!x.type.array === !!col.type.array)?.check;
+          if (check) constraint = { type: 'check', name: fresh(c, 'check'), expression: check.replaceAll('$c', q(col.name)) };
+        }
+        if (kind === 2 && col.type.name === 'INTEGER' && !col.type.array && !pkColumns(t).includes(col.name)) {
+          const target = pick(tables().filter((x) => x.constraints.some((k) => k.type === 'primary' && k.columns.length === 1 && findInt(x, k.columns[0]))), c >> 2);
+          const pk = target?.constraints.find((k) => k.type === 'primary');
+          const action = FK_ACTIONS[(c >> 4) % FK_ACTIONS.length];
+          if (target && pk && pk.type === 'primary' && !(action === 'SET NULL' && col.notNull)) {
+            constraint = {
+              type: 'foreign',
+              name: fresh(c, 'fkey'),
+              columns: [col.name],
+              references: target.name,
+              referencedColumns: [pk.columns[0]],
+              onDelete: action,
+              onUpdate: 'CASCADE',
+            };
+          }
+        }
+        return constraint ? { kind: 'AddConstraint', table: t.name, constraint } : undefined;
+      }
+      case 17: {
+        const k = t && pick(t.constraints, b);
+        if (!t || !k) return undefined;
+        if (c % 2) return { kind: 'RenameConstraint', table: t.name, from: k.name, to: fresh(c, 'con') };
+        if ((k.type === 'primary' || k.type === 'unique') && referencedBy(t)) return undefined;
+        return { kind: 'DropConstraint', table: t.name, name: k.name };
+      }
+      case 18: {
+        const col = t && pick(t.columns, b);
+        if (!t) return undefined;
+        const comment = c % 3 === 0 ? undefined : `${VALUE_STYLES[c % VALUE_STYLES.length]} comment */ ${c}`;
+        return col && b % 2
+          ? { kind: 'SetComment', target: { kind: 'column', table: t.name, column: col.name }, ...(comment !== undefined ? { comment } : {}) }
+          : { kind: 'SetComment', target: { kind: 'table', table: t.name }, ...(comment !== undefined ? { comment } : {}) };
+      }
+      default: {
+        // a table with a foreign key to another one, in one step (Prisma's relation layout)
+        const target = pick(tables().filter((x) => x.constraints.some((k) => k.type === 'primary' && k.columns.length === 1 && findInt(x, k.columns[0]))), a);
+        if (!target) return undefined;
+        const pk = target.constraints.find((k) => k.type === 'primary')!;
+        const name = fresh(b, '');
+        const fkCol = `${target.name.name}Id`;
+        return {
+          kind: 'CreateTable',
+          table: {
+            name: { name },
+            columns: [
+              { name: 'id', type: { name: 'INTEGER' }, notNull: true },
+              { name: fkCol, type: { name: 'INTEGER' }, notNull: c % 2 === 0 },
+            ],
+            constraints: [
+              { type: 'primary', name: `${name}_pkey`, columns: ['id'] },
+              {
+                type: 'foreign',
+                name: `${name}_${fkCol}_fkey`.slice(0, 60),
+                columns: [fkCol],
+                references: target.name,
+                referencedColumns: [(pk as { columns: readonly string[] }).columns[0]],
+                onDelete: c % 2 === 0 ? 'RESTRICT' : 'SET NULL',
+                onUpdate: 'CASCADE',
+              },
+            ],
+          },
+        };
+      }
+    }
+  };
+
+  const migrations: { name: string; sql: string }[] = [];
+  const kinds: Change['kind'][][] = [];
+  let statements: string[] = [];
+  let current: Change['kind'][] = [];
+  const close = () => {
+    if (!statements.length) return;
+    const n = migrations.length + 1;
+    migrations.push({ name: `${String(20240000000000 + n * 100)}_step_${n}`, sql: `${statements.map((x) => `${x};`).join('\n\n')}\n` });
+    kinds.push(current);
+    statements = [];
+    current = [];
+    addedValues = new Set();
+  };
+  for (const it of intents) {
+    const change = step(it);
+    if (change) {
+      const applied = apply(s, change);
+      if (applied.problems.length === 0) {
+        statements.push(...renderChange(change, s));
+        current.push(change.kind);
+        s = applied.schema;
+        if (change.kind === 'AddEnumValue') addedValues.add(`${qualify(change.name)}/${change.value}`);
+      }
+    }
+    if (it.split) close();
+  }
+  close();
+  return { migrations, changes: kinds };
+};
+
+const findInt = (t: Table, col: string) => t.columns.some((c) => c.name === col && c.type.name === 'INTEGER' && !c.type.array);
+
+/**
+ * Several independent histories as one: their names are tagged apart (`…h3_7`), and their
+ * migrations follow each other. Verifying one combined history costs one pair of scratch
+ * databases instead of one a history, and every step of every history is still compared after
+ * its own up() and down().
+ */
+export const buildBatch = (batch: readonly (readonly Intent[])[]): GeneratedHistory => {
+  const parts = batch.map((intents, i) => buildHistory(intents, `h${i}_`));
+  const migrations: { name: string; sql: string }[] = [];
+  for (const [i, p] of parts.entries()) {
+    for (const [j, m] of p.migrations.entries()) {
+      const n = migrations.length + 1;
+      migrations.push({ name: `${String(20240000000000 + n * 100).padStart(14, '0')}_h${i}_step_${j + 1}`, sql: m.sql });
+    }
+  }
+  return { migrations, changes: parts.flatMap((p) => p.changes) };
+};
+
+export const batchArb = (size: number, max = 10): fc.Arbitrary<Intent[][]> => fc.array(historyArb(max), { minLength: size, maxLength: size });
