@@ -417,6 +417,9 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema): Change[] => {
           const arr = '[]'.repeat(toStored.array ?? 0);
           const cast = renderType(toStored);
           const using = from.type.user || toStored.user ? `(${quoteIdent(from.name)}::text${arr}::${cast})` : undefined;
+          // the old default may not cast to the new type (an enum default to another enum):
+          // drop it first; it is restated below
+          if (from.default !== undefined) alters.push({ kind: 'SetDefault', table, column: from.name });
           alters.push({ kind: 'AlterColumnType', table, column: from.name, to: toStored, ...(using ? { using } : {}) });
         }
       }
