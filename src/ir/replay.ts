@@ -205,8 +205,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       sameName(i.table, c.table)
         ? {
             ...i,
-            elements: i.elements.map((e) => (e.kind === 'column' ? { ...e, name: rename(e.name) } : e)),
+            // PostgreSQL rewrites index expressions and predicates that refer to the column too
+            elements: i.elements.map((e) => (e.kind === 'column' ? { ...e, name: rename(e.name) } : { ...e, text: renameIdentifierIn(e.text, c.from, c.to) })),
             ...(i.include ? { include: i.include.map(rename) } : {}),
+            ...(i.where !== undefined ? { where: renameIdentifierIn(i.where, c.from, c.to) } : {}),
           }
         : i,
     );
