@@ -24,7 +24,7 @@ import {
   type Schema,
 } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
-import { code, js, jsString, obj, type Js } from '../code/index.js';
+import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js } from '../code/index.js';
 import { columnIn } from '../sql/postgres.js';
 import type { KnexDialect } from './dialect.js';
 import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
@@ -38,11 +38,13 @@ export interface EmitContext {
 /** One statement of a migration body, with the comments that go above it. */
 export interface Emitted {
   readonly comments: readonly string[];
-  /** `await …;` (may span lines) */
-  readonly code: string;
+  /** the expression of `await <expr>;`, laid out by writers/code/layout.ts */
+  readonly expr?: Js;
+  /** a statement already written out as text (prettier formats a file that holds one) */
+  readonly text?: string;
   /** an alterTable whose lines only add (or only drop) columns: consecutive ones on the same
    * table merge into one callback, as Prisma writes one ALTER TABLE with several ADD COLUMN */
-  readonly columns?: { readonly table: QName; readonly op: 'add' | 'drop'; readonly lines: readonly string[] };
+  readonly columns?: { readonly table: QName; readonly op: 'add' | 'drop'; readonly lines: readonly Js[] };
 }
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
@@ -50,25 +52,29 @@ type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: 
 // ---------------------------------------------------------------------------------------------
 // building blocks
 
-const stmt = (text: string, ...comments: string[]): Emitted => ({ comments, code: `await ${text};` });
+const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
+
+/** `table.<method>(args…)` */
+const tcall = (method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(code('table'), method), ...args);
+/** `<expr>.<method>(args…)` */
+const then = (expr: Js, method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(expr, method), ...args);
 
 /** A SQL text as a JS expression: one literal, or for several lines an array of lines joined. */
 const sqlExpr = (sql: string): Js => {
   const lines = sql.split('\n');
   if (lines.length < 3) return sql;
-  return code(`[\n${lines.map((l) => `${jsString(l)},`).join('\n')}\n].join(${jsString('\n')})`);
+  return callExpr(memberExpr(lines, 'join'), '\n');
 };
 
 /** One raw statement. `?` is escaped for knex; a `?` after a backslash cannot pass knex at all,
  * so that statement runs on the migrator's own connection (the transaction's, when there is one). */
 const rawStatement = (sql: string, comments: string[]): Emitted => {
   const escaped = escapeForKnexRaw(sql);
-  if (escaped !== undefined) return stmt(`knex.raw(${js(sqlExpr(escaped))})`, ...comments);
-  return stmt(
-    `knex.client.acquireConnection().then((connection) => connection.query(${js(sqlExpr(sql))}).finally(() => knex.client.releaseConnection(connection)))`,
-    ...comments,
-    'a backslash before "?" would be rewritten by knex: sent on the connection as written',
-  );
+  if (escaped !== undefined) return stmt(callExpr('knex.raw', sqlExpr(escaped)), ...comments);
+  return {
+    comments: [...comments, 'a backslash before "?" would be rewritten by knex: sent on the connection as written'],
+    text: `await knex.client.acquireConnection().then((connection) => connection.query(${js(sqlExpr(sql))}).finally(() => knex.client.releaseConnection(connection)));`,
+  };
 };
 
 /** The change as raw SQL from the renderer, under one `raw:` comment. */
@@ -76,18 +82,17 @@ const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emi
   ctx.dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : []));
 
 /** `knex.schema[.withSchema(s)].<method>(args…)` */
-const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): string =>
-  `knex.schema${schema !== undefined ? `.withSchema(${jsString(schema)})` : ''}.${method}(${args.map(js).join(', ')})`;
+const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): Js => {
+  const base = schema !== undefined ? callExpr('knex.schema.withSchema', schema) : memberExpr(code('knex'), 'schema');
+  return callExpr(memberExpr(base, method), ...args);
+};
 
 /** `createTable`/`alterTable` with a callback holding one line a table call. */
-const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: readonly string[], ...comments: string[]): Emitted =>
-  stmt(
-    `${schemaCall(name.schema, method, name.name, code(`(table) => {\n${lines.map((l) => `  ${l};`).join('\n')}\n}`))}`,
-    ...comments,
-  );
+const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: readonly Js[], ...comments: string[]): Emitted =>
+  stmt(schemaCall(name.schema, method, name.name, arrowExpr(['table'], lines.map((expr) => ({ comments: [], expr })))), ...comments);
 
 /** An alterTable statement that may merge with its neighbours (see Emitted.columns). */
-const columnStmt = (table: QName, op: 'add' | 'drop', line: string): Emitted => ({
+const columnStmt = (table: QName, op: 'add' | 'drop', line: Js): Emitted => ({
   ...tableStmt('alterTable', table, [line]),
   columns: { table, op, lines: [line] },
 });
@@ -111,6 +116,9 @@ export function mergeColumnCalls(list: readonly Emitted[]): Emitted[] {
   return out;
 }
 
+const isWhy = (l: Js | { why: string }): l is { why: string } =>
+  typeof l === 'object' && l !== null && !Array.isArray(l) && 'why' in l;
+
 const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === undefined || quotable(q.schema));
 
 /** `'name'` or `'schema.name'` for arguments knex splits on the dot itself (inTable). */
@@ -125,16 +133,16 @@ const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', 
 const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {
   const plain = ctx.dialect.plainDefault(col.type, text);
   if (plain !== undefined) return plain;
-  if (text === 'CURRENT_TIMESTAMP') return code('knex.fn.now()');
+  if (text === 'CURRENT_TIMESTAMP') return callExpr('knex.fn.now');
   const precision = /^CURRENT_TIMESTAMP\(([0-6])\)$/.exec(text);
-  if (precision) return code(`knex.fn.now(${precision[1]})`);
-  return code(`knex.raw(${jsString(text)})`);
+  if (precision) return callExpr('knex.fn.now', Number(precision[1]));
+  return callExpr('knex.raw', text);
 };
 
 /** `table.<method>(name, …)` for a column's type. */
-const typeCall = (ctx: EmitContext, col: Column, table: QName, before: Schema, stored = false): string => {
+const typeCall = (ctx: EmitContext, col: Column, table: QName, before: Schema, stored = false): Js => {
   const call = stored ? ctx.dialect.storedColumnCall(col.type, table, before) : ctx.dialect.columnCall(col.type, table, before);
-  return `table.${call.method}(${[col.name, ...call.args].map(js).join(', ')})`;
+  return tcall(call.method, col.name, ...call.args);
 };
 
 /** Why a column cannot be a builder call, or undefined when it can. */
@@ -149,43 +157,41 @@ function columnProblem(ctx: EmitContext, col: Column): string | undefined {
 }
 
 /** The column definition line (createTable / alterTable add), comment included when asked. */
-function columnLine(ctx: EmitContext, col: Column, table: QName, before: Schema, withComment: boolean): string {
+function columnLine(ctx: EmitContext, col: Column, table: QName, before: Schema, withComment: boolean): Js {
   let line = typeCall(ctx, col, table, before);
   const serial = ctx.dialect.isSerial(col.type);
   // SERIAL is NOT NULL by itself, and increments() ignores modifiers other than comment
-  if (col.notNull && !serial) line += '.notNullable()';
-  if (col.default !== undefined) line += `.defaultTo(${js(defaultJs(ctx, col, col.default))})`;
-  if (withComment && col.comment !== undefined) line += `.comment(${jsString(col.comment)})`;
+  if (col.notNull && !serial) line = then(line, 'notNullable');
+  if (col.default !== undefined) line = then(line, 'defaultTo', defaultJs(ctx, col, col.default));
+  if (withComment && col.comment !== undefined) line = then(line, 'comment', col.comment);
   return line;
 }
 
 const deferrable = (d: 'IMMEDIATE' | 'DEFERRED' | undefined): string | undefined => (d ? d.toLowerCase() : undefined);
 
 /** A table line for a primary key, unique constraint or foreign key, or why it cannot be one. */
-function constraintLine(c: Constraint): string | { why: string } {
+function constraintLine(c: Constraint): Js | { why: string } {
   if (!quotable(c.name)) return { why: NOT_QUOTABLE };
   if (c.type === 'check') return { why: 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written' };
   if (!c.columns.every(quotable)) return { why: NOT_QUOTABLE };
   if (c.type === 'primary' || c.type === 'unique') {
     if (c.usingIndex !== undefined) return { why: 'knex cannot say USING INDEX' };
     if (c.type === 'primary') {
-      return `table.primary(${js(c.columns)}, ${js(obj(['constraintName', c.name], ['deferrable', deferrable(c.deferrable)]))})`;
+      return tcall('primary', c.columns, obj(['constraintName', c.name], ['deferrable', deferrable(c.deferrable)]));
     }
     // useConstraint: a UNIQUE constraint, as the source says (not a unique index)
-    return `table.unique(${js(c.columns)}, ${js(obj(['indexName', c.name], ['useConstraint', true], ['deferrable', deferrable(c.deferrable)]))})`;
+    return tcall('unique', c.columns, obj(['indexName', c.name], ['useConstraint', true], ['deferrable', deferrable(c.deferrable)]));
   }
   return foreignLine(c);
 }
 
-function foreignLine(fk: ForeignKey): string | { why: string } {
+function foreignLine(fk: ForeignKey): Js | { why: string } {
   if (fk.notValid) return { why: 'knex cannot add a constraint NOT VALID' };
   if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable)) return { why: NOT_QUOTABLE };
-  let line =
-    `table.foreign(${js(fk.columns)}, ${jsString(fk.name)}).references(${js(fk.referencedColumns)})` +
-    `.inTable(${jsString(dottedName(fk.references))})` +
-    // always explicit: knex's default is NO ACTION, Prisma's RESTRICT / CASCADE
-    `.onDelete(${jsString(fk.onDelete)}).onUpdate(${jsString(fk.onUpdate)})`;
-  if (fk.deferrable) line += `.deferrable(${jsString(fk.deferrable.toLowerCase())})`;
+  let line = then(then(tcall('foreign', fk.columns, fk.name), 'references', fk.referencedColumns), 'inTable', dottedName(fk.references));
+  // always explicit: knex's default is NO ACTION, Prisma's RESTRICT / CASCADE
+  line = then(then(line, 'onDelete', fk.onDelete), 'onUpdate', fk.onUpdate);
+  if (fk.deferrable) line = then(line, 'deferrable', fk.deferrable.toLowerCase());
   return line;
 }
 
@@ -195,7 +201,7 @@ const indexColumns = (ctx: EmitContext, index: Index): Js[] =>
   index.elements.map((e) => {
     if (e.kind === 'column' && e.order === undefined && e.nulls === undefined && e.opclass === undefined && e.collation === undefined)
       return e.name;
-    return code(`knex.raw(${jsString(ctx.dialect.indexElement(e))})`);
+    return callExpr('knex.raw', ctx.dialect.indexElement(e));
   });
 
 function indexProblem(ctx: EmitContext, change: ChangeOf<'CreateIndex'>): string | undefined {
@@ -261,7 +267,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       }
       for (const c of t.constraints) {
         const l = constraintLine(c);
-        if (typeof l !== 'string' && c.type !== 'check') return l.why;
+        if (isWhy(l) && c.type !== 'check') return l.why;
       }
       return undefined;
     })();
@@ -270,11 +276,11 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     const after: Emitted[] = [];
     for (const c of t.constraints) {
       const l = constraintLine(c);
-      if (typeof l === 'string') lines.push(l);
+      if (!isWhy(l)) lines.push(l);
       else after.push(...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l.why));
     }
     if (t.comment !== undefined) {
-      if (plainComment(t.comment)) lines.push(`table.comment(${jsString(t.comment)})`);
+      if (plainComment(t.comment)) lines.push(tcall('comment', t.comment));
       else after.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment }, before, 'a table comment knex would not quote (it escapes nothing)'));
     }
     for (const c of t.columns) {
@@ -310,11 +316,11 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   DropColumn: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
     if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [columnStmt(change.table, 'drop', `table.dropColumn(${jsString(change.column)})`)];
+    return [columnStmt(change.table, 'drop', tcall('dropColumn', change.column))];
   },
   RenameColumn: (change, before, ctx) => {
     if (!quotableName(change.table) || !quotable(change.from) || !quotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [tableStmt('alterTable', change.table, [`table.renameColumn(${jsString(change.from)}, ${jsString(change.to)})`])];
+    return [tableStmt('alterTable', change.table, [tcall('renameColumn', change.from, change.to)])];
   },
   AlterColumnType: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
@@ -333,13 +339,13 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     // the default is restated, NOT NULL is left alone
     const target: Column = { ...col, type: change.to };
     let line = typeCall(ctx, target, change.table, before);
-    if (col.default !== undefined) line += `.defaultTo(${js(defaultJs(ctx, target, col.default))})`;
-    line += `.alter(${js(obj(['alterNullable', false]))})`;
+    if (col.default !== undefined) line = then(line, 'defaultTo', defaultJs(ctx, target, col.default));
+    line = then(line, 'alter', obj(['alterNullable', false]));
     return [tableStmt('alterTable', change.table, [line])];
   },
   SetNotNull: (change, before, ctx) => {
     if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [tableStmt('alterTable', change.table, [`table.${change.notNull ? 'dropNullable' : 'setNullable'}(${jsString(change.column)})`])];
+    return [tableStmt('alterTable', change.table, [tcall(change.notNull ? 'dropNullable' : 'setNullable', change.column)])];
   },
   SetDefault: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
@@ -348,14 +354,14 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (change.default !== undefined && !inert(change.default)) return raw(ctx, change, before, "a default holding '?', which knex rewrites");
     // alterType: false — only `drop default` and, when there is one, `set default`
     let line = typeCall(ctx, col, change.table, before, true);
-    if (change.default !== undefined) line += `.defaultTo(${js(defaultJs(ctx, col, change.default))})`;
-    line += `.alter(${js(obj(['alterNullable', false], ['alterType', false]))})`;
+    if (change.default !== undefined) line = then(line, 'defaultTo', defaultJs(ctx, col, change.default));
+    line = then(line, 'alter', obj(['alterNullable', false], ['alterType', false]));
     return [tableStmt('alterTable', change.table, [line])];
   },
   AddConstraint: (change, before, ctx) => {
     if (!quotableName(change.table)) return raw(ctx, change, before, NOT_QUOTABLE);
     const line = constraintLine(change.constraint);
-    return typeof line === 'string' ? [tableStmt('alterTable', change.table, [line])] : raw(ctx, change, before, line.why);
+    return isWhy(line) ? raw(ctx, change, before, line.why) : [tableStmt('alterTable', change.table, [line])];
   },
   DropConstraint: (change, before, ctx) => {
     if (change.cascade) return raw(ctx, change, before, 'knex has no DROP CONSTRAINT … CASCADE');
@@ -366,11 +372,11 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     const ifExists = change.ifExists ? 'IfExists' : '';
     const line =
       c.type === 'primary'
-        ? `table.dropPrimary${ifExists}(${jsString(c.name)})`
+        ? tcall(`dropPrimary${ifExists}`, c.name)
         : c.type === 'unique'
-          ? `table.dropUnique${ifExists}([], ${jsString(c.name)})`
+          ? tcall(`dropUnique${ifExists}`, [], c.name)
           : c.type === 'foreign'
-            ? `table.dropForeign${ifExists}([], ${jsString(c.name)})`
+            ? tcall(`dropForeign${ifExists}`, [], c.name)
             : undefined;
     if (!line) return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
@@ -381,22 +387,22 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (problem) return raw(ctx, change, before, problem);
     const { index } = change;
     const columns = indexColumns(ctx, index);
-    const predicate = index.where !== undefined ? code(`knex.whereRaw(${jsString(index.where)})`) : undefined;
+    const predicate = index.where !== undefined ? callExpr('knex.whereRaw', index.where) : undefined;
     // unique() with useConstraint: false is a unique index (as Prisma makes), but has no USING;
     // index() takes the access method as storageEngineIndexType (its indexType is ignored on pg)
     // the access method: a string third argument is `using <method>` on pg and typed as any string;
     // the options object's storageEngineIndexType is typed 'btree' | 'hash' only
     const typedMethod = index.using === undefined || ['btree', 'hash'].includes(index.using.toLowerCase());
     const options = obj(['indexType', index.unique ? 'unique' : undefined], ['storageEngineIndexType', index.using], ['predicate', predicate]);
-    let line: string;
+    let line: Js;
     if (index.unique && index.using === undefined) {
-      line = `table.unique(${js(columns)}, ${js(obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]))})`;
+      line = tcall('unique', columns, obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]));
     } else if (!index.unique && predicate === undefined) {
-      line = `table.index(${[columns, index.name, ...(index.using !== undefined ? [index.using] : [])].map(js).join(', ')})`;
+      line = tcall('index', columns, index.name, ...(index.using !== undefined ? [index.using] : []));
     } else if (ctx.lang === 'ts' && !typedMethod) {
       return raw(ctx, change, before, `knex's TypeScript types allow only btree and hash with a predicate or unique (this is ${index.using})`);
     } else {
-      line = `table.index(${[columns, index.name, options].map(js).join(', ')})`;
+      line = tcall('index', columns, index.name, options);
     }
     return [tableStmt('alterTable', index.table, [line])];
   },
@@ -407,7 +413,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP INDEX IF EXISTS');
     if (!quotableName(index.table) || !quotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     // dropIndex qualifies the name with the table's schema, where PostgreSQL keeps the index
-    return [tableStmt('alterTable', index.table, [`table.dropIndex([], ${jsString(change.name.name)})`])];
+    return [tableStmt('alterTable', index.table, [tcall('dropIndex', [], change.name.name)])];
   },
   RenameIndex: rawKind('RenameIndex'),
   CreateEnum: rawKind('CreateEnum'),
@@ -423,7 +429,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (change.comment !== undefined && !plainComment(change.comment))
       return raw(ctx, change, before, 'a table comment knex would not quote (it escapes nothing)');
     // an empty comment removes it, as COMMENT … IS NULL does
-    return [tableStmt('alterTable', change.target.table, [`table.comment(${jsString(change.comment ?? '')})`])];
+    return [tableStmt('alterTable', change.target.table, [tcall('comment', change.comment ?? '')])];
   },
   CreateExtension: rawKind('CreateExtension'),
   DropExtension: (change, before, ctx) =>

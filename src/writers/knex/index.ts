@@ -17,7 +17,7 @@ import type { Change } from '../../ir/changes.js';
 import { UsageError } from '../../ir/diagnostics.js';
 import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
-import { firstLine, format, jsString, Printer } from '../code/index.js';
+import { arrowExpr, callExpr, firstLine, formatIfNeeded, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { emitChange, mergeColumnCalls, type EmitContext, type Emitted } from './changes.js';
@@ -37,6 +37,8 @@ export interface KnexWriteOptions {
   readonly stamp: string;
   /** the folder the file will be written to: prettier's configuration is resolved there */
   readonly outDir?: string;
+  /** format with prettier even without a configuration of the user's */
+  readonly prettier?: boolean;
   /** the source's provider (Prisma's id); only postgresql has a Knex dialect so far */
   readonly dialect?: string;
 }
@@ -95,12 +97,14 @@ function header(m: PlannedMigration, allowIrreversible: boolean): string {
   return p.toString();
 }
 
-function print(p: Printer, emitted: readonly Emitted[]): void {
-  for (const e of mergeColumnCalls(emitted)) {
-    for (const c of e.comments) p.comment(c);
-    p.line(e.code);
-  }
-}
+/** The statements of a list of changes (column calls merged), each with its comments. */
+const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
+  mergeColumnCalls(emitted).map((e) =>
+    e.text !== undefined ? { comments: e.comments, raw: e.text } : { comments: e.comments, prefix: 'await ', expr: e.expr },
+  );
+
+const withComments = (comments: readonly string[], list: readonly JsStatementOf[]): JsStatementOf[] =>
+  comments.length === 0 ? [...list] : list.length === 0 ? [{ comments }] : [{ ...list[0], comments: [...comments, ...list[0].comments] }, ...list.slice(1)];
 
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
@@ -124,23 +128,19 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
   const ctx: EmitContext = { dialect, lang: opts.lang };
 
   const own = ownTransactionReason(m);
-  /** the body, inside `knex.transaction` when the file opens its own */
-  const wrap = (p: Printer, body: () => void) => {
-    if (!own) return body();
-    // the callback's `knex` is the transaction: every statement below runs in it
-    p.block('await knex.transaction(async (knex) => {', body, '});');
-  };
+  /** the body, inside `knex.transaction` when the file opens its own: the callback's `knex` is
+   * the transaction, so every statement runs in it */
+  const wrap = (list: JsStatementOf[]): JsStatementOf[] =>
+    own ? [{ comments: [], prefix: 'await ', expr: callExpr('knex.transaction', arrowExpr(['knex'], list, true)) }] : list;
 
-  const up = new Printer();
   const upEmitted = steps(ctx, m.up);
-  if (upEmitted.length > 0) wrap(up, () => print(up, upEmitted));
-  if (upEmitted.length === 0) up.comment('Nothing to do.');
+  const up: JsStatementOf[] = upEmitted.length > 0 ? wrap(statements(upEmitted)) : [{ comments: ['Nothing to do.'] }];
 
-  const down = new Printer();
+  let down: JsStatementOf[];
   const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
   if (blocked.length > 0 && !opts.allowIrreversible) {
     // first thing in down(): nothing is half-undone
-    down.line(`throw new Error(${jsString(irreversibleError(m, blocked))});`);
+    down = [{ comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) }];
   } else {
     const groups = m.down.map((d) => {
       const reason = d.inversion.reason ?? 'no reason given';
@@ -152,16 +152,9 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
             : [];
       return { comments, emitted: steps(ctx, d.steps) };
     });
-    const printGroups = () => {
-      for (const g of groups) {
-        for (const c of g.comments) down.comment(c);
-        print(down, g.emitted);
-      }
-    };
-    if (groups.some((g) => g.emitted.length > 0)) wrap(down, printGroups);
-    else printGroups();
-    const any = groups.some((g) => g.emitted.length > 0 || g.comments.length > 0);
-    if (!any) down.comment('Nothing to do.');
+    const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
+    down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
+    if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];
   }
 
   const config = new Printer();
@@ -173,15 +166,20 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
 
   const slots = {
     header: header(m, opts.allowIrreversible),
-    up: up.toString(),
-    down: down.toString(),
+    // every layout's function bodies sit 2 columns in
+    up: layoutBody(up, 2),
+    down: layoutBody(down, 2),
     config: config.toString(),
   };
   const template = await loadTemplate(opts.lang === 'ts' ? 'knex.ts.tpl' : module === 'esm' ? 'knex.mjs.tpl' : 'knex.js.tpl');
-  const source = fillTemplate(template, slots);
-  const contents = await format(source, {
+  // an empty config slot leaves a blank line at the end: one newline ends the file
+  const source = fillTemplate(template, slots).replace(/\n+$/, '\n');
+  // laid out as prettier would; prettier runs only for the user's configuration, --prettier, or
+  // a statement written out as text
+  const contents = await formatIfNeeded(source, {
     parser: opts.lang === 'ts' ? 'typescript' : 'babel',
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
+    force: [...up, ...down].some((st) => st.raw !== undefined) || !!opts.prettier,
   });
   return { fileName, contents };
 }
