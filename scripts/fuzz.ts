@@ -1,5 +1,8 @@
 /**
- * Long property-based runs: `npm run fuzz -- --runs 2000 [--seed N] [--max-steps 12] [--target sequelize-js|knex-js]`.
+ * Long property-based runs: `npm run fuzz -- --runs 2000 [--jobs 2] [--seed N] [--max-steps 12] [--target sequelize-js|knex-js]`.
+ *
+ * `--jobs J` runs J streams at once (seeds seed, seed+1, ...), sharing one provider; the runs are
+ * divided between them. A replay (`--path`) runs one stream.
  *
  * Each run is one random valid history (test/property/history.ts), converted to every target and
  * layout and verified on PostgreSQL (ORMSHIFT_TEST_PG, or --database-url) with both Sequelize
@@ -16,6 +19,7 @@ import { buildHistory, historyArb } from '../test/property/history.js';
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '200' },
+    jobs: { type: 'string', default: '1' },
     seed: { type: 'string' },
     path: { type: 'string' },
     'max-steps': { type: 'string', default: '12' },
@@ -27,12 +31,15 @@ const runs = Number(values.runs);
 const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
 const url = values['database-url'] ?? process.env.ORMSHIFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+const jobs = values.path ? 1 : Math.max(1, Number(values.jobs));
 const provider = await openProvider(url);
 const started = Date.now();
 let done = 0;
 let migrations = 0;
 let code = 0;
-try {
+const stream = async (j: number) => {
+  const streamSeed = seed + j;
+  const numRuns = Math.floor(runs / jobs) + (j < runs % jobs ? 1 : 0);
   const result = await fc.check(
     fc.asyncProperty(historyArb(Number(values['max-steps'])), async (intents) => {
       const h = buildHistory(intents);
@@ -41,19 +48,23 @@ try {
       migrations += h.migrations.length;
       if (done % 50 === 0) process.stderr.write(`${done} runs, ${migrations} migrations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     }),
-    { numRuns: runs, seed, ...(values.path ? { path: values.path } : {}) },
+    { numRuns, seed: streamSeed, ...(values.path ? { path: values.path } : {}) },
   );
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (result.failed) {
     code = 1;
     const intents = result.counterexample?.[0] as Parameters<typeof buildHistory>[0];
     process.stdout.write(
-      `FAILED after ${result.numRuns} runs (${seconds} s), shrunk ${result.numShrinks} times; replay: --seed ${result.seed} --path ${result.counterexamplePath}\n\n` +
-        `${showHistory(buildHistory(intents))}\n\n${String((result.errorInstance as Error)?.message ?? result.errorInstance).split('\n\n')[0]}\n`,
+      `FAILED after ${result.numRuns} runs of stream ${j}, shrunk ${result.numShrinks} times; replay: --seed ${result.seed} --path ${result.counterexamplePath}\n\n` +
+        `${showHistory(buildHistory(intents))}\n\n${String((result.errorInstance as Error)?.message ?? result.errorInstance).split('\n\n')[0]}\n\n`,
     );
-  } else {
-    process.stdout.write(`ok: ${result.numRuns} histories (${migrations} migrations) converted to every target and verified on PostgreSQL in ${seconds} s (seed ${seed})\n`);
   }
+};
+try {
+  await Promise.all(Array.from({ length: jobs }, (_, j) => stream(j)));
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(
+    `${code ? 'FAILED' : 'ok'}: ${done} histories passed (${migrations} migrations) of ${runs}, converted to every target and verified on PostgreSQL with Sequelize and Knex, in ${seconds} s (seed ${seed}, ${jobs} job(s))\n`,
+  );
 } finally {
   await provider.close();
 }

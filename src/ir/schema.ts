@@ -218,3 +218,22 @@ export const findConstraint = (t: Table, name: string): Constraint | undefined =
 /** Does a column type refer to a given user type (enum)? */
 export const usesType = (type: ColumnType, name: QName): boolean =>
   !!type.user && type.name === name.name && (type.schema ?? '') === (name.schema ?? '');
+
+/**
+ * The PRIMARY KEY / UNIQUE constraints PostgreSQL would silently fold into an earlier one if they
+ * were written in the same CREATE TABLE: it keeps the primary key first, then the first of each
+ * key with the same columns (in order) and deferrability, and drops the rest, names included.
+ * A table that really has both (the second added by ALTER TABLE) must be recreated with the
+ * folded ones added after the CREATE TABLE.
+ */
+export const foldedKeys = (constraints: readonly Constraint[]): Set<string> => {
+  const keys = constraints.filter((k): k is PrimaryKey | UniqueConstraint => (k.type === 'primary' || k.type === 'unique') && k.usingIndex === undefined);
+  const kept: (PrimaryKey | UniqueConstraint)[] = [];
+  const folded = new Set<string>();
+  for (const k of [...keys.filter((x) => x.type === 'primary'), ...keys.filter((x) => x.type === 'unique')]) {
+    const same = (p: PrimaryKey | UniqueConstraint) => p.columns.join('\0') === k.columns.join('\0') && (p.deferrable ?? '') === (k.deferrable ?? '');
+    if (kept.some(same)) folded.add(k.name);
+    else kept.push(k);
+  }
+  return folded;
+};

@@ -198,12 +198,27 @@ export const buildHistory = (intents: readonly Intent[], tag = ''): GeneratedHis
         if (!cols.length || cols.some((x) => x.type.name === 'JSONB' && c % 3)) return undefined;
         return {
           kind: 'CreateIndex',
-          index: { name: fresh(b, 'idx'), table: t.name, unique: c % 4 === 0, elements: cols.map((x) => ({ kind: 'column', name: x.name })) },
+          index: {
+            name: fresh(b, 'idx'),
+            table: t.name,
+            unique: c % 4 === 0,
+            // now and then a descending key, NULLS FIRST, or a partial index
+            elements: cols.map((x, i) => ({
+              kind: 'column' as const,
+              name: x.name,
+              ...((c >> (i + 2)) % 5 === 0 ? { order: 'DESC' as const } : {}),
+              ...((c >> (i + 3)) % 7 === 0 ? { nulls: 'FIRST' as const } : {}),
+            })),
+            ...(c % 11 === 3 ? { where: `${q(cols[0].name)} IS NOT NULL` } : {}),
+          },
         };
       }
       case 15: {
-        const names = Object.values(s.indexes).filter((i) => !tables().some((tt) => tt.constraints.some((k) => k.name === i.name)));
-        const ix = pick(names, a);
+        // any index may be renamed (a key's index too: PostgreSQL renames the constraint with it);
+        // only plain indexes may be dropped
+        const plain = Object.values(s.indexes).map((i) => ({ name: i.name, table: i.table }));
+        const keys = tables().flatMap((tt) => tt.constraints.filter((k) => k.type === 'primary' || k.type === 'unique').map((k) => ({ name: k.name, table: tt.name })));
+        const ix = b % 2 ? pick(plain, a) : pick([...plain, ...keys], a);
         if (!ix) return undefined;
         const name: QName = { name: ix.name };
         return b % 2 ? { kind: 'DropIndex', name } : { kind: 'RenameIndex', from: name, to: fresh(c, 'idx') };
@@ -214,7 +229,10 @@ export const buildHistory = (intents: readonly Intent[], tag = ''): GeneratedHis
         if (!col) return undefined;
         const kind = c % 3;
         let constraint: Constraint | undefined;
-        if (kind === 0 && col.type.name !== 'JSONB') constraint = { type: 'unique', name: fresh(c, 'key'), columns: [col.name] };
+        if (kind === 0 && col.type.name !== 'JSONB') {
+          const second = pick(t.columns.filter((x) => x !== col && x.type.name !== 'JSONB'), c >> 3);
+          constraint = { type: 'unique', name: fresh(c, 'key'), columns: second && c % 4 === 3 ? [col.name, second.name] : [col.name] };
+        }
         if (kind === 1) {
           const check = TYPES.find((x) => x.type.name === col.type.name && !!x.type.array === !!col.type.array)?.check;
           if (check) constraint = { type: 'check', name: fresh(c, 'check'), expression: check.replaceAll('$c', q(col.name)) };

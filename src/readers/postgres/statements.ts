@@ -19,7 +19,7 @@ import type {
   QName,
   Table,
 } from '../../ir/schema.js';
-import { qualify } from '../../ir/schema.js';
+import { foldedKeys, qualify } from '../../ir/schema.js';
 import { isKeyword, matchingParen, splitTopLevel, type SourceFile, type Token } from './source.js';
 import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
@@ -275,7 +275,10 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
   // PRIMARY KEY implies NOT NULL on its columns
   const pk = constraints.find((c) => c.type === 'primary');
   const cols = pk ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c)) : columns;
-  const table: Table = { name, columns: cols, constraints, ...(partitionBy ? { partitionBy } : {}) };
+  // PostgreSQL folds a key that repeats an earlier one's columns into it, dropping its name
+  const folded = foldedKeys(constraints);
+  const kept = constraints.filter((k) => !folded.has(k.name));
+  const table: Table = { name, columns: cols, constraints: kept, ...(partitionBy ? { partitionBy } : {}) };
   return changes({ kind: 'CreateTable', table, source: ctx.source });
 };
 

@@ -14,6 +14,7 @@ import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import { quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 import {
   findColumn,
+  foldedKeys,
   qualify,
   sameName,
   type Column,
@@ -117,12 +118,16 @@ type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => s
 
 const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateTable: ({ table }) => {
-    const items = [...table.columns.map(renderColumn), ...table.constraints.map(renderConstraint)];
+    // a key PostgreSQL would fold into an earlier one with the same columns is added afterwards
+    const folded = foldedKeys(table.constraints);
+    const inline = table.constraints.filter((k) => !folded.has(k.name));
+    const items = [...table.columns.map(renderColumn), ...inline.map(renderConstraint)];
     const lines = items.map((item, i) => `    ${item}${i < items.length - 1 ? ',' : ''}`);
     // Prisma's layout: a blank line between the columns and the constraints
-    if (table.columns.length > 0 && table.constraints.length > 0) lines.splice(table.columns.length, 0, '');
+    if (table.columns.length > 0 && inline.length > 0) lines.splice(table.columns.length, 0, '');
     const partition = table.partitionBy !== undefined ? ` PARTITION BY ${table.partitionBy}` : '';
     const out = [`CREATE TABLE ${quoteName(table.name)} (\n${lines.join('\n')}\n)${partition}`];
+    for (const k of table.constraints) if (folded.has(k.name)) out.push(`${alterTable(table.name)} ADD ${renderConstraint(k)}`);
     if (table.comment !== undefined) out.push(`COMMENT ON TABLE ${quoteName(table.name)} IS ${quoteLiteral(table.comment)}`);
     for (const c of table.columns) if (c.comment !== undefined) out.push(columnComment(table.name, c.name, c.comment));
     if (table.rowLevelSecurity) out.push(`${alterTable(table.name)} ENABLE ROW LEVEL SECURITY`);
