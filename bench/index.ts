@@ -32,6 +32,20 @@ const PG_URL = process.env.ORMSHIFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:54
 const reps = smoke ? 1 : 3;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
+// What users run is the compiled code in dist/ (npm ci builds it): build it once, then measure
+// that. `lib('convert')` imports dist/convert.js.
+let built = process.env.ORMSHIFT_BENCH_BUILT === '1';
+const build = () => {
+  if (built) return;
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed: ${r.stderr}`);
+  built = true;
+};
+const lib = async <T = any>(path: string): Promise<T> => {
+  build();
+  return import(join(ROOT, 'dist', `${path}.js`)) as Promise<T>;
+};
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -55,9 +69,9 @@ const migrationsOf = (h: string) => join(CORPUS, h, 'migrations');
 async function benchConvert() {
   const history = smoke ? 'boxyhq-saas-starter-kit' : 'trigger-dev';
   const dir = migrationsOf(history);
-  const { readMigrationsDir } = await import('../src/readers/migrations-dir.js');
-  const { loadPgQuery } = await import('../src/readers/postgres/source.js');
-  const { convert, writeConversion } = await import('../src/convert.js');
+  const { readMigrationsDir } = await lib('readers/migrations-dir');
+  const { loadPgQuery } = await lib('readers/postgres/source');
+  const { convert, writeConversion } = await lib('convert');
   const pg = await loadPgQuery();
   const parseOnly = () => {
     const t = now();
@@ -87,11 +101,11 @@ async function benchConvert() {
 async function benchVerify() {
   const history = 'hoppscotch';
   const dir = migrationsOf(history);
-  const { readMigrationsDir } = await import('../src/readers/migrations-dir.js');
-  const { convert } = await import('../src/convert.js');
-  const { openProvider } = await import('../src/verify/database.js');
-  const { verifyConversion } = await import('../src/verify/run.js');
-  const files = readMigrationsDir(dir).migrations.map((m) => join(dir, m.file));
+  const { readMigrationsDir } = await lib('readers/migrations-dir');
+  const { convert } = await lib('convert');
+  const { openProvider } = await lib('verify/database');
+  const { verifyConversion } = await lib('verify/run');
+  const files = readMigrationsDir(dir).migrations.map((m: { file: string }) => join(dir, m.file)) as string[];
   const psql = () => {
     const db = `ormshift_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
     const admin = (sql: string) => spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
@@ -130,7 +144,7 @@ async function benchVerify() {
 
 /** node runs this file with `--child-convert <dir> <out>`: convert, write, report peak RSS. */
 async function childConvert(dir: string, out: string) {
-  const { convert, writeConversion } = await import('../src/convert.js');
+  const { convert, writeConversion } = await lib('convert');
   writeConversion(await convert({ migrationsDir: dir, to: 'sequelize' }), { out });
   process.stdout.write(JSON.stringify({ maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
@@ -138,7 +152,12 @@ async function childConvert(dir: string, out: string) {
 function benchMemory() {
   const history = smoke ? 'boxyhq-saas-starter-kit' : 'trigger-dev';
   const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-mem-'));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--child-convert', migrationsOf(history), out], { encoding: 'utf8', cwd: ROOT });
+  build();
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--child-convert', migrationsOf(history), out], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...process.env, ORMSHIFT_BENCH_BUILT: '1' },
+  });
   rmSync(out, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`memory child failed: ${r.stderr}`);
   const { maxRssMB } = JSON.parse(r.stdout);
@@ -155,9 +174,9 @@ function benchStartup() {
     return now() - t;
   };
   const bin = join(ROOT, 'bin', 'ormshift.mjs');
-  // what users run: the compiled CLI (npm ci builds it); rebuild if the sources are newer
-  const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  const compiled = built.status === 0 && existsSync(join(ROOT, 'dist', '.built'));
+  // what users run: the compiled CLI (npm ci builds it)
+  build();
+  const compiled = existsSync(join(ROOT, 'dist', '.built'));
   return paired(n, run(['-e', '0']), run([bin, '--help'])).then((r) => {
     const extra = r.subject - r.baseline;
     log(`startup: ormshift --help ${round(r.subject, 1)} ms vs node -e 0 ${round(r.baseline, 1)} ms = +${round(extra, 1)} ms${compiled ? '' : ' (dist/ not built: running the TypeScript sources)'}`);
@@ -191,7 +210,7 @@ function syntheticHistory(n: number): string {
 
 async function benchScaling() {
   const sizes = smoke ? [20, 40, 80] : [500, 1000, 5000];
-  const { convert, writeConversion } = await import('../src/convert.js');
+  const { convert, writeConversion } = await lib('convert');
   const rows = [];
   for (const n of sizes) {
     const dir = syntheticHistory(n);
