@@ -15,6 +15,7 @@
  */
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
 import { commentText, jsKey, jsString } from './js-string.js';
+import { js } from './printer.js';
 import type { Js, JsArrowExpr, JsCallExpr, JsCode, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
 
 export type Doc = builders.Doc;
@@ -303,13 +304,44 @@ export const layout = (build: () => Doc, indent = 0): string => {
   }
 };
 
+/**
+ * A statement that passes a callback as its last argument, `await a.b('x', (t) => {` … `});`,
+ * when its first line fits: prettier keeps that line as it is and lays the callback's statements
+ * out one level in, each on its own, which is how it is done here too (cheaper than one document
+ * for the whole body, and each statement gets its own fixed point).
+ */
+const callbackHead = (st: JsStatement, indent: number): { head: string; body: readonly JsStatement[] } | undefined => {
+  const e = st.expr;
+  if (e === undefined || !isCall(e) || e.isNew) return undefined;
+  const last = e.args[e.args.length - 1];
+  if (last === undefined || !isArrow(last) || last.body.length === 0) return undefined;
+  const pathOk = (v: Js): boolean => (isCode(v) ? IDENT.test(v.text) : isMember(v) ? pathOk(v.object) : false);
+  if (!pathOk(e.callee)) return undefined;
+  const rest = e.args.slice(0, -1);
+  if (!rest.every((a) => typeof a === 'string' || typeof a === 'number' || (isCode(a) && IDENT.test(a.text)))) return undefined;
+  const head = `${st.prefix ?? ''}${js(e.callee)}(${[...rest.map((a) => js(a)), ''].join(', ')}${last.async ? 'async ' : ''}(${last.params.join(', ')}) => {`;
+  if (indent + width(head) > PRINT_WIDTH) return undefined;
+  return { head, body: last.body };
+};
+
 /** Lays out statements for a function body whose lines start `indent` columns in, each line
  * indented. */
-export const layoutBody = (list: readonly JsStatement[], indent: number): string =>
-  layout(() => statementsDoc(list), indent)
-    .split('\n')
-    .map((l) => (l === '' ? l : ' '.repeat(indent) + l))
+export const layoutBody = (list: readonly JsStatement[], indent: number): string => {
+  const pad = ' '.repeat(indent);
+  const indentLines = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => (l === '' ? l : pad + l))
+      .join('\n');
+  return list
+    .map((st) => {
+      const cb = callbackHead(st, indent);
+      if (!cb) return indentLines(layout(() => statementDoc(st), indent));
+      const comments = st.comments.map((c) => `${pad}${`// ${commentText(c)}`.trimEnd()}`);
+      return [...comments, pad + cb.head, layoutBody(cb.body, indent + TAB_WIDTH), `${pad}});`].join('\n');
+    })
     .join('\n');
+};
 
 /** Lays out one expression document (no object fixed point; for tests and fragments). */
 export const print = (d: Doc, indent = 0): string => printOnce(d, indent).replace(MARK, '');
