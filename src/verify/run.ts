@@ -229,11 +229,19 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     const promise = new Promise<SourceStep>((r) => (resolve = r));
     return { promise, resolve };
   });
+  // How far A may run ahead of B. PGlite runs in this thread: a source that raced ahead would
+  // starve B's socket (its client's connection attempts time out), and gains nothing in speed,
+  // so there A stays one step ahead. A server does the work in its own processes.
+  const window = provider.kind === 'pglite' ? 1 : 8;
+  const targetDone: (() => void)[] = [];
+  const targetSteps = Array.from({ length: total }, (_, i) => new Promise<void>((r) => (targetDone[i] = r)));
   const source = (async () => {
     let i = 0;
     try {
       let current = await a.snapshot();
       for (; i < total && !stopSource; i++) {
+        if (i - window - 1 >= 0) await targetSteps[i - window - 1];
+        if (stopSource) break;
         befores[i] = current;
         try {
           await a.exec(conversion.planned[i].migration.sql);
@@ -259,6 +267,8 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     const targetSnapshot = async () => omitTables(await b.snapshot());
     for (let i = 0; i < total; i++) {
       opts.onProgress?.(i, total, 'up');
+      // whatever happens to step i on B, A may go on (a `continue` or `break` below included)
+      if (i > 0) targetDone[i - 1]();
       const v = verdicts[i];
       const step = await sourceSteps[i].promise;
       if ('fatal' in step) throw step.fatal;
@@ -293,6 +303,9 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
       v.up = diff ? 'differs' : 'equal';
       if (diff) v.diff = diff.text;
     }
+    // B stopped (or finished): release A wherever it waits, and let it wind down
+    stopSource = true;
+    for (const done of targetDone) done();
     await source;
     // A is not needed for the down phase (its catalogs are in `befores`): drop it meanwhile
     closingSource = a.close().catch(() => undefined);
@@ -330,6 +343,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     }
   } finally {
     stopSource = true;
+    for (const done of targetDone) done();
     await source.catch(() => undefined);
     await runner?.close().catch(() => undefined);
     await Promise.all([closingSource ?? a.close().catch(() => undefined), b.close().catch(() => undefined)]);
