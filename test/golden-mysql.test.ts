@@ -1,6 +1,7 @@
 /**
  * Golden fixtures for MySQL histories: fixtures/mysql/<case>/ -> the Sequelize file (mysql
- * dialect, guarded downs) and the MySQL rollback SQL. UPDATE_GOLDEN=1 rewrites them.
+ * dialect, guarded downs), the Knex file (mysql dialect, guarded downs, no transaction) and the
+ * MySQL rollback SQL. UPDATE_GOLDEN=1 rewrites them.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,6 +35,24 @@ describe('golden fixtures (mysql -> sequelize)', () => {
       golden(join(fx.dir, 'expected.sequelize.js'), last.contents);
       golden(join(fx.dir, 'expected.down.sql'), renderRollback(c.planned[c.planned.length - 1]));
       const again = await convert({ migrationsDir: fx.migrationsDir, to: 'sequelize' });
+      expect(again.files.map((f) => f.contents)).toEqual(c.files.map((f) => f.contents));
+    });
+  }
+});
+
+describe('golden fixtures (mysql -> knex)', () => {
+  for (const fx of fixtureCases('mysql')) {
+    it(fx.name, async () => {
+      const c = await convert({ migrationsDir: fx.migrationsDir, to: 'knex' });
+      expect(c.provider).toBe('mysql');
+      const last = c.files[c.files.length - 1];
+      // MySQL DDL is not transactional: every file says so and opts out of knex's transaction
+      expect(last.contents).toContain('MySQL commits every DDL statement implicitly');
+      expect(last.contents).toContain('exports.config = { transaction: false };');
+      // no PostgreSQL spellings leak into a MySQL file
+      expect(last.contents).not.toMatch(/useNative|withSchema|storageEngineIndexType: 'gin'/);
+      golden(join(fx.dir, 'expected.knex.js'), last.contents);
+      const again = await convert({ migrationsDir: fx.migrationsDir, to: 'knex' });
       expect(again.files.map((f) => f.contents)).toEqual(c.files.map((f) => f.contents));
     });
   }

@@ -67,10 +67,6 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
         continue;
       }
       for (const target of targets) {
-        if (dialect === 'mysql' && target !== 'sequelize') {
-          rows.push({ history: h, dialect, target, steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, blocked: 0, raw: '-', seconds: 0, status: `not yet supported: ${dialect} for ${target}` });
-          continue;
-        }
         const started = Date.now();
         const conversion = await convert({ migrationsDir: dir, to: target, allowIrreversible: true });
         const bar = progress();

@@ -112,7 +112,7 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
   const quiet = () => undefined;
   // PGlite's socket serves one session: a pool of one (see facts.md)
   const knex = createKnex({
-    client: 'pg',
+    client: /^(mysql|mariadb):/i.test(db.url) ? 'mysql2' : 'pg',
     connection: db.url,
     pool: { min: 0, max: 1 },
     log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
@@ -123,12 +123,20 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
     getMigrationName: (f: string) => f,
     getMigration: async (f: string) => require(join(dir, f)),
   };
+  /** ups that failed: knex records none of them, and its migrator refuses their down() */
+  const failed = new Set<number>();
   return {
     up: async (i) => {
-      await knex.migrate.up({ migrationSource, name: files[i] });
+      await knex.migrate.up({ migrationSource, name: files[i] }).catch((e: unknown) => {
+        failed.add(i);
+        throw e;
+      });
     },
     down: async (i) => {
-      await knex.migrate.down({ migrationSource, name: files[i] });
+      // MySQL: an up() that failed halfway left its first statements applied (DDL is not
+      // transactional); its guarded down() undoes them, called as the user would call it by hand
+      if (failed.has(i)) await (require(join(dir, files[i])) as { down: (k: unknown) => Promise<void> }).down(knex);
+      else await knex.migrate.down({ migrationSource, name: files[i] });
     },
     close: () => knex.destroy(),
   };

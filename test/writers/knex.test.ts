@@ -301,14 +301,20 @@ describe('TypeScript output', () => {
 });
 
 describe('providers', () => {
-  it('refuses a MySQL history (no Knex MySQL dialect yet) rather than writing PostgreSQL code for it', async () => {
+  it('writes a MySQL history with the MySQL dialect, and refuses a provider it has no dialect for rather than writing PostgreSQL code', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ormshift-knexw-my-'));
     roots.push(root);
     const dir = join(root, 'migrations');
     mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
     writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');
     writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), 'CREATE TABLE `T` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));\n');
-    await expect(knex(dir)).rejects.toThrow(/the Knex target does not support "mysql" histories yet/);
+    const c = await knex(dir);
+    expect(c.files[0].contents).toContain("table.integer('id').notNullable();");
+    expect(c.files[0].contents).toContain('exports.config = { transaction: false };');
+    const { writeKnexMigration } = await import('../../src/writers/knex/index.js');
+    await expect(writeKnexMigration(c.planned[0], { lang: 'js', allowIrreversible: false, stamp: '20240101000000', dialect: 'sqlite' })).rejects.toThrow(
+      /the Knex target does not support "sqlite" histories yet/,
+    );
   });
 });
 

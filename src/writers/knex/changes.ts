@@ -52,15 +52,19 @@ type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: 
 // ---------------------------------------------------------------------------------------------
 // building blocks
 
-const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
+export const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
 
 /** `table.<method>(args…)` */
-const tcall = (method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(code('table'), method), ...args);
+export const tcall = (method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(code('table'), method), ...args);
 /** `<expr>.<method>(args…)` */
 const then = (expr: Js, method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(expr, method), ...args);
 
+// exported under another name: a module namespace with a `then` export is a thenable, which
+// `await import()` would call
+export { then as chain };
+
 /** A SQL text as a JS expression: one literal, or for several lines an array of lines joined. */
-const sqlExpr = (sql: string): Js => {
+export const sqlExpr = (sql: string): Js => {
   const lines = sql.split('\n');
   if (lines.length < 3) return sql;
   return callExpr(memberExpr(lines, 'join'), '\n');
@@ -82,17 +86,17 @@ const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emi
   ctx.dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : []));
 
 /** `knex.schema[.withSchema(s)].<method>(args…)` */
-const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): Js => {
+export const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): Js => {
   const base = schema !== undefined ? callExpr('knex.schema.withSchema', schema) : memberExpr(code('knex'), 'schema');
   return callExpr(memberExpr(base, method), ...args);
 };
 
 /** `createTable`/`alterTable` with a callback holding one line a table call. */
-const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: readonly Js[], ...comments: string[]): Emitted =>
+export const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: readonly Js[], ...comments: string[]): Emitted =>
   stmt(schemaCall(name.schema, method, name.name, arrowExpr(['table'], lines.map((expr) => ({ comments: [], expr })))), ...comments);
 
 /** An alterTable statement that may merge with its neighbours (see Emitted.columns). */
-const columnStmt = (table: QName, op: 'add' | 'drop', line: Js): Emitted => ({
+export const columnStmt = (table: QName, op: 'add' | 'drop', line: Js): Emitted => ({
   ...tableStmt('alterTable', table, [line]),
   columns: { table, op, lines: [line] },
 });
@@ -130,7 +134,7 @@ const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted
 const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', ' as ' and rewrites '?')";
 
 /** The default as a JS expression: a plain value, knex.fn.now(), or knex.raw(<source text>). */
-const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {
+export const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {
   const plain = ctx.dialect.plainDefault(col.type, text);
   if (plain !== undefined) return plain;
   if (text === 'CURRENT_TIMESTAMP') return callExpr('knex.fn.now');
@@ -465,5 +469,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
 
 /** The statements that perform `change` (on a database in the state `before`). */
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
+  // a dialect whose DDL differs throughout (MySQL) brings its own table
+  if (ctx.dialect.emit) return ctx.dialect.emit(change, before, ctx);
   return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
 }

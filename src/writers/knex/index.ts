@@ -7,7 +7,8 @@
  * Conventions: the header says where the file came from (folder, checksum), how far down() can
  * be trusted (its risk and every non-exact reason) and whether it runs in a transaction. Knex's
  * migrator runs each up()/down() in a transaction by itself; a migration that cannot run in one
- * (CREATE INDEX CONCURRENTLY, an enum value used after ADD VALUE) exports
+ * (CREATE INDEX CONCURRENTLY, an enum value used after ADD VALUE), and every MySQL migration (its
+ * DDL commits implicitly; down() steps are guarded, see mysql.ts), exports
  * `config = { transaction: false }`, with a comment saying why. An irreversible step makes down()
  * throw before it touches anything, naming the statement, unless the caller allowed irreversible
  * steps (then down() does what it can, with warnings). No clock, no absolute path: the same plan
@@ -22,6 +23,7 @@ import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { emitChange, mergeColumnCalls, type EmitContext, type Emitted } from './changes.js';
 import { POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
+import { MYSQL_DIALECT } from './mysql.js';
 import { setsTransactionCharacteristics } from './quirks.js';
 
 export type KnexLang = 'js' | 'ts';
@@ -39,12 +41,12 @@ export interface KnexWriteOptions {
   readonly outDir?: string;
   /** format with prettier even without a configuration of the user's */
   readonly prettier?: boolean;
-  /** the source's provider (Prisma's id); only postgresql has a Knex dialect so far */
+  /** the source's provider (Prisma's id): postgresql or mysql */
   readonly dialect?: string;
 }
 
 /** One KnexDialect a provider (dialect.ts is the seam). */
-const DIALECTS: Readonly<Record<string, KnexDialect>> = { postgresql: POSTGRES_DIALECT };
+const DIALECTS: Readonly<Record<string, KnexDialect>> = { postgresql: POSTGRES_DIALECT, mysql: MYSQL_DIALECT };
 
 export interface WrittenFile {
   readonly fileName: string;
@@ -124,7 +126,7 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
   const fileName = knexFileName(opts.stamp, m.migration.name, opts.lang, module);
   const key = opts.dialect ?? 'postgresql';
   const dialect = Object.hasOwn(DIALECTS, key) ? DIALECTS[key] : undefined;
-  if (!dialect) throw new UsageError(`the Knex target does not support ${JSON.stringify(opts.dialect)} histories yet (only postgresql)`);
+  if (!dialect) throw new UsageError(`the Knex target does not support ${JSON.stringify(opts.dialect)} histories yet (only postgresql and mysql)`);
   const ctx: EmitContext = { dialect, lang: opts.lang };
 
   const own = ownTransactionReason(m);
@@ -150,7 +152,9 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
           : d.inversion.risk === 'data-loss'
             ? [`data loss: ${reason}`]
             : [];
-      return { comments, emitted: steps(ctx, d.steps) };
+      // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
+      const emitted = steps(ctx, d.steps);
+      return { comments, emitted: dialect.guardDown ? dialect.guardDown(m, d, emitted) : emitted };
     });
     const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;

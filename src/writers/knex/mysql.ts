@@ -1,0 +1,447 @@
+/**
+ * The Knex writer's MySQL / MariaDB dialect (client `mysql2`): one IR change -> `knex.schema`
+ * statements, an exhaustive table over ChangeKind like changes.ts for PostgreSQL, and the guard
+ * that makes down() safe after a half-failed up().
+ *
+ * Conventions: a builder call only where knex 3.3's MySQL compilers
+ * (node_modules/knex/lib/dialects/mysql/schema/) send what the server stores exactly as the
+ * source's SQL: createTable (engine, charset and collation as table options), column additions and
+ * drops, `.alter()` restating the whole column (MySQL's MODIFY: every type, nullability, default
+ * and comment change is one, as the MySQL renderer writes it), renameTable, primary keys, unique
+ * and plain indexes (prefix lengths and order as knex.raw elements, FULLTEXT and SPATIAL as the
+ * index type), foreign keys with both actions stated. Types come from mysql-types.ts. Every
+ * other change is the statement from the MySQL renderer (writers/sql/mysql.ts) under a `raw:`
+ * comment saying why. Names knex would not quote as written (it splits on `.` and ` as `, trims,
+ * leaves `*` bare) go raw. knex's mysql2 client sends a query without bindings as written, so
+ * raw SQL needs no escaping of `?` here (unlike PostgreSQL's positionBindings).
+ *
+ * MySQL DDL is not transactional: every MySQL migration exports `config = { transaction: false }`
+ * (a transaction would protect nothing and only hide that), its header says that a half-failed
+ * up() leaves the statements before the failure applied, and each down step is guarded
+ * (guardDown): it runs only when the up change it undoes took effect, which an
+ * information_schema query decides, so down() can run after a partial up() and can be re-run.
+ * The probes are the ones the Sequelize MySQL dialect uses (writers/sequelize/mysql.ts).
+ */
+import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import type { DownStep, PlannedMigration } from '../../ir/plan.js';
+import { findConstraint, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
+import { callExpr, js, layoutBody, obj, type Js, type JsStatementOf } from '../code/index.js';
+import { quoteMysqlIdent, renderMysqlChange } from '../sql/mysql.js';
+import {
+  chain as then,
+  columnStmt,
+  mergeColumnCalls,
+  schemaCall,
+  sqlExpr,
+  stmt,
+  tableStmt,
+  tcall,
+  type EmitContext,
+  type Emitted,
+} from './changes.js';
+import type { KnexDialect } from './dialect.js';
+import { mysqlColumnCall, mysqlPlainDefault, type MysqlColumnCall } from './mysql-types.js';
+
+type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+
+// ---------------------------------------------------------------------------------------------
+// what knex's MySQL client does to names and texts
+
+/** knex quotes this name as exactly `` `<name>` `` (backticks doubled): wrapString splits on `.`
+ * and ` as `, wrapAsIdentifier trims, and `*` stays bare. */
+export const mysqlQuotable = (name: string): boolean =>
+  name !== '' && name !== '*' && name === name.trim() && !name.includes('.') && !/ as /i.test(name);
+
+/** A comment knex prints unchanged: the column comment escapes `'` with a backslash, the table
+ * comment escapes nothing. */
+const plainComment = (text: string): boolean => !/['\\\p{Cc}]/u.test(text);
+
+/** A table option or collation knex prints bare (`collate utf8mb4_bin`) or in quotes it does not escape. */
+const word = (v: string | undefined): boolean => v === undefined || /^\w+$/.test(v);
+
+const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.' and ' as ', and trims)";
+
+// ---------------------------------------------------------------------------------------------
+// building blocks
+
+/** One raw statement, as the MySQL renderer writes it. */
+const raw = (change: Change, before: Schema, why: string): Emitted[] =>
+  renderMysqlChange(change, before).map((sql, i) => stmt(callExpr('knex.raw', sqlExpr(sql)), ...(i === 0 ? [`raw: ${why}`] : [])));
+
+const orRaw = (change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
+  typeof result === 'string' ? raw(change, before, result) : result;
+
+const columnOf = (before: Schema, table: QName, name: string): Column | undefined =>
+  before.tables[qualify(table)]?.columns.find((c) => c.name === name);
+
+/** The default as a JS expression: a plain value, knex.fn.now(), or knex.raw(<source text>). */
+const defaultJs = (call: MysqlColumnCall, text: string): Js => {
+  const plain = mysqlPlainDefault(call, text);
+  if (plain !== undefined) return plain;
+  if (text === 'CURRENT_TIMESTAMP') return callExpr('knex.fn.now');
+  const precision = /^CURRENT_TIMESTAMP\(([0-6])\)$/.exec(text);
+  if (precision) return callExpr('knex.fn.now', Number(precision[1]));
+  return callExpr('knex.raw', text);
+};
+
+/** Why a column cannot be a builder line, or undefined when it can. */
+function columnProblem(col: Column): string | undefined {
+  if (!mysqlQuotable(col.name)) return NOT_QUOTABLE;
+  if (!word(col.collation)) return "a collation name knex would print in quotes it does not escape";
+  if (col.comment !== undefined && !plainComment(col.comment)) return 'a column comment knex would escape with a backslash';
+  return undefined;
+}
+
+/** A TIMESTAMP column without NULL is NOT NULL on servers with old defaults: say NULL. */
+const isTimestamp = (col: Column) => col.type.name.toUpperCase() === 'TIMESTAMP';
+
+/**
+ * The whole column as a builder line, in knex's modifier order (unsigned, nullable, default,
+ * comment, collate): `table.string('email', 191).notNullable()`. Restating it with `.alter()` is
+ * MySQL's MODIFY, which replaces the whole definition, as the source's MODIFY/CHANGE does.
+ */
+function columnLine(col: Column): Js {
+  const call = mysqlColumnCall(col);
+  let line = tcall(call.method, col.name, ...call.args);
+  if (call.unsigned) line = then(line, 'unsigned');
+  if (col.notNull) line = then(line, 'notNullable');
+  else if (isTimestamp(col)) line = then(line, 'nullable');
+  if (col.default !== undefined) line = then(line, 'defaultTo', defaultJs(call, col.default));
+  if (col.comment !== undefined) line = then(line, 'comment', col.comment);
+  if (col.collation !== undefined) line = then(line, 'collate', col.collation);
+  return line;
+}
+
+/** `.alter()` of the column as `target` says, or why not. */
+function modify(table: QName, target: Column): Emitted[] | string {
+  if (!mysqlQuotable(table.name)) return NOT_QUOTABLE;
+  const problem = columnProblem(target);
+  if (problem) return problem;
+  return [tableStmt('alterTable', table, [then(columnLine(target), 'alter')])];
+}
+
+/** `table.foreign([...], name).references([...]).inTable(t).onDelete(…).onUpdate(…)` */
+function foreignLine(fk: ForeignKey): Js | string {
+  if (!mysqlQuotable(fk.name) || !fk.columns.every(mysqlQuotable)) return NOT_QUOTABLE;
+  if (!mysqlQuotable(fk.references.name) || !fk.referencedColumns.every(mysqlQuotable)) return NOT_QUOTABLE;
+  const line = then(then(tcall('foreign', [...fk.columns], fk.name), 'references', [...fk.referencedColumns]), 'inTable', fk.references.name);
+  // always explicit: knex states no action by itself
+  return then(then(line, 'onDelete', fk.onDelete), 'onUpdate', fk.onUpdate);
+}
+
+/** A table line for a constraint, or why it cannot be one. */
+function constraintLine(c: Constraint): Js | string {
+  if (c.type === 'check') return 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written';
+  if (c.type === 'foreign') return foreignLine(c);
+  if (!c.columns.every(mysqlQuotable)) return NOT_QUOTABLE;
+  // MySQL names every primary key PRIMARY: the name knex would give it is ignored
+  if (c.type === 'primary') return tcall('primary', [...c.columns]);
+  if (!mysqlQuotable(c.name)) return NOT_QUOTABLE;
+  return tcall('unique', [...c.columns], obj(['indexName', c.name]));
+}
+
+/** One index key element as MySQL SQL: `` `title`(20) DESC ``, or an expression as written. */
+export const mysqlIndexElement = (e: IndexElement): string =>
+  e.kind === 'expression'
+    ? e.text
+    : `${quoteMysqlIdent(e.name)}${e.length !== undefined ? `(${e.length})` : ''}${e.order !== undefined ? ` ${e.order}` : ''}`;
+
+/** The `table.index(...)` / `table.unique(...)` line of an index, or why it cannot be one. */
+function indexLine(index: Index): Js | string {
+  if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return NOT_QUOTABLE;
+  const using = index.using?.toLowerCase();
+  // knex's TypeScript types allow these two; MySQL has no other
+  if (using !== undefined && using !== 'btree' && using !== 'hash') return `an index method knex's types do not allow (${index.using})`;
+  const columns: Js[] = [];
+  for (const e of index.elements) {
+    if (e.kind === 'column' && !mysqlQuotable(e.name)) return NOT_QUOTABLE;
+    // prefix lengths, order and expressions have no knex API: the element as SQL, in knex.raw
+    columns.push(e.kind === 'column' && e.length === undefined && e.order === undefined ? e.name : callExpr('knex.raw', mysqlIndexElement(e)));
+  }
+  if (index.kind !== undefined) {
+    if (using !== undefined) return `a ${index.kind.toUpperCase()} index with USING`;
+    return tcall('index', columns, index.name, index.kind);
+  }
+  if (index.unique) return tcall('unique', columns, obj(['indexName', index.name], ['storageEngineIndexType', using]));
+  return tcall('index', columns, index.name, ...(using !== undefined ? [obj(['storageEngineIndexType', using])] : []));
+}
+
+// ---------------------------------------------------------------------------------------------
+// the table
+
+const RAW_WHY: Partial<Record<ChangeKind, string>> = {
+  RenameColumn:
+    "knex's renameColumn on MySQL restates the column from SHOW FULL FIELDS (quoting its default, dropping ON UPDATE and the comment) and drops and re-adds the foreign keys that reference the table",
+  RenameIndex: 'knex has no call to rename an index',
+  CreateView: 'the view is kept as written (createView rebuilds the query from a builder)',
+  CreateFunction: 'knex has no routine calls',
+  DropFunction: 'knex has no routine calls',
+  CreateTrigger: 'knex has no trigger calls',
+  DropTrigger: 'knex has no trigger calls',
+  SessionSetting: 'a session setting, kept as written',
+};
+
+/** Changes that exist only in PostgreSQL: the MySQL renderer refuses them, naming the kind. */
+const rawKind =
+  <K extends ChangeKind>(kind: K): Handler<K> =>
+  (change, before) =>
+    raw(change, before, RAW_WHY[kind] ?? `${kind} is PostgreSQL-only`);
+
+const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+  CreateTable: (change, before) => {
+    const t = change.table;
+    const o = t.options;
+    const why = (() => {
+      if (!mysqlQuotable(t.name.name)) return NOT_QUOTABLE;
+      if (!word(o?.engine) || !word(o?.charset) || !word(o?.collation)) return 'table options knex would print differently';
+      if (t.comment !== undefined && !plainComment(t.comment)) return 'a table comment knex would not escape';
+      for (const c of t.columns) {
+        const p = columnProblem(c);
+        if (p) return p;
+      }
+      // a primary key inside createTable takes no name (knex would print an options object)
+      for (const c of t.constraints) {
+        const l = constraintLine(c);
+        if (typeof l === 'string' && c.type !== 'check') return l;
+      }
+      return undefined;
+    })();
+    if (why) return raw(change, before, why);
+    const lines: Js[] = t.columns.map(columnLine);
+    const after: Emitted[] = [];
+    for (const c of t.constraints) {
+      const l = constraintLine(c);
+      if (typeof l !== 'string') lines.push(l);
+      else after.push(...raw({ kind: 'AddConstraint', table: t.name, constraint: c }, before, l));
+    }
+    if (o?.engine !== undefined) lines.push(tcall('engine', o.engine));
+    if (o?.charset !== undefined) lines.push(tcall('charset', o.charset));
+    if (o?.collation !== undefined) lines.push(tcall('collate', o.collation));
+    if (t.comment !== undefined) lines.push(tcall('comment', t.comment));
+    return [tableStmt('createTable', t.name, lines), ...after];
+  },
+  DropTable: (change, before) => {
+    if (!mysqlQuotable(change.name.name)) return raw(change, before, NOT_QUOTABLE);
+    return [stmt(schemaCall(undefined, change.ifExists ? 'dropTableIfExists' : 'dropTable', change.name.name))];
+  },
+  RenameTable: (change, before) => {
+    if (!mysqlQuotable(change.from.name) || !mysqlQuotable(change.to)) return raw(change, before, NOT_QUOTABLE);
+    return [stmt(schemaCall(undefined, 'renameTable', change.from.name, change.to))];
+  },
+  AddColumn: (change, before) => {
+    const { table, column } = change;
+    if (change.ifNotExists) return raw(change, before, 'knex has no ADD COLUMN IF NOT EXISTS');
+    if (!mysqlQuotable(table.name)) return raw(change, before, NOT_QUOTABLE);
+    if (column.autoIncrement) return raw(change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
+    const problem = columnProblem(column);
+    if (problem) return raw(change, before, problem);
+    return [columnStmt(table, 'add', columnLine(column))];
+  },
+  DropColumn: (change, before) => {
+    if (change.ifExists) return raw(change, before, 'knex has no DROP COLUMN IF EXISTS');
+    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.column)) return raw(change, before, NOT_QUOTABLE);
+    return [columnStmt(change.table, 'drop', tcall('dropColumn', change.column))];
+  },
+  RenameColumn: rawKind('RenameColumn'),
+  AlterColumnType: (change, before) => {
+    const col = columnOf(before, change.table, change.column);
+    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    // as the MySQL renderer: the new type drops the old collation unless the change names one
+    const { collation: _old, ...rest } = col;
+    return orRaw(change, before, modify(change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
+  },
+  SetNotNull: (change, before) => {
+    const col = columnOf(before, change.table, change.column);
+    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    // setNullable/dropNullable restate the column from the catalog, losing ON UPDATE and the comment
+    return orRaw(change, before, modify(change.table, { ...col, notNull: change.notNull }));
+  },
+  SetDefault: (change, before) => {
+    const col = columnOf(before, change.table, change.column);
+    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    const { default: _old, ...rest } = col;
+    return orRaw(change, before, modify(change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
+  },
+  AddConstraint: (change, before) => {
+    if (!mysqlQuotable(change.table.name)) return raw(change, before, NOT_QUOTABLE);
+    const line = constraintLine(change.constraint);
+    return typeof line === 'string' ? raw(change, before, line) : [tableStmt('alterTable', change.table, [line])];
+  },
+  DropConstraint: (change, before) => {
+    if (change.cascade) return raw(change, before, 'knex has no DROP CONSTRAINT … CASCADE');
+    if (change.ifExists) return raw(change, before, 'knex has no DROP … IF EXISTS for MySQL constraints');
+    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.name)) return raw(change, before, NOT_QUOTABLE);
+    const t = before.tables[qualify(change.table)];
+    const c = t ? findConstraint(t, change.name) : undefined;
+    if (!c) return raw(change, before, 'the constraint is not in the replayed schema');
+    const line =
+      c.type === 'primary'
+        ? tcall('dropPrimary')
+        : c.type === 'unique'
+          ? tcall('dropUnique', [], c.name)
+          : c.type === 'foreign'
+            ? tcall('dropForeign', [], c.name)
+            : undefined;
+    if (!line) return raw(change, before, 'knex prints the name of a CHECK constraint unquoted');
+    return [tableStmt('alterTable', change.table, [line])];
+  },
+  RenameConstraint: rawKind('RenameConstraint'),
+  CreateIndex: (change, before) => {
+    if (change.concurrently || change.ifNotExists) return raw(change, before, 'knex has no CREATE INDEX IF NOT EXISTS');
+    const line = indexLine(change.index);
+    return typeof line === 'string' ? raw(change, before, line) : [tableStmt('alterTable', change.index.table, [line])];
+  },
+  DropIndex: (change, before) => {
+    const index = before.indexes[qualify(change.name)];
+    if (!index) return raw(change, before, 'the index is not in the replayed schema');
+    if (change.ifExists) return raw(change, before, 'knex has no DROP INDEX IF EXISTS');
+    if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return raw(change, before, NOT_QUOTABLE);
+    return [tableStmt('alterTable', index.table, [tcall('dropIndex', [], index.name)])];
+  },
+  RenameIndex: rawKind('RenameIndex'),
+  CreateEnum: rawKind('CreateEnum'),
+  DropEnum: rawKind('DropEnum'),
+  AddEnumValue: rawKind('AddEnumValue'),
+  RenameEnum: rawKind('RenameEnum'),
+  RenameEnumValue: rawKind('RenameEnumValue'),
+  SetComment: (change, before) => {
+    const { target } = change;
+    if (target.kind === 'column') {
+      const col = columnOf(before, target.table, target.column);
+      if (!col) return raw(change, before, 'the column is not in the replayed schema');
+      // MySQL comments on a column only by restating it
+      const { comment: _old, ...rest } = col;
+      return orRaw(change, before, modify(target.table, { ...rest, ...(change.comment !== undefined ? { comment: change.comment } : {}) }));
+    }
+    if (!mysqlQuotable(target.table.name)) return raw(change, before, NOT_QUOTABLE);
+    if (change.comment !== undefined && !plainComment(change.comment)) return raw(change, before, 'a table comment knex would not escape');
+    // an empty comment removes it
+    return [tableStmt('alterTable', target.table, [tcall('comment', change.comment ?? '')])];
+  },
+  CreateExtension: rawKind('CreateExtension'),
+  DropExtension: rawKind('DropExtension'),
+  CreateSchema: rawKind('CreateSchema'),
+  DropSchema: rawKind('DropSchema'),
+  CreateView: rawKind('CreateView'),
+  DropView: (change, before) => {
+    if (change.materialized) return raw(change, before, 'MySQL has no materialized views');
+    if (!mysqlQuotable(change.name.name)) return raw(change, before, NOT_QUOTABLE);
+    return [stmt(schemaCall(undefined, change.ifExists ? 'dropViewIfExists' : 'dropView', change.name.name))];
+  },
+  CreateFunction: rawKind('CreateFunction'),
+  DropFunction: rawKind('DropFunction'),
+  CreateTrigger: rawKind('CreateTrigger'),
+  DropTrigger: rawKind('DropTrigger'),
+  CreateSequence: rawKind('CreateSequence'),
+  DropSequence: rawKind('DropSequence'),
+  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
+  CreatePolicy: rawKind('CreatePolicy'),
+  DropPolicy: rawKind('DropPolicy'),
+  SessionSetting: rawKind('SessionSetting'),
+  RawSql: (change, before) => raw(change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+};
+
+/** The statements that perform `change` on MySQL (on a database in the state `before`). */
+export function emitMysqlChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
+  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+}
+
+// ---------------------------------------------------------------------------------------------
+// down() after a partial up(): each down step runs only if the up change it undoes took effect
+
+/** A fixed information_schema query plus its values: "does this object exist?" */
+interface Probe {
+  readonly sql: string;
+  readonly values: readonly string[];
+  /** the object must be absent (and its table present) */
+  readonly absent?: boolean;
+}
+
+const TABLE_SQL = 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?';
+const COLUMN_SQL = 'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?';
+const INDEX_SQL = 'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?';
+const CONSTRAINT_SQL =
+  'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?';
+
+/** What the up change left in the catalog when it ran, or undefined when nothing can tell. */
+const probeOf = (of: Change, before: Schema | undefined): Probe | undefined => {
+  switch (of.kind) {
+    case 'CreateTable':
+      return { sql: TABLE_SQL, values: [of.table.name.name] };
+    case 'DropTable':
+      return { sql: TABLE_SQL, values: [of.name.name], absent: true };
+    case 'RenameTable':
+      return { sql: TABLE_SQL, values: [of.to] };
+    case 'AddColumn':
+      return { sql: COLUMN_SQL, values: [of.table.name, of.column.name] };
+    case 'DropColumn':
+      return { sql: COLUMN_SQL, values: [of.table.name, of.column], absent: true };
+    case 'RenameColumn':
+      return { sql: COLUMN_SQL, values: [of.table.name, of.to] };
+    case 'AlterColumnType':
+    case 'SetNotNull':
+    case 'SetDefault':
+      // restating the old definition is harmless when the change did not run: only the column must exist
+      return { sql: COLUMN_SQL, values: [of.table.name, of.column] };
+    case 'SetComment':
+      return of.target.kind === 'column'
+        ? { sql: COLUMN_SQL, values: [of.target.table.name, of.target.column] }
+        : { sql: TABLE_SQL, values: [of.target.table.name] };
+    case 'AddConstraint':
+      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.constraint.type === 'primary' ? 'PRIMARY' : of.constraint.name] };
+    case 'DropConstraint':
+      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.name], absent: true };
+    case 'CreateIndex':
+      return { sql: INDEX_SQL, values: [of.index.table.name, of.index.name] };
+    case 'DropIndex': {
+      const i = before?.indexes[qualify(of.name)];
+      return i ? { sql: INDEX_SQL, values: [i.table.name, i.name], absent: true } : undefined;
+    }
+    case 'RenameIndex': {
+      const i = before?.indexes[qualify(of.from)];
+      return i ? { sql: INDEX_SQL, values: [i.table.name, of.to] } : undefined;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/** `(await knex.raw(<probe>, [values]))[0].length`: mysql2 answers [rows, fields] */
+const probeCall = (sql: string, values: readonly string[]) => `(await knex.raw(${js(sql)}, ${js([...values])}))[0].length`;
+
+/** The statements of a body, column calls merged, each with its comments. */
+const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
+  mergeColumnCalls(emitted).map((e) =>
+    e.text !== undefined ? { comments: e.comments, raw: e.text } : { comments: e.comments, prefix: 'await ', expr: e.expr },
+  );
+
+/**
+ * The down statements of one up change, inside `if (<it took effect>) { … }`. The `if` is
+ * written as text (the layout printer has no statements of that form), so prettier lays out a
+ * file that holds one. A change nothing can probe (raw SQL) is undone unguarded.
+ */
+export function guardMysqlDown(m: PlannedMigration, d: DownStep, emitted: readonly Emitted[]): Emitted[] {
+  if (emitted.length === 0) return [...emitted];
+  const before = m.up.find((s) => s.change === d.of)?.before;
+  const p = probeOf(d.of, before);
+  if (!p) return [...emitted];
+  const table = p.sql === TABLE_SQL ? undefined : p.values[0];
+  const cond = p.absent
+    ? table !== undefined
+      ? `${probeCall(TABLE_SQL, [table])} > 0 && ${probeCall(p.sql, p.values)} === 0`
+      : `${probeCall(p.sql, p.values)} === 0`
+    : `${probeCall(p.sql, p.values)} > 0`;
+  return [{ comments: [], text: `if (${cond}) {\n${layoutBody(statements(emitted), 2)}\n}` }];
+}
+
+export const MYSQL_DIALECT: KnexDialect = {
+  provider: 'mysql',
+  render: renderMysqlChange,
+  indexElement: mysqlIndexElement,
+  columnCall: (t) => mysqlColumnCall({ name: '', type: t, notNull: false }),
+  storedColumnCall: (t) => mysqlColumnCall({ name: '', type: t, notNull: false }),
+  plainDefault: (t, text) => mysqlPlainDefault(mysqlColumnCall({ name: '', type: t, notNull: false }), text),
+  isSerial: () => false,
+  emit: emitMysqlChange,
+  guardDown: guardMysqlDown,
+};
