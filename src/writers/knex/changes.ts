@@ -336,14 +336,17 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       if (LENGTH_LIMITED.has(change.to.name.toUpperCase()) && !change.to.user && (change.to.args ?? []).length > 0)
         return ".alter() casts explicitly (USING col::type), which truncates where PostgreSQL's implicit cast refuses";
       if (ctx.dialect.isSerial(change.to)) return 'a serial type is no type for ALTER COLUMN';
+      // PostgreSQL keeps a default through a type change as written (''::character varying stays
+      // so on a TEXT column); .alter() drops it and sets it again for the new type, which changes
+      // it or fails (9000000000 on INTEGER). Found by the property-based test.
+      if (col.default !== undefined) return '.alter() drops the default and sets it again for the new type, which changes it; ALTER COLUMN TYPE keeps it';
       return columnProblem(ctx, { ...col, type: change.to });
     })();
     if (why || !col) return raw(ctx, change, before, why ?? 'the column is not in the replayed schema');
-    // .alter() drops the default before the type change and NOT NULL unless alterNullable: false;
-    // the default is restated, NOT NULL is left alone
+    // .alter() drops the default before the type change (a column with one stays raw SQL, above)
+    // and NOT NULL unless alterNullable: false; NOT NULL is left alone
     const target: Column = { ...col, type: change.to };
     let line = typeCall(ctx, target, change.table, before);
-    if (col.default !== undefined) line = then(line, 'defaultTo', defaultJs(ctx, target, col.default));
     line = then(line, 'alter', obj(['alterNullable', false]));
     return [tableStmt('alterTable', change.table, [line])];
   },
