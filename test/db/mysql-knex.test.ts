@@ -222,6 +222,35 @@ CREATE INDEX \`Base_v_idx\` ON \`Base\`(\`v\`);
     }
   }, TIMEOUT);
 
+  it('names with ?, quotes, ${} and spaces go through builder calls; dotted, " as " and padded names go raw; all equal', async () => {
+    const dir = history({
+      '20240101000000_init': `CREATE TABLE \`weird ?\` (
+    \`id\` INTEGER NOT NULL AUTO_INCREMENT,
+    \`it's "q" \${x}\` VARCHAR(20) NOT NULL DEFAULT 'a\\\\b',
+    \`kind\` ENUM('c') NULL,
+
+    INDEX \`idx ?\`(\`it's "q" \${x}\`),
+    PRIMARY KEY (\`id\`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+CREATE TABLE \`dot.ted\` (\`id\` INTEGER NOT NULL, \` lead\` INTEGER NULL, PRIMARY KEY (\`id\`)) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+`,
+      '20240102000000_more': `ALTER TABLE \`weird ?\` ADD COLUMN \`x ? y\` VARCHAR(5) NOT NULL DEFAULT '?';
+CREATE TABLE \`a as b\` (\`id\` INTEGER NOT NULL, \`r\` INTEGER NOT NULL, PRIMARY KEY (\`id\`)) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+ALTER TABLE \`a as b\` ADD CONSTRAINT \`fk ?\` FOREIGN KEY (\`r\`) REFERENCES \`weird ?\`(\`id\`) ON DELETE RESTRICT ON UPDATE CASCADE;
+`,
+    });
+    const { conversion, report, leftover } = await verifyOn(dir);
+    expectAllEqual(report.migrations);
+    expect(leftover).toEqual([]);
+    const [init, more] = conversion.files.map((f) => f.contents);
+    expect(init).toContain("await knex.schema.createTable('weird ?', (table) => {");
+    expect(init).toContain(`table.string('it\\'s "q" \${x}', 20).notNullable().defaultTo(knex.raw("'a\\\\\\\\b'"));`);
+    expect(init).toContain("// raw: a name knex would not quote as written (it splits on '.' and ' as ', and trims)\n  await knex.raw(");
+    expect(more).toContain("table.string('x ? y', 5).notNullable().defaultTo('?');");
+    expect(more).toContain("// raw: a name knex would not quote as written");
+  }, TIMEOUT);
+
   it('taxonomy-mysql: every migration equal up and down', async () => {
     const dir = `${CORPUS}taxonomy-mysql/migrations`;
     expect(existsSync(dir)).toBe(true);
