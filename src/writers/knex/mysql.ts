@@ -27,6 +27,7 @@ import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import { findConstraint, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
 import { callExpr, js, layoutBody, obj, type Js, type JsStatementOf } from '../code/index.js';
 import { quoteMysqlIdent, renderMysqlChange } from '../sql/mysql.js';
+import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
 import {
   chain as then,
   columnStmt,
@@ -349,62 +350,6 @@ export function emitMysqlChange(change: Change, before: Schema, ctx: EmitContext
 // ---------------------------------------------------------------------------------------------
 // down() after a partial up(): each down step runs only if the up change it undoes took effect
 
-/** A fixed information_schema query plus its values: "does this object exist?" */
-interface Probe {
-  readonly sql: string;
-  readonly values: readonly string[];
-  /** the object must be absent (and its table present) */
-  readonly absent?: boolean;
-}
-
-const TABLE_SQL = 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?';
-const COLUMN_SQL = 'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?';
-const INDEX_SQL = 'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?';
-const CONSTRAINT_SQL =
-  'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?';
-
-/** What the up change left in the catalog when it ran, or undefined when nothing can tell. */
-const probeOf = (of: Change, before: Schema | undefined): Probe | undefined => {
-  switch (of.kind) {
-    case 'CreateTable':
-      return { sql: TABLE_SQL, values: [of.table.name.name] };
-    case 'DropTable':
-      return { sql: TABLE_SQL, values: [of.name.name], absent: true };
-    case 'RenameTable':
-      return { sql: TABLE_SQL, values: [of.to] };
-    case 'AddColumn':
-      return { sql: COLUMN_SQL, values: [of.table.name, of.column.name] };
-    case 'DropColumn':
-      return { sql: COLUMN_SQL, values: [of.table.name, of.column], absent: true };
-    case 'RenameColumn':
-      return { sql: COLUMN_SQL, values: [of.table.name, of.to] };
-    case 'AlterColumnType':
-    case 'SetNotNull':
-    case 'SetDefault':
-      // restating the old definition is harmless when the change did not run: only the column must exist
-      return { sql: COLUMN_SQL, values: [of.table.name, of.column] };
-    case 'SetComment':
-      return of.target.kind === 'column'
-        ? { sql: COLUMN_SQL, values: [of.target.table.name, of.target.column] }
-        : { sql: TABLE_SQL, values: [of.target.table.name] };
-    case 'AddConstraint':
-      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.constraint.type === 'primary' ? 'PRIMARY' : of.constraint.name] };
-    case 'DropConstraint':
-      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.name], absent: true };
-    case 'CreateIndex':
-      return { sql: INDEX_SQL, values: [of.index.table.name, of.index.name] };
-    case 'DropIndex': {
-      const i = before?.indexes[qualify(of.name)];
-      return i ? { sql: INDEX_SQL, values: [i.table.name, i.name], absent: true } : undefined;
-    }
-    case 'RenameIndex': {
-      const i = before?.indexes[qualify(of.from)];
-      return i ? { sql: INDEX_SQL, values: [i.table.name, of.to] } : undefined;
-    }
-    default:
-      return undefined;
-  }
-};
 
 /** `(await knex.raw(<probe>, [values]))[0].length`: mysql2 answers [rows, fields] */
 const probeCall = (sql: string, values: readonly string[]) => `(await knex.raw(${js(sql)}, ${js([...values])}))[0].length`;

@@ -22,6 +22,7 @@ import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import { qualify, type Column, type Index, type QName, type Schema, type Table } from '../../ir/schema.js';
 import { code, commentText, js, jsString, obj, type Js, type JsObject } from '../code/index.js';
 import { renderMysqlChange, renderMysqlType } from '../sql/mysql.js';
+import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
 import { sqlExpr, type EmitContext, type Emitted } from './changes.js';
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
@@ -269,58 +270,6 @@ export function emitMysqlChange(change: Change, before: Schema, ctx: EmitContext
 // ---------------------------------------------------------------------------------------------
 // down() after a partial up(): each down step runs only if the up change it undoes took effect
 
-/** A fixed information_schema query plus its values: "does this object exist?" */
-interface Probe {
-  readonly sql: string;
-  readonly values: readonly string[];
-  /** the object must be absent (and its table present) */
-  readonly absent?: boolean;
-}
-
-const TABLE_SQL = 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?';
-const COLUMN_SQL = 'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?';
-const INDEX_SQL = 'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?';
-const CONSTRAINT_SQL =
-  'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?';
-
-/** What the up change left in the catalog when it ran, or undefined when nothing can tell. */
-const probeOf = (of: Change, before: Schema | undefined): Probe | undefined => {
-  switch (of.kind) {
-    case 'CreateTable':
-      return { sql: TABLE_SQL, values: [of.table.name.name] };
-    case 'DropTable':
-      return { sql: TABLE_SQL, values: [of.name.name], absent: true };
-    case 'RenameTable':
-      return { sql: TABLE_SQL, values: [of.to] };
-    case 'AddColumn':
-      return { sql: COLUMN_SQL, values: [of.table.name, of.column.name] };
-    case 'DropColumn':
-      return { sql: COLUMN_SQL, values: [of.table.name, of.column], absent: true };
-    case 'RenameColumn':
-      return { sql: COLUMN_SQL, values: [of.table.name, of.to] };
-    case 'AlterColumnType':
-    case 'SetNotNull':
-    case 'SetDefault':
-      // restating the old definition is harmless when the change did not run: only the column must exist
-      return { sql: COLUMN_SQL, values: [of.table.name, of.column] };
-    case 'AddConstraint':
-      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.constraint.type === 'primary' ? 'PRIMARY' : of.constraint.name] };
-    case 'DropConstraint':
-      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.name], absent: true };
-    case 'CreateIndex':
-      return { sql: INDEX_SQL, values: [of.index.table.name, of.index.name] };
-    case 'DropIndex': {
-      const i = before?.indexes[qualify(of.name)];
-      return i ? { sql: INDEX_SQL, values: [i.table.name, i.name], absent: true } : undefined;
-    }
-    case 'RenameIndex': {
-      const i = before?.indexes[qualify(of.from)];
-      return i ? { sql: INDEX_SQL, values: [i.table.name, of.to] } : undefined;
-    }
-    default:
-      return undefined;
-  }
-};
 
 const probeCall = (sql: string, values: readonly string[]) =>
   `(await queryInterface.sequelize.query(${jsString(sql)}, ${js(obj(['replacements', [...values]], ['type', 'SELECT']))})).length`;
