@@ -9,9 +9,11 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, 
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from './ir/diagnostics.js';
 import { UsageError } from './ir/diagnostics.js';
-import { planHistory } from './ir/history.js';
+import { lazyPlan, planHistory, planMigration } from './ir/history.js';
+import { emptySchema, type Schema } from './ir/schema.js';
+import { replay } from './ir/replay.js';
 import type { PlannedMigration } from './ir/plan.js';
-import type { Risk } from './ir/changes.js';
+import type { Migration, Risk } from './ir/changes.js';
 import { readMigrationsDir } from './readers/migrations-dir.js';
 
 export type Target = 'sequelize' | 'knex';
@@ -67,8 +69,15 @@ export interface Conversion {
   };
 }
 
-/** Reads and plans a history (no files). */
-export const planFolder = async (migrationsDir: string) => {
+const CHECKPOINT = 32;
+
+/** The schema after applying whole migrations to `start`, when asked (a closure over nothing
+ * but its arguments, so it keeps no plan alive). */
+const startFrom = (start: Schema, migrations: readonly Migration[]) => (): Schema =>
+  migrations.reduce((s, m) => replay(s, m.changes).after, start);
+
+/** Reads a history's folder with its dialect's reader (no planning). */
+const readFolder = async (migrationsDir: string) => {
   const dir = readMigrationsDir(migrationsDir);
   const provider = dir.provider ?? 'postgresql';
   if (provider !== 'postgresql' && provider !== 'mysql') {
@@ -78,6 +87,12 @@ export const planFolder = async (migrationsDir: string) => {
     provider === 'mysql'
       ? await (await import('./readers/mysql/index.js')).readMysqlMigrations(dir.migrations)
       : await (await import('./readers/postgres/index.js')).readPostgresMigrations(dir.migrations);
+  return { dir, provider, read };
+};
+
+/** Reads and plans a history (no files). */
+export const planFolder = async (migrationsDir: string) => {
+  const { dir, provider, read } = await readFolder(migrationsDir);
   const history = planHistory(read.map((r) => r.migration));
   const diagnostics: Diagnostic[] = [...dir.diagnostics];
   read.forEach((r, i) => diagnostics.push(...r.diagnostics, ...history.migrations[i].diagnostics));
@@ -85,9 +100,9 @@ export const planFolder = async (migrationsDir: string) => {
 };
 
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
-  const { provider, read, history, diagnostics } = await planFolder(opts.migrationsDir);
+  const { dir, provider, read } = await readFolder(opts.migrationsDir);
   const { migrationStamps } = await import('./writers/naming.js');
-  const stamps = migrationStamps(history.migrations.map((m) => m.migration.name));
+  const stamps = migrationStamps(read.map((r) => r.migration.name));
   const common = {
     lang: opts.lang ?? 'js',
     allowIrreversible: !!opts.allowIrreversible,
@@ -100,31 +115,45 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
           writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider }))
       : await import('./writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
           writeSequelizeMigration(m, { ...common, stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
+  // one migration at a time: plan it, write it, keep its plan lazily (see lazyPlan)
   const files: GeneratedFile[] = [];
-  for (const [i, m] of history.migrations.entries()) {
+  const planned: PlannedMigration[] = [];
+  const migrations: MigrationSummary[] = [];
+  const diagnostics: Diagnostic[] = [...dir.diagnostics];
+  let schema = emptySchema();
+  let checkpoint = { at: 0, schema };
+  const sources = read.map((r) => r.migration);
+  for (const [i, r] of read.entries()) {
+    const { planned: m, after } = planMigration(r.migration, schema);
+    diagnostics.push(...r.diagnostics, ...m.diagnostics);
     const f = await write(m, stamps[i]);
     files.push({ ...f, migration: m.migration.name });
+    migrations.push({
+      name: m.migration.name,
+      file: f.fileName,
+      risk: m.risk,
+      risks: m.down
+        .filter((d) => d.inversion.risk !== 'exact')
+        .map((d) => ({
+          risk: d.inversion.risk,
+          at: d.of.source ? `${d.of.source.file}:${d.of.source.line}` : m.migration.file,
+          reason: d.inversion.reason ?? '',
+        })),
+      statements: m.migration.statementCount,
+      rawStatements: r.rawStatements,
+      transactional: !m.noTransactionReason,
+    });
+    // the schema a migration starts from is kept every CHECKPOINT migrations; the others replay
+    // from the one before (at most CHECKPOINT - 1 migrations) when their steps are read again
+    if (i % CHECKPOINT === 0) checkpoint = { at: i, schema };
+    planned.push(lazyPlan(m, startFrom(checkpoint.schema, sources.slice(checkpoint.at, i))));
+    schema = after;
   }
-  const migrations: MigrationSummary[] = history.migrations.map((m, i) => ({
-    name: m.migration.name,
-    file: files[i].fileName,
-    risk: m.risk,
-    risks: m.down
-      .filter((d) => d.inversion.risk !== 'exact')
-      .map((d) => ({
-        risk: d.inversion.risk,
-        at: d.of.source ? `${d.of.source.file}:${d.of.source.line}` : m.migration.file,
-        reason: d.inversion.reason ?? '',
-      })),
-    statements: m.migration.statementCount,
-    rawStatements: read[i].rawStatements,
-    transactional: !m.noTransactionReason,
-  }));
   const count = (r: Risk) => migrations.filter((m) => m.risk === r).length;
   return {
     provider,
     target: opts.to,
-    planned: history.migrations,
+    planned,
     files,
     migrations,
     diagnostics,

@@ -84,3 +84,27 @@ export const planHistory = (migrations: readonly Migration[], start: Schema = em
   }
   return { migrations: out, final: s };
 };
+
+/**
+ * The same plan, holding only the schema its migration started from (or a way to get it back):
+ * the steps (each with the schema before it) are planned again whenever they are read. A conversion keeps one of these a
+ * migration once its file is written, so memory stays with one migration's snapshots instead of
+ * growing with the whole history (and garbage collection with it).
+ */
+export const lazyPlan = (planned: PlannedMigration, start: Schema | (() => Schema)): PlannedMigration => {
+  // capture only what replanning needs, not `planned` itself (that would keep its snapshots)
+  const { migration, risk, diagnostics, noTransactionReason } = planned;
+  const again = () => planMigration(migration, typeof start === 'function' ? start() : start).planned;
+  return {
+    migration,
+    risk,
+    diagnostics,
+    ...(noTransactionReason !== undefined ? { noTransactionReason } : {}),
+    get up() {
+      return again().up;
+    },
+    get down() {
+      return again().down;
+    },
+  };
+};
