@@ -63,7 +63,7 @@ try {
   await Promise.all(Array.from({ length: jobs }, (_, j) => stream(j)));
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
-    `${code ? 'FAILED' : 'ok'}: ${done} histories passed (${migrations} migrations) of ${runs}, converted to every target and verified on PostgreSQL with Sequelize and Knex, in ${seconds} s (seed ${seed}, ${jobs} job(s))\n`,
+    `${code ? 'FAILED' : 'ok'}: ${done} histories passed (${migrations} migrations; ${runs} runs asked, shrinking and replays add more), converted to every target and verified on PostgreSQL with Sequelize and Knex, in ${seconds} s (seed ${seed}, ${jobs} job(s))\n`,
   );
 } finally {
   await provider.close();

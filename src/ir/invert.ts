@@ -177,6 +177,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     ];
     // a type change rewrites the default's cast ('{}'::jsonb becomes '{}'::json): restate it
     if (col.default !== undefined) back.push({ kind: 'SetDefault', table: c.table, column: c.column, default: col.default });
+    // ...and the CHECKs on the column (id >= 0 became (id)::double precision >= (0)::double
+    // precision), which casting back does not undo: recreate them as they were (found by fuzz)
+    for (const k of before.tables[qualify(c.table)].constraints) {
+      if (k.type === 'check' && identifiersIn(k.expression).has(c.column)) {
+        back.push({ kind: 'DropConstraint', table: c.table, name: k.name }, { kind: 'AddConstraint', table: c.table, constraint: k });
+      }
+    }
     return lossy(`changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`, ...back);
   },
   SetNotNull: (c, before) => {
