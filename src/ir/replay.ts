@@ -8,7 +8,7 @@
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
 import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
-import { identifiersIn, renameIdentifierIn } from './sql-text.js';
+import { identifiersIn, renameIdentifierIn, renderType, storedType } from './sql-text.js';
 import {
   findColumn,
   indexKey,
@@ -217,7 +217,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   AlterColumnType: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {
       const { collation: _dropped, ...rest } = col;
-      return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}) };
+      return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}), ...keptDefault(col, c.to) };
     }),
   SetNotNull: (s, c, problem) => withColumn(s, c.table, c.column, problem, (col) => ({ ...col, notNull: c.notNull })),
   SetDefault: (s, c, problem) =>
@@ -511,6 +511,20 @@ const exists = (s: Schema, g: ExistsGuard): boolean => {
 };
 
 export const guardHolds = (s: Schema, g: ExistsGuard): boolean => exists(s, g) !== g.negated;
+
+/**
+ * A type change keeps the column's default expression as PostgreSQL stored it: a bare string
+ * literal was typed by the old column type (`'x'` on TEXT is `'x'::text`) and stays so. Said
+ * explicitly, so that recreating the column (the down of a later DROP) stores the same default.
+ */
+const keptDefault = (col: Column, to: Column['type']): { default?: string } => {
+  const d = col.default;
+  if (d === undefined || !/^[Ee]?'(?:[^']|'')*'$/.test(d.trim())) return {};
+  const from = storedType(col.type);
+  if (renderType(from) === renderType(storedType(to))) return {};
+  // the cast PostgreSQL shows has no length or precision (`'x'::character varying`)
+  return { default: `${d.trim()}::${renderType({ ...from, args: [] })}` };
+};
 
 export const apply = (schema: Schema, change: Change): Applied => {
   const problems: string[] = [];
