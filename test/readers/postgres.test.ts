@@ -66,4 +66,13 @@ describe('PostgreSQL reader', () => {
     expect((await read(`ALTER TYPE "E" ADD VALUE 'NEW';\nUPDATE "T" SET "e" = 'NEW';`)).migration.needsNoTransaction).toMatch(/"NEW"/);
     expect((await read(`ALTER TYPE "E" ADD VALUE 'NEW';`)).migration.needsNoTransaction).toBeUndefined();
   });
+
+  it('reports, as info at file:line, a key that PostgreSQL folds into an earlier one instead of dropping it silently', async () => {
+    const r = await read(`-- x\nCREATE TABLE "T" ("id" TEXT NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"), CONSTRAINT "T_id_key" UNIQUE ("id"));`);
+    const c = r.migration.changes[0];
+    expect(c.kind === 'CreateTable' && c.table.constraints.map((k) => k.name)).toEqual(['T_pkey']);
+    const note = r.diagnostics.find((d) => d.code === 'folded');
+    expect(note).toMatchObject({ severity: 'info', file: '1_t/migration.sql', line: 2 });
+    expect(note?.message).toMatch(/"T_id_key" repeats the columns/);
+  });
 });

@@ -73,6 +73,9 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     // CONCURRENTLY forbids a transaction even when the statement itself stays raw SQL
     const node = st.stmt.IndexStmt ?? st.stmt.DropStmt;
     if (node?.concurrent && !noTx) noTx = 'CONCURRENTLY cannot run inside a transaction';
+    for (const note of result.notes ?? []) {
+      diagnostics.push({ code: 'folded', severity: 'info', message: note, file: folder.file, line: pos.line, col: pos.col });
+    }
     for (const c of result.changes) {
       if (c.kind === 'RawSql') {
         rawStatements++;

@@ -36,7 +36,8 @@ export interface StatementContext {
 }
 
 export type StatementResult =
-  | { readonly kind: 'changes'; readonly changes: Change[] }
+  /** `notes`: what the statement says that has no change of its own, reported as info */
+  | { readonly kind: 'changes'; readonly changes: Change[]; readonly notes?: readonly string[] }
   | { readonly kind: 'transaction'; readonly op: 'begin' | 'commit' | 'rollback' | 'other' };
 
 const str = (n: any): string => n?.String?.sval ?? '';
@@ -279,7 +280,10 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
   const folded = foldedKeys(constraints);
   const kept = constraints.filter((k) => !folded.has(k.name));
   const table: Table = { name, columns: cols, constraints: kept, ...(partitionBy ? { partitionBy } : {}) };
-  return changes({ kind: 'CreateTable', table, source: ctx.source });
+  const notes = [...folded].map(
+    (k) => `constraint ${JSON.stringify(k)} repeats the columns of an earlier key of ${JSON.stringify(qualify(name))}: PostgreSQL folds it into that key, so it is not created`,
+  );
+  return { kind: 'changes', changes: [{ kind: 'CreateTable', table, source: ctx.source }], ...(notes.length ? { notes } : {}) };
 };
 
 /** ALTER TABLE: one change per sub-command, each sub-command's text cut out by top-level commas. */
