@@ -122,3 +122,12 @@ describe('format', () => {
     expect(one).toBe("const a = { b: 1, c: 'x' };\n");
   });
 });
+
+describe('expression builders', () => {
+  it('refuse a member name that is not an identifier (it would be written as is)', async () => {
+    const { memberExpr, callExpr, code } = await import('../../src/writers/code/index.js');
+    expect(() => memberExpr(code('knex'), 'raw')).not.toThrow();
+    for (const bad of ['x; process.exit(1)', 'a.b', '', '1x', 'x\ny']) expect(() => memberExpr(code('knex'), bad)).toThrow(/not an identifier/);
+    expect(() => callExpr('knex.raw(1)')).toThrow(/not an identifier path/);
+  });
+});

@@ -12,6 +12,7 @@ export {
   memberExpr,
   newExpr,
   obj,
+  sqlExpr,
   Printer,
   type Js,
   type JsCode,

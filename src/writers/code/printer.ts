@@ -56,8 +56,19 @@ export const callExpr = (callee: string | Js, ...args: readonly Js[]): JsCallExp
 });
 /** `new callee(args…)` */
 export const newExpr = (callee: string, ...args: readonly Js[]): JsCallExpr => ({ kind: 'call', callee: path(callee), args, isNew: true });
-/** `object.property` */
-export const memberExpr = (object: Js, property: string): JsMemberExpr => ({ kind: 'member', object, property });
+/** `object.property`; the property is written as is, so it must be an identifier */
+export const memberExpr = (object: Js, property: string): JsMemberExpr => {
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(property)) throw new Error(`not an identifier: ${JSON.stringify(property)}`);
+  return { kind: 'member', object, property };
+};
+
+/** An SQL text as a JS expression: one literal, or for three lines or more an array of lines
+ * joined (readable in a diff, and each line still one literal). */
+export const sqlExpr = (sql: string): Js => {
+  const lines = sql.split('\n');
+  if (lines.length < 3) return sql;
+  return callExpr(memberExpr(lines, 'join'), '\n');
+};
 /** a dotted path of identifiers as member expressions */
 const path = (dotted: string): Js => {
   const [head, ...rest] = dotted.split('.');

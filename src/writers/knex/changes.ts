@@ -24,7 +24,7 @@ import {
   type Schema,
 } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
-import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js } from '../code/index.js';
+import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js, sqlExpr } from '../code/index.js';
 import { columnIn } from '../sql/postgres.js';
 import type { KnexDialect } from './dialect.js';
 import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
@@ -63,12 +63,6 @@ const then = (expr: Js, method: string, ...args: readonly Js[]): Js => callExpr(
 // `await import()` would call
 export { then as chain };
 
-/** A SQL text as a JS expression: one literal, or for several lines an array of lines joined. */
-export const sqlExpr = (sql: string): Js => {
-  const lines = sql.split('\n');
-  if (lines.length < 3) return sql;
-  return callExpr(memberExpr(lines, 'join'), '\n');
-};
 
 /** One raw statement. `?` is escaped for knex; a `?` after a backslash cannot pass knex at all,
  * so that statement runs on the migrator's own connection (the transaction's, when there is one). */

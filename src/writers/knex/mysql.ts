@@ -25,7 +25,7 @@
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import { findConstraint, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
-import { callExpr, js, layoutBody, obj, type Js, type JsStatementOf } from '../code/index.js';
+import { callExpr, js, layoutBody, obj, sqlExpr, type Js, type JsStatementOf } from '../code/index.js';
 import { quoteMysqlIdent, renderMysqlChange } from '../sql/mysql.js';
 import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
 import {
@@ -33,7 +33,6 @@ import {
   columnStmt,
   mergeColumnCalls,
   schemaCall,
-  sqlExpr,
   stmt,
   tableStmt,
   tcall,

@@ -13,7 +13,7 @@
  */
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import { qualify, type Column, type Constraint, type ForeignKey, type QName, type Schema } from '../../ir/schema.js';
-import { callExpr, code, memberExpr, newExpr, obj, type Js, type JsObject } from '../code/index.js';
+import { callExpr, code, memberExpr, newExpr, obj, type Js, type JsObject, sqlExpr } from '../code/index.js';
 import { columnIn, renderChange } from '../sql/postgres.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
 import { describeType, plainDefault, sequelizeType } from './types.js';
@@ -59,12 +59,6 @@ const withTransaction = (ctx: EmitContext, entries: readonly (readonly [string, 
   return all.some(([, v]) => v !== undefined) ? obj(...all) : undefined;
 };
 
-/** A SQL text as a JS expression: one literal, or for several lines an array of lines joined. */
-export const sqlExpr = (sql: string): Js => {
-  const lines = sql.split('\n');
-  if (lines.length < 3) return sql;
-  return callExpr(memberExpr(lines, 'join'), '\n');
-};
 
 const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
   stmt(callExpr('queryInterface.sequelize.query', sqlExpr(sql), ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : [])), ...comments);

@@ -20,10 +20,10 @@
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import { qualify, type Column, type Index, type QName, type Schema, type Table } from '../../ir/schema.js';
-import { code, commentText, js, jsString, obj, type Js, type JsObject } from '../code/index.js';
+import { code, commentText, js, jsString, obj, sqlExpr, type Js, type JsObject } from '../code/index.js';
 import { renderMysqlChange, renderMysqlType } from '../sql/mysql.js';
 import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
-import { sqlExpr, type EmitContext, type Emitted } from './changes.js';
+import { type EmitContext, type Emitted } from './changes.js';
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
 
