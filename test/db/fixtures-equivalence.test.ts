@@ -1,7 +1,8 @@
 /**
- * Every golden fixture case, proven on a real PostgreSQL server: the case's Prisma SQL runs on one
- * scratch database, the generated Sequelize files (through umzug + queryInterface) on another, and
- * the catalogs must be equal after every up() and after every down().
+ * Every golden fixture case, proven for every target on a real PostgreSQL server: the case's
+ * Prisma SQL runs on one scratch database, the generated files on another through the target's
+ * own runner (Sequelize: umzug + queryInterface; Knex: knex's migrator, one migration at a time),
+ * and the catalogs must be equal after every up() and after every down().
  *
  * The conversion is made with irreversible steps allowed, as `ormshift verify` makes it: the files
  * only live in a scratch folder, and a throwing down() would stop the down chain for every
@@ -41,31 +42,35 @@ afterAll(async () => {
   await provider?.close();
 });
 
-describe('fixtures: Prisma SQL and generated Sequelize migrations give the same catalogs on PostgreSQL', () => {
-  it('has fixture cases to prove', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(10);
-  });
+const TARGETS = [
+  ['sequelize', 'Sequelize'],
+  ['knex', 'Knex'],
+] as const;
 
-  for (const fx of cases) {
-    it(fx.name, async () => {
-      const conversion = await convert({ migrationsDir: fx.migrationsDir, to: 'sequelize', allowIrreversible: true });
-      expect(conversion.files.length).toBe(conversion.planned.length);
-      expect(conversion.files.length).toBeGreaterThan(0);
-
-      const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
-      expect(report.database).toBe('postgres');
-      expect(report.migrations.map((m) => m.name)).toEqual(conversion.planned.map((p) => p.migration.name));
-
-      const failing = report.migrations.filter((m) => m.up !== 'equal' || m.down !== 'equal');
-      const message = `fixture ${fx.name} is not equivalent:\n${failing.map(explain).join('\n\n')}`;
-      expect(failing.map((m) => m.name), message).toEqual([]);
-      for (const m of report.migrations) {
-        expect(m.up, `${fx.name} up:\n${explain(m)}`).toBe('equal');
-        expect(m.down, `${fx.name} down:\n${explain(m)}`).toBe('equal');
-      }
-      expect(report.summary.upEqual).toBe(report.migrations.length);
-      expect(report.summary.downEqual).toBe(report.migrations.length);
-      expect(report.summary.ok).toBe(true);
+for (const [target, label] of TARGETS) {
+  describe(`fixtures: Prisma SQL and generated ${label} migrations give the same catalogs on PostgreSQL`, () => {
+    it('has fixture cases to prove', () => {
+      expect(cases.length).toBeGreaterThanOrEqual(10);
     });
-  }
-});
+
+    for (const fx of cases) {
+      it(fx.name, async () => {
+        const conversion = await convert({ migrationsDir: fx.migrationsDir, to: target, allowIrreversible: true });
+        expect(conversion.files.length).toBe(conversion.planned.length);
+        expect(conversion.files.length).toBeGreaterThan(0);
+
+        const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+        expect(report.database).toBe('postgres');
+        expect(report.target).toBe(target);
+        expect(report.migrations.map((m) => m.name)).toEqual(conversion.planned.map((p) => p.migration.name));
+
+        const failing = report.migrations.filter((m) => m.up !== 'equal' || m.down !== 'equal');
+        const message = `fixture ${fx.name} (${target}) is not equivalent:\n${failing.map(explain).join('\n\n')}`;
+        expect(failing.map((m) => m.name), message).toEqual([]);
+        expect(report.summary.upEqual).toBe(report.migrations.length);
+        expect(report.summary.downEqual).toBe(report.migrations.length);
+        expect(report.summary.ok).toBe(true);
+      });
+    }
+  });
+}
