@@ -210,21 +210,28 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
     async create(label: string): Promise<ScratchDatabase> {
       if (closed) throw new Error('the PostgreSQL provider is closed');
       const name = scratchDatabaseName(label);
+      // CREATE DATABASE waits on the server's disk (it copies and syncs the template): each one
+      // gets a connection of its own, so that verify's two databases are created at the same
+      // time rather than one after the other on the shared admin connection
+      const own = new pg.Client({ connectionString: adminUrl });
+      own.on('error', () => undefined);
       try {
-        await adminQuery(`CREATE DATABASE "${name}" TEMPLATE template0`);
+        await own.connect();
+        await own.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
+        created.add(name);
+        track(provider, true);
+        // One round trip, one transaction: the owner marker, so that a later run can remove this
+        // database if we die without cleanup (a JSON text of our host name and pid, quoted as a
+        // literal), and no durability: commits that wait for the WAL flush dominated the time a
+        // migration takes. A database-level setting reaches every session, the target ORM's
+        // pool included; it is not part of the catalog we compare.
+        await own.query(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`);
       } catch (err) {
+        if (created.has(name)) await drop(name).catch(() => undefined);
         throw DatabaseError.from(err, label);
+      } finally {
+        await own.end().catch(() => undefined);
       }
-      created.add(name);
-      track(provider, true);
-      // the owner marker, so that a later run can remove this database if we die without cleanup
-      // (the marker is a JSON text made of our host name and pid: quoted as a literal)
-      await adminQuery(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}`);
-      // A scratch database needs no durability: commits that wait for the WAL flush dominated
-      // the time a migration takes (each generated migration commits its own transaction).
-      // A database-level setting reaches every session, the target ORM's pool included; it
-      // is not part of the catalog we compare.
-      await adminQuery(`ALTER DATABASE "${name}" SET synchronous_commit = off`).catch(() => undefined);
       const scratch = postgresDatabase(label, databaseUrl(adminUrl, name), async () => {
         open.delete(scratch);
         await drop(name);

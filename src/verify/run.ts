@@ -16,6 +16,8 @@ import type { Change, Risk } from '../ir/changes.js';
 import type { PlannedMigration } from '../ir/plan.js';
 import { qualify, type QName } from '../ir/schema.js';
 import type { Conversion } from '../convert.js';
+import type { Knex } from 'knex';
+import { snapshotCatalog } from './snapshot.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 
@@ -65,7 +67,62 @@ export interface Runner {
   up(index: number): Promise<void>;
   down(index: number): Promise<void>;
   close(): Promise<void>;
+  /** Runs the ups of migrations 0..total-1 in order, through the hooks (see UpHooks). */
+  upAll(total: number, hooks: UpHooks): Promise<void>;
+  /** Runs the downs of the migrations that ran, newest first, through the hooks. */
+  downAll(total: number, hooks: DownHooks): Promise<void>;
 }
+
+/** Reads B's catalog as the step that just ran sees it (inside its transaction, if it has one). */
+type ReadCatalog = () => Promise<Catalog>;
+
+/**
+ * What the harness does around each up: `begin` says whether to run it (`skip`: its source
+ * failed, so it is not run either; `partial`: MySQL, run it expecting the same failure), `end`
+ * judges it, given the error it threw, if any; `false` stops the up phase.
+ */
+export interface UpHooks {
+  begin(i: number): Promise<'run' | 'skip' | 'partial'>;
+  end(i: number, error: unknown, read: ReadCatalog): Promise<boolean>;
+}
+
+/** Around each down: `begin` says whether to run it, `end` judges it (a failed down does not stop the phase). */
+export interface DownHooks {
+  begin(i: number): boolean;
+  end(i: number, error: unknown, read: ReadCatalog): Promise<void>;
+}
+
+/** The error a step threw; `undefined` when it did not throw (a rejection with no value included). */
+const attempt = async (run: () => Promise<unknown>): Promise<{ error?: unknown }> => {
+  try {
+    await run();
+    return {};
+  } catch (e) {
+    return { error: e ?? new Error('the migration failed without an error') };
+  }
+};
+
+/** One step at a time through `up(i)`/`down(i)`, reading B's catalog from its own connection. */
+const stepwise = (db: ScratchDatabase, r: Pick<Runner, 'up' | 'down'>): Pick<Runner, 'upAll' | 'downAll'> => {
+  const read = () => db.snapshot();
+  return {
+    upAll: async (total, hooks) => {
+      for (let i = 0; i < total; i++) {
+        const mode = await hooks.begin(i);
+        if (mode === 'skip') continue;
+        const { error } = await attempt(() => r.up(i));
+        if (!(await hooks.end(i, error, read))) return;
+      }
+    },
+    downAll: async (total, hooks) => {
+      for (let i = total - 1; i >= 0; i--) {
+        if (!hooks.begin(i)) continue;
+        const { error } = await attempt(() => r.down(i));
+        await hooks.end(i, error, read);
+      }
+    },
+  };
+};
 
 const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
   const { Sequelize } = await import('sequelize');
@@ -88,46 +145,71 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
     storage: memoryStorage(),
     logger: undefined,
   });
-  return {
-    up: async (i) => {
+  const steps = {
+    up: async (i: number) => {
       await umzug.up({ migrations: [files[i]] });
     },
-    down: async (i) => {
+    down: async (i: number) => {
       // ALLOW: a MySQL step whose up() failed halfway is not logged as run, yet its down() must run
       await umzug.down({ migrations: [files[i]], rerun: 'ALLOW' });
     },
-    close: () => sequelize.close(),
   };
+  return { ...steps, ...stepwise(db, steps), close: () => sequelize.close() };
 };
 
 /**
- * Knex: knex's own migrator (`knex.migrate.up` / `knex.migrate.down` with `name`, one migration
- * at a time) over a migrationSource listing the written files, so each file's
- * `config.transaction` is honoured exactly as `knex migrate:latest` honours it. The migrator's
- * bookkeeping tables (knex_migrations, knex_migrations_lock) are left out of the comparison.
+ * Knex: knex's own migrator over a migrationSource listing the written files, so each file's
+ * `config.transaction` is honoured exactly as the knex CLI honours it. verify runs the whole
+ * history as users do: one `migrate.latest()` (with no file opting out of transactions, knex
+ * runs the whole batch in one transaction), then `migrate.rollback(all)` (each down in its own
+ * transaction). The source hands knex each file wrapped, the wrapper running the harness's hooks
+ * around the file's own up()/down() with the connection knex passed in, so the catalog is read
+ * after every step inside the transaction the step ran in. `up(i)`/`down(i)` (one migration,
+ * `migrate.up`/`migrate.down` with `name`) serve compare.ts. The migrator's bookkeeping tables
+ * (knex_migrations, knex_migrations_lock) are left out of the comparison.
  */
 const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
   // knex is CommonJS: its ESM namespace has only `default`
   const { default: createKnex } = await import('knex');
   const quiet = () => undefined;
   // PGlite's socket serves one session: a pool of one (see facts.md)
+  const mysql = /^(mysql|mariadb):/i.test(db.url);
   const knex = createKnex({
-    client: /^(mysql|mariadb):/i.test(db.url) ? 'mysql2' : 'pg',
+    client: mysql ? 'mysql2' : 'pg',
     connection: db.url,
     pool: { min: 0, max: 1 },
     log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
   });
   const require = createRequire(join(dir, 'index.js'));
-  const migrationSource = {
-    getMigrations: async () => [...files],
+  type File = { up: (k: Knex) => Promise<unknown>; down: (k: Knex) => Promise<unknown>; config?: unknown };
+  const load = (i: number) => require(join(dir, files[i])) as File;
+  const source = (list: readonly string[], wrap?: (i: number, file: File) => File) => ({
+    getMigrations: async () => [...list],
     getMigrationName: (f: string) => f,
-    getMigration: async (f: string) => require(join(dir, f)),
+    getMigration: async (f: string) => {
+      const i = files.indexOf(f);
+      return wrap ? wrap(i, load(i)) : load(i);
+    },
+  });
+  const plain = source(files);
+  /** B's catalog as `k` sees it: inside a transaction, on the transaction's own connection */
+  const readOn = (k: Knex): ReadCatalog => async () => {
+    if (mysql || !k.isTransaction) return db.snapshot();
+    const connection = (await k.client.acquireConnection()) as { query: (q: { name: string; text: string }) => Promise<{ rows: any[] }> };
+    try {
+      return await snapshotCatalog(async (text) => (await connection.query({ name: 'ormshift_catalog', text })).rows);
+    } finally {
+      await k.client.releaseConnection(connection);
+    }
   };
   /** ups that failed: knex records none of them, and its migrator refuses their down() */
   const failed = new Set<number>();
+  /** a hook's decision to stop the batch, thrown through knex's migrator */
+  const stop = new Error('verify stopped the batch');
+  let halted = false;
   return {
     up: async (i) => {
-      await knex.migrate.up({ migrationSource, name: files[i] }).catch((e: unknown) => {
+      await knex.migrate.up({ migrationSource: plain, name: files[i] }).catch((e: unknown) => {
         failed.add(i);
         throw e;
       });
@@ -135,11 +217,71 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
     down: async (i) => {
       // MySQL: an up() that failed halfway left its first statements applied (DDL is not
       // transactional); its guarded down() undoes them, called as the user would call it by hand
-      if (failed.has(i)) await (require(join(dir, files[i])) as { down: (k: unknown) => Promise<void> }).down(knex);
-      else await knex.migrate.down({ migrationSource, name: files[i] });
+      if (failed.has(i)) await load(i).down(knex);
+      else await knex.migrate.down({ migrationSource: plain, name: files[i] });
+    },
+    upAll: async (total, hooks) => {
+      const migrationSource = source(files.slice(0, total), (i, file) => ({
+        ...file,
+        up: async (k) => {
+          const mode = await hooks.begin(i);
+          if (mode === 'skip') return;
+          const { error } = await attempt(() => file.up(k));
+          // a step whose source failed partway (MySQL) and that failed the same way is recorded
+          // as run, so that rollback calls its (guarded) down()
+          if (await hooks.end(i, error, readOn(k))) return;
+          halted = true;
+          throw error ?? stop;
+        },
+      }));
+      try {
+        await knex.migrate.latest({ migrationSource });
+      } catch (e) {
+        // a stop the hooks asked for has been recorded by them; anything else is the migrator's
+        if (!halted) throw e;
+      }
+    },
+    downAll: async (total, hooks) => {
+      /** downs that failed: on the next pass their wrapper does nothing, so knex moves past them */
+      const done = new Set<number>();
+      let failure: { i: number; error: unknown } | undefined;
+      const migrationSource = source(files.slice(0, total), (i, file) => ({
+        ...file,
+        down: async (k) => {
+          if (done.has(i) || !hooks.begin(i)) return;
+          done.add(i);
+          const { error } = await attempt(() => file.down(k));
+          if (error !== undefined) {
+            // judged once knex has rolled the step's transaction back (the catalog cannot be
+            // read in an aborted one): see below
+            failure = { i, error };
+            throw error;
+          }
+          await hooks.end(i, undefined, readOn(k));
+        },
+      }));
+      // each failed down ends knex's rollback; it is judged on B as the rollback left it, and
+      // the rollback goes on with the next older migration
+      for (;;) {
+        try {
+          await knex.migrate.rollback({ migrationSource }, true);
+          return;
+        } catch (e) {
+          const f = failure;
+          failure = undefined;
+          if (!f) throw e;
+          await hooks.end(f.i, f.error, () => db.snapshot());
+        }
+      }
     },
     close: () => knex.destroy(),
   };
+};
+
+/** The target's modules, loaded while the scratch databases are being created. */
+const PRELOAD: Record<Conversion['target'], () => Promise<unknown>> = {
+  sequelize: () => Promise.all([import('sequelize'), import('umzug')]),
+  knex: () => import('knex'),
 };
 
 const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, files: readonly string[]) => Promise<Runner>> = {
@@ -213,8 +355,11 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     down: 'skipped',
     risk: p.risk,
   }));
+  // the target's modules load meanwhile (a failure shows again where the runner imports them)
+  const preloading = PRELOAD[conversion.target]().catch(() => undefined);
   // both databases at once; if one cannot be created, the other is dropped again
   const created = await Promise.allSettled([provider.create('source'), provider.create('target')]);
+  await preloading;
   const failed = created.find((r) => r.status === 'rejected');
   if (failed) {
     for (const r of created) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
@@ -272,45 +417,52 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   try {
     runner = await RUNNERS[conversion.target](b, dir, files);
     // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema
-    const targetSnapshot = async () => omitTables(await b.snapshot());
-    for (let i = 0; i < total; i++) {
-      opts.onProgress?.(i, total, 'up');
-      // whatever happens to step i on B, A may go on (a `continue` or `break` below included)
-      if (i > 0) targetDone[i - 1]();
-      const v = verdicts[i];
-      const step = await sourceSteps[i].promise;
-      if ('fatal' in step) throw step.fatal;
-      if ('failed' in step) {
+    const targetCatalog = async (read: () => Promise<Catalog>) => omitTables(await read());
+    /** the up phase stopped at a failure: B is behind A, and no down is run */
+    let upStopped = false;
+    await runner.upAll(total, {
+      begin: async (i) => {
+        opts.onProgress?.(i, total, 'up');
+        // whatever happens to step i on B, A may go on
+        if (i > 0) targetDone[i - 1]();
+        const v = verdicts[i];
+        const step = await sourceSteps[i].promise;
+        if ('fatal' in step) throw step.fatal;
+        if ('catalog' in step) return 'run';
         v.up = 'source-failed';
         v.error = step.failed;
-        if (step.partial) {
-          // not transactional (MySQL): the generated up() must stop at the same statement and
-          // leave B as the source left A, and its down() (which checks what ran) must undo that
-          const ran = await runner.up(i).then(() => true, () => false);
-          const left = differ(step.partial, await targetSnapshot());
+        // not transactional (MySQL): the generated up() must stop at the same statement and
+        // leave B as the source left A, and its down() (which checks what ran) must undo that
+        return step.partial ? 'partial' : 'skip';
+      },
+      end: async (i, error, read) => {
+        const v = verdicts[i];
+        const step = await sourceSteps[i].promise;
+        if ('failed' in step && step.partial) {
+          const ran = error === undefined;
+          const left = differ(step.partial, await targetCatalog(read));
           if (ran || left) {
             v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
             if (left) v.diff = left.text;
-            stopSource = true;
-            break;
+            upStopped = true;
+            return false;
           }
           partialRuns.add(i);
+          return true;
         }
-        continue;
-      }
-      try {
-        await runner.up(i);
-      } catch (e) {
-        v.up = 'differs';
-        v.error = `generated up() failed: ${message(e)}`;
-        // B is now behind A; later comparisons would only repeat this failure
-        stopSource = true;
-        break;
-      }
-      const diff = differ(step.catalog, await targetSnapshot());
-      v.up = diff ? 'differs' : 'equal';
-      if (diff) v.diff = diff.text;
-    }
+        if (error !== undefined) {
+          v.up = 'differs';
+          v.error = `generated up() failed: ${message(error)}`;
+          // B is now behind A; later comparisons would only repeat this failure
+          upStopped = true;
+          return false;
+        }
+        const diff = differ((step as { catalog: Catalog }).catalog, await targetCatalog(read));
+        v.up = diff ? 'differs' : 'equal';
+        if (diff) v.diff = diff.text;
+        return true;
+      },
+    });
     // B stopped (or finished): release A wherever it waits, and let it wind down
     stopSource = true;
     for (const done of targetDone) done();
@@ -321,33 +473,40 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     const explained = new Set<string>();
     /** tables holding rows that an irreversible migration wrote and its down() could not remove */
     const leftRows = new Map<string, string>();
-    for (let i = total - 1; i >= 0; i--) {
-      opts.onProgress?.(total - 1 - i, total, 'down');
-      const v = verdicts[i];
-      if ((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped') continue;
-      if (v.up === 'differs' && v.error) break;
-      try {
-        await runner.down(i);
-      } catch (e) {
-        v.down = 'differs';
-        v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(e)}`;
-        const cause = blockedBy(conversion.planned[i], leftRows);
-        if (cause) {
-          v.blockedBy = cause.migration;
-          v.error += ` (table ${cause.table} still holds rows written by ${cause.migration}, whose down() is irreversible and cannot remove them)`;
-        }
-        // the failed down rolled back: B still holds this migration. Count that difference here,
-        // once, and go on verifying the earlier downs against it.
-        const left = differ(befores[i], await targetSnapshot(), explained);
-        for (const d of left?.diffs ?? []) explained.add(diffKey(d));
-      } finally {
-        if (v.risk === 'irreversible') for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
-      }
-      if (v.down === 'differs') continue;
-      const diff = differ(befores[i], await targetSnapshot(), explained);
-      v.down = diff ? 'differs' : 'equal';
-      if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
-      if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
+    if (!upStopped) {
+      await runner.downAll(total, {
+        begin: (i) => {
+          opts.onProgress?.(total - 1 - i, total, 'down');
+          const v = verdicts[i];
+          return !((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped');
+        },
+        end: async (i, error, read) => {
+          const v = verdicts[i];
+          const irreversibleRows = () => {
+            if (v.risk === 'irreversible') for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
+          };
+          if (error !== undefined) {
+            v.down = 'differs';
+            v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(error)}`;
+            const cause = blockedBy(conversion.planned[i], leftRows);
+            if (cause) {
+              v.blockedBy = cause.migration;
+              v.error += ` (table ${cause.table} still holds rows written by ${cause.migration}, whose down() is irreversible and cannot remove them)`;
+            }
+            irreversibleRows();
+            // the failed down rolled back: B still holds this migration. Count that difference
+            // here, once, and go on verifying the earlier downs against it.
+            const left = differ(befores[i], await targetCatalog(read), explained);
+            for (const d of left?.diffs ?? []) explained.add(diffKey(d));
+            return;
+          }
+          irreversibleRows();
+          const diff = differ(befores[i], await targetCatalog(read), explained);
+          v.down = diff ? 'differs' : 'equal';
+          if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
+          if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
+        },
+      });
     }
   } finally {
     stopSource = true;
