@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // one temporary root a run, removed at its end (test/global-setup.ts)
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -106,12 +106,13 @@ async function benchVerify() {
   const { openProvider } = await lib('verify/database');
   const { verifyConversion } = await lib('verify/run');
   const files = readMigrationsDir(dir).migrations.map((m: { file: string }) => join(dir, m.file)) as string[];
+  const scriptDir = mkdtempSync(join(tmpdir(), 'ormshift-bench-'));
+  const script = join(scriptDir, 'all.psql');
+  writeFileSync(script, files.map((f) => `\\i '${f.replace(/'/g, "''")}'`).join('\n'));
   const psql = () => {
     const db = `ormshift_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
     const admin = (sql: string) => spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
     admin(`CREATE DATABASE ${db}`);
-    const script = join(mkdtempSync(join(tmpdir(), 'ormshift-bench-')), 'all.psql');
-    writeFileSync(script, files.map((f) => `\\i '${f.replace(/'/g, "''")}'`).join('\n'));
     const target = new URL(PG_URL);
     target.pathname = `/${db}`;
     const t = now();
@@ -138,6 +139,7 @@ async function benchVerify() {
     results[to] = { psqlMs: round(r.baseline, 1), verifyMs: round(r.subject, 1), ratio: round(r.subject / r.baseline), proven };
     log(`verify ${history} -> ${to}: ${results[to].verifyMs} ms vs psql ${results[to].psqlMs} ms = ${results[to].ratio}x`);
   }
+  rmSync(scriptDir, { recursive: true, force: true });
   const ratio = Math.max(...Object.values(results).map((r) => r.ratio));
   return { history, ratio, target: 5, ok: ratio <= 5, targets: results };
 }

@@ -1,0 +1,22 @@
+/**
+ * Every test run gets one temporary root, and every temporary folder the tests and the code under
+ * test create (os.tmpdir() reads TMPDIR) goes inside it. The root is removed when the run ends, so
+ * a run leaves nothing behind in the system's temporary folder, whatever a test forgot to clean.
+ * Set ORMSHIFT_KEEP_TMP=1 to keep it for inspection.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export default function setup(): () => void {
+  const previous = process.env.TMPDIR;
+  const root = mkdtempSync(join(tmpdir(), 'ormshift-test-run-'));
+  // the test processes are forked after this, with this environment
+  process.env.TMPDIR = root;
+  return () => {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    if (process.env.ORMSHIFT_KEEP_TMP === '1') console.log(`temporary files kept in ${root}`);
+    else rmSync(root, { recursive: true, force: true });
+  };
+}
