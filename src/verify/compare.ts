@@ -314,8 +314,16 @@ function excerpt(e: string | undefined, a: string | undefined): [string | undefi
 }
 
 /** sha256 (hex) of the catalog as JSON with every object's keys sorted. */
+/** Catalogs are never modified once read: each one is hashed once (A's are compared twice, after up and after down). */
+const hashes = new WeakMap<Catalog, string>();
+
 export function catalogHash(c: Catalog): string {
-  return createHash('sha256').update(stableJson(c)).digest('hex');
+  let h = hashes.get(c);
+  if (h === undefined) {
+    h = createHash('sha256').update(stableJson(c)).digest('hex');
+    hashes.set(c, h);
+  }
+  return h;
 }
 
 function stableJson(v: unknown): string {
