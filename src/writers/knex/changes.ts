@@ -11,7 +11,7 @@
  * file exports `config = { transaction: false }`. The `knex` a body uses is what the migrator
  * passes (the transaction, when there is one). All text reaches the output through writers/code.
  */
-import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
 import {
   findConstraint,
   qualify,
@@ -25,7 +25,7 @@ import {
 } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
 import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js, sqlExpr } from '../code/index.js';
-import { columnIn } from '../sql/postgres.js';
+import { alterTableAction, alterTableRuns, columnIn, renderAlterTable, sameSource, type AlterTableAction } from '../sql/postgres.js';
 import type { KnexDialect } from './dialect.js';
 import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
 
@@ -45,6 +45,18 @@ export interface Emitted {
   /** an alterTable whose lines only add (or only drop) columns: consecutive ones on the same
    * table merge into one callback, as Prisma writes one ALTER TABLE with several ADD COLUMN */
   readonly columns?: { readonly table: QName; readonly op: 'add' | 'drop'; readonly lines: readonly Js[] };
+  /** a raw statement that is one ALTER TABLE sub-command: consecutive ones split from the same
+   * source statement are joined into one again (mergeAlterTables), as Prisma wrote them */
+  readonly alter?: RawAlter;
+}
+
+/** What a raw ALTER TABLE statement is made of, to join it with its neighbours. */
+export interface RawAlter {
+  readonly action: AlterTableAction;
+  /** why it is raw SQL (the `raw:` comment) */
+  readonly why: string;
+  /** the source statement of the change (inverse changes have none) */
+  readonly source?: SourceRef;
 }
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
@@ -75,9 +87,33 @@ const rawStatement = (sql: string, comments: string[]): Emitted => {
   };
 };
 
-/** The change as raw SQL from the renderer, under one `raw:` comment. */
-const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] =>
-  ctx.dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : []));
+/** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
+ * sub-command says what it is made of (Emitted.alter). */
+const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
+  const out = ctx.dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : []));
+  const action = ctx.dialect.provider === 'postgresql' && out.length === 1 ? alterTableAction(change, before) : undefined;
+  return action ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }] : out;
+};
+
+/** One raw ALTER TABLE of the sub-commands of `alters` (in order), under one `raw:` comment
+ * with their distinct reasons; the comments of `comments` above it. */
+export const rawAlterTable = (alters: readonly RawAlter[], comments: readonly string[] = []): Emitted => {
+  const why = [...new Set(alters.map((a) => a.why))].join('; ');
+  const sql = renderAlterTable(alters[0].action.table, alters.map((a) => a.action.action));
+  return rawStatement(sql, [...comments, `raw: ${why}`]);
+};
+
+/**
+ * Consecutive raw ALTER TABLE statements on one table that a reader split from the same source
+ * statement, as that one statement again: the table is rewritten and locked once, and a USING
+ * sees the values from before the statement, as under Prisma. A builder call in between, or
+ * another source statement, keeps them apart.
+ */
+export function mergeAlterTables(list: readonly Emitted[]): Emitted[] {
+  return alterTableRuns(list, (e) => e.alter?.action, (a, b) => sameSource(a.alter?.source, b.alter?.source)).map((run) =>
+    run.length === 1 ? run[0] : rawAlterTable(run.map((e) => e.alter!)),
+  );
+}
 
 /** `knex.schema[.withSchema(s)].<method>(args…)` */
 export const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): Js => {

@@ -22,8 +22,9 @@ import { arrowExpr, callExpr, formatIfNeeded, layoutBody, newExpr, Printer, type
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { downComments, header, irreversibleError, withComments } from '../migration-file.js';
-import { emitChange, mergeColumnCalls, type EmitContext, type Emitted } from './changes.js';
+import { emitChange, mergeAlterTables, mergeColumnCalls, rawAlterTable, type EmitContext, type Emitted } from './changes.js';
 import { POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
+import { alterTableRuns, undoStepsJoin } from '../sql/postgres.js';
 import { MYSQL_DIALECT } from './mysql.js';
 import { setsTransactionCharacteristics } from './quirks.js';
 
@@ -74,15 +75,39 @@ const transactionLine = (m: PlannedMigration): string => {
       : "Transaction: knex's migrator runs up() and down() each in one transaction, as Prisma runs migration.sql.";
 };
 
-/** The statements of a list of changes (column calls merged), each with its comments. */
+/** The statements of a list of changes (column calls and ALTER TABLE sub-commands merged), each
+ * with its comments. */
 const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
-  mergeColumnCalls(emitted).map((e) =>
+  mergeColumnCalls(mergeAlterTables(emitted)).map((e) =>
     e.text !== undefined ? { comments: e.comments, raw: e.text } : { comments: e.comments, prefix: 'await ', expr: e.expr },
   );
 
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
 
+
+/**
+ * Consecutive down steps that are each one raw ALTER TABLE sub-command on the same table, undoing
+ * changes split from one source statement, as one ALTER TABLE (each step's comments stacked
+ * above it), where that does the same as the separate statements (undoStepsJoin).
+ */
+const mergeDownAlterTables = (groups: readonly DownGroup[]): DownGroup[] =>
+  alterTableRuns(
+    groups,
+    (g) => (g.emitted.length === 1 ? g.emitted[0].alter?.action : undefined),
+    (a, b) =>
+      undoStepsJoin({ source: a.of.source, action: a.emitted[0].alter!.action }, { source: b.of.source, action: b.emitted[0].alter!.action }),
+  ).map((run) =>
+    run.length === 1
+      ? run[0]
+      : { of: run[0].of, comments: [], emitted: [rawAlterTable(run.map((g) => g.emitted[0].alter!), run.flatMap((g) => g.comments))] },
+  );
+
+interface DownGroup {
+  readonly of: Change;
+  readonly comments: readonly string[];
+  readonly emitted: readonly Emitted[];
+}
 
 export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOptions): Promise<WrittenFile> {
   const module = opts.lang === 'ts' ? 'esm' : (opts.module ?? 'cjs');
@@ -107,12 +132,13 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
     // first thing in down(): nothing is half-undone
     down = [{ comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) }];
   } else {
-    const groups = m.down.map((d) => {
+    const perStep = m.down.map((d) => {
       const comments = downComments(m, d);
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
       const emitted = steps(ctx, d.steps);
-      return { comments, emitted: dialect.guardDown ? dialect.guardDown(m, d, emitted) : emitted };
+      return { of: d.of, comments, emitted: dialect.guardDown ? dialect.guardDown(m, d, emitted) : emitted };
     });
+    const groups = dialect.guardDown ? perStep : mergeDownAlterTables(perStep);
     const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];

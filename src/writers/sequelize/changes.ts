@@ -11,10 +11,10 @@
  * in one (sequelize-cli does not pass it for you). All text reaches the output through
  * writers/code (jsString, js()).
  */
-import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
 import { qualify, type Column, type Constraint, type ForeignKey, type QName, type Schema } from '../../ir/schema.js';
 import { callExpr, code, memberExpr, newExpr, obj, type Js, type JsObject, sqlExpr } from '../code/index.js';
-import { columnIn, renderChange } from '../sql/postgres.js';
+import { alterTableAction, alterTableRuns, columnIn, renderAlterTable, renderChange, sameSource, type AlterTableAction } from '../sql/postgres.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
 import { describeType, plainDefault, sequelizeType } from './types.js';
 import { emitMysqlChange } from './mysql.js';
@@ -39,6 +39,18 @@ export interface Emitted {
   /** a statement already written out as text (the MySQL dialect's guarded steps): a file that
    * holds one is formatted by prettier instead of the layout printer */
   readonly code?: string;
+  /** a raw statement that is one ALTER TABLE sub-command: consecutive ones split from the same
+   * source statement are joined into one again (mergeAlterTables), as Prisma wrote them */
+  readonly alter?: RawAlter;
+}
+
+/** What a raw ALTER TABLE statement is made of, to join it with its neighbours. */
+export interface RawAlter {
+  readonly action: AlterTableAction;
+  /** why it is raw SQL (the `raw:` comment) */
+  readonly why: string;
+  /** the source statement of the change (inverse changes have none) */
+  readonly source?: SourceRef;
 }
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
@@ -63,9 +75,32 @@ const withTransaction = (ctx: EmitContext, entries: readonly (readonly [string, 
 const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
   stmt(callExpr('queryInterface.sequelize.query', sqlExpr(sql), ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : [])), ...comments);
 
-/** The change as raw SQL from the renderer, under one `raw:` comment. */
-const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] =>
-  renderChange(change, before).map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
+/** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
+ * sub-command says what it is made of (Emitted.alter). */
+const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
+  const out = renderChange(change, before).map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
+  const action = out.length === 1 ? alterTableAction(change, before) : undefined;
+  return action ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }] : out;
+};
+
+/** One raw ALTER TABLE of the sub-commands of `alters` (in order), under one `raw:` comment
+ * with their distinct reasons; the comments of `comments` above it. */
+export const rawAlterTable = (ctx: EmitContext, alters: readonly RawAlter[], comments: readonly string[] = []): Emitted => {
+  const why = [...new Set(alters.map((a) => a.why))].join('; ');
+  return query(ctx, renderAlterTable(alters[0].action.table, alters.map((a) => a.action.action)), ...comments, `raw: ${why}`);
+};
+
+/**
+ * Consecutive raw ALTER TABLE statements on one table that a reader split from the same source
+ * statement, as that one statement again: the table is rewritten and locked once, and a USING
+ * sees the values from before the statement, as under Prisma. A queryInterface call in between,
+ * or another source statement, keeps them apart.
+ */
+export function mergeAlterTables(ctx: EmitContext, list: readonly Emitted[]): Emitted[] {
+  return alterTableRuns(list, (e) => e.alter?.action, (a, b) => sameSource(a.alter?.source, b.alter?.source)).map((run) =>
+    run.length === 1 ? run[0] : rawAlterTable(ctx, run.map((e) => e.alter!)),
+  );
+}
 
 const literal = (ctx: EmitContext, sql: string): Js => {
   ctx.imports.add('Sequelize');

@@ -10,8 +10,8 @@
  * CREATE TABLE follows Prisma's (one column a line, a blank line, then the constraints), so a
  * rendered migration reads like the source. The handler table is exhaustive over ChangeKind.
  */
-import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
-import { quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
+import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
+import { identifiersIn, quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 import {
   findColumn,
   foldedKeys,
@@ -108,8 +108,148 @@ const signatureText = (signature: string): string => {
 };
 
 const alterTable = (table: QName): string => `ALTER TABLE ${quoteName(table)}`;
-const alterColumn = (table: QName, column: string): string =>
-  `${alterTable(table)} ALTER COLUMN ${quoteIdent(column)}`;
+const alterColumn = (column: string): string => `ALTER COLUMN ${quoteIdent(column)}`;
+
+/**
+ * One ALTER TABLE sub-command that PostgreSQL lets share a statement with others (RENAME cannot).
+ * Prisma writes all the sub-commands of a table as one statement, so the table is rewritten and
+ * locked once; the writers join consecutive raw ones again (see `alterTableRuns`).
+ */
+export interface AlterTableAction {
+  readonly table: QName;
+  /** the sub-command: the text after `ALTER TABLE <table> ` */
+  readonly action: string;
+  /**
+   * The pass PostgreSQL runs it in. The sub-commands of one statement run pass by pass (drops,
+   * then type changes, then added columns, ..., defaults): the written order holds only within
+   * one pass. A sub-command whose pass is not known exactly here has a label of its own.
+   */
+  readonly pass: string;
+  /** an expression of it reads another column of the table (USING): in one statement it sees
+   * that column's value from before the statement, in a statement of its own the value then */
+  readonly readsOtherColumns: boolean;
+}
+
+type ActionOf<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => AlterTableAction;
+
+type ActionKind = 'AddColumn' | 'DropColumn' | 'AlterColumnType' | 'SetNotNull' | 'SetDefault' | 'AddConstraint' | 'DropConstraint' | 'SetRowLevelSecurity';
+
+const ACTIONS: { readonly [K in ActionKind]: ActionOf<K> } = {
+  // without the column's comment: that is a statement of its own (COMMENT ON COLUMN)
+  AddColumn: ({ table, column, ifNotExists }) => ({
+    table,
+    action: `ADD COLUMN ${ifNotExists ? 'IF NOT EXISTS ' : ''}${renderColumn(column)}`,
+    pass: 'add-column',
+    readsOtherColumns: false,
+  }),
+  DropColumn: ({ table, column, ifExists }) => ({
+    table,
+    action: `DROP COLUMN ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(column)}`,
+    pass: 'drop',
+    readsOtherColumns: false,
+  }),
+  AlterColumnType: ({ table, column, to, using, collation }, before) => {
+    const others = new Set((before.tables[qualify(table)]?.columns ?? []).map((c) => c.name).filter((n) => n !== column));
+    return {
+      table,
+      action:
+        `${alterColumn(column)} SET DATA TYPE ${renderType(to)}` +
+        (collation !== undefined ? ` COLLATE ${quoteCollation(collation)}` : '') +
+        (using !== undefined ? ` USING ${using}` : ''),
+      pass: 'alter-type',
+      // identifiersIn is a superset (function names, keywords): a false alarm only keeps two
+      // statements apart
+      readsOtherColumns: using !== undefined && [...identifiersIn(using)].some((n) => others.has(n)),
+    };
+  },
+  SetNotNull: ({ table, column, notNull }) => ({
+    table,
+    action: `${alterColumn(column)} ${notNull ? 'SET' : 'DROP'} NOT NULL`,
+    pass: notNull ? 'column-attributes' : 'drop',
+    readsOtherColumns: false,
+  }),
+  SetDefault: (c) => ({
+    table: c.table,
+    action: c.default === undefined ? `${alterColumn(c.column)} DROP DEFAULT` : `${alterColumn(c.column)} SET DEFAULT ${c.default}`,
+    pass: c.default === undefined ? 'drop' : 'add-default',
+    readsOtherColumns: false,
+  }),
+  AddConstraint: ({ table, constraint }) => ({
+    table,
+    action: `ADD ${renderConstraint(constraint)}`,
+    pass: `add-constraint-${constraint.type}`,
+    readsOtherColumns: false,
+  }),
+  DropConstraint: ({ table, name, ifExists, cascade }) => ({
+    table,
+    action: `DROP CONSTRAINT ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(name)}${cascade ? ' CASCADE' : ''}`,
+    pass: 'drop',
+    readsOtherColumns: false,
+  }),
+  SetRowLevelSecurity: ({ table, enabled, force }) => ({
+    table,
+    action: `${force ? (enabled ? 'FORCE' : 'NO FORCE') : enabled ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY`,
+    pass: 'misc',
+    readsOtherColumns: false,
+  }),
+};
+
+/**
+ * The ALTER TABLE sub-command `change` is, when it renders to exactly one statement
+ * `ALTER TABLE <table> <sub-command>` that may share its statement with others; else undefined.
+ */
+export function alterTableAction(change: Change, before: Schema): AlterTableAction | undefined {
+  if (!Object.hasOwn(ACTIONS, change.kind)) return undefined;
+  const of = ACTIONS[change.kind as ActionKind] as ActionOf<ChangeKind>;
+  // a column comment is a second statement (COMMENT ON COLUMN)
+  if (change.kind === 'AddColumn' && change.column.comment !== undefined) return undefined;
+  return of(change as never, before);
+}
+
+/** One ALTER TABLE of several sub-commands, one a line, in the order given. */
+export const renderAlterTable = (table: QName, actions: readonly string[]): string =>
+  actions.length === 1 ? `${alterTable(table)} ${actions[0]}` : `${alterTable(table)}\n${actions.map((a) => `  ${a}`).join(',\n')}`;
+
+const single = (a: AlterTableAction): string => renderAlterTable(a.table, [a.action]);
+
+/** The same statement of the source (file, line and column): changes a reader split from one. */
+export const sameSource = (a: SourceRef | undefined, b: SourceRef | undefined): boolean =>
+  a !== undefined && b !== undefined && a.file === b.file && a.line === b.line && a.col === b.col;
+
+/**
+ * Whether two consecutive down steps, each one sub-command undoing a change split from the
+ * statement `source`, may run as one ALTER TABLE: only when that does what the two statements
+ * did one after the other. The sub-commands must run in one pass (across passes PostgreSQL
+ * reorders them), and neither may read another column (USING): in one statement it would see
+ * that column's value from before the statement.
+ */
+export const undoStepsJoin = (
+  a: { readonly source?: SourceRef; readonly action: AlterTableAction },
+  b: { readonly source?: SourceRef; readonly action: AlterTableAction },
+): boolean => sameSource(a.source, b.source) && a.action.pass === b.action.pass && !a.action.readsOtherColumns && !b.action.readsOtherColumns;
+
+/**
+ * Consecutive items that may run as one ALTER TABLE statement: each is one sub-command
+ * (`actionOf` gives it), all on the same table, and `joins(previous, next)` holds for each
+ * neighbour. Every item is in exactly one run, in order; an item without a sub-command is a run
+ * of its own.
+ */
+export function alterTableRuns<T>(
+  items: readonly T[],
+  actionOf: (item: T) => AlterTableAction | undefined,
+  joins: (previous: T, next: T) => boolean,
+): T[][] {
+  const runs: T[][] = [];
+  for (const item of items) {
+    const run = runs[runs.length - 1];
+    const last = run?.[run.length - 1];
+    const a = last === undefined ? undefined : actionOf(last);
+    const b = actionOf(item);
+    if (run && a && b && sameName(a.table, b.table) && joins(last as T, item)) run.push(item);
+    else runs.push([item]);
+  }
+  return runs;
+}
 
 const columnComment = (table: QName, column: string, comment: string | undefined): string =>
   `COMMENT ON COLUMN ${quoteName(table)}.${quoteIdent(column)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
@@ -138,30 +278,19 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     `DROP TABLE ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}${cascade ? ' CASCADE' : ''}`,
   ],
   RenameTable: ({ from, to }) => [`${alterTable(from)} RENAME TO ${quoteIdent(to)}`],
-  AddColumn: ({ table, column, ifNotExists }) => {
-    const out = [`${alterTable(table)} ADD COLUMN ${ifNotExists ? 'IF NOT EXISTS ' : ''}${renderColumn(column)}`];
+  AddColumn: (c, before) => {
+    const { table, column } = c;
+    const out = [single(ACTIONS.AddColumn(c, before))];
     if (column.comment !== undefined) out.push(columnComment(table, column.name, column.comment));
     return out;
   },
-  DropColumn: ({ table, column, ifExists }) => [
-    `${alterTable(table)} DROP COLUMN ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(column)}`,
-  ],
+  DropColumn: (c, before) => [single(ACTIONS.DropColumn(c, before))],
   RenameColumn: ({ table, from, to }) => [`${alterTable(table)} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`],
-  AlterColumnType: ({ table, column, to, using, collation }) => [
-    `${alterColumn(table, column)} SET DATA TYPE ${renderType(to)}` +
-      (collation !== undefined ? ` COLLATE ${quoteCollation(collation)}` : '') +
-      (using !== undefined ? ` USING ${using}` : ''),
-  ],
-  SetNotNull: ({ table, column, notNull }) => [`${alterColumn(table, column)} ${notNull ? 'SET' : 'DROP'} NOT NULL`],
-  SetDefault: (c) => [
-    c.default === undefined
-      ? `${alterColumn(c.table, c.column)} DROP DEFAULT`
-      : `${alterColumn(c.table, c.column)} SET DEFAULT ${c.default}`,
-  ],
-  AddConstraint: ({ table, constraint }) => [`${alterTable(table)} ADD ${renderConstraint(constraint)}`],
-  DropConstraint: ({ table, name, ifExists, cascade }) => [
-    `${alterTable(table)} DROP CONSTRAINT ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(name)}${cascade ? ' CASCADE' : ''}`,
-  ],
+  AlterColumnType: (c, before) => [single(ACTIONS.AlterColumnType(c, before))],
+  SetNotNull: (c, before) => [single(ACTIONS.SetNotNull(c, before))],
+  SetDefault: (c, before) => [single(ACTIONS.SetDefault(c, before))],
+  AddConstraint: (c, before) => [single(ACTIONS.AddConstraint(c, before))],
+  DropConstraint: (c, before) => [single(ACTIONS.DropConstraint(c, before))],
   RenameConstraint: ({ table, from, to }) => [
     `${alterTable(table)} RENAME CONSTRAINT ${quoteIdent(from)} TO ${quoteIdent(to)}`,
   ],
@@ -207,9 +336,7 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   ],
   CreateSequence: ({ sql }) => [sql],
   DropSequence: ({ name }) => [`DROP SEQUENCE ${quoteName(name)}`],
-  SetRowLevelSecurity: ({ table, enabled, force }) => [
-    `${alterTable(table)} ${force ? (enabled ? 'FORCE' : 'NO FORCE') : enabled ? 'ENABLE' : 'DISABLE'} ROW LEVEL SECURITY`,
-  ],
+  SetRowLevelSecurity: (c, before) => [single(ACTIONS.SetRowLevelSecurity(c, before))],
   CreatePolicy: ({ sql }) => [sql],
   DropPolicy: ({ name, table }) => [`DROP POLICY ${quoteIdent(name)} ON ${quoteName(table)}`],
   SessionSetting: ({ sql }) => [sql],
