@@ -116,6 +116,44 @@ const recreateView = (v: View): Change => ({
   ...(v.starColumns ? { starTables: v.starColumns.map((x) => x.table) } : {}),
 });
 
+/** Which TIMESTAMP flavour a type is: 'tz', 'plain', or undefined for any other type. */
+const timestampKind = (t: ColumnType): 'tz' | 'plain' | undefined => {
+  if (t.user || (t.array ?? 0) > 0) return undefined;
+  const name = t.name.toUpperCase();
+  if (name === 'TIMESTAMPTZ' || name === 'TIMESTAMP WITH TIME ZONE') return 'tz';
+  if (name === 'TIMESTAMP' || name === 'TIMESTAMP WITHOUT TIME ZONE') return 'plain';
+  return undefined;
+};
+
+/** fractional digits of a timestamp type: 6 when not written */
+const timestampPrecision = (t: ColumnType): number => (typeof t.args?.[0] === 'number' ? t.args[0] : 6);
+
+/** Zone names that are UTC itself (compared in lower case, as PostgreSQL compares them). */
+const UTC_ZONES: ReadonlySet<string> = new Set(['utc', 'etc/utc', 'gmt', 'z', '+00', '+00:00']);
+
+/** `"col" AT TIME ZONE '<zone>'` (or the column unquoted), the whole USING expression */
+const AT_ZONE = /^\s*(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s+AT\s+TIME\s+ZONE\s+('((?:[^'\\]|'')*)')\s*$/i;
+
+/**
+ * An up change between TIMESTAMP and TIMESTAMPTZ whose USING reads the column itself at a zone
+ * given as a string constant: that zone as written (a literal, for the way back), whether it is
+ * UTC (then both directions are lossless), and whether the new type keeps every fractional digit.
+ */
+const zoneShift = (
+  from: ColumnType,
+  c: ChangeOf<'AlterColumnType'>,
+): { zone: string; utc: boolean; keepsPrecision: boolean } | undefined => {
+  const a = timestampKind(from);
+  const b = timestampKind(c.to);
+  if (!a || !b || a === b || c.using === undefined || c.collation !== undefined) return undefined;
+  const m = AT_ZONE.exec(c.using);
+  if (!m) return undefined;
+  const column = m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2].toLowerCase();
+  if (column !== c.column) return undefined;
+  const zone = m[4].replaceAll("''", "'");
+  return { zone: m[3], utc: UTC_ZONES.has(zone.toLowerCase()), keepsPrecision: timestampPrecision(c.to) >= timestampPrecision(from) };
+};
+
 type Handler<K extends ChangeKind> = (c: ChangeOf<K>, before: Schema, ctx: InvertContext) => Inversion;
 
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
@@ -169,9 +207,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const old = storedType(col.type);
     const viaText = old.user || c.to.user;
     const arr = '[]'.repeat(old.array ?? 0);
-    const using = viaText
-      ? `${quoteIdent(c.column)}::text${arr}::${typeSql(old)}`
-      : `${quoteIdent(c.column)}::${typeSql(old)}`;
+    // TIMESTAMP <-> TIMESTAMPTZ at a named zone: back at the same zone, never through the
+    // session's TimeZone (a plain cast would shift every value by the session's offset)
+    const zoned = zoneShift(col.type, c);
+    const using = zoned
+      ? `${quoteIdent(c.column)} AT TIME ZONE ${zoned.zone}`
+      : viaText
+        ? `${quoteIdent(c.column)}::text${arr}::${typeSql(old)}`
+        : `${quoteIdent(c.column)}::${typeSql(old)}`;
     const back: Change[] = [
       { kind: 'AlterColumnType', table: c.table, column: c.column, to: old, using, ...(col.collation ? { collation: col.collation } : {}) },
     ];
@@ -184,7 +227,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         back.push({ kind: 'DropConstraint', table: c.table, name: k.name }, { kind: 'AddConstraint', table: c.table, constraint: k });
       }
     }
-    return lossy(`changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`, ...back);
+    if (zoned?.utc && zoned.keepsPrecision) return ok(...back);
+    const reason = `changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`;
+    return lossy(
+      zoned && !zoned.utc
+        ? `${reason}; at time zone ${zoned.zone}, values around daylight-saving changes may not round-trip`
+        : reason,
+      ...back,
+    );
   },
   SetNotNull: (c, before) => {
     const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);

@@ -114,7 +114,7 @@ ALTER COLUMN "dueAt" SET DATA TYPE TIMESTAMPTZ(3) USING "dueAt" AT TIME ZONE 'UT
     const upText = head.split(/async (?:function )?up\(/)[1];
     expect(upText.match(/\/\/ raw: /g)).toHaveLength(1);
     expect(downText.match(/\/\/ raw: /g)).toHaveLength(1);
-    for (const c of ['dueAt', 'issuedAt', 'amount']) expect(downText).toContain(`changes the type of column "Invoice"."${c}"`);
+    expect(downText).toContain('changes the type of column "Invoice"."amount"');
   });
 
   it('two statements on the same table stay two statements', async () => {
