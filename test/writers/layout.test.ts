@@ -96,3 +96,15 @@ describe('layout printer', () => {
     );
   });
 });
+
+describe('layout printer, cases the random search found', () => {
+  it('a computed key (__proto__) makes an argument not simple, so a long call chain breaks', async () => {
+    const s: JsStatement = {
+      comments: [],
+      expr: call(member(call(member(call(chain('table', 'string'), 'id'), 'notNullable')), 'notNullable'), obj(['__proto__', 'id'])),
+    };
+    const source = wrap(layout(() => statementsDoc([s]), 2), 1);
+    expect(source).toContain("\n    .notNullable({ ['__proto__']: 'id' });");
+    expect(source).toBe(await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
+  });
+});

@@ -59,7 +59,8 @@ const isSimple = (v: Js, t = 2): boolean => {
   if (v === null || typeof v !== 'object') return true;
   if (Array.isArray(v)) return (v as readonly Js[]).every(child);
   if (isCode(v)) return MEMBER_PATH.test(v.text);
-  if (isObject(v)) return entriesOf(v).every(([k, x]) => (isCode(x) && x.text === k) || child(x));
+  // a computed key (`['__proto__']`, see js-string objectKey) is never simple to prettier
+  if (isObject(v)) return entriesOf(v).every(([k, x]) => k !== '__proto__' && ((isCode(x) && x.text === k) || child(x)));
   if (isMember(v)) return isSimple(v.object, t);
   if (isCall(v)) return isSimple(v.callee, t) && v.args.length <= t && v.args.every(child);
   return false;
