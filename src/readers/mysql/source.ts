@@ -119,10 +119,16 @@ export const isWord = (t: Token | undefined, word: string): boolean => !!t && t.
 /** The name an identifier token stands for: backticks removed (`` undoubled). */
 export const identName = (t: Token): string => (t.type === 'quoted' ? t.text.slice(1, -1).replaceAll('``', '`') : t.text);
 
-/** The value of a string literal token. */
-export const stringValue = (t: Token): string => {
-  const q = t.text[0];
-  const body = t.text.slice(1, -1);
+/** Backslash escapes, as MySQL reads strings under its default sql_mode (without NO_BACKSLASH_ESCAPES:
+ * we assume the server Prisma ran the history on had the default). */
+const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a' };
+
+/**
+ * The value of the body of a string quoted with `q`: a doubled quote is one quote, a backslash
+ * escapes the next character (`\n`, `\'`, `\\`...) except in `\%` and `\_`, which MySQL keeps
+ * as written (they are meant for LIKE patterns), and before any other character it is dropped.
+ */
+const unquoteBody = (body: string, q: string): string => {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
@@ -131,10 +137,28 @@ export const stringValue = (t: Token): string => {
       i++;
     } else if (c === '\\' && i + 1 < body.length) {
       const e = body[++i];
-      out += ({ n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a' } as Record<string, string>)[e] ?? e;
+      out += e === '%' || e === '_' ? `\\${e}` : (ESCAPES[e] ?? e);
     } else out += c;
   }
   return out;
+};
+
+/** The value of a string literal token. */
+export const stringValue = (t: Token): string => unquoteBody(t.text.slice(1, -1), t.text[0]);
+
+/**
+ * node-sql-parser hands out names and strings as they were spelled between their quotes: an
+ * identifier keeps its doubled backticks (`a``b`), a string its doubled quotes and backslash
+ * escapes. Everything the reader takes from its AST goes through these two.
+ */
+export const astName = (v: unknown): string => String(v ?? '').replaceAll('``', '`');
+
+/** The value of a string node of node-sql-parser's AST (`{ type: 'single_quote_string', value }`). */
+export const astString = (node: any): string => {
+  const value = String(node?.value ?? '');
+  if (node?.type === 'single_quote_string') return unquoteBody(value, "'");
+  if (node?.type === 'double_quote_string') return unquoteBody(value, '"');
+  return value;
 };
 
 /** Split tokens at top-level commas. */

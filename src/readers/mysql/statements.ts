@@ -34,7 +34,7 @@ import {
 } from '../../ir/schema.js';
 import { apply } from '../../ir/replay.js';
 import { renderMysqlColumn, quoteMysqlIdent } from '../../writers/sql/mysql.js';
-import { identName, isWord, matchingParen, splitTopLevel, stringValue, type SourceFile, type Token } from './source.js';
+import { astName, astString, identName, isWord, matchingParen, splitTopLevel, stringValue, type SourceFile, type Token } from './source.js';
 import { sameMysqlType, typeFromDefinition } from './types.js';
 
 export interface StatementContext {
@@ -65,12 +65,13 @@ const FK_ACTIONS: Record<string, FkAction> = {
   'set default': 'SET DEFAULT',
 };
 
+/** A column name from the AST (a string, a column_ref, or a column_ref wrapping an expr), as its value. */
 const colName = (c: any): string =>
-  typeof c === 'string' ? c : typeof c?.column === 'string' ? c.column : String(c?.column?.expr?.value ?? c?.expr?.value ?? c?.value ?? '');
+  astName(typeof c === 'string' ? c : typeof c?.column === 'string' ? c.column : (c?.column?.expr?.value ?? c?.expr?.value ?? c?.value ?? ''));
 
 const tableName = (t: any): QName => {
   if (t?.db) throw new Unmodelled('a table qualified with a database name');
-  return { name: String(t?.table ?? '') };
+  return { name: astName(t?.table) };
 };
 
 /** Words that end a DEFAULT or ON UPDATE expression in a column definition. */
@@ -132,7 +133,7 @@ const readColumn = (ctx: StatementContext, table: QName, def: any, seg: readonly
   let onUpdate: string | undefined;
   const u = findWords(seg, 'ON', 'UPDATE');
   if (u >= 0) onUpdate = ctx.src.span(exprAfter(seg, u + 1));
-  const comment = def.comment?.value?.value;
+  const comment = def.comment?.value ? astString(def.comment.value) : undefined;
   const constraints: Constraint[] = [];
   const indexes: Index[] = [];
   if (def.primary_key) constraints.push({ type: 'primary', name: 'PRIMARY', columns: [name] });
@@ -146,7 +147,7 @@ const readColumn = (ctx: StatementContext, table: QName, def: any, seg: readonly
       notNull: def.nullable?.type === 'not null' || !!def.primary_key,
       ...(dflt !== undefined ? { default: dflt } : {}),
       ...(collation ? { collation: String(collation) } : {}),
-      ...(comment !== undefined ? { comment: String(comment) } : {}),
+      ...(comment !== undefined ? { comment } : {}),
       ...(def.auto_increment ? { autoIncrement: true } : {}),
       ...(onUpdate ? { onUpdate } : {}),
     },
@@ -226,7 +227,7 @@ const indexItem = (ctx: StatementContext, table: QName, node: any, tokens: reado
   const unique = words.includes('unique');
   const elements = indexElements(ctx, tokens, 0);
   const first = elements[0]?.kind === 'column' ? elements[0].name : 'expr';
-  const name = node.index ? String(node.index) : node.constraint ? String(node.constraint) : freeIndexName(ctx.schema, extra, table, first);
+  const name = node.index ? astName(node.index) : node.constraint ? astName(node.constraint) : freeIndexName(ctx.schema, extra, table, first);
   return { name, table, unique, elements, ...indexUsing(tokens), ...(kind ? { kind } : {}) };
 };
 
@@ -247,13 +248,13 @@ const constraintItem = (
   }
   if (type.startsWith('unique')) return { index: { ...indexItem(ctx, table, node, tokens, extra), unique: true } };
   if (type === 'foreign key') {
-    return { constraint: foreignKey(ctx, table, node.constraint ? String(node.constraint) : undefined, columns, node.reference_definition) };
+    return { constraint: foreignKey(ctx, table, node.constraint ? astName(node.constraint) : undefined, columns, node.reference_definition) };
   }
   if (type === 'check') {
     const at = findWords(tokens, 'CHECK');
     const close = matchingParen(tokens, at + 1);
     if (!node.constraint) throw new Unmodelled('an unnamed CHECK constraint');
-    const check: CheckConstraint = { type: 'check', name: String(node.constraint), expression: ctx.src.span(tokens.slice(at + 2, close)) };
+    const check: CheckConstraint = { type: 'check', name: astName(node.constraint), expression: ctx.src.span(tokens.slice(at + 2, close)) };
     return { constraint: check };
   }
   throw new Unmodelled(`constraint ${type}`);
@@ -426,21 +427,21 @@ const alterAction = (ctx: StatementContext, table: QName, e: any, seg: readonly 
     return r.constraint ? [{ kind: 'AddConstraint', table, constraint: r.constraint, source }] : [{ kind: 'CreateIndex', index: r.index!, source }];
   }
   if (action === 'drop' && resource === 'column') return [{ kind: 'DropColumn', table, column: colName(e.column), source }];
-  if (action === 'drop' && resource === 'index') return [{ kind: 'DropIndex', name: { name: String(e.index) }, source }];
+  if (action === 'drop' && resource === 'index') return [{ kind: 'DropIndex', name: { name: astName(e.index) }, source }];
   if (action === 'drop' && resource === 'key') {
     const kw = String(e.keyword ?? '').toLowerCase();
     if (kw === 'primary key') return [{ kind: 'DropConstraint', table, name: 'PRIMARY', source }];
-    if (kw === 'foreign key') return [{ kind: 'DropConstraint', table, name: String(e.key), source }];
-    return [{ kind: 'DropIndex', name: { name: String(e.key) }, source }];
+    if (kw === 'foreign key') return [{ kind: 'DropConstraint', table, name: astName(e.key), source }];
+    return [{ kind: 'DropIndex', name: { name: astName(e.key) }, source }];
   }
   if (action === 'drop' && (resource === 'constraint' || resource === 'check')) {
-    return [{ kind: 'DropConstraint', table, name: String(e.constraint ?? e.name ?? e.key), source }];
+    return [{ kind: 'DropConstraint', table, name: astName(e.constraint ?? e.name ?? e.key), source }];
   }
   if (action === 'rename' && resource === 'column') {
     return [{ kind: 'RenameColumn', table, from: colName(e.old_column), to: colName(e.column), source }];
   }
   if (action === 'rename' && resource === 'table') {
-    return [{ kind: 'RenameTable', from: table, to: String(e.table), source }];
+    return [{ kind: 'RenameTable', from: table, to: astName(e.table), source }];
   }
   if ((action === 'modify' || action === 'change') && resource === 'column') {
     if (e.first_after) throw new Unmodelled('MODIFY/CHANGE ... FIRST/AFTER (column order)');
@@ -458,7 +459,7 @@ const createIndex = (ctx: StatementContext, ast: any): Change[] => {
   const kind = ast.index_type === 'fulltext' ? ('fulltext' as const) : ast.index_type === 'spatial' ? ('spatial' as const) : undefined;
   if (ast.algorithm_option || ast.lock_option) throw new Unmodelled('CREATE INDEX with ALGORITHM/LOCK');
   const index: Index = {
-    name: String(ast.index),
+    name: astName(ast.index),
     table,
     unique: ast.index_type === 'unique',
     elements: indexElements(ctx, tk, on),
@@ -473,25 +474,25 @@ const DATA_REASON = 'it changes rows, not the schema';
 /** Which table (and columns) a data statement writes, from its AST. */
 const writesOf = (ast: any): RawSql['writes'] | undefined => {
   const tables: any[] = ast.table ?? [];
-  if (ast.type === 'insert' || ast.type === 'replace') return tables[0]?.table ? { table: { name: tables[0].table }, op: 'insert' } : undefined;
+  if (ast.type === 'insert' || ast.type === 'replace') return tables[0]?.table ? { table: { name: astName(tables[0].table) }, op: 'insert' } : undefined;
   if (ast.type === 'delete') {
     const from: any[] = ast.from ?? tables;
-    return from.length === 1 ? { table: { name: from[0].table }, op: 'delete' } : undefined;
+    return from.length === 1 ? { table: { name: astName(from[0].table) }, op: 'delete' } : undefined;
   }
   if (ast.type === 'update') {
     // the SET targets name the written table by name or alias; one table only
     const byAlias = new Map<string, string>();
     for (const t of tables) {
-      byAlias.set(String(t.table), String(t.table));
-      if (t.as) byAlias.set(String(t.as), String(t.table));
+      byAlias.set(astName(t.table), astName(t.table));
+      if (t.as) byAlias.set(astName(t.as), astName(t.table));
     }
     const targets = new Set<string>();
     const columns: string[] = [];
     for (const s of ast.set ?? []) {
-      const t = s.table ? byAlias.get(String(s.table)) : tables.length === 1 ? String(tables[0].table) : undefined;
+      const t = s.table ? byAlias.get(astName(s.table)) : tables.length === 1 ? astName(tables[0].table) : undefined;
       if (!t) return undefined;
       targets.add(t);
-      columns.push(String(s.column));
+      columns.push(colName(s.column));
     }
     return targets.size === 1 ? { table: { name: [...targets][0] }, columns, op: 'update' } : undefined;
   }
@@ -507,7 +508,7 @@ const parsed = (ctx: StatementContext): Change[] => {
   if (type === 'create' && keyword === 'table') return createTable(ctx, ast);
   if (type === 'create' && keyword === 'index') return createIndex(ctx, ast);
   if (type === 'create' && keyword === 'view') {
-    const name: QName = { name: String(ast.view?.view ?? '') };
+    const name: QName = { name: astName(ast.view?.view) };
     return [{ kind: 'CreateView', name, materialized: false, orReplace: !!ast.replace, sql: ctx.source.text, source }];
   }
   if (type === 'drop' && keyword === 'table') {
@@ -522,7 +523,7 @@ const parsed = (ctx: StatementContext): Change[] => {
     return (ast.name ?? []).map((n: any): Change => ({ kind: 'DropView', name: tableName(n), materialized: false, ifExists, source }));
   }
   if (type === 'rename') {
-    return (ast.table ?? []).map((pair: any[]): Change => ({ kind: 'RenameTable', from: tableName(pair[0]), to: String(pair[1]?.table ?? ''), source }));
+    return (ast.table ?? []).map((pair: any[]): Change => ({ kind: 'RenameTable', from: tableName(pair[0]), to: astName(pair[1]?.table), source }));
   }
   if (type === 'insert' || type === 'replace' || type === 'update' || type === 'delete') {
     const writes = writesOf(ast);

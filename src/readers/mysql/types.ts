@@ -9,6 +9,7 @@
  * the server stores as one type (INT and INTEGER, BOOL/BOOLEAN and TINYINT(1)).
  */
 import type { ColumnType } from '../../ir/schema.js';
+import { astString } from './source.js';
 
 const SYNONYMS: Readonly<Record<string, string>> = {
   INT: 'INTEGER',
@@ -30,7 +31,7 @@ export const typeFromDefinition = (d: any): ColumnType => {
   if (typeof d?.length === 'number') args.push(d.length);
   if (typeof d?.scale === 'number') args.push(d.scale);
   const values: string[] | undefined =
-    name === 'ENUM' || name === 'SET' ? (d?.expr?.value ?? []).map((v: any) => String(v.value)) : undefined;
+    name === 'ENUM' || name === 'SET' ? (d?.expr?.value ?? []).map(astString) : undefined;
   return {
     name,
     ...(args.length ? { args } : {}),
