@@ -2,12 +2,22 @@
  * Scratch databases on a MySQL or MariaDB server, and their catalog from information_schema.
  *
  * The URL given by the user is an admin connection; each scratch database is
- * `ormshift_<label>_<random>`, created with the server's default character set, handed out as a
- * mysql:// URL, and dropped on close(). Only names this provider created are ever dropped (kept
- * in a set, never by pattern). SIGINT/SIGTERM while databases exist drop them before the process
- * exits with 130/143. exec() sends a whole migration file as one multi-statement query, as Prisma
- * does; MySQL commits each DDL statement, so a file that fails halfway leaves its first
- * statements applied, and the error says which statement failed.
+ * `ormshift_<label>_<random>`, created as `CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci` (what
+ * `prisma migrate` creates a MySQL database with, so a table that names no charset gets what it
+ * gets under Prisma, whatever the server's default), handed out as a mysql:// URL, and dropped on
+ * close(). Every connection speaks utf8mb4 (collation utf8mb4_unicode_ci), so text outside latin1
+ * reaches the server as written: the admin connection, the scratch connections, and the
+ * Sequelize/Knex connections opened on a scratch URL, which carries `charsetNumber=224` (mysql2
+ * reads its options from the URL and lets them override options given beside it, so a `charset`
+ * in the user's URL is removed).
+ * The server itself keeps names, comments and ENUM labels in utf8mb3 (MariaDB 10.11, measured):
+ * a name outside the Basic Multilingual Plane (`t🚀`) is refused, and such a character in a
+ * comment or an ENUM label is stored as `?`, on both scratch databases alike; column data and
+ * defaults keep it. Only names this provider created are ever dropped (kept in a set, never by
+ * pattern). SIGINT/SIGTERM while databases exist drop them before the process exits with
+ * 130/143. exec() sends a whole migration file as one multi-statement query, as Prisma does;
+ * MySQL commits each DDL statement, so a file that fails halfway leaves its first statements
+ * applied, and the error says which statement failed.
  *
  * The snapshot maps information_schema onto the same Catalog shape as PostgreSQL's, normalized
  * so that equal schemas give byte-identical JSON: columns with COLUMN_TYPE, default (MariaDB's
@@ -31,8 +41,27 @@ export function mysqlScratchName(label: string): string {
   return `ormshift_${safe}_${randomBytes(5).toString('hex')}`;
 }
 
+/** The collation id a connection asks for in its handshake: 224 is utf8mb4_unicode_ci on MySQL and
+ * MariaDB alike (SHOW COLLATION), and mysql2's default, said outright so nothing in a URL changes it. */
+const CONNECTION_COLLATION_ID = 224;
+/** The character set and collation of every scratch database: those of `prisma migrate`'s CREATE DATABASE. */
+export const SCRATCH_CHARSET = { charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' } as const;
+
+/**
+ * `url` with its connection collation set to utf8mb4_unicode_ci, as `charsetNumber` (a `charset`
+ * it had is removed). Not as `charset`: knex also takes the connection's `charset` as the
+ * DEFAULT CHARACTER SET of every table it creates, which would give the generated side's tables
+ * that charset's default collation instead of the database's.
+ */
+export function utf8mb4Url(url: string): string {
+  const u = new URL(url);
+  u.searchParams.delete('charset');
+  u.searchParams.set('charsetNumber', String(CONNECTION_COLLATION_ID));
+  return u.toString();
+}
+
 function databaseUrl(adminUrl: string, database: string): string {
-  const u = new URL(adminUrl);
+  const u = new URL(utf8mb4Url(adminUrl));
   u.pathname = `/${database}`;
   return u.toString();
 }
@@ -41,7 +70,8 @@ type Conn = import('mysql2/promise').Connection;
 
 const connect = async (url: string): Promise<Conn> => {
   const mysql = await import('mysql2/promise');
-  const c = await mysql.createConnection({ uri: url, multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  // the collation goes into the URL: mysql2 lets the URL's parameters override these options
+  const c = await mysql.createConnection({ uri: utf8mb4Url(url), multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
   c.on('error', () => undefined);
   return c;
 };
@@ -107,7 +137,7 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
       if (closed) throw new Error('the MySQL provider is closed');
       const name = mysqlScratchName(label);
       try {
-        await adminQuery(`CREATE DATABASE \`${name}\``);
+        await adminQuery(`CREATE DATABASE \`${name}\` CHARACTER SET ${SCRATCH_CHARSET.charset} COLLATE ${SCRATCH_CHARSET.collation}`);
       } catch (err) {
         throw DatabaseError.from(err, label);
       }
