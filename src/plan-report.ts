@@ -8,16 +8,19 @@
  * is renderRollbackSql over those same steps, and the reason of an exact step is a description
  * of its inverse changes, so the report cannot say something the emitted down() does not do.
  *
- * Conventions: summaries and reasons are one line each, names quoted as in SQL (`"T"."c"`),
- * enum values as literals (`'A'`). Migrations stay in history order; the JSON shape is stable
- * (every key is always present).
+ * Conventions: summaries and reasons are one line each, names, literals and types spelled as the
+ * history's dialect writes them: `"T"."c"` and `'A'` for PostgreSQL, `` `T`.`c` `` (a backtick
+ * doubled inside) and `'it''s'` for MySQL, where a double-quoted name would read as a string. The
+ * reasons invert.ts gives non-exact steps are written in PostgreSQL's spelling; for MySQL the
+ * report respells their names and literals (see `respellReason`). Migrations stay in history
+ * order; the JSON shape is stable (every key is always present).
  */
 import type { Change, ChangeKind, ChangeOf, Risk } from './ir/changes.js';
 import { UsageError } from './ir/diagnostics.js';
 import type { Diagnostic } from './ir/diagnostics.js';
 import type { DownStep, PlannedMigration } from './ir/plan.js';
 import { worstRisk } from './ir/plan.js';
-import type { Constraint, QName } from './ir/schema.js';
+import type { ColumnType, Constraint, QName } from './ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName, renderType } from './ir/sql-text.js';
 import { renderRollbackSql, rollbackSqlWith } from './writers/sql/rollback.js';
 
@@ -52,10 +55,104 @@ const RISK_ORDER: Record<Risk, number> = { exact: 0, 'data-loss': 1, irreversibl
 export const atLeast = (risk: Risk, threshold: Risk): boolean => RISK_ORDER[risk] >= RISK_ORDER[threshold];
 
 // ---------------------------------------------------------------------------------------------
+// spelling
+
+/** How the report writes names, string constants and types: as the history's dialect does. */
+export interface Spelling {
+  readonly ident: (name: string) => string;
+  readonly name: (q: QName) => string;
+  readonly literal: (s: string) => string;
+  readonly type: (t: ColumnType) => string;
+  /** a reason invert.ts wrote (in PostgreSQL's spelling) for the down step of `of`, in this one */
+  readonly reason: (reason: string, of: Change) => string;
+}
+
+export const POSTGRES_SPELLING: Spelling = { ident: quoteIdent, name: quoteName, literal: quoteLiteral, type: renderType, reason: (r) => r };
+
+/**
+ * Text in PostgreSQL's spelling, respelled: each `"..."` identifier (`""` inside) and each
+ * `'...'` or `E'...'` constant is decoded and written again with `s`. A quote only opens a token
+ * where a name or constant can start (not after a letter or digit), so an apostrophe in prose
+ * stays as it is.
+ */
+const respellText = (text: string, s: Spelling): string => {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const opens = i === 0 || !/\w/.test(text[i - 1]);
+    const escape = opens && text[i] === 'E' && text[i + 1] === "'";
+    const q = escape ? "'" : text[i];
+    if (!opens || (q !== '"' && q !== "'")) {
+      out += text[i++];
+      continue;
+    }
+    let j = i + (escape ? 2 : 1);
+    let value = '';
+    let closed = false;
+    while (j < text.length) {
+      if (escape && text[j] === '\\' && j + 1 < text.length) {
+        value += text[j + 1];
+        j += 2;
+      } else if (text[j] === q && text[j + 1] === q) {
+        value += q;
+        j += 2;
+      } else if (text[j] === q) {
+        closed = true;
+        j++;
+        break;
+      } else value += text[j++];
+    }
+    if (!closed) return out + text.slice(i);
+    out += q === '"' ? s.ident(value) : s.literal(value);
+    i = j;
+  }
+  return out;
+};
+
+/**
+ * A reason of invert.ts for a MySQL history. Its names and constants are respelled; what the
+ * migration itself holds is kept as written: a raw statement's own reason (the reader's words)
+ * and its first line, which invert.ts quotes in parentheses at the end.
+ */
+const respellReason = (reason: string, of: Change, s: Spelling): string => {
+  const verbatim: string[] = [];
+  if (of.kind === 'RawSql') {
+    if (reason.startsWith(of.reason)) verbatim.push(of.reason);
+    const first = of.sql.trim().split('\n')[0];
+    const at = reason.lastIndexOf(` (${first.slice(0, 40)}`);
+    if (at >= 0 && reason.endsWith(')')) verbatim.push(reason.slice(at));
+  }
+  let out = '';
+  let rest = reason;
+  for (const v of verbatim) {
+    const at = rest.indexOf(v);
+    if (at < 0) continue;
+    out += respellText(rest.slice(0, at), s) + v;
+    rest = rest.slice(at + v.length);
+  }
+  return out + respellText(rest, s);
+};
+
+/** MySQL's spelling, from the MySQL SQL writer (loaded only for MySQL histories). */
+export const mysqlSpelling = async (): Promise<Spelling> => {
+  const { quoteMysqlIdent, quoteMysqlString, renderMysqlType } = await import('./writers/sql/mysql.js');
+  const s: Spelling = {
+    ident: quoteMysqlIdent,
+    // MySQL has no schemas inside a database: a name is its table's name
+    name: (q) => quoteMysqlIdent(q.name),
+    literal: quoteMysqlString,
+    type: renderMysqlType,
+    reason: (r, of) => respellReason(r, of, s),
+  };
+  return s;
+};
+
+// ---------------------------------------------------------------------------------------------
 // one line a change
 
-const col = (t: QName, c: string) => `${quoteName(t)}.${quoteIdent(c)}`;
-const cols = (cs: readonly string[]) => `(${cs.map(quoteIdent).join(', ')})`;
+const col = (s: Spelling, t: QName, c: string) => `${s.name(t)}.${s.ident(c)}`;
+const cols = (s: Spelling, cs: readonly string[]) => `(${cs.map(s.ident).join(', ')})`;
+
 /** the start of a statement on one line, for a summary */
 const snippet = (sql: string): string => {
   const line = sql.trim().replace(/\s+/g, ' ');
@@ -63,84 +160,84 @@ const snippet = (sql: string): string => {
 };
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-const constraintText = (k: Constraint, table: QName): string => {
-  const on = `${quoteIdent(k.name)} on ${quoteName(table)}`;
+const constraintText = (s: Spelling, k: Constraint, table: QName): string => {
+  const on = `${s.ident(k.name)} on ${s.name(table)}`;
   switch (k.type) {
     case 'primary':
-      return `primary key ${on} ${k.usingIndex ? `using index ${quoteIdent(k.usingIndex)}` : cols(k.columns)}`;
+      return `primary key ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
     case 'unique':
-      return `unique constraint ${on} ${k.usingIndex ? `using index ${quoteIdent(k.usingIndex)}` : cols(k.columns)}`;
+      return `unique constraint ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
     case 'check':
       return `check constraint ${on}`;
     case 'foreign':
-      return `foreign key ${on} ${cols(k.columns)} -> ${quoteName(k.references)} ${cols(k.referencedColumns)}`;
+      return `foreign key ${on} ${cols(s, k.columns)} -> ${s.name(k.references)} ${cols(s, k.referencedColumns)}`;
   }
 };
 
-type Describe<K extends ChangeKind> = (c: ChangeOf<K>) => string;
+type Describe<K extends ChangeKind> = (c: ChangeOf<K>, s: Spelling) => string;
 
 const DESCRIBE: { [K in ChangeKind]: Describe<K> } = {
-  CreateTable: (c) => `creates table ${quoteName(c.table.name)} (${plural(c.table.columns.length, 'column')})`,
-  DropTable: (c) => `drops table ${quoteName(c.name)}${c.cascade ? ' with CASCADE' : ''}`,
-  RenameTable: (c) => `renames table ${quoteName(c.from)} to ${quoteIdent(c.to)}`,
-  AddColumn: (c) =>
-    `adds column ${col(c.table, c.column.name)} ${renderType(c.column.type)}${c.column.notNull ? ' NOT NULL' : ''}${c.column.default !== undefined ? ` DEFAULT ${c.column.default}` : ''}`,
-  DropColumn: (c) => `drops column ${col(c.table, c.column)}`,
-  RenameColumn: (c) => `renames column ${col(c.table, c.from)} to ${quoteIdent(c.to)}`,
-  AlterColumnType: (c) => `changes the type of column ${col(c.table, c.column)} to ${renderType(c.to)}`,
-  SetNotNull: (c) => (c.notNull ? `makes column ${col(c.table, c.column)} NOT NULL` : `makes column ${col(c.table, c.column)} nullable`),
-  SetDefault: (c) =>
-    c.default !== undefined ? `sets the default of column ${col(c.table, c.column)} to ${c.default}` : `drops the default of column ${col(c.table, c.column)}`,
-  AddConstraint: (c) => `adds ${constraintText(c.constraint, c.table)}`,
-  DropConstraint: (c) => `drops constraint ${quoteIdent(c.name)} on ${quoteName(c.table)}${c.cascade ? ' with CASCADE' : ''}`,
-  RenameConstraint: (c) => `renames constraint ${quoteIdent(c.from)} on ${quoteName(c.table)} to ${quoteIdent(c.to)}`,
-  CreateIndex: (c) => {
-    const elements = c.index.elements.map((e) => (e.kind === 'column' ? quoteIdent(e.name) : e.text)).join(', ');
-    return `creates ${c.index.unique ? 'unique ' : ''}index ${quoteIdent(c.index.name)} on ${quoteName(c.index.table)} (${elements})`;
+  CreateTable: (c, s) => `creates table ${s.name(c.table.name)} (${plural(c.table.columns.length, 'column')})`,
+  DropTable: (c, s) => `drops table ${s.name(c.name)}${c.cascade ? ' with CASCADE' : ''}`,
+  RenameTable: (c, s) => `renames table ${s.name(c.from)} to ${s.ident(c.to)}`,
+  AddColumn: (c, s) =>
+    `adds column ${col(s, c.table, c.column.name)} ${s.type(c.column.type)}${c.column.notNull ? ' NOT NULL' : ''}${c.column.default !== undefined ? ` DEFAULT ${c.column.default}` : ''}`,
+  DropColumn: (c, s) => `drops column ${col(s, c.table, c.column)}`,
+  RenameColumn: (c, s) => `renames column ${col(s, c.table, c.from)} to ${s.ident(c.to)}`,
+  AlterColumnType: (c, s) => `changes the type of column ${col(s, c.table, c.column)} to ${s.type(c.to)}`,
+  SetNotNull: (c, s) => (c.notNull ? `makes column ${col(s, c.table, c.column)} NOT NULL` : `makes column ${col(s, c.table, c.column)} nullable`),
+  SetDefault: (c, s) =>
+    c.default !== undefined ? `sets the default of column ${col(s, c.table, c.column)} to ${c.default}` : `drops the default of column ${col(s, c.table, c.column)}`,
+  AddConstraint: (c, s) => `adds ${constraintText(s, c.constraint, c.table)}`,
+  DropConstraint: (c, s) => `drops constraint ${s.ident(c.name)} on ${s.name(c.table)}${c.cascade ? ' with CASCADE' : ''}`,
+  RenameConstraint: (c, s) => `renames constraint ${s.ident(c.from)} on ${s.name(c.table)} to ${s.ident(c.to)}`,
+  CreateIndex: (c, s) => {
+    const elements = c.index.elements.map((e) => (e.kind === 'column' ? s.ident(e.name) : e.text)).join(', ');
+    return `creates ${c.index.unique ? 'unique ' : ''}index ${s.ident(c.index.name)} on ${s.name(c.index.table)} (${elements})`;
   },
-  DropIndex: (c) => `drops index ${quoteName(c.name)}`,
-  RenameIndex: (c) => `renames index ${quoteName(c.from)} to ${quoteIdent(c.to)}`,
-  CreateEnum: (c) => `creates enum ${quoteName(c.enum.name)} (${c.enum.values.map(quoteLiteral).join(', ')})`,
-  DropEnum: (c) => `drops enum ${quoteName(c.name)}`,
-  AddEnumValue: (c) => `adds enum value ${quoteLiteral(c.value)} to ${quoteName(c.name)}`,
-  RenameEnum: (c) => `renames enum ${quoteName(c.from)} to ${quoteIdent(c.to)}`,
-  RenameEnumValue: (c) => `renames enum value ${quoteLiteral(c.from)} of ${quoteName(c.name)} to ${quoteLiteral(c.to)}`,
-  SetComment: (c) => {
-    const on = c.target.kind === 'table' ? `table ${quoteName(c.target.table)}` : `column ${col(c.target.table, c.target.column)}`;
+  DropIndex: (c, s) => `drops index ${s.name(c.name)}`,
+  RenameIndex: (c, s) => `renames index ${s.name(c.from)} to ${s.ident(c.to)}`,
+  CreateEnum: (c, s) => `creates enum ${s.name(c.enum.name)} (${c.enum.values.map(s.literal).join(', ')})`,
+  DropEnum: (c, s) => `drops enum ${s.name(c.name)}`,
+  AddEnumValue: (c, s) => `adds enum value ${s.literal(c.value)} to ${s.name(c.name)}`,
+  RenameEnum: (c, s) => `renames enum ${s.name(c.from)} to ${s.ident(c.to)}`,
+  RenameEnumValue: (c, s) => `renames enum value ${s.literal(c.from)} of ${s.name(c.name)} to ${s.literal(c.to)}`,
+  SetComment: (c, s) => {
+    const on = c.target.kind === 'table' ? `table ${s.name(c.target.table)}` : `column ${col(s, c.target.table, c.target.column)}`;
     return c.comment !== undefined ? `sets the comment on ${on}` : `removes the comment on ${on}`;
   },
-  CreateExtension: (c) => `creates extension ${quoteIdent(c.name)}`,
-  DropExtension: (c) => `drops extension ${quoteIdent(c.name)}`,
-  CreateSchema: (c) => `creates schema ${quoteIdent(c.name)}`,
-  DropSchema: (c) => `drops schema ${quoteIdent(c.name)}`,
-  CreateView: (c) => `creates ${c.orReplace ? 'or replaces ' : ''}${c.materialized ? 'materialized ' : ''}view ${quoteName(c.name)}`,
-  DropView: (c) => `drops ${c.materialized ? 'materialized ' : ''}view ${quoteName(c.name)}`,
-  CreateFunction: (c) => `creates ${c.orReplace ? 'or replaces ' : ''}${c.routineKind} ${quoteName(c.name)}${c.signature}`,
-  DropFunction: (c) => `drops function ${quoteName(c.name)}${c.signature}`,
-  CreateTrigger: (c) => `creates ${c.orReplace ? 'or replaces ' : ''}trigger ${quoteIdent(c.name)} on ${quoteName(c.table)}`,
-  DropTrigger: (c) => `drops trigger ${quoteIdent(c.name)} on ${quoteName(c.table)}`,
-  CreateSequence: (c) => `creates sequence ${quoteName(c.name)}`,
-  DropSequence: (c) => `drops sequence ${quoteName(c.name)}`,
-  SetRowLevelSecurity: (c) => {
+  CreateExtension: (c, s) => `creates extension ${s.ident(c.name)}`,
+  DropExtension: (c, s) => `drops extension ${s.ident(c.name)}`,
+  CreateSchema: (c, s) => `creates schema ${s.ident(c.name)}`,
+  DropSchema: (c, s) => `drops schema ${s.ident(c.name)}`,
+  CreateView: (c, s) => `creates ${c.orReplace ? 'or replaces ' : ''}${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
+  DropView: (c, s) => `drops ${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
+  CreateFunction: (c, s) => `creates ${c.orReplace ? 'or replaces ' : ''}${c.routineKind} ${s.name(c.name)}${c.signature}`,
+  DropFunction: (c, s) => `drops function ${s.name(c.name)}${c.signature}`,
+  CreateTrigger: (c, s) => `creates ${c.orReplace ? 'or replaces ' : ''}trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
+  DropTrigger: (c, s) => `drops trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
+  CreateSequence: (c, s) => `creates sequence ${s.name(c.name)}`,
+  DropSequence: (c, s) => `drops sequence ${s.name(c.name)}`,
+  SetRowLevelSecurity: (c, s) => {
     const what = c.force ? (c.enabled ? 'forces' : 'stops forcing') : c.enabled ? 'enables' : 'disables';
-    return `${what} row-level security on ${quoteName(c.table)}`;
+    return `${what} row-level security on ${s.name(c.table)}`;
   },
-  CreatePolicy: (c) => `creates policy ${quoteIdent(c.name)} on ${quoteName(c.table)}`,
-  DropPolicy: (c) => `drops policy ${quoteIdent(c.name)} on ${quoteName(c.table)}`,
+  CreatePolicy: (c, s) => `creates policy ${s.ident(c.name)} on ${s.name(c.table)}`,
+  DropPolicy: (c, s) => `drops policy ${s.ident(c.name)} on ${s.name(c.table)}`,
   SessionSetting: (c) => `sets a session setting: ${snippet(c.sql)}`,
-  RawSql: (c) => {
+  RawSql: (c, s) => {
     if (c.writes) {
-      const t = quoteName(c.writes.table);
+      const t = s.name(c.writes.table);
       const what = { insert: `inserts rows into ${t}`, update: `updates rows of ${t}`, delete: `deletes rows from ${t}` }[c.writes.op];
-      const sets = c.writes.columns?.length ? ` (sets ${c.writes.columns.map(quoteIdent).join(', ')})` : '';
+      const sets = c.writes.columns?.length ? ` (sets ${c.writes.columns.map(s.ident).join(', ')})` : '';
       return `${what}${sets}: ${snippet(c.sql)}`;
     }
     return `runs ${c.category} SQL: ${snippet(c.sql)}`;
   },
 };
 
-/** One line saying what a change does, names quoted. */
-export const describeChange = (c: Change): string => (DESCRIBE[c.kind] as Describe<ChangeKind>)(c as never);
+/** One line saying what a change does, names quoted (in PostgreSQL's spelling unless told otherwise). */
+export const describeChange = (c: Change, s: Spelling = POSTGRES_SPELLING): string => (DESCRIBE[c.kind] as Describe<ChangeKind>)(c as never, s);
 
 /** In a down, what is created or added existed before the up: say so. */
 const asRestore = (line: string): string =>
@@ -153,7 +250,7 @@ const asRestore = (line: string): string =>
         : line;
 
 /** The reason line of an exact step: what its inverse changes do, or why there are none. */
-const exactReason = (d: DownStep): string => {
+const exactReason = (d: DownStep, s: Spelling): string => {
   const inverse = d.inversion.changes;
   if (inverse.length === 0) {
     const c = d.of;
@@ -162,34 +259,39 @@ const exactReason = (d: DownStep): string => {
     if (c.kind === 'RawSql' && c.writes) return 'it writes only to objects this migration creates, which down() removes, so down() has nothing more to undo';
     return 'it has no effect on the schema here (what it creates already exists, or what it drops does not), so down() has nothing to undo';
   }
-  const shown = inverse.slice(0, 3).map(describeChange).map(asRestore);
+  const shown = inverse.slice(0, 3).map((c) => asRestore(describeChange(c, s)));
   const more = inverse.length > 3 ? `, and ${plural(inverse.length - 3, 'more step')}` : '';
   return `down() ${shown.join(', then ')}${more}`;
 };
 
-const reasonOf = (d: DownStep | undefined): { risk: Risk; reason: string } => {
+const reasonOf = (d: DownStep | undefined, s: Spelling): { risk: Risk; reason: string } => {
   if (!d) return { risk: 'irreversible', reason: 'no down step was planned for it' };
-  if (d.inversion.risk === 'exact') return { risk: 'exact', reason: exactReason(d) };
-  return { risk: d.inversion.risk, reason: d.inversion.reason ?? `down() is ${d.inversion.risk}` };
+  if (d.inversion.risk === 'exact') return { risk: 'exact', reason: exactReason(d, s) };
+  return { risk: d.inversion.risk, reason: d.inversion.reason !== undefined ? s.reason(d.inversion.reason, d.of) : `down() is ${d.inversion.risk}` };
 };
 
 /** The rollback SQL of one migration in its dialect (renderRollbackSql for PostgreSQL). */
 export type RollbackSql = (m: PlannedMigration) => string;
 
-const migrationReport = (m: PlannedMigration, rollbackSql: RollbackSql): PlanMigration => {
+const migrationReport = (m: PlannedMigration, rollbackSql: RollbackSql, s: Spelling): PlanMigration => {
   const downOf = new Map<Change, DownStep>(m.down.map((d) => [d.of, d]));
   const changes = m.up.map(({ change }): PlanChange => ({
     kind: change.kind,
-    summary: describeChange(change),
-    ...reasonOf(downOf.get(change)),
+    summary: describeChange(change, s),
+    ...reasonOf(downOf.get(change), s),
     source: change.source ? { file: change.source.file, line: change.source.line } : { file: m.migration.file, line: 0 },
   }));
   return { name: m.migration.name, changes, down: { risk: m.risk, sql: rollbackSql(m) } };
 };
 
-/** The report of planned migrations, in the order given. */
-export const buildPlanReport = (planned: readonly PlannedMigration[], rollbackSql: RollbackSql = renderRollbackSql): PlanReport => {
-  const migrations = planned.map((m) => migrationReport(m, rollbackSql));
+/** The report of planned migrations, in the order given; names spelled as `spelling` says
+ * (PostgreSQL's unless told otherwise: `plan()` passes the history's). */
+export const buildPlanReport = (
+  planned: readonly PlannedMigration[],
+  rollbackSql: RollbackSql = renderRollbackSql,
+  spelling: Spelling = POSTGRES_SPELLING,
+): PlanReport => {
+  const migrations = planned.map((m) => migrationReport(m, rollbackSql, spelling));
   const count = (r: Risk) => migrations.filter((m) => m.down.risk === r).length;
   return { migrations, summary: { migrations: migrations.length, exact: count('exact'), dataLoss: count('data-loss'), irreversible: count('irreversible') } };
 };
@@ -243,5 +345,6 @@ export const plan = async (opts: PlanOptions): Promise<PlanResult> => {
   const names = new Set(planned.map((m) => m.migration.name));
   const relevant = opts.migration === undefined ? diagnostics : diagnostics.filter((d) => !d.file || files.has(d.file) || names.has(d.file.split('/')[0]));
   const rollbackSql = await rollbackSqlFor(provider);
-  return { report: buildPlanReport(planned, rollbackSql), planned, provider, rollbackSql, diagnostics: relevant };
+  const spelling = provider === 'mysql' ? await mysqlSpelling() : POSTGRES_SPELLING;
+  return { report: buildPlanReport(planned, rollbackSql, spelling), planned, provider, rollbackSql, diagnostics: relevant };
 };

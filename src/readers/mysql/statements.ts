@@ -120,7 +120,7 @@ interface ColumnParts {
 /** A column definition: its AST node and the tokens of the whole definition. */
 const readColumn = (ctx: StatementContext, table: QName, def: any, seg: readonly Token[]): ColumnParts => {
   const name = colName(def.column);
-  if (def.generated) throw new Unmodelled(`generated column ${JSON.stringify(name)}`);
+  if (def.generated) throw new Unmodelled(`generated column ${quoteMysqlIdent(name)}`);
   const charset = def.character_set?.value?.value;
   const type = { ...typeFromDefinition(def.definition), ...(charset ? { charset: String(charset) } : {}) };
   const collation = def.collate?.collate?.name;
@@ -327,7 +327,7 @@ const modifyColumn = (ctx: StatementContext, s: Schema, table: QName, from: stri
   const source = ctx.source;
   const t = s.tables[qualify(table)];
   const col = t && findColumn(t, from);
-  if (!col) throw new Unmodelled(`MODIFY/CHANGE of column ${JSON.stringify(from)}, which the history does not create`);
+  if (!col) throw new Unmodelled(`MODIFY/CHANGE of column ${quoteMysqlIdent(from)}, which the history does not create`);
   if (parts.constraints.length || parts.indexes.length) throw new Unmodelled('MODIFY/CHANGE with a key or reference');
   const next = parts.column;
   const out: Change[] = [];
