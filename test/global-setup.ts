@@ -4,13 +4,16 @@
  * a run leaves nothing behind in the system's temporary folder, whatever a test forgot to clean.
  * Set ORMSHIFT_KEEP_TMP=1 to keep it for inspection.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'ormshift-test-run-'));
+  // mkdtemp makes it 0700: the unreadable-input cases run their child as an unprivileged user
+  // when the tests run as root (test/bad-input.test.ts), and that child must reach its folder
+  chmodSync(root, 0o755);
   // the test processes are forked after this, with this environment
   process.env.TMPDIR = root;
   return () => {
