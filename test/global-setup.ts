@@ -11,9 +11,10 @@ import { join } from 'node:path';
 export default function setup(): () => void {
   const previous = process.env.TMPDIR;
   const root = mkdtempSync(join(tmpdir(), 'ormshift-test-run-'));
-  // mkdtemp makes it 0700: the unreadable-input cases run their child as an unprivileged user
-  // when the tests run as root (test/bad-input.test.ts), and that child must reach its folder
-  chmodSync(root, 0o755);
+  // mkdtemp makes it 0700; it stands in for /tmp, so it gets /tmp's mode: the unreadable-input
+  // cases run their child as an unprivileged user when the tests run as root
+  // (test/bad-input.test.ts), and that child must reach its folder and write its own (tsx's cache)
+  chmodSync(root, 0o1777);
   // the test processes are forked after this, with this environment
   process.env.TMPDIR = root;
   return () => {
