@@ -24,6 +24,8 @@ export const LONG = 'a_very_long_table_name_that_goes_well_beyond_the_postgresql
 /** 80 bytes of two-byte characters: PostgreSQL keeps 31 characters (62 bytes), never half of one */
 export const LONG_UTF8 = 'ü'.repeat(40);
 const ENUM = 'Mood"); process.exit(1); //';
+/** knex's wrapAsIdentifier trims: this name must not reach a builder call */
+const PADDED = ' padded name\t';
 const VALUES = ["it's", '`${process.exit(1)}`', '\\', '*/', 'x"); process.exit(1); ("', '😀'];
 
 export const HOSTILE_HISTORY: readonly { name: string; sql: string }[] = [
@@ -77,6 +79,9 @@ CREATE INDEX ${ident(`idx_${LONG_UTF8}_${LONG}`)} ON ${ident(LONG)}(${ident(LONG
 
 -- AlterTable
 ALTER TABLE ${ident(T1)} ADD COLUMN ${ident(C6)} TEXT DEFAULT ${lit('\\\\`${1}`')};
+
+-- AlterTable (a name with surrounding whitespace: knex trims the names it quotes)
+ALTER TABLE ${ident(LONG)} ADD COLUMN ${ident(PADDED)} TEXT;
 
 -- AlterEnum
 ALTER TYPE ${ident(ENUM)} ADD VALUE ${lit("'); process.exit(1); ('")};

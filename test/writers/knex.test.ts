@@ -187,7 +187,7 @@ describe('exact types and defaults (facts.md §6)', () => {
 describe("knex's rewriting of names and '?'", () => {
   it('quotable: no dot, alias, array accessor, star or question mark', () => {
     for (const ok of ['User', 'we"ird', "it's", 'a b', 'has`tick']) expect(quotable(ok), ok).toBe(true);
-    for (const bad of ['a.b', 'x as y', 'X AS Y', 'c[1]', '*', 'what?', '']) expect(quotable(bad), bad).toBe(false);
+    for (const bad of ['a.b', 'x as y', 'X AS Y', 'c[1]', '*', 'what?', '', ' lead', 'trail\t', 'nl\n', '\u00a0nbsp']) expect(quotable(bad), bad).toBe(false);
   });
 
   it('escapes ? for knex.raw, and refuses a ? after a backslash', () => {

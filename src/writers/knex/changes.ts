@@ -161,7 +161,7 @@ const dottedName = (q: QName): string => (q.schema !== undefined ? `${q.schema}.
 const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
   typeof result === 'string' ? raw(ctx, change, before, result) : result;
 
-const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', ' as ' and rewrites '?')";
+const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', ' as ', rewrites '?' and trims)";
 
 /** The default as a JS expression: a plain value, knex.fn.now(), or knex.raw(<source text>). */
 export const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {

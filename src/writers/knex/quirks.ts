@@ -10,7 +10,8 @@
  *   all (that statement goes to the driver connection directly).
  * - `wrapString` (formatter/wrappingFormatter.js) splits a name on `.` into schema and name and
  *   on a case-insensitive ` as ` into an alias; `wrapIdentifierImpl` leaves `*` bare and moves a
- *   `[<digits>]` suffix outside the quotes.
+ *   `[<digits>]` suffix outside the quotes; `wrapAsIdentifier` (formatter/formatterUtils.js)
+ *   trims every name first, so ` a\t` would become `"a"`.
  * - comments: the column comment escapes a lone `'` but not `''`, the table comment escapes
  *   nothing at all.
  * - `enu(…, { useNative: true })` prints `"<enumName>"` without doubling quotes (types.ts).
@@ -25,7 +26,13 @@ const ARRAY_ACCESSOR = /\[[0-9]+\]/;
 
 /** knex quotes this identifier as exactly `"<name>"` (quotes doubled). */
 export const quotable = (name: string): boolean =>
-  name !== '' && name !== '*' && inert(name) && !name.includes('.') && !ALIAS.test(name) && !ARRAY_ACCESSOR.test(name);
+  name !== '' &&
+  name !== '*' &&
+  name === name.trim() &&
+  inert(name) &&
+  !name.includes('.') &&
+  !ALIAS.test(name) &&
+  !ARRAY_ACCESSOR.test(name);
 
 /** A comment knex prints unchanged (no quote: one escaper skips `''`, the other escapes nothing). */
 export const plainComment = (text: string): boolean => inert(text) && !text.includes("'") && !text.includes('\\');
