@@ -456,7 +456,15 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
   const stamp = nextStamp(r.lastStamp);
   const name = `${stamp}_ormshift_catch_up`;
   const sql = await renderMigrationSql(r.changes, r.otherFinal);
-  const m: Migration = { name, file: `${name}/migration.sql`, checksum: prismaChecksum(sql), sql, changes: r.changes, statementCount: r.changes.length };
+  const m: Migration = {
+    name,
+    file: `${name}/migration.sql`,
+    checksum: prismaChecksum(sql),
+    sql,
+    changes: r.changes,
+    statementCount: r.changes.length,
+    origin: `ormshift compare: the changes that bring the ${r.target === 'knex' ? 'Knex' : 'Sequelize'} history to the Prisma history's final schema`,
+  };
   const { planned } = planMigration(m, r.otherFinal);
   if (r.target === 'knex') {
     const { writeKnexMigration } = await import('./writers/knex/index.js');

@@ -367,6 +367,9 @@ export interface ReconcileFile {
 /** The reconcile migration as a PlannedMigration (up = the drift changes, down generated). */
 export const planReconcile = async (report: DriftReport, name: string): Promise<PlannedMigration> => {
   const sql = await renderMigrationSql(report.changes, report.historyFinal, report.provider);
+  // MySQL commits every DDL statement: its migrations run outside a transaction, with guarded
+  // downs, as the reader marks every migration it reads
+  const noTransaction = report.provider === 'mysql' ? (await import('./readers/mysql/index.js')).MYSQL_NO_TRANSACTION : undefined;
   const m: Migration = {
     name,
     file: `${name}/migration.sql`,
@@ -374,6 +377,8 @@ export const planReconcile = async (report: DriftReport, name: string): Promise<
     sql,
     changes: report.changes,
     statementCount: report.changes.length,
+    origin: 'ormshift drift: the changes that bring the migration history to what schema.prisma declares',
+    ...(noTransaction ? { needsNoTransaction: noTransaction } : {}),
   };
   return planMigration(m, report.historyFinal).planned;
 };
@@ -392,9 +397,8 @@ export const reconcileFiles = async (report: DriftReport, to: ReconcileTarget): 
     const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
     return [{ path: f.fileName, contents: f.contents }];
   }
-  if (report.provider !== 'postgresql') throw new UsageError('the Knex writer has no MySQL dialect yet; use --to prisma or --to sequelize');
   const { writeKnexMigration } = await import('./writers/knex/index.js');
-  const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
+  const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
   return [{ path: f.fileName, contents: f.contents }];
 };
 

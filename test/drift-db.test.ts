@@ -2,8 +2,9 @@
  * The reconcile migration on a real PostgreSQL: the drifted history, then the emitted Prisma SQL,
  * gives the schema schema.prisma describes; the Sequelize form of the same migration, run by the
  * real sequelize-cli on a second database, gives the same catalog, and its down() brings the
- * history's catalog back.
+ * history's catalog back. The Knex form of a MySQL history's reconcile does the same on MariaDB.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { drift, reconcileFiles } from '../src/drift.js';
 import { compareCatalogs, formatDiff, omitTables } from '../src/verify/compare.js';
 import { openProvider, type DatabaseProvider } from '../src/verify/database.js';
+import { openRunner } from '../src/verify/run.js';
 import { PG_URL, DB_TIMEOUT } from './db/helpers.js';
 
 const FIX = join(process.cwd(), 'fixtures', 'drift', 'shop');
@@ -79,6 +81,60 @@ describe('reconcile migration on PostgreSQL', () => {
       expect(down.code, down.out).toBe(0);
       const d2 = compareCatalogs(before, omitTables(await b.snapshot()));
       expect(d2, formatDiff(d2)).toEqual([]);
+    },
+    DB_TIMEOUT,
+  );
+});
+
+const MYSQL_URL = process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
+
+describe('reconcile migration of a MySQL history on MariaDB', () => {
+  it(
+    'the Knex form, run by knex\'s migrator, gives the catalog of history + reconcile SQL, and its down() gives the history back',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'ormshift-reconcile-mysql-'));
+      temps.push(root);
+      const dir = join(root, 'migrations');
+      mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
+      writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');
+      const init =
+        '-- CreateTable\nCREATE TABLE `User` (\n    `id` INTEGER NOT NULL AUTO_INCREMENT,\n    `legacy` VARCHAR(20) NULL,\n\n    PRIMARY KEY (`id`)\n) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n';
+      writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), init);
+      writeFileSync(
+        join(root, 'schema.prisma'),
+        'datasource db {\n  provider = "mysql"\n  url      = env("DATABASE_URL")\n}\n\nmodel User {\n  id    Int     @id @default(autoincrement())\n  email String? @unique\n}\n',
+      );
+      const report = await drift({ schema: join(root, 'schema.prisma'), migrations: dir });
+      const [sqlFile] = await reconcileFiles(report, 'prisma');
+      const [jsFile] = await reconcileFiles(report, 'knex');
+      const mysql = await openProvider(MYSQL_URL);
+      try {
+        expect(mysql.kind).toBe('mysql');
+        const a = await mysql.create('drift_sql');
+        const b = await mysql.create('drift_knex');
+        await a.exec(init);
+        await b.exec(init);
+        const before = await a.snapshot();
+        await a.exec(sqlFile.contents);
+        const after = await a.snapshot();
+        expect(Object.keys(after.tables['`User`']?.columns ?? after.tables['"User"']?.columns ?? {}).sort()).toEqual(['email', 'id']);
+        const out = join(root, 'knex');
+        mkdirSync(out);
+        writeFileSync(join(out, jsFile.path), jsFile.contents);
+        const runner = await openRunner('knex', b, out, [jsFile.path]);
+        try {
+          await runner.up(0);
+          const d1 = compareCatalogs(after, omitTables(await b.snapshot()));
+          expect(d1, formatDiff(d1)).toEqual([]);
+          await runner.down(0);
+          const d2 = compareCatalogs(before, omitTables(await b.snapshot()));
+          expect(d2, formatDiff(d2)).toEqual([]);
+        } finally {
+          await runner.close();
+        }
+      } finally {
+        await mysql.close();
+      }
     },
     DB_TIMEOUT,
   );

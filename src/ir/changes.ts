@@ -301,4 +301,7 @@ export interface Migration {
   readonly needsNoTransaction?: string;
   /** number of SQL statements in the file (BEGIN/COMMIT included) */
   readonly statementCount: number;
+  /** set when ormshift wrote this migration itself (drift's reconcile, compare's catch-up): which
+   * command and what for. Such a migration has no migration.sql on disk to regenerate it from. */
+  readonly origin?: string;
 }
