@@ -23,6 +23,7 @@ import {
   type ColumnType,
   type QName,
   type Schema,
+  type Stale,
   type Table,
   type View,
 } from './schema.js';
@@ -40,6 +41,15 @@ const irreversible = (reason: string): Inversion => ({ changes: [], risk: 'irrev
 const show = (q: QName) => quoteName(q);
 /** `"table"."column"`, for reasons */
 const showColumn = (t: QName, column: string) => `${quoteName(t)}.${quoteIdent(column)}`;
+
+/**
+ * Refuse to recreate an object whose CREATE text a rename left out of date (replay.ts
+ * followInDependents could not rewrite it): `what` says what the up change does and names it.
+ */
+const staleRefusal = (what: string, stale: Stale): Inversion =>
+  irreversible(
+    `${what}, and down() cannot recreate it: its CREATE text is out of date since ${stale.rename}${stale.at !== undefined ? ` (${stale.at})` : ''}, and that rename could not be followed into the text without guessing (${stale.why})`,
+  );
 
 /** Everything that recreates one table as it was: table, comments, RLS, indexes, triggers, policies. */
 const recreateTable = (before: Schema, t: Table): Change[] => {
@@ -161,6 +171,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropTable: (c, before) => {
     const t = before.tables[qualify(c.name)];
     if (!t) return c.ifExists ? ok() : irreversible(`table ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    // its triggers and policies go with it, and come back from their text
+    for (const tr of Object.values(before.triggers)) {
+      if (sameName(tr.table, t.name) && tr.stale) return staleRefusal(`drops table ${show(c.name)} with its trigger ${quoteIdent(tr.name)}`, tr.stale);
+    }
+    for (const p of Object.values(before.policies)) {
+      if (sameName(p.table, t.name) && p.stale) return staleRefusal(`drops table ${show(c.name)} with its policy ${quoteIdent(p.name)}`, p.stale);
+    }
     const out = recreateTable(before, t);
     if (c.cascade) {
       for (const other of Object.values(before.tables)) {
@@ -318,6 +335,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // down can still run
     const drop: Change = { kind: 'DropView', name: c.name, materialized: c.materialized, ifExists: true };
     if (!old) return ok(drop);
+    if (old.stale) return staleRefusal(`replaces view ${show(c.name)}`, old.stale);
     const drift = starDrift(before, old.starColumns);
     if (drift) return irreversible(`replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`);
     return ok(drop, recreateView(old));
@@ -325,6 +343,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropView: (c, before) => {
     const v = before.views[qualify(c.name)];
     if (!v) return c.ifExists ? ok() : irreversible(`view ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    if (v.stale) return staleRefusal(`drops ${v.materialized ? 'materialized view' : 'view'} ${show(c.name)}`, v.stale);
     const drift = starDrift(before, v.starColumns);
     if (drift) return irreversible(`drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`);
     const out: Change[] = [recreateView(v)];
@@ -345,12 +364,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   CreateTrigger: (c, before) => {
     const old = before.triggers[tableScopedKey(c.table, c.name)];
+    if (old?.stale) return staleRefusal(`replaces trigger ${quoteIdent(c.name)} on ${show(c.table)}`, old.stale);
     if (old) return ok({ kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false }, { kind: 'CreateTrigger', name: old.name, table: old.table, orReplace: false, sql: old.createSql });
     return ok({ kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false });
   },
   DropTrigger: (c, before) => {
     const t = before.triggers[tableScopedKey(c.table, c.name)];
     if (!t) return c.ifExists ? ok() : irreversible(`trigger ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`);
+    if (t.stale) return staleRefusal(`drops trigger ${quoteIdent(c.name)} on ${show(c.table)}`, t.stale);
     return ok({ kind: 'CreateTrigger', name: t.name, table: t.table, orReplace: false, sql: t.createSql });
   },
   CreateSequence: (c) => ok({ kind: 'DropSequence', name: c.name }),
@@ -368,6 +389,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreatePolicy: (c) => ok({ kind: 'DropPolicy', name: c.name, table: c.table }),
   DropPolicy: (c, before) => {
     const p = before.policies[tableScopedKey(c.table, c.name)];
+    if (p?.stale) return staleRefusal(`drops policy ${quoteIdent(c.name)} on ${show(c.table)}`, p.stale);
     return p ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql }) : irreversible(`policy ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`);
   },
   SessionSetting: () => ok(),

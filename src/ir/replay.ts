@@ -8,7 +8,7 @@
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
 import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
-import { identifiersIn, renameIdentifierIn, renderType, storedType } from './sql-text.js';
+import { followRename, identifiersIn, quoteIdent, quoteName, renameIdentifierIn, renderType, storedType, type RenameInText } from './sql-text.js';
 import {
   findColumn,
   indexKey,
@@ -21,6 +21,7 @@ import {
   type Index,
   type QName,
   type Schema,
+  type Stale,
   type Table,
 } from './schema.js';
 
@@ -99,6 +100,34 @@ export const dependentForeignKeys = (s: Schema, table: QName, k: Constraint): { 
   return out;
 };
 
+/**
+ * PostgreSQL follows a rename into views, materialized views, policies and triggers (it keeps
+ * them parsed, not as text): rewrite their CREATE text to match (sql-text.ts followRename), or
+ * mark them stale when that cannot be done without guessing, so that no down() recreates them
+ * from out-of-date text. Function bodies stay text in PostgreSQL too, so they are left alone.
+ */
+const followInDependents = (s: Schema, rename: RenameInText, change: Change): Pick<Schema, 'views' | 'policies' | 'triggers'> => {
+  const columnsOf = (q: QName) => s.tables[qualify(q)]?.columns.map((col) => col.name);
+  const what =
+    rename.kind === 'column'
+      ? `column ${quoteName(rename.table)}.${quoteIdent(rename.from)} was renamed to ${quoteIdent(rename.to)}`
+      : `table ${quoteName(rename.table)} was renamed to ${quoteIdent(rename.to)}`;
+  const at = change.source ? `${change.source.file}:${change.source.line}` : undefined;
+  const follow = <T extends { readonly createSql: string; readonly stale?: Stale }>(o: T): T => {
+    if (o.stale) return o;
+    const r = followRename(o.createSql, rename, columnsOf);
+    if (!r) return o;
+    if ('sql' in r) return { ...o, createSql: r.sql };
+    return { ...o, stale: { rename: what, ...(at !== undefined ? { at } : {}), why: r.stale } };
+  };
+  return {
+    views: mapRecord(s.views, follow),
+    policies: mapRecord(s.policies, follow),
+    // a trigger's text names other tables only in FROM (constraint triggers), never their columns
+    triggers: mapRecord(s.triggers, (t) => (rename.kind === 'table' || sameName(t.table, rename.table) ? follow(t) : t)),
+  };
+};
+
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
@@ -133,6 +162,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     const to: QName = { ...c.from, name: c.to };
     const move = (q: QName) => (sameName(q, c.from) ? to : q);
+    const followed = followInDependents(s, { kind: 'table', table: c.from, to: c.to }, c);
     const tables = mapRecord(without(s.tables, key), (x) => ({
       ...x,
       constraints: x.constraints.map((k) => (k.type === 'foreign' ? { ...k, references: move(k.references) } : k)),
@@ -154,8 +184,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ...s,
       tables,
       indexes: mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
-      triggers: rekey(s.triggers),
-      policies: rekey(s.policies),
+      views: mapRecord(followed.views, (v) =>
+        v.starColumns ? { ...v, starColumns: v.starColumns.map((x) => ({ ...x, table: move(x.table) })) } : v,
+      ),
+      triggers: rekey(followed.triggers),
+      policies: rekey(followed.policies),
     };
   },
   AddColumn: (s, c, problem) =>
@@ -189,6 +222,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   RenameColumn: (s, c, problem) => {
     const rename = (n: string) => (n === c.from ? c.to : n);
+    const had = !!s.tables[qualify(c.table)] && !!findColumn(s.tables[qualify(c.table)], c.from);
     const next = withColumn(s, c.table, c.from, problem, (col) => ({ ...col, name: c.to }));
     const tables = mapRecord(next.tables, (t) => ({
       ...t,
@@ -212,7 +246,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
           }
         : i,
     );
-    return { ...next, tables, indexes };
+    const followed = had ? followInDependents(s, { kind: 'column', table: c.table, from: c.from, to: c.to }, c) : {};
+    return { ...next, tables, indexes, ...followed };
   },
   AlterColumnType: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {

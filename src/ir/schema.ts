@@ -135,13 +135,29 @@ export interface EnumType {
   readonly values: readonly string[];
 }
 
+/**
+ * Set on a view, trigger or policy when a later rename made its stored CREATE text out of date
+ * (PostgreSQL follows renames inside these objects, the text does not) and replay could not
+ * rewrite the text without guessing. Recreating the object from that text would fail or build
+ * another object, so every down() that would do it is irreversible for this reason instead.
+ */
+export interface Stale {
+  /** which rename: `column "Account"."balance" was renamed to "amount"` */
+  readonly rename: string;
+  /** where that rename is written, `file:line`, when known */
+  readonly at?: string;
+  /** why the text could not be rewritten */
+  readonly why: string;
+}
+
 export interface View {
   readonly name: QName;
   readonly materialized: boolean;
-  /** the whole CREATE statement as written; replaying it recreates the view */
+  /** the whole CREATE statement, as written or as replay rewrote it to follow a later rename */
   readonly createSql: string;
   /** for a view that selects `*`: the columns of those tables when it was created */
   readonly starColumns?: readonly { readonly table: QName; readonly columns: readonly string[] }[];
+  readonly stale?: Stale;
 }
 
 /** Functions, triggers, policies, sequences: modelled by identity plus the statement that
@@ -156,12 +172,16 @@ export interface Routine {
 export interface Trigger {
   readonly name: string;
   readonly table: QName;
+  /** as written, or as replay rewrote it to follow a later rename (see View) */
   readonly createSql: string;
+  readonly stale?: Stale;
 }
 export interface Policy {
   readonly name: string;
   readonly table: QName;
+  /** as written, or as replay rewrote it to follow a later rename (see View) */
   readonly createSql: string;
+  readonly stale?: Stale;
 }
 export interface Sequence {
   readonly name: QName;
