@@ -445,12 +445,23 @@ class Follower {
       added.push({ name: r.alias?.aliasname ?? '', aliased: true, ...(columns ? { columns } : {}) });
     } else {
       // a function in FROM, ROWS FROM, XMLTABLE...: its arguments may read outer columns
+      if (this.readsTarget(f)) throw new Stale(`it reads ${showName(this.rename.table)} in a FROM item that replay does not follow`);
       this.walk(f, scope);
       const alias = Object.values(f)[0]?.alias?.aliasname as string | undefined;
       added.push({ name: alias ?? '', aliased: true });
     }
     scope.items.push(...added);
     return added;
+  }
+
+  /** Does a tree name the renamed table as a relation outside any subquery (TABLESAMPLE...)? */
+  private readsTarget(node: unknown): boolean {
+    if (Array.isArray(node)) return node.some((x) => this.readsTarget(x));
+    if (!node || typeof node !== 'object') return false;
+    const n = node as Node;
+    if (n.SelectStmt) return false;
+    if (n.RangeVar && this.isTarget(rangeVarName(n.RangeVar))) return true;
+    return Object.values(n).some((v) => this.readsTarget(v));
   }
 
   /** Visit an expression tree: column references here, subqueries in their own scope. */

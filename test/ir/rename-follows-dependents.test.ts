@@ -140,6 +140,15 @@ CREATE VIEW "v" AS SELECT "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`
     expect(s.views.v.stale?.why).toBe('it joins "Account" USING ("ownerId")');
   });
 
+  it('the renamed table inside a FROM item replay does not follow (TABLESAMPLE): stale, for a table rename too', async () => {
+    const s = await after(`${TABLES}CREATE VIEW "sample" AS SELECT "id" FROM "Account" TABLESAMPLE SYSTEM (10);`, `ALTER TABLE "Account" RENAME TO "Wallet";`);
+    expect(s.views.sample.stale).toEqual({
+      rename: 'table "Account" was renamed to "Wallet"',
+      at: '2_m/migration.sql:1',
+      why: 'it reads "Account" in a FROM item that replay does not follow',
+    });
+  });
+
   it('CREATE OR REPLACE of a stale view is irreversible too; a new definition is not stale', async () => {
     const ms = await read(
       `${TABLES}CREATE VIEW "all" AS SELECT * FROM "Account";`,
