@@ -119,8 +119,9 @@ export const storedColumnCall = (t: ColumnType, table: QName, before: Schema | u
 /**
  * The default as a plain JS value when knex prints a text that the database stores exactly as the
  * source's default: booleans (knex prints '1'/'0', stored as true/false), non-negative integers
- * on INTEGER columns (printed '42', stored 42; not on bigint/smallint, measured on PostgreSQL 15)
- * and simple string literals (knex re-quotes them).
+ * on INTEGER columns (printed '42', stored 42; not on bigint/smallint, measured on PostgreSQL 15;
+ * only within INTEGER's range: '9000000000' is refused where 9000000000, a bigint, is stored as a
+ * cast) and simple string literals (knex re-quotes them).
  * Anything else is `knex.raw(<source text>)` (decimal columns included: '0' is stored as
  * '0'::numeric, not 0).
  */
@@ -129,7 +130,7 @@ export function plainDefault(t: ColumnType, text: string): boolean | number | st
   if (kind === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
   if (kind === 'integer' && /^(0|[1-9]\d*)$/.test(text)) {
     const n = Number(text);
-    if (Number.isSafeInteger(n) && String(n) === text) return n;
+    if (Number.isSafeInteger(n) && String(n) === text && n <= 2147483647) return n;
   }
   // a plain single-quoted literal (no backslash, no E'' prefix) on a non-array column
   // (never on a boolean column: knex prints any non-empty string there as '1')
