@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRETTIER_OPTIONS } from '../../src/writers/code/format.js';
-import { layout, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
+import { layout, layoutBody, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
 import { code, obj, type Js } from '../../src/writers/code/printer.js';
 
 const call = (callee: Js, ...args: Js[]): Js => ({ kind: 'call', callee, args }) as unknown as Js;
@@ -93,6 +93,41 @@ describe('layout printer', () => {
         expect(source).toBe(formatted);
       }),
       { numRuns: Number(process.env.ORMSHIFT_LAYOUT_RUNS ?? 600) },
+    );
+  });
+});
+
+describe('layoutBody', () => {
+  // a statement that stays on one line is rendered without the document printer (layout.ts
+  // oneLine): it must come out exactly as the printer and prettier put it
+  it('prints random statements as the document printer does, and as prettier formats them', async () => {
+    await fc.assert(
+      fc.asyncProperty(statement, fc.integer({ min: 1, max: 4 }), async (s, depth) => {
+        const body = layoutBody([s], depth * 2);
+        const isCallback = s.expr !== null && typeof s.expr === 'object' && 'args' in s.expr && s.expr.args.some((a) => a !== null && typeof a === 'object' && 'kind' in a && a.kind === 'arrow');
+        if (!isCallback) {
+          const printed = layout(() => statementsDoc([s]), depth * 2);
+          expect(body).toBe(printed.split('\n').map((l) => (l === '' ? l : `${'  '.repeat(depth)}${l}`)).join('\n'));
+        }
+        const source = wrap(body.split('\n').map((l) => l.slice(depth * 2)).join('\n'), depth);
+        expect(source).toBe(await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
+      }),
+      { numRuns: Number(process.env.ORMSHIFT_LAYOUT_RUNS ?? 600) },
+    );
+  });
+
+  it('prints a short statement on one line, and one that must break on several', () => {
+    const st = (expr: Js): JsStatement => ({ comments: ['why'], prefix: 'await ', expr });
+    expect(layoutBody([st(call(chain('knex', 'raw'), 'SELECT 1'))], 2)).toBe("  // why\n  await knex.raw('SELECT 1');");
+    // several objects of more than one entry: prettier puts each on its own line, however short
+    const rows = [obj(['a', 1], ['b', 2]), obj(['a', 3], ['b', 4])];
+    expect(layoutBody([st(call(chain('knex', 'insert'), rows))], 2)).toBe(
+      '  // why\n  await knex.insert([\n    { a: 1, b: 2 },\n    { a: 3, b: 4 },\n  ]);',
+    );
+    // a chain of more than two calls, one with an argument that is not simple: one call a line
+    const column = call(member(call(member(call(chain('table', 'specificType'), 'c', 'x'), 'notNullable')), 'defaultTo'), call(chain('knex', 'raw'), 'now()', [1]));
+    expect(layoutBody([{ comments: [], expr: column }], 2)).toBe(
+      "  table\n    .specificType('c', 'x')\n    .notNullable()\n    .defaultTo(knex.raw('now()', [1]));",
     );
   });
 });

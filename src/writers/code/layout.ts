@@ -122,25 +122,30 @@ const printProperty = (key: string, value: Js): Doc => {
   return [keyDoc, ': ', valueDoc];
 };
 
+const isWide = (o: JsObject): boolean => flatWidth(o) > PRINT_WIDTH;
+
 const printObject = (o: JsObject, forceBreak = false): Doc => {
   const entries = entriesOf(o);
   if (entries.length === 0) return '{}';
   const id = objectId(o);
-  if (!ctx.forced.has(id) && flatWidth(o) > PRINT_WIDTH) ctx.wide.add(id);
+  if (!ctx.forced.has(id) && isWide(o)) ctx.wide.add(id);
   const parts = b.join([',', b.line], entries.map(([k, v]) => printProperty(k, v)));
   return b.group(['{', b.ifBreak(marker(id), ''), b.indent([b.line, parts]), b.ifBreak(','), b.line, '}'], {
     shouldBreak: forceBreak || ctx.forced.has(id) || ctx.wide.has(id),
   });
 };
 
+/** prettier breaks an array of several objects (or arrays) that each hold more than one entry */
+const arrayBreaks = (items: readonly Js[]): boolean =>
+  items.length > 1 &&
+  items.every((x) => (isObject(x) && entriesOf(x).length > 1) || (Array.isArray(x) && x.length > 1)) &&
+  new Set(items.map((x) => (Array.isArray(x) ? 'array' : 'object'))).size === 1;
+
 const printArray = (items: readonly Js[]): Doc => {
   if (items.length === 0) return '[]';
-  // prettier breaks an array of several objects (or arrays) that each hold more than one entry
-  const shouldBreak =
-    items.length > 1 &&
-    items.every((x) => (isObject(x) && entriesOf(x).length > 1) || (Array.isArray(x) && x.length > 1)) &&
-    new Set(items.map((x) => (Array.isArray(x) ? 'array' : 'object'))).size === 1;
-  return b.group(['[', b.indent([b.softline, b.join([',', b.line], items.map((x) => doc(x)))]), b.ifBreak(','), b.softline, ']'], { shouldBreak });
+  return b.group(['[', b.indent([b.softline, b.join([',', b.line], items.map((x) => doc(x)))]), b.ifBreak(','), b.softline, ']'], {
+    shouldBreak: arrayBreaks(items),
+  });
 };
 
 /** Can the last argument hug the parentheses (`f(a, {` … `})`)? */
@@ -190,11 +195,20 @@ const flatten = (v: Js): { head: Js; links: Link[] } => {
 
 const printLinks = (links: readonly Link[]): Doc[] => links.map((l) => (l.kind === 'prop' ? `.${l.name}` : argumentsDoc(l.args)));
 
-/** A call or member expression, through prettier's member-chain rules. `statement`: the chain
- * is a whole expression statement (then a short head such as `db` stays with its first call). */
-const printChain = (v: Js, statement: boolean): Doc => {
+type ArgsLink = Extract<Link, { kind: 'args' }>;
+/** A member chain cut into prettier's groups: `first` (the head, calls on it, then all but the
+ * last of its property accesses), then one group per `.name(…)(…)`; `merge`: the first of those
+ * stays on the head's line. `statement`: the chain is a whole expression statement (then a short
+ * head such as `db` stays with its first call). */
+interface Chain {
+  readonly head: Js;
+  readonly first: readonly Link[];
+  readonly groups: readonly (readonly Link[])[];
+  readonly merge: boolean;
+  readonly calls: readonly ArgsLink[];
+}
+const chainOf = (v: Js, statement: boolean): Chain => {
   const { head, links } = flatten(v);
-  // the first group: the head, then calls on it, then all but the last of its property accesses
   let i = 0;
   const first: Link[] = [];
   for (; i < links.length && links[i].kind === 'args'; i++) first.push(links[i]);
@@ -213,9 +227,6 @@ const printChain = (v: Js, statement: boolean): Doc => {
     current.push(l);
   }
   if (current.length) groups.push(current);
-  const printedFirst: Doc = [doc(head), ...printLinks(first)];
-  const printedGroups = groups.map((g) => printLinks(g));
-  const oneLine: Doc = [printedFirst, ...printedGroups];
   const factory = (name: string) => /^[A-Z]|^[$_]+$/.test(name);
   const lastOfFirst = first[first.length - 1];
   const headName = isCode(head) && IDENT.test(head.text) ? head.text : undefined;
@@ -224,21 +235,35 @@ const printChain = (v: Js, statement: boolean): Doc => {
     (first.length === 0
       ? headName !== undefined && (factory(headName) || (statement && headName.length <= TAB_WIDTH))
       : lastOfFirst.kind === 'prop' && factory(lastOfFirst.name));
-  const cutoff = merge ? 3 : 2;
-  if (groups.length + 1 <= cutoff) return b.group(oneLine);
+  const calls = links.filter((l): l is ArgsLink => l.kind === 'args');
+  return { head, first, groups, merge, calls };
+};
+/** a chain short enough to be one group (printed on one line when it fits) */
+const isShortChain = (c: Chain): boolean => c.groups.length + 1 <= (c.merge ? 3 : 2);
+/** a longer chain with more than two calls, one with an argument that is not simple, is always
+ * printed one call a line */
+const alwaysExpanded = (c: Chain): boolean => c.calls.length > 2 && c.calls.some((l) => l.args.some((a) => !isSimple(a)));
+
+/** A call or member expression, through prettier's member-chain rules (see Chain). */
+const printChain = (v: Js, statement: boolean): Doc => {
+  const chain = chainOf(v, statement);
+  const { head, first, groups, merge, calls } = chain;
+  const printedFirst: Doc = [doc(head), ...printLinks(first)];
+  const printedGroups = groups.map((g) => printLinks(g));
+  const oneLine: Doc = [printedFirst, ...printedGroups];
+  if (isShortChain(chain)) return b.group(oneLine);
   const expanded: Doc = [
     printedFirst,
     merge ? printedGroups[0] : '',
     b.indent([b.hardline, b.join(b.hardline, (merge ? printedGroups.slice(1) : printedGroups) as Doc[])]),
   ];
-  const calls = links.filter((l): l is Extract<Link, { kind: 'args' }> => l.kind === 'args');
   const lastGroup = groups[groups.length - 1];
   const lastBreaksAfterFunctionArgs =
     lastGroup[lastGroup.length - 1].kind === 'args' &&
     u.willBreak(printedGroups[printedGroups.length - 1]) &&
     calls.slice(0, -1).some((c) => c.args.some(isArrow));
   if (
-    (calls.length > 2 && calls.some((c) => c.args.some((a) => !isSimple(a)))) ||
+    alwaysExpanded(chain) ||
     printedGroups.slice(0, -1).some((g) => u.willBreak(g)) ||
     lastBreaksAfterFunctionArgs
   ) {
@@ -275,6 +300,40 @@ const statementDoc = (s: JsStatement): Doc => {
   if (s.raw !== undefined) return b.join(b.hardline, [...comments, ...s.raw.split('\n')]);
   if (s.expr === undefined) return b.join(b.hardline, comments);
   return [...comments.map((c) => [c, b.hardline]), s.prefix ?? '', doc(s.expr, s.prefix === undefined), ';'];
+};
+
+/**
+ * Whether the document of `v` breaks a line whatever the width (a group that must break, a hard
+ * line), by the rules the printers above follow in a first round (nothing forced yet); an arrow
+ * function always counts (its body is laid out on lines of its own). When false and `js(v)`
+ * fits, prettier's printer prints exactly `js(v)`: every group fits flat, every line is a space
+ * (a soft one nothing) and every if-break its flat contents.
+ */
+const mustBreak = (v: Js, statement = false): boolean => {
+  if (v === null || typeof v !== 'object' || isCode(v)) return false;
+  if (Array.isArray(v)) return arrayBreaks(v as readonly Js[]) || (v as readonly Js[]).some((x) => mustBreak(x));
+  if (isObject(v)) return isWide(v) || entriesOf(v).some(([, x]) => mustBreak(x));
+  if (isCall(v) && v.isNew) return mustBreak(v.callee) || v.args.some((x) => mustBreak(x));
+  if (isCall(v) || isMember(v)) {
+    const chain = chainOf(v, statement);
+    return (!isShortChain(chain) && alwaysExpanded(chain)) || mustBreak(chain.head) || chain.calls.some((l) => l.args.some((x) => mustBreak(x)));
+  }
+  return true;
+};
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * A statement as prettier prints it when its expression stays on one line: its comments, then
+ * `prefix expr;`, if nothing in the expression must break (mustBreak) and that line fits. Most
+ * statements are such; rendered with js(), they need no document and no printer. Printable
+ * ASCII only, where a character is one column as prettier counts them.
+ */
+const oneLine = (st: JsStatement, indent: number): string | undefined => {
+  if (st.raw !== undefined || st.expr === undefined || mustBreak(st.expr, st.prefix === undefined)) return undefined;
+  const line = `${st.prefix ?? ''}${js(st.expr)};`;
+  if (line.length > PRINT_WIDTH - indent || !PRINTABLE_ASCII.test(line)) return undefined;
+  return [...st.comments.map((c) => `// ${commentText(c)}`.trimEnd()), line].join('\n');
 };
 
 export const statementsDoc = (list: readonly JsStatement[]): Doc => b.join(b.hardline, list.map(statementDoc));
@@ -337,7 +396,7 @@ export const layoutBody = (list: readonly JsStatement[], indent: number): string
   return list
     .map((st) => {
       const cb = callbackHead(st, indent);
-      if (!cb) return indentLines(layout(() => statementDoc(st), indent));
+      if (!cb) return indentLines(oneLine(st, indent) ?? layout(() => statementDoc(st), indent));
       const comments = st.comments.map((c) => `${pad}${`// ${commentText(c)}`.trimEnd()}`);
       return [...comments, pad + cb.head, layoutBody(cb.body, indent + TAB_WIDTH), `${pad}});`].join('\n');
     })
