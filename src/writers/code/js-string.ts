@@ -10,8 +10,11 @@
  * Prettier keeps these escapes (it only normalizes quote escapes).
  */
 
-/** Code points that must never appear raw in emitted source. */
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** Code points that must never appear raw in emitted source (`u`: a lone surrogate is one
+ * code point, and matches \p{Cs}). */
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+/** what a string literal escapes: the unsafe code points, backslash and both quotes */
+const LITERAL_ESCAPES = /[\\'"\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 const hex = (cp: number): string =>
   cp > 0xffff ? `\\u{${cp.toString(16).toUpperCase()}}` : `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
@@ -31,20 +34,16 @@ const SHORT: Readonly<Record<string, string>> = {
 export function jsString(s: string): string {
   let singles = 0;
   let doubles = 0;
-  for (const ch of s) {
-    if (ch === "'") singles++;
-    else if (ch === '"') doubles++;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 39) singles++;
+    else if (c === 34) doubles++;
   }
   const quote = singles > doubles ? '"' : "'";
-  let out = quote;
-  // for..of walks code points; a lone surrogate comes out as one unit and matches \p{Cs}.
-  for (const ch of s) {
-    const short = ch === quote ? `\\${quote}` : ch === '"' || ch === "'" ? ch : SHORT[ch];
-    if (short !== undefined) out += short;
-    else if (UNSAFE.test(ch)) out += hex(ch.codePointAt(0)!);
-    else out += ch;
-  }
-  return `${out}${quote}`;
+  const body = s.replace(LITERAL_ESCAPES, (ch) =>
+    ch === quote ? `\\${quote}` : ch === '"' || ch === "'" ? ch : (SHORT[ch] ?? hex(ch.codePointAt(0)!)),
+  );
+  return `${quote}${body}${quote}`;
 }
 
 /**
@@ -52,15 +51,7 @@ export function jsString(s: string): string {
  * (each is shown as its escape, `\n` for a newline). Not a literal: the result is for humans.
  */
 export function commentText(s: string): string {
-  let out = '';
-  for (const ch of s) {
-    if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += ' ';
-    else if (UNSAFE.test(ch)) out += hex(ch.codePointAt(0)!);
-    else out += ch;
-  }
-  return out;
+  return s.replace(UNSAFE, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? ' ' : hex(ch.codePointAt(0)!)));
 }
 
 /** The first line of a (SQL) text, trimmed and shortened to `max` characters, for messages. */
