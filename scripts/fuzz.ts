@@ -7,9 +7,10 @@
  * Each run is one random valid history (test/property/history.ts), converted to every target and
  * layout and verified on PostgreSQL (ORMSHIFT_TEST_PG, or --database-url) with both Sequelize
  * and Knex; a statement of several ALTER TABLE sub-commands that all go raw must be one raw ALTER
- * TABLE in each target's up() (the last line counts them). A failure is shrunk by fast-check to the smallest history that still fails and
- * printed as migration folders (ready for fixtures/postgresql/<case>/), with the seed and path
- * that replay it. Exit code 0 when every run passed, 1 otherwise.
+ * TABLE in each target's up() (the last line counts them). A failure is shrunk by fast-check to
+ * the smallest history that still fails and printed as migration folders (ready for
+ * fixtures/postgresql/<case>/), with the seed and path that replay it. Exit code 0 when every run
+ * passed, 1 otherwise.
  */
 import fc from 'fast-check';
 import { parseArgs } from 'node:util';
