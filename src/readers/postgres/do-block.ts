@@ -16,7 +16,7 @@
  * keeps the block as unmodelled procedural code.
  */
 import type { Change, ExistsGuard, GuardedChanges } from '../../ir/changes.js';
-import { SourceFile } from './source.js';
+import { SourceFile, statementContext } from './source.js';
 import type { StatementContext, StatementResult } from './statements.js';
 
 type ReadStatement = (ctx: StatementContext, stmt: Record<string, any>) => StatementResult;
@@ -123,7 +123,7 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
     const pos = src.position(offset + st.start);
     const text = inner.text(st.start, st.end).trim();
     const result = readStatement(
-      { src: inner, start: st.start, end: st.end, source: { file: ctx.source.file, line: pos.line, col: pos.col, text }, tokens: inner.tokensIn(st.start, st.end), tempTables: ctx.tempTables },
+      statementContext(inner, st.start, st.end, { file: ctx.source.file, line: pos.line, col: pos.col, text }, ctx.tempTables),
       st.stmt,
     );
     if (result.kind !== 'changes' || result.changes.some((c) => c.kind === 'RawSql' || c.kind === 'SessionSetting')) return undefined;

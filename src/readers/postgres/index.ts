@@ -9,7 +9,7 @@ import type { Change, Migration } from '../../ir/changes.js';
 import type { Diagnostic } from '../../ir/diagnostics.js';
 import type { MigrationFolder } from '../migrations-dir.js';
 import { explainParseError } from '../dialect-check.js';
-import { loadPgQuery, SourceFile } from './source.js';
+import { loadPgQuery, SourceFile, statementContext } from './source.js';
 import { readStatement } from './statements.js';
 
 export interface ReadResult {
@@ -48,8 +48,8 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     const pos = src.position(st.start);
     const text = src.text(st.start, st.end).trim();
     const source = { file: folder.file, line: pos.line, col: pos.col, text };
-    const tokens = src.tokensIn(st.start, st.end);
-    const result = readStatement({ src, start: st.start, end: st.end, source, tokens, tempTables }, st.stmt);
+    const ctx = statementContext(src, st.start, st.end, source, tempTables);
+    const result = readStatement(ctx, st.stmt);
     if (result.kind === 'transaction') {
       if (result.op === 'rollback' || result.op === 'other') {
         diagnostics.push({
@@ -65,9 +65,11 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     }
     // An enum value added and then used in the same migration must be committed before use:
     // PostgreSQL refuses it inside one transaction.
-    for (const t of tokens) {
-      if (t.tokenName === 'SCONST' && addedValues.has(t.text) && !noTx) {
-        noTx = `enum value ${addedValues.get(t.text)} is added and used in the same migration`;
+    if (addedValues.size > 0 && !noTx) {
+      for (const t of ctx.tokens) {
+        if (t.tokenName === 'SCONST' && addedValues.has(t.text) && !noTx) {
+          noTx = `enum value ${addedValues.get(t.text)} is added and used in the same migration`;
+        }
       }
     }
     // CONCURRENTLY forbids a transaction even when the statement itself stays raw SQL

@@ -6,10 +6,14 @@
  * is done on a Buffer, never on the JS string (a comment with an emoji would shift every
  * offset after it). Expression text (defaults, predicates, USING) is cut out of the source by
  * token boundaries, because the parser gives only start locations and we must re-emit the
- * expression exactly as written.
+ * expression exactly as written. The scanner runs over one statement at a time, when that
+ * statement's reading asks for its tokens: most statements need none (a foreign key, a plain
+ * index, a DROP), and scanning costs more than parsing.
  */
 import { ParseError } from '../../ir/diagnostics.js';
 import { parseHint } from '../dialect-check.js';
+import type { SourceRef } from '../../ir/changes.js';
+import type { StatementContext } from './statements.js';
 
 export interface Token {
   readonly start: number;
@@ -45,9 +49,42 @@ export const loadPgQuery = async (): Promise<PgQuery> => {
 
 const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
 
+/** PostgreSQL's whitespace (scan.l `space`: space, \t, \n, \r, \f, \v) */
+const isSpace = (b: number) => b === 0x20 || (b >= 0x09 && b <= 0x0d);
+
+/**
+ * The offset of the first token at or after `from` (or `to`): whitespace and comments skipped as
+ * PostgreSQL's scanner skips them, `--` to the end of the line and `/* … *\/` nested.
+ */
+export const firstTokenAt = (bytes: Uint8Array, from: number, to: number): number => {
+  let i = from;
+  while (i < to) {
+    if (isSpace(bytes[i])) {
+      i++;
+    } else if (bytes[i] === 0x2d && bytes[i + 1] === 0x2d) {
+      while (i < to && bytes[i] !== 0x0a && bytes[i] !== 0x0d) i++;
+    } else if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
+      let depth = 1;
+      for (i += 2; i < to && depth > 0; ) {
+        if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
+          depth++;
+          i += 2;
+        } else if (bytes[i] === 0x2a && bytes[i + 1] === 0x2f) {
+          depth--;
+          i += 2;
+        } else {
+          i++;
+        }
+      }
+    } else {
+      break;
+    }
+  }
+  return Math.min(i, to);
+};
+
 export class SourceFile {
   readonly bytes: Buffer;
-  readonly tokens: readonly Token[];
   readonly statements: readonly RawStmt[];
   private readonly lineStarts: number[];
 
@@ -78,14 +115,13 @@ export class SourceFile {
         col: where?.col,
       });
     }
-    this.tokens = pg.scanSync(sql).tokens.filter((t) => !COMMENT_TOKENS.has(t.tokenName));
     this.statements = (tree.stmts ?? []).map((s) => {
       const from = s.stmt_location ?? 0;
       const to = s.stmt_len ? from + s.stmt_len : this.bytes.length;
       // stmt_location includes the whitespace and comments after the previous semicolon: start
       // at the statement's first real token instead, so line numbers point at the statement.
-      const first = this.tokens[this.tokenIndexAt(from)];
-      return { stmt: s.stmt, start: first && first.start < to ? first.start : from, end: to };
+      const first = firstTokenAt(this.bytes, from, to);
+      return { stmt: s.stmt, start: first < to ? first : from, end: to };
     });
   }
 
@@ -106,23 +142,13 @@ export class SourceFile {
     return { line: lo + 1, col };
   }
 
-  /** index of the first token starting at or after `offset` */
-  tokenIndexAt(offset: number): number {
-    let lo = 0;
-    let hi = this.tokens.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.tokens[mid].start < offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
-  /** tokens whose start lies in [start, end), comments excluded, trailing `;` excluded */
+  /** tokens whose start lies in [start, end), comments excluded, trailing `;` excluded; `start`
+   * is where a statement starts (the scanner starts there, outside any string or comment) */
   tokensIn(start: number, end: number): Token[] {
     const out: Token[] = [];
-    for (let i = this.tokenIndexAt(start); i < this.tokens.length && this.tokens[i].start < end; i++) {
-      if (this.tokens[i].text !== ';') out.push(this.tokens[i]);
+    for (const t of this.pg.scanSync(this.text(start, end)).tokens) {
+      if (COMMENT_TOKENS.has(t.tokenName) || t.text === ';') continue;
+      out.push({ start: t.start + start, end: t.end + start, text: t.text, tokenName: t.tokenName, keywordKind: t.keywordKind });
     }
     return out;
   }
@@ -162,3 +188,27 @@ export const matchingParen = (tokens: readonly Token[], open: number): number =>
   }
   return tokens.length - 1;
 };
+
+/** The same context with other tokens, got when first read. */
+export const withTokens = (ctx: StatementContext, get: () => Token[]): StatementContext => {
+  let tokens: Token[] | undefined;
+  return {
+    src: ctx.src,
+    start: ctx.start,
+    end: ctx.end,
+    source: ctx.source,
+    tempTables: ctx.tempTables,
+    get tokens() {
+      return (tokens ??= get());
+    },
+  };
+};
+
+/** The context of the statement at [start, end) of `src`; its tokens are scanned only if read. */
+export const statementContext = (
+  src: SourceFile,
+  start: number,
+  end: number,
+  source: SourceRef,
+  tempTables: Set<string>,
+): StatementContext => withTokens({ src, start, end, source, tempTables, tokens: [] }, () => src.tokensIn(start, end));

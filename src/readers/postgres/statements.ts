@@ -20,7 +20,7 @@ import type {
   Table,
 } from '../../ir/schema.js';
 import { foldedKeys, qualify } from '../../ir/schema.js';
-import { isKeyword, matchingParen, splitTopLevel, type SourceFile, type Token } from './source.js';
+import { isKeyword, matchingParen, splitTopLevel, withTokens, type SourceFile, type Token } from './source.js';
 import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
 import { quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
@@ -30,6 +30,7 @@ export interface StatementContext {
   readonly start: number;
   readonly end: number;
   readonly source: SourceRef;
+  /** scanned when first read (source.ts statementContext), so never spread a context: see withTokens */
   readonly tokens: Token[];
   /** temporary tables created earlier in this file: they are data scaffolding, not schema */
   readonly tempTables: Set<string>;
@@ -290,14 +291,21 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
 const alterTable = (ctx: StatementContext, n: any): StatementResult => {
   if (n.objtype && n.objtype !== 'OBJECT_TABLE') throw new Unmodelled(`ALTER ${String(n.objtype).replace('OBJECT_', '')}`);
   const table = rangeVar(n.relation);
-  const relEnd = ctx.tokens.findIndex((t) => t.start > n.relation.location && t.keywordKind > 0 && t.tokenName !== 'IDENT');
-  const segments = splitTopLevel(ctx.tokens.slice(relEnd));
   const cmds: any[] = (n.cmds ?? []).map((c: any) => c.AlterTableCmd);
-  if (segments.length !== cmds.length) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
+  const afterTable = () => ctx.tokens.slice(ctx.tokens.findIndex((t) => t.start > n.relation.location && t.keywordKind > 0 && t.tokenName !== 'IDENT'));
+  // Sub-commands are separated by the only top-level commas of the statement, so one sub-command
+  // is all that follows the table name: scanned only if it needs its text (most do not).
+  const segCtxs: StatementContext[] = [];
+  if (cmds.length === 1) {
+    segCtxs.push(withTokens(ctx, afterTable));
+  } else {
+    const segments = splitTopLevel(afterTable());
+    if (segments.length !== cmds.length) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
+    segCtxs.push(...segments.map((seg) => withTokens(ctx, () => seg)));
+  }
   const out: Change[] = [];
   cmds.forEach((cmd, i) => {
-    const seg = segments[i];
-    const segCtx: StatementContext = { ...ctx, tokens: seg };
+    const segCtx = segCtxs[i];
     const source = ctx.source;
     switch (cmd.subtype) {
       case 'AT_AddColumn': {
@@ -319,6 +327,7 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
         break;
       case 'AT_AlterColumnType': {
         const def = cmd.def.ColumnDef;
+        const seg = segCtx.tokens;
         const usingAt = seg.findIndex((t) => isKeyword(t, 'USING'));
         const using = usingAt >= 0 ? ctx.src.span(seg.slice(usingAt + 1)) : undefined;
         const collation = collationName(def.collClause);
@@ -341,6 +350,7 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
         if (!cmd.def) {
           out.push({ kind: 'SetDefault', table, column: cmd.name, source });
         } else {
+          const seg = segCtx.tokens;
           const at = seg.findIndex((t) => isKeyword(t, 'DEFAULT'));
           out.push({ kind: 'SetDefault', table, column: cmd.name, default: ctx.src.span(seg.slice(at + 1)), source });
         }
@@ -377,16 +387,23 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
 const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
   const table = rangeVar(n.relation);
   if (ctx.tempTables.has(qualify(table))) return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
-  // the key list is the first top-level parenthesis after the table (and USING method)
-  const relAt = ctx.tokens.findIndex((t) => t.start >= n.relation.location);
-  const open = ctx.tokens.findIndex((t, i) => i > relAt && t.text === '(');
-  const close = matchingParen(ctx.tokens, open);
-  const elemTokens = splitTopLevel(ctx.tokens.slice(open + 1, close));
+  // the key list is the first top-level parenthesis after the table (and USING method); its
+  // tokens are needed only for an expression, a WHERE or a WITH (most indexes have none)
+  let keyList: { close: number; elemTokens: Token[][] } | undefined;
+  const keys = () => {
+    if (!keyList) {
+      const relAt = ctx.tokens.findIndex((t) => t.start >= n.relation.location);
+      const open = ctx.tokens.findIndex((t, i) => i > relAt && t.text === '(');
+      const close = matchingParen(ctx.tokens, open);
+      keyList = { close, elemTokens: splitTopLevel(ctx.tokens.slice(open + 1, close)) };
+    }
+    return keyList;
+  };
   const elements: IndexElement[] = (n.indexParams ?? []).map((p: any, i: number): IndexElement => {
     const e = p.IndexElem;
-    if (e.expr || !e.name) return { kind: 'expression', text: ctx.src.span(elemTokens[i] ?? []) };
+    if (e.expr || !e.name) return { kind: 'expression', text: ctx.src.span(keys().elemTokens[i] ?? []) };
     const opclass = (e.opclass ?? []).map(str).join('.');
-    if (e.opclassopts?.length) return { kind: 'expression', text: ctx.src.span(elemTokens[i] ?? []) };
+    if (e.opclassopts?.length) return { kind: 'expression', text: ctx.src.span(keys().elemTokens[i] ?? []) };
     const collation = collationName({ collname: e.collation });
     return {
       kind: 'column',
@@ -399,12 +416,14 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
   });
   let where: string | undefined;
   if (n.whereClause) {
+    const { close } = keys();
     const w = ctx.tokens.findIndex((t, i) => i > close && isKeyword(t, 'WHERE'));
     where = ctx.src.span(ctx.tokens.slice(w + 1));
   }
   if (n.tableSpace) throw new Unmodelled('index with TABLESPACE');
   let storage: string | undefined;
   if (n.options?.length) {
+    const { close } = keys();
     const w = ctx.tokens.findIndex((t, i) => i > close && isKeyword(t, 'WITH') && ctx.tokens[i + 1]?.text === '(');
     storage = ctx.src.span(ctx.tokens.slice(w + 2, matchingParen(ctx.tokens, w + 1)));
   }

@@ -1,0 +1,62 @@
+/**
+ * source.ts finds where each statement starts without running the scanner over the whole file
+ * (the scanner runs over a statement only when its reading asks for tokens): the skip over
+ * whitespace and comments must land where libpg-query's own scanner puts the first token, and a
+ * statement scanned alone must give the tokens the whole file's scan gives it.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { firstTokenAt, loadPgQuery, SourceFile } from '../../src/readers/postgres/source.js';
+
+const pg = await loadPgQuery();
+
+/** where the scanner puts the first token that is not a comment */
+const scannerFirst = (sql: string): number | undefined => {
+  let tokens;
+  try {
+    tokens = pg.scanSync(sql).tokens;
+  } catch {
+    return undefined; // e.g. an unterminated comment: no file that parses has one
+  }
+  return tokens.find((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT')?.start;
+};
+
+const piece = fc.constantFrom(' ', '\t', '\n', '\r', '\f', '\v', '--', '/*', '*/', '*', '/', '-', 'x', 'é', '\n-- c\n', '/* c */', '**/', '/*/');
+
+describe('PostgreSQL source: statement starts', () => {
+  it('skips whitespace and comments exactly as the scanner does', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+        const sql = `${parts.join('')}\nSELECT 1`;
+        const expected = scannerFirst(sql);
+        if (expected === undefined) return;
+        const bytes = Buffer.from(sql, 'utf8');
+        expect(firstTokenAt(bytes, 0, bytes.length)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('nested comments, a comment ending in stars, and a line comment ended by \\r', () => {
+    for (const lead of ['/* a /* b */ c */', '/**/', '/*/* x */*/', '/* x **/', '-- a /* b\r', '\v\f--\n']) {
+      const sql = `${lead}SELECT 1`;
+      expect(firstTokenAt(Buffer.from(sql), 0, Buffer.byteLength(sql))).toBe(scannerFirst(sql));
+    }
+  });
+
+  it('tokens of a statement scanned alone are those of the whole file', () => {
+    const sql = `-- ü\nCREATE TABLE "é" ("a" TEXT DEFAULT 'x;y', "b" INT);\n/* 🎉 */ ALTER TABLE "é" ADD COLUMN "c" TEXT DEFAULT $$;$$;\nCREATE INDEX ON "é" (lower("a")) WHERE "b" > 0`;
+    const src = new SourceFile('f.sql', sql, pg);
+    const whole = pg.scanSync(sql).tokens.filter((t) => t.tokenName !== 'SQL_COMMENT' && t.tokenName !== 'C_COMMENT' && t.text !== ';');
+    const pick = (t: { start: number; end: number; text: string; tokenName: string; keywordKind: number }) => [t.start, t.end, t.text, t.tokenName, t.keywordKind];
+    expect(src.statements).toHaveLength(3);
+    for (const st of src.statements) {
+      expect(src.tokensIn(st.start, st.end).map(pick)).toEqual(whole.filter((t) => t.start >= st.start && t.start < st.end).map(pick));
+    }
+    expect(src.statements.map((st) => src.position(st.start))).toEqual([
+      { line: 2, col: 1 },
+      { line: 3, col: 10 },
+      { line: 4, col: 1 },
+    ]);
+  });
+});
