@@ -6,6 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { prismaChecksum } from '../../src/readers/migrations-dir.js';
+import { readPostgresMigrations } from '../../src/readers/postgres/index.js';
 import { firstTokenAt, loadPgQuery, SourceFile } from '../../src/readers/postgres/source.js';
 
 const pg = await loadPgQuery();
@@ -57,6 +59,28 @@ describe('PostgreSQL source: statement starts', () => {
       { line: 2, col: 1 },
       { line: 3, col: 10 },
       { line: 4, col: 1 },
+    ]);
+  });
+
+  it("a table element's DEFAULT and CHECK text are cut from that element alone, up to its comma or the closing parenthesis", async () => {
+    const sql = `CREATE TABLE "T" (
+  "a" TEXT DEFAULT 'x, y' /* , "b" */,
+  -- "c" INT DEFAULT 1,
+  "d" INT CHECK ("d" > (0)) DEFAULT (1 + 2),
+  CONSTRAINT "k" CHECK ("d" < 10),
+  "e" TEXT[] DEFAULT ARRAY['(', ')']
+)`;
+    const [r] = await readPostgresMigrations([{ name: '1_t', file: '1_t/migration.sql', sql, checksum: prismaChecksum(sql) }]);
+    const c = r.migration.changes[0];
+    if (c.kind !== 'CreateTable') throw new Error(c.kind);
+    expect(c.table.columns.map((x) => [x.name, x.default])).toEqual([
+      ['a', "'x, y'"],
+      ['d', '(1 + 2)'],
+      ['e', "ARRAY['(', ')']"],
+    ]);
+    expect(c.table.constraints.map((k) => (k.type === 'check' ? [k.name, k.expression] : k.type))).toEqual([
+      ['T_d_check', '"d" > (0)'],
+      ['k', '"d" < 10'],
     ]);
   });
 });

@@ -143,7 +143,8 @@ export class SourceFile {
   }
 
   /** tokens whose start lies in [start, end), comments excluded, trailing `;` excluded; `start`
-   * is where a statement starts (the scanner starts there, outside any string or comment) */
+   * is a token's start, as a statement's or a table element's (the scanner starts there, outside
+   * any string or comment) */
   tokensIn(start: number, end: number): Token[] {
     const out: Token[] = [];
     for (const t of this.pg.scanSync(this.text(start, end)).tokens) {

@@ -263,13 +263,24 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
   }
   const columns: Column[] = [];
   const constraints: Constraint[] = [];
-  for (const el of n.tableElts ?? []) {
+  const elements: any[] = n.tableElts ?? [];
+  // An element (column or constraint) runs from its first token to the next one's, the last to
+  // the statement's end: scanned alone, and only when text is cut out of it (DEFAULT, CHECK).
+  const at = (el: any): unknown => (el?.ColumnDef ?? el?.Constraint)?.location;
+  const elementCtx = (i: number): StatementContext => {
+    const from = at(elements[i]);
+    const to = i + 1 < elements.length ? at(elements[i + 1]) : ctx.end;
+    return typeof from === 'number' && typeof to === 'number' && ctx.start <= from && from < to && to <= ctx.end
+      ? withTokens(ctx, () => ctx.src.tokensIn(from, to))
+      : ctx;
+  };
+  for (const [i, el] of elements.entries()) {
     if (el.ColumnDef) {
-      const parts = readColumn(ctx, name, el.ColumnDef);
+      const parts = readColumn(elementCtx(i), name, el.ColumnDef);
       columns.push(parts.column);
       constraints.push(...parts.constraints);
     } else if (el.Constraint) {
-      constraints.push(tableConstraint(ctx, name, el.Constraint));
+      constraints.push(tableConstraint(elementCtx(i), name, el.Constraint));
     } else {
       throw new Unmodelled('CREATE TABLE ... LIKE');
     }
