@@ -4,9 +4,10 @@
  * prettier on every file: prettier parses and reprints each file, which cost ten times more than
  * the whole conversion. We build prettier's own document IR (`prettier/doc`: groups, lines,
  * indents, conditional groups) for the few expression shapes the writers emit, following the
- * choices prettier's JavaScript printer makes for them, and print it with prettier's own doc
- * printer. test/writers/layout.test.ts checks, over random expressions and every golden file,
- * that prettier leaves the result unchanged.
+ * choices prettier's JavaScript printer makes for them, and print it as prettier's own doc
+ * printer does (doc-printer.ts: the same algorithm, faster; prettier's for what it leaves).
+ * test/writers/layout.test.ts checks, over random expressions and every golden file, that
+ * prettier leaves the result unchanged.
  *
  * Shapes: string/number/boolean/null literals, identifiers and trusted fragments (`code`),
  * objects, arrays, calls (`call`), `new` calls, member chains (`member`), and arrow functions
@@ -14,6 +15,7 @@
  * and the comments above them.
  */
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
+import { printDoc } from './doc-printer.js';
 import { commentText, jsKey, jsString } from './js-string.js';
 import { js } from './printer.js';
 import type { Js, JsArrowExpr, JsCallExpr, JsCode, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
@@ -338,9 +340,10 @@ const oneLine = (st: JsStatement, indent: number): string | undefined => {
 
 export const statementsDoc = (list: readonly JsStatement[]): Doc => b.join(b.hardline, list.map(statementDoc));
 
-/** Lays a document out for lines that start `indent` columns in (the caller indents each line). */
+/** Lays a document out for lines that start `indent` columns in (the caller indents each line):
+ * doc-printer.ts prints it as prettier's printer does, which prints what that one leaves. */
 const printOnce = (d: Doc, indent: number): string =>
-  p.printDocToString(d, { printWidth: PRINT_WIDTH - indent, tabWidth: TAB_WIDTH }).formatted;
+  printDoc(d, PRINT_WIDTH - indent, TAB_WIDTH) ?? p.printDocToString(d, { printWidth: PRINT_WIDTH - indent, tabWidth: TAB_WIDTH }).formatted;
 
 /**
  * Lays out what `build` returns for lines that start `indent` columns in (the caller indents
