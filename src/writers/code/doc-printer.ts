@@ -23,15 +23,17 @@ type Mode = typeof BREAK | typeof FLAT;
 
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const CONTROL = /^[\x01-\x1f]+$/;
-/** prettier's width of a string, or -1 where this printer leaves it to prettier */
-const width = (s: string): number => (PRINTABLE.test(s) ? s.length : CONTROL.test(s) ? 0 : -1);
+/** prettier's width of a string propagateBreaks let through: printable ASCII, one column a
+ * character, or marks, none */
+const stringWidth = (s: string): number => (s.length > 0 && s.charCodeAt(0) < 0x20 ? 0 : s.length);
 
 class Unsupported extends Error {}
 
 /**
  * prettier's propagateBreaks: a group holding a break-parent (every hard line has one) or a
  * broken group breaks too, up to the nearest conditional group. A group met again is not
- * entered again, but still passes its break on to where it was met.
+ * entered again, but still passes its break on to where it was met. Throws Unsupported for
+ * what this printer leaves to prettier.
  */
 const propagateBreaks = (doc: Doc): void => {
   const visited = new Set<Group>();
@@ -40,7 +42,10 @@ const propagateBreaks = (doc: Doc): void => {
     if (g && !g.expandedStates && !g.break) (g as { break: boolean | 'propagated' }).break = 'propagated';
   };
   const walk = (d: Doc, parent: Group | undefined): void => {
-    if (typeof d === 'string') return;
+    if (typeof d === 'string') {
+      if (!PRINTABLE.test(d) && !CONTROL.test(d)) throw new Unsupported();
+      return;
+    }
     if (Array.isArray(d)) {
       for (const x of d) walk(x, parent);
       return;
@@ -88,12 +93,6 @@ export const printDoc = (doc: Doc, printWidth: number, tabWidth = 2): string | u
   }
 };
 
-const measure = (s: string): number => {
-  const w = width(s);
-  if (w < 0) throw new Unsupported();
-  return w;
-};
-
 const print = (doc: Doc, printWidth: number, tabWidth: number): string => {
   // the commands still to print, a stack kept as three parallel arrays
   const indents: number[] = [0];
@@ -132,7 +131,7 @@ const print = (doc: Doc, printWidth: number, tabWidth: number): string => {
             width -= 1;
             pendingSpace = false;
           }
-          width -= measure(d);
+          width -= stringWidth(d);
         }
       } else if (Array.isArray(d)) {
         for (let i = d.length - 1; i >= 0; i--) {
@@ -171,7 +170,7 @@ const print = (doc: Doc, printWidth: number, tabWidth: number): string => {
     if (typeof d === 'string') {
       if (d) {
         line += d;
-        if (docs.length > 0) position += measure(d);
+        if (docs.length > 0) position += stringWidth(d);
       }
     } else if (Array.isArray(d)) {
       for (let i = d.length - 1; i >= 0; i--) push(indent, mode, d[i]);

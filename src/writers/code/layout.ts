@@ -111,6 +111,28 @@ const objectId = (o: JsObject): number => {
   return id;
 };
 
+/** prettier's utils.willBreak (a group that breaks, a hard line or a break-parent, outside the
+ * other states of conditional groups), without its generic traversal for the node kinds built
+ * here */
+const willBreak = (d: Doc): boolean => {
+  if (typeof d === 'string') return false;
+  if (Array.isArray(d)) return d.some(willBreak);
+  switch (d.type) {
+    case 'group':
+      return !!d.break || willBreak(d.contents);
+    case 'indent':
+      return willBreak(d.contents);
+    case 'if-break':
+      return willBreak(d.breakContents) || willBreak(d.flatContents);
+    case 'line':
+      return !!d.hard;
+    case 'break-parent':
+      return true;
+    default:
+      return u.willBreak(d);
+  }
+};
+
 /** `key: value`, laid out as prettier lays out object properties (assignment-like). */
 const printProperty = (key: string, value: Js): Doc => {
   if (isCode(value) && value.text === key && IDENT.test(key)) return key; // shorthand
@@ -171,28 +193,32 @@ const argumentsDoc = (args: readonly Js[]): Doc => {
     !(args.length > 1 && Array.isArray(last) && (last as readonly Js[]).every((x) => typeof x === 'number'));
   if (groupLast) {
     const rest = items.slice(0, -1);
-    if (rest.some((d) => u.willBreak(d))) return allBroken();
+    if (rest.some(willBreak)) return allBroken();
     const lastDoc = printed[printed.length - 1];
     const hugged: Doc = ['(', ...rest, b.group(lastDoc, { shouldBreak: true }), ')'];
-    return u.willBreak(lastDoc)
+    return willBreak(lastDoc)
       ? [b.breakParent, b.conditionalGroup([hugged, allBroken()])]
       : b.conditionalGroup([['(', ...rest, lastDoc, ')'], hugged, allBroken()]);
   }
-  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], { shouldBreak: items.some((d) => u.willBreak(d)) });
+  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], { shouldBreak: items.some(willBreak) });
 };
 
 /** Flattens `a.b.c(x).d(y)` into its head and links, as prettier's member-chain printer does. */
 type Link = { readonly kind: 'prop'; readonly name: string } | { readonly kind: 'args'; readonly args: readonly Js[] };
 const flatten = (v: Js): { head: Js; links: Link[] } => {
-  if (isMember(v)) {
-    const inner = flatten(v.object);
-    return { head: inner.head, links: [...inner.links, { kind: 'prop', name: v.property }] };
+  const links: Link[] = [];
+  let head = v;
+  for (;;) {
+    if (isMember(head)) {
+      links.push({ kind: 'prop', name: head.property });
+      head = head.object;
+    } else if (isCall(head) && !head.isNew) {
+      links.push({ kind: 'args', args: head.args });
+      head = head.callee;
+    } else {
+      return { head, links: links.reverse() };
+    }
   }
-  if (isCall(v) && !v.isNew) {
-    const inner = flatten(v.callee);
-    return { head: inner.head, links: [...inner.links, { kind: 'args', args: v.args }] };
-  }
-  return { head: v, links: [] };
 };
 
 const printLinks = (links: readonly Link[]): Doc[] => links.map((l) => (l.kind === 'prop' ? `.${l.name}` : argumentsDoc(l.args)));
@@ -262,16 +288,16 @@ const printChain = (v: Js, statement: boolean): Doc => {
   const lastGroup = groups[groups.length - 1];
   const lastBreaksAfterFunctionArgs =
     lastGroup[lastGroup.length - 1].kind === 'args' &&
-    u.willBreak(printedGroups[printedGroups.length - 1]) &&
+    willBreak(printedGroups[printedGroups.length - 1]) &&
     calls.slice(0, -1).some((c) => c.args.some(isArrow));
   if (
     alwaysExpanded(chain) ||
-    printedGroups.slice(0, -1).some((g) => u.willBreak(g)) ||
+    printedGroups.slice(0, -1).some(willBreak) ||
     lastBreaksAfterFunctionArgs
   ) {
     return b.group(expanded);
   }
-  return [u.willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
+  return [willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
 };
 
 const printArrow = (a: JsArrow): Doc => {
