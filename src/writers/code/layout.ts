@@ -4,10 +4,9 @@
  * prettier on every file: prettier parses and reprints each file, which cost ten times more than
  * the whole conversion. We build prettier's own document IR (`prettier/doc`: groups, lines,
  * indents, conditional groups) for the few expression shapes the writers emit, following the
- * choices prettier's JavaScript printer makes for them, and print it as prettier's own doc
- * printer does (doc-printer.ts: the same algorithm, faster; prettier's for what it leaves).
- * test/writers/layout.test.ts checks, over random expressions and every golden file, that
- * prettier leaves the result unchanged.
+ * choices prettier's JavaScript printer makes for them, and print it with prettier's own doc
+ * printer. test/writers/layout.test.ts checks, over random expressions and every golden file,
+ * that prettier leaves the result unchanged.
  *
  * Shapes: string/number/boolean/null literals, identifiers and trusted fragments (`code`),
  * objects, arrays, calls (`call`), `new` calls, member chains (`member`), and arrow functions
@@ -15,7 +14,6 @@
  * and the comments above them.
  */
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
-import { printDoc } from './doc-printer.js';
 import { commentText, jsKey, jsString } from './js-string.js';
 import { js } from './printer.js';
 import type { Js, JsArrowExpr, JsCallExpr, JsCode, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
@@ -111,28 +109,6 @@ const objectId = (o: JsObject): number => {
   return id;
 };
 
-/** prettier's utils.willBreak (a group that breaks, a hard line or a break-parent, outside the
- * other states of conditional groups), without its generic traversal for the node kinds built
- * here */
-const willBreak = (d: Doc): boolean => {
-  if (typeof d === 'string') return false;
-  if (Array.isArray(d)) return d.some(willBreak);
-  switch (d.type) {
-    case 'group':
-      return !!d.break || willBreak(d.contents);
-    case 'indent':
-      return willBreak(d.contents);
-    case 'if-break':
-      return willBreak(d.breakContents) || willBreak(d.flatContents);
-    case 'line':
-      return !!d.hard;
-    case 'break-parent':
-      return true;
-    default:
-      return u.willBreak(d);
-  }
-};
-
 /** `key: value`, laid out as prettier lays out object properties (assignment-like). */
 const printProperty = (key: string, value: Js): Doc => {
   if (isCode(value) && value.text === key && IDENT.test(key)) return key; // shorthand
@@ -193,32 +169,28 @@ const argumentsDoc = (args: readonly Js[]): Doc => {
     !(args.length > 1 && Array.isArray(last) && (last as readonly Js[]).every((x) => typeof x === 'number'));
   if (groupLast) {
     const rest = items.slice(0, -1);
-    if (rest.some(willBreak)) return allBroken();
+    if (rest.some((d) => u.willBreak(d))) return allBroken();
     const lastDoc = printed[printed.length - 1];
     const hugged: Doc = ['(', ...rest, b.group(lastDoc, { shouldBreak: true }), ')'];
-    return willBreak(lastDoc)
+    return u.willBreak(lastDoc)
       ? [b.breakParent, b.conditionalGroup([hugged, allBroken()])]
       : b.conditionalGroup([['(', ...rest, lastDoc, ')'], hugged, allBroken()]);
   }
-  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], { shouldBreak: items.some(willBreak) });
+  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], { shouldBreak: items.some((d) => u.willBreak(d)) });
 };
 
 /** Flattens `a.b.c(x).d(y)` into its head and links, as prettier's member-chain printer does. */
 type Link = { readonly kind: 'prop'; readonly name: string } | { readonly kind: 'args'; readonly args: readonly Js[] };
 const flatten = (v: Js): { head: Js; links: Link[] } => {
-  const links: Link[] = [];
-  let head = v;
-  for (;;) {
-    if (isMember(head)) {
-      links.push({ kind: 'prop', name: head.property });
-      head = head.object;
-    } else if (isCall(head) && !head.isNew) {
-      links.push({ kind: 'args', args: head.args });
-      head = head.callee;
-    } else {
-      return { head, links: links.reverse() };
-    }
+  if (isMember(v)) {
+    const inner = flatten(v.object);
+    return { head: inner.head, links: [...inner.links, { kind: 'prop', name: v.property }] };
   }
+  if (isCall(v) && !v.isNew) {
+    const inner = flatten(v.callee);
+    return { head: inner.head, links: [...inner.links, { kind: 'args', args: v.args }] };
+  }
+  return { head: v, links: [] };
 };
 
 const printLinks = (links: readonly Link[]): Doc[] => links.map((l) => (l.kind === 'prop' ? `.${l.name}` : argumentsDoc(l.args)));
@@ -288,16 +260,16 @@ const printChain = (v: Js, statement: boolean): Doc => {
   const lastGroup = groups[groups.length - 1];
   const lastBreaksAfterFunctionArgs =
     lastGroup[lastGroup.length - 1].kind === 'args' &&
-    willBreak(printedGroups[printedGroups.length - 1]) &&
+    u.willBreak(printedGroups[printedGroups.length - 1]) &&
     calls.slice(0, -1).some((c) => c.args.some(isArrow));
   if (
     alwaysExpanded(chain) ||
-    printedGroups.slice(0, -1).some(willBreak) ||
+    printedGroups.slice(0, -1).some((g) => u.willBreak(g)) ||
     lastBreaksAfterFunctionArgs
   ) {
     return b.group(expanded);
   }
-  return [willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
+  return [u.willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
 };
 
 const printArrow = (a: JsArrow): Doc => {
@@ -366,10 +338,9 @@ const oneLine = (st: JsStatement, indent: number): string | undefined => {
 
 export const statementsDoc = (list: readonly JsStatement[]): Doc => b.join(b.hardline, list.map(statementDoc));
 
-/** Lays a document out for lines that start `indent` columns in (the caller indents each line):
- * doc-printer.ts prints it as prettier's printer does, which prints what that one leaves. */
+/** Lays a document out for lines that start `indent` columns in (the caller indents each line). */
 const printOnce = (d: Doc, indent: number): string =>
-  printDoc(d, PRINT_WIDTH - indent, TAB_WIDTH) ?? p.printDocToString(d, { printWidth: PRINT_WIDTH - indent, tabWidth: TAB_WIDTH }).formatted;
+  p.printDocToString(d, { printWidth: PRINT_WIDTH - indent, tabWidth: TAB_WIDTH }).formatted;
 
 /**
  * Lays out what `build` returns for lines that start `indent` columns in (the caller indents
