@@ -3,9 +3,10 @@
  * down() can be trusted, transactions), the error an irreversible down() throws, and the comments
  * above each down step. The targets differ only in the code between them.
  */
-import type { Change } from '../ir/changes.js';
+import type { Change, SourceRef } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
 import { firstLine, Printer, type JsStatementOf } from './code/index.js';
+import { alterTableRuns, undoStepsJoin, type AlterTableAction } from './sql/postgres.js';
 
 const RISK_TEXT = {
   exact: 'exact: down() restores the schema up() started from',
@@ -71,3 +72,38 @@ export const withComments = (comments: readonly string[], list: readonly JsState
     : list.length === 0
       ? [{ comments }]
       : [{ ...list[0], comments: [...comments, ...list[0].comments] }, ...list.slice(1)];
+
+/** One ALTER TABLE sub-command a target writes as raw SQL, which its neighbours may join. */
+export interface RawAlter {
+  readonly action: AlterTableAction;
+  /** why it is raw SQL (the `raw:` comment) */
+  readonly why: string;
+  /** the source statement of the change (inverse changes have none) */
+  readonly source?: SourceRef;
+}
+
+/** One down step: the comments above it and the target's statements. */
+export interface DownGroup<E> {
+  readonly of: Change;
+  readonly comments: readonly string[];
+  readonly emitted: readonly E[];
+}
+
+/**
+ * Consecutive down steps that are each one raw ALTER TABLE sub-command on the same table, undoing
+ * changes split from one source statement, as one ALTER TABLE (each step's comments stacked
+ * above it), where that does the same as the separate statements (undoStepsJoin). `rawAlterTable`
+ * is the target's statement for several sub-commands.
+ */
+export const mergeDownAlterTables = <E extends { readonly alter?: RawAlter }>(
+  groups: readonly DownGroup<E>[],
+  rawAlterTable: (alters: readonly RawAlter[], comments: readonly string[]) => E,
+): DownGroup<E>[] =>
+  alterTableRuns(
+    groups,
+    (g) => (g.emitted.length === 1 ? g.emitted[0].alter?.action : undefined),
+    (a, b) =>
+      undoStepsJoin({ source: a.of.source, action: a.emitted[0].alter!.action }, { source: b.of.source, action: b.emitted[0].alter!.action }),
+  ).map((run) =>
+    run.length === 1 ? run[0] : { of: run[0].of, comments: [], emitted: [rawAlterTable(run.map((g) => g.emitted[0].alter!), run.flatMap((g) => g.comments))] },
+  );

@@ -21,10 +21,9 @@ import type { Schema } from '../../ir/schema.js';
 import { arrowExpr, callExpr, formatIfNeeded, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { downComments, header, irreversibleError, withComments } from '../migration-file.js';
+import { downComments, header, irreversibleError, mergeDownAlterTables, withComments } from '../migration-file.js';
 import { emitChange, mergeAlterTables, mergeColumnCalls, rawAlterTable, type EmitContext, type Emitted } from './changes.js';
 import { POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
-import { alterTableRuns, undoStepsJoin } from '../sql/postgres.js';
 import { MYSQL_DIALECT } from './mysql.js';
 import { setsTransactionCharacteristics } from './quirks.js';
 
@@ -91,29 +90,6 @@ const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
 
 
-/**
- * Consecutive down steps that are each one raw ALTER TABLE sub-command on the same table, undoing
- * changes split from one source statement, as one ALTER TABLE (each step's comments stacked
- * above it), where that does the same as the separate statements (undoStepsJoin).
- */
-const mergeDownAlterTables = (groups: readonly DownGroup[]): DownGroup[] =>
-  alterTableRuns(
-    groups,
-    (g) => (g.emitted.length === 1 ? g.emitted[0].alter?.action : undefined),
-    (a, b) =>
-      undoStepsJoin({ source: a.of.source, action: a.emitted[0].alter!.action }, { source: b.of.source, action: b.emitted[0].alter!.action }),
-  ).map((run) =>
-    run.length === 1
-      ? run[0]
-      : { of: run[0].of, comments: [], emitted: [rawAlterTable(run.map((g) => g.emitted[0].alter!), run.flatMap((g) => g.comments))] },
-  );
-
-interface DownGroup {
-  readonly of: Change;
-  readonly comments: readonly string[];
-  readonly emitted: readonly Emitted[];
-}
-
 export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOptions): Promise<WrittenFile> {
   const module = opts.lang === 'ts' ? 'esm' : (opts.module ?? 'cjs');
   const fileName = knexFileName(opts.stamp, m.migration.name, opts.lang, module);
@@ -143,7 +119,7 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
       const emitted = steps(ctx, d.steps);
       return { of: d.of, comments, emitted: dialect.guardDown ? dialect.guardDown(m, d, emitted) : emitted };
     });
-    const groups = dialect.guardDown ? perStep : mergeDownAlterTables(perStep);
+    const groups = dialect.guardDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
     const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];

@@ -45,13 +45,8 @@ export interface Emitted {
 }
 
 /** What a raw ALTER TABLE statement is made of, to join it with its neighbours. */
-export interface RawAlter {
-  readonly action: AlterTableAction;
-  /** why it is raw SQL (the `raw:` comment) */
-  readonly why: string;
-  /** the source statement of the change (inverse changes have none) */
-  readonly source?: SourceRef;
-}
+import type { RawAlter } from '../migration-file.js';
+export type { RawAlter };
 
 type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
 

@@ -17,9 +17,8 @@ import type { Schema } from '../../ir/schema.js';
 import { arrowExpr, callExpr, formatIfNeeded, layoutBody, newExpr, type JsStatementOf } from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { downComments, header, irreversibleError, withComments } from '../migration-file.js';
+import { downComments, header, irreversibleError, mergeDownAlterTables, withComments } from '../migration-file.js';
 import { emitChange, mergeAlterTables, rawAlterTable, type EmitContext, type Emitted, type Lang } from './changes.js';
-import { alterTableRuns, undoStepsJoin } from '../sql/postgres.js';
 import { guardDown } from './mysql.js';
 
 export interface SequelizeWriteOptions {
@@ -65,28 +64,6 @@ function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; 
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
 
-interface DownGroup {
-  readonly of: Change;
-  readonly comments: readonly string[];
-  readonly emitted: readonly Emitted[];
-}
-
-/**
- * Consecutive down steps that are each one raw ALTER TABLE sub-command on the same table, undoing
- * changes split from one source statement, as one ALTER TABLE (each step's comments stacked
- * above it), where that does the same as the separate statements (undoStepsJoin).
- */
-const mergeDownAlterTables = (ctx: EmitContext, groups: readonly DownGroup[]): DownGroup[] =>
-  alterTableRuns(
-    groups,
-    (g) => (g.emitted.length === 1 ? g.emitted[0].alter?.action : undefined),
-    (a, b) =>
-      undoStepsJoin({ source: a.of.source, action: a.emitted[0].alter!.action }, { source: b.of.source, action: b.emitted[0].alter!.action }),
-  ).map((run) =>
-    run.length === 1
-      ? run[0]
-      : { of: run[0].of, comments: [], emitted: [rawAlterTable(ctx, run.map((g) => g.emitted[0].alter!), run.flatMap((g) => g.comments))] },
-  );
 
 
 export async function writeSequelizeMigration(m: PlannedMigration, opts: SequelizeWriteOptions): Promise<WrittenFile> {
@@ -106,7 +83,7 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
       return { of: d.of, comments, emitted: ctx.dialect === 'mysql' ? guardDown(m, d, steps(ctx, d.steps)) : steps(ctx, d.steps) };
     });
-    down = body(ctx, ctx.dialect === 'mysql' ? groups : mergeDownAlterTables(ctx, groups), m.noTransactionReason);
+    down = body(ctx, ctx.dialect === 'mysql' ? groups : mergeDownAlterTables(groups, (alters, comments) => rawAlterTable(ctx, alters, comments)), m.noTransactionReason);
   }
 
   // the function bodies sit 4 columns in (module.exports = { async up() {…} }) or 2 (TypeScript)
