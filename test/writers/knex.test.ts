@@ -345,3 +345,25 @@ ALTER TABLE "A" ADD COLUMN "s" TEXT;
     ]);
   });
 });
+
+describe('transactions under knex migrate:latest', () => {
+  // one transaction for a whole batch unless a file opts out, and PostgreSQL refuses an enum
+  // value in the transaction that added it: a file that adds one opens its own
+  const history2 = (add: string) =>
+    history({
+      '20240101000000_role': `CREATE TYPE "Role" AS ENUM ('USER');\n`,
+      '20240102000000_add': add,
+      '20240103000000_use': `CREATE TABLE "M" ("id" INTEGER NOT NULL, "role" "Role" NOT NULL DEFAULT 'EDITOR', CONSTRAINT "M_pkey" PRIMARY KEY ("id"));\n`,
+    });
+
+  it.each([
+    ['ALTER TYPE', `ALTER TYPE "Role" ADD VALUE 'EDITOR';\n`],
+    ['a DO block whose body is read', `DO $$ BEGIN\n  ALTER TYPE "Role" ADD VALUE 'EDITOR';\nEND $$;\n`],
+  ])('a file that adds an enum value (%s) opts out and opens its own transaction', async (_, add) => {
+    const c = await convert({ migrationsDir: history2(add), to: 'knex' });
+    const [first, adds, uses] = c.files.map((f) => f.contents);
+    expect(adds).toContain('exports.config = { transaction: false };');
+    expect(adds).toContain('await knex.transaction(async (knex) => {');
+    for (const other of [first, uses]) expect(other).not.toContain('transaction: false');
+  });
+});

@@ -60,12 +60,16 @@ export const knexFileName = (stamp: string, folderName: string, lang: KnexLang, 
 
 
 /** Why the file opens its own transaction (knex's would already have run queries), if it must. */
+/** ALTER TYPE ... ADD VALUE, alone or inside a DO block whose body was read (RawSql.effects) */
+const addsEnumValue = (c: Change): boolean =>
+  c.kind === 'AddEnumValue' || (c.kind === 'RawSql' && !!c.effects?.some((g) => g.changes.some(addsEnumValue)));
+
 const ownTransactionReason = (m: PlannedMigration): string | undefined =>
   m.noTransactionReason
     ? undefined
     : m.up.some((s) => s.change.kind === 'SessionSetting' && setsTransactionCharacteristics(s.change.sql))
       ? "SET TRANSACTION must come before any query of its transaction, and knex's migrator queries its lock table first in the one it opens"
-      : m.up.some((s) => s.change.kind === 'AddEnumValue')
+      : m.up.some((s) => addsEnumValue(s.change))
         ? // found by verify running the history as `knex migrate:latest` does
           "it adds an enum value: when no file of a batch opts out, `knex migrate:latest` runs the whole batch in one transaction, and PostgreSQL refuses a new enum value in the transaction that added it, so a later migration that uses the value would fail (Prisma commits each migration on its own)"
         : undefined;
