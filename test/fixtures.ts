@@ -36,3 +36,18 @@ export const fixtureCases = (dialect: string): FixtureCase[] => {
       return { name, dir, migrationsDir };
     });
 };
+
+/**
+ * A Prisma migrations folder holding `migrations` (folder name -> migration.sql), in a fresh
+ * folder under the test run's temporary root (which the run removes, test/global-setup.ts).
+ */
+export const prismaHistory = (migrations: Readonly<Record<string, string>>, provider = 'postgresql'): string => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'ormshift-history-')), 'migrations');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'migration_lock.toml'), `provider = "${provider}"\n`);
+  for (const [name, sql] of Object.entries(migrations)) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'migration.sql'), sql);
+  }
+  return dir;
+};

@@ -8,9 +8,6 @@
  * with a file that opts out of transactions is verified the same way. On the real server and on
  * PGlite.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversion } from '../../src/convert.js';
 import { convert } from '../../src/convert.js';
@@ -18,6 +15,7 @@ import type { DatabaseProvider } from '../../src/verify/database.js';
 import { openProvider } from '../../src/verify/database.js';
 import type { VerifyReport } from '../../src/verify/run.js';
 import { verifyConversion } from '../../src/verify/run.js';
+import { prismaHistory } from '../fixtures.js';
 import { DB_TIMEOUT, PG_URL } from './helpers.js';
 
 const HISTORY: Record<string, string> = {
@@ -76,24 +74,14 @@ ALTER TABLE "Member" ALTER COLUMN "role" SET DEFAULT 'EDITOR';
 `,
 };
 
-let root: string;
 
-const convertHistory = async (history: Record<string, string>): Promise<Conversion> => {
-  const dir = mkdtempSync(join(root, 'migrations-'));
-  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
-  for (const [name, sql] of Object.entries(history)) {
-    mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, 'migration.sql'), sql);
-  }
-  return convert({ migrationsDir: dir, to: 'knex' });
-};
+const convertHistory = (history: Record<string, string>): Promise<Conversion> => convert({ migrationsDir: prismaHistory(history), to: 'knex' });
 
 let plain: Conversion;
 let concurrent: Conversion;
 let enumValue: Conversion;
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'ormshift-knex-verify-'));
   plain = await convertHistory(HISTORY);
   concurrent = await convertHistory(CONCURRENT);
   enumValue = await convertHistory(ENUM_VALUE);
@@ -102,10 +90,6 @@ beforeAll(async () => {
   expect(enumValue.files[1].contents).toContain('await knex.transaction(async (knex) => {');
   expect(concurrent.files[3].contents).toContain('exports.config = { transaction: false };');
   expect(plain.files.some((f) => f.contents.includes('transaction: false'))).toBe(false);
-});
-
-afterAll(() => {
-  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 /** One function body of one file replaced: its first statement is preceded by `insert`. */

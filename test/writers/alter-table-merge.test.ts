@@ -6,10 +6,8 @@
  * generated file is run against a recording knex / queryInterface, so the assertions are on the
  * SQL the migration sends, and the hostile-name case also runs that SQL on PostgreSQL.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { prismaHistory as history } from '../fixtures.js';
 import { convert } from '../../src/convert.js';
 import type { Change } from '../../src/ir/changes.js';
 import type { PlannedMigration } from '../../src/ir/plan.js';
@@ -18,24 +16,6 @@ import { writeKnexMigration } from '../../src/writers/knex/index.js';
 import { writeSequelizeMigration } from '../../src/writers/sequelize/index.js';
 import { col, planned, schemaWith, src, withClient, withScratchDb } from './helpers.js';
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-/** A Prisma migrations folder holding the given migrations. */
-const history = (migrations: Record<string, string>): string => {
-  const root = mkdtempSync(join(tmpdir(), 'ormshift-alter-merge-'));
-  roots.push(root);
-  const dir = join(root, 'migrations');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
-  for (const [name, sql] of Object.entries(migrations)) {
-    mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, 'migration.sql'), sql);
-  }
-  return dir;
-};
 
 type Target = 'knex' | 'sequelize';
 const TARGETS: readonly Target[] = ['knex', 'sequelize'];

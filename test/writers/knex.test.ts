@@ -4,36 +4,19 @@
  * guards against knex's rewriting of `?`, dotted names and quotes. The database proofs are in
  * test/db/knex-*.test.ts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { prismaHistory as history } from '../fixtures.js';
 import { convert, type ConvertOptions } from '../../src/convert.js';
 import { knexColumnCall, plainDefault } from '../../src/writers/knex/types.js';
 import { escapeForKnexRaw, quotable } from '../../src/writers/knex/quirks.js';
 import { emptySchema, type ColumnType } from '../../src/ir/schema.js';
 import { js } from '../../src/writers/code/index.js';
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-/** A Prisma migrations folder holding the given migrations. */
-const history = (migrations: Record<string, string>): string => {
-  const root = mkdtempSync(join(tmpdir(), 'ormshift-knexw-'));
-  roots.push(root);
-  const dir = join(root, 'migrations');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
-  for (const [name, sql] of Object.entries(migrations)) {
-    mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, 'migration.sql'), sql);
-  }
-  return dir;
-};
 
 const INIT = `CREATE TYPE "Role" AS ENUM ('USER', 'ADMIN');
 CREATE TABLE "User" (
@@ -76,7 +59,6 @@ describe('layout', () => {
 
     // the files load as CommonJS modules with the shape knex's migrator checks
     const out = mkdtempSync(join(tmpdir(), 'ormshift-knexw-cjs-'));
-    roots.push(out);
     for (const f of c.files) writeFileSync(join(out, f.fileName), f.contents);
     const require = createRequire(join(out, 'index.js'));
     const m0 = require(join(out, init.fileName));
@@ -91,7 +73,6 @@ describe('layout', () => {
     expect(c.files[0].contents).toContain('export async function up(knex) {');
     expect(c.files[0].contents).not.toContain('exports.');
     const out = mkdtempSync(join(tmpdir(), 'ormshift-knexw-esm-'));
-    roots.push(out);
     for (const f of c.files) writeFileSync(join(out, f.fileName), f.contents);
     const m1 = await import(pathToFileURL(join(out, c.files[1].fileName)).href);
     expect([typeof m1.up, typeof m1.down]).toEqual(['function', 'function']);
@@ -227,7 +208,6 @@ describe('irreversible down()', () => {
     const file = c.files[1];
     expect(c.migrations[1].risk).toBe('irreversible');
     const out = mkdtempSync(join(tmpdir(), 'ormshift-knexw-irr-'));
-    roots.push(out);
     writeFileSync(join(out, file.fileName), file.contents);
     const m = createRequire(join(out, 'index.js'))(join(out, file.fileName));
     const calls: string[] = [];
@@ -270,7 +250,6 @@ describe('TypeScript output', () => {
     const { symlinkSync } = await import('node:fs');
     const { fixtureCases } = await import('../fixtures.js');
     const out = mkdtempSync(join(tmpdir(), 'ormshift-knexw-ts-'));
-    roots.push(out);
     mkdirSync(join(out, 'node_modules'));
     symlinkSync(join(process.cwd(), 'node_modules', 'knex'), join(out, 'node_modules', 'knex'), 'dir');
     let count = 0;
@@ -303,7 +282,6 @@ describe('TypeScript output', () => {
 describe('providers', () => {
   it('writes a MySQL history with the MySQL dialect, and refuses a provider it has no dialect for rather than writing PostgreSQL code', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ormshift-knexw-my-'));
-    roots.push(root);
     const dir = join(root, 'migrations');
     mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
     writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');

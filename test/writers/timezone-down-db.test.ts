@@ -5,35 +5,19 @@
  * unchanged. A plain cast back (`"col"::TIMESTAMP(3)`) converts at the session's zone and would
  * move each value by five hours (four in summer) without an error.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory from 'knex';
 import { QueryTypes, Sequelize } from 'sequelize';
 import { memoryStorage, Umzug } from 'umzug';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { prismaHistory as history } from '../fixtures.js';
 import { convert } from '../../src/convert.js';
 import { loadMigrations, withClient, withScratchDb } from './helpers.js';
 
 const ZONE = 'America/New_York';
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const r of roots) rmSync(r, { recursive: true, force: true });
-});
-
-const history = (migrations: Record<string, string>): string => {
-  const root = mkdtempSync(join(tmpdir(), 'ormshift-tz-'));
-  roots.push(root);
-  const dir = join(root, 'migrations');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
-  for (const [name, sql] of Object.entries(migrations)) {
-    mkdirSync(join(dir, name));
-    writeFileSync(join(dir, name, 'migration.sql'), sql);
-  }
-  return dir;
-};
 
 const MIGRATIONS = {
   '20240101000000_init': `CREATE TABLE "Event" (
@@ -74,7 +58,6 @@ describe(`down() of a TIMESTAMP <-> TIMESTAMPTZ change at UTC, on a ${ZONE} sess
     const c = await convert({ migrationsDir: history(MIGRATIONS), to: 'knex' });
     expect(c.files[1].contents).toContain('down() risk: exact');
     const dir = mkdtempSync(join(tmpdir(), 'ormshift-tz-knex-'));
-    roots.push(dir);
     writeFileSync(join(dir, 'package.json'), '{ "type": "commonjs" }\n');
     for (const f of c.files) writeFileSync(join(dir, f.fileName), f.contents);
 
