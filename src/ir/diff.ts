@@ -10,9 +10,13 @@
  * policies, sequences and extensions are compared by their CREATE text. Change order follows
  * Prisma's: enums first, foreign keys and indexes dropped before tables change, foreign keys added
  * last. Removing an enum value recreates the type the way Prisma does (`E_new`, cast, rename, drop).
+ * A view, trigger or policy of `b` whose CREATE text a rename left stale (replay could not follow
+ * it without guessing) is never created from that text: changesOf leaves it out, its drop too,
+ * and says so in a Diagnostic (or throws when the caller gave nowhere to put one).
  */
 import type { Change } from './changes.js';
-import { quoteIdent, renderType, storedType } from './sql-text.js';
+import { UnsupportedError, type Diagnostic } from './diagnostics.js';
+import { quoteIdent, quoteName, renderType, storedType } from './sql-text.js';
 import {
   qualify,
   sameName,
@@ -25,12 +29,16 @@ import {
   type PrimaryKey,
   type QName,
   type Schema,
+  type Stale,
   type Table,
 } from './schema.js';
 
 export interface DiffOptions {
   /** `qualify(table)/column` keys whose default is not compared (`dbgenerated()` without text) */
   readonly ignoreDefaults?: ReadonlySet<string>;
+  /** filled by diff() with a 'stale-definition' error for each view, trigger or policy left out
+   * of the changes because its CREATE text is stale; without it, diff() throws instead */
+  readonly refused?: Diagnostic[];
 }
 
 export type ColumnChange = 'type' | 'nullability' | 'default';
@@ -341,9 +349,28 @@ const withoutArray = (t: ColumnType): ColumnType => {
 };
 
 /** The changes that turn `a` into `b`, in an order that applies. */
-export const diff = (a: Schema, b: Schema, opts: DiffOptions = {}): Change[] => changesOf(compareSchemas(a, b, opts), a, b);
+export const diff = (a: Schema, b: Schema, opts: DiffOptions = {}): Change[] => changesOf(compareSchemas(a, b, opts), a, b, opts.refused);
 
-export const changesOf = (d: SchemaDiff, a: Schema, b: Schema): Change[] => {
+/** The object of `s` that `o` names, when it is a view, trigger or policy whose text is stale. */
+const staleTarget = (s: Schema, o: Other): { what: string; stale: Stale } | undefined => {
+  if (o.kind === 'view') {
+    const v = s.views[o.key];
+    return v?.stale && { what: `${v.materialized ? 'materialized view' : 'view'} ${quoteName(v.name)}`, stale: v.stale };
+  }
+  if (o.kind === 'trigger' || o.kind === 'policy') {
+    const r = o.kind === 'trigger' ? s.triggers[o.key] : s.policies[o.key];
+    return r?.stale && { what: `${o.kind} ${quoteIdent(r.name)} on ${quoteName(r.table)}`, stale: r.stale };
+  }
+  return undefined;
+};
+
+/**
+ * The changes that carry out `d` (compareSchemas(a, b)). A view, trigger or policy to create or
+ * to replace whose CREATE text in `b` is stale is left out, its drop included (the database keeps
+ * the object it has rather than lose it or get a guess): each one is a 'stale-definition' error
+ * in `refused`, located at the rename; without `refused`, the first one throws UnsupportedError.
+ */
+export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnostic[]): Change[] => {
   const enums: Change[] = [];
   const drops: Change[] = [];
   const creates: Change[] = [];
@@ -450,7 +477,21 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema): Change[] => {
   for (const e of d.removedEnums) enumDrops.push({ kind: 'DropEnum', name: e.name });
 
   const get = <T>(s: Schema, field: keyof Schema, key: string) => (s[field] as Readonly<Record<string, T>>)[key];
-  for (const o of [...d.removedOther, ...d.changedOther]) {
+  const kept = new Set<Other>();
+  for (const o of [...d.changedOther, ...d.addedOther]) {
+    const t = staleTarget(b, o);
+    if (!t) continue;
+    const { rename, at, why } = t.stale;
+    const message =
+      `${t.what} is not ${d.changedOther.includes(o) ? 'replaced' : 'created'} by these changes: its CREATE text is out of date since ${rename}${at !== undefined ? ` (${at})` : ''}, ` +
+      `and that rename could not be followed into the text without guessing (${why}); write its current definition by hand`;
+    const loc = at !== undefined ? /^(.*):(\d+)$/.exec(at) : null;
+    const diag: Diagnostic = { code: 'stale-definition', severity: 'error', message, ...(loc ? { file: loc[1], line: Number(loc[2]) } : at !== undefined ? { file: at } : {}) };
+    if (!refused) throw new UnsupportedError(message, diag);
+    refused.push(diag);
+    kept.add(o);
+  }
+  for (const o of [...d.removedOther, ...d.changedOther.filter((x) => !kept.has(x))]) {
     if (o.kind === 'view') {
       const v = get<Schema['views'][string]>(a, 'views', o.key);
       others.push({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false });
@@ -471,6 +512,7 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema): Change[] => {
   }
   const late: Change[] = [];
   for (const o of [...d.changedOther, ...d.addedOther]) {
+    if (kept.has(o)) continue;
     if (o.kind === 'view') {
       const v = get<Schema['views'][string]>(b, 'views', o.key);
       late.push({ kind: 'CreateView', name: v.name, materialized: v.materialized, orReplace: false, sql: v.createSql });
