@@ -20,7 +20,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Change, Migration } from './ir/changes.js';
-import { UsageError } from './ir/diagnostics.js';
+import { formatLocation, UsageError, type Diagnostic } from './ir/diagnostics.js';
 import { compareSchemas, diff, isEmptyDiff, type SchemaDiff } from './ir/diff.js';
 import { planMigration } from './ir/history.js';
 import type { PlannedMigration } from './ir/plan.js';
@@ -72,6 +72,8 @@ export interface CompareReport {
   readonly same: boolean;
   /** the changes that bring the other history to Prisma's final schema */
   readonly changes: readonly Change[];
+  /** objects the catch-up cannot recreate: their text is stale after a rename (by hand, each) */
+  readonly refused: readonly Diagnostic[];
   readonly otherFinal: Schema;
   readonly prismaFinal: Schema;
   readonly lastStamp?: string;
@@ -378,7 +380,8 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
   const unmatchedFiles = otherSteps.flatMap((o, j) => (taken.has(j) ? [] : [{ file: o.file, touches: [...oEffects[j]].sort() }]));
 
   const finalDiff = compareSchemas(os, ps);
-  const changes = dropDefaultsBeforeTypeChanges(diff(os, ps), os);
+  const refused: Diagnostic[] = [];
+  const changes = dropDefaultsBeforeTypeChanges(diff(os, ps, { refused }), os);
   const stamps = [...names.map((n) => nameParts(n).stamp), ...prismaSteps.map((p) => nameParts(p.m.name).stamp)].filter((x): x is string => !!x).sort();
   return {
     target: opts.target,
@@ -394,6 +397,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
     finalDiff,
     same: isEmptyDiff(finalDiff),
     changes,
+    refused,
     otherFinal: os,
     prismaFinal: ps,
     ...(stamps.length ? { lastStamp: stamps[stamps.length - 1] } : {}),
@@ -435,6 +439,7 @@ export const renderCompare = async (r: CompareReport): Promise<string> => {
     out.push(renderSchemaDiff(r.finalDiff));
     out.push('', `${r.changes.length} change(s) close the gap (--emit-missing DIR writes them as a ${r.target} migration).`);
   }
+  for (const d of r.refused) out.push(`not in the catch-up: ${formatLocation(d) ? `${formatLocation(d)}: ` : ''}${d.message}`);
   return `${out.join('\n')}\n`;
 };
 
