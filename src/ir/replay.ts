@@ -8,7 +8,8 @@
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
 import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
-import { followRename, identifiersIn, quoteIdent, quoteName, renameIdentifierIn, renderType, storedType, type RenameInText } from './sql-text.js';
+import { followRename, type RenameInText } from './follow-rename.js';
+import { identifiersIn, quoteIdent, quoteName, renameIdentifierIn, renderType, storedType } from './sql-text.js';
 import {
   findColumn,
   indexKey,

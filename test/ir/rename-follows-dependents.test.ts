@@ -10,7 +10,7 @@ import { planHistory } from '../../src/ir/history.js';
 import type { PlannedMigration } from '../../src/ir/plan.js';
 import { replay } from '../../src/ir/replay.js';
 import { emptySchema, type Schema } from '../../src/ir/schema.js';
-import { followRename } from '../../src/ir/sql-text.js';
+import { followRename } from '../../src/ir/follow-rename.js';
 import { readPostgresMigrations } from '../../src/readers/postgres/index.js';
 
 const TABLES = `CREATE TABLE "Owner" ("id" TEXT NOT NULL, "name" TEXT NOT NULL, CONSTRAINT "Owner_pkey" PRIMARY KEY ("id"));
