@@ -16,13 +16,13 @@
  * - after each migrate:down, the catalog equals Prisma's from before that migration;
  * - after migrate:rollback --all, no user table, enum, index or sequence is left, and up works again.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert, writeConversion, type Conversion } from '../../src/convert.js';
-import { compareCatalogs, formatDiff, omitTables } from '../../src/verify/compare.js';
+import { omitTables } from '../../src/verify/compare.js';
+import { expectSameCatalog, runCli, show, type Run } from './cli-run.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from '../../src/verify/database.js';
 import { openProvider } from '../../src/verify/database.js';
 import { PG_URL, queryUrl } from './helpers.js';
@@ -91,32 +91,9 @@ ALTER TABLE "Book" DROP COLUMN "slug";
 
 const HISTORY_LENGTH = Object.keys(HISTORY).length;
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Run the knex CLI in `cwd`; never throws, so a failure can be reported with its output. */
+/** The knex CLI in `cwd`, on the database at `url` (the knexfile reads ORMSHIFT_KNEX_URL). */
 const knexCli = (cwd: string, args: readonly string[], url: string): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(
-      KNEX_CLI,
-      ['--knexfile', join(cwd, 'knexfile.js'), ...args],
-      { cwd, timeout: 60_000, env: { ...process.env, ORMSHIFT_KNEX_URL: url } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-
-const show = (r: Run): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
-
-const expectSameCatalog = (expected: Catalog, actual: Catalog, when: string): void => {
-  const diffs = compareCatalogs(expected, actual);
-  expect(diffs, `${when}: the catalogs differ:\n${formatDiff(diffs)}`).toEqual([]);
-};
+  runCli(KNEX_CLI, ['--knexfile', join(cwd, 'knexfile.js'), ...args], cwd, { ORMSHIFT_KNEX_URL: url });
 
 let root: string;
 let out: string;

@@ -8,14 +8,14 @@
  * Needs the server at ORMSHIFT_TEST_MYSQL (default mysql://root@127.0.0.1:3306/test); an
  * unreachable server fails this test, it never skips it.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert, writeConversion, type Conversion } from '../../src/convert.js';
-import { compareCatalogs, formatDiff, omitTables } from '../../src/verify/compare.js';
+import { omitTables } from '../../src/verify/compare.js';
+import { expectSameCatalog, runCli, show, type Run } from './cli-run.js';
 import type { Catalog, ScratchDatabase } from '../../src/verify/database.js';
 import { openProvider } from '../../src/verify/database.js';
 import type { MysqlProvider } from '../../src/verify/mysql.js';
@@ -53,31 +53,9 @@ ALTER TABLE \`Author\` DROP COLUMN \`email\`;
 };
 const LENGTH = Object.keys(HISTORY).length;
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
+/** The knex CLI in `cwd`, on the database at `url` (the knexfile reads ORMSHIFT_KNEX_URL). */
 const knexCli = (cwd: string, args: readonly string[], url: string): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(
-      KNEX_CLI,
-      ['--knexfile', join(cwd, 'knexfile.js'), ...args],
-      { cwd, timeout: 60_000, env: { ...process.env, ORMSHIFT_KNEX_URL: url } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-
-const show = (r: Run): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
-
-const expectSameCatalog = (expected: Catalog, actual: Catalog, when: string): void => {
-  const diffs = compareCatalogs(expected, actual);
-  expect(diffs, `${when}: the catalogs differ:\n${formatDiff(diffs)}`).toEqual([]);
-};
+  runCli(KNEX_CLI, ['--knexfile', join(cwd, 'knexfile.js'), ...args], cwd, { ORMSHIFT_KNEX_URL: url });
 
 let root: string;
 let conversion: Conversion;

@@ -9,13 +9,13 @@
  * - after db:migrate:undo, the catalog equals Prisma's from before the last migration;
  * - after db:migrate:undo:all, no user table, enum, index or sequence is left.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convert, writeConversion, type Conversion } from '../../src/convert.js';
-import { compareCatalogs, formatDiff, omitTables } from '../../src/verify/compare.js';
+import { omitTables } from '../../src/verify/compare.js';
+import { expectSameCatalog, runCli, show, type Run } from './cli-run.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from '../../src/verify/database.js';
 import { openProvider } from '../../src/verify/database.js';
 import { PG_URL, queryUrl } from './helpers.js';
@@ -70,28 +70,8 @@ ALTER TABLE "Book" DROP COLUMN "slug";
 
 const HISTORY_LENGTH = Object.keys(HISTORY).length;
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Run sequelize-cli in `cwd`; never throws, so a failure can be reported with its output. */
-const sequelizeCli = (cwd: string, args: readonly string[]): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(SEQUELIZE_CLI, [...args], { cwd, timeout: 60_000, env: { ...process.env, NODE_ENV: 'development' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-
-const show = (r: Run): string => `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
-
-/** Fails with the readable diff when the catalogs differ. */
-const expectSameCatalog = (expected: Catalog, actual: Catalog, when: string): void => {
-  const diffs = compareCatalogs(expected, actual);
-  expect(diffs, `${when}: the catalogs differ:\n${formatDiff(diffs)}`).toEqual([]);
-};
+const sequelizeCli = (cwd: string, args: readonly string[]): Promise<Run> => runCli(SEQUELIZE_CLI, args, cwd, { NODE_ENV: 'development' });
 
 let root: string;
 let out: string;
