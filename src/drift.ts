@@ -51,6 +51,8 @@ export interface DriftReport {
   readonly notDescribed: readonly string[];
   /** schema.prisma notes (views, composite types, extensions) */
   readonly schemaNotes: readonly string[];
+  /** how schema.prisma was read (a schema folder read whole, .prisma files beside it left unread) */
+  readonly schemaHints: readonly string[];
   readonly replayProblems: readonly ReplayProblem[];
   /** where a migration creating the missing objects would have to be placed */
   readonly reconcilePlacement?: string;
@@ -115,11 +117,16 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
     if (t.rowLevelSecurity || t.forceRowLevelSecurity) note(`row level security on ${qualify(t.name)}`);
     if (t.partitionBy !== undefined) note(`partitioning of ${qualify(t.name)} (PARTITION BY ${t.partitionBy})`);
     for (const c of t.columns) if (c.collation !== undefined) note(`collation ${c.collation} of ${qualify(t.name)}.${c.name}`);
+    // Prisma describes a list column as a list whatever its nullability (its migration engine
+    // gives array columns the arity List, and `String[]` has no `?`): NOT NULL is not compared
+    const lists = t.columns.filter((c) => c.type.array && c.notNull).map((c) => c.name);
+    if (lists.length) note(`NOT NULL on list column(s) of ${qualify(t.name)} (${lists.join(', ')}): Prisma's list fields do not say`);
     tables[key] = {
       name: t.name,
-      columns: t.columns.map(({ comment: _c, collation: _k, ...c }) =>
-        opts.ignoreUnsigned && / UNSIGNED$/i.test(c.type.name) ? { ...c, type: { ...c.type, name: c.type.name.replace(/ UNSIGNED$/i, '') } } : c,
-      ),
+      columns: t.columns.map(({ comment: _c, collation: _k, ...c0 }) => {
+        const c = c0.type.array && c0.notNull ? { ...c0, notNull: false } : c0;
+        return opts.ignoreUnsigned && / UNSIGNED$/i.test(c.type.name) ? { ...c, type: { ...c.type, name: c.type.name.replace(/ UNSIGNED$/i, '') } } : c;
+      }),
       constraints,
     };
   }
@@ -153,13 +160,54 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
   list('function(s)/procedure(s)', Object.values(s.routines).map((r) => `${qualify(r.name)}${r.signature}`).sort());
   list('trigger(s)', Object.keys(s.triggers).sort());
   list('policy(ies)', Object.keys(s.policies).sort());
-  list('sequence(s)', Object.keys(s.sequences).sort());
+  // a sequence that a column takes its values from is the autoincrement() of that column
+  const used = new Set<string>();
+  for (const t of Object.values(s.tables)) {
+    for (const c of t.columns) {
+      const m = /^\s*nextval\s*\(\s*'((?:[^']|'')+)'/i.exec(c.default ?? '');
+      if (m) used.add(m[1].replace(/''/g, "'").replace(/"/g, '').replace(/^public\./, ''));
+      if (/^(SMALL|BIG)?SERIAL[248]?$/i.test(c.type.name) && !c.type.user) used.add(qualify({ ...(t.name.schema ? { schema: t.name.schema } : {}), name: cut(`${t.name.name}_${c.name}_seq`) }));
+    }
+  }
+  list('sequence(s)', Object.keys(s.sequences).filter((k) => !used.has(k)).sort());
   list('extension(s)', Object.keys(s.extensions).sort());
   list('schema(s)', Object.keys(s.schemas).sort());
   return { tables, indexes, enums, views: {}, routines: {}, triggers: {}, policies: {}, sequences: {}, extensions: {}, schemas: {} };
 };
 
 const unique = (xs: string[]): string[] => [...new Set(xs)];
+
+/**
+ * An implicit many-to-many table (`_AToB`, columns A and B) has two shapes: Prisma 5 creates it with
+ * the unique index `_AToB_AB_unique`, Prisma 6 with the primary key `_AToB_AB_pkey` (and writes the
+ * migration that turns the first into the second). schema.prisma does not say which Prisma runs it,
+ * so the shape schema.prisma's table takes is the one the history's table has, and a note says so
+ * when the history keeps the Prisma 5 shape.
+ */
+export const alignImplicitManyToMany = (history: Schema, schema: Schema, notes: string[]): Schema => {
+  let tables = schema.tables;
+  let indexes = schema.indexes;
+  for (const [key, t] of Object.entries(schema.tables)) {
+    const h = history.tables[key];
+    const name = t.name.name;
+    const unique = `${name}_AB_unique`;
+    const pkey = cut(`${name}_AB_pkey`);
+    const uniqueKey = indexKey(t.name, unique);
+    const ab = (cols: readonly string[]) => cols.length === 2 && cols[0] === 'A' && cols[1] === 'B';
+    if (!h || !name.startsWith('_') || !indexes[uniqueKey]) continue;
+    if (t.columns.map((c) => c.name).join() !== 'A,B' || t.constraints.some((k) => k.type === 'primary')) continue;
+    const hPk = h.constraints.find((k) => k.type === 'primary');
+    const hUnique = history.indexes[uniqueKey];
+    if (hPk && hPk.type === 'primary' && hPk.name === pkey && ab(hPk.columns) && !hUnique) {
+      const { [uniqueKey]: _gone, ...rest } = indexes;
+      indexes = rest;
+      tables = { ...tables, [key]: { ...t, constraints: [hPk, ...t.constraints] } };
+    } else if (hUnique && !hPk) {
+      notes.push(`implicit many-to-many table ${qualify(t.name)} has Prisma 5's unique index ${unique}: Prisma 6 replaces it with the primary key ${pkey} in its next migration (both shapes are accepted)`);
+    }
+  }
+  return tables === schema.tables ? schema : { ...schema, tables, indexes };
+};
 
 /** `YYYYMMDDhhmmss` one second before/after a folder's stamp, when the folder has one. */
 export const shiftStamp = (folder: string, seconds: number): string | undefined => {
@@ -210,7 +258,11 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const truncate = prisma.provider === 'postgresql';
   const fromHistory = describable(final, notes, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), excluded });
   const ignoreUnsigned = prisma.provider === 'mysql';
-  const fromSchema = describable(prisma.schema, undefined, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), skip: excluded, ignoreUnsigned });
+  const fromSchema = alignImplicitManyToMany(
+    fromHistory,
+    describable(prisma.schema, undefined, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), skip: excluded, ignoreUnsigned }),
+    notes,
+  );
   if (ignoreUnsigned) notes.push('UNSIGNED is not compared: the MySQL migration reader does not keep it');
   const raw = history.migrations.flatMap((m) =>
     m.migration.changes.filter((c) => c.kind === 'RawSql' && c.category === 'unmodelled').map((c) => (c.source ? `${c.source.file}:${c.source.line}` : m.migration.file)),
@@ -227,6 +279,7 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
     changes,
     notDescribed: unique(notes),
     schemaNotes: prisma.notes,
+    schemaHints: prisma.hints,
     replayProblems,
     ...(reconcilePlacement ? { reconcilePlacement } : {}),
     historyFinal: final,
@@ -294,6 +347,7 @@ export const renderSchemaDiff = (d: SchemaDiff): string => {
 
 export const renderDrift = (r: DriftReport): string => {
   const out: string[] = [];
+  for (const h of r.schemaHints) out.push(`Hint: ${h}`, '');
   if (r.replayProblems.length) {
     out.push(`The migration history cannot replay on an empty database (${r.replayProblems.length} statement(s) refer to objects no earlier migration creates):`);
     for (const p of r.replayProblems) {
@@ -303,7 +357,10 @@ export const renderDrift = (r: DriftReport): string => {
     if (r.reconcilePlacement) out.push(`  So ${r.reconcilePlacement}.`);
     out.push('');
   }
-  if (isEmptyDiff(r.diff)) out.push(`No drift: the ${r.migrations} migration(s) end in the schema that schema.prisma describes.`);
+  if (isEmptyDiff(r.diff) && r.replayProblems.length) {
+    // exit 2: the final schemas agree, but only because replay carried on past the problems above
+    out.push(`Not in sync: the ${r.migrations} migration(s) end in the schema that schema.prisma describes, but the history cannot replay on an empty database (above).`);
+  } else if (isEmptyDiff(r.diff)) out.push(`No drift: the ${r.migrations} migration(s) end in the schema that schema.prisma describes.`);
   else {
     out.push(`Drift between the ${r.migrations} migration(s) and schema.prisma ([+] only in schema.prisma, [-] only in the history):`, '');
     out.push(renderSchemaDiff(r.diff));

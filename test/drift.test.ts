@@ -81,6 +81,7 @@ describe('drift', () => {
       '1 view(s): recent_posts',
       '1 function(s)/procedure(s): touch()',
       '1 trigger(s): users/users_touch',
+      "implicit many-to-many table _GroupToUser has Prisma 5's unique index _GroupToUser_AB_unique: Prisma 6 replaces it with the primary key _GroupToUser_AB_pkey in its next migration (both shapes are accepted)",
     ]);
   });
 

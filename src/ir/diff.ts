@@ -149,6 +149,16 @@ export const defaultKey = (text: string | undefined): string | undefined => {
   const s = text.trim();
   while (i < s.length) {
     const ch = s[i];
+    // E'...' (an escape string, as Prisma 2 wrote every string default) is stored as the plain
+    // literal it spells: compare its value, written the standard way
+    if ((ch === 'e' || ch === 'E') && s[i + 1] === "'" && !/[\w$]/.test(s[i - 1] ?? '')) {
+      const lit = escapeString(s, i + 2);
+      if (lit) {
+        out += `'${lit.value.replace(/'/g, "''")}'`;
+        i = lit.end;
+        continue;
+      }
+    }
     if (ch === "'" || ch === '"') {
       let j = i + 1;
       while (j < s.length) {
@@ -180,6 +190,55 @@ export const defaultKey = (text: string | undefined): string | undefined => {
   if (/^-?\d+(\.\d+)?(e-?\d+)?$/.test(out)) return String(Number(out));
   if (/^'-?\d+(\.\d+)?'$/.test(out)) return String(Number(out.slice(1, -1)));
   return out;
+};
+
+/**
+ * The value of the escape string whose body starts at `from` (just after `E'`) and the index after
+ * its closing quote, decoded as PostgreSQL's lexer does (\b \f \n \r \t, octal, \x hex, \u and
+ * \U code points, any other escaped character as itself, '' as a quote); undefined when the string
+ * never ends or spells what a standard literal cannot (a NUL, an invalid code point).
+ */
+export const escapeString = (s: string, from: number): { value: string; end: number } | undefined => {
+  const simple: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+  let value = '';
+  let i = from;
+  while (i < s.length) {
+    const ch = s[i];
+    if (ch === "'") {
+      if (s[i + 1] === "'") {
+        value += "'";
+        i += 2;
+        continue;
+      }
+      return { value, end: i + 1 };
+    }
+    if (ch !== '\\') {
+      value += ch;
+      i++;
+      continue;
+    }
+    const next = s[i + 1];
+    if (next === undefined) return undefined;
+    let m: RegExpExecArray | null;
+    const rest = s.slice(i + 1);
+    let code: number | undefined;
+    if (simple[next] !== undefined) {
+      value += simple[next];
+      i += 2;
+      continue;
+    } else if ((m = /^[0-7]{1,3}/.exec(rest))) code = parseInt(m[0], 8);
+    else if ((m = /^x[0-9a-fA-F]{1,2}/.exec(rest))) code = parseInt(m[0].slice(1), 16);
+    else if ((m = /^u[0-9a-fA-F]{4}/.exec(rest)) || (m = /^U[0-9a-fA-F]{8}/.exec(rest))) code = parseInt(m[0].slice(1), 16);
+    else {
+      value += next;
+      i += 2;
+      continue;
+    }
+    if (code === 0 || code > 0x10ffff) return undefined;
+    value += String.fromCodePoint(code);
+    i += 1 + m[0].length;
+  }
+  return undefined;
 };
 
 const balanced = (s: string): boolean => {

@@ -62,6 +62,8 @@ export interface PEnum {
 
 export interface PSchema {
   readonly datasource: Readonly<Record<string, PValue>>;
+  /** the previewFeatures of every generator block */
+  readonly previewFeatures: readonly string[];
   readonly models: readonly PModel[];
   readonly enums: readonly PEnum[];
 }
@@ -152,9 +154,15 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
   const datasource: Record<string, PValue> = {};
   const models: PModel[] = [];
   const enums: PEnum[] = [];
+  const previewFeatures: string[] = [];
   for (const b of ast.list as any[]) {
     if (b.type === 'datasource') {
       for (const a of b.assignments) if (a.type === 'assignment') datasource[a.key] = value(a.value);
+    } else if (b.type === 'generator') {
+      for (const a of b.assignments) {
+        const v = a.type === 'assignment' && a.key === 'previewFeatures' ? value(a.value) : undefined;
+        if (v?.kind === 'array') for (const x of v.items) if (x.kind === 'string' || x.kind === 'word') previewFeatures.push(x.value);
+      }
     } else if (b.type === 'model' || b.type === 'view' || b.type === 'type') {
       const fields: PField[] = [];
       const attributes: PAttribute[] = [];
@@ -186,12 +194,13 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
       enums.push({ name: b.name, values, attributes, file });
     }
   }
-  return { datasource, models, enums };
+  return { datasource, previewFeatures, models, enums };
 };
 
 /** Merges the files of a schema folder (each parsed on its own). */
 export const mergeSchemas = (parts: readonly PSchema[]): PSchema => ({
   datasource: Object.assign({}, ...parts.map((p) => p.datasource)),
+  previewFeatures: parts.flatMap((p) => p.previewFeatures),
   models: parts.flatMap((p) => p.models),
   enums: parts.flatMap((p) => p.enums),
 });

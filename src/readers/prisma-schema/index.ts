@@ -14,7 +14,7 @@
  * `notes`, never silently dropped.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../../ir/diagnostics.js';
 import { quoteLiteral, renderType } from '../../ir/sql-text.js';
 import {
@@ -47,6 +47,8 @@ export interface PrismaSchemaRead {
   /** what schema.prisma says that the database schema does not hold (views, composite types) */
   readonly notes: readonly string[];
   readonly files: readonly string[];
+  /** about how the schema was read: other .prisma files beside it, a schema folder read whole */
+  readonly hints: readonly string[];
 }
 
 const SCALARS = new Set(['String', 'Boolean', 'Int', 'BigInt', 'Float', 'Decimal', 'DateTime', 'Json', 'Bytes']);
@@ -71,6 +73,10 @@ const listFiles = (path: string): string[] => {
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) throw new UsageError(`no schema at ${path}: no such file or folder (pass --schema prisma/schema.prisma, or the folder of .prisma files)`);
   if (st.isFile()) return [path];
+  return prismaFilesUnder(path);
+};
+
+const prismaFilesUnder = (path: string): string[] => {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -83,25 +89,64 @@ const listFiles = (path: string): string[] => {
   return out;
 };
 
-/** Reads schema.prisma, or every .prisma file under a folder. */
+const readFolder = async (dir: string): Promise<{ files: string[]; parts: PSchema[] }> => {
+  const files = prismaFilesUnder(dir);
+  const parts: PSchema[] = [];
+  for (const f of files) parts.push(await parsePrismaFile(readFileSync(f, 'utf8'), relative(dir, f)));
+  return { files, parts };
+};
+
+/**
+ * Reads schema.prisma, or every .prisma file under a folder. A file whose generator enables
+ * `prismaSchemaFolder` is read with the .prisma files of its folder, as Prisma reads it; a file
+ * without it that has .prisma files beside it defining models or enums gets a hint, since those
+ * models are not part of the schema it describes (Prisma's multi-file schema is the folder).
+ */
 export const readPrismaSchema = async (path: string): Promise<PrismaSchemaRead> => {
   const files = listFiles(path);
   const st = statSync(path);
-  const parts: PSchema[] = [];
-  for (const f of files) parts.push(await parsePrismaFile(readFileSync(f, 'utf8'), st.isFile() ? f : relative(path, f)));
-  const read = buildSchema(mergeSchemas(parts));
-  return { ...read, files };
+  if (!st.isFile()) {
+    const folder = await readFolder(path);
+    return { ...buildSchema(mergeSchemas(folder.parts)), files: folder.files, hints: [] };
+  }
+  const own = await parsePrismaFile(readFileSync(path, 'utf8'), path);
+  const dir = dirname(path);
+  const siblings = prismaFilesUnder(dir).filter((f) => resolve(f) !== resolve(path));
+  if (!siblings.length) return { ...buildSchema(own), files, hints: [] };
+  if (own.previewFeatures.includes('prismaSchemaFolder')) {
+    const folder = await readFolder(dir);
+    const hint = `${path} enables prismaSchemaFolder: read with the ${siblings.length} other .prisma file(s) of ${dir}, as Prisma reads it`;
+    return { ...buildSchema(mergeSchemas(folder.parts)), files: folder.files, hints: [hint] };
+  }
+  const defining: string[] = [];
+  for (const f of siblings) {
+    let part: PSchema | undefined;
+    try {
+      part = await parsePrismaFile(readFileSync(f, 'utf8'), f);
+    } catch {
+      part = undefined;
+    }
+    const names = part ? [...part.models.map((m) => m.name), ...part.enums.map((e) => e.name)] : [];
+    if (names.length) defining.push(`${relative(dir, f)} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`);
+  }
+  const hints = defining.length
+    ? [
+        `${defining.length} other .prisma file(s) beside ${path} define models or enums that were not read: ${defining.slice(0, 5).join('; ')}${defining.length > 5 ? '; ...' : ''}. ` +
+          `If they belong to this schema (a multi-file schema), pass the folder: --schema ${dir}`,
+      ]
+    : [];
+  return { ...buildSchema(own), files, hints };
 };
 
 /** Builds the IR from a parsed schema (exported for tests that start from text). */
 export const readPrismaSchemaText = async (text: string, file = 'schema.prisma'): Promise<PrismaSchemaRead> => {
   const read = buildSchema(await parsePrismaFile(text, file));
-  return { ...read, files: [file] };
+  return { ...read, files: [file], hints: [] };
 };
 
 const mappedName = (attrs: PModel['attributes'], fallback: string): string => stringOf(argOf(findAttr(attrs, 'map'), 'name', 0)) ?? fallback;
 
-function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files'> {
+function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
   const providerWord = wordOf(ps.datasource.provider);
   if (providerWord !== undefined && providerWord !== 'postgresql' && providerWord !== 'postgres' && providerWord !== 'mysql') {
     throw new UsageError(`schema provider ${JSON.stringify(providerWord)} is not supported (postgresql and mysql are)`);

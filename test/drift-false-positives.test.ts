@@ -1,0 +1,127 @@
+/**
+ * drift on what real histories do that is not drift: Prisma 2's `E'x'` string defaults, the two
+ * shapes of an implicit many-to-many table (Prisma 5's unique index, Prisma 6's primary key),
+ * NOT NULL on list columns (Prisma's list fields cannot say), a history whose final schema agrees
+ * but which cannot replay (exit 2, never "No drift"), and a schema.prisma whose models live in
+ * other .prisma files beside it (read as Prisma does with prismaSchemaFolder, or a hint).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { drift, renderDrift } from '../src/drift.js';
+import { defaultKey } from '../src/ir/diff.js';
+import { prismaHistory } from './fixtures.js';
+
+const DS = 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n';
+
+/** A history and a schema.prisma beside its migrations folder (extra .prisma files too). */
+const project = (migrations: Record<string, string>, schema: string, extra: Record<string, string> = {}) => {
+  const dir = prismaHistory(migrations);
+  const root = dirname(dir);
+  writeFileSync(join(root, 'schema.prisma'), schema);
+  for (const [f, text] of Object.entries(extra)) {
+    mkdirSync(dirname(join(root, f)), { recursive: true });
+    writeFileSync(join(root, f), text);
+  }
+  return { schema: join(root, 'schema.prisma'), migrations: dir, root };
+};
+
+const M2M_PRISMA5 = `CREATE TABLE "A" ("id" TEXT NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "B" ("id" TEXT NOT NULL, CONSTRAINT "B_pkey" PRIMARY KEY ("id"));
+CREATE TABLE "_AToB" ("A" TEXT NOT NULL, "B" TEXT NOT NULL);
+CREATE UNIQUE INDEX "_AToB_AB_unique" ON "_AToB"("A", "B");
+CREATE INDEX "_AToB_B_index" ON "_AToB"("B");
+ALTER TABLE "_AToB" ADD CONSTRAINT "_AToB_A_fkey" FOREIGN KEY ("A") REFERENCES "A"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "_AToB" ADD CONSTRAINT "_AToB_B_fkey" FOREIGN KEY ("B") REFERENCES "B"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+`;
+// the migration Prisma 6 writes for an implicit many-to-many table of Prisma 5
+const M2M_TO_PRISMA6 = `-- AlterTable
+ALTER TABLE "_AToB" ADD CONSTRAINT "_AToB_AB_pkey" PRIMARY KEY ("A", "B");
+
+-- DropIndex
+DROP INDEX "_AToB_AB_unique";
+`;
+const M2M_SCHEMA = `${DS}model A {\n  id String @id\n  bs B[]\n}\n\nmodel B {\n  id String @id\n  as A[]\n}\n`;
+
+describe('drift: what is not drift', () => {
+  it("compares an E'...' string default by its value", async () => {
+    expect(defaultKey("E'x'")).toBe(defaultKey("'x'"));
+    expect(defaultKey("E'it\\'s'")).toBe(defaultKey("'it''s'"));
+    expect(defaultKey("e'a\\nb'::text")).toBe(defaultKey("'a\nb'"));
+    expect(defaultKey("E'\\x41\\101\\u0041'")).toBe(defaultKey("'AAA'"));
+    expect(defaultKey("E'x'")).not.toBe(defaultKey("'X'"));
+    // an identifier ending in e before a quote is not an escape string
+    expect(defaultKey("'x'")).not.toBe(defaultKey("E'y'"));
+    const p = project(
+      { '20210101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, "s" TEXT NOT NULL DEFAULT E'draft', "q" TEXT DEFAULT E'it\\'s', CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\n` },
+      `${DS}model T {\n  id String @id\n  s String @default("draft")\n  q String? @default("it's")\n}\n`,
+    );
+    const r = await drift(p);
+    expect(renderDrift(r)).toContain('No drift');
+    expect(r.inSync).toBe(true);
+  });
+
+  it('accepts an implicit many-to-many table in the shape Prisma 6 migrated it to, and in Prisma 5 shape with a note', async () => {
+    const six = await drift(project({ '20240101000000_init': M2M_PRISMA5, '20241101000000_prisma6': M2M_TO_PRISMA6 }, M2M_SCHEMA));
+    expect(renderDrift(six)).toContain('No drift');
+    expect(six.inSync).toBe(true);
+    const five = await drift(project({ '20240101000000_init': M2M_PRISMA5 }, M2M_SCHEMA));
+    expect(five.inSync).toBe(true);
+    expect(five.notDescribed).toContain(
+      "implicit many-to-many table _AToB has Prisma 5's unique index _AToB_AB_unique: Prisma 6 replaces it with the primary key _AToB_AB_pkey in its next migration (both shapes are accepted)",
+    );
+    // the primary key on other columns is still drift
+    const wrong = await drift(
+      project({ '20240101000000_init': M2M_PRISMA5, '20241101000000_prisma6': M2M_TO_PRISMA6.replace('("A", "B")', '("B", "A")') }, M2M_SCHEMA),
+    );
+    expect(wrong.inSync).toBe(false);
+  });
+
+  it('does not compare NOT NULL on list columns, and notes it', async () => {
+    const r = await drift(
+      project(
+        { '20240101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, "tags" TEXT[] NOT NULL DEFAULT ARRAY['a']::TEXT[], CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\n` },
+        `${DS}model T {\n  id String @id\n  tags String[] @default(["a"])\n}\n`,
+      ),
+    );
+    expect(r.inSync).toBe(true);
+    expect(r.notDescribed).toContain("NOT NULL on list column(s) of T (tags): Prisma's list fields do not say");
+    // nullability of a scalar column still counts
+    const scalar = await drift(
+      project({ '20240101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, "s" TEXT NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\n` }, `${DS}model T {\n  id String @id\n  s String?\n}\n`),
+    );
+    expect(scalar.inSync).toBe(false);
+  });
+
+  it('never says "No drift" when the history cannot replay (exit 2)', async () => {
+    const r = await drift(
+      project(
+        { '20240101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\n`, '20240201000000_gone': `DROP INDEX "missing_idx";\n` },
+        `${DS}model T {\n  id String @id\n}\n`,
+      ),
+    );
+    expect(r.inSync).toBe(false);
+    const text = renderDrift(r);
+    expect(text).not.toContain('No drift');
+    expect(text).toContain('Not in sync: the 2 migration(s) end in the schema that schema.prisma describes, but the history cannot replay on an empty database (above).');
+  });
+
+  it('hints at models in other .prisma files beside schema.prisma, and reads the folder under prismaSchemaFolder', async () => {
+    const history = { '20240101000000_init': `CREATE TABLE "User" ("id" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n` };
+    const gen = (features: string) => `generator client {\n  provider = "prisma-client-js"\n${features}}\n`;
+    const hinted = project(history, gen('') + DS, { 'models/user.prisma': 'model User {\n  id String @id\n}\n' });
+    const r = await drift(hinted);
+    expect(r.inSync).toBe(false);
+    expect(r.schemaHints).toEqual([
+      `1 other .prisma file(s) beside ${hinted.schema} define models or enums that were not read: models/user.prisma (User). If they belong to this schema (a multi-file schema), pass the folder: --schema ${hinted.root}`,
+    ]);
+    expect(renderDrift(r).split('\n')[0]).toBe(`Hint: ${r.schemaHints[0]}`);
+    // passing the folder reads every file
+    expect((await drift({ schema: hinted.root, migrations: hinted.migrations })).inSync).toBe(true);
+    // with prismaSchemaFolder, Prisma reads the folder: so does drift
+    const folder = project(history, gen('  previewFeatures = ["prismaSchemaFolder"]\n') + DS, { 'models/user.prisma': 'model User {\n  id String @id\n}\n' });
+    const f = await drift(folder);
+    expect(f.inSync).toBe(true);
+    expect(f.schemaHints[0]).toContain('enables prismaSchemaFolder: read with the 1 other .prisma file(s)');
+  });
+});
