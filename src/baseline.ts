@@ -18,6 +18,10 @@ export type BaselineTarget = 'sequelize' | 'knex';
 
 export interface BaselineOptions {
   readonly to: BaselineTarget;
+  /** the layout convert wrote: the rows are file names, extension included (`.js`, `.cjs`,
+   * `.mjs`, `.ts`), and a runner that finds other names than its files' runs them all again */
+  readonly lang?: 'js' | 'ts';
+  readonly module?: 'cjs' | 'esm';
   readonly databaseUrl: string;
   readonly migrationsDir: string;
   readonly dryRun?: boolean;
@@ -53,7 +57,7 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
   const dir = readMigrationsDir(opts.migrationsDir);
   const { convert } = await import('./convert.js');
   // the names of the generated files, exactly as convert() names them for this target
-  const conversion = await convert({ migrationsDir: opts.migrationsDir, to: opts.to, allowIrreversible: true });
+  const conversion = await convert({ migrationsDir: opts.migrationsDir, to: opts.to, lang: opts.lang, module: opts.module, allowIrreversible: true });
   const fileOf = new Map(conversion.files.map((f) => [f.migration, f.fileName]));
 
   const pg = (await import('pg')).default;

@@ -18,14 +18,36 @@ import { readMigrationsDir } from './readers/migrations-dir.js';
 
 export type Target = 'sequelize' | 'knex';
 export type Lang = 'js' | 'ts';
-/** JavaScript module format of Knex files: CommonJS `.js` or ES module `.mjs` */
+/**
+ * The module system of the project the JavaScript files go into: `cjs` (the default) writes `.js`;
+ * `esm` (a package.json with `"type": "module"`) writes Knex ES modules (`.mjs`, run by knex with
+ * `loadExtensions: ['.mjs']`) and Sequelize CommonJS as `.cjs` (sequelize-cli require()s every file,
+ * and Node loads a `.js` file there as an ES module). TypeScript files are the same either way.
+ */
 export type ModuleFormat = 'cjs' | 'esm';
+
+/** One output layout: what convert writes, verify runs and baseline marks. */
+export interface Layout {
+  readonly to: Target;
+  readonly lang: Lang;
+  readonly module: ModuleFormat;
+}
+
+/** Every layout convert writes, each with the runner users run it with (README "Set-up per runner"). */
+export const LAYOUTS: readonly (Layout & { readonly id: string; readonly ext: string; readonly runner: string })[] = [
+  { id: 'sequelize-js', to: 'sequelize', lang: 'js', module: 'cjs', ext: '.js', runner: 'sequelize-cli' },
+  { id: 'sequelize-cjs', to: 'sequelize', lang: 'js', module: 'esm', ext: '.cjs', runner: 'sequelize-cli in a "type": "module" project' },
+  { id: 'sequelize-ts', to: 'sequelize', lang: 'ts', module: 'cjs', ext: '.ts', runner: 'umzug (a script run by tsx)' },
+  { id: 'knex-js', to: 'knex', lang: 'js', module: 'cjs', ext: '.js', runner: 'knex CLI' },
+  { id: 'knex-mjs', to: 'knex', lang: 'js', module: 'esm', ext: '.mjs', runner: "knex CLI, loadExtensions: ['.mjs']" },
+  { id: 'knex-ts', to: 'knex', lang: 'ts', module: 'cjs', ext: '.ts', runner: 'knex CLI with tsx loaded' },
+];
 
 export interface ConvertOptions {
   readonly migrationsDir: string;
   readonly to: Target;
   readonly lang?: Lang;
-  /** Knex only: CommonJS (default) or ES module files */
+  /** JavaScript files: for a CommonJS (default) or an ES-module project (see ModuleFormat) */
   readonly module?: ModuleFormat;
   readonly allowIrreversible?: boolean;
   /** where the files will go: prettier resolves the user's own config from there */
@@ -114,7 +136,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
       ? await import('./writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
           writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider }))
       : await import('./writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
-          writeSequelizeMigration(m, { ...common, stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
+          writeSequelizeMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
   // one migration at a time: plan it, write it, keep its plan lazily (see lazyPlan)
   const files: GeneratedFile[] = [];
   const planned: PlannedMigration[] = [];

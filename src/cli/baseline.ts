@@ -1,6 +1,8 @@
 /** `ormshift baseline`: mark the converted migrations as applied on a database Prisma migrated. */
 export interface BaselineArgs {
   to: 'sequelize' | 'knex';
+  lang?: 'js' | 'ts';
+  module?: 'cjs' | 'esm';
   databaseUrl: string;
   migrations: string;
   dryRun: boolean;
@@ -9,7 +11,7 @@ export interface BaselineArgs {
 
 export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
   const { baseline, renderBaselineSql } = await import('../baseline.js');
-  const r = await baseline({ to: args.to, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
+  const r = await baseline({ to: args.to, lang: args.lang, module: args.module, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
   if (args.json) {
     process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
     return 0;

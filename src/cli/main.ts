@@ -7,6 +7,10 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { formatLocation, OrmshiftError } from '../ir/diagnostics.js';
 
+/** --module, the same for convert, verify and baseline (convert.ts ModuleFormat) */
+const MODULE_HELP =
+  'JavaScript files for a CommonJS project (.js) or a "type": "module" one: Knex .mjs, Sequelize .cjs (TypeScript files are the same either way)';
+
 /** A message on one line: a parser may quote text that spans lines. */
 const oneLine = (s: string): string => s.replace(/\r?\n\s*/g, ' ');
 
@@ -41,7 +45,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const })
-            .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: 'knex JavaScript files: CommonJS .js or ES module .mjs' })
+            .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
             .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible down steps warn instead of throwing' })
             .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
             .option('strict', { type: 'boolean', default: false, describe: 'fail on any warning' })
@@ -59,6 +63,8 @@ export const main = async (argv: string[]): Promise<number> => {
           y
             .positional('migrations', { type: 'string', demandOption: true })
             .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })
+            .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote: JavaScript or TypeScript (knex files, umzug for Sequelize)' })
+            .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
             .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
             .option('allow-irreversible', { type: 'boolean', default: false })
             .option('limit', { type: 'number', describe: 'verify only the first N migrations' })
@@ -120,6 +126,8 @@ export const main = async (argv: string[]): Promise<number> => {
         (y) =>
           y
             .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })
+            .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote (the marks are file names, extension included)' })
+            .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
             .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... database migrated by Prisma' })
             .option('migrations', { type: 'string', default: 'prisma/migrations', describe: 'prisma/migrations folder' })
             .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL, change nothing' })

@@ -1,19 +1,29 @@
 /** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
-import { convert, type Target } from '../convert.js';
+import { convert, type Lang, type ModuleFormat, type Target } from '../convert.js';
 import { progress, table } from './render.js';
 
 export interface VerifyArgs {
   migrations: string;
   to: Target;
+  lang?: Lang;
+  module?: ModuleFormat;
   databaseUrl?: string;
   allowIrreversible: boolean;
   limit?: number;
   json: boolean;
 }
 
+/** `.ts files through umzug`: which files ran, and how (verify/load-migration.ts) */
+const layoutName = (c: { target: string; files: readonly { fileName: string }[] }): string => {
+  const ext = c.files[0]?.fileName.replace(/^.*(?=\.[^.]+$)/, '') ?? '.js';
+  const how = c.target === 'sequelize' ? (ext === '.ts' ? "umzug's calling convention, loaded by tsx" : "sequelize-cli's calling convention") : `knex's migrator${ext === '.ts' ? ', loaded by tsx' : ''}`;
+  return `${ext} files, ${how}`;
+};
+
 export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
   // the files only live in a scratch folder: irreversible steps must not stop the down chain
-  const conversion = await convert({ migrationsDir: args.migrations, to: args.to, allowIrreversible: true });
+  // the same layout convert wrote, run as its runner runs it (verify/load-migration.ts)
+  const conversion = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: true });
   const { openProvider } = await import('../verify/database.js');
   const { verifyConversion } = await import('../verify/run.js');
   const provider = await openProvider(args.databaseUrl);
@@ -53,7 +63,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }
     const s = report.summary;
     process.stdout.write(
-      `\n${s.migrations} migrations (${report.target}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
+      `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
     );
   }
   return report.summary.ok ? 0 : 1;

@@ -9,15 +9,15 @@
  * `skipped`. Catalogs are compared by hash first; the diff is computed only when they differ.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Change, Risk } from '../ir/changes.js';
 import type { PlannedMigration } from '../ir/plan.js';
 import { qualify, type QName } from '../ir/schema.js';
 import type { Conversion } from '../convert.js';
 import type { Knex } from 'knex';
 import { snapshotCatalog } from './snapshot.js';
+import { linkRunnerModules, loadMigration } from './load-migration.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 
@@ -130,16 +130,26 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
   const dialect = /^mysql:/i.test(db.url) ? 'mysql' : 'postgres';
   const sequelize = new Sequelize(db.url, { dialect, logging: false, pool: { max: 1, min: 0 } });
   const qi = sequelize.getQueryInterface();
-  const require = createRequire(join(dir, 'index.js'));
-  const load = (i: number) => require(join(dir, files[i])) as { up: Function; down: Function };
+  type File = { up: Function; down: Function };
+  const loaded = new Map<number, Promise<File>>();
+  const load = (i: number): Promise<File> => {
+    if (!loaded.has(i)) loaded.set(i, loadMigration(join(dir, files[i])) as Promise<File>);
+    return loaded.get(i)!;
+  };
+  /** how the file's runner calls it: sequelize-cli passes (queryInterface, Sequelize); umzug, the
+   * runner of the TypeScript layout, passes `{ name, path, context }` with queryInterface as context */
+  const call = async (i: number, fn: 'up' | 'down') => {
+    const file = await load(i);
+    return extname(files[i]) === '.ts' ? file[fn]({ name: files[i], path: join(dir, files[i]), context: qi }) : file[fn](qi, Sequelize);
+  };
   // umzug drives the same up/down functions sequelize-cli would call, with memory storage so
   // the catalog holds nothing but the schema
   const { Umzug, memoryStorage } = await import('umzug');
   const umzug = new Umzug({
     migrations: files.map((f, i) => ({
       name: f,
-      up: async () => load(i).up(qi, Sequelize),
-      down: async () => load(i).down(qi, Sequelize),
+      up: async () => call(i, 'up'),
+      down: async () => call(i, 'down'),
     })),
     context: qi,
     storage: memoryStorage(),
@@ -180,15 +190,19 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
     pool: { min: 0, max: 1 },
     log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
   });
-  const require = createRequire(join(dir, 'index.js'));
   type File = { up: (k: Knex) => Promise<unknown>; down: (k: Knex) => Promise<unknown>; config?: unknown };
-  const load = (i: number) => require(join(dir, files[i])) as File;
+  // .js/.cjs required, .mjs imported, .ts through tsx: as the knex CLI loads them (import-file.js)
+  const loaded = new Map<number, Promise<File>>();
+  const load = (i: number): Promise<File> => {
+    if (!loaded.has(i)) loaded.set(i, loadMigration(join(dir, files[i])) as Promise<File>);
+    return loaded.get(i)!;
+  };
   const source = (list: readonly string[], wrap?: (i: number, file: File) => File) => ({
     getMigrations: async () => [...list],
     getMigrationName: (f: string) => f,
     getMigration: async (f: string) => {
       const i = files.indexOf(f);
-      return wrap ? wrap(i, load(i)) : load(i);
+      return wrap ? wrap(i, await load(i)) : load(i);
     },
   });
   const plain = source(files);
@@ -217,7 +231,7 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
     down: async (i) => {
       // MySQL: an up() that failed halfway left its first statements applied (DDL is not
       // transactional); its guarded down() undoes them, called as the user would call it by hand
-      if (failed.has(i)) await load(i).down(knex);
+      if (failed.has(i)) await (await load(i)).down(knex);
       else await knex.migrate.down({ migrationSource: plain, name: files[i] });
     },
     upAll: async (total, hooks) => {
@@ -345,6 +359,8 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   const { conversion, provider } = opts;
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
   const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
+  // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
+  linkRunnerModules(dir);
   const files = conversion.files.slice(0, total).map((f) => {
     writeFileSync(join(dir, f.fileName), f.contents);
     return f.fileName;

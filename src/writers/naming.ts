@@ -49,5 +49,5 @@ export function fileBaseName(folderName: string): string {
 }
 
 /** `<stamp>-<base>.<ext>` */
-export const migrationFileName = (stamp: string, folderName: string, ext: 'js' | 'ts'): string =>
+export const migrationFileName = (stamp: string, folderName: string, ext: 'js' | 'cjs' | 'ts'): string =>
   `${stamp}-${fileBaseName(folderName)}.${ext}`;

@@ -1,7 +1,9 @@
 /**
  * A planned migration -> one Sequelize migration file: sequelize-cli's CommonJS layout
- * (`<stamp>-<name>.js`, `module.exports = { up, down }`) or an umzug-style TypeScript module
- * (`<stamp>-<name>.ts`, `export const up: MigrationFn<QueryInterface>`).
+ * (`<stamp>-<name>.js`, `module.exports = { up, down }`; `.cjs` with the same contents for a
+ * project whose package.json says `"type": "module"`, where Node would load a `.js` file as an ES
+ * module and sequelize-cli, which require()s every file, would fail) or an umzug-style TypeScript
+ * module (`<stamp>-<name>.ts`, `export const up: MigrationFn<QueryInterface>`).
  *
  * Conventions: the header says where the file came from (folder, checksum), how far down() can
  * be trusted (its risk and every non-exact reason) and whether it runs in a transaction. Like
@@ -23,6 +25,9 @@ import { guardDown } from './mysql.js';
 
 export interface SequelizeWriteOptions {
   readonly lang: Lang;
+  /** JavaScript: `cjs` (default) writes `.js`; `esm` (an ES-module project) writes the same
+   * CommonJS as `.cjs`, the one extension sequelize-cli can require() there */
+  readonly module?: 'cjs' | 'esm';
   /** emit a best-effort down() (with warnings) instead of one that throws */
   readonly allowIrreversible: boolean;
   /** the 14-digit stamp of the file name (naming.ts migrationStamps) */
@@ -67,7 +72,7 @@ const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema
 
 
 export async function writeSequelizeMigration(m: PlannedMigration, opts: SequelizeWriteOptions): Promise<WrittenFile> {
-  const fileName = migrationFileName(opts.stamp, m.migration.name, opts.lang);
+  const fileName = migrationFileName(opts.stamp, m.migration.name, opts.lang === 'ts' ? 'ts' : opts.module === 'esm' ? 'cjs' : 'js');
   const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason, imports: new Set(), ...(opts.dialect ? { dialect: opts.dialect } : {}) };
 
   const up = body(ctx, [{ comments: [], emitted: mergeAlterTables(ctx, steps(ctx, m.up)) }], m.noTransactionReason);
