@@ -24,3 +24,5 @@ export { baseline, renderBaselineSql, BaselineRefused } from './baseline.js';
 export type { BaselineOptions, BaselineReport, BaselineTarget } from './baseline.js';
 export { compare, renderCompare, missingFiles, writeMissing } from './compare.js';
 export type { CompareOptions, CompareReport, MigrationMatch, FileRead } from './compare.js';
+export { models, writeModelFiles } from './models.js';
+export type { ModelsOptions, ModelsReport } from './models.js';

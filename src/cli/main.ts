@@ -105,6 +105,22 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
+        'models',
+        'write Sequelize models (Model.init classes and an index) from schema.prisma',
+        (y) =>
+          y
+            .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
+            .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+            .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const })
+            .option('style', { choices: ['init'] as const, default: 'init' as const, describe: 'Model.init classes (sequelize-typescript decorators are not supported yet)' })
+            .option('force', { type: 'boolean', default: false, describe: 'overwrite files ormshift generated' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { modelsCommand } = await import('./models.js');
+          await run(() => modelsCommand(args))();
+        },
+      )
+      .command(
         'compare',
         'compare a Prisma history with an existing Sequelize or Knex history (exit 1 when they end in different schemas)',
         (y) =>

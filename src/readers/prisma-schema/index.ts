@@ -49,6 +49,73 @@ export interface PrismaSchemaRead {
   readonly files: readonly string[];
   /** about how the schema was read: other .prisma files beside it, a schema folder read whole */
   readonly hints: readonly string[];
+  /** the Prisma models as the client sees them (fields, relations, client-side defaults), for the models writer */
+  readonly models: readonly ModelInfo[];
+  /** true when `relationMode = "prisma"`: relations exist only in the client, no foreign key in the database */
+  readonly relationModePrisma: boolean;
+}
+
+/** A default as Prisma's client sees it; the database default (if any) is the column's `default`. */
+export type FieldDefault =
+  | { readonly kind: 'autoincrement' }
+  /** now(), dbgenerated("..."), lists, Json: the column's SQL default text */
+  | { readonly kind: 'sql'; readonly text: string }
+  /** dbgenerated() without an expression: the database has some default the schema does not say */
+  | { readonly kind: 'unknown' }
+  /** a literal: string, number, boolean, enum value (already @map-ped) */
+  | { readonly kind: 'value'; readonly value: string | number | boolean }
+  /** computed by Prisma's client: cuid(), cuid(2), uuid(), uuid(7), nanoid(n), ulid() */
+  | { readonly kind: 'client'; readonly fn: string; readonly args: readonly number[] };
+
+export interface ModelField {
+  readonly name: string;
+  readonly column: string;
+  /** the Prisma type word: `String`, `DateTime`, an enum name, `Unsupported` */
+  readonly prismaType: string;
+  /** the enum's values as stored (after @map), when the field is an enum */
+  readonly enumValues?: readonly string[];
+  /** the argument of Unsupported("...") */
+  readonly unsupported?: string;
+  readonly list: boolean;
+  readonly optional: boolean;
+  readonly id: boolean;
+  readonly updatedAt: boolean;
+  readonly ignored: boolean;
+  readonly default?: FieldDefault;
+  readonly line?: number;
+}
+
+export interface ModelRelation {
+  /** the relation field */
+  readonly field: string;
+  /** the other model's name */
+  readonly target: string;
+  readonly kind: 'belongsTo' | 'hasOne' | 'hasMany' | 'belongsToMany';
+  readonly name?: string;
+  /** belongsTo: the local scalar fields holding the key; hasOne/hasMany: the target's fields */
+  readonly fields: readonly string[];
+  /** the referenced fields (target's for belongsTo, this model's for hasOne/hasMany) */
+  readonly references: readonly string[];
+  readonly optional: boolean;
+  /** the foreign key's name and actions (absent under relationMode = "prisma", or for a one-sided relation) */
+  readonly constraint?: string;
+  readonly onDelete?: FkAction;
+  readonly onUpdate?: FkAction;
+  /** belongsToMany: Prisma's implicit join table and which of its columns points here */
+  readonly through?: { readonly table: QName; readonly foreignKey: 'A' | 'B'; readonly otherKey: 'A' | 'B' };
+  readonly line?: number;
+}
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly table: QName;
+  readonly fields: readonly ModelField[];
+  readonly relations: readonly ModelRelation[];
+  /** field names of @id / @@id (empty when the model is identified by a unique only) */
+  readonly primaryKey: readonly string[];
+  readonly ignored: boolean;
+  readonly file: string;
+  readonly line?: number;
 }
 
 const SCALARS = new Set(['String', 'Boolean', 'Int', 'BigInt', 'Float', 'Decimal', 'DateTime', 'Json', 'Bytes']);
@@ -390,9 +457,127 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
     notes.push(`datasource extensions (${extensions.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x))).join(', ')}) are not compared`);
   }
   const schema: Schema = { ...emptySchema(), tables, indexes, enums };
+  const modelInfos = models.map((m) => modelInfo(m));
   const schemasArg = ps.datasource.schemas;
   const schemas = schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
-  return { provider, schema, unknownDefaults, notes, ...(schemas ? { schemas } : {}) };
+  return { provider, schema, unknownDefaults, notes, models: modelInfos, relationModePrisma: !foreignKeys, ...(schemas ? { schemas } : {}) };
+
+  /** The client's view of one model: what the models writer needs beyond the tables. */
+  function modelInfo(m: PModel): ModelInfo {
+    const tq = tableOf(m);
+    const fields: ModelField[] = [];
+    for (const f of m.fields) {
+      if (!isScalar(f)) continue;
+      const en = enumsByModelName.get(f.type);
+      const dv = argOf(findAttr(f.attributes, 'default'), 'value', 0);
+      const column = columnName(f);
+      const col = tables[qualify(tq)].columns.find((c) => c.name === column);
+      let def: FieldDefault | undefined;
+      if (dv?.kind === 'call') {
+        if (dv.name === 'autoincrement' || dv.name === 'sequence') def = { kind: 'autoincrement' };
+        else if (dv.name === 'now' || dv.name === 'dbgenerated') def = col?.default !== undefined ? { kind: 'sql', text: col.default } : { kind: 'unknown' };
+        else def = { kind: 'client', fn: dv.name, args: dv.args.map((a) => Number(wordOf(a.value))).filter((n) => Number.isFinite(n)) };
+      } else if (dv?.kind === 'string') {
+        def = f.type === 'Json' || f.list ? (col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined) : { kind: 'value', value: dv.value };
+      } else if (dv?.kind === 'word') {
+        if (en) def = { kind: 'value', value: en.values.get(dv.value) ?? dv.value };
+        else if (dv.value === 'true' || dv.value === 'false') def = { kind: 'value', value: dv.value === 'true' };
+        else if (f.type === 'BigInt' || f.type === 'Decimal') def = { kind: 'value', value: dv.value };
+        else if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(dv.value)) def = { kind: 'value', value: Number(dv.value) };
+        else def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
+      } else if (dv?.kind === 'array') def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
+      fields.push({
+        name: f.name,
+        column,
+        prismaType: f.type,
+        ...(en ? { enumValues: en.ordered } : {}),
+        ...(f.unsupported !== undefined ? { unsupported: f.unsupported } : {}),
+        list: f.list,
+        optional: f.optional,
+        id: !!findAttr(f.attributes, 'id'),
+        updatedAt: !!findAttr(f.attributes, 'updatedAt'),
+        ignored: !!findAttr(f.attributes, 'ignore'),
+        ...(def ? { default: def } : {}),
+        ...(f.line ? { line: f.line } : {}),
+      });
+    }
+    const blockId = m.attributes.find((a) => !a.group && a.name === 'id');
+    const idFields = argOf(blockId, 'fields', 0);
+    const primaryKey = blockId
+      ? idFields?.kind === 'array'
+        ? idFields.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x) ?? ''))
+        : [wordOf(idFields) ?? '']
+      : fields.filter((f) => f.id).map((f) => f.name);
+    const relations: ModelRelation[] = [];
+    for (const f of m.fields) {
+      const target = modelByName.get(f.type);
+      if (!target) continue;
+      const rel = findAttr(f.attributes, 'relation');
+      const relName = stringOf(argOf(rel, 'name', 0));
+      const words = (v: PValue | undefined) => (v?.kind === 'array' ? v.items.map((x) => wordOf(x) ?? '') : []);
+      const own = words(argOf(rel, 'fields'));
+      const line = f.line ? { line: f.line } : {};
+      const named = relName !== undefined ? { name: relName } : {};
+      const fkOf = (holder: PModel, holderField: PField) => {
+        const hr = findAttr(holderField.attributes, 'relation');
+        const hf = words(argOf(hr, 'fields'));
+        const optional = holderField.optional || hf.some((x) => fieldOf(holder, x)?.optional);
+        const cols = hf.map((x) => colOf(holder, x));
+        return {
+          fields: hf,
+          references: words(argOf(hr, 'references')),
+          optional,
+          ...(foreignKeys
+            ? {
+                constraint: stringOf(argOf(hr, 'map')) ?? constraintName(provider, tableOf(holder).name, cols, '_fkey'),
+                onDelete: ACTIONS[wordOf(argOf(hr, 'onDelete')) ?? ''] ?? (optional ? ('SET NULL' as const) : ('RESTRICT' as const)),
+                onUpdate: ACTIONS[wordOf(argOf(hr, 'onUpdate')) ?? ''] ?? ('CASCADE' as const),
+              }
+            : {}),
+        };
+      };
+      if (own.length) {
+        relations.push({ field: f.name, target: target.name, kind: 'belongsTo', ...named, ...fkOf(m, f), ...line });
+        continue;
+      }
+      // the other side of the relation: the field in the target with the same relation name
+      const back = target.fields.find((g) => g !== f && g.type === m.name && stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName);
+      if (!back) continue;
+      if (words(argOf(findAttr(back.attributes, 'relation'), 'fields')).length) {
+        relations.push({ field: f.name, target: target.name, kind: f.list ? 'hasMany' : 'hasOne', ...named, ...fkOf(target, back), ...line });
+      } else if (f.list && back.list) {
+        // implicit many-to-many: `_AToB`, A points to the model whose name sorts first; in a
+        // self-relation column A holds the records listed by the field whose name sorts first
+        // (Prisma's troubleshooting-relations page), so that field's own record is in B
+        const [a] = [m.name, target.name].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        const self = m.name === target.name;
+        const isA = self ? f.name > back.name : m.name === a;
+        const first = modelByName.get(a)!;
+        const table: QName = { ...(tableOf(first).schema ? { schema: tableOf(first).schema } : {}), name: `_${relName ?? `${a}To${[m.name, target.name].find((x) => x !== a) ?? a}`}` };
+        relations.push({
+          field: f.name,
+          target: target.name,
+          kind: 'belongsToMany',
+          ...named,
+          fields: [],
+          references: [],
+          optional: true,
+          through: { table, foreignKey: isA ? 'A' : 'B', otherKey: isA ? 'B' : 'A' },
+          ...line,
+        });
+      }
+    }
+    return {
+      name: m.name,
+      table: tq,
+      fields,
+      relations,
+      primaryKey,
+      ignored: m.attributes.some((a) => !a.group && a.name === 'ignore'),
+      file: m.file,
+      ...(m.line ? { line: m.line } : {}),
+    };
+  }
 }
 
 const pkName = (provider: Provider, table: string): string => (provider === 'mysql' ? 'PRIMARY' : constraintName(provider, table, [], '_pkey'));

@@ -1,0 +1,111 @@
+/**
+ * Column types of schema.prisma -> Sequelize attribute types and TypeScript property types: a
+ * table of descriptors per dialect (one base, a PostgreSQL and a MySQL table), never a switch.
+ *
+ * Conventions: a `DataTypes.X` builder is used only where Sequelize's own SQL for it is exactly the
+ * column type Prisma creates (facts.md §6: `DataTypes.DATE(3)` is `TIMESTAMP WITH TIME ZONE` on
+ * PostgreSQL, `DataTypes.STRING` is `VARCHAR(255)`); every other type is the SQL type text as a
+ * string (`'TIMESTAMP(3)'`, `'"Role"'`), which Sequelize passes to the database unchanged. The
+ * text comes from the IR's one type printer (renderType) and reaches the code as a string literal.
+ */
+import type { ColumnType } from '../../ir/schema.js';
+import { renderType } from '../../ir/sql-text.js';
+import { callExpr, code, memberExpr, type Js } from '../code/index.js';
+import type { Provider } from '../../readers/prisma-schema/types.js';
+
+/** a member of Sequelize's DataTypes, called with the given arguments when there are any */
+const dt = (name: string, ...args: readonly Js[]): Js => (args.length ? callExpr(memberExpr(code('DataTypes'), name), ...args) : memberExpr(code('DataTypes'), name));
+const num = (t: ColumnType, i: number): number | undefined => (typeof t.args?.[i] === 'number' ? (t.args[i] as number) : undefined);
+
+type Rule = (t: ColumnType) => Js | undefined;
+
+/** with a length argument, or none (then Sequelize's default length would differ: no rule) */
+const sized = (name: string): Rule => (t) => (num(t, 0) !== undefined ? dt(name, num(t, 0)!) : undefined);
+const plain = (name: string): Rule => (t) => (t.args?.length ? undefined : dt(name));
+const decimal: Rule = (t) => (num(t, 0) !== undefined && num(t, 1) !== undefined ? dt('DECIMAL', num(t, 0)!, num(t, 1)!) : num(t, 0) !== undefined ? dt('DECIMAL', num(t, 0)!) : undefined);
+
+const BASE: Readonly<Record<string, Rule>> = {
+  TEXT: plain('TEXT'),
+  VARCHAR: sized('STRING'),
+  CHAR: sized('CHAR'),
+  BOOLEAN: plain('BOOLEAN'),
+  INTEGER: plain('INTEGER'),
+  INT: plain('INTEGER'),
+  SMALLINT: plain('SMALLINT'),
+  BIGINT: plain('BIGINT'),
+  REAL: plain('REAL'),
+  DECIMAL: decimal,
+  DATE: plain('DATEONLY'),
+  JSON: plain('JSON'),
+};
+
+const POSTGRES: Readonly<Record<string, Rule>> = {
+  ...BASE,
+  SERIAL: plain('INTEGER'),
+  SMALLSERIAL: plain('SMALLINT'),
+  BIGSERIAL: plain('BIGINT'),
+  'DOUBLE PRECISION': plain('DOUBLE'),
+  JSONB: plain('JSONB'),
+  BYTEA: plain('BLOB'),
+  UUID: plain('UUID'),
+  CITEXT: plain('CITEXT'),
+  INET: plain('INET'),
+};
+
+const blob = (size: 'tiny' | 'medium' | 'long'): Rule => (t) => (t.args?.length ? undefined : dt('BLOB', size));
+const text = (size: 'tiny' | 'medium' | 'long'): Rule => (t) => (t.args?.length ? undefined : dt('TEXT', size));
+const unsigned = (name: string): Rule => (t) => (t.args?.length ? undefined : memberExpr(dt(name), 'UNSIGNED'));
+
+const MYSQL: Readonly<Record<string, Rule>> = {
+  ...BASE,
+  TINYINT: plain('TINYINT'),
+  MEDIUMINT: plain('MEDIUMINT'),
+  DOUBLE: plain('DOUBLE'),
+  FLOAT: plain('FLOAT'),
+  // DataTypes.DATE(n) is DATETIME(n) on MySQL
+  DATETIME: (t) => (num(t, 0) !== undefined ? dt('DATE', num(t, 0)!) : dt('DATE')),
+  TINYTEXT: text('tiny'),
+  MEDIUMTEXT: text('medium'),
+  LONGTEXT: text('long'),
+  BLOB: plain('BLOB'),
+  TINYBLOB: blob('tiny'),
+  MEDIUMBLOB: blob('medium'),
+  LONGBLOB: blob('long'),
+  ENUM: (t) => (t.args?.length ? dt('ENUM', ...t.args.map(String)) : undefined),
+  'TINYINT UNSIGNED': unsigned('TINYINT'),
+  'SMALLINT UNSIGNED': unsigned('SMALLINT'),
+  'MEDIUMINT UNSIGNED': unsigned('MEDIUMINT'),
+  'INT UNSIGNED': unsigned('INTEGER'),
+  'BIGINT UNSIGNED': unsigned('BIGINT'),
+};
+
+const RULES: Readonly<Record<Provider, Readonly<Record<string, Rule>>>> = { postgresql: POSTGRES, mysql: MYSQL };
+
+/**
+ * The `type` of a Sequelize attribute for a column type. Arrays (PostgreSQL) use DataTypes.ARRAY
+ * around an element type that has a builder; otherwise the whole SQL type is a string.
+ */
+export const sequelizeType = (t: ColumnType, provider: Provider): Js => {
+  if (t.array) {
+    const { array, ...element } = t;
+    const inner = array === 1 && !element.user ? RULES[provider][element.name]?.(element) : undefined;
+    return inner !== undefined ? dt('ARRAY', inner) : renderType(t);
+  }
+  if (t.user) return renderType(t);
+  return RULES[provider][t.name]?.(t) ?? renderType(t);
+};
+
+/** TypeScript type of a Prisma scalar as the drivers (pg, mysql2) return it through Sequelize. */
+export const TS_TYPES: Readonly<Record<string, string>> = {
+  String: 'string',
+  Boolean: 'boolean',
+  Int: 'number',
+  // pg returns int8 and numeric as strings (they may not fit a JS number); mysql2 numbers or strings
+  BigInt: 'number | string',
+  Float: 'number',
+  Decimal: 'string',
+  DateTime: 'Date',
+  Json: 'unknown',
+  Bytes: 'Buffer',
+  Unsupported: 'unknown',
+};
