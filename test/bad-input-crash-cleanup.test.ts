@@ -1,9 +1,10 @@
-// Scratch databases after a crash: a runner killed with SIGKILL cannot clean up, so every scratch
-// database carries an owner marker (its comment names the host and pid that made it), and the
-// next provider to start drops the databases of dead owners on this host, and nothing else: not
-// a database named like ours without the marker, not one whose owner is alive, not another
-// host's. And `verify` never writes to the database its URL names: it only creates, uses and
-// drops its own.
+// Scratch databases after a crash: a runner killed with SIGKILL cannot clean up, so the owner of
+// every scratch database holds an advisory lock inside it for the database's life and marks it
+// with a comment, and the next provider to start drops the marked databases whose lock it can take,
+// and nothing else: not a database named like ours without the marker, not one whose owner is
+// alive (on whatever host or PID namespace: a pid guess dropped a live verify's databases), not one
+// with an older host-and-pid marker. And `verify` never writes to the database its URL names: it
+// only creates, uses and drops its own.
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { quoteLiteral } from '../src/ir/sql-text.js';
-import { createPostgresProvider, ownerMarker, parseOwnerMarker } from '../src/verify/postgres.js';
+import { createPostgresProvider, isOwnerMarker, OWNER_LOCK, ownerMarker } from '../src/verify/postgres.js';
 import { snapshotCatalog } from '../src/verify/snapshot.js';
 import { adminQuery, databaseExists, databaseNameOf, DB_TIMEOUT, HISTORY, PG_URL } from './db/helpers.js';
 
@@ -32,21 +33,46 @@ const deadPid = (): Promise<number> =>
     c.on('exit', () => resolve(c.pid!));
   });
 
+/** the marker of the versions before the owner lock: host and pid, a guess that collides */
+const oldMarker = (host: string, pid: number) => `ormshift scratch database ${JSON.stringify({ host, pid })}`;
+
+const urlOf = (name: string) => {
+  const u = new URL(PG_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+};
+
+/** a session connected to `name` holding its owner lock, as a live owner elsewhere would */
+const holdOwnerLock = async (name: string): Promise<pg.Client> => {
+  const c = new pg.Client({ connectionString: urlOf(name) });
+  c.on('error', () => undefined);
+  await c.connect();
+  expect((await c.query(`SELECT pg_try_advisory_lock(${OWNER_LOCK[0]}, ${OWNER_LOCK[1]}) AS ok`)).rows[0].ok).toBe(true);
+  return c;
+};
+
 describe('owner markers', () => {
-  it('round-trip, and anything else is not a marker', () => {
-    expect(parseOwnerMarker(ownerMarker({ host: 'h', pid: 42 }))).toEqual({ host: 'h', pid: 42 });
-    for (const c of [null, '', 'ormshift scratch database', 'ormshift scratch database {"host":"h"}', 'ormshift scratch database {"host":"h","pid":-1}', 'my notes']) {
-      expect(parseOwnerMarker(c)).toBeUndefined();
-    }
+  it('only our current marker is a marker', () => {
+    expect(isOwnerMarker(ownerMarker())).toBe(true);
+    for (const c of [null, '', 'ormshift scratch database', oldMarker('h', 42), 'my notes', `${ownerMarker()} `]) expect(isOwnerMarker(c)).toBe(false);
   });
 
   it(
-    'every scratch database carries the marker of its creator',
+    'every scratch database carries the marker, and its owner holds the lock while it lives',
     async () => {
       const provider = await createPostgresProvider(PG_URL);
       try {
         const db = await provider.create('marker');
-        expect(parseOwnerMarker(await commentOf(databaseNameOf(db.url)))).toEqual({ host: hostname(), pid: process.pid });
+        const name = databaseNameOf(db.url);
+        expect(isOwnerMarker(await commentOf(name))).toBe(true);
+        // another session inside it cannot take the owner lock
+        const probe = new pg.Client({ connectionString: db.url });
+        await probe.connect();
+        try {
+          expect((await probe.query(`SELECT pg_try_advisory_lock(${OWNER_LOCK[0]}, ${OWNER_LOCK[1]}) AS ok`)).rows[0].ok).toBe(false);
+        } finally {
+          await probe.end();
+        }
       } finally {
         await provider.close();
       }
@@ -78,35 +104,75 @@ describe('leftovers of a crashed runner', () => {
       for (const name of crashed) expect(await databaseExists(name), 'SIGKILL leaves the databases behind').toBe(true);
 
       // databases that must survive: named like ours without a marker, with someone else's
-      // comment, with a live owner, with another host's marker
+      // comment, with a live owner holding the lock (its marker says nothing of host or pid: it
+      // may run in another PID namespace under the same host name), with an older host+pid
+      // marker naming this host and a dead pid (the guess that dropped a live verify's databases)
       const dead = await deadPid();
       const keep = {
         [`ormshift_nomarker_${suffix}`]: null,
         [`ormshift_foreign_comment_${suffix}`]: 'a database of the team, do not drop',
-        [`ormshift_live_owner_${suffix}`]: ownerMarker({ host: hostname(), pid: process.pid }),
-        [`ormshift_other_host_${suffix}`]: ownerMarker({ host: `not-${hostname()}`, pid: dead }),
+        [`ormshift_live_owner_${suffix}`]: ownerMarker(),
+        [`ormshift_old_marker_${suffix}`]: oldMarker(hostname(), dead),
       };
       for (const [name, comment] of Object.entries(keep)) {
         mine.push(name);
         await adminQuery(`CREATE DATABASE "${name}" TEMPLATE template0`);
         if (comment !== null) await adminQuery(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(comment)}`);
       }
-      // and one more leftover of a dead owner, made by hand
+      const liveOwner = await holdOwnerLock(`ormshift_live_owner_${suffix}`);
+      // and one more leftover of a gone owner, made by hand
       const handDead = `ormshift_dead_owner_${suffix}`;
       mine.push(handDead);
       await adminQuery(`CREATE DATABASE "${handDead}" TEMPLATE template0`);
-      await adminQuery(`COMMENT ON DATABASE "${handDead}" IS ${quoteLiteral(ownerMarker({ host: hostname(), pid: dead }))}`);
+      await adminQuery(`COMMENT ON DATABASE "${handDead}" IS ${quoteLiteral(ownerMarker())}`);
 
-      const provider = await createPostgresProvider(PG_URL);
       try {
-        expect([...provider.leftoversRemoved].sort()).toEqual(expect.arrayContaining([...crashed, handDead].sort()));
-        for (const name of [...crashed, handDead]) expect(await databaseExists(name), `${name} is dropped`).toBe(false);
-        for (const name of Object.keys(keep)) {
-          expect(provider.leftoversRemoved).not.toContain(name);
-          expect(await databaseExists(name), `${name} is kept`).toBe(true);
+        const provider = await createPostgresProvider(PG_URL);
+        try {
+          // (dropped by this provider, or by another run's that started meanwhile: either proves the sweep)
+          for (const name of [...crashed, handDead]) expect(await databaseExists(name), `${name} is dropped`).toBe(false);
+          for (const name of Object.keys(keep)) {
+            expect(provider.leftoversRemoved).not.toContain(name);
+            expect(await databaseExists(name), `${name} is kept`).toBe(true);
+          }
+          // the live owner's session was not touched
+          expect((await liveOwner.query('SELECT 1 AS one')).rows[0].one).toBe(1);
+        } finally {
+          await provider.close();
         }
       } finally {
+        await liveOwner.end();
+      }
+    },
+    DB_TIMEOUT,
+  );
+
+  it(
+    'a running provider in another process keeps its databases while a second one starts',
+    async () => {
+      const script = fileURLToPath(new URL('./db/support/signal-child.ts', import.meta.url));
+      const child = spawn(process.execPath, ['--import', 'tsx', script, PG_URL], { stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const urls = await new Promise<string[]>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (d) => {
+            out += d;
+            if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+          });
+          child.on('exit', (c) => reject(new Error(`child exited early (${c})`)));
+        });
+        const names = urls.map(databaseNameOf);
+        mine.push(...names);
+        const provider = await createPostgresProvider(PG_URL);
         await provider.close();
+        for (const name of names) {
+          expect(provider.leftoversRemoved).not.toContain(name);
+          expect(await databaseExists(name), `${name} of a live owner is kept`).toBe(true);
+        }
+      } finally {
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
       }
     },
     DB_TIMEOUT,

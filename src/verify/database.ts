@@ -263,6 +263,10 @@ export async function openProvider(url?: string): Promise<DatabaseProvider> {
   throw new OrmshiftError(`unsupported database URL (expected postgres://, postgresql:// or mysql://): ${redactUrl(url)}`);
 }
 
+/** 128 + the signal's number, as a shell reports a process the signal ended (the providers exit
+ * with it after dropping their databases) */
+export const signalExitCode = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+
 /** URLs go into messages and reports: never print a password. */
 export function redactUrl(url: string): string {
   try {

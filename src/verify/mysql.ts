@@ -14,8 +14,13 @@
  * a name outside the Basic Multilingual Plane (`t🚀`) is refused, and such a character in a
  * comment or an ENUM label is stored as `?`, on both scratch databases alike; column data and
  * defaults keep it. Only names this provider created are ever dropped (kept in a set, never by
- * pattern). SIGINT/SIGTERM while databases exist drop them before the process exits with
- * 130/143. exec() sends a whole migration file as one multi-statement query, as Prisma does;
+ * pattern). SIGINT/SIGTERM/SIGHUP while databases exist drop them before the process exits with
+ * 130/143/129. A process that dies without cleanup (SIGKILL) leaves its databases; the owner of each
+ * holds a named lock (GET_LOCK, server-wide, released by the server when the owner's session ends)
+ * from before CREATE DATABASE to after DROP, and marks the database with a schema comment, so a
+ * later provider drops the marked databases whose lock it can take: owners that are gone, on any
+ * host (see removeMysqlLeftovers; MySQL proper has no schema comments, so there the sweep is off
+ * and such leftovers stay for the user to drop). exec() sends a whole migration file as one multi-statement query, as Prisma does;
  * MySQL commits each DDL statement, so a file that fails halfway leaves its first statements
  * applied, and the error says which statement failed.
  *
@@ -29,7 +34,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, DatabaseProvider, ScratchDatabase } from './database.js';
-import { DatabaseError, redactUrl } from './database.js';
+import { DatabaseError, redactUrl, signalExitCode } from './database.js';
 import { quoteIdent } from '../ir/sql-text.js';
 
 const MAX_LABEL = 30;
@@ -77,12 +82,48 @@ const connect = async (url: string): Promise<Conn> => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Ownership of scratch databases (see postgres.ts for the idea): the owner holds GET_LOCK(<the
+// database's name>) on its admin session for the database's whole life, taken before CREATE
+// DATABASE and released after DROP, and the database carries this comment.
+
+/** (plain ASCII without quotes or backslashes: it goes into SQL as written) */
+export const MYSQL_OWNER_MARKER = 'ormshift scratch database, owned while GET_LOCK(<its name>) is held';
+
+/**
+ * Drops the marked scratch databases whose owner lock this session can take (the owner's session
+ * is gone). Returns their names. Errors leave that database alone.
+ */
+export async function removeMysqlLeftovers(admin: Conn): Promise<string[]> {
+  const [rows] = (await admin.query(
+    `SELECT SCHEMA_NAME n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ormshift\\_%' AND SCHEMA_COMMENT = ?`,
+    [MYSQL_OWNER_MARKER],
+  )) as [{ n: string }[], unknown];
+  const removed: string[] = [];
+  for (const { n } of rows) {
+    // our names are [a-z0-9_] by construction; anything else was not made by us
+    if (!/^ormshift_[a-z0-9_]+$/.test(n)) continue;
+    try {
+      const [[got]] = (await admin.query('SELECT GET_LOCK(?, 0) AS ok', [n])) as [{ ok: number | null }[], unknown];
+      if (Number(got?.ok) !== 1) continue; // its owner is alive
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS \`${n}\``);
+        removed.push(n);
+      } finally {
+        await admin.query('SELECT RELEASE_LOCK(?)', [n]);
+      }
+    } catch {
+      // not ours to drop, or gone meanwhile: leave it
+    }
+  }
+  return removed;
+}
+
 // cleanup on signals: see postgres.ts for why the handler is installed only while needed
 
 const live = new Set<MysqlProvider>();
 let installed = false;
 function onSignal(signal: NodeJS.Signals): void {
-  const code = signal === 'SIGINT' ? 130 : 143;
+  const code = signalExitCode(signal);
   const providers = [...live];
   setHandlers(false);
   process.once(signal, () => process.exit(code));
@@ -91,7 +132,7 @@ function onSignal(signal: NodeJS.Signals): void {
 function setHandlers(on: boolean): void {
   if (on === installed) return;
   installed = on;
-  for (const s of ['SIGINT', 'SIGTERM'] as const) (on ? process.on : process.off).call(process, s, onSignal);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) (on ? process.on : process.off).call(process, s, onSignal);
 }
 function track(p: MysqlProvider, isLive: boolean): void {
   if (isLive) live.add(p);
@@ -104,6 +145,8 @@ function track(p: MysqlProvider, isLive: boolean): void {
 export interface MysqlProvider extends DatabaseProvider {
   readonly kind: 'mysql';
   readonly databases: readonly string[];
+  /** scratch databases whose owner was gone, dropped when this provider started */
+  readonly leftoversRemoved: readonly string[];
 }
 
 export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvider> {
@@ -113,6 +156,12 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
   } catch (err) {
     throw new DatabaseError(`cannot connect to ${redactUrl(adminUrl)}: ${(err as Error).message}`, { database: 'admin' });
   }
+  // MariaDB 10.5+ keeps a comment per database; MySQL has none, so there nothing is marked or swept
+  const [[hasComments]] = (await admin.query(
+    `SELECT COUNT(*) AS n FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = 'information_schema' AND TABLE_NAME = 'SCHEMATA' AND COLUMN_NAME = 'SCHEMA_COMMENT'`,
+  )) as [{ n: number | string }[], unknown];
+  const marked = Number(hasComments?.n) > 0;
+  const leftovers = marked ? await removeMysqlLeftovers(admin).catch(() => [] as string[]) : [];
   const created = new Set<string>();
   const open = new Set<ScratchDatabase>();
   let closed = false;
@@ -124,8 +173,9 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
   };
   const drop = async (name: string): Promise<void> => {
     if (!created.has(name)) return;
-    // name is [a-z0-9_] by construction
+    // name is [a-z0-9_] by construction; the owner lock goes only once the database is gone
     await adminQuery(`DROP DATABASE IF EXISTS \`${name}\``);
+    await adminQuery(`DO RELEASE_LOCK('${name}')`);
     created.delete(name);
   };
   const provider: MysqlProvider = {
@@ -133,12 +183,18 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
     get databases() {
       return [...created];
     },
+    leftoversRemoved: leftovers,
     async create(label: string): Promise<ScratchDatabase> {
       if (closed) throw new Error('the MySQL provider is closed');
       const name = mysqlScratchName(label);
       try {
-        await adminQuery(`CREATE DATABASE \`${name}\` CHARACTER SET ${SCRATCH_CHARSET.charset} COLLATE ${SCRATCH_CHARSET.collation}`);
+        // the owner lock first: a marked database is never without its live owner's lock
+        const [[got]] = (await admin.query('SELECT GET_LOCK(?, 0) AS ok', [name])) as [{ ok: number | null }[], unknown];
+        if (Number(got?.ok) !== 1) throw new Error(`the owner lock of the new database ${name} is taken`);
+        const comment = marked ? ` COMMENT ${`'${MYSQL_OWNER_MARKER}'`}` : '';
+        await adminQuery(`CREATE DATABASE \`${name}\` CHARACTER SET ${SCRATCH_CHARSET.charset} COLLATE ${SCRATCH_CHARSET.collation}${comment}`);
       } catch (err) {
+        await adminQuery(`DO RELEASE_LOCK('${name}')`).catch(() => undefined);
         throw DatabaseError.from(err, label);
       }
       created.add(name);

@@ -6,14 +6,15 @@
  * never by pattern, so a shared server's other databases are safe even if two verifiers run at
  * once. Dropping first terminates the other sessions on that database (Sequelize or Knex pools
  * the caller forgot to end), then uses DROP ... WITH (FORCE) where the server has it (13+).
- * SIGINT/SIGTERM while databases exist drop them before the process exits with 130/143, so an
- * interrupted `verify` does not leave litter behind.
+ * SIGINT/SIGTERM/SIGHUP while databases exist drop them before the process exits with 130/143/129,
+ * so an interrupted `verify` does not leave litter behind.
  *
  * A process that dies without running its handlers (SIGKILL, a crash of the runner, a lost
- * machine) cannot drop anything, so every scratch database carries an owner marker as its
- * comment: `ormshift scratch database {"host":...,"pid":...}`. When a provider starts, it drops
- * the databases whose marker names this host and a process that no longer exists. Only databases
- * with that marker are ever considered, never a name pattern alone, and never another host's.
+ * machine) cannot drop anything. So the owner of each scratch database holds an advisory lock
+ * inside it for the database's whole life, and marks it with a comment; when a provider starts, it
+ * drops the marked databases whose lock it can take, i.e. whose owner session no longer exists,
+ * whatever host or PID namespace that owner ran in (see removeLeftovers). Never a name pattern
+ * alone, never a database whose owner is alive.
  *
  * exec() uses one `pg` Client per scratch database and sends the whole file as one query without
  * parameters, i.e. the simple query protocol: one implicit transaction per file, like `psql -c`
@@ -21,10 +22,9 @@
  * for `ALTER TYPE ... ADD VALUE` followed by a use of the new value.
  */
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
-import { DatabaseError, redactUrl } from './database.js';
+import { DatabaseError, redactUrl, signalExitCode } from './database.js';
 import { snapshotCatalog } from './snapshot.js';
 import { quoteLiteral } from '../ir/sql-text.js';
 
@@ -52,71 +52,72 @@ function databaseUrl(adminUrl: string, database: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Owner markers: which process created a scratch database, so a later run can remove what a
-// dead one left.
+// Ownership: which scratch databases belong to a process that is gone, so a later run can remove
+// what a dead one left. The owner of a scratch database holds a session-level advisory lock
+// inside that database (advisory locks are scoped to the database a session is connected to, so
+// the constant key below names "the owner of this database") for as long as the database lives;
+// the server releases it when that session ends, however the process ends (SIGKILL, a lost
+// machine, a PID namespace nobody else can see into). The sweep drops a marked database only when
+// it can take that lock itself: a held lock means a live owner, whatever its host or pid. The
+// owner takes the lock before it writes the marker, and the sweep considers only marked
+// databases, so a database is never seen marked and unowned while its owner lives.
 
-const MARKER = 'ormshift scratch database ';
+const MARKER = 'ormshift scratch database, owned while advisory lock ';
 
-export interface ScratchOwner {
-  readonly host: string;
-  readonly pid: number;
-}
+/** The advisory lock key (two int4: 'orms', 'hift') an owner holds inside its scratch database. */
+export const OWNER_LOCK: readonly [number, number] = [0x6f726d73, 0x68696674];
 
-/** The comment a scratch database carries. */
-export const ownerMarker = (owner: ScratchOwner = { host: hostname(), pid: process.pid }): string =>
-  `${MARKER}${JSON.stringify({ host: owner.host, pid: owner.pid })}`;
+/** The comment a scratch database carries: says what it is and which lock proves its owner alive. */
+export const ownerMarker = (): string => `${MARKER}(${OWNER_LOCK.join(', ')}) is held`;
 
-/** The owner a database comment names, or undefined when it is not our marker. */
-export const parseOwnerMarker = (comment: string | null | undefined): ScratchOwner | undefined => {
-  if (!comment?.startsWith(MARKER)) return undefined;
-  try {
-    const o = JSON.parse(comment.slice(MARKER.length));
-    return typeof o?.host === 'string' && Number.isInteger(o?.pid) && o.pid > 0 ? { host: o.host, pid: o.pid } : undefined;
-  } catch {
-    return undefined;
-  }
-};
+/** Whether a database comment is our marker. Older markers (host and pid) are not: their owners
+ * hold no lock, so their liveness cannot be proven and they are never dropped automatically. */
+export const isOwnerMarker = (comment: string | null | undefined): boolean => comment === ownerMarker();
 
-const processAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: it exists, it is only someone else's
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+/** Take the owner lock on a session connected to the scratch database; true when it was free. */
+const tryOwnerLock = async (c: pg.Client): Promise<boolean> =>
+  (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${OWNER_LOCK[0]}, ${OWNER_LOCK[1]}) AS ok`)).rows[0]?.ok === true;
 
 /**
- * Drops the scratch databases a dead ormshift process on this host left behind: only those
- * whose comment is our marker, naming this host and a pid that is not running. Returns their
- * names. Errors (a database in use, no privilege) leave that database alone.
+ * Drops the scratch databases whose owner is gone: only those whose comment is our marker and
+ * whose owner lock this process can take (inside that database), on any host. Returns their names.
+ * Errors (cannot connect, a database in use, no privilege) leave that database alone.
  */
-export async function removeLeftovers(admin: pg.Client, hasForce: boolean): Promise<string[]> {
+export async function removeLeftovers(admin: pg.Client, adminUrl: string, hasForce: boolean): Promise<string[]> {
   const rows = (
-    await admin.query<{ datname: string; comment: string | null }>(
-      `SELECT datname, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE 'ormshift\\_%'`,
+    await admin.query<{ datname: string; comment: string | null; locked: boolean }>(
+      // a held owner lock is visible cluster-wide in pg_locks: skip those without connecting
+      `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS comment,
+              EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = d.oid AND l.classid = ${OWNER_LOCK[0]} AND l.objid = ${OWNER_LOCK[1]} AND l.objsubid = 2) AS locked
+         FROM pg_database d WHERE d.datname LIKE 'ormshift\\_%' AND d.datallowconn`,
     )
   ).rows;
-  const host = hostname();
   const removed: string[] = [];
   for (const r of rows) {
-    const owner = parseOwnerMarker(r.comment);
-    if (!owner || owner.host !== host || owner.pid === process.pid || processAlive(owner.pid)) continue;
     // our names are [a-z0-9_] by construction; anything else was not made by us
-    if (!/^ormshift_[a-z0-9_]+$/.test(r.datname)) continue;
+    if (r.locked || !isOwnerMarker(r.comment) || !/^ormshift_[a-z0-9_]+$/.test(r.datname)) continue;
+    const probe = new pg.Client({ connectionString: databaseUrl(adminUrl, r.datname) });
+    probe.on('error', () => undefined); // terminated by the DROP below
     try {
+      await probe.connect();
+      // the proof: the lock is free, so no session of its owner exists any more; names are
+      // random and never reused, so no owner can appear for this database after this point
+      if (!(await tryOwnerLock(probe))) continue;
+      // without FORCE, DROP refuses while our probe is connected
+      if (!hasForce) await probe.end();
       await admin.query(`DROP DATABASE IF EXISTS "${r.datname}"${hasForce ? ' WITH (FORCE)' : ''}`);
       removed.push(r.datname);
     } catch {
-      // in use by a live session, or not ours to drop: leave it
+      // gone meanwhile, in use, or not ours to drop: leave it
+    } finally {
+      await probe.end().catch(() => undefined);
     }
   }
   return removed;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cleanup on SIGINT/SIGTERM. Installing a signal listener replaces Node's default "exit at
+// Cleanup on SIGINT/SIGTERM/SIGHUP. Installing a signal listener replaces Node's default "exit at
 // once", so the handler must exit itself; it is installed only while some provider holds
 // databases, and removed afterwards, so it never changes how an idle process reacts to ^C.
 
@@ -124,7 +125,7 @@ const liveProviders = new Set<PostgresProvider>();
 let handlersInstalled = false;
 
 function onSignal(signal: NodeJS.Signals): void {
-  const code = signal === 'SIGINT' ? 130 : 143;
+  const code = signalExitCode(signal);
   const providers = [...liveProviders];
   // a second signal while we clean up: give up and go
   uninstallHandlers();
@@ -137,6 +138,8 @@ function installHandlers(): void {
   handlersInstalled = true;
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // a closed terminal or an ended ssh session: the same cleanup as ^C
+  process.on('SIGHUP', onSignal);
 }
 
 function uninstallHandlers(): void {
@@ -144,6 +147,7 @@ function uninstallHandlers(): void {
   handlersInstalled = false;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
 }
 
 function track(provider: PostgresProvider, live: boolean): void {
@@ -159,7 +163,7 @@ export interface PostgresProvider extends DatabaseProvider {
   readonly kind: 'postgres';
   /** names of the scratch databases this provider created and has not dropped yet */
   readonly databases: readonly string[];
-  /** scratch databases of dead ormshift processes on this host, dropped when this provider started */
+  /** scratch databases whose owner was gone (any host), dropped when this provider started */
   readonly leftoversRemoved: readonly string[];
 }
 
@@ -178,9 +182,11 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
   admin.on('error', () => undefined); // a dropped admin connection surfaces on the next query
   const versionRow = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   const hasForce = Number(versionRow.rows[0]?.v) >= 130000;
-  const leftovers = await removeLeftovers(admin, hasForce).catch(() => [] as string[]);
+  const leftovers = await removeLeftovers(admin, adminUrl, hasForce).catch(() => [] as string[]);
 
   const created = new Set<string>();
+  /** per scratch database, the session that holds its owner lock (see removeLeftovers) */
+  const owners = new Map<string, pg.Client>();
   const open = new Set<ScratchDatabase>();
   let closed = false;
   // Admin statements run one at a time on the single admin connection.
@@ -193,6 +199,10 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
 
   const drop = async (name: string): Promise<void> => {
     if (!created.has(name)) return; // never drop a database we did not create
+    // the owner session goes first (DROP without FORCE refuses while it is connected); from here
+    // a sweep may drop the database too, which is what we are doing anyway (IF EXISTS)
+    await owners.get(name)?.end().catch(() => undefined);
+    owners.delete(name);
     // name is [a-z0-9_] by construction; the literal and identifier need no escaping
     await adminQuery(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
@@ -220,17 +230,26 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
         await own.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
         created.add(name);
         track(provider, true);
-        // One round trip, one transaction: the owner marker, so that a later run can remove this
-        // database if we die without cleanup (a JSON text of our host name and pid, quoted as a
-        // literal), and no durability: commits that wait for the WAL flush dominated the time a
-        // migration takes. A database-level setting reaches every session, the target ORM's
-        // pool included; it is not part of the catalog we compare.
-        await own.query(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`);
       } catch (err) {
-        if (created.has(name)) await drop(name).catch(() => undefined);
         throw DatabaseError.from(err, label);
       } finally {
         await own.end().catch(() => undefined);
+      }
+      try {
+        // The owner session, connected to the new database for its whole life: it takes the
+        // owner lock first and only then writes the marker (see removeLeftovers). In the same
+        // round trip, no durability: commits that wait for the WAL flush dominated the time a
+        // migration takes. A database-level setting reaches every later session, the target
+        // ORM's pool included; it is not part of the catalog we compare.
+        const owner = new pg.Client({ connectionString: databaseUrl(adminUrl, name) });
+        owner.on('error', () => undefined); // terminated by drop(); nothing waits on it
+        owners.set(name, owner);
+        await owner.connect();
+        if (!(await tryOwnerLock(owner))) throw new Error(`the owner lock of the new database ${name} is taken`);
+        await owner.query(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`);
+      } catch (err) {
+        await drop(name).catch(() => undefined);
+        throw DatabaseError.from(err, label);
       }
       const scratch = postgresDatabase(label, databaseUrl(adminUrl, name), async () => {
         open.delete(scratch);

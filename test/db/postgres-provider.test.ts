@@ -1,5 +1,5 @@
 // The PostgreSQL provider owns real databases on a shared server: it must name them uniquely,
-// drop exactly the ones it created (even with clients still connected, even on SIGINT/SIGTERM),
+// drop exactly the ones it created (even with clients still connected, even on SIGINT/SIGTERM/SIGHUP),
 // and never touch anything else.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -94,7 +94,7 @@ describe('postgres provider', () => {
     }
   }, DB_TIMEOUT);
 
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
     it(`drops its databases on ${signal} and exits with ${code}`, async () => {
       const script = fileURLToPath(new URL('./support/signal-child.ts', import.meta.url));
       const child = spawn(process.execPath, ['--import', 'tsx', script, PG_URL], { stdio: ['ignore', 'pipe', 'pipe'] });
