@@ -76,6 +76,8 @@ describe('MySQL scratch databases', () => {
       crashed.child.kill('SIGKILL');
       await crashed.exited;
       for (const name of crashed.names) expect(await exists(name), 'SIGKILL leaves the databases behind').toBe(true);
+      // the server ends the dead client's session (releasing its locks) a moment later
+      for (let i = 0; i < 100 && (await query(`SELECT IS_USED_LOCK(?) AS u`, [crashed.names[0]]))[0].u !== null; i++) await new Promise((r) => setTimeout(r, 100));
       const noMarker = `ormshift_nomarker_${suffix}`;
       const lockedByHand = `ormshift_locked_${suffix}`;
       mine.push(noMarker, lockedByHand);

@@ -51,6 +51,19 @@ const holdOwnerLock = async (name: string): Promise<pg.Client> => {
   return c;
 };
 
+/** waits until no session holds an advisory lock in these databases */
+const ownerLocksGone = async (names: string[]): Promise<void> => {
+  for (let i = 0; i < 100; i++) {
+    const [{ n }] = await adminQuery<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = ANY($1)`,
+      [names],
+    );
+    if (n === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the owner locks of ${names.join(', ')} are still held 10 s after their owner was killed`);
+};
+
 describe('owner markers', () => {
   it('only our current marker is a marker', () => {
     expect(isOwnerMarker(ownerMarker())).toBe(true);
@@ -102,17 +115,22 @@ describe('leftovers of a crashed runner', () => {
       child.kill('SIGKILL');
       await exited;
       for (const name of crashed) expect(await databaseExists(name), 'SIGKILL leaves the databases behind').toBe(true);
+      // the server notices the dead client and ends its sessions (releasing the owner locks) a
+      // moment later, on a loaded machine not at once
+      await ownerLocksGone(crashed);
 
       // databases that must survive: named like ours without a marker, with someone else's
       // comment, with a live owner holding the lock (its marker says nothing of host or pid: it
-      // may run in another PID namespace under the same host name), with an older host+pid
-      // marker naming this host and a dead pid (the guess that dropped a live verify's databases)
+      // may run in another PID namespace under the same host name, where a pid guess dropped a
+      // live verify's databases), with an older host+pid marker naming a dead pid
       const dead = await deadPid();
       const keep = {
         [`ormshift_nomarker_${suffix}`]: null,
         [`ormshift_foreign_comment_${suffix}`]: 'a database of the team, do not drop',
         [`ormshift_live_owner_${suffix}`]: ownerMarker(),
-        [`ormshift_old_marker_${suffix}`]: oldMarker(hostname(), dead),
+        // (another host's name: ormshift versions before the owner lock, still running elsewhere on
+        // this server, would drop it under this host's name, which is the very bug)
+        [`ormshift_old_marker_${suffix}`]: oldMarker(`not-${hostname()}`, dead),
       };
       for (const [name, comment] of Object.entries(keep)) {
         mine.push(name);
