@@ -49,6 +49,34 @@ describe('DO blocks of guarded DDL', () => {
     expect(h.migrations[1].down[0].inversion).toEqual({ changes: [], risk: 'exact' });
   });
 
+  it('models the DDL of a block that also declares variables and fills the new column (no substitution into DDL)', async () => {
+    // the shape of a real history's block: word lists in variables, ADD COLUMN, an UPDATE using
+    // the variables, then a unique index on the new column
+    const block = `DO $$
+DECLARE
+  words text[] := ARRAY['apple', 'banana'];
+BEGIN
+  ALTER TABLE "T"
+  ADD COLUMN "code" text;
+
+  UPDATE "T" SET "code" = words[1 + floor(random() * 2)::int] || '-' || "id";
+
+  CREATE UNIQUE INDEX "T_code_key" ON "T"("code");
+END $$;`;
+    const reads = await read(SETUP, block, `ALTER TABLE "T" ALTER COLUMN "code" SET NOT NULL;`);
+    const c = rawOf(reads[1].migration.changes);
+    expect(c.effects!.flatMap((p) => p.changes.map((x) => x.kind))).toEqual(['AddColumn', 'RawSql', 'CreateIndex']);
+    expect(c.effects![0].changes[0].source).toMatchObject({ file: '1_m/migration.sql', line: 5 });
+    const h = planHistory(reads.map((x) => x.migration));
+    // the next migration finds the column: no inconsistent-source warning
+    expect(h.migrations[2].diagnostics.filter((d) => d.code === 'inconsistent-source')).toEqual([]);
+    expect(h.final.tables.T.columns.find((x) => x.name === 'code')?.notNull).toBe(true);
+    expect(Object.keys(h.final.indexes)).toContain('T_code_key');
+    // the UPDATE keeps the block irreversible, as it was when the block was not read
+    expect(h.migrations[1].risk).toBe('irreversible');
+    expect(h.migrations[1].down[0].inversion.reason).toMatch(/^UPDATE on "T" changes rows/);
+  });
+
   it.each([
     ["information_schema.tables WHERE table_name = 'T'", true],
     ["information_schema.tables WHERE table_schema = 'public' AND table_name = 'T'", true],
@@ -74,7 +102,8 @@ describe('DO blocks of guarded DDL', () => {
   });
 
   it.each([
-    ['a declared variable', `DO $$ DECLARE n int := 1; BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; END $$;`],
+    ['dynamic SQL', `DO $$ DECLARE n text := 'n'; BEGIN EXECUTE format('ALTER TABLE "T" ADD COLUMN %I INT', n); END $$;`],
+    ['an exception handler', `DO $$ BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; EXCEPTION WHEN duplicate_column THEN NULL; END $$;`],
     ['an ELSE branch', `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'T') THEN ALTER TABLE "T" ADD COLUMN "n" INT; ELSE ALTER TABLE "T" ADD COLUMN "m" INT; END IF; END $$;`],
     ['a data statement', `DO $$ BEGIN UPDATE "T" SET "u" = NULL; END $$;`],
     ['a guard on a catalog column it does not understand', `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'T' AND relkind = 'r') THEN ALTER TABLE "T" ADD COLUMN "n" INT; END IF; END $$;`],

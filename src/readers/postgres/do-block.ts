@@ -11,9 +11,11 @@
  * The block still runs verbatim (it is RawSql); what we add is its effect on the catalog, so that
  * replay knows the constraint exists and the down can drop it. The body is parsed with
  * libpg-query's PL/pgSQL parser, each inner statement with the same handlers as top-level SQL,
- * and each guard is read from its parse tree into an ExistsGuard. Anything else (variables,
- * loops, ELSE branches, data statements, tests we cannot read) returns undefined, and the caller
- * keeps the block as unmodelled procedural code.
+ * and each guard is read from its parse tree into an ExistsGuard. Declared variables and data
+ * statements (kept in the effects as data RawSql, so the down accounts for them) may sit beside
+ * the DDL. Anything else (loops, ELSE branches, dynamic EXECUTE, exception handlers, tests we
+ * cannot read, a body without DDL) returns undefined, and the caller keeps the block as
+ * unmodelled procedural code.
  */
 import type { Change, ExistsGuard, GuardedChanges } from '../../ir/changes.js';
 import { SourceFile, statementContext } from './source.js';
@@ -102,8 +104,10 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
   }
   const fn = funcs?.length === 1 ? funcs[0].PLpgSQL_function : undefined;
   const block = fn?.action?.PLpgSQL_stmt_block;
-  // `found` is the one datum every function has: anything more is a declared variable
-  if (!block || (fn.datums?.length ?? 0) > 1 || block.exceptions) return undefined;
+  // declared variables (plain PLpgSQL_var datums; `found` is the one every function has) are
+  // allowed: PL/pgSQL substitutes variables only into SELECT/INSERT/UPDATE/DELETE/MERGE, never into
+  // DDL, so the DDL of the body runs as written whatever the variables hold
+  if (!block || block.exceptions || (fn.datums ?? []).some((d: any) => !d.PLpgSQL_var)) return undefined;
 
   let searchFrom = 0;
   /** One SQL statement of the body -> its modelled changes (never RawSql), or undefined. */
@@ -126,7 +130,11 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
       statementContext(inner, st.start, st.end, { file: ctx.source.file, line: pos.line, col: pos.col, text }, ctx.tempTables),
       st.stmt,
     );
-    if (result.kind !== 'changes' || result.changes.some((c) => c.kind === 'RawSql' || c.kind === 'SessionSetting')) return undefined;
+    // a data statement (UPDATE, INSERT, DELETE) changes rows, not the catalog: it stays in the
+    // effects as RawSql, so that the block's down accounts for it (usually irreversible)
+    if (result.kind !== 'changes' || result.changes.some((c) => (c.kind === 'RawSql' && (c.category !== 'data' || c.effects)) || c.kind === 'SessionSetting')) {
+      return undefined;
+    }
     return result.changes;
   };
   const statements = (list: readonly any[] | undefined): Change[] | undefined => {
@@ -162,5 +170,7 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
     if (!changes) return undefined;
     parts.push({ changes });
   }
-  return parts.length ? parts : undefined;
+  // a body of data statements only changes no catalog: nothing to model
+  const ddl = parts.some((p) => p.changes.some((c) => c.kind !== 'RawSql'));
+  return ddl ? parts : undefined;
 };
