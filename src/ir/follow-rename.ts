@@ -44,7 +44,7 @@ let parser: PgParser | undefined;
  * libpg-query, once loaded. Its WASM loads asynchronously (the PostgreSQL reader does it) while replay is synchronous: this is the same module instance, so it is
  * ready whenever a PostgreSQL history was read. undefined while nobody has loaded it.
  */
-const loadedParser = (): PgParser | undefined => {
+export const loadedParser = (): PgParser | undefined => {
   if (parser) return parser;
   try {
     const pg = requireHere('libpg-query') as PgParser;

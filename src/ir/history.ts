@@ -14,6 +14,7 @@ import { invert } from './invert.js';
 import { worstRisk, type DownStep, type Inversion, type PlannedMigration, type Step } from './plan.js';
 import { apply } from './replay.js';
 import { emptySchema, type Schema } from './schema.js';
+import { validateChange } from './validate.js';
 
 export interface PlannedHistory {
   readonly migrations: readonly PlannedMigration[];
@@ -30,10 +31,16 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
   for (const change of m.changes) {
     up.push({ change, before: s });
     const r = apply(s, change);
-    if (r.problems.length) {
-      problemsOf.set(change, [...r.problems]);
+    // what PostgreSQL would refuse in the statement beyond the object it alters (columns of an
+    // index or predicate, a foreign key's target, a non-IMMUTABLE function...): same consequence
+    const invalid = validateChange(change, s);
+    if (r.problems.length || invalid.length) {
+      problemsOf.set(change, [...r.problems, ...invalid]);
       for (const p of r.problems) {
         diagnostics.push({ code: 'inconsistent-source', severity: 'warning', message: `${p} (the source history does not create it; the database may have drifted)`, ...locate(change) });
+      }
+      for (const p of invalid) {
+        diagnostics.push({ code: 'invalid-reference', severity: 'warning', message: `${p} (the database refuses this statement on the schema the history builds)`, ...locate(change) });
       }
     }
     s = r.schema;
