@@ -232,8 +232,8 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const rawSoFar: { at: string; sql: string }[] = [];
   for (const m of history.migrations) {
     for (const d of m.diagnostics) {
-      if (d.code !== 'inconsistent-source') continue;
-      const message = d.message.replace(/ \(the source history does not create it; the database may have drifted\)$/, '');
+      if (d.code !== 'inconsistent-source' && d.code !== 'invalid-reference') continue;
+      const message = d.message.replace(/ \((the source history does not create it; the database may have drifted|the database refuses this statement on the schema the history builds)\)$/, '');
       const missing = [...message.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
       const raw = rawSoFar.find((r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)));
       replayProblems.push({ migration: m.migration.name, ...(d.file ? { file: d.file } : {}), ...(d.line ? { line: d.line } : {}), message, ...(raw ? { maybeCreatedBy: raw.at } : {}) });
@@ -349,7 +349,7 @@ export const renderDrift = (r: DriftReport): string => {
   const out: string[] = [];
   for (const h of r.schemaHints) out.push(`Hint: ${h}`, '');
   if (r.replayProblems.length) {
-    out.push(`The migration history cannot replay on an empty database (${r.replayProblems.length} statement(s) refer to objects no earlier migration creates):`);
+    out.push(`The migration history cannot replay on an empty database (${r.replayProblems.length} problem(s): objects no earlier migration creates, or what the database refuses):`);
     for (const p of r.replayProblems) {
       out.push(`  - ${p.migration}${p.file ? ` (${p.file}${p.line ? `:${p.line}` : ''})` : ''}: ${p.message}`);
       if (p.maybeCreatedBy) out.push(`    (the statement kept as raw SQL at ${p.maybeCreatedBy} mentions it and may create it; ormshift does not model that statement)`);

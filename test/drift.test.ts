@@ -122,7 +122,7 @@ describe('drift', () => {
       'a migration that creates the missing objects must run after 20240101000000_init and before 20240102000000_audit (e.g. folder 20240101235959_reconcile; Prisma orders folders by name)',
     );
     expect(r.inSync).toBe(false);
-    expect(renderDrift(r)).toContain('The migration history cannot replay on an empty database (2 statement(s)');
+    expect(renderDrift(r)).toContain('The migration history cannot replay on an empty database (2 problem(s)');
   });
 
   it('exits 0 in sync and 2 on drift; --emit reconcile --to prisma writes a migration after which the history is in sync', async () => {
