@@ -6,13 +6,19 @@
  * such migration must exist on disk with the checksum Prisma recorded (sha256 of migration.sql);
  * no migration may be unfinished (failed). The rows written are the names of the files convert()
  * generates (`SequelizeMeta.name`, or `knex_migrations.name` with one new batch and Prisma's
- * finished_at as migration_time). All of it runs in one transaction; `dryRun` only returns the SQL.
+ * finished_at as migration_time). All of it, reads included, runs in one transaction that holds
+ * Prisma's own migration lock, so concurrent baselines mark each migration once; `dryRun` only
+ * returns the SQL. A checksum matches as Prisma matches it (line ends, old unpadded form).
  * Anything doubtful refuses with the reason and writes nothing: a checksum that differs, a failed
  * migration, one missing from disk, or rows in the target table that are not ours.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from './ir/diagnostics.js';
 import { quoteIdent, quoteLiteral } from './ir/sql-text.js';
 import { readMigrationsDir } from './readers/migrations-dir.js';
+import { redactUrl } from './verify/database.js';
 
 export type BaselineTarget = 'sequelize' | 'knex';
 
@@ -53,8 +59,13 @@ interface PrismaRow {
 const TABLE: Record<BaselineTarget, string> = { sequelize: 'SequelizeMeta', knex: 'knex_migrations' };
 
 export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> => {
-  if (!/^postgres(ql)?:\/\//.test(opts.databaseUrl)) throw new UsageError('baseline supports PostgreSQL databases (postgres://...)');
+  if (!/^postgres(ql)?:\/\//i.test(opts.databaseUrl)) {
+    throw new BaselineRefused(`baseline supports PostgreSQL databases only (postgres://...), not ${redactUrl(opts.databaseUrl)}`);
+  }
   const dir = readMigrationsDir(opts.migrationsDir);
+  if (dir.provider !== undefined && dir.provider !== 'postgresql') {
+    throw new BaselineRefused(`baseline supports PostgreSQL histories only: ${opts.migrationsDir}/migration_lock.toml says provider = ${JSON.stringify(dir.provider)}`);
+  }
   const { convert } = await import('./convert.js');
   // the names of the generated files, exactly as convert() names them for this target
   const conversion = await convert({ migrationsDir: opts.migrationsDir, to: opts.to, lang: opts.lang, module: opts.module, allowIrreversible: true });
@@ -64,6 +75,12 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
   const client = new pg.Client({ connectionString: opts.databaseUrl });
   await client.connect();
   try {
+    // Everything below, reads included, runs in one transaction under Prisma's own migration lock
+    // (the advisory lock `prisma migrate deploy` takes): two baselines started together run one
+    // after the other, and the second finds the first one's rows (alreadyMarked) instead of
+    // adding its own; a migrate deploy cannot add a migration between our read and our write.
+    await client.query('BEGIN');
+    await takePrismaLock(client);
     const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`);
     if (!exists.rows[0].ok) throw new BaselineRefused('the database has no _prisma_migrations table: it was not migrated by Prisma');
     const rows = (
@@ -82,7 +99,7 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
     for (const [name, r] of finished) {
       const m = onDisk.get(name);
       if (!m) problems.push(`migration ${name} is applied but missing from ${opts.migrationsDir}`);
-      else if (m.checksum !== r.checksum) problems.push(`migration ${name} was edited after it was applied: the database recorded checksum ${r.checksum}, the file has ${m.checksum}`);
+      else if (!matchesPrismaChecksum(readFileSync(join(dir.dir, m.file)), r.checksum)) problems.push(`migration ${name} was edited after it was applied: the database recorded checksum ${r.checksum}, the file has ${m.checksum}`);
     }
     if (problems.length) throw new BaselineRefused(`refusing to baseline:\n  - ${problems.join('\n  - ')}`);
 
@@ -125,20 +142,53 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
         sql.push(`INSERT INTO "knex_migrations" ("name", "batch", "migration_time") SELECT v.name, ${batch}, v.t FROM (VALUES ${values.join(', ')}) AS v(name, t)`);
       }
     }
-    if (!opts.dryRun) {
-      await client.query('BEGIN');
-      try {
-        for (const s of sql) await client.query(s);
-        await client.query('COMMIT');
-      } catch (e) {
-        await client.query('ROLLBACK');
-        throw e;
-      }
-    }
+    if (!opts.dryRun) for (const s of sql) await client.query(s);
+    await client.query(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
     return { applied, pending, alreadyMarked, sql, executed: !opts.dryRun };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
+};
+
+/** The key of the session advisory lock `prisma migrate deploy` holds while it migrates
+ * (prisma-engines, the PostgreSQL connector's acquire_lock). */
+const PRISMA_MIGRATE_LOCK = 72707369;
+/** How long to wait for it: Prisma itself gives up after 10 s. */
+const LOCK_WAIT = '10s';
+
+/** Takes Prisma's migration lock for the current transaction, or refuses after LOCK_WAIT. */
+const takePrismaLock = async (client: import('pg').Client): Promise<void> => {
+  await client.query(`SET LOCAL lock_timeout = '${LOCK_WAIT}'`);
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(${PRISMA_MIGRATE_LOCK})`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== '55P03') throw e;
+    throw new BaselineRefused(
+      `refusing to baseline: another process has held Prisma's migration lock (pg_advisory_lock(${PRISMA_MIGRATE_LOCK})) for ${LOCK_WAIT}: a prisma migrate deploy or another baseline is running; run baseline again when it has finished`,
+    );
+  }
+  await client.query('SET LOCAL lock_timeout TO DEFAULT');
+};
+
+/**
+ * Whether a migration.sql matches the checksum `_prisma_migrations` recorded for it, accepting
+ * exactly what Prisma accepts (prisma-engines, schema-connector checksum.rs): the sha256 of the
+ * file as it is, with CRLF turned into LF, or with every LF turned into CRLF (git may change line
+ * ends after a migration was applied), each compared in the current 64-digit hex form, or, when
+ * the recorded checksum is not 64 characters long, in the form an old Prisma wrote (each byte in
+ * hex without its leading zero).
+ */
+export const matchesPrismaChecksum = (bytes: Buffer, recorded: string): boolean => {
+  const text = bytes.toString('utf8');
+  const variants = [bytes, Buffer.from(text.replaceAll('\r\n', '\n'), 'utf8'), Buffer.from(text.replaceAll('\n', '\r\n'), 'utf8')];
+  return variants.some((v) => {
+    const digest = createHash('sha256').update(v).digest();
+    const hex = recorded !== '' && recorded.length !== 64 ? [...digest].map((b) => b.toString(16)).join('') : digest.toString('hex');
+    return hex === recorded;
+  });
 };
 
 export const renderBaselineSql = (r: BaselineReport): string => ['BEGIN;', ...r.sql.map((s) => `${s};`), 'COMMIT;', ''].join('\n');

@@ -138,7 +138,7 @@ export const main = async (argv: string[]): Promise<number> => {
       )
       .command(
         'baseline',
-        'mark the converted migrations as applied on a database Prisma migrated',
+        'mark the converted migrations as applied on a PostgreSQL database Prisma migrated',
         (y) =>
           y
             .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true })

@@ -7,11 +7,12 @@
  * checked to write nothing.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseline, BaselineRefused, renderBaselineSql } from '../../src/baseline.js';
+import { baseline, BaselineRefused, matchesPrismaChecksum, renderBaselineSql } from '../../src/baseline.js';
 import { convert, writeConversion } from '../../src/convert.js';
 import { prismaChecksum } from '../../src/readers/migrations-dir.js';
 import { openProvider, type DatabaseProvider, type ScratchDatabase } from '../../src/verify/database.js';
@@ -221,6 +222,107 @@ describe('baseline', () => {
       await queryUrl(db4.url, `CREATE TABLE "SequelizeMeta" ("name" VARCHAR(255) NOT NULL UNIQUE, PRIMARY KEY ("name"))`);
       await queryUrl(db4.url, `INSERT INTO "SequelizeMeta" VALUES ('20200101000000-foreign.js')`);
       await refused(db4, migrations, /SequelizeMeta already holds 1 row\(s\) that are not migrations of this history \(20200101000000-foreign\.js\)/);
+    },
+    DB_TIMEOUT,
+  );
+});
+
+describe('baseline under concurrency and the checksums Prisma accepts', () => {
+  it(
+    'three runs started together mark each migration once, in one batch',
+    async () => {
+      const migrations = join(root, 'prisma', 'migrations');
+      const names = (await convert({ migrationsDir: migrations, to: 'knex' })).files.map((f) => f.fileName);
+      const db = await migrated('baseline_race');
+      const runs = await Promise.all([0, 1, 2].map(() => baseline({ to: 'knex', databaseUrl: db.url, migrationsDir: migrations })));
+      const rows = await queryUrl<{ name: string; batch: number }>(db.url, 'SELECT name, batch FROM knex_migrations ORDER BY id');
+      expect(rows).toEqual(names.map((name) => ({ name, batch: 1 })));
+      // one run marked them, the two others found them marked
+      expect(runs.map((r) => r.alreadyMarked.length).sort()).toEqual([0, names.length, names.length]);
+      expect((await queryUrl(db.url, 'SELECT count(*)::int AS n FROM knex_migrations_lock'))[0].n).toBe(1);
+    },
+    DB_TIMEOUT,
+  );
+
+  it(
+    'waits for a running prisma migrate deploy (its advisory lock), and refuses after 10 s instead of hanging',
+    async () => {
+      const migrations = join(root, 'prisma', 'migrations');
+      const db = await migrated('baseline_locked');
+      const pg = (await import('pg')).default;
+      const deploy = new pg.Client({ connectionString: db.url });
+      await deploy.connect();
+      try {
+        await deploy.query('SELECT pg_advisory_lock(72707369)'); // what prisma migrate deploy holds
+        const started = Date.now();
+        const e = await baseline({ to: 'sequelize', databaseUrl: db.url, migrationsDir: migrations }).catch((x) => x);
+        expect(e).toBeInstanceOf(BaselineRefused);
+        expect(e.message).toMatch(/another process has held Prisma's migration lock .* for 10s/);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(9_000);
+        expect((await queryUrl(db.url, `SELECT to_regclass('"SequelizeMeta"') AS t`))[0].t).toBeNull();
+        // released: the same run goes through
+        await deploy.query('SELECT pg_advisory_unlock(72707369)');
+        const r = await baseline({ to: 'sequelize', databaseUrl: db.url, migrationsDir: migrations });
+        expect(r.applied).toHaveLength(Object.keys(HISTORY).length);
+      } finally {
+        await deploy.end();
+      }
+    },
+    DB_TIMEOUT,
+  );
+
+  it('matches checksums as Prisma does: either line end, and the old unpadded form', () => {
+    const sha = (s: string) => createHash('sha256').update(s).digest();
+    const lf = 'CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n';
+    const crlf = lf.replaceAll('\n', '\r\n');
+    for (const [file, recorded] of [[lf, lf], [crlf, lf], [lf, crlf], [crlf, crlf]]) {
+      expect(matchesPrismaChecksum(Buffer.from(file), sha(recorded).toString('hex')), JSON.stringify([file, recorded])).toBe(true);
+    }
+    expect(matchesPrismaChecksum(Buffer.from(lf), sha(`${lf}-- edited\n`).toString('hex'))).toBe(false);
+    expect(matchesPrismaChecksum(Buffer.from('abc\n'), sha('abc').toString('hex'))).toBe(false);
+    // the unpadded form: find a script whose digest has a byte below 0x10 (most do)
+    const digest = sha(lf);
+    expect([...digest].some((b) => b < 16)).toBe(true);
+    const old = [...digest].map((b) => b.toString(16)).join('');
+    expect(old.length).toBeLessThan(64);
+    expect(matchesPrismaChecksum(Buffer.from(lf), old)).toBe(true);
+    expect(matchesPrismaChecksum(Buffer.from(crlf), old)).toBe(true);
+    expect(matchesPrismaChecksum(Buffer.from(`${lf} `), old)).toBe(false);
+    // a 64-digit checksum is never compared unpadded
+    expect(matchesPrismaChecksum(Buffer.from(lf), old.padEnd(64, '0'))).toBe(false);
+  });
+
+  it(
+    'accepts a history whose line ends changed after it was applied, and an old unpadded checksum',
+    async () => {
+      const db = await migrated('baseline_crlf');
+      // the files now have CRLF (a Windows checkout), the database recorded LF checksums
+      const crlfHistory = Object.fromEntries(Object.entries(HISTORY).map(([k, v]) => [k, v.replaceAll('\n', '\r\n')]));
+      const dir = migrationsIn(join(root, 'crlf'), crlfHistory);
+      // and one row has the checksum form of an old Prisma (no zero padding)
+      const first = Object.keys(HISTORY)[0];
+      const digest = createHash('sha256').update(HISTORY[first]).digest();
+      const old = [...digest].map((b) => b.toString(16)).join('');
+      await queryUrl(db.url, 'UPDATE "_prisma_migrations" SET checksum = $1 WHERE migration_name = $2', [old, first]);
+      const r = await baseline({ to: 'sequelize', databaseUrl: db.url, migrationsDir: dir });
+      expect(r.applied.map((a) => a.migration)).toEqual(Object.keys(HISTORY));
+      expect((await queryUrl(db.url, 'SELECT count(*)::int AS n FROM "SequelizeMeta"'))[0].n).toBe(Object.keys(HISTORY).length);
+    },
+    DB_TIMEOUT,
+  );
+
+  it(
+    'refuses a MySQL history: baseline is PostgreSQL only, and says so',
+    async () => {
+      const dir = join(root, 'mysql-history');
+      mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
+      writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');
+      writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), 'CREATE TABLE `a` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`)) DEFAULT CHARACTER SET utf8mb4;\n');
+      const e = await baseline({ to: 'knex', databaseUrl: PG_URL, migrationsDir: dir }).catch((x) => x);
+      expect(e).toBeInstanceOf(BaselineRefused);
+      expect(e.message).toMatch(/baseline supports PostgreSQL histories only: .*provider = "mysql"/);
+      const e2 = await baseline({ to: 'knex', databaseUrl: 'mysql://root@127.0.0.1:3306/test', migrationsDir: join(root, 'prisma', 'migrations') }).catch((x) => x);
+      expect(e2.message).toMatch(/baseline supports PostgreSQL databases only/);
     },
     DB_TIMEOUT,
   );
