@@ -123,6 +123,10 @@ export const planFolder = async (migrationsDir: string) => {
 
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const { dir, provider, read } = await readFolder(opts.migrationsDir);
+  (await import('./writers/runner-tables.js')).refuseRunnerTables(
+    read.map((r) => r.migration),
+    opts.to,
+  );
   const { migrationStamps } = await import('./writers/naming.js');
   const stamps = migrationStamps(read.map((r) => r.migration.name));
   const common = {

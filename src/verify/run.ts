@@ -19,6 +19,7 @@ import type { Knex } from 'knex';
 import { snapshotCatalog } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
+import { RUNNER_TABLES } from '../writers/runner-tables.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
@@ -432,8 +433,10 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   })();
   try {
     runner = await RUNNERS[conversion.target](b, dir, files);
-    // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema
-    const targetCatalog = async (read: () => Promise<Catalog>) => omitTables(await read());
+    // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema;
+    // another runner's table of the same kind is the history's own (convert refuses the target's)
+    const own = ['"_prisma_migrations"', ...RUNNER_TABLES[conversion.target].tables.map((t) => `"${t}"`)];
+    const targetCatalog = async (read: () => Promise<Catalog>) => omitTables(await read(), own);
     /** the up phase stopped at a failure: B is behind A, and no down is run */
     let upStopped = false;
     await runner.upAll(total, {
