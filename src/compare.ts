@@ -38,6 +38,8 @@ export interface CompareOptions {
   readonly target: CompareTarget;
   /** a postgres:// server for the scratch database of executed files; PGlite when absent */
   readonly databaseUrl?: string;
+  /** how long one executed file may run before its process is killed (default 120 s) */
+  readonly timeoutMs?: number;
 }
 
 export interface FileRead {
@@ -142,6 +144,8 @@ export const catalogSchema = async (c: Catalog): Promise<Schema> => {
   for (const [key, v] of Object.entries(c.views)) later.unshift(`CREATE ${v.kind === 'materialized view' ? 'MATERIALIZED ' : ''}VIEW ${key} AS ${v.definition.replace(/;\s*$/, '')}`);
   const functions = Object.values(c.functions).filter((f) => f.kind === 'function' || f.kind === 'procedure').map((f) => f.definition);
   const text = [...sql, ...fks, ...functions, ...later].map((s) => `${s.trim().replace(/;\s*$/, '')};\n`).join('');
+  // an empty database (before the first file) is the empty schema, not an empty migration
+  if (!text) return emptySchema();
   const { readPostgresMigrations } = await import('./readers/postgres/index.js');
   const [r] = await readPostgresMigrations([{ name: 'catalog', file: 'catalog.sql', sql: text, checksum: prismaChecksum(text) }]);
   return planMigration(r.migration, emptySchema()).after;
@@ -156,29 +160,37 @@ interface OtherStep {
 
 const runFolder = async (opts: CompareOptions, files: readonly string[], execute: ReadonlySet<number>): Promise<Map<number, Change[]>> => {
   const { openProvider } = await import('./verify/database.js');
-  const { openRunner } = await import('./verify/run.js');
+  const { openOrmProcess } = await import('./verify/orm-process.js');
   const { omitTables } = await import('./verify/compare.js');
   const provider = await openProvider(opts.databaseUrl);
   const out = new Map<number, Change[]>();
   try {
     const db = await provider.create('compare');
-    const runner = await openRunner(opts.target, db, resolve(opts.other), files);
     try {
-      const last = Math.max(...execute);
-      let before = omitTables(await db.snapshot());
-      for (let i = 0; i <= last; i++) {
-        try {
+      // the files run in a child process (orm-process.ts): one that exits, crashes or hangs
+      // ends that process, not this one, and the scratch database is dropped below either way
+      const runner = await openOrmProcess({
+        target: opts.target,
+        dir: opts.other,
+        files,
+        url: db.url,
+        pglite: provider.kind === 'pglite',
+        timeoutMs: opts.timeoutMs ?? 120_000,
+      });
+      try {
+        const last = Math.max(...execute);
+        let before = omitTables(await db.snapshot());
+        for (let i = 0; i <= last; i++) {
           await runner.up(i);
-        } catch (e) {
-          throw new UsageError(`${files[i]}: up() failed on a scratch database: ${(e as Error).message}`);
+          if (!execute.has(i) && !execute.has(i + 1)) continue;
+          const after = omitTables(await db.snapshot());
+          if (execute.has(i)) out.set(i, diff(await catalogSchema(before), await catalogSchema(after)));
+          before = after;
         }
-        if (!execute.has(i) && !execute.has(i + 1)) continue;
-        const after = omitTables(await db.snapshot());
-        if (execute.has(i)) out.set(i, diff(await catalogSchema(before), await catalogSchema(after)));
-        before = after;
+      } finally {
+        await runner.close().catch(() => undefined);
       }
     } finally {
-      await runner.close().catch(() => undefined);
       await db.close().catch(() => undefined);
     }
   } finally {
@@ -189,7 +201,7 @@ const runFolder = async (opts: CompareOptions, files: readonly string[], execute
 
 /** `20240101000000-add-roles.js` -> stamp and a name comparable with Prisma folder names. */
 const nameParts = (s: string): { stamp?: string; name: string } => {
-  const base = s.replace(/\.(c?js|ts)$/, '');
+  const base = s.replace(/\.[cm]?[jt]s$/, '');
   const m = /^(\d{14})[-_]?(.*)$/.exec(base);
   const norm = (x: string) => x.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
   return m ? { stamp: m[1], name: norm(m[2]) } : { name: norm(base) };
@@ -291,7 +303,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
   const names = readdirSync(opts.other).filter(reader.is).sort(byteCompare);
   const steps: OtherStep[] = [];
   for (const file of names) {
-    const read = await reader.read(file, readFileSync(join(opts.other, file), 'utf8'));
+    const read = await reader.read(join(opts.other, file), readFileSync(join(opts.other, file), 'utf8'));
     let changes: Change[] = [];
     if (read.plain) {
       try {
@@ -405,7 +417,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
 };
 
 const migrationOf = (file: string, changes: readonly Change[]): Migration => ({
-  name: file.replace(/\.(c?js|ts)$/, ''),
+  name: file.replace(/\.[cm]?[jt]s$/, ''),
   file,
   checksum: '',
   sql: '',

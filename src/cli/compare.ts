@@ -7,15 +7,18 @@ export interface CompareArgs {
   knex?: string;
   databaseUrl?: string;
   emitMissing?: string;
+  /** seconds */
+  timeout?: number;
   json: boolean;
 }
 
 /** Exit 0 when both histories end in the same schema, 1 when they do not (2: bad input, from main). */
 export const compareCommand = async (args: CompareArgs): Promise<number> => {
   if (!!args.sequelize === !!args.knex) throw new UsageError('give exactly one of --sequelize DIR and --knex DIR');
+  if (args.timeout !== undefined && !(args.timeout > 0)) throw new UsageError('--timeout takes a number of seconds above 0');
   const { compare, renderCompare, missingFiles, writeMissing } = await import('../compare.js');
   const target = args.knex ? 'knex' : 'sequelize';
-  const report = await compare({ prisma: args.prisma, other: (args.knex ?? args.sequelize)!, target, ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}) });
+  const report = await compare({ prisma: args.prisma, other: (args.knex ?? args.sequelize)!, target, ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}), ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}) });
   let written: string[] = [];
   if (args.emitMissing) written = writeMissing(await missingFiles(report), args.emitMissing);
   if (args.json) {

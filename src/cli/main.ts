@@ -130,6 +130,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .option('knex', { type: 'string', describe: 'folder of Knex migrations' })
             .option('database-url', { type: 'string', describe: 'postgres://... server for running files that cannot be read statically (PGlite when absent)' })
             .option('emit-missing', { type: 'string', describe: 'write the migration that closes the gap into this folder (never overwrites)' })
+            .option('timeout', { type: 'number', default: 120, describe: 'seconds one executed file may run before its process is killed' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const { compareCommand } = await import('./compare.js');

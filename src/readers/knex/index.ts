@@ -426,6 +426,7 @@ export const readKnexFile = async (fileName: string, text: string): Promise<Stat
   }
 };
 
-/** knex's migrator loads .js/.cjs files of the folder, sorted by name. */
-export const isKnexMigration = (name: string): boolean => /\.(c?js)$/.test(name) && !name.startsWith('.');
+/** knex's migrator loads .js/.cjs/.ts files of the folder, sorted by name, and .mjs/.mts with
+ * `loadExtensions` (not .d.ts). */
+export const isKnexMigration = (name: string): boolean => /\.[cm]?[jt]s$/.test(name) && !/\.d\.[cm]?ts$/.test(name) && !name.startsWith('.');
 

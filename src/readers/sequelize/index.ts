@@ -389,5 +389,6 @@ export const readSequelizeFile = async (fileName: string, text: string): Promise
   }
 };
 
-/** sequelize-cli runs every .js/.cjs file of the folder, sorted by name. */
-export const isSequelizeMigration = (name: string): boolean => /\.(c?js)$/.test(name) && !name.startsWith('.');
+/** sequelize-cli runs every .js/.cjs/.ts/.cts file of the folder (not .d.ts), sorted by name;
+ * .mjs/.mts too, which it loads with import(). */
+export const isSequelizeMigration = (name: string): boolean => /\.[cm]?[jt]s$/.test(name) && !/\.d\.[cm]?ts$/.test(name) && !name.startsWith('.');

@@ -9,7 +9,9 @@
  * variable, a helper call, a spread, a computed key) throws NotPlain with the node's line: the
  * caller then runs the file on a scratch database instead of guessing.
  */
+import { Script } from 'node:vm';
 import type { Node } from 'ts-morph';
+import { ParseError } from '../../ir/diagnostics.js';
 
 export type JsValue =
   | { readonly kind: 'string'; readonly value: string }
@@ -149,5 +151,31 @@ export type StaticRead =
 export const parseSource = async (fileName: string, text: string) => {
   const { Project } = await import('ts-morph');
   const project = new Project({ useInMemoryFileSystem: true, skipFileDependencyResolution: true, compilerOptions: { allowJs: true } });
-  return project.createSourceFile(fileName.replace(/\.(c|m)?js$/, '.js'), text);
+  const sf = project.createSourceFile(fileName.replace(/\.(c|m)?js$/, '.js').replace(/\.(c|m)ts$/, '.ts'), text);
+  checkSyntax(fileName, text, sf);
+  return sf;
+};
+
+/**
+ * A file Node would not load is an error, never a file read with holes: TypeScript's parser
+ * recovers from syntax errors (its parse diagnostics say where), and for a CommonJS file Node's
+ * own compiler (vm.Script, with the wrapper Node puts around every module) has the last word,
+ * catching what TypeScript accepts in a .js file (type annotations, for one).
+ */
+const checkSyntax = (fileName: string, text: string, sf: import('ts-morph').SourceFile): void => {
+  const parse = ((sf.compilerNode as unknown as { parseDiagnostics?: { start?: number; messageText: string | { messageText: string } }[] }).parseDiagnostics ?? [])[0];
+  if (parse) {
+    const at = sf.getLineAndColumnAtPos(parse.start ?? 0);
+    const msg = typeof parse.messageText === 'string' ? parse.messageText : parse.messageText.messageText;
+    throw new ParseError(`Node cannot parse this file: ${msg}`, { file: fileName, line: at.line, col: at.column });
+  }
+  const esm = sf.getImportDeclarations().length > 0 || sf.getExportDeclarations().length > 0 || sf.getExportAssignments().length > 0 || sf.getStatements().some((st) => /^export\s/.test(st.getText()));
+  if (/\.(ts|mts|cts|mjs)$/.test(fileName) || esm) return;
+  try {
+    // the CommonJS wrapper on the first line keeps line numbers; compiled, never run
+    new Script(`(function (exports, require, module, __filename, __dirname) {${text.replace(/^#!.*/, '')}\n})`, { filename: fileName });
+  } catch (e) {
+    const line = Number(/^[^\n]*:(\d+)\n/.exec((e as Error).stack ?? '')?.[1] ?? 1);
+    throw new ParseError(`Node cannot parse this file: ${(e as Error).message}`, { file: fileName, line });
+  }
 };
