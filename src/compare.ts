@@ -348,6 +348,19 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
     os = after;
   }
 
+  // executed files come back with PostgreSQL's text for routines, triggers and extensions:
+  // where that text creates what Prisma's creates, it takes Prisma's (compare-canon.ts)
+  if (mustRun.size) {
+    const { alignTexts } = await import('./compare-canon.js');
+    const { loadPgQuery } = await import('./readers/postgres/source.js');
+    const pg = await loadPgQuery();
+    for (const o of otherSteps) {
+      o.before = alignTexts(pg, o.before, ps);
+      o.after = alignTexts(pg, o.after, ps);
+    }
+    os = alignTexts(pg, os, ps);
+  }
+
   // match
   const pEffects = prismaSteps.map((p) => touched(compareSchemas(p.before, p.after)));
   const oEffects = otherSteps.map((o) => touched(compareSchemas(o.before, o.after)));
@@ -382,11 +395,15 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
       taken.add(best);
     }
   });
+  const { alignTexts } = await import('./compare-canon.js');
+  const pgq = mustRun.size ? await (await import('./readers/postgres/source.js')).loadPgQuery() : undefined;
+  /** the file's after-state against this Prisma step's (a function replaced later has another text at the end) */
+  const alignAfter = (o: Schema, p: Schema) => (pgq ? alignTexts(pgq, o, p) : o);
   const migrations: MigrationMatch[] = prismaSteps.map((p, i) => {
     const m = matchOf.get(i);
     if (!m) return { name: p.m.name, status: 'missing' };
     const keys = new Set([...pEffects[i], ...oEffects[m.j]]);
-    const d = compareSchemas(restrict(otherSteps[m.j].after, keys), restrict(p.after, keys));
+    const d = compareSchemas(restrict(alignAfter(otherSteps[m.j].after, p.after), keys), restrict(p.after, keys));
     return { name: p.m.name, file: otherSteps[m.j].file, matchedBy: m.by, status: isEmptyDiff(d) ? 'equivalent' : 'different', ...(isEmptyDiff(d) ? {} : { diff: d }) };
   });
   const unmatchedFiles = otherSteps.flatMap((o, j) => (taken.has(j) ? [] : [{ file: o.file, touches: [...oEffects[j]].sort() }]));

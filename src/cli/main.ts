@@ -155,6 +155,22 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
+        'orm-corpus [dir]',
+        'read, run or refuse every file of hand-written Sequelize/Knex histories (a folder with MANIFEST.json), print a table',
+        (y) =>
+          y
+            .positional('dir', { type: 'string', default: '../shared/orm-corpus' })
+            .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... server for the scratch database the files run on' })
+            .option('only', { type: 'string', describe: 'only histories whose name contains this' })
+            .option('timeout', { type: 'number', default: 60, describe: 'seconds one file may run' })
+            .option('verbose', { type: 'boolean', default: false, describe: 'list every refused file with its error' })
+            .option('json', { type: 'boolean', default: false }),
+        async (args) => {
+          const { ormCorpusCommand } = await import('./orm-corpus.js');
+          await run(() => ormCorpusCommand(args as never))();
+        },
+      )
+      .command(
         'corpus [dir]',
         'convert and verify every history in a corpus folder, print a table',
         (y) =>

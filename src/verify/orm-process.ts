@@ -150,7 +150,13 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
   }
   return {
     up: async (i) => {
+      const mark = output.length;
       const m = await request({ op: 'up', index: i }, o.files[i], 'up()');
+      if (m.op === 'failed' && /current transaction is aborted/.test(m.error.message)) {
+        // the file caught a database error and went on: what it printed says which
+        const printed = output.slice(Math.max(0, mark - (output.length - 4000))).split('\n').find((l) => /error/i.test(l));
+        throw new OrmRunError(`${where(m.error.stack ?? '', o.files[i])}: up() went on after a database error it caught (its transaction was aborted)${printed ? `: ${printed.trim().slice(0, 200)}` : ''}`);
+      }
       if (m.op === 'failed') {
         if (o.pglite && m.error.acquireTimeout) throw new OrmRunError(oneConnection(o.files[i]));
         // a syntax error, a missing module or a database error: where the file says, if it says

@@ -114,6 +114,17 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
       return notPlain(node, 'a property of a value only known when the file runs');
     }
     case 'CallExpression': {
+      // `['line 1', 'line 2'].join('\n')`: how long SQL is laid out (ormshift's own files do it)
+      const callee = n.getExpression();
+      if (callee.getKindName() === 'PropertyAccessExpression' && callee.getName() === 'join' && callee.getExpression().getKindName() === 'ArrayLiteralExpression') {
+        const items = evaluate(callee.getExpression(), scope);
+        const args = n.getArguments().map((a: Node) => evaluate(a, scope));
+        const sep = args.length === 0 ? ',' : args.length === 1 && args[0].kind === 'string' ? args[0].value : undefined;
+        if (items.kind === 'array' && sep !== undefined && items.items.every((i) => i.kind === 'string')) {
+          return { kind: 'string', value: items.items.map((i) => (i as { value: string }).value).join(sep) };
+        }
+        return notPlain(node, 'a join() of values that are not literal strings');
+      }
       const path = dottedPath(n.getExpression());
       if (!path || !scope.roots.has(path[0])) return notPlain(node, 'a call of a function defined in the file or elsewhere');
       return { kind: 'call', path, args: n.getArguments().map((a: Node) => evaluate(a, scope)) };
