@@ -17,23 +17,44 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { compare } from '../../src/compare.js';
 import { ParseError, UsageError } from '../../src/ir/diagnostics.js';
-import { adminQuery, DB_TIMEOUT, PG_URL } from './helpers.js';
+import { databaseExists, databaseNameOf, DB_TIMEOUT, PG_URL } from './helpers.js';
 
 const temps: string[] = [];
 afterAll(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
 
-/** Scratch databases this test process created and did not drop (the owner marker names our pid). */
-const leftBehind = async (): Promise<string[]> =>
-  (
-    await adminQuery(`SELECT datname FROM pg_database d WHERE datname LIKE 'ormshift_compare_%' AND shobj_description(d.oid, 'pg_database') LIKE $1`, [
-      `%"pid":${process.pid}}%`,
-    ])
-  ).map((r) => r.datname);
+/** Every scratch database compare creates in this test file, by name (openProvider wrapped). */
+const created: string[] = [];
+vi.mock('../../src/verify/database.js', async (original) => {
+  const m = await original<typeof import('../../src/verify/database.js')>();
+  return {
+    ...m,
+    openProvider: async (url?: string) => {
+      const p = await m.openProvider(url);
+      return {
+        kind: p.kind,
+        close: () => p.close(),
+        create: async (label: string) => {
+          const db = await p.create(label);
+          created.push(databaseNameOf(db.url));
+          return db;
+        },
+      };
+    },
+  };
+});
+
+/** Scratch databases compare created on the server and did not drop. */
+const leftBehind = async (): Promise<string[]> => {
+  const names = created.splice(0).filter((n) => n !== 'postgres');
+  const left: string[] = [];
+  for (const n of names) if (await databaseExists(n)) left.push(n);
+  return left;
+};
 
 const PRISMA = 'fixtures/compare/prisma/migrations';
 
@@ -77,6 +98,7 @@ describe('compare runs hand-written files as their CLI does', () => {
       ]);
       expect(r.same).toBe(false);
       expect(r.changes.map((c) => c.kind).sort()).toEqual(['AddColumn', 'AddConstraint', 'CreateTable']);
+      expect(created).toHaveLength(1);
       expect(await leftBehind()).toEqual([]);
     },
     DB_TIMEOUT,
@@ -104,6 +126,7 @@ describe('compare runs hand-written files as their CLI does', () => {
       const run = compare({ prisma: PRISMA, other: dir, target: 'sequelize', databaseUrl: PG_URL, timeoutMs: 3_000 });
       await expect(run).rejects.toThrow(UsageError);
       await expect(run).rejects.toThrow(message);
+      expect(created).toHaveLength(1);
       expect(await leftBehind()).toEqual([]);
     },
     DB_TIMEOUT,
