@@ -112,11 +112,32 @@ describe('models: MySQL schema', async () => {
     expect(account).toContain("defaultValue: literal('CURRENT_TIMESTAMP(3)')");
     expect(account).toContain('type: DataTypes.STRING(191)');
     expect(file(ts, 'Note.ts')).toContain("type: DataTypes.TEXT('medium')");
+    // @@index([ownerId, body(length: 20)]): MySQL needs the prefix length on a TEXT column
+    expect(file(ts, 'Note.ts')).toContain("fields: ['owner_id', { name: 'body', length: 20 }]");
     expect(file(ts, 'index.ts')).toContain('ENUM_TYPES: readonly string[] = []');
   });
   it('passes tsc --strict', async () => {
     const { dir } = await generate(MYSQL, 'ts');
     expect(typeCheck(dir)).toBe('');
+  });
+});
+
+describe('models: names', () => {
+  it('renames sequelize imports a model name would shadow (langfuse has a model called Model)', async () => {
+    const root = scratchRoot();
+    const schema = join(root, 'schema.prisma');
+    writeFileSync(
+      schema,
+      'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\nmodel Model {\n  id String @id\n  uses DataTypes[]\n}\nmodel DataTypes {\n  id Int @id\n  modelId String\n  model Model @relation(fields: [modelId], references: [id])\n}\n',
+    );
+    const { report, dir } = await generate(schema, 'ts');
+    const model = report.files.find((f) => f.fileName === 'Model.ts')!.contents;
+    expect(model).toContain('Model as SequelizeModel');
+    expect(model).toContain('export class Model extends SequelizeModel<');
+    expect(report.files.find((f) => f.fileName === 'DataTypes.ts')!.contents).toContain('type: SequelizeDataTypes.INTEGER');
+    expect(typeCheck(dir)).toBe('');
+    const js = await models({ schema, lang: 'js' });
+    expect(js.files.find((f) => f.fileName === 'Model.js')!.contents).toContain("const { DataTypes: SequelizeDataTypes, Model: SequelizeModel } = require('sequelize');");
   });
 });
 

@@ -113,6 +113,9 @@ export interface ModelInfo {
   readonly relations: readonly ModelRelation[];
   /** field names of @id / @@id (empty when the model is identified by a unique only) */
   readonly primaryKey: readonly string[];
+  /** without @id/@@id: the fields of the first unique of required fields (@unique, then
+   * @@unique), which Prisma's client uses to identify a record */
+  readonly identifier?: readonly string[];
   readonly ignored: boolean;
   readonly file: string;
   readonly line?: number;
@@ -339,7 +342,7 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
           name: stringOf(argOf(uq, 'map')) ?? constraintName(provider, tname, [name], '_key'),
           table: tq,
           unique: true,
-          elements: [{ kind: 'column', name, ...(sort === 'Desc' ? { order: 'DESC' as const } : {}) }],
+          elements: [{ kind: 'column', name, ...(sort === 'Desc' ? { order: 'DESC' as const } : {}), ...(uniqueLength(uq) ? { length: uniqueLength(uq) } : {}) }],
         });
       }
     }
@@ -356,7 +359,15 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
                 const sort = wordOf(argOf({ name: '', args: it.args }, 'sort'));
                 const ops = argOf({ name: '', args: it.args }, 'ops');
                 const opclass = ops?.kind === 'call' && ops.name === 'raw' ? stringOf(ops.args[0]?.value) : ops ? opclassName(wordOf(ops) ?? '') : undefined;
-                return { kind: 'column', name: colOf(m, it.name), ...(opclass ? { opclass } : {}), ...(sort === 'Desc' ? { order: 'DESC' as const } : {}) };
+                // MySQL: `body(length: 20)`, an index prefix length
+                const length = Number(wordOf(argOf({ name: '', args: it.args }, 'length')));
+                return {
+                  kind: 'column',
+                  name: colOf(m, it.name),
+                  ...(opclass ? { opclass } : {}),
+                  ...(sort === 'Desc' ? { order: 'DESC' as const } : {}),
+                  ...(Number.isInteger(length) && length > 0 ? { length } : {}),
+                };
               }
               return { kind: 'column', name: colOf(m, wordOf(it) ?? '') };
             })
@@ -508,6 +519,16 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
         ? idFields.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x) ?? ''))
         : [wordOf(idFields) ?? '']
       : fields.filter((f) => f.id).map((f) => f.name);
+    let identifier: string[] | undefined;
+    if (!primaryKey.length) {
+      const required = (names: readonly string[]) => names.length > 0 && names.every((n) => fields.some((x) => x.name === n && !x.optional));
+      const fieldUnique = m.fields.find((f) => findAttr(f.attributes, 'unique') && required([f.name]));
+      const blockUniques = m.attributes
+        .filter((a) => !a.group && a.name === 'unique')
+        .map((a) => argOf(a, 'fields', 0))
+        .map((v) => (v?.kind === 'array' ? v.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x) ?? '')) : [wordOf(v) ?? '']));
+      identifier = fieldUnique ? [fieldUnique.name] : blockUniques.find(required);
+    }
     const relations: ModelRelation[] = [];
     for (const f of m.fields) {
       const target = modelByName.get(f.type);
@@ -573,12 +594,19 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       fields,
       relations,
       primaryKey,
+      ...(identifier ? { identifier } : {}),
       ignored: m.attributes.some((a) => !a.group && a.name === 'ignore'),
       file: m.file,
       ...(m.line ? { line: m.line } : {}),
     };
   }
 }
+
+/** `@unique(length: 20)` (MySQL): the index prefix length */
+const uniqueLength = (a: Parameters<typeof argOf>[0]): number | undefined => {
+  const n = Number(wordOf(argOf(a, 'length')));
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+};
 
 const pkName = (provider: Provider, table: string): string => (provider === 'mysql' ? 'PRIMARY' : constraintName(provider, table, [], '_pkey'));
 

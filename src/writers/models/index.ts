@@ -56,7 +56,24 @@ const MODEL_MEMBERS = new Set([
   'equals', 'equalsOneOf', 'toJSON', 'isSoftDeleted', 'where', 'getDataValue', 'setDataValue', 'dataValues', 'isNewRecord',
   'sequelize', 'constructor', 'addHook', 'removeHook', 'hasHook', 'hasHooks', '_attributes', '_creationAttributes', '_model',
 ]);
-const IMPORTED = new Set(['DataTypes', 'Model', 'Sequelize', 'literal', 'CreationOptional', 'InferAttributes', 'InferCreationAttributes', 'NonAttribute', 'initModels', 'createEnumTypes', 'Models', 'ENUM_TYPES']);
+/** names the generated code declares itself (sequelize's imports are renamed instead, see importNames) */
+const DECLARED = new Set(['initModels', 'createEnumTypes', 'Models', 'ENUM_TYPES', 'models', 'sequelize', 'cuid', 'cuid2', 'uuidv4', 'uuidv7', 'nanoid', 'ulid']);
+const SEQUELIZE_IMPORTS = ['DataTypes', 'Model', 'Sequelize', 'literal', 'CreationOptional', 'InferAttributes', 'InferCreationAttributes', 'NonAttribute'] as const;
+type SequelizeImport = (typeof SEQUELIZE_IMPORTS)[number];
+
+/** The local name of each import from sequelize: its own, or prefixed where a model has that
+ * name (a model called `Model` is real: langfuse has one). */
+const importNames = (modelNames: ReadonlySet<string>): Readonly<Record<SequelizeImport, string>> => {
+  const out = {} as Record<SequelizeImport, string>;
+  for (const n of SEQUELIZE_IMPORTS) {
+    let local: string = n;
+    while (modelNames.has(local)) local = `Sequelize${local}`;
+    out[n] = local;
+  }
+  return out;
+};
+/** `Model`, or `Model as SequelizeModel` (an import) / `Model: SequelizeModel` (a require) */
+const importSpec = (name: string, local: string, lang: ModelsLang = 'ts'): string => (name === local ? name : lang === 'ts' ? `${name} as ${local}` : `${name}: ${local}`);
 const RESERVED_FILES = new Set(['index', 'ids']);
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -79,7 +96,7 @@ export async function writeModels(read: PrismaSchemaRead, opts: ModelsWriteOptio
   const seenFiles = new Map<string, string>();
   for (const m of models) {
     const at = `${m.file}${m.line ? `:${m.line}` : ''}`;
-    if (!IDENT.test(m.name) || IMPORTED.has(m.name)) throw new UsageError(`${at}: model ${m.name} would shadow a name the generated files import from sequelize; rename the model (a @@map keeps its table)`);
+    if (!IDENT.test(m.name) || DECLARED.has(m.name)) throw new UsageError(`${at}: model ${m.name} would shadow a name the generated files declare (${[...DECLARED].join(', ')}); rename the model (a @@map keeps its table)`);
     const lower = m.name.toLowerCase();
     if (RESERVED_FILES.has(lower) || seenFiles.has(lower)) {
       throw new UsageError(`${at}: model ${m.name} would be written to ${m.name}.${ext}, which ${seenFiles.get(lower) ?? 'the generated index or ids file'} also uses (file names are case-insensitive on some systems)`);
@@ -91,11 +108,12 @@ export async function writeModels(read: PrismaSchemaRead, opts: ModelsWriteOptio
     }
   }
   const idsUsed = new Set<string>();
+  const names = importNames(new Set(models.map((m) => m.name)));
   for (const m of models) {
-    const text = modelFile(m, { read, modelByName, lang: ext, source: opts.source, notes, idsUsed });
+    const text = modelFile(m, { read, modelByName, lang: ext, source: opts.source, notes, idsUsed, names });
     files.push({ fileName: `${m.name}.${ext}`, contents: await format(text, { parser: ext === 'ts' ? 'typescript' : 'babel', ...(opts.outDir ? { filePath: `${opts.outDir}/${m.name}.${ext}` } : {}) }) });
   }
-  const index = indexFile(models, read, ext, opts.source);
+  const index = indexFile(models, read, ext, opts.source, names);
   files.push({ fileName: `index.${ext}`, contents: await format(index, { parser: ext === 'ts' ? 'typescript' : 'babel', ...(opts.outDir ? { filePath: `${opts.outDir}/index.${ext}` } : {}) }) });
   if (idsUsed.size) {
     const body = await loadTemplate(`models/ids.${ext}.tpl`);
@@ -118,6 +136,7 @@ interface Ctx {
   readonly source: string;
   readonly notes: ModelNote[];
   readonly idsUsed: Set<string>;
+  readonly names: Readonly<Record<SequelizeImport, string>>;
 }
 
 /** The TypeScript type of a field's value. */
@@ -128,7 +147,7 @@ const tsType = (f: ModelField, nullable = f.optional): string => {
 };
 
 function modelFile(m: ModelInfo, ctx: Ctx): string {
-  const { read, lang } = ctx;
+  const { read, lang, names } = ctx;
   const provider = read.provider;
   const table = read.schema.tables[qualify(m.table)];
   const at = (line?: number) => `${m.file}${line ? `:${line}` : m.line ? `:${m.line}` : ''}`;
@@ -144,7 +163,9 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
   const updatedAt = m.fields.filter((f) => f.updatedAt);
   const attrComments = new Map<string, string[]>();
   const attributes: (readonly [string, Js])[] = [];
-  const pk = new Set(m.primaryKey);
+  // without @id, Prisma identifies a record by its first unique: Sequelize gets that as its
+  // primary key (it needs one to update or destroy an instance, and refuses an `id` field without)
+  const pk = new Set(m.primaryKey.length ? m.primaryKey : (m.identifier ?? []));
   for (const f of m.fields) {
     const col = table.columns.find((c) => c.name === f.column);
     if (!col) throw new Error(`no column ${f.column} for ${m.name}.${f.name}`);
@@ -157,7 +178,7 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
     if (d?.kind === 'autoincrement') autoIncrement = true;
     else if (d?.kind === 'sql') {
       uses.add('literal');
-      defaultValue = callExpr('literal', d.text);
+      defaultValue = callExpr(names.literal, d.text);
     } else if (d?.kind === 'value') defaultValue = d.value;
     else if (d?.kind === 'unknown') comments.push(note(`${f.name}: @default(dbgenerated()) without an expression: the database default is not known here, so the model leaves the column out of INSERTs`, f.line));
     else if (d?.kind === 'client') {
@@ -170,7 +191,7 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
       } else comments.push(note(`${f.name}: @default(${d.fn}(${d.args.join(', ')})) is computed by Prisma's client and has no JavaScript equivalent here: set it yourself`, f.line));
     }
     if (f.updatedAt && updatedAt[0] !== f) comments.push(note(`${f.name}: a second @updatedAt field: Sequelize manages one (${updatedAt[0].name}); set this one yourself`, f.line));
-    const type = sequelizeType(col.type, provider);
+    const type = sequelizeType(col.type, provider, names.DataTypes);
     if (typeof type === 'string') uses.add('string-type');
     else uses.add('DataTypes');
     attributes.push([
@@ -200,7 +221,7 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
         fields.length = 0;
         break;
       }
-      const extra = obj(['order', e.order === 'DESC' ? 'DESC' : undefined], ['operator', e.opclass]);
+      const extra = obj(['length', e.length], ['order', e.order === 'DESC' ? 'DESC' : undefined], ['operator', e.opclass]);
       fields.push(extra.entries.some(([, v]) => v !== undefined) ? obj(['name', e.name], ...extra.entries) : e.name);
     }
     if (!fields.length) continue;
@@ -260,7 +281,11 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
 
   // init options
   const modelNotes: string[] = [];
-  if (!m.primaryKey.length) modelNotes.push(note(`model ${m.name} has no @id or @@id: Sequelize gets no primary key (its default \`id\` is removed), so instance update/destroy/reload need a where:`));
+  if (!m.primaryKey.length && m.identifier) {
+    modelNotes.push(
+      note(`model ${m.name} has no @id or @@id: its unique (${m.identifier.join(', ')}) is Sequelize's primaryKey, as it is Prisma's identifier; the database has a unique index there, not a primary key (sync() would create one)`),
+    );
+  } else if (!m.primaryKey.length) modelNotes.push(note(`model ${m.name} has no @id, @@id or unique: Sequelize gets no primary key (its default \`id\` is removed), so instance update/destroy/reload need a where:`));
   if (m.ignored) modelNotes.push(`@@ignore in schema.prisma: Prisma's client does not expose ${m.name}`);
   const options = obj(
     ['sequelize', code('sequelize')],
@@ -277,28 +302,30 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
 
   const p = headerLines(ctx.source, `model ${m.name}${m.line ? ` (line ${m.line})` : ''}, table ${quoteName(m.table)}`);
   for (const n of modelNotes) p.comment(n);
-  const sqImports = [...(uses.has('DataTypes') ? ['DataTypes'] : []), 'Model', ...(uses.has('literal') ? ['literal'] : [])];
+  const sqImports = [...(uses.has('DataTypes') ? (['DataTypes'] as const) : []), 'Model' as const, ...(uses.has('literal') ? (['literal'] as const) : [])].map((n) => importSpec(n, names[n], lang));
+  const M = names.Model;
+  const T = (n: 'CreationOptional' | 'InferAttributes' | 'InferCreationAttributes' | 'NonAttribute' | 'Sequelize') => names[n];
   const targets = [...targetsUsed].filter((t) => t !== m.name).sort();
   const ids = [...idImports].sort();
   if (lang === 'ts') {
     const nullable = (f: ModelField) => !table.columns.find((c) => c.name === f.column)!.notNull;
     // what create() may leave out: nullable columns, defaults (database or client), @updatedAt
     const optional = (f: ModelField) => nullable(f) || f.default !== undefined || f.updatedAt;
-    const typeNames = ['CreationOptional', 'InferAttributes', 'InferCreationAttributes', ...(props.length ? ['NonAttribute'] : []), 'Sequelize'];
+    const typeNames = ['CreationOptional', 'InferAttributes', 'InferCreationAttributes', ...(props.length ? (['NonAttribute'] as const) : []), 'Sequelize'] as const;
     const needsOptional = m.fields.some(optional);
-    p.line(`import { ${[...sqImports, ...typeNames.filter((t) => t !== 'CreationOptional' || needsOptional).map((t) => `type ${t}`)].join(', ')} } from 'sequelize';`);
+    p.line(`import { ${[...sqImports, ...typeNames.filter((t) => t !== 'CreationOptional' || needsOptional).map((t) => `type ${importSpec(t, T(t))}`)].join(', ')} } from 'sequelize';`);
     for (const t of targets) p.line(`import type { ${t} } from ${jsString(`./${t}.js`)};`);
     if (ids.length) p.line(`import { ${ids.join(', ')} } from './ids.js';`);
     p.line();
-    p.block(`export class ${m.name} extends Model<InferAttributes<${m.name}>, InferCreationAttributes<${m.name}>> {`, () => {
+    p.block(`export class ${m.name} extends ${M}<${T('InferAttributes')}<${m.name}>, ${T('InferCreationAttributes')}<${m.name}>> {`, () => {
       for (const f of m.fields) {
         for (const c of attrComments.get(f.name) ?? []) p.comment(c);
         const t = tsType(f, nullable(f));
-        p.line(`declare ${f.name}: ${optional(f) ? `CreationOptional<${t}>` : t};`);
+        p.line(`declare ${f.name}: ${optional(f) ? `${T('CreationOptional')}<${t}>` : t};`);
       }
-      for (const pr of props) p.line(`declare ${pr.name}?: NonAttribute<${pr.type}>;`);
+      for (const pr of props) p.line(`declare ${pr.name}?: ${T('NonAttribute')}<${pr.type}>;`);
       p.line();
-      p.block(`static initModel(sequelize: Sequelize): typeof ${m.name} {`, () => initBody(p, m, attributes, attrComments, options), '}');
+      p.block(`static initModel(sequelize: ${T('Sequelize')}): typeof ${m.name} {`, () => initBody(p, m, attributes, attrComments, options), '}');
       p.line();
       const modelsType = targets.length || targetsUsed.has(m.name) ? `{ ${[...targetsUsed].sort().map((t) => `${t}: typeof ${t}`).join('; ')} }` : 'object';
       p.block(`static associate(${assoc.some((a) => a.text) ? 'models' : '_models'}: ${modelsType}): void {`, () => assocBody(p, assoc), '}');
@@ -308,7 +335,7 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
     p.line(`const { ${sqImports.join(', ')} } = require('sequelize');`);
     if (ids.length) p.line(`const { ${ids.join(', ')} } = require('./ids.js');`);
     p.line();
-    p.block(`class ${m.name} extends Model {`, () => {
+    p.block(`class ${m.name} extends ${M} {`, () => {
       p.block(`static initModel(sequelize) {`, () => initBody(p, m, attributes, attrComments, options), '}');
       p.line();
       p.block(`static associate(${assoc.some((a) => a.text) ? 'models' : '_models'}) {`, () => assocBody(p, assoc), '}');
@@ -329,7 +356,7 @@ function initBody(p: Printer, m: ModelInfo, attributes: readonly (readonly [stri
     }, '},');
     p.line(`${js(options)},`);
   }, ');');
-  if (!m.primaryKey.length) p.line(`${m.name}.removeAttribute('id');`);
+  if (!m.primaryKey.length && !m.identifier?.length) p.line(`${m.name}.removeAttribute('id');`);
   p.line(`return ${m.name};`);
 }
 
@@ -348,24 +375,25 @@ const enumSql = (read: PrismaSchemaRead): string[] =>
     .sort((a, b) => (qualify(a.name) < qualify(b.name) ? -1 : qualify(a.name) > qualify(b.name) ? 1 : 0))
     .map((e: { name: QName; values: readonly string[] }) => `CREATE TYPE ${quoteName(e.name)} AS ENUM (${e.values.map(quoteLiteral).join(', ')})`);
 
-function indexFile(models: readonly ModelInfo[], read: PrismaSchemaRead, lang: ModelsLang, source: string): string {
+function indexFile(models: readonly ModelInfo[], read: PrismaSchemaRead, lang: ModelsLang, source: string, imports: Readonly<Record<SequelizeImport, string>>): string {
+  const S = imports.Sequelize;
   const p = headerLines(source, `initModels() sets up every model and association on a Sequelize instance`);
   const names = models.map((m) => m.name);
   const enums = read.provider === 'postgresql' ? enumSql(read) : [];
   if (lang === 'ts') {
-    p.line(`import type { Sequelize } from 'sequelize';`);
+    p.line(`import type { ${importSpec('Sequelize', S)} } from 'sequelize';`);
     for (const n of names) p.line(`import { ${n} } from ${jsString(`./${n}.js`)};`);
     p.line();
     p.line(`export { ${names.join(', ')} };`);
     p.line();
-    p.block(`export const initModels = (sequelize: Sequelize) => {`, () => initModelsBody(p, names), '};');
+    p.block(`export const initModels = (sequelize: ${S}) => {`, () => initModelsBody(p, names), '};');
     p.line();
     p.line('export type Models = ReturnType<typeof initModels>;');
     p.line();
     p.comment('The enum types as the migrations created them: run before sequelize.sync() on an empty database.');
     p.line(`export const ENUM_TYPES: readonly string[] = ${js(enums)};`);
     p.line();
-    p.block(`export const createEnumTypes = async (sequelize: Sequelize): Promise<void> => {`, () => {
+    p.block(`export const createEnumTypes = async (sequelize: ${S}): Promise<void> => {`, () => {
       p.line('for (const sql of ENUM_TYPES) await sequelize.query(sql);');
     }, '};');
   } else {

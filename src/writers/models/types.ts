@@ -13,8 +13,10 @@ import { renderType } from '../../ir/sql-text.js';
 import { callExpr, code, memberExpr, type Js } from '../code/index.js';
 import type { Provider } from '../../readers/prisma-schema/types.js';
 
-/** a member of Sequelize's DataTypes, called with the given arguments when there are any */
-const dt = (name: string, ...args: readonly Js[]): Js => (args.length ? callExpr(memberExpr(code('DataTypes'), name), ...args) : memberExpr(code('DataTypes'), name));
+/** a member of Sequelize's DataTypes, called with the given arguments when there are any; the
+ * `DataTypes` identifier is a placeholder the caller renames when a model is called DataTypes */
+const dt = (name: string, ...args: readonly Js[]): Js => (args.length ? callExpr(memberExpr(DATA_TYPES, name), ...args) : memberExpr(DATA_TYPES, name));
+const DATA_TYPES = code('DataTypes');
 const num = (t: ColumnType, i: number): number | undefined => (typeof t.args?.[i] === 'number' ? (t.args[i] as number) : undefined);
 
 type Rule = (t: ColumnType) => Js | undefined;
@@ -85,7 +87,22 @@ const RULES: Readonly<Record<Provider, Readonly<Record<string, Rule>>>> = { post
  * The `type` of a Sequelize attribute for a column type. Arrays (PostgreSQL) use DataTypes.ARRAY
  * around an element type that has a builder; otherwise the whole SQL type is a string.
  */
-export const sequelizeType = (t: ColumnType, provider: Provider): Js => {
+export const sequelizeType = (t: ColumnType, provider: Provider, dataTypes = 'DataTypes'): Js => {
+  const type = typeFor(t, provider);
+  return dataTypes === 'DataTypes' ? type : renameRoot(type, dataTypes);
+};
+
+/** the same expression with its DataTypes root named `name` */
+const renameRoot = (v: Js, name: string): Js => {
+  if (v === DATA_TYPES) return code(name);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const k = (v as { kind: string }).kind;
+  if (k === 'member') return memberExpr(renameRoot((v as { object: Js }).object, name), (v as { property: string }).property);
+  if (k === 'call') return callExpr(renameRoot((v as { callee: Js }).callee, name), ...(v as { args: readonly Js[] }).args);
+  return v;
+};
+
+const typeFor = (t: ColumnType, provider: Provider): Js => {
   if (t.array) {
     const { array, ...element } = t;
     const inner = array === 1 && !element.user ? RULES[provider][element.name]?.(element) : undefined;
