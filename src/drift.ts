@@ -236,6 +236,8 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
       const message = d.message.replace(/ \((the source history does not create it; the database may have drifted|the database refuses this statement on the schema the history builds)\)$/, '');
       const missing = [...message.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
       const raw = rawSoFar.find((r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)));
+      // one statement read into several changes (ALTER TABLE with many sub-commands) says it once
+      if (replayProblems.some((p) => p.migration === m.migration.name && p.line === d.line && p.file === d.file && p.message === message)) continue;
       replayProblems.push({ migration: m.migration.name, ...(d.file ? { file: d.file } : {}), ...(d.line ? { line: d.line } : {}), message, ...(raw ? { maybeCreatedBy: raw.at } : {}) });
     }
     for (const c of m.migration.changes) {

@@ -21,6 +21,9 @@ export interface PlannedHistory {
   readonly final: Schema;
 }
 
+const sameStatement = (a: Change, b: Change) =>
+  !!a.source && !!b.source && a.source.file === b.source.file && a.source.line === b.source.line && a.source.col === b.source.col;
+
 const locate = (c: Change) => (c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {});
 
 export const planMigration = (m: Migration, start: Schema): { planned: PlannedMigration; after: Schema } => {
@@ -33,7 +36,8 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
     const r = apply(s, change);
     // what PostgreSQL would refuse in the statement beyond the object it alters (columns of an
     // index or predicate, a foreign key's target, a non-IMMUTABLE function...): same consequence
-    const invalid = validateChange(change, s);
+    const drops = change.kind === 'DropView' || change.kind === 'DropTable';
+    const invalid = validateChange(change, s, drops ? { statement: m.changes.filter((x) => x !== change && sameStatement(x, change)) } : {});
     if (r.problems.length || invalid.length) {
       problemsOf.set(change, [...r.problems, ...invalid]);
       for (const p of r.problems) {
@@ -43,7 +47,9 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
         diagnostics.push({ code: 'invalid-reference', severity: 'warning', message: `${p} (the database refuses this statement on the schema the history builds)`, ...locate(change) });
       }
     }
-    s = r.schema;
+    // a statement the database refuses changes nothing there: neither here (later statements are
+    // judged on the schema PostgreSQL really has, not on one with the refused change applied)
+    s = invalid.length ? s : r.schema;
   }
   const after = s;
   const down: DownStep[] = [];

@@ -9,7 +9,8 @@
  * and WHERE predicate), the functions of an index expression or predicate (they must be
  * IMMUTABLE), the columns of a CHECK, both ends of a foreign key (the referenced columns must
  * carry a primary key or a unique constraint/index), the relations a view reads, the function a
- * trigger executes, and the table and columns a data statement writes or filters on.
+ * trigger executes, the table and columns a data statement writes or filters on, and a DROP VIEW
+ * or DROP TABLE without CASCADE while a view (or a foreign key) depends on the relation.
  *
  * Conventions: a problem is reported only when certain. A check that needs SQL text parses it
  * with libpg-query (loaded by the PostgreSQL reader; without it, or when the text does not
@@ -274,11 +275,49 @@ const columnTypeProblems = (s: Schema, table: QName, cols: readonly Column[]): s
 };
 
 /**
+ * DROP VIEW / DROP TABLE without CASCADE: PostgreSQL refuses while another view reads the relation
+ * (or, for a table, another table's foreign key references it). Objects the same statement drops
+ * (`DROP VIEW a, b`) do not count.
+ */
+const dependentsProblems = (s: Schema, dropped: QName, what: string, alsoDropped: ReadonlySet<string>): string[] => {
+  const key = qualify(dropped);
+  const views = Object.values(s.views)
+    .filter((v) => !alsoDropped.has(qualify(v.name)) && qualify(v.name) !== key)
+    .filter((v) => {
+      const stmt = parseStatement(v.createSql);
+      const query = stmt?.ViewStmt?.query ?? stmt?.CreateTableAsStmt?.query;
+      return !!query && relationsRead(query).some((q) => qualify(q) === key);
+    })
+    .map((v) => `view ${show(v.name)}`);
+  const fks =
+    what === 'table'
+      ? Object.values(s.tables)
+          .filter((t) => !alsoDropped.has(qualify(t.name)) && qualify(t.name) !== key)
+          .flatMap((t) => t.constraints.filter((k) => k.type === 'foreign' && qualify(k.references) === key).map((k) => `foreign key ${quoteIdent(k.name)} of ${show(t.name)}`))
+      : [];
+  const deps = [...views, ...fks];
+  return deps.length ? [`cannot drop ${what} ${show(dropped)}: ${deps.slice(0, 3).join(', ')}${deps.length > 3 ? ', ...' : ''} depend${deps.length === 1 ? 's' : ''} on it (no CASCADE)`] : [];
+};
+
+export interface ValidateOptions {
+  /** check that user types of new columns exist (off: types made by unmodelled SQL are unknown) */
+  readonly types?: boolean;
+  /** the other changes read from the same statement (`DROP VIEW a, b`) */
+  readonly statement?: readonly Change[];
+}
+
+/**
  * What PostgreSQL would refuse in this change, given the schema before it (beyond what replay
  * itself reports: the object the change alters or drops being absent).
  */
-export const validateChange = (c: Change, before: Schema, opts: { readonly types?: boolean } = {}): string[] => {
+export const validateChange = (c: Change, before: Schema, opts: ValidateOptions = {}): string[] => {
+  const alsoDropped = () =>
+    new Set((opts.statement ?? []).flatMap((x) => (x.kind === 'DropView' || x.kind === 'DropTable' ? [qualify(x.name)] : [])));
   switch (c.kind) {
+    case 'DropView':
+      return before.views[qualify(c.name)] ? dependentsProblems(before, c.name, c.materialized ? 'materialized view' : 'view', alsoDropped()) : [];
+    case 'DropTable':
+      return before.tables[qualify(c.name)] && !c.cascade ? dependentsProblems(before, c.name, 'table', alsoDropped()) : [];
     case 'CreateTable': {
       const t = c.table;
       return [
