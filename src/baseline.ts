@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { UsageError } from './ir/diagnostics.js';
 import { quoteIdent, quoteLiteral } from './ir/sql-text.js';
 import { readMigrationsDir } from './readers/migrations-dir.js';
-import { redactUrl } from './verify/database.js';
+import { connectError, redactUrl } from './verify/database.js';
 
 export type BaselineTarget = 'sequelize' | 'knex';
 
@@ -72,8 +72,13 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
   const fileOf = new Map(conversion.files.map((f) => [f.migration, f.fileName]));
 
   const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: opts.databaseUrl });
-  await client.connect();
+  let client: import('pg').Client;
+  try {
+    client = new pg.Client({ connectionString: opts.databaseUrl });
+    await client.connect();
+  } catch (err) {
+    throw connectError(opts.databaseUrl, err);
+  }
   try {
     // Everything below, reads included, runs in one transaction under Prisma's own migration lock
     // (the advisory lock `prisma migrate deploy` takes): two baselines started together run one

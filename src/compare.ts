@@ -159,7 +159,8 @@ interface OtherStep {
 }
 
 const runFolder = async (opts: CompareOptions, files: readonly string[], execute: ReadonlySet<number>): Promise<Map<number, Change[]>> => {
-  const { openProvider } = await import('./verify/database.js');
+  const { openProvider, checkDialect } = await import('./verify/database.js');
+  checkDialect('postgresql', opts.databaseUrl); // compare reads PostgreSQL histories only
   const { openOrmProcess } = await import('./verify/orm-process.js');
   const { omitTables } = await import('./verify/compare.js');
   const provider = await openProvider(opts.databaseUrl);

@@ -24,7 +24,8 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
   // the files only live in a scratch folder: irreversible steps must not stop the down chain
   // the same layout convert wrote, run as its runner runs it (verify/load-migration.ts)
   const conversion = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: true });
-  const { openProvider } = await import('../verify/database.js');
+  const { openProvider, checkDialect } = await import('../verify/database.js');
+  checkDialect(conversion.provider, args.databaseUrl);
   const { verifyConversion } = await import('../verify/run.js');
   const provider = await openProvider(args.databaseUrl);
   const bar = progress();

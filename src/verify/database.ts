@@ -7,7 +7,7 @@
  * the contract and picks a provider; drivers load lazily (the providers are dynamic imports) so
  * that commands which never touch a database start at once.
  */
-import { OrmshiftError } from '../ir/diagnostics.js';
+import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
 
 /*
  * The Catalog: plain JSON, built by snapshot.ts. Object keys are display names: `"User"` for an
@@ -267,13 +267,56 @@ export async function openProvider(url?: string): Promise<DatabaseProvider> {
  * with it after dropping their databases) */
 export const signalExitCode = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
 
-/** URLs go into messages and reports: never print a password. */
+/** URLs go into messages and reports: never print a password, in any URL form. A URL that
+ * `new URL` cannot parse (a `/` or `#` in an unencoded password) is cut at its last `@`, so
+ * that more is hidden rather than less; a `password` query parameter is hidden too. */
 export function redactUrl(url: string): string {
+  const hideQuery = (s: string) => s.replace(/([?&](?:password|pass|pwd)=)[^&#]*/gi, '$1***');
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    // a URL that parses with an `@` left in its path was cut at the wrong `@`: treat it as unparsed
+    if (!/@/.test(decodeURIComponent(u.pathname + u.search + u.hash))) {
+      if (u.password) u.password = '***';
+      return hideQuery(u.toString());
+    }
   } catch {
-    return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+    // fall through
+  }
+  const at = url.lastIndexOf('@');
+  if (at < 0) return hideQuery(url);
+  const head = url.slice(0, at);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(head)?.[0] ?? '';
+  const userinfo = head.slice(scheme.length);
+  const user = userinfo.includes(':') ? userinfo.slice(0, userinfo.indexOf(':')) : userinfo;
+  return hideQuery(`${scheme}${user}${userinfo.includes(':') ? ':***' : ''}@${url.slice(at + 1)}`);
+}
+
+/** The error for a server that cannot be reached: the URL without its password, and for a URL
+ * that does not parse, how to write it. */
+export function connectError(url: string, err: unknown): DatabaseError {
+  const message = (err as Error)?.message ?? String(err);
+  const hint = /invalid url/i.test(message)
+    ? ' (percent-encode special characters of the user name and password: / as %2F, @ as %40, # as %23, ? as %3F, : as %3A)'
+    : '';
+  return new DatabaseError(`cannot connect to ${redactUrl(url)}: ${message}${hint}`, { database: 'admin' });
+}
+
+/** The history's SQL dialect against the database a provider runs: PostgreSQL SQL cannot run on a
+ * MySQL server nor MySQL SQL on PostgreSQL or PGlite; say so before anything starts (a usage
+ * error, exit 2), rather than let the server report syntax errors step by step. */
+export function checkDialect(historyProvider: string, url: string | undefined): void {
+  const kind = url === undefined || url === '' ? 'pglite' : /^(mysql|mariadb):\/\//i.test(url) ? 'mysql' : /^postgres(ql)?:\/\//i.test(url) ? 'postgres' : undefined;
+  if (kind === undefined) return; // openProvider refuses it with its own message
+  checkProviderDialect(historyProvider, kind, url);
+}
+
+/** checkDialect for a provider already open (library callers of verifyConversion) */
+export function checkProviderDialect(historyProvider: string, kind: DatabaseProvider['kind'], url?: string): void {
+  const where = kind === 'pglite' ? 'embedded PostgreSQL (PGlite, no --database-url)' : url ? redactUrl(url) : `a ${kind} server`;
+  if (historyProvider === 'mysql' && kind !== 'mysql') {
+    throw new UsageError(`a MySQL history (migration_lock.toml: provider = "mysql") cannot run on ${where} (pass --database-url mysql://... of a MySQL or MariaDB server)`);
+  }
+  if (historyProvider !== 'mysql' && kind === 'mysql') {
+    throw new UsageError(`a PostgreSQL history (migration_lock.toml: provider = "${historyProvider}") cannot run on the MySQL server ${where} (pass --database-url postgres://..., or none for embedded PostgreSQL)`);
   }
 }

@@ -34,7 +34,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, DatabaseProvider, ScratchDatabase } from './database.js';
-import { DatabaseError, redactUrl, signalExitCode } from './database.js';
+import { connectError, DatabaseError, signalExitCode } from './database.js';
 import { quoteIdent } from '../ir/sql-text.js';
 
 const MAX_LABEL = 30;
@@ -154,7 +154,7 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
   try {
     admin = await connect(adminUrl);
   } catch (err) {
-    throw new DatabaseError(`cannot connect to ${redactUrl(adminUrl)}: ${(err as Error).message}`, { database: 'admin' });
+    throw connectError(adminUrl, err);
   }
   // MariaDB 10.5+ keeps a comment per database; MySQL has none, so there nothing is marked or swept
   const [[hasComments]] = (await admin.query(

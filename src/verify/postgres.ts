@@ -24,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
-import { DatabaseError, redactUrl, signalExitCode } from './database.js';
+import { connectError, DatabaseError, signalExitCode } from './database.js';
 import { snapshotCatalog } from './snapshot.js';
 import { quoteLiteral } from '../ir/sql-text.js';
 
@@ -170,14 +170,18 @@ export interface PostgresProvider extends DatabaseProvider {
 export async function createPostgresProvider(adminUrl: string): Promise<PostgresProvider> {
   // Connect once up front: a wrong URL or a stopped server fails here, with a clear message,
   // rather than in the middle of a verification.
-  const admin = new pg.Client({ connectionString: adminUrl });
+  let admin: pg.Client;
+  try {
+    // (the constructor parses the URL and throws on one it cannot parse)
+    admin = new pg.Client({ connectionString: adminUrl });
+  } catch (err) {
+    throw connectError(adminUrl, err);
+  }
   try {
     await admin.connect();
   } catch (err) {
     await admin.end().catch(() => undefined);
-    throw new DatabaseError(`cannot connect to ${redactUrl(adminUrl)}: ${(err as Error).message}`, {
-      database: 'admin',
-    });
+    throw connectError(adminUrl, err);
   }
   admin.on('error', () => undefined); // a dropped admin connection surfaces on the next query
   const versionRow = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);

@@ -21,6 +21,7 @@ import { linkRunnerModules, loadMigration } from './load-migration.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
 import { RUNNER_TABLES } from '../writers/runner-tables.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+import { checkProviderDialect } from './database.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
 
@@ -358,6 +359,7 @@ const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<stri
 export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
   const started = Date.now();
   const { conversion, provider } = opts;
+  checkProviderDialect(conversion.provider, provider.kind);
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
   const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
   // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
