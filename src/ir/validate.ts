@@ -219,9 +219,43 @@ const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): string[] => {
   const query = stmt.ViewStmt?.query ?? stmt.CreateTableAsStmt?.query;
   if (!query) return [];
   const self = qualify(c.name);
-  return [...new Set(relationsRead(query).filter((q) => known(s, q) && qualify(q) !== self && !exists(s, q)).map(qualify))].map(
+  const missing = [...new Set(relationsRead(query).filter((q) => known(s, q) && qualify(q) !== self && !exists(s, q)).map(qualify))].map(
     (k) => `view ${show(c.name)} reads relation ${quoteName(k.includes('.') ? { schema: k.split('.')[0], name: k.slice(k.indexOf('.') + 1) } : { name: k })}, which does not exist`,
   );
+  return missing.length ? missing : singleTableColumns(s, c.name, query);
+};
+
+/**
+ * The columns a view over one table reads (`SELECT ... FROM t [alias] [WHERE ...]`, no join,
+ * subquery, CTE, set operation or function in FROM): every column reference resolves to that
+ * table, so one it lacks is certain to be refused. Anything more complex is not judged.
+ */
+const singleTableColumns = (s: Schema, view: QName, query: Node): string[] => {
+  const sel = query.SelectStmt;
+  const from = sel?.fromClause;
+  if (!sel || sel.op !== 'SETOP_NONE' || sel.withClause || from?.length !== 1 || !from[0].RangeVar) return [];
+  const rv = from[0].RangeVar;
+  const q: QName = { ...(rv.schemaname && rv.schemaname !== 'public' ? { schema: rv.schemaname } : {}), name: rv.relname };
+  const t = s.tables[qualify(q)];
+  if (!t) return [];
+  let nested = false;
+  walk(sel, (_n, key) => {
+    if (key === 'SubLink' || key === 'RangeSubselect' || key === 'RangeFunction' || key === 'JoinExpr') nested = true;
+  });
+  if (nested) return [];
+  // output names (`AS x`) may be referenced by ORDER BY / GROUP BY: leave those clauses out
+  const alias = rv.alias?.aliasname;
+  const wanted: string[] = [];
+  for (const part of [sel.targetList, sel.whereClause, sel.havingClause]) {
+    if (!part) continue;
+    walk(part, (node, key) => {
+      if (key !== 'ColumnRef' || (node.fields ?? []).some((f: any) => f.A_Star)) return;
+      const fields: string[] = (node.fields ?? []).map((f: any) => str(f) ?? '');
+      if (fields.length === 1) wanted.push(fields[0]);
+      else if (fields.length === 2 && (fields[0] === (alias ?? q.name) || (!alias && fields[0] === q.name))) wanted.push(fields[1]);
+    });
+  }
+  return missingColumns(q, t.columns.map((x) => x.name), wanted).map((m) => `view ${show(view)}: ${m}`);
 };
 
 const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): string[] => {

@@ -66,6 +66,9 @@ CREATE TABLE "D" ("id" TEXT NOT NULL, "an" INTEGER, CONSTRAINT "D_pkey" PRIMARY 
 CREATE VIEW "V_missing" AS SELECT "id" FROM "Missing";
 CREATE VIEW "V_ok" AS SELECT a."id", b."code" FROM "A" a JOIN "B" b ON b."aId" = a."id";
 CREATE VIEW "V_cte" AS WITH x AS (SELECT "id" FROM "A") SELECT "id" FROM x;
+CREATE VIEW "V_gone" AS SELECT "id", "gone" FROM "A";
+CREATE VIEW "V_where" AS SELECT a."id" FROM "A" a WHERE a."ghost" > 0;
+CREATE VIEW "V_single" AS SELECT a."id", a."n" AS "count", upper("s") AS "S" FROM "A" a WHERE a."n" > 0 ORDER BY "count";
 CREATE TRIGGER "A_nofn" AFTER INSERT ON "A" FOR EACH ROW EXECUTE FUNCTION nofn();
 CREATE TRIGGER "A_touch" BEFORE UPDATE ON "A" FOR EACH ROW EXECUTE FUNCTION touch();
 CREATE TRIGGER "A_touch_of" BEFORE UPDATE OF "ghost" ON "A" FOR EACH ROW EXECUTE FUNCTION touch();
