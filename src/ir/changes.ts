@@ -242,6 +242,12 @@ export interface GuardedChanges {
   /** absent: the changes always run */
   readonly when?: ExistsGuard;
   readonly changes: readonly Change[];
+  /**
+   * A clause of the statement that `changes` do not carry (clause accounting, readers/postgres/
+   * clause-check.ts): `CASCADE`, `ONLY`, ... Replay follows the changes; down() undoes them only
+   * where the before-state shows that the clause did nothing more (ir/unconsumed.ts).
+   */
+  readonly unconsumed?: string;
 }
 
 export type Change =

@@ -275,7 +275,7 @@ export const indexDefinition = (i: Index): string =>
   JSON.stringify([qualify(i.table), i.unique, (i.using ?? 'btree').toLowerCase(), i.elements.map(elementKey), i.include ?? [], defaultKey(i.where) ?? '', !!i.nullsNotDistinct, i.storage ?? '']);
 
 const fkDefinition = (k: ForeignKey): string =>
-  JSON.stringify([k.columns, qualify(k.references), k.referencedColumns, k.onDelete, k.onUpdate, k.deferrable ?? '']);
+  JSON.stringify([k.columns, qualify(k.references), k.referencedColumns, k.onDelete, k.onUpdate, k.deferrable ?? '', k.match ?? '']);
 
 const constraintDefinition = (k: Constraint): string =>
   k.type === 'foreign' ? fkDefinition(k) : k.type === 'check' ? `check:${defaultKey(k.expression)}` : `${k.type}:${JSON.stringify(k.columns)}:${k.deferrable ?? ''}`;

@@ -12,6 +12,7 @@ import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
 import { apply, dependentForeignKeys, guardHolds } from './replay.js';
+import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
@@ -418,8 +419,14 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
   for (const part of c.effects ?? []) {
     if (part.when && !guardHolds(s, part.when)) continue;
     for (const inner of part.changes) {
-      ran.push({ change: inner, before: s });
-      s = apply(s, inner).schema;
+      // a clause the reader did not consume (ir/unconsumed.ts): undo only what it provably did
+      const implies = part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, s) : undefined;
+      const why = part.unconsumed !== undefined ? unconsumedReason(part.unconsumed, implies) : undefined;
+      if (why !== undefined) return irreversible(`${why} (${firstWords(c.sql)})`);
+      for (const done of [...(implies?.implied ?? []), inner]) {
+        ran.push({ change: done, before: s });
+        s = apply(s, done).schema;
+      }
     }
   }
   const inverses = ran.reverse().map((r) => invert(r.change, r.before, ctx));

@@ -7,6 +7,7 @@
  * reported as a problem: the source history is inconsistent (usually drift: a database changed
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
+import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
 import { followRename, type RenameInText } from './follow-rename.js';
 import { identifiersIn, quoteIdent, quoteName, renameIdentifierIn, renderType, storedType } from './sql-text.js';
@@ -505,9 +506,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     for (const part of c.effects ?? []) {
       if (part.when && !guardHolds(out, part.when)) continue;
       for (const inner of part.changes) {
-        const r = apply(out, inner);
-        r.problems.forEach(problem);
-        out = r.schema;
+        // what PostgreSQL provably did for a clause the reader did not consume (CASCADE)
+        const implied = part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, out)?.implied ?? [] : [];
+        for (const done of [...implied, inner]) {
+          const r = apply(out, done);
+          r.problems.forEach(problem);
+          out = r.schema;
+        }
       }
     }
     return out;

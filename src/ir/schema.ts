@@ -80,6 +80,8 @@ export interface ForeignKey {
   readonly referencedColumns: readonly string[];
   readonly onDelete: FkAction;
   readonly onUpdate: FkAction;
+  /** `MATCH FULL` (absent: MATCH SIMPLE, the default; PostgreSQL has no MATCH PARTIAL) */
+  readonly match?: 'FULL';
   readonly deferrable?: 'IMMEDIATE' | 'DEFERRED';
   readonly notValid?: boolean;
 }

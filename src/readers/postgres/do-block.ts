@@ -110,8 +110,12 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
   if (!block || block.exceptions || (fn.datums ?? []).some((d: any) => !d.PLpgSQL_var)) return undefined;
 
   let searchFrom = 0;
-  /** One SQL statement of the body -> its modelled changes (never RawSql), or undefined. */
-  const statement = (query: string): Change[] | undefined => {
+  /**
+   * One SQL statement of the body -> its modelled changes (never RawSql), or undefined. A
+   * statement read as guarded or partly read effects (IF EXISTS, a clause clause-check.ts found
+   * unconsumed) gives that one part, guard and clause included.
+   */
+  const statement = (query: string): GuardedChanges | undefined => {
     const at = body.indexOf(query, searchFrom);
     if (at < 0) return undefined;
     searchFrom = at + query.length;
@@ -130,21 +134,26 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
       statementContext(inner, st.start, st.end, { file: ctx.source.file, line: pos.line, col: pos.col, text }, ctx.tempTables),
       st.stmt,
     );
+    if (result.kind !== 'changes') return undefined;
+    const only = result.changes.length === 1 ? result.changes[0] : undefined;
+    if (only?.kind === 'RawSql' && only.effects?.length === 1) return only.effects[0];
     // a data statement (UPDATE, INSERT, DELETE) changes rows, not the catalog: it stays in the
     // effects as RawSql, so that the block's down accounts for it (usually irreversible)
-    if (result.kind !== 'changes' || result.changes.some((c) => (c.kind === 'RawSql' && (c.category !== 'data' || c.effects)) || c.kind === 'SessionSetting')) {
-      return undefined;
-    }
-    return result.changes;
+    if (result.changes.some((c) => (c.kind === 'RawSql' && (c.category !== 'data' || c.effects)) || c.kind === 'SessionSetting')) return undefined;
+    return { changes: result.changes };
   };
-  const statements = (list: readonly any[] | undefined): Change[] | undefined => {
-    const out: Change[] = [];
+  /** The statements of one branch, under the branch's guard: one part each (a statement's own
+   * guard or unconsumed clause stays with its changes), or undefined. */
+  const statements = (list: readonly any[] | undefined, when?: ExistsGuard): GuardedChanges[] | undefined => {
+    const out: GuardedChanges[] = [];
     for (const s of list ?? []) {
       const sql = s.PLpgSQL_stmt_execsql?.sqlstmt?.PLpgSQL_expr?.query;
       if (typeof sql !== 'string' || s.PLpgSQL_stmt_execsql.into) return undefined;
-      const changes = statement(sql);
-      if (!changes) return undefined;
-      out.push(...changes);
+      const part = statement(sql);
+      if (!part) return undefined;
+      // guards do not nest: a guarded statement inside a guarded branch is not read
+      if (part.when && when) return undefined;
+      out.push(when ? { ...part, when } : part);
     }
     return out;
   };
@@ -161,14 +170,18 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
       // the guard's own text comes before its statements: search from there
       const at = body.indexOf(cond, searchFrom);
       if (at >= 0) searchFrom = at + cond.length;
-      const changes = statements(i.then_body);
-      if (!changes) return undefined;
-      parts.push({ when, changes });
+      const branch = statements(i.then_body, when);
+      if (!branch) return undefined;
+      // a branch whose guard held ran all its statements: its guard is tested once, on the
+      // schema before the branch (each part would test it again after the earlier ones ran)
+      if (branch.length > 0 && branch.every((p) => p.unconsumed === undefined)) parts.push({ when, changes: branch.flatMap((p) => p.changes) });
+      else if (branch.length <= 1) parts.push(...branch);
+      else return undefined;
       continue;
     }
-    const changes = statements([s]);
-    if (!changes) return undefined;
-    parts.push({ changes });
+    const own = statements([s]);
+    if (!own) return undefined;
+    parts.push(...own);
   }
   // a body of data statements only changes no catalog: nothing to model
   const ddl = parts.some((p) => p.changes.some((c) => c.kind !== 'RawSql'));

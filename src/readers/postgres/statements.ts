@@ -7,7 +7,7 @@
  * that the SQL leaves implicit are computed the way PostgreSQL chooses them, because the
  * catalog, and therefore every later DROP CONSTRAINT, uses that name.
  */
-import type { Change, RawSql, SourceRef } from '../../ir/changes.js';
+import type { Change, ExistsGuard, GuardedChanges, RawSql, SourceRef } from '../../ir/changes.js';
 import type {
   CheckConstraint,
   Column,
@@ -24,6 +24,8 @@ import { isKeyword, matchingParen, splitTopLevel, withTokens, type SourceFile, t
 import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
 import { quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
+import { unconsumedClause, type Unconsumed } from './clause-check.js';
+import { checkDefaultName, indexElementName, pgDefaultName } from './names.js';
 
 export interface StatementContext {
   readonly src: SourceFile;
@@ -48,26 +50,6 @@ const rangeVar = (rv: any): QName => qname(rv?.schemaname, rv?.relname ?? '');
 const nameList = (list: any[] | undefined): QName => {
   const parts = (list ?? []).map(str);
   return qname(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] ?? '');
-};
-
-/** PostgreSQL's NAMEDATALEN - 1 */
-const MAX_IDENT = 63;
-const byteLen = (s: string) => Buffer.byteLength(s, 'utf8');
-const truncBytes = (s: string, n: number): string => {
-  let out = s;
-  while (byteLen(out) > n) out = out.slice(0, -1);
-  return out;
-};
-/** PostgreSQL's makeObjectName: `<table>_<cols>_<suffix>`, shortening the longer part first. */
-export const pgDefaultName = (table: string, cols: readonly string[], suffix: string): string => {
-  let name1 = table;
-  let name2 = cols.join('_');
-  const overhead = (name2 ? 1 : 0) + 1 + byteLen(suffix);
-  while (byteLen(name1) + byteLen(name2) + overhead > MAX_IDENT) {
-    if (byteLen(name1) > byteLen(name2)) name1 = truncBytes(name1, byteLen(name1) - 1);
-    else name2 = truncBytes(name2, byteLen(name2) - 1);
-  }
-  return [name1, name2, suffix].filter((p) => p !== '').join('_');
 };
 
 const FK_ACTIONS: Record<string, FkAction> = {
@@ -166,7 +148,7 @@ const readColumn = (ctx: StatementContext, table: QName, def: any): ColumnParts 
         constraints.push({ type: 'unique', name: c.conname ?? pgDefaultName(table.name, [name], 'key'), columns: [name] });
         break;
       case 'CONSTR_CHECK':
-        constraints.push(checkConstraint(ctx, c, c.conname ?? pgDefaultName(table.name, [name], 'check')));
+        constraints.push(checkConstraint(ctx, c, c.conname ?? checkDefaultName(table.name, c.raw_expr)));
         break;
       case 'CONSTR_FOREIGN':
         constraints.push(foreignKey(c, c.conname ?? pgDefaultName(table.name, [name], 'fkey'), [name]));
@@ -204,6 +186,7 @@ const foreignKey = (c: any, name: string, columns?: string[]): ForeignKey => ({
   referencedColumns: (c.pk_attrs ?? []).map(str),
   onDelete: FK_ACTIONS[c.fk_del_action ?? 'a'] ?? 'NO ACTION',
   onUpdate: FK_ACTIONS[c.fk_upd_action ?? 'a'] ?? 'NO ACTION',
+  ...(c.fk_matchtype === 'f' ? { match: 'FULL' as const } : {}),
   ...deferrable(c),
   ...(c.skip_validation ? { notValid: true } : {}),
 });
@@ -223,7 +206,7 @@ const tableConstraint = (ctx: StatementContext, table: QName, c: any): Constrain
       return { type, name, columns: keys, ...deferrable(c), ...(c.indexname ? { usingIndex: c.indexname } : {}) };
     }
     case 'CONSTR_CHECK':
-      return checkConstraint(ctx, c, c.conname ?? pgDefaultName(table.name, [], 'check'));
+      return checkConstraint(ctx, c, c.conname ?? checkDefaultName(table.name, c.raw_expr));
     case 'CONSTR_FOREIGN': {
       const cols: string[] = (c.fk_attrs ?? []).map(str);
       return foreignKey(c, c.conname ?? pgDefaultName(table.name, cols, 'fkey'));
@@ -441,7 +424,7 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
   // PostgreSQL names an unnamed index <table>_<columns>_idx (`expr` for expressions); we name it
   // the same so later statements and our down() can refer to it.
   const name: string =
-    n.idxname ?? pgDefaultName(table.name, elements.map((e) => (e.kind === 'column' ? e.name : 'expr')), 'idx');
+    n.idxname ?? pgDefaultName(table.name, (n.indexParams ?? []).map((p: any) => indexElementName(p.IndexElem)), 'idx');
   const index: Index = {
     name,
     table,
@@ -717,6 +700,39 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
   }),
 };
 
+/**
+ * A statement with a clause the reader did not consume (clause-check.ts): it runs as written.
+ * Replay follows what was read (`effects`); down() trusts that only where the before-state shows
+ * the clause changed nothing more (ir/unconsumed.ts), and is irreversible otherwise.
+ */
+const unconsumed = (ctx: StatementContext, lost: Unconsumed, effects: GuardedChanges): StatementResult =>
+  changes({
+    ...raw(ctx, 'unmodelled', `its ${lost.clause} is not read into changes (${lost.detail}); the statement runs as written`),
+    effects: [{ ...effects, unconsumed: lost.clause }],
+  });
+
+/**
+ * `IF [NOT] EXISTS` on the statement's own object where the change kind has no such flag
+ * (CREATE TABLE, ALTER TABLE, ALTER TABLE/INDEX ... RENAME): the statement runs as written, so it
+ * is a no-op exactly where the source's was, and its changes become effects guarded by the same
+ * existence test, which replay and invert evaluate on the replayed schema. `clear` is the
+ * statement's tree without the flag, for clause accounting.
+ */
+const existenceGuard = (kind: string, n: any): { when: ExistsGuard; clause: string; clear: Record<string, any> } | undefined => {
+  const on = (rv: any) => ({ name: rv?.relname ?? '', schema: rv?.schemaname ?? 'public' });
+  if (kind === 'CreateStmt' && n.if_not_exists && n.relation?.relpersistence !== 't') {
+    return { when: { negated: true, object: 'relation', ...on(n.relation) }, clause: 'IF NOT EXISTS', clear: { [kind]: { ...n, if_not_exists: undefined } } };
+  }
+  if (kind === 'AlterTableStmt' && n.missing_ok && (n.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE') {
+    return { when: { negated: false, object: 'table', ...on(n.relation) }, clause: 'IF EXISTS', clear: { [kind]: { ...n, missing_ok: undefined } } };
+  }
+  if (kind === 'RenameStmt' && n.missing_ok && n.relation) {
+    const object = n.renameType === 'OBJECT_INDEX' ? 'index' : ['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT'].includes(n.renameType) ? 'table' : undefined;
+    if (object) return { when: { negated: false, object, ...on(n.relation) }, clause: 'IF EXISTS', clear: { [kind]: { ...n, missing_ok: undefined } } };
+  }
+  return undefined;
+};
+
 /** Down SQL for unmodelled creations whose undo is unambiguous. */
 const UNMODELLED_DOWNS: Record<string, (n: any) => string | undefined> = {
   CreateDomainStmt: (n) => `DROP DOMAIN ${quoteName(nameList(n.domainname))}`,
@@ -728,8 +744,17 @@ export const readStatement = (ctx: StatementContext, stmt: Record<string, any>):
   const node = stmt[kind];
   const handler = HANDLERS[kind];
   try {
-    if (handler) return handler(ctx, node);
-    throw new Unmodelled(`${kind.replace(/Stmt$/, '')} statements are not modelled`);
+    if (!handler) throw new Unmodelled(`${kind.replace(/Stmt$/, '')} statements are not modelled`);
+    const result = handler(ctx, node);
+    if (result.kind !== 'changes' || result.changes.length === 0 || result.changes.some((c) => c.kind === 'RawSql')) return result;
+    const guard = existenceGuard(kind, node);
+    const lost = unconsumedClause(ctx.src.pg, ctx.source.text, guard?.clear ?? stmt, result.changes);
+    const effects: GuardedChanges = guard ? { when: guard.when, changes: result.changes } : { changes: result.changes };
+    if (lost) return unconsumed(ctx, lost, effects);
+    if (!guard) return result;
+    const what = `${guard.when.object} ${JSON.stringify(guard.when.name)}`;
+    const reason = `${guard.clause}: runs as written, a no-op where ${what} ${guard.when.negated ? 'exists' : 'does not exist'}; replay and down() follow it where it ran`;
+    return { ...result, changes: [{ ...raw(ctx, 'procedural', reason), effects: [effects] }] };
   } catch (e) {
     if (!(e instanceof Unmodelled)) throw e;
     const down = UNMODELLED_DOWNS[kind]?.(node);

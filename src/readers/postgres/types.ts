@@ -48,6 +48,42 @@ const typmodArg = (n: any): number | string => {
   return String(c?.fval?.fval ?? '');
 };
 
+/** PostgreSQL's interval field bits (datetime.h: YEAR 2, MONTH 1, DAY 3, HOUR 10, MINUTE 11, SECOND 12) */
+const INTERVAL_FIELDS: Readonly<Record<number, string>> = {
+  [1 << 2]: 'YEAR',
+  [1 << 1]: 'MONTH',
+  [1 << 3]: 'DAY',
+  [1 << 10]: 'HOUR',
+  [1 << 11]: 'MINUTE',
+  [1 << 12]: 'SECOND',
+  [(1 << 2) | (1 << 1)]: 'YEAR TO MONTH',
+  [(1 << 3) | (1 << 10)]: 'DAY TO HOUR',
+  [(1 << 3) | (1 << 10) | (1 << 11)]: 'DAY TO MINUTE',
+  [(1 << 3) | (1 << 10) | (1 << 11) | (1 << 12)]: 'DAY TO SECOND',
+  [(1 << 10) | (1 << 11)]: 'HOUR TO MINUTE',
+  [(1 << 10) | (1 << 11) | (1 << 12)]: 'HOUR TO SECOND',
+  [(1 << 11) | (1 << 12)]: 'MINUTE TO SECOND',
+};
+/** INTERVAL_FULL_RANGE: no field restriction */
+const INTERVAL_FULL_RANGE = 0x7fff;
+
+/**
+ * INTERVAL's typmods are the parser's encoding, not what the user wrote: a field bitmask, then the
+ * seconds precision. Read back into the spelling (`INTERVAL DAY TO SECOND` with args [3], printed
+ * `INTERVAL DAY TO SECOND(3)`); a mask we do not know keeps the raw typmods, which the clause
+ * check then reports.
+ */
+const intervalType = (args: readonly (number | string)[], array: number): ColumnType => {
+  const [mask, precision] = args;
+  const fields = typeof mask === 'number' ? (mask === INTERVAL_FULL_RANGE ? '' : INTERVAL_FIELDS[mask]) : undefined;
+  if (fields === undefined || args.length > 2) return { name: 'INTERVAL', args, ...(array ? { array } : {}) };
+  return {
+    name: fields ? `INTERVAL ${fields}` : 'INTERVAL',
+    ...(precision !== undefined ? { args: [precision] } : {}),
+    ...(array ? { array } : {}),
+  };
+};
+
 export const typeFromTypeName = (tn: any): ColumnType => {
   const names: string[] = (tn.names ?? []).map(str);
   const array = tn.arrayBounds?.length ?? 0;
@@ -59,8 +95,7 @@ export const typeFromTypeName = (tn: any): ColumnType => {
     ...extra,
   });
   if (names.length === 2 && names[0] === 'pg_catalog' && CATALOG_TYPES[names[1]]) {
-    // INTERVAL's typmod is a field bitmask, not something users wrote as a number: keep SQL text
-    if (names[1] === 'interval' && args.length) return { name: 'INTERVAL', ...(array ? { array } : {}) };
+    if (names[1] === 'interval' && args.length) return intervalType(args, array);
     return base(CATALOG_TYPES[names[1]]);
   }
   // `TIMESTAMPTZ(3)`, `INT8`, `BOOL`: catalog names written directly, without pg_catalog

@@ -216,6 +216,8 @@ function constraintLine(c: Constraint): Js | { why: string } {
 
 function foreignLine(fk: ForeignKey): Js | { why: string } {
   if (fk.notValid) return { why: 'knex cannot add a constraint NOT VALID' };
+  if (fk.match) return { why: `knex cannot say MATCH ${fk.match}` };
+  if (fk.referencedColumns.length === 0) return { why: 'REFERENCES without a column list (the primary key of the referenced table)' };
   if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable)) return { why: NOT_QUOTABLE };
   let line = then(then(tcall('foreign', fk.columns, fk.name), 'references', fk.referencedColumns), 'inTable', dottedName(fk.references));
   // always explicit: knex's default is NO ACTION, Prisma's RESTRICT / CASCADE

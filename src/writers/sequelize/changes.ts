@@ -213,6 +213,8 @@ function deferrable(ctx: EmitContext, d: 'IMMEDIATE' | 'DEFERRED' | undefined): 
 
 function addForeignKey(ctx: EmitContext, table: QName, fk: ForeignKey): Emitted[] | string {
   if (fk.notValid) return 'Sequelize cannot add a constraint NOT VALID';
+  if (fk.match) return `Sequelize cannot say MATCH ${fk.match}`;
+  if (fk.referencedColumns.length === 0) return 'REFERENCES without a column list (the primary key of the referenced table)';
   if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable))
     return "a referenced name that cannot pass through Sequelize's quoting";
   const composite = fk.referencedColumns.length !== 1;

@@ -60,7 +60,9 @@ export function renderConstraint(c: Constraint): string {
     case 'foreign':
       return (
         `${head} FOREIGN KEY (${identList(c.columns)}) REFERENCES ${quoteName(c.references)}` +
-        `(${identList(c.referencedColumns)}) ${fkTail(c.onDelete, c.onUpdate)}${deferrable(c.deferrable)}${c.notValid ? ' NOT VALID' : ''}`
+        // no column list: the referenced table's primary key, as the source wrote it
+        (c.referencedColumns.length > 0 ? `(${identList(c.referencedColumns)})` : '') +
+        `${c.match ? ` MATCH ${c.match}` : ''} ${fkTail(c.onDelete, c.onUpdate)}${deferrable(c.deferrable)}${c.notValid ? ' NOT VALID' : ''}`
       );
   }
 }
