@@ -7,7 +7,10 @@
  * is set aside (locations, the `public` schema, OR REPLACE / IF NOT EXISTS, the order of a
  * function's options; for an extension, all but its name) are the same object, and the other
  * history's schema takes Prisma's text for it, so neither the report nor the catch-up sees a
- * difference that the database would not. Anything else stays as it was: a real difference.
+ * difference that the database would not. The same holds for views written with other
+ * whitespace (a file's SQL laid out otherwise). A view read back from the catalog
+ * (pg_get_viewdef, with qualified columns and added casts) does not parse to Prisma's tree and
+ * stays different. Anything else stays as it was: a real difference.
  */
 import type { Schema } from './ir/schema.js';
 import type { PgQuery } from './readers/postgres/source.js';
@@ -45,7 +48,7 @@ const canon = (pg: PgQuery, sql: string): string | undefined => {
   return JSON.stringify(walk(stmt));
 };
 
-const KINDS = ['routines', 'triggers', 'extensions', 'policies'] as const;
+const KINDS = ['views', 'routines', 'triggers', 'extensions', 'policies'] as const;
 
 /** `other` with Prisma's text wherever the two texts create the same object. */
 export const alignTexts = (pg: PgQuery, other: Schema, prisma: Schema): Schema => {

@@ -349,18 +349,16 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
     os = after;
   }
 
-  // executed files come back with PostgreSQL's text for routines, triggers and extensions:
-  // where that text creates what Prisma's creates, it takes Prisma's (compare-canon.ts)
-  if (mustRun.size) {
-    const { alignTexts } = await import('./compare-canon.js');
-    const { loadPgQuery } = await import('./readers/postgres/source.js');
-    const pg = await loadPgQuery();
-    for (const o of otherSteps) {
-      o.before = alignTexts(pg, o.before, ps);
-      o.after = alignTexts(pg, o.after, ps);
-    }
-    os = alignTexts(pg, os, ps);
+  // executed files come back with PostgreSQL's text for routines, triggers and extensions, and
+  // a file's SQL may be laid out otherwise (whitespace): where a text creates what Prisma's
+  // creates, it takes Prisma's (compare-canon.ts)
+  const { alignTexts } = await import('./compare-canon.js');
+  const pgq = await (await import('./readers/postgres/source.js')).loadPgQuery();
+  for (const o of otherSteps) {
+    o.before = alignTexts(pgq, o.before, ps);
+    o.after = alignTexts(pgq, o.after, ps);
   }
+  os = alignTexts(pgq, os, ps);
 
   // match
   const pEffects = prismaSteps.map((p) => touched(compareSchemas(p.before, p.after)));
@@ -396,10 +394,8 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
       taken.add(best);
     }
   });
-  const { alignTexts } = await import('./compare-canon.js');
-  const pgq = mustRun.size ? await (await import('./readers/postgres/source.js')).loadPgQuery() : undefined;
   /** the file's after-state against this Prisma step's (a function replaced later has another text at the end) */
-  const alignAfter = (o: Schema, p: Schema) => (pgq ? alignTexts(pgq, o, p) : o);
+  const alignAfter = (o: Schema, p: Schema) => alignTexts(pgq, o, p);
   const migrations: MigrationMatch[] = prismaSteps.map((p, i) => {
     const m = matchOf.get(i);
     if (!m) return { name: p.m.name, status: 'missing' };

@@ -51,7 +51,10 @@ export const reasonGroup = (reason: string): string => {
   if (module) return `imports ${module[1].startsWith('.') ? 'a module of the app' : `the package ${module[1]}`}, which cannot be resolved outside the app`;
   const relation = /(relation|column|type|function|schema|constraint|index) "[^"]+"( of relation "[^"]+")? (does not exist|already exists)/.exec(r);
   if (relation) return `PostgreSQL: a ${relation[1]} that ${relation[3] === 'already exists' ? 'already exists' : 'the history never created'} (the history does not start from an empty database, or an earlier file failed)`;
-  if (/went on after a database error it caught/.test(r)) return `the file caught a database error and went on; knex then could not record it (${reasonGroup(r.replace(/^.*?aborted\): ?/, '')) || 'the error is not printed'})`;
+  if (/went on after a database error it caught/.test(r)) {
+    const printed = /\(its transaction was aborted\): (.+)$/.exec(r)?.[1];
+    return `the file caught a database error and went on, so its transaction could not commit (${printed ? reasonGroup(printed) : 'the error is not printed'})`;
+  }
   if (/syntax error at or near/.test(r)) return 'PostgreSQL: a syntax error (SQL written for another dialect, or for the app)';
   return r.replace(/"[^"]*"/g, '"…"').replace(/'[^']*'/g, "'…'").slice(0, 160);
 };

@@ -246,15 +246,16 @@ const METHODS: Readonly<Record<string, Method>> = {
     if (type === 'foreign key') {
       const ref = field(options, 'references');
       const refTable = field(ref, 'table');
-      const refField = str(field(ref, 'field'));
-      if (!refTable || !refField) return unsupported(node, 'a foreign key without references.table and references.field');
+      // references.field, or references.fields for a composite key (Sequelize 6 takes either)
+      const refFields = field(ref, 'fields') !== undefined ? fieldNames(field(ref, 'fields'), node).map((f) => f.name) : [str(field(ref, 'field'))];
+      if (!refTable || refFields.some((f) => f === undefined) || refFields.length !== fields.length) return unsupported(node, 'a foreign key without references.table and references.field(s) for each field');
       const name = str(field(options, 'name')) ?? `${base}_${rawName(refTable)}_fk`;
       const del = action(field(options, 'onDelete'), node);
       const upd = action(field(options, 'onUpdate'), node);
       return emit(
         ctx,
         node,
-        `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${cols}) REFERENCES ${tableName(refTable, node)} (${quoteIdent(refField)})${del ? ` ON DELETE ${del}` : ''}${upd ? ` ON UPDATE ${upd}` : ''}`,
+        `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${cols}) REFERENCES ${tableName(refTable, node)} (${refFields.map((f) => quoteIdent(f!)).join(', ')})${del ? ` ON DELETE ${del}` : ''}${upd ? ` ON UPDATE ${upd}` : ''}`,
       );
     }
     return unsupported(node, `a constraint of type ${type ?? '(none)'}`);
