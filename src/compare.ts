@@ -463,7 +463,11 @@ export const renderCompare = async (r: CompareReport): Promise<string> => {
   else {
     out.push(`The histories end in different schemas ([+] only in Prisma's, [-] only in the ${r.target} history):`, '');
     out.push(renderSchemaDiff(r.finalDiff));
-    out.push('', `${r.changes.length} change(s) close the gap (--emit-missing DIR writes them as a ${r.target} migration).`);
+    // counted by kind: a changed object above may take two steps (drop, then create)
+    const kinds = new Map<string, number>();
+    for (const c of r.changes) kinds.set(c.kind, (kinds.get(c.kind) ?? 0) + 1);
+    const steps = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
+    out.push('', `${r.changes.length} change(s) close the gap${steps ? ` (${steps})` : ''}; --emit-missing DIR writes them as a ${r.target} migration.`);
   }
   for (const d of r.refused) out.push(`not in the catch-up: ${formatLocation(d) ? `${formatLocation(d)}: ` : ''}${d.message}`);
   return `${out.join('\n')}\n`;

@@ -110,7 +110,10 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: 'sequelize
           if (!(e instanceof OrmshiftError)) throw e;
           results.push({ file: f, result: 'refused', reason: e.message.split('\n')[0], ...(s.why ? { notStatic: s.why } : {}) });
           // a process that ended or was killed is started again for the next file
-          if (/process\.exit|crashed the process|did not finish within|process running|already ended/.test(e.message)) {
+          // and so is one whose pool may hold a connection stuck in an aborted transaction (the
+          // file's own failure would otherwise become every later file's): as the ORM's CLI,
+          // which stops at a failure, would start afresh on its next run
+          if (/process\.exit|crashed the process|did not finish within|process running|already ended|transaction is aborted|went on after a database error/.test(e.message)) {
             await runner?.close().catch(() => undefined);
             runner = undefined;
           }
