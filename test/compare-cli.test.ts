@@ -65,7 +65,9 @@ describe('ormshift compare', () => {
       expect(refused.stderr).toContain('already exists; nothing was written');
       expect(readFileSync(join(other, added[0]), 'utf8')).toBe(contents);
     },
-    240_000,
+    // four compare runs, each starting the child process that runs the executed files (through
+    // tsx when ormshift runs from its sources), on a machine shared with other test files
+    480_000,
   );
 
   it('exit 2 on bad input', async () => {

@@ -1,7 +1,8 @@
 /**
  * Runs an existing Sequelize or Knex history, one file at a time, in a child process
- * (orm-child.ts) on a scratch database that this process owns. The child is node with the tsx
- * loader, so CommonJS, ESM and TypeScript files load as they would under `node --import tsx`.
+ * (orm-child.ts) on a scratch database that this process owns. The child is node, with the tsx
+ * loader when the folder holds TypeScript, so CommonJS, ESM and TypeScript files load as they
+ * would under `node --import tsx`.
  *
  * Whatever a file does, the run goes on here: a failure is an OrmRunError naming the file and,
  * when its stack or Node's parse error says where, `file:line`; a file that calls process.exit,
@@ -77,9 +78,11 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
   const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: [ormshiftModules(), process.env.NODE_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') };
   delete env.NODE_OPTIONS;
-  const child: ChildProcess = fork(childPath(), [], {
+  const program = childPath();
+  const child: ChildProcess = fork(program, [], {
     cwd: resolve(o.dir),
-    execArgv: ['--import', tsx],
+    // the TypeScript loader only when there is TypeScript to load (it costs the start-up a worker)
+    execArgv: program.endsWith('.ts') || o.files.some((f) => /\.[cm]?ts$/.test(f)) ? ['--import', tsx] : [],
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',
