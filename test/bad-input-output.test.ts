@@ -45,7 +45,7 @@ let migrations: string;
 let conversion: Conversion;
 beforeAll(async () => {
   migrations = join(root, 'prisma', 'migrations');
-  cpSync(join(ROOT, 'fixtures', 'bad', 'pg-syntax-error', 'migrations'), migrations, { recursive: true });
+  cpSync(join(ROOT, 'fixtures', 'unparsed', 'pg-syntax-error', 'migrations'), migrations, { recursive: true });
   // the second migration of that case is broken on purpose: make it valid here
   writeFileSync(join(migrations, '20240201000000_next', 'migration.sql'), 'ALTER TABLE "User" ADD COLUMN "name" TEXT;\n');
   conversion = await convert({ migrationsDir: migrations, to: 'sequelize' });

@@ -120,8 +120,8 @@ describe('bad input: one line, exit code 2, nothing written', () => {
   });
 
   it('plan and verify report the same message as convert', async () => {
-    const { dir } = prepare('pg-syntax-error', 'pg-syntax-error-plan');
-    const expected = new RegExp(readFileSync(join(BAD, 'pg-syntax-error', 'expected.txt'), 'utf8').trim());
+    const { dir } = prepare('pg-truncated-statement', 'pg-truncated-statement-plan');
+    const expected = new RegExp(readFileSync(join(BAD, 'pg-truncated-statement', 'expected.txt'), 'utf8').trim());
     for (const args of [['plan', 'migrations'], ['verify', 'migrations', '--to', 'knex'], ['plan', 'migrations', '--format', 'json']]) {
       const r = await ormshift(args, dir);
       expect(r.code, r.stderr).toBe(2);

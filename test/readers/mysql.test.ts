@@ -64,10 +64,20 @@ describe('MySQL reader', () => {
     expect(out[0]).toMatchObject({ kind: 'RawSql', category: 'data', writes: { table: { name: 'User' }, columns: ['name'], op: 'update' } });
   });
 
-  it('stops at file:line:col on a statement that does not parse', async () => {
-    const err = await read('-- x\nCREATE TABLE `a` (`id` INTEGER NOT NULL);\nALTER TABLE `a` FROBNICATE `id`;').catch((e) => e);
+  it('keeps a statement that does not parse verbatim, warning at file:line:col (the server decides)', async () => {
+    const [r] = await read('-- x\nCREATE TABLE `a` (`id` INTEGER NOT NULL);\nALTER TABLE `a` FROBNICATE `id`;');
+    expect(r.migration.changes.map((c) => c.kind)).toEqual(['CreateTable', 'RawSql']);
+    expect((r.migration.changes[1] as any).sql).toBe('ALTER TABLE `a` FROBNICATE `id`');
+    const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ code: 'does-not-parse', file: 'm0/migration.sql', line: 3 });
+    expect(warnings[0].message).toMatch(/^does not parse as MySQL: syntax error at or near/);
+  });
+
+  it('still stops at file:line:col on a truncated statement', async () => {
+    const err = await read('CREATE TABLE `a` (`id` INTEGER NOT NULL);\nALTER TABLE `a` ADD COLUMN').catch((e) => e);
     expect(err).toBeInstanceOf(ParseError);
-    expect(String(err.message)).toMatch(/^m0\/migration\.sql:3:\d+: does not parse as MySQL/);
+    expect(String(err.message)).toMatch(/^m0\/migration\.sql:2:\d+: does not parse as MySQL: syntax error at end of input/);
   });
 
   it('marks every MySQL migration as not transactional', async () => {

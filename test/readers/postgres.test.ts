@@ -30,10 +30,20 @@ describe('PostgreSQL reader', () => {
     expect(r.migration.changes[1].source?.text).toBe('DROP TYPE "E"');
   });
 
-  it('stops with file:line:col and the parser message on a statement that does not parse', async () => {
-    const err = await read('CREATE TABLE "a" ("id" TEXT);\nALTER TABLE "a" ADD COLUMN;\n').catch((e) => e);
+  it('keeps a statement that does not parse verbatim, warning at file:line:col with the parser message', async () => {
+    const r = await read('CREATE TABLE "a" ("id" TEXT);\nALTER TABLE "a" ADD COLUMN;\nDROP TABLE "a";\n');
+    expect(kinds(r.migration.changes)).toEqual(['CreateTable', 'RawSql', 'DropTable']);
+    expect((r.migration.changes[1] as any).sql).toBe('ALTER TABLE "a" ADD COLUMN');
+    expect((r.migration.changes[1] as any).reason).toMatch(/^PostgreSQL's parser rejects it \(does not parse: syntax error at end of input\): the server refuses the whole file/);
+    const warnings = r.diagnostics.filter((d) => d.severity === 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ code: 'does-not-parse', file: '1_t/migration.sql', line: 2, col: 27 });
+  });
+
+  it('still stops on a truncated file (a string that never ends)', async () => {
+    const err = await read('CREATE TABLE "a" ("id" TEXT);\nINSERT INTO "a" VALUES (\'x);\n').catch((e) => e);
     expect(err).toBeInstanceOf(ParseError);
-    expect(err.message).toMatch(/^1_t\/migration\.sql:2:\d+: does not parse: syntax error/);
+    expect(err.message).toMatch(/^1_t\/migration\.sql:2:\d+: does not parse: unterminated quoted string/);
   });
 
   it('splits ALTER TABLE sub-commands and cuts each USING/DEFAULT out by tokens', async () => {

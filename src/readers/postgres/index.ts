@@ -3,12 +3,16 @@
  *
  * Every statement is accounted for: it becomes modelled changes, a RawSql change (kept verbatim,
  * with a diagnostic saying why), or a transaction marker (BEGIN/COMMIT, which writers replace
- * with their own transaction). A file that does not parse stops the run with file:line:col.
+ * with their own transaction). A file that is broken (truncated, not UTF-8, a psql script, in the
+ * other dialect) stops the run with file:line:col. A statement with a plain syntax error is kept
+ * verbatim with a warning: libpg-query is PostgreSQL's own parser, so the server refuses the
+ * file too (the migration is `source-failed` in verify), but a history that fails on its own
+ * is still worth converting and auditing step by step.
  */
 import type { Change, Migration } from '../../ir/changes.js';
 import type { Diagnostic } from '../../ir/diagnostics.js';
 import type { MigrationFolder } from '../migrations-dir.js';
-import { explainParseError } from '../dialect-check.js';
+import { explainParseError, isKeepableSyntaxError } from '../dialect-check.js';
 import { loadPgQuery, SourceFile, statementContext } from './source.js';
 import { readStatement } from './statements.js';
 
@@ -26,7 +30,10 @@ export const readPostgresMigrations = async (folders: readonly MigrationFolder[]
     try {
       src = new SourceFile(f.file, f.sql, pg);
     } catch (e) {
-      return explainParseError(e, f.sql, 'postgresql');
+      if (!(await isKeepableSyntaxError(e, f.sql, 'postgresql'))) return explainParseError(e, f.sql, 'postgresql');
+      src = new SourceFile(f.file, f.sql, pg, true);
+      // COPY ... FROM stdin followed by its rows is psql input, not SQL: a broken file, refused
+      if (src.statements.some((s) => s.stmt.CopyStmt?.is_from && !s.stmt.CopyStmt.filename)) throw e;
     }
     out.push(readPostgresMigration(f, src));
   }
@@ -48,6 +55,27 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     const pos = src.position(st.start);
     const text = src.text(st.start, st.end).trim();
     const source = { file: folder.file, line: pos.line, col: pos.col, text };
+    if (st.unparsed) {
+      // PostgreSQL's own parser rejects it: the server runs none of this file. Kept verbatim so
+      // that the generated up() fails where Prisma's did, and named loudly.
+      rawStatements++;
+      changes.push({
+        kind: 'RawSql',
+        sql: text,
+        category: 'unmodelled',
+        reason: `PostgreSQL's parser rejects it (${st.unparsed.message}): the server refuses the whole file, so prisma migrate deploy fails on this migration`,
+        source,
+      });
+      diagnostics.push({
+        code: 'does-not-parse',
+        severity: 'warning',
+        message: `${st.unparsed.message}: kept verbatim; PostgreSQL refuses this whole file, so this migration fails on a database too (fix the statement)`,
+        file: folder.file,
+        line: st.unparsed.line,
+        col: st.unparsed.col,
+      });
+      continue;
+    }
     const ctx = statementContext(src, st.start, st.end, source, tempTables);
     const result = readStatement(ctx, st.stmt);
     if (result.kind === 'transaction') {

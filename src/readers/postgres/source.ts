@@ -10,8 +10,8 @@
  * statement's reading asks for its tokens: most statements need none (a foreign key, a plain
  * index, a DROP), and scanning costs more than parsing.
  */
-import { ParseError } from '../../ir/diagnostics.js';
-import { parseHint } from '../dialect-check.js';
+import { OrmshiftError, ParseError } from '../../ir/diagnostics.js';
+import { bareMessage, parseHint } from '../dialect-check.js';
 import type { SourceRef } from '../../ir/changes.js';
 import type { StatementContext } from './statements.js';
 
@@ -28,6 +28,9 @@ export interface RawStmt {
   readonly stmt: Record<string, any>;
   readonly start: number;
   readonly end: number;
+  /** set when the statement does not parse (the file was read with `keepUnparsed`): `stmt` is
+   * empty, and this is PostgreSQL's message and where it points */
+  readonly unparsed?: { readonly message: string; readonly line: number; readonly col: number };
 }
 
 export interface PgQuery {
@@ -88,10 +91,17 @@ export class SourceFile {
   readonly statements: readonly RawStmt[];
   private readonly lineStarts: number[];
 
+  /**
+   * `keepUnparsed`: when the file does not parse, cut it into statements at the scanner's `;`
+   * tokens and parse each alone, keeping those that fail as `unparsed` statements instead of
+   * throwing. Only for a plain syntax error (dialect-check.ts isKeepableSyntaxError): the
+   * scanner must read the whole file, which a truncated string or comment would prevent.
+   */
   constructor(
     readonly file: string,
     readonly sql: string,
     readonly pg: PgQuery,
+    keepUnparsed = false,
   ) {
     this.bytes = Buffer.from(sql, 'utf8');
     this.lineStarts = [0];
@@ -102,27 +112,74 @@ export class SourceFile {
         { file, line: 1, col: 1 },
       );
     }
+    try {
+      this.statements = this.parse(sql, 0);
+    } catch (e) {
+      if (!keepUnparsed) throw e;
+      this.statements = this.parseEach();
+    }
+  }
+
+  /** The statements of `text`, which starts at byte `offset` of the file; throws a ParseError. */
+  private parse(text: string, offset: number): RawStmt[] {
     let tree;
     try {
-      tree = pg.parseSync(sql);
+      tree = this.pg.parseSync(text);
     } catch (e: any) {
       const pos = typeof e?.sqlDetails?.cursorPosition === 'number' ? e.sqlDetails.cursorPosition : undefined;
-      const where = pos !== undefined ? this.position(Math.max(0, pos)) : undefined;
+      // the cursor position is in characters of `text`, the offset in bytes of the file
+      const where = pos !== undefined ? this.position(offset + Buffer.byteLength(text.slice(0, Math.max(0, pos)))) : undefined;
       const message = String(e?.sqlDetails?.message ?? e?.message ?? e).replace(/\s+$/, '').replace(/\n[\s\S]*$/, '"');
       throw new ParseError(`does not parse: ${message} (${parseHint(message, 'postgresql')})`, {
-        file,
+        file: this.file,
         line: where?.line,
         col: where?.col,
       });
     }
-    this.statements = (tree.stmts ?? []).map((s) => {
-      const from = s.stmt_location ?? 0;
-      const to = s.stmt_len ? from + s.stmt_len : this.bytes.length;
+    const end = offset + Buffer.byteLength(text);
+    return (tree.stmts ?? []).map((s) => {
+      const from = offset + (s.stmt_location ?? 0);
+      const to = s.stmt_len ? from + s.stmt_len : end;
       // stmt_location includes the whitespace and comments after the previous semicolon: start
       // at the statement's first real token instead, so line numbers point at the statement.
       const first = firstTokenAt(this.bytes, from, to);
       return { stmt: s.stmt, start: first < to ? first : from, end: to };
     });
+  }
+
+  /**
+   * A file that does not parse, statement by statement. PostgreSQL parses a multi-statement
+   * string whole before running any of it, so the server runs none of this file; the
+   * statements are still cut apart so that each one that parses is read as usual (the generated
+   * up() fails at the same statement, in its transaction, applying nothing either) and each
+   * that does not is named at its own line.
+   */
+  private parseEach(): RawStmt[] {
+    const out: RawStmt[] = [];
+    let from = 0;
+    const cuts = this.pg
+      .scanSync(this.sql)
+      .tokens.filter((t) => t.text === ';')
+      .map((t) => t.start);
+    for (const cut of [...cuts, this.bytes.length]) {
+      const start = firstTokenAt(this.bytes, from, cut);
+      if (start < cut) {
+        try {
+          out.push(...this.parse(this.text(from, cut), from));
+        } catch (e) {
+          const at = (e as ParseError).location;
+          const here = this.position(start);
+          out.push({
+            stmt: {},
+            start,
+            end: cut,
+            unparsed: { message: e instanceof OrmshiftError ? bareMessage(e).replace(/ \([^()]*\)$/, '') : String(e), line: at?.line ?? here.line, col: at?.col ?? here.col },
+          });
+        }
+      }
+      from = cut + 1;
+    }
+    return out;
   }
 
   text(start: number, end: number): string {
