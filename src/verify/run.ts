@@ -10,7 +10,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Change, Risk } from '../ir/changes.js';
 import type { PlannedMigration } from '../ir/plan.js';
 import { qualify, type QName } from '../ir/schema.js';
@@ -126,7 +126,20 @@ const stepwise = (db: ScratchDatabase, r: Pick<Runner, 'up' | 'down'>): Pick<Run
   };
 };
 
-const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
+/**
+ * How a runner calls a migration's functions. sequelize-cli: `up(queryInterface, Sequelize)`, for
+ * every file it loads (`.js`, `.cjs`, and `.ts` with a loader: hand-written histories have them);
+ * umzug, the runner of ormshift's TypeScript layout: `up({ name, path, context })`. A property of
+ * the layout, not of the extension. Knex has one convention: `up(knex)`.
+ */
+export type CallingConvention = 'sequelize-cli' | 'umzug';
+
+export interface RunnerOptions {
+  /** Sequelize only; sequelize-cli's by default */
+  readonly convention?: CallingConvention;
+}
+
+const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[], opts: RunnerOptions = {}): Promise<Runner> => {
   const { Sequelize } = await import('sequelize');
   // PGlite's socket serves one connection: a pool of one, and every call on it (see facts.md)
   const dialect = /^mysql:/i.test(db.url) ? 'mysql' : 'postgres';
@@ -138,11 +151,10 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
     if (!loaded.has(i)) loaded.set(i, loadMigration(join(dir, files[i])) as Promise<File>);
     return loaded.get(i)!;
   };
-  /** how the file's runner calls it: sequelize-cli passes (queryInterface, Sequelize); umzug, the
-   * runner of the TypeScript layout, passes `{ name, path, context }` with queryInterface as context */
+  /** as the file's runner calls it (see CallingConvention) */
   const call = async (i: number, fn: 'up' | 'down') => {
     const file = await load(i);
-    return extname(files[i]) === '.ts' ? file[fn]({ name: files[i], path: join(dir, files[i]), context: qi }) : file[fn](qi, Sequelize);
+    return opts.convention === 'umzug' ? file[fn]({ name: files[i], path: join(dir, files[i]), context: qi }) : file[fn](qi, Sequelize);
   };
   // umzug drives the same up/down functions sequelize-cli would call, with memory storage so
   // the catalog holds nothing but the schema
@@ -300,15 +312,19 @@ const PRELOAD: Record<Conversion['target'], () => Promise<unknown>> = {
   knex: () => import('knex'),
 };
 
-const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, files: readonly string[]) => Promise<Runner>> = {
+const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, files: readonly string[], opts?: RunnerOptions) => Promise<Runner>> = {
   sequelize: sequelizeRunner,
   knex: knexRunner,
 };
 
 /** The target's own runner over migration files already in `dir` (used by compare.ts to run an
  * existing Sequelize or Knex folder on a scratch database). */
-export const openRunner = (target: Conversion['target'], db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> =>
-  RUNNERS[target](db, dir, files);
+export const openRunner = (target: Conversion['target'], db: ScratchDatabase, dir: string, files: readonly string[], opts?: RunnerOptions): Promise<Runner> =>
+  RUNNERS[target](db, dir, files, opts);
+
+/** The convention of the files convert wrote: its TypeScript Sequelize layout is umzug's. */
+export const conventionOf = (c: Pick<Conversion, 'target' | 'files'>): CallingConvention =>
+  c.target === 'sequelize' && c.files.some((f) => f.fileName.endsWith('.ts')) ? 'umzug' : 'sequelize-cli';
 
 /** `partial`: MySQL, where DDL is not transactional: what the failed file left applied on A */
 type SourceStep = { readonly catalog: Catalog } | { readonly failed: string; readonly partial?: Catalog } | { readonly fatal: unknown };
@@ -434,7 +450,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     for (; i < total; i++) sourceSteps[i].resolve({ failed: 'not run: the generated history stopped earlier' });
   })();
   try {
-    runner = await RUNNERS[conversion.target](b, dir, files);
+    runner = await RUNNERS[conversion.target](b, dir, files, { convention: conventionOf(conversion) });
     // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema;
     // another runner's table of the same kind is the history's own (convert refuses the target's)
     const own = ['"_prisma_migrations"', ...RUNNER_TABLES[conversion.target].tables.map((t) => `"${t}"`)];
