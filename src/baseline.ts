@@ -127,7 +127,14 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
         foreign.length ? `${foreign.length} row(s) that are not migrations of this history (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''})` : '',
         pendingMarked.length ? `row(s) marking migrations Prisma has not applied (${pendingMarked.join(', ')})` : '',
       ].filter(Boolean);
-      throw new BaselineRefused(`refusing to baseline: ${table} already holds ${why.join(' and ')}`);
+      // the same migrations under another extension: a baseline (or a runner) of another layout
+      const stem = (n: string) => n.replace(/\.[^.]+$/, '');
+      const ourStems = new Set([...ours].map(stem));
+      const otherLayout = foreign.filter((n) => ourStems.has(stem(n)));
+      const hint = otherLayout.length
+        ? `; ${otherLayout.length} of them name this history's migrations with another extension (${otherLayout[0]}, where convert ${opts.lang || opts.module ? 'with these flags' : 'by default'} writes ${conversion.files.find((f) => stem(f.fileName) === stem(otherLayout[0]))?.fileName}): pass baseline the --lang/--module convert was run with`
+        : '';
+      throw new BaselineRefused(`refusing to baseline: ${table} already holds ${why.join(' and ')}${hint}`);
     }
     const alreadyMarked = applied.filter((a) => present.includes(a.file)).map((a) => a.file);
     const toMark = applied.filter((a) => !present.includes(a.file));

@@ -14,12 +14,14 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `bin args` in `cwd` with `env` added to this process's environment. */
-export const runCli = (bin: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Promise<Run> =>
+/** Runs `bin args` in `cwd` with `env` added to this process's environment; a run killed at
+ * `timeout` ms says so in its stderr. */
+export const runCli = (bin: string, args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}, timeout = 60_000): Promise<Run> =>
   new Promise((resolve) => {
-    execFile(bin, [...args], { cwd, timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(bin, [...args], { cwd, timeout, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      const signal = (err as { signal?: string | null } | null)?.signal;
+      resolve({ code, stdout: String(stdout), stderr: `${String(stderr)}${signal ? `\n(killed by ${signal}${(err as { killed?: boolean }).killed ? ` after the ${timeout} ms timeout` : ''})` : ''}` });
     });
   });
 

@@ -10,7 +10,9 @@
  *    `_prisma_migrations` row), then `ormshift baseline` with the same flags: the runner's table
  *    holds exactly the file names, and the runner's status and up (README commands) run nothing;
  * 4. on an empty database, the runner's up (README command) gives Prisma's catalog and its
- *    down-all leaves nothing: the recipe really runs the files.
+ *    down-all leaves nothing: the recipe really runs the files;
+ * 5. what the README says happens without the recipe: knex without `loadExtensions: ['.mjs']`
+ *    calls the baselined folder corrupt; `.js` files in a "type": "module" project stop sequelize-cli.
  *
  * The files the recipes need (knexfile.js, migrate.ts) and the runner commands are read from the
  * README's `<!-- recipe: ... -->` blocks and run as written through bash (see `shell` for npx). A last test installs ormshift as the README says
@@ -29,7 +31,9 @@ import { PG_URL, queryUrl } from './helpers.js';
 
 const ROOT = process.cwd();
 const BIN = join(ROOT, 'bin', 'ormshift.mjs');
-const TIMEOUT = 300_000;
+const TIMEOUT = 600_000;
+/** one command: verify creates two databases and runs the history up and down (minutes on a busy machine) */
+const COMMAND_TIMEOUT = 240_000;
 
 const HISTORY: Record<string, string> = {
   '20240501000000_init': `-- CreateEnum
@@ -184,9 +188,9 @@ const shell = (cwd: string, line: string, databaseUrl: string): Promise<Run> =>
     // never the registry: every command must resolve inside the project
     npm_config_offline: 'true',
     NODE_ENV: 'development',
-  });
+  }, COMMAND_TIMEOUT);
 
-const ormshift = (cwd: string, args: readonly string[]): Promise<Run> => runCli(process.execPath, [BIN, ...args], cwd);
+const ormshift = (cwd: string, args: readonly string[]): Promise<Run> => runCli(process.execPath, [BIN, ...args], cwd, {}, COMMAND_TIMEOUT);
 
 describe('every layout: convert, verify, baseline, and the README recipe of its runner', () => {
   it('the README has a recipe for every layout', () => {
@@ -242,6 +246,13 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
       expect(marked.stdout).toContain(`Marked ${COUNT} migration(s) as applied`);
       const rows = await queryUrl<{ name: string }>(db.url, `SELECT name FROM ${check.table} ORDER BY name`);
       expect(rows.map((r) => r.name)).toEqual(names);
+      if (layout.ext !== '.js') {
+        // baseline without the layout's flags: refused, writing nothing, and told why
+        const wrong = await ormshift(cwd, ['baseline', '--to', layout.to, '--database-url', db.url, '--migrations', 'prisma/migrations']);
+        expect(wrong.code, show(wrong)).toBe(2);
+        expect(wrong.stderr).toContain(`${COUNT} of them name this history's migrations with another extension (${names[0]}, where convert by default writes ${names[0].replace(/\.[^.]+$/, '.js')})`);
+        expect((await queryUrl(db.url, `SELECT name FROM ${check.table}`)).length).toBe(COUNT);
+      }
       const status = await shell(cwd, statusLine, db.url);
       expect(status.code, show(status)).toBe(0);
       check.nothingPending(status, names);
@@ -262,6 +273,22 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
       expectSameCatalog(nothing, after, `after ${downLine}`);
       expect(Object.keys(after.tables)).toEqual([]);
       expect(Object.keys(after.enums)).toEqual([]);
+      // 5. what goes wrong without the recipe, as the README says
+      if (id === 'knex-mjs') {
+        // knex's default loadExtensions has no .mjs: it sees none of the files baseline marked
+        writeFileSync(join(cwd, 'knexfile-defaults.js'), "export default { client: 'pg', connection: process.env.DATABASE_URL, migrations: { directory: './migrations' } };\n");
+        const without = await shell(cwd, statusLine.replace('knex ', 'knex --knexfile knexfile-defaults.js '), db.url);
+        expect(without.code, show(without)).not.toBe(0);
+        expect(`${without.stdout}${without.stderr}`, show(without)).toContain('The migration directory is corrupt');
+      }
+      if (id === 'sequelize-cjs') {
+        // the CommonJS .js layout in this "type": "module" project: sequelize-cli cannot load it
+        const js = await ormshift(cwd, ['convert', 'prisma/migrations', '--to', 'sequelize', '--out', 'db/js']);
+        expect(js.code, show(js)).toBe(0);
+        const failed = await shell(cwd, upLine.replace('db/migrations', 'db/js'), empty.url);
+        expect(failed.code, show(failed)).not.toBe(0);
+        expect(`${failed.stdout}${failed.stderr}`, show(failed)).toContain('module is not defined in ES module scope');
+      }
       await Promise.all([db.close(), empty.close()]);
     },
     TIMEOUT,
@@ -274,7 +301,7 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
       mkdirSync(cwd);
       writeFileSync(join(cwd, 'package.json'), `${JSON.stringify({ name: 'app', private: true }, null, 2)}\n`);
       // offline: the checkout already holds its dependencies (npm ci) and dist/ (its prepare script)
-      const install = await runCli('npm', ['install', '--save-dev', ROOT, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], cwd);
+      const install = await runCli('npm', ['install', '--save-dev', ROOT, '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], cwd, {}, COMMAND_TIMEOUT);
       expect(install.code, show(install)).toBe(0);
       const pkg = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
       expect(pkg.devDependencies?.ormshift).toMatch(/^file:/);
@@ -282,10 +309,10 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
       mkdirSync(join(migrations, '20240501000000_init'), { recursive: true });
       writeFileSync(join(migrations, 'migration_lock.toml'), 'provider = "postgresql"\n');
       writeFileSync(join(migrations, '20240501000000_init', 'migration.sql'), HISTORY['20240501000000_init']);
-      const help = await runCli('npx', ['ormshift', '--help'], cwd, { npm_config_offline: 'true' });
+      const help = await runCli('npx', ['ormshift', '--help'], cwd, { npm_config_offline: 'true' }, COMMAND_TIMEOUT);
       expect(help.code, show(help)).toBe(0);
       expect(help.stdout).toContain('ormshift convert <migrations>');
-      const converted = await runCli('npx', ['ormshift', 'convert', 'prisma/migrations', '--to', 'knex', '--out', 'migrations'], cwd, { npm_config_offline: 'true' });
+      const converted = await runCli('npx', ['ormshift', 'convert', 'prisma/migrations', '--to', 'knex', '--out', 'migrations'], cwd, { npm_config_offline: 'true' }, COMMAND_TIMEOUT);
       expect(converted.code, show(converted)).toBe(0);
       expect(readdirSync(join(cwd, 'migrations'))).toEqual(['20240501000000_init.js']);
     },

@@ -1,8 +1,9 @@
 /**
  * The property every generated history must have: it converts to every target and layout
- * without a warning, and the JavaScript targets (Sequelize and Knex, CommonJS: what the verify
- * runners load) are equal to Prisma's SQL on the real PostgreSQL server after every up() and every
- * down(). Used by test/property/*.test.ts (a fixed number of runs in CI) and scripts/fuzz.ts.
+ * without a warning, and the CommonJS layouts of Sequelize and Knex are equal to Prisma's SQL on
+ * the real PostgreSQL server after every up() and every down(). The other layouts wrap the same
+ * calls in another module syntax; verify runs them too (`--lang`/`--module`), and
+ * test/db/layouts.test.ts proves each through its own runner, so here they are only converted. Used by test/property/*.test.ts (a fixed number of runs in CI) and scripts/fuzz.ts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import type { GeneratedHistory } from './history.js';
 export const LAYOUTS: readonly (Omit<ConvertOptions, 'migrationsDir'> & { id: string; verify: boolean })[] = [
   { id: 'sequelize-js', to: 'sequelize', lang: 'js', verify: true },
   { id: 'knex-js', to: 'knex', lang: 'js', module: 'cjs', verify: true },
+  { id: 'sequelize-cjs', to: 'sequelize', lang: 'js', module: 'esm', verify: false },
   { id: 'sequelize-ts', to: 'sequelize', lang: 'ts', verify: false },
   { id: 'knex-esm', to: 'knex', lang: 'js', module: 'esm', verify: false },
   { id: 'knex-ts', to: 'knex', lang: 'ts', verify: false },
@@ -122,7 +124,7 @@ export const checkHistory = async (h: GeneratedHistory, provider: DatabaseProvid
       const warnings = conversion.diagnostics.filter((d) => d.severity !== 'info');
       if (warnings.length) throw new Error(`${id}: warnings on a valid history:\n${warnings.map((w) => `${w.file}:${w.line}: ${w.message}`).join('\n')}\n\n${showHistory(h)}`);
       if (conversion.files.length !== h.migrations.length) throw new Error(`${id}: ${conversion.files.length} files for ${h.migrations.length} migrations`);
-      // the CommonJS layouts, the ones the verify runners load
+      // the CommonJS layouts (rawSqlOfUp runs CommonJS text)
       if (verify) mergedAlters[id] = await checkMergedAlters(h, conversion, id);
       if (!verify || (verifyTargets && !verifyTargets.includes(id))) continue;
       const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
