@@ -44,10 +44,18 @@ export type MigrationModule = Record<string, unknown>;
  * CommonJS, whose exports arrive as the namespace's `default`.
  */
 const loadTs = async (path: string): Promise<MigrationModule> => {
-  const { tsImport } = await import('tsx/esm/api');
-  const ns = (await tsImport(pathToFileURL(path).href, import.meta.url)) as MigrationModule;
+  const ns = (await (await tsLoader())(pathToFileURL(path).href, import.meta.url)) as MigrationModule;
   return exportsOf(ns);
 };
+
+/** tsx's loader, registered once a process under its own namespace (it then loads only what is
+ * imported through it): tsImport() would register one more loader hook for every file */
+let tsx: Promise<(specifier: string, parent: string) => Promise<unknown>> | undefined;
+const tsLoader = () =>
+  (tsx ??= import('tsx/esm/api').then(({ register }) => {
+    const api = register({ namespace: 'ormshift-migrations' });
+    return (specifier: string, parent: string) => api.import(specifier, parent);
+  }));
 
 /** A namespace whose only useful member is a CommonJS `default`: that object. */
 const exportsOf = (ns: MigrationModule): MigrationModule =>
