@@ -132,7 +132,7 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
       const ourStems = new Set([...ours].map(stem));
       const otherLayout = foreign.filter((n) => ourStems.has(stem(n)));
       const hint = otherLayout.length
-        ? `; ${otherLayout.length} of them name this history's migrations with another extension (${otherLayout[0]}, where convert ${opts.lang || opts.module ? 'with these flags' : 'by default'} writes ${conversion.files.find((f) => stem(f.fileName) === stem(otherLayout[0]))?.fileName}): pass baseline the --lang/--module convert was run with`
+        ? `; ${otherLayout.length} of them name this history's migrations with another extension (${otherLayout[0]}, where this layout has ${conversion.files.find((f) => stem(f.fileName) === stem(otherLayout[0]))?.fileName}): pass baseline the --lang/--module convert was run with`
         : '';
       throw new BaselineRefused(`refusing to baseline: ${table} already holds ${why.join(' and ')}${hint}`);
     }

@@ -250,7 +250,7 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
         // baseline without the layout's flags: refused, writing nothing, and told why
         const wrong = await ormshift(cwd, ['baseline', '--to', layout.to, '--database-url', db.url, '--migrations', 'prisma/migrations']);
         expect(wrong.code, show(wrong)).toBe(2);
-        expect(wrong.stderr).toContain(`${COUNT} of them name this history's migrations with another extension (${names[0]}, where convert by default writes ${names[0].replace(/\.[^.]+$/, '.js')})`);
+        expect(wrong.stderr).toContain(`${COUNT} of them name this history's migrations with another extension (${names[0]}, where this layout has ${names[0].replace(/\.[^.]+$/, '.js')}): pass baseline the --lang/--module convert was run with`);
         expect((await queryUrl(db.url, `SELECT name FROM ${check.table}`)).length).toBe(COUNT);
       }
       const status = await shell(cwd, statusLine, db.url);
