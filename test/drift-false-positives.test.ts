@@ -93,6 +93,27 @@ describe('drift: what is not drift', () => {
     expect(scalar.inSync).toBe(false);
   });
 
+  it('a sequence that a column takes its values from is that column\'s autoincrement(), not a note', async () => {
+    const r = await drift(
+      project(
+        {
+          '20240101000000_init': `CREATE TABLE "T" ("id" INTEGER NOT NULL, "other" INTEGER, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));
+CREATE SEQUENCE "T_id_seq";
+ALTER TABLE "T" ALTER COLUMN "id" SET DEFAULT nextval('"T_id_seq"'::regclass);
+CREATE SEQUENCE "unrelated_seq";
+`,
+        },
+        `${DS}model T {
+  id Int @id @default(autoincrement())
+  other Int?
+}
+`,
+      ),
+    );
+    expect(r.inSync).toBe(true);
+    expect(r.notDescribed).toEqual(['1 sequence(s): unrelated_seq']);
+  });
+
   it('never says "No drift" when the history cannot replay (exit 2)', async () => {
     const r = await drift(
       project(
