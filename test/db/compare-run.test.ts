@@ -17,7 +17,7 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compare } from '../../src/compare.js';
 import { ParseError, UsageError } from '../../src/ir/diagnostics.js';
 import { databaseExists, databaseNameOf, DB_TIMEOUT, PG_URL } from './helpers.js';
@@ -46,6 +46,11 @@ vi.mock('../../src/verify/database.js', async (original) => {
       };
     },
   };
+});
+
+// each test counts only the databases its own compare created (the PGlite one included)
+beforeEach(() => {
+  created.length = 0;
 });
 
 /** Scratch databases compare created on the server and did not drop. */
@@ -110,7 +115,8 @@ describe('compare runs hand-written files as their CLI does', () => {
       const run = compare({ prisma: 'fixtures/compare-hand/prisma/migrations', other: 'fixtures/compare-hand/sequelize', target: 'sequelize', timeoutMs: 90_000 });
       await expect(run).rejects.toThrow(/20240301000000-init\.js: cannot run on PGlite: .*second one.*--database-url/);
     },
-    DB_TIMEOUT * 2,
+    // PGlite's initdb and the child's start-up: minutes on a loaded machine
+    DB_TIMEOUT * 4,
   );
 
   it.each([
