@@ -17,7 +17,8 @@
  * are compared with compareSchemas: the histories agree only when that diff is empty. The
  * catch-up migration is diff(other final, Prisma final), written by the Sequelize or Knex writer.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFilesAtomically } from './write-files.js';
 import { join, resolve } from 'node:path';
 import type { Change, Migration } from './ir/changes.js';
 import { formatLocation, UsageError, type Diagnostic } from './ir/diagnostics.js';
@@ -514,7 +515,6 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
 /** Writes the catch-up files into `dir`; refuses (writing nothing) when any of them exists. */
 export const writeMissing = (files: readonly { path: string; contents: string }[], dir: string): string[] => {
   for (const f of files) if (existsSync(join(dir, f.path))) throw new UsageError(`${join(dir, f.path)} already exists; nothing was written`);
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) writeFileSync(join(dir, f.path), f.contents, { flag: 'wx' });
-  return files.map((f) => f.path);
+  // all or nothing (write-files.ts)
+  return writeFilesAtomically(dir, files).written;
 };

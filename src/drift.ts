@@ -13,7 +13,8 @@
  * The report is data; renderDrift() prints it grouped the way `prisma migrate diff` does, and
  * emitReconcile() turns its changes into a catch-up migration (Prisma SQL, Sequelize or Knex).
  */
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { writeFilesAtomically } from './write-files.js';
 import { join } from 'node:path';
 import type { Change, Migration } from './ir/changes.js';
 import { UsageError, type Diagnostic } from './ir/diagnostics.js';
@@ -464,12 +465,6 @@ export const reconcileFiles = async (report: DriftReport, to: ReconcileTarget): 
 /** Writes the reconcile files; refuses to overwrite an existing file. */
 export const writeReconcile = (files: readonly ReconcileFile[], out: string): string[] => {
   for (const f of files) if (existsSync(join(out, f.path))) throw new UsageError(`${join(out, f.path)} already exists; nothing was written`);
-  const written: string[] = [];
-  for (const f of files) {
-    const target = join(out, f.path);
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSync(target, f.contents);
-    written.push(f.path);
-  }
-  return written;
+  // all or nothing (write-files.ts)
+  return writeFilesAtomically(out, files).written;
 };

@@ -17,10 +17,16 @@ export const compareCommand = async (args: CompareArgs): Promise<number> => {
   if (!!args.sequelize === !!args.knex) throw new UsageError('give exactly one of --sequelize DIR and --knex DIR');
   if (args.timeout !== undefined && !(args.timeout > 0)) throw new UsageError('--timeout takes a number of seconds above 0');
   const { compare, renderCompare, missingFiles, writeMissing } = await import('../compare.js');
+  const { checkOutputFolder, deferSignals } = await import('../write-files.js');
+  // the catch-up goes beside the other history's files, never into the Prisma folder
+  if (args.emitMissing) checkOutputFolder(args.emitMissing, [args.prisma]);
   const target = args.knex ? 'knex' : 'sequelize';
   const report = await compare({ prisma: args.prisma, other: (args.knex ?? args.sequelize)!, target, ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}), ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}) });
   let written: string[] = [];
-  if (args.emitMissing) written = writeMissing(await missingFiles(report), args.emitMissing);
+  if (args.emitMissing) {
+    const files = await missingFiles(report);
+    written = await deferSignals(() => writeMissing(files, args.emitMissing!));
+  }
   if (args.json) {
     const { otherFinal: _o, prismaFinal: _p, changes, ...rest } = report;
     process.stdout.write(`${JSON.stringify({ ...rest, changes: changes.map((c) => c.kind), written }, null, 2)}\n`);

@@ -2,6 +2,8 @@
 import { convert, writeConversion, type Lang, type ModuleFormat, type Target } from '../convert.js';
 import { formatDiagnostic } from '../ir/diagnostics.js';
 import { percent } from './render.js';
+import { relative } from 'node:path';
+import { checkOutputFolder, deferSignals } from '../write-files.js';
 
 export interface ConvertArgs {
   migrations: string;
@@ -17,9 +19,12 @@ export interface ConvertArgs {
 }
 
 export const convertCommand = async (args: ConvertArgs): Promise<number> => {
+  // --out problems are reported before the conversion runs, not after it
+  checkOutputFolder(args.out, [args.migrations]);
   const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: args.allowIrreversible, outDir: args.out, prettier: args.prettier });
   if (!args.json) for (const d of c.diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
-  const result = writeConversion(c, { out: args.out, force: args.force, strict: args.strict });
+  const result = await deferSignals(() => writeConversion(c, { out: args.out, force: args.force, strict: args.strict }));
+  if (!args.json) for (const d of result.createdFolders) process.stderr.write(`ormshift: created folder ${relative(process.cwd(), d) || d}\n`);
   if (args.json) {
     process.stdout.write(
       `${JSON.stringify({ files: result.written, unchanged: result.unchanged, migrations: c.migrations, diagnostics: c.diagnostics, summary: c.summary }, null, 2)}\n`,

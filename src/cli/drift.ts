@@ -13,11 +13,15 @@ export interface DriftArgs {
 export const driftCommand = async (args: DriftArgs): Promise<number> => {
   const { drift, renderDrift, reconcileFiles, writeReconcile } = await import('../drift.js');
   if (args.emit && (!args.to || !args.out)) throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
+  const { checkOutputFolder, deferSignals } = await import('../write-files.js');
+  // --out problems before the work; a Prisma reconcile migration belongs in the migrations folder
+  if (args.emit && args.out) checkOutputFolder(args.out, args.to === 'prisma' ? [] : [args.migrations]);
   const report = await drift({ schema: args.schema, migrations: args.migrations });
   let written: string[] = [];
   if (args.emit === 'reconcile' && args.to && args.out) {
     const files = await reconcileFiles(report, args.to);
-    written = writeReconcile(files, args.out);
+    const out = args.out;
+    written = await deferSignals(() => writeReconcile(files, out));
   }
   if (args.json) {
     const { historyFinal: _h, changes, ...rest } = report;

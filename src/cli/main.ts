@@ -2,6 +2,7 @@
  * The command line: parse flags (yargs), call the library, render its report. Each command lives
  * in its own file and returns an exit code; nothing here knows SQL or databases.
  */
+import { describeSystemError, isSystemError } from './system-error.js';
 import yargs from 'yargs';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
@@ -200,8 +201,9 @@ export const main = async (argv: string[]): Promise<number> => {
       process.stderr.write(`ormshift: ${oneLine(locate(e, migrationsDir))}\n`);
       return 2;
     }
-    if (e instanceof Error && !(e as any).stack?.includes('/src/')) {
-      process.stderr.write(`ormshift: ${oneLine(e.message)}\n`);
+    // decided by the error's type, never by its stack (cli/system-error.ts)
+    if (isSystemError(e)) {
+      process.stderr.write(`ormshift: ${oneLine(describeSystemError(e))}\n`);
       return 2;
     }
     // a bug, not bad input: say so, keep the stack, and use an exit code of its own

@@ -85,6 +85,9 @@ export const readLockFile = (text: string, file = 'migration_lock.toml'): { prov
   throw new UsageError('names no provider (Prisma writes provider = "postgresql" or provider = "mysql" into it; restore that line)', { file, line: 1, col: 1 });
 };
 
+/** A migration_lock.toml is three lines; anything much larger is not one. */
+const LOCK_FILE_MAX = 64 * 1024;
+
 /** An fs error as one line: its code and what it means, without the path (the caller names it). */
 const fsReason = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
@@ -167,8 +170,18 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
     if (entry.name === 'migration_lock.toml') {
       let text;
       try {
+        // a FIFO never ends and /dev/zero never stops: only a regular file of a sane size is read
+        const st = statSync(join(dir, entry.name));
+        if (!st.isFile() && !st.isDirectory()) {
+          const kind = st.isFIFO() ? 'a named pipe (FIFO)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
+          throw new UsageError(`is ${kind}, not a file (restore it from version control: a file holding provider = "...")`, { file: entry.name });
+        }
+        if (st.isFile() && st.size > LOCK_FILE_MAX) {
+          throw new UsageError(`is ${st.size} bytes, not the few lines Prisma writes (restore it from version control: a file holding provider = "...")`, { file: entry.name });
+        }
         text = readFileSync(join(dir, entry.name), 'utf8');
       } catch (e) {
+        if (e instanceof UsageError) throw e;
         throw new UsageError(`cannot be read: ${fsReason(e)} (it must be a file holding provider = "...")`, { file: entry.name });
       }
       provider = readLockFile(text, entry.name).provider;

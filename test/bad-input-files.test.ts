@@ -1,0 +1,175 @@
+// Files and folders as bad input, through the real command line: special files where a file is
+// expected (a FIFO or /dev/zero as migration_lock.toml: they hung convert or grew memory to GBs),
+// a symlink loop, and every kind of bad --out (below a file, a dangling symlink, inside the
+// migrations folder, one that already holds another conversion's versions of the same migrations)
+// end as one line `ormshift: file: what is wrong (what to do)`, exit 2, nothing written, and the
+// --out problems are found before the conversion runs. Writing is all or nothing: no temporary
+// folder beside --out, new folders get the umask's mode, and SIGINT at any moment of
+// `convert --force` leaves the old files or the new ones, never a mix, and no temporary file.
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = join(process.cwd(), 'bin', 'ormshift.mjs');
+const root = mkdtempSync(join(tmpdir(), 'ormshift-bad-files-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+const ormshift = (args: string[], cwd = root): Promise<Run> =>
+  new Promise((resolve) => {
+    const t = Date.now();
+    execFile(process.execPath, [BIN, ...args], { cwd, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - t });
+    });
+  });
+
+const history = (name: string, count = 1, extra = ''): string => {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+  for (let i = 0; i < count; i++) {
+    const m = join(dir, `2024010100${String(i).padStart(4, '0')}_m${i}`);
+    mkdirSync(m);
+    writeFileSync(join(m, 'migration.sql'), `CREATE TABLE "t${i}" ("id" INTEGER NOT NULL${extra});\n`);
+  }
+  return dir;
+};
+
+const refused = (r: Run, pattern: RegExp) => {
+  const show = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+  expect(r.code, show).toBe(2);
+  const lines = r.stderr.split('\n').filter((l) => l.trim());
+  expect(lines, show).toHaveLength(1);
+  expect(lines[0], show).toMatch(/^ormshift: /);
+  expect(lines[0], show).toMatch(pattern);
+  expect(lines[0], show).not.toMatch(/^ormshift: (E[A-Z]+:|internal error)/);
+};
+
+/** every entry below dir, hidden ones included, with the sha256 of files */
+const tree = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true }).map((e) => {
+      const p = join(e.parentPath, e.name);
+      return [p.slice(dir.length + 1), e.isFile() ? createHash('sha256').update(readFileSync(p)).digest('hex') : 'dir'];
+    }),
+  );
+
+describe('special files in the history', () => {
+  it('a FIFO as migration_lock.toml is refused at once by convert and plan', async () => {
+    const dir = history('fifo');
+    rmSync(join(dir, 'migration_lock.toml'));
+    await new Promise<void>((res, rej) => execFile('mkfifo', [join(dir, 'migration_lock.toml')], (e) => (e ? rej(e) : res())));
+    for (const args of [['convert', dir, '--to', 'knex', '--out', join(root, 'fifo-out')], ['plan', dir]]) {
+      const r = await ormshift(args);
+      refused(r, /migration_lock\.toml: is a named pipe \(FIFO\), not a file/);
+    }
+  });
+  it('migration_lock.toml linking to /dev/zero is refused, not read', async () => {
+    const dir = history('zero');
+    rmSync(join(dir, 'migration_lock.toml'));
+    symlinkSync('/dev/zero', join(dir, 'migration_lock.toml'));
+    refused(await ormshift(['convert', dir, '--to', 'knex', '--out', join(root, 'zero-out')]), /migration_lock\.toml: is a character device, not a file/);
+  });
+  it('a symlink loop on migration.sql is one line, not Node text', async () => {
+    const dir = history('loop');
+    const m = join(dir, readdirSync(dir).find((n) => n.startsWith('2024'))!);
+    rmSync(join(m, 'migration.sql'));
+    symlinkSync('other.sql', join(m, 'migration.sql'));
+    symlinkSync('migration.sql', join(m, 'other.sql'));
+    refused(await ormshift(['convert', dir, '--to', 'knex', '--out', join(root, 'loop-out')]), /migration\.sql: .*symbolic link/);
+  });
+});
+
+describe('--out', () => {
+  const src = history('src', 2);
+  it('below a file, a dangling symlink, inside the migrations folder: refused, nothing created', async () => {
+    writeFileSync(join(root, 'a-file'), 'x');
+    symlinkSync(join(root, 'nowhere'), join(root, 'dangling'));
+    symlinkSync(src, join(root, 'src-link'));
+    const cases: [string, RegExp][] = [
+      [join(root, 'a-file', 'sub'), /a-file\/sub: .*is a file, not a folder/],
+      [join(root, 'a-file'), /a-file: exists and is not a folder/],
+      [join(root, 'dangling'), /dangling: is a symbolic link to nothing/],
+      [join(src, 'generated'), /generated: is inside the migrations folder/],
+      [join(root, 'src-link', 'generated'), /generated: is inside the migrations folder/],
+    ];
+    const before = tree(root);
+    for (const [out, pattern] of cases) refused(await ormshift(['convert', src, '--to', 'sequelize', '--out', out]), pattern);
+    expect(tree(root)).toEqual(before);
+  });
+
+  it('another conversion of the same migrations with other settings is refused, not written beside', { timeout: 300_000 }, async () => {
+    const out = join(root, 'mixed');
+    expect((await ormshift(['convert', src, '--to', 'knex', '--out', out])).code).toBe(0);
+    const before = tree(out);
+    for (const args of [['--to', 'knex', '--lang', 'ts'], ['--to', 'sequelize', '--force']]) {
+      refused(await ormshift(['convert', src, ...args, '--out', out]), /already holds 2 file\(s\) ormshift generated from these migrations with other settings/);
+    }
+    expect(tree(out)).toEqual(before);
+  });
+
+  it('a new folder gets the umask mode, missing parents are said, nothing is left beside it', async () => {
+    const parent = join(root, 'parent');
+    mkdirSync(parent);
+    const out = join(parent, 'new', 'migrations');
+    const r = await new Promise<Run>((resolve) =>
+      execFile('sh', ['-c', `umask 022; exec "${process.execPath}" "${BIN}" convert "${src}" --to knex --out "${out}"`], { cwd: root }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr, ms: 0 }),
+      ),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/created folder .*parent\/new/);
+    expect(statSync(out).mode & 0o777).toBe(0o755);
+    expect(statSync(join(parent, 'new')).mode & 0o777).toBe(0o755);
+    expect(readdirSync(parent)).toEqual(['new']);
+    expect(readdirSync(out).sort()).toEqual(readdirSync(out).filter((n) => !n.startsWith('.')).sort());
+  });
+});
+
+describe('SIGINT during convert --force', () => {
+  it('leaves the old files or the new ones, never a mix, and no temporary file', async () => {
+    const dir = history('many', 60);
+    const out = join(root, 'many-out');
+    expect((await ormshift(['convert', dir, '--to', 'knex', '--out', out])).code).toBe(0);
+    const oldTree = tree(out);
+    const fresh = mkdtempSync(join(root, 'many-new-'));
+    const dir2 = join(fresh, 'm');
+    cpSync(dir, dir2, { recursive: true });
+    for (const m of readdirSync(dir2).filter((n) => n.startsWith('2024'))) writeFileSync(join(dir2, m, 'migration.sql'), `CREATE TABLE "${m}" ("id" INTEGER NOT NULL, "v" TEXT);\n`);
+    const newOut = join(fresh, 'out');
+    const full = await ormshift(['convert', dir2, '--to', 'knex', '--out', newOut]);
+    expect(full.code).toBe(0);
+    const newTree = tree(newOut);
+    // the second history's files under the first one's names: convert it into `out` with --force
+    rmSync(newOut, { recursive: true });
+    for (const m of readdirSync(dir).filter((n) => n.startsWith('2024'))) writeFileSync(join(dir, m, 'migration.sql'), readFileSync(join(dir2, m, 'migration.sql')));
+    let sawNew = false;
+    // signals spread over the run, the write phase included
+    for (const fraction of [0.85, 0.95, 1.0]) {
+      const before = tree(out);
+      const child = spawn(process.execPath, [BIN, 'convert', dir, '--to', 'knex', '--out', out, '--force'], { cwd: root, stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => child.on('exit', (c, s) => r(c ?? (s ? 128 : null))));
+      await new Promise((r) => setTimeout(r, full.ms * fraction));
+      child.kill('SIGINT');
+      await exited;
+      const after = tree(out);
+      expect([JSON.stringify(after) === JSON.stringify(oldTree) || JSON.stringify(after) === JSON.stringify(before), JSON.stringify(after) === JSON.stringify(newTree)]).toContain(true);
+      if (JSON.stringify(after) === JSON.stringify(newTree)) sawNew = true;
+      expect(Object.keys(after).filter((n) => n.startsWith('.'))).toEqual([]);
+      if (sawNew) break;
+    }
+    // and without a signal it ends in the new files
+    if (!sawNew) expect((await ormshift(['convert', dir, '--to', 'knex', '--out', out, '--force'])).code).toBe(0);
+    expect(tree(out)).toEqual(newTree);
+    expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([]);
+  }, 400_000);
+});
