@@ -140,8 +140,15 @@ export const writeFilesAtomically = (outArg: string, files: readonly FileToWrite
         // nothing more can be done; the error below is what the user sees
       }
     }
-    for (const t of temps) rmSync(t, { force: true });
-    for (const d of createdFolders.reverse()) rmSync(d, { recursive: true, force: true });
+    const quietly = (f: () => void) => {
+      try {
+        f();
+      } catch {
+        // (a temporary name the file system refused was never created)
+      }
+    };
+    for (const t of temps) quietly(() => rmSync(t, { force: true }));
+    for (const d of createdFolders.reverse()) quietly(() => rmSync(d, { recursive: true, force: true }));
     throw e;
   }
   return { written: files.map((f) => f.path), createdFolders };

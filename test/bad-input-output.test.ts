@@ -61,7 +61,9 @@ describe('atomic output', () => {
     expect(readdirSync(dirname(out))).toEqual(['migrations']);
     expect(readFileSync(join(out, r.written[0]), 'utf8')).toBe(conversion.files[0].contents);
     // the same run again writes nothing and says so
-    expect(writeConversion(conversion, { out })).toEqual({ written: [], unchanged: r.written });
+    expect(writeConversion(conversion, { out })).toEqual({ written: [], unchanged: r.written, createdFolders: [] });
+    // the folders it made are named (the CLI says so), with the umask's mode, not 0700
+    expect(r.createdFolders).toEqual([join(root, 'new')]);
   });
 
   it('a write that fails half-way leaves an existing folder byte-identical and no temporary folder', () => {
