@@ -3,8 +3,7 @@
  * --emit-missing): all or nothing, and no temporary folder beside the output folder.
  *
  * checkOutputFolder() runs before any work: it reports, as one line, an output folder that is a
- * file, a dangling symlink, a symlink loop, below a file, inside the migrations folder, or not
- * writable, so that a long conversion does not end in an fs error. writeFilesAtomically() then
+ * file, a dangling symlink, a symlink loop, below a file, or inside the migrations folder, so that a long conversion does not end in an fs error. writeFilesAtomically() then
  * writes every file as a hidden temporary file INSIDE the output folder (same folder: each move is
  * a rename within one directory, so neither a read-only parent nor a mount point or a symlink to
  * another file system breaks it, no EXDEV), and only when all were written renames each onto its
@@ -15,7 +14,7 @@
  * held while it runs (deferSignals), so Ctrl-C lands before or after it, never half-way.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './ir/diagnostics.js';
 import { signalExitCode } from './verify/database.js';
@@ -73,11 +72,8 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
     throw say('cannot be reached', 'check the path and its symbolic links');
   }
   if (!baseStat.isDirectory()) throw say(`${relative(process.cwd(), base) || base} is a file, not a folder`, 'a folder cannot be made below a file: pass another --out');
-  try {
-    accessSync(base, constants.W_OK | constants.X_OK);
-  } catch {
-    throw say(`${base === out ? 'is' : `${base} is`} not writable`, 'check its permissions or pass another --out');
-  }
+  // (writability is left to the writer, whose EACCES is one line too: checked here, it would hide
+  // an unreadable input behind an unwritable output for a user who may read but not write both)
   // inside an input folder: compared on real paths, so a symlink does not hide it
   const realOut = join(realpathSync(base), relative(base, out));
   for (const src of sourceDirs) {
