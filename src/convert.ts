@@ -78,6 +78,8 @@ export interface MigrationSummary {
 export interface Conversion {
   readonly provider: string;
   readonly target: Target;
+  /** what it was converted with (replan writes the same way) */
+  readonly options: ConvertOptions;
   readonly planned: readonly PlannedMigration[];
   readonly files: readonly GeneratedFile[];
   readonly migrations: readonly MigrationSummary[];
@@ -128,6 +130,31 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
     read.map((r) => r.migration),
     opts.to,
   );
+  return planAndWrite(read, provider, dir.diagnostics, opts);
+};
+
+/**
+ * The same conversion planned again with some migrations replaced (by index), every later one
+ * planned from the schema the replacements leave. verify uses it when Prisma's SQL of a step
+ * fails on the database: the rest of the history is proven from the state the source actually
+ * reached (appliedPart), not from the one the failed file would have left.
+ */
+export const replan = async (c: Conversion, replace: ReadonlyMap<number, Migration>): Promise<Conversion> => {
+  const read = c.planned.map((p, i) => ({
+    migration: replace.get(i) ?? p.migration,
+    diagnostics: [] as Diagnostic[],
+    rawStatements: c.migrations[i].rawStatements,
+  }));
+  const again = await planAndWrite(read, c.provider, [], c.options);
+  return { ...again, diagnostics: c.diagnostics };
+};
+
+const planAndWrite = async (
+  read: readonly { readonly migration: Migration; readonly diagnostics: readonly Diagnostic[]; readonly rawStatements: number }[],
+  provider: string,
+  dirDiagnostics: readonly Diagnostic[],
+  opts: ConvertOptions,
+): Promise<Conversion> => {
   const { migrationStamps } = await import('./writers/naming.js');
   const stamps = migrationStamps(read.map((r) => r.migration.name));
   const common = {
@@ -146,7 +173,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const files: GeneratedFile[] = [];
   const planned: PlannedMigration[] = [];
   const migrations: MigrationSummary[] = [];
-  const diagnostics: Diagnostic[] = [...dir.diagnostics];
+  const diagnostics: Diagnostic[] = [...dirDiagnostics];
   let schema = emptySchema();
   let checkpoint = { at: 0, schema };
   const sources = read.map((r) => r.migration);
@@ -180,6 +207,7 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   return {
     provider,
     target: opts.to,
+    options: opts,
     planned,
     files,
     migrations,

@@ -49,22 +49,43 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
       down: m.down,
       risk: m.risk,
       ...(m.blockedBy ? { blockedBy: m.blockedBy } : {}),
+      ...(m.replanned ? { replanned: m.replanned } : {}),
+      ...(m.reproved ? { reproved: m.reproved } : {}),
+      ...(m.causedBy ? { causedBy: m.causedBy } : {}),
       ...(m.diff || m.error ? { diff: [m.error, m.diff].filter(Boolean).join('\n') } : {}),
     }));
-    process.stdout.write(`${JSON.stringify({ migrations, summary: report.summary }, null, 2)}\n`);
+    // root causes first: each failed down that is wrong on its own, with what it does wrong
+    const rootCauses = report.migrations.filter((m) => m.reproved === 'own').map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
+    process.stdout.write(`${JSON.stringify({ rootCauses, migrations, summary: report.summary }, null, 2)}\n`);
   } else {
+    // root causes lead: a failed down that is wrong on its own; the downs that failed only on
+    // what a newer one left behind are listed after, each with its cause
+    const own = report.migrations.filter((m) => m.reproved === 'own');
+    const knockOns = report.migrations.filter((m) => m.reproved === 'knock-on');
+    if (own.length) {
+      process.stdout.write(`root causes (${own.length}): downs that fail on exactly the state before their migration\n`);
+      for (const m of own) process.stdout.write(`  ${m.name}: ${[m.error, m.ownDiff].filter(Boolean).join('\n    ')}\n`);
+    }
+    if (knockOns.length) {
+      process.stdout.write(`knock-ons (${knockOns.length}): equal when proven on their own, failed on what a newer down left\n`);
+      for (const m of knockOns) process.stdout.write(`  ${m.name}: caused by ${m.causedBy ?? 'an unknown newer step'}\n`);
+    }
+    if (own.length || knockOns.length) process.stdout.write('\n');
     process.stdout.write(
       `${table(
         ['migration', 'up', 'down', 'risk'],
-        report.migrations.map((m) => [m.name, m.up, m.blockedBy ? `${m.down} (blocked)` : m.down, m.risk]),
+        report.migrations.map((m) => [m.name, m.up, m.reproved === 'knock-on' ? `${m.down} (knock-on)` : m.blockedBy ? `${m.down} (blocked)` : m.down, m.risk]),
       )}\n`,
     );
     for (const m of report.migrations) {
       if (m.error || m.diff) process.stdout.write(`\n${m.name}:\n${[m.error, m.diff].filter(Boolean).join('\n')}\n`);
     }
+    // a source step failed: these files were planned again from the state the source reached
+    const replanned = report.migrations.filter((m) => m.replanned);
+    if (replanned.length) process.stdout.write(`\nre-planned (${replanned.length}):\n${replanned.map((m) => `  ${m.name}: ${m.replanned}`).join('\n')}\n`);
     const s = report.summary;
     process.stdout.write(
-      `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed (${s.seconds.toFixed(1)} s)\n`,
+      `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed${s.replanned ? `, ${s.replanned} re-planned` : ''}${s.rootCauses || s.knockOns ? `, ${s.rootCauses} root cause(s) and ${s.knockOns} knock-on(s) among failed downs` : ''} (${s.seconds.toFixed(1)} s)\n`,
     );
   }
   return report.summary.ok ? 0 : 1;

@@ -307,7 +307,29 @@ export interface Migration {
   readonly needsNoTransaction?: string;
   /** number of SQL statements in the file (BEGIN/COMMIT included) */
   readonly statementCount: number;
+  /**
+   * PostgreSQL: where each top-level COMMIT (or END) of the file ends, as a character offset
+   * into `sql`, with the line and column of that COMMIT. PostgreSQL runs a multi-statement file
+   * as one implicit transaction that such a COMMIT closes, so when the file fails, what it
+   * committed before the failure stays applied (see appliedPart).
+   */
+  readonly commits?: readonly { readonly offset: number; readonly line: number; readonly col: number }[];
+  /** set when this migration is only the part of its file that the source database applied
+   * before the file failed (appliedPart): why, for reports */
+  readonly truncated?: string;
   /** set when ormshift wrote this migration itself (drift's reconcile, compare's catch-up): which
    * command and what for. Such a migration has no migration.sql on disk to regenerate it from. */
   readonly origin?: string;
 }
+
+/**
+ * The part of a migration that a database applied before the file failed: the changes of the
+ * statements before `upTo` (the position of the COMMIT that closed the last transaction the
+ * file committed), or none when `upTo` is undefined (PostgreSQL runs a file without its own
+ * COMMIT atomically, so a failure applies nothing). `why` is kept on the migration for reports.
+ */
+export const appliedPart = (m: Migration, upTo: { readonly line: number; readonly col: number } | undefined, why: string): Migration => {
+  const before = (c: Change) =>
+    !!upTo && !!c.source && (c.source.line < upTo.line || (c.source.line === upTo.line && c.source.col < upTo.col));
+  return { ...m, changes: m.changes.filter(before), truncated: why };
+};

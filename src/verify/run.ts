@@ -6,7 +6,11 @@
  *
  * A step whose source SQL fails on this server is `source-failed` (not a conversion failure):
  * its generated twin is not run either, so both databases stay comparable, and its down is
- * `skipped`. Catalogs are compared by hash first; the diff is computed only when they differ.
+ * `skipped`. On PostgreSQL the history is first probed (source-state.ts): a failed file is
+ * replaced by the part the server applied (its committed pieces, usually nothing) and every
+ * later step is planned again from there, so each is proven from the state the source really
+ * reached; the verdicts say which files were re-planned and why. A failed file that committed
+ * pieces of itself runs its truncated twin on B, compared with what A kept. Catalogs are compared by hash first; the diff is computed only when they differ.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +39,15 @@ export interface MigrationVerdict {
   error?: string;
   /** a down that failed only because an earlier-undone irreversible migration left rows behind */
   blockedBy?: string;
+  /** set when the generated file verified here is not the first plan's: a source step failed
+   * on this database, and this file was planned from the state the source really reached */
+  replanned?: string;
+  /** a failed down proven again on its own (root-cause.ts): `own` fault (a root cause), or a
+   * `knock-on` of the newer migration `causedBy` names */
+  reproved?: 'own' | 'knock-on';
+  causedBy?: string;
+  /** a root cause: what its down does wrong on exactly the state before it */
+  ownDiff?: string;
 }
 
 export interface VerifyReport {
@@ -49,6 +62,11 @@ export interface VerifyReport {
     readonly irreversible: number;
     /** downs that failed only on rows an irreversible migration left behind */
     readonly blocked: number;
+    /** generated files planned again from the state a failed source step left (see replanned) */
+    readonly replanned: number;
+    /** failed downs proven again on their own: their own fault / caused by a newer step */
+    readonly rootCauses: number;
+    readonly knockOns: number;
     readonly seconds: number;
     readonly ok: boolean;
   };
@@ -61,6 +79,10 @@ export interface VerifyOptions {
   readonly allowIrreversible?: boolean;
   /** stop after this many migrations (tests) */
   readonly limit?: number;
+  /** PostgreSQL: probe the source first and re-plan after its failures (default true) */
+  readonly replan?: boolean;
+  /** prove every failed down again on its own, to tell root causes from knock-ons (default true) */
+  readonly reprove?: boolean;
   readonly onProgress?: (done: number, total: number, phase: 'up' | 'down') => void;
 }
 
@@ -328,6 +350,8 @@ export const conventionOf = (c: Pick<Conversion, 'target' | 'files'>): CallingCo
 
 /** `partial`: MySQL, where DDL is not transactional: what the failed file left applied on A */
 type SourceStep = { readonly catalog: Catalog } | { readonly failed: string; readonly partial?: Catalog } | { readonly fatal: unknown };
+/** `partial` on PostgreSQL: the failed file committed pieces of itself (Migration.commits);
+ * B runs the truncated twin that replanFromSource wrote, and it must succeed */
 
 /** Tables whose rows a migration's data statements write (INSERT/UPDATE), by qualified name. */
 const writtenTables = (p: PlannedMigration): string[] =>
@@ -374,9 +398,17 @@ const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<stri
 
 export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
   const started = Date.now();
-  const { conversion, provider } = opts;
+  const { provider } = opts;
+  let conversion = opts.conversion;
   checkProviderDialect(conversion.provider, provider.kind);
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
+  let replanned: ReadonlyMap<number, string> = new Map();
+  if (provider.kind !== 'mysql' && opts.replan !== false) {
+    const { probeSource, replanFromSource } = await import('./source-state.js');
+    const failures = await probeSource(conversion, provider, total);
+    ({ conversion, reasons: replanned } = await replanFromSource(conversion, failures));
+  }
+  const mysqlSource = provider.kind === 'mysql';
   const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
   // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
   linkRunnerModules(dir);
@@ -384,11 +416,12 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     writeFileSync(join(dir, f.fileName), f.contents);
     return f.fileName;
   });
-  const verdicts: MigrationVerdict[] = conversion.planned.slice(0, total).map((p) => ({
+  const verdicts: MigrationVerdict[] = conversion.planned.slice(0, total).map((p, i) => ({
     name: p.migration.name,
     up: 'skipped',
     down: 'skipped',
     risk: p.risk,
+    ...(replanned.has(i) ? { replanned: replanned.get(i) } : {}),
   }));
   // the target's modules load meanwhile (a failure shows again where the runner imports them)
   const preloading = PRELOAD[conversion.target]().catch(() => undefined);
@@ -435,9 +468,11 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
           await a.exec(conversion.planned[i].migration.sql);
         } catch (e) {
           const failed = `Prisma's SQL failed on this database: ${message(e)}`;
-          // MySQL keeps the statements before the failure: that partial state is what follows
-          if (provider.kind === 'mysql') current = await a.snapshot();
-          sourceSteps[i].resolve(provider.kind === 'mysql' ? { failed, partial: current } : { failed });
+          // MySQL keeps the statements before the failure, PostgreSQL the pieces of the file
+          // its own COMMITs closed: that partial state is what follows
+          const kept = mysqlSource || !!conversion.planned[i].migration.commits;
+          if (kept) current = await a.snapshot();
+          sourceSteps[i].resolve(kept ? { failed, partial: current } : { failed });
           continue;
         }
         current = await a.snapshot();
@@ -469,12 +504,28 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
         v.up = 'source-failed';
         v.error = step.failed;
         // not transactional (MySQL): the generated up() must stop at the same statement and
-        // leave B as the source left A, and its down() (which checks what ran) must undo that
-        return step.partial ? 'partial' : 'skip';
+        // leave B as the source left A, and its down() (which checks what ran) must undo that.
+        // PostgreSQL: the truncated twin runs when the file committed a piece of itself.
+        if (!step.partial) return 'skip';
+        if (mysqlSource) return 'partial';
+        return conversion.planned[i].migration.truncated ? 'run' : 'skip';
       },
       end: async (i, error, read) => {
         const v = verdicts[i];
         const step = await sourceSteps[i].promise;
+        if ('failed' in step && step.partial && !mysqlSource) {
+          // (only a truncated twin runs here: see begin)
+          // the truncated twin must run and leave B as the committed pieces left A
+          const left = error === undefined ? differ(step.partial, await targetCatalog(read)) : undefined;
+          if (error !== undefined || left) {
+            v.error += `; the generated up() of the part it applied ${error !== undefined ? `failed: ${message(error)}` : 'left another state'}`;
+            if (left) v.diff = left.text;
+            upStopped = true;
+            return false;
+          }
+          partialRuns.add(i);
+          return true;
+        }
         if ('failed' in step && step.partial) {
           const ran = error === undefined;
           const left = differ(step.partial, await targetCatalog(read));
@@ -544,6 +595,10 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
           if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
         },
       });
+      if (opts.reprove !== false) {
+        const { reproveFailedDowns } = await import('./root-cause.js');
+        await reproveFailedDowns({ conversion, provider, verdicts, befores, openRunner: (db) => RUNNERS[conversion.target](db, dir, files) });
+      }
     }
   } finally {
     stopSource = true;
@@ -561,8 +616,13 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   // and then only its up must be equal (its down cannot restore what it did)
   const blocked = verdicts.filter((v) => v.blockedBy !== undefined).length;
   // a down blocked by rows an irreversible migration left is judged like that migration
+  const rootCauses = verdicts.filter((v) => v.reproved === 'own').length;
+  const knockOns = verdicts.filter((v) => v.reproved === 'knock-on').length;
+  // a knock-on's own down is proven equal on its own: its cause is judged at the cause
   const ok = verdicts.every((v) =>
-    v.risk === 'irreversible' || v.blockedBy !== undefined
+    v.reproved === 'knock-on'
+      ? v.up === 'equal'
+      : v.risk === 'irreversible' || v.blockedBy !== undefined
       ? !!opts.allowIrreversible && v.up === 'equal'
       : v.up === 'equal' && v.down === 'equal',
   );
@@ -570,6 +630,6 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     target: conversion.target,
     database: provider.kind,
     migrations: verdicts,
-    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, blocked, seconds: (Date.now() - started) / 1000, ok },
+    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, blocked, replanned: replanned.size, rootCauses, knockOns, seconds: (Date.now() - started) / 1000, ok },
   };
 };

@@ -49,6 +49,7 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
   let rawStatements = 0;
   let noTx: string | undefined;
   const addedValues = new Map<string, string>();
+  const commits: { offset: number; line: number; col: number }[] = [];
   const tempTables = new Set<string>();
   for (const st of src.statements) {
     statementCount++;
@@ -79,6 +80,9 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     const ctx = statementContext(src, st.start, st.end, source, tempTables);
     const result = readStatement(ctx, st.stmt);
     if (result.kind === 'transaction') {
+      // where the file's own transaction ends: what comes before stays applied if a later
+      // statement fails (verify's replay of a failing history, Migration.commits)
+      if (result.op === 'commit') commits.push({ offset: src.text(0, st.end).length, line: pos.line, col: pos.col });
       if (result.op === 'rollback' || result.op === 'other') {
         diagnostics.push({
           code: 'transaction-control',
@@ -134,6 +138,7 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     changes,
     statementCount,
     ...(noTx ? { needsNoTransaction: noTx } : {}),
+    ...(commits.length ? { commits } : {}),
   };
   return { migration, diagnostics, rawStatements };
 };
