@@ -12,7 +12,8 @@ import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table } from './render.js';
 
 export interface CorpusArgs {
-  dir: string;
+  /** corpus folders (each holds <history>/migrations) */
+  dirs: readonly string[];
   databaseUrl?: string;
   only?: string;
   /** the targets to run (default: every target) */
@@ -38,11 +39,13 @@ interface Row {
 }
 
 export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
-  const histories = readdirSync(args.dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(args.dir, d.name, 'migrations')))
-    .map((d) => d.name)
-    .filter((n) => !args.only || n.includes(args.only))
-    .sort();
+  const histories = args.dirs.flatMap((root) =>
+    readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'migrations')))
+      .map((d) => ({ name: d.name, root }))
+      .filter((h) => !args.only || h.name.includes(args.only))
+      .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
+  );
   const { openProvider } = await import('../verify/database.js');
   const { verifyConversion } = await import('../verify/run.js');
   // MySQL histories run on a MySQL/MariaDB server (the given mysql:// URL, else ORMSHIFT_TEST_MYSQL,
@@ -56,8 +59,8 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   const failures: string[] = [];
   const blockedNotes: string[] = [];
   try {
-    for (const h of histories) {
-      const dir = join(args.dir, h, 'migrations');
+    for (const { name: h, root } of histories) {
+      const dir = join(root, h, 'migrations');
       const lock = join(dir, 'migration_lock.toml');
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql' && dialect !== 'mysql') {
@@ -83,12 +86,23 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
         // failure: counted in its own column and listed with the server's error. Its down must
         // still be equal where it runs (MySQL keeps a failed file's earlier statements).
         const sourceFailed = (m: (typeof report.migrations)[number]) => m.up === 'source-failed' && m.down !== 'differs';
+        // a knock-on's down is proven equal on its own (verify/root-cause.ts): it is listed
+        // under its cause, not counted again
+        const knockOn = (m: (typeof report.migrations)[number]) => m.reproved === 'knock-on' && m.up === 'equal';
         const bad = report.migrations.filter(
-          (m) => m.risk !== 'irreversible' && m.blockedBy === undefined && !sourceFailed(m) && (m.up !== 'equal' || m.down !== 'equal'),
+          (m) => m.risk !== 'irreversible' && m.blockedBy === undefined && !sourceFailed(m) && !knockOn(m) && (m.up !== 'equal' || m.down !== 'equal'),
         );
+        // root causes lead the failures
+        bad.sort((x, y) => Number(y.reproved === 'own') - Number(x.reproved === 'own'));
+        for (const m of report.migrations.filter(knockOn)) blockedNotes.push(`${h}/${target}/${m.name}: down failed as a knock-on of ${m.causedBy ?? 'a newer step'} (equal when proven on its own)`);
         for (const m of report.migrations.filter((x) => x.blockedBy !== undefined)) blockedNotes.push(`${h}/${target}/${m.name}: down blocked: ${m.error ?? ''}`);
         for (const m of report.migrations.filter(sourceFailed)) blockedNotes.push(`${h}/${target}/${m.name}: source failed, down ${m.down}: ${m.error ?? ''}`);
-        for (const m of bad.slice(0, 5)) failures.push(`${h}/${target}/${m.name}: up ${m.up}, down ${m.down}\n${[m.error, m.diff].filter(Boolean).join('\n')}`);
+        // files planned again from the state a failed source step left: said, with why
+        for (const m of report.migrations.filter((x) => x.replanned && x.up !== 'source-failed')) blockedNotes.push(`${h}/${target}/${m.name}: re-planned: ${m.replanned}`);
+        for (const m of bad.slice(0, 5)) {
+          const cause = m.reproved === 'own' ? ' (root cause: wrong on the state before it)' : '';
+          failures.push(`${h}/${target}/${m.name}: up ${m.up}, down ${m.down}${cause}\n${[m.error, m.ownDiff ?? m.diff].filter(Boolean).join('\n')}`);
+        }
         const s = report.summary;
         rows.push({
           history: h,
@@ -101,7 +115,11 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
           blocked: s.blocked,
           raw: percent(conversion.summary.rawStatements, conversion.summary.statements),
           seconds: Math.round((Date.now() - started) / 100) / 10,
-          status: bad.length ? `${bad.length} not proven` : s.sourceFailed ? `proven (${s.sourceFailed} source-failed)` : 'proven',
+          status: bad.length
+            ? `${bad.length} not proven`
+            : s.sourceFailed
+              ? `proven (${s.sourceFailed} source-failed${s.replanned ? `, ${s.replanned} re-planned` : ''})`
+              : 'proven',
         });
         process.stderr.write(`${h} ${target}: ${rows[rows.length - 1].status}\n`);
       }

@@ -172,11 +172,11 @@ export const main = async (argv: string[]): Promise<number> => {
         },
       )
       .command(
-        'corpus [dir]',
-        'convert and verify every history in a corpus folder, print a table',
+        'corpus [dirs..]',
+        'convert and verify every history in corpus folders, print a table',
         (y) =>
           y
-            .positional('dir', { type: 'string', default: '../shared/corpus' })
+            .positional('dirs', { type: 'string', array: true, default: ['../shared/corpus'] })
             .option('database-url', { type: 'string' })
             .option('only', { type: 'string', describe: 'only histories whose name contains this' })
             .option('to', { choices: ['sequelize', 'knex'] as const, array: true, describe: 'only these targets (default: all)' })

@@ -1,0 +1,109 @@
+/**
+ * Root causes, not knock-ons. verify undoes a history newest first on one database, so once a
+ * down fails (or an irreversible one leaves rows and columns behind), every older down runs
+ * against leftovers and may fail too: forty failures, one cause. Each failed down is therefore
+ * proven again on its own: a scratch database is brought to the state before that migration by
+ * Prisma's own SQL (failures included, as the server takes them), the generated up() and down()
+ * of that one migration run through the target's runner, and the catalog is compared with the
+ * source's before-state. Equal on its own: a knock-on, caused by the nearest newer migration
+ * whose down left something behind (named). Not equal: the migration's own fault, a root cause.
+ *
+ * One scratch database walks the history forward: after a knock-on the down brought it back to
+ * the state before the migration, so the source SQL of that migration runs and the walk goes on;
+ * after an own fault its state is unknown, and the walk starts again on a fresh database.
+ */
+import type { Conversion } from '../convert.js';
+import { catalogHash, compareCatalogs, formatDiff, omitTables } from './compare.js';
+import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+
+/** The verdict fields this module reads and sets (see run.ts MigrationVerdict). */
+export interface ReprovableVerdict {
+  readonly name: string;
+  readonly up: string;
+  readonly down: string;
+  readonly risk: string;
+  blockedBy?: string;
+  /** set on a failed down proven again on its own: `own` (a root cause) or `knock-on` */
+  reproved?: 'own' | 'knock-on';
+  /** for a knock-on: the newer migration whose down left the state this down failed on */
+  causedBy?: string;
+  /** for a root cause: what its down does wrong when it runs on exactly the state before it */
+  ownDiff?: string;
+}
+
+export interface StepRunner {
+  up(index: number): Promise<void>;
+  down(index: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Downs to prove again: failed (or differing), on a step whose up was equal and that is not
+ * irreversible (an irreversible down is its own, declared, cause). */
+const toReprove = (v: ReprovableVerdict) => v.up === 'equal' && v.down === 'differs' && v.risk !== 'irreversible';
+
+/** A newer migration whose down may have left something behind: the cause to name. */
+const leftSomething = (v: ReprovableVerdict) =>
+  (v.down !== 'equal' && v.down !== 'skipped') || v.up === 'source-failed' || v.risk === 'irreversible';
+
+export const reproveFailedDowns = async (opts: {
+  readonly conversion: Conversion;
+  readonly provider: DatabaseProvider;
+  readonly verdicts: ReprovableVerdict[];
+  readonly befores: readonly Catalog[];
+  readonly openRunner: (db: ScratchDatabase) => Promise<StepRunner>;
+}): Promise<void> => {
+  const { conversion, provider, verdicts, befores } = opts;
+  const targets = verdicts.map((v, i) => (toReprove(v) ? i : -1)).filter((i) => i >= 0);
+  if (targets.length === 0) return;
+  let db: ScratchDatabase | undefined;
+  let runner: StepRunner | undefined;
+  let at = 0;
+  const fresh = async () => {
+    await runner?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    db = await provider.create('reprove');
+    runner = await opts.openRunner(db);
+    at = 0;
+  };
+  const same = (a: Catalog, b: Catalog) => catalogHash(a) === catalogHash(b);
+  try {
+    await fresh();
+    for (const i of targets) {
+      // the source's state before migration i: Prisma's SQL, each file as the server takes it
+      for (; at < i; at++) await db!.exec(conversion.planned[at].migration.sql).catch(() => undefined);
+      const v = verdicts[i];
+      if (!same(omitTables(await db!.snapshot()), befores[i])) {
+        // the scratch database did not reach the source's state (a history that depends on
+        // timing or on rows): no classification rather than a wrong one
+        await fresh();
+        continue;
+      }
+      let failed = false;
+      try {
+        await runner!.up(i);
+        await runner!.down(i);
+      } catch {
+        failed = true;
+      }
+      const after = omitTables(await db!.snapshot());
+      if (!failed && same(after, befores[i])) {
+        v.reproved = 'knock-on';
+        // back at the state before i: the walk goes on from there
+        continue;
+      }
+      v.reproved = 'own';
+      v.ownDiff = failed ? 'its up() or down() fails on its own too' : formatDiff(compareCatalogs(befores[i], after));
+      await fresh();
+    }
+  } finally {
+    await runner?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+  }
+  // each knock-on's cause: the nearest newer migration whose down left something behind and is
+  // not itself a knock-on (a root cause, an irreversible or source-failed step, an unproven one)
+  for (const [i, v] of verdicts.entries()) {
+    if (v.reproved !== 'knock-on') continue;
+    const j = verdicts.findIndex((w, k) => k > i && w.reproved !== 'knock-on' && leftSomething(w));
+    if (j >= 0) v.causedBy = verdicts[j].name;
+  }
+};
