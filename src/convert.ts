@@ -78,8 +78,9 @@ export interface MigrationSummary {
 export interface Conversion {
   readonly provider: string;
   readonly target: Target;
-  /** what it was converted with (replan writes the same way) */
-  readonly options: ConvertOptions;
+  /** what it was converted with (replan writes the same way); absent on a conversion another
+   * command assembled (models' files) */
+  readonly options?: ConvertOptions;
   readonly planned: readonly PlannedMigration[];
   readonly files: readonly GeneratedFile[];
   readonly migrations: readonly MigrationSummary[];
@@ -145,7 +146,7 @@ export const replan = async (c: Conversion, replace: ReadonlyMap<number, Migrati
     diagnostics: [] as Diagnostic[],
     rawStatements: c.migrations[i].rawStatements,
   }));
-  const again = await planAndWrite(read, c.provider, [], c.options);
+  const again = await planAndWrite(read, c.provider, [], c.options ?? { migrationsDir: '', to: c.target });
   return { ...again, diagnostics: c.diagnostics };
 };
 
