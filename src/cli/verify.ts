@@ -56,7 +56,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }));
     // root causes first: each failed down that is wrong on its own, with what it does wrong
     const rootCauses = report.migrations.filter((m) => m.reproved === 'own').map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
-    process.stdout.write(`${JSON.stringify({ rootCauses, migrations, summary: report.summary }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ...(rootCauses.length ? { rootCauses } : {}), migrations, summary: report.summary }, null, 2)}\n`);
   } else {
     // root causes lead: a failed down that is wrong on its own; the downs that failed only on
     // what a newer one left behind are listed after, each with its cause
