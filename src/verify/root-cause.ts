@@ -10,7 +10,9 @@
  *
  * One scratch database walks the history forward: after a knock-on the down brought it back to
  * the state before the migration, so the source SQL of that migration runs and the walk goes on;
- * after an own fault its state is unknown, and the walk starts again on a fresh database.
+ * after an own fault its state is unknown, and the walk starts again on a fresh database. Each
+ * restart replays the history so far, so after MAX_RESTARTS own faults the remaining failed downs
+ * stay unclassified (still counted as failures, never called knock-ons without proof).
  */
 import type { Conversion } from '../convert.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables } from './compare.js';
@@ -45,6 +47,8 @@ const toReprove = (v: ReprovableVerdict) => v.up === 'equal' && v.down === 'diff
 const leftSomething = (v: ReprovableVerdict) =>
   (v.down !== 'equal' && v.down !== 'skipped') || v.up === 'source-failed' || v.risk === 'irreversible';
 
+const MAX_RESTARTS = 12;
+
 export const reproveFailedDowns = async (opts: {
   readonly conversion: Conversion;
   readonly provider: DatabaseProvider;
@@ -58,7 +62,9 @@ export const reproveFailedDowns = async (opts: {
   let db: ScratchDatabase | undefined;
   let runner: StepRunner | undefined;
   let at = 0;
+  let restarts = -1;
   const fresh = async () => {
+    restarts++;
     await runner?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
     db = await provider.create('reprove');
@@ -69,6 +75,7 @@ export const reproveFailedDowns = async (opts: {
   try {
     await fresh();
     for (const i of targets) {
+      if (restarts > MAX_RESTARTS) break;
       // the source's state before migration i: Prisma's SQL, each file as the server takes it
       for (; at < i; at++) await db!.exec(conversion.planned[at].migration.sql).catch(() => undefined);
       const v = verdicts[i];
