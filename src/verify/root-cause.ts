@@ -95,10 +95,14 @@ export const reproveFailedDowns = async (opts: {
       const after = omitTables(await db!.snapshot());
       if (!failed && same(after, befores[i])) {
         v.reproved = 'knock-on';
+        // proven: the cause is named below, not guessed from the rows a table holds
+        v.blockedBy = undefined;
         // back at the state before i: the walk goes on from there
         continue;
       }
       v.reproved = 'own';
+      // wrong on exactly the state before it: not blocked by anything newer, whatever rows say
+      v.blockedBy = undefined;
       v.ownDiff = failed ? 'its up() or down() fails on its own too' : formatDiff(compareCatalogs(befores[i], after));
       await fresh();
     }
