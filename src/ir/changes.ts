@@ -180,7 +180,14 @@ export interface DropTrigger extends Base {
   readonly table: QName;
   readonly ifExists: boolean;
 }
-export interface CreateSequence extends Base { readonly kind: 'CreateSequence'; readonly name: QName; readonly sql: string }
+export interface CreateSequence extends Base {
+  readonly kind: 'CreateSequence';
+  readonly name: QName;
+  /** the statement; it ends with OWNED BY when `ownedBy` is set */
+  readonly sql: string;
+  /** the column the sequence belongs to, when `sql` says OWNED BY (a down restoring a SERIAL's sequence) */
+  readonly ownedBy?: { readonly table: QName; readonly column: string };
+}
 export interface DropSequence extends Base { readonly kind: 'DropSequence'; readonly name: QName }
 export interface SetRowLevelSecurity extends Base {
   readonly kind: 'SetRowLevelSecurity';

@@ -17,6 +17,7 @@
 import type { Change } from './changes.js';
 import { UnsupportedError, type Diagnostic } from './diagnostics.js';
 import { quoteIdent, quoteName, renderType, storedType } from './sql-text.js';
+import { restoreOwned } from './serial.js';
 import {
   qualify,
   sameName,
@@ -386,9 +387,13 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
     ['sequence', 'sequences'],
     ['extension', 'extensions'],
   ] as const;
+  // a SERIAL column's own sequence is part of that column (its type and nextval default say it):
+  // replay models it, a schema.prisma does not, and the column's change creates or drops it
+  const own = <T extends object>(rec: Readonly<Record<string, T>>): Readonly<Record<string, T>> =>
+    Object.values(rec).some((x) => 'serial' in x) ? Object.fromEntries(Object.entries(rec).filter(([, x]) => !('serial' in x))) : rec;
   for (const [kind, field] of kinds) {
-    const ra = a[field] as Readonly<Record<string, { createSql: string }>>;
-    const rb = b[field] as Readonly<Record<string, { createSql: string }>>;
+    const ra = own(a[field] as Readonly<Record<string, { createSql: string }>>);
+    const rb = own(b[field] as Readonly<Record<string, { createSql: string }>>);
     for (const key of Object.keys(rb).sort()) {
       if (!ra[key]) addedOther.push({ kind, key });
       else if (ra[key].createSql !== rb[key].createSql) changedOther.push({ kind, key });
@@ -481,7 +486,10 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
   }
 
   for (const t of d.addedTables) {
-    creates.push({ kind: 'CreateTable', table: { ...t, constraints: t.constraints.filter((k) => k.type !== 'foreign') } });
+    // a column with its own sequence (SERIAL, as replay stores it) is created with it
+    const restored = t.columns.map((c) => restoreOwned(b, t.name, c));
+    creates.push({ kind: 'CreateTable', table: { ...t, columns: restored.map((r) => r.column), constraints: t.constraints.filter((k) => k.type !== 'foreign') } });
+    for (const r of restored) creates.push(...r.after);
     for (const i of Object.values(b.indexes).filter((x) => sameName(x.table, t.name)).sort((x, y) => (x.name < y.name ? -1 : 1))) indexAdds.push({ kind: 'CreateIndex', index: i });
     for (const k of t.constraints) if (k.type === 'foreign') fkAdds.push({ kind: 'AddConstraint', table: t.name, constraint: k });
   }
@@ -493,7 +501,10 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
     for (const r of td.renamedIndexes) alters.push({ kind: 'RenameIndex', from: { ...(table.schema ? { schema: table.schema } : {}), name: r.from.name }, to: r.to.name });
     for (const r of td.renamedForeignKeys) alters.push({ kind: 'RenameConstraint', table, from: r.from.name, to: r.to.name });
     if (td.primaryKey?.from) alters.push({ kind: 'DropConstraint', table, name: td.primaryKey.from.name });
-    for (const c of td.addedColumns) creates.push({ kind: 'AddColumn', table, column: c });
+    for (const c of td.addedColumns) {
+      const r = restoreOwned(b, table, c);
+      creates.push({ kind: 'AddColumn', table, column: r.column }, ...r.after);
+    }
     for (const ac of td.alteredColumns) {
       const { from, to } = ac;
       if (ac.what.includes('type')) {

@@ -11,8 +11,9 @@
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
-import { apply, dependentForeignKeys, guardHolds } from './replay.js';
+import { apply, dependentForeignKeys, guardHolds, viewsReading } from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
+import { ownedBySql, restoreOwned } from './serial.js';
 import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
@@ -54,9 +55,11 @@ const staleRefusal = (what: string, stale: Stale): Inversion =>
 
 /** Everything that recreates one table as it was: table, comments, RLS, indexes, triggers, policies. */
 const recreateTable = (before: Schema, t: Table): Change[] => {
-  const columns = t.columns.map(({ comment: _c, ...col }) => col);
+  // a column that owned a sequence (SERIAL) brings it back: as SERIAL, or created after the table
+  const restored = t.columns.map(({ comment: _c, ...col }) => restoreOwned(before, t.name, col));
+  const columns = restored.map((r) => r.column);
   const { comment, rowLevelSecurity, forceRowLevelSecurity, ...rest } = t;
-  const out: Change[] = [{ kind: 'CreateTable', table: { ...rest, columns } }];
+  const out: Change[] = [{ kind: 'CreateTable', table: { ...rest, columns } }, ...restored.flatMap((r) => r.after)];
   if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'table', table: t.name }, comment });
   for (const col of t.columns) {
     if (col.comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: t.name, column: col.name }, comment: col.comment });
@@ -86,7 +89,21 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   if (!e) return irreversible(`enum ${show(name)} is unknown before this change, so down() cannot rebuild it`);
   const oldName = freeTypeName(before, name.schema, name.name);
   const old: QName = { ...name, name: oldName };
+  // A foreign key between two columns of the type cannot hold while one of them has the old
+  // type and the other the new one (PostgreSQL refuses the first ALTER COLUMN): such keys are
+  // dropped before the columns change and added again once they all have the rebuilt type.
+  const enumColumn = new Set<string>();
+  for (const t of Object.values(before.tables)) for (const col of t.columns) if (usesType(col.type, name)) enumColumn.add(`${qualify(t.name)}\u0000${col.name}`);
+  const keys = Object.values(before.tables).flatMap((t) =>
+    t.constraints.flatMap((k) =>
+      k.type === 'foreign' &&
+      (k.columns.some((x) => enumColumn.has(`${qualify(t.name)}\u0000${x}`)) || k.referencedColumns.some((x) => enumColumn.has(`${qualify(k.references)}\u0000${x}`)))
+        ? [{ table: t.name, constraint: k }]
+        : [],
+    ),
+  );
   const out: Change[] = [
+    ...keys.map((k): Change => ({ kind: 'DropConstraint', table: k.table, name: k.constraint.name })),
     { kind: 'RenameEnum', from: name, to: oldName },
     { kind: 'CreateEnum', enum: { name, values: e.values } },
   ];
@@ -106,11 +123,12 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
     }
   }
   out.push({ kind: 'DropEnum', name: old });
+  for (const k of keys) out.push({ kind: 'AddConstraint', table: k.table, constraint: k.constraint });
   return lossy(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${quoteLiteral(added)}`, ...out);
 };
 
 /** Which star-expanded table changed its columns since the view was created? */
-const starDrift = (s: Schema, starColumns: View['starColumns']): string | undefined => {
+export const starDrift = (s: Schema, starColumns: View['starColumns']): string | undefined => {
   for (const { table, columns } of starColumns ?? []) {
     const now = (s.tables[qualify(table)]?.columns ?? []).map((c) => c.name);
     if (now.join(',') !== columns.join(',')) return `table ${show(table)} changed its columns since it was created`;
@@ -179,6 +197,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     for (const p of Object.values(before.policies)) {
       if (sameName(p.table, t.name) && p.stale) return staleRefusal(`drops table ${show(c.name)} with its policy ${quoteIdent(p.name)}`, p.stale);
     }
+    // CASCADE dropped the views that read it (replay.ts viewsReading): they come back after it
+    const views = c.cascade ? viewsReading(before, c.name) : [];
+    for (const v of views) {
+      if (v.stale) return staleRefusal(`drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)}`, v.stale);
+      for (const tr of Object.values(before.triggers)) {
+        if (sameName(tr.table, v.name) && tr.stale) return staleRefusal(`drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)} with its trigger ${quoteIdent(tr.name)}`, tr.stale);
+      }
+    }
     const out = recreateTable(before, t);
     if (c.cascade) {
       for (const other of Object.values(before.tables)) {
@@ -186,6 +212,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         for (const k of other.constraints) {
           if (k.type === 'foreign' && sameName(k.references, c.name)) out.push({ kind: 'AddConstraint', table: other.name, constraint: k });
         }
+      }
+      for (const v of views) {
+        out.push(recreateView(v));
+        for (const i of Object.values(before.indexes)) if (sameName(i.table, v.name)) out.push({ kind: 'CreateIndex', index: i });
+        for (const tr of Object.values(before.triggers)) if (sameName(tr.table, v.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
       }
     }
     return lossy(`drops table ${show(c.name)}: down() recreates it empty; its rows are lost`, ...out);
@@ -200,8 +231,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const t = before.tables[qualify(c.table)];
     const col = t && findColumn(t, c.column);
     if (!t || !col) return c.ifExists ? ok() : irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot recreate it`);
-    const { comment, ...column } = col;
-    const out: Change[] = [{ kind: 'AddColumn', table: c.table, column: { ...column, type: column.type } }];
+    const { comment, ...plain } = col;
+    // a sequence the column owned (SERIAL) was dropped with it: it comes back too
+    const { column, after } = restoreOwned(before, c.table, plain);
+    const out: Change[] = [{ kind: 'AddColumn', table: c.table, column }, ...after];
     if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: c.table, column: c.column }, comment });
     for (const k of t.constraints) {
       // the constraints PostgreSQL dropped along with the column (replay.ts DropColumn)
@@ -378,9 +411,12 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateSequence: (c) => ok({ kind: 'DropSequence', name: c.name }),
   DropSequence: (c, before) => {
     const q = before.sequences[qualify(c.name)];
-    return q
-      ? lossy(`drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`, { kind: 'CreateSequence', name: q.name, sql: q.createSql })
-      : irreversible(`sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    if (!q) return irreversible(`sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    // owned by a column (a SERIAL's sequence): it is owned again
+    const create: Change = q.ownedBy
+      ? { kind: 'CreateSequence', name: q.name, sql: `${q.createSql} ${ownedBySql(q.ownedBy)}`, ownedBy: q.ownedBy }
+      : { kind: 'CreateSequence', name: q.name, sql: q.createSql };
+    return lossy(`drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`, create);
   },
   SetRowLevelSecurity: (c, before) => {
     const t = before.tables[qualify(c.table)];

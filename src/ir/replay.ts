@@ -10,7 +10,8 @@
 import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
 import { followRename, type RenameInText } from './follow-rename.js';
-import { identifiersIn, quoteIdent, quoteName, renameIdentifierIn, renderType, storedType } from './sql-text.js';
+import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renameIdentifierIn, renderType, storedType } from './sql-text.js';
+import { expandSerials, ownedBySql } from './serial.js';
 import {
   findColumn,
   indexKey,
@@ -25,6 +26,7 @@ import {
   type Schema,
   type Stale,
   type Table,
+  type View,
 } from './schema.js';
 
 export interface Applied {
@@ -134,7 +136,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
     if (s.tables[key]) problem(`table ${show(c.table.name)} already exists`);
-    return { ...s, tables: { ...s.tables, [key]: c.table } };
+    // a SERIAL column is stored as an integer with a nextval default, and its sequence
+    const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
+    const table = sequences.length ? { ...c.table, columns } : c.table;
+    return { ...s, tables: { ...s.tables, [key]: table }, ...withSequences(s, sequences) };
   },
   DropTable: (s, c, problem) => {
     const key = qualify(c.name);
@@ -147,12 +152,18 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         ? { ...t, constraints: t.constraints.filter((x) => !(x.type === 'foreign' && sameName(x.references, c.name))) }
         : t,
     );
+    // CASCADE also drops the views that read the table (and the views that read those)
+    const views = c.cascade ? viewsReading(s, c.name) : [];
+    const gone = (q: QName) => sameName(q, c.name) || views.some((v) => sameName(v.name, q));
     return {
       ...s,
       tables,
-      indexes: filterRecord(s.indexes, (i) => !sameName(i.table, c.name)),
-      triggers: filterRecord(s.triggers, (x) => !sameName(x.table, c.name)),
+      views: views.length ? filterRecord(s.views, (v) => !views.includes(v)) : s.views,
+      indexes: filterRecord(s.indexes, (i) => !gone(i.table)),
+      triggers: filterRecord(s.triggers, (x) => !gone(x.table)),
       policies: filterRecord(s.policies, (x) => !sameName(x.table, c.name)),
+      // the sequences its columns owned go with it
+      sequences: filterRecord(s.sequences, (q) => !(q.ownedBy && sameName(q.ownedBy.table, c.name))),
     };
   },
   RenameTable: (s, c, problem) => {
@@ -191,16 +202,19 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ),
       triggers: rekey(followed.triggers),
       policies: rekey(followed.policies),
+      sequences: mapRecord(s.sequences, (q) => (q.ownedBy && sameName(q.ownedBy.table, c.from) ? { ...q, ownedBy: { ...q.ownedBy, table: to } } : q)),
     };
   },
-  AddColumn: (s, c, problem) =>
-    withTable(s, c.table, problem, (t) => {
-      if (findColumn(t, c.column.name)) {
-        if (!c.ifNotExists) problem(`column ${JSON.stringify(c.column.name)} already exists in table ${show(c.table)}`);
-        return t;
-      }
-      return { ...t, columns: [...t.columns, c.column] };
-    }),
+  AddColumn: (s, c, problem) => {
+    const t = s.tables[qualify(c.table)];
+    if (t && findColumn(t, c.column.name)) {
+      if (!c.ifNotExists) problem(`column ${JSON.stringify(c.column.name)} already exists in table ${show(c.table)}`);
+      return s;
+    }
+    const { columns, sequences } = expandSerials(s, c.table, [c.column]);
+    const next = withTable(s, c.table, problem, (x) => ({ ...x, columns: [...x.columns, columns[0]] }));
+    return t ? { ...next, ...withSequences(next, sequences) } : next;
+  },
   DropColumn: (s, c, problem) => {
     const t = s.tables[qualify(c.table)];
     if (t && !findColumn(t, c.column)) {
@@ -220,6 +234,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         next.indexes,
         (i) => !(sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)),
       ),
+      // a sequence the column owned (SERIAL) goes with it
+      sequences: filterRecord(next.sequences, (q) => !(q.ownedBy && sameName(q.ownedBy.table, c.table) && q.ownedBy.column === c.column)),
     };
   },
   RenameColumn: (s, c, problem) => {
@@ -249,7 +265,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         : i,
     );
     const followed = had ? followInDependents(s, { kind: 'column', table: c.table, from: c.from, to: c.to }, c) : {};
-    return { ...next, tables, indexes, ...followed };
+    const sequences = mapRecord(next.sequences, (q) =>
+      q.ownedBy && sameName(q.ownedBy.table, c.table) && q.ownedBy.column === c.from ? { ...q, ownedBy: { ...q.ownedBy, column: c.to } } : q,
+    );
+    return { ...next, tables, indexes, sequences, ...followed };
   },
   AlterColumnType: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {
@@ -395,7 +414,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       problem(`enum ${show(c.name)} has no value ${JSON.stringify(c.from)}`);
       return s;
     }
-    return { ...s, enums: { ...s.enums, [key]: { ...e, values: e.values.map((v) => (v === c.from ? c.to : v)) } } };
+    // a default holding the value is stored as the label itself: it follows the rename
+    const tables = mapRecord(s.tables, (t) =>
+      t.columns.some((col) => usesType(col.type, c.name) && col.default !== undefined)
+        ? { ...t, columns: t.columns.map((col) => (usesType(col.type, c.name) && col.default !== undefined ? { ...col, default: renameLabelIn(col.default, c.from, c.to) } : col)) }
+        : t,
+    );
+    return { ...s, tables, enums: { ...s.enums, [key]: { ...e, values: e.values.map((v) => (v === c.from ? c.to : v)) } } };
   },
   SetComment: (s, c, problem) => {
     const target = c.target;
@@ -479,7 +504,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateSequence: (s, c, problem) => {
     const key = qualify(c.name);
     if (s.sequences[key]) problem(`sequence ${show(c.name)} already exists`);
-    return { ...s, sequences: { ...s.sequences, [key]: { name: c.name, createSql: c.sql } } };
+    // the record keeps its CREATE without the OWNED BY, which ownedBy says (and renames follow)
+    const tail = c.ownedBy ? ` ${ownedBySql(c.ownedBy)}` : '';
+    const createSql = tail && c.sql.endsWith(tail) ? c.sql.slice(0, -tail.length) : c.sql;
+    return { ...s, sequences: { ...s.sequences, [key]: { name: c.name, createSql, ...(c.ownedBy ? { ownedBy: c.ownedBy } : {}) } } };
   },
   DropSequence: (s, c, problem) => {
     const key = qualify(c.name);
@@ -517,6 +545,45 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     return out;
   },
+};
+
+/** A default `'from'` or `'from'::"Enum"` (one label, as written) with the label renamed. */
+const renameLabelIn = (text: string, from: string, to: string): string => {
+  const m = /^\s*'((?:[^']|'')*)'(\s*::[\s\S]*)?$/.exec(text);
+  if (!m || m[1].replaceAll("''", "'") !== from) return text;
+  return `${quoteLiteral(to)}${m[2] ?? ''}`;
+};
+
+/** The schema with these sequences added. */
+const withSequences = (s: Schema, sequences: readonly Schema['sequences'][string][]): Pick<Schema, 'sequences'> => {
+  if (!sequences.length) return { sequences: s.sequences };
+  const out = { ...s.sequences };
+  for (const q of sequences) out[qualify(q.name)] = q;
+  return { sequences: out };
+};
+
+/**
+ * The views that read a table, directly or through another such view, in the order they were
+ * created: what DROP TABLE ... CASCADE drops with it. A view reads a name when its text holds it
+ * as an identifier (a superset: a column of that name counts too; the replay check on a real
+ * database reports where that guess is wrong).
+ */
+export const viewsReading = (s: Schema, table: QName): View[] => {
+  const out: View[] = [];
+  const names = new Set([table.name]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const v of Object.values(s.views)) {
+      if (out.includes(v) || sameName(v.name, table)) continue;
+      const ids = identifiersIn(v.createSql.replace(/^[\s\S]*?\bAS\b/i, ''));
+      if ([...names].some((n) => ids.has(n))) {
+        out.push(v);
+        names.add(v.name.name);
+        grew = true;
+      }
+    }
+  }
+  return Object.values(s.views).filter((v) => out.includes(v));
 };
 
 const inSchema = (q: QName, schema: string | undefined) =>

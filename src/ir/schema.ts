@@ -187,7 +187,12 @@ export interface Policy {
 }
 export interface Sequence {
   readonly name: QName;
+  /** the CREATE SEQUENCE statement, without OWNED BY (see ownedBy) */
   readonly createSql: string;
+  /** the column it belongs to (dropped with it): a SERIAL column's sequence, or OWNED BY */
+  readonly ownedBy?: { readonly table: QName; readonly column: string };
+  /** made by a SERIAL column of this kind (PostgreSQL names and sizes it), not written */
+  readonly serial?: 'SMALLSERIAL' | 'SERIAL' | 'BIGSERIAL';
 }
 export interface Extension {
   readonly name: string;

@@ -645,7 +645,9 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
       source: ctx.source,
     }),
   CreateTrigStmt: (ctx, n) => {
-    if (n.isconstraint) throw new Unmodelled('CONSTRAINT TRIGGER');
+    // a CONSTRAINT TRIGGER is a trigger too (DROP TRIGGER drops it, with its pg_constraint
+    // entry): modelled, so that the functions it calls are known to be in use and its down is
+    // DROP TRIGGER rather than nothing
     return changes({ kind: 'CreateTrigger', name: n.trigname, table: rangeVar(n.relation), orReplace: !!n.replace, sql: ctx.source.text, source: ctx.source });
   },
   CreateSeqStmt: (ctx, n) => {
