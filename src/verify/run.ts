@@ -6,7 +6,7 @@
  *
  * A step whose source SQL fails on this server is `source-failed` (not a conversion failure):
  * its generated twin is not run either, so both databases stay comparable, and its down is
- * `skipped`. On PostgreSQL the history is first probed (source-state.ts): a failed file is
+ * `skipped`. On PostgreSQL a history with such a step is probed (source-state.ts): a failed file is
  * replaced by the part the server applied (its committed pieces, usually nothing) and every
  * later step is planned again from there, so each is proven from the state the source really
  * reached; the verdicts say which files were re-planned and why. A failed file that committed
@@ -396,14 +396,36 @@ const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<stri
   return diffs.length ? { diffs, text: formatDiff(diffs) } : undefined;
 };
 
+/** Thrown through the first, optimistic run when a source step fails: see verifyConversion. */
+class SourceFailed extends Error {}
+
+/**
+ * PostgreSQL: the source history is probed (source-state.ts) only when one of its steps fails.
+ * The first run applies it as it stands; the source chain below applies every file whole, as
+ * the probe would (its COMMIT-closed pieces in order), so when no step fails there, the probe
+ * finds nothing and replanning changes nothing: the probe's database and its full pass over the
+ * history are saved. At the first failed step that run stops, and the verification starts again
+ * with the probe and the re-planned conversion.
+ */
 export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
   const started = Date.now();
+  const probing = opts.provider.kind !== 'mysql' && opts.replan !== false;
+  if (!probing) return verifyOnce(opts, false, started);
+  try {
+    return await verifyOnce(opts, 'on-failure', started);
+  } catch (e) {
+    if (!(e instanceof SourceFailed)) throw e;
+    return verifyOnce(opts, true, started);
+  }
+};
+
+const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', started: number): Promise<VerifyReport> => {
   const { provider } = opts;
   let conversion = opts.conversion;
   checkProviderDialect(conversion.provider, provider.kind);
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
   let replanned: ReadonlyMap<number, string> = new Map();
-  if (provider.kind !== 'mysql' && opts.replan !== false) {
+  if (probe === true) {
     const { probeSource, replanFromSource } = await import('./source-state.js');
     const failures = await probeSource(conversion, provider, total);
     ({ conversion, reasons: replanned } = await replanFromSource(conversion, failures));
@@ -467,6 +489,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
         try {
           await a.exec(conversion.planned[i].migration.sql);
         } catch (e) {
+          if (probe === 'on-failure') throw new SourceFailed(message(e));
           const failed = `Prisma's SQL failed on this database: ${message(e)}`;
           // MySQL keeps the statements before the failure, PostgreSQL the pieces of the file
           // its own COMMITs closed: that partial state is what follows

@@ -17,7 +17,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { convert } from '../../src/convert.js';
-import { openProvider } from '../../src/verify/database.js';
+import { openProvider, type DatabaseProvider } from '../../src/verify/database.js';
 import { verifyConversion } from '../../src/verify/run.js';
 import { prismaHistory } from '../fixtures.js';
 import { DB_TIMEOUT, PG_URL } from './helpers.js';
@@ -46,14 +46,46 @@ DROP TABLE "Model";
 `,
 };
 
+/** The labels of the scratch databases the provider creates from now on. */
+const recordLabels = (provider: DatabaseProvider): string[] => {
+  const labels: string[] = [];
+  const create = provider.create.bind(provider);
+  provider.create = (label: string) => {
+    labels.push(label);
+    return create(label);
+  };
+  return labels;
+};
+
 describe.each(['sequelize', 'knex'] as const)('a history that fails on its own (%s, PostgreSQL)', (to) => {
+  it(
+    'is not probed when no source step fails (the probe would find nothing)',
+    async () => {
+      const { '20240101000000_init': init, '20240401000000_drop': drop } = HISTORY;
+      const conversion = await convert({ migrationsDir: prismaHistory({ '20240101000000_init': init, '20240401000000_drop': drop }), to, allowIrreversible: true });
+      const provider = await openProvider(PG_URL);
+      try {
+        const labels = recordLabels(provider);
+        const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+        expect(report.summary.ok, JSON.stringify(report.migrations)).toBe(true);
+        expect(labels).toEqual(['source', 'target']);
+      } finally {
+        await provider.close();
+      }
+    },
+    DB_TIMEOUT,
+  );
+
   it(
     'proves later steps from the state the source reached, and says which files were re-planned',
     async () => {
       const conversion = await convert({ migrationsDir: prismaHistory(HISTORY), to, allowIrreversible: true });
       const provider = await openProvider(PG_URL);
       try {
+        const labels = recordLabels(provider);
         const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+        // the first run stops at the failed source step; the second probes and re-plans
+        expect(labels).toEqual(['source', 'target', 'probe', 'source', 'target']);
         const [init, broken, committed, drop] = report.migrations;
         const show = JSON.stringify(report.migrations, null, 1);
         expect(init, show).toMatchObject({ up: 'equal', down: 'equal' });
