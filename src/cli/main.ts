@@ -180,6 +180,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .option('database-url', { type: 'string' })
             .option('only', { type: 'string', describe: 'only histories whose name contains this' })
             .option('to', { choices: ['sequelize', 'knex'] as const, array: true, describe: 'only these targets (default: all)' })
+            .option('limit', { type: 'number', describe: 'verify only the first N migrations of each history (each is still converted whole)' })
             .option('json', { type: 'boolean', default: false }),
         async (args) => {
           const { corpusCommand } = await import('./corpus.js');

@@ -1,0 +1,58 @@
+/**
+ * `ormshift corpus --limit N` (the README's main job verifies a named prefix of each large
+ * history on PGlite; CI runs the whole corpus on the server): only the first N migrations of a
+ * history are verified, the row says so in its steps and its status, and a history shorter
+ * than N is verified whole. Run on the server, as CI runs the corpus.
+ */
+import { basename, dirname } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { corpusCommand } from '../../src/cli/corpus.js';
+import { prismaHistory } from '../fixtures.js';
+import { DB_TIMEOUT, PG_URL } from './helpers.js';
+
+const table = (k: number) => `-- CreateTable
+CREATE TABLE "T${k}" (
+    "id" SERIAL NOT NULL,
+    CONSTRAINT "T${k}_pkey" PRIMARY KEY ("id")
+);
+`;
+
+describe('corpus --limit', () => {
+  it(
+    'verifies the first N migrations of each history and says it',
+    async () => {
+      const history = prismaHistory({ '20240101000000_a': table(1), '20240201000000_b': table(2), '20240301000000_c': table(3) });
+      const root = dirname(dirname(history));
+      const out: string[] = [];
+      const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+      const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      let code: number;
+      try {
+        code = await corpusCommand({ dirs: [root], databaseUrl: PG_URL, to: ['knex'], limit: 2, json: true });
+      } finally {
+        write.mockRestore();
+        err.mockRestore();
+      }
+      expect(code).toBe(0);
+      const { rows } = JSON.parse(out.join(''));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ history: basename(dirname(history)), steps: 2, of: 3, equalUp: 2, equalDown: 2, failed: false, status: 'proven (first 2 of 3)' });
+
+      const whole = await (async () => {
+        const o: string[] = [];
+        const w = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (o.push(String(s)), true));
+        const e = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+        try {
+          await corpusCommand({ dirs: [root], databaseUrl: PG_URL, to: ['knex'], limit: 5, json: true });
+        } finally {
+          w.mockRestore();
+          e.mockRestore();
+        }
+        return JSON.parse(o.join('')).rows[0];
+      })();
+      expect(whole).toMatchObject({ steps: 3, status: 'proven' });
+      expect(whole.of).toBeUndefined();
+    },
+    DB_TIMEOUT * 2,
+  );
+});
