@@ -22,7 +22,7 @@ import type { Conversion } from '../convert.js';
 import type { Knex } from 'knex';
 import { snapshotCatalog } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
-import { catalogHash, compareCatalogs, formatDiff, omitTables, type CatalogDiff } from './compare.js';
+import { catalogHash, compareCatalogs, formatDiff, omitTables, structuralSharing, type CatalogDiff } from './compare.js';
 import { RUNNER_TABLES } from '../writers/runner-tables.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 import { checkProviderDialect } from './database.js';
@@ -478,10 +478,12 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   const window = provider.kind === 'pglite' ? 1 : 8;
   const targetDone: (() => void)[] = [];
   const targetSteps = Array.from({ length: total }, (_, i) => new Promise<void>((r) => (targetDone[i] = r)));
+  // A's catalogs are kept for the down phase: unchanged objects are shared between them
+  const share = structuralSharing();
   const source = (async () => {
     let i = 0;
     try {
-      let current = await a.snapshot();
+      let current = share(await a.snapshot());
       for (; i < total && !stopSource; i++) {
         if (i - window - 1 >= 0) await targetSteps[i - window - 1];
         if (stopSource) break;
@@ -494,11 +496,11 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
           // MySQL keeps the statements before the failure, PostgreSQL the pieces of the file
           // its own COMMITs closed: that partial state is what follows
           const kept = mysqlSource || !!conversion.planned[i].migration.commits;
-          if (kept) current = await a.snapshot();
+          if (kept) current = share(await a.snapshot());
           sourceSteps[i].resolve(kept ? { failed, partial: current } : { failed });
           continue;
         }
-        current = await a.snapshot();
+        current = share(await a.snapshot());
         sourceSteps[i].resolve({ catalog: current });
       }
     } catch (e) {
