@@ -33,7 +33,13 @@ interface Base {
 
 export type Risk = 'exact' | 'data-loss' | 'irreversible';
 
-export interface CreateTable extends Base { readonly kind: 'CreateTable'; readonly table: Table }
+export interface CreateTable extends Base {
+  readonly kind: 'CreateTable';
+  readonly table: Table;
+  /** MySQL: the indexes InnoDB creates for the table's foreign keys that no index of the
+   * statement can serve (see AddConstraint.implicitIndex) */
+  readonly implicitIndexes?: readonly Index[];
+}
 export interface DropTable extends Base {
   readonly kind: 'DropTable';
   readonly name: QName;
@@ -68,6 +74,9 @@ export interface AlterColumnType extends Base {
   /** USING expression as written */
   readonly using?: string;
   readonly collation?: string;
+  /** MySQL: a MODIFY restating the whole column, its default as written (PostgreSQL instead keeps
+   * a bare literal default typed by the old type: `'x'::character varying`) */
+  readonly restated?: boolean;
 }
 export interface SetNotNull extends Base {
   readonly kind: 'SetNotNull';
@@ -82,7 +91,14 @@ export interface SetDefault extends Base {
   /** undefined drops the default */
   readonly default?: string;
 }
-export interface AddConstraint extends Base { readonly kind: 'AddConstraint'; readonly table: QName; readonly constraint: Constraint }
+export interface AddConstraint extends Base {
+  readonly kind: 'AddConstraint';
+  readonly table: QName;
+  readonly constraint: Constraint;
+  /** MySQL: the index InnoDB creates with this foreign key because the table has none whose
+   * leading columns are the key's (it stays when the key is dropped) */
+  readonly implicitIndex?: Index;
+}
 export interface DropConstraint extends Base {
   readonly kind: 'DropConstraint';
   readonly table: QName;

@@ -11,7 +11,7 @@
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
-import { apply, dependentForeignKeys, guardHolds, viewsReading } from './replay.js';
+import { apply, dependentForeignKeys, guardHolds, replacedImplicitIndexes, viewsReading } from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
 import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
@@ -23,6 +23,7 @@ import {
   usesType,
   type Column,
   type ColumnType,
+  type Index,
   type QName,
   type Schema,
   type Stale,
@@ -53,6 +54,13 @@ const staleRefusal = (what: string, stale: Stale): Inversion =>
     `${what}, and down() cannot recreate it: its CREATE text is out of date since ${stale.rename}${stale.at !== undefined ? ` (${stale.at})` : ''}, and that rename could not be followed into the text without guessing (${stale.why})`,
   );
 
+/** An index recreated by a down: as an ordinary index (MySQL's implicit foreign-key index comes
+ * back as an explicit one of the same name and key, which the catalog cannot tell apart). */
+const recreateIndex = (i: Index): CreateIndex => {
+  const { implicit: _implicit, ...index } = i;
+  return { kind: 'CreateIndex', index };
+};
+
 /** Everything that recreates one table as it was: table, comments, RLS, indexes, triggers, policies. */
 const recreateTable = (before: Schema, t: Table): Change[] => {
   // a column that owned a sequence (SERIAL) brings it back: as SERIAL, or created after the table
@@ -66,7 +74,11 @@ const recreateTable = (before: Schema, t: Table): Change[] => {
   }
   if (rowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false });
   if (forceRowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true });
-  for (const i of Object.values(before.indexes)) if (sameName(i.table, t.name)) out.push({ kind: 'CreateIndex', index: i });
+  for (const i of Object.values(before.indexes)) {
+    // MySQL makes the implicit index of a foreign key again with the key (named after it)
+    if (!sameName(i.table, t.name) || (i.implicit && t.constraints.some((k) => k.type === 'foreign' && k.name === i.name))) continue;
+    out.push(recreateIndex(i));
+  }
   for (const tr of Object.values(before.triggers)) if (sameName(tr.table, t.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
   for (const p of Object.values(before.policies)) if (sameName(p.table, t.name)) out.push({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql });
   return out;
@@ -215,7 +227,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       }
       for (const v of views) {
         out.push(recreateView(v));
-        for (const i of Object.values(before.indexes)) if (sameName(i.table, v.name)) out.push({ kind: 'CreateIndex', index: i });
+        for (const i of Object.values(before.indexes)) if (sameName(i.table, v.name)) out.push(recreateIndex(i));
         for (const tr of Object.values(before.triggers)) if (sameName(tr.table, v.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
       }
     }
@@ -243,7 +255,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     for (const i of Object.values(before.indexes)) {
       if (sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)) {
-        out.push({ kind: 'CreateIndex', index: i });
+        out.push(recreateIndex(i));
       }
     }
     const reason = col.notNull && col.default === undefined && !col.identity
@@ -267,7 +279,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         ? `${quoteIdent(c.column)}::text${arr}::${typeSql(old)}`
         : `${quoteIdent(c.column)}::${typeSql(old)}`;
     const back: Change[] = [
-      { kind: 'AlterColumnType', table: c.table, column: c.column, to: old, using, ...(col.collation ? { collation: col.collation } : {}) },
+      { kind: 'AlterColumnType', table: c.table, column: c.column, to: old, using, ...(col.collation ? { collation: col.collation } : {}), ...(c.restated ? { restated: true } : {}) },
     ];
     // a type change rewrites the default's cast ('{}'::jsonb becomes '{}'::json): restate it
     if (col.default !== undefined) back.push({ kind: 'SetDefault', table: c.table, column: c.column, default: col.default });
@@ -299,6 +311,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   AddConstraint: (c, before) => {
     const out: Change[] = [{ kind: 'DropConstraint', table: c.table, name: c.constraint.name }];
+    // MySQL keeps the index it made for the key when the key is dropped: drop it as well
+    if (c.implicitIndex) out.push({ kind: 'DropIndex', name: { schema: c.table.schema, name: c.implicitIndex.name } });
     const k = c.constraint;
     const adopted = (k.type === 'primary' || k.type === 'unique') && k.usingIndex ? before.indexes[qualify({ schema: c.table.schema, name: k.usingIndex })] : undefined;
     // USING INDEX consumed an index: dropping the constraint drops it too, so build it again
@@ -327,12 +341,18 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateIndex: (c, before) => {
     const key = qualify({ schema: c.index.table.schema, name: c.index.name });
     if (c.ifNotExists && before.indexes[key]) return ok();
-    return ok({ kind: 'DropIndex', name: { schema: c.index.table.schema, name: c.index.name }, ...(c.concurrently ? { concurrently: true } : {}) });
+    // MySQL dropped the implicit foreign-key indexes this one stands in for: they come back first
+    // (the key needs an index at every moment), then this one goes
+    const replaced = replacedImplicitIndexes(before, c.index);
+    return ok(
+      ...replaced.map(recreateIndex),
+      { kind: 'DropIndex', name: { schema: c.index.table.schema, name: c.index.name }, ...(c.concurrently ? { concurrently: true } : {}) },
+    );
   },
   DropIndex: (c, before) => {
     const i = before.indexes[qualify(c.name)];
     if (!i) return c.ifExists ? ok() : irreversible(`index ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
-    const create: CreateIndex = { kind: 'CreateIndex', index: i, ...(c.concurrently ? { concurrently: true } : {}) };
+    const create: CreateIndex = { ...recreateIndex(i), ...(c.concurrently ? { concurrently: true } : {}) };
     return ok(create);
   },
   RenameIndex: (c) => ok({ kind: 'RenameIndex', from: { ...c.from, name: c.to }, to: c.from.name }),
@@ -381,7 +401,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const drift = starDrift(before, v.starColumns);
     if (drift) return irreversible(`drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`);
     const out: Change[] = [recreateView(v)];
-    for (const i of Object.values(before.indexes)) if (sameName(i.table, c.name)) out.push({ kind: 'CreateIndex', index: i });
+    for (const i of Object.values(before.indexes)) if (sameName(i.table, c.name)) out.push(recreateIndex(i));
     return ok(...out);
   },
   CreateFunction: (c, before) => {
@@ -431,9 +451,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   SessionSetting: () => ok(),
   RawSql: (c, before, ctx) => {
+    // a down the reader wrote (it knows the statement runs as one) wins over undoing its effects
+    if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
     if (c.effects) return invertEffects(c, before, ctx);
     if (c.noCatalogEffect) return ok();
-    if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
     if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx)) return ok();
     if (c.category === 'data' && c.writes?.op === 'insert' && c.writes.rows) {
       const undo = deleteInserted(c.writes.table, c.writes.rows, before);

@@ -132,6 +132,31 @@ const followInDependents = (s: Schema, rename: RenameInText, change: Change): Pi
   };
 };
 
+/** The plain column names of an index's key, or undefined when an element is an expression or a
+ * prefix (MySQL cannot back a foreign key with those). */
+const keyColumns = (i: Index): string[] | undefined =>
+  i.kind || i.where ? undefined : i.elements.every((e) => e.kind === 'column' && e.length === undefined) ? i.elements.map((e) => (e.kind === 'column' ? e.name : '')) : undefined;
+
+/** MySQL: can an index whose key is `key` serve a foreign key on `columns` (its leading columns, in order)? */
+export const servesForeignKey = (key: readonly string[] | undefined, columns: readonly string[]): boolean =>
+  !!key && columns.length > 0 && columns.length <= key.length && columns.every((c, n) => c.toLowerCase() === key[n].toLowerCase());
+
+/** MySQL: the implicit indexes of `index`'s table that `index` can stand in for (InnoDB drops them). */
+export const replacedImplicitIndexes = (s: Schema, index: Index): Index[] => {
+  const key = keyColumns(index);
+  if (!key) return [];
+  return Object.values(s.indexes).filter((i) => i.implicit && i !== index && sameName(i.table, index.table) && servesForeignKey(key, keyColumns(i) ?? []));
+};
+
+const withImplicitIndex = (s: Schema, index: Index, problem: (m: string) => void): Schema => {
+  const key = indexKey(index.table, index.name);
+  if (s.indexes[key]) {
+    problem(`index ${JSON.stringify(key)} already exists`);
+    return s;
+  }
+  return { ...s, indexes: { ...s.indexes, [key]: { ...index, implicit: true } } };
+};
+
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
@@ -139,7 +164,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // a SERIAL column is stored as an integer with a nextval default, and its sequence
     const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
     const table = sequences.length ? { ...c.table, columns } : c.table;
-    return { ...s, tables: { ...s.tables, [key]: table }, ...withSequences(s, sequences) };
+    const created = { ...s, tables: { ...s.tables, [key]: table }, ...withSequences(s, sequences) };
+    return (c.implicitIndexes ?? []).reduce((acc, i) => withImplicitIndex(acc, i, problem), created);
   },
   DropTable: (s, c, problem) => {
     const key = qualify(c.name);
@@ -273,7 +299,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   AlterColumnType: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {
       const { collation: _dropped, ...rest } = col;
-      return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}), ...keptDefault(col, c.to) };
+      return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}), ...(c.restated ? {} : keptDefault(col, c.to)) };
     }),
   SetNotNull: (s, c, problem) => withColumn(s, c.table, c.column, problem, (col) => ({ ...col, notNull: c.notNull })),
   SetDefault: (s, c, problem) =>
@@ -293,7 +319,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       const without_ = idx ? { ...s, indexes: without(s.indexes, key) } : s;
       return HANDLERS.AddConstraint(without_, { ...c, constraint: resolved }, problem);
     }
-    return withTable(s, c.table, problem, (t) => {
+    const added = withTable(s, c.table, problem, (t) => {
       if (t.constraints.some((k) => k.name === c.constraint.name)) problem(`constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`);
       const pkCols = c.constraint.type === 'primary' ? c.constraint.columns : [];
       for (const col of constraintColumns(c.constraint)) {
@@ -305,6 +331,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         constraints: [...t.constraints, c.constraint],
       };
     });
+    return c.implicitIndex ? withImplicitIndex(added, c.implicitIndex, problem) : added;
   },
   DropConstraint: (s, c, problem) => {
     const dropped = s.tables[qualify(c.table)]?.constraints.find((k) => k.name === c.name);
@@ -331,7 +358,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return s;
     }
     if (!s.tables[qualify(c.index.table)] && !s.views[qualify(c.index.table)]) problem(`table ${show(c.index.table)} does not exist`);
-    return { ...s, indexes: { ...s.indexes, [key]: c.index } };
+    // MySQL: an index InnoDB made for a foreign key goes when this one can serve the key instead
+    const replaced = replacedImplicitIndexes(s, c.index);
+    const indexes = replaced.length ? filterRecord(s.indexes, (i) => !replaced.includes(i)) : s.indexes;
+    return { ...s, indexes: { ...indexes, [key]: c.index } };
   },
   DropIndex: (s, c, problem) => {
     const key = qualify(c.name);
@@ -345,7 +375,9 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = qualify(c.from);
     const i = s.indexes[key];
     if (i) {
-      const renamed = { ...i, name: c.to };
+      // MySQL: a renamed implicit index is an ordinary one (a covering index no longer replaces it)
+      const { implicit: _implicit, ...rest } = i;
+      const renamed = { ...rest, name: c.to };
       return { ...s, indexes: { ...without(s.indexes, key), [indexKey(i.table, c.to)]: renamed } };
     }
     // ALTER INDEX on the index behind a PRIMARY KEY / UNIQUE constraint renames the constraint

@@ -117,6 +117,11 @@ export interface Index {
   readonly storage?: string;
   /** MySQL: a FULLTEXT or SPATIAL index (absent: a plain or UNIQUE one) */
   readonly kind?: 'fulltext' | 'spatial';
+  /** MySQL: InnoDB created this index for a foreign key that had no usable index (it is named
+   * after the constraint, or after its first column when unnamed). It outlives the foreign key,
+   * and a later index whose leading columns cover it replaces it silently; renaming it makes it
+   * an ordinary index. */
+  readonly implicit?: boolean;
 }
 
 export interface Table {

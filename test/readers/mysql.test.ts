@@ -80,6 +80,31 @@ describe('MySQL reader', () => {
     expect(String(err.message)).toMatch(/^m0\/migration\.sql:2:\d+: does not parse as MySQL: syntax error at end of input/);
   });
 
+  it('keeps a statement naming its table in double quotes verbatim: MySQL reads "..." as a string (node-sql-parser does not)', async () => {
+    const [r] = (await read(`${TABLE}\nDROP TABLE "User";\n`)).map((x) => x.migration.changes);
+    const drop = r.at(-1)!;
+    expect(drop).toMatchObject({ kind: 'RawSql', category: 'unmodelled', sql: 'DROP TABLE "User"' });
+    if (drop.kind === 'RawSql') expect(drop.reason).toMatch(/ANSI_QUOTES/);
+    // the table stays in the replay, as it stays on the server that refuses the statement
+    expect(r.some((c) => c.kind === 'DropTable')).toBe(false);
+  });
+
+  it('models the index InnoDB makes for a foreign key that no index serves, and matches key names without case', async () => {
+    const owner = 'CREATE TABLE `Owner` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));';
+    const out = await changesOf(
+      `${TABLE}\n${owner}`,
+      'ALTER TABLE `User` ADD COLUMN `ownerId` INTEGER NULL;\n' +
+        'ALTER TABLE `User` ADD CONSTRAINT `User_ownerId_fkey` FOREIGN KEY (`ownerId`) REFERENCES `Owner`(`id`);\n' +
+        'ALTER TABLE `User` ADD CONSTRAINT `User_id_fkey` FOREIGN KEY (`id`) REFERENCES `Owner`(`id`);\n' +
+        'ALTER TABLE `User` DROP FOREIGN KEY `user_ownerid_fkey`;',
+    );
+    const [, withIndex, servedByPk, drop] = out;
+    expect(withIndex).toMatchObject({ kind: 'AddConstraint', implicitIndex: { name: 'User_ownerId_fkey', elements: [{ kind: 'column', name: 'ownerId' }], implicit: true } });
+    expect(servedByPk).toMatchObject({ kind: 'AddConstraint' });
+    expect(servedByPk).not.toHaveProperty('implicitIndex');
+    expect(drop).toMatchObject({ kind: 'DropConstraint', name: 'User_ownerId_fkey' });
+  });
+
   it('marks every MySQL migration as not transactional', async () => {
     const [r] = await read(TABLE);
     expect(r.migration.needsNoTransaction).toMatch(/MySQL commits every DDL statement implicitly/);

@@ -21,6 +21,7 @@ import type { Change, RawSql, SourceRef } from '../../ir/changes.js';
 import {
   findColumn,
   qualify,
+  sameName,
   type CheckConstraint,
   type Column,
   type Constraint,
@@ -32,8 +33,9 @@ import {
   type Schema,
   type Table,
 } from '../../ir/schema.js';
-import { apply } from '../../ir/replay.js';
-import { renderMysqlColumn, quoteMysqlIdent } from '../../writers/sql/mysql.js';
+import { apply, servesForeignKey } from '../../ir/replay.js';
+import { renderMysqlChange, renderMysqlColumn, quoteMysqlIdent } from '../../writers/sql/mysql.js';
+import { invert } from '../../ir/invert.js';
 import { astName, astString, identName, isWord, matchingParen, splitTopLevel, stringValue, type SourceFile, type Token } from './source.js';
 import { sameMysqlType, typeFromDefinition } from './types.js';
 
@@ -185,6 +187,32 @@ const nextForeignKeyName = (s: Schema, table: QName): string => {
   return `${prefix}${n + 1}`;
 };
 
+/** The plain column names of an index's key (undefined when it has an expression or a prefix). */
+const indexKeyColumns = (i: Index): string[] | undefined =>
+  i.kind || !i.elements.every((e) => e.kind === 'column' && e.length === undefined) ? undefined : i.elements.map((e) => (e.kind === 'column' ? e.name : ''));
+
+/** The index InnoDB makes for foreign key `k`: named after the constraint when it was named,
+ * else after its first column (the way an unnamed index is named). */
+const implicitIndexFor = (s: Schema, extra: readonly Index[], table: QName, k: ForeignKey, constraintName: string | undefined): Index => ({
+  name: constraintName ?? freeIndexName(s, extra, table, k.columns[0]),
+  table,
+  unique: false,
+  elements: k.columns.map((name) => ({ kind: 'column' as const, name })),
+  implicit: true,
+});
+
+/** Does the table (before this statement) have an index or primary key that can serve a foreign key on `columns`? */
+const foreignKeyServed = (s: Schema, table: QName, columns: readonly string[]): boolean => {
+  const t = s.tables[qualify(table)];
+  const pk = t?.constraints.find((k) => k.type === 'primary');
+  if (pk && pk.type === 'primary' && servesForeignKey(pk.columns, columns)) return true;
+  return Object.values(s.indexes).some((i) => sameName(i.table, table) && servesForeignKey(indexKeyColumns(i), columns));
+};
+
+/** MySQL compares constraint names without case: the name as the replayed table holds it. */
+const storedConstraintName = (s: Schema, table: QName, name: string): string =>
+  s.tables[qualify(table)]?.constraints.find((k) => k.name.toLowerCase() === name.toLowerCase())?.name ?? name;
+
 /** MySQL names an unnamed index after its first column, then `_2`, `_3`... */
 const freeIndexName = (s: Schema, extra: readonly Index[], table: QName, first: string): string => {
   const taken = (n: string) =>
@@ -298,6 +326,7 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
   const columns: Column[] = [];
   const constraints: Constraint[] = [];
   const indexes: Index[] = [];
+  const named = new Set<Constraint>();
   defs.forEach((def, i) => {
     if (def.resource === 'column') {
       const parts = readColumn(ctx, name, def, items[i]);
@@ -309,6 +338,7 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
     } else if (def.resource === 'constraint') {
       const r = constraintItem(ctx, name, def, items[i], indexes);
       if (r.constraint) constraints.push(r.constraint);
+      if (r.constraint?.type === 'foreign' && def.constraint) named.add(r.constraint);
       if (r.index) indexes.push(r.index);
     } else throw new Unmodelled(`CREATE TABLE item ${String(def.resource)}`);
   });
@@ -316,7 +346,15 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
   const cols = pk && pk.type === 'primary' ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c)) : columns;
   const options = tableOptions(ctx, tk.slice(close + 1));
   const table: Table = { name, columns: cols, constraints, ...(options ? { options } : {}) };
-  return [{ kind: 'CreateTable', table, source: ctx.source }, ...indexes.map((index): Change => ({ kind: 'CreateIndex', index, source: ctx.source }))];
+  // InnoDB indexes each foreign key that no index of the table can serve (the primary key can)
+  const implicitIndexes: Index[] = [];
+  const served = (columns: readonly string[]) =>
+    (pk && servesForeignKey(pk.columns, columns)) || [...indexes, ...implicitIndexes].some((i) => servesForeignKey(indexKeyColumns(i), columns));
+  for (const k of constraints) {
+    if (k.type !== 'foreign' || served(k.columns)) continue;
+    implicitIndexes.push(implicitIndexFor(ctx.schema, [...indexes, ...implicitIndexes], name, k, named.has(k) ? k.name : undefined));
+  }
+  return [{ kind: 'CreateTable', table, ...(implicitIndexes.length ? { implicitIndexes } : {}), source: ctx.source }, ...indexes.map((index): Change => ({ kind: 'CreateIndex', index, source: ctx.source }))];
 };
 
 /**
@@ -333,19 +371,21 @@ const modifyColumn = (ctx: StatementContext, s: Schema, table: QName, from: stri
   const out: Change[] = [];
   if (next.name !== from) out.push({ kind: 'RenameColumn', table, from, to: next.name, source });
   const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
-  if (!same(col.autoIncrement, next.autoIncrement) || !same(col.onUpdate, next.onUpdate) || !same(col.comment, next.comment)) {
-    // The IR has no change for these: keep the statement, undo it by restating the old column.
-    const back = `ALTER TABLE ${quoteMysqlIdent(table.name)} CHANGE ${quoteMysqlIdent(next.name)} ${renderMysqlColumn(col)}`;
-    return [raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', { down: back })];
-  }
+  const unmodelled = !same(col.autoIncrement, next.autoIncrement) || !same(col.onUpdate, next.onUpdate) || !same(col.comment, next.comment);
   const typeChanged = !sameMysqlType(col.type, next.type) || !same(col.collation, next.collation);
   if (typeChanged) {
-    out.push({ kind: 'AlterColumnType', table, column: next.name, to: next.type, ...(next.collation ? { collation: next.collation } : {}), source });
+    out.push({ kind: 'AlterColumnType', table, column: next.name, to: next.type, ...(next.collation ? { collation: next.collation } : {}), restated: true, source });
   }
   if (col.notNull !== next.notNull) out.push({ kind: 'SetNotNull', table, column: next.name, notNull: next.notNull, source });
   if (!same(col.default, next.default)) out.push({ kind: 'SetDefault', table, column: next.name, ...(next.default !== undefined ? { default: next.default } : {}), source });
+  if (unmodelled) {
+    // The IR has no change for these: keep the statement, undo it by restating the old column.
+    // The replay follows what the IR can say (name, type, nullability, default).
+    const back = `ALTER TABLE ${quoteMysqlIdent(table.name)} CHANGE ${quoteMysqlIdent(next.name)} ${renderMysqlColumn(col)}`;
+    return [raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', { down: back, effects: [{ changes: out }] })];
+  }
   // a MODIFY that restates the column as it is: still accounted for, as a no-op type change
-  if (out.length === 0) out.push({ kind: 'AlterColumnType', table, column: from, to: col.type, ...(col.collation ? { collation: col.collation } : {}), source });
+  if (out.length === 0) out.push({ kind: 'AlterColumnType', table, column: from, to: col.type, ...(col.collation ? { collation: col.collation } : {}), restated: true, source });
   return out;
 };
 
@@ -385,20 +425,64 @@ const alterTable = (ctx: StatementContext): Change[] => {
       s = apply(s, c).schema;
     }
   };
+  const segments: { changes: Change[]; before: Schema }[] = [];
   for (const seg of splitTopLevel(tk.slice(3))) {
     const segCtx: StatementContext = { ...ctx, tokens: seg, schema: s };
+    const before = s;
     const known = tokenSubCommand(segCtx, table, seg);
-    if (known) {
-      emit(known);
-      continue;
+    let changes: Change[];
+    if (known) changes = known;
+    else {
+      const text = `${head} ${ctx.src.span(seg)}`;
+      const ast = ctx.src.parse(text, (o) => (o <= head.length ? tk[0].start + o : seg[0].start + (o - head.length - 1)));
+      const exprs: any[] = ast?.expr ?? [];
+      if (exprs.length !== 1) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
+      changes = alterAction(segCtx, table, exprs[0], seg);
     }
-    const text = `${head} ${ctx.src.span(seg)}`;
-    const ast = ctx.src.parse(text, (o) => (o <= head.length ? tk[0].start + o : seg[0].start + (o - head.length - 1)));
-    const exprs: any[] = ast?.expr ?? [];
-    if (exprs.length !== 1) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
-    emit(alterAction(segCtx, table, exprs[0], seg));
+    emit(changes);
+    segments.push({ changes, before });
   }
-  return out;
+  const kept = out.find((c): c is RawSql => c.kind === 'RawSql');
+  if (!kept || segments.length === 1) return out;
+  // A sub-command kept verbatim is the whole statement: MySQL runs the sub-commands of one ALTER
+  // TABLE together (`DROP PRIMARY KEY, MODIFY id ..., ADD PRIMARY KEY (id)` is valid only as one),
+  // so the statement runs once, verbatim, and its down is one ALTER TABLE of the inverses.
+  const effects = out.flatMap((c) => (c.kind === 'RawSql' ? (c.effects ?? []).flatMap((e) => e.changes) : [c]));
+  const down = combinedDown(ctx, table, segments);
+  return [raw(ctx, 'unmodelled', kept.reason, { effects: [{ changes: effects }], ...(down !== undefined ? { down } : {}) })];
+};
+
+/** The inverse of an ALTER TABLE's sub-commands as one ALTER TABLE (last first), or undefined
+ * when one of them has no inverse or its inverse is not a sub-command of ALTER TABLE. */
+const combinedDown = (ctx: StatementContext, table: QName, segments: readonly { changes: Change[]; before: Schema }[]): string | undefined => {
+  const prefix = `ALTER TABLE ${quoteMysqlIdent(table.name)} `;
+  const parts: string[] = [];
+  for (const seg of [...segments].reverse()) {
+    let s = seg.before;
+    const steps: { change: Change; before: Schema }[] = [];
+    for (const c of seg.changes) {
+      steps.push({ change: c, before: s });
+      s = apply(s, c).schema;
+    }
+    for (const { change, before } of steps.reverse()) {
+      if (change.kind === 'RawSql') {
+        if (change.down === undefined || !change.down.startsWith(prefix)) return undefined;
+        parts.push(change.down.slice(prefix.length));
+        continue;
+      }
+      const inv = invert(change, before, { migrationStart: ctx.schema, earlier: [] });
+      if (inv.risk === 'irreversible') return undefined;
+      let d = apply(before, change).schema;
+      for (const c of inv.changes) {
+        for (const sql of renderMysqlChange(c, d)) {
+          if (!sql.startsWith(prefix)) return undefined;
+          parts.push(sql.slice(prefix.length));
+        }
+        d = apply(d, c).schema;
+      }
+    }
+  }
+  return parts.length ? `${prefix}${parts.join(',\n    ')}` : undefined;
 };
 
 /** Tokens of a sub-command after its leading words (ADD [COLUMN], MODIFY [COLUMN], CHANGE [COLUMN] old). */
@@ -424,18 +508,22 @@ const alterAction = (ctx: StatementContext, table: QName, e: any, seg: readonly 
   if (action === 'add' && resource === 'index') return [{ kind: 'CreateIndex', index: indexItem(ctx, table, e, seg, []), source }];
   if (action === 'add' && resource === 'constraint') {
     const r = constraintItem(ctx, table, e.create_definitions, seg, []);
-    return r.constraint ? [{ kind: 'AddConstraint', table, constraint: r.constraint, source }] : [{ kind: 'CreateIndex', index: r.index!, source }];
+    if (!r.constraint) return [{ kind: 'CreateIndex', index: r.index!, source }];
+    const k = r.constraint;
+    if (k.type !== 'foreign' || foreignKeyServed(ctx.schema, table, k.columns)) return [{ kind: 'AddConstraint', table, constraint: k, source }];
+    const named = e.create_definitions?.constraint ? k.name : undefined;
+    return [{ kind: 'AddConstraint', table, constraint: k, implicitIndex: implicitIndexFor(ctx.schema, [], table, k, named), source }];
   }
   if (action === 'drop' && resource === 'column') return [{ kind: 'DropColumn', table, column: colName(e.column), source }];
   if (action === 'drop' && resource === 'index') return [{ kind: 'DropIndex', name: { name: astName(e.index) }, source }];
   if (action === 'drop' && resource === 'key') {
     const kw = String(e.keyword ?? '').toLowerCase();
     if (kw === 'primary key') return [{ kind: 'DropConstraint', table, name: 'PRIMARY', source }];
-    if (kw === 'foreign key') return [{ kind: 'DropConstraint', table, name: astName(e.key), source }];
+    if (kw === 'foreign key') return [{ kind: 'DropConstraint', table, name: storedConstraintName(ctx.schema, table, astName(e.key)), source }];
     return [{ kind: 'DropIndex', name: { name: astName(e.key) }, source }];
   }
   if (action === 'drop' && (resource === 'constraint' || resource === 'check')) {
-    return [{ kind: 'DropConstraint', table, name: astName(e.constraint ?? e.name ?? e.key), source }];
+    return [{ kind: 'DropConstraint', table, name: storedConstraintName(ctx.schema, table, astName(e.constraint ?? e.name ?? e.key)), source }];
   }
   if (action === 'rename' && resource === 'column') {
     return [{ kind: 'RenameColumn', table, from: colName(e.old_column), to: colName(e.column), source }];
@@ -535,8 +623,31 @@ const parsed = (ctx: StatementContext): Change[] => {
 };
 
 /** One statement -> its changes (RawSql when not modelled). */
+/** The token naming the object of `{CREATE|DROP|ALTER|RENAME|TRUNCATE} [TEMPORARY] TABLE [IF [NOT] EXISTS] name` /
+ * `CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX name ON name`, when the statement has that shape. */
+const objectNameTokens = (tk: readonly Token[]): Token[] => {
+  let i = 1;
+  if (!['CREATE', 'DROP', 'ALTER', 'RENAME', 'TRUNCATE'].some((w) => isWord(tk[0], w))) return [];
+  while (['TEMPORARY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'OR', 'REPLACE'].some((w) => isWord(tk[i], w))) i++;
+  const what = tk[i];
+  if (!isWord(what, 'TABLE') && !isWord(what, 'INDEX') && !isWord(what, 'VIEW')) return [];
+  i++;
+  if (isWord(tk[i], 'IF')) i += isWord(tk[i + 1], 'NOT') ? 3 : 2;
+  const names = [tk[i]];
+  if (isWord(what, 'INDEX')) {
+    const on = tk.findIndex((t, j) => j > i && isWord(t, 'ON'));
+    if (on > 0) names.push(tk[on + 1]);
+  }
+  return names.filter((t): t is Token => !!t);
+};
+
 export const readStatement = (ctx: StatementContext): Change[] => {
   try {
+    // MySQL reads "..." as a string unless sql_mode has ANSI_QUOTES: such a name is not ours to
+    // accept (node-sql-parser does); the statement runs verbatim and the server decides
+    if (objectNameTokens(ctx.tokens).some((t) => t.type === 'string' && t.text.startsWith('"'))) {
+      throw new Unmodelled('a double-quoted name, which MySQL reads as a string unless sql_mode has ANSI_QUOTES');
+    }
     if (isWord(ctx.tokens[0], 'ALTER') && isWord(ctx.tokens[1], 'TABLE')) return alterTable(ctx);
     return parsed(ctx);
   } catch (e) {
