@@ -44,6 +44,8 @@ export interface ReplayProblem {
 export interface DriftReport {
   readonly provider: string;
   readonly migrations: number;
+  /** the migrations' folder names, oldest first */
+  readonly migrationNames: readonly string[];
   readonly inSync: boolean;
   readonly diff: SchemaDiff;
   /** the changes that bring the history to schema.prisma (the reconcile migration's up) */
@@ -277,6 +279,7 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   return {
     provider: prisma.provider,
     migrations: names.length,
+    migrationNames: names,
     inSync: isEmptyDiff(d) && replayProblems.length === 0,
     diff: d,
     changes,

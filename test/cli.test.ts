@@ -255,7 +255,7 @@ describe('ormshift verify --json on PostgreSQL', () => {
     const dir = history('verify', SMALL);
     const r = await ormshift(['verify', dir, '--to', 'sequelize', '--database-url', PG_URL, '--json']);
     const report = parse(r);
-    expect(Object.keys(report).sort()).toEqual(['migrations', 'summary']);
+    expect(Object.keys(report).sort()).toEqual(['command', 'exitCode', 'migrations', 'ormshift', 'summary']);
     expect(report.migrations.map((m) => m.name)).toEqual(Object.keys(SMALL));
     for (const m of report.migrations) {
       expect(Object.keys(m).sort(), JSON.stringify(m)).toEqual(['down', 'name', 'risk', 'up']);

@@ -1,4 +1,6 @@
 /** `ormshift baseline`: mark the converted migrations as applied on a database Prisma migrated. */
+import { writeJson } from './render.js';
+
 export interface BaselineArgs {
   to: 'sequelize' | 'knex';
   lang?: 'js' | 'ts';
@@ -13,7 +15,7 @@ export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
   const { baseline, renderBaselineSql } = await import('../baseline.js');
   const r = await baseline({ to: args.to, lang: args.lang, module: args.module, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    writeJson('baseline', 0, r);
     return 0;
   }
   if (args.dryRun) process.stdout.write(renderBaselineSql(r));

@@ -1,5 +1,6 @@
 /** `ormshift compare`: where does an existing Sequelize or Knex history stand against the Prisma one? */
 import { UsageError } from '../ir/diagnostics.js';
+import { writeJson } from './render.js';
 
 export interface CompareArgs {
   prisma: string;
@@ -27,14 +28,15 @@ export const compareCommand = async (args: CompareArgs): Promise<number> => {
     const files = await missingFiles(report);
     written = await deferSignals(() => writeMissing(files, args.emitMissing!));
   }
+  const code = report.same ? 0 : 1;
   if (args.json) {
     const { otherFinal: _o, prismaFinal: _p, changes, ...rest } = report;
-    process.stdout.write(`${JSON.stringify({ ...rest, changes: changes.map((c) => c.kind), written }, null, 2)}\n`);
+    writeJson('compare', code, { ...rest, changes: changes.map((c) => c.kind), written });
   } else {
     process.stdout.write(await renderCompare(report));
     if (args.emitMissing) {
       process.stdout.write(written.length ? `\nWrote ${written.map((w) => `${args.emitMissing}/${w}`).join(', ')}\n` : '\nNothing missing: no file written.\n');
     }
   }
-  return report.same ? 0 : 1;
+  return code;
 };

@@ -1,7 +1,7 @@
 /** `ormshift convert`: write the generated migrations and report what was converted and how. */
 import { convert, writeConversion, type Lang, type ModuleFormat, type Target } from '../convert.js';
 import { formatDiagnostic } from '../ir/diagnostics.js';
-import { percent } from './render.js';
+import { percent, writeJson } from './render.js';
 import { relative } from 'node:path';
 import { checkOutputFolder, deferSignals } from '../write-files.js';
 
@@ -26,9 +26,7 @@ export const convertCommand = async (args: ConvertArgs): Promise<number> => {
   const result = await deferSignals(() => writeConversion(c, { out: args.out, force: args.force, strict: args.strict }));
   if (!args.json) for (const d of result.createdFolders) process.stderr.write(`ormshift: created folder ${relative(process.cwd(), d) || d}\n`);
   if (args.json) {
-    process.stdout.write(
-      `${JSON.stringify({ files: result.written, unchanged: result.unchanged, migrations: c.migrations, diagnostics: c.diagnostics, summary: c.summary }, null, 2)}\n`,
-    );
+    writeJson('convert', 0, { files: result.written, unchanged: result.unchanged, migrations: c.migrations, diagnostics: c.diagnostics, summary: c.summary });
     return 0;
   }
   const s = c.summary;

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert, type Target } from '../convert.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
-import { percent, progress, table } from './render.js';
+import { percent, progress, table, writeJson } from './render.js';
 
 export interface CorpusArgs {
   /** corpus folders (each holds <history>/migrations) */
@@ -32,12 +32,15 @@ interface Row {
   steps: number;
   /** the history's migrations, when --limit verified fewer */
   of?: number;
-  equalUp: number;
-  equalDown: number;
+  /** the names verify's summary uses */
+  upEqual: number;
+  downEqual: number;
   irreversible: number;
   /** downs that failed only on rows an irreversible migration left behind */
   blocked: number;
-  raw: string;
+  /** statements kept as raw SQL, of `statements` (the table shows the share) */
+  rawStatements: number;
+  statements: number;
   seconds: number;
   status: string;
   /** a step of it was not proven */
@@ -71,7 +74,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql' && dialect !== 'mysql') {
         for (const target of targets) {
-          rows.push({ history: h, dialect, target, steps: 0, equalUp: 0, equalDown: 0, irreversible: 0, blocked: 0, raw: '-', seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
+          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, rawStatements: 0, statements: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
         }
         continue;
       }
@@ -117,11 +120,12 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
           target,
           steps: s.migrations,
           ...(s.migrations < conversion.files.length ? { of: conversion.files.length } : {}),
-          equalUp: s.upEqual,
-          equalDown: s.downEqual,
+          upEqual: s.upEqual,
+          downEqual: s.downEqual,
           irreversible: s.irreversible,
           blocked: s.blocked,
-          raw: percent(conversion.summary.rawStatements, conversion.summary.statements),
+          rawStatements: conversion.summary.rawStatements,
+          statements: conversion.summary.statements,
           seconds: Math.round((Date.now() - started) / 100) / 10,
           failed: bad.length > 0,
           status: bad.length
@@ -140,12 +144,12 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
     await mysqlProvider?.close();
   }
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ database: provider.kind, rows }, null, 2)}\n`);
+    writeJson('corpus', rows.some((r) => r.failed) ? 1 : 0, { database: provider.kind, rows });
   } else {
     process.stdout.write(
       `${table(
         ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'raw share', 'seconds', 'status'],
-        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.equalUp, r.equalDown, r.irreversible, r.blocked, r.raw, r.seconds, r.status]),
+        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.statements ? percent(r.rawStatements, r.statements) : '-', r.seconds, r.status]),
       )}\n`,
     );
     for (const f of failures) process.stdout.write(`\n${f}\n`);

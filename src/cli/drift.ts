@@ -1,5 +1,6 @@
 /** `ormshift drift`: does the migration history still produce what schema.prisma describes? */
 import { UsageError } from '../ir/diagnostics.js';
+import { writeJson } from './render.js';
 
 export interface DriftArgs {
   schema: string;
@@ -23,14 +24,16 @@ export const driftCommand = async (args: DriftArgs): Promise<number> => {
     const out = args.out;
     written = await deferSignals(() => writeReconcile(files, out));
   }
+  const code = report.inSync ? 0 : 2;
   if (args.json) {
-    const { historyFinal: _h, changes, ...rest } = report;
-    process.stdout.write(`${JSON.stringify({ ...rest, changes: changes.map((c) => c.kind), written }, null, 2)}\n`);
+    // `migrations` is a list of {name} as in every other report; the count is summary.migrations
+    const { historyFinal: _h, changes, migrations, migrationNames, ...rest } = report;
+    writeJson('drift', code, { ...rest, migrations: migrationNames.map((name) => ({ name })), changes: changes.map((c) => c.kind), written, summary: { migrations } });
   } else {
     process.stdout.write(renderDrift(report));
     if (args.emit) {
       process.stdout.write(written.length ? `\nWrote ${written.map((w) => `${args.out}/${w}`).join(', ')}\n` : '\nNothing to reconcile: no file written.\n');
     }
   }
-  return report.inSync ? 0 : 2;
+  return code;
 };

@@ -1,4 +1,6 @@
 /** `ormshift models`: Sequelize models from schema.prisma. */
+import { writeJson } from './render.js';
+
 export interface ModelsArgs {
   schema: string;
   out: string;
@@ -14,7 +16,7 @@ export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
   const { written, unchanged } = await writeModelFiles(report, { out: args.out, force: args.force });
   if (args.json) {
     const { files: _f, ...rest } = report;
-    process.stdout.write(`${JSON.stringify({ ...rest, written, unchanged }, null, 2)}\n`);
+    writeJson('models', 0, { ...rest, written, unchanged });
     return 0;
   }
   const lines = [

@@ -1,4 +1,6 @@
 /** `ormshift orm-corpus`: every file of real hand-written Sequelize/Knex histories read, run or refused, as a table. */
+import { writeJson } from './render.js';
+
 export interface OrmCorpusArgs {
   dir: string;
   databaseUrl: string;
@@ -19,6 +21,7 @@ export const ormCorpusCommand = async (args: OrmCorpusArgs): Promise<number> => 
     ...(process.stderr.isTTY ? { onFile: (h: string, done: number, total: number) => process.stderr.write(`\r${h}: ${done}/${total} `) } : {}),
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-  process.stdout.write(args.json ? `${JSON.stringify(hs, null, 2)}\n` : renderOrmCorpus(hs, args.verbose));
+  if (args.json) writeJson('orm-corpus', 0, { histories: hs });
+  else process.stdout.write(renderOrmCorpus(hs, args.verbose));
   return 0;
 };

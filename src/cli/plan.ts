@@ -7,6 +7,8 @@
 import type { Risk } from '../ir/changes.js';
 import { formatDiagnostic } from '../ir/diagnostics.js';
 import { atLeast, plan, type PlanReport } from '../plan-report.js';
+import { UsageError } from '../ir/diagnostics.js';
+import { writeJson } from './render.js';
 
 export type PlanFormat = 'text' | 'sql' | 'json';
 
@@ -15,6 +17,8 @@ export interface PlanArgs {
   migration?: string;
   format: PlanFormat;
   failOn?: 'data-loss' | 'irreversible';
+  /** the same as `--format json`, as every other command takes it */
+  json?: boolean;
 }
 
 /** Exit code when `--fail-on` finds a migration at or above its risk. */
@@ -61,23 +65,23 @@ export const renderPlanSql = (r: PlanReport): string => {
   return `${blocks.join('\n')}\n-- ${summaryLine(r)}\n`;
 };
 
-export const planCommand = async (args: PlanArgs): Promise<number> => {
+export const planCommand = async (argsIn: PlanArgs): Promise<number> => {
+  if (argsIn.json && argsIn.format !== 'text' && argsIn.format !== 'json') throw new UsageError(`--json and --format ${argsIn.format} ask for two outputs (give one)`);
+  const args = { ...argsIn, format: argsIn.json ? ('json' as const) : argsIn.format };
   const { report, diagnostics } = await plan({ migrationsDir: args.migrations, ...(args.migration !== undefined ? { migration: args.migration } : {}) });
+  const failing = args.failOn ? report.migrations.filter((m) => atLeast(m.down.risk, args.failOn!)) : [];
+  const code = failing.length ? FAIL_ON_EXIT : 0;
   if (args.format !== 'json') for (const d of diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
-  if (args.format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  if (args.format === 'json') writeJson('plan', code, report);
   else if (args.format === 'sql') process.stdout.write(renderPlanSql(report));
   else process.stdout.write(renderPlanText(report, { colour: useColour() }));
-  if (args.failOn) {
-    const failing = report.migrations.filter((m) => atLeast(m.down.risk, args.failOn!));
-    if (failing.length) {
-      process.stderr.write(
-        `ormshift: --fail-on ${args.failOn}: ${failing.length} migration${failing.length === 1 ? '' : 's'} with a ${args.failOn === 'data-loss' ? 'data-loss or irreversible' : 'irreversible'} down(): ${failing
-          .slice(0, 5)
-          .map((m) => m.name)
-          .join(', ')}${failing.length > 5 ? ', ...' : ''}\n`,
-      );
-      return FAIL_ON_EXIT;
-    }
+  if (failing.length) {
+    process.stderr.write(
+      `ormshift: --fail-on ${args.failOn}: ${failing.length} migration${failing.length === 1 ? '' : 's'} with a ${args.failOn === 'data-loss' ? 'data-loss or irreversible' : 'irreversible'} down(): ${failing
+        .slice(0, 5)
+        .map((m) => m.name)
+        .join(', ')}${failing.length > 5 ? ', ...' : ''}\n`,
+    );
   }
-  return 0;
+  return code;
 };

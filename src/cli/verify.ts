@@ -1,6 +1,6 @@
 /** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
 import { convert, type Lang, type ModuleFormat, type Target } from '../convert.js';
-import { progress, table } from './render.js';
+import { progress, table, writeJson, writeJsonError } from './render.js';
 
 export interface VerifyArgs {
   migrations: string;
@@ -27,21 +27,53 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
   const { openProvider, checkDialect } = await import('../verify/database.js');
   checkDialect(conversion.provider, args.databaseUrl);
   const { verifyConversion } = await import('../verify/run.js');
-  const provider = await openProvider(args.databaseUrl);
-  const bar = progress();
+  const { signalExitCode } = await import('../verify/database.js');
+  // on a terminal a bar; piped (CI logs), one line a step as it starts: where a long run is
+  const bar = progress(process.stderr, { lines: true });
+  const names = conversion.migrations.map((m) => m.name);
+  let at = 'the start (creating the scratch databases)';
+  // Ctrl-C (SIGTERM, SIGHUP): the provider drops its scratch databases and exits (verify/postgres.ts);
+  // meanwhile the steps still running fail on their closed connections. None of that is a
+  // verdict: say once where the run was, print no table, and silence the runners' complaints.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    bar.done();
+    const message = `interrupted (${signal}) during verify at ${at}: no verdict for the unfinished steps; the scratch databases are dropped`;
+    process.stderr.write(`ormshift: ${message}\n`);
+    if (args.json) writeJsonError('verify', signalExitCode(signal), 'interrupted', message);
+    console.warn = () => undefined; // Sequelize's "Rolling back transaction ... ECONNRESET"
+    // nobody else listens (no scratch database yet, or PGlite in this process): end here
+    if (process.listenerCount(signal) <= 1) process.exit(signalExitCode(signal));
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.on(s, onSignal);
   let report;
   try {
-    report = await verifyConversion({
-      conversion,
-      provider,
-      allowIrreversible: args.allowIrreversible,
-      limit: args.limit,
-      onProgress: (done, total, phase) => bar.update(phase, done, total),
-    });
+    const provider = await openProvider(args.databaseUrl);
+    try {
+      report = await verifyConversion({
+        conversion,
+        provider,
+        allowIrreversible: args.allowIrreversible,
+        limit: args.limit,
+        onProgress: (done, total, phase) => {
+          const name = names[phase === 'up' ? done : total - 1 - done];
+          at = `${phase} ${done + 1}/${total}${name ? ` ${name}` : ''}`;
+          if (!interrupted) bar.update(phase, done, total, name);
+        },
+      });
+    } finally {
+      bar.done();
+      await provider.close();
+    }
+  } catch (e) {
+    if (!interrupted) throw e;
   } finally {
-    bar.done();
-    await provider.close();
+    for (const s of signals) process.off(s, onSignal);
   }
+  if (interrupted || !report) return signalExitCode(interrupted ?? 'SIGINT');
   if (args.json) {
     const migrations = report.migrations.map((m) => ({
       name: m.name,
@@ -56,7 +88,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }));
     // root causes first: each failed down that is wrong on its own, with what it does wrong
     const rootCauses = report.migrations.filter((m) => m.reproved === 'own').map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
-    process.stdout.write(`${JSON.stringify({ ...(rootCauses.length ? { rootCauses } : {}), migrations, summary: report.summary }, null, 2)}\n`);
+    writeJson('verify', report.summary.ok ? 0 : 1, { ...(rootCauses.length ? { rootCauses } : {}), migrations, summary: report.summary });
   } else {
     // root causes lead: a failed down that is wrong on its own; the downs that failed only on
     // what a newer one left behind are listed after, each with its cause

@@ -36,7 +36,7 @@ describe('corpus --limit', () => {
       expect(code).toBe(0);
       const { rows } = JSON.parse(out.join(''));
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ history: basename(dirname(history)), steps: 2, of: 3, equalUp: 2, equalDown: 2, failed: false, status: 'proven (first 2 of 3)' });
+      expect(rows[0]).toMatchObject({ history: basename(dirname(history)), steps: 2, of: 3, upEqual: 2, downEqual: 2, failed: false, status: 'proven (first 2 of 3)' });
 
       const whole = await (async () => {
         const o: string[] = [];

@@ -1,0 +1,98 @@
+/**
+ * Checks of the command line that yargs does not make, as one-line usage errors (exit 2):
+ * numeric flags that must be a whole count or a number of seconds (yargs turns `abc` into NaN,
+ * `--limit` with no value into nothing, and takes `1.5`, `-1` and `0`), and an unknown command
+ * or option, with the nearest known name ("did you mean").
+ */
+import { UsageError } from '../ir/diagnostics.js';
+
+/**
+ * yargs re-throws an error of a coerce function as its own YError with the same message: the
+ * messages of ours are kept here, so main can tell them (usage errors) from yargs' own.
+ */
+export const flagErrors = new Set<string>();
+const refuse = (message: string): never => {
+  flagErrors.add(message);
+  throw new UsageError(message);
+};
+
+/** the text a repeated flag or yargs' own parsing left: one string, or the flag's first use */
+const single = (flag: string, v: unknown): string => {
+  if (Array.isArray(v)) return refuse(`${flag} is given ${v.length} times (give it once)`);
+  if (v === undefined || v === null || v === '' || v === true) return refuse(`${flag} needs a value (for example ${flag} 10)`);
+  return String(v).trim();
+};
+
+/** `--limit N`: a whole number of at least 1 (yargs coerce). */
+export const countFlag =
+  (flag: string) =>
+  (v: unknown): number => {
+    const text = single(flag, v);
+    if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
+      refuse(`${flag} ${JSON.stringify(text)}: not a whole number of at least 1 (for example ${flag} 10)`);
+    }
+    return Number(text);
+  };
+
+/** `--timeout S`: a number of seconds above 0 (yargs coerce). */
+export const secondsFlag =
+  (flag: string) =>
+  (v: unknown): number => {
+    const text = single(flag, v);
+    const n = Number(text);
+    if (!/^\d*\.?\d+$/.test(text) || !(n > 0) || !Number.isFinite(n)) {
+      refuse(`${flag} ${JSON.stringify(text)}: not a number of seconds above 0 (for example ${flag} 60)`);
+    }
+    return n;
+  };
+
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
+const distance = (a: string, b: string): number => {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+};
+
+/** The known name nearest to `word`, when it is near enough to be a typo (or a prefix of it). */
+export const nearest = (word: string, known: readonly string[]): string | undefined => {
+  const w = word.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of known) {
+    const d = name.startsWith(w) && w.length >= 2 ? 0.5 : distance(w, name.toLowerCase());
+    if (d <= Math.max(1, Math.floor(name.length / 3)) && (!best || d < best.d)) best = { name, d };
+  }
+  return best?.name;
+};
+
+/** `convert   convert a Prisma migrations folder ...`: the commands, one a line. */
+export const commandList = (commands: readonly { name: string; description: string }[]): string => {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return `Commands:\n${commands.map((c) => `  ormshift ${c.name.padEnd(width)}  ${c.description}`).join('\n')}\n\nRun ormshift <command> --help for the options of one.\n`;
+};
+
+/** The error for `ormshift <word>` when <word> is not a command. */
+export const unknownCommand = (word: string, commands: readonly string[]): UsageError => {
+  const near = nearest(word, commands);
+  return new UsageError(`unknown command ${JSON.stringify(word)}${near ? `: did you mean "${near}"?` : ''} (ormshift --help lists the commands)`);
+};
+
+/**
+ * yargs' "Unknown argument(s): a, b" for a command, as one line naming each unknown option (or
+ * extra argument) with the nearest option of that command.
+ */
+export const unknownArguments = (command: string | undefined, names: readonly string[], argv: readonly string[], options: readonly string[]): UsageError => {
+  const said = names.map((name) => {
+    const asOption = argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}` || a === `--no-${name}`);
+    if (!asOption) return `unexpected argument ${JSON.stringify(name)}`;
+    const flag = name.length === 1 ? `-${name}` : `--${name}`;
+    const near = nearest(name, options.filter((o) => o.length > 1));
+    return `unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}`;
+  });
+  const help = command ? `ormshift ${command} --help` : 'ormshift --help';
+  return new UsageError(`${command ? `${command}: ` : ''}${said.join('; ')} (${help} lists the options)`);
+};
