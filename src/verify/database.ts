@@ -172,10 +172,18 @@ export interface ScratchDatabase {
   close(): Promise<void>;
 }
 
+/** What a scratch database will be used for, so that a provider can prepare no more than that. */
+export interface CreateOptions {
+  /** Every SQL text and migration file the database will run. PGlite bundles into the instance
+   * only the contrib extensions these name (each costs boot time); absent: all of them. A
+   * server has every extension it has installed, and ignores this. */
+  readonly sql?: readonly string[];
+}
+
 export interface DatabaseProvider {
   readonly kind: 'pglite' | 'postgres' | 'mysql';
   /** Create a fresh, empty scratch database. */
-  create(label: string): Promise<ScratchDatabase>;
+  create(label: string, options?: CreateOptions): Promise<ScratchDatabase>;
   /** Close every scratch database still open. */
   close(): Promise<void>;
 }

@@ -9,9 +9,11 @@
  * template instance, dumps its data directory (uncompressed: 40 MB in memory, but 0.15 s to dump
  * against 0.9 s for gzip) and closes it; every scratch database then boots from that dump
  * (`loadDataDir`, about 1 s; 0.8-2 s on a busy machine). The contrib extensions that Prisma
- * histories use are bundled into every instance (`extensions` option) so `CREATE EXTENSION
- * pgcrypto` etc. work; each costs a little boot time (all of contrib: +0.4 s a start), so the
- * list is the useful ones, not all of contrib.
+ * histories use are bundled into an instance (`extensions` option) so `CREATE EXTENSION
+ * pgcrypto` etc. work; each costs boot time (its files unpacked, its library linked: in a
+ * profile of the corpus run, linking alone was several seconds), so the list is the useful ones,
+ * not all of contrib, and an instance created for some SQL (CreateOptions.sql, which verify
+ * passes) gets only those the SQL names (contribNamedIn).
  *
  * One session: PGlite is a single backend, so every connection through the socket and every
  * exec()/snapshot() call share ONE session. Clients must use a pool of max 1, and callers must
@@ -28,7 +30,7 @@
  */
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { DatabaseError } from './database.js';
 import { snapshotCatalog } from './snapshot.js';
 
@@ -57,6 +59,26 @@ export const PGLITE_EXTENSIONS: readonly string[] = [
   'moddatetime',
 ];
 
+/** The SQL name of a contrib module (its export name differs only for uuid-ossp). */
+const sqlName = (name: string): string => (name === 'uuid_ossp' ? 'uuid-ossp' : name);
+/** Modules another one needs loaded with it. */
+const REQUIRES: Readonly<Record<string, readonly string[]>> = { earthdistance: ['cube'] };
+
+/**
+ * The contrib modules (of `names`) that the given SQL may use: each one whose SQL name appears
+ * anywhere in it as a whole word, in any case, quoted or not (also in a comment or a string:
+ * a module bundled for nothing costs a little boot time, one missing would fail CREATE
+ * EXTENSION), with the modules those need.
+ */
+export function contribNamedIn(names: readonly string[], sql: readonly string[]): string[] {
+  const text = sql.join('\n');
+  const named = new Set(
+    names.filter((n) => new RegExp(`(^|[^A-Za-z0-9_$])${sqlName(n).replace(/[-]/g, '\\$&')}($|[^A-Za-z0-9_$])`, 'i').test(text)),
+  );
+  for (const n of [...named]) for (const r of REQUIRES[n] ?? []) if (names.includes(r)) named.add(r);
+  return names.filter((n) => named.has(n));
+}
+
 export interface PgliteProviderOptions {
   /** contrib extensions to bundle (default PGLITE_EXTENSIONS) */
   readonly extensions?: readonly string[];
@@ -65,49 +87,65 @@ export interface PgliteProviderOptions {
 interface Runtime {
   readonly PGlite: typeof PGlite;
   readonly PGLiteSocketServer: typeof PGLiteSocketServer;
-  readonly extensions: Extensions;
-  /** the template's data directory, shared by every scratch database of the process */
+  /** the template's data directory, shared by every scratch database of the process. A contrib
+   * module's files live outside the data directory (they are bundled into each instance at
+   * boot), so one template serves every set of them. */
   readonly dump: Blob;
 }
 
-// One runtime per extension set per process: the template costs seconds, reuse it.
-const runtimes = new Map<string, Promise<Runtime>>();
+// One runtime per process: the template costs seconds, reuse it.
+let runtimePromise: Promise<Runtime> | undefined;
 
-function runtime(extensionNames: readonly string[]): Promise<Runtime> {
-  const key = [...extensionNames].sort().join(',');
-  let r = runtimes.get(key);
-  if (!r) {
-    r = loadRuntime(extensionNames);
+function runtime(): Promise<Runtime> {
+  if (!runtimePromise) {
+    const r = loadRuntime();
     // a failed start (e.g. out of memory) must not poison later attempts
-    r.catch(() => runtimes.delete(key));
-    runtimes.set(key, r);
+    r.catch(() => {
+      if (runtimePromise === r) runtimePromise = undefined;
+    });
+    runtimePromise = r;
   }
-  return r;
+  return runtimePromise;
 }
 
-async function loadRuntime(extensionNames: readonly string[]): Promise<Runtime> {
+async function loadRuntime(): Promise<Runtime> {
   // Lazy: PGlite's wasm and the socket server are only loaded when a database is needed.
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('@electric-sql/pglite-socket'),
   ]);
-  const extensions: Extensions = {};
-  await Promise.all(
-    extensionNames.map(async (name) => {
-      const mod = (await import(`@electric-sql/pglite/contrib/${name}`)) as Record<string, Extensions[string]>;
-      const ext = mod[name];
-      if (!ext) throw new Error(`@electric-sql/pglite/contrib/${name} does not export ${name}`);
-      extensions[name] = ext;
-    }),
-  );
-  const template = await PGlite.create({ extensions });
+  const template = await PGlite.create({});
   let dump: Blob;
   try {
     dump = await template.dumpDataDir('none');
   } finally {
     await template.close();
   }
-  return { PGlite, PGLiteSocketServer, extensions, dump };
+  return { PGlite, PGLiteSocketServer, dump };
+}
+
+const contribModules = new Map<string, Promise<Extensions[string]>>();
+
+/** The given contrib modules, each imported once a process. */
+async function contrib(names: readonly string[]): Promise<Extensions> {
+  const extensions: Extensions = {};
+  await Promise.all(
+    names.map(async (name) => {
+      let m = contribModules.get(name);
+      if (!m) {
+        m = (async () => {
+          const mod = (await import(`@electric-sql/pglite/contrib/${name}`)) as Record<string, Extensions[string]>;
+          const ext = mod[name];
+          if (!ext) throw new Error(`@electric-sql/pglite/contrib/${name} does not export ${name}`);
+          return ext;
+        })();
+        m.catch(() => contribModules.delete(name));
+        contribModules.set(name, m);
+      }
+      extensions[name] = await m;
+    }),
+  );
+  return extensions;
 }
 
 export async function createPgliteProvider(options: PgliteProviderOptions = {}): Promise<DatabaseProvider> {
@@ -117,10 +155,10 @@ export async function createPgliteProvider(options: PgliteProviderOptions = {}):
 
   return {
     kind: 'pglite',
-    async create(label: string): Promise<ScratchDatabase> {
+    async create(label: string, opts: CreateOptions = {}): Promise<ScratchDatabase> {
       if (closed) throw new Error('the PGlite provider is closed');
-      const rt = await runtime(extensionNames);
-      const db = await rt.PGlite.create({ loadDataDir: rt.dump, extensions: rt.extensions });
+      const [rt, extensions] = await Promise.all([runtime(), contrib(opts.sql ? contribNamedIn(extensionNames, opts.sql) : extensionNames)]);
+      const db = await rt.PGlite.create({ loadDataDir: rt.dump, extensions });
       let server: PGLiteSocketServer;
       try {
         server = new rt.PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });

@@ -67,7 +67,7 @@ export const reproveFailedDowns = async (opts: {
     restarts++;
     await runner?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
-    db = await provider.create('reprove');
+    db = await provider.create('reprove', { sql: [...conversion.planned.map((p) => p.migration.sql), ...conversion.files.map((f) => f.contents)] });
     runner = await opts.openRunner(db);
     at = 0;
   };

@@ -24,7 +24,7 @@ import { snapshotCatalog } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables, structuralSharing, type CatalogDiff } from './compare.js';
 import { RUNNER_TABLES } from '../writers/runner-tables.js';
-import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { checkProviderDialect } from './database.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
@@ -396,6 +396,11 @@ const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<stri
   return diffs.length ? { diffs, text: formatDiff(diffs) } : undefined;
 };
 
+/** What a scratch database of this verification runs: the source's SQL and the generated files. */
+export const usesSql = (conversion: Conversion, total: number): CreateOptions => ({
+  sql: [...conversion.planned.slice(0, total).map((p) => p.migration.sql), ...conversion.files.slice(0, total).map((f) => f.contents)],
+});
+
 /** Thrown through the first, optimistic run when a source step fails: see verifyConversion. */
 class SourceFailed extends Error {}
 
@@ -448,7 +453,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   // the target's modules load meanwhile (a failure shows again where the runner imports them)
   const preloading = PRELOAD[conversion.target]().catch(() => undefined);
   // both databases at once; if one cannot be created, the other is dropped again
-  const created = await Promise.allSettled([provider.create('source'), provider.create('target')]);
+  const created = await Promise.allSettled([provider.create('source', usesSql(conversion, total)), provider.create('target', usesSql(conversion, total))]);
   await preloading;
   const failed = created.find((r) => r.status === 'rejected');
   if (failed) {

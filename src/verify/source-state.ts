@@ -44,7 +44,7 @@ const messageOf = (e: unknown): string => String((e as Error)?.message ?? e).spl
 
 /** Applies the first `total` migrations' SQL on a scratch database; returns every failure. */
 export const probeSource = async (conversion: Conversion, provider: DatabaseProvider, total: number): Promise<SourceFailure[]> => {
-  const db = await provider.create('probe');
+  const db = await provider.create('probe', { sql: conversion.planned.slice(0, total).map((p) => p.migration.sql) });
   const failures: SourceFailure[] = [];
   try {
     for (let i = 0; i < total; i++) {

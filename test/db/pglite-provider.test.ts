@@ -5,6 +5,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseProvider } from '../../src/verify/database.js';
 import { DatabaseError, openProvider } from '../../src/verify/database.js';
+import { contribNamedIn, PGLITE_EXTENSIONS } from '../../src/verify/pglite.js';
 import { DB_TIMEOUT, queryUrl } from './helpers.js';
 import pg from 'pg';
 
@@ -116,6 +117,29 @@ describe('pglite provider', () => {
       expect(Object.keys((await db.snapshot()).tables)).toEqual(['"a"']);
     } finally {
       await db.close();
+    }
+  }, DB_TIMEOUT);
+
+  it('bundles the contrib modules the SQL it is created for names, and only those', async () => {
+    const sql = ['-- CreateExtension\nCREATE EXTENSION IF NOT EXISTS "uuid-ossp";', 'CREATE EXTENSION earthdistance CASCADE;'];
+    expect(contribNamedIn(PGLITE_EXTENSIONS, sql)).toEqual(['uuid_ossp', 'cube', 'earthdistance']);
+    // a name inside another word is not a mention; case and quoting do not matter
+    expect(contribNamedIn(PGLITE_EXTENSIONS, ['CREATE TABLE "ltree_x" (cube_side int); create extension "PG_TRGM"'])).toEqual(['pg_trgm']);
+    const db = await provider.create('contrib', { sql });
+    try {
+      await db.exec('CREATE EXTENSION "uuid-ossp"; CREATE EXTENSION earthdistance CASCADE;');
+      expect((await db.snapshot()).extensions).toEqual(['cube', 'earthdistance', 'plpgsql', 'uuid-ossp']);
+      // not named: not bundled, so the SQL would fail as it would on a server without it
+      await expect(db.exec('CREATE EXTENSION citext')).rejects.toThrow(/citext/);
+    } finally {
+      await db.close();
+    }
+    // created for nothing in particular: every module the provider bundles
+    const all = await provider.create('all');
+    try {
+      await all.exec('CREATE EXTENSION citext; CREATE EXTENSION pgcrypto;');
+    } finally {
+      await all.close();
     }
   }, DB_TIMEOUT);
 
