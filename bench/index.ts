@@ -149,7 +149,7 @@ async function benchVerifyHistory(history: string, pairs: number) {
     const r = spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', script], { encoding: 'utf8' });
     const ms = now() - t;
     admin(`DROP DATABASE ${db} WITH (FORCE)`);
-    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`psql failed: ${r.stderr ?? r.error?.message}`);
     return ms;
   };
   const results: Record<string, { psqlMs: number; verifyMs: number; ratio: number; proven: boolean; peakRssMB: number }> = {};
