@@ -8,7 +8,7 @@
 // `convert --force` leaves the old files or the new ones, never a mix, and no temporary file.
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -172,4 +172,27 @@ describe('SIGINT during convert --force', () => {
     expect(tree(out)).toEqual(newTree);
     expect(readdirSync(root).filter((n) => n.startsWith('.'))).toEqual([]);
   }, 400_000);
+});
+
+describe('a schema that defines a name twice', () => {
+  // drift read on, the second model shadowed the first and reported "[+] Added tables - User"
+  const fixture = join(process.cwd(), 'fixtures', 'drift', 'in-sync');
+  it('two .prisma files defining one model or enum, or one file defining a model twice: refused by drift and models, naming both places', async () => {
+    const folder = join(root, 'dup-schema');
+    mkdirSync(folder);
+    cpSync(join(fixture, 'schema.prisma'), join(folder, 'schema.prisma'));
+    const migrations = join(fixture, 'migrations');
+    writeFileSync(join(folder, 'other.prisma'), 'model User {\n  id Int @id\n}\n');
+    refused(
+      await ormshift(['drift', '--schema', folder, '--migrations', migrations]),
+      /dup-schema\/schema\.prisma: model "User" is defined twice: a model of that name is defined at .*dup-schema\/other\.prisma \(Prisma refuses the schema too/,
+    );
+    writeFileSync(join(folder, 'other.prisma'), 'enum Role {\n  A\n}\n');
+    refused(await ormshift(['drift', '--schema', folder, '--migrations', migrations, '--json']), /enum "Role" is defined twice: an enum of that name/);
+    refused(await ormshift(['models', '--schema', folder, '--out', join(root, 'dup-models')]), /enum "Role" is defined twice/);
+    expect(existsSync(join(root, 'dup-models'))).toBe(false);
+    const one = join(root, 'one.prisma');
+    writeFileSync(one, `${readFileSync(join(fixture, 'schema.prisma'), 'utf8')}\nmodel Post {\n  id Int @id\n}\n`);
+    refused(await ormshift(['drift', '--schema', one, '--migrations', migrations]), /one\.prisma: model "Post" is defined twice/);
+  });
 });

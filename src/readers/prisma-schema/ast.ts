@@ -58,6 +58,7 @@ export interface PEnum {
   readonly values: readonly { readonly name: string; readonly attributes: readonly PAttribute[] }[];
   readonly attributes: readonly PAttribute[];
   readonly file: string;
+  readonly line?: number;
 }
 
 export interface PSchema {
@@ -191,7 +192,7 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
         if (e.type === 'enumerator') values.push({ name: e.name, attributes: (e.attributes ?? []).map(attribute) });
         else if (e.type === 'attribute') attributes.push(attribute(e));
       }
-      enums.push({ name: b.name, values, attributes, file });
+      enums.push({ name: b.name, values, attributes, file, ...(b.location?.startLine ? { line: b.location.startLine } : {}) });
     }
   }
   return { datasource, previewFeatures, models, enums };

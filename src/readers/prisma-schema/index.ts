@@ -163,7 +163,31 @@ const readFolder = async (dir: string): Promise<{ files: string[]; parts: PSchem
   const files = prismaFilesUnder(dir);
   const parts: PSchema[] = [];
   for (const f of files) parts.push(await parsePrismaFile(readFileSync(f, 'utf8'), relative(dir, f)));
+  refuseDuplicates(mergeSchemas(parts), dir);
   return { files, parts };
+};
+
+/**
+ * Models, views, composite types and enums share one namespace, and Prisma refuses a schema
+ * (one file or a folder of them) that defines a name twice; read on, the second definition
+ * would shadow the first and drift would report tables that are not there. `dir` makes the
+ * places openable from where the command ran.
+ */
+const refuseDuplicates = (ps: PSchema, dir?: string): void => {
+  const seen = new Map<string, { what: string; at: string }>();
+  const place = (b: { file: string; line?: number }) => `${dir ? join(dir, b.file) : b.file}${b.line ? `:${b.line}` : ''}`;
+  const blocks = [...ps.models.map((m) => ({ what: m.kind === 'type' ? 'type' : m.kind, b: m })), ...ps.enums.map((e) => ({ what: 'enum', b: e }))].sort(
+    (x, y) => (x.b.file < y.b.file ? -1 : x.b.file > y.b.file ? 1 : (x.b.line ?? 0) - (y.b.line ?? 0)),
+  );
+  for (const { what, b } of blocks) {
+    const first = seen.get(b.name);
+    if (first) {
+      throw new UsageError(
+        `${place(b)}: ${what} "${b.name}" is defined twice: ${first.what === 'enum' ? 'an' : 'a'} ${first.what} of that name is defined at ${first.at} (Prisma refuses the schema too: remove or rename one of them)`,
+      );
+    }
+    seen.set(b.name, { what, at: place(b) });
+  }
 };
 
 /**
@@ -181,6 +205,7 @@ export const readPrismaSchema = async (path: string): Promise<PrismaSchemaRead> 
   }
   const own = await parsePrismaFile(readFileSync(path, 'utf8'), path);
   const dir = dirname(path);
+  if (!own.previewFeatures.includes('prismaSchemaFolder')) refuseDuplicates(own);
   const siblings = prismaFilesUnder(dir).filter((f) => resolve(f) !== resolve(path));
   if (!siblings.length) return { ...buildSchema(own), files, hints: [] };
   if (own.previewFeatures.includes('prismaSchemaFolder')) {
