@@ -21,8 +21,8 @@ import { UsageError, type Diagnostic } from './ir/diagnostics.js';
 import { changesOf, compareSchemas, isEmptyDiff, type SchemaDiff } from './ir/diff.js';
 import { planMigration } from './ir/history.js';
 import type { PlannedMigration } from './ir/plan.js';
-import { apply } from './ir/replay.js';
-import { indexKey, qualify, type Index, type Schema, type Table } from './ir/schema.js';
+import { apply, servesForeignKey } from './ir/replay.js';
+import { indexKey, qualify, sameName, type Index, type Schema, type Table } from './ir/schema.js';
 import { prismaChecksum } from './readers/migrations-dir.js';
 
 export interface DriftOptions {
@@ -261,7 +261,11 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const final = history.final;
   const excluded = new Set<string>();
   const truncate = prisma.provider === 'postgresql';
-  const fromHistory = describable(final, notes, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), excluded });
+  const fromHistory = withoutAdoptedImplicitIndexes(
+    describable(final, notes, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), excluded }),
+    prisma.schema,
+    notes,
+  );
   const ignoreUnsigned = prisma.provider === 'mysql';
   const fromSchema = alignImplicitManyToMany(
     fromHistory,
@@ -470,4 +474,27 @@ export const writeReconcile = (files: readonly ReconcileFile[], out: string): st
   for (const f of files) if (existsSync(join(out, f.path))) throw new UsageError(`${join(out, f.path)} already exists; nothing was written`);
   // all or nothing (write-files.ts)
   return writeFilesAtomically(out, files).written;
+};
+
+/**
+ * MySQL: the index InnoDB made for a foreign key (replay.ts, Index.implicit) is not something
+ * schema.prisma declares: a foreign key that schema.prisma declares on its table and that it can
+ * serve owns it (Prisma's key would adopt it). Such indexes are left out of the comparison, with
+ * a note; one that no declared key can use is still reported.
+ */
+const withoutAdoptedImplicitIndexes = (history: Schema, prisma: Schema, notes: string[]): Schema => {
+  const adopted = Object.entries(history.indexes).filter(([, i]) => {
+    if (!i.implicit) return false;
+    const cols = i.elements.map((e) => (e.kind === 'column' ? e.name : ''));
+    return Object.values(prisma.tables).some(
+      (t) => sameName(t.name, i.table) && t.constraints.some((k) => k.type === 'foreign' && servesForeignKey(cols, k.columns)),
+    );
+  });
+  if (!adopted.length) return history;
+  const indexes = { ...history.indexes };
+  for (const [key, i] of adopted) {
+    delete indexes[key];
+    notes.push(`index ${i.table.name}.${i.name} is the one MySQL made for a foreign key; the key schema.prisma declares on it would use it`);
+  }
+  return { ...history, indexes };
 };

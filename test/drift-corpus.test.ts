@@ -50,6 +50,8 @@ interface Real {
   readonly migration: string;
   readonly why: string;
   readonly items: readonly string[];
+  /** what the migration's SQL names instead, when the difference is what it does not create */
+  readonly mentions?: readonly string[];
 }
 
 const dropped = (migration: string, items: string[]): Real => ({
@@ -134,11 +136,42 @@ const EXPECTED: Record<string, readonly Real[]> = {
     },
   ],
   'corpus/umami-mysql': [],
+  'corpus-new/letterpad-mysql': [
+    {
+      migration: '20240225195951_membership',
+      why: 'schema.prisma declares @unique on both Stripe ids, but the migration creates the columns without unique indexes and no later one adds them (prisma migrate dev would)',
+      items: ['+index Membership/Membership_stripe_customer_id_key', '+index Membership/Membership_stripe_subscription_id_key'],
+      mentions: ['`stripe_customer_id` VARCHAR(191) NULL', '`stripe_subscription_id` VARCHAR(191) NULL'],
+    },
+    {
+      migration: '20240529081127_auth_flow',
+      why: 'the migration recreates Session with PostgreSQL double-quoted names, which MySQL refuses (a syntax error: `prisma migrate deploy` fails there), so the history keeps the old Session table',
+      items: [
+        '+column Session.expires',
+        '+column Session.session_token',
+        '+column Session.updatedAt',
+        '+index Session/Session_session_token_key',
+        '-column Session.domain',
+        '-column Session.expiresAt',
+        '-column Session.id',
+        '-column Session.token',
+        '~primary key Session',
+      ],
+      mentions: ['DROP TABLE "Session"', '"session_token" TEXT NOT NULL', '`Session_session_token_key`'],
+    },
+  ],
 };
 
-/** histories not asserted here yet: their SQL does not parse (a syntax error in civitai, double-quoted
- * identifiers in letterpad-mysql's last migration), so drift refuses them before replaying */
-const PENDING: readonly string[] = ['corpus-new/civitai', 'corpus-new/letterpad-mysql'];
+/** replay problems of a history whose own SQL fails: `file:line` and what the database refuses */
+const REPLAY_PROBLEMS: Record<string, readonly string[]> = {
+  // the unique index of the new Session table, which the failed CREATE TABLE above never made
+  'corpus-new/letterpad-mysql': ['20240529081127_auth_flow/migration.sql:69 index "Session_session_token_key": column "session_token" does not exist in table "Session"'],
+};
+
+/** histories not asserted here yet: civitai was changed by hand beside its migrations (views
+ * turned into tables, keys and indexes made out of band), and its schema.prisma describes what the
+ * production database became, not what the history replays to */
+const PENDING: readonly string[] = ['corpus-new/civitai'];
 
 /** The object an item names, as the migration's SQL spells it. */
 const objectOf = (item: string): string => {
@@ -160,14 +193,15 @@ describe('drift over every shared history', () => {
     it(`${history}: ${real.length ? 'only the real differences, each explained' : 'in sync'}`, async () => {
       const dir = join(SHARED, history);
       const r = await drift({ schema: join(dir, 'schema.prisma'), migrations: join(dir, 'migrations') });
-      expect(r.replayProblems).toEqual([]);
+      expect(r.replayProblems.map((p) => `${p.file}:${p.line} ${p.message}`)).toEqual(REPLAY_PROBLEMS[history] ?? []);
       expect(differences(r)).toEqual(real.flatMap((x) => x.items).sort());
       expect(r.inSync).toBe(real.length === 0);
       for (const x of real) {
         const sql = join(dir, 'migrations', x.migration, 'migration.sql');
         expect(existsSync(sql), sql).toBe(true);
         const text = readFileSync(sql, 'utf8');
-        for (const item of x.items) expect(text, `${x.migration} names ${item}`).toContain(objectOf(item));
+        if (x.mentions) for (const m of x.mentions) expect(text, `${x.migration} names ${m}`).toContain(m);
+        else for (const item of x.items) expect(text, `${x.migration} names ${item}`).toContain(objectOf(item));
       }
     }, 120_000);
   }

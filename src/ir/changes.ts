@@ -77,6 +77,9 @@ export interface AlterColumnType extends Base {
   /** MySQL: a MODIFY restating the whole column, its default as written (PostgreSQL instead keeps
    * a bare literal default typed by the old type: `'x'::character varying`) */
   readonly restated?: boolean;
+  /** MySQL, only in the effects of a MODIFY kept verbatim (the IR has no change for these): the
+   * column's AUTO_INCREMENT, ON UPDATE and comment as the statement restates them */
+  readonly attributes?: { readonly autoIncrement?: boolean; readonly onUpdate?: string; readonly comment?: string };
 }
 export interface SetNotNull extends Base {
   readonly kind: 'SetNotNull';

@@ -130,14 +130,16 @@ export const typeKey = (t0: ColumnType): string => {
     args = [];
   }
   if (PRECISION_DEFAULT_6.has(name) && args.length === 1 && args[0] === '6') args = [];
-  if (name === 'ENUM') args = args.map((a) => a.replace(/^'(.*)'$/s, '$1'));
+  // MySQL's inline ENUM: the migration reader keeps its labels in `values`, schema.prisma in `args`
+  if (name === 'ENUM') args = (t.values ?? args).map((a) => a.replace(/^'(.*)'$/s, '$1'));
   return `${t.schema ? `${t.schema}.` : ''}${name}${args.length ? `(${args.join(',')})` : ''}${'[]'.repeat(t.array ?? 0)}`;
 };
 
 const isSerial = (t: ColumnType): boolean => !t.user && /^(SMALL|BIG)?SERIAL[248]?$/i.test(t.name);
 
 /** Does the column take its values from a sequence (SERIAL, nextval default, identity)? */
-const autoIncrement = (c: Column): boolean => isSerial(c.type) || /^\s*nextval\s*\(/i.test(c.default ?? '') || c.identity !== undefined;
+const autoIncrement = (c: Column): boolean =>
+  isSerial(c.type) || /^\s*nextval\s*\(/i.test(c.default ?? '') || c.identity !== undefined || c.autoIncrement === true;
 
 /**
  * Default text for comparison: lowercase outside quotes, whitespace collapsed, redundant outer

@@ -298,7 +298,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   AlterColumnType: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {
-      const { collation: _dropped, ...rest } = col;
+      const { collation: _dropped, ...kept } = col;
+      let rest: Column = kept;
+      if (c.attributes) {
+        const { autoIncrement: _a, onUpdate: _o, comment: _c, ...plain } = kept;
+        const { autoIncrement, onUpdate, comment } = c.attributes;
+        rest = { ...plain, ...(autoIncrement ? { autoIncrement } : {}), ...(onUpdate !== undefined ? { onUpdate } : {}), ...(comment !== undefined ? { comment } : {}) };
+      }
       return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}), ...(c.restated ? {} : keptDefault(col, c.to)) };
     }),
   SetNotNull: (s, c, problem) => withColumn(s, c.table, c.column, problem, (col) => ({ ...col, notNull: c.notNull })),

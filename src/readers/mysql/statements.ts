@@ -382,7 +382,13 @@ const modifyColumn = (ctx: StatementContext, s: Schema, table: QName, from: stri
     // The IR has no change for these: keep the statement, undo it by restating the old column.
     // The replay follows what the IR can say (name, type, nullability, default).
     const back = `ALTER TABLE ${quoteMysqlIdent(table.name)} CHANGE ${quoteMysqlIdent(next.name)} ${renderMysqlColumn(col)}`;
-    return [raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', { down: back, effects: [{ changes: out }] })];
+    const attributes = {
+      ...(next.autoIncrement ? { autoIncrement: true } : {}),
+      ...(next.onUpdate !== undefined ? { onUpdate: next.onUpdate } : {}),
+      ...(next.comment !== undefined ? { comment: next.comment } : {}),
+    };
+    const restate: Change = { kind: 'AlterColumnType', table, column: next.name, to: next.type, ...(next.collation ? { collation: next.collation } : {}), restated: true, attributes, source };
+    return [raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', { down: back, effects: [{ changes: [...out, restate] }] })];
   }
   // a MODIFY that restates the column as it is: still accounted for, as a no-op type change
   if (out.length === 0) out.push({ kind: 'AlterColumnType', table, column: from, to: col.type, ...(col.collation ? { collation: col.collation } : {}), restated: true, source });
