@@ -5,12 +5,14 @@
  * replaces only files ormshift generated).
  */
 import { basename, relative, resolve, isAbsolute } from 'node:path';
-import type { ModelNote, ModelsFile, ModelsLang } from './writers/models/index.js';
+import type { ModelNote, ModelsFile, ModelsLang, ModelsStyle } from './writers/models/index.js';
 
 export interface ModelsOptions {
   /** schema.prisma, or a folder of .prisma files */
   readonly schema: string;
   readonly lang?: ModelsLang;
+  /** `init` (Model.init classes, default) or `decorators` (sequelize-typescript, TypeScript only) */
+  readonly style?: ModelsStyle;
   /** where the files will go: prettier resolves the user's configuration from there */
   readonly outDir?: string;
 }
@@ -31,7 +33,7 @@ export const models = async (opts: ModelsOptions): Promise<ModelsReport> => {
   const read = await readPrismaSchema(opts.schema);
   // the header names the schema as the user gave it, never by an absolute path
   const source = isAbsolute(opts.schema) ? basename(opts.schema) : relative('.', resolve(opts.schema)).replaceAll('\\', '/') || basename(opts.schema);
-  const out = await writeModels(read, { lang: opts.lang ?? 'ts', source, ...(opts.outDir ? { outDir: opts.outDir } : {}) });
+  const out = await writeModels(read, { lang: opts.lang ?? 'ts', style: opts.style ?? 'init', source, ...(opts.outDir ? { outDir: opts.outDir } : {}) });
   return {
     provider: read.provider,
     files: out.files,

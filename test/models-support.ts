@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Sequelize } from 'sequelize';
+import { Sequelize as DecoratorSequelize } from 'sequelize-typescript';
 import { models } from '../src/models.js';
 import type { ModelsReport } from '../src/models.js';
 
@@ -18,41 +20,80 @@ export const scratchRoot = (): string => {
   return root;
 };
 
-export const generate = async (schema: string, lang: 'ts' | 'js'): Promise<{ report: ModelsReport; dir: string }> => {
-  const report = await models({ schema, lang });
+export type Style = 'init' | 'decorators';
+
+export const generate = async (schema: string, lang: 'ts' | 'js', style: Style = 'init'): Promise<{ report: ModelsReport; dir: string }> => {
+  const report = await models({ schema, lang, style });
   const dir = join(scratchRoot(), 'models');
   mkdirSync(dir);
   for (const f of report.files) writeFileSync(join(dir, f.fileName), f.contents);
   return { report, dir };
 };
 
-/** `tsc --strict` (plus noUnusedLocals/Parameters) over a folder of generated .ts files: its output, '' when clean. */
-export const typeCheck = (dir: string): string => {
+/** What sequelize-typescript's decorators need of the user's tsconfig: legacy decorators, their
+ * metadata, and class fields that do not shadow Sequelize's attribute accessors. */
+export const DECORATOR_OPTIONS = { experimentalDecorators: true, emitDecoratorMetadata: true, useDefineForClassFields: false } as const;
+
+const tsconfig = (dir: string, style: Style, emit: boolean): string => {
+  const path = join(dir, emit ? 'tsconfig.emit.json' : 'tsconfig.json');
   writeFileSync(
-    join(dir, 'tsconfig.json'),
+    path,
     JSON.stringify({
       compilerOptions: {
         target: 'ES2022',
         module: 'NodeNext',
         moduleResolution: 'NodeNext',
         strict: true,
-        noEmit: true,
+        ...(emit ? { outDir: 'js' } : { noEmit: true }),
         noUnusedLocals: true,
         noUnusedParameters: true,
         exactOptionalPropertyTypes: true,
         skipLibCheck: true,
         types: ['node'],
+        ...(style === 'decorators' ? DECORATOR_OPTIONS : {}),
       },
       include: ['*.ts'],
     }),
   );
+  return path;
+};
+
+const tsc = (project: string): string => {
   try {
-    execFileSync(join(process.cwd(), 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], { encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(join(process.cwd(), 'node_modules', '.bin', 'tsc'), ['-p', project], { encoding: 'utf8', stdio: 'pipe' });
     return '';
   } catch (e: any) {
     return `${e.stdout ?? ''}${e.stderr ?? ''}` || String(e);
   }
 };
 
+/** `tsc --strict` (plus noUnusedLocals/Parameters) over a folder of generated .ts files: its output, '' when clean. */
+export const typeCheck = (dir: string, style: Style = 'init'): string => tsc(tsconfig(dir, style, false));
+
+/** Compiles a folder of generated .ts files with `tsc --strict` (CommonJS, as the folder has no
+ * package.json) into `<dir>/js`, which loadModels() then loads: how decorator models are run. */
+export const compile = (dir: string, style: Style = 'init'): string => {
+  const out = tsc(tsconfig(dir, style, true));
+  if (out) throw new Error(`tsc failed on the generated models:\n${out}`);
+  return join(dir, 'js');
+};
+
 /** The generated JavaScript index (CommonJS), loaded as users load it. */
 export const loadModels = (dir: string): any => createRequire(join(dir, 'index.js'))(join(dir, 'index.js'));
+
+/** The styles the database tests run: the JavaScript Model.init output loaded as written, and the
+ * TypeScript decorator output compiled by tsc (the decorator options) and loaded. */
+export const STYLES: readonly { readonly label: string; readonly lang: 'ts' | 'js'; readonly style: Style }[] = [
+  { label: 'Model.init, JavaScript', lang: 'js', style: 'init' },
+  { label: 'decorators, TypeScript compiled by tsc', lang: 'ts', style: 'decorators' },
+];
+
+/** the generated index of a style, loaded as a user's program loads it */
+export const loadStyle = async (schema: string, s: (typeof STYLES)[number]): Promise<any> => {
+  const { dir } = await generate(schema, s.lang, s.style);
+  return loadModels(s.style === 'decorators' ? compile(dir, 'decorators') : dir);
+};
+
+/** a Sequelize instance for a style: decorator models need sequelize-typescript's (addModels) */
+export const connect = (url: string, style: Style): Sequelize =>
+  style === 'decorators' ? new DecoratorSequelize(url, { logging: false }) : new Sequelize(url, { logging: false });

@@ -23,7 +23,7 @@ const COMMANDS = [
   { name: 'verify', description: 'prove a conversion on a real database (PGlite when no --database-url)' },
   { name: 'plan', description: 'preview every down(): its changes, risks and reasons, or its rollback SQL' },
   { name: 'drift', description: 'compare a Prisma migration history with schema.prisma (exit 2 on drift)' },
-  { name: 'models', description: 'write Sequelize models (Model.init classes and an index) from schema.prisma' },
+  { name: 'models', description: 'write Sequelize models (Model.init or sequelize-typescript classes, and an index) from schema.prisma' },
   { name: 'compare', description: 'compare a Prisma history with an existing Sequelize or Knex history (exit 1 when they end in different schemas)' },
   { name: 'baseline', description: 'mark the converted migrations as applied on a PostgreSQL database Prisma migrated' },
   { name: 'orm-corpus', description: 'read, run or refuse every file of hand-written Sequelize/Knex histories (a folder with MANIFEST.json), print a table' },
@@ -177,7 +177,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const, describe: 'TypeScript or JavaScript model files' })
-            .option('style', { choices: ['init'] as const, default: 'init' as const, describe: 'Model.init classes (sequelize-typescript decorators are not supported yet)' })
+            .option('style', { choices: ['init', 'decorators'] as const, default: 'init' as const, describe: 'Model.init classes, or sequelize-typescript decorator classes (TypeScript only; the project needs sequelize-typescript and reflect-metadata)' })
             .option('force', { type: 'boolean', default: false, describe: 'overwrite files ormshift generated' })
             .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
         ),

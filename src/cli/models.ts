@@ -5,14 +5,14 @@ export interface ModelsArgs {
   schema: string;
   out: string;
   lang: 'ts' | 'js';
-  style: 'init';
+  style: 'init' | 'decorators';
   force: boolean;
   json: boolean;
 }
 
 export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
   const { models, writeModelFiles } = await import('../models.js');
-  const report = await models({ schema: args.schema, lang: args.lang, outDir: args.out });
+  const report = await models({ schema: args.schema, lang: args.lang, style: args.style, outDir: args.out });
   const { written, unchanged } = await writeModelFiles(report, { out: args.out, force: args.force });
   if (args.json) {
     const { files: _f, ...rest } = report;

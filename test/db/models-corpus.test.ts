@@ -27,25 +27,30 @@ describe('models on the shared corpus', () => {
   for (const h of histories) {
     const dir = join(CORPUS, h);
     const mysql = /provider\s*=\s*"mysql"/.test(readFileSync(join(dir, 'migrations', 'migration_lock.toml'), 'utf8'));
-    it(`${h}: TypeScript models pass tsc --strict`, async () => {
+    it(`${h}: TypeScript models pass tsc --strict (Model.init, and decorators with their tsconfig options)`, async () => {
       const { dir: out, report } = await generate(join(dir, 'schema.prisma'), 'ts');
       expect(report.models.length).toBeGreaterThan(0);
       expect(typeCheck(out)).toBe('');
+      const decorators = await generate(join(dir, 'schema.prisma'), 'ts', 'decorators');
+      expect(typeCheck(decorators.dir, 'decorators')).toBe('');
     }, 300_000);
 
-    it(`${h}: models match the migrated ${mysql ? 'MariaDB' : 'PostgreSQL'} database, query it, and sync() into its catalog`, async () => {
-      const r = await proveHistory(dir, mysql ? MYSQL_URL : PG_URL);
-      expect(r.mismatches, r.mismatches.join('\n')).toEqual([]);
-      expect(r.sequelizeModels).toBeGreaterThanOrEqual(r.models);
-      expect(r.queries).toBe(r.sequelizeModels);
-      expect(r.syncUnexplained, formatDiff(r.syncUnexplained)).toEqual([]);
-      for (const rule of Object.keys(r.syncExceptions)) expect(Object.keys(SYNC_EXCEPTIONS)).toContain(rule);
-      // every model's notes are in the report, which the command prints
-      console.log(
-        `${h}: ${r.migrations} migrations, ${r.models} models, ${r.attributes} attributes, ${r.associations} associations, ${r.queries} queries; ` +
-          `catalog: ${r.mismatches.length} mismatches, ${r.drift.length} drift, ${r.listColumns.length} list columns; ` +
-          `sync: ${r.syncDiffs.length} differences, explained ${JSON.stringify(r.syncExceptions)}, ${r.syncUnexplained.length} unexplained`,
-      );
-    }, 900_000);
+    for (const style of ['init', 'decorators'] as const) {
+      it(`${h}: ${style === 'init' ? 'Model.init' : 'decorator'} models match the migrated ${mysql ? 'MariaDB' : 'PostgreSQL'} database, query it, and sync() into its catalog`, async () => {
+        // decorators: proveHistory compiles the TypeScript with tsc --strict and the decorator options
+        const r = await proveHistory(dir, mysql ? MYSQL_URL : PG_URL, style);
+        expect(r.mismatches, r.mismatches.join('\n')).toEqual([]);
+        expect(r.sequelizeModels).toBeGreaterThanOrEqual(r.models);
+        expect(r.queries).toBe(r.sequelizeModels);
+        expect(r.syncUnexplained, formatDiff(r.syncUnexplained)).toEqual([]);
+        for (const rule of Object.keys(r.syncExceptions)) expect(Object.keys(SYNC_EXCEPTIONS)).toContain(rule);
+        // every model's notes are in the report, which the command prints
+        console.log(
+          `${h} (${style}): ${r.migrations} migrations, ${r.models} models, ${r.attributes} attributes, ${r.associations} associations, ${r.queries} queries; ` +
+            `catalog: ${r.mismatches.length} mismatches, ${r.drift.length} drift, ${r.listColumns.length} list columns; ` +
+            `sync: ${r.syncDiffs.length} differences, explained ${JSON.stringify(r.syncExceptions)}, ${r.syncUnexplained.length} unexplained`,
+        );
+      }, 900_000);
+    }
   }
 });

@@ -1,18 +1,22 @@
 /**
  * CRUD smoke test of generated models on real databases, one relation kind at a time (belongsTo,
- * hasMany, hasOne, self-relations, implicit many-to-many, self many-to-many): create, include,
- * update, destroy, with the database's own actions (RESTRICT, CASCADE, SET NULL) deciding. The
- * database is built by the models themselves (createEnumTypes + sync), from fixtures/models/*.
+ * hasMany, hasOne, self-relations, implicit many-to-many, self many-to-many, composite keys):
+ * create, include, update, destroy, with the database's own actions (RESTRICT, CASCADE, SET NULL)
+ * deciding. The database is built by the models themselves (createEnumTypes + sync), from
+ * fixtures/models/*. Each suite runs for both styles: Model.init classes (the JavaScript output,
+ * loaded as written) and sequelize-typescript decorator classes (the TypeScript output compiled by
+ * tsc with the decorator options, then loaded on a sequelize-typescript Sequelize).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { openProvider, type DatabaseProvider, type ScratchDatabase } from '../../src/verify/database.js';
-import { generate, loadModels } from '../models-support.js';
+import { connect, loadStyle, STYLES } from '../models-support.js';
 import { PG_URL } from './helpers.js';
 
 const MYSQL_URL = process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
 
-describe('models CRUD on PostgreSQL (fixtures/models/basic)', () => {
+for (const S of STYLES) {
+describe(`models CRUD on PostgreSQL (fixtures/models/basic; ${S.label})`, () => {
   let provider: DatabaseProvider;
   let db: ScratchDatabase;
   let seq: Sequelize;
@@ -20,9 +24,8 @@ describe('models CRUD on PostgreSQL (fixtures/models/basic)', () => {
   beforeAll(async () => {
     provider = await openProvider(PG_URL);
     db = await provider.create('models-crud');
-    const { dir } = await generate('fixtures/models/basic/schema.prisma', 'js');
-    const lib = loadModels(dir);
-    seq = new Sequelize(db.url, { logging: false });
+    const lib = await loadStyle('fixtures/models/basic/schema.prisma', S);
+    seq = connect(db.url, S.style);
     m = lib.initModels(seq);
     await lib.createEnumTypes(seq);
     await seq.sync();
@@ -120,16 +123,15 @@ describe('models CRUD on PostgreSQL (fixtures/models/basic)', () => {
   });
 });
 
-describe('models CRUD on MariaDB (fixtures/models/mysql)', () => {
+describe(`models CRUD on MariaDB (fixtures/models/mysql; ${S.label})`, () => {
   let provider: DatabaseProvider;
   let seq: Sequelize;
   let m: any;
   beforeAll(async () => {
     provider = await openProvider(MYSQL_URL);
     const db = await provider.create('models-crud');
-    const { dir } = await generate('fixtures/models/mysql/schema.prisma', 'js');
-    const lib = loadModels(dir);
-    seq = new Sequelize(db.url, { logging: false });
+    const lib = await loadStyle('fixtures/models/mysql/schema.prisma', S);
+    seq = connect(db.url, S.style);
     m = lib.initModels(seq);
     await seq.sync();
   });
@@ -159,5 +161,60 @@ describe('models CRUD on MariaDB (fixtures/models/mysql)', () => {
     const [rows] = await seq.query('SELECT `A`, `B` FROM `_AccountToGroup`');
     expect(rows).toEqual([{ A: a.id, B: 'admins' }]);
     expect((await m.Account.findByPk(a.id, { include: ['groups'] })).groups.map((x: any) => x.slug)).toEqual(['admins']);
+    expect((await m.Group.findByPk('admins', { include: ['members'] })).members.map((x: any) => x.handle)).toEqual(['bo']);
+    await g.destroy();
+    const [left] = await seq.query('SELECT count(*) AS n FROM `_AccountToGroup`');
+    expect(left).toEqual([{ n: 0 }]);
+    await a.destroy();
+  });
+
+  it('hasOne: the database default, TIMESTAMP(3) read back, CASCADE on destroy', async () => {
+    const a = await m.Account.create({ handle: 'cy' });
+    const profile = await m.Profile.create({ accountId: a.id });
+    const found = await m.Account.findByPk(a.id, { include: ['profile'] });
+    expect(found.profile.bio).toBe("it's me");
+    expect(found.profile.seenAt).toBeInstanceOf(Date);
+    expect(Math.abs(found.profile.seenAt.getTime() - Date.now())).toBeLessThan(60_000);
+    const back = await m.Profile.findByPk(profile.id, { include: ['account'] });
+    expect(back.account.handle).toBe('cy');
+    await back.update({ bio: 'me' });
+    expect((await m.Profile.findByPk(profile.id)).bio).toBe('me');
+    await a.destroy();
+    expect(await m.Profile.count()).toBe(0);
+  });
+
+  it('self-relation: manager / reports, SET NULL on destroy', async () => {
+    const boss = await m.Account.create({ handle: 'boss' });
+    const worker = await m.Account.create({ handle: 'worker', managerId: boss.id });
+    expect((await m.Account.findByPk(boss.id, { include: ['reports'] })).reports.map((x: any) => x.handle)).toEqual(['worker']);
+    expect((await m.Account.findByPk(worker.id, { include: ['manager'] })).manager.handle).toBe('boss');
+    await boss.destroy();
+    expect((await m.Account.findByPk(worker.id)).managerId).toBeNull();
+    await worker.destroy();
+  });
+
+  it('self many-to-many: followers / following in the same _follows rows', async () => {
+    const star = await m.Account.create({ handle: 'star' });
+    const fan = await m.Account.create({ handle: 'fan' });
+    await star.addFollower(fan);
+    expect((await m.Account.findByPk(star.id, { include: ['followers'] })).followers.map((x: any) => x.handle)).toEqual(['fan']);
+    expect((await m.Account.findByPk(fan.id, { include: ['following'] })).following.map((x: any) => x.handle)).toEqual(['star']);
+    const [rows] = await seq.query('SELECT `A`, `B` FROM `_follows`');
+    expect(rows).toEqual([{ A: fan.id, B: star.id }]);
+    await star.destroy();
+    const [left] = await seq.query('SELECT count(*) AS n FROM `_follows`');
+    expect(left).toEqual([{ n: 0 }]);
+    await fan.destroy();
+  });
+
+  it('composite primary key: create, find, update, destroy', async () => {
+    await m.Pair.create({ a: 1, b: 2 });
+    const pair = await m.Pair.findOne({ where: { a: 1, b: 2 } });
+    expect(pair.label).toBe('x');
+    await pair.update({ label: 'y' });
+    expect((await m.Pair.findOne({ where: { a: 1, b: 2 } })).label).toBe('y');
+    await pair.destroy();
+    expect(await m.Pair.count()).toBe(0);
   });
 });
+}

@@ -13,10 +13,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sequelize } from 'sequelize';
 import { openProvider, type Catalog, type DatabaseProvider } from '../../src/verify/database.js';
 import { compareCatalogs, type CatalogDiff } from '../../src/verify/compare.js';
-import { generate, loadModels } from '../models-support.js';
+import { compile, connect, generate, loadModels, type Style } from '../models-support.js';
 import type { ModelsReport } from '../../src/models.js';
 import { readPrismaSchema } from '../../src/readers/prisma-schema/index.js';
 import type { Schema } from '../../src/ir/schema.js';
@@ -228,9 +227,13 @@ const restrict = (c: Catalog, tables: ReadonlySet<string>): Catalog => ({
   sequences: Object.fromEntries(Object.entries(c.sequences).filter(([, s]) => [...tables].some((t) => s.ownedBy?.startsWith(`${t}.`)))),
 });
 
-export async function proveHistory(dir: string, url: string): Promise<ModelsProof> {
+/** style `init` loads the JavaScript output as written; `decorators` compiles the TypeScript output
+ * with tsc (the decorator options) and loads that on a sequelize-typescript instance */
+export async function proveHistory(dir: string, url: string, style: Style = 'init'): Promise<ModelsProof> {
   const mysql = url.startsWith('mysql');
-  const { report, dir: out } = await generate(join(dir, 'schema.prisma'), 'js');
+  const generated = await generate(join(dir, 'schema.prisma'), style === 'decorators' ? 'ts' : 'js', style);
+  const report = generated.report;
+  const out = style === 'decorators' ? compile(generated.dir, 'decorators') : generated.dir;
   const files = migrationFiles(dir);
   const provider: DatabaseProvider = await openProvider(url);
   const mismatches: string[] = [];
@@ -254,7 +257,7 @@ export async function proveHistory(dir: string, url: string): Promise<ModelsProo
     for (const f of files) await a.exec(readFileSync(f, 'utf8'));
     const history = await a.snapshot();
     const lib = loadModels(out);
-    const seqA = new Sequelize(a.url, { logging: false });
+    const seqA = connect(a.url, style);
     const modelTables = new Set<string>();
     try {
       const models: Record<string, any> = lib.initModels(seqA);
@@ -335,7 +338,7 @@ export async function proveHistory(dir: string, url: string): Promise<ModelsProo
 
     // sync() on an empty database
     const b = await provider.create('models-sync');
-    const seqB = new Sequelize(b.url, { logging: false });
+    const seqB = connect(b.url, style);
     try {
       const libB = loadModels(out);
       libB.initModels(seqB);

@@ -20,9 +20,11 @@ import { UsageError } from '../../ir/diagnostics.js';
 import type { ModelField, ModelInfo, ModelRelation, PrismaSchemaRead } from '../../readers/prisma-schema/index.js';
 import { callExpr, code, format, js, jsKey, jsString, memberExpr, obj, Printer, type Js } from '../code/index.js';
 import { loadTemplate } from '../templates.js';
-import { sequelizeType, TS_TYPES } from './types.js';
+import { sequelizeType, TS_TYPES, UTC_TIMESTAMP, usesUtcTimestamp } from './types.js';
 
 export type ModelsLang = 'ts' | 'js';
+/** `Model.init` classes (Sequelize's own API), or sequelize-typescript decorator classes (TypeScript only) */
+export type ModelsStyle = 'init' | 'decorators';
 
 export interface ModelsFile {
   readonly fileName: string;
@@ -44,6 +46,7 @@ export interface ModelsOutput {
 
 export interface ModelsWriteOptions {
   readonly lang: ModelsLang;
+  readonly style?: ModelsStyle;
   /** the schema path as the header names it (relative, never absolute) */
   readonly source: string;
   /** where the files go: prettier resolves the user's configuration from there */
@@ -57,9 +60,19 @@ const MODEL_MEMBERS = new Set([
   'sequelize', 'constructor', 'addHook', 'removeHook', 'hasHook', 'hasHooks', '_attributes', '_creationAttributes', '_model',
 ]);
 /** names the generated code declares itself (sequelize's imports are renamed instead, see importNames) */
-const DECLARED = new Set(['initModels', 'createEnumTypes', 'Models', 'ENUM_TYPES', 'models', 'sequelize', 'cuid', 'cuid2', 'uuidv4', 'uuidv7', 'nanoid', 'ulid']);
-const SEQUELIZE_IMPORTS = ['DataTypes', 'Model', 'Sequelize', 'literal', 'CreationOptional', 'InferAttributes', 'InferCreationAttributes', 'NonAttribute'] as const;
+const DECLARED = new Set([
+  'initModels', 'createEnumTypes', 'Models', 'ENUM_TYPES', 'MODELS', 'models', 'sequelize', 'cuid', 'cuid2', 'uuidv4', 'uuidv7', 'nanoid', 'ulid',
+  'utcTimestamp', 'useUtcTimestamps', 'UtcTimestamp',
+]);
+/** what the files import from sequelize, and (decorator style) from sequelize-typescript */
+const SEQUELIZE_IMPORTS = [
+  'DataTypes', 'Model', 'Sequelize', 'literal', 'CreationOptional', 'InferAttributes', 'InferCreationAttributes', 'NonAttribute',
+  'Table', 'Column', 'ForeignKey', 'BelongsTo', 'HasOne', 'HasMany', 'BelongsToMany',
+] as const;
 type SequelizeImport = (typeof SEQUELIZE_IMPORTS)[number];
+type Decorator = 'Table' | 'Column' | 'ForeignKey' | 'BelongsTo' | 'HasOne' | 'HasMany' | 'BelongsToMany';
+/** an association's decorator */
+const DECORATOR: Readonly<Record<ModelRelation['kind'], Decorator>> = { belongsTo: 'BelongsTo', hasOne: 'HasOne', hasMany: 'HasMany', belongsToMany: 'BelongsToMany' };
 
 /** The local name of each import from sequelize: its own, or prefixed where a model has that
  * name (a model called `Model` is real: langfuse has one). */
@@ -90,6 +103,8 @@ const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1
 export async function writeModels(read: PrismaSchemaRead, opts: ModelsWriteOptions): Promise<ModelsOutput> {
   const notes: ModelNote[] = [];
   const files: ModelsFile[] = [];
+  const style = opts.style ?? 'init';
+  if (style === 'decorators' && opts.lang !== 'ts') throw new UsageError('--style decorators writes TypeScript (sequelize-typescript decorators need TypeScript\'s experimentalDecorators): use --lang ts, or --style init for JavaScript');
   const models = [...read.models].sort(byName);
   const modelByName = new Map(models.map((m) => [m.name, m]));
   const ext = opts.lang;
@@ -108,17 +123,23 @@ export async function writeModels(read: PrismaSchemaRead, opts: ModelsWriteOptio
     }
   }
   const idsUsed = new Set<string>();
+  const helpers = { utcTimestamp: false };
   const names = importNames(new Set(models.map((m) => m.name)));
   for (const m of models) {
-    const text = modelFile(m, { read, modelByName, lang: ext, source: opts.source, notes, idsUsed, names });
+    const text = modelFile(m, { read, modelByName, lang: ext, style, source: opts.source, notes, idsUsed, names, helpers });
     files.push({ fileName: `${m.name}.${ext}`, contents: await format(text, { parser: ext === 'ts' ? 'typescript' : 'babel', ...(opts.outDir ? { filePath: `${opts.outDir}/${m.name}.${ext}` } : {}) }) });
   }
-  const index = indexFile(models, read, ext, opts.source, names);
+  const index = indexFile(models, read, ext, style, opts.source, names, helpers.utcTimestamp);
   files.push({ fileName: `index.${ext}`, contents: await format(index, { parser: ext === 'ts' ? 'typescript' : 'babel', ...(opts.outDir ? { filePath: `${opts.outDir}/index.${ext}` } : {}) }) });
   if (idsUsed.size) {
     const body = await loadTemplate(`models/ids.${ext}.tpl`);
     const text = `${headerLines(opts.source, 'the client-side id generators of Prisma (cuid(), uuid(), nanoid(), ulid())').toString()}\n${body}`;
     files.push({ fileName: `ids.${ext}`, contents: await format(text, { parser: ext === 'ts' ? 'typescript' : 'babel', ...(opts.outDir ? { filePath: `${opts.outDir}/ids.${ext}` } : {}) }) });
+  }
+  if (helpers.utcTimestamp) {
+    const body = await loadTemplate(`models/utc-timestamp.${ext}.tpl`);
+    const text = `${headerLines(opts.source, "PostgreSQL's TIMESTAMP (without time zone) as UTC, as Prisma's client reads and writes it").toString()}\n${body}`;
+    files.push({ fileName: `utc-timestamp.${ext}`, contents: await format(text, { parser: ext === 'ts' ? 'typescript' : 'babel', ...(opts.outDir ? { filePath: `${opts.outDir}/utc-timestamp.${ext}` } : {}) }) });
   }
   return { files: files.sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0)), notes };
 }
@@ -133,10 +154,13 @@ interface Ctx {
   readonly read: PrismaSchemaRead;
   readonly modelByName: ReadonlyMap<string, ModelInfo>;
   readonly lang: ModelsLang;
+  readonly style: ModelsStyle;
   readonly source: string;
   readonly notes: ModelNote[];
   readonly idsUsed: Set<string>;
   readonly names: Readonly<Record<SequelizeImport, string>>;
+  /** the generated helper files some model needs */
+  readonly helpers: { utcTimestamp: boolean };
 }
 
 /** The TypeScript type of a field's value. */
@@ -193,7 +217,10 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
     if (f.updatedAt && updatedAt[0] !== f) comments.push(note(`${f.name}: a second @updatedAt field: Sequelize manages one (${updatedAt[0].name}); set this one yourself`, f.line));
     const type = sequelizeType(col.type, provider, names.DataTypes);
     if (typeof type === 'string') uses.add('string-type');
-    else uses.add('DataTypes');
+    else if (usesUtcTimestamp(type)) {
+      uses.add('utcTimestamp');
+      ctx.helpers.utcTimestamp = true;
+    } else uses.add('DataTypes');
     attributes.push([
       f.name,
       obj(
@@ -238,10 +265,12 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
   }
 
   // associations
-  const assoc: { text: string; comments: string[] }[] = [];
+  const assoc: { text: string; comments: string[]; decorator?: { kind: ModelRelation['kind']; target: string; options: Js; field: string; type: string } }[] = [];
   const props: { name: string; type: string }[] = [];
   const constraints = !read.relationModePrisma;
   const targetsUsed = new Set<string>();
+  /** belongsTo foreign key fields -> the models they reference (decorators: @ForeignKey) */
+  const foreignKeys = new Map<string, Set<string>>();
   for (const r of m.relations) {
     const target = ctx.modelByName.get(r.target);
     if (!target) continue;
@@ -257,12 +286,15 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
       constraints && r.onDelete ? [['onDelete', r.onDelete], ['onUpdate', r.onUpdate]] : [['constraints', constraints ? undefined : false]];
     if (r.constraint) comments.push(`foreign key ${r.constraint}`);
     let options: Js;
+    let type: string;
     if (r.kind === 'belongsTo') {
       options = obj(['as', r.field], ['foreignKey', r.fields[0]], ['targetKey', r.references[0]], ...actions());
-      props.push({ name: r.field, type: `${r.target}${r.optional ? ' | null' : ''}` });
+      type = `${r.target}${r.optional ? ' | null' : ''}`;
+      if (!foreignKeys.has(r.fields[0])) foreignKeys.set(r.fields[0], new Set());
+      foreignKeys.get(r.fields[0])!.add(r.target);
     } else if (r.kind === 'hasOne' || r.kind === 'hasMany') {
       options = obj(['as', r.field], ['foreignKey', r.fields[0]], ['sourceKey', r.references[0]], ...actions());
-      props.push({ name: r.field, type: r.kind === 'hasMany' ? `${r.target}[]` : `${r.target} | null` });
+      type = r.kind === 'hasMany' ? `${r.target}[]` : `${r.target} | null`;
     } else {
       const t = r.through!;
       if (t.table.schema) comments.push(note(`relation ${r.field}: the join table ${quoteName(t.table)} is in schema ${t.table.schema}; Sequelize looks for ${t.table.name} in the default schema`, r.line));
@@ -274,9 +306,10 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
         ['timestamps', false],
         ...(constraints ? ([['onDelete', 'CASCADE'], ['onUpdate', 'CASCADE']] as const) : ([['constraints', false]] as const)),
       );
-      props.push({ name: r.field, type: `${r.target}[]` });
+      type = `${r.target}[]`;
     }
-    assoc.push({ text: `${js(callExpr(memberExpr(code(m.name), r.kind), targetRef, options))};`, comments });
+    props.push({ name: r.field, type });
+    assoc.push({ text: `${js(callExpr(memberExpr(code(m.name), r.kind), targetRef, options))};`, comments, decorator: { kind: r.kind, target: r.target, options, field: r.field, type } });
   }
 
   // init options
@@ -287,56 +320,104 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
     );
   } else if (!m.primaryKey.length) modelNotes.push(note(`model ${m.name} has no @id, @@id or unique: Sequelize gets no primary key (its default \`id\` is removed), so instance update/destroy/reload need a where:`));
   if (m.ignored) modelNotes.push(`@@ignore in schema.prisma: Prisma's client does not expose ${m.name}`);
-  const options = obj(
-    ['sequelize', code('sequelize')],
-    ['modelName', m.name],
-    ['tableName', m.table.name],
-    ['schema', m.table.schema],
-    ['freezeTableName', true],
-    ['underscored', false],
-    ['timestamps', updatedAt.length > 0],
-    ['createdAt', updatedAt.length ? false : undefined],
-    ['updatedAt', updatedAt.length ? updatedAt[0].name : undefined],
-    ['indexes', indexes.length ? indexes : undefined],
-  );
+  const tableOptions = (withSequelize: boolean) =>
+    obj(
+      ['sequelize', withSequelize ? code('sequelize') : undefined],
+      ['modelName', m.name],
+      ['tableName', m.table.name],
+      ['schema', m.table.schema],
+      ['freezeTableName', true],
+      ['underscored', false],
+      ['timestamps', updatedAt.length > 0],
+      ['createdAt', updatedAt.length ? false : undefined],
+      ['updatedAt', updatedAt.length ? updatedAt[0].name : undefined],
+      ['indexes', indexes.length ? indexes : undefined],
+    );
 
   const p = headerLines(ctx.source, `model ${m.name}${m.line ? ` (line ${m.line})` : ''}, table ${quoteName(m.table)}`);
   for (const n of modelNotes) p.comment(n);
-  const sqImports = [...(uses.has('DataTypes') ? (['DataTypes'] as const) : []), 'Model' as const, ...(uses.has('literal') ? (['literal'] as const) : [])].map((n) => importSpec(n, names[n], lang));
+  const decorators = ctx.style === 'decorators';
+  const sqImports = [
+    ...(uses.has('DataTypes') ? (['DataTypes'] as const) : []),
+    ...(decorators ? [] : (['Model'] as const)),
+    ...(uses.has('literal') ? (['literal'] as const) : []),
+  ].map((n) => importSpec(n, names[n], lang));
   const M = names.Model;
   const T = (n: 'CreationOptional' | 'InferAttributes' | 'InferCreationAttributes' | 'NonAttribute' | 'Sequelize') => names[n];
+  const D = (n: Decorator) => names[n];
   const targets = [...targetsUsed].filter((t) => t !== m.name).sort();
   const ids = [...idImports].sort();
   if (lang === 'ts') {
     const nullable = (f: ModelField) => !table.columns.find((c) => c.name === f.column)!.notNull;
     // what create() may leave out: nullable columns, defaults (database or client), @updatedAt
     const optional = (f: ModelField) => nullable(f) || f.default !== undefined || f.updatedAt;
-    const typeNames = ['CreationOptional', 'InferAttributes', 'InferCreationAttributes', ...(props.length ? (['NonAttribute'] as const) : []), 'Sequelize'] as const;
     const needsOptional = m.fields.some(optional);
-    p.line(`import { ${[...sqImports, ...typeNames.filter((t) => t !== 'CreationOptional' || needsOptional).map((t) => `type ${importSpec(t, T(t))}`)].join(', ')} } from 'sequelize';`);
-    for (const t of targets) p.line(`import type { ${t} } from ${jsString(`./${t}.js`)};`);
-    if (ids.length) p.line(`import { ${ids.join(', ')} } from './ids.js';`);
-    p.line();
-    p.block(`export class ${m.name} extends ${M}<${T('InferAttributes')}<${m.name}>, ${T('InferCreationAttributes')}<${m.name}>> {`, () => {
-      for (const f of m.fields) {
-        for (const c of attrComments.get(f.name) ?? []) p.comment(c);
-        const t = tsType(f, nullable(f));
-        p.line(`declare ${f.name}: ${optional(f) ? `${T('CreationOptional')}<${t}>` : t};`);
-      }
-      for (const pr of props) p.line(`declare ${pr.name}?: ${T('NonAttribute')}<${pr.type}>;`);
+    if (decorators) {
+      const typeNames = [...(needsOptional ? (['CreationOptional'] as const) : []), 'InferAttributes', 'InferCreationAttributes', ...(props.length ? (['NonAttribute'] as const) : [])] as const;
+      const used = new Set<Decorator>(['Table', 'Column']);
+      if (foreignKeys.size) used.add('ForeignKey');
+      for (const a of assoc) if (a.decorator) used.add(DECORATOR[a.decorator.kind]);
+      // sequelize-typescript keeps its metadata with reflect-metadata, which must load first
+      p.line(`import 'reflect-metadata';`);
+      p.line(`import { ${[...sqImports, ...typeNames.map((t) => `type ${importSpec(t, T(t))}`)].join(', ')} } from 'sequelize';`);
+      p.line(`import { ${[...([...used].sort().map((d) => importSpec(d, D(d))) as string[]), importSpec('Model', M)].sort().join(', ')} } from 'sequelize-typescript';`);
+      // value imports: the decorators name the target classes (`() => Post`, read only when the
+      // models are added, so the import cycle between two models is harmless)
+      for (const t of targets) p.line(`import { ${t} } from ${jsString(`./${t}.js`)};`);
+      if (ids.length) p.line(`import { ${ids.join(', ')} } from './ids.js';`);
+      if (uses.has('utcTimestamp')) p.line(`import { ${UTC_TIMESTAMP} } from './utc-timestamp.js';`);
       p.line();
-      p.block(`static initModel(sequelize: ${T('Sequelize')}): typeof ${m.name} {`, () => initBody(p, m, attributes, attrComments, options), '}');
+      p.line(`@${D('Table')}(${js(tableOptions(false))})`);
+      p.block(`export class ${m.name} extends ${M}<${T('InferAttributes')}<${m.name}>, ${T('InferCreationAttributes')}<${m.name}>> {`, () => {
+        // `!`, not `declare`: TypeScript allows no decorator on a declare field (the user's
+        // tsconfig needs useDefineForClassFields: false, so these stay Sequelize's accessors)
+        attributes.forEach(([name, value], i) => {
+          const f = m.fields[i];
+          for (const c of attrComments.get(name) ?? []) p.comment(c);
+          for (const target of [...(foreignKeys.get(name) ?? [])].sort()) p.line(`@${D('ForeignKey')}(() => ${target})`);
+          p.line(`@${D('Column')}(${js(value)})`);
+          const t = tsType(f, nullable(f));
+          p.line(`${f.name}!: ${optional(f) ? `${T('CreationOptional')}<${t}>` : t};`);
+          p.line();
+        });
+        for (const a of assoc) {
+          for (const c of a.comments) p.comment(c);
+          if (!a.decorator) continue;
+          const { kind, target, options, field, type } = a.decorator;
+          p.line(`@${D(DECORATOR[kind])}(() => ${target}, ${js(options)})`);
+          p.line(`${field}?: ${T('NonAttribute')}<${type}>;`);
+          p.line();
+        }
+      }, '}');
+    } else {
+      const typeNames = ['CreationOptional', 'InferAttributes', 'InferCreationAttributes', ...(props.length ? (['NonAttribute'] as const) : []), 'Sequelize'] as const;
+      p.line(`import { ${[...sqImports, ...typeNames.filter((t) => t !== 'CreationOptional' || needsOptional).map((t) => `type ${importSpec(t, T(t))}`)].join(', ')} } from 'sequelize';`);
+      for (const t of targets) p.line(`import type { ${t} } from ${jsString(`./${t}.js`)};`);
+      if (ids.length) p.line(`import { ${ids.join(', ')} } from './ids.js';`);
+      if (uses.has('utcTimestamp')) p.line(`import { ${UTC_TIMESTAMP} } from './utc-timestamp.js';`);
       p.line();
-      const modelsType = targets.length || targetsUsed.has(m.name) ? `{ ${[...targetsUsed].sort().map((t) => `${t}: typeof ${t}`).join('; ')} }` : 'object';
-      p.block(`static associate(${assoc.some((a) => a.text) ? 'models' : '_models'}: ${modelsType}): void {`, () => assocBody(p, assoc), '}');
-    }, '}');
+      p.block(`export class ${m.name} extends ${M}<${T('InferAttributes')}<${m.name}>, ${T('InferCreationAttributes')}<${m.name}>> {`, () => {
+        for (const f of m.fields) {
+          for (const c of attrComments.get(f.name) ?? []) p.comment(c);
+          const t = tsType(f, nullable(f));
+          p.line(`declare ${f.name}: ${optional(f) ? `${T('CreationOptional')}<${t}>` : t};`);
+        }
+        for (const pr of props) p.line(`declare ${pr.name}?: ${T('NonAttribute')}<${pr.type}>;`);
+        p.line();
+        p.block(`static initModel(sequelize: ${T('Sequelize')}): typeof ${m.name} {`, () => initBody(p, m, attributes, attrComments, tableOptions(true)), '}');
+        p.line();
+        const modelsType = targets.length || targetsUsed.has(m.name) ? `{ ${[...targetsUsed].sort().map((t) => `${t}: typeof ${t}`).join('; ')} }` : 'object';
+        p.block(`static associate(${assoc.some((a) => a.text) ? 'models' : '_models'}: ${modelsType}): void {`, () => assocBody(p, assoc), '}');
+      }, '}');
+    }
   } else {
     p.line(`'use strict';`);
     p.line(`const { ${sqImports.join(', ')} } = require('sequelize');`);
     if (ids.length) p.line(`const { ${ids.join(', ')} } = require('./ids.js');`);
+    if (uses.has('utcTimestamp')) p.line(`const { ${UTC_TIMESTAMP} } = require('./utc-timestamp.js');`);
     p.line();
     p.block(`class ${m.name} extends ${M} {`, () => {
-      p.block(`static initModel(sequelize) {`, () => initBody(p, m, attributes, attrComments, options), '}');
+      p.block(`static initModel(sequelize) {`, () => initBody(p, m, attributes, attrComments, tableOptions(true)), '}');
       p.line();
       p.block(`static associate(${assoc.some((a) => a.text) ? 'models' : '_models'}) {`, () => assocBody(p, assoc), '}');
     }, '}');
@@ -375,18 +456,35 @@ const enumSql = (read: PrismaSchemaRead): string[] =>
     .sort((a, b) => (qualify(a.name) < qualify(b.name) ? -1 : qualify(a.name) > qualify(b.name) ? 1 : 0))
     .map((e: { name: QName; values: readonly string[] }) => `CREATE TYPE ${quoteName(e.name)} AS ENUM (${e.values.map(quoteLiteral).join(', ')})`);
 
-function indexFile(models: readonly ModelInfo[], read: PrismaSchemaRead, lang: ModelsLang, source: string, imports: Readonly<Record<SequelizeImport, string>>): string {
+function indexFile(models: readonly ModelInfo[], read: PrismaSchemaRead, lang: ModelsLang, style: ModelsStyle, source: string, imports: Readonly<Record<SequelizeImport, string>>, utcTimestamps: boolean): string {
   const S = imports.Sequelize;
   const p = headerLines(source, `initModels() sets up every model and association on a Sequelize instance`);
   const names = models.map((m) => m.name);
   const enums = read.provider === 'postgresql' ? enumSql(read) : [];
+  // models without any key: Sequelize would add an `id` column
+  const keyless = models.filter((m) => !m.primaryKey.length && !m.identifier?.length).map((m) => m.name);
   if (lang === 'ts') {
-    p.line(`import type { ${importSpec('Sequelize', S)} } from 'sequelize';`);
+    if (style === 'decorators') {
+      p.line(`import 'reflect-metadata';`);
+      p.line(`import type { ${importSpec('Sequelize', S)} } from 'sequelize-typescript';`);
+    } else p.line(`import type { ${importSpec('Sequelize', S)} } from 'sequelize';`);
     for (const n of names) p.line(`import { ${n} } from ${jsString(`./${n}.js`)};`);
+    if (utcTimestamps) p.line(`import { useUtcTimestamps } from './utc-timestamp.js';`);
     p.line();
     p.line(`export { ${names.join(', ')} };`);
     p.line();
-    p.block(`export const initModels = (sequelize: ${S}) => {`, () => initModelsBody(p, names), '};');
+    if (style === 'decorators') {
+      p.comment("Every model class, for sequelize-typescript's `new Sequelize({ models: MODELS })` or `sequelize.addModels(MODELS)`.");
+      p.line(`export const MODELS = [${names.join(', ')}];`);
+      p.line();
+      p.comment('Adds every model (and so every association) to a sequelize-typescript Sequelize instance.');
+      p.block(`export const initModels = (sequelize: ${S}) => {`, () => {
+        p.line('sequelize.addModels(MODELS);');
+        for (const n of keyless) p.line(`${n}.removeAttribute('id');`);
+        if (utcTimestamps) p.line('useUtcTimestamps(sequelize);');
+        p.line(`return { ${names.join(', ')} };`);
+      }, '};');
+    } else p.block(`export const initModels = (sequelize: ${S}) => {`, () => initModelsBody(p, names, utcTimestamps), '};');
     p.line();
     p.line('export type Models = ReturnType<typeof initModels>;');
     p.line();
@@ -399,8 +497,9 @@ function indexFile(models: readonly ModelInfo[], read: PrismaSchemaRead, lang: M
   } else {
     p.line(`'use strict';`);
     for (const n of names) p.line(`const { ${n} } = require(${jsString(`./${n}.js`)});`);
+    if (utcTimestamps) p.line(`const { useUtcTimestamps } = require('./utc-timestamp.js');`);
     p.line();
-    p.block(`const initModels = (sequelize) => {`, () => initModelsBody(p, names), '};');
+    p.block(`const initModels = (sequelize) => {`, () => initModelsBody(p, names, utcTimestamps), '};');
     p.line();
     p.comment('The enum types as the migrations created them: run before sequelize.sync() on an empty database.');
     p.line(`const ENUM_TYPES = ${js(enums)};`);
@@ -414,10 +513,11 @@ function indexFile(models: readonly ModelInfo[], read: PrismaSchemaRead, lang: M
   return `${p.toString()}\n`;
 }
 
-function initModelsBody(p: Printer, names: readonly string[]): void {
+function initModelsBody(p: Printer, names: readonly string[], utcTimestamps: boolean): void {
   for (const n of names) p.line(`${n}.initModel(sequelize);`);
   p.line(`const models = { ${names.join(', ')} };`);
   for (const n of names) p.line(`${n}.associate(models);`);
+  if (utcTimestamps) p.line('useUtcTimestamps(sequelize);');
   p.line('return models;');
 }
 

@@ -41,8 +41,15 @@ const BASE: Readonly<Record<string, Rule>> = {
   JSON: plain('JSON'),
 };
 
+/** the generated utc-timestamp file's factory: PostgreSQL's TIMESTAMP (without time zone) read and
+ * written as UTC, as Prisma's client does, whatever the process's time zone */
+export const UTC_TIMESTAMP = 'utcTimestamp';
+const utcTimestamp: Rule = (t) => (num(t, 0) !== undefined ? callExpr(code(UTC_TIMESTAMP), num(t, 0)!) : t.args?.length ? undefined : callExpr(code(UTC_TIMESTAMP)));
+
 const POSTGRES: Readonly<Record<string, Rule>> = {
   ...BASE,
+  TIMESTAMP: utcTimestamp,
+  'TIMESTAMP WITHOUT TIME ZONE': utcTimestamp,
   SERIAL: plain('INTEGER'),
   SMALLSERIAL: plain('SMALLINT'),
   BIGSERIAL: plain('BIGINT'),
@@ -110,6 +117,13 @@ const typeFor = (t: ColumnType, provider: Provider): Js => {
   }
   if (t.user) return renderType(t);
   return RULES[provider][t.name]?.(t) ?? renderType(t);
+};
+
+/** Whether an attribute type (sequelizeType's) calls the generated utcTimestamp (the model file imports it). */
+export const usesUtcTimestamp = (type: Js): boolean => {
+  if (typeof type !== 'object' || type === null || Array.isArray(type)) return false;
+  const v = type as { kind: string; callee?: { kind: string; text?: string } };
+  return v.kind === 'call' && v.callee?.kind === 'code' && v.callee.text === UTC_TIMESTAMP;
 };
 
 /** TypeScript type of a Prisma scalar as the drivers (pg, mysql2) return it through Sequelize. */
