@@ -2,7 +2,7 @@
  * Generated models read and write dates as Prisma's client does whatever the process's time zone:
  * Prisma stores DateTime as UTC (PostgreSQL TIMESTAMP(3) without time zone, MySQL DATETIME(3) and
  * TIMESTAMP(3)). This file runs in America/New_York (vitest gives each file its own process) and
- * checks, for both styles and both servers: a row written by SQL with a UTC wall clock (as Prisma
+ * checks, for both styles and both servers (PostgreSQL also for a DateTime[] list): a row written by SQL with a UTC wall clock (as Prisma
  * writes it) is read as that instant, an instant created through the model is stored as its UTC
  * wall clock, a database default (CURRENT_TIMESTAMP) reads as now, and a wall clock that does not
  * exist in New York (the spring-forward gap) survives the round trip.
@@ -60,6 +60,13 @@ for (const S of STYLES) {
         // TIMESTAMPTZ(6) (Post.at) keeps the instant too
         const p = await m.Post.create({ title: 't', authorId: u.id, at: new Date(GAP) });
         expect((await m.Post.findByPk(p.uuid)).at.toISOString()).toBe(GAP);
+        // DateTime[] (TIMESTAMP(3)[]): the elements too, both ways
+        await seq.query(`UPDATE "users" SET "visits" = ARRAY['${wallClock(INSTANT)}', '${wallClock(GAP)}']::timestamp(3)[] WHERE "email" = 'prisma@example.com'`);
+        expect((await m.User.findOne({ where: { email: 'prisma@example.com' } })).visits.map((d: Date) => d.toISOString())).toEqual([INSTANT, GAP]);
+        await u.update({ visits: [new Date(GAP), new Date(INSTANT)] });
+        const [[arr]] = (await seq.query(`SELECT array_to_string(ARRAY(SELECT to_char(v, 'YYYY-MM-DD HH24:MI:SS.MS') FROM unnest("visits") AS v), ',') AS v FROM "users" WHERE "id" = ${Number(u.id)}`)) as any;
+        expect(arr.v).toBe(`${wallClock(GAP)},${wallClock(INSTANT)}`);
+        expect((await m.User.findByPk(u.id)).visits.map((d: Date) => d.toISOString())).toEqual([GAP, INSTANT]);
         // where: compares with the stored UTC wall clock
         expect(await m.User.count({ where: { createdAt: new Date(INSTANT) } })).toBe(1);
       } finally {

@@ -2,7 +2,10 @@
  * schema.prisma (as read by readers/prisma-schema) -> Sequelize models: one file per Prisma model
  * holding a `Model.init` class, an `index` that initialises every model and association on a given
  * Sequelize instance, and `ids` (the client-side id generators Prisma's client runs, cuid() and
- * friends) when a model needs one. TypeScript (default) or CommonJS JavaScript.
+ * friends) when a model needs one. TypeScript (default) or CommonJS JavaScript. `style: 'decorators'`
+ * writes the same model as a sequelize-typescript class instead (TypeScript only): the attribute
+ * options in @Column, the table options in @Table, each association in a decorator on its field,
+ * and an index that adds the classes to a sequelize-typescript instance.
  *
  * Conventions: names are exact, never inflected: `tableName`, `freezeTableName: true`,
  * `underscored: false`, `field` for every @map, `timestamps` only for an @updatedAt field (which
@@ -217,10 +220,14 @@ function modelFile(m: ModelInfo, ctx: Ctx): string {
     if (f.updatedAt && updatedAt[0] !== f) comments.push(note(`${f.name}: a second @updatedAt field: Sequelize manages one (${updatedAt[0].name}); set this one yourself`, f.line));
     const type = sequelizeType(col.type, provider, names.DataTypes);
     if (typeof type === 'string') uses.add('string-type');
-    else if (usesUtcTimestamp(type)) {
-      uses.add('utcTimestamp');
-      ctx.helpers.utcTimestamp = true;
-    } else uses.add('DataTypes');
+    else {
+      if (usesUtcTimestamp(type)) {
+        uses.add('utcTimestamp');
+        ctx.helpers.utcTimestamp = true;
+      }
+      // DataTypes.ARRAY(utcTimestamp(3)) needs both
+      if (js(type).includes(`${names.DataTypes}.`)) uses.add('DataTypes');
+    }
     attributes.push([
       f.name,
       obj(

@@ -5,8 +5,10 @@
  * Conventions: a `DataTypes.X` builder is used only where Sequelize's own SQL for it is exactly the
  * column type Prisma creates (facts.md §6: `DataTypes.DATE(3)` is `TIMESTAMP WITH TIME ZONE` on
  * PostgreSQL, `DataTypes.STRING` is `VARCHAR(255)`); every other type is the SQL type text as a
- * string (`'TIMESTAMP(3)'`, `'"Role"'`), which Sequelize passes to the database unchanged. The
+ * string (`'TIMESTAMPTZ(6)'`, `'"Role"'`), which Sequelize passes to the database unchanged. The
  * text comes from the IR's one type printer (renderType) and reaches the code as a string literal.
+ * PostgreSQL's TIMESTAMP without time zone is the generated `utcTimestamp(p)` (utc-timestamp.ts):
+ * as text, the pg driver would read and write it in the process's local time zone.
  */
 import type { ColumnType } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
@@ -119,11 +121,13 @@ const typeFor = (t: ColumnType, provider: Provider): Js => {
   return RULES[provider][t.name]?.(t) ?? renderType(t);
 };
 
-/** Whether an attribute type (sequelizeType's) calls the generated utcTimestamp (the model file imports it). */
+/** Whether an attribute type (sequelizeType's) calls the generated utcTimestamp, also inside
+ * DataTypes.ARRAY(...) (the model file then imports it). */
 export const usesUtcTimestamp = (type: Js): boolean => {
   if (typeof type !== 'object' || type === null || Array.isArray(type)) return false;
-  const v = type as { kind: string; callee?: { kind: string; text?: string } };
-  return v.kind === 'call' && v.callee?.kind === 'code' && v.callee.text === UTC_TIMESTAMP;
+  const v = type as { kind: string; callee?: Js & { kind?: string; text?: string }; args?: readonly Js[] };
+  if (v.kind !== 'call') return false;
+  return (v.callee?.kind === 'code' && v.callee.text === UTC_TIMESTAMP) || (v.args ?? []).some(usesUtcTimestamp);
 };
 
 /** TypeScript type of a Prisma scalar as the drivers (pg, mysql2) return it through Sequelize. */
