@@ -123,6 +123,41 @@ describe(`models CRUD on PostgreSQL (fixtures/models/basic; ${S.label})`, () => 
   });
 });
 
+describe(`models CRUD on PostgreSQL across schemas (fixtures/models/multi-schema; ${S.label})`, () => {
+  let provider: DatabaseProvider;
+  let seq: Sequelize;
+  let m: any;
+  beforeAll(async () => {
+    provider = await openProvider(PG_URL);
+    const db = await provider.create('models-crud');
+    const lib = await loadStyle('fixtures/models/multi-schema/schema.prisma', S);
+    seq = connect(db.url, S.style);
+    m = lib.initModels(seq);
+    await seq.createSchema('auth', {});
+    await lib.createEnumTypes(seq);
+    await seq.sync();
+  });
+  afterAll(async () => {
+    await seq?.close();
+    await provider?.close();
+  });
+
+  it('@@schema: the table and the enum in "auth", a relation from "public", CASCADE', async () => {
+    const a = await m.Account.create({});
+    expect(a.plan).toBe('FREE');
+    await m.Member.create({ accountId: a.id });
+    const [[row]] = (await seq.query(`SELECT "plan"::text AS plan, pg_typeof("plan")::text AS type FROM "auth"."accounts"`)) as any;
+    expect(row).toEqual({ plan: 'FREE', type: 'auth."Plan"' });
+    expect((await m.Account.findByPk(a.id, { include: ['members'] })).members).toHaveLength(1);
+    const member = await m.Member.findOne({ include: ['account'] });
+    expect(member.account.id).toBe(a.id);
+    await a.update({ plan: 'PRO' });
+    expect((await m.Account.findByPk(a.id)).plan).toBe('PRO');
+    await a.destroy();
+    expect(await m.Member.count()).toBe(0);
+  });
+});
+
 describe(`models CRUD on MariaDB (fixtures/models/mysql; ${S.label})`, () => {
   let provider: DatabaseProvider;
   let seq: Sequelize;

@@ -198,6 +198,45 @@ describe('models: --style decorators', async () => {
   });
 });
 
+describe('models: schemas, folders, the user\'s prettier config', () => {
+  it('@@schema: the table\'s schema option and the enum type in its schema (both styles)', async () => {
+    for (const style of ['init', 'decorators'] as const) {
+      const r = await models({ schema: 'fixtures/models/multi-schema/schema.prisma', lang: 'ts', style });
+      expect(file(r, 'Account.ts')).toMatch(/tableName: 'accounts',\s+schema: 'auth',/);
+      expect(file(r, 'Account.ts')).toContain(`type: '"auth"."Plan"'`);
+      expect(file(r, 'index.ts')).toContain(`'CREATE TYPE "auth"."Plan" AS ENUM (\\'FREE\\', \\'PRO\\')'`);
+    }
+  });
+
+  it('reads a folder of .prisma files as the same schema', async () => {
+    const root = scratchRoot();
+    const folder = join(root, 'schema');
+    mkdirSync(folder);
+    const text = readFileSync(BASIC, 'utf8');
+    const split = text.indexOf('model Post {');
+    writeFileSync(join(folder, 'a.prisma'), text.slice(0, split));
+    writeFileSync(join(folder, 'b.prisma'), text.slice(split));
+    const whole = await models({ schema: BASIC, lang: 'ts', style: 'decorators' });
+    const parts = await models({ schema: folder, lang: 'ts', style: 'decorators' });
+    const body = (c: string) => c.split('\n').slice(1).join('\n');
+    expect(parts.files.map((f) => [f.fileName, body(f.contents)])).toEqual(whole.files.map((f) => [f.fileName, body(f.contents)]));
+  });
+
+  it("prints with the output folder's prettier config, and still passes tsc --strict", async () => {
+    for (const style of ['init', 'decorators'] as const) {
+      const out = join(scratchRoot(), 'models');
+      mkdirSync(out);
+      writeFileSync(join(out, '.prettierrc'), JSON.stringify({ singleQuote: false, semi: false, printWidth: 60 }));
+      const r = await models({ schema: BASIC, lang: 'ts', style, outDir: out });
+      const user = file(r, 'User.ts');
+      expect(user).toContain('tableName: "users"');
+      expect(user).not.toMatch(/;$/m);
+      for (const f of r.files) writeFileSync(join(out, f.fileName), f.contents);
+      expect(typeCheck(out, style)).toBe('');
+    }
+  });
+});
+
 describe('models: names', () => {
   it('renames sequelize imports a model name would shadow (langfuse has a model called Model)', async () => {
     const root = scratchRoot();
