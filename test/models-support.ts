@@ -9,7 +9,6 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequelize } from 'sequelize';
-import { Sequelize as DecoratorSequelize } from 'sequelize-typescript';
 import { models } from '../src/models.js';
 import type { ModelsReport } from '../src/models.js';
 
@@ -94,6 +93,11 @@ export const loadStyle = async (schema: string, s: (typeof STYLES)[number]): Pro
   return loadModels(s.style === 'decorators' ? compile(dir, 'decorators') : dir);
 };
 
-/** a Sequelize instance for a style: decorator models need sequelize-typescript's (addModels) */
-export const connect = (url: string, style: Style): Sequelize =>
-  style === 'decorators' ? new DecoratorSequelize(url, { logging: false }) : new Sequelize(url, { logging: false });
+/** a Sequelize instance for a style: decorator models need sequelize-typescript's (addModels).
+ * sequelize-typescript is loaded by require when needed, so that a checkout whose node_modules
+ * predates the devDependency still type-checks (only the decorator tests need it installed). */
+export const connect = (url: string, style: Style): Sequelize => {
+  if (style !== 'decorators') return new Sequelize(url, { logging: false });
+  const { Sequelize: DecoratorSequelize } = createRequire(import.meta.url)('sequelize-typescript') as { Sequelize: typeof Sequelize };
+  return new DecoratorSequelize(url, { logging: false });
+};
