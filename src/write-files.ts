@@ -14,7 +14,7 @@
  * held while it runs (deferSignals), so Ctrl-C lands before or after it, never half-way.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, readdirSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './ir/diagnostics.js';
 import { signalExitCode } from './verify/database.js';
@@ -35,10 +35,38 @@ const existingAncestor = (p: string): string => {
 const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
 /**
- * Everything about `--out` that can be known before the work starts; throws a UsageError naming
- * the folder and what to do. `sourceDirs` are input folders the output must not be inside of.
+ * Can every input be read as the readers will read it (a folder, its migration_lock.toml and each
+ * <migration>/migration.sql; a file)? Only then is an unwritable --out reported first: an input
+ * the user cannot read is the reader's to report, with its own message.
  */
-export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] = []): void => {
+const readable = (paths: readonly string[]): boolean => {
+  try {
+    for (const p of paths) {
+      accessSync(p, constants.R_OK);
+      if (!statSync(p).isDirectory()) continue;
+      accessSync(p, constants.X_OK);
+      for (const e of readdirSync(p, { withFileTypes: true })) {
+        if (e.name === 'migration_lock.toml') accessSync(join(p, e.name), constants.R_OK);
+        else if (e.isDirectory()) {
+          accessSync(join(p, e.name), constants.R_OK | constants.X_OK);
+          if (existsSync(join(p, e.name, 'migration.sql'))) accessSync(join(p, e.name, 'migration.sql'), constants.R_OK);
+        }
+      }
+    }
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Everything about `--out` that can be known before the work starts; throws a UsageError naming
+ * the folder and what to do. `sourceDirs` are input folders the output must not be inside of;
+ * `reads` are the inputs (default: `sourceDirs`): when all of them can be read, an output folder
+ * (or the folder it would be created in) that cannot be written is reported now, not after the
+ * whole conversion.
+ */
+export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] = [], reads: readonly string[] = sourceDirs): void => {
   const out = resolve(outArg);
   const say = (what: string, todo: string) => new UsageError(`${outArg}: ${what} (${todo}); nothing was written`);
   let lst;
@@ -72,8 +100,6 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
     throw say('cannot be reached', 'check the path and its symbolic links');
   }
   if (!baseStat.isDirectory()) throw say(`${relative(process.cwd(), base) || base} is a file, not a folder`, 'a folder cannot be made below a file: pass another --out');
-  // (writability is left to the writer, whose EACCES is one line too: checked here, it would hide
-  // an unreadable input behind an unwritable output for a user who may read but not write both)
   // inside an input folder: compared on real paths, so a symlink does not hide it
   const realOut = join(realpathSync(base), relative(base, out));
   for (const src of sourceDirs) {
@@ -84,6 +110,18 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
       continue; // the reader reports a missing input folder
     }
     if (inside(realOut, realSrc)) throw say(`is inside the migrations folder ${src}`, 'the next run would read the generated files as migrations: pass a folder outside it');
+  }
+  // writable: checked only when the inputs are readable (an unreadable input is reported first,
+  // by its reader); the writer's own EACCES stays one line for what changes meanwhile
+  if (readable(reads)) {
+    const target = lst ? out : base;
+    try {
+      accessSync(target, constants.W_OK | constants.X_OK);
+    } catch (e) {
+      const where = target === out ? 'is' : `cannot be created: ${relative(process.cwd(), base) || base} is`;
+      if ((e as NodeJS.ErrnoException).code === 'EROFS') throw say(`${where} on a read-only file system`, 'pass an --out on a writable file system');
+      throw say(`${where} not writable`, 'check its permissions, or pass another --out');
+    }
   }
 };
 

@@ -6,7 +6,7 @@
 // --out problems are found before the conversion runs. Writing is all or nothing: no temporary
 // folder beside --out, new folders get the umask's mode, and SIGINT at any moment of
 // `convert --force` leaves the old files or the new ones, never a mix, and no temporary file.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -194,5 +194,54 @@ describe('a schema that defines a name twice', () => {
     const one = join(root, 'one.prisma');
     writeFileSync(one, `${readFileSync(join(fixture, 'schema.prisma'), 'utf8')}\nmodel Post {\n  id Int @id\n}\n`);
     refused(await ormshift(['drift', '--schema', one, '--migrations', migrations]), /one\.prisma: model "Post" is defined twice/);
+  });
+});
+
+describe('an --out that cannot be written', () => {
+  // before, it was found only by the writer, after the whole conversion: a history with an error
+  // reported that error first, and a long one ran to its end before failing
+  const asRoot = process.getuid?.() === 0;
+  const run = (args: string[]): Promise<Run> =>
+    new Promise((resolve) => {
+      const t = Date.now();
+      execFile(process.execPath, [BIN, ...args], { cwd: root, timeout: 60_000, ...(asRoot ? { uid: 65534, gid: 65534 } : {}) }, (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? null) : 0;
+        resolve({ code: typeof code === 'number' ? code : null, stdout: String(stdout), stderr: String(stderr), ms: Date.now() - t });
+      });
+    });
+  it('is refused before the history is converted, for convert, drift --emit and models; an unreadable input still comes first', async () => {
+    const base = join(root, 'unwritable');
+    mkdirSync(base);
+    // a history whose conversion fails: the --out error must come before it
+    const broken = join(base, 'broken');
+    mkdirSync(join(broken, '20240101000000_init'), { recursive: true });
+    writeFileSync(join(broken, 'migration_lock.toml'), 'provider = "postgresql"\n');
+    writeFileSync(join(broken, '20240101000000_init', 'migration.sql'), 'CREATE TABLE "a" ("id" INTEGER\n');
+    const locked = join(base, 'locked');
+    mkdirSync(locked);
+    const chmodAll = (mode: number, dirMode: number) => {
+      for (const e of readdirSync(base, { recursive: true, withFileTypes: true })) {
+        const p = join(e.parentPath, e.name);
+        execFileSync('chmod', [(e.isDirectory() ? dirMode : mode).toString(8), p]);
+      }
+    };
+    chmodAll(0o644, 0o755);
+    execFileSync('chmod', ['755', root, base]);
+    execFileSync('chmod', ['555', locked]);
+    try {
+      refused(await run(['convert', broken, '--to', 'knex', '--out', locked]), /locked: is not writable \(check its permissions, or pass another --out\); nothing was written/);
+      refused(await run(['convert', broken, '--to', 'knex', '--out', join(locked, 'new', 'deeper')]), /deeper: cannot be created: .*locked is not writable/);
+      const schema = join(base, 'schema.prisma');
+      writeFileSync(schema, 'datasource db {\n  provider = "postgresql"\n  url = env("X")\n}\nmodel A {\n  id Int @id\n}\n');
+      execFileSync('chmod', ['644', schema]);
+      refused(await run(['models', '--schema', schema, '--out', locked]), /locked: is not writable/);
+      refused(await run(['drift', '--schema', schema, '--migrations', broken, '--emit', 'reconcile', '--to', 'knex', '--out', locked]), /locked: is not writable/);
+      // an input the user cannot read is the reader's to report, even with an unwritable --out
+      execFileSync('chmod', ['000', join(broken, '20240101000000_init', 'migration.sql')]);
+      refused(await run(['convert', broken, '--to', 'knex', '--out', locked]), /migration\.sql: .*(permission denied|cannot be read|not readable)/i);
+    } finally {
+      execFileSync('chmod', ['-R', 'u+rwX', base]);
+    }
+    expect(readdirSync(locked)).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ export const compareCommand = async (args: CompareArgs): Promise<number> => {
   const { compare, renderCompare, missingFiles, writeMissing } = await import('../compare.js');
   const { checkOutputFolder, deferSignals } = await import('../write-files.js');
   // the catch-up goes beside the other history's files, never into the Prisma folder
-  if (args.emitMissing) checkOutputFolder(args.emitMissing, [args.prisma]);
+  if (args.emitMissing) checkOutputFolder(args.emitMissing, [args.prisma], [args.prisma, (args.knex ?? args.sequelize)!]);
   const target = args.knex ? 'knex' : 'sequelize';
   const report = await compare({ prisma: args.prisma, other: (args.knex ?? args.sequelize)!, target, ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}), ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}) });
   let written: string[] = [];

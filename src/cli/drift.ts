@@ -16,7 +16,7 @@ export const driftCommand = async (args: DriftArgs): Promise<number> => {
   if (args.emit && (!args.to || !args.out)) throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
   const { checkOutputFolder, deferSignals } = await import('../write-files.js');
   // --out problems before the work; a Prisma reconcile migration belongs in the migrations folder
-  if (args.emit && args.out) checkOutputFolder(args.out, args.to === 'prisma' ? [] : [args.migrations]);
+  if (args.emit && args.out) checkOutputFolder(args.out, args.to === 'prisma' ? [] : [args.migrations], [args.migrations, args.schema]);
   const report = await drift({ schema: args.schema, migrations: args.migrations });
   let written: string[] = [];
   if (args.emit === 'reconcile' && args.to && args.out) {

@@ -12,6 +12,9 @@ export interface ModelsArgs {
 
 export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
   const { models, writeModelFiles } = await import('../models.js');
+  const { checkOutputFolder } = await import('../write-files.js');
+  // --out problems (a file, a dangling link, not writable) before the schema is read
+  checkOutputFolder(args.out, [], [args.schema]);
   const report = await models({ schema: args.schema, lang: args.lang, style: args.style, outDir: args.out });
   const { written, unchanged } = await writeModelFiles(report, { out: args.out, force: args.force });
   if (args.json) {
