@@ -17,6 +17,7 @@ import { convert, writeConversion } from '../../src/convert.js';
 import { prismaChecksum } from '../../src/readers/migrations-dir.js';
 import { openProvider, type DatabaseProvider, type ScratchDatabase } from '../../src/verify/database.js';
 import { DB_TIMEOUT, PG_URL, queryUrl } from './helpers.js';
+import { schemaOf, validate } from '../json-schema.js';
 
 const HISTORY: Record<string, string> = {
   '20240401000000_init': `-- CreateEnum
@@ -117,6 +118,27 @@ afterAll(async () => {
 });
 
 describe('baseline', () => {
+  it(
+    '--json: the envelope {ormshift, command, exitCode} and schemas/baseline.json, for --dry-run and a real run',
+    async () => {
+      const migrations = join(root, 'prisma', 'migrations');
+      const db = await migrated('baseline_json');
+      for (const extra of [['--dry-run'], []]) {
+        const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+          execFile(process.execPath, [join(ROOT, 'bin', 'ormshift.mjs'), 'baseline', '--to', 'knex', '--database-url', db.url, '--migrations', migrations, '--json', ...extra], { cwd: root, timeout: 120_000 }, (err, stdout, stderr) =>
+            resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+          ),
+        );
+        expect(r.code, r.stderr).toBe(0);
+        const out = JSON.parse(r.stdout);
+        expect(validate(schemaOf('baseline'), out), r.stdout).toEqual([]);
+        expect(out).toMatchObject({ command: 'baseline', exitCode: 0, executed: extra.length === 0, pending: [] });
+        expect(out.applied).toHaveLength(Object.keys(HISTORY).length);
+      }
+    },
+    DB_TIMEOUT,
+  );
+
   it(
     'marks the Sequelize files as applied: db:migrate runs nothing, db:migrate:status shows every migration up',
     async () => {
