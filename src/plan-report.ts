@@ -259,7 +259,13 @@ const exactReason = (d: DownStep, s: Spelling): string => {
     if (c.kind === 'RawSql' && c.writes) return 'it writes only to objects this migration creates, which down() removes, so down() has nothing more to undo';
     return 'it has no effect on the schema here (what it creates already exists, or what it drops does not), so down() has nothing to undo';
   }
-  const shown = inverse.slice(0, 3).map((c) => asRestore(describeChange(c, s)));
+  const omitted = new Map((d.omitted ?? []).map((o) => [o.change, o.droppedWith]));
+  const describe = (c: Change) => {
+    const table = omitted.get(c);
+    // left out of down(): the table's own drop, later in the same down(), removes it
+    return table ? `leaves "${describeChange(c, s)}" to the drop of table ${s.name(table)}, which removes it` : asRestore(describeChange(c, s));
+  };
+  const shown = inverse.slice(0, 3).map(describe);
   const more = inverse.length > 3 ? `, and ${plural(inverse.length - 3, 'more step')}` : '';
   return `down() ${shown.join(', then ')}${more}`;
 };

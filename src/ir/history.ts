@@ -12,6 +12,7 @@ import type { Change, Migration } from './changes.js';
 import type { Diagnostic } from './diagnostics.js';
 import { invert } from './invert.js';
 import { worstRisk, type DownStep, type Inversion, type PlannedMigration, type Step } from './plan.js';
+import { redundantDrops } from './redundant-drops.js';
 import { apply } from './replay.js';
 import { emptySchema, type Schema } from './schema.js';
 import { validateChange } from './validate.js';
@@ -52,28 +53,43 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
     s = invalid.length ? s : r.schema;
   }
   const after = s;
-  const down: DownStep[] = [];
-  let d = after;
+  const inversions: { of: Change; before: Schema; inversion: Inversion }[] = [];
   for (let i = up.length - 1; i >= 0; i--) {
     const { change, before } = up[i];
     const problems = problemsOf.get(change);
     const inversion: Inversion = problems
       ? { changes: [], risk: 'irreversible', reason: `the source is inconsistent here: ${problems.join('; ')}` }
       : invert(change, before, { migrationStart: start, earlier: m.changes.slice(0, i) });
-    const steps: Step[] = [];
-    for (const c of inversion.changes) {
-      steps.push({ change: c, before: d });
-      const r = apply(d, c);
-      for (const p of r.problems) {
-        diagnostics.push({ code: 'down-problem', severity: 'warning', message: `down of this statement: ${p}`, ...locate(change) });
-      }
-      d = r.schema;
-    }
-    // An irreversible step leaves the schema where the up left it; carry on from the state the
-    // remaining inverses expect, so later steps still get a truthful before-state.
-    if (inversion.risk === 'irreversible') d = before;
-    down.push({ of: change, inversion, steps });
+    inversions.push({ of: change, before, inversion });
   }
+  /** the inverse changes replayed from the after-state, less `skip`; problems reported once */
+  const replayDown = (skip: ReadonlyMap<Change, unknown>, report: boolean): Step[][] => {
+    let d = after;
+    return inversions.map(({ of, before, inversion }) => {
+      const steps: Step[] = [];
+      for (const c of inversion.changes) {
+        if (skip.has(c)) continue;
+        steps.push({ change: c, before: d });
+        const r = apply(d, c);
+        if (report) {
+          for (const p of r.problems) diagnostics.push({ code: 'down-problem', severity: 'warning', message: `down of this statement: ${p}`, ...locate(of) });
+        }
+        d = r.schema;
+      }
+      // An irreversible step leaves the schema where the up left it; carry on from the state the
+      // remaining inverses expect, so later steps still get a truthful before-state.
+      if (inversion.risk === 'irreversible') d = before;
+      return steps;
+    });
+  };
+  let stepsOf = replayDown(new Map(), true);
+  // drops of indexes and constraints that a later DROP TABLE of this down() removes anyway
+  const redundant = redundantDrops(stepsOf.flat());
+  if (redundant.size > 0) stepsOf = replayDown(redundant, false);
+  const down: DownStep[] = inversions.map(({ of, inversion }, k) => {
+    const omitted = inversion.changes.filter((c) => redundant.has(c)).map((c) => ({ change: c, droppedWith: redundant.get(c)! }));
+    return { of, inversion, steps: stepsOf[k], ...(omitted.length > 0 ? { omitted } : {}) };
+  });
   return {
     planned: {
       migration: m,

@@ -5,7 +5,7 @@
  */
 import type { Change, Migration, Risk } from './changes.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { Schema } from './schema.js';
+import type { QName, Schema } from './schema.js';
 
 export interface Step {
   readonly change: Change;
@@ -25,8 +25,11 @@ export interface DownStep {
   /** the up change this undoes */
   readonly of: Change;
   readonly inversion: Inversion;
-  /** inversion.changes, each with the schema before it (replayed from the after-state) */
+  /** inversion.changes, each with the schema before it (replayed from the after-state), less
+   * those a later DROP TABLE of the same down() makes redundant (`omitted`) */
   readonly steps: readonly Step[];
+  /** inverse changes left out: the table whose drop later in this down() removes their object */
+  readonly omitted?: readonly { readonly change: Change; readonly droppedWith: QName }[];
 }
 
 export interface PlannedMigration {
