@@ -269,3 +269,7 @@ export const foldedKeys = (constraints: readonly Constraint[]): Set<string> => {
   }
   return folded;
 };
+
+/** The column names of an index whose elements are all plain columns; [] when one is an expression. */
+export const plainIndexColumns = (i: Index): readonly string[] =>
+  i.elements.every((e) => e.kind === 'column') ? i.elements.map((e) => (e.kind === 'column' ? e.name : '')) : [];

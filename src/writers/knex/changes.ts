@@ -14,6 +14,7 @@
 import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
 import {
   findConstraint,
+  plainIndexColumns,
   qualify,
   sameName,
   type Column,
@@ -408,9 +409,9 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       c.type === 'primary'
         ? tcall(`dropPrimary${ifExists}`, c.name)
         : c.type === 'unique'
-          ? tcall(`dropUnique${ifExists}`, [], c.name)
+          ? tcall(`dropUnique${ifExists}`, c.columns, c.name)
           : c.type === 'foreign'
-            ? tcall(`dropForeign${ifExists}`, [], c.name)
+            ? tcall(`dropForeign${ifExists}`, c.columns, c.name)
             : undefined;
     if (!line) return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
@@ -447,7 +448,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP INDEX IF EXISTS');
     if (!quotableName(index.table) || !quotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     // dropIndex qualifies the name with the table's schema, where PostgreSQL keeps the index
-    return [tableStmt('alterTable', index.table, [tcall('dropIndex', [], change.name.name)])];
+    return [tableStmt('alterTable', index.table, [tcall('dropIndex', plainIndexColumns(index), change.name.name)])];
   },
   RenameIndex: rawKind('RenameIndex'),
   CreateEnum: rawKind('CreateEnum'),

@@ -24,7 +24,7 @@
  */
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../../ir/plan.js';
-import { findConstraint, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
+import { findConstraint, plainIndexColumns, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
 import { callExpr, js, layoutBody, obj, sqlExpr, type Js, type JsStatementOf } from '../code/index.js';
 import { quoteMysqlIdent, renderMysqlChange } from '../sql/mysql.js';
 import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
@@ -278,9 +278,9 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       c.type === 'primary'
         ? tcall('dropPrimary')
         : c.type === 'unique'
-          ? tcall('dropUnique', [], c.name)
+          ? tcall('dropUnique', c.columns, c.name)
           : c.type === 'foreign'
-            ? tcall('dropForeign', [], c.name)
+            ? tcall('dropForeign', c.columns, c.name)
             : undefined;
     if (!line) return raw(change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
@@ -296,7 +296,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (!index) return raw(change, before, 'the index is not in the replayed schema');
     if (change.ifExists) return raw(change, before, 'knex has no DROP INDEX IF EXISTS');
     if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return raw(change, before, NOT_QUOTABLE);
-    return [tableStmt('alterTable', index.table, [tcall('dropIndex', [], index.name)])];
+    return [tableStmt('alterTable', index.table, [tcall('dropIndex', plainIndexColumns(index), index.name)])];
   },
   RenameIndex: rawKind('RenameIndex'),
   CreateEnum: rawKind('CreateEnum'),
