@@ -107,3 +107,25 @@ export const mergeDownAlterTables = <E extends { readonly alter?: RawAlter }>(
   ).map((run) =>
     run.length === 1 ? run[0] : { of: run[0].of, comments: [], emitted: [rawAlterTable(run.map((g) => g.emitted[0].alter!), run.flatMap((g) => g.comments))] },
   );
+
+/**
+ * One `raw:` reason per run: a raw statement whose only comment repeats the `raw:` reason of the
+ * raw statement just before it loses that comment, so a run of raw statements for one reason
+ * reads as one commented block (the reason still stands above the run's first statement).
+ * `isRaw` tells the target's raw calls (`sequelize.query`, `knex.raw`) from builder calls.
+ */
+export const oneRawReasonPerRun = (list: readonly JsStatementOf[], isRaw: (st: JsStatementOf) => boolean): JsStatementOf[] => {
+  let last: string | undefined;
+  return list.map((st) => {
+    if (!isRaw(st)) {
+      last = undefined;
+      return st;
+    }
+    const reason = [...st.comments].reverse().find((c) => c.startsWith('raw: '));
+    const repeats = st.comments.length === 1 && reason !== undefined && reason === last;
+    // an uncommented raw statement continues the run of the one before (a change written as
+    // several statements carries its reason on the first)
+    if (st.comments.length > 0) last = reason;
+    return repeats ? { ...st, comments: [] } : st;
+  });
+};

@@ -8,6 +8,7 @@ export {
   call,
   callExpr,
   code,
+  isCallOf,
   js,
   memberExpr,
   newExpr,

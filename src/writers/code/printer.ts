@@ -163,3 +163,7 @@ export class Printer {
     return this.lines.join('\n');
   }
 }
+
+/** Is `v` a call of the dotted path `callee` (`knex.raw`)? */
+export const isCallOf = (v: Js | undefined, callee: string): boolean =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCallExpr).kind === 'call' && !(v as JsCallExpr).isNew && js((v as JsCallExpr).callee) === callee;

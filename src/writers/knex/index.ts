@@ -18,10 +18,10 @@ import type { Change } from '../../ir/changes.js';
 import { UsageError } from '../../ir/diagnostics.js';
 import type { PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
-import { arrowExpr, callExpr, formatIfNeeded, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
+import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { downComments, header, irreversibleError, mergeDownAlterTables, withComments } from '../migration-file.js';
+import { downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments } from '../migration-file.js';
 import { emitChange, mergeAlterTables, mergeColumnCalls, rawAlterTable, type EmitContext, type Emitted } from './changes.js';
 import { POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
 import { MYSQL_DIALECT } from './mysql.js';
@@ -90,6 +90,9 @@ const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
     e.text !== undefined ? { comments: e.comments, raw: e.text } : { comments: e.comments, prefix: 'await ', expr: e.expr },
   );
 
+/** knex.raw, or the raw statement run on the connection itself (a `?` knex would bind) */
+const isKnexRaw = (st: JsStatementOf): boolean => isCallOf(st.expr, 'knex.raw') || (st.raw?.startsWith('await knex.client.acquireConnection()') ?? false);
+
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
 
@@ -109,7 +112,7 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
     own ? [{ comments: [], prefix: 'await ', expr: callExpr('knex.transaction', arrowExpr(['knex'], list, true)) }] : list;
 
   const upEmitted = steps(ctx, m.up);
-  const up: JsStatementOf[] = upEmitted.length > 0 ? wrap(statements(upEmitted)) : [{ comments: ['Nothing to do.'] }];
+  const up: JsStatementOf[] = upEmitted.length > 0 ? wrap(oneRawReasonPerRun(statements(upEmitted), isKnexRaw)) : [{ comments: ['Nothing to do.'] }];
 
   let down: JsStatementOf[];
   const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
@@ -124,7 +127,7 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
       return { of: d.of, comments, emitted: dialect.guardDown ? dialect.guardDown(m, d, emitted) : emitted };
     });
     const groups = dialect.guardDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
-    const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
+    const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), isKnexRaw);
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];
   }

@@ -16,10 +16,10 @@
 import type { Change } from '../../ir/changes.js';
 import type { PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
-import { arrowExpr, callExpr, formatIfNeeded, layoutBody, newExpr, type JsStatementOf } from '../code/index.js';
+import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, type JsStatementOf } from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { downComments, header, irreversibleError, mergeDownAlterTables, withComments } from '../migration-file.js';
+import { downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments } from '../migration-file.js';
 import { emitChange, mergeAlterTables, rawAlterTable, type EmitContext, type Emitted, type Lang } from './changes.js';
 import { guardDown } from './mysql.js';
 
@@ -58,7 +58,7 @@ const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
 /** A function body: the statements, inside a transaction when the migration has one. */
 function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string): JsStatementOf[] {
   const hasCalls = groups.some((g) => g.emitted.length > 0);
-  const all = groups.flatMap((g) => withComments(g.comments, statements(g.emitted)));
+  const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), (st) => isCallOf(st.expr, 'queryInterface.sequelize.query'));
   if (!hasCalls || !ctx.transaction) {
     if (!hasCalls && groups.every((g) => g.comments.length === 0)) return [{ comments: ['Nothing to do.'] }];
     return hasCalls && noTransactionReason ? withComments([`No transaction: ${noTransactionReason}`], all) : all;
