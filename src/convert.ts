@@ -309,12 +309,23 @@ export const writeConversion = (c: Conversion, opts: WriteOptions): { written: s
     const ours = new Set(c.files.map((f) => f.fileName));
     const sources = new Set(c.files.map((f) => f.migration));
     const others: string[] = [];
+    // a migration folder renamed since (same timestamp, another name): the old file is a second
+    // version of the same migration, which the runner would run too
+    const stamp = (m: string) => /^(\d{8,})_/.exec(m)?.[1];
+    const stamps = new Map([...sources].flatMap((m) => (stamp(m) ? [[stamp(m)!, m] as const] : [])));
+    const renamed: string[] = [];
     for (const name of readdirSync(out).sort()) {
       if (ours.has(name) || name.startsWith('.')) continue;
       const path = join(out, name);
       if (!statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
       const from = generatedFrom(path);
       if (from && sources.has(from)) others.push(`${name} (from ${from})`);
+      else if (from && stamp(from) && stamps.has(stamp(from)!)) renamed.push(`${name} (from ${from}, now ${stamps.get(stamp(from)!)})`);
+    }
+    if (renamed.length) {
+      throw new UsageError(
+        `${opts.out}: already holds ${renamed.length} file(s) ormshift generated from a migration renamed since (${list(renamed)}); the migration runner would run both versions: delete the old file(s) (and, on a database that applied them, rename their row in the runner's table), or pass another --out. Nothing was written.`,
+      );
     }
     if (others.length) {
       throw new UsageError(

@@ -8,7 +8,7 @@
 // `convert --force` leaves the old files or the new ones, never a mix, and no temporary file.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,28 @@ describe('--out', () => {
       refused(await ormshift(['convert', src, ...args, '--out', out]), /already holds 2 file\(s\) ormshift generated from these migrations with other settings/);
     }
     expect(tree(out)).toEqual(before);
+  });
+
+  it('a migration renamed since the last convert: its old file is refused, not kept beside the new one', { timeout: 300_000 }, async () => {
+    // before, the second convert wrote 20240101000001_m1_renamed.js beside 20240101000001_m1.js,
+    // exit 0, and knex would have run both
+    const dir = history('renamed', 2);
+    const out = join(root, 'renamed-out');
+    for (const to of ['knex', 'sequelize']) {
+      rmSync(out, { recursive: true, force: true });
+      expect((await ormshift(['convert', dir, '--to', to, '--out', out])).code).toBe(0);
+      const m1 = readdirSync(dir).find((n) => n.endsWith('_m1'))!;
+      renameSync(join(dir, m1), join(dir, `${m1}_renamed`));
+      const before = tree(out);
+      for (const extra of [[], ['--force']]) {
+        refused(
+          await ormshift(['convert', dir, '--to', to, '--out', out, ...extra]),
+          /already holds 1 file\(s\) ormshift generated from a migration renamed since \(20240101000001.m1\.js \(from 20240101000001_m1, now 20240101000001_m1_renamed\)\); the migration runner would run both versions/,
+        );
+      }
+      expect(tree(out)).toEqual(before);
+      renameSync(join(dir, `${m1}_renamed`), join(dir, m1));
+    }
   });
 
   it('a new folder gets the umask mode, missing parents are said, nothing is left beside it', async () => {
