@@ -3,13 +3,16 @@
  * (`<dir>/<history>/migrations`) with every target that exists (or those given), and print one
  * row per target per history.
  * Irreversible steps are counted, not failed: they are the honest exceptions; any other step
- * that is not equal up and down fails the run.
+ * that is not equal up and down fails the run. So does a replay gap (verify/replay-check.ts: the
+ * replayed schema differs from the database after some step, so every down computed from it is
+ * suspect): the `replay gaps` column counts them, `-` where the check does not run (MySQL).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convert, type Target } from '../convert.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table, writeJson } from './render.js';
+import { describeGap } from '../verify/replay-check.js';
 
 export interface CorpusArgs {
   /** corpus folders (each holds <history>/migrations) */
@@ -41,6 +44,8 @@ interface Row {
   /** statements kept as raw SQL, of `statements` (the table shows the share) */
   rawStatements: number;
   statements: number;
+  /** replay gaps, or why the replay check did not run */
+  replayGaps: number | string;
   seconds: number;
   status: string;
   /** a step of it was not proven */
@@ -74,7 +79,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql' && dialect !== 'mysql') {
         for (const target of targets) {
-          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, rawStatements: 0, statements: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
+          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, replayGaps: '-', rawStatements: 0, statements: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
         }
         continue;
       }
@@ -113,6 +118,12 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
           const cause = m.reproved === 'own' ? ' (root cause: wrong on the state before it)' : '';
           failures.push(`${h}/${target}/${m.name}: up ${m.up}, down ${m.down}${cause}\n${[m.error, m.ownDiff ?? m.diff].filter(Boolean).join('\n')}`);
         }
+        const replay = report.replay;
+        const gaps = replay.checked ? replay.gaps.length : 0;
+        for (const g of replay.gaps.slice(0, 5)) failures.push(`${h}/${target}: replay gap: ${describeGap(g)}`);
+        if (replay.gaps.length > 5) failures.push(`${h}/${target}: ${replay.gaps.length - 5} more replay gap(s) (ormshift verify lists them all)`);
+        if (!replay.checked) blockedNotes.push(`${h}/${target}: replay not checked: ${replay.why ?? 'unknown reason'}`);
+        else if (replay.why) blockedNotes.push(`${h}/${target}: replay check stopped: ${replay.why}`);
         const s = report.summary;
         rows.push({
           history: h,
@@ -126,11 +137,14 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
           blocked: s.blocked,
           rawStatements: conversion.summary.rawStatements,
           statements: conversion.summary.statements,
+          replayGaps: replay.checked ? gaps : '-',
           seconds: Math.round((Date.now() - started) / 100) / 10,
-          failed: bad.length > 0,
+          failed: bad.length > 0 || gaps > 0,
           status: bad.length
-            ? `${bad.length} not proven`
-            : s.sourceFailed
+            ? `${bad.length} not proven${gaps ? ` (and ${gaps} replay gaps)` : ''}`
+            : gaps
+              ? `${gaps} replay gaps: not proven`
+              : s.sourceFailed
               ? `proven (${s.sourceFailed} source-failed${s.replanned ? `, ${s.replanned} re-planned` : ''})`
               : 'proven',
         });
@@ -148,8 +162,8 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   } else {
     process.stdout.write(
       `${table(
-        ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'raw share', 'seconds', 'status'],
-        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.statements ? percent(r.rawStatements, r.statements) : '-', r.seconds, r.status]),
+        ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'replay gaps', 'raw share', 'seconds', 'status'],
+        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.replayGaps, r.statements ? percent(r.rawStatements, r.statements) : '-', r.seconds, r.status]),
       )}\n`,
     );
     for (const f of failures) process.stdout.write(`\n${f}\n`);

@@ -1,6 +1,7 @@
 /** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
 import { convert, type Lang, type ModuleFormat, type Target } from '../convert.js';
 import { progress, table, writeJson, writeJsonError } from './render.js';
+import { describeGap } from '../verify/replay-check.js';
 
 export interface VerifyArgs {
   migrations: string;
@@ -88,7 +89,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }));
     // root causes first: each failed down that is wrong on its own, with what it does wrong
     const rootCauses = report.migrations.filter((m) => m.reproved === 'own').map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
-    writeJson('verify', report.summary.ok ? 0 : 1, { ...(rootCauses.length ? { rootCauses } : {}), migrations, summary: report.summary });
+    writeJson('verify', report.summary.ok ? 0 : 1, { ...(rootCauses.length ? { rootCauses } : {}), replay: report.replay, migrations, summary: report.summary });
   } else {
     // root causes lead: a failed down that is wrong on its own; the downs that failed only on
     // what a newer one left behind are listed after, each with its cause
@@ -115,9 +116,17 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     // a source step failed: these files were planned again from the state the source reached
     const replanned = report.migrations.filter((m) => m.replanned);
     if (replanned.length) process.stdout.write(`\nre-planned (${replanned.length}):\n${replanned.map((m) => `  ${m.name}: ${m.replanned}`).join('\n')}\n`);
+    // the replayed schema against the source catalog: each gap where it first shows
+    const r = report.replay;
+    if (!r.checked) process.stdout.write(`\nreplay check not run: ${r.why ?? 'unknown reason'}\n`);
+    else {
+      if (r.gaps.length) process.stdout.write(`\nreplay gaps (${r.gaps.length}): the replayed schema differs from the database; the downs computed from it are suspect\n${r.gaps.map((g) => `  ${describeGap(g)}`).join('\n')}\n`);
+      if (r.unbuildable.length) process.stdout.write(`\nreplayed objects the database refused to build (${r.unbuildable.length}):\n${r.unbuildable.map((x) => `  ${x}`).join('\n')}\n`);
+      if (r.why) process.stdout.write(`\nreplay check stopped: ${r.why}\n`);
+    }
     const s = report.summary;
     process.stdout.write(
-      `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed${s.replanned ? `, ${s.replanned} re-planned` : ''}${s.rootCauses || s.knockOns ? `, ${s.rootCauses} root cause(s) and ${s.knockOns} knock-on(s) among failed downs` : ''} (${s.seconds.toFixed(1)} s)\n`,
+      `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed${s.replanned ? `, ${s.replanned} re-planned` : ''}${s.rootCauses || s.knockOns ? `, ${s.rootCauses} root cause(s) and ${s.knockOns} knock-on(s) among failed downs` : ''}, ${r.checked ? `${s.replayGaps} replay gap(s)` : 'replay not checked'} (${s.seconds.toFixed(1)} s)\n`,
     );
   }
   return report.summary.ok ? 0 : 1;

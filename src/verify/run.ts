@@ -26,6 +26,7 @@ import { catalogHash, compareCatalogs, formatDiff, omitTables, structuralSharing
 import { RUNNER_TABLES } from '../writers/runner-tables.js';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { checkProviderDialect } from './database.js';
+import type { ReplayCheckResult } from './replay-check.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
 
@@ -54,6 +55,8 @@ export interface VerifyReport {
   readonly target: string;
   readonly database: string;
   readonly migrations: MigrationVerdict[];
+  /** the replayed schema compared with the source catalog after every step (replay-check.ts) */
+  readonly replay: ReplayCheckResult;
   readonly summary: {
     readonly migrations: number;
     readonly upEqual: number;
@@ -67,6 +70,9 @@ export interface VerifyReport {
     /** failed downs proven again on their own: their own fault / caused by a newer step */
     readonly rootCauses: number;
     readonly knockOns: number;
+    /** objects where the replayed schema first differed from the source database (replay-check.ts);
+     * a replay gap fails the run: every down computed from a wrong replay is suspect */
+    readonly replayGaps: number;
     readonly seconds: number;
     readonly ok: boolean;
   };
@@ -83,6 +89,8 @@ export interface VerifyOptions {
   readonly replan?: boolean;
   /** prove every failed down again on its own, to tell root causes from knock-ons (default true) */
   readonly reprove?: boolean;
+  /** PostgreSQL: compare the replayed schema with the source catalog after every step (default true) */
+  readonly replayCheck?: boolean;
   readonly onProgress?: (done: number, total: number, phase: 'up' | 'down') => void;
 }
 
@@ -453,6 +461,8 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   // the target's modules load meanwhile (a failure shows again where the runner imports them)
   const preloading = PRELOAD[conversion.target]().catch(() => undefined);
   // both databases at once; if one cannot be created, the other is dropped again
+  // PostgreSQL: a third database materialises the replayed schema of each step (replay-check.ts)
+  const checkReplay = provider.kind !== 'mysql' && opts.replayCheck !== false;
   const created = await Promise.allSettled([provider.create('source', usesSql(conversion, total)), provider.create('target', usesSql(conversion, total))]);
   await preloading;
   const failed = created.find((r) => r.status === 'rejected');
@@ -514,6 +524,38 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     }
     for (; i < total; i++) sourceSteps[i].resolve({ failed: 'not run: the generated history stopped earlier' });
   })();
+  // the replay check follows A's catalogs as they arrive, in a chain of its own
+  let replayResult: ReplayCheckResult = checkReplay
+    ? { checked: false, why: 'the replay check did not finish', gaps: [], unbuildable: [] }
+    : {
+        checked: false,
+        why: provider.kind === 'mysql' ? 'the replay check runs on PostgreSQL only: it builds the replayed schema with the PostgreSQL SQL writer' : 'the replay check was turned off',
+        gaps: [],
+        unbuildable: [],
+      };
+  const replayRun = (async () => {
+    if (!checkReplay) return;
+    const { replayChecker } = await import('./replay-check.js');
+    // a database of its own, replaced when the replayed schema must be built again from scratch
+    const check = await replayChecker(() => provider.create('replay', usesSql(conversion, total)), conversion.planned.slice(0, total));
+    try {
+      for (let i = 0; i < total; i++) {
+        const step = await sourceSteps[i].promise;
+        if ('catalog' in step) await check.next(i, step.catalog);
+        else if ('fatal' in step) break;
+        else if (step.partial && conversion.planned[i].migration.truncated) await check.next(i, step.partial);
+        else if (replanned.has(i)) check.skip(i);
+        else {
+          check.stop(`not checked from ${verdicts[i].name} on: ${step.failed}`);
+          break;
+        }
+      }
+    } finally {
+      replayResult = await check.close();
+    }
+  })().catch((e) => {
+    replayResult = { checked: false, why: `the replay check failed: ${message(e)}`, gaps: [], unbuildable: [] };
+  });
   try {
     runner = await RUNNERS[conversion.target](b, dir, files, { convention: conventionOf(conversion) });
     // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema;
@@ -634,6 +676,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     stopSource = true;
     for (const done of targetDone) done();
     await source.catch(() => undefined);
+    await replayRun;
     await runner?.close().catch(() => undefined);
     await Promise.all([closingSource ?? a.close().catch(() => undefined), b.close().catch(() => undefined)]);
     rmSync(dir, { recursive: true, force: true });
@@ -649,7 +692,8 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   const rootCauses = verdicts.filter((v) => v.reproved === 'own').length;
   const knockOns = verdicts.filter((v) => v.reproved === 'knock-on').length;
   // a knock-on's own down is proven equal on its own: its cause is judged at the cause
-  const ok = verdicts.every((v) =>
+  const replayGaps = replayResult.gaps.length;
+  const ok = replayGaps === 0 && verdicts.every((v) =>
     v.reproved === 'knock-on'
       ? v.up === 'equal'
       : v.risk === 'irreversible' || v.blockedBy !== undefined
@@ -660,6 +704,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     target: conversion.target,
     database: provider.kind,
     migrations: verdicts,
-    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, blocked, replanned: replanned.size, rootCauses, knockOns, seconds: (Date.now() - started) / 1000, ok },
+    replay: replayResult,
+    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, blocked, replanned: replanned.size, rootCauses, knockOns, replayGaps, seconds: (Date.now() - started) / 1000, ok },
   };
 };

@@ -1,0 +1,353 @@
+/**
+ * The replay check: after Prisma's SQL of each step has run on the source database, is the
+ * schema the IR replayed for that point the schema the database really has? Every down() is
+ * computed from the replayed schema, so a replay that differs from the catalog makes them all
+ * suspect, even when the generated up() matches (a statement kept verbatim runs on both sides
+ * whether or not the replay understood it).
+ *
+ * Mechanism: the replayed schema of each step (planMigration's after-state, the plan's own) is
+ * built on a third scratch database with the PostgreSQL SQL writer (renderChange), kept from step
+ * to step and changed object by object (see replayChecker); its catalog is compared with the
+ * source database's catalog of the same step (the snapshot verify already took), by catalogHash
+ * and compareCatalogs: the same snapshot and the same normalisation as the up/down comparison,
+ * so every difference is real. A step that changes no object of the replayed schema reuses the
+ * last catalog without reading it again.
+ *
+ * A difference that appears at a step (it was not there after the step before) is a replay
+ * gap: the catalog path (the object), the step, and the `file:line` of the statement that names
+ * the object in that step, when one does. A difference that persists is reported once, where it
+ * appeared. A replayed object the database refuses to build (a stale view text, say) is left
+ * out after one retry at the end (order), and shows as a difference of its own.
+ *
+ * PostgreSQL only for now (MySQL DDL is not transactional, and its writer is another): verify
+ * says the check did not run there instead of reporting zero.
+ */
+import type { Change } from '../ir/changes.js';
+import { planMigration } from '../ir/history.js';
+import type { PlannedMigration } from '../ir/plan.js';
+import { emptySchema, qualify, type QName, type Schema } from '../ir/schema.js';
+import { quoteIdent, quoteLiteral, quoteName } from '../ir/sql-text.js';
+import { restoreOwned } from '../ir/serial.js';
+import { indexName, renderChange } from '../writers/sql/postgres.js';
+import { catalogHash, compareCatalogs, type CatalogDiff } from './compare.js';
+import type { Catalog, ScratchDatabase } from './database.js';
+import { snapshotCatalog } from './snapshot.js';
+
+export interface ReplayGap {
+  /** the migration after which the difference first shows */
+  readonly step: string;
+  /** the catalog path of the object, as compareCatalogs names it (`view "active_users"`) */
+  readonly object: string;
+  /** what the source database has (absent: the object does not exist there) */
+  readonly database?: string;
+  /** what the replayed schema has (absent: the replay does not have the object) */
+  readonly replayed?: string;
+  /** `file:line` of the step's statement naming the object, when one does */
+  readonly at?: string;
+}
+
+export interface ReplayCheckResult {
+  /** false: the check did not run (why says why); the gaps are then not known, not zero */
+  readonly checked: boolean;
+  readonly why?: string;
+  readonly gaps: readonly ReplayGap[];
+  /** replayed statements the database refused to build, with the error (they show as gaps too) */
+  readonly unbuildable: readonly string[];
+}
+
+type ObjectKind = 'schema' | 'extension' | 'enum' | 'sequence' | 'routine' | 'table' | 'index' | 'foreign key' | 'view' | 'trigger' | 'policy';
+
+/** One object of the replayed schema as the database gets it: the statements that create it
+ * (a table with its comments, row level security and own sequences) and the one that drops it. */
+interface Built {
+  readonly kind: ObjectKind;
+  readonly create: readonly string[];
+  readonly drop: string;
+  /** index, foreign key, trigger, policy: the table it is on (`qualify`) */
+  readonly on?: string;
+  /** foreign key: the table it references */
+  readonly references?: string;
+  /** enum: its values, in order */
+  readonly values?: readonly string[];
+  readonly name?: QName;
+}
+
+/**
+ * The objects of `s`, keyed, in an order that creates them on an empty PostgreSQL database:
+ * schemas, extensions, enums, free sequences, routines (bodies are not checked: see the caller),
+ * tables without their foreign keys (a column's own sequence with it), indexes, foreign keys,
+ * views in the order the history created them, triggers, policies. None of the renderers needs
+ * more of its before-state than the objects `s` holds.
+ */
+const objectsOf = (s: Schema): Map<string, Built> => {
+  const out = new Map<string, Built>();
+  const add = (key: string, b: Built) => out.set(`${b.kind}:${key}`, b);
+  const render = (c: Change) => renderChange(c, s);
+  for (const name of Object.keys(s.schemas).sort()) {
+    if (name !== 'public') add(name, { kind: 'schema', create: render({ kind: 'CreateSchema', name, ifNotExists: true }), drop: `DROP SCHEMA ${quoteIdent(name)}` });
+  }
+  for (const [k, e] of Object.entries(s.extensions)) add(k, { kind: 'extension', create: [e.createSql], drop: `DROP EXTENSION ${quoteIdent(e.name)}` });
+  for (const [k, e] of Object.entries(s.enums)) add(k, { kind: 'enum', create: render({ kind: 'CreateEnum', enum: e }), drop: `DROP TYPE ${quoteName(e.name)}`, values: e.values, name: e.name });
+  const owned = new Set<string>();
+  for (const q of Object.values(s.sequences)) if (q.ownedBy && s.tables[qualify(q.ownedBy.table)]) owned.add(qualify(q.name));
+  for (const [k, q] of Object.entries(s.sequences)) if (!owned.has(k)) add(k, { kind: 'sequence', create: [q.createSql], drop: `DROP SEQUENCE ${quoteName(q.name)}` });
+  for (const [k, r] of Object.entries(s.routines)) {
+    add(k, {
+      kind: 'routine',
+      create: [r.createSql],
+      drop: render({ kind: 'DropFunction', name: r.name, signature: r.signature, ifExists: false })[0],
+    });
+  }
+  for (const [k, t] of Object.entries(s.tables)) {
+    const restored = t.columns.map((c) => restoreOwned(s, t.name, c));
+    const create = render({ kind: 'CreateTable', table: { ...t, columns: restored.map((r) => r.column), constraints: t.constraints.filter((x) => x.type !== 'foreign') } });
+    add(k, { kind: 'table', create: [...create, ...restored.flatMap((r) => r.after.flatMap(render))], drop: `DROP TABLE ${quoteName(t.name)}` });
+  }
+  for (const [k, i] of Object.entries(s.indexes)) add(k, { kind: 'index', create: render({ kind: 'CreateIndex', index: i }), drop: `DROP INDEX ${quoteName(indexName(i))}`, on: qualify(i.table) });
+  for (const t of Object.values(s.tables)) {
+    for (const c of t.constraints) {
+      if (c.type !== 'foreign') continue;
+      add(`${qualify(t.name)}/${c.name}`, {
+        kind: 'foreign key',
+        create: render({ kind: 'AddConstraint', table: t.name, constraint: c }),
+        drop: render({ kind: 'DropConstraint', table: t.name, name: c.name })[0],
+        on: qualify(t.name),
+        references: qualify(c.references),
+      });
+    }
+  }
+  for (const [k, v] of Object.entries(s.views)) {
+    add(k, { kind: 'view', create: [v.createSql], drop: render({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false })[0] });
+  }
+  for (const [k, r] of Object.entries(s.triggers)) add(k, { kind: 'trigger', create: [r.createSql], drop: render({ kind: 'DropTrigger', name: r.name, table: r.table, ifExists: false })[0], on: qualify(r.table) });
+  for (const [k, r] of Object.entries(s.policies)) add(k, { kind: 'policy', create: [r.createSql], drop: render({ kind: 'DropPolicy', name: r.name, table: r.table })[0], on: qualify(r.table) });
+  return out;
+};
+
+/** The statements that build `s` on an empty PostgreSQL database, in an order that applies. */
+export const materialiseSql = (s: Schema): string[] => [...objectsOf(s).values()].flatMap((b) => b.create);
+
+const sameStatements = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** `ALTER TYPE ... ADD VALUE` statements that turn enum `from` into `to`, when `to` only adds values. */
+const addedValues = (name: QName, from: readonly string[], to: readonly string[]): string[] | undefined => {
+  if (to.filter((v) => from.includes(v)).join('\u0000') !== from.join('\u0000')) return undefined;
+  const present = new Set(from);
+  const out: string[] = [];
+  to.forEach((v, at) => {
+    if (present.has(v)) return;
+    const next = to.slice(at + 1).find((x) => present.has(x));
+    out.push(`ALTER TYPE ${quoteName(name)} ADD VALUE ${quoteLiteral(v)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`);
+    present.add(v);
+  });
+  return out;
+};
+
+/** Drop order: what depends on others first. */
+const DROP_ORDER: readonly ObjectKind[] = ['policy', 'trigger', 'view', 'foreign key', 'index', 'table', 'routine', 'sequence', 'enum', 'extension', 'schema'];
+
+/** The identifiers a catalog path names, outermost first (`table "a"."T" column "x"` -> T, x). */
+const namesIn = (path: string): string[] => [...path.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1].replaceAll('""', '"'));
+
+/** The 1-based line of `offset` in `text`. */
+const lineAt = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
+
+/** The statement of migration `p` that names the object of `path`, as `file:line`. */
+export const statementNaming = (p: PlannedMigration, path: string): string | undefined => {
+  const names = namesIn(path).filter((n) => n !== 'public');
+  if (!names.length) return undefined;
+  const m = p.migration;
+  // the most specific name first (a column before its table), verbatim statements first
+  const changes = [...m.changes].sort((x, y) => Number(y.kind === 'RawSql') - Number(x.kind === 'RawSql'));
+  for (let k = names.length - 1; k >= 0; k--) {
+    const hit = changes.find((c) => c.source && c.source.text.includes(names[k]));
+    if (hit?.source) return `${hit.source.file}:${hit.source.line}`;
+  }
+  for (let k = names.length - 1; k >= 0; k--) {
+    const at = m.sql.indexOf(names[k]);
+    if (at >= 0) return `${m.file}:${lineAt(m.sql, at)}`;
+  }
+  return undefined;
+};
+
+/**
+ * Runs the check step by step as the source's catalogs arrive. `next(i, catalog)` is called in
+ * order for every step the source database ran (with the catalog after it); `skip(i)` for a step
+ * whose source failed and whose plan was made from what the source kept; `stop(why)` ends the
+ * check early (the replay would no longer describe the database).
+ *
+ * The replayed schema is kept built on a scratch database from `open()` and brought from one
+ * step's schema to the next object by object: what changed (its CREATE statements differ) is
+ * dropped and created again, with what depends on it (a table's foreign keys from elsewhere,
+ * views, triggers and policies); an enum that only gained values gets ADD VALUE. Where a drop is
+ * refused (a dependency this does not foresee), the database is replaced by a new one and the
+ * whole schema built there: every step's database holds exactly what `materialiseSql` builds.
+ */
+export const replayChecker = async (open: () => Promise<ScratchDatabase>, planned: readonly PlannedMigration[]) => {
+  const { default: pg } = await import('pg');
+  let db: ScratchDatabase | undefined;
+  let client: InstanceType<typeof pg.Client> | undefined;
+  /** what the scratch database holds, in creation order */
+  let current = new Map<string, Built>();
+  /** objects whose CREATE the database refused (key -> the statements and the error) */
+  const refused = new Map<string, { create: string; error: string }>();
+  const gaps: ReplayGap[] = [];
+  let schema = emptySchema();
+  let catalog: Catalog | undefined;
+  /** catalog paths that differ after the last compared step */
+  let open_ = new Set<string>();
+  let stopped: string | undefined;
+  const query = async (text: string) => (await client!.query(text)).rows;
+
+  const connect = async () => {
+    await client?.end().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    db = await open();
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    current = new Map();
+    catalog = undefined;
+  };
+
+  const statements = (xs: readonly string[]) => xs.map((x) => `${x};`).join('\n');
+
+  /** Creates one object under a savepoint: false, and remembered, when the database refuses it. */
+  const createOne = async (key: string, b: Built): Promise<boolean> => {
+    try {
+      await query(`SAVEPOINT replay_check;\n${statements(b.create)}\nRELEASE SAVEPOINT replay_check`);
+      refused.delete(key);
+      return true;
+    } catch (e) {
+      await query('ROLLBACK TO SAVEPOINT replay_check');
+      refused.set(key, { create: b.create.join('\n'), error: e instanceof Error ? e.message : String(e) });
+      return false;
+    }
+  };
+
+  /** Brings the scratch database to `desired`: false when it refused a drop (rebuild it then);
+   * undefined when nothing had to change. */
+  const sync = async (desired: Map<string, Built>): Promise<boolean | undefined> => {
+    const drop = new Set<string>();
+    const alters: string[] = [];
+    const altered: [string, Built][] = [];
+    for (const [k, b] of current) {
+      const d = desired.get(k);
+      if (d && sameStatements(d.create, b.create)) continue;
+      const add = d && b.kind === 'enum' ? addedValues(d.name!, b.values!, d.values!) : undefined;
+      if (add) {
+        alters.push(...add);
+        altered.push([k, d!]);
+      } else drop.add(k);
+    }
+    const kinds = new Set([...drop].map((k) => current.get(k)!.kind));
+    if ((['table', 'view', 'routine', 'enum', 'extension', 'schema', 'sequence'] as const).some((x) => kinds.has(x))) {
+      for (const [k, b] of current) if (b.kind === 'view') drop.add(k);
+    }
+    if (kinds.has('routine') || kinds.has('table') || kinds.has('enum')) {
+      for (const [k, b] of current) if (b.kind === 'trigger' || b.kind === 'policy') drop.add(k);
+    }
+    const tables = new Set([...drop].filter((k) => current.get(k)!.kind === 'table').map((k) => k.slice('table:'.length)));
+    for (const [k, b] of current) if ((b.on && tables.has(b.on)) || (b.references && tables.has(b.references))) drop.add(k);
+    const newest = [...current].reverse();
+    const drops = DROP_ORDER.flatMap((kind) => newest.filter(([k, b]) => drop.has(k) && b.kind === kind).map(([, b]) => b.drop));
+    const creates = [...desired].filter(([k, d]) => !current.has(k) || drop.has(k) || (refused.has(k) && refused.get(k)!.create !== d.create.join('\n')));
+    // an object the database refused with these very statements is tried again on its own
+    const retry = creates.filter(([k, d]) => refused.get(k)?.create === d.create.join('\n'));
+    const fresh = creates.filter((x) => !retry.includes(x));
+    if (!drops.length && !alters.length && !creates.length) return undefined;
+    const forget = () => {
+      for (const k of drop) current.delete(k);
+      for (const [k, d] of altered) current.set(k, d);
+    };
+    try {
+      await query(`BEGIN; SET LOCAL check_function_bodies = off;\n${statements([...drops, ...alters, ...fresh.flatMap(([, d]) => d.create)])}`);
+      forget();
+      for (const [k, d] of fresh) current.set(k, d);
+      for (const [k] of fresh) refused.delete(k);
+    } catch {
+      await query('ROLLBACK');
+      // apart: drops and new enum values first (committed: a new value is usable only then)
+      if (drops.length || alters.length) {
+        try {
+          await query(`BEGIN;\n${statements([...drops, ...alters])}\nCOMMIT`);
+        } catch {
+          await query('ROLLBACK').catch(() => undefined);
+          return false;
+        }
+      }
+      forget();
+      await query('BEGIN; SET LOCAL check_function_bodies = off');
+      // one at a time, in order; what fails is tried once more after the rest (order)
+      const again: [string, Built][] = [];
+      for (const [k, d] of fresh) if (await createOne(k, d)) current.set(k, d);
+      else again.push([k, d]);
+      for (const [k, d] of again) if (await createOne(k, d)) current.set(k, d);
+      for (const [k, d] of retry) if (await createOne(k, d)) current.set(k, d);
+      await query('COMMIT');
+      return true;
+    }
+    for (const [k, d] of retry) if (await createOne(k, d)) current.set(k, d);
+    await query('COMMIT');
+    return true;
+  };
+
+  const build = async (s: Schema): Promise<Catalog> => {
+    if (!client) await connect();
+    const desired = objectsOf(s);
+    let changed = await sync(desired);
+    if (changed === false) {
+      await connect();
+      changed = await sync(desired);
+    }
+    if (changed !== undefined || !catalog) {
+      catalog = await snapshotCatalog(async (text) => (await client!.query({ name: 'ormshift_replay_catalog', text })).rows);
+    }
+    return catalog;
+  };
+
+  return {
+    /** the source database ran step `i` and has `catalog` */
+    async next(i: number, source: Catalog): Promise<void> {
+      if (stopped) return;
+      const p = planned[i];
+      schema = planMigration(p.migration, schema).after;
+      const replayed = await build(schema);
+      const diffs: CatalogDiff[] = catalogHash(source) === catalogHash(replayed) ? [] : compareCatalogs(source, replayed);
+      const now = new Set<string>();
+      for (const d of diffs) {
+        now.add(d.path);
+        if (open_.has(d.path)) continue;
+        const at = statementNaming(p, d.path);
+        gaps.push({
+          step: p.migration.name,
+          object: d.path,
+          ...(d.expected !== undefined ? { database: d.expected } : {}),
+          ...(d.actual !== undefined ? { replayed: d.actual } : {}),
+          ...(at ? { at } : {}),
+        });
+      }
+      open_ = now;
+    },
+    /** step `i` failed on the source and its plan is the part the source kept: replay it */
+    skip(i: number): void {
+      if (!stopped) schema = planMigration(planned[i].migration, schema).after;
+    },
+    stop(why: string): void {
+      stopped ??= why;
+    },
+    async close(): Promise<ReplayCheckResult> {
+      await client?.end().catch(() => undefined);
+      await db?.close().catch(() => undefined);
+      return {
+        checked: true,
+        ...(stopped ? { why: stopped } : {}),
+        gaps,
+        unbuildable: [...refused.values()].map((r) => `${r.create.split('\n')[0].slice(0, 120)}: ${r.error}`),
+      };
+    },
+  };
+};
+
+/** The one-line summary of a gap, for text output. */
+export const describeGap = (g: ReplayGap): string =>
+  `${g.object} after ${g.step}${g.at ? ` (${g.at})` : ''}: database ${g.database === undefined ? '(absent)' : g.database.replace(/\s*\n\s*/g, ' ').slice(0, 160)}, replay ${g.replayed === undefined ? '(absent)' : g.replayed.replace(/\s*\n\s*/g, ' ').slice(0, 160)}`;
