@@ -25,7 +25,7 @@
 import type { Change } from '../ir/changes.js';
 import { planMigration } from '../ir/history.js';
 import type { PlannedMigration } from '../ir/plan.js';
-import { emptySchema, qualify, type QName, type Schema } from '../ir/schema.js';
+import { emptySchema, qualify, type Column, type QName, type Schema, type Table } from '../ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName } from '../ir/sql-text.js';
 import { restoreOwned } from '../ir/serial.js';
 import { indexName, renderChange } from '../writers/sql/postgres.js';
@@ -70,6 +70,8 @@ interface Built {
   /** enum: its values, in order */
   readonly values?: readonly string[];
   readonly name?: QName;
+  /** table: as CREATE TABLE renders it (own sequences restored), and each column's own sequences */
+  readonly shape?: { readonly table: Table; readonly afters: Readonly<Record<string, readonly string[]>> };
 }
 
 /**
@@ -100,8 +102,9 @@ const objectsOf = (s: Schema): Map<string, Built> => {
   }
   for (const [k, t] of Object.entries(s.tables)) {
     const restored = t.columns.map((c) => restoreOwned(s, t.name, c));
-    const create = render({ kind: 'CreateTable', table: { ...t, columns: restored.map((r) => r.column), constraints: t.constraints.filter((x) => x.type !== 'foreign') } });
-    add(k, { kind: 'table', create: [...create, ...restored.flatMap((r) => r.after.flatMap(render))], drop: `DROP TABLE ${quoteName(t.name)}` });
+    const table: Table = { ...t, columns: restored.map((r) => r.column), constraints: t.constraints.filter((x) => x.type !== 'foreign') };
+    const afters = Object.fromEntries(restored.map((r) => [r.column.name, r.after.flatMap(render)]));
+    add(k, { kind: 'table', create: [...render({ kind: 'CreateTable', table }), ...Object.values(afters).flat()], drop: `DROP TABLE ${quoteName(t.name)}`, shape: { table, afters } });
   }
   for (const [k, i] of Object.entries(s.indexes)) add(k, { kind: 'index', create: render({ kind: 'CreateIndex', index: i }), drop: `DROP INDEX ${quoteName(indexName(i))}`, on: qualify(i.table) });
   for (const t of Object.values(s.tables)) {
@@ -142,6 +145,47 @@ const addedValues = (name: QName, from: readonly string[], to: readonly string[]
   });
   return out;
 };
+
+const json = (x: unknown) => JSON.stringify(x);
+
+/**
+ * The ALTER statements that turn table `from` into `to` where that is plain: columns dropped or
+ * appended (no own sequence), defaults, nullability and comments changed, keys and checks
+ * dropped or added, comment and row level security. Else undefined: the table is created again.
+ * Altering keeps what PostgreSQL froze from the table (a view's `*`), as the source history did.
+ */
+const alterTable = (from: Built['shape'] & object, to: Built['shape'] & object, s: Schema): string[] | undefined => {
+  const [a, b] = [from.table, to.table];
+  if (a.partitionBy !== b.partitionBy || (a.options && json(a.options) !== json(b.options))) return undefined;
+  const table = b.name;
+  const names = b.columns.map((c) => c.name);
+  const kept = a.columns.filter((c) => names.includes(c.name));
+  if (json(kept.map((c) => c.name)) !== json(names.slice(0, kept.length))) return undefined;
+  const out: Change[] = [];
+  for (const c of a.columns) if (!names.includes(c.name)) out.push({ kind: 'DropColumn', table, column: c.name });
+  for (const c of kept) {
+    const d = b.columns.find((x) => x.name === c.name)!;
+    const bare = (x: Column) => json({ ...x, default: undefined, notNull: undefined, comment: undefined });
+    if (bare(c) !== bare(d) || json(from.afters[c.name]) !== json(to.afters[c.name])) return undefined;
+    if (c.default !== d.default) out.push({ kind: 'SetDefault', table, column: c.name, ...(d.default !== undefined ? { default: d.default } : {}) });
+    if (c.notNull !== d.notNull) out.push({ kind: 'SetNotNull', table, column: c.name, notNull: d.notNull });
+    if (c.comment !== d.comment) out.push({ kind: 'SetComment', target: { kind: 'column', table, column: c.name }, ...(d.comment !== undefined ? { comment: d.comment } : {}) });
+  }
+  for (const d of b.columns.slice(kept.length)) {
+    if (to.afters[d.name]?.length) return undefined;
+    out.push({ kind: 'AddColumn', table, column: d });
+  }
+  for (const k of a.constraints) if (!b.constraints.some((x) => json(x) === json(k))) out.unshift({ kind: 'DropConstraint', table, name: k.name });
+  for (const k of b.constraints) if (!a.constraints.some((x) => json(x) === json(k))) out.push({ kind: 'AddConstraint', table, constraint: k });
+  if (a.comment !== b.comment) out.push({ kind: 'SetComment', target: { kind: 'table', table }, ...(b.comment !== undefined ? { comment: b.comment } : {}) });
+  if (!!a.rowLevelSecurity !== !!b.rowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table, enabled: !!b.rowLevelSecurity, force: false });
+  if (!!a.forceRowLevelSecurity !== !!b.forceRowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table, enabled: !!b.forceRowLevelSecurity, force: true });
+  return out.flatMap((c) => renderChange(c, s));
+};
+
+/** A routine replaced in place (its triggers and views stay); if PostgreSQL refuses (another
+ * return type), the broad way drops and creates it. */
+const orReplace = (sql: string): string => (/^\s*CREATE\s+OR\s+REPLACE\b/i.test(sql) ? sql : sql.replace(/^\s*CREATE\s+/i, 'CREATE OR REPLACE '));
 
 /** Drop order: what depends on others first. */
 const DROP_ORDER: readonly ObjectKind[] = ['policy', 'trigger', 'view', 'foreign key', 'index', 'table', 'routine', 'sequence', 'enum', 'extension', 'schema'];
@@ -209,12 +253,15 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     catalog = undefined;
   };
 
-  const statements = (xs: readonly string[]) => xs.map((x) => `${x};`).join('\n');
+  // each statement ends on a line of its own: a text may end in a `--` comment
+  const statements = (xs: readonly string[]) => xs.map((x) => `${x}\n;`).join('\n');
 
   /** Creates one object under a savepoint: false, and remembered, when the database refuses it. */
   const createOne = async (key: string, b: Built): Promise<boolean> => {
+    // the savepoint on its own: a statement that does not parse fails the whole query string
+    await query('SAVEPOINT replay_check');
     try {
-      await query(`SAVEPOINT replay_check;\n${statements(b.create)}\nRELEASE SAVEPOINT replay_check`);
+      await query(`${statements(b.create)}\nRELEASE SAVEPOINT replay_check`);
       refused.delete(key);
       return true;
     } catch (e) {
@@ -226,24 +273,34 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
 
   /** Brings the scratch database to `desired`: false when it refused a drop (rebuild it then);
    * undefined when nothing had to change. */
-  const sync = async (desired: Map<string, Built>): Promise<boolean | undefined> => {
+  const sync = async (desired: Map<string, Built>, s: Schema, broad: boolean): Promise<boolean | undefined> => {
     const drop = new Set<string>();
     const alters: string[] = [];
     const altered: [string, Built][] = [];
     for (const [k, b] of current) {
       const d = desired.get(k);
       if (d && sameStatements(d.create, b.create)) continue;
-      const add = d && b.kind === 'enum' ? addedValues(d.name!, b.values!, d.values!) : undefined;
+      const add = !d
+        ? undefined
+        : b.kind === 'enum'
+          ? addedValues(d.name!, b.values!, d.values!)
+          : b.kind === 'table'
+            ? alterTable(b.shape!, d.shape!, s)
+            : b.kind === 'routine' && !broad
+              ? d.create.map(orReplace)
+              : undefined;
       if (add) {
         alters.push(...add);
         altered.push([k, d!]);
       } else drop.add(k);
     }
     const kinds = new Set([...drop].map((k) => current.get(k)!.kind));
-    if ((['table', 'view', 'routine', 'enum', 'extension', 'schema', 'sequence'] as const).some((x) => kinds.has(x))) {
+    // what may depend on a dropped object is dropped with it only when the narrow way failed:
+    // a view kept keeps what PostgreSQL froze in it (its `*`), as in the source database
+    if (broad && (['table', 'view', 'routine', 'enum', 'extension', 'schema', 'sequence'] as const).some((x) => kinds.has(x))) {
       for (const [k, b] of current) if (b.kind === 'view') drop.add(k);
     }
-    if (kinds.has('routine') || kinds.has('table') || kinds.has('enum')) {
+    if (broad && (kinds.has('routine') || kinds.has('table') || kinds.has('enum'))) {
       for (const [k, b] of current) if (b.kind === 'trigger' || b.kind === 'policy') drop.add(k);
     }
     const tables = new Set([...drop].filter((k) => current.get(k)!.kind === 'table').map((k) => k.slice('table:'.length)));
@@ -266,6 +323,7 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       for (const [k] of fresh) refused.delete(k);
     } catch {
       await query('ROLLBACK');
+      if (!broad) return sync(desired, s, true);
       // apart: drops and new enum values first (committed: a new value is usable only then)
       if (drops.length || alters.length) {
         try {
@@ -294,10 +352,10 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
   const build = async (s: Schema): Promise<Catalog> => {
     if (!client) await connect();
     const desired = objectsOf(s);
-    let changed = await sync(desired);
+    let changed = await sync(desired, s, false);
     if (changed === false) {
       await connect();
-      changed = await sync(desired);
+      changed = await sync(desired, s, true);
     }
     if (changed !== undefined || !catalog) {
       catalog = await snapshotCatalog(async (text) => (await client!.query({ name: 'ormshift_replay_catalog', text })).rows);
@@ -306,9 +364,9 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
   };
 
   return {
-    /** the source database ran step `i` and has `catalog` */
-    async next(i: number, source: Catalog): Promise<void> {
-      if (stopped) return;
+    /** the source database ran step `i` and has `catalog`; returns the replayed schema's catalog */
+    async next(i: number, source: Catalog): Promise<Catalog | undefined> {
+      if (stopped) return undefined;
       const p = planned[i];
       schema = planMigration(p.migration, schema).after;
       const replayed = await build(schema);
@@ -327,6 +385,7 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
         });
       }
       open_ = now;
+      return replayed;
     },
     /** step `i` failed on the source and its plan is the part the source kept: replay it */
     skip(i: number): void {

@@ -49,11 +49,25 @@ const RIGHT = {
     'ALTER TABLE "Post" RENAME COLUMN "title" TO "headline";',
     'ALTER TABLE "Post" ADD CONSTRAINT "Post_headline_check" CHECK (length("headline") > 0);',
     'COMMENT ON TABLE "User" IS \'people\';',
-    'CREATE VIEW "post_titles" AS SELECT "id", "headline" FROM "Post";',
+    'CREATE VIEW "post_titles" AS SELECT "id", "headline" FROM "Post" -- titles only',
+    ';',
     'CREATE FUNCTION "touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW."createdAt" = now(); RETURN NEW; END $$;',
     'CREATE TRIGGER "User_touch" BEFORE UPDATE ON "User" FOR EACH ROW EXECUTE FUNCTION "touch"();',
   ].join('\n'),
   '20240103000000_data': `INSERT INTO "User" ("email") VALUES ('a@example.com');`,
+  // a view over * keeps the columns it was created with (PostgreSQL froze the expansion): the
+  // replayed schema must too (it was a gap when every changed table was built again)
+  '20240104000000_star': [
+    'CREATE VIEW "all_posts" AS SELECT * FROM "Post";',
+    'ALTER TYPE "Role" ADD VALUE \'GUEST\' BEFORE \'USER\';',
+  ].join('\n'),
+  '20240105000000_columns': [
+    'ALTER TABLE "Post" ADD COLUMN "views" INTEGER NOT NULL DEFAULT 0;',
+    'ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;',
+    'CREATE OR REPLACE FUNCTION "touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW."createdAt" = now() - interval \'1 second\'; RETURN NEW; END $$;',
+    'ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";',
+    'DROP TABLE "audit"."Log";',
+  ].join('\n'),
 };
 
 describe('the replay check', () => {
@@ -131,11 +145,12 @@ describe('the replay check', () => {
     {
       const { final } = planHistory(conversion.planned.map((p) => p.migration));
       const sql = materialiseSql(final).join(';\n');
-      for (const name of ['"audit"', '"Role"', '"User"', '"Post"', '"audit"."Log"', '"User_email_key"', '"Post_authorId_fkey"', '"Post_headline_check"', '"post_titles"', '"touch"', '"User_touch"', "'people'"]) {
+      for (const name of ['"audit"', '"Role"', '"User"', '"Post"', '"User_email_key"', '"Post_headline_check"', '"post_titles"', '"touch"', '"User_touch"', "'people'"]) {
         expect(sql).toContain(name);
       }
       expect(sql.indexOf('"touch"()')).toBeLessThan(sql.indexOf('CREATE TABLE "User"'));
-      expect(sql.indexOf('"Post_authorId_fkey"')).toBeLessThan(sql.indexOf('CREATE VIEW'));
+      expect(sql).not.toContain('"Log"');
+      expect(sql.indexOf('CREATE UNIQUE INDEX')).toBeLessThan(sql.indexOf('CREATE VIEW'));
     }
   });
 });
