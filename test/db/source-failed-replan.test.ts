@@ -68,7 +68,8 @@ describe.each(['sequelize', 'knex'] as const)('a history that fails on its own (
         const labels = recordLabels(provider);
         const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
         expect(report.summary.ok, JSON.stringify(report.migrations)).toBe(true);
-        expect(labels).toEqual(['source', 'target']);
+        // (and the replay check's own database: replay-check.ts)
+        expect(labels).toEqual(['source', 'target', 'replay']);
       } finally {
         await provider.close();
       }
@@ -84,8 +85,10 @@ describe.each(['sequelize', 'knex'] as const)('a history that fails on its own (
       try {
         const labels = recordLabels(provider);
         const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
-        // the first run stops at the failed source step; the second probes and re-plans
-        expect(labels).toEqual(['source', 'target', 'probe', 'source', 'target']);
+        // the first run stops at the failed source step; the second probes and re-plans (each
+        // run's replay check has a database of its own: replay-check.ts)
+        expect(labels).toEqual(['source', 'target', 'replay', 'probe', 'source', 'target', 'replay']);
+        expect(report.replay).toMatchObject({ checked: true, gaps: [] });
         const [init, broken, committed, drop] = report.migrations;
         const show = JSON.stringify(report.migrations, null, 1);
         expect(init, show).toMatchObject({ up: 'equal', down: 'equal' });
