@@ -164,6 +164,8 @@ const runFolder = async (opts: CompareOptions, files: readonly string[], execute
   checkDialect('postgresql', opts.databaseUrl); // compare reads PostgreSQL histories only
   const { openOrmProcess } = await import('./verify/orm-process.js');
   const { omitTables } = await import('./verify/compare.js');
+  // the folder's own calling convention (sequelize-cli or umzug): checked before any database
+  const convention = opts.target === 'sequelize' ? (await import('./verify/orm-convention.js')).folderConvention(opts.other, files) : undefined;
   const provider = await openProvider(opts.databaseUrl);
   const out = new Map<number, Change[]>();
   try {
@@ -173,6 +175,7 @@ const runFolder = async (opts: CompareOptions, files: readonly string[], execute
       // ends that process, not this one, and the scratch database is dropped below either way
       const runner = await openOrmProcess({
         target: opts.target,
+        ...(convention ? { convention } : {}),
         dir: opts.other,
         files,
         url: db.url,
@@ -289,7 +292,11 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
   if (!existsSync(opts.other)) throw new UsageError(`${opts.other}: no such folder`);
   const { planFolder } = await import('./convert.js');
   const prisma = await planFolder(opts.prisma);
-  if (prisma.provider !== 'postgresql') throw new UsageError('compare reads PostgreSQL histories only (migration_lock.toml says mysql)');
+  if (prisma.provider !== 'postgresql')
+    throw new UsageError(
+      `compare reads PostgreSQL histories only: ${join(opts.prisma, 'migration_lock.toml')} says provider = ${JSON.stringify(prisma.provider)}. ` +
+        `Reading the ${opts.target === 'knex' ? 'Knex' : 'Sequelize'} files needs the SQL their calls send to this dialect and, for a file that runs, its catalog read back as SQL; both exist for PostgreSQL only (verify proves MySQL conversions on MariaDB/MySQL instead)`,
+    );
   const prismaSteps: { m: Migration; before: Schema; after: Schema }[] = [];
   let ps = emptySchema();
   for (const r of prisma.read) {

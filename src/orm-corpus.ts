@@ -93,11 +93,13 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: 'sequelize
   }
   const { openProvider } = await import('./verify/database.js');
   const { openOrmProcess } = await import('./verify/orm-process.js');
+  // the folder's calling convention, as compare runs it (orm-convention.ts)
+  const convention = kind === 'sequelize' ? (await import('./verify/orm-convention.js')).folderConvention(dir, names) : undefined;
   const provider = await openProvider(opts.databaseUrl);
   try {
     const db = await provider.create('ormcorpus');
     try {
-      const open = () => openOrmProcess({ target: kind, dir, files: names, url: db.url, pglite: provider.kind === 'pglite', timeoutMs: opts.timeoutMs ?? 60_000 });
+      const open = () => openOrmProcess({ target: kind, ...(convention ? { convention } : {}), dir, files: names, url: db.url, pglite: provider.kind === 'pglite', timeoutMs: opts.timeoutMs ?? 60_000 });
       let runner: Awaited<ReturnType<typeof open>> | undefined;
       for (const [i, f] of names.entries()) {
         opts.onFile?.(name, i, names.length);

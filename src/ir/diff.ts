@@ -259,13 +259,27 @@ const balanced = (s: string): boolean => {
   return depth === 0;
 };
 
+/**
+ * A boolean column stores a quoted default by its value: PostgreSQL reads '0', 'f', 'false',
+ * 'no', 'off' (any case) as false and their opposites as true, and the catalog says false/true.
+ * knex sends defaultTo(false) as '0', Prisma writes false: the same default.
+ */
+const BOOLEAN_TEXT: Readonly<Record<string, string>> = { '0': 'false', f: 'false', false: 'false', n: 'false', no: 'false', off: 'false', '1': 'true', t: 'true', true: 'true', y: 'true', yes: 'true', on: 'true' };
+const columnDefaultKey = (c: Column): string | undefined => {
+  const k = defaultKey(c.default);
+  if (k === undefined || typeKey(c.type) !== 'BOOLEAN') return k;
+  // defaultKey has made '0' and '1' numbers already
+  const m = /^'\s*([^']*?)\s*'$/.exec(k);
+  return BOOLEAN_TEXT[(m ? m[1] : k).toLowerCase()] ?? k;
+};
+
 const columnChanges = (a: Column, b: Column, ignoreDefault: boolean): ColumnChange[] => {
   const what: ColumnChange[] = [];
   if (typeKey(a.type) !== typeKey(b.type)) what.push('type');
   if (a.notNull !== b.notNull) what.push('nullability');
   if (!ignoreDefault) {
     if (autoIncrement(a) !== autoIncrement(b)) what.push('default');
-    else if (!autoIncrement(a) && defaultKey(a.default) !== defaultKey(b.default)) what.push('default');
+    else if (!autoIncrement(a) && columnDefaultKey(a) !== columnDefaultKey(b)) what.push('default');
   }
   return what;
 };

@@ -6,7 +6,8 @@
  *
  * Each file runs as its ORM's own CLI runs it: Sequelize files as sequelize-cli does (a
  * `new Sequelize(url)` with its default pool of five connections, `up(queryInterface, Sequelize)`
- * called with no transaction around it), Knex files through knex's migrator, one
+ * called with no transaction around it), or as umzug does when the folder is written for it
+ * (`up({ name, path, context })`, orm-convention.ts), Knex files through knex's migrator, one
  * `migrate.up({ name })` a file, so each file's `config.transaction` decides whether it runs in a
  * transaction. Files load with `import()` under the tsx loader (the parent starts node with
  * `--import tsx`): CommonJS, ESM and TypeScript alike. On PGlite (one session behind the socket)
@@ -23,6 +24,8 @@ import { join } from 'node:path';
 export interface ChildInit {
   readonly op: 'init';
   readonly target: 'sequelize' | 'knex';
+  /** Sequelize: how up() is called (the folder's, orm-convention.ts) */
+  readonly convention: 'sequelize-cli' | 'umzug';
   readonly dir: string;
   readonly files: readonly string[];
   readonly url: string;
@@ -103,9 +106,12 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
   const qi = sequelize.getQueryInterface();
   return {
     up: async (i) => {
-      const api = await load(join(init.dir, init.files[i]));
-      // umzug 2 (sequelize-cli's) calls up with the module as `this` and [queryInterface, Sequelize]
-      await api.up.call(api, qi, Sequelize);
+      const path = join(init.dir, init.files[i]);
+      const api = await load(path);
+      // umzug 3 (a project's own runner) calls up({ name, path, context }); umzug 2 (sequelize-cli's)
+      // calls it with the module as `this` and [queryInterface, Sequelize]
+      if (init.convention === 'umzug') await api.up({ name: init.files[i], path, context: qi });
+      else await api.up.call(api, qi, Sequelize);
     },
   };
 };

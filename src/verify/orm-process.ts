@@ -24,6 +24,8 @@ export class OrmRunError extends UsageError {}
 
 export interface OrmProcessOptions {
   readonly target: 'sequelize' | 'knex';
+  /** Sequelize: the folder's calling convention (orm-convention.ts); sequelize-cli's when absent */
+  readonly convention?: 'sequelize-cli' | 'umzug';
   readonly dir: string;
   readonly files: readonly string[];
   readonly url: string;
@@ -144,7 +146,7 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
       if (send) child.send(send);
     });
 
-  const init: ChildInit = { op: 'init', target: o.target, dir: resolve(o.dir), files: o.files, url: o.url, oneConnection: o.pglite, acquireMs: 5_000 };
+  const init: ChildInit = { op: 'init', target: o.target, convention: o.convention ?? 'sequelize-cli', dir: resolve(o.dir), files: o.files, url: o.url, oneConnection: o.pglite, acquireMs: 5_000 };
   try {
     await request(init, o.files[0] ?? '.', `loading ${o.target}`);
   } catch (e) {

@@ -347,8 +347,9 @@ const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, f
   knex: knexRunner,
 };
 
-/** The target's own runner over migration files already in `dir` (used by compare.ts to run an
- * existing Sequelize or Knex folder on a scratch database). */
+/** The target's own runner (up and down, in this process) over migration files already in `dir`.
+ * compare runs other people's folders in a child process instead (orm-process.ts); this is for
+ * ormshift's own files: the compare and drift tests run them step by step, downs included. */
 export const openRunner = (target: Conversion['target'], db: ScratchDatabase, dir: string, files: readonly string[], opts?: RunnerOptions): Promise<Runner> =>
   RUNNERS[target](db, dir, files, opts);
 

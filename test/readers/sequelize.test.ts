@@ -72,4 +72,32 @@ describe('readSequelizeFile', () => {
     ]);
     expect(await sqlOf(`await queryInterface.bulkInsert('T', [{ a: 1 }]);\n    await queryInterface.removeColumn('T', 'a');`)).toEqual(['ALTER TABLE "T" DROP COLUMN "a"']);
   });
+
+  it("reads addConstraint's deferrable as Sequelize's query generator writes it (new or not)", async () => {
+    const { Sequelize } = await import('sequelize');
+    const qg = new Sequelize('postgres://u@127.0.0.1:1/d', { logging: false }).getQueryInterface().queryGenerator as any;
+    for (const d of ['INITIALLY_DEFERRED', 'INITIALLY_IMMEDIATE', 'NOT'] as const) {
+      for (const value of [`new Sequelize.Deferrable.${d}()`, `Sequelize.Deferrable.${d}`]) {
+        const mine = await sqlOf(
+          `await queryInterface.addConstraint('T', { type: 'unique', name: 'n', fields: ['a'], deferrable: ${value} });\n    await queryInterface.addConstraint('T', { type: 'foreign key', name: 'f', fields: ['a'], references: { table: 'U', field: 'id' }, deferrable: ${value} });`,
+        );
+        const theirs = [
+          qg.addConstraintQuery('T', { type: 'unique', name: 'n', fields: ['a'], deferrable: (Sequelize as any).Deferrable[d] }),
+          qg.addConstraintQuery('T', { type: 'foreign key', name: 'f', fields: ['a'], references: { table: 'U', field: 'id' }, deferrable: (Sequelize as any).Deferrable[d] }),
+        ].map((x: string) => x.replace(/;$/, ''));
+        expect(mine).toEqual(theirs);
+      }
+    }
+    const r = await readSequelizeFile('x.js', file(`await queryInterface.addConstraint('T', { type: 'unique', fields: ['a'], deferrable: new Sequelize.Deferrable.SET_DEFERRED(['x']) });`));
+    expect(r).toMatchObject({ plain: false, line: 4 });
+  });
+
+  it("reads ESM/TypeScript files: umzug's up({ context }), sequelize imports as namespaces, type imports", async () => {
+    const body = `  await queryInterface.addColumn('T', 'a', { type: DataTypes.TEXT, allowNull: false });\n};\n`;
+    const umzug = await readSequelizeFile('x.ts', `import type { MigrationFn } from 'umzug';\nimport { DataTypes, type QueryInterface } from 'sequelize';\n\nexport const up: MigrationFn<QueryInterface> = async ({ context: queryInterface }) => {\n${body}export const down: MigrationFn<QueryInterface> = async () => {};\n`);
+    const esm = await readSequelizeFile('x.mjs', `import { DataTypes } from 'sequelize';\n\nexport async function up(queryInterface) {\n${body}`);
+    expect(umzug).toMatchObject({ plain: true, statements: [{ sql: 'ALTER TABLE "T" ADD COLUMN "a" TEXT NOT NULL', line: 5 }] });
+    expect(esm).toMatchObject({ plain: true, statements: [{ sql: 'ALTER TABLE "T" ADD COLUMN "a" TEXT NOT NULL', line: 4 }] });
+    expect(await readSequelizeFile('x.mjs', `import { helper } from '../lib.js';\nexport async function up(queryInterface) {\n${body}`)).toMatchObject({ plain: false, line: 1 });
+  });
 });

@@ -16,7 +16,7 @@
  */
 import type { Node } from 'ts-morph';
 import { quoteIdent, quoteLiteral } from '../../ir/sql-text.js';
-import { bool, dottedPath, evaluate, field, NotPlain, parseSource, str, type EvalScope, type JsValue, type OrmStatement, type StaticRead } from './js-values.js';
+import { bool, dottedPath, evaluate, field, leaf, NotPlain, parseSource, str, type EvalScope, type JsValue, type OrmStatement, type StaticRead } from './js-values.js';
 import { sequelizeDefault, sequelizeType, underscore, Unsupported } from './types.js';
 
 const DATA_CALLS = new Set(['bulkInsert', 'bulkDelete', 'bulkUpdate', 'insert', 'upsert', 'delete']);
@@ -145,6 +145,8 @@ const optionsOnly = (v: JsValue | undefined, node: Node, allowed: readonly strin
   for (const k of v.entries.keys()) if (k !== 'transaction' && k !== 'logging' && !allowed.includes(k)) unsupported(node, `the option ${k}`);
 };
 
+const DEFERRABLE: Readonly<Record<string, string>> = { INITIALLY_DEFERRED: 'DEFERRABLE INITIALLY DEFERRED', INITIALLY_IMMEDIATE: 'DEFERRABLE INITIALLY IMMEDIATE', NOT: 'NOT DEFERRABLE' };
+
 const METHODS: Readonly<Record<string, Method>> = {
   createTable: (ctx, [t, attrs, options], node) => {
     optionsOnly(options, node);
@@ -234,14 +236,17 @@ const METHODS: Readonly<Record<string, Method>> = {
   },
   addConstraint: (ctx, [t, options], node) => {
     const table = tableName(t, node);
-    optionsOnly(options, node, ['type', 'fields', 'name', 'references', 'onDelete', 'onUpdate']);
+    optionsOnly(options, node, ['type', 'fields', 'name', 'references', 'onDelete', 'onUpdate', 'deferrable']);
     const type = str(field(options, 'type'))?.toLowerCase();
+    // Sequelize.Deferrable.X or new Sequelize.Deferrable.X(): the snippet Sequelize appends last
+    const d = field(options, 'deferrable');
+    const deferrable = d === undefined ? '' : ` ${DEFERRABLE[(d.kind === 'ref' || d.kind === 'call') && d.path[d.path.length - 2] === 'Deferrable' ? (leaf(d) ?? '') : ''] ?? unsupported(node, 'a deferrable option other than Sequelize.Deferrable.INITIALLY_DEFERRED, INITIALLY_IMMEDIATE or NOT')}`;
     const fields = fieldNames(field(options, 'fields'), node);
     const cols = fields.map((f) => quoteIdent(f.name)).join(', ');
     const base = `${rawName(t)}_${fields.map((f) => f.name).join('_')}`;
     if (type === 'unique' || type === 'primary key') {
       const name = str(field(options, 'name')) ?? `${base}_${type === 'unique' ? 'uk' : 'pk'}`;
-      return emit(ctx, node, `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} ${type === 'unique' ? 'UNIQUE' : 'PRIMARY KEY'} (${cols})`);
+      return emit(ctx, node, `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} ${type === 'unique' ? 'UNIQUE' : 'PRIMARY KEY'} (${cols})${deferrable}`);
     }
     if (type === 'foreign key') {
       const ref = field(options, 'references');
@@ -255,7 +260,7 @@ const METHODS: Readonly<Record<string, Method>> = {
       return emit(
         ctx,
         node,
-        `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${cols}) REFERENCES ${tableName(refTable, node)} (${refFields.map((f) => quoteIdent(f!)).join(', ')})${del ? ` ON DELETE ${del}` : ''}${upd ? ` ON UPDATE ${upd}` : ''}`,
+        `ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(name)} FOREIGN KEY (${cols}) REFERENCES ${tableName(refTable, node)} (${refFields.map((f) => quoteIdent(f!)).join(', ')})${del ? ` ON DELETE ${del}` : ''}${upd ? ` ON UPDATE ${upd}` : ''}${deferrable}`,
       );
     }
     return unsupported(node, `a constraint of type ${type ?? '(none)'}`);
@@ -352,6 +357,14 @@ const findUp = (sf: any): { fn: Node; roots: Set<string> } => {
       }
       unsupported(st, 'a top-level statement other than module.exports');
     } else if (k === 'VariableStatement') {
+      // `export const up: MigrationFn<QueryInterface> = async ({ context: queryInterface }) => ...` (umzug, TS)
+      if ((st as any).isExported()) {
+        for (const d of (st as any).getDeclarations()) {
+          if (d.getName() === 'up') fn = d.getInitializer();
+          else if (d.getName() !== 'down') unsupported(st, `an exported variable other than up and down (${d.getName()})`);
+        }
+        continue;
+      }
       // const Sequelize = require('sequelize') / const { DataTypes } = require('sequelize')
       for (const d of (st as any).getDeclarations()) {
         const init = d.getInitializer();
@@ -362,11 +375,24 @@ const findUp = (sf: any): { fn: Node; roots: Set<string> } => {
         else for (const el of nameNode.getElements()) roots.add(el.getName());
       }
     } else if (k === 'FunctionDeclaration') {
-      // a helper: harmless unless up() calls it, which evaluate() refuses
+      // `export async function up(...)` (ESM/TS); any other: a helper, harmless unless up() calls it, which evaluate() refuses
+      if ((st as any).getName() === 'up' && (st as any).isExported()) fn = st;
+      continue;
+    } else if (k === 'ImportDeclaration') {
+      // ESM/TS: type imports (umzug's MigrationFn) load nothing; sequelize's names are its namespaces
+      const imp = st as any;
+      if (imp.isTypeOnly()) continue;
+      if (imp.getModuleSpecifierValue() !== 'sequelize') unsupported(st, 'an import of a module whose code runs when the file loads');
+      const def = imp.getDefaultImport();
+      if (def) roots.add(def.getText());
+      const ns = imp.getNamespaceImport();
+      if (ns) roots.add(ns.getText());
+      for (const n of imp.getNamedImports()) if (!n.isTypeOnly()) roots.add(n.getAliasNode()?.getText() ?? n.getName());
+    } else if (k === 'TypeAliasDeclaration' || k === 'InterfaceDeclaration' || k === 'EmptyStatement') {
       continue;
     } else unsupported(st, `a top-level ${k}`);
   }
-  if (!fn || !['MethodDeclaration', 'ArrowFunction', 'FunctionExpression'].includes(fn.getKindName())) {
+  if (!fn || !['MethodDeclaration', 'ArrowFunction', 'FunctionExpression', 'FunctionDeclaration'].includes(fn.getKindName())) {
     throw new NotPlain('no up() function found in module.exports', 1);
   }
   return { fn, roots };
@@ -377,7 +403,15 @@ export const readSequelizeFile = async (fileName: string, text: string): Promise
   const sf = await parseSource(fileName, text);
   try {
     const { fn, roots } = findUp(sf);
-    const params = (fn as any).getParameters().map((p: any) => p.getName()) as string[];
+    const ps = (fn as any).getParameters() as any[];
+    const params = ps.map((p: any) => p.getName()) as string[];
+    // umzug's convention: up({ context: queryInterface }) (orm-convention.ts)
+    const first = ps[0]?.getNameNode();
+    if (first?.getKindName() === 'ObjectBindingPattern') {
+      const ctxEl = first.getElements().find((el: any) => (el.getPropertyNameNode()?.getText() ?? el.getName()) === 'context');
+      if (!ctxEl || ctxEl.getNameNode().getKindName() !== 'Identifier') throw new NotPlain("up() destructures its argument without a plain { context }", fn.getStartLineNumber());
+      params[0] = ctxEl.getName();
+    }
     if (!params[0]) throw new NotPlain('up() takes no queryInterface parameter', fn.getStartLineNumber());
     if (params[1]) roots.add(params[1]);
     const ctx: Ctx = { scope: { roots, opaque: new Set() }, qi: params[0], out: [], data: [] };

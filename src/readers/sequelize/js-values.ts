@@ -129,6 +129,12 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
       if (!path || !scope.roots.has(path[0])) return notPlain(node, 'a call of a function defined in the file or elsewhere');
       return { kind: 'call', path, args: n.getArguments().map((a: Node) => evaluate(a, scope)) };
     }
+    case 'NewExpression': {
+      // `new Sequelize.Deferrable.INITIALLY_DEFERRED()`: a value of the ORM's own classes, by its path
+      const path = dottedPath(n.getExpression());
+      if (!path || !scope.roots.has(path[0])) return notPlain(node, 'a NewExpression');
+      return { kind: 'call', path, args: (n.getArguments() ?? []).map((a: Node) => evaluate(a, scope)) };
+    }
     default:
       return notPlain(node, `a ${node.getKindName()}`);
   }
