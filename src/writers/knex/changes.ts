@@ -391,7 +391,9 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     let line = typeCall(ctx, col, change.table, before, true);
     if (change.default !== undefined) line = then(line, 'defaultTo', defaultJs(ctx, col, change.default));
     line = then(line, 'alter', obj(['alterNullable', false], ['alterType', false]));
-    return [tableStmt('alterTable', change.table, [line])];
+    // the call restates the column; say what it changes
+    const what = change.default === undefined ? 'drop default' : 'set default';
+    return [tableStmt('alterTable', change.table, [line], `${what} (.alter() with alterType: false changes only the default)`)];
   },
   AddConstraint: (change, before, ctx) => {
     if (!quotableName(change.table)) return raw(ctx, change, before, NOT_QUOTABLE);

@@ -178,6 +178,10 @@ function changeColumn(ctx: EmitContext, before: Schema, table: QName, name: stri
 const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
   typeof result === 'string' ? raw(ctx, change, before, result) : result;
 
+/** changeColumn restates the whole column: a comment above it says which part changes */
+const intent = (result: Emitted[] | string, what: string): Emitted[] | string =>
+  typeof result === 'string' || result.length === 0 ? result : [{ ...result[0], comments: [...result[0].comments, `${what} (changeColumn restates the whole column)`] }, ...result.slice(1)];
+
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** addConstraint for a primary key, unique or foreign key, or the reason to use raw SQL. */
@@ -367,14 +371,14 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   SetNotNull: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
     const result = col
-      ? changeColumn(ctx, before, change.table, change.column, { ...col, notNull: change.notNull })
+      ? intent(changeColumn(ctx, before, change.table, change.column, { ...col, notNull: change.notNull }), change.notNull ? 'set NOT NULL' : 'drop NOT NULL')
       : 'the column is not in the replayed schema';
     return orRaw(ctx, change, before, result);
   },
   SetDefault: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
     const result = col
-      ? changeColumn(ctx, before, change.table, change.column, { ...col, default: change.default })
+      ? intent(changeColumn(ctx, before, change.table, change.column, { ...col, default: change.default }), change.default === undefined ? 'drop default' : 'set default')
       : 'the column is not in the replayed schema';
     return orRaw(ctx, change, before, result);
   },
