@@ -312,32 +312,48 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     const retry = creates.filter(([k, d]) => refused.get(k)?.create === d.create.join('\n'));
     const fresh = creates.filter((x) => !retry.includes(x));
     if (!drops.length && !alters.length && !creates.length) return undefined;
-    const forget = () => {
-      for (const k of drop) current.delete(k);
-      for (const [k, d] of altered) current.set(k, d);
+    // what altered tables may use (a new enum, sequence, function) is created before the alters
+    const first = new Set<ObjectKind>(['schema', 'extension', 'enum', 'sequence', 'routine']);
+    const early = fresh.filter(([, d]) => first.has(d.kind));
+    const late = fresh.filter(([, d]) => !first.has(d.kind));
+    const made = (xs: [string, Built][]) => {
+      for (const [k, d] of xs) {
+        current.set(k, d);
+        refused.delete(k);
+      }
     };
     try {
-      await query(`BEGIN; SET LOCAL check_function_bodies = off;\n${statements([...drops, ...alters, ...fresh.flatMap(([, d]) => d.create)])}`);
-      forget();
-      for (const [k, d] of fresh) current.set(k, d);
-      for (const [k] of fresh) refused.delete(k);
+      await query(`BEGIN; SET LOCAL check_function_bodies = off;\n${statements([...drops, ...early.flatMap(([, d]) => d.create), ...alters, ...late.flatMap(([, d]) => d.create)])}`);
+      for (const k of drop) current.delete(k);
+      made(early);
+      made(altered);
+      made(late);
     } catch {
       await query('ROLLBACK');
       if (!broad) return sync(desired, s, true);
-      // apart: drops and new enum values first (committed: a new value is usable only then)
-      if (drops.length || alters.length) {
-        try {
-          await query(`BEGIN;\n${statements([...drops, ...alters])}\nCOMMIT`);
-        } catch {
-          await query('ROLLBACK').catch(() => undefined);
-          return false;
-        }
+      // apart, each committed before the next (a new enum value is usable only then): the drops;
+      // the objects the alters may use, and the alters; then the rest, one at a time
+      try {
+        if (drops.length) await query(`BEGIN;\n${statements(drops)}\nCOMMIT`);
+      } catch {
+        await query('ROLLBACK').catch(() => undefined);
+        return false;
       }
-      forget();
+      for (const k of drop) current.delete(k);
+      await query('BEGIN; SET LOCAL check_function_bodies = off');
+      for (const [k, d] of early) if (await createOne(k, d)) current.set(k, d);
+      try {
+        if (alters.length) await query(statements(alters));
+      } catch {
+        await query('ROLLBACK').catch(() => undefined);
+        return false;
+      }
+      await query('COMMIT');
+      for (const [k, d] of altered) current.set(k, d);
       await query('BEGIN; SET LOCAL check_function_bodies = off');
       // one at a time, in order; what fails is tried once more after the rest (order)
       const again: [string, Built][] = [];
-      for (const [k, d] of fresh) if (await createOne(k, d)) current.set(k, d);
+      for (const [k, d] of late) if (await createOne(k, d)) current.set(k, d);
       else again.push([k, d]);
       for (const [k, d] of again) if (await createOne(k, d)) current.set(k, d);
       for (const [k, d] of retry) if (await createOne(k, d)) current.set(k, d);

@@ -62,7 +62,9 @@ const RIGHT = {
     'ALTER TYPE "Role" ADD VALUE \'GUEST\' BEFORE \'USER\';',
   ].join('\n'),
   '20240105000000_columns': [
-    'ALTER TABLE "Post" ADD COLUMN "views" INTEGER NOT NULL DEFAULT 0;',
+    // a column of a new enum: the type is built before the table is altered
+    'CREATE TYPE "Kind" AS ENUM (\'A\', \'B\');',
+    'ALTER TABLE "Post" ADD COLUMN "views" INTEGER NOT NULL DEFAULT 0, ADD COLUMN "kind" "Kind" NOT NULL DEFAULT \'A\';',
     'ALTER TABLE "User" ALTER COLUMN "email" DROP NOT NULL;',
     'CREATE OR REPLACE FUNCTION "touch"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW."createdAt" = now() - interval \'1 second\'; RETURN NEW; END $$;',
     'ALTER TABLE "Post" DROP CONSTRAINT "Post_authorId_fkey";',
