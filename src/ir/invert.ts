@@ -114,7 +114,18 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
         : [],
     ),
   );
+  // PostgreSQL will not change the type of a column a view reads ('cannot alter type of a column
+  // used by a view or rule'), nor drop the old type while a view still names it: the views that
+  // read a table holding such a column, or name the type (and the views reading those), are
+  // dropped first, newest first, and created again once the type is rebuilt.
+  const views = enumDependentViews(before, name, enumColumn);
+  for (const v of views) {
+    if (v.stale) return staleRefusal(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type`, v.stale);
+    const drift = starDrift(before, v.starColumns);
+    if (drift) return irreversible(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type, but it selects * and ${drift}`);
+  }
   const out: Change[] = [
+    ...[...views].reverse().map((v): Change => ({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false })),
     ...keys.map((k): Change => ({ kind: 'DropConstraint', table: k.table, name: k.constraint.name })),
     { kind: 'RenameEnum', from: name, to: oldName },
     { kind: 'CreateEnum', enum: { name, values: e.values } },
@@ -136,7 +147,26 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   }
   out.push({ kind: 'DropEnum', name: old });
   for (const k of keys) out.push({ kind: 'AddConstraint', table: k.table, constraint: k.constraint });
+  for (const v of views) {
+    out.push(recreateView(v));
+    for (const i of Object.values(before.indexes)) if (sameName(i.table, v.name)) out.push(recreateIndex(i));
+    for (const tr of Object.values(before.triggers)) if (sameName(tr.table, v.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
+  }
   return lossy(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${quoteLiteral(added)}`, ...out);
+};
+
+/** The views an enum rebuild must drop and recreate, in creation order: those reading a table
+ * with a column of the type, those naming the type, and the views reading any of them. */
+const enumDependentViews = (s: Schema, name: QName, enumColumn: ReadonlySet<string>): View[] => {
+  const tables = Object.values(s.tables).filter((t) => t.columns.some((col) => enumColumn.has(`${qualify(t.name)}\u0000${col.name}`)));
+  const found = new Set<View>(tables.flatMap((t) => viewsReading(s, t.name)));
+  for (const v of Object.values(s.views)) {
+    if (identifiersIn(v.createSql.replace(/^[\s\S]*?\bAS\b/i, '')).has(name.name)) {
+      found.add(v);
+      for (const w of viewsReading(s, v.name)) found.add(w);
+    }
+  }
+  return Object.values(s.views).filter((v) => found.has(v));
 };
 
 /** Which star-expanded table changed its columns since the view was created? */
