@@ -8,14 +8,14 @@
  * suspect): the `replay gaps` column counts them, `-` where the check does not run (MySQL).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { convert, type Target } from '../convert.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table, writeJson } from './render.js';
 import { describeGap } from '../verify/replay-check.js';
 
 export interface CorpusArgs {
-  /** corpus folders (each holds <history>/migrations) */
+  /** corpus folders (each holds <history>/migrations), or history folders (holding migrations/) */
   dirs: readonly string[];
   databaseUrl?: string;
   only?: string;
@@ -54,9 +54,13 @@ interface Row {
 
 export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   const histories = args.dirs.flatMap((root) =>
-    readdirSync(root, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'migrations')))
-      .map((d) => ({ name: d.name, root }))
+    // a history folder itself (<dir>/migrations) is a corpus of one
+    (existsSync(join(root, 'migrations'))
+      ? [{ name: basename(resolve(root)), root: dirname(resolve(root)) }]
+      : readdirSync(root, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'migrations')))
+          .map((d) => ({ name: d.name, root }))
+    )
       .filter((h) => !args.only || h.name.includes(args.only))
       .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)),
   );

@@ -244,7 +244,7 @@ export const main = async (argv: string[]): Promise<number> => {
         describe('corpus'),
         built('corpus', undefined, (y) =>
           y
-            .positional('dirs', { type: 'string', array: true, default: ['../shared/corpus'], describe: 'folders holding <history>/migrations' })
+            .positional('dirs', { type: 'string', array: true, default: ['../shared/corpus'], describe: 'folders holding <history>/migrations, or history folders holding migrations/' })
             .option('database-url', { type: 'string', describe: 'postgres:// or mysql:// server (PGlite and the local MariaDB when absent)' })
             .option('only', { type: 'string', describe: 'only histories whose name contains this' })
             .option('to', { choices: ['sequelize', 'knex'] as const, array: true, describe: 'only these targets (default: all)' })
