@@ -28,6 +28,7 @@ import type { PlannedMigration } from '../ir/plan.js';
 import { emptySchema, qualify, type Column, type QName, type Schema, type Table } from '../ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName } from '../ir/sql-text.js';
 import { restoreOwned } from '../ir/serial.js';
+import { changesOf, compareSchemas } from '../ir/diff.js';
 import { indexName, renderChange } from '../writers/sql/postgres.js';
 import { catalogHash, compareCatalogs, type CatalogDiff } from './compare.js';
 import type { Catalog, ScratchDatabase } from './database.js';
@@ -273,6 +274,17 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
 
   /** Brings the scratch database to `desired`: false when it refused a drop (rebuild it then);
    * undefined when nothing had to change. */
+  /** the schema whose objects `current` holds (undefined after a rebuild began) */
+  let built: Schema | undefined;
+  /** Prisma's recreation of an enum whose values were removed or reordered (diff.ts): a new
+   * type, every column cast to it, the names swapped; undefined when there is none. */
+  const recreateEnum = (from: Schema, to: Schema, key: string): string[] | undefined => {
+    const d = compareSchemas(from, to);
+    const e = d.changedEnums.find((x) => qualify(x.name) === key);
+    if (!e) return undefined;
+    const only = { ...d, addedEnums: [], removedEnums: [], changedEnums: [e], addedTables: [], removedTables: [], changedTables: [], addedOther: [], removedOther: [], changedOther: [] };
+    return changesOf(only, from, to).flatMap((c) => renderChange(c, from));
+  };
   const sync = async (desired: Map<string, Built>, s: Schema, broad: boolean): Promise<boolean | undefined> => {
     const drop = new Set<string>();
     const alters: string[] = [];
@@ -283,7 +295,7 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       const add = !d
         ? undefined
         : b.kind === 'enum'
-          ? addedValues(d.name!, b.values!, d.values!)
+          ? (addedValues(d.name!, b.values!, d.values!) ?? (built ? recreateEnum(built, s, k.slice('enum:'.length)) : undefined))
           : b.kind === 'table'
             ? alterTable(b.shape!, d.shape!, s)
             : b.kind === 'routine' && !broad
@@ -371,8 +383,10 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     let changed = await sync(desired, s, false);
     if (changed === false) {
       await connect();
+      built = undefined;
       changed = await sync(desired, s, true);
     }
+    built = s;
     if (changed !== undefined || !catalog) {
       catalog = await snapshotCatalog(async (text) => (await client!.query({ name: 'ormshift_replay_catalog', text })).rows);
     }
