@@ -45,7 +45,8 @@ interface Row {
   rawStatements: number;
   statements: number;
   /** replay gaps, or why the replay check did not run */
-  replayGaps: number | string;
+  /** null: the replay check did not run (the table shows -) */
+  replayGaps: number | null;
   seconds: number;
   status: string;
   /** a step of it was not proven */
@@ -83,7 +84,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql' && dialect !== 'mysql') {
         for (const target of targets) {
-          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, replayGaps: '-', rawStatements: 0, statements: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
+          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, replayGaps: null, rawStatements: 0, statements: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
         }
         continue;
       }
@@ -141,7 +142,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
           blocked: s.blocked,
           rawStatements: conversion.summary.rawStatements,
           statements: conversion.summary.statements,
-          replayGaps: replay.checked ? gaps : '-',
+          replayGaps: replay.checked ? gaps : null,
           seconds: Math.round((Date.now() - started) / 100) / 10,
           failed: bad.length > 0 || gaps > 0,
           status: bad.length
@@ -167,7 +168,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
     process.stdout.write(
       `${table(
         ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'replay gaps', 'raw share', 'seconds', 'status'],
-        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.replayGaps, r.statements ? percent(r.rawStatements, r.statements) : '-', r.seconds, r.status]),
+        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.replayGaps ?? '-', r.statements ? percent(r.rawStatements, r.statements) : '-', r.seconds, r.status]),
       )}\n`,
     );
     for (const f of failures) process.stdout.write(`\n${f}\n`);

@@ -5,10 +5,9 @@
  * migration's down() is at or above that risk (a CI gate).
  */
 import type { Risk } from '../ir/changes.js';
-import { formatDiagnostic } from '../ir/diagnostics.js';
 import { atLeast, plan, type PlanReport } from '../plan-report.js';
 import { UsageError } from '../ir/diagnostics.js';
-import { writeJson } from './render.js';
+import { warningLine, writeJson } from './render.js';
 
 export type PlanFormat = 'text' | 'sql' | 'json';
 
@@ -71,7 +70,7 @@ export const planCommand = async (argsIn: PlanArgs): Promise<number> => {
   const { report, diagnostics } = await plan({ migrationsDir: args.migrations, ...(args.migration !== undefined ? { migration: args.migration } : {}) });
   const failing = args.failOn ? report.migrations.filter((m) => atLeast(m.down.risk, args.failOn!)) : [];
   const code = failing.length ? FAIL_ON_EXIT : 0;
-  if (args.format !== 'json') for (const d of diagnostics) if (d.severity !== 'info') process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (args.format !== 'json') for (const d of diagnostics) if (d.severity !== 'info') process.stderr.write(`${warningLine(d, args.migrations)}\n`);
   if (args.format === 'json') writeJson('plan', code, report);
   else if (args.format === 'sql') process.stdout.write(renderPlanSql(report));
   else process.stdout.write(renderPlanText(report, { colour: useColour() }));

@@ -3,7 +3,19 @@
  * (into a pipe or a CI log, optionally one plain line a step instead: no carriage returns), and
  * the one JSON envelope of every command's --json output.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { formatDiagnostic, type Diagnostic } from '../ir/diagnostics.js';
+
+/**
+ * The readers name files relative to the migrations folder (that is what generated headers and
+ * the JSON record); on the terminal a path should open as typed, so it is joined with the folder
+ * the user passed.
+ */
+export const openable = (file: string, dir: string): string => (isAbsolute(file) || !existsSync(join(dir, file.replace(/:\d+(:\d+)?$/, ''))) ? file : join(dir, file));
+
+/** A warning line for the terminal, its file openable from where the command ran. */
+export const warningLine = (d: Diagnostic, dir: string): string => formatDiagnostic(d.file ? { ...d, file: openable(d.file, dir) } : d);
 export const table = (head: readonly string[], rows: readonly (readonly (string | number)[])[]): string => {
   const cells = [head, ...rows].map((r) => r.map(String));
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
