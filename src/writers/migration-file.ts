@@ -51,7 +51,7 @@ export function irreversibleError(m: PlannedMigration, blocked: readonly DownSte
   const more = blocked.length > 1 ? ` (and ${blocked.length - 1} more irreversible step${blocked.length > 2 ? 's' : ''})` : '';
   return (
     `Migration ${m.migration.name} cannot be undone: ${where(m, first.of)} \`${text}\` is irreversible: ` +
-    `${first.inversion.reason ?? 'no inverse'}${more}. Regenerate with irreversible steps allowed for a best-effort down().`
+    `${first.inversion.reason ?? 'no inverse'}${more}. Regenerate with ormshift convert --allow-irreversible for a best-effort down().`
   );
 }
 
