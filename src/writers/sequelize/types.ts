@@ -58,10 +58,14 @@ export const describeType = (t: ColumnType): SequelizeTypeDescriptor =>
 export const sequelizeType = (t: ColumnType): string => renderType(t);
 
 /**
- * The default as a plain JS value when Sequelize would print exactly `text` for it
- * (`String(value) === text`), else undefined (the caller writes Sequelize.literal(text)).
+ * The default as a plain JS value when Sequelize prints the same constant for it, else undefined
+ * (the caller writes Sequelize.literal(text)): `true`/`false` and integers as written, and a
+ * string constant without a cast, `'it''s'` or `E'it''s'` without a backslash (the same string
+ * as `'it''s'`), as the JS string Sequelize quotes back to `'it''s'` (it only doubles quotes).
  */
-export function plainDefault(t: ColumnType, text: string): boolean | number | undefined {
+export function plainDefault(t: ColumnType, text: string): boolean | number | string | undefined {
+  const constant = /^E?'((?:[^'\\]|'')*)'$/.exec(text) ?? /^'((?:[^']|'')*)'$/.exec(text);
+  if (constant) return constant[1].replace(/''/g, "'");
   const kind = describeType(t).jsDefault;
   if (kind === 'boolean' && (text === 'true' || text === 'false')) return text === 'true';
   if (kind === 'integer' && /^-?(0|[1-9]\d*)$/.test(text)) {
