@@ -652,6 +652,9 @@ export const readStatement = (ctx: StatementContext): Change[] => {
     // MySQL reads "..." as a string unless sql_mode has ANSI_QUOTES: such a name is not ours to
     // accept (node-sql-parser does); the statement runs verbatim and the server decides
     if (objectNameTokens(ctx.tokens).some((t) => t.type === 'string' && t.text.startsWith('"'))) {
+      // what node-sql-parser cannot read either is a syntax error first: a file that parses as
+      // PostgreSQL is then refused as one (dialect-check.ts), not kept statement by statement
+      ctx.src.parse(ctx.source.text, (o) => ctx.tokens[0].start + o);
       throw new Unmodelled('a double-quoted name, which MySQL reads as a string unless sql_mode has ANSI_QUOTES');
     }
     if (isWord(ctx.tokens[0], 'ALTER') && isWord(ctx.tokens[1], 'TABLE')) return alterTable(ctx);
