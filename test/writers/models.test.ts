@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { models, writeModelFiles } from '../../src/models.js';
 import { generate, scratchRoot, typeCheck } from '../models-support.js';
+import { runCli, show } from '../db/cli-run.js';
 
 const BASIC = 'fixtures/models/basic/schema.prisma';
 const MYSQL = 'fixtures/models/mysql/schema.prisma';
@@ -253,6 +254,28 @@ describe('models: names', () => {
     expect(typeCheck(dir)).toBe('');
     const js = await models({ schema, lang: 'js' });
     expect(js.files.find((f) => f.fileName === 'Model.js')!.contents).toContain("const { DataTypes: SequelizeDataTypes, Model: SequelizeModel } = require('sequelize');");
+  });
+});
+
+describe('models: the command', () => {
+  const cli = (args: readonly string[]) =>
+    runCli(process.execPath, [join(process.cwd(), 'bin', 'ormshift.mjs'), 'models', ...args], process.cwd());
+
+  it('--style decorators writes the files and prints what the models cannot express', async () => {
+    const out = join(scratchRoot(), 'out');
+    const r = await cli(['--schema', BASIC, '--out', out, '--style', 'decorators']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain(`5 model(s) from ${BASIC} (postgresql): wrote 8 file(s) to ${out}.`);
+    expect(r.stdout).toMatch(/Not expressible in the models \(also written as comments in the files\):\n  fixtures\/models\/basic\/schema\.prisma:\d+: User: search: Unsupported\("tsvector"\)/);
+    expect(readFileSync(join(out, 'Post.ts'), 'utf8')).toContain('@BelongsTo(() => User, {');
+  });
+
+  it('--style decorators --lang js is refused: exit 2, nothing written', async () => {
+    const out = join(scratchRoot(), 'out');
+    const r = await cli(['--schema', BASIC, '--out', out, '--style', 'decorators', '--lang', 'js']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('--style decorators writes TypeScript');
+    expect(existsSync(out)).toBe(false);
   });
 });
 

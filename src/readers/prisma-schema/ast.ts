@@ -139,10 +139,18 @@ export const blankBlockComments = (text: string): string => {
 export const parsePrismaFile = async (text: string, file: string): Promise<PSchema> => {
   // the ESM build: the package's main (CommonJS) requires chevrotain, which is ESM-only, and
   // that fails under tsx's CommonJS hooks
-  const { getSchema } = (await import('@mrleebo/prisma-ast/dist/prisma-ast.esm.js' as string)) as { getSchema: (text: string) => { list: unknown[] } };
+  const { getSchema, PrismaParser, VisitorClassFactory } = (await import('@mrleebo/prisma-ast/dist/prisma-ast.esm.js' as string)) as {
+    getSchema: (text: string, options: { parser: unknown; visitor: unknown }) => { list: unknown[] };
+    PrismaParser: new (config: { nodeLocationTracking: 'full' }) => unknown;
+    VisitorClassFactory: (parser: unknown) => new () => unknown;
+  };
   let ast;
   try {
-    ast = getSchema(blankBlockComments(text));
+    // with locations (the default parser has none unless a prisma-ast config file in the working
+    // directory asks for them): notes and refusals name `file:line`
+    const parser = new PrismaParser({ nodeLocationTracking: 'full' });
+    const Visitor = VisitorClassFactory(parser);
+    ast = getSchema(blankBlockComments(text), { parser, visitor: new Visitor() });
   } catch (e: any) {
     const line = e?.token?.startLine;
     // chevrotain's message quotes tokens as `--> x <--` and may quote a newline: make it one line
