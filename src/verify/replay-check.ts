@@ -25,7 +25,7 @@
 import type { Change } from '../ir/changes.js';
 import { planMigration } from '../ir/history.js';
 import type { PlannedMigration } from '../ir/plan.js';
-import { emptySchema, qualify, type Column, type QName, type Schema, type Table } from '../ir/schema.js';
+import { emptySchema, qualify, type Column, type Index, type QName, type Schema, type Table } from '../ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName } from '../ir/sql-text.js';
 import { restoreOwned } from '../ir/serial.js';
 import { changesOf, compareSchemas } from '../ir/diff.js';
@@ -107,7 +107,10 @@ const objectsOf = (s: Schema): Map<string, Built> => {
     const afters = Object.fromEntries(restored.map((r) => [r.column.name, r.after.flatMap(render)]));
     add(k, { kind: 'table', create: [...render({ kind: 'CreateTable', table }), ...Object.values(afters).flat()], drop: `DROP TABLE ${quoteName(t.name)}`, shape: { table, afters } });
   }
-  for (const [k, i] of Object.entries(s.indexes)) add(k, { kind: 'index', create: render({ kind: 'CreateIndex', index: i }), drop: `DROP INDEX ${quoteName(indexName(i))}`, on: qualify(i.table) });
+  const index = (k: string, i: Index) => add(k, { kind: 'index', create: render({ kind: 'CreateIndex', index: i }), drop: `DROP INDEX ${quoteName(indexName(i))}`, on: qualify(i.table) });
+  // an index on a materialized view comes after the views
+  const onView = (i: Index) => !!s.views[qualify(i.table)];
+  for (const [k, i] of Object.entries(s.indexes)) if (!onView(i)) index(k, i);
   for (const t of Object.values(s.tables)) {
     for (const c of t.constraints) {
       if (c.type !== 'foreign') continue;
@@ -123,6 +126,7 @@ const objectsOf = (s: Schema): Map<string, Built> => {
   for (const [k, v] of Object.entries(s.views)) {
     add(k, { kind: 'view', create: [v.createSql], drop: render({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false })[0] });
   }
+  for (const [k, i] of Object.entries(s.indexes)) if (onView(i)) index(k, i);
   for (const [k, r] of Object.entries(s.triggers)) add(k, { kind: 'trigger', create: [r.createSql], drop: render({ kind: 'DropTrigger', name: r.name, table: r.table, ifExists: false })[0], on: qualify(r.table) });
   for (const [k, r] of Object.entries(s.policies)) add(k, { kind: 'policy', create: [r.createSql], drop: render({ kind: 'DropPolicy', name: r.name, table: r.table })[0], on: qualify(r.table) });
   return out;
@@ -315,10 +319,16 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     if (broad && (kinds.has('routine') || kinds.has('table') || kinds.has('enum'))) {
       for (const [k, b] of current) if (b.kind === 'trigger' || b.kind === 'policy') drop.add(k);
     }
-    const tables = new Set([...drop].filter((k) => current.get(k)!.kind === 'table').map((k) => k.slice('table:'.length)));
-    for (const [k, b] of current) if ((b.on && tables.has(b.on)) || (b.references && tables.has(b.references))) drop.add(k);
+    // what PostgreSQL drops with a table or a materialized view (its indexes, triggers, keys)
+    const tables = new Set([...drop].filter((k) => ['table', 'view'].includes(current.get(k)!.kind)).map((k) => k.slice(k.indexOf(':') + 1)));
+    /** gone with their table or view: no statement of their own */
+    const implicit = new Set<string>();
+    for (const [k, b] of current) {
+      if (b.on && tables.has(b.on)) implicit.add(k);
+      if (implicit.has(k) || (b.references && tables.has(b.references))) drop.add(k);
+    }
     const newest = [...current].reverse();
-    const drops = DROP_ORDER.flatMap((kind) => newest.filter(([k, b]) => drop.has(k) && b.kind === kind).map(([, b]) => b.drop));
+    const drops = DROP_ORDER.flatMap((kind) => newest.filter(([k, b]) => drop.has(k) && !implicit.has(k) && b.kind === kind).map(([, b]) => b.drop));
     const creates = [...desired].filter(([k, d]) => !current.has(k) || drop.has(k) || (refused.has(k) && refused.get(k)!.create !== d.create.join('\n')));
     // an object the database refused with these very statements is tried again on its own
     const retry = creates.filter(([k, d]) => refused.get(k)?.create === d.create.join('\n'));

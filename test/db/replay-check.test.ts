@@ -83,6 +83,16 @@ const RIGHT = {
     'ALTER TABLE "User" ALTER COLUMN "role" SET DEFAULT \'USER\';',
     'COMMIT;',
   ].join('\n'),
+  // an index on a materialized view goes with the view, and comes back with its new version
+  '20240107000000_matview': [
+    'CREATE MATERIALIZED VIEW "user_ids" AS SELECT "id" FROM "User";',
+    'CREATE UNIQUE INDEX "user_ids_id" ON "user_ids"("id");',
+  ].join('\n'),
+  '20240108000000_matview_again': [
+    'DROP MATERIALIZED VIEW "user_ids";',
+    'CREATE MATERIALIZED VIEW "user_ids" AS SELECT "id", "email" FROM "User";',
+    'CREATE UNIQUE INDEX "user_ids_id" ON "user_ids"("id");',
+  ].join('\n'),
 };
 
 describe('the replay check', () => {
