@@ -42,7 +42,9 @@ describe.each(cases)('%s', (name) => {
   const mysql = /provider = "mysql"/.test(readFileSync(join(migrations, 'migration_lock.toml'), 'utf8'));
 
   it('converts with a warning at the statement, keeps it verbatim, and --strict refuses', async () => {
-    const expected = new RegExp(readFileSync(join(CASES, name, 'expected.txt'), 'utf8').trim());
+    // warnings name the file as it opens from where ormshift ran (48ca677): any folder before
+    // the migration's own, which expected.txt names
+    const expected = new RegExp(readFileSync(join(CASES, name, 'expected.txt'), 'utf8').trim().replace(/^\^warning /, '^warning (?:.*/)?'));
     const out = join(scratch, `${name}-out`);
     const r = await ormshift(['convert', migrations, '--to', 'knex', '--out', out]);
     expect(r.code, r.stderr).toBe(0);

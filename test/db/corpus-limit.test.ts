@@ -4,7 +4,9 @@
  * history are verified, the row says so in its steps and its status, and a history shorter
  * than N is verified whole. Run on the server, as CI runs the corpus.
  */
-import { basename, dirname } from 'node:path';
+import { mkdtempSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { corpusCommand } from '../../src/cli/corpus.js';
 import { prismaHistory } from '../fixtures.js';
@@ -21,8 +23,12 @@ describe('corpus --limit', () => {
   it(
     'verifies the first N migrations of each history and says it',
     async () => {
-      const history = prismaHistory({ '20240101000000_a': table(1), '20240201000000_b': table(2), '20240301000000_c': table(3) });
-      const root = dirname(dirname(history));
+      // a corpus folder of its own: prismaHistory's folders sit in the shared temporary folder,
+      // beside the histories other test files are converting at the same time
+      const root = mkdtempSync(join(tmpdir(), 'ormshift-corpus-limit-'));
+      const made = prismaHistory({ '20240101000000_a': table(1), '20240201000000_b': table(2), '20240301000000_c': table(3) });
+      renameSync(dirname(made), join(root, 'history'));
+      const history = join(root, 'history', 'migrations');
       const out: string[] = [];
       const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
       const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);

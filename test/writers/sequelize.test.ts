@@ -288,7 +288,7 @@ describe('choice of calls', () => {
       { change: { kind: 'SetDefault', table: { name: 'User' }, column: 'at' }, before },
     ]);
     expect(c).toMatch(/changeColumn\(\s*'User',\s*'count',\s*\{ type: 'BIGINT', allowNull: false, defaultValue: 0 \}/);
-    expect(c).toMatch(/changeColumn\(\s*'User',\s*'role',\s*\{\s*type: '"Role"',\s*allowNull: false,\s*defaultValue: Sequelize\.literal\("'USER'"\),?\s*\}/);
+    expect(c).toMatch(/changeColumn\(\s*'User',\s*'role',\s*\{\s*type: '"Role"',\s*allowNull: false,\s*defaultValue: 'USER',?\s*\}/);
     expect(c).toMatch(/changeColumn\(\s*'User',\s*'at',\s*\{ type: 'TIMESTAMP\(3\)', allowNull: false \}/);
   });
 
