@@ -75,6 +75,7 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
   let client: import('pg').Client;
   try {
     client = new pg.Client({ connectionString: opts.databaseUrl });
+    client.on('error', () => undefined); // a dropped connection surfaces on the next query
     await client.connect();
   } catch (err) {
     throw connectError(opts.databaseUrl, err);

@@ -253,6 +253,8 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     await db?.close().catch(() => undefined);
     db = await open();
     client = new pg.Client({ connectionString: db.url });
+    // terminated when the scratch database is dropped (e.g. on ^C); the next query reports it
+    client.on('error', () => undefined);
     await client.connect();
     current = new Map();
     catalog = undefined;
