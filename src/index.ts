@@ -2,10 +2,10 @@
  * The library API. Commands (src/cli) are thin wrappers over these functions; everything here
  * returns data (reports), never prints.
  */
-export { convert, planFolder, writeConversion } from './convert.js';
-export type { Conversion, ConvertOptions, GeneratedFile, MigrationSummary, WriteOptions } from './convert.js';
-export { buildPlanReport, describeChange, plan } from './plan-report.js';
-export type { PlanChange, PlanMigration, PlanOptions, PlanReport, PlanResult } from './plan-report.js';
+export { convert, planFolder, writeConversion } from './commands/convert.js';
+export type { Conversion, ConvertOptions, GeneratedFile, MigrationSummary, WriteOptions } from './commands/convert.js';
+export { buildPlanReport, describeChange, plan } from './commands/plan-report.js';
+export type { PlanChange, PlanMigration, PlanOptions, PlanReport, PlanResult } from './commands/plan-report.js';
 export { verifyConversion } from './verify/run.js';
 export type { MigrationVerdict, StepResult, VerifyOptions, VerifyReport } from './verify/run.js';
 export { openProvider } from './verify/database.js';
@@ -15,14 +15,14 @@ export type { Change, Migration, Risk } from './ir/changes.js';
 export type { PlannedMigration } from './ir/plan.js';
 export type { Schema } from './ir/schema.js';
 export { OrmshiftError, ParseError, UnsupportedError, IrreversibleError, UsageError } from './ir/diagnostics.js';
-export { drift, renderDrift, reconcileFiles, writeReconcile } from './drift.js';
-export type { DriftOptions, DriftReport, ReplayProblem, ReconcileTarget } from './drift.js';
+export { drift, renderDrift, reconcileFiles, writeReconcile } from './commands/drift.js';
+export type { DriftOptions, DriftReport, ReplayProblem, ReconcileTarget } from './commands/drift.js';
 export { diff, compareSchemas } from './ir/diff.js';
 export type { SchemaDiff, TableDiff } from './ir/diff.js';
 export { readPrismaSchema } from './readers/prisma-schema/index.js';
-export { baseline, renderBaselineSql, BaselineRefused } from './baseline.js';
-export type { BaselineOptions, BaselineReport, BaselineTarget } from './baseline.js';
-export { compare, renderCompare, missingFiles, writeMissing } from './compare.js';
-export type { CompareOptions, CompareReport, MigrationMatch, FileRead } from './compare.js';
-export { models, writeModelFiles } from './models.js';
-export type { ModelsOptions, ModelsReport } from './models.js';
+export { baseline, renderBaselineSql, BaselineRefused } from './commands/baseline.js';
+export type { BaselineOptions, BaselineReport, BaselineTarget } from './commands/baseline.js';
+export { compare, renderCompare, missingFiles, writeMissing } from './commands/compare.js';
+export type { CompareOptions, CompareReport, MigrationMatch, FileRead } from './commands/compare.js';
+export { models, writeModelFiles } from './commands/models.js';
+export type { ModelsOptions, ModelsReport } from './commands/models.js';

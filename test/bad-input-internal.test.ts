@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const fault: { error?: unknown } = {};
-vi.mock('../src/convert.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../src/convert.js')>();
+vi.mock('../src/commands/convert.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../src/commands/convert.js')>();
   return {
     ...real,
     convert: async () => {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert, type Conversion } from '../src/convert.js';
+import { convert, type Conversion } from '../src/commands/convert.js';
 import type { DatabaseProvider } from '../src/verify/database.js';
 import { openProvider } from '../src/verify/database.js';
 import { verifyConversion } from '../src/verify/run.js';

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert, writeConversion, type Conversion } from '../src/convert.js';
+import { convert, writeConversion, type Conversion } from '../src/commands/convert.js';
 
 const ROOT = process.cwd();
 const BIN = join(ROOT, 'bin', 'ormshift.mjs');

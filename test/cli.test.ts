@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert, type Conversion } from '../src/convert.js';
+import { convert, type Conversion } from '../src/commands/convert.js';
 import { PG_URL, adminQuery } from './db/helpers.js';
 import { fixtureCases } from './fixtures.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compare, missingFiles, renderCompare } from '../src/compare.js';
+import { compare, missingFiles, renderCompare } from '../src/commands/compare.js';
 import { prismaHistory } from './fixtures.js';
 
 describe('compare: a view whose text a rename made stale', () => {

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drift, type DriftReport } from '../src/drift.js';
+import { drift, type DriftReport } from '../src/commands/drift.js';
 import { qualify } from '../src/ir/schema.js';
 
 const SHARED = join(process.cwd(), '..', 'shared');

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { drift, reconcileFiles } from '../src/drift.js';
+import { drift, reconcileFiles } from '../src/commands/drift.js';
 import { compareCatalogs, formatDiff, omitTables } from '../src/verify/compare.js';
 import { openProvider, type DatabaseProvider } from '../src/verify/database.js';
 import { openRunner } from '../src/verify/run.js';

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drift, renderDrift } from '../src/drift.js';
+import { drift, renderDrift } from '../src/commands/drift.js';
 import { defaultKey } from '../src/ir/diff.js';
 import { prismaHistory } from './fixtures.js';
 

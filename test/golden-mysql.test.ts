@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert } from '../src/convert.js';
+import { convert } from '../src/commands/convert.js';
 import { renderMysqlChange } from '../src/writers/sql/mysql.js';
 import { rollbackSqlWith } from '../src/writers/sql/rollback.js';
 import { fixtureCases } from './fixtures.js';

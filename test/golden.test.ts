@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert } from '../src/convert.js';
+import { convert } from '../src/commands/convert.js';
 import { renderRollbackSql } from '../src/writers/sql/rollback.js';
 import { fixtureCases } from './fixtures.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert, type Conversion, type ConvertOptions } from '../src/convert.js';
+import { convert, type Conversion, type ConvertOptions } from '../src/commands/convert.js';
 import type { DatabaseProvider } from '../src/verify/database.js';
 import { openProvider } from '../src/verify/database.js';
 import { verifyConversion } from '../src/verify/run.js';

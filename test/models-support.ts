@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequelize } from 'sequelize';
-import { models } from '../src/models.js';
-import type { ModelsReport } from '../src/models.js';
+import { models } from '../src/commands/models.js';
+import type { ModelsReport } from '../src/commands/models.js';
 
 /** A scratch folder with node_modules linked to this project's. */
 export const scratchRoot = (): string => {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlanSql } from '../src/cli/plan.js';
-import { plan, type PlanReport } from '../src/plan-report.js';
+import { plan, type PlanReport } from '../src/commands/plan-report.js';
 
 const ROOT = process.cwd();
 const BIN = join(ROOT, 'bin', 'ormshift.mjs');

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plan } from '../src/plan-report.js';
+import { plan } from '../src/commands/plan-report.js';
 import { compareCatalogs, formatDiff } from '../src/verify/compare.js';
 import type { Catalog, DatabaseProvider } from '../src/verify/database.js';
 import { openProvider } from '../src/verify/database.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlanText } from '../src/cli/plan.js';
-import { buildPlanReport, mysqlSpelling, plan, type PlanChange, type PlanReport } from '../src/plan-report.js';
+import { buildPlanReport, mysqlSpelling, plan, type PlanChange, type PlanReport } from '../src/commands/plan-report.js';
 import { fixtureCases } from './fixtures.js';
 
 const fx = fixtureCases('mysql').find((c) => c.name === 'quoted-names')!;

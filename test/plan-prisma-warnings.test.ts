@@ -15,10 +15,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planFolder } from '../src/convert.js';
+import { planFolder } from '../src/commands/convert.js';
 import { UsageError } from '../src/ir/diagnostics.js';
 import { quoteIdent } from '../src/ir/sql-text.js';
-import { buildPlanReport, type PlanMigration } from '../src/plan-report.js';
+import { buildPlanReport, type PlanMigration } from '../src/commands/plan-report.js';
 import { readMigrationsDir } from '../src/readers/migrations-dir.js';
 
 type WarningKind = 'drop-column' | 'drop-table' | 'recreate-column' | 'alter-column' | 'enum-values-removed' | 'up-may-fail';

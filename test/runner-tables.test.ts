@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert } from '../src/convert.js';
+import { convert } from '../src/commands/convert.js';
 import { UnsupportedError } from '../src/ir/diagnostics.js';
 import { openProvider, type DatabaseProvider } from '../src/verify/database.js';
 import { verifyConversion } from '../src/verify/run.js';

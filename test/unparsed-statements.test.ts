@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convert } from '../src/convert.js';
+import { convert } from '../src/commands/convert.js';
 import { openProvider } from '../src/verify/database.js';
 import { verifyConversion } from '../src/verify/run.js';
 import { PG_URL } from './db/helpers.js';

@@ -12,7 +12,7 @@ export interface BaselineArgs {
 }
 
 export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
-  const { baseline, renderBaselineSql } = await import('../baseline.js');
+  const { baseline, renderBaselineSql } = await import('../commands/baseline.js');
   const r = await baseline({ to: args.to, lang: args.lang, module: args.module, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
   if (args.json) {
     writeJson('baseline', 0, r);

@@ -17,8 +17,8 @@ export interface CompareArgs {
 export const compareCommand = async (args: CompareArgs): Promise<number> => {
   if (!!args.sequelize === !!args.knex) throw new UsageError('give exactly one of --sequelize DIR and --knex DIR');
   if (args.timeout !== undefined && !(args.timeout > 0)) throw new UsageError('--timeout takes a number of seconds above 0');
-  const { compare, renderCompare, missingFiles, writeMissing } = await import('../compare.js');
-  const { checkOutputFolder, deferSignals } = await import('../write-files.js');
+  const { compare, renderCompare, missingFiles, writeMissing } = await import('../commands/compare.js');
+  const { checkOutputFolder, deferSignals } = await import('../commands/write-files.js');
   // the catch-up goes beside the other history's files, never into the Prisma folder
   if (args.emitMissing) checkOutputFolder(args.emitMissing, [args.prisma], [args.prisma, (args.knex ?? args.sequelize)!]);
   const target = args.knex ? 'knex' : 'sequelize';

@@ -1,8 +1,8 @@
 /** `ormshift convert`: write the generated migrations and report what was converted and how. */
-import { convert, writeConversion, type Lang, type ModuleFormat, type Target } from '../convert.js';
+import { convert, writeConversion, type Lang, type ModuleFormat, type Target } from '../commands/convert.js';
 import { openable, percent, warningLine, writeJson } from './render.js';
 import { relative } from 'node:path';
-import { checkOutputFolder, deferSignals } from '../write-files.js';
+import { checkOutputFolder, deferSignals } from '../commands/write-files.js';
 
 export interface ConvertArgs {
   migrations: string;

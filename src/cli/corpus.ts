@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { convert, type Target } from '../convert.js';
+import { convert, type Target } from '../commands/convert.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table, writeJson } from './render.js';
 import { describeGap } from '../verify/replay-check.js';

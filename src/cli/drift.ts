@@ -12,9 +12,9 @@ export interface DriftArgs {
 }
 
 export const driftCommand = async (args: DriftArgs): Promise<number> => {
-  const { drift, renderDrift, reconcileFiles, writeReconcile } = await import('../drift.js');
+  const { drift, renderDrift, reconcileFiles, writeReconcile } = await import('../commands/drift.js');
   if (args.emit && (!args.to || !args.out)) throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
-  const { checkOutputFolder, deferSignals } = await import('../write-files.js');
+  const { checkOutputFolder, deferSignals } = await import('../commands/write-files.js');
   // --out problems before the work; a Prisma reconcile migration belongs in the migrations folder
   if (args.emit && args.out) checkOutputFolder(args.out, args.to === 'prisma' ? [] : [args.migrations], [args.migrations, args.schema]);
   const report = await drift({ schema: args.schema, migrations: args.migrations });

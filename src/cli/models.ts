@@ -11,8 +11,8 @@ export interface ModelsArgs {
 }
 
 export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
-  const { models, writeModelFiles } = await import('../models.js');
-  const { checkOutputFolder } = await import('../write-files.js');
+  const { models, writeModelFiles } = await import('../commands/models.js');
+  const { checkOutputFolder } = await import('../commands/write-files.js');
   // --out problems (a file, a dangling link, not writable) before the schema is read
   checkOutputFolder(args.out, [], [args.schema]);
   const report = await models({ schema: args.schema, lang: args.lang, style: args.style, outDir: args.out });

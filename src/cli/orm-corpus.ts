@@ -12,7 +12,7 @@ export interface OrmCorpusArgs {
 
 /** Exit 0: the table is a measurement, refusals are part of it (2: bad input, from main). */
 export const ormCorpusCommand = async (args: OrmCorpusArgs): Promise<number> => {
-  const { ormCorpus, renderOrmCorpus } = await import('../orm-corpus.js');
+  const { ormCorpus, renderOrmCorpus } = await import('../commands/orm-corpus.js');
   const hs = await ormCorpus({
     dir: args.dir,
     databaseUrl: args.databaseUrl,

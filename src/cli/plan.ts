@@ -1,11 +1,11 @@
 /**
- * `ormshift plan`: the rollback preview. Reads and plans the history (src/plan-report.ts), then
+ * `ormshift plan`: the rollback preview. Reads and plans the history (src/commands/plan-report.ts), then
  * renders the report as text (aligned, coloured only on a terminal without NO_COLOR), as the
  * rollback SQL the down() methods run, or as JSON. Exit 0, or 3 with `--fail-on` when a
  * migration's down() is at or above that risk (a CI gate).
  */
 import type { Risk } from '../ir/changes.js';
-import { atLeast, plan, type PlanReport } from '../plan-report.js';
+import { atLeast, plan, type PlanReport } from '../commands/plan-report.js';
 import { UsageError } from '../ir/diagnostics.js';
 import { warningLine, writeJson } from './render.js';
 

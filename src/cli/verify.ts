@@ -1,5 +1,5 @@
 /** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
-import { convert, type Lang, type ModuleFormat, type Target } from '../convert.js';
+import { convert, type Lang, type ModuleFormat, type Target } from '../commands/convert.js';
 import { progress, table, writeJson, writeJsonError } from './render.js';
 import { describeGap } from '../verify/replay-check.js';
 

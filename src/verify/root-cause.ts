@@ -14,7 +14,7 @@
  * restart replays the history so far, so after MAX_RESTARTS own faults the remaining failed downs
  * stay unclassified (still counted as failures, never called knock-ons without proof).
  */
-import type { Conversion } from '../convert.js';
+import type { Conversion } from '../commands/convert.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 

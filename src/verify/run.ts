@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Change, Risk } from '../ir/changes.js';
 import type { PlannedMigration } from '../ir/plan.js';
 import { qualify, type QName } from '../ir/schema.js';
-import type { Conversion } from '../convert.js';
+import type { Conversion } from '../commands/convert.js';
 import type { Knex } from 'knex';
 import { snapshotCatalog } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';

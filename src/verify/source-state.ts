@@ -18,7 +18,7 @@
  * histories are probed here.
  */
 import { appliedPart, type Migration } from '../ir/changes.js';
-import { replan, type Conversion } from '../convert.js';
+import { replan, type Conversion } from '../commands/convert.js';
 import type { DatabaseProvider } from './database.js';
 
 export interface SourceFailure {

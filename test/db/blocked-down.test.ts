@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import { openProvider, type DatabaseProvider } from '../../src/verify/database.js';
 import { verifyConversion } from '../../src/verify/run.js';
 import { PG_URL } from './helpers.js';

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compare } from '../../src/compare.js';
+import { compare } from '../../src/commands/compare.js';
 import { fileConvention, folderConvention } from '../../src/verify/orm-convention.js';
 import { PG_URL } from './helpers.js';
 

@@ -15,8 +15,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compare } from '../../src/compare.js';
-import { convert, LAYOUTS, writeConversion } from '../../src/convert.js';
+import { compare } from '../../src/commands/compare.js';
+import { convert, LAYOUTS, writeConversion } from '../../src/commands/convert.js';
 import { PG_URL } from './helpers.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');

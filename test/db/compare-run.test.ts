@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compare } from '../../src/compare.js';
+import { compare } from '../../src/commands/compare.js';
 import { ParseError, UsageError } from '../../src/ir/diagnostics.js';
 import { databaseExists, databaseNameOf, DB_TIMEOUT, PG_URL } from './helpers.js';
 

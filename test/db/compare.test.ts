@@ -16,7 +16,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { catalogSchema, changesFromStatements, compare, missingFiles, writeMissing } from '../../src/compare.js';
+import { catalogSchema, changesFromStatements, compare, missingFiles, writeMissing } from '../../src/commands/compare.js';
 import { compareSchemas, isEmptyDiff } from '../../src/ir/diff.js';
 import { planMigration } from '../../src/ir/history.js';
 import { emptySchema } from '../../src/ir/schema.js';

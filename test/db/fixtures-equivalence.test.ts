@@ -12,7 +12,7 @@
  * No skipping: an unreachable server fails the run, because green must mean "proven".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import type { DatabaseProvider } from '../../src/verify/database.js';
 import { openProvider } from '../../src/verify/database.js';
 import type { MigrationVerdict } from '../../src/verify/run.js';

@@ -9,8 +9,8 @@
  * PGlite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Conversion } from '../../src/convert.js';
-import { convert } from '../../src/convert.js';
+import type { Conversion } from '../../src/commands/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import type { DatabaseProvider } from '../../src/verify/database.js';
 import { openProvider } from '../../src/verify/database.js';
 import type { VerifyReport } from '../../src/verify/run.js';

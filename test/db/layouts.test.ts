@@ -22,7 +22,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAYOUTS } from '../../src/convert.js';
+import { LAYOUTS } from '../../src/commands/convert.js';
 import { prismaChecksum } from '../../src/readers/migrations-dir.js';
 import { omitTables } from '../../src/verify/compare.js';
 import { openProvider, type Catalog, type DatabaseProvider } from '../../src/verify/database.js';

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drift, reconcileFiles } from '../../src/drift.js';
+import { drift, reconcileFiles } from '../../src/commands/drift.js';
 import { NATIVE_TYPES, SCALAR_TYPES } from '../../src/readers/prisma-schema/types.js';
 import { formatDiff } from '../../src/verify/compare.js';
 import { PG_URL } from './helpers.js';

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { openProvider, type Catalog, type DatabaseProvider } from '../../src/verify/database.js';
 import { compareCatalogs, type CatalogDiff } from '../../src/verify/compare.js';
 import { compile, connect, generate, loadModels, type Style } from '../models-support.js';
-import type { ModelsReport } from '../../src/models.js';
+import type { ModelsReport } from '../../src/commands/models.js';
 import { readPrismaSchema } from '../../src/readers/prisma-schema/index.js';
 import type { Schema } from '../../src/ir/schema.js';
 
@@ -239,7 +239,7 @@ export async function proveHistory(dir: string, url: string, style: Style = 'ini
   const mismatches: string[] = [];
   const driftFound: string[] = [];
   const listColumns: string[] = [];
-  const { drift } = await import('../../src/drift.js');
+  const { drift } = await import('../../src/commands/drift.js');
   const driftReport = await drift({ schema: join(dir, 'schema.prisma'), migrations: join(dir, 'migrations') });
   /** drift's reconcile changes on `table` that mention `column` (or add a foreign key on `fkColumns`) */
   const driftHas = (table: string, test: (c: any) => boolean) => driftReport.changes.some((c: any) => c.table?.name === table && test(c));

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import { openProvider } from '../../src/verify/database.js';
 import type { MysqlProvider } from '../../src/verify/mysql.js';
 import { verifyConversion } from '../../src/verify/run.js';

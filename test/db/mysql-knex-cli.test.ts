@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convert, writeConversion, type Conversion } from '../../src/convert.js';
+import { convert, writeConversion, type Conversion } from '../../src/commands/convert.js';
 import { omitTables } from '../../src/verify/compare.js';
 import { expectSameCatalog, runCli, show, type Run } from './cli-run.js';
 import type { Catalog, ScratchDatabase } from '../../src/verify/database.js';

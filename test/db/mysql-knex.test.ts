@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import { openProvider } from '../../src/verify/database.js';
 import type { MysqlProvider } from '../../src/verify/mysql.js';
 import { verifyConversion, type MigrationVerdict } from '../../src/verify/run.js';

@@ -8,7 +8,7 @@
  * one root cause and two knock-ons. With reprove off (the control) the three look alike.
  */
 import { describe, expect, it } from 'vitest';
-import { convert, type Conversion } from '../../src/convert.js';
+import { convert, type Conversion } from '../../src/commands/convert.js';
 import { openProvider } from '../../src/verify/database.js';
 import { verifyConversion } from '../../src/verify/run.js';
 import { prismaHistory } from '../fixtures.js';

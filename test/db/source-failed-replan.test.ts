@@ -16,7 +16,7 @@
  * would have caught the dishonest verdict.
  */
 import { describe, expect, it } from 'vitest';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import { openProvider, type DatabaseProvider } from '../../src/verify/database.js';
 import { verifyConversion } from '../../src/verify/run.js';
 import { prismaHistory } from '../fixtures.js';

@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { planFolder } from '../../src/convert.js';
+import { planFolder } from '../../src/commands/convert.js';
 import { prismaHistory } from '../fixtures.js';
 import { adminQuery, PG_URL } from './helpers.js';
 

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert, planFolder } from '../../src/convert.js';
+import { convert, planFolder } from '../../src/commands/convert.js';
 
 const CORPUS = join(process.cwd(), '..', 'shared', 'corpus');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planHistory } from '../../src/ir/history.js';
 import { readPostgresMigrations } from '../../src/readers/postgres/index.js';
-import { buildPlanReport } from '../../src/plan-report.js';
+import { buildPlanReport } from '../../src/commands/plan-report.js';
 import { renderRollbackSql } from '../../src/writers/sql/rollback.js';
 
 const plan = async (...sqls: string[]) => {

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convert, type Conversion, type ConvertOptions } from '../../src/convert.js';
+import { convert, type Conversion, type ConvertOptions } from '../../src/commands/convert.js';
 import { quoteName } from '../../src/ir/sql-text.js';
 import type { DatabaseProvider } from '../../src/verify/database.js';
 import { verifyConversion } from '../../src/verify/run.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert, type Conversion } from '../../src/convert.js';
+import { convert, type Conversion } from '../../src/commands/convert.js';
 import { checkMergedAlters, rawSqlOfUp, writeHistory } from './check.js';
 import type { GeneratedHistory } from './history.js';
 

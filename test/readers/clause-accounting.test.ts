@@ -284,7 +284,7 @@ describe('the reader keeps a whole migration honest', () => {
 
 describe('down() of a statement with an unconsumed clause is judged on the replayed schema', () => {
   const planOf = async (before: string, migration: string) => {
-    const { convert } = await import('../../src/convert.js');
+    const { convert } = await import('../../src/commands/convert.js');
     const { prismaHistory } = await import('../fixtures.js');
     const dir = prismaHistory({ '20240101000000_before': before, '20240102000000_m': migration });
     const c = await convert({ migrationsDir: dir, to: 'sequelize', allowIrreversible: true });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { changesFromStatements } from '../../src/compare.js';
+import { changesFromStatements } from '../../src/commands/compare.js';
 import { readSequelizeFile } from '../../src/readers/sequelize/index.js';
 
 const fixture = (f: string) => readFileSync(`fixtures/compare/sequelize/${f}`, 'utf8');

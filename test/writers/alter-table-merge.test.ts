@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { prismaHistory as history } from '../fixtures.js';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import type { Change } from '../../src/ir/changes.js';
 import type { PlannedMigration } from '../../src/ir/plan.js';
 import type { Table } from '../../src/ir/schema.js';

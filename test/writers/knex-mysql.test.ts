@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convert, type ConvertOptions } from '../../src/convert.js';
+import { convert, type ConvertOptions } from '../../src/commands/convert.js';
 import type { Column, ColumnType } from '../../src/ir/schema.js';
 import { mysqlQuotable } from '../../src/writers/knex/mysql.js';
 import { mysqlColumnCall, mysqlPlainDefault } from '../../src/writers/knex/mysql-types.js';

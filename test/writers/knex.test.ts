@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { prismaHistory as history } from '../fixtures.js';
-import { convert, type ConvertOptions } from '../../src/convert.js';
+import { convert, type ConvertOptions } from '../../src/commands/convert.js';
 import { knexColumnCall, plainDefault } from '../../src/writers/knex/types.js';
 import { escapeForKnexRaw, quotable } from '../../src/writers/knex/quirks.js';
 import { emptySchema, type ColumnType } from '../../src/ir/schema.js';

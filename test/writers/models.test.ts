@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { models, writeModelFiles } from '../../src/models.js';
+import { models, writeModelFiles } from '../../src/commands/models.js';
 import { generate, scratchRoot, typeCheck } from '../models-support.js';
 import { runCli, show } from '../db/cli-run.js';
 

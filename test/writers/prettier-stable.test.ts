@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
-import { convert, type ConvertOptions } from '../../src/convert.js';
+import { convert, type ConvertOptions } from '../../src/commands/convert.js';
 import { DEFAULT_PRETTIER_OPTIONS } from '../../src/writers/code/format.js';
 import { fixtureCases } from '../fixtures.js';
 

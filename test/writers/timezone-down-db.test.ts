@@ -13,7 +13,7 @@ import { QueryTypes, Sequelize } from 'sequelize';
 import { memoryStorage, Umzug } from 'umzug';
 import { describe, expect, it } from 'vitest';
 import { prismaHistory as history } from '../fixtures.js';
-import { convert } from '../../src/convert.js';
+import { convert } from '../../src/commands/convert.js';
 import { loadMigrations, withClient, withScratchDb } from './helpers.js';
 
 const ZONE = 'America/New_York';

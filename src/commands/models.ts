@@ -5,7 +5,7 @@
  * replaces only files ormshift generated).
  */
 import { basename, relative, resolve, isAbsolute } from 'node:path';
-import type { ModelNote, ModelsFile, ModelsLang, ModelsStyle } from './writers/models/index.js';
+import type { ModelNote, ModelsFile, ModelsLang, ModelsStyle } from '../writers/models/index.js';
 
 export interface ModelsOptions {
   /** schema.prisma, or a folder of .prisma files */
@@ -28,8 +28,8 @@ export interface ModelsReport {
 }
 
 export const models = async (opts: ModelsOptions): Promise<ModelsReport> => {
-  const { readPrismaSchema } = await import('./readers/prisma-schema/index.js');
-  const { writeModels } = await import('./writers/models/index.js');
+  const { readPrismaSchema } = await import('../readers/prisma-schema/index.js');
+  const { writeModels } = await import('../writers/models/index.js');
   const read = await readPrismaSchema(opts.schema);
   // the header names the schema as the user gave it, never by an absolute path
   const source = isAbsolute(opts.schema) ? basename(opts.schema) : relative('.', resolve(opts.schema)).replaceAll('\\', '/') || basename(opts.schema);

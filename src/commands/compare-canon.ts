@@ -12,8 +12,8 @@
  * (pg_get_viewdef, with qualified columns and added casts) does not parse to Prisma's tree and
  * stays different. Anything else stays as it was: a real difference.
  */
-import type { Schema } from './ir/schema.js';
-import type { PgQuery } from './readers/postgres/source.js';
+import type { Schema } from '../ir/schema.js';
+import type { PgQuery } from '../readers/postgres/source.js';
 
 const PUBLIC = (n: unknown) => (n as { String?: { sval?: string } })?.String?.sval === 'public';
 

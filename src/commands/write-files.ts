@@ -16,8 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, lstatSync, readdirSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { UsageError } from './ir/diagnostics.js';
-import { signalExitCode } from './verify/database.js';
+import { UsageError } from '../ir/diagnostics.js';
+import { signalExitCode } from '../verify/database.js';
 
 export interface FileToWrite {
   /** relative to the output folder; may name subfolders (`<name>/migration.sql`) */

@@ -15,8 +15,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OrmshiftError, UsageError } from './ir/diagnostics.js';
-import { byteCompare } from './readers/migrations-dir.js';
+import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
+import { byteCompare } from '../readers/migrations-dir.js';
 
 export interface OrmCorpusFile {
   readonly file: string;
@@ -76,8 +76,8 @@ export const ormCorpus = async (opts: OrmCorpusOptions): Promise<OrmCorpusHistor
 const runHistory = async (opts: OrmCorpusOptions, name: string, kind: 'sequelize' | 'knex', dir: string): Promise<OrmCorpusHistory> => {
   const reader =
     kind === 'knex'
-      ? await import('./readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
-      : await import('./readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
+      ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
+      : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
   const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && reader.is(e.name)).map((e) => e.name).sort(byteCompare);
   const results: OrmCorpusFile[] = [];
   /** files that parse: whether the static reader read them, and why not */
@@ -91,10 +91,10 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: 'sequelize
       statics.set(f, { plain: false, why: e.message });
     }
   }
-  const { openProvider } = await import('./verify/database.js');
-  const { openOrmProcess } = await import('./verify/orm-process.js');
+  const { openProvider } = await import('../verify/database.js');
+  const { openOrmProcess } = await import('../verify/orm-process.js');
   // the folder's calling convention, as compare runs it (orm-convention.ts)
-  const convention = kind === 'sequelize' ? (await import('./verify/orm-convention.js')).folderConvention(dir, names) : undefined;
+  const convention = kind === 'sequelize' ? (await import('../verify/orm-convention.js')).folderConvention(dir, names) : undefined;
   const provider = await openProvider(opts.databaseUrl);
   try {
     const db = await provider.create('ormcorpus');

@@ -16,14 +16,14 @@
 import { existsSync } from 'node:fs';
 import { writeFilesAtomically } from './write-files.js';
 import { join } from 'node:path';
-import type { Change, Migration } from './ir/changes.js';
-import { UsageError, type Diagnostic } from './ir/diagnostics.js';
-import { changesOf, compareSchemas, isEmptyDiff, type SchemaDiff } from './ir/diff.js';
-import { planMigration } from './ir/history.js';
-import type { PlannedMigration } from './ir/plan.js';
-import { apply, servesForeignKey } from './ir/replay.js';
-import { indexKey, qualify, sameName, type Index, type Schema, type Table } from './ir/schema.js';
-import { prismaChecksum } from './readers/migrations-dir.js';
+import type { Change, Migration } from '../ir/changes.js';
+import { UsageError, type Diagnostic } from '../ir/diagnostics.js';
+import { changesOf, compareSchemas, isEmptyDiff, type SchemaDiff } from '../ir/diff.js';
+import { planMigration } from '../ir/history.js';
+import type { PlannedMigration } from '../ir/plan.js';
+import { apply, servesForeignKey } from '../ir/replay.js';
+import { indexKey, qualify, sameName, type Index, type Schema, type Table } from '../ir/schema.js';
+import { prismaChecksum } from '../readers/migrations-dir.js';
 
 export interface DriftOptions {
   /** schema.prisma, or a folder of .prisma files */
@@ -223,7 +223,7 @@ export const shiftStamp = (folder: string, seconds: number): string | undefined 
 };
 
 export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
-  const { readPrismaSchema } = await import('./readers/prisma-schema/index.js');
+  const { readPrismaSchema } = await import('../readers/prisma-schema/index.js');
   const { planFolder } = await import('./convert.js');
   const prisma = await readPrismaSchema(opts.schema);
   const planned = await planFolder(opts.migrations);
@@ -415,7 +415,7 @@ const STEP: Partial<Record<Change['kind'], string>> = {
 /** migration.sql text for changes applied on `start`, one `-- Step` header a statement, as Prisma writes. */
 export const renderMigrationSql = async (changes: readonly Change[], start: Schema, provider = 'postgresql'): Promise<string> => {
   const renderChange =
-    provider === 'mysql' ? (await import('./writers/sql/mysql.js')).renderMysqlChange : (await import('./writers/sql/postgres.js')).renderChange;
+    provider === 'mysql' ? (await import('../writers/sql/mysql.js')).renderMysqlChange : (await import('../writers/sql/postgres.js')).renderChange;
   const parts: string[] = [];
   let s = start;
   for (const c of changes) {
@@ -436,7 +436,7 @@ export const planReconcile = async (report: DriftReport, name: string): Promise<
   const sql = await renderMigrationSql(report.changes, report.historyFinal, report.provider);
   // MySQL commits every DDL statement: its migrations run outside a transaction, with guarded
   // downs, as the reader marks every migration it reads
-  const noTransaction = report.provider === 'mysql' ? (await import('./readers/mysql/index.js')).MYSQL_NO_TRANSACTION : undefined;
+  const noTransaction = report.provider === 'mysql' ? (await import('../readers/mysql/index.js')).MYSQL_NO_TRANSACTION : undefined;
   const m: Migration = {
     name,
     file: `${name}/migration.sql`,
@@ -460,11 +460,11 @@ export const reconcileFiles = async (report: DriftReport, to: ReconcileTarget): 
   const planned = await planReconcile(report, name);
   const stamp = name.slice(0, 14);
   if (to === 'sequelize') {
-    const { writeSequelizeMigration } = await import('./writers/sequelize/index.js');
+    const { writeSequelizeMigration } = await import('../writers/sequelize/index.js');
     const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
     return [{ path: f.fileName, contents: f.contents }];
   }
-  const { writeKnexMigration } = await import('./writers/knex/index.js');
+  const { writeKnexMigration } = await import('../writers/knex/index.js');
   const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
   return [{ path: f.fileName, contents: f.contents }];
 };

@@ -20,16 +20,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFilesAtomically } from './write-files.js';
 import { join, resolve } from 'node:path';
-import type { Change, Migration } from './ir/changes.js';
-import { formatLocation, UsageError, type Diagnostic } from './ir/diagnostics.js';
-import { compareSchemas, diff, isEmptyDiff, type SchemaDiff } from './ir/diff.js';
-import { planMigration } from './ir/history.js';
-import type { PlannedMigration } from './ir/plan.js';
-import { emptySchema, qualify, type Schema, type Table } from './ir/schema.js';
-import { quoteIdent, quoteLiteral } from './ir/sql-text.js';
-import { byteCompare, prismaChecksum } from './readers/migrations-dir.js';
-import type { OrmStatement, StaticRead } from './readers/sequelize/js-values.js';
-import type { Catalog } from './verify/database.js';
+import type { Change, Migration } from '../ir/changes.js';
+import { formatLocation, UsageError, type Diagnostic } from '../ir/diagnostics.js';
+import { compareSchemas, diff, isEmptyDiff, type SchemaDiff } from '../ir/diff.js';
+import { planMigration } from '../ir/history.js';
+import type { PlannedMigration } from '../ir/plan.js';
+import { emptySchema, qualify, type Schema, type Table } from '../ir/schema.js';
+import { quoteIdent, quoteLiteral } from '../ir/sql-text.js';
+import { byteCompare, prismaChecksum } from '../readers/migrations-dir.js';
+import type { OrmStatement, StaticRead } from '../readers/sequelize/js-values.js';
+import type { Catalog } from '../verify/database.js';
 
 export type CompareTarget = 'sequelize' | 'knex';
 
@@ -87,7 +87,7 @@ export interface CompareReport {
 
 /** The SQL an ORM file sends -> IR changes, with sources pointing at the file's lines. */
 export const changesFromStatements = async (file: string, statements: readonly OrmStatement[]): Promise<Change[]> => {
-  const { readPostgresMigrations } = await import('./readers/postgres/index.js');
+  const { readPostgresMigrations } = await import('../readers/postgres/index.js');
   let sql = '';
   const starts: { line: number; js: number }[] = [];
   let line = 1;
@@ -147,7 +147,7 @@ export const catalogSchema = async (c: Catalog): Promise<Schema> => {
   const text = [...sql, ...fks, ...functions, ...later].map((s) => `${s.trim().replace(/;\s*$/, '')};\n`).join('');
   // an empty database (before the first file) is the empty schema, not an empty migration
   if (!text) return emptySchema();
-  const { readPostgresMigrations } = await import('./readers/postgres/index.js');
+  const { readPostgresMigrations } = await import('../readers/postgres/index.js');
   const [r] = await readPostgresMigrations([{ name: 'catalog', file: 'catalog.sql', sql: text, checksum: prismaChecksum(text) }]);
   return planMigration(r.migration, emptySchema()).after;
 };
@@ -160,12 +160,12 @@ interface OtherStep {
 }
 
 const runFolder = async (opts: CompareOptions, files: readonly string[], execute: ReadonlySet<number>): Promise<Map<number, Change[]>> => {
-  const { openProvider, checkDialect } = await import('./verify/database.js');
+  const { openProvider, checkDialect } = await import('../verify/database.js');
   checkDialect('postgresql', opts.databaseUrl); // compare reads PostgreSQL histories only
-  const { openOrmProcess } = await import('./verify/orm-process.js');
-  const { omitTables } = await import('./verify/compare.js');
+  const { openOrmProcess } = await import('../verify/orm-process.js');
+  const { omitTables } = await import('../verify/compare.js');
   // the folder's own calling convention (sequelize-cli or umzug): checked before any database
-  const convention = opts.target === 'sequelize' ? (await import('./verify/orm-convention.js')).folderConvention(opts.other, files) : undefined;
+  const convention = opts.target === 'sequelize' ? (await import('../verify/orm-convention.js')).folderConvention(opts.other, files) : undefined;
   const provider = await openProvider(opts.databaseUrl);
   const out = new Map<number, Change[]>();
   try {
@@ -307,8 +307,8 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
 
   const reader =
     opts.target === 'knex'
-      ? await import('./readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
-      : await import('./readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
+      ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
+      : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
   const names = readdirSync(opts.other).filter(reader.is).sort(byteCompare);
   const steps: OtherStep[] = [];
   for (const file of names) {
@@ -361,7 +361,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
   // a file's SQL may be laid out otherwise (whitespace): where a text creates what Prisma's
   // creates, it takes Prisma's (compare-canon.ts)
   const { alignTexts } = await import('./compare-canon.js');
-  const pgq = await (await import('./readers/postgres/source.js')).loadPgQuery();
+  const pgq = await (await import('../readers/postgres/source.js')).loadPgQuery();
   for (const o of otherSteps) {
     o.before = alignTexts(pgq, o.before, ps);
     o.after = alignTexts(pgq, o.after, ps);
@@ -510,11 +510,11 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
   };
   const { planned } = planMigration(m, r.otherFinal);
   if (r.target === 'knex') {
-    const { writeKnexMigration } = await import('./writers/knex/index.js');
+    const { writeKnexMigration } = await import('../writers/knex/index.js');
     const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
     return [{ path: f.fileName, contents: f.contents, planned }];
   }
-  const { writeSequelizeMigration } = await import('./writers/sequelize/index.js');
+  const { writeSequelizeMigration } = await import('../writers/sequelize/index.js');
   const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
   return [{ path: f.fileName, contents: f.contents, planned }];
 };

@@ -15,14 +15,14 @@
  * report respells their names and literals (see `respellReason`). Migrations stay in history
  * order; the JSON shape is stable (every key is always present).
  */
-import type { Change, ChangeKind, ChangeOf, Risk } from './ir/changes.js';
-import { UsageError } from './ir/diagnostics.js';
-import type { Diagnostic } from './ir/diagnostics.js';
-import type { DownStep, PlannedMigration } from './ir/plan.js';
-import { worstRisk } from './ir/plan.js';
-import type { ColumnType, Constraint, QName } from './ir/schema.js';
-import { quoteIdent, quoteLiteral, quoteName, renderType } from './ir/sql-text.js';
-import { renderRollbackSql, rollbackSqlWith } from './writers/sql/rollback.js';
+import type { Change, ChangeKind, ChangeOf, Risk } from '../ir/changes.js';
+import { UsageError } from '../ir/diagnostics.js';
+import type { Diagnostic } from '../ir/diagnostics.js';
+import type { DownStep, PlannedMigration } from '../ir/plan.js';
+import { worstRisk } from '../ir/plan.js';
+import type { ColumnType, Constraint, QName } from '../ir/schema.js';
+import { quoteIdent, quoteLiteral, quoteName, renderType } from '../ir/sql-text.js';
+import { renderRollbackSql, rollbackSqlWith } from '../writers/sql/rollback.js';
 
 export interface PlanChange {
   /** the IR change kind (`DropColumn`, `RawSql`...) */
@@ -135,7 +135,7 @@ const respellReason = (reason: string, of: Change, s: Spelling): string => {
 
 /** MySQL's spelling, from the MySQL SQL writer (loaded only for MySQL histories). */
 export const mysqlSpelling = async (): Promise<Spelling> => {
-  const { quoteMysqlIdent, quoteMysqlString, renderMysqlType } = await import('./writers/sql/mysql.js');
+  const { quoteMysqlIdent, quoteMysqlString, renderMysqlType } = await import('../writers/sql/mysql.js');
   const s: Spelling = {
     ident: quoteMysqlIdent,
     // MySQL has no schemas inside a database: a name is its table's name
@@ -337,7 +337,7 @@ export interface PlanResult {
 /** The rollback renderer of a provider's dialect (the MySQL writer loads only when needed). */
 const rollbackSqlFor = async (provider: string): Promise<RollbackSql> => {
   if (provider === 'postgresql') return renderRollbackSql;
-  if (provider === 'mysql') return rollbackSqlWith((await import('./writers/sql/mysql.js')).renderMysqlChange);
+  if (provider === 'mysql') return rollbackSqlWith((await import('../writers/sql/mysql.js')).renderMysqlChange);
   throw new UsageError(`plan: no rollback SQL writer for provider ${JSON.stringify(provider)}`);
 };
 

@@ -15,10 +15,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from './ir/diagnostics.js';
-import { quoteIdent, quoteLiteral } from './ir/sql-text.js';
-import { readMigrationsDir } from './readers/migrations-dir.js';
-import { connectError, redactUrl } from './verify/database.js';
+import { UsageError } from '../ir/diagnostics.js';
+import { quoteIdent, quoteLiteral } from '../ir/sql-text.js';
+import { readMigrationsDir } from '../readers/migrations-dir.js';
+import { connectError, redactUrl } from '../verify/database.js';
 
 export type BaselineTarget = 'sequelize' | 'knex';
 

@@ -7,14 +7,14 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Diagnostic } from './ir/diagnostics.js';
-import { UsageError } from './ir/diagnostics.js';
-import { lazyPlan, planHistory, planMigration } from './ir/history.js';
-import { emptySchema, type Schema } from './ir/schema.js';
-import { replay } from './ir/replay.js';
-import type { PlannedMigration } from './ir/plan.js';
-import type { Migration, Risk } from './ir/changes.js';
-import { readMigrationsDir } from './readers/migrations-dir.js';
+import type { Diagnostic } from '../ir/diagnostics.js';
+import { UsageError } from '../ir/diagnostics.js';
+import { lazyPlan, planHistory, planMigration } from '../ir/history.js';
+import { emptySchema, type Schema } from '../ir/schema.js';
+import { replay } from '../ir/replay.js';
+import type { PlannedMigration } from '../ir/plan.js';
+import type { Migration, Risk } from '../ir/changes.js';
+import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { writeFilesAtomically } from './write-files.js';
 
 export type Target = 'sequelize' | 'knex';
@@ -111,8 +111,8 @@ const readFolder = async (migrationsDir: string) => {
   }
   const read =
     provider === 'mysql'
-      ? await (await import('./readers/mysql/index.js')).readMysqlMigrations(dir.migrations)
-      : await (await import('./readers/postgres/index.js')).readPostgresMigrations(dir.migrations);
+      ? await (await import('../readers/mysql/index.js')).readMysqlMigrations(dir.migrations)
+      : await (await import('../readers/postgres/index.js')).readPostgresMigrations(dir.migrations);
   return { dir, provider, read };
 };
 
@@ -127,7 +127,7 @@ export const planFolder = async (migrationsDir: string) => {
 
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   const { dir, provider, read } = await readFolder(opts.migrationsDir);
-  (await import('./writers/runner-tables.js')).refuseRunnerTables(
+  (await import('../writers/runner-tables.js')).refuseRunnerTables(
     read.map((r) => r.migration),
     opts.to,
   );
@@ -156,7 +156,7 @@ const planAndWrite = async (
   dirDiagnostics: readonly Diagnostic[],
   opts: ConvertOptions,
 ): Promise<Conversion> => {
-  const { migrationStamps } = await import('./writers/naming.js');
+  const { migrationStamps } = await import('../writers/naming.js');
   const stamps = migrationStamps(read.map((r) => r.migration.name));
   const common = {
     lang: opts.lang ?? 'js',
@@ -166,9 +166,9 @@ const planAndWrite = async (
   } as const;
   const write =
     opts.to === 'knex'
-      ? await import('./writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
+      ? await import('../writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
           writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider }))
-      : await import('./writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
+      : await import('../writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
           writeSequelizeMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
   // one migration at a time: plan it, write it, keep its plan lazily (see lazyPlan)
   const files: GeneratedFile[] = [];
