@@ -1,8 +1,9 @@
 /** `ormshift baseline`: mark the converted migrations as applied on a database Prisma migrated. */
 import { writeJson } from './render.js';
+import { recordsTable, type Target } from '../writers/targets.js';
 
 export interface BaselineArgs {
-  to: 'sequelize' | 'knex';
+  to: Target;
   lang?: 'js' | 'ts';
   module?: 'cjs' | 'esm';
   databaseUrl: string;
@@ -20,7 +21,7 @@ export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
   }
   if (args.dryRun) process.stdout.write(renderBaselineSql(r));
   else {
-    const table = args.to === 'sequelize' ? 'SequelizeMeta' : 'knex_migrations';
+    const table = recordsTable(args.to);
     const marked = r.applied.length - r.alreadyMarked.length;
     process.stdout.write(`Marked ${marked} migration(s) as applied in ${table}${r.alreadyMarked.length ? ` (${r.alreadyMarked.length} already were)` : ''}.\n`);
   }

@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { convert, type Target } from '../commands/convert.js';
+import { TARGET_NAMES } from '../writers/targets.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table, writeJson } from './render.js';
 import { describeGap } from '../verify/replay-check.js';
@@ -26,7 +27,7 @@ export interface CorpusArgs {
   json: boolean;
 }
 
-export const TARGETS: readonly Target[] = ['sequelize', 'knex'];
+export const TARGETS: readonly Target[] = TARGET_NAMES;
 
 interface Row {
   history: string;

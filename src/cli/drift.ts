@@ -1,12 +1,13 @@
 /** `ormshift drift`: does the migration history still produce what schema.prisma describes? */
 import { UsageError } from '../ir/diagnostics.js';
 import { writeJson } from './render.js';
+import type { ReconcileTarget } from '../commands/drift.js';
 
 export interface DriftArgs {
   schema: string;
   migrations: string;
   emit?: 'reconcile';
-  to?: 'prisma' | 'sequelize' | 'knex';
+  to?: ReconcileTarget;
   out?: string;
   json: boolean;
 }

@@ -9,6 +9,8 @@ import yargs, { type Argv } from 'yargs';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { formatLocation, OrmshiftError, UsageError } from '../ir/diagnostics.js';
+import { TARGET_NAMES } from '../writers/targets.js';
+import type { ReconcileTarget } from '../commands/drift.js';
 
 /** --module, the same for convert, verify and baseline (convert.ts ModuleFormat) */
 const MODULE_HELP =
@@ -102,7 +104,7 @@ export const main = async (argv: string[]): Promise<number> => {
         built('convert', '<migrations>', (y) =>
           y
             .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
-            .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true, describe: TO_HELP })
+            .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
             .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
             .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'JavaScript or TypeScript files (knex files; umzug files for Sequelize)' })
             .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
@@ -123,7 +125,7 @@ export const main = async (argv: string[]): Promise<number> => {
         built('verify', '<migrations>', (y) =>
           y
             .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
-            .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true, describe: TO_HELP })
+            .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
             .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote: JavaScript or TypeScript (knex files, umzug for Sequelize)' })
             .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
             .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
@@ -160,7 +162,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
             .option('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
             .option('emit', { choices: ['reconcile'] as const, describe: 'write the catch-up migration' })
-            .option('to', { choices: ['prisma', 'sequelize', 'knex'] as const, describe: 'what --emit writes: a Prisma migration, or a Sequelize or Knex one' })
+            .option('to', { choices: ['prisma', ...TARGET_NAMES] as ReconcileTarget[], describe: 'what --emit writes: a Prisma migration, or a Sequelize or Knex one' })
             .option('out', { type: 'string', describe: 'folder for --emit' })
             .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
         ),
@@ -209,7 +211,7 @@ export const main = async (argv: string[]): Promise<number> => {
         describe('baseline'),
         built('baseline', undefined, (y) =>
           y
-            .option('to', { choices: ['sequelize', 'knex'] as const, demandOption: true, describe: TO_HELP })
+            .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
             .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote (the marks are file names, extension included)' })
             .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
             .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... database migrated by Prisma' })
@@ -247,7 +249,7 @@ export const main = async (argv: string[]): Promise<number> => {
             .positional('dirs', { type: 'string', array: true, default: ['../shared/corpus'], describe: 'folders holding <history>/migrations, or history folders holding migrations/' })
             .option('database-url', { type: 'string', describe: 'postgres:// or mysql:// server (PGlite and the local MariaDB when absent)' })
             .option('only', { type: 'string', describe: 'only histories whose name contains this' })
-            .option('to', { choices: ['sequelize', 'knex'] as const, array: true, describe: 'only these targets (default: all)' })
+            .option('to', { choices: TARGET_NAMES, array: true, describe: 'only these targets (default: all)' })
             .option('limit', { type: 'string', coerce: countFlag('--limit'), describe: 'verify only the first N migrations of each history, N >= 1 (each is still converted whole)' })
             .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
         ),

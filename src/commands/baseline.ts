@@ -19,8 +19,9 @@ import { UsageError } from '../ir/diagnostics.js';
 import { quoteIdent, quoteLiteral } from '../ir/sql-text.js';
 import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { connectError, redactUrl } from '../verify/database.js';
+import { recordsTable, type Target } from '../writers/targets.js';
 
-export type BaselineTarget = 'sequelize' | 'knex';
+export type BaselineTarget = Target;
 
 export interface BaselineOptions {
   readonly to: BaselineTarget;
@@ -56,7 +57,7 @@ interface PrismaRow {
   logs: string | null;
 }
 
-const TABLE: Record<BaselineTarget, string> = { sequelize: 'SequelizeMeta', knex: 'knex_migrations' };
+const TABLE: Record<BaselineTarget, string> = { sequelize: recordsTable('sequelize'), knex: recordsTable('knex') };
 
 export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> => {
   if (!/^postgres(ql)?:\/\//i.test(opts.databaseUrl)) {

@@ -19,6 +19,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFilesAtomically } from './write-files.js';
+import { TARGETS, type Target } from '../writers/targets.js';
 import { join, resolve } from 'node:path';
 import type { Change, Migration } from '../ir/changes.js';
 import { formatLocation, UsageError, type Diagnostic } from '../ir/diagnostics.js';
@@ -31,7 +32,7 @@ import { byteCompare, prismaChecksum } from '../readers/migrations-dir.js';
 import type { OrmStatement, StaticRead } from '../readers/sequelize/js-values.js';
 import type { Catalog } from '../verify/database.js';
 
-export type CompareTarget = 'sequelize' | 'knex';
+export type CompareTarget = Target;
 
 export interface CompareOptions {
   readonly prisma: string;
@@ -295,7 +296,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
   if (prisma.provider !== 'postgresql')
     throw new UsageError(
       `compare reads PostgreSQL histories only: ${join(opts.prisma, 'migration_lock.toml')} says provider = ${JSON.stringify(prisma.provider)}. ` +
-        `Reading the ${opts.target === 'knex' ? 'Knex' : 'Sequelize'} files needs the SQL their calls send to this dialect and, for a file that runs, its catalog read back as SQL; both exist for PostgreSQL only (verify proves MySQL conversions on MariaDB/MySQL instead)`,
+        `Reading the ${TARGETS[opts.target].display} files needs the SQL their calls send to this dialect and, for a file that runs, its catalog read back as SQL; both exist for PostgreSQL only (verify proves MySQL conversions on MariaDB/MySQL instead)`,
     );
   const prismaSteps: { m: Migration; before: Schema; after: Schema }[] = [];
   let ps = emptySchema();
@@ -506,7 +507,7 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
     sql,
     changes: r.changes,
     statementCount: r.changes.length,
-    origin: `ormshift compare: the changes that bring the ${r.target === 'knex' ? 'Knex' : 'Sequelize'} history to the Prisma history's final schema`,
+    origin: `ormshift compare: the changes that bring the ${TARGETS[r.target].display} history to the Prisma history's final schema`,
   };
   const { planned } = planMigration(m, r.otherFinal);
   if (r.target === 'knex') {

@@ -17,32 +17,9 @@ import type { Migration, Risk } from '../ir/changes.js';
 import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { writeFilesAtomically } from './write-files.js';
 
-export type Target = 'sequelize' | 'knex';
-export type Lang = 'js' | 'ts';
-/**
- * The module system of the project the JavaScript files go into: `cjs` (the default) writes `.js`;
- * `esm` (a package.json with `"type": "module"`) writes Knex ES modules (`.mjs`, run by knex with
- * `loadExtensions: ['.mjs']`) and Sequelize CommonJS as `.cjs` (sequelize-cli require()s every file,
- * and Node loads a `.js` file there as an ES module). TypeScript files are the same either way.
- */
-export type ModuleFormat = 'cjs' | 'esm';
-
-/** One output layout: what convert writes, verify runs and baseline marks. */
-export interface Layout {
-  readonly to: Target;
-  readonly lang: Lang;
-  readonly module: ModuleFormat;
-}
-
-/** Every layout convert writes, each with the runner users run it with (README "Set-up per runner"). */
-export const LAYOUTS: readonly (Layout & { readonly id: string; readonly ext: string; readonly runner: string })[] = [
-  { id: 'sequelize-js', to: 'sequelize', lang: 'js', module: 'cjs', ext: '.js', runner: 'sequelize-cli' },
-  { id: 'sequelize-cjs', to: 'sequelize', lang: 'js', module: 'esm', ext: '.cjs', runner: 'sequelize-cli in a "type": "module" project' },
-  { id: 'sequelize-ts', to: 'sequelize', lang: 'ts', module: 'cjs', ext: '.ts', runner: 'umzug (a script run by tsx)' },
-  { id: 'knex-js', to: 'knex', lang: 'js', module: 'cjs', ext: '.js', runner: 'knex CLI' },
-  { id: 'knex-mjs', to: 'knex', lang: 'js', module: 'esm', ext: '.mjs', runner: "knex CLI, loadExtensions: ['.mjs']" },
-  { id: 'knex-ts', to: 'knex', lang: 'ts', module: 'cjs', ext: '.ts', runner: 'knex CLI with tsx loaded' },
-];
+import type { Lang, ModuleFormat, Target } from '../writers/targets.js';
+// the registry of targets and layouts (re-exported: the library's API names them here)
+export { LAYOUTS, type Lang, type Layout, type ModuleFormat, type Target } from '../writers/targets.js';
 
 export interface ConvertOptions {
   readonly migrationsDir: string;

@@ -15,6 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFilesAtomically } from './write-files.js';
+import type { Target } from '../writers/targets.js';
 import { join } from 'node:path';
 import type { Change, Migration } from '../ir/changes.js';
 import { UsageError, type Diagnostic } from '../ir/diagnostics.js';
@@ -389,7 +390,7 @@ export const renderDrift = (r: DriftReport): string => {
 // ---------------------------------------------------------------------------------------------
 // the reconcile migration
 
-export type ReconcileTarget = 'prisma' | 'sequelize' | 'knex';
+export type ReconcileTarget = 'prisma' | Target;
 
 /** Prisma's step headers for the change kinds a reconcile migration uses. */
 const STEP: Partial<Record<Change['kind'], string>> = {

@@ -17,6 +17,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
 import { byteCompare } from '../readers/migrations-dir.js';
+import type { Target } from '../writers/targets.js';
 
 export interface OrmCorpusFile {
   readonly file: string;
@@ -29,7 +30,7 @@ export interface OrmCorpusFile {
 
 export interface OrmCorpusHistory {
   readonly name: string;
-  readonly kind: 'sequelize' | 'knex';
+  readonly kind: Target;
   readonly files: readonly OrmCorpusFile[];
   readonly counts: { readonly files: number; readonly static: number; readonly run: number; readonly refused: number };
   /** refusal reasons, grouped (the cause with names and numbers left in), most frequent first */
@@ -73,7 +74,7 @@ export const ormCorpus = async (opts: OrmCorpusOptions): Promise<OrmCorpusHistor
   return out;
 };
 
-const runHistory = async (opts: OrmCorpusOptions, name: string, kind: 'sequelize' | 'knex', dir: string): Promise<OrmCorpusHistory> => {
+const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, dir: string): Promise<OrmCorpusHistory> => {
   const reader =
     kind === 'knex'
       ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))

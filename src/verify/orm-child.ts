@@ -20,10 +20,11 @@
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
+import type { Target } from '../writers/targets.js';
 
 export interface ChildInit {
   readonly op: 'init';
-  readonly target: 'sequelize' | 'knex';
+  readonly target: Target;
   /** Sequelize: how up() is called (the folder's, orm-convention.ts) */
   readonly convention: 'sequelize-cli' | 'umzug';
   readonly dir: string;

@@ -18,12 +18,13 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../ir/diagnostics.js';
 import type { ChildError, ChildInit, ChildMessage } from './orm-child.js';
+import type { Target } from '../writers/targets.js';
 
 /** A file that could not be run: the message already says which file, where and why. */
 export class OrmRunError extends UsageError {}
 
 export interface OrmProcessOptions {
-  readonly target: 'sequelize' | 'knex';
+  readonly target: Target;
   /** Sequelize: the folder's calling convention (orm-convention.ts); sequelize-cli's when absent */
   readonly convention?: 'sequelize-cli' | 'umzug';
   readonly dir: string;

@@ -11,13 +11,12 @@ import type { Change, Migration } from '../ir/changes.js';
 import { UnsupportedError } from '../ir/diagnostics.js';
 import { quoteName } from '../ir/sql-text.js';
 import type { QName } from '../ir/schema.js';
+import { TARGETS, type Target } from './targets.js';
 
-export type RunnerTarget = 'sequelize' | 'knex';
+export type RunnerTarget = Target;
 
-export const RUNNER_TABLES: Readonly<Record<RunnerTarget, { readonly runner: string; readonly tables: readonly string[] }>> = {
-  sequelize: { runner: 'sequelize-cli (and umzug\'s SequelizeStorage)', tables: ['SequelizeMeta'] },
-  knex: { runner: 'knex migrate', tables: ['knex_migrations', 'knex_migrations_lock'] },
-};
+/** each target's runner and its tables (from the registry, targets.ts) */
+export const RUNNER_TABLES: Readonly<Record<RunnerTarget, { readonly runner: string; readonly tables: readonly string[] }>> = TARGETS;
 
 /** The tables a change names (created, renamed, dropped or altered), with what it does to them. */
 const tablesOf = (c: Change): { table: QName; does: string }[] => {
