@@ -1,6 +1,6 @@
 /**
- * The library API. Commands (src/cli) are thin wrappers over these functions; everything here
- * returns data (reports), never prints.
+ * The library API. The commands (src/commands) return data (reports) and never print; the CLI
+ * (src/cli) is a thin wrapper that renders them, and its pure renderers are exported here too.
  */
 export { convert, planFolder, writeConversion } from './commands/convert.js';
 export type { Conversion, ConvertOptions, GeneratedFile, MigrationSummary, WriteOptions } from './commands/convert.js';
@@ -15,14 +15,17 @@ export type { Change, Migration, Risk } from './ir/changes.js';
 export type { PlannedMigration } from './ir/plan.js';
 export type { Schema } from './ir/schema.js';
 export { OrmshiftError, ParseError, UnsupportedError, IrreversibleError, UsageError } from './ir/diagnostics.js';
-export { drift, renderDrift, reconcileFiles, writeReconcile } from './commands/drift.js';
+export { drift, reconcileFiles, writeReconcile } from './commands/drift.js';
+export { renderDrift } from './cli/render-drift.js';
 export type { DriftOptions, DriftReport, ReplayProblem, ReconcileTarget } from './commands/drift.js';
 export { diff, compareSchemas } from './ir/diff.js';
 export type { SchemaDiff, TableDiff } from './ir/diff.js';
 export { readPrismaSchema } from './readers/prisma-schema/index.js';
-export { baseline, renderBaselineSql, BaselineRefused } from './commands/baseline.js';
+export { baseline, BaselineRefused } from './commands/baseline.js';
+export { renderBaselineSql } from './cli/baseline.js';
 export type { BaselineOptions, BaselineReport, BaselineTarget } from './commands/baseline.js';
-export { compare, renderCompare, missingFiles, writeMissing } from './commands/compare.js';
+export { compare, missingFiles, writeMissing } from './commands/compare.js';
+export { renderCompare } from './cli/render-compare.js';
 export type { CompareOptions, CompareReport, MigrationMatch, FileRead } from './commands/compare.js';
 export { models, writeModelFiles } from './commands/models.js';
 export type { ModelsOptions, ModelsReport } from './commands/models.js';

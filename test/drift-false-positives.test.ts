@@ -8,7 +8,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drift, renderDrift } from '../src/commands/drift.js';
+import { drift } from '../src/commands/drift.js';
+import { renderDrift } from '../src/cli/render-drift.js';
 import { defaultKey } from '../src/ir/diff.js';
 import { prismaHistory } from './fixtures.js';
 

@@ -9,7 +9,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { drift, reconcileFiles, renderDrift } from '../src/commands/drift.js';
+import { drift, reconcileFiles } from '../src/commands/drift.js';
+import { renderDrift } from '../src/cli/render-drift.js';
 import { compareSchemas, defaultKey, diff, typeKey } from '../src/ir/diff.js';
 import { apply } from '../src/ir/replay.js';
 import { emptySchema } from '../src/ir/schema.js';

@@ -1,4 +1,5 @@
 /** `ormshift baseline`: mark the converted migrations as applied on a database Prisma migrated. */
+import type { BaselineReport } from '../commands/baseline.js';
 import { writeJson } from './render.js';
 import { recordsTable, type Target } from '../writers/targets.js';
 
@@ -13,7 +14,7 @@ export interface BaselineArgs {
 }
 
 export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
-  const { baseline, renderBaselineSql } = await import('../commands/baseline.js');
+  const { baseline } = await import('../commands/baseline.js');
   const r = await baseline({ to: args.to, lang: args.lang, module: args.module, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
   if (args.json) {
     writeJson('baseline', 0, r);
@@ -28,3 +29,6 @@ export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
   if (r.pending.length) process.stdout.write(`${r.pending.length} migration(s) Prisma has not applied will run with the new tool: ${r.pending.join(', ')}\n`);
   return 0;
 };
+
+/** --dry-run: the statements baseline would run, as one transaction. */
+export const renderBaselineSql = (r: BaselineReport): string => ['BEGIN;', ...r.sql.map((s) => `${s};`), 'COMMIT;', ''].join('\n');

@@ -17,7 +17,8 @@ export interface CompareArgs {
 export const compareCommand = async (args: CompareArgs): Promise<number> => {
   if (!!args.sequelize === !!args.knex) throw new UsageError('give exactly one of --sequelize DIR and --knex DIR');
   if (args.timeout !== undefined && !(args.timeout > 0)) throw new UsageError('--timeout takes a number of seconds above 0');
-  const { compare, renderCompare, missingFiles, writeMissing } = await import('../commands/compare.js');
+  const { compare, missingFiles, writeMissing } = await import('../commands/compare.js');
+  const { renderCompare } = await import('./render-compare.js');
   const { checkOutputFolder, deferSignals } = await import('../commands/write-files.js');
   // the catch-up goes beside the other history's files, never into the Prisma folder
   if (args.emitMissing) checkOutputFolder(args.emitMissing, [args.prisma], [args.prisma, (args.knex ?? args.sequelize)!]);
@@ -33,7 +34,7 @@ export const compareCommand = async (args: CompareArgs): Promise<number> => {
     const { otherFinal: _o, prismaFinal: _p, changes, ...rest } = report;
     writeJson('compare', code, { ...rest, changes: changes.map((c) => c.kind), written });
   } else {
-    process.stdout.write(await renderCompare(report));
+    process.stdout.write(renderCompare(report));
     if (args.emitMissing) {
       process.stdout.write(written.length ? `\nWrote ${written.map((w) => `${args.emitMissing}/${w}`).join(', ')}\n` : '\nNothing missing: no file written.\n');
     }

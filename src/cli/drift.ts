@@ -13,7 +13,8 @@ export interface DriftArgs {
 }
 
 export const driftCommand = async (args: DriftArgs): Promise<number> => {
-  const { drift, renderDrift, reconcileFiles, writeReconcile } = await import('../commands/drift.js');
+  const { drift, reconcileFiles, writeReconcile } = await import('../commands/drift.js');
+  const { renderDrift } = await import('./render-drift.js');
   if (args.emit && (!args.to || !args.out)) throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
   const { checkOutputFolder, deferSignals } = await import('../commands/write-files.js');
   // --out problems before the work; a Prisma reconcile migration belongs in the migrations folder

@@ -205,4 +205,3 @@ export const matchesPrismaChecksum = (bytes: Buffer, recorded: string): boolean 
   });
 };
 
-export const renderBaselineSql = (r: BaselineReport): string => ['BEGIN;', ...r.sql.map((s) => `${s};`), 'COMMIT;', ''].join('\n');

@@ -144,15 +144,3 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
     reasons: [...groups].sort((a, b) => b[1] - a[1] || byteCompare(a[0], b[0])).map(([reason, files]) => ({ reason, files })),
   };
 };
-
-export const renderOrmCorpus = (hs: readonly OrmCorpusHistory[], verbose: boolean): string => {
-  const out: string[] = ['| history | ORM | files | read statically | run | refused |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const h of hs) out.push(`| ${h.name} | ${h.kind} | ${h.counts.files} | ${h.counts.static} | ${h.counts.run} | ${h.counts.refused} |`);
-  for (const h of hs) {
-    if (!h.reasons.length) continue;
-    out.push('', `${h.name}: refused`);
-    for (const r of h.reasons) out.push(`  ${String(r.files).padStart(4)}  ${r.reason}`);
-    if (verbose) for (const f of h.files) if (f.reason) out.push(`        ${f.reason}`);
-  }
-  return `${out.join('\n')}\n`;
-};

@@ -12,7 +12,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseline, BaselineRefused, matchesPrismaChecksum, renderBaselineSql } from '../../src/commands/baseline.js';
+import { baseline, BaselineRefused, matchesPrismaChecksum } from '../../src/commands/baseline.js';
+import { renderBaselineSql } from '../../src/cli/baseline.js';
 import { convert, writeConversion } from '../../src/commands/convert.js';
 import { prismaChecksum } from '../../src/readers/migrations-dir.js';
 import { openProvider, type DatabaseProvider, type ScratchDatabase } from '../../src/verify/database.js';

@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { ormCorpus, reasonGroup, renderOrmCorpus } from '../../src/commands/orm-corpus.js';
+import { ormCorpus, reasonGroup } from '../../src/commands/orm-corpus.js';
+import { renderOrmCorpus } from '../../src/cli/orm-corpus.js';
 import { DB_TIMEOUT, PG_URL } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ormshift-orm-corpus-'));
