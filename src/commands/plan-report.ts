@@ -218,6 +218,7 @@ const DESCRIBE: { [K in ChangeKind]: Describe<K> } = {
   DropTrigger: (c, s) => `drops trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
   CreateSequence: (c, s) => `creates sequence ${s.name(c.name)}`,
   DropSequence: (c, s) => `drops sequence ${s.name(c.name)}`,
+  SetSequenceOwner: (c, s) => (c.ownedBy ? `makes sequence ${s.name(c.name)} owned by ${s.name(c.ownedBy.table)}.${s.ident(c.ownedBy.column)}` : `makes sequence ${s.name(c.name)} owned by no column`),
   SetRowLevelSecurity: (c, s) => {
     const what = c.force ? (c.enabled ? 'forces' : 'stops forcing') : c.enabled ? 'enables' : 'disables';
     return `${what} row-level security on ${s.name(c.table)}`;

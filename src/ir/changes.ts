@@ -208,6 +208,13 @@ export interface CreateSequence extends Base {
   readonly ownedBy?: { readonly table: QName; readonly column: string };
 }
 export interface DropSequence extends Base { readonly kind: 'DropSequence'; readonly name: QName }
+/** `ALTER SEQUENCE ... OWNED BY "T"."c"` (the sequence is then dropped with that column), or
+ * `OWNED BY NONE` when `ownedBy` is absent */
+export interface SetSequenceOwner extends Base {
+  readonly kind: 'SetSequenceOwner';
+  readonly name: QName;
+  readonly ownedBy?: { readonly table: QName; readonly column: string };
+}
 export interface SetRowLevelSecurity extends Base {
   readonly kind: 'SetRowLevelSecurity';
   readonly table: QName;
@@ -310,6 +317,7 @@ export type Change =
   | DropTrigger
   | CreateSequence
   | DropSequence
+  | SetSequenceOwner
   | SetRowLevelSecurity
   | CreatePolicy
   | DropPolicy

@@ -468,6 +468,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       : { kind: 'CreateSequence', name: q.name, sql: q.createSql };
     return lossy(`drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`, create);
   },
+  SetSequenceOwner: (c, before) => {
+    const q = before.sequences[qualify(c.name)];
+    if (!q) return irreversible(`sequence ${show(c.name)} is unknown before this change, so down() cannot restore its owner`);
+    return ok({ kind: 'SetSequenceOwner', name: c.name, ...(q.ownedBy ? { ownedBy: q.ownedBy } : {}) });
+  },
   SetRowLevelSecurity: (c, before) => {
     const t = before.tables[qualify(c.table)];
     const was = c.force ? !!t?.forceRowLevelSecurity : !!t?.rowLevelSecurity;

@@ -552,6 +552,23 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     if (!s.sequences[key]) problem(`sequence ${show(c.name)} does not exist`);
     return { ...s, sequences: without(s.sequences, key) };
   },
+  SetSequenceOwner: (s, c, problem) => {
+    const key = qualify(c.name);
+    const q = s.sequences[key];
+    if (!q) {
+      problem(`sequence ${show(c.name)} does not exist`);
+      return s;
+    }
+    if (c.ownedBy) {
+      const t = s.tables[qualify(c.ownedBy.table)];
+      if (!t) problem(`table ${show(c.ownedBy.table)} does not exist`);
+      else if (!findColumn(t, c.ownedBy.column)) problem(`column ${JSON.stringify(c.ownedBy.column)} does not exist in table ${show(c.ownedBy.table)}`);
+    }
+    // a sequence a SERIAL made stays what PostgreSQL made only while it keeps its column
+    const { ownedBy: _o, serial, ...rest } = q;
+    const same = c.ownedBy && q.ownedBy && sameName(c.ownedBy.table, q.ownedBy.table) && c.ownedBy.column === q.ownedBy.column;
+    return { ...s, sequences: { ...s.sequences, [key]: { ...rest, ...(c.ownedBy ? { ownedBy: c.ownedBy } : {}), ...(same && serial ? { serial } : {}) } } };
+  },
   SetRowLevelSecurity: (s, c, problem) =>
     withTable(s, c.table, problem, (t) =>
       c.force ? { ...t, forceRowLevelSecurity: c.enabled } : { ...t, rowLevelSecurity: c.enabled },

@@ -339,6 +339,8 @@ const CASES: Case[] = [
     sql: ['DROP PROCEDURE IF EXISTS "noop"(integer)'],
   },
   { name: 'create sequence', change: { kind: 'CreateSequence', name: { name: 'counter' }, sql: 'CREATE SEQUENCE "counter" START 10' }, sql: ['CREATE SEQUENCE "counter" START 10'] },
+  { name: 'sequence owned by a column', change: { kind: 'SetSequenceOwner', name: { name: 'counter' }, ownedBy: { table: User, column: 'id' } }, sql: ['ALTER SEQUENCE "counter" OWNED BY "User"."id"'] },
+  { name: 'sequence owned by no column', change: { kind: 'SetSequenceOwner', name: { name: 'counter' } }, sql: ['ALTER SEQUENCE "counter" OWNED BY NONE'] },
   { name: 'drop sequence', change: { kind: 'DropSequence', name: { name: 'counter' } }, sql: ['DROP SEQUENCE "counter"'] },
   {
     name: 'force row level security',
@@ -385,7 +387,7 @@ const ALL_KINDS: Record<ChangeKind, true> = {
   RenameConstraint: true, CreateIndex: true, DropIndex: true, RenameIndex: true, CreateEnum: true, DropEnum: true,
   AddEnumValue: true, RenameEnum: true, RenameEnumValue: true, SetComment: true, CreateExtension: true,
   DropExtension: true, CreateSchema: true, DropSchema: true, CreateView: true, DropView: true, CreateFunction: true,
-  DropFunction: true, CreateTrigger: true, DropTrigger: true, CreateSequence: true, DropSequence: true,
+  DropFunction: true, CreateTrigger: true, DropTrigger: true, CreateSequence: true, DropSequence: true, SetSequenceOwner: true,
   SetRowLevelSecurity: true, CreatePolicy: true, DropPolicy: true, SessionSetting: true, RawSql: true,
 };
 

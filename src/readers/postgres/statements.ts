@@ -654,6 +654,19 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     if (n.if_not_exists) throw new Unmodelled('CREATE SEQUENCE IF NOT EXISTS');
     return changes({ kind: 'CreateSequence', name: rangeVar(n.sequence), sql: ctx.source.text, source: ctx.source });
   },
+  AlterSeqStmt: (ctx, n) => {
+    // only OWNED BY is modelled: the other options (INCREMENT, RESTART...) change no object's shape
+    // the IR keeps, and stay verbatim
+    const options = (n.options ?? []).map((o: any) => o.DefElem);
+    if (n.missing_ok || options.length !== 1 || options[0]?.defname !== 'owned_by') throw new Unmodelled('ALTER SEQUENCE other than OWNED BY');
+    const items: string[] = (options[0].arg?.List?.items ?? []).map(str);
+    const name = rangeVar(n.sequence);
+    if (items.length === 1 && items[0] === 'none') return changes({ kind: 'SetSequenceOwner', name, source: ctx.source });
+    if (items.length < 2 || items.length > 3) throw new Unmodelled('ALTER SEQUENCE ... OWNED BY a name the reader cannot place');
+    const column = items[items.length - 1];
+    const table = qname(items.length === 3 ? items[0] : undefined, items[items.length - 2]);
+    return changes({ kind: 'SetSequenceOwner', name, ownedBy: { table, column }, source: ctx.source });
+  },
   CreatePolicyStmt: (ctx, n) =>
     changes({ kind: 'CreatePolicy', name: n.policy_name, table: rangeVar(n.table), sql: ctx.source.text, source: ctx.source }),
   VariableSetStmt: (ctx, n) => {

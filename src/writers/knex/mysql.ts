@@ -334,6 +334,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   DropTrigger: rawKind('DropTrigger'),
   CreateSequence: rawKind('CreateSequence'),
   DropSequence: rawKind('DropSequence'),
+  SetSequenceOwner: rawKind('SetSequenceOwner'),
   SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
   CreatePolicy: rawKind('CreatePolicy'),
   DropPolicy: rawKind('DropPolicy'),

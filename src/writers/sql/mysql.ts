@@ -169,6 +169,7 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   DropTrigger: ({ name, ifExists }) => [`DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name)}`],
   CreateSequence: notMysql('CreateSequence'),
   DropSequence: notMysql('DropSequence'),
+  SetSequenceOwner: notMysql('SetSequenceOwner'),
   SetRowLevelSecurity: notMysql('SetRowLevelSecurity'),
   CreatePolicy: notMysql('CreatePolicy'),
   DropPolicy: notMysql('DropPolicy'),

@@ -12,6 +12,7 @@
  */
 import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
 import { identifiersIn, quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
+import { ownedBySql } from '../../ir/serial.js';
 import {
   findColumn,
   foldedKeys,
@@ -338,6 +339,7 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   ],
   CreateSequence: ({ sql }) => [sql],
   DropSequence: ({ name }) => [`DROP SEQUENCE ${quoteName(name)}`],
+  SetSequenceOwner: ({ name, ownedBy }) => [`ALTER SEQUENCE ${quoteName(name)} ${ownedBy ? ownedBySql(ownedBy) : 'OWNED BY NONE'}`],
   SetRowLevelSecurity: (c, before) => [single(ACTIONS.SetRowLevelSecurity(c, before))],
   CreatePolicy: ({ sql }) => [sql],
   DropPolicy: ({ name, table }) => [`DROP POLICY ${quoteIdent(name)} ON ${quoteName(table)}`],
