@@ -214,6 +214,7 @@ const DESCRIBE: { [K in ChangeKind]: Describe<K> } = {
   DropView: (c, s) => `drops ${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
   CreateFunction: (c, s) => `creates ${c.orReplace ? 'or replaces ' : ''}${c.routineKind} ${s.name(c.name)}${c.signature}`,
   DropFunction: (c, s) => `drops function ${s.name(c.name)}${c.signature}`,
+  SetRoutineComment: (c, s) => `${c.comment !== undefined ? 'sets' : 'removes'} the comment on function ${s.name(c.name)}${c.signature}`,
   CreateTrigger: (c, s) => `creates ${c.orReplace ? 'or replaces ' : ''}trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
   DropTrigger: (c, s) => `drops trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
   CreateSequence: (c, s) => `creates sequence ${s.name(c.name)}`,

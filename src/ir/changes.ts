@@ -186,6 +186,15 @@ export interface DropFunction extends Base {
   readonly signature: string;
   readonly ifExists: boolean;
 }
+/** `COMMENT ON FUNCTION f(args) IS ...` (or PROCEDURE); `signature` as CreateFunction's, or ''
+ * when the statement gave no argument list (then it names the only routine of that name) */
+export interface SetRoutineComment extends Base {
+  readonly kind: 'SetRoutineComment';
+  readonly name: QName;
+  readonly signature: string;
+  /** undefined removes the comment (IS NULL) */
+  readonly comment?: string;
+}
 export interface CreateTrigger extends Base {
   readonly kind: 'CreateTrigger';
   readonly name: string;
@@ -313,6 +322,7 @@ export type Change =
   | DropView
   | CreateFunction
   | DropFunction
+  | SetRoutineComment
   | CreateTrigger
   | DropTrigger
   | CreateSequence

@@ -11,7 +11,7 @@
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
-import { apply, dependentForeignKeys, guardHolds, replacedImplicitIndexes, viewsReading } from './replay.js';
+import { apply, dependentForeignKeys, guardHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
 import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
@@ -444,7 +444,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ? before.routines[`${qualify(c.name)}${c.signature}`]
       : Object.values(before.routines).find((x) => sameName(x.name, c.name));
     if (!r) return c.ifExists ? ok() : irreversible(`function ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
-    return ok({ kind: 'CreateFunction', name: r.name, signature: r.signature, routineKind: r.kind, orReplace: false, sql: r.createSql });
+    const create: Change = { kind: 'CreateFunction', name: r.name, signature: r.signature, routineKind: r.kind, orReplace: false, sql: r.createSql };
+    return r.comment !== undefined ? ok(create, { kind: 'SetRoutineComment', name: r.name, signature: r.signature, comment: r.comment }) : ok(create);
+  },
+  SetRoutineComment: (c, before) => {
+    const key = routineKey(before, c.name, c.signature);
+    if (!key) return irreversible(`function ${show(c.name)}${c.signature} is unknown before this change, so down() cannot restore its comment`);
+    const r = before.routines[key];
+    return ok({ kind: 'SetRoutineComment', name: r.name, signature: r.signature, ...(r.comment !== undefined ? { comment: r.comment } : {}) });
   },
   CreateTrigger: (c, before) => {
     const old = before.triggers[tableScopedKey(c.table, c.name)];

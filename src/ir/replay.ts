@@ -509,10 +509,21 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateFunction: (s, c, problem) => {
     const key = `${qualify(c.name)}${c.signature}`;
     if (s.routines[key] && !c.orReplace) problem(`function ${JSON.stringify(key)} already exists`);
+    // OR REPLACE keeps the routine's comment
+    const comment = c.orReplace ? s.routines[key]?.comment : undefined;
     return {
       ...s,
-      routines: { ...s.routines, [key]: { name: c.name, signature: c.signature, kind: c.routineKind, createSql: c.sql } },
+      routines: { ...s.routines, [key]: { name: c.name, signature: c.signature, kind: c.routineKind, createSql: c.sql, ...(comment !== undefined ? { comment } : {}) } },
     };
+  },
+  SetRoutineComment: (s, c, problem) => {
+    const key = routineKey(s, c.name, c.signature);
+    if (!key) {
+      problem(`function ${show(c.name)}${c.signature} does not exist`);
+      return s;
+    }
+    const { comment: _old, ...rest } = s.routines[key];
+    return { ...s, routines: { ...s.routines, [key]: c.comment !== undefined ? { ...rest, comment: c.comment } : rest } };
   },
   DropFunction: (s, c, problem) => {
     // without an argument list, DROP FUNCTION names the only overload
@@ -600,6 +611,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     return out;
   },
+};
+
+/** The key of the routine a name and signature designate; '' as signature names the only one of that name. */
+export const routineKey = (s: Schema, name: QName, signature: string): string | undefined => {
+  if (signature) return s.routines[`${qualify(name)}${signature}`] ? `${qualify(name)}${signature}` : undefined;
+  const keys = Object.keys(s.routines).filter((k) => sameName(s.routines[k].name, name));
+  return keys.length === 1 ? keys[0] : undefined;
 };
 
 /** A default `'from'` or `'from'::"Enum"` (one label, as written) with the label renamed. */

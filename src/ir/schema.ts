@@ -175,6 +175,8 @@ export interface Routine {
   readonly signature: string;
   readonly kind: 'function' | 'procedure';
   readonly createSql: string;
+  /** COMMENT ON FUNCTION/PROCEDURE (CREATE OR REPLACE keeps it, as PostgreSQL does) */
+  readonly comment?: string;
 }
 export interface Trigger {
   readonly name: string;

@@ -97,7 +97,7 @@ const objectsOf = (s: Schema): Map<string, Built> => {
   for (const [k, r] of Object.entries(s.routines)) {
     add(k, {
       kind: 'routine',
-      create: [r.createSql],
+      create: [r.createSql, ...(r.comment !== undefined ? render({ kind: 'SetRoutineComment', name: r.name, signature: r.signature, comment: r.comment }) : [])],
       drop: render({ kind: 'DropFunction', name: r.name, signature: r.signature, ifExists: false })[0],
     });
   }

@@ -333,6 +333,13 @@ const CASES: Case[] = [
     sql: ['CREATE PROCEDURE noop(x integer) LANGUAGE sql AS $$ SELECT 1 $$'],
   },
   {
+    name: 'comment on a procedure (kind from the before-state)',
+    change: { kind: 'SetRoutineComment', name: { name: 'noop' }, signature: '(integer)', comment: "it's a no-op" },
+    before: { ...emptySchema(), routines: { 'noop(integer)': { name: { name: 'noop' }, signature: '(integer)', kind: 'procedure', createSql: '' } } },
+    sql: ['COMMENT ON PROCEDURE "noop"(integer) IS \'it\'\'s a no-op\''],
+  },
+  { name: 'comment on a function removed', change: { kind: 'SetRoutineComment', name: { name: 'noop' }, signature: '', comment: undefined }, before: { ...emptySchema(), routines: { 'noop(integer)': { name: { name: 'noop' }, signature: '(integer)', kind: 'procedure', createSql: '' } } }, sql: ['COMMENT ON PROCEDURE "noop" IS NULL'] },
+  {
     name: 'drop procedure (kind from the before-state)',
     change: { kind: 'DropFunction', name: { name: 'noop' }, signature: '(integer)', ifExists: true },
     before: { ...emptySchema(), routines: { 'noop(integer)': { name: { name: 'noop' }, signature: '(integer)', kind: 'procedure', createSql: '' } } },
@@ -387,7 +394,7 @@ const ALL_KINDS: Record<ChangeKind, true> = {
   RenameConstraint: true, CreateIndex: true, DropIndex: true, RenameIndex: true, CreateEnum: true, DropEnum: true,
   AddEnumValue: true, RenameEnum: true, RenameEnumValue: true, SetComment: true, CreateExtension: true,
   DropExtension: true, CreateSchema: true, DropSchema: true, CreateView: true, DropView: true, CreateFunction: true,
-  DropFunction: true, CreateTrigger: true, DropTrigger: true, CreateSequence: true, DropSequence: true, SetSequenceOwner: true,
+  DropFunction: true, SetRoutineComment: true, CreateTrigger: true, DropTrigger: true, CreateSequence: true, DropSequence: true, SetSequenceOwner: true,
   SetRowLevelSecurity: true, CreatePolicy: true, DropPolicy: true, SessionSetting: true, RawSql: true,
 };
 

@@ -604,6 +604,12 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
       const table = qname(items.length > 2 ? items[items.length - 3] : undefined, items[items.length - 2]);
       return changes({ kind: 'SetComment', target: { kind: 'column', table, column }, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
     }
+    if (n.objtype === 'OBJECT_FUNCTION' || n.objtype === 'OBJECT_PROCEDURE') {
+      const o = n.object?.ObjectWithArgs;
+      // no argument list: the only routine of that name
+      const signature = o?.args_unspecified ? '' : `(${(o?.objargs ?? []).map((t: any) => renderType(typeFromTypeName(t.TypeName))).join(', ')})`;
+      return changes({ kind: 'SetRoutineComment', name: nameList(o?.objname), signature, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
+    }
     throw new Unmodelled(`COMMENT ON ${String(n.objtype).replace('OBJECT_', '')}`);
   },
   CreateExtensionStmt: (ctx, n) => {

@@ -330,6 +330,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   },
   CreateFunction: rawKind('CreateFunction'),
   DropFunction: rawKind('DropFunction'),
+  SetRoutineComment: rawKind('SetRoutineComment'),
   CreateTrigger: rawKind('CreateTrigger'),
   DropTrigger: rawKind('DropTrigger'),
   CreateSequence: rawKind('CreateSequence'),

@@ -165,6 +165,7 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     const r = Object.values(before.routines).find((x) => x.name.name === name.name);
     return [`DROP ${r?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`];
   },
+  SetRoutineComment: notMysql('SetRoutineComment'),
   CreateTrigger: ({ sql }) => [sql],
   DropTrigger: ({ name, ifExists }) => [`DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name)}`],
   CreateSequence: notMysql('CreateSequence'),

@@ -333,6 +333,13 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     const what = routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
     return [`DROP ${what} ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}${signatureText(signature)}`];
   },
+  SetRoutineComment: ({ name, signature, comment }, before) => {
+    const routine = Object.values(before.routines).find(
+      (r) => sameName(r.name, name) && (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
+    );
+    const what = routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
+    return [`COMMENT ON ${what} ${quoteName(name)}${signatureText(signature)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`];
+  },
   CreateTrigger: ({ sql }) => [sql],
   DropTrigger: ({ name, table, ifExists }) => [
     `DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(name)} ON ${quoteName(table)}`,
