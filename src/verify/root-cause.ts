@@ -25,6 +25,7 @@ export interface ReprovableVerdict {
   readonly down: string;
   readonly risk: string;
   blockedBy?: string;
+  error?: string;
   /** set on a failed down proven again on its own: `own` (a root cause) or `knock-on` */
   reproved?: 'own' | 'knock-on';
   /** for a knock-on: the newer migration whose down left the state this down failed on */
@@ -46,6 +47,27 @@ const toReprove = (v: ReprovableVerdict) => v.up === 'equal' && v.down === 'diff
 /** A newer migration whose down may have left something behind: the cause to name. */
 const leftSomething = (v: ReprovableVerdict) =>
   (v.down !== 'equal' && v.down !== 'skipped') || v.up === 'source-failed' || v.risk === 'irreversible';
+
+/** The note each down blocked by rows carries in its error, kept to take it out again once the
+ * down is proven on its own: the proof replaces the guess from the rows, which then no longer
+ * holds (a root cause is not blocked by anything; a knock-on names its proven cause). */
+const rowsNotes = new WeakMap<ReprovableVerdict, string>();
+
+/** A down that failed on a table where an irreversible migration left rows: name that cause. */
+export const blockOnRows = (v: ReprovableVerdict & { error?: string }, migration: string, table: string): void => {
+  const note = ` (table ${table} still holds rows written by ${migration}, whose down() is irreversible and cannot remove them)`;
+  v.blockedBy = migration;
+  v.error = `${v.error ?? ''}${note}`;
+  rowsNotes.set(v, note);
+};
+
+/** Proven on its own: the guess from the rows goes, from blockedBy and from the error. */
+const unblock = (v: ReprovableVerdict): void => {
+  v.blockedBy = undefined;
+  const note = rowsNotes.get(v);
+  if (note !== undefined && v.error !== undefined) v.error = v.error.replace(note, '');
+  rowsNotes.delete(v);
+};
 
 const MAX_RESTARTS = 12;
 
@@ -96,13 +118,13 @@ export const reproveFailedDowns = async (opts: {
       if (!failed && same(after, befores[i])) {
         v.reproved = 'knock-on';
         // proven: the cause is named below, not guessed from the rows a table holds
-        v.blockedBy = undefined;
+        unblock(v);
         // back at the state before i: the walk goes on from there
         continue;
       }
       v.reproved = 'own';
       // wrong on exactly the state before it: not blocked by anything newer, whatever rows say
-      v.blockedBy = undefined;
+      unblock(v);
       v.ownDiff = failed ? 'its up() or down() fails on its own too' : formatDiff(compareCatalogs(befores[i], after));
       await fresh();
     }

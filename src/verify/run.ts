@@ -27,6 +27,7 @@ import { RUNNER_TABLES } from '../writers/runner-tables.js';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { checkProviderDialect } from './database.js';
 import type { ReplayCheckResult } from './replay-check.js';
+import { blockOnRows } from './root-cause.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
 
@@ -651,8 +652,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
             v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(error)}`;
             const cause = blockedBy(conversion.planned[i], leftRows);
             if (cause) {
-              v.blockedBy = cause.migration;
-              v.error += ` (table ${cause.table} still holds rows written by ${cause.migration}, whose down() is irreversible and cannot remove them)`;
+              blockOnRows(v, cause.migration, cause.table);
             }
             irreversibleRows();
             // the failed down rolled back: B still holds this migration. Count that difference
