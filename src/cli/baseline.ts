@@ -2,6 +2,8 @@
 import type { BaselineReport } from '../commands/baseline.js';
 import { writeJson } from './render.js';
 import { recordsTable, type Target } from '../writers/targets.js';
+import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
+import { TARGET_NAMES } from '../writers/targets.js';
 
 export interface BaselineArgs {
   to: Target;
@@ -32,3 +34,20 @@ export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
 
 /** --dry-run: the statements baseline would run, as one transaction. */
 export const renderBaselineSql = (r: BaselineReport): string => ['BEGIN;', ...r.sql.map((s) => `${s};`), 'COMMIT;', ''].join('\n');
+
+/** `ormshift baseline`: its options and its handler. */
+export const baselineCli = defineCommand({
+  name: 'baseline',
+  usage: 'baseline',
+  description: 'mark the converted migrations as applied on a PostgreSQL database Prisma migrated',
+  options: (y) =>
+    y
+      .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
+      .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote (the marks are file names, extension included)' })
+      .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
+      .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... database migrated by Prisma' })
+      .option('migrations', { type: 'string', default: 'prisma/migrations', describe: 'prisma/migrations folder' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL, change nothing' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => baselineCommand(args),
+});

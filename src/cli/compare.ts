@@ -1,6 +1,8 @@
 /** `ormshift compare`: where does an existing Sequelize or Knex history stand against the Prisma one? */
 import { UsageError } from '../ir/diagnostics.js';
 import { writeJson } from './render.js';
+import { defineCommand, JSON_HELP } from './command.js';
+import { secondsFlag } from './args.js';
 
 export interface CompareArgs {
   prisma: string;
@@ -41,3 +43,20 @@ export const compareCommand = async (args: CompareArgs): Promise<number> => {
   }
   return code;
 };
+
+/** `ormshift compare`: its options and its handler. */
+export const compareCli = defineCommand({
+  name: 'compare',
+  usage: 'compare',
+  description: 'compare a Prisma history with an existing Sequelize or Knex history (exit 1 when they end in different schemas)',
+  options: (y) =>
+    y
+      .option('prisma', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .option('sequelize', { type: 'string', describe: 'folder of Sequelize migrations' })
+      .option('knex', { type: 'string', describe: 'folder of Knex migrations' })
+      .option('database-url', { type: 'string', describe: 'postgres://... server for running files that cannot be read statically (PGlite when absent)' })
+      .option('emit-missing', { type: 'string', describe: 'write the migration that closes the gap into this folder (never overwrites)' })
+      .option('timeout', { type: 'string', default: '120', coerce: secondsFlag('--timeout'), describe: 'seconds one executed file may run before its process is killed' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => compareCommand(args),
+});

@@ -3,6 +3,8 @@ import { convert, writeConversion, type Lang, type ModuleFormat, type Target } f
 import { openable, percent, warningLine, writeJson } from './render.js';
 import { relative } from 'node:path';
 import { checkOutputFolder, deferSignals } from '../commands/write-files.js';
+import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
+import { TARGET_NAMES } from '../writers/targets.js';
 
 export interface ConvertArgs {
   migrations: string;
@@ -41,3 +43,24 @@ export const convertCommand = async (args: ConvertArgs): Promise<number> => {
   );
   return 0;
 };
+
+/** `ormshift convert`: its options and its handler. */
+export const convertCli = defineCommand({
+  name: 'convert',
+  usage: 'convert <migrations>',
+  positional: '<migrations>',
+  description: 'convert a Prisma migrations folder into Sequelize or Knex migrations',
+  options: (y) =>
+    y
+      .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
+      .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+      .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'JavaScript or TypeScript files (knex files; umzug files for Sequelize)' })
+      .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
+      .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible down steps warn instead of throwing' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite existing files' })
+      .option('strict', { type: 'boolean', default: false, describe: 'fail on any warning' })
+      .option('prettier', { type: 'boolean', default: false, describe: 'format every file with prettier (the output is already laid out as prettier does; a prettier config in the output folder is always used)' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => convertCommand(args),
+});

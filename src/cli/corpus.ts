@@ -14,6 +14,8 @@ import { TARGET_NAMES } from '../writers/targets.js';
 import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table, writeJson } from './render.js';
 import { describeGap } from '../verify/replay-check.js';
+import { defineCommand, JSON_HELP } from './command.js';
+import { countFlag } from './args.js';
 
 export interface CorpusArgs {
   /** corpus folders (each holds <history>/migrations), or history folders (holding migrations/) */
@@ -177,3 +179,19 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   }
   return rows.some((r) => r.failed) ? 1 : 0;
 };
+
+/** `ormshift corpus`: its options and its handler. */
+export const corpusCli = defineCommand({
+  name: 'corpus',
+  usage: 'corpus [dirs..]',
+  description: 'convert and verify every history in corpus folders, print a table',
+  options: (y) =>
+    y
+      .positional('dirs', { type: 'string', array: true, default: ['../shared/corpus'], describe: 'folders holding <history>/migrations, or history folders holding migrations/' })
+      .option('database-url', { type: 'string', describe: 'postgres:// or mysql:// server (PGlite and the local MariaDB when absent)' })
+      .option('only', { type: 'string', describe: 'only histories whose name contains this' })
+      .option('to', { choices: TARGET_NAMES, array: true, describe: 'only these targets (default: all)' })
+      .option('limit', { type: 'string', coerce: countFlag('--limit'), describe: 'verify only the first N migrations of each history, N >= 1 (each is still converted whole)' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => corpusCommand(args),
+});

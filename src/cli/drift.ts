@@ -2,6 +2,8 @@
 import { UsageError } from '../ir/diagnostics.js';
 import { writeJson } from './render.js';
 import type { ReconcileTarget } from '../commands/drift.js';
+import { defineCommand, JSON_HELP } from './command.js';
+import { TARGET_NAMES } from '../writers/targets.js';
 
 export interface DriftArgs {
   schema: string;
@@ -39,3 +41,19 @@ export const driftCommand = async (args: DriftArgs): Promise<number> => {
   }
   return code;
 };
+
+/** `ormshift drift`: its options and its handler. */
+export const driftCli = defineCommand({
+  name: 'drift',
+  usage: 'drift',
+  description: 'compare a Prisma migration history with schema.prisma (exit 2 on drift)',
+  options: (y) =>
+    y
+      .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
+      .option('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .option('emit', { choices: ['reconcile'] as const, describe: 'write the catch-up migration' })
+      .option('to', { choices: ['prisma', ...TARGET_NAMES] as ReconcileTarget[], describe: 'what --emit writes: a Prisma migration, or a Sequelize or Knex one' })
+      .option('out', { type: 'string', describe: 'folder for --emit' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => driftCommand(args),
+});

@@ -1,5 +1,6 @@
 /** `ormshift models`: Sequelize models from schema.prisma. */
 import { writeJson } from './render.js';
+import { defineCommand, JSON_HELP } from './command.js';
 
 export interface ModelsArgs {
   schema: string;
@@ -36,3 +37,19 @@ export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 };
+
+/** `ormshift models`: its options and its handler. */
+export const modelsCli = defineCommand({
+  name: 'models',
+  usage: 'models',
+  description: 'write Sequelize models (Model.init or sequelize-typescript classes, and an index) from schema.prisma',
+  options: (y) =>
+    y
+      .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
+      .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const, describe: 'TypeScript or JavaScript model files' })
+      .option('style', { choices: ['init', 'decorators'] as const, default: 'init' as const, describe: 'Model.init classes, or sequelize-typescript decorator classes (TypeScript only; the project needs sequelize-typescript and reflect-metadata)' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite files ormshift generated' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => modelsCommand(args),
+});

@@ -1,6 +1,8 @@
 /** `ormshift orm-corpus`: every file of real hand-written Sequelize/Knex histories read, run or refused, as a table. */
 import type { OrmCorpusHistory } from '../commands/orm-corpus.js';
 import { writeJson } from './render.js';
+import { defineCommand, JSON_HELP } from './command.js';
+import { secondsFlag } from './args.js';
 
 export interface OrmCorpusArgs {
   dir: string;
@@ -39,3 +41,19 @@ export const renderOrmCorpus = (hs: readonly OrmCorpusHistory[], verbose: boolea
   }
   return `${out.join('\n')}\n`;
 };
+
+/** `ormshift orm-corpus`: its options and its handler. */
+export const ormCorpusCli = defineCommand({
+  name: 'orm-corpus',
+  usage: 'orm-corpus [dir]',
+  description: 'read, run or refuse every file of hand-written Sequelize/Knex histories (a folder with MANIFEST.json), print a table',
+  options: (y) =>
+    y
+      .positional('dir', { type: 'string', default: '../shared/orm-corpus', describe: 'folder with MANIFEST.json' })
+      .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... server for the scratch database the files run on' })
+      .option('only', { type: 'string', describe: 'only histories whose name contains this' })
+      .option('timeout', { type: 'string', default: '60', coerce: secondsFlag('--timeout'), describe: 'seconds one file may run' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'list every refused file with its error' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => ormCorpusCommand(args as never),
+});

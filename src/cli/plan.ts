@@ -8,6 +8,7 @@ import type { Risk } from '../ir/changes.js';
 import { atLeast, plan, type PlanReport } from '../commands/plan-report.js';
 import { UsageError } from '../ir/diagnostics.js';
 import { warningLine, writeJson } from './render.js';
+import { defineCommand, JSON_HELP } from './command.js';
 
 export type PlanFormat = 'text' | 'sql' | 'json';
 
@@ -84,3 +85,19 @@ export const planCommand = async (argsIn: PlanArgs): Promise<number> => {
   }
   return code;
 };
+
+/** `ormshift plan`: its options and its handler. */
+export const planCli = defineCommand({
+  name: 'plan',
+  usage: 'plan <migrations>',
+  positional: '<migrations>',
+  description: 'preview every down(): its changes, risks and reasons, or its rollback SQL',
+  options: (y) =>
+    y
+      .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .option('migration', { type: 'string', describe: 'only this migration (folder name, or part of it)' })
+      .option('format', { choices: ['text', 'sql', 'json'] as const, default: 'text' as const, describe: 'text, the rollback SQL, or JSON (the same as --json)' })
+      .option('fail-on', { choices: ['data-loss', 'irreversible'] as const, describe: 'exit 3 when a down() is at or above this risk' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => planCommand(args),
+});

@@ -2,6 +2,9 @@
 import { convert, type Lang, type ModuleFormat, type Target } from '../commands/convert.js';
 import { progress, table, writeJson, writeJsonError } from './render.js';
 import { describeGap } from '../verify/replay-check.js';
+import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
+import { countFlag } from './args.js';
+import { TARGET_NAMES } from '../writers/targets.js';
 
 export interface VerifyArgs {
   migrations: string;
@@ -131,3 +134,22 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
   }
   return report.summary.ok ? 0 : 1;
 };
+
+/** `ormshift verify`: its options and its handler. */
+export const verifyCli = defineCommand({
+  name: 'verify',
+  usage: 'verify <migrations>',
+  positional: '<migrations>',
+  description: 'prove a conversion on a real database (PGlite when no --database-url)',
+  options: (y) =>
+    y
+      .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
+      .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote: JavaScript or TypeScript (knex files, umzug for Sequelize)' })
+      .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
+      .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
+      .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible steps do not fail the run (exit 0 when every other step is equal)' })
+      .option('limit', { type: 'string', coerce: countFlag('--limit'), describe: 'verify only the first N migrations (N >= 1)' })
+      .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
+  run: (args) => verifyCommand(args),
+});
