@@ -15,7 +15,7 @@
  * and says so in a Diagnostic (or throws when the caller gave nowhere to put one).
  */
 import type { Change } from './changes.js';
-import { UnsupportedError, type Diagnostic } from './diagnostics.js';
+import { formatLocation, UnsupportedError, type Diagnostic } from './diagnostics.js';
 import { quoteIdent, quoteName, renderType, storedType } from './sql-text.js';
 import { restoreOwned } from './serial.js';
 import {
@@ -569,10 +569,9 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
     if (!t) continue;
     const { rename, at, why } = t.stale;
     const message =
-      `${t.what} is not ${d.changedOther.includes(o) ? 'replaced' : 'created'} by these changes: its CREATE text is out of date since ${rename}${at !== undefined ? ` (${at})` : ''}, ` +
+      `${t.what} is not ${d.changedOther.includes(o) ? 'replaced' : 'created'} by these changes: its CREATE text is out of date since ${rename}${at !== undefined ? ` (${formatLocation(at)})` : ''}, ` +
       `and that rename could not be followed into the text without guessing (${why}); write its current definition by hand`;
-    const loc = at !== undefined ? /^(.*):(\d+)$/.exec(at) : null;
-    const diag: Diagnostic = { code: 'stale-definition', severity: 'error', message, ...(loc ? { file: loc[1], line: Number(loc[2]) } : at !== undefined ? { file: at } : {}) };
+    const diag: Diagnostic = { code: 'stale-definition', severity: 'error', message, ...(at !== undefined ? { file: at.file, line: at.line } : {}) };
     if (!refused) throw new UnsupportedError(message, diag);
     refused.push(diag);
     kept.add(o);

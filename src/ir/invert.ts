@@ -9,6 +9,7 @@
  * policies; a dropped column with the indexes and constraints PostgreSQL dropped with it.
  */
 import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.js';
+import { formatLocation } from './diagnostics.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
 import { apply, dependentForeignKeys, guardHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
@@ -51,7 +52,7 @@ const showColumn = (t: QName, column: string) => `${quoteName(t)}.${quoteIdent(c
  */
 const staleRefusal = (what: string, stale: Stale): Inversion =>
   irreversible(
-    `${what}, and down() cannot recreate it: its CREATE text is out of date since ${stale.rename}${stale.at !== undefined ? ` (${stale.at})` : ''}, and that rename could not be followed into the text without guessing (${stale.why})`,
+    `${what}, and down() cannot recreate it: its CREATE text is out of date since ${stale.rename}${stale.at !== undefined ? ` (${formatLocation(stale.at)})` : ''}, and that rename could not be followed into the text without guessing (${stale.why})`,
   );
 
 /** An index recreated by a down: as an ordinary index (MySQL's implicit foreign-key index comes

@@ -116,7 +116,7 @@ const followInDependents = (s: Schema, rename: RenameInText, change: Change): Pi
     rename.kind === 'column'
       ? `column ${quoteName(rename.table)}.${quoteIdent(rename.from)} was renamed to ${quoteIdent(rename.to)}`
       : `table ${quoteName(rename.table)} was renamed to ${quoteIdent(rename.to)}`;
-  const at = change.source ? `${change.source.file}:${change.source.line}` : undefined;
+  const at = change.source ? { file: change.source.file, line: change.source.line } : undefined;
   const follow = <T extends { readonly createSql: string; readonly stale?: Stale }>(o: T): T => {
     if (o.stale) return o;
     const r = followRename(o.createSql, rename, columnsOf);

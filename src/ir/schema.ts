@@ -151,8 +151,8 @@ export interface EnumType {
 export interface Stale {
   /** which rename: `column "Account"."balance" was renamed to "amount"` */
   readonly rename: string;
-  /** where that rename is written, `file:line`, when known */
-  readonly at?: string;
+  /** where that rename is written, when known */
+  readonly at?: { readonly file: string; readonly line: number };
   /** why the text could not be rewritten */
   readonly why: string;
 }

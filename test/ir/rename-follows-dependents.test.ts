@@ -99,7 +99,7 @@ describe('a rename that cannot be followed without guessing: stale, and down() r
     const before = plan.migrations[2].up[0].before.views.notes;
     expect(before.stale).toEqual({
       rename: 'column "Account"."note" was renamed to "remark"',
-      at: '2_m/migration.sql:3',
+      at: { file: '2_m/migration.sql', line: 3 },
       why: 'the unqualified "note" may be a column of "Account" or of "Owner"',
     });
     // the text is kept as it was, not half-rewritten
@@ -144,7 +144,7 @@ CREATE VIEW "v" AS SELECT "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`
     const s = await after(`${TABLES}CREATE VIEW "sample" AS SELECT "id" FROM "Account" TABLESAMPLE SYSTEM (10);`, `ALTER TABLE "Account" RENAME TO "Wallet";`);
     expect(s.views.sample.stale).toEqual({
       rename: 'table "Account" was renamed to "Wallet"',
-      at: '2_m/migration.sql:1',
+      at: { file: '2_m/migration.sql', line: 1 },
       why: 'it reads "Account" in a FROM item that replay does not follow',
     });
   });
