@@ -139,6 +139,33 @@ describe('--out', () => {
     }
   });
 
+  it('a migration deleted since the last convert: its old file is reported and refused, even with --force', { timeout: 300_000 }, async () => {
+    // before, the second convert said nothing (exit 0) and left 20240101000002_m2's file, which
+    // the runner would still run on every new database
+    const dir = history('deleted', 3);
+    const out = join(root, 'deleted-out');
+    for (const to of ['knex', 'sequelize']) {
+      rmSync(out, { recursive: true, force: true });
+      expect((await ormshift(['convert', dir, '--to', to, '--out', out])).code).toBe(0);
+      const m2 = readdirSync(dir).find((n) => n.endsWith('_m2'))!;
+      const sql = readFileSync(join(dir, m2, 'migration.sql'));
+      rmSync(join(dir, m2), { recursive: true });
+      const before = tree(out);
+      for (const extra of [[], ['--force']]) {
+        refused(
+          await ormshift(['convert', dir, '--to', to, '--out', out, ...extra]),
+          /deleted-out: already holds 1 file\(s\) ormshift generated from a migration that is no longer in the migrations folder \(20240101000002.m2\.js \(from 20240101000002_m2\)\); the migration runner would still run them: .*delete the file\(s\).*Nothing was written\.$/,
+        );
+      }
+      expect(tree(out)).toEqual(before);
+      // a hand-written file beside them is not ormshift's to judge
+      mkdirSync(join(dir, m2));
+      writeFileSync(join(dir, m2, 'migration.sql'), sql);
+      writeFileSync(join(out, '20230101000000_by-hand.js'), 'module.exports = { up() {}, down() {} };\n');
+      expect((await ormshift(['convert', dir, '--to', to, '--out', out])).code).toBe(0);
+    }
+  });
+
   it('a new folder gets the umask mode, missing parents are said, nothing is left beside it', async () => {
     const parent = join(root, 'parent');
     mkdirSync(parent);
