@@ -20,6 +20,7 @@ import { quoteIdent, quoteLiteral } from '../ir/sql-text.js';
 import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { connectError, redactUrl } from '../verify/database.js';
 import { recordsTable, type Target } from '../writers/targets.js';
+import { checkOptions, choice } from './options.js';
 
 export type BaselineTarget = Target;
 
@@ -60,6 +61,14 @@ interface PrismaRow {
 const TABLE: Record<BaselineTarget, string> = { sequelize: recordsTable('sequelize'), knex: recordsTable('knex') };
 
 export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> => {
+  checkOptions('baseline', opts, {
+    to: choice(['sequelize', 'knex'], true),
+    lang: choice(['js', 'ts']),
+    module: choice(['cjs', 'esm']),
+    databaseUrl: 'string',
+    migrationsDir: 'string',
+    dryRun: 'boolean?',
+  });
   if (!/^postgres(ql)?:\/\//i.test(opts.databaseUrl)) {
     throw new BaselineRefused(`baseline supports PostgreSQL databases only (postgres://...), not ${redactUrl(opts.databaseUrl)}`);
   }

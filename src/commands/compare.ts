@@ -31,6 +31,7 @@ import { quoteIdent, quoteLiteral } from '../ir/sql-text.js';
 import { byteCompare, prismaChecksum } from '../readers/migrations-dir.js';
 import type { OrmStatement, StaticRead } from '../readers/sequelize/js-values.js';
 import type { Catalog } from '../verify/database.js';
+import { checkOptions, choice } from './options.js';
 
 export type CompareTarget = Target;
 
@@ -290,6 +291,7 @@ const dropDefaultsBeforeTypeChanges = (changes: readonly Change[], from: Schema)
 // ---------------------------------------------------------------------------------------------
 
 export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
+  checkOptions('compare', opts, { prisma: 'string', other: 'string', target: choice(['sequelize', 'knex'], true), databaseUrl: 'string?', timeoutMs: 'positive?' });
   if (!existsSync(opts.other)) throw new UsageError(`${opts.other}: no such folder`);
   const { planFolder } = await import('./convert.js');
   const prisma = await planFolder(opts.prisma);

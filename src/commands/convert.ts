@@ -16,6 +16,7 @@ import type { PlannedMigration } from '../ir/plan.js';
 import type { Migration, Risk } from '../ir/changes.js';
 import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { writeFilesAtomically } from './write-files.js';
+import { checkOptions, choice } from './options.js';
 
 import type { Lang, ModuleFormat, Target } from '../writers/targets.js';
 // the registry of targets and layouts (re-exported: the library's API names them here)
@@ -103,6 +104,15 @@ export const planFolder = async (migrationsDir: string) => {
 };
 
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
+  checkOptions('convert', opts, {
+    migrationsDir: 'string',
+    to: choice(['sequelize', 'knex'], true),
+    lang: choice(['js', 'ts']),
+    module: choice(['cjs', 'esm']),
+    allowIrreversible: 'boolean?',
+    outDir: 'string?',
+    prettier: 'boolean?',
+  });
   const { dir, provider, read } = await readFolder(opts.migrationsDir);
   (await import('../writers/runner-tables.js')).refuseRunnerTables(
     read.map((r) => r.migration),
@@ -237,6 +247,8 @@ const list = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${nam
  * as second versions of the same migrations, or as migrations the history no longer has.
  */
 export const writeConversion = (c: Conversion, opts: WriteOptions): { written: string[]; unchanged: string[]; createdFolders: string[] } => {
+  checkOptions('writeConversion', opts, { out: 'string', force: 'boolean?', strict: 'boolean?' });
+  if (typeof c !== 'object' || c === null || !Array.isArray(c.files)) throw new UsageError('writeConversion: the first argument is not a conversion (pass what convert() returned)');
   const warnings = c.diagnostics.filter((d) => d.severity !== 'info');
   if (opts.strict && warnings.length) {
     throw new UsageError(`--strict: ${warnings.length} warning(s); nothing was written`);

@@ -25,6 +25,7 @@ import type { PlannedMigration } from '../ir/plan.js';
 import { apply, servesForeignKey } from '../ir/replay.js';
 import { indexKey, qualify, sameName, type Index, type Schema, type Table } from '../ir/schema.js';
 import { prismaChecksum } from '../readers/migrations-dir.js';
+import { checkOptions, choice } from './options.js';
 
 export interface DriftOptions {
   /** schema.prisma, or a folder of .prisma files */
@@ -224,6 +225,7 @@ export const shiftStamp = (folder: string, seconds: number): string | undefined 
 };
 
 export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
+  checkOptions('drift', opts, { schema: 'string', migrations: 'string' });
   const { readPrismaSchema } = await import('../readers/prisma-schema/index.js');
   const { planFolder } = await import('./convert.js');
   const prisma = await readPrismaSchema(opts.schema);

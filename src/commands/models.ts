@@ -6,6 +6,7 @@
  */
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import type { ModelNote, ModelsFile, ModelsLang, ModelsStyle } from '../writers/models/index.js';
+import { checkOptions, choice } from './options.js';
 
 export interface ModelsOptions {
   /** schema.prisma, or a folder of .prisma files */
@@ -28,6 +29,7 @@ export interface ModelsReport {
 }
 
 export const models = async (opts: ModelsOptions): Promise<ModelsReport> => {
+  checkOptions('models', opts, { schema: 'string', lang: choice(['ts', 'js']), style: choice(['init', 'decorators']), outDir: 'string?' });
   const { readPrismaSchema } = await import('../readers/prisma-schema/index.js');
   const { writeModels } = await import('../writers/models/index.js');
   const read = await readPrismaSchema(opts.schema);

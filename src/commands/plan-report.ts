@@ -23,6 +23,7 @@ import { worstRisk } from '../ir/plan.js';
 import type { ColumnType, Constraint, QName } from '../ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName, renderType } from '../ir/sql-text.js';
 import { renderRollbackSql, rollbackSqlWith } from '../writers/sql/rollback.js';
+import { checkOptions, choice } from './options.js';
 
 export interface PlanChange {
   /** the IR change kind (`DropColumn`, `RawSql`...) */
@@ -346,6 +347,7 @@ const rollbackSqlFor = async (provider: string): Promise<RollbackSql> => {
 /** Reads and plans a migrations folder, then builds the report. The whole history is always
  * planned (a down needs the schema before each step); `migration` only selects what is shown. */
 export const plan = async (opts: PlanOptions): Promise<PlanResult> => {
+  checkOptions('plan', opts, { migrationsDir: 'string', migration: 'string?' });
   const { planFolder } = await import('./convert.js');
   const { provider, history, diagnostics } = await planFolder(opts.migrationsDir);
   const planned = selectMigrations(history.migrations, opts.migration);

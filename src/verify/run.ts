@@ -28,6 +28,8 @@ import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from '
 import { checkProviderDialect } from './database.js';
 import type { ReplayCheckResult } from './replay-check.js';
 import { blockOnRows } from './root-cause.js';
+import { checkOptions } from '../commands/options.js';
+import { UsageError } from '../ir/diagnostics.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
 
@@ -423,6 +425,18 @@ class SourceFailed extends Error {}
  * with the probe and the re-planned conversion.
  */
 export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
+  checkOptions('verifyConversion', opts, {
+    conversion: 'object',
+    provider: 'object',
+    allowIrreversible: 'boolean?',
+    limit: 'count?',
+    replan: 'boolean?',
+    reprove: 'boolean?',
+    replayCheck: 'boolean?',
+    onProgress: 'function?',
+  });
+  if (!Array.isArray(opts.conversion.files)) throw new UsageError('verifyConversion: option conversion is not a conversion (pass what convert() returned)');
+  if (typeof opts.provider.create !== 'function') throw new UsageError('verifyConversion: option provider is not a database provider (pass what openProvider() returned)');
   const started = Date.now();
   const probing = opts.provider.kind !== 'mysql' && opts.replan !== false;
   if (!probing) return verifyOnce(opts, false, started);
