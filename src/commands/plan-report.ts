@@ -21,7 +21,7 @@ import type { Diagnostic } from '../ir/diagnostics.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
 import { worstRisk } from '../ir/plan.js';
 import type { ColumnType, Constraint, QName } from '../ir/schema.js';
-import { quoteIdent, quoteLiteral, quoteName, renderType } from '../ir/sql-text.js';
+import { excerpt, quoteIdent, quoteLiteral, quoteName, renderType } from '../ir/sql-text.js';
 import { renderRollbackSql, rollbackSqlWith } from '../writers/sql/rollback.js';
 import { checkOptions, choice } from './options.js';
 
@@ -113,15 +113,14 @@ const respellText = (text: string, s: Spelling): string => {
 /**
  * A reason of invert.ts for a MySQL history. Its names and constants are respelled; what the
  * migration itself holds is kept as written: a raw statement's own reason (the reader's words)
- * and its first line, which invert.ts quotes in parentheses at the end.
+ * and its start (sql-text.ts excerpt), which invert.ts quotes in parentheses at the end.
  */
 const respellReason = (reason: string, of: Change, s: Spelling): string => {
   const verbatim: string[] = [];
   if (of.kind === 'RawSql') {
     if (reason.startsWith(of.reason)) verbatim.push(of.reason);
-    const first = of.sql.trim().split('\n')[0];
-    const at = reason.lastIndexOf(` (${first.slice(0, 40)}`);
-    if (at >= 0 && reason.endsWith(')')) verbatim.push(reason.slice(at));
+    const quoted = ` (${excerpt(of.sql, 60)})`;
+    if (reason.endsWith(quoted)) verbatim.push(quoted);
   }
   let out = '';
   let rest = reason;
@@ -155,10 +154,7 @@ const col = (s: Spelling, t: QName, c: string) => `${s.name(t)}.${s.ident(c)}`;
 const cols = (s: Spelling, cs: readonly string[]) => `(${cs.map(s.ident).join(', ')})`;
 
 /** the start of a statement on one line, for a summary */
-const snippet = (sql: string): string => {
-  const line = sql.trim().replace(/\s+/g, ' ');
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
-};
+const snippet = (sql: string): string => excerpt(sql, 60);
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
 const constraintText = (s: Spelling, k: Constraint, table: QName): string => {

@@ -15,7 +15,7 @@ import { worstRisk } from './plan.js';
 import { apply, dependentForeignKeys, guardHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
-import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
+import { excerpt, identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
 import {
   findColumn,
   qualify,
@@ -537,10 +537,8 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
   return risk === 'exact' ? ok(...changes) : lossy(reasons.join('; '), ...changes);
 };
 
-const firstWords = (sql: string) => {
-  const line = sql.trim().split('\n')[0];
-  return line.length > 60 ? `${line.slice(0, 57)}...` : line;
-};
+/** the start of a statement, for a reason (cut between tokens, sql-text.ts excerpt) */
+const firstWords = (sql: string) => excerpt(sql, 60);
 
 /**
  * Undo `INSERT ... VALUES` (without ON CONFLICT, so every row is new) by deleting exactly those

@@ -121,3 +121,95 @@ export const renameIdentifierIn = (expr: string, from: string, to: string): stri
   }
   return out + expr.slice(at);
 };
+
+/**
+ * The start of an SQL statement on one line, for a message: at most `max` characters, cut only
+ * between tokens (never inside a word, a quoted name, a string or a dollar-quoted body) and then
+ * ended with ` ...`; the first statement only, when the text holds several. Comments are left out
+ * and runs of white space outside quotes become one space. `INSERT INTO\n"t" VALUES (1)` is
+ * `INSERT INTO "t" VALUES (1)`, not `INSERT INTO`; a long one ends `... VALUES (1, 2, ...`.
+ */
+export const excerpt = (sql: string, max = 60): string => {
+  const tokens: { text: string; space: boolean }[] = [];
+  let space = false;
+  let i = 0;
+  let rest = false;
+  const n = sql.length;
+  while (i < n) {
+    const ch = sql[i];
+    if (/\s/.test(ch)) {
+      space = true;
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    if (ch === '-' && sql[i + 1] === '-') {
+      while (end < n && sql[end] !== '\n') end++;
+      i = end;
+      space = true;
+      continue;
+    }
+    if (ch === '/' && sql[i + 1] === '*') {
+      const close = sql.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 2;
+      space = true;
+      continue;
+    }
+    if (ch === ';') {
+      // the first statement ends here; anything after it is only said to exist
+      rest = sql.slice(i + 1).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() !== '';
+      tokens.push({ text: ';', space: false });
+      break;
+    }
+    if (ch === "'" || ch === '"' || ch === '`') {
+      // a doubled quote stays inside (SQL's escape); a backslash escapes in E'..' and MySQL strings
+      while (end < n) {
+        if (sql[end] === '\\' && ch !== '"') end += 2;
+        else if (sql[end] === ch && sql[end + 1] === ch) end += 2;
+        else if (sql[end] === ch) {
+          end++;
+          break;
+        } else end++;
+      }
+    } else if (ch === '$' && /^\$[A-Za-z_]*\$/.test(sql.slice(i, i + 64))) {
+      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i, i + 64))![0];
+      const close = sql.indexOf(tag, i + tag.length);
+      end = close < 0 ? n : close + tag.length;
+    } else if (/[A-Za-z0-9_$\u0080-\uffff]/.test(ch)) {
+      while (end < n && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[end])) end++;
+      // E'..', N'..', X'..': the prefix and its string are one token
+      if (sql[end] === "'" && end - i === 1) {
+        end++;
+        while (end < n && !(sql[end] === "'" && sql[end + 1] !== "'")) end += sql[end] === '\\' || sql[end] === "'" ? 2 : 1;
+        end++;
+      }
+    }
+    end = Math.min(end, n);
+    const text = sql.slice(i, end).replace(/\s+/g, ' ');
+    const prev = tokens[tokens.length - 1];
+    // a qualified name ("s"."t") is one token: never cut at its dot
+    if (prev && !space && (text === '.' || prev.text.endsWith('.'))) prev.text += text;
+    else tokens.push({ text, space: space && tokens.length > 0 });
+    space = false;
+    i = end;
+  }
+  const ELLIPSIS = ' ...';
+  const pieces = tokens.map((t) => `${t.space ? ' ' : ''}${t.text}`);
+  const whole = pieces.join('');
+  if (!rest && whole.length <= max) return whole;
+  const kept: string[] = [];
+  let length = 0;
+  for (const [k, t] of tokens.entries()) {
+    const piece = pieces[k];
+    if (length + piece.length > max - ELLIPSIS.length) {
+      // one token longer than the whole excerpt: its start, cut, rather than nothing
+      if (!kept.length) return `${t.text.slice(0, max - ELLIPSIS.length)}${ELLIPSIS}`;
+      // not `VALUES ( ...`: an opening parenthesis goes with what it opens
+      while (kept.length > 1 && kept[kept.length - 1].trim() === '(') kept.pop();
+      return `${kept.join('')}${ELLIPSIS}`;
+    }
+    kept.push(piece);
+    length += piece.length;
+  }
+  return `${kept.join('')}${ELLIPSIS}`;
+};

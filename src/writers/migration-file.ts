@@ -5,7 +5,8 @@
  */
 import type { Change, SourceRef } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
-import { firstLine, Printer, type JsStatementOf } from './code/index.js';
+import { Printer, type JsStatementOf } from './code/index.js';
+import { excerpt } from '../ir/sql-text.js';
 import { alterTableRuns, undoStepsJoin, type AlterTableAction } from './sql/postgres.js';
 
 const RISK_TEXT = {
@@ -47,7 +48,7 @@ export function header(m: PlannedMigration, allowIrreversible: boolean, transact
 /** The message of the Error an irreversible down() throws before it changes anything. */
 export function irreversibleError(m: PlannedMigration, blocked: readonly DownStep[]): string {
   const [first] = blocked;
-  const text = first.of.source ? firstLine(first.of.source.text) : first.of.kind;
+  const text = first.of.source ? excerpt(first.of.source.text, 120) : first.of.kind;
   const more = blocked.length > 1 ? ` (and ${blocked.length - 1} more irreversible step${blocked.length > 2 ? 's' : ''})` : '';
   return (
     `Migration ${m.migration.name} cannot be undone: ${where(m, first.of)} \`${text}\` is irreversible: ` +

@@ -1,7 +1,7 @@
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { call, code, commentText, firstLine, format, js, jsKey, jsString, obj, Printer } from '../../src/writers/code/index.js';
+import { call, code, commentText, format, js, jsKey, jsString, obj, Printer } from '../../src/writers/code/index.js';
 
 const evaluate = (expr: string): unknown => new Function(`return (${expr});`)();
 const evalInVm = (expr: string): unknown => vm.runInNewContext(`(${expr})`);
@@ -104,11 +104,6 @@ describe('Printer', () => {
     p.comment('a\nb\u2028c');
     p.block('if (x) {', () => p.line('y();'), '}');
     expect(p.toString()).toBe('// a\n// b\\u2028c\nif (x) {\n  y();\n}');
-  });
-
-  it('firstLine skips blank lines and shortens', () => {
-    expect(firstLine('\n\n  CREATE TABLE "x" (\n  a int\n)')).toBe('CREATE TABLE "x" (');
-    expect(firstLine('x'.repeat(300), 10)).toHaveLength(10);
   });
 });
 

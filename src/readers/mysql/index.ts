@@ -23,6 +23,7 @@ import { bareMessage, otherDialectError, parseFailure } from '../dialect-check.j
 import { ParseError } from '../../ir/diagnostics.js';
 import { isWord, loadSqlParser, SourceFile } from './source.js';
 import { readStatement } from './statements.js';
+import { excerpt } from '../../ir/sql-text.js';
 
 export interface ReadResult {
   readonly migration: Migration;
@@ -76,7 +77,7 @@ export const readMysqlMigration = (folder: MigrationFolder, src: SourceFile, sta
         diagnostics.push({
           code: 'transaction-control',
           severity: 'warning',
-          message: `transaction statement ${JSON.stringify(text.slice(0, 60))} is not reproduced`,
+          message: `transaction statement ${JSON.stringify(excerpt(text, 60))} is not reproduced`,
           file: folder.file,
           line: pos.line,
           col: pos.col,

@@ -15,6 +15,7 @@ import type { MigrationFolder } from '../migrations-dir.js';
 import { explainParseError, isKeepableSyntaxError } from '../dialect-check.js';
 import { loadPgQuery, SourceFile, statementContext } from './source.js';
 import { readStatement } from './statements.js';
+import { excerpt } from '../../ir/sql-text.js';
 
 export interface ReadResult {
   readonly migration: Migration;
@@ -39,8 +40,6 @@ export const readPostgresMigrations = async (folders: readonly MigrationFolder[]
   }
   return out;
 };
-
-const firstLine = (s: string) => s.split('\n')[0].slice(0, 120);
 
 export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile): ReadResult => {
   const changes: Change[] = [];
@@ -87,7 +86,7 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
         diagnostics.push({
           code: 'transaction-control',
           severity: 'warning',
-          message: `transaction statement ${JSON.stringify(firstLine(text))} is not reproduced; the generated migration runs in its own transaction`,
+          message: `transaction statement ${JSON.stringify(excerpt(text, 120))} is not reproduced; the generated migration runs in its own transaction`,
           file: folder.file,
           line: pos.line,
           col: pos.col,

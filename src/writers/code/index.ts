@@ -2,7 +2,7 @@
  * The one place where emitted text is built: escaping (js-string), value rendering and line
  * printing (printer), and the final prettier pass (format). Writers import from here only.
  */
-export { commentText, firstLine, jsKey, jsString } from './js-string.js';
+export { commentText, jsKey, jsString } from './js-string.js';
 export {
   arrowExpr,
   call,

@@ -54,11 +54,6 @@ export function commentText(s: string): string {
   return s.replace(UNSAFE, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? ' ' : hex(ch.codePointAt(0)!)));
 }
 
-/** The first line of a (SQL) text, trimmed and shortened to `max` characters, for messages. */
-export function firstLine(text: string, max = 120): string {
-  const line = (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
