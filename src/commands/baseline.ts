@@ -21,6 +21,7 @@ import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { connectError, redactUrl } from '../verify/database.js';
 import { recordsTable, type Target } from '../writers/targets.js';
 import { checkOptions, choice } from './options.js';
+import { TARGET_NAMES } from '../writers/targets.js';
 
 export type BaselineTarget = Target;
 
@@ -62,7 +63,7 @@ const TABLE: Record<BaselineTarget, string> = { sequelize: recordsTable('sequeli
 
 export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> => {
   checkOptions('baseline', opts, {
-    to: choice(['sequelize', 'knex'], true),
+    to: choice(TARGET_NAMES, true),
     lang: choice(['js', 'ts']),
     module: choice(['cjs', 'esm']),
     databaseUrl: 'string',

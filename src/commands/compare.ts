@@ -19,7 +19,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFilesAtomically } from './write-files.js';
-import { TARGETS, type Target } from '../writers/targets.js';
+import { TARGET_NAMES, TARGETS, type Target } from '../writers/targets.js';
 import { join, resolve } from 'node:path';
 import type { Change, Migration } from '../ir/changes.js';
 import { formatLocation, UsageError, type Diagnostic } from '../ir/diagnostics.js';
@@ -291,7 +291,7 @@ const dropDefaultsBeforeTypeChanges = (changes: readonly Change[], from: Schema)
 // ---------------------------------------------------------------------------------------------
 
 export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
-  checkOptions('compare', opts, { prisma: 'string', other: 'string', target: choice(['sequelize', 'knex'], true), databaseUrl: 'string?', timeoutMs: 'positive?' });
+  checkOptions('compare', opts, { prisma: 'string', other: 'string', target: choice(TARGET_NAMES, true), databaseUrl: 'string?', timeoutMs: 'positive?' });
   if (!existsSync(opts.other)) throw new UsageError(`${opts.other}: no such folder`);
   const { planFolder } = await import('./convert.js');
   const prisma = await planFolder(opts.prisma);

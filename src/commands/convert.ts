@@ -18,7 +18,7 @@ import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { writeFilesAtomically } from './write-files.js';
 import { checkOptions, choice } from './options.js';
 
-import type { Lang, ModuleFormat, Target } from '../writers/targets.js';
+import { TARGET_NAMES, type Lang, type ModuleFormat, type Target } from '../writers/targets.js';
 // the registry of targets and layouts (re-exported: the library's API names them here)
 export { LAYOUTS, type Lang, type Layout, type ModuleFormat, type Target } from '../writers/targets.js';
 
@@ -106,7 +106,7 @@ export const planFolder = async (migrationsDir: string) => {
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
   checkOptions('convert', opts, {
     migrationsDir: 'string',
-    to: choice(['sequelize', 'knex'], true),
+    to: choice(TARGET_NAMES, true),
     lang: choice(['js', 'ts']),
     module: choice(['cjs', 'esm']),
     allowIrreversible: 'boolean?',
