@@ -188,6 +188,15 @@ const recreateView = (v: View): Change => ({
   ...(v.starColumns ? { starTables: v.starColumns.map((x) => x.table) } : {}),
 });
 
+/** a view as it was, with the indexes (materialized) and triggers it had */
+const recreateViewWith = (before: Schema, v: View): Change[] => [
+  recreateView(v),
+  ...Object.values(before.indexes).filter((i) => sameName(i.table, v.name)).map(recreateIndex),
+  ...Object.values(before.triggers)
+    .filter((tr) => sameName(tr.table, v.name))
+    .map((tr): Change => ({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql })),
+];
+
 /** Which TIMESTAMP flavour a type is: 'tz', 'plain', or undefined for any other type. */
 const timestampKind = (t: ColumnType): 'tz' | 'plain' | undefined => {
   if (t.user || (t.array ?? 0) > 0) return undefined;
@@ -423,7 +432,22 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     if (old.stale) return staleRefusal(`replaces view ${show(c.name)}`, old.stale);
     const drift = starDrift(before, old.starColumns);
     if (drift) return irreversible(`replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`);
-    return ok(drop, recreateView(old));
+    // CREATE OR REPLACE kept the views reading this one; dropping it to bring the old text back
+    // does not ('cannot drop view ... because other objects depend on it'), and CREATE OR
+    // REPLACE back is refused when the up added columns: they are dropped first, newest first,
+    // and created again after the old view, with their indexes and triggers
+    const readers = viewsReading(before, c.name);
+    for (const v of readers) {
+      if (v.stale) return staleRefusal(`replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it`, v.stale);
+      const d = starDrift(before, v.starColumns);
+      if (d) return irreversible(`replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it, but it selects * and ${d}`);
+    }
+    return ok(
+      ...[...readers].reverse().map((v): Change => ({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: true })),
+      drop,
+      ...recreateViewWith(before, old),
+      ...readers.flatMap((v) => recreateViewWith(before, v)),
+    );
   },
   DropView: (c, before) => {
     const v = before.views[qualify(c.name)];
