@@ -39,6 +39,9 @@ export interface Column {
   /** default expression, SQL text as written */
   readonly default?: string;
   readonly identity?: 'ALWAYS' | 'BY DEFAULT';
+  /** PostgreSQL: `GENERATED ALWAYS AS (expr) STORED`, the expression inside the parentheses as
+   * written (the column has no default then, and is computed from the others) */
+  readonly generated?: string;
   readonly collation?: string;
   readonly comment?: string;
   /** MySQL: AUTO_INCREMENT */

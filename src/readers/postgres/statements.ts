@@ -103,6 +103,14 @@ const defaultText = (ctx: StatementContext, location: number): string => {
   return exprAfter(ctx.tokens, i, ctx.src, COLUMN_CONSTRAINT_STOPS);
 };
 
+/** the text inside GENERATED ALWAYS AS ( ... ) STORED, whose GENERATED starts at or after `location` */
+const generatedText = (ctx: StatementContext, location: number): string => {
+  const i = ctx.tokens.findIndex((t) => t.start >= location && isKeyword(t, 'GENERATED'));
+  const open = ctx.tokens.findIndex((t, k) => k > i && t.text === '(');
+  const close = matchingParen(ctx.tokens, open);
+  return ctx.src.span(ctx.tokens.slice(open + 1, close));
+};
+
 /** the text inside CHECK ( ... ) starting at or after `location` */
 const checkText = (ctx: StatementContext, location: number): string => {
   const i = ctx.tokens.findIndex((t) => t.start >= location && isKeyword(t, 'CHECK'));
@@ -124,6 +132,7 @@ const readColumn = (ctx: StatementContext, table: QName, def: any): ColumnParts 
   let notNull = false;
   let dflt: string | undefined;
   let identity: Column['identity'];
+  let generated: string | undefined;
   const constraints: Constraint[] = [];
   for (const c of (def.constraints ?? []).map((x: any) => x.Constraint)) {
     switch (c.contype) {
@@ -139,6 +148,11 @@ const readColumn = (ctx: StatementContext, table: QName, def: any): ColumnParts 
       case 'CONSTR_IDENTITY':
         identity = c.generated_when === 'a' ? 'ALWAYS' : 'BY DEFAULT';
         notNull = true;
+        break;
+      case 'CONSTR_GENERATED':
+        // PostgreSQL 15 has STORED generated columns only (generated_kind 's')
+        if (c.generated_when !== 'a' || c.generated_kind !== 's') throw new Unmodelled(`generated column ${JSON.stringify(name)} other than ALWAYS ... STORED`);
+        generated = generatedText(ctx, c.location);
         break;
       case 'CONSTR_PRIMARY':
         notNull = true;
@@ -165,6 +179,7 @@ const readColumn = (ctx: StatementContext, table: QName, def: any): ColumnParts 
       notNull,
       ...(dflt !== undefined ? { default: dflt } : {}),
       ...(identity ? { identity } : {}),
+      ...(generated !== undefined ? { generated } : {}),
       ...(collation ? { collation } : {}),
     },
     constraints,

@@ -179,6 +179,7 @@ const typeCall = (ctx: EmitContext, col: Column, table: QName, before: Schema, s
 function columnProblem(ctx: EmitContext, col: Column): string | undefined {
   if (!quotable(col.name)) return NOT_QUOTABLE;
   if (col.identity) return 'knex has no identity columns';
+  if (col.generated !== undefined) return 'knex has no generated columns';
   if (col.collation !== undefined) return 'knex has no column COLLATE on PostgreSQL';
   if (!inert(renderType(col.type))) return 'a type name knex would rewrite';
   if (col.default !== undefined && !inert(col.default)) return "a default holding '?', which knex rewrites";

@@ -87,6 +87,7 @@ const defaultJs = (call: MysqlColumnCall, text: string): Js => {
 /** Why a column cannot be a builder line, or undefined when it can. */
 function columnProblem(col: Column): string | undefined {
   if (!mysqlQuotable(col.name)) return NOT_QUOTABLE;
+  if (col.generated !== undefined) return 'knex has no generated columns';
   if (!word(col.collation)) return "a collation name knex would print in quotes it does not escape";
   if (col.comment !== undefined && !plainComment(col.comment)) return 'a column comment knex would escape with a backslash';
   return undefined;

@@ -37,6 +37,7 @@ export function renderColumn(c: Column): string {
   if (c.notNull) parts.push('NOT NULL');
   if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
   if (c.identity) parts.push(`GENERATED ${c.identity} AS IDENTITY`);
+  if (c.generated !== undefined) parts.push(`GENERATED ALWAYS AS (${c.generated}) STORED`);
   return parts.join(' ');
 }
 
