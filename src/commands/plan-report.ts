@@ -187,6 +187,7 @@ const DESCRIBE: { [K in ChangeKind]: Describe<K> } = {
     c.default !== undefined ? `sets the default of column ${col(s, c.table, c.column)} to ${c.default}` : `drops the default of column ${col(s, c.table, c.column)}`,
   AddConstraint: (c, s) => `adds ${constraintText(s, c.constraint, c.table)}`,
   DropConstraint: (c, s) => `drops constraint ${s.ident(c.name)} on ${s.name(c.table)}${c.cascade ? ' with CASCADE' : ''}`,
+  ValidateConstraint: (c, s) => `validates constraint ${s.ident(c.name)} on ${s.name(c.table)}`,
   RenameConstraint: (c, s) => `renames constraint ${s.ident(c.from)} on ${s.name(c.table)} to ${s.ident(c.to)}`,
   CreateIndex: (c, s) => {
     const elements = c.index.elements.map((e) => (e.kind === 'column' ? s.ident(e.name) : e.text)).join(', ');

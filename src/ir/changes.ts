@@ -116,6 +116,12 @@ export interface RenameConstraint extends Base {
   readonly from: string;
   readonly to: string;
 }
+/** `ALTER TABLE ... VALIDATE CONSTRAINT`: a NOT VALID check or foreign key becomes valid */
+export interface ValidateConstraint extends Base {
+  readonly kind: 'ValidateConstraint';
+  readonly table: QName;
+  readonly name: string;
+}
 export interface CreateIndex extends Base {
   readonly kind: 'CreateIndex';
   readonly index: Index;
@@ -305,6 +311,7 @@ export type Change =
   | AddConstraint
   | DropConstraint
   | RenameConstraint
+  | ValidateConstraint
   | CreateIndex
   | DropIndex
   | RenameIndex

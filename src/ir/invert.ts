@@ -377,6 +377,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ...deps.map((d): Change => ({ kind: 'AddConstraint', table: d.table.name, constraint: d.fk })),
     );
   },
+  ValidateConstraint: (c, before) => {
+    const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
+    if (!k) return irreversible(`constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot make it NOT VALID again`);
+    // a valid constraint stays valid; only recreating it NOT VALID makes it unvalidated again
+    if (!('notValid' in k) || !k.notValid) return ok();
+    return ok({ kind: 'DropConstraint', table: c.table, name: c.name }, { kind: 'AddConstraint', table: c.table, constraint: k });
+  },
   RenameConstraint: (c) => ok({ kind: 'RenameConstraint', table: c.table, from: c.to, to: c.from }),
   CreateIndex: (c, before) => {
     const key = qualify({ schema: c.index.table.schema, name: c.index.name });

@@ -357,6 +357,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (!t.constraints.some((k) => k.name === c.from)) problem(`constraint ${JSON.stringify(c.from)} does not exist on ${show(c.table)}`);
       return { ...t, constraints: t.constraints.map((k) => (k.name === c.from ? { ...k, name: c.to } : k)) };
     }),
+  ValidateConstraint: (s, c, problem) =>
+    withTable(s, c.table, problem, (t) => {
+      const k = t.constraints.find((x) => x.name === c.name);
+      if (!k) problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+      if (!k || !('notValid' in k)) return t;
+      return { ...t, constraints: t.constraints.map((x) => (x === k ? (({ notValid: _v, ...rest }) => rest)(k) as Constraint : x)) };
+    }),
   CreateIndex: (s, c, problem) => {
     const key = indexKey(c.index.table, c.index.name);
     if (s.indexes[key]) {

@@ -199,6 +199,19 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: 'create table with a NOT VALID check (added after: CREATE TABLE would make it valid)',
+    change: {
+      kind: 'CreateTable',
+      table: { name: { name: 'Audit' }, columns: [{ name: 'n', type: { name: 'INTEGER' }, notNull: true }], constraints: [{ type: 'check', name: 'Audit_n_check', expression: '"n" > 0', notValid: true }] },
+    },
+    sql: ['CREATE TABLE "Audit" (\n    "n" INTEGER NOT NULL\n)', 'ALTER TABLE "Audit" ADD CONSTRAINT "Audit_n_check" CHECK ("n" > 0) NOT VALID'],
+  },
+  {
+    name: 'validate constraint',
+    change: { kind: 'ValidateConstraint', table: Post, name: 'Post_pair_fkey' },
+    sql: ['ALTER TABLE "app"."Post" VALIDATE CONSTRAINT "Post_pair_fkey"'],
+  },
+  {
     name: 'rename constraint',
     change: { kind: 'RenameConstraint', table: Post, from: 'Post_pair_fkey', to: 'Post_pair' },
     sql: ['ALTER TABLE "app"."Post" RENAME CONSTRAINT "Post_pair_fkey" TO "Post_pair"'],
@@ -391,7 +404,7 @@ const CASES: Case[] = [
 const ALL_KINDS: Record<ChangeKind, true> = {
   CreateTable: true, DropTable: true, RenameTable: true, AddColumn: true, DropColumn: true, RenameColumn: true,
   AlterColumnType: true, SetNotNull: true, SetDefault: true, AddConstraint: true, DropConstraint: true,
-  RenameConstraint: true, CreateIndex: true, DropIndex: true, RenameIndex: true, CreateEnum: true, DropEnum: true,
+  RenameConstraint: true, ValidateConstraint: true, CreateIndex: true, DropIndex: true, RenameIndex: true, CreateEnum: true, DropEnum: true,
   AddEnumValue: true, RenameEnum: true, RenameEnumValue: true, SetComment: true, CreateExtension: true,
   DropExtension: true, CreateSchema: true, DropSchema: true, CreateView: true, DropView: true, CreateFunction: true,
   DropFunction: true, SetRoutineComment: true, CreateTrigger: true, DropTrigger: true, CreateSequence: true, DropSequence: true, SetSequenceOwner: true,

@@ -378,6 +378,9 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
           source,
         });
         break;
+      case 'AT_ValidateConstraint':
+        out.push({ kind: 'ValidateConstraint', table, name: cmd.name, source });
+        break;
       case 'AT_EnableRowSecurity':
       case 'AT_DisableRowSecurity':
         out.push({ kind: 'SetRowLevelSecurity', table, enabled: cmd.subtype === 'AT_EnableRowSecurity', force: false, source });

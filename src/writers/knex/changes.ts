@@ -263,6 +263,7 @@ const LENGTH_LIMITED = new Set(['VARCHAR', 'CHAR', 'BIT', 'VARBIT']);
 
 const RAW_WHY = {
   RenameConstraint: 'knex has no call to rename a constraint',
+  ValidateConstraint: 'knex has no call to validate a constraint',
   RenameIndex: 'knex has no call to rename an index',
   CreateEnum: 'knex creates enum types only inside a column (enu without existingType), and never drops them',
   DropEnum: 'knex has no call to drop a type',
@@ -422,6 +423,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     return [tableStmt('alterTable', change.table, [line])];
   },
   RenameConstraint: rawKind('RenameConstraint'),
+  ValidateConstraint: rawKind('ValidateConstraint'),
   CreateIndex: (change, before, ctx) => {
     const problem = indexProblem(ctx, change);
     if (problem) return raw(ctx, change, before, problem);

@@ -287,6 +287,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     return [tableStmt('alterTable', change.table, [line])];
   },
   RenameConstraint: rawKind('RenameConstraint'),
+  ValidateConstraint: rawKind('ValidateConstraint'),
   CreateIndex: (change, before) => {
     if (change.concurrently || change.ifNotExists) return raw(change, before, 'knex has no CREATE INDEX IF NOT EXISTS');
     const line = indexLine(change.index);

@@ -254,6 +254,7 @@ const fitsIdentifier = (name: string) => Buffer.byteLength(name, 'utf8') <= 63;
 
 const RAW_WHY = {
   RenameConstraint: 'Sequelize has no call to rename a constraint',
+  ValidateConstraint: 'Sequelize has no call to validate a constraint',
   RenameIndex: 'Sequelize has no call to rename an index',
   CreateEnum: 'a named enum type (DataTypes.ENUM would create its own "enum_<table>_<column>" type)',
   DropEnum: 'enum types are dropped by name (Sequelize only knows its own enum_<table>_<column> types)',
@@ -395,6 +396,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     return [stmt(qi(ctx, 'removeConstraint', [tableArg(change.table), change.name]))];
   },
   RenameConstraint: rawKind('RenameConstraint'),
+  ValidateConstraint: rawKind('ValidateConstraint'),
   CreateIndex: (change, before, ctx) => {
     const { index } = change;
     const why = (() => {

@@ -230,6 +230,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     return [stmt(qi('removeConstraint', [change.table.name, change.name]))];
   },
   RenameConstraint: rawKind('RenameConstraint'),
+  ValidateConstraint: rawKind('ValidateConstraint'),
   CreateIndex: (change, before) => orRaw(change, before, addIndex(change.index)),
   DropIndex: (change, before) => {
     const index = before.indexes[qualify(change.name)];

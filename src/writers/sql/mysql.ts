@@ -141,6 +141,7 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     return [`${alterTable(table)} DROP CONSTRAINT ${quoteMysqlIdent(name)}`];
   },
   RenameConstraint: notMysql('RenameConstraint'),
+  ValidateConstraint: notMysql('ValidateConstraint'),
   CreateIndex: ({ index }) => [renderMysqlCreateIndex(index)],
   DropIndex: ({ name }, before) => [`DROP INDEX ${quoteMysqlIdent(name.name)} ON ${quoteMysqlIdent(indexTable(before, name).name)}`],
   RenameIndex: ({ from, to }, before) => [`${alterTable(indexTable(before, from))} RENAME INDEX ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`],

@@ -262,8 +262,10 @@ type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => s
 
 const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateTable: ({ table }) => {
-    // a key PostgreSQL would fold into an earlier one with the same columns is added afterwards
+    // a key PostgreSQL would fold into an earlier one with the same columns is added afterwards,
+    // and so is a NOT VALID one (CREATE TABLE makes every constraint valid)
     const folded = foldedKeys(table.constraints);
+    for (const k of table.constraints) if ((k.type === 'check' || k.type === 'foreign') && k.notValid) folded.add(k.name);
     const inline = table.constraints.filter((k) => !folded.has(k.name));
     const items = [...table.columns.map(renderColumn), ...inline.map(renderConstraint)];
     const lines = items.map((item, i) => `    ${item}${i < items.length - 1 ? ',' : ''}`);
@@ -298,6 +300,7 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   RenameConstraint: ({ table, from, to }) => [
     `${alterTable(table)} RENAME CONSTRAINT ${quoteIdent(from)} TO ${quoteIdent(to)}`,
   ],
+  ValidateConstraint: ({ table, name }) => [`${alterTable(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}`],
   CreateIndex: ({ index, concurrently, ifNotExists }) => [renderCreateIndex(index, { concurrently, ifNotExists })],
   DropIndex: ({ name, concurrently, ifExists }) => [
     `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}`,
