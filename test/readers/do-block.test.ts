@@ -101,9 +101,29 @@ END $$;`;
     expect(guardHolds(s, c.effects![0].when!)).toBe(holds);
   });
 
+  it('reads a block that ignores "already exists" errors as all or nothing, guarded by the statement that can raise one', async () => {
+    const sql = `DO $$ BEGIN\n  ALTER TYPE "E" ADD VALUE IF NOT EXISTS 'b';\n  ALTER TABLE "T" ADD COLUMN "n" INT;\nEXCEPTION WHEN duplicate_column OR duplicate_object THEN NULL;\nEND $$;`;
+    const reads = await read(`${SETUP}\nCREATE TYPE "E" AS ENUM ('a');`, sql);
+    const c = rawOf(reads[1].migration.changes);
+    expect(c.effects).toEqual([
+      {
+        when: { negated: true, object: 'column', name: 'n', table: 'T', schema: 'public' },
+        changes: [expect.objectContaining({ kind: 'AddEnumValue', value: 'b' }), expect.objectContaining({ kind: 'AddColumn' })],
+      },
+    ]);
+    const h = planHistory(reads.map((x) => x.migration));
+    expect(h.final.enums.E.values).toEqual(['a', 'b']);
+    expect(h.final.tables.T.columns.map((x) => x.name)).toContain('n');
+    // the column already there: the whole block is a no-op, the enum value included
+    const again = await read(`${SETUP}\nCREATE TYPE "E" AS ENUM ('a');\nALTER TABLE "T" ADD COLUMN "n" INT;`, sql);
+    expect(planHistory(again.map((x) => x.migration)).final.enums.E.values).toEqual(['a']);
+  });
+
   it.each([
     ['dynamic SQL', `DO $$ DECLARE n text := 'n'; BEGIN EXECUTE format('ALTER TABLE "T" ADD COLUMN %I INT', n); END $$;`],
-    ['an exception handler', `DO $$ BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; EXCEPTION WHEN duplicate_column THEN NULL; END $$;`],
+    ['an exception handler catching any error', `DO $$ BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; EXCEPTION WHEN others THEN NULL; END $$;`],
+    ['an exception handler that does something', `DO $$ BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; EXCEPTION WHEN duplicate_column THEN RAISE NOTICE 'there'; END $$;`],
+    ['two statements an exception handler may stop', `DO $$ BEGIN ALTER TABLE "T" ADD COLUMN "n" INT; ALTER TABLE "T" ADD COLUMN "m" INT; EXCEPTION WHEN duplicate_column THEN NULL; END $$;`],
     ['an ELSE branch', `DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'T') THEN ALTER TABLE "T" ADD COLUMN "n" INT; ELSE ALTER TABLE "T" ADD COLUMN "m" INT; END IF; END $$;`],
     ['a data statement', `DO $$ BEGIN UPDATE "T" SET "u" = NULL; END $$;`],
     ['a guard on a catalog column it does not understand', `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'T' AND relkind = 'r') THEN ALTER TABLE "T" ADD COLUMN "n" INT; END IF; END $$;`],

@@ -13,7 +13,10 @@
  * libpg-query's PL/pgSQL parser, each inner statement with the same handlers as top-level SQL,
  * and each guard is read from its parse tree into an ExistsGuard. Declared variables and data
  * statements (kept in the effects as data RawSql, so the down accounts for them) may sit beside
- * the DDL. Anything else (loops, ELSE branches, dynamic EXECUTE, exception handlers, tests we
+ * the DDL. A body that only ignores "already exists" errors (`EXCEPTION WHEN duplicate_object
+ * THEN NULL`) is read too, when at most one of its statements can raise a caught error: the
+ * block then does all or nothing, as that statement's existence test says (see exceptionGuard).
+ * Anything else (loops, ELSE branches, dynamic EXECUTE, other exception handlers, tests we
  * cannot read, a body without DDL) returns undefined, and the caller keeps the block as
  * unmodelled procedural code.
  */
@@ -88,6 +91,79 @@ export const readGuard = (src: SourceFile, cond: string): ExistsGuard | undefine
   return { negated, object: catalog.object, name, ...(table !== undefined ? { table } : {}), ...(schema !== undefined ? { schema } : {}) };
 };
 
+/** The "already exists" errors a handler may ignore, by condition name and SQLSTATE. */
+const DUPLICATES: Record<string, string> = {
+  duplicate_object: 'duplicate_object',
+  '42710': 'duplicate_object',
+  duplicate_table: 'duplicate_table',
+  '42P07': 'duplicate_table',
+  duplicate_column: 'duplicate_column',
+  '42701': 'duplicate_column',
+};
+
+/**
+ * The conditions of an exception block whose every handler does nothing (`THEN NULL`) and
+ * catches only "already exists" errors; undefined for any other handler.
+ */
+const ignoredDuplicates = (exceptions: any): Set<string> | undefined => {
+  const caught = new Set<string>();
+  for (const e of exceptions?.PLpgSQL_exception_block?.exc_list ?? []) {
+    const h = e.PLpgSQL_exception;
+    if (!h || h.action?.length) return undefined;
+    for (const c of h.conditions ?? []) {
+      const kind = DUPLICATES[c.PLpgSQL_condition?.condname ?? ''];
+      if (!kind) return undefined;
+      caught.add(kind);
+    }
+  }
+  return caught.size ? caught : undefined;
+};
+
+/**
+ * Which "already exists" error a change raises when its object is there, and the existence test
+ * that says so; null for a change that cannot raise one; undefined when unknown.
+ */
+const duplicateOf = (c: Change): { error: string; when: ExistsGuard } | null | undefined => {
+  const at = (q: { schema?: string }) => q.schema ?? 'public';
+  switch (c.kind) {
+    case 'CreateEnum':
+      return { error: 'duplicate_object', when: { negated: true, object: 'type', name: c.enum.name.name, schema: at(c.enum.name) } };
+    case 'CreateTable':
+      return { error: 'duplicate_table', when: { negated: true, object: 'relation', name: c.table.name.name, schema: at(c.table.name) } };
+    case 'CreateIndex':
+      return c.ifNotExists ? null : { error: 'duplicate_table', when: { negated: true, object: 'relation', name: c.index.name, schema: at(c.index.table) } };
+    case 'AddConstraint':
+      return { error: 'duplicate_object', when: { negated: true, object: 'constraint', name: c.constraint.name, table: c.table.name, schema: at(c.table) } };
+    case 'AddColumn':
+      return c.ifNotExists ? null : { error: 'duplicate_column', when: { negated: true, object: 'column', name: c.column.name, table: c.table.name, schema: at(c.table) } };
+    case 'AddEnumValue':
+      return c.ifNotExists ? null : undefined;
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * A body under a handler that ignores "already exists" errors runs all its statements or, when
+ * one raises such an error, none (the block's changes are rolled back). Read as one part guarded
+ * by the existence test of the one statement that can raise a caught error, tested before the
+ * block; a body where more than one can (or where we cannot tell) returns undefined.
+ */
+const exceptionGuard = (parts: readonly GuardedChanges[], caught: ReadonlySet<string>): GuardedChanges[] | undefined => {
+  if (parts.some((p) => p.when || p.unconsumed !== undefined)) return undefined;
+  const changes = parts.flatMap((p) => p.changes);
+  const guards: ExistsGuard[] = [];
+  for (const c of changes) {
+    if (c.kind === 'RawSql') return undefined;
+    const d = duplicateOf(c);
+    if (d === undefined) return undefined;
+    // an error the handler does not catch fails the block, as it would without the handler
+    if (d && caught.has(d.error)) guards.push(d.when);
+  }
+  if (guards.length > 1) return undefined;
+  return [guards.length ? { when: guards[0], changes } : { changes }];
+};
+
 /**
  * The effects of a DO block whose body the caller located at byte `bodyStart` of the file, or
  * undefined when the body is anything but (guarded) DDL.
@@ -103,7 +179,16 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
     return undefined;
   }
   const fn = funcs?.length === 1 ? funcs[0].PLpgSQL_function : undefined;
-  const block = fn?.action?.PLpgSQL_stmt_block;
+  let block = fn?.action?.PLpgSQL_stmt_block;
+  // a body with an exception block is wrapped in an outer one (for the implicit RETURN)
+  const inner = block?.body?.[0]?.PLpgSQL_stmt_block;
+  const rest = (block?.body ?? []).slice(1);
+  let caught: Set<string> | undefined;
+  if (inner?.exceptions && !block.exceptions && rest.every((s: any) => s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr)) {
+    caught = ignoredDuplicates(inner.exceptions);
+    if (!caught) return undefined;
+    block = { ...inner, exceptions: undefined };
+  }
   // declared variables (plain PLpgSQL_var datums; `found` is the one every function has) are
   // allowed: PL/pgSQL substitutes variables only into SELECT/INSERT/UPDATE/DELETE/MERGE, never into
   // DDL, so the DDL of the body runs as written whatever the variables hold
@@ -185,5 +270,6 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
   }
   // a body of data statements only changes no catalog: nothing to model
   const ddl = parts.some((p) => p.changes.some((c) => c.kind !== 'RawSql'));
-  return ddl ? parts : undefined;
+  if (!ddl) return undefined;
+  return caught ? exceptionGuard(parts, caught) : parts;
 };
