@@ -8,7 +8,7 @@ import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRETTIER_OPTIONS } from '../../src/writers/code/format.js';
 import { layout, layoutBody, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
-import { code, obj, type Js } from '../../src/writers/code/printer.js';
+import { awaitExpr, binaryExpr, callExpr, code, js, memberExpr, obj, type Js } from '../../src/writers/code/printer.js';
 
 const call = (callee: Js, ...args: Js[]): Js => ({ kind: 'call', callee, args }) as unknown as Js;
 const member = (object: Js, property: string): Js => ({ kind: 'member', object, property }) as unknown as Js;
@@ -141,5 +141,45 @@ describe('layout printer, cases the random search found', () => {
     const source = wrap(layout(() => statementsDoc([s]), 2), 1);
     expect(source).toContain("\n    .notNullable({ ['__proto__']: 'id' });");
     expect(source).toBe(await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
+  });
+});
+
+describe('layout printer, the guard of a MySQL down step (`if` statements)', () => {
+  // the probes of both targets over random names and bodies, at several depths: the `if` head
+  // (parenthesized awaits, `.length`, `[0]`, comparisons, `&&`) and the body one level in must
+  // be what prettier prints
+  const count = (target: 'sequelize' | 'knex', sql: string, values: string[]): Js =>
+    target === 'sequelize'
+      ? memberExpr(awaitExpr(callExpr('queryInterface.sequelize.query', sql, obj(['replacements', values], ['type', 'SELECT']))), 'length')
+      : memberExpr(memberExpr(awaitExpr(callExpr('knex.raw', sql, values)), 0), 'length');
+  const sql = fc.oneof(fc.constantFrom('SELECT 1', 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?'), fc.string({ maxLength: 140 }));
+  const names = fc.array(fc.oneof(fc.constantFrom('Item', 'id'), fc.string({ maxLength: 60 })), { minLength: 1, maxLength: 3 });
+  const guard: fc.Arbitrary<JsStatement> = fc
+    .tuple(fc.constantFrom('sequelize' as const, 'knex' as const), sql, names, fc.option(fc.tuple(sql, names)), fc.array(statement, { minLength: 1, maxLength: 2 }), fc.array(text, { maxLength: 1 }))
+    .map(([target, s1, v1, second, then, comments]) => {
+      const first = count(target, s1, v1);
+      const test = second ? binaryExpr('&&', binaryExpr('>', first, 0), binaryExpr('===', count(target, second[0], second[1]), 0)) : binaryExpr('>', first, 0);
+      return { comments: comments.filter((c) => !c.includes('\n')), if: { test, then } };
+    });
+
+  it('prints random guards exactly as prettier formats them (layoutBody and the document printer)', async () => {
+    await fc.assert(
+      fc.asyncProperty(guard, fc.integer({ min: 1, max: 3 }), async (s, depth) => {
+        const body = layoutBody([s], depth * 2);
+        const source = wrap(body.split('\n').map((l) => l.slice(depth * 2)).join('\n'), depth);
+        expect(source).toBe(await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
+        const printed = wrap(layout(() => statementsDoc([s]), depth * 2), depth);
+        expect(printed).toBe(await prettier.format(printed, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
+      }),
+      { numRuns: Number(process.env.ORMSHIFT_LAYOUT_RUNS ?? 300) },
+    );
+  });
+
+  it('renders the test as one line with js()', () => {
+    const c = memberExpr(memberExpr(awaitExpr(callExpr('knex.raw', 'SELECT 1', ['t'])), 0), 'length');
+    expect(js(binaryExpr('&&', binaryExpr('>', c, 0), binaryExpr('===', c, 0)))).toBe(
+      "(await knex.raw('SELECT 1', ['t']))[0].length > 0 && (await knex.raw('SELECT 1', ['t']))[0].length === 0",
+    );
+    expect(() => binaryExpr('>', binaryExpr('>', 1, 0), 0)).toThrow();
   });
 });

@@ -46,6 +46,12 @@ describe('generated files are already prettier-formatted', () => {
     expect(bad).toEqual([]);
   });
 
+  it('for every MySQL golden fixture (guarded down steps laid out as `if` statements)', async () => {
+    const { bad, files } = await unstable(fixtureCases('mysql').map((f) => f.migrationsDir));
+    expect(files).toBeGreaterThan(40);
+    expect(bad).toEqual([]);
+  });
+
   it('for two real histories', async () => {
     const { bad, files } = await unstable(['boxyhq-saas-starter-kit', 'hoppscotch'].map((h) => join(CORPUS, h, 'migrations')));
     expect(files).toBe(VARIANTS.length * (11 + 21));

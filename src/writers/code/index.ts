@@ -5,6 +5,8 @@
 export { commentText, jsKey, jsString } from './js-string.js';
 export {
   arrowExpr,
+  awaitExpr,
+  binaryExpr,
   call,
   callExpr,
   code,
@@ -18,6 +20,7 @@ export {
   type Js,
   type JsCode,
   type JsObject,
+  type JsIf,
   type JsStatementOf,
 } from './printer.js';
 export { layout, layoutBody, statementsDoc } from './layout.js';

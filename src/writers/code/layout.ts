@@ -9,14 +9,15 @@
  * that prettier leaves the result unchanged.
  *
  * Shapes: string/number/boolean/null literals, identifiers and trusted fragments (`code`),
- * objects, arrays, calls (`call`), `new` calls, member chains (`member`), and arrow functions
- * with a block body of statements. Statements are expressions with a prefix (`await`, `throw`)
- * and the comments above them.
+ * objects, arrays, calls (`call`), `new` calls, member chains (`member`), arrow functions
+ * with a block body of statements, and the guard of an `if`: properties of a parenthesized
+ * `(await …)`, compared, joined by `&&`. Statements are expressions with a prefix (`await`,
+ * `throw`) and the comments above them, or `if (test) { … }`.
  */
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
 import { commentText, jsKey, jsString } from './js-string.js';
 import { js } from './printer.js';
-import type { Js, JsArrowExpr, JsCallExpr, JsCode, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
+import type { Js, JsArrowExpr, JsAwaitExpr, JsBinaryExpr, JsCallExpr, JsCode, JsIf, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
 
 export type Doc = builders.Doc;
 
@@ -34,6 +35,8 @@ const kindOf = (v: Js): string | undefined => (typeof v === 'object' && v !== nu
 const isCall = (v: Js): v is JsCall & Js => kindOf(v) === 'call';
 const isMember = (v: Js): v is JsMember & Js => kindOf(v) === 'member';
 const isArrow = (v: Js): v is JsArrow & Js => kindOf(v) === 'arrow';
+const isAwait = (v: Js): v is JsAwaitExpr & Js => kindOf(v) === 'await';
+const isBinary = (v: Js): v is JsBinaryExpr & Js => kindOf(v) === 'binary';
 const entriesOf = (o: JsObject) => o.entries.filter((e): e is readonly [string, Js] => e[1] !== undefined);
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -98,7 +101,7 @@ const flatWidth = (v: Js): number => {
   if (Array.isArray(v)) return 2 + (v as readonly Js[]).reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
   if (isCode(v)) return v.text.length;
   if (isObject(v)) return 4 + entriesOf(v).reduce((n, [k, x]) => n + k.length + 2 + flatWidth(x) + 2, 0);
-  if (isMember(v)) return flatWidth(v.object) + 1 + v.property.length;
+  if (isMember(v)) return flatWidth(v.object) + 1 + String(v.property).length;
   if (isCall(v)) return flatWidth(v.callee) + 2 + v.args.reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
   return 0;
 };
@@ -182,7 +185,8 @@ const argumentsDoc = (args: readonly Js[]): Doc => {
 /** Flattens `a.b.c(x).d(y)` into its head and links, as prettier's member-chain printer does. */
 type Link = { readonly kind: 'prop'; readonly name: string } | { readonly kind: 'args'; readonly args: readonly Js[] };
 const flatten = (v: Js): { head: Js; links: Link[] } => {
-  if (isMember(v)) {
+  // an index or an awaited value ends the chain: it is its head (printMember)
+  if (isMember(v) && typeof v.property === 'string' && !overAwait(v)) {
     const inner = flatten(v.object);
     return { head: inner.head, links: [...inner.links, { kind: 'prop', name: v.property }] };
   }
@@ -278,6 +282,39 @@ const printArrow = (a: JsArrow): Doc => {
   return [head, '{', b.indent([b.hardline, statementsDoc(a.body)]), b.hardline, '}'];
 };
 
+/** `(await x)[0].length`: a property path over an awaited value. No call follows, so prettier
+ * prints it as member expressions, not as a member chain: an index stays attached, a property
+ * may move to the next line (its own indented group). */
+const overAwait = (v: Js): boolean => isAwait(v) || (isMember(v) && (typeof v.property === 'number' || overAwait(v.object)));
+const printMember = (v: JsMember): Doc => {
+  const object = doc(v.object);
+  if (typeof v.property === 'number') return [object, `[${v.property}]`];
+  return [object, b.group(b.indent([b.softline, `.${v.property}`]))];
+};
+/** prettier's parentheses around an await that is the object of a member expression */
+const printAwait = (v: JsAwaitExpr): Doc => ['(', b.group([b.indent([b.softline, 'await ', doc(v.expr)]), b.softline]), ')'];
+
+/** The operands of `a && b && c` (left-nested, as prettier flattens them). */
+const andOperands = (v: Js): Js[] => (isBinary(v) && v.op === '&&' ? [...andOperands(v.left), ...andOperands(v.right)] : [v]);
+/** A comparison's parts as prettier's printBinaryishExpressions makes them. */
+const comparisonParts = (v: JsBinaryExpr): Doc[] => [b.group(doc(v.left)), ' ', b.group([v.op, b.line, doc(v.right)])];
+/** A comparison that is an operand of `&&`: prettier's "logical chain" group. */
+const comparisonInChain = (v: Js): Doc => {
+  if (!isBinary(v)) return doc(v);
+  const [head, ...rest] = comparisonParts(v);
+  return b.group([head, b.indent(rest)]);
+};
+/** The test of an `if`, inside its parentheses: not indented again, the `&&` lines break with
+ * the parentheses' group. */
+const ifTestDoc = (v: Js): Doc => {
+  const operands = andOperands(v);
+  if (operands.length === 1) return isBinary(v) ? comparisonParts(v) : doc(v);
+  const [first, ...rest] = operands;
+  return [b.group(comparisonInChain(first)), ...rest.flatMap((x) => [' ', ['&&', b.line, comparisonInChain(x)]])];
+};
+/** `if (test) {`, the line an if statement opens with (the writers' ifs have a body). */
+const ifHeadDoc = (i: JsIf): Doc => b.group(['if (', b.group([b.indent([b.softline, ifTestDoc(i.test)]), b.softline]), ') {']);
+
 /** The document of an expression (`statement`: it is a whole expression statement). */
 export const doc = (v: Js, statement = false): Doc => {
   if (typeof v === 'string') return jsString(v);
@@ -290,6 +327,9 @@ export const doc = (v: Js, statement = false): Doc => {
   if (isCode(v)) return v.text;
   if (isObject(v)) return printObject(v);
   if (isCall(v) && v.isNew) return ['new ', doc(v.callee), argumentsDoc(v.args)];
+  if (isAwait(v)) return printAwait(v);
+  if (isMember(v) && overAwait(v)) return printMember(v);
+  if (isBinary(v)) return comparisonInChain(v);
   if (isCall(v) || isMember(v)) return printChain(v, statement);
   if (isArrow(v)) return printArrow(v);
   throw new Error('unreachable');
@@ -298,6 +338,9 @@ export const doc = (v: Js, statement = false): Doc => {
 const statementDoc = (s: JsStatement): Doc => {
   const comments = s.comments.map((c) => `// ${commentText(c)}`.trimEnd());
   if (s.raw !== undefined) return b.join(b.hardline, [...comments, ...s.raw.split('\n')]);
+  if (s.if !== undefined) {
+    return [...comments.map((c) => [c, b.hardline]), ifHeadDoc(s.if), b.indent([b.hardline, statementsDoc(s.if.then)]), b.hardline, '}'];
+  }
   if (s.expr === undefined) return b.join(b.hardline, comments);
   return [...comments.map((c) => [c, b.hardline]), s.prefix ?? '', doc(s.expr, s.prefix === undefined), ';'];
 };
@@ -330,7 +373,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * ASCII only, where a character is one column as prettier counts them.
  */
 const oneLine = (st: JsStatement, indent: number): string | undefined => {
-  if (st.raw !== undefined || st.expr === undefined || mustBreak(st.expr, st.prefix === undefined)) return undefined;
+  if (st.raw !== undefined || st.if !== undefined || st.expr === undefined || mustBreak(st.expr, st.prefix === undefined)) return undefined;
   const line = `${st.prefix ?? ''}${js(st.expr)};`;
   if (line.length > PRINT_WIDTH - indent || !PRINTABLE_ASCII.test(line)) return undefined;
   return [...st.comments.map((c) => `// ${commentText(c)}`.trimEnd()), line].join('\n');
@@ -395,6 +438,12 @@ export const layoutBody = (list: readonly JsStatement[], indent: number): string
       .join('\n');
   return list
     .map((st) => {
+      if (st.if !== undefined) {
+        // the head is laid out alone (what follows `{` is a line of its own), the body one level in
+        const comments = st.comments.map((c) => `${pad}${`// ${commentText(c)}`.trimEnd()}`);
+        const head = indentLines(layout(() => ifHeadDoc(st.if!), indent));
+        return [...comments, head, layoutBody(st.if.then, indent + TAB_WIDTH), `${pad}}`].join('\n');
+      }
       const cb = callbackHead(st, indent);
       if (!cb) return indentLines(oneLine(st, indent) ?? layout(() => statementDoc(st), indent));
       const comments = st.comments.map((c) => `${pad}${`// ${commentText(c)}`.trimEnd()}`);

@@ -25,11 +25,23 @@ export interface JsCallExpr {
   readonly args: readonly Js[];
   readonly isNew?: boolean;
 }
-/** `object.property` */
+/** `object.property`, or `object[index]` for a number */
 export interface JsMemberExpr {
   readonly kind: 'member';
   readonly object: Js;
-  readonly property: string;
+  readonly property: string | number;
+}
+/** `(await expr)`: an awaited value, always in parentheses (the writers read a property of it) */
+export interface JsAwaitExpr {
+  readonly kind: 'await';
+  readonly expr: Js;
+}
+/** `left op right`: a comparison, or `&&` over comparisons (no other nesting, so no parentheses) */
+export interface JsBinaryExpr {
+  readonly kind: 'binary';
+  readonly op: '&&' | '>' | '===';
+  readonly left: Js;
+  readonly right: Js;
 }
 /** `async (params) => { statements }` */
 export interface JsArrowExpr {
@@ -39,14 +51,33 @@ export interface JsArrowExpr {
   readonly body: readonly JsStatementOf[];
 }
 /** One statement: `<prefix><expr>;` with `//` comments above it; comments only when there is
- * neither expr nor raw. `raw` is a statement already written out (printed line by line, as is). */
+ * neither expr nor raw nor if. `raw` is a statement already written out (printed line by line,
+ * as is); `if` is `if (test) { then }`. */
 export interface JsStatementOf {
   readonly comments: readonly string[];
   readonly prefix?: 'await ' | 'throw ' | 'return ';
   readonly expr?: Js;
   readonly raw?: string;
+  readonly if?: JsIf;
 }
-export type Js = string | number | boolean | null | JsCode | JsObject | JsCallExpr | JsMemberExpr | JsArrowExpr | readonly Js[];
+/** `if (test) { then }`; `then` is not empty (prettier lays out an empty block by other rules) */
+export interface JsIf {
+  readonly test: Js;
+  readonly then: readonly JsStatementOf[];
+}
+export type Js =
+  | string
+  | number
+  | boolean
+  | null
+  | JsCode
+  | JsObject
+  | JsCallExpr
+  | JsMemberExpr
+  | JsArrowExpr
+  | JsAwaitExpr
+  | JsBinaryExpr
+  | readonly Js[];
 
 /** `callee(args…)`; a string callee is a dotted path of identifiers (`queryInterface.addColumn`). */
 export const callExpr = (callee: string | Js, ...args: readonly Js[]): JsCallExpr => ({
@@ -56,10 +87,21 @@ export const callExpr = (callee: string | Js, ...args: readonly Js[]): JsCallExp
 });
 /** `new callee(args…)` */
 export const newExpr = (callee: string, ...args: readonly Js[]): JsCallExpr => ({ kind: 'call', callee: path(callee), args, isNew: true });
-/** `object.property`; the property is written as is, so it must be an identifier */
-export const memberExpr = (object: Js, property: string): JsMemberExpr => {
-  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(property)) throw new Error(`not an identifier: ${JSON.stringify(property)}`);
+/** `object.property`; the property is written as is, so it must be an identifier (or an array
+ * index: `object[0]`) */
+export const memberExpr = (object: Js, property: string | number): JsMemberExpr => {
+  if (typeof property === 'number' ? !Number.isSafeInteger(property) || property < 0 : !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(property))
+    throw new Error(`not an identifier: ${JSON.stringify(property)}`);
   return { kind: 'member', object, property };
+};
+/** `(await expr)` */
+export const awaitExpr = (expr: Js): JsAwaitExpr => ({ kind: 'await', expr });
+/** `left op right` */
+export const binaryExpr = (op: JsBinaryExpr['op'], left: Js, right: Js): JsBinaryExpr => {
+  const binary = (x: Js) => typeof x === 'object' && x !== null && !Array.isArray(x) && (x as JsBinaryExpr).kind === 'binary';
+  // a comparison of comparisons would need parentheses, which js() and layout.ts do not write
+  if (op !== '&&' && (binary(left) || binary(right))) throw new Error(`a ${op} of a binary expression`);
+  return { kind: 'binary', op, left, right };
 };
 
 /** An SQL text as a JS expression: one literal, or for three lines or more an array of lines
@@ -106,7 +148,15 @@ export function js(v: Js): string {
     const c = v as JsCallExpr;
     return `${c.isNew ? 'new ' : ''}${js(c.callee)}(${c.args.map(js).join(', ')})`;
   }
-  if (k === 'member') return `${js((v as JsMemberExpr).object)}.${(v as JsMemberExpr).property}`;
+  if (k === 'member') {
+    const m = v as JsMemberExpr;
+    return typeof m.property === 'number' ? `${js(m.object)}[${m.property}]` : `${js(m.object)}.${m.property}`;
+  }
+  if (k === 'await') return `(await ${js((v as JsAwaitExpr).expr)})`;
+  if (k === 'binary') {
+    const e = v as JsBinaryExpr;
+    return `${js(e.left)} ${e.op} ${js(e.right)}`;
+  }
   if (k === 'arrow') throw new Error('an arrow function is only laid out by layout.ts');
   if (isObject(v)) {
     const parts = v.entries

@@ -26,7 +26,8 @@ import {
 } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
 import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js, sqlExpr } from '../code/index.js';
-import { alterTableAction, alterTableRuns, columnIn, renderAlterTable, sameSource, type AlterTableAction } from '../sql/postgres.js';
+import { postgresOnlyWhy } from '../dialect.js';
+import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
 import type { KnexDialect } from './dialect.js';
 import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
 
@@ -43,6 +44,8 @@ export interface Emitted {
   readonly expr?: Js;
   /** a statement already written out as text (prettier formats a file that holds one) */
   readonly text?: string;
+  /** `if (test) { body }` instead of an expression (a guarded down step, ../dialect.ts) */
+  readonly guard?: { readonly test: Js; readonly body: readonly Emitted[] };
   /** an alterTable whose lines only add (or only drop) columns: consecutive ones on the same
    * table merge into one callback, as Prisma writes one ALTER TABLE with several ADD COLUMN */
   readonly columns?: { readonly table: QName; readonly op: 'add' | 'drop'; readonly lines: readonly Js[] };
@@ -55,7 +58,9 @@ export interface Emitted {
 import type { RawAlter } from '../migration-file.js';
 export type { RawAlter };
 
-type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+export type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+/** A dialect's handlers that differ from the base table (HANDLERS). */
+export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
@@ -72,10 +77,11 @@ const then = (expr: Js, method: string, ...args: readonly Js[]): Js => callExpr(
 export { then as chain };
 
 
-/** One raw statement. `?` is escaped for knex; a `?` after a backslash cannot pass knex at all,
- * so that statement runs on the migrator's own connection (the transaction's, when there is one). */
-const rawStatement = (sql: string, comments: string[]): Emitted => {
-  const escaped = escapeForKnexRaw(sql);
+/** One raw statement, escaped for knex as the dialect needs (PostgreSQL: every `?`); one knex
+ * cannot send (a `?` after a backslash) runs on the migrator's own connection (the
+ * transaction's, when there is one). */
+const rawStatement = (sql: string, comments: string[], escape: (sql: string) => string | undefined = escapeForKnexRaw): Emitted => {
+  const escaped = escape(sql);
   if (escaped !== undefined) return stmt(callExpr('knex.raw', sqlExpr(escaped)), ...comments);
   return {
     comments: [...comments, 'a backslash before "?" would be rewritten by knex: sent on the connection as written'],
@@ -85,9 +91,10 @@ const rawStatement = (sql: string, comments: string[]): Emitted => {
 
 /** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
  * sub-command says what it is made of (Emitted.alter). */
-const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
-  const out = ctx.dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : []));
-  const action = ctx.dialect.provider === 'postgresql' && out.length === 1 ? alterTableAction(change, before) : undefined;
+export const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
+  const { sql: dialect } = ctx.dialect;
+  const out = dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : [], ctx.dialect.escapeRaw));
+  const action = out.length === 1 ? dialect.alterTableAction(change, before) : undefined;
   return action ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }] : out;
 };
 
@@ -154,7 +161,7 @@ const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === un
 /** `'name'` or `'schema.name'` for arguments knex splits on the dot itself (inTable). */
 const dottedName = (q: QName): string => (q.schema !== undefined ? `${q.schema}.${q.name}` : q.name);
 
-const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
+export const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
   typeof result === 'string' ? raw(ctx, change, before, result) : result;
 
 const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', ' as ', rewrites '?' and trims)";
@@ -286,10 +293,11 @@ const RAW_WHY = {
   SessionSetting: 'a session setting, kept as written',
 } as const satisfies Partial<Record<ChangeKind, string>>;
 
-const rawKind =
-  <K extends keyof typeof RAW_WHY>(kind: K): Handler<K> =>
+/** The change as raw SQL, for the reason the dialect gives (dialect.rawWhy) or the base one. */
+export const rawKind =
+  <K extends ChangeKind>(kind: K): Handler<K> =>
   (change, before, ctx) =>
-    raw(ctx, change, before, RAW_WHY[kind]);
+    raw(ctx, change, before, ctx.dialect.rawWhy[kind] ?? (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ?? postgresOnlyWhy(kind));
 
 const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   CreateTable: (change, before, ctx) => {
@@ -507,9 +515,11 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   RawSql: (change, before, ctx) => raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
 };
 
-/** The statements that perform `change` (on a database in the state `before`). */
+/** The statements that perform `change` (on a database in the state `before`): the dialect's
+ * handler where it has one, a kind its SQL does not have as raw SQL, the base handler otherwise. */
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  // a dialect whose DDL differs throughout (MySQL) brings its own table
-  if (ctx.dialect.emit) return ctx.dialect.emit(change, before, ctx);
-  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+  const { dialect } = ctx;
+  const handler = (dialect.overrides[change.kind] ??
+    (dialect.sql.postgresOnly.has(change.kind) ? rawKind(change.kind) : HANDLERS[change.kind])) as Handler<ChangeKind>;
+  return handler(change as never, before, ctx);
 }

@@ -1,23 +1,28 @@
 /**
- * The one seam between the Knex writer and a database dialect: the SQL text of a change (for
- * raw statements), of one index key element (for the column list of `index()`), and the builder
- * call of a column type. changes.ts knows knex's builder; everything that depends on the SQL
- * dialect comes through a KnexDialect, so another dialect is one more object of this shape. A
- * dialect whose DDL differs throughout (MySQL restates whole columns, has no transactional DDL)
- * also brings its own handler table (`emit`) and the guard of its down steps (`guardDown`):
- * mysql.ts.
+ * The Knex writer's dialects: the database's SQL (../dialect.ts, the seam both targets share),
+ * the raw reasons that read differently there, the handlers that differ from the base table of
+ * changes.ts, and what depends on the SQL dialect inside knex's builder calls: one index key
+ * element (for the column list of `index()`), the builder call of a column type, the plain
+ * defaults knex prints exactly, and how a raw statement must be escaped. PostgreSQL is the base
+ * itself; MySQL (mysql.ts) overrides what knex's MySQL compilers write differently.
  */
-import type { Change } from '../../ir/changes.js';
-import type { DownStep, PlannedMigration } from '../../ir/plan.js';
+import type { ChangeKind } from '../../ir/changes.js';
 import type { ColumnType, IndexElement, QName, Schema } from '../../ir/schema.js';
-import type { EmitContext, Emitted } from './changes.js';
-import { renderChange, renderIndexElement } from '../sql/postgres.js';
+import { awaitExpr, callExpr, memberExpr } from '../code/index.js';
+import { POSTGRESQL, type GuardTarget, type SqlDialect } from '../dialect.js';
+import { renderIndexElement } from '../sql/postgres.js';
+import type { Emitted, Overrides } from './changes.js';
+import { escapeForKnexRaw } from './quirks.js';
 import { knexColumnCall, plainDefault, storedColumnCall, type KnexColumnCall } from './types.js';
 
 export interface KnexDialect {
-  readonly provider: 'postgresql' | 'mysql';
-  /** the statements that perform `change`, as SQL text without terminating semicolons */
-  render(change: Change, before: Schema): string[];
+  readonly sql: SqlDialect;
+  /** why a change is raw SQL on this dialect, where the base table's reason does not apply */
+  readonly rawWhy: Partial<Record<ChangeKind, string>>;
+  /** the handlers that differ from the base table */
+  readonly overrides: Overrides;
+  /** a raw statement as knex.raw must be given it, or undefined when knex cannot send it as written */
+  escapeRaw(sql: string): string | undefined;
   /** one index key element (`"title" DESC`, `"meta" jsonb_path_ops`, an expression) */
   indexElement(e: IndexElement): string;
   /** `table.<method>(name, …)` for a column of this type */
@@ -28,18 +33,22 @@ export interface KnexDialect {
   plainDefault(t: ColumnType, text: string): boolean | number | string | undefined;
   /** a SERIAL-family type: its default is its sequence */
   isSerial(t: ColumnType): boolean;
-  /** the dialect's own handler table, used instead of changes.ts's (PostgreSQL) one */
-  emit?(change: Change, before: Schema, ctx: EmitContext): Emitted[];
-  /** the down statements of one up change, run only if that change took effect (non-transactional DDL) */
-  guardDown?(m: PlannedMigration, d: DownStep, emitted: readonly Emitted[]): Emitted[];
 }
 
 export const POSTGRES_DIALECT: KnexDialect = {
-  provider: 'postgresql',
-  render: renderChange,
+  sql: POSTGRESQL,
+  rawWhy: {},
+  overrides: {},
+  escapeRaw: escapeForKnexRaw,
   indexElement: renderIndexElement,
   columnCall: knexColumnCall,
   storedColumnCall,
   plainDefault,
   isSerial: (t) => !t.user && !(t.array ?? 0) && /^(SMALL|BIG)?SERIAL[248]?$/i.test(t.name),
+};
+
+/** A guarded down step: `(await knex.raw(probe, [values]))[0].length` rows (mysql2 answers [rows, fields]). */
+export const KNEX_GUARD: GuardTarget<Emitted> = {
+  count: (sql, values) => memberExpr(memberExpr(awaitExpr(callExpr('knex.raw', sql, [...values])), 0), 'length'),
+  wrap: (test, body) => ({ comments: [], guard: { test, body } }),
 };

@@ -23,7 +23,8 @@ import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments } from '../migration-file.js';
 import { emitChange, mergeAlterTables, mergeColumnCalls, rawAlterTable, type EmitContext, type Emitted } from './changes.js';
-import { POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
+import { guardDown } from '../dialect.js';
+import { KNEX_GUARD, POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
 import { MYSQL_DIALECT } from './mysql.js';
 import { setsTransactionCharacteristics } from './quirks.js';
 
@@ -87,7 +88,11 @@ const transactionLine = (m: PlannedMigration): string => {
  * with its comments. */
 const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
   mergeColumnCalls(mergeAlterTables(emitted)).map((e) =>
-    e.text !== undefined ? { comments: e.comments, raw: e.text } : { comments: e.comments, prefix: 'await ', expr: e.expr },
+    e.text !== undefined
+      ? { comments: e.comments, raw: e.text }
+      : e.guard !== undefined
+        ? { comments: e.comments, if: { test: e.guard.test, then: statements(e.guard.body) } }
+        : { comments: e.comments, prefix: 'await ', expr: e.expr },
   );
 
 /** knex.raw, or the raw statement run on the connection itself (a `?` knex would bind) */
@@ -124,9 +129,9 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
       const comments = downComments(m, d);
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
       const emitted = steps(ctx, d.steps);
-      return { of: d.of, comments, emitted: dialect.guardDown ? dialect.guardDown(m, d, emitted) : emitted };
+      return { of: d.of, comments, emitted: dialect.sql.guardsDown ? guardDown(m, d, emitted, KNEX_GUARD) : emitted };
     });
-    const groups = dialect.guardDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
+    const groups = dialect.sql.guardsDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
     const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), isKnexRaw);
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];

@@ -1,7 +1,8 @@
 /**
- * The Knex writer's MySQL / MariaDB dialect (client `mysql2`): one IR change -> `knex.schema`
- * statements, an exhaustive table over ChangeKind like changes.ts for PostgreSQL, and the guard
- * that makes down() safe after a half-failed up().
+ * The Knex writer's MySQL / MariaDB dialect (client `mysql2`): the handlers that differ from the
+ * base table of changes.ts (dialect.ts is the seam), and the raw reasons that read differently.
+ * Every other kind goes through the base handler with MySQL's SQL, or is raw SQL when only
+ * PostgreSQL has it (../dialect.ts).
  *
  * Conventions: a builder call only where knex 3.3's MySQL compilers
  * (node_modules/knex/lib/dialects/mysql/schema/) send what the server stores exactly as the
@@ -18,31 +19,29 @@
  * MySQL DDL is not transactional: every MySQL migration exports `config = { transaction: false }`
  * (a transaction would protect nothing and only hide that), its header says that a half-failed
  * up() leaves the statements before the failure applied, and each down step is guarded
- * (guardDown): it runs only when the up change it undoes took effect, which an
- * information_schema query decides, so down() can run after a partial up() and can be re-run.
- * The probes are the ones the Sequelize MySQL dialect uses (writers/sequelize/mysql.ts).
+ * (../dialect.ts guardDown, shared with the Sequelize writer): it runs only when the up change it
+ * undoes took effect, which an information_schema query decides, so down() can run after a
+ * partial up() and can be re-run.
  */
-import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
-import type { DownStep, PlannedMigration } from '../../ir/plan.js';
 import { findConstraint, plainIndexColumns, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
-import { callExpr, js, layoutBody, obj, sqlExpr, type Js, type JsStatementOf } from '../code/index.js';
-import { quoteMysqlIdent, renderMysqlChange } from '../sql/mysql.js';
-import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
+import { callExpr, obj, type Js } from '../code/index.js';
+import { MYSQL } from '../dialect.js';
+import { quoteMysqlIdent } from '../sql/mysql.js';
 import {
   chain as then,
   columnStmt,
-  mergeColumnCalls,
+  orRaw,
+  raw,
+  rawKind,
   schemaCall,
   stmt,
   tableStmt,
   tcall,
-  type EmitContext,
   type Emitted,
+  type Overrides,
 } from './changes.js';
 import type { KnexDialect } from './dialect.js';
 import { mysqlColumnCall, mysqlPlainDefault, type MysqlColumnCall } from './mysql-types.js';
-
-type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
 
 // ---------------------------------------------------------------------------------------------
 // what knex's MySQL client does to names and texts
@@ -63,13 +62,6 @@ const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.' a
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
-
-/** One raw statement, as the MySQL renderer writes it. */
-const raw = (change: Change, before: Schema, why: string): Emitted[] =>
-  renderMysqlChange(change, before).map((sql, i) => stmt(callExpr('knex.raw', sqlExpr(sql)), ...(i === 0 ? [`raw: ${why}`] : [])));
-
-const orRaw = (change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
-  typeof result === 'string' ? raw(change, before, result) : result;
 
 const columnOf = (before: Schema, table: QName, name: string): Column | undefined =>
   before.tables[qualify(table)]?.columns.find((c) => c.name === name);
@@ -170,7 +162,8 @@ function indexLine(index: Index): Js | string {
 // ---------------------------------------------------------------------------------------------
 // the table
 
-const RAW_WHY: Partial<Record<ChangeKind, string>> = {
+/** Raw reasons that read differently on MySQL (a kind PostgreSQL alone has says so). */
+const RAW_WHY = {
   RenameColumn:
     "knex's renameColumn on MySQL restates the column from SHOW FULL FIELDS (quoting its default, dropping ON UPDATE and the comment) and drops and re-adds the foreign keys that reference the table",
   RenameIndex: 'knex has no call to rename an index',
@@ -180,16 +173,11 @@ const RAW_WHY: Partial<Record<ChangeKind, string>> = {
   CreateTrigger: 'knex has no trigger calls',
   DropTrigger: 'knex has no trigger calls',
   SessionSetting: 'a session setting, kept as written',
-};
+} as const;
 
-/** Changes that exist only in PostgreSQL: the MySQL renderer refuses them, naming the kind. */
-const rawKind =
-  <K extends ChangeKind>(kind: K): Handler<K> =>
-  (change, before) =>
-    raw(change, before, RAW_WHY[kind] ?? `${kind} is PostgreSQL-only`);
-
-const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
-  CreateTable: (change, before) => {
+/** Where knex's MySQL compilers differ from the base table (changes.ts). */
+const OVERRIDES = {
+  CreateTable: (change, before, ctx) => {
     const t = change.table;
     const o = t.options;
     const why = (() => {
@@ -207,13 +195,13 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       }
       return undefined;
     })();
-    if (why) return raw(change, before, why);
+    if (why) return raw(ctx, change, before, why);
     const lines: Js[] = t.columns.map(columnLine);
     const after: Emitted[] = [];
     for (const c of t.constraints) {
       const l = constraintLine(c);
       if (typeof l !== 'string') lines.push(l);
-      else after.push(...raw({ kind: 'AddConstraint', table: t.name, constraint: c }, before, l));
+      else after.push(...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l));
     }
     if (o?.engine !== undefined) lines.push(tcall('engine', o.engine));
     if (o?.charset !== undefined) lines.push(tcall('charset', o.charset));
@@ -221,60 +209,60 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (t.comment !== undefined) lines.push(tcall('comment', t.comment));
     return [tableStmt('createTable', t.name, lines), ...after];
   },
-  DropTable: (change, before) => {
-    if (!mysqlQuotable(change.name.name)) return raw(change, before, NOT_QUOTABLE);
+  DropTable: (change, before, ctx) => {
+    if (!mysqlQuotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     return [stmt(schemaCall(undefined, change.ifExists ? 'dropTableIfExists' : 'dropTable', change.name.name))];
   },
-  RenameTable: (change, before) => {
-    if (!mysqlQuotable(change.from.name) || !mysqlQuotable(change.to)) return raw(change, before, NOT_QUOTABLE);
+  RenameTable: (change, before, ctx) => {
+    if (!mysqlQuotable(change.from.name) || !mysqlQuotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
     return [stmt(schemaCall(undefined, 'renameTable', change.from.name, change.to))];
   },
-  AddColumn: (change, before) => {
+  AddColumn: (change, before, ctx) => {
     const { table, column } = change;
-    if (change.ifNotExists) return raw(change, before, 'knex has no ADD COLUMN IF NOT EXISTS');
-    if (!mysqlQuotable(table.name)) return raw(change, before, NOT_QUOTABLE);
-    if (column.autoIncrement) return raw(change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
+    if (change.ifNotExists) return raw(ctx, change, before, 'knex has no ADD COLUMN IF NOT EXISTS');
+    if (!mysqlQuotable(table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (column.autoIncrement) return raw(ctx, change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
     const problem = columnProblem(column);
-    if (problem) return raw(change, before, problem);
+    if (problem) return raw(ctx, change, before, problem);
     return [columnStmt(table, 'add', columnLine(column))];
   },
-  DropColumn: (change, before) => {
-    if (change.ifExists) return raw(change, before, 'knex has no DROP COLUMN IF EXISTS');
-    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.column)) return raw(change, before, NOT_QUOTABLE);
+  DropColumn: (change, before, ctx) => {
+    if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
+    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
     return [columnStmt(change.table, 'drop', tcall('dropColumn', change.column))];
   },
   RenameColumn: rawKind('RenameColumn'),
-  AlterColumnType: (change, before) => {
+  AlterColumnType: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     // as the MySQL renderer: the new type drops the old collation unless the change names one
     const { collation: _old, ...rest } = col;
-    return orRaw(change, before, modify(change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
+    return orRaw(ctx, change, before, modify(change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
   },
-  SetNotNull: (change, before) => {
+  SetNotNull: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     // setNullable/dropNullable restate the column from the catalog, losing ON UPDATE and the comment
-    return orRaw(change, before, modify(change.table, { ...col, notNull: change.notNull }));
+    return orRaw(ctx, change, before, modify(change.table, { ...col, notNull: change.notNull }));
   },
-  SetDefault: (change, before) => {
+  SetDefault: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     const { default: _old, ...rest } = col;
-    return orRaw(change, before, modify(change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
+    return orRaw(ctx, change, before, modify(change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
   },
-  AddConstraint: (change, before) => {
-    if (!mysqlQuotable(change.table.name)) return raw(change, before, NOT_QUOTABLE);
+  AddConstraint: (change, before, ctx) => {
+    if (!mysqlQuotable(change.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     const line = constraintLine(change.constraint);
-    return typeof line === 'string' ? raw(change, before, line) : [tableStmt('alterTable', change.table, [line])];
+    return typeof line === 'string' ? raw(ctx, change, before, line) : [tableStmt('alterTable', change.table, [line])];
   },
-  DropConstraint: (change, before) => {
-    if (change.cascade) return raw(change, before, 'knex has no DROP CONSTRAINT … CASCADE');
-    if (change.ifExists) return raw(change, before, 'knex has no DROP … IF EXISTS for MySQL constraints');
-    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.name)) return raw(change, before, NOT_QUOTABLE);
+  DropConstraint: (change, before, ctx) => {
+    if (change.cascade) return raw(ctx, change, before, 'knex has no DROP CONSTRAINT … CASCADE');
+    if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP … IF EXISTS for MySQL constraints');
+    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     const t = before.tables[qualify(change.table)];
     const c = t ? findConstraint(t, change.name) : undefined;
-    if (!c) return raw(change, before, 'the constraint is not in the replayed schema');
+    if (!c) return raw(ctx, change, before, 'the constraint is not in the replayed schema');
     const line =
       c.type === 'primary'
         ? tcall('dropPrimary')
@@ -283,113 +271,51 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
           : c.type === 'foreign'
             ? tcall('dropForeign', c.columns, c.name)
             : undefined;
-    if (!line) return raw(change, before, 'knex prints the name of a CHECK constraint unquoted');
+    if (!line) return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
   },
-  RenameConstraint: rawKind('RenameConstraint'),
-  ValidateConstraint: rawKind('ValidateConstraint'),
-  CreateIndex: (change, before) => {
-    if (change.concurrently || change.ifNotExists) return raw(change, before, 'knex has no CREATE INDEX IF NOT EXISTS');
+  CreateIndex: (change, before, ctx) => {
+    if (change.concurrently || change.ifNotExists) return raw(ctx, change, before, 'knex has no CREATE INDEX IF NOT EXISTS');
     const line = indexLine(change.index);
-    return typeof line === 'string' ? raw(change, before, line) : [tableStmt('alterTable', change.index.table, [line])];
+    return typeof line === 'string' ? raw(ctx, change, before, line) : [tableStmt('alterTable', change.index.table, [line])];
   },
-  DropIndex: (change, before) => {
+  DropIndex: (change, before, ctx) => {
     const index = before.indexes[qualify(change.name)];
-    if (!index) return raw(change, before, 'the index is not in the replayed schema');
-    if (change.ifExists) return raw(change, before, 'knex has no DROP INDEX IF EXISTS');
-    if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return raw(change, before, NOT_QUOTABLE);
+    if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
+    if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP INDEX IF EXISTS');
+    if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     return [tableStmt('alterTable', index.table, [tcall('dropIndex', plainIndexColumns(index), index.name)])];
   },
-  RenameIndex: rawKind('RenameIndex'),
-  CreateEnum: rawKind('CreateEnum'),
-  DropEnum: rawKind('DropEnum'),
-  AddEnumValue: rawKind('AddEnumValue'),
-  RenameEnum: rawKind('RenameEnum'),
-  RenameEnumValue: rawKind('RenameEnumValue'),
-  SetComment: (change, before) => {
+  SetComment: (change, before, ctx) => {
     const { target } = change;
     if (target.kind === 'column') {
       const col = columnOf(before, target.table, target.column);
-      if (!col) return raw(change, before, 'the column is not in the replayed schema');
+      if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
       // MySQL comments on a column only by restating it
       const { comment: _old, ...rest } = col;
-      return orRaw(change, before, modify(target.table, { ...rest, ...(change.comment !== undefined ? { comment: change.comment } : {}) }));
+      return orRaw(ctx, change, before, modify(target.table, { ...rest, ...(change.comment !== undefined ? { comment: change.comment } : {}) }));
     }
-    if (!mysqlQuotable(target.table.name)) return raw(change, before, NOT_QUOTABLE);
-    if (change.comment !== undefined && !plainComment(change.comment)) return raw(change, before, 'a table comment knex would not escape');
+    if (!mysqlQuotable(target.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (change.comment !== undefined && !plainComment(change.comment)) return raw(ctx, change, before, 'a table comment knex would not escape');
     // an empty comment removes it
     return [tableStmt('alterTable', target.table, [tcall('comment', change.comment ?? '')])];
   },
-  CreateExtension: rawKind('CreateExtension'),
-  DropExtension: rawKind('DropExtension'),
-  CreateSchema: rawKind('CreateSchema'),
-  DropSchema: rawKind('DropSchema'),
-  CreateView: rawKind('CreateView'),
-  DropView: (change, before) => {
-    if (change.materialized) return raw(change, before, 'MySQL has no materialized views');
-    if (!mysqlQuotable(change.name.name)) return raw(change, before, NOT_QUOTABLE);
+  DropView: (change, before, ctx) => {
+    if (change.materialized) return raw(ctx, change, before, 'MySQL has no materialized views');
+    if (!mysqlQuotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     return [stmt(schemaCall(undefined, change.ifExists ? 'dropViewIfExists' : 'dropView', change.name.name))];
   },
-  CreateFunction: rawKind('CreateFunction'),
-  DropFunction: rawKind('DropFunction'),
-  SetRoutineComment: rawKind('SetRoutineComment'),
-  CreateTrigger: rawKind('CreateTrigger'),
-  DropTrigger: rawKind('DropTrigger'),
-  CreateSequence: rawKind('CreateSequence'),
-  DropSequence: rawKind('DropSequence'),
-  SetSequenceOwner: rawKind('SetSequenceOwner'),
-  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
-  CreatePolicy: rawKind('CreatePolicy'),
-  DropPolicy: rawKind('DropPolicy'),
-  SessionSetting: rawKind('SessionSetting'),
-  RawSql: (change, before) => raw(change, before, `${change.category} statement kept verbatim: ${change.reason}`),
-};
-
-/** The statements that perform `change` on MySQL (on a database in the state `before`). */
-export function emitMysqlChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
-}
-
-// ---------------------------------------------------------------------------------------------
-// down() after a partial up(): each down step runs only if the up change it undoes took effect
-
-
-/** `(await knex.raw(<probe>, [values]))[0].length`: mysql2 answers [rows, fields] */
-const probeCall = (sql: string, values: readonly string[]) => `(await knex.raw(${js(sql)}, ${js([...values])}))[0].length`;
-
-/** The statements of a body, column calls merged, each with its comments. */
-const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
-  mergeColumnCalls(emitted).map((e) =>
-    e.text !== undefined ? { comments: e.comments, raw: e.text } : { comments: e.comments, prefix: 'await ', expr: e.expr },
-  );
-
-/**
- * The down statements of one up change, inside `if (<it took effect>) { … }`. The `if` is
- * written as text (the layout printer has no statements of that form), so prettier lays out a
- * file that holds one. A change nothing can probe (raw SQL) is undone unguarded.
- */
-export function guardMysqlDown(m: PlannedMigration, d: DownStep, emitted: readonly Emitted[]): Emitted[] {
-  if (emitted.length === 0) return [...emitted];
-  const before = m.up.find((s) => s.change === d.of)?.before;
-  const p = probeOf(d.of, before);
-  if (!p) return [...emitted];
-  const table = p.sql === TABLE_SQL ? undefined : p.values[0];
-  const cond = p.absent
-    ? table !== undefined
-      ? `${probeCall(TABLE_SQL, [table])} > 0 && ${probeCall(p.sql, p.values)} === 0`
-      : `${probeCall(p.sql, p.values)} === 0`
-    : `${probeCall(p.sql, p.values)} > 0`;
-  return [{ comments: [], text: `if (${cond}) {\n${layoutBody(statements(emitted), 2)}\n}` }];
-}
+} satisfies Overrides;
 
 export const MYSQL_DIALECT: KnexDialect = {
-  provider: 'mysql',
-  render: renderMysqlChange,
+  sql: MYSQL,
+  rawWhy: RAW_WHY,
+  overrides: OVERRIDES,
+  // mysql2 sends a query without bindings as written
+  escapeRaw: (sql) => sql,
   indexElement: mysqlIndexElement,
   columnCall: (t) => mysqlColumnCall({ name: '', type: t, notNull: false }),
   storedColumnCall: (t) => mysqlColumnCall({ name: '', type: t, notNull: false }),
   plainDefault: (t, text) => mysqlPlainDefault(mysqlColumnCall({ name: '', type: t, notNull: false }), text),
   isSerial: () => false,
-  emit: emitMysqlChange,
-  guardDown: guardMysqlDown,
 };

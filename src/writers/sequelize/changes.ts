@@ -14,10 +14,11 @@
 import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
 import { qualify, type Column, type Constraint, type ForeignKey, type QName, type Schema } from '../../ir/schema.js';
 import { callExpr, code, memberExpr, newExpr, obj, type Js, type JsObject, sqlExpr } from '../code/index.js';
-import { alterTableAction, alterTableRuns, columnIn, renderAlterTable, renderChange, sameSource, type AlterTableAction } from '../sql/postgres.js';
+import { postgresOnlyWhy } from '../dialect.js';
+import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
+import type { SequelizeDialect } from './dialect.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
 import { describeType, plainDefault, sequelizeType } from './types.js';
-import { emitMysqlChange } from './mysql.js';
 
 export type Lang = 'js' | 'ts';
 
@@ -27,8 +28,8 @@ export interface EmitContext {
   readonly transaction: boolean;
   /** names the TypeScript file imports from 'sequelize' (filled while emitting) */
   readonly imports: Set<'Sequelize' | 'Deferrable'>;
-  /** the database the calls run on; absent means PostgreSQL (mysql: see ./mysql.ts) */
-  readonly dialect?: 'postgresql' | 'mysql';
+  /** the database the calls run on (dialect.ts: its SQL and the handlers that differ) */
+  readonly dialect: SequelizeDialect;
 }
 
 /** One statement of a migration body, with the comments that go above it. */
@@ -36,9 +37,8 @@ export interface Emitted {
   readonly comments: readonly string[];
   /** the expression of `await <expr>;`, laid out by writers/code/layout.ts */
   readonly expr?: Js;
-  /** a statement already written out as text (the MySQL dialect's guarded steps): a file that
-   * holds one is formatted by prettier instead of the layout printer */
-  readonly code?: string;
+  /** `if (test) { body }` instead of an expression (a guarded down step, ../dialect.ts) */
+  readonly guard?: { readonly test: Js; readonly body: readonly Emitted[] };
   /** a raw statement that is one ALTER TABLE sub-command: consecutive ones split from the same
    * source statement are joined into one again (mergeAlterTables), as Prisma wrote them */
   readonly alter?: RawAlter;
@@ -48,15 +48,17 @@ export interface Emitted {
 import type { RawAlter } from '../migration-file.js';
 export type { RawAlter };
 
-type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+export type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+/** A dialect's handlers that differ from the base table (HANDLERS). */
+export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
 
-const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
+export const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
 
 /** `queryInterface.<method>(args…)`, with the options argument last when there is one. */
-const qi = (ctx: EmitContext, method: string, args: readonly Js[], options: readonly (readonly [string, Js | undefined])[] = []): Js => {
+export const qi = (ctx: EmitContext, method: string, args: readonly Js[], options: readonly (readonly [string, Js | undefined])[] = []): Js => {
   const opts = withTransaction(ctx, options);
   return callExpr(memberExpr(code('queryInterface'), method), ...args, ...(opts ? [opts] : []));
 };
@@ -72,9 +74,10 @@ const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
 
 /** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
  * sub-command says what it is made of (Emitted.alter). */
-const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
-  const out = renderChange(change, before).map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
-  const action = out.length === 1 ? alterTableAction(change, before) : undefined;
+export const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
+  const { sql: dialect } = ctx.dialect;
+  const out = dialect.render(change, before).map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
+  const action = out.length === 1 ? dialect.alterTableAction(change, before) : undefined;
   return action ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }] : out;
 };
 
@@ -97,7 +100,7 @@ export function mergeAlterTables(ctx: EmitContext, list: readonly Emitted[]): Em
   );
 }
 
-const literal = (ctx: EmitContext, sql: string): Js => {
+export const literal = (ctx: EmitContext, sql: string): Js => {
   ctx.imports.add('Sequelize');
   return callExpr('Sequelize.literal', sql);
 };
@@ -177,14 +180,14 @@ function changeColumn(ctx: EmitContext, before: Schema, table: QName, name: stri
   return [stmt(qi(ctx, 'changeColumn', [tableArg(table), name, attr]))];
 }
 
-const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
+export const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
   typeof result === 'string' ? raw(ctx, change, before, result) : result;
 
 /** changeColumn restates the whole column: a comment above it says which part changes */
 const intent = (result: Emitted[] | string, what: string): Emitted[] | string =>
   typeof result === 'string' || result.length === 0 ? result : [{ ...result[0], comments: [...result[0].comments, `${what} (changeColumn restates the whole column)`] }, ...result.slice(1)];
 
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+export const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** addConstraint for a primary key, unique or foreign key, or the reason to use raw SQL. */
 function addConstraint(ctx: EmitContext, table: QName, c: Constraint): Emitted[] | string {
@@ -282,10 +285,11 @@ const RAW_WHY = {
   SessionSetting: 'a session setting, kept as written',
 } as const satisfies Partial<Record<ChangeKind, string>>;
 
-const rawKind =
-  <K extends keyof typeof RAW_WHY>(kind: K): Handler<K> =>
+/** The change as raw SQL, for the reason the dialect gives (dialect.rawWhy) or the base one. */
+export const rawKind =
+  <K extends ChangeKind>(kind: K): Handler<K> =>
   (change, before, ctx) =>
-    raw(ctx, change, before, RAW_WHY[kind]);
+    raw(ctx, change, before, ctx.dialect.rawWhy[kind] ?? (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ?? postgresOnlyWhy(kind));
 
 const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   CreateTable: (change, before, ctx) => {
@@ -472,8 +476,11 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   RawSql: (change, before, ctx) => raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
 };
 
-/** The statements that perform `change` (on a database in the state `before`). */
+/** The statements that perform `change` (on a database in the state `before`): the dialect's
+ * handler where it has one, a kind its SQL does not have as raw SQL, the base handler otherwise. */
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  if (ctx.dialect === 'mysql') return emitMysqlChange(change, before, ctx);
-  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
+  const { dialect } = ctx;
+  const handler = (dialect.overrides[change.kind] ??
+    (dialect.sql.postgresOnly.has(change.kind) ? rawKind(change.kind) : HANDLERS[change.kind])) as Handler<ChangeKind>;
+  return handler(change as never, before, ctx);
 }

@@ -20,8 +20,10 @@ import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, typ
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import { downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments } from '../migration-file.js';
+import { guardDown } from '../dialect.js';
 import { emitChange, mergeAlterTables, rawAlterTable, type EmitContext, type Emitted, type Lang } from './changes.js';
-import { guardDown } from './mysql.js';
+import { POSTGRES_SEQUELIZE, SEQUELIZE_GUARD, type SequelizeDialect } from './dialect.js';
+import { MYSQL_SEQUELIZE } from './mysql.js';
 
 export interface SequelizeWriteOptions {
   readonly lang: Lang;
@@ -52,13 +54,24 @@ const transactionLine = (m: PlannedMigration): string =>
     ? `Transaction: none, because ${m.noTransactionReason}`
     : 'Transaction: up() and down() each run in one transaction, as Prisma runs migration.sql.';
 
+/** One Sequelize dialect a provider (../dialect.ts is the seam). */
+const DIALECTS: Readonly<Record<'postgresql' | 'mysql', SequelizeDialect>> = { postgresql: POSTGRES_SEQUELIZE, mysql: MYSQL_SEQUELIZE };
+
 const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
-  emitted.map((e) => (e.code !== undefined ? { comments: e.comments, raw: e.code } : { comments: e.comments, prefix: 'await ', expr: e.expr }));
+  emitted.map((e) =>
+    e.guard !== undefined
+      ? { comments: e.comments, if: { test: e.guard.test, then: statements(e.guard.body) } }
+      : { comments: e.comments, prefix: 'await ', expr: e.expr },
+  );
 
 /** A function body: the statements, inside a transaction when the migration has one. */
 function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string): JsStatementOf[] {
   const hasCalls = groups.some((g) => g.emitted.length > 0);
-  const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), (st) => isCallOf(st.expr, 'queryInterface.sequelize.query'));
+  // (MySQL files were written out as text before the `if` node, and so kept every raw reason)
+  const all = oneRawReasonPerRun(
+    groups.flatMap((g) => withComments(g.comments, statements(g.emitted))),
+    (st) => !ctx.dialect.sql.guardsDown && isCallOf(st.expr, 'queryInterface.sequelize.query'),
+  );
   if (!hasCalls || !ctx.transaction) {
     if (!hasCalls && groups.every((g) => g.comments.length === 0)) return [{ comments: ['Nothing to do.'] }];
     return hasCalls && noTransactionReason ? withComments([`No transaction: ${noTransactionReason}`], all) : all;
@@ -73,7 +86,9 @@ const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema
 
 export async function writeSequelizeMigration(m: PlannedMigration, opts: SequelizeWriteOptions): Promise<WrittenFile> {
   const fileName = migrationFileName(opts.stamp, m.migration.name, opts.lang === 'ts' ? 'ts' : opts.module === 'esm' ? 'cjs' : 'js');
-  const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason, imports: new Set(), ...(opts.dialect ? { dialect: opts.dialect } : {}) };
+  const dialect = DIALECTS[opts.dialect ?? 'postgresql'];
+  // DDL that commits implicitly (MySQL) runs in no transaction
+  const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason && !dialect.sql.guardsDown, imports: new Set(), dialect };
 
   const up = body(ctx, [{ comments: [], emitted: mergeAlterTables(ctx, steps(ctx, m.up)) }], m.noTransactionReason);
 
@@ -86,9 +101,9 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
     const groups = m.down.map((d) => {
       const comments = downComments(m, d);
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
-      return { of: d.of, comments, emitted: ctx.dialect === 'mysql' ? guardDown(m, d, steps(ctx, d.steps)) : steps(ctx, d.steps) };
+      return { of: d.of, comments, emitted: dialect.sql.guardsDown ? guardDown(m, d, steps(ctx, d.steps), SEQUELIZE_GUARD) : steps(ctx, d.steps) };
     });
-    down = body(ctx, ctx.dialect === 'mysql' ? groups : mergeDownAlterTables(groups, (alters, comments) => rawAlterTable(ctx, alters, comments)), m.noTransactionReason);
+    down = body(ctx, dialect.sql.guardsDown ? groups : mergeDownAlterTables(groups, (alters, comments) => rawAlterTable(ctx, alters, comments)), m.noTransactionReason);
   }
 
   // the function bodies sit 4 columns in (module.exports = { async up() {…} }) or 2 (TypeScript)
@@ -103,13 +118,11 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
   }
   const template = await loadTemplate(opts.lang === 'ts' ? 'sequelize.ts.tpl' : 'sequelize.js.tpl');
   const source = fillTemplate(template, slots);
-  // laid out as prettier would; prettier itself runs only for the user's own configuration, or
-  // for statements written out as text (the MySQL dialect's guarded steps)
-  const textual = [...up, ...down].some((st) => st.raw !== undefined);
+  // laid out as prettier would; prettier itself runs only for the user's own configuration
   const contents = await formatIfNeeded(source, {
     parser: opts.lang === 'ts' ? 'typescript' : 'babel',
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
-    force: textual || !!opts.prettier,
+    force: !!opts.prettier,
   });
   return { fileName, contents };
 }

@@ -1,6 +1,8 @@
 /**
- * One IR change -> Sequelize migration statements for MySQL / MariaDB (Sequelize's `mysql`
- * dialect). An exhaustive table over ChangeKind, like changes.ts for PostgreSQL.
+ * Sequelize migration statements for MySQL / MariaDB (Sequelize's `mysql` dialect): the
+ * handlers that differ from the base table of changes.ts (dialect.ts is the seam), and the raw
+ * reasons that read differently. Every other kind goes through the base handler with MySQL's
+ * SQL, or is raw SQL when only PostgreSQL has it (../dialect.ts).
  *
  * Conventions: builder calls only where Sequelize 6.37's mysql query generator writes exactly the
  * source's catalog: createTable (engine, charset and collation passed as options), addColumn,
@@ -14,32 +16,17 @@
  * and splits on dots.
  *
  * MySQL DDL is not transactional, so no migration is wrapped in a transaction, and each down
- * step is guarded (guardDown): it runs only when the up change it undoes took effect, which an
- * information_schema query decides. A down() after a half-failed up() undoes just what ran.
+ * step is guarded (../dialect.ts guardDown, shared with the Knex writer): it runs only when the
+ * up change it undoes took effect, which an information_schema query decides. A down() after a
+ * half-failed up() undoes just what ran.
  */
-import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
-import type { DownStep, PlannedMigration } from '../../ir/plan.js';
+import type { Change } from '../../ir/changes.js';
 import { qualify, type Column, type Index, type QName, type Schema, type Table } from '../../ir/schema.js';
-import { code, commentText, js, jsString, obj, sqlExpr, type Js, type JsObject } from '../code/index.js';
-import { renderMysqlChange, renderMysqlType } from '../sql/mysql.js';
-import { probeOf, TABLE_SQL } from '../sql/mysql-probes.js';
-import { type EmitContext, type Emitted } from './changes.js';
-
-type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
-
-const stmt = (text: string, ...comments: string[]): Emitted => ({ comments, code: `await ${text};` });
-
-const qi = (method: string, args: readonly Js[]) => `queryInterface.${method}(${args.map(js).join(', ')})`;
-
-const query = (sql: string, ...comments: string[]): Emitted => stmt(`queryInterface.sequelize.query(${js(sqlExpr(sql))})`, ...comments);
-
-const raw = (change: Change, before: Schema, why: string): Emitted[] =>
-  renderMysqlChange(change, before).map((sql, i) => (i === 0 ? query(sql, `raw: ${why}`) : query(sql)));
-
-const literal = (ctx: EmitContext, sql: string): Js => {
-  ctx.imports.add('Sequelize');
-  return code(`Sequelize.literal(${jsString(sql)})`);
-};
+import { obj, type Js, type JsObject } from '../code/index.js';
+import { MYSQL } from '../dialect.js';
+import { renderMysqlType } from '../sql/mysql.js';
+import { literal, orRaw, qi, raw, rawKind, sameList, stmt, type EmitContext, type Emitted, type Overrides } from './changes.js';
+import type { SequelizeDialect } from './dialect.js';
 
 /** Sequelize quotes this name as one identifier (it strips backticks, splits on dots). */
 const plainName = (name: string): boolean => !name.includes('`') && !name.includes('.') && name !== '' && name !== '__proto__';
@@ -72,10 +59,9 @@ function columnAttribute(ctx: EmitContext, col: Column): JsObject | string {
 }
 
 const withEntry = (o: JsObject, key: string, value: Js): JsObject => obj(...o.entries, [key, value]);
-const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 const optionWord = (v: string | undefined) => v === undefined || /^\w+$/.test(v);
 
-function addIndex(index: Index): Emitted[] | string {
+function addIndex(ctx: EmitContext, index: Index): Emitted[] | string {
   if (!plainName(index.name) || !plainName(index.table.name)) return "a name that cannot pass through Sequelize's quoting";
   if (index.kind === 'spatial') return 'a SPATIAL index';
   if (index.using !== undefined && !/^\w+$/.test(index.using)) return 'an index method Sequelize cannot pass';
@@ -87,7 +73,7 @@ function addIndex(index: Index): Emitted[] | string {
   }
   return [
     stmt(
-      qi('addIndex', [
+      qi(ctx, 'addIndex', [
         index.table.name,
         obj(
           ['name', index.name],
@@ -106,15 +92,14 @@ function changeColumn(ctx: EmitContext, table: QName, target: Column): Emitted[]
   if (!plainName(table.name)) return "a table name that cannot pass through Sequelize's quoting";
   const attr = columnAttribute(ctx, target);
   if (typeof attr === 'string') return attr;
-  return [stmt(qi('changeColumn', [table.name, target.name, attr]))];
+  return [stmt(qi(ctx, 'changeColumn', [table.name, target.name, attr]))];
 }
-
-const orRaw = (change: Change, before: Schema, r: Emitted[] | string): Emitted[] => (typeof r === 'string' ? raw(change, before, r) : r);
 
 const columnOf = (before: Schema, table: QName, name: string): Column | undefined =>
   before.tables[qualify(table)]?.columns.find((c) => c.name === name);
 
-const RAW_WHY: Partial<Record<ChangeKind, string>> = {
+/** Raw reasons that read differently on MySQL (a kind PostgreSQL alone has says so). */
+const RAW_WHY = {
   RenameColumn: 'renameColumn restates the column from describeTable, which loses ON UPDATE, collations and comments',
   RenameIndex: 'Sequelize has no call to rename an index',
   SetComment: 'Sequelize sets comments only while creating or changing a column',
@@ -122,94 +107,89 @@ const RAW_WHY: Partial<Record<ChangeKind, string>> = {
   DropView: 'Sequelize has no view calls',
   CreateFunction: 'the source statement is kept',
   DropFunction: 'kept as written',
-  SetRoutineComment: 'kept as written',
   CreateTrigger: 'the source statement is kept',
   DropTrigger: 'kept as written',
   SessionSetting: 'a session setting, kept as written',
-};
-
-const rawKind =
-  <K extends ChangeKind>(kind: K): Handler<K> =>
-  (change, before) =>
-    raw(change, before, RAW_WHY[kind] ?? `${kind} is PostgreSQL-only`);
+} as const;
 
 function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change): Emitted[] {
-  if (!plainName(t.name.name)) return raw(change, before, "a table name that cannot pass through Sequelize's quoting");
+  if (!plainName(t.name.name)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
   const o = t.options;
-  if (!optionWord(o?.engine) || !optionWord(o?.charset) || !optionWord(o?.collation)) return raw(change, before, 'table options Sequelize cannot pass');
-  if (t.comment !== undefined) return raw(change, before, 'a table comment');
+  if (!optionWord(o?.engine) || !optionWord(o?.charset) || !optionWord(o?.collation)) return raw(ctx, change, before, 'table options Sequelize cannot pass');
+  if (t.comment !== undefined) return raw(ctx, change, before, 'a table comment');
   const pk = t.constraints.find((c) => c.type === 'primary');
   // createTable writes PRIMARY KEY (<key columns in attribute order>)
   const inlinePk = !!pk && pk.type === 'primary' && sameList(t.columns.filter((c) => pk.columns.includes(c.name)).map((c) => c.name), pk.columns);
   const entries: [string, Js][] = [];
   for (const col of t.columns) {
     const attr = columnAttribute(ctx, col);
-    if (typeof attr === 'string') return raw(change, before, attr);
+    if (typeof attr === 'string') return raw(ctx, change, before, attr);
     entries.push([col.name, inlinePk && pk!.type === 'primary' && pk!.columns.includes(col.name) ? withEntry(attr, 'primaryKey', true) : attr]);
   }
   // AUTO_INCREMENT needs its key in the same statement
-  if (!inlinePk && t.columns.some((c) => c.autoIncrement)) return raw(change, before, 'an AUTO_INCREMENT column whose key is not the inline primary key');
+  if (!inlinePk && t.columns.some((c) => c.autoIncrement)) return raw(ctx, change, before, 'an AUTO_INCREMENT column whose key is not the inline primary key');
   const options = obj(['engine', o?.engine], ['charset', o?.charset], ['collate', o?.collation]);
-  const out = [stmt(qi('createTable', [t.name.name, obj(...entries), ...(options.entries.some(([, v]) => v !== undefined) ? [options] : [])]))];
+  const out = [stmt(qi(ctx, 'createTable', [t.name.name, obj(...entries), ...(options.entries.some(([, v]) => v !== undefined) ? [options] : [])]))];
   for (const c of t.constraints) {
     if (inlinePk && c === pk) continue;
-    out.push(...HANDLERS.AddConstraint({ kind: 'AddConstraint', table: t.name, constraint: c }, before, ctx));
+    out.push(...OVERRIDES.AddConstraint({ kind: 'AddConstraint', table: t.name, constraint: c }, before, ctx));
   }
   return out;
 }
 
-const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+/** Where Sequelize's mysql query generator differs from the base table (changes.ts). */
+const OVERRIDES = {
   CreateTable: (change, before, ctx) => createTable(change.table, before, ctx, change),
-  DropTable: (change, before) =>
-    plainName(change.name.name) ? [stmt(qi('dropTable', [change.name.name]))] : raw(change, before, "a table name that cannot pass through Sequelize's quoting"),
-  RenameTable: (change, before) =>
+  DropTable: (change, before, ctx) =>
+    plainName(change.name.name) ? [stmt(qi(ctx, 'dropTable', [change.name.name]))] : raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting"),
+  RenameTable: (change, before, ctx) =>
     plainName(change.from.name) && plainName(change.to)
-      ? [stmt(qi('renameTable', [change.from.name, change.to]))]
-      : raw(change, before, "a table name that cannot pass through Sequelize's quoting"),
+      ? [stmt(qi(ctx, 'renameTable', [change.from.name, change.to]))]
+      : raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting"),
   AddColumn: (change, before, ctx) => {
-    if (!plainName(change.table.name)) return raw(change, before, "a table name that cannot pass through Sequelize's quoting");
+    if (!plainName(change.table.name)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
     const attr = columnAttribute(ctx, change.column);
-    if (typeof attr === 'string') return raw(change, before, attr);
-    if (change.column.autoIncrement) return raw(change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
-    return [stmt(qi('addColumn', [change.table.name, change.column.name, attr]))];
+    if (typeof attr === 'string') return raw(ctx, change, before, attr);
+    if (change.column.autoIncrement) return raw(ctx, change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
+    return [stmt(qi(ctx, 'addColumn', [change.table.name, change.column.name, attr]))];
   },
-  DropColumn: (change, before) => {
-    if (!plainName(change.table.name) || !plainName(change.column)) return raw(change, before, "a name that cannot pass through Sequelize's quoting");
+  DropColumn: (change, before, ctx) => {
+    if (!plainName(change.table.name) || !plainName(change.column)) return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     // removeColumn first drops every foreign key on the column, which MySQL would refuse to do implicitly
     const t = before.tables[qualify(change.table)];
     if (t?.constraints.some((k) => k.type === 'foreign' && k.columns.includes(change.column)))
-      return raw(change, before, 'removeColumn silently drops the foreign keys on the column');
-    return [stmt(qi('removeColumn', [change.table.name, change.column]))];
+      return raw(ctx, change, before, 'removeColumn silently drops the foreign keys on the column');
+    return [stmt(qi(ctx, 'removeColumn', [change.table.name, change.column]))];
   },
   RenameColumn: rawKind('RenameColumn'),
   AlterColumnType: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     const { collation: _c, ...rest } = col;
-    return orRaw(change, before, changeColumn(ctx, change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
+    return orRaw(ctx, change, before, changeColumn(ctx, change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
   },
   SetNotNull: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    return col ? orRaw(change, before, changeColumn(ctx, change.table, { ...col, notNull: change.notNull })) : raw(change, before, 'the column is not in the replayed schema');
+    return col ? orRaw(ctx, change, before, changeColumn(ctx, change.table, { ...col, notNull: change.notNull })) : raw(ctx, change, before, 'the column is not in the replayed schema');
   },
   SetDefault: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(change, before, 'the column is not in the replayed schema');
+    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     const { default: _d, ...rest } = col;
-    return orRaw(change, before, changeColumn(ctx, change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
+    return orRaw(ctx, change, before, changeColumn(ctx, change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
   },
-  AddConstraint: (change, before) => {
+  AddConstraint: (change, before, ctx) => {
     const c = change.constraint;
-    if (!plainName(change.table.name) || !plainName(c.name)) return raw(change, before, "a name that cannot pass through Sequelize's quoting");
-    if (c.type === 'check') return raw(change, before, 'Sequelize builds CHECK from a where object; the expression is kept as written');
-    if (c.type === 'unique') return raw(change, before, 'a UNIQUE constraint (MySQL makes it an index)');
-    if (!c.columns.every(plainName)) return raw(change, before, "a column name that cannot pass through Sequelize's quoting");
-    if (c.type === 'primary') return [stmt(qi('addConstraint', [change.table.name, obj(['type', 'primary key'], ['fields', c.columns])]))];
+    if (!plainName(change.table.name) || !plainName(c.name)) return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    if (c.type === 'check') return raw(ctx, change, before, 'Sequelize builds CHECK from a where object; the expression is kept as written');
+    if (c.type === 'unique') return raw(ctx, change, before, 'a UNIQUE constraint (MySQL makes it an index)');
+    if (!c.columns.every(plainName)) return raw(ctx, change, before, "a column name that cannot pass through Sequelize's quoting");
+    if (c.type === 'primary') return [stmt(qi(ctx, 'addConstraint', [change.table.name, obj(['type', 'primary key'], ['fields', c.columns])]))];
     if (!plainName(c.references.name) || !c.referencedColumns.every(plainName) || c.referencedColumns.length !== 1)
-      return raw(change, before, 'a composite or unquotable reference');
+      return raw(ctx, change, before, 'a composite or unquotable reference');
     return [
       stmt(
-        qi('addConstraint', [
+        qi(ctx, 'addConstraint', [
           change.table.name,
           obj(
             ['type', 'foreign key'],
@@ -223,76 +203,19 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       ),
     ];
   },
-  DropConstraint: (change, before) => {
+  DropConstraint: (change, before, ctx) => {
     const k = before.tables[qualify(change.table)]?.constraints.find((c) => c.name === change.name);
     if (k?.type !== 'foreign' || !plainName(change.table.name) || !plainName(change.name))
-      return raw(change, before, 'removeConstraint drops foreign keys and indexes only');
-    return [stmt(qi('removeConstraint', [change.table.name, change.name]))];
+      return raw(ctx, change, before, 'removeConstraint drops foreign keys and indexes only');
+    return [stmt(qi(ctx, 'removeConstraint', [change.table.name, change.name]))];
   },
-  RenameConstraint: rawKind('RenameConstraint'),
-  ValidateConstraint: rawKind('ValidateConstraint'),
-  CreateIndex: (change, before) => orRaw(change, before, addIndex(change.index)),
-  DropIndex: (change, before) => {
+  CreateIndex: (change, before, ctx) => orRaw(ctx, change, before, addIndex(ctx, change.index)),
+  DropIndex: (change, before, ctx) => {
     const index = before.indexes[qualify(change.name)];
-    if (!index) return raw(change, before, 'the index is not in the replayed schema');
-    if (!plainName(index.table.name) || !plainName(index.name)) return raw(change, before, "a name that cannot pass through Sequelize's quoting");
-    return [stmt(qi('removeIndex', [index.table.name, index.name]))];
+    if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
+    if (!plainName(index.table.name) || !plainName(index.name)) return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    return [stmt(qi(ctx, 'removeIndex', [index.table.name, index.name]))];
   },
-  RenameIndex: rawKind('RenameIndex'),
-  CreateEnum: rawKind('CreateEnum'),
-  DropEnum: rawKind('DropEnum'),
-  AddEnumValue: rawKind('AddEnumValue'),
-  RenameEnum: rawKind('RenameEnum'),
-  RenameEnumValue: rawKind('RenameEnumValue'),
-  SetComment: rawKind('SetComment'),
-  CreateExtension: rawKind('CreateExtension'),
-  DropExtension: rawKind('DropExtension'),
-  CreateSchema: rawKind('CreateSchema'),
-  DropSchema: rawKind('DropSchema'),
-  CreateView: rawKind('CreateView'),
-  DropView: rawKind('DropView'),
-  CreateFunction: rawKind('CreateFunction'),
-  DropFunction: rawKind('DropFunction'),
-  SetRoutineComment: rawKind('SetRoutineComment'),
-  CreateTrigger: rawKind('CreateTrigger'),
-  DropTrigger: rawKind('DropTrigger'),
-  CreateSequence: rawKind('CreateSequence'),
-  DropSequence: rawKind('DropSequence'),
-  SetSequenceOwner: rawKind('SetSequenceOwner'),
-  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
-  CreatePolicy: rawKind('CreatePolicy'),
-  DropPolicy: rawKind('DropPolicy'),
-  SessionSetting: rawKind('SessionSetting'),
-  RawSql: (change, before) => raw(change, before, `${change.category} statement kept verbatim: ${change.reason}`),
-};
+} satisfies Overrides;
 
-/** The statements that perform `change` on MySQL (on a database in the state `before`). */
-export function emitMysqlChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  return (HANDLERS[change.kind] as Handler<ChangeKind>)(change as never, before, ctx);
-}
-
-// ---------------------------------------------------------------------------------------------
-// down() after a partial up(): each down step runs only if the up change it undoes took effect
-
-
-const probeCall = (sql: string, values: readonly string[]) =>
-  `(await queryInterface.sequelize.query(${jsString(sql)}, ${js(obj(['replacements', [...values]], ['type', 'SELECT']))})).length`;
-
-/**
- * The down statements of one up change, wrapped so they run only when that change took effect.
- * A change nothing can probe (raw SQL) runs as before.
- */
-export function guardDown(m: PlannedMigration, d: DownStep, emitted: readonly Emitted[]): Emitted[] {
-  if (emitted.length === 0) return [...emitted];
-  const before = m.up.find((s) => s.change === d.of)?.before;
-  const p = probeOf(d.of, before);
-  if (!p) return [...emitted];
-  const table = p.sql === TABLE_SQL ? undefined : p.values[0];
-  const cond = p.absent
-    ? table !== undefined
-      ? `${probeCall(TABLE_SQL, [table])} > 0 && ${probeCall(p.sql, p.values)} === 0`
-      : `${probeCall(p.sql, p.values)} === 0`
-    : `${probeCall(p.sql, p.values)} > 0`;
-  const body = emitted.map((e) => [...e.comments.map((c) => `// ${commentText(c)}`), e.code].join('\n')).join('\n');
-  return [{ comments: [], code: `if (${cond}) {\n${body}\n}` }];
-}
+export const MYSQL_SEQUELIZE: SequelizeDialect = { sql: MYSQL, rawWhy: RAW_WHY, overrides: OVERRIDES };

@@ -1,0 +1,98 @@
+/**
+ * The one seam between a target writer (sequelize/, knex/) and a database dialect. Each target
+ * has one base handler table (written for PostgreSQL, the richer dialect) and, per dialect, an
+ * object of its own shape that brings the dialect's SQL (this module's SqlDialect) and only the
+ * handlers that differ (`overrides`). So a new change kind is one base entry per target; a
+ * dialect overrides it only where its DDL or its builder really differs.
+ *
+ * What every target needs of a dialect is here: the SQL text of a change (for raw statements),
+ * which change kinds only PostgreSQL has (raw SQL on MySQL, whose renderer refuses them by
+ * name), and for a dialect whose DDL is not transactional (MySQL), the guard that makes each
+ * down step run only when the up change it undoes took effect (guardDown).
+ */
+import type { Change, ChangeKind } from '../ir/changes.js';
+import type { DownStep, PlannedMigration } from '../ir/plan.js';
+import type { Schema } from '../ir/schema.js';
+import { binaryExpr, type Js } from './code/index.js';
+import { probeOf, TABLE_SQL } from './sql/mysql-probes.js';
+import { alterTableAction, renderChange, type AlterTableAction } from './sql/postgres.js';
+import { renderMysqlChange } from './sql/mysql.js';
+
+export type Provider = 'postgresql' | 'mysql';
+
+export interface SqlDialect {
+  readonly provider: Provider;
+  /** the statements that perform `change`, as SQL text without terminating semicolons */
+  render(change: Change, before: Schema): string[];
+  /** the one ALTER TABLE sub-command a change is, so that raw neighbours split from one source
+   * statement can be joined again; undefined where the dialect does not join them */
+  alterTableAction(change: Change, before: Schema): AlterTableAction | undefined;
+  /** change kinds only PostgreSQL has: raw SQL here, under "<kind> is PostgreSQL-only" */
+  readonly postgresOnly: ReadonlySet<ChangeKind>;
+  /** DDL commits implicitly: no transaction, and down steps are guarded (guardDown) */
+  readonly guardsDown: boolean;
+}
+
+export const POSTGRESQL: SqlDialect = {
+  provider: 'postgresql',
+  render: renderChange,
+  alterTableAction,
+  postgresOnly: new Set(),
+  guardsDown: false,
+};
+
+export const MYSQL: SqlDialect = {
+  provider: 'mysql',
+  render: renderMysqlChange,
+  alterTableAction: () => undefined,
+  postgresOnly: new Set<ChangeKind>([
+    'RenameConstraint',
+    'ValidateConstraint',
+    'CreateEnum',
+    'DropEnum',
+    'AddEnumValue',
+    'RenameEnum',
+    'RenameEnumValue',
+    'CreateExtension',
+    'DropExtension',
+    'CreateSchema',
+    'DropSchema',
+    'SetRoutineComment',
+    'CreateSequence',
+    'DropSequence',
+    'SetSequenceOwner',
+    'SetRowLevelSecurity',
+    'CreatePolicy',
+    'DropPolicy',
+  ]),
+  guardsDown: true,
+};
+
+export const postgresOnlyWhy = (kind: ChangeKind): string => `${kind} is PostgreSQL-only`;
+
+/** How a target asks the database and wraps statements: the row count of a probe query as an
+ * expression, and a statement `if (test) { body }` of its own kind. */
+export interface GuardTarget<E> {
+  count(sql: string, values: readonly string[]): Js;
+  wrap(test: Js, body: readonly E[]): E;
+}
+
+/**
+ * The down statements of one up change, inside `if (<it took effect>) { … }`: MySQL DDL is not
+ * transactional, so a down() after a half-failed up() must undo just what ran (and can be
+ * re-run). An information_schema probe decides (sql/mysql-probes.ts); a change nothing can probe
+ * (raw SQL) is undone unguarded.
+ */
+export function guardDown<E>(m: PlannedMigration, d: DownStep, emitted: readonly E[], target: GuardTarget<E>): E[] {
+  if (emitted.length === 0) return [...emitted];
+  const before = m.up.find((s) => s.change === d.of)?.before;
+  const p = probeOf(d.of, before);
+  if (!p) return [...emitted];
+  const table = p.sql === TABLE_SQL ? undefined : p.values[0];
+  const test = p.absent
+    ? table !== undefined
+      ? binaryExpr('&&', binaryExpr('>', target.count(TABLE_SQL, [table]), 0), binaryExpr('===', target.count(p.sql, p.values), 0))
+      : binaryExpr('===', target.count(p.sql, p.values), 0)
+    : binaryExpr('>', target.count(p.sql, p.values), 0);
+  return [target.wrap(test, emitted)];
+}

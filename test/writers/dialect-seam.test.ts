@@ -1,0 +1,44 @@
+/**
+ * The dialect is one seam for both targets (src/writers/dialect.ts): each target has one base
+ * handler table, and MySQL brings only the handlers that differ. So a new change kind is one
+ * base entry per target (two in all); MySQL needs an entry only where its builder really
+ * differs, and a kind only PostgreSQL has is raw SQL on MySQL without any entry.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Change, ChangeKind } from '../../src/ir/changes.js';
+import { emptySchema } from '../../src/ir/schema.js';
+import { js } from '../../src/writers/code/index.js';
+import { MYSQL } from '../../src/writers/dialect.js';
+import { emitChange as emitKnex } from '../../src/writers/knex/changes.js';
+import { MYSQL_DIALECT } from '../../src/writers/knex/mysql.js';
+import { emitChange as emitSequelize } from '../../src/writers/sequelize/changes.js';
+import { MYSQL_SEQUELIZE } from '../../src/writers/sequelize/mysql.js';
+
+const rawSql: Change = { kind: 'RawSql', sql: 'UPDATE `t` SET `a` = 1', category: 'data', reason: 'data', noCatalogEffect: false } as Change;
+
+describe('the dialect seam', () => {
+  it('MySQL overrides fewer than half of the change kinds, in each target, and never a kind only PostgreSQL has', () => {
+    const kinds = 41; // ChangeKind's members
+    for (const overrides of [MYSQL_DIALECT.overrides, MYSQL_SEQUELIZE.overrides]) {
+      const keys = Object.keys(overrides) as ChangeKind[];
+      expect(keys.length).toBeLessThan(kinds / 2);
+      expect(keys.filter((k) => MYSQL.postgresOnly.has(k))).toEqual([]);
+    }
+  });
+
+  it('a kind without a MySQL entry goes through the base handler with MySQL SQL (RawSql)', () => {
+    expect(MYSQL_DIALECT.overrides.RawSql).toBeUndefined();
+    expect(MYSQL_SEQUELIZE.overrides.RawSql).toBeUndefined();
+    const [k] = emitKnex(rawSql, emptySchema(), { dialect: MYSQL_DIALECT, lang: 'js' });
+    expect(js(k.expr!)).toBe("knex.raw('UPDATE `t` SET `a` = 1')");
+    const [s] = emitSequelize(rawSql, emptySchema(), { dialect: MYSQL_SEQUELIZE, lang: 'js', transaction: false, imports: new Set() });
+    expect(js(s.expr!)).toBe("queryInterface.sequelize.query('UPDATE `t` SET `a` = 1')");
+    expect(s.comments).toEqual(['raw: data statement kept verbatim: data']);
+  });
+
+  it('a kind only PostgreSQL has is refused by the MySQL renderer in both targets, naming the kind', () => {
+    const change = { kind: 'CreateSequence', name: { name: 's' } } as unknown as Change;
+    expect(() => emitKnex(change, emptySchema(), { dialect: MYSQL_DIALECT, lang: 'js' })).toThrow(/CreateSequence/);
+    expect(() => emitSequelize(change, emptySchema(), { dialect: MYSQL_SEQUELIZE, lang: 'js', transaction: false, imports: new Set() })).toThrow(/CreateSequence/);
+  });
+});
