@@ -2,6 +2,7 @@
 import { convert, type Lang, type ModuleFormat, type Target } from '../commands/convert.js';
 import { progress, table, writeJson, writeJsonError } from './render.js';
 import { describeGap } from '../verify/replay-check.js';
+import { UsageError } from '../ir/diagnostics.js';
 import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
 import { countFlag } from './args.js';
 import { TARGET_NAMES } from '../writers/targets.js';
@@ -14,6 +15,10 @@ export interface VerifyArgs {
   databaseUrl?: string;
   allowIrreversible: boolean;
   limit?: number;
+  /** prove only the steps after a saved state: the last migration it covers, or `latest` */
+  since?: string;
+  /** keep the source database after the last step as a saved state when every step is proven */
+  saveState?: boolean;
   json: boolean;
 }
 
@@ -57,7 +62,16 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
   try {
     const provider = await openProvider(args.databaseUrl);
     try {
+      let from;
+      if (args.since !== undefined) {
+        if (!provider.states) throw new UsageError(`--since needs a PostgreSQL server (--database-url postgres://...), where the saved states are template databases; ${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps none`);
+        const { pickState } = await import('../verify/saved-state.js');
+        const { states, unreadable } = await provider.states.list();
+        from = pickState({ target: conversion.target, migrations: conversion.planned.map((p) => p.migration), files: conversion.files }, args.since, states, unreadable);
+      }
       report = await verifyConversion({
+        from,
+        saveState: args.saveState,
         conversion,
         provider,
         allowIrreversible: args.allowIrreversible,
@@ -92,7 +106,14 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     }));
     // root causes first: each failed down that is wrong on its own, with what it does wrong
     const rootCauses = report.migrations.filter((m) => m.reproved === 'own').map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
-    writeJson('verify', report.summary.ok ? 0 : 1, { ...(rootCauses.length ? { rootCauses } : {}), replay: report.replay, migrations, summary: report.summary });
+    writeJson('verify', report.summary.ok ? 0 : 1, {
+      ...(rootCauses.length ? { rootCauses } : {}),
+      ...(report.from ? { from: report.from } : {}),
+      ...(report.saved ? { saved: report.saved } : {}),
+      replay: report.replay,
+      migrations,
+      summary: report.summary,
+    });
   } else {
     // root causes lead: a failed down that is wrong on its own; the downs that failed only on
     // what a newer one left behind are listed after, each with its cause
@@ -128,6 +149,13 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
       if (r.why) process.stdout.write(`\nreplay check stopped: ${r.why}\n`);
     }
     const s = report.summary;
+    // incremental: say exactly what this run proved and what it took from the saved state
+    if (report.from) {
+      const f = report.from;
+      const proved = report.migrations.length ? `${report.migrations[0].name}${report.migrations.length > 1 ? ` .. ${report.migrations[report.migrations.length - 1].name}` : ''}` : 'nothing (no migration after the saved state)';
+      process.stdout.write(`\nproven in this run: ${report.migrations.length} migration(s), ${proved}; the first ${f.migrations} (through ${f.through}) were proven by the run of ${f.savedAt} that saved ${f.state}, started from here\n`);
+    }
+    if (report.saved) process.stdout.write('state' in report.saved ? `\nsaved state ${report.saved.state}: the schema after ${report.saved.migrations} migrations (${(report.saved.bytes / 1e6).toFixed(1)} MB on the server); a later run proves what follows with --since latest\n` : `\nno state saved: ${report.saved.why}\n`);
     process.stdout.write(
       `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed${s.replanned ? `, ${s.replanned} re-planned` : ''}${s.rootCauses || s.knockOns ? `, ${s.rootCauses} root cause(s) and ${s.knockOns} knock-on(s) among failed downs` : ''}, ${r.checked ? `${s.replayGaps} replay gap(s)` : 'replay not checked'} (${s.seconds.toFixed(1)} s)\n`,
     );
@@ -150,6 +178,8 @@ export const verifyCli = defineCommand({
       .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
       .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible steps do not fail the run (exit 0 when every other step is equal)' })
       .option('limit', { type: 'string', coerce: countFlag('--limit'), describe: 'verify only the first N migrations (N >= 1)' })
+      .option('save-state', { type: 'boolean', default: false, describe: 'PostgreSQL server: when every step is proven, keep the schema after the last one on the server (a template database) for --since' })
+      .option('since', { type: 'string', describe: 'PostgreSQL server: prove only the migrations after <migration> (or `latest`), from the state a --save-state run saved; refused when an older migration changed' })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => verifyCommand(args),
 });

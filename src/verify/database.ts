@@ -8,6 +8,7 @@
  * that commands which never touch a database start at once.
  */
 import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
+import type { SavedState, StateManifest } from './saved-state.js';
 
 /*
  * The Catalog: plain JSON, built by snapshot.ts. Object keys are display names: `"User"` for an
@@ -178,6 +179,22 @@ export interface CreateOptions {
    * only the contrib extensions these name (each costs boot time); absent: all of them. A
    * server has every extension it has installed, and ignores this. */
   readonly sql?: readonly string[];
+  /** start from a saved state (saved-state.ts: its name in `states`), not from an empty database */
+  readonly from?: string;
+}
+
+/**
+ * Where a provider keeps the states incremental verification starts from (saved-state.ts). A
+ * PostgreSQL server keeps each as a template database on the server; other providers have none.
+ */
+export interface StateStore {
+  /** every saved state on the server, and those whose manifest cannot be read (with why) */
+  list(): Promise<{ states: SavedState[]; unreadable: { name: string; why: string }[] }>;
+  /** Keeps `db` (a scratch database of this provider, no longer used) as the state `name` with
+   * this manifest, replacing a state of that name; `db` is consumed (closed, not dropped). */
+  save(db: ScratchDatabase, name: string, manifest: StateManifest): Promise<SavedState>;
+  /** Drops a saved state (only names of saved states). */
+  drop(name: string): Promise<void>;
 }
 
 export interface DatabaseProvider {
@@ -186,6 +203,8 @@ export interface DatabaseProvider {
   create(label: string, options?: CreateOptions): Promise<ScratchDatabase>;
   /** Close every scratch database still open. */
   close(): Promise<void>;
+  /** saved states for incremental verification, where the provider can keep them */
+  readonly states?: StateStore;
 }
 
 /** An error reported by the database server while running SQL. `position` is the server's

@@ -23,7 +23,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
+import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
+import { manifestText, parseManifest, type SavedState } from './saved-state.js';
 import { connectError, DatabaseError, signalExitCode } from './database.js';
 import { snapshotCatalog } from './snapshot.js';
 import { quoteLiteral } from '../ir/sql-text.js';
@@ -215,15 +216,28 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
     created.delete(name);
   };
 
+  const names = new Map<ScratchDatabase, string>();
+  /** a saved state: a template database, so it must stop being one before DROP accepts it */
+  const dropState = async (state: string): Promise<void> => {
+    if (!STATE_NAME.test(state)) throw new Error(`not a saved state's name: ${state}`);
+    const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = '${state}'`);
+    if (!exists.rowCount) return;
+    await adminQuery(`ALTER DATABASE "${state}" WITH IS_TEMPLATE false`);
+    await adminQuery(`DROP DATABASE IF EXISTS "${state}"${hasForce ? ' WITH (FORCE)' : ''}`);
+  };
+
   const provider: PostgresProvider = {
     kind: 'postgres',
     get databases() {
       return [...created];
     },
     leftoversRemoved: leftovers,
-    async create(label: string): Promise<ScratchDatabase> {
+    async create(label: string, options?: CreateOptions): Promise<ScratchDatabase> {
       if (closed) throw new Error('the PostgreSQL provider is closed');
       const name = scratchDatabaseName(label);
+      // a saved state (saved-state.ts) is a template database of ours: copied, never changed
+      const template = options?.from ?? 'template0';
+      if (options?.from !== undefined && !STATE_NAME.test(options.from)) throw new Error(`not a saved state: ${options.from}`);
       // CREATE DATABASE waits on the server's disk (it copies and syncs the template): each one
       // gets a connection of its own, so that verify's two databases are created at the same
       // time rather than one after the other on the shared admin connection
@@ -231,7 +245,7 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       own.on('error', () => undefined);
       try {
         await own.connect();
-        await own.query(`CREATE DATABASE "${name}" TEMPLATE template0`);
+        await own.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
         created.add(name);
         track(provider, true);
       } catch (err) {
@@ -260,7 +274,49 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
         await drop(name);
       });
       open.add(scratch);
+      names.set(scratch, name);
       return scratch;
+    },
+    states: {
+      async list() {
+        const rows = (
+          await admin.query<{ datname: string; comment: string | null; bytes: string }>(
+            `SELECT datname, shobj_description(oid, 'pg_database') AS comment, pg_database_size(oid)::text AS bytes
+               FROM pg_database WHERE datname LIKE 'ormshift\\_state\\_%' ORDER BY datname`,
+          )
+        ).rows;
+        const states: SavedState[] = [];
+        const unreadable: { name: string; why: string }[] = [];
+        for (const r of rows) {
+          if (!STATE_NAME.test(r.datname)) continue;
+          const m = parseManifest(r.comment);
+          if (typeof m === 'string') unreadable.push({ name: r.datname, why: m });
+          else states.push({ name: r.datname, manifest: m, bytes: Number(r.bytes) });
+        }
+        return { states, unreadable };
+      },
+      async save(db, state, manifest) {
+        const scratch = names.get(db);
+        if (!scratch || !created.has(scratch)) throw new Error(`not a scratch database of this provider: ${db.label}`);
+        if (!STATE_NAME.test(state)) throw new Error(`not a saved state's name: ${state}`);
+        // the manifest replaces the scratch marker first, while the owner lock is still held:
+        // from then on no sweep of another process takes this database for litter
+        await adminQuery(`COMMENT ON DATABASE "${scratch}" IS ${quoteLiteral(manifestText(manifest))}`);
+        await (db as PostgresScratch).disconnect();
+        await owners.get(scratch)?.end().catch(() => undefined);
+        owners.delete(scratch);
+        await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${scratch}' AND pid <> pg_backend_pid()`);
+        await dropState(state);
+        await adminQuery(`ALTER DATABASE "${scratch}" RENAME TO "${state}"`);
+        created.delete(scratch);
+        open.delete(db);
+        names.delete(db);
+        // a template nobody connects to: nothing changes it between the runs that copy it
+        await adminQuery(`ALTER DATABASE "${state}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
+        const size = await admin.query<{ bytes: string }>(`SELECT pg_database_size('${state}')::text AS bytes`);
+        return { name: state, manifest, bytes: Number(size.rows[0]?.bytes ?? 0) };
+      },
+      drop: (state) => dropState(state),
     },
     async close(): Promise<void> {
       if (closed) return;
@@ -278,7 +334,15 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
   return provider;
 }
 
-function postgresDatabase(label: string, url: string, dropDatabase: () => Promise<void>): ScratchDatabase {
+/** a scratch database that can hand its database over (StateStore.save): its connection ends */
+interface PostgresScratch extends ScratchDatabase {
+  disconnect(): Promise<void>;
+}
+
+/** the names of saved states: ours by construction (saved-state.ts stateName), never quoted */
+const STATE_NAME = /^ormshift_state_[0-9a-f]{24}$/;
+
+function postgresDatabase(label: string, url: string, dropDatabase: () => Promise<void>): PostgresScratch {
   let client: Promise<pg.Client> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -313,6 +377,11 @@ function postgresDatabase(label: string, url: string, dropDatabase: () => Promis
       // a named (prepared) statement: planning the catalog query costs several times more than
       // running it, and it runs after every step on the same connection
       return snapshotCatalog(async (sql) => (await c.query({ name: 'ormshift_catalog', text: sql })).rows);
+    },
+    async disconnect(): Promise<void> {
+      const c = client;
+      client = undefined;
+      if (c) await c.then((x) => x.end()).catch(() => undefined);
     },
     close(): Promise<void> {
       closing ??= (async () => {

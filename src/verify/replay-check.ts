@@ -219,6 +219,14 @@ export const statementNaming = (p: PlannedMigration, path: string): string | und
   return undefined;
 };
 
+/** Incremental verification: the check starts after step `at - 1`, whose replayed schema is
+ * `schema`, on a database `open` copies from the saved state. The run that saved the state found
+ * no replay gap, so that database holds what `schema` builds, object for object. */
+export interface ReplayStart {
+  readonly schema: Schema;
+  readonly open: () => Promise<ScratchDatabase>;
+}
+
 /**
  * Runs the check step by step as the source's catalogs arrive. `next(i, catalog)` is called in
  * order for every step the source database ran (with the catalog after it); `skip(i)` for a step
@@ -232,7 +240,7 @@ export const statementNaming = (p: PlannedMigration, path: string): string | und
  * refused (a dependency this does not foresee), the database is replaced by a new one and the
  * whole schema built there: every step's database holds exactly what `materialiseSql` builds.
  */
-export const replayChecker = async (open: () => Promise<ScratchDatabase>, planned: readonly PlannedMigration[]) => {
+export const replayChecker = async (open: () => Promise<ScratchDatabase>, planned: readonly PlannedMigration[], from?: ReplayStart) => {
   const { default: pg } = await import('pg');
   let db: ScratchDatabase | undefined;
   let client: InstanceType<typeof pg.Client> | undefined;
@@ -241,7 +249,9 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
   /** objects whose CREATE the database refused (key -> the statements and the error) */
   const refused = new Map<string, { create: string; error: string }>();
   const gaps: ReplayGap[] = [];
-  let schema = emptySchema();
+  let schema = from?.schema ?? emptySchema();
+  /** the saved state the first database is copied from (used once: a rebuild starts empty) */
+  let start = from;
   let catalog: Catalog | undefined;
   /** catalog paths that differ after the last compared step */
   let open_ = new Set<string>();
@@ -251,12 +261,16 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
   const connect = async () => {
     await client?.end().catch(() => undefined);
     await db?.close().catch(() => undefined);
-    db = await open();
+    const state = start;
+    start = undefined;
+    db = await (state ? state.open() : open());
     client = new pg.Client({ connectionString: db.url });
     // terminated when the scratch database is dropped (e.g. on ^C); the next query reports it
     client.on('error', () => undefined);
     await client.connect();
-    current = new Map();
+    // a saved state holds what the replayed schema builds: proven equal when it was saved
+    current = state ? objectsOf(state.schema) : new Map();
+    built = state?.schema;
     catalog = undefined;
   };
 

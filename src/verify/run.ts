@@ -29,7 +29,10 @@ import { checkProviderDialect } from './database.js';
 import type { ReplayCheckResult } from './replay-check.js';
 import { blockOnRows } from './root-cause.js';
 import { checkOptions } from '../commands/options.js';
-import { UsageError } from '../ir/diagnostics.js';
+import { manifestOf, stateName, type SavedState } from './saved-state.js';
+import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
+import { planMigration } from '../ir/history.js';
+import { emptySchema, type Schema } from '../ir/schema.js';
 
 export type StepResult = 'equal' | 'differs' | 'source-failed' | 'skipped';
 
@@ -57,6 +60,11 @@ export interface MigrationVerdict {
 export interface VerifyReport {
   readonly target: string;
   readonly database: string;
+  /** incremental: the saved state this run started from; `migrations` are then only the steps
+   * after it, the ones proven in this run */
+  readonly from?: { readonly state: string; readonly migrations: number; readonly through: string; readonly savedAt: string };
+  /** the state this run saved (VerifyOptions.saveState), or why it saved none */
+  readonly saved?: { readonly state: string; readonly migrations: number; readonly bytes: number } | { readonly why: string };
   readonly migrations: MigrationVerdict[];
   /** the replayed schema compared with the source catalog after every step (replay-check.ts) */
   readonly replay: ReplayCheckResult;
@@ -95,6 +103,10 @@ export interface VerifyOptions {
   /** PostgreSQL: compare the replayed schema with the source catalog after every step (default true) */
   readonly replayCheck?: boolean;
   readonly onProgress?: (done: number, total: number, phase: 'up' | 'down') => void;
+  /** prove only the steps after this saved state (saved-state.ts pickState), from its schema */
+  readonly from?: SavedState;
+  /** when every step is proven, keep the source database after the last one as a saved state */
+  readonly saveState?: boolean;
 }
 
 /** A migration runner for the generated files on database B. */
@@ -102,10 +114,11 @@ export interface Runner {
   up(index: number): Promise<void>;
   down(index: number): Promise<void>;
   close(): Promise<void>;
-  /** Runs the ups of migrations 0..total-1 in order, through the hooks (see UpHooks). */
-  upAll(total: number, hooks: UpHooks): Promise<void>;
-  /** Runs the downs of the migrations that ran, newest first, through the hooks. */
-  downAll(total: number, hooks: DownHooks): Promise<void>;
+  /** Runs the ups of migrations from..total-1 in order, through the hooks (see UpHooks); the
+   * ones before `from` are already applied (a saved state) and not the runner's to undo. */
+  upAll(total: number, hooks: UpHooks, from?: number): Promise<void>;
+  /** Runs the downs of the migrations that ran (from `from` on), newest first, through the hooks. */
+  downAll(total: number, hooks: DownHooks, from?: number): Promise<void>;
 }
 
 /** Reads B's catalog as the step that just ran sees it (inside its transaction, if it has one). */
@@ -141,16 +154,16 @@ const attempt = async (run: () => Promise<unknown>): Promise<{ error?: unknown }
 const stepwise = (db: ScratchDatabase, r: Pick<Runner, 'up' | 'down'>): Pick<Runner, 'upAll' | 'downAll'> => {
   const read = () => db.snapshot();
   return {
-    upAll: async (total, hooks) => {
-      for (let i = 0; i < total; i++) {
+    upAll: async (total, hooks, from = 0) => {
+      for (let i = from; i < total; i++) {
         const mode = await hooks.begin(i);
         if (mode === 'skip') continue;
         const { error } = await attempt(() => r.up(i));
         if (!(await hooks.end(i, error, read))) return;
       }
     },
-    downAll: async (total, hooks) => {
-      for (let i = total - 1; i >= 0; i--) {
+    downAll: async (total, hooks, from = 0) => {
+      for (let i = total - 1; i >= from; i--) {
         if (!hooks.begin(i)) continue;
         const { error } = await attempt(() => r.down(i));
         await hooks.end(i, error, read);
@@ -281,8 +294,9 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
       if (failed.has(i)) await (await load(i)).down(knex);
       else await knex.migrate.down({ migrationSource: plain, name: files[i] });
     },
-    upAll: async (total, hooks) => {
-      const migrationSource = source(files.slice(0, total), (i, file) => ({
+    upAll: async (total, hooks, from = 0) => {
+      // knex's own table lists only what it ran: a saved state's steps are not its to undo
+      const migrationSource = source(files.slice(from, total), (i, file) => ({
         ...file,
         up: async (k) => {
           const mode = await hooks.begin(i);
@@ -302,11 +316,11 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
         if (!halted) throw e;
       }
     },
-    downAll: async (total, hooks) => {
+    downAll: async (total, hooks, from = 0) => {
       /** downs that failed: on the next pass their wrapper does nothing, so knex moves past them */
       const done = new Set<number>();
       let failure: { i: number; error: unknown } | undefined;
-      const migrationSource = source(files.slice(0, total), (i, file) => ({
+      const migrationSource = source(files.slice(from, total), (i, file) => ({
         ...file,
         down: async (k) => {
           if (done.has(i) || !hooks.begin(i)) return;
@@ -413,6 +427,44 @@ export const usesSql = (conversion: Conversion, total: number): CreateOptions =>
   sql: [...conversion.planned.slice(0, total).map((p) => p.migration.sql), ...conversion.files.slice(0, total).map((f) => f.contents)],
 });
 
+/** every step equal up and down (an irreversible one passes only when allowed, and then only its
+ * up must be equal: its down cannot restore what it did), and no replay gap */
+const passed = (verdicts: readonly MigrationVerdict[], replay: ReplayCheckResult, allowIrreversible: boolean): boolean =>
+  replay.gaps.length === 0 &&
+  verdicts.every((v) =>
+    // a knock-on's own down is proven equal on its own: its cause is judged at the cause
+    v.reproved === 'knock-on'
+      ? v.up === 'equal'
+      : // a down blocked by rows an irreversible migration left is judged like that migration
+        v.risk === 'irreversible' || v.blockedBy !== undefined
+        ? allowIrreversible && v.up === 'equal'
+        : v.up === 'equal' && v.down === 'equal',
+  );
+
+/** The replayed schema before step `at` (incremental verification: the replay check starts there). */
+const schemaBefore = (planned: readonly PlannedMigration[], at: number): Schema => {
+  // the newest earlier step that changes anything: its after-state (a step without changes
+  // leaves the schema as it was)
+  for (let j = at - 1; j >= 0; j--) {
+    const up = planned[j].up;
+    if (up.length) return planMigration(planned[j].migration, up[0].before).after;
+  }
+  return emptySchema();
+};
+
+/** How many saved states of one history and target a server keeps: the newest. */
+const KEEP_STATES = 4;
+
+/** Drops the older states of the same history (same first migration), target and layout beyond
+ * KEEP_STATES, never the one just saved: states of other branches of the history stay usable. */
+const pruneStates = async (store: NonNullable<DatabaseProvider['states']>, keep: string, m: ReturnType<typeof manifestOf>): Promise<void> => {
+  const { states } = await store.list();
+  const same = states
+    .filter((s) => s.name !== keep && s.manifest.target === m.target && s.manifest.layout === m.layout && s.manifest.migrations[0]?.join() === m.migrations[0]?.join())
+    .sort((a, b) => b.manifest.savedAt.localeCompare(a.manifest.savedAt));
+  for (const s of same.slice(KEEP_STATES - 1)) await store.drop(s.name);
+};
+
 /** Thrown through the first, optimistic run when a source step fails: see verifyConversion. */
 class SourceFailed extends Error {}
 
@@ -438,7 +490,9 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   if (!Array.isArray(opts.conversion.files)) throw new UsageError('verifyConversion: option conversion is not a conversion (pass what convert() returned)');
   if (typeof opts.provider.create !== 'function') throw new UsageError('verifyConversion: option provider is not a database provider (pass what openProvider() returned)');
   const started = Date.now();
-  const probing = opts.provider.kind !== 'mysql' && opts.replan !== false;
+  // from a saved state, a source step that fails is reported as such: the probe would apply
+  // the whole history again, which is what the state is there to spare
+  const probing = opts.provider.kind !== 'mysql' && opts.replan !== false && !opts.from;
   if (!probing) return verifyOnce(opts, false, started);
   try {
     return await verifyOnce(opts, 'on-failure', started);
@@ -453,6 +507,11 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   let conversion = opts.conversion;
   checkProviderDialect(conversion.provider, provider.kind);
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
+  /** the first step proven in this run: the ones before it are the saved state's */
+  const start = opts.from?.manifest.migrations.length ?? 0;
+  if (start > total) throw new UsageError(`the saved state ${opts.from!.name} covers ${start} migrations, more than the ${total} to verify`);
+  if (opts.from && !provider.states) throw new UsageError(`incremental verification needs a PostgreSQL server (--database-url postgres://...): ${provider.kind} keeps no saved states`);
+  const fromState = opts.from ? { from: opts.from.name } : {};
   let replanned: ReadonlyMap<number, string> = new Map();
   if (probe === true) {
     const { probeSource, replanFromSource } = await import('./source-state.js');
@@ -479,7 +538,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   // both databases at once; if one cannot be created, the other is dropped again
   // PostgreSQL: a third database materialises the replayed schema of each step (replay-check.ts)
   const checkReplay = provider.kind !== 'mysql' && opts.replayCheck !== false;
-  const created = await Promise.allSettled([provider.create('source', usesSql(conversion, total)), provider.create('target', usesSql(conversion, total))]);
+  const created = await Promise.allSettled([provider.create('source', { ...usesSql(conversion, total), ...fromState }), provider.create('target', { ...usesSql(conversion, total), ...fromState })]);
   await preloading;
   const failed = created.find((r) => r.status === 'rejected');
   if (failed) {
@@ -489,6 +548,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   }
   const [a, b] = created.map((r) => (r as PromiseFulfilledResult<ScratchDatabase>).value);
   let runner: Runner | undefined;
+  let saved: VerifyReport['saved'];
   /** A's catalog before each migration, for the down phase */
   const befores: Catalog[] = [];
   let stopSource = false;
@@ -509,12 +569,23 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   const window = provider.kind === 'pglite' ? 1 : 8;
   const targetDone: (() => void)[] = [];
   const targetSteps = Array.from({ length: total }, (_, i) => new Promise<void>((r) => (targetDone[i] = r)));
+  for (let i = 0; i < start; i++) targetDone[i]();
+  /** A's catalog after the last step it ran (a saved state is made of it) */
+  let lastSource: Catalog | undefined;
+  /** the restored state is not the one its manifest names */
+  let stateError: Error | undefined;
   // A's catalogs are kept for the down phase: unchanged objects are shared between them
   const share = structuralSharing();
   const source = (async () => {
-    let i = 0;
+    let i = start;
     try {
       let current = share(await a.snapshot());
+      if (opts.from && catalogHash(current) !== opts.from.manifest.catalog) {
+        stateError = new OrmshiftError(
+          `the saved state ${opts.from.name} does not hold the schema it was saved with (its catalog hash differs from its manifest's: changed by hand or damaged); drop it and run verify with --save-state without --since`,
+        );
+        throw stateError;
+      }
       for (; i < total && !stopSource; i++) {
         if (i - window - 1 >= 0) await targetSteps[i - window - 1];
         if (stopSource) break;
@@ -534,6 +605,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
         current = share(await a.snapshot());
         sourceSteps[i].resolve({ catalog: current });
       }
+      lastSource = current;
     } catch (e) {
       for (; i < total; i++) sourceSteps[i].resolve({ fatal: e });
       return;
@@ -553,9 +625,10 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     if (!checkReplay) return;
     const { replayChecker } = await import('./replay-check.js');
     // a database of its own, replaced when the replayed schema must be built again from scratch
-    const check = await replayChecker(() => provider.create('replay', usesSql(conversion, total)), conversion.planned.slice(0, total));
+    const replayStart = opts.from ? { schema: schemaBefore(conversion.planned, start), open: () => provider.create('replay', { ...usesSql(conversion, total), ...fromState }) } : undefined;
+    const check = await replayChecker(() => provider.create('replay', usesSql(conversion, total)), conversion.planned.slice(0, total), replayStart);
     try {
-      for (let i = 0; i < total; i++) {
+      for (let i = start; i < total; i++) {
         const step = await sourceSteps[i].promise;
         if ('catalog' in step) await check.next(i, step.catalog);
         else if ('fatal' in step) break;
@@ -580,6 +653,11 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     const targetCatalog = async (read: () => Promise<Catalog>) => omitTables(await read(), own);
     /** the up phase stopped at a failure: B is behind A, and no down is run */
     let upStopped = false;
+    if (start === total) {
+      // nothing new: the state's own check still runs (its catalog against its manifest)
+      await source;
+      if (stateError) throw stateError;
+    }
     await runner.upAll(total, {
       begin: async (i) => {
         opts.onProgress?.(i, total, 'up');
@@ -638,13 +716,15 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
         if (diff) v.diff = diff.text;
         return true;
       },
-    });
+    }, start);
     // B stopped (or finished): release A wherever it waits, and let it wind down
     stopSource = true;
     for (const done of targetDone) done();
     await source;
-    // A is not needed for the down phase (its catalogs are in `befores`): drop it meanwhile
-    closingSource = a.close().catch(() => undefined);
+    if (stateError) throw stateError;
+    // A is not needed for the down phase (its catalogs are in `befores`): drop it meanwhile,
+    // unless it is to be kept as the saved state
+    if (!(opts.saveState && provider.states)) closingSource = a.close().catch(() => undefined);
     /** what irreversible downs left behind: reported once, at that step */
     const explained = new Set<string>();
     /** tables holding rows that an irreversible migration wrote and its down() could not remove */
@@ -681,21 +761,42 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
           if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
           if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
         },
-      });
+      }, start);
       if (opts.reprove !== false) {
         const { reproveFailedDowns } = await import('./root-cause.js');
         await reproveFailedDowns({ conversion, provider, verdicts, befores, openRunner: (db) => RUNNERS[conversion.target](db, dir, files) });
+      }
+    }
+    if (opts.saveState) {
+      await replayRun;
+      const store = provider.states;
+      if (!store) saved = { why: `${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps no saved states: incremental verification needs a PostgreSQL server (--database-url postgres://...)` };
+      else if (!passed(verdicts.slice(start), replayResult, !!opts.allowIrreversible) || verdicts.slice(start).some((v) => v.up !== 'equal') || !lastSource) saved = { why: 'not every step was proven (a later run would start from an unproven schema)' };
+      else {
+        const manifest = manifestOf({ target: conversion.target, migrations: conversion.planned.map((p) => p.migration), files: conversion.files }, total, catalogHash(lastSource), new Date(started));
+        const kept = await store.save(a, stateName(manifest.target, manifest.layout, manifest.migrations), manifest);
+        saved = { state: kept.name, migrations: total, bytes: kept.bytes };
+        await pruneStates(store, kept.name, manifest).catch(() => undefined);
       }
     }
   } finally {
     stopSource = true;
     for (const done of targetDone) done();
     await source.catch(() => undefined);
-    await replayRun;
-    await runner?.close().catch(() => undefined);
-    await Promise.all([closingSource ?? a.close().catch(() => undefined), b.close().catch(() => undefined)]);
+    // the three databases are dropped at once: on a server each DROP DATABASE waits for a
+    // checkpoint, and concurrent ones share it
+    await Promise.all([
+      replayRun,
+      (async () => {
+        await runner?.close().catch(() => undefined);
+        await b.close().catch(() => undefined);
+      })(),
+      closingSource ?? a.close().catch(() => undefined),
+    ]);
     rmSync(dir, { recursive: true, force: true });
   }
+  // incremental: the report is of the steps proven in this run
+  verdicts.splice(0, start);
   const upEqual = verdicts.filter((v) => v.up === 'equal').length;
   const downEqual = verdicts.filter((v) => v.down === 'equal').length;
   const irreversible = verdicts.filter((v) => v.risk === 'irreversible').length;
@@ -708,18 +809,14 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   const knockOns = verdicts.filter((v) => v.reproved === 'knock-on').length;
   // a knock-on's own down is proven equal on its own: its cause is judged at the cause
   const replayGaps = replayResult.gaps.length;
-  const ok = replayGaps === 0 && verdicts.every((v) =>
-    v.reproved === 'knock-on'
-      ? v.up === 'equal'
-      : v.risk === 'irreversible' || v.blockedBy !== undefined
-      ? !!opts.allowIrreversible && v.up === 'equal'
-      : v.up === 'equal' && v.down === 'equal',
-  );
+  const ok = passed(verdicts, replayResult, !!opts.allowIrreversible);
   return {
     target: conversion.target,
     database: provider.kind,
+    ...(opts.from ? { from: { state: opts.from.name, migrations: start, through: opts.from.manifest.migrations[start - 1]?.[0] ?? '', savedAt: opts.from.manifest.savedAt } } : {}),
+    ...(saved ? { saved } : {}),
     migrations: verdicts,
     replay: replayResult,
-    summary: { migrations: total, upEqual, downEqual, sourceFailed, irreversible, blocked, replanned: replanned.size, rootCauses, knockOns, replayGaps, seconds: (Date.now() - started) / 1000, ok },
+    summary: { migrations: total - start, upEqual, downEqual, sourceFailed, irreversible, blocked, replanned: replanned.size, rootCauses, knockOns, replayGaps, seconds: (Date.now() - started) / 1000, ok },
   };
 };
