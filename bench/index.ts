@@ -12,6 +12,9 @@
  *   startup   `ormshift --help` - `node -e 0`, wall time                            target <= 150 ms
  *   scaling   synthetic histories of 500, 1,000 and 5,000 migrations: time per migration
  *             should stay flat (max/min of the three)
+ *   incremental  `verify --since` proving the last migration of trigger-dev from the state
+ *             saved after the one before / restoring that state (CREATE DATABASE ... TEMPLATE)
+ *             and psql applying the migration                                      target <= 2
  *   peer      `prisma migrate diff` producing a down script, where it can run offline here
  *
  * Flags: --json (one stable object on stdout), --smoke (small inputs, one repetition: the CI
@@ -34,7 +37,7 @@ const reps = smoke ? 1 : 3;
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // What users run is the compiled code in dist/ (npm ci builds it): build it once, then measure
-// that. `lib('convert')` imports dist/convert.js.
+// that. `lib('commands/convert')` imports dist/convert.js.
 let built = process.env.ORMSHIFT_BENCH_BUILT === '1';
 const build = () => {
   if (built) return;
@@ -76,7 +79,7 @@ async function benchConvert() {
   const dir = migrationsOf(history);
   const { readMigrationsDir } = await lib('readers/migrations-dir');
   const { loadPgQuery } = await lib('readers/postgres/source');
-  const { convert, writeConversion } = await lib('convert');
+  const { convert, writeConversion } = await lib('commands/convert');
   const pg = await loadPgQuery();
   const parseOnly = () => {
     const t = now();
@@ -183,7 +186,7 @@ async function benchVerifyHistory(history: string, pairs: number) {
 /** node runs this file with `--child-verify <dir> <target>`: convert, then verify on the server
  * (timed), report the time, peak RSS and whether every step was proven. */
 async function childVerify(dir: string, to: string) {
-  const { convert } = await lib('convert');
+  const { convert } = await lib('commands/convert');
   const { openProvider } = await lib('verify/database');
   const { verifyConversion } = await lib('verify/run');
   const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
@@ -195,9 +198,89 @@ async function childVerify(dir: string, to: string) {
   process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ok: report.summary.ok }));
 }
 
+/**
+ * incremental: the saved state of all but the last migration is prepared once, by applying
+ * their SQL on a scratch database and saving it as a proven run would (the bench measures the
+ * run that starts from a state, not the one that saves it). Then, alternating: the baseline
+ * copies the state (CREATE DATABASE ... TEMPLATE) and psql applies the last migration in it;
+ * the subject is verify of that migration from the state (conversion excluded, the three
+ * scratch databases created included). Dropping is timed apart on both sides (each DROP
+ * DATABASE waits for a checkpoint, seconds on a loaded server, after the verdict is known).
+ */
+async function benchIncremental() {
+  const history = smoke ? 'hoppscotch' : 'trigger-dev';
+  const dir = migrationsOf(history);
+  const { convert } = await lib('commands/convert');
+  const { openProvider } = await lib('verify/database');
+  const { verifyConversion } = await lib('verify/run');
+  const { manifestOf, stateName, pickState } = await lib('verify/saved-state');
+  const { catalogHash } = await lib('verify/compare');
+  const results: Record<string, unknown> = {};
+  for (const to of smoke ? (['knex'] as const) : (['sequelize', 'knex'] as const)) {
+    const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
+    const total = conversion.files.length;
+    const subject = { target: conversion.target, migrations: conversion.planned.map((p: any) => p.migration), files: conversion.files };
+    const provider = await openProvider(PG_URL);
+    let state: string | undefined;
+    try {
+      const t0 = now();
+      const db = await provider.create('bench_state');
+      for (const p of conversion.planned.slice(0, total - 1)) await db.exec(p.migration.sql);
+      const manifest = manifestOf(subject, total - 1, catalogHash(await db.snapshot()), new Date());
+      const saved = await provider.states.save(db, stateName(manifest.target, manifest.layout, manifest.migrations), manifest);
+      state = saved.name as string;
+      log(`incremental ${history} -> ${to}: state of ${total - 1} migrations prepared in ${round((now() - t0) / 1000, 1)} s, ${round(saved.bytes / 1e6, 1)} MB`);
+      const from = pickState(subject, 'latest', (await provider.states.list()).states);
+      const last = join(dir, conversion.planned[total - 1].migration.file);
+      const drops: number[] = [];
+      const subjectDrops: number[] = [];
+      const baseline = () => {
+        const name = `ormshift_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+        const target = new URL(PG_URL);
+        target.pathname = `/${name}`;
+        const t = now();
+        const c = spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name} TEMPLATE ${state}`], { encoding: 'utf8' });
+        const r = c.status === 0 ? spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', last], { encoding: 'utf8' }) : c;
+        const ms = now() - t;
+        const d = now();
+        spawnSync('psql', [PG_URL, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { encoding: 'utf8' });
+        drops.push(now() - d);
+        if (r.status !== 0) throw new Error(`psql failed: ${r.stderr ?? r.error?.message}`);
+        return ms;
+      };
+      let proven = true;
+      const verify = async () => {
+        // a provider a run: its close() waits for the drops (after the verdict), untimed like
+        // the baseline's, and before the next measurement starts
+        const own = await openProvider(PG_URL);
+        const t = now();
+        const report = await verifyConversion({ conversion, provider: own, from, allowIrreversible: true });
+        const ms = now() - t;
+        const d = now();
+        await own.close();
+        subjectDrops.push(now() - d);
+        proven &&= report.summary.ok && report.migrations.length === 1 && report.migrations[0].up === 'equal';
+        if (!report.summary.ok) log(`  NOT PROVEN: ${JSON.stringify(report.migrations)} ${JSON.stringify(report.replay)}`);
+        return ms;
+      };
+      const r = await paired(smoke ? 1 : 3, baseline, verify);
+      const dropMs = median(drops);
+      const verifyDropMs = median(subjectDrops);
+      results[to] = { migration: conversion.planned[total - 1].migration.name, restoreApplyMs: round(r.baseline, 1), verifyMs: round(r.subject, 1), ratio: round(r.ratio), dropMs: round(dropMs, 1), verifyDropMs: round(verifyDropMs, 1), ratioWithDrops: round((r.subject + verifyDropMs) / (r.baseline + dropMs)), stateMB: round(saved.bytes / 1e6, 1), proven };
+      log(`incremental ${history} -> ${to}: verify of the last migration from the state ${round(r.subject, 1)} ms vs restore + psql ${round(r.baseline, 1)} ms = ${round(r.ratio)}x (target <= 2x); cleanup apart: DROP DATABASE ${round(dropMs, 1)} ms (baseline, one) and ${round(verifyDropMs, 1)} ms (verify, three at once), ${round((r.subject + verifyDropMs) / (r.baseline + dropMs))}x with them${proven ? '' : ', NOT PROVEN'}`);
+    } finally {
+      if (state) await provider.states.drop(state).catch(() => undefined);
+      await provider.close();
+    }
+  }
+  const rows = Object.values(results) as { ratio: number; proven: boolean }[];
+  const ratio = Math.max(...rows.map((r) => r.ratio));
+  return { history, ratio, target: 2, ok: ratio <= 2 && rows.every((r) => r.proven), targets: results };
+}
+
 /** node runs this file with `--child-convert <dir> <out>`: convert, write, report peak RSS. */
 async function childConvert(dir: string, out: string) {
-  const { convert, writeConversion } = await lib('convert');
+  const { convert, writeConversion } = await lib('commands/convert');
   writeConversion(await convert({ migrationsDir: dir, to: 'sequelize' }), { out });
   process.stdout.write(JSON.stringify({ maxRssMB: process.resourceUsage().maxRSS / 1024 }));
 }
@@ -276,7 +359,7 @@ function syntheticHistory(n: number): string {
 
 async function benchScaling() {
   const sizes = smoke ? [20, 40, 80] : [500, 1000, 5000];
-  const { convert, writeConversion } = await lib('convert');
+  const { convert, writeConversion } = await lib('commands/convert');
   const rows = [];
   const timeOnce = async (dir: string): Promise<{ ms: number; warnings: { severity: string }[] }> => {
     const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-scale-out-'));
@@ -338,6 +421,7 @@ const main = async () => {
   const report: Record<string, unknown> = {};
   if (want('convert')) report.convert = await benchConvert();
   if (want('verify')) report.verify = await benchVerify();
+  if (want('incremental')) report.incremental = await benchIncremental();
   if (want('memory')) report.memoryMB = benchMemory();
   if (want('startup')) report.startupMs = await benchStartup();
   if (want('scaling')) report.scaling = await benchScaling();
@@ -354,6 +438,8 @@ const main = async () => {
   if (c) out.push(line('convert', `${c.ratio}x parse (${c.history}, ${c.migrations} migrations)`, '<= 3x', c.ok));
   const v = report.verify as any;
   if (v) for (const h of v.histories) out.push(line('verify', `${h.ratio}x psql, ${h.peakRssMB} MB (${h.history}, ${h.migrations} migrations)`, '<= 5x, 256 MB', h.ok));
+  const inc = report.incremental as any;
+  if (inc) out.push(line('incremental', `${inc.ratio}x restore + psql (${inc.history}, its last migration)`, '<= 2x', inc.ok));
   const m = report.memoryMB as any;
   if (m) out.push(line('memory', `${m.peakRssMB} MB peak RSS (${m.history})`, '<= 256 MB', m.ok));
   const s = report.startupMs as any;

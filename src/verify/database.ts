@@ -205,6 +205,12 @@ export interface DatabaseProvider {
   close(): Promise<void>;
   /** saved states for incremental verification, where the provider can keep them */
   readonly states?: StateStore;
+  /**
+   * Cleanup the caller need not wait for: on a server, dropping a scratch database waits for a
+   * checkpoint (PostgreSQL's DROP DATABASE forces one), seconds on a busy server, after the
+   * verdict is known. close() waits for it. Absent: the caller waits (PGlite frees its memory).
+   */
+  later?(cleanup: Promise<unknown>): void;
 }
 
 /** An error reported by the database server while running SQL. `position` is the server's

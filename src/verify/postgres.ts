@@ -217,6 +217,8 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
   };
 
   const names = new Map<ScratchDatabase, string>();
+  /** cleanup handed over by later(): close() waits for it */
+  const pending = new Set<Promise<unknown>>();
   /** a saved state: a template database, so it must stop being one before DROP accepts it */
   const dropState = async (state: string): Promise<void> => {
     if (!STATE_NAME.test(state)) throw new Error(`not a saved state's name: ${state}`);
@@ -318,10 +320,15 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       },
       drop: (state) => dropState(state),
     },
+    later(cleanup: Promise<unknown>): void {
+      const p = cleanup.catch(() => undefined).finally(() => pending.delete(p));
+      pending.add(p);
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       try {
+        await Promise.all([...pending]);
         await Promise.allSettled([...open].map((d) => d.close()));
         // anything left (a scratch whose close failed half-way)
         for (const name of [...created]) await drop(name).catch(() => undefined);

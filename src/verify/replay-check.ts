@@ -240,7 +240,7 @@ export interface ReplayStart {
  * refused (a dependency this does not foresee), the database is replaced by a new one and the
  * whole schema built there: every step's database holds exactly what `materialiseSql` builds.
  */
-export const replayChecker = async (open: () => Promise<ScratchDatabase>, planned: readonly PlannedMigration[], from?: ReplayStart) => {
+export const replayChecker = async (open: () => Promise<ScratchDatabase>, planned: readonly PlannedMigration[], from?: ReplayStart, later?: (cleanup: Promise<unknown>) => void) => {
   const { default: pg } = await import('pg');
   let db: ScratchDatabase | undefined;
   let client: InstanceType<typeof pg.Client> | undefined;
@@ -450,9 +450,14 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     stop(why: string): void {
       stopped ??= why;
     },
+    /** the result; the database is dropped meanwhile (`later`, when given, takes the wait) */
     async close(): Promise<ReplayCheckResult> {
-      await client?.end().catch(() => undefined);
-      await db?.close().catch(() => undefined);
+      const ending = (async () => {
+        await client?.end().catch(() => undefined);
+        await db?.close().catch(() => undefined);
+      })();
+      if (later) later(ending);
+      else await ending;
       return {
         checked: true,
         ...(stopped ? { why: stopped } : {}),

@@ -626,7 +626,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     const { replayChecker } = await import('./replay-check.js');
     // a database of its own, replaced when the replayed schema must be built again from scratch
     const replayStart = opts.from ? { schema: schemaBefore(conversion.planned, start), open: () => provider.create('replay', { ...usesSql(conversion, total), ...fromState }) } : undefined;
-    const check = await replayChecker(() => provider.create('replay', usesSql(conversion, total)), conversion.planned.slice(0, total), replayStart);
+    const check = await replayChecker(() => provider.create('replay', usesSql(conversion, total)), conversion.planned.slice(0, total), replayStart, provider.later?.bind(provider));
     try {
       for (let i = start; i < total; i++) {
         const step = await sourceSteps[i].promise;
@@ -783,16 +783,18 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     stopSource = true;
     for (const done of targetDone) done();
     await source.catch(() => undefined);
-    // the three databases are dropped at once: on a server each DROP DATABASE waits for a
-    // checkpoint, and concurrent ones share it
-    await Promise.all([
-      replayRun,
+    // the databases are dropped at once; on a server each DROP DATABASE waits for a checkpoint,
+    // seconds on a busy one, and the verdict does not depend on it: the provider's close() waits
+    const cleanup = Promise.all([
       (async () => {
         await runner?.close().catch(() => undefined);
         await b.close().catch(() => undefined);
       })(),
       closingSource ?? a.close().catch(() => undefined),
     ]);
+    await replayRun;
+    if (provider.later) provider.later(cleanup);
+    else await cleanup;
     rmSync(dir, { recursive: true, force: true });
   }
   // incremental: the report is of the steps proven in this run
