@@ -486,7 +486,10 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     reprove: 'boolean?',
     replayCheck: 'boolean?',
     onProgress: 'function?',
+    saveState: 'boolean?',
   });
+  if (opts.from !== undefined && (typeof opts.from !== 'object' || opts.from === null || !Array.isArray(opts.from.manifest?.migrations)))
+    throw new UsageError('verifyConversion: option from is not a saved state (pass what pickState() returned)');
   if (!Array.isArray(opts.conversion.files)) throw new UsageError('verifyConversion: option conversion is not a conversion (pass what convert() returned)');
   if (typeof opts.provider.create !== 'function') throw new UsageError('verifyConversion: option provider is not a database provider (pass what openProvider() returned)');
   const started = Date.now();
