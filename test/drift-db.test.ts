@@ -139,3 +139,76 @@ describe('reconcile migration of a MySQL history on MariaDB', () => {
     DB_TIMEOUT,
   );
 });
+
+describe('reconcile migration of a MySQL history keeps UNSIGNED and AUTO_INCREMENT', () => {
+  // before, `drift --emit --to prisma` wrote `id INT NOT NULL` for
+  // `Int @id @default(autoincrement()) @db.UnsignedInt`, and every @db.Unsigned* as signed
+  it(
+    'the emitted SQL and Knex file give on MariaDB the catalog of the SQL Prisma writes for schema.prisma',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'ormshift-reconcile-unsigned-'));
+      temps.push(root);
+      const dir = join(root, 'migrations');
+      mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
+      writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "mysql"\n');
+      const init = '-- CreateTable\nCREATE TABLE `A` (\n    `id` INTEGER UNSIGNED NOT NULL AUTO_INCREMENT,\n\n    PRIMARY KEY (`id`)\n) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n';
+      writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), init);
+      writeFileSync(
+        join(root, 'schema.prisma'),
+        'datasource db {\n  provider = "mysql"\n  url      = env("DATABASE_URL")\n}\n\nmodel A {\n  id Int @id @default(autoincrement()) @db.UnsignedInt\n}\n\n' +
+          'model B {\n  id    BigInt @id @default(autoincrement()) @db.UnsignedBigInt\n  small Int    @db.UnsignedSmallInt\n  tiny  Int    @db.UnsignedTinyInt\n  med   Int?   @db.UnsignedMediumInt\n  plain Int\n}\n',
+      );
+      const report = await drift({ schema: join(root, 'schema.prisma'), migrations: dir });
+      // A is the same on both sides: UNSIGNED and AUTO_INCREMENT are compared, and equal
+      expect(report.diff.addedTables.map((t) => t.name.name)).toEqual(['B']);
+      expect(report.diff.changedTables).toEqual([]);
+      const [sqlFile] = await reconcileFiles(report, 'prisma');
+      expect(sqlFile.contents).toMatch(/`id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,/);
+      expect(sqlFile.contents).toMatch(/`small` SMALLINT UNSIGNED NOT NULL,/);
+      expect(sqlFile.contents).toMatch(/`plain` INT(EGER)? NOT NULL,/);
+      const [jsFile] = await reconcileFiles(report, 'knex');
+      // what `prisma migrate dev` writes for model B
+      const prismaSql =
+        'CREATE TABLE `B` (\n    `id` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,\n    `small` SMALLINT UNSIGNED NOT NULL,\n    `tiny` TINYINT UNSIGNED NOT NULL,\n' +
+        '    `med` MEDIUMINT UNSIGNED NULL,\n    `plain` INTEGER NOT NULL,\n\n    PRIMARY KEY (`id`)\n);\n';
+      const mysql = await openProvider(MYSQL_URL);
+      try {
+        expect(mysql.kind).toBe('mysql');
+        const [p, a, b] = [await mysql.create('unsigned_prisma'), await mysql.create('unsigned_sql'), await mysql.create('unsigned_knex')];
+        for (const db of [p, a, b]) await db.exec(init);
+        const before = await a.snapshot();
+        await p.exec(prismaSql);
+        const expected = await p.snapshot();
+        await a.exec(sqlFile.contents);
+        const d0 = compareCatalogs(expected, await a.snapshot());
+        expect(d0, formatDiff(d0)).toEqual([]);
+        const out = join(root, 'knex');
+        mkdirSync(out);
+        writeFileSync(join(out, jsFile.path), jsFile.contents);
+        const runner = await openRunner('knex', b, out, [jsFile.path]);
+        try {
+          await runner.up(0);
+          const d1 = compareCatalogs(expected, omitTables(await b.snapshot()));
+          expect(d1, formatDiff(d1)).toEqual([]);
+          await runner.down(0);
+          const d2 = compareCatalogs(before, omitTables(await b.snapshot()));
+          expect(d2, formatDiff(d2)).toEqual([]);
+        } finally {
+          await runner.close();
+        }
+      } finally {
+        await mysql.close();
+      }
+      // with the reconcile migration in the history, drift finds nothing
+      mkdirSync(join(dir, '20240101000001_reconcile'));
+      writeFileSync(join(dir, '20240101000001_reconcile', 'migration.sql'), sqlFile.contents);
+      expect((await drift({ schema: join(root, 'schema.prisma'), migrations: dir })).inSync).toBe(true);
+      // and a signed column where schema.prisma says unsigned is drift
+      writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), init.replace(' UNSIGNED', ''));
+      const signed = await drift({ schema: join(root, 'schema.prisma'), migrations: dir });
+      expect(signed.inSync).toBe(false);
+      expect(JSON.stringify(signed.diff.changedTables)).toMatch(/"id"/);
+    },
+    DB_TIMEOUT,
+  );
+});

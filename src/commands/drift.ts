@@ -83,8 +83,6 @@ export interface DescribableOptions {
   readonly excluded?: Set<string>;
   /** indexes to leave out (the other side's `excluded`): the same index, described partly */
   readonly skip?: ReadonlySet<string>;
-  /** compare `INT UNSIGNED` as `INT`: the MySQL migration reader does not keep UNSIGNED */
-  readonly ignoreUnsigned?: boolean;
 }
 
 export const describable = (s: Schema, notes: string[] | undefined, opts: DescribableOptions): Schema => {
@@ -129,8 +127,7 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
     tables[key] = {
       name: t.name,
       columns: t.columns.map(({ comment: _c, collation: _k, ...c0 }) => {
-        const c = c0.type.array && c0.notNull ? { ...c0, notNull: false } : c0;
-        return opts.ignoreUnsigned && / UNSIGNED$/i.test(c.type.name) ? { ...c, type: { ...c.type, name: c.type.name.replace(/ UNSIGNED$/i, '') } } : c;
+        return c0.type.array && c0.notNull ? { ...c0, notNull: false } : c0;
       }),
       constraints,
     };
@@ -224,6 +221,33 @@ export const shiftStamp = (folder: string, seconds: number): string | undefined 
   return `${p(d.getUTCFullYear(), 4)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 };
 
+/**
+ * MySQL: schema.prisma's columns as the MySQL migration reader writes the same columns, so the
+ * two compare and a reconcile migration renders them as Prisma would: `@db.UnsignedInt` is the
+ * type INT with the `unsigned` flag (the schema reader names it `INT UNSIGNED`, as the models
+ * writer wants), `@default(autoincrement())` is AUTO_INCREMENT (the schema reader says identity).
+ * Before, drift compared neither and `--emit --to prisma` wrote `INT NOT NULL` for both.
+ */
+const asMysqlHistory = (s: Schema): Schema => ({
+  ...s,
+  tables: Object.fromEntries(
+    Object.entries(s.tables).map(([key, t]) => [
+      key,
+      {
+        ...t,
+        columns: t.columns.map(({ identity, ...c }) => {
+          const unsigned = / UNSIGNED$/i.exec(c.type.name);
+          return {
+            ...c,
+            ...(unsigned ? { type: { ...c.type, name: c.type.name.slice(0, unsigned.index), unsigned: true } } : {}),
+            ...(identity !== undefined ? { autoIncrement: true } : {}),
+          };
+        }),
+      },
+    ]),
+  ),
+});
+
 export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   checkOptions('drift', opts, { schema: 'string', migrations: 'string' });
   const { readPrismaSchema } = await import('../readers/prisma-schema/index.js');
@@ -269,13 +293,15 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
     prisma.schema,
     notes,
   );
-  const ignoreUnsigned = prisma.provider === 'mysql';
   const fromSchema = alignImplicitManyToMany(
     fromHistory,
-    describable(prisma.schema, undefined, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), skip: excluded, ignoreUnsigned }),
+    describable(prisma.provider === 'mysql' ? asMysqlHistory(prisma.schema) : prisma.schema, undefined, {
+      truncate,
+      ...(prisma.schemas ? { schemas: prisma.schemas } : {}),
+      skip: excluded,
+    }),
     notes,
   );
-  if (ignoreUnsigned) notes.push('UNSIGNED is not compared: the MySQL migration reader does not keep it');
   const raw = history.migrations.flatMap((m) =>
     m.migration.changes.filter((c) => c.kind === 'RawSql' && c.category === 'unmodelled').map((c) => (c.source ? `${c.source.file}:${c.source.line}` : m.migration.file)),
   );

@@ -132,7 +132,7 @@ export const typeKey = (t0: ColumnType): string => {
   if (PRECISION_DEFAULT_6.has(name) && args.length === 1 && args[0] === '6') args = [];
   // MySQL's inline ENUM: the migration reader keeps its labels in `values`, schema.prisma in `args`
   if (name === 'ENUM') args = (t.values ?? args).map((a) => a.replace(/^'(.*)'$/s, '$1'));
-  return `${t.schema ? `${t.schema}.` : ''}${name}${args.length ? `(${args.join(',')})` : ''}${'[]'.repeat(t.array ?? 0)}`;
+  return `${t.schema ? `${t.schema}.` : ''}${name}${args.length ? `(${args.join(',')})` : ''}${t.unsigned ? ' UNSIGNED' : ''}${'[]'.repeat(t.array ?? 0)}`;
 };
 
 const isSerial = (t: ColumnType): boolean => !t.user && /^(SMALL|BIG)?SERIAL[248]?$/i.test(t.name);
