@@ -77,6 +77,8 @@ export const reproveFailedDowns = async (opts: {
   readonly verdicts: ReprovableVerdict[];
   readonly befores: readonly Catalog[];
   readonly openRunner: (db: ScratchDatabase) => Promise<StepRunner>;
+  /** the readable text of an error a step threw (the driver's own message) */
+  readonly describeError?: (e: unknown) => string;
 }): Promise<void> => {
   const { conversion, provider, verdicts, befores } = opts;
   const targets = verdicts.map((v, i) => (toReprove(v) ? i : -1)).filter((i) => i >= 0);
@@ -107,12 +109,16 @@ export const reproveFailedDowns = async (opts: {
         await fresh();
         continue;
       }
-      let failed = false;
+      // which half failed on its own, and how: the error on exactly the state before it, which
+      // may differ from the one the down met after newer downs had run
+      let failed: string | undefined;
+      let half = 'up()';
       try {
         await runner!.up(i);
+        half = 'down()';
         await runner!.down(i);
-      } catch {
-        failed = true;
+      } catch (e) {
+        failed = `its ${half} fails on its own too: ${opts.describeError ? opts.describeError(e) : String((e as Error)?.message ?? e)}`;
       }
       const after = omitTables(await db!.snapshot());
       if (!failed && same(after, befores[i])) {
@@ -125,7 +131,7 @@ export const reproveFailedDowns = async (opts: {
       v.reproved = 'own';
       // wrong on exactly the state before it: not blocked by anything newer, whatever rows say
       unblock(v);
-      v.ownDiff = failed ? 'its up() or down() fails on its own too' : formatDiff(compareCatalogs(befores[i], after));
+      v.ownDiff = failed ?? formatDiff(compareCatalogs(befores[i], after));
       await fresh();
     }
   } finally {

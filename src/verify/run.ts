@@ -767,7 +767,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
       }, start);
       if (opts.reprove !== false) {
         const { reproveFailedDowns } = await import('./root-cause.js');
-        await reproveFailedDowns({ conversion, provider, verdicts, befores, openRunner: (db) => RUNNERS[conversion.target](db, dir, files) });
+        await reproveFailedDowns({ conversion, provider, verdicts, befores, openRunner: (db) => RUNNERS[conversion.target](db, dir, files), describeError: message });
       }
     }
     if (opts.saveState) {

@@ -52,6 +52,19 @@ const breakChildDown = (c: Conversion): Conversion => ({
   }),
 });
 
+/** The child migration's down() fails on its own: it drops a table that never existed. */
+const failChildDown = (c: Conversion): Conversion => ({
+  ...c,
+  files: c.files.map((f) => {
+    if (f.migration !== '20240301000000_child') return f;
+    const contents = f.contents
+      .replace('async down(queryInterface, Sequelize) {', 'async down(queryInterface, Sequelize) {\n    await queryInterface.sequelize.query(\'DROP TABLE "Nope"\');')
+      .replace('exports.down = async function down(knex) {', 'exports.down = async function down(knex) {\n  await knex.raw(\'DROP TABLE "Nope"\');');
+    expect(contents).not.toBe(f.contents);
+    return { ...f, contents };
+  }),
+});
+
 describe.each(['sequelize', 'knex'] as const)('failed downs are proven again on their own (%s, PostgreSQL)', (to) => {
   it(
     'names the one root cause and the knock-ons it caused',
@@ -72,6 +85,25 @@ describe.each(['sequelize', 'knex'] as const)('failed downs are proven again on 
         expect(control.migrations.map((m) => m.down)).toEqual(['differs', 'differs', 'differs']);
         expect(control.migrations.every((m) => m.reproved === undefined)).toBe(true);
         expect(control.summary).toMatchObject({ rootCauses: 0, knockOns: 0 });
+      } finally {
+        await provider.close();
+      }
+    },
+    DB_TIMEOUT * 2,
+  );
+
+  it(
+    'says how a root cause fails on the state before it',
+    async () => {
+      const conversion = failChildDown(await convert({ migrationsDir: prismaHistory(HISTORY), to }));
+      const provider = await openProvider(PG_URL);
+      try {
+        const report = await verifyConversion({ conversion, provider });
+        const child = report.migrations[2];
+        const show = JSON.stringify(report.migrations, null, 1);
+        expect(child, show).toMatchObject({ up: 'equal', down: 'differs', reproved: 'own' });
+        // the server's own words, not only 'fails on its own too'
+        expect(child.ownDiff, show).toMatch(/^its down\(\) fails on its own too: .*table "Nope" does not exist/);
       } finally {
         await provider.close();
       }
