@@ -178,13 +178,13 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
   } catch (err) {
     throw connectError(adminUrl, err);
   }
+  admin.on('error', () => undefined); // a dropped admin connection surfaces on the next query
   try {
     await admin.connect();
   } catch (err) {
     await admin.end().catch(() => undefined);
     throw connectError(adminUrl, err);
   }
-  admin.on('error', () => undefined); // a dropped admin connection surfaces on the next query
   const versionRow = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
   const hasForce = Number(versionRow.rows[0]?.v) >= 130000;
   const leftovers = await removeLeftovers(admin, adminUrl, hasForce).catch(() => [] as string[]);
