@@ -146,6 +146,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     else {
       if (r.gaps.length) process.stdout.write(`\nreplay gaps (${r.gaps.length}): the replayed schema differs from the database; the downs computed from it are suspect\n${r.gaps.map((g) => `  ${describeGap(g)}`).join('\n')}\n`);
       if (r.unbuildable.length) process.stdout.write(`\nreplayed objects the database refused to build (${r.unbuildable.length}):\n${r.unbuildable.map((x) => `  ${x}`).join('\n')}\n`);
+      if (r.limitations?.length) process.stdout.write(`\nnot compared by the replay check (${r.limitations.length}):\n${r.limitations.map((x) => `  ${x}`).join('\n')}\n`);
       if (r.why) process.stdout.write(`\nreplay check stopped: ${r.why}\n`);
     }
     const s = report.summary;

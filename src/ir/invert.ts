@@ -242,6 +242,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropTable: (c, before) => {
     const t = before.tables[qualify(c.name)];
     if (!t) return c.ifExists ? ok() : irreversible(`table ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    if (t.columnsUnknown) return irreversible(`drops table ${show(c.name)}, whose columns are not known (${t.columnsUnknown}), so down() cannot recreate it`);
     // its triggers and policies go with it, and come back from their text
     for (const tr of Object.values(before.triggers)) {
       if (sameName(tr.table, t.name) && tr.stale) return staleRefusal(`drops table ${show(c.name)} with its trigger ${quoteIdent(tr.name)}`, tr.stale);

@@ -70,7 +70,8 @@ const withTable = (s: Schema, name: QName, problem: (m: string) => void, f: (t: 
 const withColumn = (s: Schema, table: QName, column: string, problem: (m: string) => void, f: (c: Column) => Column): Schema =>
   withTable(s, table, problem, (t) => {
     if (!findColumn(t, column)) {
-      problem(`column ${JSON.stringify(column)} does not exist in table ${show(table)}`);
+      // a table whose columns are not known (CREATE TABLE ... AS) may well have it
+      if (!t.columnsUnknown) problem(`column ${JSON.stringify(column)} does not exist in table ${show(table)}`);
       return t;
     }
     return { ...t, columns: t.columns.map((c) => (c.name === column ? f(c) : c)) };
@@ -244,7 +245,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropColumn: (s, c, problem) => {
     const t = s.tables[qualify(c.table)];
     if (t && !findColumn(t, c.column)) {
-      if (!c.ifExists) problem(`column ${JSON.stringify(c.column)} does not exist in table ${show(c.table)}`);
+      if (!c.ifExists && !t.columnsUnknown) problem(`column ${JSON.stringify(c.column)} does not exist in table ${show(c.table)}`);
       return s;
     }
     const next = withTable(s, c.table, problem, (x) => ({
@@ -329,7 +330,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (t.constraints.some((k) => k.name === c.constraint.name)) problem(`constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`);
       const pkCols = c.constraint.type === 'primary' ? c.constraint.columns : [];
       for (const col of constraintColumns(c.constraint)) {
-        if (!findColumn(t, col)) problem(`column ${JSON.stringify(col)} does not exist in table ${show(c.table)}`);
+        if (!findColumn(t, col) && !t.columnsUnknown) problem(`column ${JSON.stringify(col)} does not exist in table ${show(c.table)}`);
       }
       return {
         ...t,

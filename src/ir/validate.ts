@@ -51,9 +51,9 @@ const NOT_IMMUTABLE = new Set([
   'pg_backend_pid',
 ]);
 
-const relation = (s: Schema, q: QName): { columns: readonly string[] } | undefined => {
+const relation = (s: Schema, q: QName): { columns: readonly string[] | undefined } | undefined => {
   const t = s.tables[qualify(q)];
-  if (t) return { columns: t.columns.map((c) => c.name) };
+  if (t) return { columns: columnNames(t) };
   return undefined;
 };
 
@@ -134,11 +134,15 @@ const volatility = (createSql: string): string | undefined => {
   }
 };
 
-const missingColumns = (table: QName, have: readonly string[], wanted: readonly string[]): string[] =>
-  [...new Set(wanted.filter((c) => !have.includes(c)))].map((c) => `column ${quoteIdent(c)} does not exist in table ${show(table)}`);
+/** A table's column names; undefined when its columns are not known (CREATE TABLE ... AS): then
+ * no column is said to be missing. */
+const columnNames = (t: Table): readonly string[] | undefined => (t.columnsUnknown ? undefined : t.columns.map((c) => c.name));
+
+const missingColumns = (table: QName, have: readonly string[] | undefined, wanted: readonly string[]): string[] =>
+  have === undefined ? [] : [...new Set(wanted.filter((c) => !have.includes(c)))].map((c) => `column ${quoteIdent(c)} does not exist in table ${show(table)}`);
 
 /** The problems of an index on a table of `s` whose columns are `have`. */
-const indexProblems = (s: Schema, i: Index, have: readonly string[]): string[] => {
+const indexProblems = (s: Schema, i: Index, have: readonly string[] | undefined): string[] => {
   const problems: string[] = [];
   const wanted = [...i.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : [])), ...(i.include ?? [])];
   const texts = [...i.elements.flatMap((e) => (e.kind === 'expression' ? [e.text] : [])), ...(i.where !== undefined ? [i.where] : [])];
@@ -159,8 +163,7 @@ const foreignKeyProblems = (s: Schema, k: Constraint, self?: Table): string[] =>
   if (!known(s, k.references)) return [];
   const target = self && qualify(self.name) === qualify(k.references) ? self : s.tables[qualify(k.references)];
   if (!target) return [`foreign key ${quoteIdent(k.name)}: table ${show(k.references)} does not exist`];
-  const cols = target.columns.map((c) => c.name);
-  const missing = missingColumns(k.references, cols, k.referencedColumns);
+  const missing = missingColumns(k.references, columnNames(target), k.referencedColumns);
   if (missing.length) return missing.map((m) => `foreign key ${quoteIdent(k.name)}: ${m}`);
   // PostgreSQL needs a primary key or unique constraint/index on exactly the referenced columns
   const same = (xs: readonly string[]) => xs.length === k.referencedColumns.length && xs.every((x) => k.referencedColumns.includes(x));
@@ -173,14 +176,14 @@ const foreignKeyProblems = (s: Schema, k: Constraint, self?: Table): string[] =>
   return keyed ? [] : [`foreign key ${quoteIdent(k.name)}: there is no unique constraint matching the referenced columns of ${show(k.references)} (${k.referencedColumns.join(', ')})`];
 };
 
-const checkProblems = (k: Constraint, table: QName, have: readonly string[]): string[] => {
+const checkProblems = (k: Constraint, table: QName, have: readonly string[] | undefined): string[] => {
   if (k.type !== 'check') return [];
   const tree = parseExpr(k.expression);
   return tree ? missingColumns(table, have, columnsRead(tree, table)) : [];
 };
 
 const tableConstraintProblems = (s: Schema, t: Table, k: Constraint, self?: Table): string[] => {
-  const have = t.columns.map((c) => c.name);
+  const have = columnNames(t);
   const local = k.type === 'check' ? [] : missingColumns(t.name, have, k.columns);
   return [...local, ...checkProblems(k, t.name, have), ...foreignKeyProblems(s, k, self)];
 };
@@ -255,7 +258,7 @@ const singleTableColumns = (s: Schema, view: QName, query: Node): string[] => {
       else if (fields.length === 2 && (fields[0] === (alias ?? q.name) || (!alias && fields[0] === q.name))) wanted.push(fields[1]);
     });
   }
-  return missingColumns(q, t.columns.map((x) => x.name), wanted).map((m) => `view ${show(view)}: ${m}`);
+  return missingColumns(q, columnNames(t), wanted).map((m) => `view ${show(view)}: ${m}`);
 };
 
 const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): string[] => {
@@ -279,7 +282,7 @@ const dataProblems = (s: Schema, c: ChangeOf<'RawSql'>): string[] => {
   if (c.category !== 'data' || !w || !known(s, w.table)) return [];
   const t = s.tables[qualify(w.table)];
   if (!t) return s.views[qualify(w.table)] ? [] : [`table ${show(w.table)} does not exist`];
-  const have = t.columns.map((x) => x.name);
+  const have = columnNames(t);
   const wanted = [...(w.columns ?? []), ...(w.rows?.columns ?? [])];
   const stmt = parseStatement(c.sql);
   const u = stmt?.UpdateStmt ?? stmt?.DeleteStmt;
@@ -367,7 +370,7 @@ export const validateChange = (c: Change, before: Schema, opts: ValidateOptions 
       const t = before.tables[qualify(c.table)];
       if (!t || ('usingIndex' in c.constraint && c.constraint.usingIndex)) return [];
       // replay reports the table's own missing columns; here: CHECK expressions and the referenced side
-      return [...checkProblems(c.constraint, c.table, t.columns.map((x) => x.name)).map((m) => `check ${quoteIdent(c.constraint.name)}: ${m}`), ...foreignKeyProblems(before, c.constraint)];
+      return [...checkProblems(c.constraint, c.table, columnNames(t)).map((m) => `check ${quoteIdent(c.constraint.name)}: ${m}`), ...foreignKeyProblems(before, c.constraint)];
     }
     case 'CreateIndex': {
       const t = relation(before, c.index.table);

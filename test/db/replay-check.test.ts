@@ -164,6 +164,43 @@ describe('the replay check', () => {
     expect(report.summary.ok).toBe(false);
   });
 
+  it('knows a table made by a query (CREATE TABLE ... AS, SELECT ... INTO) but not its columns: a limitation, said so, not a gap', async () => {
+    const dir = history({
+      '20240101000000_init': [
+        'CREATE TABLE "Model" ("id" SERIAL NOT NULL, "downloads" INTEGER NOT NULL DEFAULT 0, CONSTRAINT "Model_pkey" PRIMARY KEY ("id"));',
+        'CREATE VIEW "ModelRank_Live" AS SELECT "id" AS "modelId", row_number() OVER (ORDER BY "downloads" DESC) AS "rank" FROM "Model";',
+      ].join('\n'),
+      '20240102000000_rank_table': [
+        'CREATE TABLE "ModelRank"',
+        '    AS SELECT * FROM "ModelRank_Live";',
+        'ALTER TABLE "ModelRank" ADD CONSTRAINT "pk_ModelRank" PRIMARY KEY ("modelId");',
+        'CREATE INDEX "ModelRank_rank_idx" ON "ModelRank"("rank");',
+        'SELECT "id", "downloads" INTO scratch_counts FROM "Model";',
+        'CREATE INDEX ON scratch_counts("id");',
+      ].join('\n'),
+      '20240103000000_more': 'DROP INDEX "scratch_counts_id_idx";\nALTER TABLE "ModelRank" ADD COLUMN "note" TEXT;',
+    });
+    const conversion = await convert({ migrationsDir: dir, to: 'knex', allowIrreversible: true });
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    expect(report.replay.checked).toBe(true);
+    expect(report.replay.unbuildable).toEqual([]);
+    expect(report.replay.gaps).toEqual([]);
+    expect(report.replay.limitations).toEqual([
+      expect.stringMatching(/^table "ModelRank" from 20240102000000_rank_table on: its columns are taken from the database, not checked \(CREATE TABLE \.\.\. AS/),
+      expect.stringMatching(/^table "scratch_counts" from 20240102000000_rank_table on: .*SELECT \.\.\. INTO/),
+    ]);
+    // the table is known: its down drops it
+    expect(report.migrations.map((m) => [m.name, m.up, m.down])).toEqual([
+      ['20240101000000_init', 'equal', 'equal'],
+      ['20240102000000_rank_table', 'equal', 'equal'],
+      ['20240103000000_more', 'equal', 'equal'],
+    ]);
+    // ... but cannot be recreated by a down
+    const dropped = await convert({ migrationsDir: history({ '20240101000000_init': 'CREATE TABLE "T" AS SELECT 1 AS "one";', '20240102000000_drop': 'DROP TABLE "T";' }), to: 'knex', allowIrreversible: true });
+    expect(dropped.planned[1].risk).toBe('irreversible');
+    expect(JSON.stringify(dropped.planned[1])).toContain('whose columns are not known');
+  });
+
   it('materialises every replayed object, in an order the database accepts', async () => {
     // (the database side is proven above; here: nothing of the schema is left out)
     const conversion = await convert({ migrationsDir: history(RIGHT), to: 'knex', allowIrreversible: true });

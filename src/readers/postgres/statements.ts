@@ -586,6 +586,19 @@ const insertedRows = (n: any): NonNullable<NonNullable<RawSql['writes']>['rows']
   return { columns, values };
 };
 
+/**
+ * `CREATE TABLE t AS <query>` and `SELECT ... INTO t`: the statement runs as written (it fills
+ * the table), and the IR knows the table, not its columns (their types come from the query).
+ */
+const tableFromQuery = (ctx: StatementContext, into: any, what: string, ifNotExists: boolean): StatementResult => {
+  const name = rangeVar(into?.rel);
+  if (into?.onCommit && into.onCommit !== 'ONCOMMIT_NOOP') throw new Unmodelled(`${what} with ON COMMIT`);
+  const table: Table = { name, columns: [], constraints: [], columnsUnknown: `${what}: its columns come from a query the replay cannot type` };
+  const reason = `${what}: the table's rows come from a query; kept as written, the table (not its columns) is modelled`;
+  const when: ExistsGuard | undefined = ifNotExists ? { negated: true, object: 'relation', name: name.name, schema: name.schema ?? 'public' } : undefined;
+  return changes({ ...raw(ctx, 'unmodelled', reason), effects: [{ ...(when ? { when } : {}), changes: [{ kind: 'CreateTable', table, source: ctx.source }] }] });
+};
+
 const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResult> = {
   CreateStmt: createTable,
   AlterTableStmt: alterTable,
@@ -656,7 +669,7 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
       ctx.tempTables.add(qualify(rangeVar(n.into.rel)));
       return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
     }
-    throw new Unmodelled('CREATE TABLE AS');
+    return tableFromQuery(ctx, n.into, 'CREATE TABLE ... AS', !!n.if_not_exists);
   },
   CreateFunctionStmt: (ctx, n) =>
     changes({
@@ -709,7 +722,15 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
   DeleteStmt: (ctx, n) =>
     changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'delete' } }),
   MergeStmt: (ctx) => changes(raw(ctx, 'data', 'data statement: Sequelize has no schema call for it')),
-  SelectStmt: (ctx) => changes(raw(ctx, 'data', 'a query run for its effects (e.g. setval)')),
+  SelectStmt: (ctx, n) => {
+    const into = n.intoClause;
+    if (!into) return changes(raw(ctx, 'data', 'a query run for its effects (e.g. setval)'));
+    if (into.rel?.relpersistence === 't') {
+      ctx.tempTables.add(qualify(rangeVar(into.rel)));
+      return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
+    }
+    return tableFromQuery(ctx, into, 'SELECT ... INTO', false);
+  },
   DoStmt: (ctx, n) => {
     const as = (n.args ?? []).find((a: any) => a.DefElem?.defname === 'as')?.DefElem;
     const language = str((n.args ?? []).find((a: any) => a.DefElem?.defname === 'language')?.DefElem?.arg);
