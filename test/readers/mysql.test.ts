@@ -27,6 +27,21 @@ CREATE TABLE \`User\` (
 `;
 
 describe('MySQL reader', () => {
+  it('keeps FOREIGN KEY <index name> without CONSTRAINT verbatim: the key is named by the server', async () => {
+    // MariaDB 10.11 names both the key and its index `fk_idx`; MySQL 8.0.16+ ignores the name
+    // (`t_ibfk_1`): modelled as `t_ibfk_1` with an index `a`, the down dropped a key MariaDB lacks
+    const sql = 'ALTER TABLE `t` ADD FOREIGN KEY `fk_idx` (`a`) REFERENCES `u`(`id`);';
+    const [add] = await changesOf('CREATE TABLE `u` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));\nCREATE TABLE `t` (`id` INTEGER NOT NULL, `a` INTEGER NULL, PRIMARY KEY (`id`));', sql);
+    expect(add).toMatchObject({ kind: 'RawSql', category: 'unmodelled', sql: sql.slice(0, -1) });
+    if (add.kind === 'RawSql') expect(add.reason).toMatch(/fk_idx.*without CONSTRAINT/);
+    // named by CONSTRAINT, the index name is the constraint's on both servers: still modelled
+    const [named] = await changesOf(
+      'CREATE TABLE `u` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));\nCREATE TABLE `t` (`id` INTEGER NOT NULL, `a` INTEGER NULL, PRIMARY KEY (`id`));',
+      'ALTER TABLE `t` ADD CONSTRAINT `k` FOREIGN KEY `other` (`a`) REFERENCES `u`(`id`);',
+    );
+    expect(named).toMatchObject({ kind: 'AddConstraint', constraint: { name: 'k' }, implicitIndex: { name: 'k' } });
+  });
+
   it('reads CREATE TABLE with inline enum, AUTO_INCREMENT, ON UPDATE, prefix index and table options', async () => {
     const [create, index] = await changesOf(TABLE);
     expect(create.kind).toBe('CreateTable');

@@ -276,6 +276,10 @@ const constraintItem = (
   }
   if (type.startsWith('unique')) return { index: { ...indexItem(ctx, table, node, tokens, extra), unique: true } };
   if (type === 'foreign key') {
+    // FOREIGN KEY <index_name> (...) without CONSTRAINT <symbol>: MariaDB (and MySQL before
+    // 8.0.16) names the key and its index after it, MySQL 8.0.16+ ignores it and says
+    // `<table>_ibfk_<n>`: which name the key gets depends on the server, so it is not guessed
+    if (node.index && !node.constraint) throw new Unmodelled(`FOREIGN KEY ${JSON.stringify(astName(node.index))} (...) without CONSTRAINT: MariaDB names the key after it, MySQL 8.0.16+ does not`);
     return { constraint: foreignKey(ctx, table, node.constraint ? astName(node.constraint) : undefined, columns, node.reference_definition) };
   }
   if (type === 'check') {
