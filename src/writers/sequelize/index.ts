@@ -67,10 +67,8 @@ const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
 /** A function body: the statements, inside a transaction when the migration has one. */
 function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string): JsStatementOf[] {
   const hasCalls = groups.some((g) => g.emitted.length > 0);
-  // (MySQL files were written out as text before the `if` node, and so kept every raw reason)
-  const all = oneRawReasonPerRun(
-    groups.flatMap((g) => withComments(g.comments, statements(g.emitted))),
-    (st) => !ctx.dialect.sql.guardsDown && isCallOf(st.expr, 'queryInterface.sequelize.query'),
+  const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), (st) =>
+    isCallOf(st.expr, 'queryInterface.sequelize.query'),
   );
   if (!hasCalls || !ctx.transaction) {
     if (!hasCalls && groups.every((g) => g.comments.length === 0)) return [{ comments: ['Nothing to do.'] }];
