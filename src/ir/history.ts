@@ -14,7 +14,7 @@ import { invert } from './invert.js';
 import { worstRisk, type DownStep, type Inversion, type PlannedMigration, type Step } from './plan.js';
 import { redundantDrops } from './redundant-drops.js';
 import { apply } from './replay.js';
-import { emptySchema, type Schema } from './schema.js';
+import { emptySchema, qualify, type QName, type Schema } from './schema.js';
 import { validateChange } from './validate.js';
 
 export interface PlannedHistory {
@@ -26,6 +26,34 @@ const sameStatement = (a: Change, b: Change) =>
   !!a.source && !!b.source && a.source.file === b.source.file && a.source.line === b.source.line && a.source.col === b.source.col;
 
 const locate = (c: Change) => (c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {});
+
+/**
+ * One rebuild per enum and migration. The down of each ADD VALUE rebuilds the type without the
+ * value, from the schema before it; when a migration adds several values to one enum, the
+ * rebuild of the first (the last step of down()) already restores the type as the migration
+ * found it, so the rebuilds of the later ones, which run before it, are left out. Only when
+ * nothing between the two in up() could change what the type is (another enum change of any
+ * kind, or raw SQL): the steps undone in between run with the extra values still there, which
+ * no schema object minds, and the kept rebuild, planned from the schema before the first value,
+ * meets that schema again. Returns each left-out change with the ADD VALUE whose down rebuilds.
+ */
+const repeatedEnumRebuilds = (changes: readonly Change[], inversions: readonly { of: Change; inversion: Inversion }[]): Map<Change, Change> => {
+  const out = new Map<Change, Change>();
+  const rebuilds = (c: Change) => inversions.find((x) => x.of === c)!.inversion;
+  const isRebuild = (c: Change): c is Extract<Change, { kind: 'AddEnumValue' }> =>
+    c.kind === 'AddEnumValue' && rebuilds(c).risk !== 'irreversible' && rebuilds(c).changes.length > 0;
+  const unsettling = (c: Change) => c.kind === 'RawSql' || (c.kind.includes('Enum') && c.kind !== 'AddEnumValue');
+  for (let i = 0; i < changes.length; i++) {
+    const first = changes[i];
+    if (!isRebuild(first) || out.has(rebuilds(first).changes[0])) continue;
+    for (let j = i + 1; j < changes.length; j++) {
+      const c = changes[j];
+      if (unsettling(c)) break;
+      if (isRebuild(c) && qualify(c.name) === qualify(first.name)) for (const x of rebuilds(c).changes) out.set(x, first);
+    }
+  }
+  return out;
+};
 
 export const planMigration = (m: Migration, start: Schema): { planned: PlannedMigration; after: Schema } => {
   const diagnostics: Diagnostic[] = [];
@@ -82,13 +110,16 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
       return steps;
     });
   };
-  let stepsOf = replayDown(new Map(), true);
+  // an enum rebuilt once, however many values the migration adds to it
+  const rebuilt = repeatedEnumRebuilds(m.changes, inversions);
+  let stepsOf = replayDown(rebuilt, true);
   // drops of indexes and constraints that a later DROP TABLE of this down() removes anyway
   const redundant = redundantDrops(stepsOf.flat());
-  if (redundant.size > 0) stepsOf = replayDown(redundant, false);
+  if (redundant.size > 0) stepsOf = replayDown(new Map<Change, unknown>([...rebuilt, ...redundant]), false);
   const down: DownStep[] = inversions.map(({ of, inversion }, k) => {
     const omitted = inversion.changes.filter((c) => redundant.has(c)).map((c) => ({ change: c, droppedWith: redundant.get(c)! }));
-    return { of, inversion, steps: stepsOf[k], ...(omitted.length > 0 ? { omitted } : {}) };
+    const rebuiltBy = inversion.changes.length > 0 ? rebuilt.get(inversion.changes[0]) : undefined;
+    return { of, inversion, steps: stepsOf[k], ...(omitted.length > 0 ? { omitted } : {}), ...(rebuiltBy ? { rebuiltBy } : {}) };
   });
   return {
     planned: {

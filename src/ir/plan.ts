@@ -30,6 +30,9 @@ export interface DownStep {
   readonly steps: readonly Step[];
   /** inverse changes left out: the table whose drop later in this down() removes their object */
   readonly omitted?: readonly { readonly change: Change; readonly droppedWith: QName }[];
+  /** an enum value's rebuild left out (steps empty): the earlier ADD VALUE of the same enum
+   * whose down, later in this down(), rebuilds the type without this value too */
+  readonly rebuiltBy?: Change;
 }
 
 export interface PlannedMigration {

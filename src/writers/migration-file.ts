@@ -6,7 +6,7 @@
 import type { Change, SourceRef } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
 import { Printer, type JsStatementOf } from './code/index.js';
-import { excerpt } from '../ir/sql-text.js';
+import { excerpt, quoteLiteral } from '../ir/sql-text.js';
 import { alterTableRuns, undoStepsJoin, type AlterTableAction } from './sql/postgres.js';
 
 const RISK_TEXT = {
@@ -59,11 +59,20 @@ export function irreversibleError(m: PlannedMigration, blocked: readonly DownSte
 /** The comments above the statements of one down step: why it is not exact, when it is not. */
 export const downComments = (m: PlannedMigration, d: DownStep): string[] => {
   const reason = d.inversion.reason ?? 'no reason given';
-  return d.inversion.risk === 'irreversible'
-    ? [`WARNING: irreversible (${where(m, d.of)}): ${reason}`]
-    : d.inversion.risk === 'data-loss'
-      ? [`data loss: ${reason}`]
-      : [];
+  const risk =
+    d.inversion.risk === 'irreversible'
+      ? [`WARNING: irreversible (${where(m, d.of)}): ${reason}`]
+      : d.inversion.risk === 'data-loss'
+        ? [`data loss: ${reason}`]
+        : [];
+  const rebuilt = rebuiltNote(m, d);
+  return [...risk, ...(rebuilt ? [rebuilt] : [])];
+};
+
+/** One rebuild per enum: where the type this step's value is removed from is rebuilt. */
+export const rebuiltNote = (m: PlannedMigration, d: DownStep): string | undefined => {
+  const by = d.rebuiltBy;
+  return by?.kind === 'AddEnumValue' ? `the type is rebuilt once, below, by the down of ${where(m, by)} (ADD VALUE ${quoteLiteral(by.value)})` : undefined;
 };
 
 /** `comments` above the first statement of `list` (or alone when it is empty). */
