@@ -278,7 +278,7 @@ export interface RawSql extends Base {
 export interface ExistsGuard {
   readonly negated: boolean;
   /** what the test looks for; `relation` is anything pg_class holds, `type` anything pg_type holds */
-  readonly object: 'table' | 'column' | 'constraint' | 'index' | 'type' | 'relation';
+  readonly object: 'table' | 'column' | 'constraint' | 'index' | 'type' | 'relation' | 'view' | 'materialized view' | 'sequence';
   readonly name: string;
   /** the table it must belong to, when the test names one (columns, constraints, indexes) */
   readonly table?: string;
@@ -289,6 +289,8 @@ export interface ExistsGuard {
 export interface GuardedChanges {
   /** absent: the changes always run */
   readonly when?: ExistsGuard;
+  /** the tests of the IF branches around `when` (nested IFs): they must hold too */
+  readonly and?: readonly ExistsGuard[];
   readonly changes: readonly Change[];
   /**
    * A clause of the statement that `changes` do not carry (clause accounting, readers/postgres/

@@ -12,7 +12,7 @@ import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.
 import { formatLocation } from './diagnostics.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
-import { apply, dependentForeignKeys, guardHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
+import { apply, dependentForeignKeys, guardHolds, partHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
 import { excerpt, identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
@@ -549,7 +549,7 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
   const ran: { change: Change; before: Schema }[] = [];
   let s = before;
   for (const part of c.effects ?? []) {
-    if (part.when && !guardHolds(s, part.when)) continue;
+    if (!partHolds(s, part)) continue;
     for (const inner of part.changes) {
       // a clause the reader did not consume (ir/unconsumed.ts): undo only what it provably did
       const implies = part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, s) : undefined;

@@ -8,7 +8,7 @@
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
 import { clauseImplies } from './unconsumed.js';
-import type { Change, ChangeKind, ChangeOf, ExistsGuard } from './changes.js';
+import type { Change, ChangeKind, ChangeOf, ExistsGuard, GuardedChanges } from './changes.js';
 import { followRename, type RenameInText } from './follow-rename.js';
 import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renameIdentifierIn, renderType, storedType } from './sql-text.js';
 import { expandSerials, ownedBySql } from './serial.js';
@@ -606,7 +606,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   RawSql: (s, c, problem) => {
     let out = s;
     for (const part of c.effects ?? []) {
-      if (part.when && !guardHolds(out, part.when)) continue;
+      if (!partHolds(out, part)) continue;
       for (const inner of part.changes) {
         // what PostgreSQL provably did for a clause the reader did not consume (CASCADE)
         const implied = part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, out)?.implied ?? [] : [];
@@ -696,8 +696,19 @@ const exists = (s: Schema, g: ExistsGuard): boolean => {
       return named(s.enums) || tableNamed(g.name).length > 0 || named(s.views);
     case 'relation':
       return tableNamed(g.name).length > 0 || index || named(s.views) || named(s.sequences);
+    case 'view':
+    case 'materialized view': {
+      const materialized = g.object === 'materialized view';
+      return Object.values(s.views).some((v) => v.materialized === materialized && v.name.name === g.name && inSchema(v.name, g.schema));
+    }
+    case 'sequence':
+      return named(s.sequences);
   }
 };
+
+/** Does a part of a statement's effects run on this schema (its guard and the ones around it hold)? */
+export const partHolds = (s: Schema, p: GuardedChanges): boolean =>
+  (!p.when || guardHolds(s, p.when)) && (p.and ?? []).every((g) => guardHolds(s, g));
 
 export const guardHolds = (s: Schema, g: ExistsGuard): boolean => exists(s, g) !== g.negated;
 

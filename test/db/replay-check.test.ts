@@ -201,6 +201,49 @@ describe('the replay check', () => {
     expect(JSON.stringify(dropped.planned[1])).toContain('whose columns are not known');
   });
 
+  it('follows DO blocks guarded by the kind of a relation (pg_class.relkind), IF inside IF: materialized views turned into tables', async () => {
+    const dir = history({
+      '20240101000000_init': [
+        'CREATE TABLE "Model" ("id" SERIAL NOT NULL, "downloads" INTEGER NOT NULL DEFAULT 0, CONSTRAINT "Model_pkey" PRIMARY KEY ("id"));',
+        'CREATE VIEW "ModelRank_Live" AS SELECT "id" AS "modelId", row_number() OVER (ORDER BY "downloads" DESC) AS "rank" FROM "Model";',
+        'CREATE MATERIALIZED VIEW "ModelRank" AS SELECT * FROM "ModelRank_Live";',
+        'CREATE UNIQUE INDEX "mrank_model_id" ON "ModelRank"("modelId");',
+        'CREATE MATERIALIZED VIEW "UserRank" AS SELECT 1 AS "userId";',
+      ].join('\n'),
+      '20240102000000_mat_views_to_tables': [
+        'DO $$',
+        'BEGIN',
+        "    IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'ModelRank' AND relkind = 'm') THEN",
+        "        IF EXISTS (SELECT 1 FROM pg_class WHERE relname = 'UserRank' AND relkind = 'm') THEN",
+        '            DROP MATERIALIZED VIEW "UserRank";',
+        '        END IF;',
+        '        DROP VIEW IF EXISTS "UserRank_Live";',
+        '        DROP MATERIALIZED VIEW "ModelRank";',
+        '    END IF;',
+        'END $$;',
+        '',
+        'DO $$',
+        'BEGIN',
+        "    IF NOT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'ModelRank' AND relkind = 'r') THEN",
+        '        CREATE TABLE "ModelRank"',
+        '            AS SELECT * FROM "ModelRank_Live";',
+        '    END IF;',
+        'END $$;',
+        'ALTER TABLE "ModelRank" ADD CONSTRAINT "pk_ModelRank" PRIMARY KEY ("modelId");',
+      ].join('\n'),
+    });
+    const conversion = await convert({ migrationsDir: dir, to: 'knex', allowIrreversible: true });
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    expect(report.replay.checked).toBe(true);
+    expect(report.replay.unbuildable).toEqual([]);
+    expect(report.replay.gaps).toEqual([]);
+    expect(report.replay.limitations).toEqual([expect.stringMatching(/^table "ModelRank" from 20240102000000_mat_views_to_tables on: /)]);
+    expect(report.migrations.map((m) => [m.up, m.down])).toEqual([
+      ['equal', 'equal'],
+      ['equal', 'equal'],
+    ]);
+  });
+
   it('materialises every replayed object, in an order the database accepts', async () => {
     // (the database side is proven above; here: nothing of the schema is left out)
     const conversion = await convert({ migrationsDir: history(RIGHT), to: 'knex', allowIrreversible: true });

@@ -34,7 +34,7 @@ const CATALOGS: Record<string, { object: ExistsGuard['object']; name: string; ta
   'information_schema.columns': { object: 'column', name: 'column_name', table: 'table_name', schema: 'table_schema', also: ['table_catalog'] },
   'information_schema.table_constraints': { object: 'constraint', name: 'constraint_name', table: 'table_name', schema: 'constraint_schema', also: ['table_schema', 'constraint_type', 'table_catalog', 'constraint_catalog'] },
   pg_constraint: { object: 'constraint', name: 'conname' },
-  pg_class: { object: 'relation', name: 'relname' },
+  pg_class: { object: 'relation', name: 'relname', also: ['relkind'] },
   pg_type: { object: 'type', name: 'typname' },
   pg_indexes: { object: 'index', name: 'indexname', table: 'tablename', schema: 'schemaname' },
   pg_tables: { object: 'table', name: 'tablename', schema: 'schemaname' },
@@ -86,9 +86,14 @@ export const readGuard = (src: SourceFile, cond: string): ExistsGuard | undefine
   if ([...tests.keys()].some((k) => !known.has(k))) return undefined;
   if (catalog.also?.includes('table_type') && tests.has('table_type') && tests.get('table_type') !== 'BASE TABLE') return undefined;
   if (tests.has('constraint_type')) return undefined;
+  // pg_class.relkind narrows a relation to one kind
+  const RELKINDS: Record<string, ExistsGuard['object']> = { r: 'table', v: 'view', m: 'materialized view', i: 'index', S: 'sequence' };
+  const relkind = tests.get('relkind');
+  if (relkind !== undefined && !RELKINDS[relkind]) return undefined;
+  const object = relkind !== undefined ? RELKINDS[relkind] : catalog.object;
   const table = catalog.table ? tests.get(catalog.table) : undefined;
   const schema = catalog.schema ? tests.get(catalog.schema) ?? (catalog.object === 'constraint' ? tests.get('table_schema') : undefined) : undefined;
-  return { negated, object: catalog.object, name, ...(table !== undefined ? { table } : {}), ...(schema !== undefined ? { schema } : {}) };
+  return { negated, object, name, ...(table !== undefined ? { table } : {}), ...(schema !== undefined ? { schema } : {}) };
 };
 
 /** The "already exists" errors a handler may ignore, by condition name and SQLSTATE. */
@@ -243,31 +248,56 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
     return out;
   };
 
-  const parts: GuardedChanges[] = [];
-  for (const s of block.body ?? []) {
-    if (s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr) continue; // the implicit end
-    if (s.PLpgSQL_stmt_if) {
-      const i = s.PLpgSQL_stmt_if;
-      if (i.elsif_list || i.else_body) return undefined;
-      const cond = i.cond?.PLpgSQL_expr?.query;
-      const when = typeof cond === 'string' ? readGuard(src, cond) : undefined;
-      if (!when) return undefined;
-      // the guard's own text comes before its statements: search from there
-      const at = body.indexOf(cond, searchFrom);
-      if (at >= 0) searchFrom = at + cond.length;
-      const branch = statements(i.then_body, when);
-      if (!branch) return undefined;
-      // a branch whose guard held ran all its statements: its guard is tested once, on the
-      // schema before the branch (each part would test it again after the earlier ones ran)
-      if (branch.length > 0 && branch.every((p) => p.unconsumed === undefined)) parts.push({ when, changes: branch.flatMap((p) => p.changes) });
-      else if (branch.length <= 1) parts.push(...branch);
-      else return undefined;
-      continue;
+  /** A part under the guards of the branches around it: the innermost as `when`, the others as
+   * `and`; undefined for a statement with a guard of its own inside a branch (not read). */
+  const guarded = (p: GuardedChanges, guards: readonly ExistsGuard[]): GuardedChanges | undefined => {
+    if (!guards.length) return p;
+    if (p.when) return undefined;
+    return { ...p, when: guards[guards.length - 1], ...(guards.length > 1 ? { and: guards.slice(0, -1) } : {}) };
+  };
+  const guardsOf = (p: GuardedChanges) => JSON.stringify([...(p.and ?? []), ...(p.when ? [p.when] : [])]);
+  /** The statements of a body (or of an IF branch under `outer`), IF branches nested. */
+  const readBody = (list: readonly any[] | undefined, outer: readonly ExistsGuard[]): GuardedChanges[] | undefined => {
+    const parts: GuardedChanges[] = [];
+    for (const s of list ?? []) {
+      if (s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr) continue; // the implicit end
+      if (s.PLpgSQL_stmt_if) {
+        const i = s.PLpgSQL_stmt_if;
+        if (i.elsif_list || i.else_body) return undefined;
+        const cond = i.cond?.PLpgSQL_expr?.query;
+        const when = typeof cond === 'string' ? readGuard(src, cond) : undefined;
+        if (!when) return undefined;
+        // the guard's own text comes before its statements: search from there
+        const at = body.indexOf(cond, searchFrom);
+        if (at >= 0) searchFrom = at + cond.length;
+        const guards = [...outer, when];
+        const branch = readBody(i.then_body, guards);
+        if (!branch) return undefined;
+        // a branch whose guard held ran all its statements: its guard is tested once, on the
+        // schema before the branch (each part would test it again after the earlier ones ran)
+        if (branch.length > 0 && branch.every((p) => p.unconsumed === undefined && guardsOf(p) === JSON.stringify(guards))) {
+          parts.push({ ...guarded({ changes: [] }, guards)!, changes: branch.flatMap((p) => p.changes) });
+          continue;
+        }
+        // parts under nested guards each test the branch's guards again, on the schema before the
+        // part: read only when no part but the last changes an object those guards name
+        const names = guards.map((g) => JSON.stringify(g.name));
+        if (branch.slice(0, -1).some((p) => names.some((n) => JSON.stringify(p.changes).includes(n)))) return undefined;
+        parts.push(...branch);
+        continue;
+      }
+      const own = statements([s]);
+      if (!own) return undefined;
+      for (const p of own) {
+        const g = guarded(p, outer);
+        if (!g) return undefined;
+        parts.push(g);
+      }
     }
-    const own = statements([s]);
-    if (!own) return undefined;
-    parts.push(...own);
-  }
+    return parts;
+  };
+  const parts = readBody(block.body, []);
+  if (!parts) return undefined;
   // a body of data statements only changes no catalog: nothing to model
   const ddl = parts.some((p) => p.changes.some((c) => c.kind !== 'RawSql'));
   if (!ddl) return undefined;
