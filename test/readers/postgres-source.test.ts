@@ -84,3 +84,21 @@ describe('PostgreSQL source: statement starts', () => {
     ]);
   });
 });
+
+describe('PostgreSQL source: control characters', () => {
+  // libpg-query's scanner wrote them into its JSON unescaped and threw "Bad control character in
+  // string literal": a migration.sql holding one was an internal error (found by the bad-input
+  // property test, test/property/bad-input.test.ts)
+  it('a control character outside a string is a statement that does not parse, inside one it is kept', async () => {
+    const bad = 'CREATE TABLE "a" ("id" INT);\n\x06\x05N;\n';
+    const [r] = await readPostgresMigrations([{ name: '1_t', file: '1_t/migration.sql', sql: bad, checksum: prismaChecksum(bad) }]);
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toContainEqual(['does-not-parse', 2]);
+    const good = 'CREATE TABLE "a" ("id" INT, "s" TEXT DEFAULT \'x\x01y\x1fz\');\nALTER TABLE "a" ADD COLUMN "b" TEXT DEFAULT \'\x0b\';\n';
+    const [g] = await readPostgresMigrations([{ name: '1_t', file: '1_t/migration.sql', sql: good, checksum: prismaChecksum(good) }]);
+    expect(g.migration.changes.map((c) => c.kind)).toEqual(['CreateTable', 'AddColumn']);
+    const t = g.migration.changes[0];
+    if (t.kind !== 'CreateTable') throw new Error(t.kind);
+    expect(t.table.columns[1].default).toBe("'x\x01y\x1fz'");
+    expect(pg.scanSync("SELECT '\x06'").tokens.map((x) => x.text)).toEqual(['SELECT', "'\x06'"]);
+  });
+});

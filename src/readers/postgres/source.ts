@@ -45,9 +45,30 @@ export const loadPgQuery = async (): Promise<PgQuery> => {
   if (!pgQuery) {
     const mod: any = await import('libpg-query');
     await mod.loadModule();
-    pgQuery = mod as PgQuery;
+    const raw = mod as PgQuery;
+    pgQuery = {
+      parseSync: (sql) => raw.parseSync(sql),
+      parsePlPgSQLSync: (sql) => raw.parsePlPgSQLSync(sql),
+      scanSync: (sql) => scanMasked(raw, sql),
+    };
   }
   return pgQuery;
+};
+
+/** control characters libpg-query's scanner copies into its JSON unescaped */
+const CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+/**
+ * scanSync, safe for any text: libpg-query 18 writes a token's text into JSON without escaping
+ * control characters other than \t \n \r, and its JSON.parse then throws ("Bad control
+ * character in string literal"): a migration.sql holding one was an internal error. Such a
+ * character is scanned as a space (one byte for one, so every offset stays), and each token's
+ * text is taken back from the original bytes.
+ */
+const scanMasked = (raw: PgQuery, sql: string): { tokens: Token[] } => {
+  if (!CONTROL.test(sql)) return raw.scanSync(sql);
+  const bytes = Buffer.from(sql, 'utf8');
+  const scanned = raw.scanSync(sql.replace(new RegExp(CONTROL.source, 'g'), ' '));
+  return { ...scanned, tokens: scanned.tokens.map((t) => ({ ...t, text: bytes.subarray(t.start, t.end).toString('utf8') })) };
 };
 
 const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
