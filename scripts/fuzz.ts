@@ -11,8 +11,13 @@
  * the smallest history that still fails and printed as migration folders (ready for
  * fixtures/postgresql/<case>/), with the seed and path that replay it. Exit code 0 when every run
  * passed, 1 otherwise.
+ *
+ * `--bad-input [--runs N] [--seed S]`: random bad prisma/migrations folders instead (random bytes,
+ * truncated, binary and large files, odd folder structures, symlinks; test/property/bad-folders.ts)
+ * through convert and plan: success or one clear error line, nothing half-written.
  */
 import fc from 'fast-check';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { openProvider } from '../src/verify/database.js';
 import { checkHistory, showHistory } from '../test/property/check.js';
@@ -27,8 +32,20 @@ const { values } = parseArgs({
     'max-steps': { type: 'string', default: '12' },
     target: { type: 'string', multiple: true },
     'database-url': { type: 'string' },
+    'bad-input': { type: 'boolean', default: false },
   },
 });
+if (values['bad-input']) {
+  // random bad folders (test/property/bad-folders.ts) through convert and plan: the property
+  // test with more runs and another seed; its failure is printed shrunk, with the seed
+  const seed = values.seed ?? String(Date.now() % 2 ** 31);
+  process.stdout.write(`bad input: ${values.runs} random folders, seed ${seed}\n`);
+  const r = spawnSync('npx', ['vitest', 'run', 'test/property/bad-input.test.ts'], {
+    stdio: 'inherit',
+    env: { ...process.env, ORMSHIFT_FUZZ_RUNS: values.runs, ORMSHIFT_FUZZ_SEED: seed },
+  });
+  process.exit(r.status ?? 1);
+}
 const runs = Number(values.runs);
 const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
 const url = values['database-url'] ?? process.env.ORMSHIFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
