@@ -142,7 +142,11 @@ describe('ormshift convert', () => {
     expect(r.code, show(r)).toBe(0);
     expect(r.stdout, show(r)).toMatch(/^2 migrations -> .+ \(2 written, 0 unchanged\)$/m);
     expect(r.stdout, show(r)).toMatch(/^down\(\): \d+ exact, \d+ lose data, \d+ irreversible$/m);
-    expect(r.stdout, show(r)).toMatch(/^raw SQL: \d+ of \d+ statements \(\d+\.\d%\)$/m);
+    expect(r.stdout, show(r)).toMatch(/^raw SQL: \d+ of \d+ source statements kept verbatim \(\d+\.\d%\)$/m);
+    const { upCalls, rawUpCalls, downCalls, rawDownCalls } = expected.summary;
+    expect(upCalls).toBeGreaterThan(0);
+    expect(r.stdout, show(r)).toContain(`raw SQL calls: up() ${rawUpCalls} of ${upCalls} (`);
+    expect(r.stdout, show(r)).toContain(`, down() ${rawDownCalls} of ${downCalls} (`);
     const files = filesOf(out);
     expect(Object.keys(files)).toEqual(expected.files.map((f) => f.fileName).sort());
     for (const f of expected.files) expect(files[f.fileName].toString('utf8')).toBe(f.contents);

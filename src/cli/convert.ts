@@ -35,7 +35,8 @@ export const convertCommand = async (args: ConvertArgs): Promise<number> => {
     [
       `${s.migrations} migrations -> ${args.out} (${result.written.length} written, ${result.unchanged.length} unchanged)`,
       `down(): ${s.exact} exact, ${s.dataLoss} lose data, ${s.irreversible} irreversible`,
-      `raw SQL: ${s.rawStatements} of ${s.statements} statements (${percent(s.rawStatements, s.statements)})`,
+      `raw SQL: ${s.rawStatements} of ${s.statements} source statements kept verbatim (${percent(s.rawStatements, s.statements)})`,
+      `raw SQL calls: up() ${s.rawUpCalls} of ${s.upCalls} (${percent(s.rawUpCalls, s.upCalls)}), down() ${s.rawDownCalls} of ${s.downCalls} (${percent(s.rawDownCalls, s.downCalls)})`,
       ...c.migrations
         .filter((m) => m.risk === 'irreversible')
         .flatMap((m) => m.risks.filter((r) => r.risk === 'irreversible').map((r) => `  irreversible ${openable(r.at, args.migrations)}: ${r.reason}`)),

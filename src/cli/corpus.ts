@@ -47,6 +47,9 @@ interface Row {
   /** statements kept as raw SQL, of `statements` (the table shows the share) */
   rawStatements: number;
   statements: number;
+  /** calls of the generated up() functions that are raw SQL, of `upCalls` */
+  rawUpCalls: number;
+  upCalls: number;
   /** replay gaps, or why the replay check did not run */
   /** null: the replay check did not run (the table shows -) */
   replayGaps: number | null;
@@ -87,7 +90,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
       const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql' && dialect !== 'mysql') {
         for (const target of targets) {
-          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, replayGaps: null, rawStatements: 0, statements: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
+          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, replayGaps: null, rawStatements: 0, statements: 0, rawUpCalls: 0, upCalls: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
         }
         continue;
       }
@@ -145,6 +148,8 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
           blocked: s.blocked,
           rawStatements: conversion.summary.rawStatements,
           statements: conversion.summary.statements,
+          rawUpCalls: conversion.summary.rawUpCalls,
+          upCalls: conversion.summary.upCalls,
           replayGaps: replay.checked ? gaps : null,
           seconds: Math.round((Date.now() - started) / 100) / 10,
           failed: bad.length > 0 || gaps > 0,
@@ -170,8 +175,8 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   } else {
     process.stdout.write(
       `${table(
-        ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'replay gaps', 'raw share', 'seconds', 'status'],
-        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.replayGaps ?? '-', r.statements ? percent(r.rawStatements, r.statements) : '-', r.seconds, r.status]),
+        ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'replay gaps', 'raw statements', 'raw up() calls', 'seconds', 'status'],
+        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.replayGaps ?? '-', r.statements ? percent(r.rawStatements, r.statements) : '-', r.upCalls ? percent(r.rawUpCalls, r.upCalls) : '-', r.seconds, r.status]),
       )}\n`,
     );
     for (const f of failures) process.stdout.write(`\n${f}\n`);

@@ -5,6 +5,7 @@
  * everything succeeded, no user file would be overwritten (unless `force`), and `strict` found no
  * warning. So a failed run leaves the output folder exactly as it was.
  */
+import type { CallCount } from '../writers/migration-file.js';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Diagnostic } from '../ir/diagnostics.js';
@@ -50,6 +51,8 @@ export interface MigrationSummary {
   readonly risks: readonly { risk: Risk; at: string; reason: string }[];
   readonly statements: number;
   readonly rawStatements: number;
+  /** the calls of the generated up() and down(), and how many of them are raw SQL */
+  readonly calls: { readonly up: CallCount; readonly down: CallCount };
   readonly transactional: boolean;
 }
 
@@ -66,7 +69,14 @@ export interface Conversion {
   readonly summary: {
     readonly migrations: number;
     readonly statements: number;
+    /** source statements kept verbatim (raw SQL), of `statements` */
     readonly rawStatements: number;
+    /** calls of the generated up() functions, and those that are raw SQL (sequelize.query, knex.raw) */
+    readonly upCalls: number;
+    readonly rawUpCalls: number;
+    /** the same for down() */
+    readonly downCalls: number;
+    readonly rawDownCalls: number;
     readonly exact: number;
     readonly dataLoss: number;
     readonly irreversible: number;
@@ -169,7 +179,7 @@ const planAndWrite = async (
     const { planned: m, after } = planMigration(r.migration, schema);
     diagnostics.push(...r.diagnostics, ...m.diagnostics);
     const f = await write(m, stamps[i]);
-    files.push({ ...f, migration: m.migration.name });
+    files.push({ fileName: f.fileName, contents: f.contents, migration: m.migration.name });
     migrations.push({
       name: m.migration.name,
       file: f.fileName,
@@ -183,6 +193,7 @@ const planAndWrite = async (
         })),
       statements: m.migration.statementCount,
       rawStatements: r.rawStatements,
+      calls: f.calls,
       transactional: !m.noTransactionReason,
     });
     // the schema a migration starts from is kept every CHECKPOINT migrations; the others replay
@@ -204,6 +215,10 @@ const planAndWrite = async (
       migrations: migrations.length,
       statements: migrations.reduce((a, m) => a + m.statements, 0),
       rawStatements: migrations.reduce((a, m) => a + m.rawStatements, 0),
+      upCalls: migrations.reduce((a, m) => a + m.calls.up.total, 0),
+      rawUpCalls: migrations.reduce((a, m) => a + m.calls.up.raw, 0),
+      downCalls: migrations.reduce((a, m) => a + m.calls.down.total, 0),
+      rawDownCalls: migrations.reduce((a, m) => a + m.calls.down.raw, 0),
       exact: count('exact'),
       dataLoss: count('data-loss'),
       irreversible: count('irreversible'),

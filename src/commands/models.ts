@@ -58,7 +58,7 @@ export const writeModelFiles = async (report: ModelsReport, opts: { out: string;
       files: report.files.map((f) => ({ ...f, migration: '' })),
       migrations: [],
       diagnostics: [],
-      summary: { migrations: 0, statements: 0, rawStatements: 0, exact: 0, dataLoss: 0, irreversible: 0 },
+      summary: { migrations: 0, statements: 0, rawStatements: 0, upCalls: 0, rawUpCalls: 0, downCalls: 0, rawDownCalls: 0, exact: 0, dataLoss: 0, irreversible: 0 },
     },
     opts,
   );

@@ -139,3 +139,48 @@ export const oneRawReasonPerRun = (list: readonly JsStatementOf[], isRaw: (st: J
     return repeats ? { ...st, comments: [] } : st;
   });
 };
+
+/** How many calls a body makes, and how many of them are raw SQL. */
+export interface CallCount {
+  readonly raw: number;
+  readonly total: number;
+}
+
+/**
+ * The calls of a function body as a reader sees them: every statement that runs something
+ * (a builder call, a raw query, the statements inside a transaction callback or a guard), not
+ * the wrappers themselves (`transaction(...)`, the probe of an `if`), and not a `throw`. `isRaw`
+ * tells the target's raw SQL calls (`sequelize.query`, `knex.raw`) from builder calls.
+ */
+export const countCalls = (list: readonly JsStatementOf[], isRaw: (st: JsStatementOf) => boolean): CallCount => {
+  let raw = 0;
+  let total = 0;
+  const visit = (sts: readonly JsStatementOf[]) => {
+    for (const st of sts) {
+      if (st.if !== undefined) {
+        visit(st.if.then);
+        continue;
+      }
+      if (st.prefix === 'throw ' || (st.expr === undefined && st.raw === undefined)) continue;
+      const callback = transactionBody(st);
+      if (callback) {
+        visit(callback);
+        continue;
+      }
+      total++;
+      if (isRaw(st)) raw++;
+    }
+  };
+  visit(list);
+  return { raw, total };
+};
+
+/** The statements of `await <x>.transaction(async (…) => { … })`, the wrapper a body may have. */
+const transactionBody = (st: JsStatementOf): readonly JsStatementOf[] | undefined => {
+  const e = st.expr;
+  if (typeof e !== 'object' || e === null || Array.isArray(e) || (e as { kind?: string }).kind !== 'call') return undefined;
+  const c = e as { callee: unknown; args: readonly unknown[] };
+  const callee = c.callee as { kind?: string; property?: unknown };
+  const last = c.args[c.args.length - 1] as { kind?: string; body?: readonly JsStatementOf[] } | undefined;
+  return callee?.kind === 'member' && callee.property === 'transaction' && last?.kind === 'arrow' ? last.body : undefined;
+};

@@ -21,7 +21,7 @@ import type { Schema } from '../../ir/schema.js';
 import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments } from '../migration-file.js';
+import { countCalls, downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments, type CallCount } from '../migration-file.js';
 import { emitChange, mergeAlterTables, mergeColumnCalls, rawAlterTable, type EmitContext, type Emitted } from './changes.js';
 import { guardDown } from '../dialect.js';
 import { KNEX_GUARD, POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
@@ -53,6 +53,8 @@ const DIALECTS: Readonly<Record<string, KnexDialect>> = { postgresql: POSTGRES_D
 export interface WrittenFile {
   readonly fileName: string;
   readonly contents: string;
+  /** the calls of up() and down(), and how many are raw SQL (countCalls) */
+  readonly calls: { readonly up: CallCount; readonly down: CallCount };
 }
 
 /** `<stamp>_<name>.<ext>`: knex's own naming (its `migrate:make` joins stamp and name with `_`). */
@@ -161,5 +163,5 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
     force: [...up, ...down].some((st) => st.raw !== undefined) || !!opts.prettier,
   });
-  return { fileName, contents };
+  return { fileName, contents, calls: { up: countCalls(up, isKnexRaw), down: countCalls(down, isKnexRaw) } };
 }

@@ -19,7 +19,7 @@ import type { Schema } from '../../ir/schema.js';
 import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, type JsStatementOf } from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments } from '../migration-file.js';
+import { countCalls, downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments, type CallCount } from '../migration-file.js';
 import { guardDown } from '../dialect.js';
 import { emitChange, mergeAlterTables, rawAlterTable, type EmitContext, type Emitted, type Lang } from './changes.js';
 import { POSTGRES_SEQUELIZE, SEQUELIZE_GUARD, type SequelizeDialect } from './dialect.js';
@@ -46,7 +46,11 @@ export interface SequelizeWriteOptions {
 export interface WrittenFile {
   readonly fileName: string;
   readonly contents: string;
+  /** the calls of up() and down(), and how many are raw SQL (countCalls) */
+  readonly calls: { readonly up: CallCount; readonly down: CallCount };
 }
+
+const isSequelizeRaw = (st: JsStatementOf): boolean => isCallOf(st.expr, 'queryInterface.sequelize.query');
 
 
 const transactionLine = (m: PlannedMigration): string =>
@@ -67,9 +71,7 @@ const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
 /** A function body: the statements, inside a transaction when the migration has one. */
 function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string): JsStatementOf[] {
   const hasCalls = groups.some((g) => g.emitted.length > 0);
-  const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), (st) =>
-    isCallOf(st.expr, 'queryInterface.sequelize.query'),
-  );
+  const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), isSequelizeRaw);
   if (!hasCalls || !ctx.transaction) {
     if (!hasCalls && groups.every((g) => g.comments.length === 0)) return [{ comments: ['Nothing to do.'] }];
     return hasCalls && noTransactionReason ? withComments([`No transaction: ${noTransactionReason}`], all) : all;
@@ -122,5 +124,5 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
     force: !!opts.prettier,
   });
-  return { fileName, contents };
+  return { fileName, contents, calls: { up: countCalls(up, isSequelizeRaw), down: countCalls(down, isSequelizeRaw) } };
 }
