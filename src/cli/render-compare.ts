@@ -12,6 +12,7 @@ export const renderCompare = (r: CompareReport): string => {
   const out: string[] = [];
   const executed = r.files.filter((f) => f.read === 'executed');
   out.push(`Read ${r.files.length} ${r.target} file(s): ${r.files.length - executed.length} statically, ${executed.length} by running them on a scratch database.`);
+  if (r.knexfile) out.push(`Knex settings from ${r.knexfile.file}${r.knexfile.notFollowed.length ? ` (not followed: migrations.${r.knexfile.notFollowed.join(', migrations.')})` : ''}.`);
   for (const f of executed) out.push(`  executed ${f.file} (${f.reason})`);
   for (const f of r.files) for (const d of f.dataCalls) out.push(`  data, not compared: ${d}`);
   out.push('', 'Prisma migration                          status       file');
@@ -34,6 +35,7 @@ export const renderCompare = (r: CompareReport): string => {
     const steps = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
     out.push('', `${r.changes.length} change(s) close the gap${steps ? ` (${steps})` : ''}; --emit-missing DIR writes them as a ${r.target} migration.`);
   }
+  for (const n of r.notCompared) out.push(`not compared: ${n} (MySQL's catalog holds a routine's body, not its parameters)`);
   for (const d of r.refused) out.push(`not in the catch-up: ${formatLocation(d) ? `${formatLocation(d)}: ` : ''}${d.message}`);
   return `${out.join('\n')}\n`;
 };

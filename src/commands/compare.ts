@@ -32,6 +32,14 @@ import { byteCompare, prismaChecksum } from '../readers/migrations-dir.js';
 import type { OrmStatement, StaticRead } from '../readers/sequelize/js-values.js';
 import type { Catalog } from '../verify/database.js';
 import { checkOptions, choice } from './options.js';
+import type { KnexSettings } from '../verify/knexfile.js';
+
+/** what of a knexfile the migrator in the child takes */
+export const knexMigratorSettings = (k: KnexSettings) => ({
+  ...(k.tableName !== undefined ? { tableName: k.tableName } : {}),
+  ...(k.schemaName !== undefined ? { schemaName: k.schemaName } : {}),
+  ...(k.disableTransactions !== undefined ? { disableTransactions: k.disableTransactions } : {}),
+});
 
 export type CompareTarget = Target;
 
@@ -43,6 +51,9 @@ export interface CompareOptions {
   readonly databaseUrl?: string;
   /** how long one executed file may run before its process is killed (default 120 s) */
   readonly timeoutMs?: number;
+  /** MySQL: SQL run on both scratch databases before either history (a stand-in for a function
+   * the server lacks, such as MySQL 8's BIN_TO_UUID on MariaDB); it is on both sides alike */
+  readonly setupSql?: string;
 }
 
 export interface FileRead {
@@ -68,6 +79,8 @@ export interface MigrationMatch {
 
 export interface CompareReport {
   readonly target: CompareTarget;
+  /** the Prisma history's dialect: on MySQL both histories are read through the server */
+  readonly provider: 'postgresql' | 'mysql';
   readonly files: readonly FileRead[];
   readonly migrations: readonly MigrationMatch[];
   /** files that match no Prisma migration, with the objects they touch */
@@ -79,6 +92,10 @@ export interface CompareReport {
   readonly changes: readonly Change[];
   /** objects the catch-up cannot recreate: their text is stale after a rename (by hand, each) */
   readonly refused: readonly Diagnostic[];
+  /** the Knex project's knexfile whose migrations settings were followed, and those that were not */
+  readonly knexfile?: { readonly file: string; readonly notFollowed: readonly string[] };
+  /** what a database holds that compare does not read back (MySQL routines) */
+  readonly notCompared: readonly string[];
   readonly otherFinal: Schema;
   readonly prismaFinal: Schema;
   readonly lastStamp?: string;
@@ -161,11 +178,12 @@ interface OtherStep {
   executed?: string;
 }
 
-const runFolder = async (opts: CompareOptions, files: readonly string[], execute: ReadonlySet<number>): Promise<Map<number, Change[]>> => {
+const runFolder = async (opts: CompareOptions, files: readonly string[], execute: ReadonlySet<number>, run: RunSettings): Promise<Map<number, Change[]>> => {
   const { openProvider, checkDialect } = await import('../verify/database.js');
-  checkDialect('postgresql', opts.databaseUrl); // compare reads PostgreSQL histories only
+  checkDialect('postgresql', opts.databaseUrl); // a MySQL history goes through readOnMysql
   const { openOrmProcess } = await import('../verify/orm-process.js');
-  const { omitTables } = await import('../verify/compare.js');
+  const { omitTables: omit, BOOKKEEPING_TABLES } = await import('../verify/compare.js');
+  const omitTables = (c: Catalog) => omit(c, [...BOOKKEEPING_TABLES, ...run.bookkeeping]);
   // the folder's own calling convention (sequelize-cli or umzug): checked before any database
   const convention = opts.target === 'sequelize' ? (await import('../verify/orm-convention.js')).folderConvention(opts.other, files) : undefined;
   const provider = await openProvider(opts.databaseUrl);
@@ -183,6 +201,7 @@ const runFolder = async (opts: CompareOptions, files: readonly string[], execute
         url: db.url,
         pglite: provider.kind === 'pglite',
         timeoutMs: opts.timeoutMs ?? 120_000,
+        ...(run.knex ? { knex: knexMigratorSettings(run.knex) } : {}),
       });
       try {
         const last = Math.max(...execute);
@@ -291,31 +310,88 @@ const dropDefaultsBeforeTypeChanges = (changes: readonly Change[], from: Schema)
 // ---------------------------------------------------------------------------------------------
 
 export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
-  checkOptions('compare', opts, { prisma: 'string', other: 'string', target: choice(TARGET_NAMES, true), databaseUrl: 'string?', timeoutMs: 'positive?' });
+  checkOptions('compare', opts, { prisma: 'string', other: 'string', target: choice(TARGET_NAMES, true), databaseUrl: 'string?', timeoutMs: 'positive?', setupSql: 'string?' });
   if (!existsSync(opts.other)) throw new UsageError(`${opts.other}: no such folder`);
   const { planFolder } = await import('./convert.js');
   const prisma = await planFolder(opts.prisma);
-  if (prisma.provider !== 'postgresql')
-    throw new UsageError(
-      `compare reads PostgreSQL histories only: ${join(opts.prisma, 'migration_lock.toml')} says provider = ${JSON.stringify(prisma.provider)}. ` +
-        `Reading the ${TARGETS[opts.target].display} files needs the SQL their calls send to this dialect and, for a file that runs, its catalog read back as SQL; both exist for PostgreSQL only (verify proves MySQL conversions on MariaDB/MySQL instead)`,
-    );
+  const reader =
+    opts.target === 'knex'
+      ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
+      : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
+  // a Knex project's knexfile decides which files are migrations and how the migrator runs them
+  const knex = opts.target === 'knex' ? await import('../verify/knexfile.js') : undefined;
+  const settings = knex?.knexSettingsFor(opts.other);
+  const names = readdirSync(opts.other).filter((n) => reader.is(n) && (!knex || knex.knexLoads(settings, n))).sort(byteCompare);
+  const run: RunSettings = { ...(settings ? { knex: settings } : {}), bookkeeping: knex ? knex.knexBookkeeping(settings) : [] };
+  const sides = prisma.provider === 'mysql' ? await readOnMysql(opts, prisma.read, names, run) : await readOnPostgres(opts, prisma.read, names, reader.read, run);
+  return { ...matchSides(opts, sides, names, prisma.provider === 'mysql' ? 'mysql' : 'postgresql'), ...(settings ? { knexfile: { file: settings.file, notFollowed: settings.notFollowed } } : {}) };
+};
+
+/** How the other history runs: the project's knexfile settings, and the runner's bookkeeping tables beside the default ones */
+interface RunSettings {
+  readonly knex?: KnexSettings;
+  readonly bookkeeping: readonly string[];
+}
+
+/** What both sides' readings give matchSides(): the state before and after every step. */
+interface Sides {
+  readonly prismaSteps: readonly { m: Migration; before: Schema; after: Schema }[];
+  readonly otherSteps: readonly { file: string; before: Schema; after: Schema }[];
+  readonly files: readonly FileRead[];
+  readonly prismaFinal: Schema;
+  readonly otherFinal: Schema;
+  /** a Prisma step's after-state and a file's, made comparable (PostgreSQL: alignTexts) */
+  readonly align: (other: Schema, prisma: Schema) => Schema;
+  readonly notCompared: readonly string[];
+}
+
+/** MySQL: both histories run on the server, each state read back from its catalog (compare-mysql.ts). */
+const readOnMysql = async (opts: CompareOptions, read: readonly { migration: Migration }[], names: readonly string[], run: RunSettings): Promise<Sides> => {
+  const { readMysqlSides } = await import('./compare-mysql.js');
+  const r = await readMysqlSides({
+    url: opts.databaseUrl,
+    target: opts.target,
+    dir: opts.other,
+    files: names,
+    prisma: read.map((x) => ({ file: join(opts.prisma, x.migration.file), sql: x.migration.sql })),
+    timeoutMs: opts.timeoutMs ?? 120_000,
+    ...(opts.setupSql ? { setupSql: opts.setupSql } : {}),
+    ...(run.knex ? { knex: run.knex } : {}),
+    bookkeeping: run.bookkeeping,
+  });
+  const prismaSteps = read.map((x, i) => ({ m: x.migration, before: i ? r.prisma[i - 1] : emptySchema(), after: r.prisma[i] }));
+  const otherSteps = names.map((file, i) => ({ file, before: i ? r.other[i - 1].after : emptySchema(), after: r.other[i].after }));
+  return {
+    prismaSteps,
+    otherSteps,
+    files: names.map((file, i) => ({ file, read: 'executed', reason: 'on MySQL every file runs on the server and its catalog is read', changes: r.other[i].changes.length, dataCalls: [] })),
+    prismaFinal: r.prisma.at(-1) ?? emptySchema(),
+    otherFinal: r.other.at(-1)?.after ?? emptySchema(),
+    // both sides are the server's catalog: the same spelling already
+    align: (o) => o,
+    notCompared: r.notCompared,
+  };
+};
+
+/** PostgreSQL: Prisma's history through the reader; each file statically when it is plain, else run. */
+const readOnPostgres = async (
+  opts: CompareOptions,
+  read: readonly { migration: Migration }[],
+  names: readonly string[],
+  readFile: (path: string, text: string) => Promise<StaticRead>,
+  run: RunSettings,
+): Promise<Sides> => {
   const prismaSteps: { m: Migration; before: Schema; after: Schema }[] = [];
   let ps = emptySchema();
-  for (const r of prisma.read) {
+  for (const r of read) {
     const after = planMigration(r.migration, ps).after;
     prismaSteps.push({ m: r.migration, before: ps, after });
     ps = after;
   }
 
-  const reader =
-    opts.target === 'knex'
-      ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
-      : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
-  const names = readdirSync(opts.other).filter(reader.is).sort(byteCompare);
   const steps: OtherStep[] = [];
   for (const file of names) {
-    const read = await reader.read(join(opts.other, file), readFileSync(join(opts.other, file), 'utf8'));
+    const read = await readFile(join(opts.other, file), readFileSync(join(opts.other, file), 'utf8'));
     let changes: Change[] = [];
     if (read.plain) {
       try {
@@ -345,7 +421,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
     s = p.after;
   }
   if (mustRun.size) {
-    const ran = await runFolder(opts, names, mustRun);
+    const ran = await runFolder(opts, names, mustRun, run);
     for (const [i, changes] of ran) {
       steps[i].changes = changes;
       const r = steps[i].read;
@@ -369,8 +445,29 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
     o.before = alignTexts(pgq, o.before, ps);
     o.after = alignTexts(pgq, o.after, ps);
   }
-  os = alignTexts(pgq, os, ps);
+  return {
+    prismaSteps,
+    otherSteps,
+    files: steps.map((st) => ({
+      file: st.file,
+      read: st.executed ? 'executed' : 'static',
+      ...(st.executed ? { reason: st.executed } : {}),
+      changes: st.changes.length,
+      dataCalls: st.read.plain ? st.read.dataCalls.map((d) => `${st.file}:${d.line}: ${d.sql}`) : [],
+    })),
+    prismaFinal: ps,
+    otherFinal: alignTexts(pgq, os, ps),
+    /** the file's after-state against this Prisma step's (a function replaced later has another text at the end) */
+    align: (o, p) => alignTexts(pgq, o, p),
+    notCompared: [],
+  };
+};
 
+/** Matches each Prisma migration with a file, and compares the final schemas. */
+const matchSides = (opts: CompareOptions, sides: Sides, names: readonly string[], provider: 'postgresql' | 'mysql'): CompareReport => {
+  const { prismaSteps, otherSteps } = sides;
+  const ps = sides.prismaFinal;
+  const os = sides.otherFinal;
   // match
   const pEffects = prismaSteps.map((p) => touched(compareSchemas(p.before, p.after)));
   const oEffects = otherSteps.map((o) => touched(compareSchemas(o.before, o.after)));
@@ -405,8 +502,7 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
       taken.add(best);
     }
   });
-  /** the file's after-state against this Prisma step's (a function replaced later has another text at the end) */
-  const alignAfter = (o: Schema, p: Schema) => alignTexts(pgq, o, p);
+  const alignAfter = sides.align;
   const migrations: MigrationMatch[] = prismaSteps.map((p, i) => {
     const m = matchOf.get(i);
     if (!m) return { name: p.m.name, status: 'missing' };
@@ -422,19 +518,15 @@ export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
   const stamps = [...names.map((n) => nameParts(n).stamp), ...prismaSteps.map((p) => nameParts(p.m.name).stamp)].filter((x): x is string => !!x).sort();
   return {
     target: opts.target,
-    files: steps.map((st) => ({
-      file: st.file,
-      read: st.executed ? 'executed' : 'static',
-      ...(st.executed ? { reason: st.executed } : {}),
-      changes: st.changes.length,
-      dataCalls: st.read.plain ? st.read.dataCalls.map((d) => `${st.file}:${d.line}: ${d.sql}`) : [],
-    })),
+    provider,
+    files: sides.files,
     migrations,
     unmatchedFiles,
     finalDiff,
     same: isEmptyDiff(finalDiff),
     changes,
     refused,
+    notCompared: sides.notCompared,
     otherFinal: os,
     prismaFinal: ps,
     ...(stamps.length ? { lastStamp: stamps[stamps.length - 1] } : {}),
@@ -467,7 +559,8 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
   const { renderMigrationSql } = await import('./drift.js');
   const stamp = nextStamp(r.lastStamp);
   const name = `${stamp}_ormshift_catch_up`;
-  const sql = await renderMigrationSql(r.changes, r.otherFinal);
+  const sql = await renderMigrationSql(r.changes, r.otherFinal, r.provider);
+  const noTransaction = r.provider === 'mysql' ? (await import('../readers/mysql/index.js')).MYSQL_NO_TRANSACTION : undefined;
   const m: Migration = {
     name,
     file: `${name}/migration.sql`,
@@ -476,15 +569,16 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
     changes: r.changes,
     statementCount: r.changes.length,
     origin: `ormshift compare: the changes that bring the ${TARGETS[r.target].display} history to the Prisma history's final schema`,
+    ...(noTransaction ? { needsNoTransaction: noTransaction } : {}),
   };
   const { planned } = planMigration(m, r.otherFinal);
   if (r.target === 'knex') {
     const { writeKnexMigration } = await import('../writers/knex/index.js');
-    const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
+    const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: r.provider });
     return [{ path: f.fileName, contents: f.contents, planned }];
   }
   const { writeSequelizeMigration } = await import('../writers/sequelize/index.js');
-  const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp });
+  const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: r.provider });
   return [{ path: f.fileName, contents: f.contents, planned }];
 };
 

@@ -79,7 +79,14 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
     kind === 'knex'
       ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
       : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
-  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && reader.is(e.name)).map((e) => e.name).sort(byteCompare);
+  // a Knex project's knexfile, as compare follows it (verify/knexfile.ts)
+  const knexfile = kind === 'knex' ? await import('../verify/knexfile.js') : undefined;
+  const settings = knexfile?.knexSettingsFor(dir);
+  const names = readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && reader.is(e.name) && (!knexfile || knexfile.knexLoads(settings, e.name)))
+    .map((e) => e.name)
+    .sort(byteCompare);
+  const knexRun = settings ? (await import('./compare.js')).knexMigratorSettings(settings) : undefined;
   const results: OrmCorpusFile[] = [];
   /** files that parse: whether the static reader read them, and why not */
   const statics = new Map<string, { plain: boolean; why?: string }>();
@@ -100,7 +107,7 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
   try {
     const db = await provider.create('ormcorpus');
     try {
-      const open = () => openOrmProcess({ target: kind, ...(convention ? { convention } : {}), dir, files: names, url: db.url, pglite: provider.kind === 'pglite', timeoutMs: opts.timeoutMs ?? 60_000 });
+      const open = () => openOrmProcess({ target: kind, ...(convention ? { convention } : {}), dir, files: names, url: db.url, pglite: provider.kind === 'pglite', timeoutMs: opts.timeoutMs ?? 60_000, ...(knexRun ? { knex: knexRun } : {}) });
       let runner: Awaited<ReturnType<typeof open>> | undefined;
       for (const [i, f] of names.entries()) {
         opts.onFile?.(name, i, names.length);

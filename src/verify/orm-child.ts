@@ -33,6 +33,8 @@ export interface ChildInit {
   /** PGlite: a pool of one, and a short wait for a connection */
   readonly oneConnection: boolean;
   readonly acquireMs: number;
+  /** Knex: the project's knexfile settings the migrator takes (knexfile.ts) */
+  readonly knex?: { readonly tableName?: string; readonly schemaName?: string; readonly disableTransactions?: boolean };
 }
 
 export interface ChildError {
@@ -92,6 +94,9 @@ const load = async (path: string): Promise<Api> => {
   throw new Error('the file exports no up() function');
 };
 
+/** a MySQL/MariaDB scratch database (compare on a MySQL history), else PostgreSQL */
+const mysqlUrl = (url: string) => /^(mysql|mariadb):/i.test(url);
+
 interface Runner {
   up(i: number): Promise<void>;
 }
@@ -100,7 +105,7 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
   const { Sequelize } = await import('sequelize');
   // sequelize-cli: `new Sequelize(config)` with Sequelize's default pool (max 5, acquire 60 s)
   const sequelize = new Sequelize(init.url, {
-    dialect: 'postgres',
+    dialect: mysqlUrl(init.url) ? 'mysql' : 'postgres',
     logging: false,
     ...(init.oneConnection ? { pool: { max: 1, min: 0, acquire: init.acquireMs } } : {}),
   });
@@ -120,7 +125,7 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
 const knexRunner = async (init: ChildInit): Promise<Runner> => {
   const { default: createKnex } = await import('knex');
   const knex = createKnex({
-    client: 'pg',
+    client: mysqlUrl(init.url) ? 'mysql2' : 'pg',
     connection: init.url,
     ...(init.oneConnection ? { pool: { min: 0, max: 1 }, acquireConnectionTimeout: init.acquireMs } : {}),
   });
@@ -131,7 +136,8 @@ const knexRunner = async (init: ChildInit): Promise<Runner> => {
   };
   return {
     up: async (i) => {
-      await knex.migrate.up({ migrationSource, name: init.files[i] } as never);
+      // the project's knexfile settings, as the knex CLI passes them to the migrator
+      await knex.migrate.up({ ...init.knex, migrationSource, name: init.files[i] } as never);
     },
   };
 };

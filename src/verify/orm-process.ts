@@ -34,6 +34,8 @@ export interface OrmProcessOptions {
   readonly pglite: boolean;
   /** how long one file may run; then the child is killed */
   readonly timeoutMs: number;
+  /** Knex: the project's knexfile settings (knexfile.ts) */
+  readonly knex?: ChildInit['knex'];
 }
 
 export interface OrmProcess {
@@ -147,7 +149,7 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
       if (send) child.send(send);
     });
 
-  const init: ChildInit = { op: 'init', target: o.target, convention: o.convention ?? 'sequelize-cli', dir: resolve(o.dir), files: o.files, url: o.url, oneConnection: o.pglite, acquireMs: 5_000 };
+  const init: ChildInit = { op: 'init', target: o.target, convention: o.convention ?? 'sequelize-cli', dir: resolve(o.dir), files: o.files, url: o.url, oneConnection: o.pglite, acquireMs: 5_000, ...(o.knex ? { knex: o.knex } : {}) };
   try {
     await request(init, o.files[0] ?? '.', `loading ${o.target}`);
   } catch (e) {
