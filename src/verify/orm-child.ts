@@ -81,7 +81,12 @@ process.exit = ((code?: number) => {
   return new Promise(() => undefined) as never;
 }) as typeof process.exit;
 process.on('uncaughtException', (e) => send({ op: 'crash', error: describe(e) }, () => realExit(70)));
-process.on('unhandledRejection', (e) => send({ op: 'crash', error: describe(e) }, () => realExit(70)));
+/** a query's error that the Sequelize runner reports as the failure of the file that started it */
+let floatingQueryError: (e: unknown) => boolean = () => false;
+process.on('unhandledRejection', (e) => {
+  if (floatingQueryError(e)) return;
+  send({ op: 'crash', error: describe(e) }, () => realExit(70));
+});
 
 type Api = { up: (...args: unknown[]) => unknown; down?: (...args: unknown[]) => unknown; config?: unknown };
 
@@ -110,6 +115,27 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
     ...(init.oneConnection ? { pool: { max: 1, min: 0, acquire: init.acquireMs } } : {}),
   });
   const qi = sequelize.getQueryInterface();
+  // every query the file sends, while it runs: a call up() does not await (`queryInterface.addColumn(...)`
+  // without await) is still running when up() returns, and under sequelize-cli it races the next
+  // file. Here the file's step ends when its queries have, so the next file always starts after
+  // them, and one that fails is this file's failure, never a crash of whichever file runs then.
+  const inflight = new Set<Promise<unknown>>();
+  const queryErrors = new WeakSet<object>();
+  const query = sequelize.query.bind(sequelize);
+  (sequelize as { query: unknown }).query = (...args: Parameters<typeof query>) => {
+    const p = query(...args);
+    inflight.add(p);
+    p.then(
+      () => inflight.delete(p),
+      (e: unknown) => {
+        inflight.delete(p);
+        if (e && typeof e === 'object') queryErrors.add(e);
+      },
+    );
+    return p;
+  };
+  floatingQueryError = (e) => !!e && typeof e === 'object' && queryErrors.has(e);
+  const turn = () => new Promise((r) => setImmediate(r));
   return {
     up: async (i) => {
       const path = join(init.dir, init.files[i]);
@@ -118,6 +144,17 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
       // calls it with the module as `this` and [queryInterface, Sequelize]
       if (init.convention === 'umzug') await api.up({ name: init.files[i], path, context: qi });
       else await api.up.call(api, qi, Sequelize);
+      // the queries up() left running (and those they start), until none is left
+      let failed: unknown;
+      for (await turn(); inflight.size; await turn()) {
+        for (const r of await Promise.allSettled([...inflight])) if (r.status === 'rejected') failed ??= r.reason;
+      }
+      if (failed !== undefined) {
+        const d = describe(failed);
+        const e = new Error(`a query up() started without awaiting it failed after up() returned: ${d.message}`);
+        if (d.stack) e.stack = `${e.message}\n${d.stack.split('\n').slice(1).join('\n')}`;
+        throw e;
+      }
     },
   };
 };
