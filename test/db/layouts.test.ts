@@ -97,6 +97,14 @@ const readRecipes = (): Map<string, string> => {
   return found;
 };
 
+/** The README's layout table: the convert / verify / baseline flags of each layout, as written. */
+const readFlags = (): Map<string, string[]> => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const found = new Map<string, string[]>();
+  for (const m of readme.matchAll(/^\| ([a-z]+-[a-z]+) \| `([^`]+)` \|/gm)) found.set(m[1], m[2].split(/\s+/));
+  return found;
+};
+
 /** How each runner says "nothing to do" (status, then up), and where its table is. */
 interface RunnerCheck {
   /** the files' directory in the project, as the README recipe has it */
@@ -146,10 +154,12 @@ const BINS = ['knex', 'sequelize-cli', 'tsx'];
 let root: string;
 let provider: DatabaseProvider;
 let recipes: Map<string, string>;
+let flagsOf: Map<string, string[]>;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ormshift-layouts-'));
   recipes = readRecipes();
+  flagsOf = readFlags();
   provider = await openProvider(PG_URL);
   expect(provider.kind).toBe('postgres');
 }, TIMEOUT);
@@ -197,7 +207,13 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
     for (const l of LAYOUTS) {
       expect(recipes.get(`${l.id} commands`), `README recipe: ${l.id} commands`).toBeDefined();
       for (const f of RUNNERS[l.id].files) expect(recipes.get(`${l.id} ${f}`), `README recipe: ${l.id} ${f}`).toBeDefined();
+      // the table's flags name the layout (the run below shows they give its files)
+      const flags = flagsOf.get(l.id)?.join(' ');
+      expect(flags, `README table row of ${l.id}`).toBe(['--to', l.to, ...(l.lang === 'ts' ? ['--lang', 'ts'] : []), ...(l.module === 'esm' ? ['--module', 'esm'] : [])].join(' '));
     }
+    // the convert / verify / baseline example is a recipe too (run in the knex-mjs case), and so is knexfile.ts
+    expect(recipes.get('knex-mjs ormshift')).toBeDefined();
+    expect(recipes.get('knex-ts knexfile.ts')).toBeDefined();
   });
 
   it.each(LAYOUTS.map((l) => [l.id, l] as const))(
@@ -210,17 +226,24 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
         .get(`${id} commands`)!
         .split('\n')
         .filter((l) => l.trim() && !l.startsWith('#'));
-      const flags = ['--to', layout.to, '--lang', layout.lang, '--module', layout.module];
+      // the flags of the README's table, as written
+      const flags = flagsOf.get(id)!;
+      /** knex-mjs: the README's convert / verify / baseline lines themselves, through bash */
+      const example = id === 'knex-mjs' ? recipes.get('knex-mjs ormshift')!.split('\n').filter((l) => l.trim()) : undefined;
+      if (example) expect(example.map((l) => l.split(/\s+/).slice(1, 3).join(' '))).toEqual(['ormshift convert', 'ormshift verify', 'ormshift baseline']);
 
       // 1. convert: one file a migration, with the layout's extension
-      const converted = await ormshift(cwd, ['convert', 'prisma/migrations', ...flags, '--out', check.dir]);
+      const converted = example ? await shell(cwd, example[0], PG_URL) : await ormshift(cwd, ['convert', 'prisma/migrations', ...flags, '--out', check.dir]);
       expect(converted.code, show(converted)).toBe(0);
       const names = readdirSync(join(cwd, check.dir)).sort();
       expect(names).toHaveLength(COUNT);
       for (const n of names) expect(n.endsWith(layout.ext), n).toBe(true);
 
       // 2. verify with the same flags: every step equal up and down
-      const verified = await ormshift(cwd, ['verify', 'prisma/migrations', ...flags, '--database-url', PG_URL, '--json']);
+      // (the README's placeholder URL is this server's; --json to read the report)
+      const verified = example
+        ? await shell(cwd, `${example[1].replace('postgres://user@host/postgres', PG_URL)} --json`, PG_URL)
+        : await ormshift(cwd, ['verify', 'prisma/migrations', ...flags, '--database-url', PG_URL, '--json']);
       expect(verified.code, show(verified)).toBe(0);
       const report = JSON.parse(verified.stdout) as { summary: { upEqual: number; downEqual: number; ok: boolean } };
       expect(report.summary).toMatchObject({ upEqual: COUNT, downEqual: COUNT, ok: true });
@@ -241,7 +264,7 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
       }
       const prismaCatalog: Catalog = omitTables(await db.snapshot());
       expect(Object.keys(prismaCatalog.tables).sort()).toEqual(['"Item"', '"Shop"']);
-      const marked = await ormshift(cwd, ['baseline', ...flags, '--database-url', db.url, '--migrations', 'prisma/migrations']);
+      const marked = example ? await shell(cwd, example[2], db.url) : await ormshift(cwd, ['baseline', ...flags, '--database-url', db.url, '--migrations', 'prisma/migrations']);
       expect(marked.code, show(marked)).toBe(0);
       expect(marked.stdout).toContain(`Marked ${COUNT} migration(s) as applied`);
       const rows = await queryUrl<{ name: string }>(db.url, `SELECT name FROM ${check.table} ORDER BY name`);
@@ -273,6 +296,14 @@ describe('every layout: convert, verify, baseline, and the README recipe of its 
       expectSameCatalog(nothing, after, `after ${downLine}`);
       expect(Object.keys(after.tables)).toEqual([]);
       expect(Object.keys(after.enums)).toEqual([]);
+      if (id === 'knex-ts') {
+        // the README's knexfile.ts in place of knexfile.js: knex finds it, and with tsx loaded reads it
+        rmSync(join(cwd, 'knexfile.js'));
+        writeFileSync(join(cwd, 'knexfile.ts'), recipes.get('knex-ts knexfile.ts')!);
+        const viaTs = await shell(cwd, statusLine, db.url);
+        expect(viaTs.code, show(viaTs)).toBe(0);
+        check.nothingPending(viaTs, names);
+      }
       // 5. what goes wrong without the recipe, as the README says
       if (id === 'knex-mjs') {
         // knex's default loadExtensions has no .mjs: it sees none of the files baseline marked
