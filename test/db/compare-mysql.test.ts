@@ -64,9 +64,9 @@ const converted = async (migrationsDir: string, layout: (typeof LAYOUTS)[number]
 const CJS = LAYOUTS.filter((l) => l.lang === 'js' && l.module === 'cjs');
 const taxonomy = mysqlHistories.find((h) => h.includes('taxonomy-mysql'))!;
 const ROUND_TRIP = [
-  ...LAYOUTS.map((l) => ['taxonomy-mysql', taxonomy, l] as const),
-  ...mysqlHistories.filter((h) => h !== taxonomy).flatMap((h) => CJS.map((l) => [h.split('/').at(-2)!, h, l] as const)),
-  ...CJS.map((l) => ['letterpad-mysql (first 36)', '', l] as const),
+  ...LAYOUTS.map((l) => ['taxonomy-mysql', l.id, taxonomy, l] as const),
+  ...mysqlHistories.filter((h) => h !== taxonomy).flatMap((h) => CJS.map((l) => [h.split('/').at(-2)!, l.id, h, l] as const)),
+  ...CJS.map((l) => ['letterpad-mysql (first 36)', l.id, '', l] as const),
 ];
 
 describe('compare on MySQL (MariaDB)', () => {
@@ -78,7 +78,7 @@ describe('compare on MySQL (MariaDB)', () => {
 
   it.each(ROUND_TRIP)(
     '%s, layout %s: every migration equivalent, same final schema',
-    async (_name, dir, layout) => {
+    async (_name, _id, dir, layout) => {
       const migrationsDir = dir || letterpadPrefix();
       const out = await converted(migrationsDir, layout);
       const r = await compare({ prisma: migrationsDir, other: out, target: layout.to, databaseUrl: MYSQL_URL, setupSql: BIN_TO_UUID, timeoutMs: 300_000 });
