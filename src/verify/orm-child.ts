@@ -142,13 +142,24 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
       const api = await load(path);
       // umzug 3 (a project's own runner) calls up({ name, path, context }); umzug 2 (sequelize-cli's)
       // calls it with the module as `this` and [queryInterface, Sequelize]
-      if (init.convention === 'umzug') await api.up({ name: init.files[i], path, context: qi });
-      else await api.up.call(api, qi, Sequelize);
-      // the queries up() left running (and those they start), until none is left
-      let failed: unknown;
-      for (await turn(); inflight.size; await turn()) {
-        for (const r of await Promise.allSettled([...inflight])) if (r.status === 'rejected') failed ??= r.reason;
+      /** the queries up() left running (and those they start), until none is left; the first that failed */
+      const settle = async () => {
+        let failed: unknown;
+        for (await turn(); inflight.size; await turn()) {
+          for (const r of await Promise.allSettled([...inflight])) if (r.status === 'rejected') failed ??= r.reason;
+        }
+        return failed;
+      };
+      try {
+        if (init.convention === 'umzug') await api.up({ name: init.files[i], path, context: qi });
+        else await api.up.call(api, qi, Sequelize);
+      } catch (e) {
+        // up() failed while a query it did not await still runs: its failure is up()'s, but the
+        // next file starts after that query, whatever it does
+        await settle();
+        throw e;
       }
+      const failed = await settle();
       if (failed !== undefined) {
         const d = describe(failed);
         const e = new Error(`a query up() started without awaiting it failed after up() returned: ${d.message}`);

@@ -54,6 +54,22 @@ const FILES: Record<string, string> = {
   async down() {},
 };
 `,
+  // fails on an awaited query while one it did not await still runs: the next file starts after that one
+  '20240104500000-fails-with-floating.js': `module.exports = {
+  async up(queryInterface) {
+    queryInterface.sequelize.query('SELECT pg_sleep(0.3)').then(() => queryInterface.sequelize.query('CREATE TABLE "late" ("id" integer)'));
+    await queryInterface.sequelize.query('SELECT * FROM "NoSuchTable"');
+  },
+  async down() {},
+};
+`,
+  '20240104600000-uses-late.js': `module.exports = {
+  async up(queryInterface) {
+    await queryInterface.sequelize.query('ALTER TABLE "late" ADD COLUMN "x" integer');
+  },
+  async down() {},
+};
+`,
   '20240105000000-after.js': `module.exports = {
   async up(queryInterface, Sequelize) {
     await queryInterface.addColumn('Agreements', 'extra', { type: Sequelize.INTEGER });
@@ -104,6 +120,8 @@ describe('a query up() does not await', () => {
       '20240102000000-floating-ok.js: done',
       '20240103000000-uses-notes.js: done',
       '20240104000000-floating-bad.js: up() failed: a query up() started without awaiting it failed after up() returned: relation "public.NoSuchTable" does not exist',
+      '20240104500000-fails-with-floating.js: up() failed: relation "NoSuchTable" does not exist',
+      '20240104600000-uses-late.js: done',
       '20240105000000-after.js: done',
       'columns: extra, id, notes',
     ]);
