@@ -8,7 +8,9 @@
  * ORM's own runner on a scratch database and reading the catalog before and after that file
  * (catalogSchema: the catalog rendered as SQL and read back, so it is in the same IR). A static
  * file whose changes do not replay (it names something the history has not created) is executed
- * too: the static reading is then not trusted.
+ * too: the static reading is then not trusted. That is a PostgreSQL history (readOnPostgres); a
+ * MySQL one is read through the server on both sides (readOnMysql, compare-mysql.ts). A Knex
+ * project's knexfile says which files are migrations and how its migrator runs them (knexfile.ts).
  *
  * Matching: by timestamp or name first, then by effect (the objects each migration touches).
  * Each Prisma migration is `equivalent` (its matched file leaves the objects it touches in the
