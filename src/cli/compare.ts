@@ -54,7 +54,7 @@ export const compareCli = defineCommand({
       .option('prisma', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
       .option('sequelize', { type: 'string', describe: 'folder of Sequelize migrations' })
       .option('knex', { type: 'string', describe: 'folder of Knex migrations' })
-      .option('database-url', { type: 'string', describe: 'postgres://... server for running files that cannot be read statically (PGlite when absent)' })
+      .option('database-url', { type: 'string', describe: 'postgres://... server for running files that cannot be read statically (PGlite when absent); mysql://... for a MySQL history (both histories run there)' })
       .option('emit-missing', { type: 'string', describe: 'write the migration that closes the gap into this folder (never overwrites)' })
       .option('timeout', { type: 'string', default: '120', coerce: secondsFlag('--timeout'), describe: 'seconds one executed file may run before its process is killed' })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),

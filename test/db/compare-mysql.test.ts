@@ -20,6 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compare, missingFiles, writeMissing } from '../../src/commands/compare.js';
 import { renderCompare } from '../../src/cli/render-compare.js';
 import { convert, LAYOUTS, writeConversion } from '../../src/commands/convert.js';
+import { runCli, show } from './cli-run.js';
 import { PG_URL } from './helpers.js';
 
 const MYSQL_URL = process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
@@ -138,4 +139,12 @@ describe('compare on MySQL (MariaDB)', () => {
       );
     }
   });
+
+  it('the CLI: ormshift compare --database-url mysql://... exits 0 on the same schema', async () => {
+    const out = await converted(taxonomy, CJS.find((l) => l.to === 'knex')!);
+    const r = await runCli(process.execPath, [join(process.cwd(), 'bin', 'ormshift.mjs'), 'compare', '--prisma', taxonomy, '--knex', out, '--database-url', MYSQL_URL], process.cwd(), {}, 300_000);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toMatch(/^Read 2 knex file\(s\): 0 statically, 2 by running them on a scratch database\./);
+    expect(r.stdout).toContain('Both histories end in the same schema.');
+  }, 600_000);
 });
