@@ -12,7 +12,7 @@ import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.
 import { formatLocation } from './diagnostics.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
-import { apply, dependentForeignKeys, guardHolds, partHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
+import { apply, dependencyOrder, dependentForeignKeys, guardHolds, partHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
 import { excerpt, identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
@@ -167,7 +167,7 @@ const enumDependentViews = (s: Schema, name: QName, enumColumn: ReadonlySet<stri
       for (const w of viewsReading(s, v.name)) found.add(w);
     }
   }
-  return Object.values(s.views).filter((v) => found.has(v));
+  return dependencyOrder(Object.values(s.views).filter((v) => found.has(v)));
 };
 
 /** Which star-expanded table changed its columns since the view was created? */

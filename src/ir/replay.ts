@@ -664,7 +664,26 @@ export const viewsReading = (s: Schema, table: QName): View[] => {
       }
     }
   }
-  return Object.values(s.views).filter((v) => out.includes(v));
+  return dependencyOrder(Object.values(s.views).filter((v) => out.includes(v)));
+};
+
+/**
+ * Views in an order where each comes after the views of the list it reads, else as given
+ * (creation order): CREATE OR REPLACE can make an older view read a newer one, so creation
+ * order alone drops a view before its reader ('other objects depend on it').
+ */
+export const dependencyOrder = (views: readonly View[]): View[] => {
+  const reads = new Map(views.map((v) => [v, identifiersIn(v.createSql.replace(/^[\s\S]*?\bAS\b/i, ''))]));
+  const out: View[] = [];
+  const seen = new Set<View>();
+  const visit = (v: View) => {
+    if (seen.has(v)) return;
+    seen.add(v);
+    for (const w of views) if (w !== v && reads.get(v)!.has(w.name.name)) visit(w);
+    out.push(v);
+  };
+  for (const v of views) visit(v);
+  return out;
 };
 
 const inSchema = (q: QName, schema: string | undefined) =>
