@@ -21,6 +21,15 @@ const VALID_SQL = [
   'CREATE TABLE `m` (`id` INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (`id`)) DEFAULT CHARACTER SET utf8mb4;\n',
 ];
 
+/** pieces of SQL put together at random: statements that are almost right */
+const TOKENS = [
+  'CREATE', 'TABLE', 'ALTER', 'DROP', 'INDEX', 'UNIQUE', 'ADD', 'COLUMN', 'CONSTRAINT', 'PRIMARY KEY', 'FOREIGN KEY', 'REFERENCES',
+  'ON', 'DELETE', 'CASCADE', 'TYPE', 'ENUM', 'AS', 'INSERT INTO', 'VALUES', 'UPDATE', 'SET', 'WHERE', 'DEFAULT', 'NOT NULL', 'NULL',
+  'IF EXISTS', 'RENAME TO', 'TO', 'USING', 'CHECK', 'VIEW', 'SELECT', 'FROM', 'DO $$', '$$', 'BEGIN', 'END', 'COMMIT', ';', ',', '(', ')',
+  '"t"', '"c"', '"t"."c"', '`t`', '`c`', "'x'", "'", '"', 'INTEGER', 'TEXT', 'VARCHAR(3)', 'SERIAL', 'JSONB', 'BOOLEAN', '1', '-1',
+  '1e999', '::text', '--', '/*', '*/', '\n', 'AUTO_INCREMENT', 'ENGINE=InnoDB', 'MODIFY', 'CHANGE', 'KEY', 'DELIMITER //',
+];
+
 export type SqlContent =
   | { kind: 'valid'; index: number; crlf: boolean; bom: boolean }
   | { kind: 'truncated'; index: number; at: number }
@@ -28,7 +37,8 @@ export type SqlContent =
   | { kind: 'nul'; index: number; at: number }
   | { kind: 'utf16'; index: number }
   | { kind: 'large'; index: number; times: number }
-  | { kind: 'empty' };
+  | { kind: 'empty' }
+  | { kind: 'tokens'; parts: readonly string[] };
 
 export type MigrationEntry =
   | { kind: 'folder'; name: string; sql: SqlContent }
@@ -69,6 +79,7 @@ const sqlContent: fc.Arbitrary<SqlContent> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('utf16' as const), index: sqlIndex }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('large' as const), index: sqlIndex, times: fc.integer({ min: 500, max: 3000 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'empty' as const }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('tokens' as const), parts: fc.array(fc.constantFrom(...TOKENS), { maxLength: 40 }) }) },
 );
 const entry: fc.Arbitrary<MigrationEntry> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('folder' as const), name: migrationName, sql: sqlContent }) },
@@ -115,6 +126,8 @@ const sqlBytes = (c: SqlContent): Buffer => {
       return Buffer.from(VALID_SQL[c.index].repeat(c.times), 'utf8');
     case 'empty':
       return Buffer.alloc(0);
+    case 'tokens':
+      return Buffer.from(c.parts.map((p) => (p === '\\n' ? '\n' : p)).join(' '), 'utf8');
   }
 };
 

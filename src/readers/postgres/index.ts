@@ -13,7 +13,7 @@ import type { Change, Migration } from '../../ir/changes.js';
 import type { Diagnostic } from '../../ir/diagnostics.js';
 import type { MigrationFolder } from '../migrations-dir.js';
 import { explainParseError, isKeepableSyntaxError } from '../dialect-check.js';
-import { loadPgQuery, SourceFile, statementContext } from './source.js';
+import { loadPgQuery, ScanError, SourceFile, statementContext } from './source.js';
 import { readStatement } from './statements.js';
 import { excerpt } from '../../ir/sql-text.js';
 
@@ -32,7 +32,15 @@ export const readPostgresMigrations = async (folders: readonly MigrationFolder[]
       src = new SourceFile(f.file, f.sql, pg);
     } catch (e) {
       if (!(await isKeepableSyntaxError(e, f.sql, 'postgresql'))) return explainParseError(e, f.sql, 'postgresql');
-      src = new SourceFile(f.file, f.sql, pg, true);
+      try {
+        src = new SourceFile(f.file, f.sql, pg, true);
+      } catch (scan) {
+        // the scanner cannot read the file either (a comment, string or dollar body never closed
+        // after the syntax error): it cannot be cut into statements, so it is refused with the
+        // parser's error, as a file the parser stops on
+        if (!(scan instanceof ScanError)) throw scan;
+        return explainParseError(e, f.sql, 'postgresql');
+      }
       // COPY ... FROM stdin followed by its rows is psql input, not SQL: a broken file, refused
       if (src.statements.some((s) => s.stmt.CopyStmt?.is_from && !s.stmt.CopyStmt.filename)) throw e;
     }

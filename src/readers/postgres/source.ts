@@ -39,6 +39,21 @@ export interface PgQuery {
   scanSync(sql: string): { tokens: Token[] };
 }
 
+/**
+ * The scanner could not read the text: libpg-query 18 returns its error text (an unterminated
+ * comment, string or dollar-quoted body) where JSON is expected, and throws a JSON SyntaxError.
+ */
+export class ScanError extends Error {}
+
+const scan = (raw: PgQuery, sql: string): { tokens: Token[] } => {
+  try {
+    return raw.scanSync(sql);
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new ScanError(`the scanner cannot read this text (${e.message})`);
+    throw e;
+  }
+};
+
 let pgQuery: PgQuery | undefined;
 /** libpg-query is WASM: load it once, lazily, only for commands that read PostgreSQL. */
 export const loadPgQuery = async (): Promise<PgQuery> => {
@@ -65,9 +80,9 @@ const CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]/;
  * text is taken back from the original bytes.
  */
 const scanMasked = (raw: PgQuery, sql: string): { tokens: Token[] } => {
-  if (!CONTROL.test(sql)) return raw.scanSync(sql);
+  if (!CONTROL.test(sql)) return scan(raw, sql);
   const bytes = Buffer.from(sql, 'utf8');
-  const scanned = raw.scanSync(sql.replace(new RegExp(CONTROL.source, 'g'), ' '));
+  const scanned = scan(raw, sql.replace(new RegExp(CONTROL.source, 'g'), ' '));
   return { ...scanned, tokens: scanned.tokens.map((t) => ({ ...t, text: bytes.subarray(t.start, t.end).toString('utf8') })) };
 };
 
