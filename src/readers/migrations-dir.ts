@@ -218,7 +218,7 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
         })();
       throw new UsageError(
         looksNested
-          ? `is a migrations folder itself, not one migration (pass ${inner} instead)`
+          ? `is a migrations folder inside the one given, not a migration (pass ${inner} as the migrations folder)`
           : 'has no migration.sql (Prisma refuses such a folder too: restore its migration.sql or delete the folder)',
         { file: name },
       );
