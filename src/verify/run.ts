@@ -523,6 +523,13 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   }
   const mysqlSource = provider.kind === 'mysql';
   const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
+  // a signal ends the process with process.exit (database.ts), maybe while the databases are
+  // still being created: the scratch folder goes with it then, not only at the end of the run
+  const removeDir = () => {
+    process.off('exit', removeDir);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', removeDir);
   // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
   linkRunnerModules(dir);
   const files = conversion.files.slice(0, total).map((f) => {
@@ -546,7 +553,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   const failed = created.find((r) => r.status === 'rejected');
   if (failed) {
     for (const r of created) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw (failed as PromiseRejectedResult).reason;
   }
   const [a, b] = created.map((r) => (r as PromiseFulfilledResult<ScratchDatabase>).value);
@@ -798,7 +805,7 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     await replayRun;
     if (provider.later) provider.later(cleanup);
     else await cleanup;
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   }
   // incremental: the report is of the steps proven in this run
   verdicts.splice(0, start);
