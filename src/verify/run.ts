@@ -187,7 +187,8 @@ export interface RunnerOptions {
 
 const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[], opts: RunnerOptions = {}): Promise<Runner> => {
   const { Sequelize } = await import('sequelize');
-  // PGlite's socket serves one connection: a pool of one, and every call on it (see facts.md)
+  // PGlite's socket serves one connection (a pool of more than one fails with ECONNRESET): a pool
+  // of one, and every call on it
   const dialect = /^mysql:/i.test(db.url) ? 'mysql' : 'postgres';
   const sequelize = new Sequelize(db.url, { dialect, logging: false, pool: { max: 1, min: 0 } });
   const qi = sequelize.getQueryInterface();
@@ -242,7 +243,8 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
   // knex is CommonJS: its ESM namespace has only `default`
   const { default: createKnex } = await import('knex');
   const quiet = () => undefined;
-  // PGlite's socket serves one session: a pool of one (see facts.md)
+  // PGlite's socket serves one session (a second connection waits on the first's open
+  // transaction): a pool of one
   const mysql = /^(mysql|mariadb):/i.test(db.url);
   const knex = createKnex({
     client: mysql ? 'mysql2' : 'pg',

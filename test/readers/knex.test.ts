@@ -1,6 +1,6 @@
 /**
  * The static Knex reader: the SQL knex 3 sends to PostgreSQL for the builder calls it reads
- * (knex's own compiler, replayed on the file's literals: facts.md §6, timestamp() is timestamptz,
+ * (knex's own compiler, replayed on the file's literals: timestamp() is timestamptz,
  * increments() is serial primary key, lowercased default names), and the files it refuses with a
  * line and a reason.
  */

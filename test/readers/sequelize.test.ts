@@ -1,6 +1,6 @@
 /**
  * The static Sequelize reader: which files it reads, the SQL it says Sequelize sends for each
- * call (the PostgreSQL traps of facts.md §6), and the files it refuses with a line and a reason
+ * call (its PostgreSQL traps: DATE without precision and with a zone, STRING as VARCHAR(255)), and the files it refuses with a line and a reason
  * (which compare then runs on a scratch database).
  */
 import { readFileSync } from 'node:fs';

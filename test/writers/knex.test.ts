@@ -101,7 +101,7 @@ describe('layout', () => {
   });
 });
 
-describe('exact types and defaults (facts.md §6)', () => {
+describe('exact types and defaults (the traps of knex 3 on PostgreSQL avoided)', () => {
   it('createTable uses the builder with the traps avoided', async () => {
     const c = await knex(history({ '20240101000000_init': INIT }));
     const body = flat(c.files[0].contents);

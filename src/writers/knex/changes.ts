@@ -3,7 +3,9 @@
  * a new kind without a handler does not compile.
  *
  * Conventions: a handler uses an idiomatic `knex.schema` call only where knex 3.3 sends exactly
- * the SQL the source means (facts.md §6, and the guards in quirks.ts); everything else is the
+ * the SQL the source means (checked against Prisma's SQL on PostgreSQL 15: knex's defaults are
+ * timestamptz, varchar(255), decimal(8,2), lowercased names, btree for `indexType: 'gin'`; and
+ * the guards in quirks.ts); everything else is the
  * statement from the dialect's SQL renderer, run with `knex.raw`, under a one-line `raw:` comment
  * that says why. Every index and constraint is named explicitly (knex's default names are
  * lowercased), FK actions are always stated, types come from the descriptor table (types.ts).

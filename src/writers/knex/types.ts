@@ -5,7 +5,7 @@
  * other type (arrays, lengths a method would drop or default, domains, extension types) the
  * column is `table.specificType(name, <the SQL spelling>)`, which prints the text unchanged.
  *
- * The traps each entry avoids (facts.md §6): `timestamp()` is timestamptz unless `useTz: false`;
+ * The traps each entry avoids (each measured against Prisma's SQL on PostgreSQL 15): `timestamp()` is timestamptz unless `useTz: false`;
  * `string()` without a length is varchar(255); `decimal()` defaults to (8,2) (`null` precision
  * gives a bare `decimal`); `float()` is real and `double()` double precision; `increments()` is a
  * primary key unless `primaryKey: false`; `enu()` makes text plus a CHECK unless `useNative` and

@@ -3,7 +3,7 @@
  * table of descriptors per dialect (one base, a PostgreSQL and a MySQL table), never a switch.
  *
  * Conventions: a `DataTypes.X` builder is used only where Sequelize's own SQL for it is exactly the
- * column type Prisma creates (facts.md §6: `DataTypes.DATE(3)` is `TIMESTAMP WITH TIME ZONE` on
+ * column type Prisma creates (measured on PostgreSQL 15: `DataTypes.DATE(3)` is `TIMESTAMP WITH TIME ZONE` on
  * PostgreSQL, `DataTypes.STRING` is `VARCHAR(255)`); every other type is the SQL type text as a
  * string (`'TIMESTAMPTZ(6)'`, `'"Role"'`), which Sequelize passes to the database unchanged. The
  * text comes from the IR's one type printer (renderType) and reaches the code as a string literal.

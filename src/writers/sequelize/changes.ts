@@ -3,7 +3,8 @@
  * ChangeKind: a new kind without a handler does not compile.
  *
  * Conventions: a handler uses an idiomatic queryInterface call only where Sequelize 6.37 produces
- * exactly the catalog of the source SQL (facts.md §6, and the guards in quirks.ts); everything
+ * exactly the catalog of the source SQL (checked object by object against Prisma's SQL on
+ * PostgreSQL 15, and the guards in quirks.ts); everything
  * else is the statement from the SQL renderer, run with `queryInterface.sequelize.query`, under a
  * one-line `raw:` comment that says why. Types are literal SQL strings (types.ts), defaults are
  * `Sequelize.literal(<source text>)` unless a plain JS value prints the same, names are always

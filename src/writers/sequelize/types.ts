@@ -3,7 +3,9 @@
  *
  * Conventions: the type is always the literal SQL string ('TIMESTAMP(3)', 'TEXT', '"Role"[]'),
  * never a DataTypes constructor, because Sequelize 6 passes strings through verbatim while its
- * DataTypes silently change the catalog (the `naive` notes record how, see facts.md §6). The
+ * DataTypes silently change the catalog (the `naive` notes record how: DATE(3) becomes
+ * TIMESTAMP WITH TIME ZONE without its precision, STRING is VARCHAR(255), ENUM makes its own
+ * `enum_<table>_<column>` type). The
  * table only says what else the writer may do with a type: write a default as a plain JS value
  * (the SQL Sequelize prints for it is byte-identical to the source text), or treat it as a serial
  * pseudo-type, which exists only in CREATE TABLE / ADD COLUMN.
