@@ -1,9 +1,8 @@
 /** `ormshift baseline`: mark the converted migrations as applied on a database Prisma migrated. */
 import type { BaselineReport } from '../commands/baseline.js';
 import { writeJson } from './render.js';
-import { recordsTable, type Target } from '../writers/targets.js';
+import { recordsTable, TARGET_NAMES, type Target } from '../writers/targets.js';
 import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
-import { TARGET_NAMES } from '../writers/targets.js';
 
 export interface BaselineArgs {
   to: Target;

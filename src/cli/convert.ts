@@ -1,8 +1,7 @@
 /** `ormshift convert`: write the generated migrations and report what was converted and how. */
-import { convert, writeConversion, type Lang, type ModuleFormat, type Target } from '../commands/convert.js';
+import type { Lang, ModuleFormat, Target } from '../commands/convert.js';
 import { openable, percent, warningLine, writeJson } from './render.js';
 import { relative } from 'node:path';
-import { checkOutputFolder, deferSignals } from '../commands/write-files.js';
 import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
 import { TARGET_NAMES } from '../writers/targets.js';
 
@@ -20,6 +19,9 @@ export interface ConvertArgs {
 }
 
 export const convertCommand = async (args: ConvertArgs): Promise<number> => {
+  // loaded here, not at the top: every command's file is loaded for the command list
+  const { convert, writeConversion } = await import('../commands/convert.js');
+  const { checkOutputFolder, deferSignals } = await import('../commands/write-files.js');
   // --out problems are reported before the conversion runs, not after it
   checkOutputFolder(args.out, [args.migrations]);
   const c = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: args.allowIrreversible, outDir: args.out, prettier: args.prettier });

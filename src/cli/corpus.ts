@@ -9,11 +9,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { convert, type Target } from '../commands/convert.js';
+import type { Target } from '../commands/convert.js';
 import { TARGET_NAMES } from '../writers/targets.js';
-import { readLockProvider } from '../readers/migrations-dir.js';
 import { percent, progress, table, writeJson } from './render.js';
-import { describeGap } from '../verify/replay-check.js';
 import { defineCommand, JSON_HELP } from './command.js';
 import { countFlag } from './args.js';
 
@@ -60,6 +58,10 @@ interface Row {
 }
 
 export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
+  // loaded here, not at the top: every command's file is loaded for the command list
+  const { convert } = await import('../commands/convert.js');
+  const { readLockProvider } = await import('../readers/migrations-dir.js');
+  const { describeGap } = await import('../verify/replay-check.js');
   const histories = args.dirs.flatMap((root) =>
     // a history folder itself (<dir>/migrations) is a corpus of one
     (existsSync(join(root, 'migrations'))

@@ -5,7 +5,7 @@
  * migration's down() is at or above that risk (a CI gate).
  */
 import type { Risk } from '../ir/changes.js';
-import { atLeast, plan, type PlanReport } from '../commands/plan-report.js';
+import type { PlanReport } from '../commands/plan-report.js';
 import { UsageError } from '../ir/diagnostics.js';
 import { warningLine, writeJson } from './render.js';
 import { defineCommand, JSON_HELP } from './command.js';
@@ -66,6 +66,8 @@ export const renderPlanSql = (r: PlanReport): string => {
 };
 
 export const planCommand = async (argsIn: PlanArgs): Promise<number> => {
+  // loaded here, not at the top: every command's file is loaded for the command list
+  const { atLeast, plan } = await import('../commands/plan-report.js');
   if (argsIn.json && argsIn.format !== 'text' && argsIn.format !== 'json') throw new UsageError(`--json and --format ${argsIn.format} ask for two outputs (give one)`);
   const args = { ...argsIn, format: argsIn.json ? ('json' as const) : argsIn.format };
   const { report, diagnostics } = await plan({ migrationsDir: args.migrations, ...(args.migration !== undefined ? { migration: args.migration } : {}) });

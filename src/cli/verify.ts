@@ -1,7 +1,6 @@
 /** `ormshift verify`: convert in memory, then prove it on two scratch databases. */
-import { convert, type Lang, type ModuleFormat, type Target } from '../commands/convert.js';
+import type { Lang, ModuleFormat, Target } from '../commands/convert.js';
 import { progress, table, writeJson, writeJsonError } from './render.js';
-import { describeGap } from '../verify/replay-check.js';
 import { UsageError } from '../ir/diagnostics.js';
 import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
 import { countFlag } from './args.js';
@@ -30,6 +29,9 @@ const layoutName = (c: { target: string; files: readonly { fileName: string }[] 
 };
 
 export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
+  // loaded here, not at the top: every command's file is loaded for the command list
+  const { convert } = await import('../commands/convert.js');
+  const { describeGap } = await import('../verify/replay-check.js');
   // the files only live in a scratch folder: irreversible steps must not stop the down chain
   // the same layout convert wrote, run as its runner runs it (verify/load-migration.ts)
   const conversion = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: true });
