@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { drift, reconcileFiles } from '../src/commands/drift.js';
 import { compareCatalogs, formatDiff, omitTables } from '../src/verify/compare.js';
-import { openProvider, type DatabaseProvider } from '../src/verify/database.js';
+import { openProvider, type Catalog, type DatabaseProvider, type ScratchDatabase } from '../src/verify/database.js';
 import { openRunner } from '../src/verify/run.js';
 import { PG_URL, DB_TIMEOUT } from './db/helpers.js';
 
@@ -88,6 +88,23 @@ describe('reconcile migration on PostgreSQL', () => {
 
 const MYSQL_URL = process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
 
+/** The reconcile migration as a Knex file on `db`: up() gives `expected`, down() gives `before` back. */
+const proveKnexFile = async (db: ScratchDatabase, out: string, file: { path: string; contents: string }, expected: Catalog, before: Catalog): Promise<void> => {
+  mkdirSync(out);
+  writeFileSync(join(out, file.path), file.contents);
+  const runner = await openRunner('knex', db, out, [file.path]);
+  try {
+    await runner.up(0);
+    const d1 = compareCatalogs(expected, omitTables(await db.snapshot()));
+    expect(d1, formatDiff(d1)).toEqual([]);
+    await runner.down(0);
+    const d2 = compareCatalogs(before, omitTables(await db.snapshot()));
+    expect(d2, formatDiff(d2)).toEqual([]);
+  } finally {
+    await runner.close();
+  }
+};
+
 describe('reconcile migration of a MySQL history on MariaDB', () => {
   it(
     'the Knex form, run by knex\'s migrator, gives the catalog of history + reconcile SQL, and its down() gives the history back',
@@ -118,20 +135,7 @@ describe('reconcile migration of a MySQL history on MariaDB', () => {
         await a.exec(sqlFile.contents);
         const after = await a.snapshot();
         expect(Object.keys(after.tables['`User`']?.columns ?? after.tables['"User"']?.columns ?? {}).sort()).toEqual(['email', 'id']);
-        const out = join(root, 'knex');
-        mkdirSync(out);
-        writeFileSync(join(out, jsFile.path), jsFile.contents);
-        const runner = await openRunner('knex', b, out, [jsFile.path]);
-        try {
-          await runner.up(0);
-          const d1 = compareCatalogs(after, omitTables(await b.snapshot()));
-          expect(d1, formatDiff(d1)).toEqual([]);
-          await runner.down(0);
-          const d2 = compareCatalogs(before, omitTables(await b.snapshot()));
-          expect(d2, formatDiff(d2)).toEqual([]);
-        } finally {
-          await runner.close();
-        }
+        await proveKnexFile(b, join(root, 'knex'), jsFile, after, before);
       } finally {
         await mysql.close();
       }
@@ -182,20 +186,7 @@ describe('reconcile migration of a MySQL history keeps UNSIGNED and AUTO_INCREME
         await a.exec(sqlFile.contents);
         const d0 = compareCatalogs(expected, await a.snapshot());
         expect(d0, formatDiff(d0)).toEqual([]);
-        const out = join(root, 'knex');
-        mkdirSync(out);
-        writeFileSync(join(out, jsFile.path), jsFile.contents);
-        const runner = await openRunner('knex', b, out, [jsFile.path]);
-        try {
-          await runner.up(0);
-          const d1 = compareCatalogs(expected, omitTables(await b.snapshot()));
-          expect(d1, formatDiff(d1)).toEqual([]);
-          await runner.down(0);
-          const d2 = compareCatalogs(before, omitTables(await b.snapshot()));
-          expect(d2, formatDiff(d2)).toEqual([]);
-        } finally {
-          await runner.close();
-        }
+        await proveKnexFile(b, join(root, 'knex'), jsFile, expected, before);
       } finally {
         await mysql.close();
       }
