@@ -18,22 +18,9 @@ vi.mock('../src/commands/convert.js', async (importOriginal) => {
   };
 });
 
-const { main } = await import('../src/cli/main.js');
 const { UsageError } = await import('../src/ir/diagnostics.js');
-
-const capture = async (argv: string[]) => {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-};
+// main, its output captured (after the mock above, so convert() throws the fault)
+const { runMain: capture } = await import('./property/bad-check.js');
 
 afterEach(() => {
   delete fault.error;
