@@ -60,7 +60,11 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
  * median of the ratios of each pair (subject ÷ the baseline run just before it), which a machine
  * whose speed drifts during the run (a shared disk, another process) disturbs least.
  */
-const paired = async (n: number, baseline: () => Promise<number> | number, subject: () => Promise<number> | number) => {
+const paired = async (
+  n: number,
+  baseline: () => Promise<number> | number,
+  subject: () => Promise<number> | number,
+) => {
   const b: number[] = [];
   const s: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -103,12 +107,25 @@ async function benchConvert() {
     };
     await full(); // warm: module loading is start-up, not conversion
     const r = await paired(reps, parseOnly, full);
-    results[to] = { parseMs: round(r.baseline, 1), convertMs: round(r.subject, 1), ratio: round(r.subject / r.baseline) };
-    log(`convert ${history} -> ${to}: ${results[to].convertMs} ms vs parse ${results[to].parseMs} ms = ${results[to].ratio}x`);
+    results[to] = {
+      parseMs: round(r.baseline, 1),
+      convertMs: round(r.subject, 1),
+      ratio: round(r.subject / r.baseline),
+    };
+    log(
+      `convert ${history} -> ${to}: ${results[to].convertMs} ms vs parse ${results[to].parseMs} ms = ${results[to].ratio}x`,
+    );
   }
   rmSync(out, { recursive: true, force: true });
   const ratio = Math.max(...Object.values(results).map((r) => r.ratio));
-  return { history, migrations: readMigrationsDir(dir).migrations.length, ratio, target: 3, ok: ratio <= 3, targets: results };
+  return {
+    history,
+    migrations: readMigrationsDir(dir).migrations.length,
+    ratio,
+    target: 3,
+    ok: ratio <= 3,
+    targets: results,
+  };
 }
 
 /**
@@ -129,43 +146,63 @@ const VERIFY_HISTORIES: readonly { history: string; pairs: number }[] = smoke
 async function benchVerify() {
   build();
   const rows: Record<string, unknown>[] = [];
-  for (const { history, pairs } of VERIFY_HISTORIES) rows.push(await benchVerifyHistory(history, pairs));
+  for (const { history, pairs } of VERIFY_HISTORIES)
+    rows.push(await benchVerifyHistory(history, pairs));
   const ratio = Math.max(...rows.map((r) => r.ratio as number));
   const peakRssMB = Math.max(...rows.map((r) => r.peakRssMB as number));
-  return { ratio, target: 5, peakRssMB, rssTarget: 256, ok: rows.every((r) => r.ok), histories: rows };
+  return {
+    ratio,
+    target: 5,
+    peakRssMB,
+    rssTarget: 256,
+    ok: rows.every((r) => r.ok),
+    histories: rows,
+  };
 }
 
 async function benchVerifyHistory(history: string, pairs: number) {
   const dir = migrationsOf(history);
   const { readMigrationsDir } = await lib('readers/migrations-dir');
-  const files = readMigrationsDir(dir).migrations.map((m: { file: string }) => join(dir, m.file)) as string[];
+  const files = readMigrationsDir(dir).migrations.map((m: { file: string }) =>
+    join(dir, m.file),
+  ) as string[];
   const scriptDir = mkdtempSync(join(tmpdir(), 'ormshift-bench-'));
   const script = join(scriptDir, 'all.psql');
   writeFileSync(script, files.map((f) => `\\i '${f.replace(/'/g, "''")}'`).join('\n'));
   const psql = () => {
     const db = `ormshift_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
-    const admin = (sql: string) => spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+    const admin = (sql: string) =>
+      spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
     admin(`CREATE DATABASE ${db}`);
     const target = new URL(PG_URL);
     target.pathname = `/${db}`;
     const t = now();
-    const r = spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', script], { encoding: 'utf8' });
+    const r = spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', script], {
+      encoding: 'utf8',
+    });
     const ms = now() - t;
     admin(`DROP DATABASE ${db} WITH (FORCE)`);
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr ?? r.error?.message}`);
     return ms;
   };
-  const results: Record<string, { psqlMs: number; verifyMs: number; ratio: number; proven: boolean; peakRssMB: number }> = {};
+  const results: Record<
+    string,
+    { psqlMs: number; verifyMs: number; ratio: number; proven: boolean; peakRssMB: number }
+  > = {};
   for (const to of ['sequelize', 'knex'] as const) {
     let proven = true;
     let peak = 0;
     const verify = () => {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--child-verify', dir, to], {
-        encoding: 'utf8',
-        cwd: ROOT,
-        env: { ...process.env, ORMSHIFT_BENCH_BUILT: '1' },
-        maxBuffer: 1 << 26,
-      });
+      const r = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--child-verify', dir, to],
+        {
+          encoding: 'utf8',
+          cwd: ROOT,
+          env: { ...process.env, ORMSHIFT_BENCH_BUILT: '1' },
+          maxBuffer: 1 << 26,
+        },
+      );
       if (r.status !== 0) throw new Error(`verify child failed: ${r.stderr}`);
       const out = JSON.parse(r.stdout) as { ms: number; maxRssMB: number; ok: boolean };
       proven &&= out.ok;
@@ -173,14 +210,30 @@ async function benchVerifyHistory(history: string, pairs: number) {
       return out.ms;
     };
     const r = await paired(pairs, psql, verify);
-    results[to] = { psqlMs: round(r.baseline, 1), verifyMs: round(r.subject, 1), ratio: round(r.ratio), proven, peakRssMB: round(peak, 1) };
-    log(`verify ${history} -> ${to}: ${results[to].verifyMs} ms vs psql ${results[to].psqlMs} ms = ${results[to].ratio}x (target <= 5x), peak RSS ${results[to].peakRssMB} MB (target <= 256 MB)${proven ? '' : ', NOT PROVEN'}`);
+    results[to] = {
+      psqlMs: round(r.baseline, 1),
+      verifyMs: round(r.subject, 1),
+      ratio: round(r.ratio),
+      proven,
+      peakRssMB: round(peak, 1),
+    };
+    log(
+      `verify ${history} -> ${to}: ${results[to].verifyMs} ms vs psql ${results[to].psqlMs} ms = ${results[to].ratio}x (target <= 5x), peak RSS ${results[to].peakRssMB} MB (target <= 256 MB)${proven ? '' : ', NOT PROVEN'}`,
+    );
   }
   rmSync(scriptDir, { recursive: true, force: true });
   const ratio = Math.max(...Object.values(results).map((r) => r.ratio));
   const peakRssMB = Math.max(...Object.values(results).map((r) => r.peakRssMB));
   const proven = Object.values(results).every((r) => r.proven);
-  return { history, migrations: files.length, ratio, target: 5, peakRssMB, ok: ratio <= 5 && peakRssMB <= 256 && proven, targets: results };
+  return {
+    history,
+    migrations: files.length,
+    ratio,
+    target: 5,
+    peakRssMB,
+    ok: ratio <= 5 && peakRssMB <= 256 && proven,
+    targets: results,
+  };
 }
 
 /** node runs this file with `--child-verify <dir> <target>`: convert, then verify on the server
@@ -195,7 +248,9 @@ async function childVerify(dir: string, to: string) {
   const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
   const ms = now() - t;
   await provider.close();
-  process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ok: report.summary.ok }));
+  process.stdout.write(
+    JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ok: report.summary.ok }),
+  );
 }
 
 /**
@@ -219,7 +274,11 @@ async function benchIncremental() {
   for (const to of smoke ? (['knex'] as const) : (['sequelize', 'knex'] as const)) {
     const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
     const total = conversion.files.length;
-    const subject = { target: conversion.target, migrations: conversion.planned.map((p: any) => p.migration), files: conversion.files };
+    const subject = {
+      target: conversion.target,
+      migrations: conversion.planned.map((p: any) => p.migration),
+      files: conversion.files,
+    };
     const provider = await openProvider(PG_URL);
     let state: string | undefined;
     try {
@@ -227,9 +286,15 @@ async function benchIncremental() {
       const db = await provider.create('bench_state');
       for (const p of conversion.planned.slice(0, total - 1)) await db.exec(p.migration.sql);
       const manifest = manifestOf(subject, total - 1, catalogHash(await db.snapshot()), new Date());
-      const saved = await provider.states.save(db, stateName(manifest.target, manifest.layout, manifest.migrations), manifest);
+      const saved = await provider.states.save(
+        db,
+        stateName(manifest.target, manifest.layout, manifest.migrations),
+        manifest,
+      );
       state = saved.name as string;
-      log(`incremental ${history} -> ${to}: state of ${total - 1} migrations prepared in ${round((now() - t0) / 1000, 1)} s, ${round(saved.bytes / 1e6, 1)} MB`);
+      log(
+        `incremental ${history} -> ${to}: state of ${total - 1} migrations prepared in ${round((now() - t0) / 1000, 1)} s, ${round(saved.bytes / 1e6, 1)} MB`,
+      );
       const from = pickState(subject, 'latest', (await provider.states.list()).states);
       const last = join(dir, conversion.planned[total - 1].migration.file);
       const drops: number[] = [];
@@ -239,11 +304,29 @@ async function benchIncremental() {
         const target = new URL(PG_URL);
         target.pathname = `/${name}`;
         const t = now();
-        const c = spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name} TEMPLATE ${state}`], { encoding: 'utf8' });
-        const r = c.status === 0 ? spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', last], { encoding: 'utf8' }) : c;
+        const c = spawnSync(
+          'psql',
+          [
+            PG_URL,
+            '-q',
+            '-v',
+            'ON_ERROR_STOP=1',
+            '-c',
+            `CREATE DATABASE ${name} TEMPLATE ${state}`,
+          ],
+          { encoding: 'utf8' },
+        );
+        const r =
+          c.status === 0
+            ? spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', last], {
+                encoding: 'utf8',
+              })
+            : c;
         const ms = now() - t;
         const d = now();
-        spawnSync('psql', [PG_URL, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { encoding: 'utf8' });
+        spawnSync('psql', [PG_URL, '-q', '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], {
+          encoding: 'utf8',
+        });
         drops.push(now() - d);
         if (r.status !== 0) throw new Error(`psql failed: ${r.stderr ?? r.error?.message}`);
         return ms;
@@ -254,20 +337,43 @@ async function benchIncremental() {
         // the baseline's, and before the next measurement starts
         const own = await openProvider(PG_URL);
         const t = now();
-        const report = await verifyConversion({ conversion, provider: own, from, allowIrreversible: true });
+        const report = await verifyConversion({
+          conversion,
+          provider: own,
+          from,
+          allowIrreversible: true,
+        });
         const ms = now() - t;
         const d = now();
         await own.close();
         subjectDrops.push(now() - d);
-        proven &&= report.summary.ok && report.migrations.length === 1 && report.migrations[0].up === 'equal';
-        if (!report.summary.ok) log(`  NOT PROVEN: ${JSON.stringify(report.migrations)} ${JSON.stringify(report.replay)}`);
+        proven &&=
+          report.summary.ok &&
+          report.migrations.length === 1 &&
+          report.migrations[0].up === 'equal';
+        if (!report.summary.ok)
+          log(
+            `  NOT PROVEN: ${JSON.stringify(report.migrations)} ${JSON.stringify(report.replay)}`,
+          );
         return ms;
       };
       const r = await paired(smoke ? 1 : 3, baseline, verify);
       const dropMs = median(drops);
       const verifyDropMs = median(subjectDrops);
-      results[to] = { migration: conversion.planned[total - 1].migration.name, restoreApplyMs: round(r.baseline, 1), verifyMs: round(r.subject, 1), ratio: round(r.ratio), dropMs: round(dropMs, 1), verifyDropMs: round(verifyDropMs, 1), ratioWithDrops: round((r.subject + verifyDropMs) / (r.baseline + dropMs)), stateMB: round(saved.bytes / 1e6, 1), proven };
-      log(`incremental ${history} -> ${to}: verify of the last migration from the state ${round(r.subject, 1)} ms vs restore + psql ${round(r.baseline, 1)} ms = ${round(r.ratio)}x (target <= 2x); cleanup apart: DROP DATABASE ${round(dropMs, 1)} ms (baseline, one) and ${round(verifyDropMs, 1)} ms (verify, three at once), ${round((r.subject + verifyDropMs) / (r.baseline + dropMs))}x with them${proven ? '' : ', NOT PROVEN'}`);
+      results[to] = {
+        migration: conversion.planned[total - 1].migration.name,
+        restoreApplyMs: round(r.baseline, 1),
+        verifyMs: round(r.subject, 1),
+        ratio: round(r.ratio),
+        dropMs: round(dropMs, 1),
+        verifyDropMs: round(verifyDropMs, 1),
+        ratioWithDrops: round((r.subject + verifyDropMs) / (r.baseline + dropMs)),
+        stateMB: round(saved.bytes / 1e6, 1),
+        proven,
+      };
+      log(
+        `incremental ${history} -> ${to}: verify of the last migration from the state ${round(r.subject, 1)} ms vs restore + psql ${round(r.baseline, 1)} ms = ${round(r.ratio)}x (target <= 2x); cleanup apart: DROP DATABASE ${round(dropMs, 1)} ms (baseline, one) and ${round(verifyDropMs, 1)} ms (verify, three at once), ${round((r.subject + verifyDropMs) / (r.baseline + dropMs))}x with them${proven ? '' : ', NOT PROVEN'}`,
+      );
     } finally {
       if (state) await provider.states.drop(state).catch(() => undefined);
       await provider.close();
@@ -275,7 +381,13 @@ async function benchIncremental() {
   }
   const rows = Object.values(results) as { ratio: number; proven: boolean }[];
   const ratio = Math.max(...rows.map((r) => r.ratio));
-  return { history, ratio, target: 2, ok: ratio <= 2 && rows.every((r) => r.proven), targets: results };
+  return {
+    history,
+    ratio,
+    target: 2,
+    ok: ratio <= 2 && rows.every((r) => r.proven),
+    targets: results,
+  };
 }
 
 /** node runs this file with `--child-convert <dir> <out>`: convert, write, report peak RSS. */
@@ -289,11 +401,22 @@ function benchMemory() {
   const history = smoke ? 'boxyhq-saas-starter-kit' : 'trigger-dev';
   const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-mem-'));
   build();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'index.ts'), '--child-convert', migrationsOf(history), out], {
-    encoding: 'utf8',
-    cwd: ROOT,
-    env: { ...process.env, ORMSHIFT_BENCH_BUILT: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'bench', 'index.ts'),
+      '--child-convert',
+      migrationsOf(history),
+      out,
+    ],
+    {
+      encoding: 'utf8',
+      cwd: ROOT,
+      env: { ...process.env, ORMSHIFT_BENCH_BUILT: '1' },
+    },
+  );
   rmSync(out, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`memory child failed: ${r.stderr}`);
   const { maxRssMB } = JSON.parse(r.stdout);
@@ -315,8 +438,17 @@ function benchStartup() {
   const compiled = existsSync(join(ROOT, 'dist', '.built'));
   return paired(n, run(['-e', '0']), run([bin, '--help'])).then((r) => {
     const extra = r.subject - r.baseline;
-    log(`startup: ormshift --help ${round(r.subject, 1)} ms vs node -e 0 ${round(r.baseline, 1)} ms = +${round(extra, 1)} ms${compiled ? '' : ' (dist/ not built: running the TypeScript sources)'}`);
-    return { nodeMs: round(r.baseline, 1), helpMs: round(r.subject, 1), extraMs: round(extra, 1), compiled, target: 150, ok: extra <= 150 };
+    log(
+      `startup: ormshift --help ${round(r.subject, 1)} ms vs node -e 0 ${round(r.baseline, 1)} ms = +${round(extra, 1)} ms${compiled ? '' : ' (dist/ not built: running the TypeScript sources)'}`,
+    );
+    return {
+      nodeMs: round(r.baseline, 1),
+      helpMs: round(r.subject, 1),
+      extraMs: round(extra, 1),
+      compiled,
+      target: 150,
+      ok: extra <= 150,
+    };
   });
 }
 
@@ -339,14 +471,18 @@ function syntheticHistory(n: number): string {
     ];
     if (k > 0) {
       lines.push(`-- AlterTable\nALTER TABLE "T${k - 1}" ADD COLUMN "c${k}" TEXT;`);
-      lines.push(`-- AddForeignKey\nALTER TABLE "T${k}" ADD CONSTRAINT "T${k}_ref_fkey" FOREIGN KEY ("ref") REFERENCES "T${k - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`);
+      lines.push(
+        `-- AddForeignKey\nALTER TABLE "T${k}" ADD CONSTRAINT "T${k}_ref_fkey" FOREIGN KEY ("ref") REFERENCES "T${k - 1}"("id") ON DELETE SET NULL ON UPDATE CASCADE;`,
+      );
     }
     if (k % 5 === 0) lines.push(`-- CreateEnum\nCREATE TYPE "E${k}" AS ENUM ('A', 'B');`);
     if (k % 5 === 1 && k > 1) lines.push(`-- AlterEnum\nALTER TYPE "E${k - 1}" ADD VALUE 'C';`);
     if (k % 7 === 6) lines.push(`-- AlterTable\nALTER TABLE "T${k - 2}" DROP COLUMN "c${k - 1}";`);
     const old = k - LIVE_TABLES;
     if (old >= 0) {
-      lines.push(`-- DropForeignKey\nALTER TABLE "T${old + 1}" DROP CONSTRAINT "T${old + 1}_ref_fkey";`);
+      lines.push(
+        `-- DropForeignKey\nALTER TABLE "T${old + 1}" DROP CONSTRAINT "T${old + 1}_ref_fkey";`,
+      );
       lines.push(`-- DropTable\nDROP TABLE "T${old}";`);
       if (old % 5 === 0) lines.push(`-- DropEnum\nDROP TYPE "E${old}";`);
     }
@@ -361,14 +497,19 @@ async function benchScaling() {
   const sizes = smoke ? [20, 40, 80] : [500, 1000, 5000];
   const { convert, writeConversion } = await lib('commands/convert');
   const rows = [];
-  const timeOnce = async (dir: string): Promise<{ ms: number; warnings: { severity: string }[] }> => {
+  const timeOnce = async (
+    dir: string,
+  ): Promise<{ ms: number; warnings: { severity: string }[] }> => {
     const out = mkdtempSync(join(tmpdir(), 'ormshift-bench-scale-out-'));
     const t = now();
     const c = await convert({ migrationsDir: dir, to: 'sequelize' });
     writeConversion(c, { out });
     const ms = now() - t;
     rmSync(out, { recursive: true, force: true });
-    return { ms, warnings: c.diagnostics.filter((d: { severity: string }) => d.severity === 'warning') };
+    return {
+      ms,
+      warnings: c.diagnostics.filter((d: { severity: string }) => d.severity === 'warning'),
+    };
   };
   // one untimed run first: the smallest size otherwise pays for the JIT's warm-up alone, which
   // moved its figure by a factor of two between runs
@@ -384,7 +525,10 @@ async function benchScaling() {
     for (let i = 0; i < (n >= 5000 ? 1 : 3); i++) {
       const r = await timeOnce(dir);
       // the generator must write a consistent history (every object it touches exists)
-      if (r.warnings.length) throw new Error(`synthetic history of ${n}: ${r.warnings.length} warnings, e.g. ${JSON.stringify(r.warnings[0])}`);
+      if (r.warnings.length)
+        throw new Error(
+          `synthetic history of ${n}: ${r.warnings.length} warnings, e.g. ${JSON.stringify(r.warnings[0])}`,
+        );
       runs.push(r.ms);
     }
     rmSync(join(dir, '..'), { recursive: true, force: true });
@@ -407,9 +551,16 @@ function benchPeer() {
   }
   const dir = migrationsOf('hoppscotch');
   const t = now();
-  const r = spawnSync(prisma, ['migrate', 'diff', '--from-migrations', dir, '--to-empty', '--script'], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    prisma,
+    ['migrate', 'diff', '--from-migrations', dir, '--to-empty', '--script'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   const ms = now() - t;
-  if (r.status !== 0) return { skipped: `prisma migrate diff failed here: ${(r.stderr || r.error?.message || '').split('\n')[0]}` };
+  if (r.status !== 0)
+    return {
+      skipped: `prisma migrate diff failed here: ${(r.stderr || r.error?.message || '').split('\n')[0]}`,
+    };
   return { prismaMs: round(ms, 1) };
 }
 
@@ -435,19 +586,59 @@ const main = async () => {
     `${name.padEnd(10)} ${value.padEnd(48)} ${target.padEnd(16)} ${ok === undefined ? '' : ok ? 'ok' : 'MISSED'}`;
   const out = [line('figure', 'measured', 'target')];
   const c = report.convert as any;
-  if (c) out.push(line('convert', `${c.ratio}x parse (${c.history}, ${c.migrations} migrations)`, '<= 3x', c.ok));
+  if (c)
+    out.push(
+      line(
+        'convert',
+        `${c.ratio}x parse (${c.history}, ${c.migrations} migrations)`,
+        '<= 3x',
+        c.ok,
+      ),
+    );
   const v = report.verify as any;
-  if (v) for (const h of v.histories) out.push(line('verify', `${h.ratio}x psql, ${h.peakRssMB} MB (${h.history}, ${h.migrations} migrations)`, '<= 5x, 256 MB', h.ok));
+  if (v)
+    for (const h of v.histories)
+      out.push(
+        line(
+          'verify',
+          `${h.ratio}x psql, ${h.peakRssMB} MB (${h.history}, ${h.migrations} migrations)`,
+          '<= 5x, 256 MB',
+          h.ok,
+        ),
+      );
   const inc = report.incremental as any;
-  if (inc) out.push(line('incremental', `${inc.ratio}x restore + psql (${inc.history}, its last migration)`, '<= 2x', inc.ok));
+  if (inc)
+    out.push(
+      line(
+        'incremental',
+        `${inc.ratio}x restore + psql (${inc.history}, its last migration)`,
+        '<= 2x',
+        inc.ok,
+      ),
+    );
   const m = report.memoryMB as any;
   if (m) out.push(line('memory', `${m.peakRssMB} MB peak RSS (${m.history})`, '<= 256 MB', m.ok));
   const s = report.startupMs as any;
   if (s) out.push(line('startup', `+${s.extraMs} ms over node -e 0`, '<= +150 ms', s.ok));
   const sc = report.scaling as any;
-  if (sc) out.push(line('scaling', `${sc.rows.map((r: any) => `${r.migrations}: ${r.msPerMigration} ms`).join(', ')}`, 'flat (<= 1.5)', sc.ok));
+  if (sc)
+    out.push(
+      line(
+        'scaling',
+        `${sc.rows.map((r: any) => `${r.migrations}: ${r.msPerMigration} ms`).join(', ')}`,
+        'flat (<= 1.5)',
+        sc.ok,
+      ),
+    );
   const p = report.peer as any;
-  if (p) out.push(line('peer', p.skipped ? `skipped: ${p.skipped}` : `prisma migrate diff ${p.prismaMs} ms`, ''));
+  if (p)
+    out.push(
+      line(
+        'peer',
+        p.skipped ? `skipped: ${p.skipped}` : `prisma migrate diff ${p.prismaMs} ms`,
+        '',
+      ),
+    );
   process.stdout.write(`${out.join('\n')}\n`);
 };
 

@@ -48,7 +48,10 @@ if (values['bad-input']) {
 }
 const runs = Number(values.runs);
 const seed = values.seed !== undefined ? Number(values.seed) : Date.now() % 2 ** 31;
-const url = values['database-url'] ?? process.env.ORMSHIFT_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const url =
+  values['database-url'] ??
+  process.env.ORMSHIFT_TEST_PG ??
+  'postgres://postgres@127.0.0.1:5432/postgres';
 
 const jobs = values.path ? 1 : Math.max(1, Number(values.jobs));
 const provider = await openProvider(url);
@@ -69,7 +72,10 @@ const stream = async (j: number) => {
       migrations += h.migrations.length;
       alters += h.alters.length;
       for (const [id, n] of Object.entries(stats.mergedAlters)) merged[id] = (merged[id] ?? 0) + n;
-      if (done % 50 === 0) process.stderr.write(`${done} runs, ${migrations} migrations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      if (done % 50 === 0)
+        process.stderr.write(
+          `${done} runs, ${migrations} migrations, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+        );
     }),
     { numRuns, seed: streamSeed, ...(values.path ? { path: values.path } : {}) },
   );
@@ -87,7 +93,11 @@ try {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(
     `${code ? 'FAILED' : 'ok'}: ${done} histories passed (${migrations} migrations; ${runs} runs asked, shrinking and replays add more), converted to every target and verified on PostgreSQL with Sequelize and Knex, in ${seconds} s (seed ${seed}, ${jobs} job(s))\n` +
-      `ALTER TABLE statements of several sub-commands: ${alters}; of those all raw in a target and run as one raw ALTER TABLE: ${Object.entries(merged).map(([id, n]) => `${id} ${n}`).join(', ') || 'none'}\n`,
+      `ALTER TABLE statements of several sub-commands: ${alters}; of those all raw in a target and run as one raw ALTER TABLE: ${
+        Object.entries(merged)
+          .map(([id, n]) => `${id} ${n}`)
+          .join(', ') || 'none'
+      }\n`,
   );
 } finally {
   await provider.close();

@@ -19,7 +19,8 @@ const refuse = (message: string): never => {
 /** the text a repeated flag or yargs' own parsing left: one string, or the flag's first use */
 const single = (flag: string, v: unknown): string => {
   if (Array.isArray(v)) return refuse(`${flag} is given ${v.length} times (give it once)`);
-  if (v === undefined || v === null || v === '' || v === true) return refuse(`${flag} needs a value (for example ${flag} 10)`);
+  if (v === undefined || v === null || v === '' || v === true)
+    return refuse(`${flag} needs a value (for example ${flag} 10)`);
   return String(v).trim();
 };
 
@@ -29,7 +30,9 @@ export const countFlag =
   (v: unknown): number => {
     const text = single(flag, v);
     if (!/^\d+$/.test(text) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-      refuse(`${flag} ${JSON.stringify(text)}: not a whole number of at least 1 (for example ${flag} 10)`);
+      refuse(
+        `${flag} ${JSON.stringify(text)}: not a whole number of at least 1 (for example ${flag} 10)`,
+      );
     }
     return Number(text);
   };
@@ -41,18 +44,27 @@ export const secondsFlag =
     const text = single(flag, v);
     const n = Number(text);
     if (!/^\d*\.?\d+$/.test(text) || !(n > 0) || !Number.isFinite(n)) {
-      refuse(`${flag} ${JSON.stringify(text)}: not a number of seconds above 0 (for example ${flag} 60)`);
+      refuse(
+        `${flag} ${JSON.stringify(text)}: not a number of seconds above 0 (for example ${flag} 60)`,
+      );
     }
     return n;
   };
 
 /** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
 const distance = (a: string, b: string): number => {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      d[i][j] = Math.min(
+        d[i - 1][j] + 1,
+        d[i][j - 1] + 1,
+        d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -78,21 +90,36 @@ export const commandList = (commands: readonly { name: string; description: stri
 /** The error for `ormshift <word>` when <word> is not a command. */
 export const unknownCommand = (word: string, commands: readonly string[]): UsageError => {
   const near = nearest(word, commands);
-  return new UsageError(`unknown command ${JSON.stringify(word)}${near ? `: did you mean "${near}"?` : ''} (ormshift --help lists the commands)`);
+  return new UsageError(
+    `unknown command ${JSON.stringify(word)}${near ? `: did you mean "${near}"?` : ''} (ormshift --help lists the commands)`,
+  );
 };
 
 /**
  * yargs' "Unknown argument(s): a, b" for a command, as one line naming each unknown option (or
  * extra argument) with the nearest option of that command.
  */
-export const unknownArguments = (command: string | undefined, names: readonly string[], argv: readonly string[], options: readonly string[]): UsageError => {
+export const unknownArguments = (
+  command: string | undefined,
+  names: readonly string[],
+  argv: readonly string[],
+  options: readonly string[],
+): UsageError => {
   const said = names.map((name) => {
-    const asOption = argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}` || a === `--no-${name}`);
+    const asOption = argv.some(
+      (a) =>
+        a === `--${name}` || a.startsWith(`--${name}=`) || a === `-${name}` || a === `--no-${name}`,
+    );
     if (!asOption) return `unexpected argument ${JSON.stringify(name)}`;
     const flag = name.length === 1 ? `-${name}` : `--${name}`;
-    const near = nearest(name, options.filter((o) => o.length > 1));
+    const near = nearest(
+      name,
+      options.filter((o) => o.length > 1),
+    );
     return `unknown option ${flag}${near ? ` (did you mean --${near}?)` : ''}`;
   });
   const help = command ? `ormshift ${command} --help` : 'ormshift --help';
-  return new UsageError(`${command ? `${command}: ` : ''}${said.join('; ')} (${help} lists the options)`);
+  return new UsageError(
+    `${command ? `${command}: ` : ''}${said.join('; ')} (${help} lists the options)`,
+  );
 };

@@ -16,7 +16,14 @@ export interface BaselineArgs {
 
 export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
   const { baseline } = await import('../commands/baseline.js');
-  const r = await baseline({ to: args.to, lang: args.lang, module: args.module, databaseUrl: args.databaseUrl, migrationsDir: args.migrations, dryRun: args.dryRun });
+  const r = await baseline({
+    to: args.to,
+    lang: args.lang,
+    module: args.module,
+    databaseUrl: args.databaseUrl,
+    migrationsDir: args.migrations,
+    dryRun: args.dryRun,
+  });
   if (args.json) {
     writeJson('baseline', 0, r);
     return 0;
@@ -25,14 +32,20 @@ export const baselineCommand = async (args: BaselineArgs): Promise<number> => {
   else {
     const table = recordsTable(args.to);
     const marked = r.applied.length - r.alreadyMarked.length;
-    process.stdout.write(`Marked ${marked} migration(s) as applied in ${table}${r.alreadyMarked.length ? ` (${r.alreadyMarked.length} already were)` : ''}.\n`);
+    process.stdout.write(
+      `Marked ${marked} migration(s) as applied in ${table}${r.alreadyMarked.length ? ` (${r.alreadyMarked.length} already were)` : ''}.\n`,
+    );
   }
-  if (r.pending.length) process.stdout.write(`${r.pending.length} migration(s) Prisma has not applied will run with the new tool: ${r.pending.join(', ')}\n`);
+  if (r.pending.length)
+    process.stdout.write(
+      `${r.pending.length} migration(s) Prisma has not applied will run with the new tool: ${r.pending.join(', ')}\n`,
+    );
   return 0;
 };
 
 /** --dry-run: the statements baseline would run, as one transaction. */
-export const renderBaselineSql = (r: BaselineReport): string => ['BEGIN;', ...r.sql.map((s) => `${s};`), 'COMMIT;', ''].join('\n');
+export const renderBaselineSql = (r: BaselineReport): string =>
+  ['BEGIN;', ...r.sql.map((s) => `${s};`), 'COMMIT;', ''].join('\n');
 
 /** `ormshift baseline`: its options and its handler. */
 export const baselineCli = defineCommand({
@@ -42,11 +55,31 @@ export const baselineCli = defineCommand({
   options: (y) =>
     y
       .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
-      .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote (the marks are file names, extension included)' })
-      .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
-      .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... database migrated by Prisma' })
-      .option('migrations', { type: 'string', default: 'prisma/migrations', describe: 'prisma/migrations folder' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print the SQL, change nothing' })
+      .option('lang', {
+        choices: ['js', 'ts'] as const,
+        default: 'js' as const,
+        describe: 'the layout convert wrote (the marks are file names, extension included)',
+      })
+      .option('module', {
+        choices: ['cjs', 'esm'] as const,
+        default: 'cjs' as const,
+        describe: MODULE_HELP,
+      })
+      .option('database-url', {
+        type: 'string',
+        demandOption: true,
+        describe: 'postgres://... database migrated by Prisma',
+      })
+      .option('migrations', {
+        type: 'string',
+        default: 'prisma/migrations',
+        describe: 'prisma/migrations folder',
+      })
+      .option('dry-run', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the SQL, change nothing',
+      })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => baselineCommand(args),
 });

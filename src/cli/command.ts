@@ -28,9 +28,11 @@ export const defineCommand = <T>(c: {
 }): CliCommand => c as unknown as CliCommand;
 
 /** --to, the same for every command that writes or runs a target's files */
-export const TO_HELP = 'the migration tool to write for: sequelize (sequelize-cli or umzug) or knex';
+export const TO_HELP =
+  'the migration tool to write for: sequelize (sequelize-cli or umzug) or knex';
 /** --json, the same for every command */
-export const JSON_HELP = 'print one JSON object on stdout (errors too: {error}); shapes in schemas/';
+export const JSON_HELP =
+  'print one JSON object on stdout (errors too: {error}); shapes in schemas/';
 /** --module, the same for convert, verify and baseline (targets.ts ModuleFormat) */
 export const MODULE_HELP =
   'JavaScript files for a CommonJS project (.js) or a "type": "module" one: Knex .mjs, Sequelize .cjs (TypeScript files are the same either way)';

@@ -80,7 +80,9 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   const isMysqlUrl = (u?: string) => !!u && /^(mysql|mariadb):\/\//i.test(u);
   const provider = await openProvider(isMysqlUrl(args.databaseUrl) ? undefined : args.databaseUrl);
   let mysqlProvider: Awaited<ReturnType<typeof openProvider>> | undefined;
-  const mysqlUrl = isMysqlUrl(args.databaseUrl) ? args.databaseUrl! : process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
+  const mysqlUrl = isMysqlUrl(args.databaseUrl)
+    ? args.databaseUrl!
+    : process.env.ORMSHIFT_TEST_MYSQL || 'mysql://root@127.0.0.1:3306/test';
   const targets = args.to && args.to.length > 0 ? args.to : TARGETS;
   const rows: Row[] = [];
   const failures: string[] = [];
@@ -89,20 +91,43 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
     for (const { name: h, root } of histories) {
       const dir = join(root, h, 'migrations');
       const lock = join(dir, 'migration_lock.toml');
-      const dialect = (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
+      const dialect =
+        (existsSync(lock) && readLockProvider(readFileSync(lock, 'utf8'))) || 'postgresql';
       if (dialect !== 'postgresql' && dialect !== 'mysql') {
         for (const target of targets) {
-          rows.push({ history: h, dialect, target, steps: 0, upEqual: 0, downEqual: 0, irreversible: 0, blocked: 0, replayGaps: null, rawStatements: 0, statements: 0, rawUpCalls: 0, upCalls: 0, seconds: 0, failed: false, status: `not yet supported: ${dialect}` });
+          rows.push({
+            history: h,
+            dialect,
+            target,
+            steps: 0,
+            upEqual: 0,
+            downEqual: 0,
+            irreversible: 0,
+            blocked: 0,
+            replayGaps: null,
+            rawStatements: 0,
+            statements: 0,
+            rawUpCalls: 0,
+            upCalls: 0,
+            seconds: 0,
+            failed: false,
+            status: `not yet supported: ${dialect}`,
+          });
         }
         continue;
       }
       for (const target of targets) {
         const started = Date.now();
-        const conversion = await convert({ migrationsDir: dir, to: target, allowIrreversible: true });
+        const conversion = await convert({
+          migrationsDir: dir,
+          to: target,
+          allowIrreversible: true,
+        });
         const bar = progress();
         const report = await verifyConversion({
           conversion,
-          provider: dialect === 'mysql' ? (mysqlProvider ??= await openProvider(mysqlUrl)) : provider,
+          provider:
+            dialect === 'mysql' ? (mysqlProvider ??= await openProvider(mysqlUrl)) : provider,
           allowIrreversible: true,
           limit: args.limit,
           onProgress: (done, total, phase) => bar.update(`${h} ${target} ${phase}`, done, total),
@@ -113,30 +138,55 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
         // A step whose Prisma SQL fails on this server (a function it lacks) is no conversion
         // failure: counted in its own column and listed with the server's error. Its down must
         // still be equal where it runs (MySQL keeps a failed file's earlier statements).
-        const sourceFailed = (m: (typeof report.migrations)[number]) => m.up === 'source-failed' && m.down !== 'differs';
+        const sourceFailed = (m: (typeof report.migrations)[number]) =>
+          m.up === 'source-failed' && m.down !== 'differs';
         // a knock-on's down is proven equal on its own (verify/root-cause.ts): it is listed
         // under its cause, not counted again
-        const knockOn = (m: (typeof report.migrations)[number]) => m.reproved === 'knock-on' && m.up === 'equal';
+        const knockOn = (m: (typeof report.migrations)[number]) =>
+          m.reproved === 'knock-on' && m.up === 'equal';
         const bad = report.migrations.filter(
-          (m) => m.risk !== 'irreversible' && m.blockedBy === undefined && !sourceFailed(m) && !knockOn(m) && (m.up !== 'equal' || m.down !== 'equal'),
+          (m) =>
+            m.risk !== 'irreversible' &&
+            m.blockedBy === undefined &&
+            !sourceFailed(m) &&
+            !knockOn(m) &&
+            (m.up !== 'equal' || m.down !== 'equal'),
         );
         // root causes lead the failures
         bad.sort((x, y) => Number(y.reproved === 'own') - Number(x.reproved === 'own'));
-        for (const m of report.migrations.filter(knockOn)) blockedNotes.push(`${h}/${target}/${m.name}: down failed as a knock-on of ${m.causedBy ?? 'a newer step'} (equal when proven on its own)`);
-        for (const m of report.migrations.filter((x) => x.blockedBy !== undefined)) blockedNotes.push(`${h}/${target}/${m.name}: down blocked: ${m.error ?? ''}`);
-        for (const m of report.migrations.filter(sourceFailed)) blockedNotes.push(`${h}/${target}/${m.name}: source failed, down ${m.down}: ${m.error ?? ''}`);
+        for (const m of report.migrations.filter(knockOn))
+          blockedNotes.push(
+            `${h}/${target}/${m.name}: down failed as a knock-on of ${m.causedBy ?? 'a newer step'} (equal when proven on its own)`,
+          );
+        for (const m of report.migrations.filter((x) => x.blockedBy !== undefined))
+          blockedNotes.push(`${h}/${target}/${m.name}: down blocked: ${m.error ?? ''}`);
+        for (const m of report.migrations.filter(sourceFailed))
+          blockedNotes.push(
+            `${h}/${target}/${m.name}: source failed, down ${m.down}: ${m.error ?? ''}`,
+          );
         // files planned again from the state a failed source step left: said, with why
-        for (const m of report.migrations.filter((x) => x.replanned && x.up !== 'source-failed')) blockedNotes.push(`${h}/${target}/${m.name}: re-planned: ${m.replanned}`);
+        for (const m of report.migrations.filter((x) => x.replanned && x.up !== 'source-failed'))
+          blockedNotes.push(`${h}/${target}/${m.name}: re-planned: ${m.replanned}`);
         for (const m of bad.slice(0, 5)) {
           const cause = m.reproved === 'own' ? ' (root cause: wrong on the state before it)' : '';
-          failures.push(`${h}/${target}/${m.name}: up ${m.up}, down ${m.down}${cause}\n${[m.error, m.ownDiff ?? m.diff].filter(Boolean).join('\n')}`);
+          failures.push(
+            `${h}/${target}/${m.name}: up ${m.up}, down ${m.down}${cause}\n${[m.error, m.ownDiff ?? m.diff].filter(Boolean).join('\n')}`,
+          );
         }
         const replay = report.replay;
         const gaps = replay.checked ? replay.gaps.length : 0;
-        for (const g of replay.gaps.slice(0, 5)) failures.push(`${h}/${target}: replay gap: ${describeGap(g)}`);
-        if (replay.gaps.length > 5) failures.push(`${h}/${target}: ${replay.gaps.length - 5} more replay gap(s) (ormshift verify lists them all)`);
-        if (!replay.checked) blockedNotes.push(`${h}/${target}: replay not checked: ${replay.why ?? 'unknown reason'}`);
-        else if (replay.why) blockedNotes.push(`${h}/${target}: replay check stopped: ${replay.why}`);
+        for (const g of replay.gaps.slice(0, 5))
+          failures.push(`${h}/${target}: replay gap: ${describeGap(g)}`);
+        if (replay.gaps.length > 5)
+          failures.push(
+            `${h}/${target}: ${replay.gaps.length - 5} more replay gap(s) (ormshift verify lists them all)`,
+          );
+        if (!replay.checked)
+          blockedNotes.push(
+            `${h}/${target}: replay not checked: ${replay.why ?? 'unknown reason'}`,
+          );
+        else if (replay.why)
+          blockedNotes.push(`${h}/${target}: replay check stopped: ${replay.why}`);
         const s = report.summary;
         rows.push({
           history: h,
@@ -160,11 +210,12 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
             : gaps
               ? `${gaps} replay gaps: not proven`
               : s.sourceFailed
-              ? `proven (${s.sourceFailed} source-failed${s.replanned ? `, ${s.replanned} re-planned` : ''})`
-              : 'proven',
+                ? `proven (${s.sourceFailed} source-failed${s.replanned ? `, ${s.replanned} re-planned` : ''})`
+                : 'proven',
         });
         // a prefix (--limit) says so in its status too: it is not the whole history's proof
-        if (s.migrations < conversion.files.length) rows[rows.length - 1].status += ` (first ${s.migrations} of ${conversion.files.length})`;
+        if (s.migrations < conversion.files.length)
+          rows[rows.length - 1].status += ` (first ${s.migrations} of ${conversion.files.length})`;
         process.stderr.write(`${h} ${target}: ${rows[rows.length - 1].status}\n`);
       }
     }
@@ -177,8 +228,36 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
   } else {
     process.stdout.write(
       `${table(
-        ['history', 'dialect', 'target', 'steps', 'equal up', 'equal down', 'irreversible', 'blocked', 'replay gaps', 'raw statements', 'raw up() calls', 'seconds', 'status'],
-        rows.map((r) => [r.history, r.dialect, r.target, r.of !== undefined ? `${r.steps}/${r.of}` : r.steps, r.upEqual, r.downEqual, r.irreversible, r.blocked, r.replayGaps ?? '-', r.statements ? percent(r.rawStatements, r.statements) : '-', r.upCalls ? percent(r.rawUpCalls, r.upCalls) : '-', r.seconds, r.status]),
+        [
+          'history',
+          'dialect',
+          'target',
+          'steps',
+          'equal up',
+          'equal down',
+          'irreversible',
+          'blocked',
+          'replay gaps',
+          'raw statements',
+          'raw up() calls',
+          'seconds',
+          'status',
+        ],
+        rows.map((r) => [
+          r.history,
+          r.dialect,
+          r.target,
+          r.of !== undefined ? `${r.steps}/${r.of}` : r.steps,
+          r.upEqual,
+          r.downEqual,
+          r.irreversible,
+          r.blocked,
+          r.replayGaps ?? '-',
+          r.statements ? percent(r.rawStatements, r.statements) : '-',
+          r.upCalls ? percent(r.rawUpCalls, r.upCalls) : '-',
+          r.seconds,
+          r.status,
+        ]),
       )}\n`,
     );
     for (const f of failures) process.stdout.write(`\n${f}\n`);
@@ -194,11 +273,28 @@ export const corpusCli = defineCommand({
   description: 'convert and verify every history in corpus folders, print a table',
   options: (y) =>
     y
-      .positional('dirs', { type: 'string', array: true, default: ['../shared/corpus'], describe: 'folders holding <history>/migrations, or history folders holding migrations/' })
-      .option('database-url', { type: 'string', describe: 'postgres:// or mysql:// server (PGlite and the local MariaDB when absent)' })
+      .positional('dirs', {
+        type: 'string',
+        array: true,
+        default: ['../shared/corpus'],
+        describe: 'folders holding <history>/migrations, or history folders holding migrations/',
+      })
+      .option('database-url', {
+        type: 'string',
+        describe: 'postgres:// or mysql:// server (PGlite and the local MariaDB when absent)',
+      })
       .option('only', { type: 'string', describe: 'only histories whose name contains this' })
-      .option('to', { choices: TARGET_NAMES, array: true, describe: 'only these targets (default: all)' })
-      .option('limit', { type: 'string', coerce: countFlag('--limit'), describe: 'verify only the first N migrations of each history, N >= 1 (each is still converted whole)' })
+      .option('to', {
+        choices: TARGET_NAMES,
+        array: true,
+        describe: 'only these targets (default: all)',
+      })
+      .option('limit', {
+        type: 'string',
+        coerce: countFlag('--limit'),
+        describe:
+          'verify only the first N migrations of each history, N >= 1 (each is still converted whole)',
+      })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => corpusCommand(args),
 });

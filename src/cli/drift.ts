@@ -17,10 +17,15 @@ export interface DriftArgs {
 export const driftCommand = async (args: DriftArgs): Promise<number> => {
   const { drift, reconcileFiles, writeReconcile } = await import('../commands/drift.js');
   const { renderDrift } = await import('./render-drift.js');
-  if (args.emit && (!args.to || !args.out)) throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
+  if (args.emit && (!args.to || !args.out))
+    throw new UsageError('--emit reconcile needs --to prisma|sequelize|knex and --out DIR');
   const { checkOutputFolder, deferSignals } = await import('../commands/write-files.js');
   // --out problems before the work; a Prisma reconcile migration belongs in the migrations folder
-  if (args.emit && args.out) checkOutputFolder(args.out, args.to === 'prisma' ? [] : [args.migrations], [args.migrations, args.schema]);
+  if (args.emit && args.out)
+    checkOutputFolder(args.out, args.to === 'prisma' ? [] : [args.migrations], [
+      args.migrations,
+      args.schema,
+    ]);
   const report = await drift({ schema: args.schema, migrations: args.migrations });
   let written: string[] = [];
   if (args.emit === 'reconcile' && args.to && args.out) {
@@ -32,11 +37,21 @@ export const driftCommand = async (args: DriftArgs): Promise<number> => {
   if (args.json) {
     // `migrations` is a list of {name} as in every other report; the count is summary.migrations
     const { historyFinal: _h, changes, migrations, migrationNames, ...rest } = report;
-    writeJson('drift', code, { ...rest, migrations: migrationNames.map((name) => ({ name })), changes: changes.map((c) => c.kind), written, summary: { migrations } });
+    writeJson('drift', code, {
+      ...rest,
+      migrations: migrationNames.map((name) => ({ name })),
+      changes: changes.map((c) => c.kind),
+      written,
+      summary: { migrations },
+    });
   } else {
     process.stdout.write(renderDrift(report));
     if (args.emit) {
-      process.stdout.write(written.length ? `\nWrote ${written.map((w) => `${args.out}/${w}`).join(', ')}\n` : '\nNothing to reconcile: no file written.\n');
+      process.stdout.write(
+        written.length
+          ? `\nWrote ${written.map((w) => `${args.out}/${w}`).join(', ')}\n`
+          : '\nNothing to reconcile: no file written.\n',
+      );
     }
   }
   return code;
@@ -49,10 +64,21 @@ export const driftCli = defineCommand({
   description: 'compare a Prisma migration history with schema.prisma (exit 2 on drift)',
   options: (y) =>
     y
-      .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
-      .option('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .option('schema', {
+        type: 'string',
+        demandOption: true,
+        describe: 'schema.prisma, or a folder of .prisma files',
+      })
+      .option('migrations', {
+        type: 'string',
+        demandOption: true,
+        describe: 'prisma/migrations folder',
+      })
       .option('emit', { choices: ['reconcile'] as const, describe: 'write the catch-up migration' })
-      .option('to', { choices: ['prisma', ...TARGET_NAMES] as ReconcileTarget[], describe: 'what --emit writes: a Prisma migration, or a Sequelize or Knex one' })
+      .option('to', {
+        choices: ['prisma', ...TARGET_NAMES] as ReconcileTarget[],
+        describe: 'what --emit writes: a Prisma migration, or a Sequelize or Knex one',
+      })
       .option('out', { type: 'string', describe: 'folder for --emit' })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => driftCommand(args),

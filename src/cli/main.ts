@@ -26,19 +26,42 @@ import { verifyCli } from './verify.js';
 const oneLine = (s: string): string => s.replace(/\r?\n\s*/g, ' ');
 
 /** The commands, in the order the command list shows them (each declares its options and handler). */
-const COMMANDS: readonly CliCommand[] = [convertCli, verifyCli, planCli, driftCli, modelsCli, compareCli, baselineCli, ormCorpusCli, corpusCli];
+const COMMANDS: readonly CliCommand[] = [
+  convertCli,
+  verifyCli,
+  planCli,
+  driftCli,
+  modelsCli,
+  compareCli,
+  baselineCli,
+  ormCorpusCli,
+  corpusCli,
+];
 
 /**
  * yargs' own complaints (missing option, missing argument, a value not among the choices) as
  * one line naming the command and where its options are listed.
  */
-const yargsMessage = (command: string | undefined, msg: string, usage: string | undefined): string => {
+const yargsMessage = (
+  command: string | undefined,
+  msg: string,
+  usage: string | undefined,
+): string => {
   const help = `(ormshift ${command ? `${command} ` : ''}--help lists the options)`;
   const where = command ? `${command}: ` : '';
   let m;
-  if ((m = /^Missing required arguments?: (.+)$/.exec(msg))) return `${where}missing ${m[1].split(', ').map((o) => `--${o}`).join(', ')} ${help}`;
-  if (/^Not enough non-option arguments/.test(msg)) return `${where}missing ${usage ? `the ${usage} argument` : 'an argument'} (ormshift ${command ?? ''} --help shows the usage)`.replace('  ', ' ');
-  if ((m = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(msg))) return `${where}--${m[1]} ${m[2].trim()} is not one of ${m[3].trim()} ${help}`;
+  if ((m = /^Missing required arguments?: (.+)$/.exec(msg)))
+    return `${where}missing ${m[1]
+      .split(', ')
+      .map((o) => `--${o}`)
+      .join(', ')} ${help}`;
+  if (/^Not enough non-option arguments/.test(msg))
+    return `${where}missing ${usage ? `the ${usage} argument` : 'an argument'} (ormshift ${command ?? ''} --help shows the usage)`.replace(
+      '  ',
+      ' ',
+    );
+  if ((m = /^Invalid values:\s*Argument: (\S+), Given: (.+?), Choices: (.+)$/s.exec(msg)))
+    return `${where}--${m[1]} ${m[2].trim()} is not one of ${m[3].trim()} ${help}`;
   return `${where}${msg} ${help}`;
 };
 
@@ -51,7 +74,9 @@ const locate = (e: OrmshiftError, dir: string | undefined): string => {
   const file = e.location?.file;
   if (!dir || !file || isAbsolute(file) || !existsSync(join(dir, file))) return e.message;
   const prefix = formatLocation(e.location!);
-  return e.message.startsWith(prefix) ? `${formatLocation({ ...e.location, file: join(dir, file) })}${e.message.slice(prefix.length)}` : e.message;
+  return e.message.startsWith(prefix)
+    ? `${formatLocation({ ...e.location, file: join(dir, file) })}${e.message.slice(prefix.length)}`
+    : e.message;
 };
 
 export const main = async (argv: string[]): Promise<number> => {
@@ -69,7 +94,9 @@ export const main = async (argv: string[]): Promise<number> => {
       command = name;
       usage = positional;
       // (getOptions is public in yargs, missing from its types)
-      options = Object.keys((b as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      options = Object.keys(
+        (b as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key,
+      );
       return b;
     };
   try {
@@ -79,7 +106,10 @@ export const main = async (argv: string[]): Promise<number> => {
       return 2;
     }
     if (!argv[0].startsWith('-') && !COMMANDS.some((c) => c.name === argv[0])) {
-      const e = unknownCommand(argv[0], COMMANDS.map((c) => c.name));
+      const e = unknownCommand(
+        argv[0],
+        COMMANDS.map((c) => c.name),
+      );
       process.stderr.write(`ormshift: ${e.message}\n\n${commandList(COMMANDS)}`);
       if (json) writeJsonError(undefined, 2, 'usage', e.message);
       return 2;

@@ -16,8 +16,16 @@ export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
   const { checkOutputFolder } = await import('../commands/write-files.js');
   // --out problems (a file, a dangling link, not writable) before the schema is read
   checkOutputFolder(args.out, [], [args.schema]);
-  const report = await models({ schema: args.schema, lang: args.lang, style: args.style, outDir: args.out });
-  const { written, unchanged } = await writeModelFiles(report, { out: args.out, force: args.force });
+  const report = await models({
+    schema: args.schema,
+    lang: args.lang,
+    style: args.style,
+    outDir: args.out,
+  });
+  const { written, unchanged } = await writeModelFiles(report, {
+    out: args.out,
+    force: args.force,
+  });
   if (args.json) {
     const { files: _f, ...rest } = report;
     writeJson('models', 0, { ...rest, written, unchanged });
@@ -42,14 +50,32 @@ export const modelsCommand = async (args: ModelsArgs): Promise<number> => {
 export const modelsCli = defineCommand({
   name: 'models',
   usage: 'models',
-  description: 'write Sequelize models (Model.init or sequelize-typescript classes, and an index) from schema.prisma',
+  description:
+    'write Sequelize models (Model.init or sequelize-typescript classes, and an index) from schema.prisma',
   options: (y) =>
     y
-      .option('schema', { type: 'string', demandOption: true, describe: 'schema.prisma, or a folder of .prisma files' })
+      .option('schema', {
+        type: 'string',
+        demandOption: true,
+        describe: 'schema.prisma, or a folder of .prisma files',
+      })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder' })
-      .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const, describe: 'TypeScript or JavaScript model files' })
-      .option('style', { choices: ['init', 'decorators'] as const, default: 'init' as const, describe: 'Model.init classes, or sequelize-typescript decorator classes (TypeScript only; the project needs sequelize-typescript and reflect-metadata)' })
-      .option('force', { type: 'boolean', default: false, describe: 'overwrite files ormshift generated' })
+      .option('lang', {
+        choices: ['ts', 'js'] as const,
+        default: 'ts' as const,
+        describe: 'TypeScript or JavaScript model files',
+      })
+      .option('style', {
+        choices: ['init', 'decorators'] as const,
+        default: 'init' as const,
+        describe:
+          'Model.init classes, or sequelize-typescript decorator classes (TypeScript only; the project needs sequelize-typescript and reflect-metadata)',
+      })
+      .option('force', {
+        type: 'boolean',
+        default: false,
+        describe: 'overwrite files ormshift generated',
+      })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => modelsCommand(args),
 });

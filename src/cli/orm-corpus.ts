@@ -21,7 +21,12 @@ export const ormCorpusCommand = async (args: OrmCorpusArgs): Promise<number> => 
     databaseUrl: args.databaseUrl,
     ...(args.only ? { only: args.only } : {}),
     ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}),
-    ...(process.stderr.isTTY ? { onFile: (h: string, done: number, total: number) => process.stderr.write(`\r${h}: ${done}/${total} `) } : {}),
+    ...(process.stderr.isTTY
+      ? {
+          onFile: (h: string, done: number, total: number) =>
+            process.stderr.write(`\r${h}: ${done}/${total} `),
+        }
+      : {}),
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   if (args.json) writeJson('orm-corpus', 0, { histories: hs });
@@ -31,8 +36,14 @@ export const ormCorpusCommand = async (args: OrmCorpusArgs): Promise<number> => 
 
 /** The table of counts, then each history's refusals grouped by reason (every file's with --verbose). */
 export const renderOrmCorpus = (hs: readonly OrmCorpusHistory[], verbose: boolean): string => {
-  const out: string[] = ['| history | ORM | files | read statically | run | refused |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const h of hs) out.push(`| ${h.name} | ${h.kind} | ${h.counts.files} | ${h.counts.static} | ${h.counts.run} | ${h.counts.refused} |`);
+  const out: string[] = [
+    '| history | ORM | files | read statically | run | refused |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const h of hs)
+    out.push(
+      `| ${h.name} | ${h.kind} | ${h.counts.files} | ${h.counts.static} | ${h.counts.run} | ${h.counts.refused} |`,
+    );
   for (const h of hs) {
     if (!h.reasons.length) continue;
     out.push('', `${h.name}: refused`);
@@ -46,14 +57,32 @@ export const renderOrmCorpus = (hs: readonly OrmCorpusHistory[], verbose: boolea
 export const ormCorpusCli = defineCommand({
   name: 'orm-corpus',
   usage: 'orm-corpus [dir]',
-  description: 'read, run or refuse every file of hand-written Sequelize/Knex histories (a folder with MANIFEST.json), print a table',
+  description:
+    'read, run or refuse every file of hand-written Sequelize/Knex histories (a folder with MANIFEST.json), print a table',
   options: (y) =>
     y
-      .positional('dir', { type: 'string', default: '../shared/orm-corpus', describe: 'folder with MANIFEST.json' })
-      .option('database-url', { type: 'string', demandOption: true, describe: 'postgres://... server for the scratch database the files run on' })
+      .positional('dir', {
+        type: 'string',
+        default: '../shared/orm-corpus',
+        describe: 'folder with MANIFEST.json',
+      })
+      .option('database-url', {
+        type: 'string',
+        demandOption: true,
+        describe: 'postgres://... server for the scratch database the files run on',
+      })
       .option('only', { type: 'string', describe: 'only histories whose name contains this' })
-      .option('timeout', { type: 'string', default: '60', coerce: secondsFlag('--timeout'), describe: 'seconds one file may run' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'list every refused file with its error' })
+      .option('timeout', {
+        type: 'string',
+        default: '60',
+        coerce: secondsFlag('--timeout'),
+        describe: 'seconds one file may run',
+      })
+      .option('verbose', {
+        type: 'boolean',
+        default: false,
+        describe: 'list every refused file with its error',
+      })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => ormCorpusCommand(args as never),
 });

@@ -25,11 +25,17 @@ export interface PlanArgs {
 export const FAIL_ON_EXIT = 3;
 
 /** Colour on a terminal that did not opt out (https://no-color.org: any non-empty NO_COLOR). */
-export const useColour = (stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean =>
-  !!stream.isTTY && !env.NO_COLOR;
+export const useColour = (
+  stream: { isTTY?: boolean } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean => !!stream.isTTY && !env.NO_COLOR;
 
-const ANSI = { exact: 32, 'data-loss': 33, irreversible: 31 } as const satisfies Record<Risk, number>;
-const paint = (on: boolean, code: number, text: string) => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+const ANSI = { exact: 32, 'data-loss': 33, irreversible: 31 } as const satisfies Record<
+  Risk,
+  number
+>;
+const paint = (on: boolean, code: number, text: string) =>
+  on ? `\x1b[${code}m${text}\x1b[0m` : text;
 
 export const summaryLine = (r: PlanReport): string =>
   `${r.summary.migrations} migration${r.summary.migrations === 1 ? '' : 's'}: down() ${r.summary.exact} exact, ${r.summary.dataLoss} data-loss, ${r.summary.irreversible} irreversible`;
@@ -41,15 +47,26 @@ export const summaryLine = (r: PlanReport): string =>
  */
 export const renderPlanText = (r: PlanReport, opts: { colour: boolean }): string => {
   const c = opts.colour;
-  const lineWidth = Math.max(4, ...r.migrations.flatMap((m) => m.changes.map((x) => String(x.source.line).length)));
+  const lineWidth = Math.max(
+    4,
+    ...r.migrations.flatMap((m) => m.changes.map((x) => String(x.source.line).length)),
+  );
   const riskWidth = 'irreversible'.length;
   const indent = ' '.repeat(2 + lineWidth + 2 + riskWidth + 2);
   const out: string[] = [];
   for (const m of r.migrations) {
     out.push(`${paint(c, 1, m.name)}  down(): ${paint(c, ANSI[m.down.risk], m.down.risk)}`);
-    out.push(paint(c, 2, `  ${'line'.padStart(lineWidth)}  ${'risk'.padEnd(riskWidth)}  change / what down() does`));
+    out.push(
+      paint(
+        c,
+        2,
+        `  ${'line'.padStart(lineWidth)}  ${'risk'.padEnd(riskWidth)}  change / what down() does`,
+      ),
+    );
     for (const x of m.changes) {
-      out.push(`  ${String(x.source.line).padStart(lineWidth)}  ${paint(c, ANSI[x.risk], x.risk.padEnd(riskWidth))}  ${x.summary}`);
+      out.push(
+        `  ${String(x.source.line).padStart(lineWidth)}  ${paint(c, ANSI[x.risk], x.risk.padEnd(riskWidth))}  ${x.summary}`,
+      );
       out.push(`${indent}${x.risk === 'exact' ? paint(c, 2, x.reason) : x.reason}`);
     }
     out.push('');
@@ -68,12 +85,20 @@ export const renderPlanSql = (r: PlanReport): string => {
 export const planCommand = async (argsIn: PlanArgs): Promise<number> => {
   // loaded here, not at the top: every command's file is loaded for the command list
   const { atLeast, plan } = await import('../commands/plan-report.js');
-  if (argsIn.json && argsIn.format !== 'text' && argsIn.format !== 'json') throw new UsageError(`--json and --format ${argsIn.format} ask for two outputs (give one)`);
+  if (argsIn.json && argsIn.format !== 'text' && argsIn.format !== 'json')
+    throw new UsageError(`--json and --format ${argsIn.format} ask for two outputs (give one)`);
   const args = { ...argsIn, format: argsIn.json ? ('json' as const) : argsIn.format };
-  const { report, diagnostics } = await plan({ migrationsDir: args.migrations, ...(args.migration !== undefined ? { migration: args.migration } : {}) });
-  const failing = args.failOn ? report.migrations.filter((m) => atLeast(m.down.risk, args.failOn!)) : [];
+  const { report, diagnostics } = await plan({
+    migrationsDir: args.migrations,
+    ...(args.migration !== undefined ? { migration: args.migration } : {}),
+  });
+  const failing = args.failOn
+    ? report.migrations.filter((m) => atLeast(m.down.risk, args.failOn!))
+    : [];
   const code = failing.length ? FAIL_ON_EXIT : 0;
-  if (args.format !== 'json') for (const d of diagnostics) if (d.severity !== 'info') process.stderr.write(`${warningLine(d, args.migrations)}\n`);
+  if (args.format !== 'json')
+    for (const d of diagnostics)
+      if (d.severity !== 'info') process.stderr.write(`${warningLine(d, args.migrations)}\n`);
   if (args.format === 'json') writeJson('plan', code, report);
   else if (args.format === 'sql') process.stdout.write(renderPlanSql(report));
   else process.stdout.write(renderPlanText(report, { colour: useColour() }));
@@ -96,10 +121,24 @@ export const planCli = defineCommand({
   description: 'preview every down(): its changes, risks and reasons, or its rollback SQL',
   options: (y) =>
     y
-      .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
-      .option('migration', { type: 'string', describe: 'only this migration (folder name, or part of it)' })
-      .option('format', { choices: ['text', 'sql', 'json'] as const, default: 'text' as const, describe: 'text, the rollback SQL, or JSON (the same as --json)' })
-      .option('fail-on', { choices: ['data-loss', 'irreversible'] as const, describe: 'exit 3 when a down() is at or above this risk' })
+      .positional('migrations', {
+        type: 'string',
+        demandOption: true,
+        describe: 'prisma/migrations folder',
+      })
+      .option('migration', {
+        type: 'string',
+        describe: 'only this migration (folder name, or part of it)',
+      })
+      .option('format', {
+        choices: ['text', 'sql', 'json'] as const,
+        default: 'text' as const,
+        describe: 'text, the rollback SQL, or JSON (the same as --json)',
+      })
+      .option('fail-on', {
+        choices: ['data-loss', 'irreversible'] as const,
+        describe: 'exit 3 when a down() is at or above this risk',
+      })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => planCommand(args),
 });

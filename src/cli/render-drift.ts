@@ -7,7 +7,6 @@ import type { DriftReport } from '../commands/drift.js';
 import { isEmptyDiff, type SchemaDiff } from '../ir/diff.js';
 import { qualify, type Index } from '../ir/schema.js';
 
-
 const tick = (s: string) => `\`${s}\``;
 const cols = (xs: readonly string[]) => xs.join(', ');
 
@@ -18,15 +17,30 @@ export const renderSchemaDiff = (d: SchemaDiff): string => {
     if (!items.length) return;
     out.push('', title, ...items.map((x) => `  - ${x}`));
   };
-  section('[+] Added enums', d.addedEnums.map((e) => qualify(e.name)));
-  section('[-] Removed enums', d.removedEnums.map((e) => qualify(e.name)));
-  section('[+] Added tables', d.addedTables.map((t) => qualify(t.name)));
-  section('[-] Removed tables', d.removedTables.map((t) => qualify(t.name)));
+  section(
+    '[+] Added enums',
+    d.addedEnums.map((e) => qualify(e.name)),
+  );
+  section(
+    '[-] Removed enums',
+    d.removedEnums.map((e) => qualify(e.name)),
+  );
+  section(
+    '[+] Added tables',
+    d.addedTables.map((t) => qualify(t.name)),
+  );
+  section(
+    '[-] Removed tables',
+    d.removedTables.map((t) => qualify(t.name)),
+  );
   for (const e of d.changedEnums) {
     out.push('', `[*] Changed the ${tick(qualify(e.name))} enum`);
     for (const v of e.added) out.push(`  [+] Added variant ${tick(v)}`);
     for (const v of e.removed) out.push(`  [-] Removed variant ${tick(v)}`);
-    if (!e.added.length && !e.removed.length) out.push(`  [*] Reordered variants: ${e.from.values.join(', ')} -> ${e.to.values.join(', ')}`);
+    if (!e.added.length && !e.removed.length)
+      out.push(
+        `  [*] Reordered variants: ${e.from.values.join(', ')} -> ${e.to.values.join(', ')}`,
+      );
   }
   for (const t of d.changedTables) {
     out.push('', `[*] Changed the ${tick(qualify(t.name))} table`);
@@ -43,18 +57,38 @@ export const renderSchemaDiff = (d: SchemaDiff): string => {
       out.push(`  [*] Altered column ${tick(c.from.name)} (${what.join(', ')})`);
     }
     if (t.primaryKey) {
-      if (t.primaryKey.from) out.push(`  [-] Removed primary key ${tick(t.primaryKey.from.name)} on columns (${cols(t.primaryKey.from.columns)})`);
-      if (t.primaryKey.to) out.push(`  [+] Added primary key ${tick(t.primaryKey.to.name)} on columns (${cols(t.primaryKey.to.columns)})`);
+      if (t.primaryKey.from)
+        out.push(
+          `  [-] Removed primary key ${tick(t.primaryKey.from.name)} on columns (${cols(t.primaryKey.from.columns)})`,
+        );
+      if (t.primaryKey.to)
+        out.push(
+          `  [+] Added primary key ${tick(t.primaryKey.to.name)} on columns (${cols(t.primaryKey.to.columns)})`,
+        );
     }
     const key = (i: Index) => i.elements.map((e) => (e.kind === 'column' ? e.name : e.text));
-    for (const i of t.removedIndexes) out.push(`  [-] Removed ${i.unique ? 'unique ' : ''}index ${tick(i.name)} on columns (${cols(key(i))})`);
-    for (const i of t.addedIndexes) out.push(`  [+] Added ${i.unique ? 'unique ' : ''}index ${tick(i.name)} on columns (${cols(key(i))})`);
-    for (const r of t.renamedIndexes) out.push(`  [*] Renamed index ${tick(r.from.name)} to ${tick(r.to.name)}`);
-    for (const k of t.removedForeignKeys) out.push(`  [-] Removed foreign key ${tick(k.name)} on columns (${cols(k.columns)})`);
-    for (const k of t.addedForeignKeys) out.push(`  [+] Added foreign key ${tick(k.name)} on columns (${cols(k.columns)}) -> ${qualify(k.references)} ON DELETE ${k.onDelete} ON UPDATE ${k.onUpdate}`);
-    for (const r of t.renamedForeignKeys) out.push(`  [*] Renamed foreign key ${tick(r.from.name)} to ${tick(r.to.name)}`);
-    for (const k of t.removedConstraints) out.push(`  [-] Removed ${k.type} constraint ${tick(k.name)}`);
-    for (const k of t.addedConstraints) out.push(`  [+] Added ${k.type} constraint ${tick(k.name)}`);
+    for (const i of t.removedIndexes)
+      out.push(
+        `  [-] Removed ${i.unique ? 'unique ' : ''}index ${tick(i.name)} on columns (${cols(key(i))})`,
+      );
+    for (const i of t.addedIndexes)
+      out.push(
+        `  [+] Added ${i.unique ? 'unique ' : ''}index ${tick(i.name)} on columns (${cols(key(i))})`,
+      );
+    for (const r of t.renamedIndexes)
+      out.push(`  [*] Renamed index ${tick(r.from.name)} to ${tick(r.to.name)}`);
+    for (const k of t.removedForeignKeys)
+      out.push(`  [-] Removed foreign key ${tick(k.name)} on columns (${cols(k.columns)})`);
+    for (const k of t.addedForeignKeys)
+      out.push(
+        `  [+] Added foreign key ${tick(k.name)} on columns (${cols(k.columns)}) -> ${qualify(k.references)} ON DELETE ${k.onDelete} ON UPDATE ${k.onUpdate}`,
+      );
+    for (const r of t.renamedForeignKeys)
+      out.push(`  [*] Renamed foreign key ${tick(r.from.name)} to ${tick(r.to.name)}`);
+    for (const k of t.removedConstraints)
+      out.push(`  [-] Removed ${k.type} constraint ${tick(k.name)}`);
+    for (const k of t.addedConstraints)
+      out.push(`  [+] Added ${k.type} constraint ${tick(k.name)}`);
   }
   for (const o of d.addedOther) out.push('', `[+] Added ${o.kind} ${tick(o.key)}`);
   for (const o of d.removedOther) out.push('', `[-] Removed ${o.kind} ${tick(o.key)}`);
@@ -66,20 +100,35 @@ export const renderDrift = (r: DriftReport): string => {
   const out: string[] = [];
   for (const h of r.schemaHints) out.push(`Hint: ${h}`, '');
   if (r.replayProblems.length) {
-    out.push(`The migration history cannot replay on an empty database (${r.replayProblems.length} problem(s): objects no earlier migration creates, or what the database refuses):`);
+    out.push(
+      `The migration history cannot replay on an empty database (${r.replayProblems.length} problem(s): objects no earlier migration creates, or what the database refuses):`,
+    );
     for (const p of r.replayProblems) {
-      out.push(`  - ${p.migration}${p.file ? ` (${p.file}${p.line ? `:${p.line}` : ''})` : ''}: ${p.message}`);
-      if (p.maybeCreatedBy) out.push(`    (the statement kept as raw SQL at ${p.maybeCreatedBy} mentions it and may create it; ormshift does not model that statement)`);
+      out.push(
+        `  - ${p.migration}${p.file ? ` (${p.file}${p.line ? `:${p.line}` : ''})` : ''}: ${p.message}`,
+      );
+      if (p.maybeCreatedBy)
+        out.push(
+          `    (the statement kept as raw SQL at ${p.maybeCreatedBy} mentions it and may create it; ormshift does not model that statement)`,
+        );
     }
     if (r.reconcilePlacement) out.push(`  So ${r.reconcilePlacement}.`);
     out.push('');
   }
   if (isEmptyDiff(r.diff) && r.replayProblems.length) {
     // exit 2: the final schemas agree, but only because replay carried on past the problems above
-    out.push(`Not in sync: the ${r.migrations} migration(s) end in the schema that schema.prisma describes, but the history cannot replay on an empty database (above).`);
-  } else if (isEmptyDiff(r.diff)) out.push(`No drift: the ${r.migrations} migration(s) end in the schema that schema.prisma describes.`);
+    out.push(
+      `Not in sync: the ${r.migrations} migration(s) end in the schema that schema.prisma describes, but the history cannot replay on an empty database (above).`,
+    );
+  } else if (isEmptyDiff(r.diff))
+    out.push(
+      `No drift: the ${r.migrations} migration(s) end in the schema that schema.prisma describes.`,
+    );
   else {
-    out.push(`Drift between the ${r.migrations} migration(s) and schema.prisma ([+] only in schema.prisma, [-] only in the history):`, '');
+    out.push(
+      `Drift between the ${r.migrations} migration(s) and schema.prisma ([+] only in schema.prisma, [-] only in the history):`,
+      '',
+    );
     out.push(renderSchemaDiff(r.diff));
   }
   if (r.notDescribed.length) {
@@ -92,4 +141,3 @@ export const renderDrift = (r: DriftReport): string => {
   }
   return `${out.join('\n')}\n`;
 };
-

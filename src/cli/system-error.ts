@@ -5,13 +5,19 @@
  * never by where its stack trace points (the compiled build has no `/src/` in it).
  */
 export const isSystemError = (e: unknown): e is NodeJS.ErrnoException =>
-  e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!) && typeof (e as NodeJS.ErrnoException).syscall === 'string';
+  e instanceof Error &&
+  typeof (e as NodeJS.ErrnoException).code === 'string' &&
+  /^E[A-Z0-9]+$/.test((e as NodeJS.ErrnoException).code!) &&
+  typeof (e as NodeJS.ErrnoException).syscall === 'string';
 
 const WHAT: Record<string, [string, string]> = {
   EACCES: ['permission denied', 'check the permissions of the file and the folders above it'],
   EPERM: ['operation not permitted', 'check the permissions and attributes of the file'],
   ENOENT: ['no such file or folder', 'check the path'],
-  ENOTDIR: ['a part of the path is a file, not a folder', 'check the path: a folder cannot be made below a file'],
+  ENOTDIR: [
+    'a part of the path is a file, not a folder',
+    'check the path: a folder cannot be made below a file',
+  ],
   EISDIR: ['is a folder, not a file', 'pass a file'],
   ELOOP: ['too many symbolic links (a symlink loop)', 'fix or remove the symbolic link'],
   EEXIST: ['already exists', 'remove it or choose another path'],

@@ -24,7 +24,12 @@ export interface VerifyArgs {
 /** `.ts files through umzug`: which files ran, and how (verify/load-migration.ts) */
 const layoutName = (c: { target: string; files: readonly { fileName: string }[] }): string => {
   const ext = c.files[0]?.fileName.replace(/^.*(?=\.[^.]+$)/, '') ?? '.js';
-  const how = c.target === 'sequelize' ? (ext === '.ts' ? "umzug's calling convention, loaded by tsx" : "sequelize-cli's calling convention") : `knex's migrator${ext === '.ts' ? ', loaded by tsx' : ''}`;
+  const how =
+    c.target === 'sequelize'
+      ? ext === '.ts'
+        ? "umzug's calling convention, loaded by tsx"
+        : "sequelize-cli's calling convention"
+      : `knex's migrator${ext === '.ts' ? ', loaded by tsx' : ''}`;
   return `${ext} files, ${how}`;
 };
 
@@ -34,7 +39,13 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
   const { describeGap } = await import('../verify/replay-check.js');
   // the files only live in a scratch folder: irreversible steps must not stop the down chain
   // the same layout convert wrote, run as its runner runs it (verify/load-migration.ts)
-  const conversion = await convert({ migrationsDir: args.migrations, to: args.to, lang: args.lang, module: args.module, allowIrreversible: true });
+  const conversion = await convert({
+    migrationsDir: args.migrations,
+    to: args.to,
+    lang: args.lang,
+    module: args.module,
+    allowIrreversible: true,
+  });
   const { openProvider, checkDialect } = await import('../verify/database.js');
   checkDialect(conversion.provider, args.databaseUrl);
   const { verifyConversion } = await import('../verify/run.js');
@@ -66,10 +77,22 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     try {
       let from;
       if (args.since !== undefined) {
-        if (!provider.states) throw new UsageError(`--since needs a PostgreSQL server (--database-url postgres://...), where the saved states are template databases; ${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps none`);
+        if (!provider.states)
+          throw new UsageError(
+            `--since needs a PostgreSQL server (--database-url postgres://...), where the saved states are template databases; ${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps none`,
+          );
         const { pickState } = await import('../verify/saved-state.js');
         const { states, unreadable } = await provider.states.list();
-        from = pickState({ target: conversion.target, migrations: conversion.planned.map((p) => p.migration), files: conversion.files }, args.since, states, unreadable);
+        from = pickState(
+          {
+            target: conversion.target,
+            migrations: conversion.planned.map((p) => p.migration),
+            files: conversion.files,
+          },
+          args.since,
+          states,
+          unreadable,
+        );
       }
       report = await verifyConversion({
         from,
@@ -107,7 +130,9 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
       ...(m.diff || m.error ? { diff: [m.error, m.diff].filter(Boolean).join('\n') } : {}),
     }));
     // root causes first: each failed down that is wrong on its own, with what it does wrong
-    const rootCauses = report.migrations.filter((m) => m.reproved === 'own').map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
+    const rootCauses = report.migrations
+      .filter((m) => m.reproved === 'own')
+      .map((m) => ({ name: m.name, error: m.error, diff: m.ownDiff }));
     writeJson('verify', report.summary.ok ? 0 : 1, {
       ...(rootCauses.length ? { rootCauses } : {}),
       ...(report.from ? { from: report.from } : {}),
@@ -122,43 +147,82 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
     const own = report.migrations.filter((m) => m.reproved === 'own');
     const knockOns = report.migrations.filter((m) => m.reproved === 'knock-on');
     if (own.length) {
-      process.stdout.write(`root causes (${own.length}): downs that fail on exactly the state before their migration\n`);
-      for (const m of own) process.stdout.write(`  ${m.name}: ${[m.error, m.ownDiff].filter(Boolean).join('\n    ')}\n`);
+      process.stdout.write(
+        `root causes (${own.length}): downs that fail on exactly the state before their migration\n`,
+      );
+      for (const m of own)
+        process.stdout.write(
+          `  ${m.name}: ${[m.error, m.ownDiff].filter(Boolean).join('\n    ')}\n`,
+        );
     }
     if (knockOns.length) {
-      process.stdout.write(`knock-ons (${knockOns.length}): equal when proven on their own, failed on what a newer down left\n`);
-      for (const m of knockOns) process.stdout.write(`  ${m.name}: caused by ${m.causedBy ?? 'an unknown newer step'}\n`);
+      process.stdout.write(
+        `knock-ons (${knockOns.length}): equal when proven on their own, failed on what a newer down left\n`,
+      );
+      for (const m of knockOns)
+        process.stdout.write(`  ${m.name}: caused by ${m.causedBy ?? 'an unknown newer step'}\n`);
     }
     if (own.length || knockOns.length) process.stdout.write('\n');
     process.stdout.write(
       `${table(
         ['migration', 'up', 'down', 'risk'],
-        report.migrations.map((m) => [m.name, m.up, m.reproved === 'knock-on' ? `${m.down} (knock-on)` : m.blockedBy ? `${m.down} (blocked)` : m.down, m.risk]),
+        report.migrations.map((m) => [
+          m.name,
+          m.up,
+          m.reproved === 'knock-on'
+            ? `${m.down} (knock-on)`
+            : m.blockedBy
+              ? `${m.down} (blocked)`
+              : m.down,
+          m.risk,
+        ]),
       )}\n`,
     );
     for (const m of report.migrations) {
-      if (m.error || m.diff) process.stdout.write(`\n${m.name}:\n${[m.error, m.diff].filter(Boolean).join('\n')}\n`);
+      if (m.error || m.diff)
+        process.stdout.write(`\n${m.name}:\n${[m.error, m.diff].filter(Boolean).join('\n')}\n`);
     }
     // a source step failed: these files were planned again from the state the source reached
     const replanned = report.migrations.filter((m) => m.replanned);
-    if (replanned.length) process.stdout.write(`\nre-planned (${replanned.length}):\n${replanned.map((m) => `  ${m.name}: ${m.replanned}`).join('\n')}\n`);
+    if (replanned.length)
+      process.stdout.write(
+        `\nre-planned (${replanned.length}):\n${replanned.map((m) => `  ${m.name}: ${m.replanned}`).join('\n')}\n`,
+      );
     // the replayed schema against the source catalog: each gap where it first shows
     const r = report.replay;
     if (!r.checked) process.stdout.write(`\nreplay check not run: ${r.why ?? 'unknown reason'}\n`);
     else {
-      if (r.gaps.length) process.stdout.write(`\nreplay gaps (${r.gaps.length}): the replayed schema differs from the database; the downs computed from it are suspect\n${r.gaps.map((g) => `  ${describeGap(g)}`).join('\n')}\n`);
-      if (r.unbuildable.length) process.stdout.write(`\nreplayed objects the database refused to build (${r.unbuildable.length}):\n${r.unbuildable.map((x) => `  ${x}`).join('\n')}\n`);
-      if (r.limitations?.length) process.stdout.write(`\nnot compared by the replay check (${r.limitations.length}):\n${r.limitations.map((x) => `  ${x}`).join('\n')}\n`);
+      if (r.gaps.length)
+        process.stdout.write(
+          `\nreplay gaps (${r.gaps.length}): the replayed schema differs from the database; the downs computed from it are suspect\n${r.gaps.map((g) => `  ${describeGap(g)}`).join('\n')}\n`,
+        );
+      if (r.unbuildable.length)
+        process.stdout.write(
+          `\nreplayed objects the database refused to build (${r.unbuildable.length}):\n${r.unbuildable.map((x) => `  ${x}`).join('\n')}\n`,
+        );
+      if (r.limitations?.length)
+        process.stdout.write(
+          `\nnot compared by the replay check (${r.limitations.length}):\n${r.limitations.map((x) => `  ${x}`).join('\n')}\n`,
+        );
       if (r.why) process.stdout.write(`\nreplay check stopped: ${r.why}\n`);
     }
     const s = report.summary;
     // incremental: say exactly what this run proved and what it took from the saved state
     if (report.from) {
       const f = report.from;
-      const proved = report.migrations.length ? `${report.migrations[0].name}${report.migrations.length > 1 ? ` .. ${report.migrations[report.migrations.length - 1].name}` : ''}` : 'nothing (no migration after the saved state)';
-      process.stdout.write(`\nproven in this run: ${report.migrations.length} migration(s), ${proved}; the first ${f.migrations} (through ${f.through}) were proven by the run of ${f.savedAt} that saved ${f.state}, started from here\n`);
+      const proved = report.migrations.length
+        ? `${report.migrations[0].name}${report.migrations.length > 1 ? ` .. ${report.migrations[report.migrations.length - 1].name}` : ''}`
+        : 'nothing (no migration after the saved state)';
+      process.stdout.write(
+        `\nproven in this run: ${report.migrations.length} migration(s), ${proved}; the first ${f.migrations} (through ${f.through}) were proven by the run of ${f.savedAt} that saved ${f.state}, started from here\n`,
+      );
     }
-    if (report.saved) process.stdout.write('state' in report.saved ? `\nsaved state ${report.saved.state}: the schema after ${report.saved.migrations} migrations (${(report.saved.bytes / 1e6).toFixed(1)} MB on the server); a later run proves what follows with --since latest\n` : `\nno state saved: ${report.saved.why}\n`);
+    if (report.saved)
+      process.stdout.write(
+        'state' in report.saved
+          ? `\nsaved state ${report.saved.state}: the schema after ${report.saved.migrations} migrations (${(report.saved.bytes / 1e6).toFixed(1)} MB on the server); a later run proves what follows with --since latest\n`
+          : `\nno state saved: ${report.saved.why}\n`,
+      );
     process.stdout.write(
       `\n${s.migrations} migrations (${report.target}, ${layoutName(conversion)}) on ${report.database}: ${s.upEqual} equal up, ${s.downEqual} equal down, ${s.irreversible} irreversible, ${s.blocked ? `${s.blocked} down blocked by an irreversible step's rows, ` : ''}${s.sourceFailed} source failed${s.replanned ? `, ${s.replanned} re-planned` : ''}${s.rootCauses || s.knockOns ? `, ${s.rootCauses} root cause(s) and ${s.knockOns} knock-on(s) among failed downs` : ''}, ${r.checked ? `${s.replayGaps} replay gap(s)` : 'replay not checked'} (${s.seconds.toFixed(1)} s)\n`,
     );
@@ -174,15 +238,48 @@ export const verifyCli = defineCommand({
   description: 'prove a conversion on a real database (PGlite when no --database-url)',
   options: (y) =>
     y
-      .positional('migrations', { type: 'string', demandOption: true, describe: 'prisma/migrations folder' })
+      .positional('migrations', {
+        type: 'string',
+        demandOption: true,
+        describe: 'prisma/migrations folder',
+      })
       .option('to', { choices: TARGET_NAMES, demandOption: true, describe: TO_HELP })
-      .option('lang', { choices: ['js', 'ts'] as const, default: 'js' as const, describe: 'the layout convert wrote: JavaScript or TypeScript (knex files, umzug for Sequelize)' })
-      .option('module', { choices: ['cjs', 'esm'] as const, default: 'cjs' as const, describe: MODULE_HELP })
-      .option('database-url', { type: 'string', describe: 'postgres://... server for two scratch databases' })
-      .option('allow-irreversible', { type: 'boolean', default: false, describe: 'irreversible steps do not fail the run (exit 0 when every other step is equal)' })
-      .option('limit', { type: 'string', coerce: countFlag('--limit'), describe: 'verify only the first N migrations (N >= 1)' })
-      .option('save-state', { type: 'boolean', default: false, describe: 'PostgreSQL server: when every step is proven, keep the schema after the last one on the server (a template database) for --since' })
-      .option('since', { type: 'string', describe: 'PostgreSQL server: prove only the migrations after <migration> (or `latest`), from the state a --save-state run saved; refused when an older migration changed' })
+      .option('lang', {
+        choices: ['js', 'ts'] as const,
+        default: 'js' as const,
+        describe:
+          'the layout convert wrote: JavaScript or TypeScript (knex files, umzug for Sequelize)',
+      })
+      .option('module', {
+        choices: ['cjs', 'esm'] as const,
+        default: 'cjs' as const,
+        describe: MODULE_HELP,
+      })
+      .option('database-url', {
+        type: 'string',
+        describe: 'postgres://... server for two scratch databases',
+      })
+      .option('allow-irreversible', {
+        type: 'boolean',
+        default: false,
+        describe: 'irreversible steps do not fail the run (exit 0 when every other step is equal)',
+      })
+      .option('limit', {
+        type: 'string',
+        coerce: countFlag('--limit'),
+        describe: 'verify only the first N migrations (N >= 1)',
+      })
+      .option('save-state', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'PostgreSQL server: when every step is proven, keep the schema after the last one on the server (a template database) for --since',
+      })
+      .option('since', {
+        type: 'string',
+        describe:
+          'PostgreSQL server: prove only the migrations after <migration> (or `latest`), from the state a --save-state run saved; refused when an older migration changed',
+      })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => verifyCommand(args),
 });

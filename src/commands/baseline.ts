@@ -59,7 +59,10 @@ interface PrismaRow {
   logs: string | null;
 }
 
-const TABLE: Record<BaselineTarget, string> = { sequelize: recordsTable('sequelize'), knex: recordsTable('knex') };
+const TABLE: Record<BaselineTarget, string> = {
+  sequelize: recordsTable('sequelize'),
+  knex: recordsTable('knex'),
+};
 
 export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> => {
   checkOptions('baseline', opts, {
@@ -71,15 +74,25 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
     dryRun: 'boolean?',
   });
   if (!/^postgres(ql)?:\/\//i.test(opts.databaseUrl)) {
-    throw new BaselineRefused(`baseline supports PostgreSQL databases only (postgres://...), not ${redactUrl(opts.databaseUrl)}`);
+    throw new BaselineRefused(
+      `baseline supports PostgreSQL databases only (postgres://...), not ${redactUrl(opts.databaseUrl)}`,
+    );
   }
   const dir = readMigrationsDir(opts.migrationsDir);
   if (dir.provider !== undefined && dir.provider !== 'postgresql') {
-    throw new BaselineRefused(`baseline supports PostgreSQL histories only: ${opts.migrationsDir}/migration_lock.toml says provider = ${JSON.stringify(dir.provider)}`);
+    throw new BaselineRefused(
+      `baseline supports PostgreSQL histories only: ${opts.migrationsDir}/migration_lock.toml says provider = ${JSON.stringify(dir.provider)}`,
+    );
   }
   const { convert } = await import('./convert.js');
   // the names of the generated files, exactly as convert() names them for this target
-  const conversion = await convert({ migrationsDir: opts.migrationsDir, to: opts.to, lang: opts.lang, module: opts.module, allowIrreversible: true });
+  const conversion = await convert({
+    migrationsDir: opts.migrationsDir,
+    to: opts.to,
+    lang: opts.lang,
+    module: opts.module,
+    allowIrreversible: true,
+  });
   const fileOf = new Map(conversion.files.map((f) => [f.migration, f.fileName]));
 
   const pg = (await import('pg')).default;
@@ -98,10 +111,17 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
     // adding its own; a migrate deploy cannot add a migration between our read and our write.
     await client.query('BEGIN');
     await takePrismaLock(client);
-    const exists = await client.query(`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`);
-    if (!exists.rows[0].ok) throw new BaselineRefused('the database has no _prisma_migrations table: it was not migrated by Prisma');
+    const exists = await client.query(
+      `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS ok`,
+    );
+    if (!exists.rows[0].ok)
+      throw new BaselineRefused(
+        'the database has no _prisma_migrations table: it was not migrated by Prisma',
+      );
     const rows = (
-      await client.query<PrismaRow>('SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at, migration_name')
+      await client.query<PrismaRow>(
+        'SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at, migration_name',
+      )
     ).rows;
 
     const onDisk = new Map(dir.migrations.map((m) => [m.name, m]));
@@ -110,34 +130,62 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
     for (const r of rows) if (r.finished_at && !r.rolled_back_at) finished.set(r.migration_name, r);
     for (const r of rows) {
       if (!r.finished_at && !r.rolled_back_at && !finished.has(r.migration_name)) {
-        problems.push(`migration ${r.migration_name} failed and was not resolved (finished_at is null${r.logs ? `; log: ${r.logs.split('\n')[0].slice(0, 160)}` : ''}); fix it with prisma migrate resolve first`);
+        problems.push(
+          `migration ${r.migration_name} failed and was not resolved (finished_at is null${r.logs ? `; log: ${r.logs.split('\n')[0].slice(0, 160)}` : ''}); fix it with prisma migrate resolve first`,
+        );
       }
     }
     for (const [name, r] of finished) {
       const m = onDisk.get(name);
       if (!m) problems.push(`migration ${name} is applied but missing from ${opts.migrationsDir}`);
-      else if (!matchesPrismaChecksum(readFileSync(join(dir.dir, m.file)), r.checksum)) problems.push(`migration ${name} was edited after it was applied: the database recorded checksum ${r.checksum}, the file has ${m.checksum}`);
+      else if (!matchesPrismaChecksum(readFileSync(join(dir.dir, m.file)), r.checksum))
+        problems.push(
+          `migration ${name} was edited after it was applied: the database recorded checksum ${r.checksum}, the file has ${m.checksum}`,
+        );
     }
-    if (problems.length) throw new BaselineRefused(`refusing to baseline:\n  - ${problems.join('\n  - ')}`);
+    if (problems.length)
+      throw new BaselineRefused(`refusing to baseline:\n  - ${problems.join('\n  - ')}`);
 
-    const applied = dir.migrations.filter((m) => finished.has(m.name)).map((m) => ({ migration: m.name, file: fileOf.get(m.name)! }));
+    const applied = dir.migrations
+      .filter((m) => finished.has(m.name))
+      .map((m) => ({ migration: m.name, file: fileOf.get(m.name)! }));
     const pending = dir.migrations.filter((m) => !finished.has(m.name)).map((m) => m.name);
     const firstPending = dir.migrations.findIndex((m) => !finished.has(m.name));
-    const appliedAfterPending = firstPending >= 0 ? dir.migrations.slice(firstPending).filter((m) => finished.has(m.name)).map((m) => m.name) : [];
+    const appliedAfterPending =
+      firstPending >= 0
+        ? dir.migrations
+            .slice(firstPending)
+            .filter((m) => finished.has(m.name))
+            .map((m) => m.name)
+        : [];
     if (appliedAfterPending.length) {
-      throw new BaselineRefused(`refusing to baseline: ${dir.migrations[firstPending].name} is not applied but later migrations are (${appliedAfterPending.join(', ')}); the new tool would run it out of order`);
+      throw new BaselineRefused(
+        `refusing to baseline: ${dir.migrations[firstPending].name} is not applied but later migrations are (${appliedAfterPending.join(', ')}); the new tool would run it out of order`,
+      );
     }
 
     const table = TABLE[opts.to];
-    const targetExists = (await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [quoteIdent(table)])).rows[0].ok as boolean;
-    const present: string[] = targetExists ? (await client.query<{ name: string }>(`SELECT name FROM ${quoteIdent(table)} ORDER BY name`)).rows.map((r) => r.name) : [];
+    const targetExists = (
+      await client.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [quoteIdent(table)])
+    ).rows[0].ok as boolean;
+    const present: string[] = targetExists
+      ? (
+          await client.query<{ name: string }>(
+            `SELECT name FROM ${quoteIdent(table)} ORDER BY name`,
+          )
+        ).rows.map((r) => r.name)
+      : [];
     const ours = new Set(conversion.files.map((f) => f.fileName));
     const foreign = present.filter((n) => !ours.has(n));
     const pendingMarked = present.filter((n) => pending.some((p) => fileOf.get(p) === n));
     if (foreign.length || pendingMarked.length) {
       const why = [
-        foreign.length ? `${foreign.length} row(s) that are not migrations of this history (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''})` : '',
-        pendingMarked.length ? `row(s) marking migrations Prisma has not applied (${pendingMarked.join(', ')})` : '',
+        foreign.length
+          ? `${foreign.length} row(s) that are not migrations of this history (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''})`
+          : '',
+        pendingMarked.length
+          ? `row(s) marking migrations Prisma has not applied (${pendingMarked.join(', ')})`
+          : '',
       ].filter(Boolean);
       // the same migrations under another extension: a baseline (or a runner) of another layout
       const stem = (n: string) => n.replace(/\.[^.]+$/, '');
@@ -146,24 +194,40 @@ export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> =
       const hint = otherLayout.length
         ? `; ${otherLayout.length} of them name this history's migrations with another extension (${otherLayout[0]}, where this layout has ${conversion.files.find((f) => stem(f.fileName) === stem(otherLayout[0]))?.fileName}): pass baseline the --lang/--module convert was run with`
         : '';
-      throw new BaselineRefused(`refusing to baseline: ${table} already holds ${why.join(' and ')}${hint}`);
+      throw new BaselineRefused(
+        `refusing to baseline: ${table} already holds ${why.join(' and ')}${hint}`,
+      );
     }
     const alreadyMarked = applied.filter((a) => present.includes(a.file)).map((a) => a.file);
     const toMark = applied.filter((a) => !present.includes(a.file));
 
     const sql: string[] = [];
     if (opts.to === 'sequelize') {
-      sql.push(`CREATE TABLE IF NOT EXISTS "SequelizeMeta" ("name" VARCHAR(255) NOT NULL UNIQUE, PRIMARY KEY ("name"))`);
-      for (const a of toMark) sql.push(`INSERT INTO "SequelizeMeta" ("name") VALUES (${quoteLiteral(a.file)})`);
+      sql.push(
+        `CREATE TABLE IF NOT EXISTS "SequelizeMeta" ("name" VARCHAR(255) NOT NULL UNIQUE, PRIMARY KEY ("name"))`,
+      );
+      for (const a of toMark)
+        sql.push(`INSERT INTO "SequelizeMeta" ("name") VALUES (${quoteLiteral(a.file)})`);
     } else {
-      sql.push(`CREATE TABLE IF NOT EXISTS "knex_migrations" ("id" SERIAL PRIMARY KEY, "name" VARCHAR(255), "batch" INTEGER, "migration_time" TIMESTAMPTZ)`);
-      sql.push(`CREATE TABLE IF NOT EXISTS "knex_migrations_lock" ("index" SERIAL PRIMARY KEY, "is_locked" INTEGER)`);
-      sql.push(`INSERT INTO "knex_migrations_lock" ("is_locked") SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM "knex_migrations_lock")`);
+      sql.push(
+        `CREATE TABLE IF NOT EXISTS "knex_migrations" ("id" SERIAL PRIMARY KEY, "name" VARCHAR(255), "batch" INTEGER, "migration_time" TIMESTAMPTZ)`,
+      );
+      sql.push(
+        `CREATE TABLE IF NOT EXISTS "knex_migrations_lock" ("index" SERIAL PRIMARY KEY, "is_locked" INTEGER)`,
+      );
+      sql.push(
+        `INSERT INTO "knex_migrations_lock" ("is_locked") SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM "knex_migrations_lock")`,
+      );
       // one batch for everything Prisma applied, so `migrate:rollback` would undo them all together
       const batch = `(SELECT COALESCE(MAX("batch"), 0) + 1 FROM "knex_migrations")`;
       if (toMark.length) {
-        const values = toMark.map((a) => `(${quoteLiteral(a.file)}, ${quoteLiteral(finished.get(a.migration)!.finished_at!.toISOString())}::timestamptz)`);
-        sql.push(`INSERT INTO "knex_migrations" ("name", "batch", "migration_time") SELECT v.name, ${batch}, v.t FROM (VALUES ${values.join(', ')}) AS v(name, t)`);
+        const values = toMark.map(
+          (a) =>
+            `(${quoteLiteral(a.file)}, ${quoteLiteral(finished.get(a.migration)!.finished_at!.toISOString())}::timestamptz)`,
+        );
+        sql.push(
+          `INSERT INTO "knex_migrations" ("name", "batch", "migration_time") SELECT v.name, ${batch}, v.t FROM (VALUES ${values.join(', ')}) AS v(name, t)`,
+        );
       }
     }
     if (!opts.dryRun) for (const s of sql) await client.query(s);
@@ -207,11 +271,17 @@ const takePrismaLock = async (client: import('pg').Client): Promise<void> => {
  */
 export const matchesPrismaChecksum = (bytes: Buffer, recorded: string): boolean => {
   const text = bytes.toString('utf8');
-  const variants = [bytes, Buffer.from(text.replaceAll('\r\n', '\n'), 'utf8'), Buffer.from(text.replaceAll('\n', '\r\n'), 'utf8')];
+  const variants = [
+    bytes,
+    Buffer.from(text.replaceAll('\r\n', '\n'), 'utf8'),
+    Buffer.from(text.replaceAll('\n', '\r\n'), 'utf8'),
+  ];
   return variants.some((v) => {
     const digest = createHash('sha256').update(v).digest();
-    const hex = recorded !== '' && recorded.length !== 64 ? [...digest].map((b) => b.toString(16)).join('') : digest.toString('hex');
+    const hex =
+      recorded !== '' && recorded.length !== 64
+        ? [...digest].map((b) => b.toString(16)).join('')
+        : digest.toString('hex');
     return hex === recorded;
   });
 };
-

@@ -31,18 +31,29 @@ const canon = (pg: PgQuery, sql: string): string | undefined => {
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) {
       // a qualified name [public, f] is f
-      const items = v.length > 1 && PUBLIC(v[0]) && v.every((x) => (x as { String?: unknown })?.String) ? v.slice(1) : v;
+      const items =
+        v.length > 1 && PUBLIC(v[0]) && v.every((x) => (x as { String?: unknown })?.String)
+          ? v.slice(1)
+          : v;
       return items.map(walk);
     }
     if (!v || typeof v !== 'object') return v;
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
-      if (k === 'location' || k === 'stmt_location' || k === 'stmt_len' || k === 'replace' || k === 'if_not_exists') continue;
+      if (
+        k === 'location' ||
+        k === 'stmt_location' ||
+        k === 'stmt_len' ||
+        k === 'replace' ||
+        k === 'if_not_exists'
+      )
+        continue;
       if (k === 'schemaname' && x === 'public') continue;
       out[k] = walk(x);
     }
     const fn = out.CreateFunctionStmt as { options?: unknown[] } | undefined;
-    if (fn?.options) fn.options = [...fn.options].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+    if (fn?.options)
+      fn.options = [...fn.options].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     return out;
   };
   return JSON.stringify(walk(stmt));

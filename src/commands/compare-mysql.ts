@@ -25,13 +25,22 @@ import { quoteMysqlIdent, quoteMysqlString } from '../writers/sql/mysql.js';
 import type { Catalog } from '../verify/database.js';
 
 /** A catalog key (`"User"`, double quotes doubled) -> the raw name. */
-const unkey = (k: string): string => (k.startsWith('"') && k.endsWith('"') ? k.slice(1, -1).replaceAll('""', '"') : k);
+const unkey = (k: string): string =>
+  k.startsWith('"') && k.endsWith('"') ? k.slice(1, -1).replaceAll('""', '"') : k;
 
 /** A default as information_schema gives it -> SQL text. MariaDB quotes string defaults; MySQL 8
  * does not (its EXTRA says DEFAULT_GENERATED for an expression, and snapshotMysql drops that word),
  * so an unquoted default that is neither a number nor a call is a string. */
 const defaultSql = (d: string): string => {
-  if (/^'.*'$/s.test(d) || /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(d) || /^[a-z_][\w]*\s*\(.*\)$/is.test(d) || /^(current_timestamp|now|localtime|localtimestamp|null|true|false)$/i.test(d) || /^b'[01]*'$/i.test(d) || /^0x[0-9a-f]+$/i.test(d)) return d;
+  if (
+    /^'.*'$/s.test(d) ||
+    /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(d) ||
+    /^[a-z_][\w]*\s*\(.*\)$/is.test(d) ||
+    /^(current_timestamp|now|localtime|localtimestamp|null|true|false)$/i.test(d) ||
+    /^b'[01]*'$/i.test(d) ||
+    /^0x[0-9a-f]+$/i.test(d)
+  )
+    return d;
   return quoteMysqlString(d);
 };
 
@@ -51,11 +60,18 @@ export const mysqlCatalogSql = (c: Catalog): string => {
           quoteMysqlIdent(name),
           col.type,
           col.collation ? `COLLATE ${col.collation}` : '',
-          col.generated ? `GENERATED ALWAYS AS (${col.generated}) ${/virtual/i.test(extra) ? 'VIRTUAL' : 'STORED'}` : '',
+          col.generated
+            ? `GENERATED ALWAYS AS (${col.generated}) ${/virtual/i.test(extra) ? 'VIRTUAL' : 'STORED'}`
+            : '',
           col.notNull ? 'NOT NULL' : 'NULL',
           col.default !== undefined && !col.generated ? `DEFAULT ${defaultSql(col.default)}` : '',
           /\bauto_increment\b/i.test(extra) ? 'AUTO_INCREMENT' : '',
-          /\bon update\b/i.exec(extra) ? extra.slice(extra.toLowerCase().indexOf('on update')).toUpperCase().replace(/^ON UPDATE\s+/, 'ON UPDATE ') : '',
+          /\bon update\b/i.exec(extra)
+            ? extra
+                .slice(extra.toLowerCase().indexOf('on update'))
+                .toUpperCase()
+                .replace(/^ON UPDATE\s+/, 'ON UPDATE ')
+            : '',
           col.comment !== undefined ? `COMMENT ${quoteMysqlString(col.comment)}` : '',
         ]
           .filter(Boolean)
@@ -64,23 +80,32 @@ export const mysqlCatalogSql = (c: Catalog): string => {
     }
     for (const [name, k] of Object.entries(t.constraints)) {
       if (k.type === 'primary key') lines.push(k.definition);
-      else if (k.type === 'foreign key') fks.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteMysqlIdent(name)} ${k.definition}`);
+      else if (k.type === 'foreign key')
+        fks.push(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteMysqlIdent(name)} ${k.definition}`);
       else lines.push(`CONSTRAINT ${quoteMysqlIdent(name)} ${k.definition}`);
     }
     for (const [ikey, i] of Object.entries(c.indexes)) {
       if (i.on !== key) continue;
       // `UNIQUE INDEX (`a`, `b`) USING HASH` -> `UNIQUE INDEX `name`(`a`, `b`) USING HASH`
       const at = i.definition.indexOf(' (');
-      lines.push(`${i.definition.slice(0, at)} ${quoteMysqlIdent(unkey(ikey.slice(key.length + 1)))}${i.definition.slice(at + 1)}${i.comment ? ` COMMENT ${quoteMysqlString(i.comment)}` : ''}`);
+      lines.push(
+        `${i.definition.slice(0, at)} ${quoteMysqlIdent(unkey(ikey.slice(key.length + 1)))}${i.definition.slice(at + 1)}${i.comment ? ` COMMENT ${quoteMysqlString(i.comment)}` : ''}`,
+      );
     }
-    out.push(`CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n)${t.comment !== undefined ? ` COMMENT=${quoteMysqlString(t.comment)}` : ''}`);
+    out.push(
+      `CREATE TABLE ${table} (\n  ${lines.join(',\n  ')}\n)${t.comment !== undefined ? ` COMMENT=${quoteMysqlString(t.comment)}` : ''}`,
+    );
     for (const [name, g] of Object.entries(t.triggers)) {
       // snapshotMysql keeps `BEFORE INSERT <statement>`
       const m = /^(\w+)\s+(\w+)\s+([\s\S]*)$/.exec(g.definition);
-      if (m) later.push(`CREATE TRIGGER ${quoteMysqlIdent(name)} ${m[1]} ${m[2]} ON ${table} FOR EACH ROW ${m[3]}`);
+      if (m)
+        later.push(
+          `CREATE TRIGGER ${quoteMysqlIdent(name)} ${m[1]} ${m[2]} ON ${table} FOR EACH ROW ${m[3]}`,
+        );
     }
   }
-  for (const [key, v] of Object.entries(c.views)) later.unshift(`CREATE VIEW ${quoteMysqlIdent(unkey(key))} AS ${v.definition}`);
+  for (const [key, v] of Object.entries(c.views))
+    later.unshift(`CREATE VIEW ${quoteMysqlIdent(unkey(key))} AS ${v.definition}`);
   return [...out, ...fks, ...later].map((s) => `${s};\n`).join('');
 };
 
@@ -90,14 +115,17 @@ export const mysqlCatalogSchema = async (c: Catalog): Promise<Schema> => {
   if (!sql) return emptySchema();
   const { readMysqlMigrations } = await import('../readers/mysql/index.js');
   const { apply } = await import('../ir/replay.js');
-  const [r] = await readMysqlMigrations([{ name: 'catalog', file: 'catalog.sql', sql, checksum: prismaChecksum(sql) }]);
+  const [r] = await readMysqlMigrations([
+    { name: 'catalog', file: 'catalog.sql', sql, checksum: prismaChecksum(sql) },
+  ]);
   let s = emptySchema();
   for (const ch of r.migration.changes) s = apply(s, ch).schema;
   return s;
 };
 
 /** What a MySQL catalog holds that compare does not read back (routines), for the report. */
-export const notComparedOnMysql = (c: Catalog): string[] => Object.keys(c.functions).map((k) => `routine ${k}`);
+export const notComparedOnMysql = (c: Catalog): string[] =>
+  Object.keys(c.functions).map((k) => `routine ${k}`);
 
 export interface MysqlSides {
   /** the schema after each Prisma migration */
@@ -132,7 +160,10 @@ export const readMysqlSides = async (opts: {
   const { omitTables, BOOKKEEPING_TABLES } = await import('../verify/compare.js');
   const { knexMigratorSettings } = await import('./compare.js');
   const { openOrmProcess, OrmRunError } = await import('../verify/orm-process.js');
-  const convention = opts.target === 'sequelize' ? (await import('../verify/orm-convention.js')).folderConvention(opts.dir, opts.files) : undefined;
+  const convention =
+    opts.target === 'sequelize'
+      ? (await import('../verify/orm-convention.js')).folderConvention(opts.dir, opts.files)
+      : undefined;
   const provider = await openProvider(opts.url);
   const notCompared = new Set<string>();
   const read = async (c: Catalog) => {
@@ -148,7 +179,10 @@ export const readMysqlSides = async (opts: {
         try {
           await a.exec(m.sql);
         } catch (e) {
-          if (e instanceof DatabaseError) throw new OrmRunError(`${m.file}${e.line ? `:${e.line}` : ''}: the Prisma migration does not apply on the server: ${e.message}`);
+          if (e instanceof DatabaseError)
+            throw new OrmRunError(
+              `${m.file}${e.line ? `:${e.line}` : ''}: the Prisma migration does not apply on the server: ${e.message}`,
+            );
           throw e;
         }
         prisma.push(await read(await a.snapshot()));

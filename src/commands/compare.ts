@@ -86,7 +86,10 @@ export interface CompareReport {
   readonly files: readonly FileRead[];
   readonly migrations: readonly MigrationMatch[];
   /** files that match no Prisma migration, with the objects they touch */
-  readonly unmatchedFiles: readonly { readonly file: string; readonly touches: readonly string[] }[];
+  readonly unmatchedFiles: readonly {
+    readonly file: string;
+    readonly touches: readonly string[];
+  }[];
   /** other history's final schema -> Prisma's: [+] only in Prisma, [-] only in the other history */
   readonly finalDiff: SchemaDiff;
   readonly same: boolean;
@@ -107,7 +110,10 @@ export interface CompareReport {
 // reading the other history
 
 /** The SQL an ORM file sends -> IR changes, with sources pointing at the file's lines. */
-export const changesFromStatements = async (file: string, statements: readonly OrmStatement[]): Promise<Change[]> => {
+export const changesFromStatements = async (
+  file: string,
+  statements: readonly OrmStatement[],
+): Promise<Change[]> => {
   const { readPostgresMigrations } = await import('../readers/postgres/index.js');
   let sql = '';
   const starts: { line: number; js: number }[] = [];
@@ -118,9 +124,13 @@ export const changesFromStatements = async (file: string, statements: readonly O
     sql += text;
     line += text.split('\n').length - 1;
   }
-  const [r] = await readPostgresMigrations([{ name: file, file, sql, checksum: prismaChecksum(sql) }]);
+  const [r] = await readPostgresMigrations([
+    { name: file, file, sql, checksum: prismaChecksum(sql) },
+  ]);
   const jsLine = (l: number) => [...starts].reverse().find((s) => s.line <= l)?.js ?? 1;
-  return r.migration.changes.map((c) => (c.source ? { ...c, source: { ...c.source, file, line: jsLine(c.source.line), col: 1 } } : c));
+  return r.migration.changes.map((c) =>
+    c.source ? { ...c, source: { ...c.source, file, line: jsLine(c.source.line), col: 1 } } : c,
+  );
 };
 
 /**
@@ -131,9 +141,15 @@ export const changesFromStatements = async (file: string, statements: readonly O
 export const catalogSchema = async (c: Catalog): Promise<Schema> => {
   const sql: string[] = [];
   for (const s of c.schemas) if (s !== 'public') sql.push(`CREATE SCHEMA ${quoteIdent(s)}`);
-  for (const e of c.extensions) if (e !== 'plpgsql') sql.push(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)}`);
-  for (const [key, values] of Object.entries(c.enums)) sql.push(`CREATE TYPE ${key} AS ENUM (${values.map(quoteLiteral).join(', ')})`);
-  for (const [key, d] of Object.entries(c.sequences)) if (!d.ownedBy) sql.push(`CREATE SEQUENCE ${key} AS ${d.type} INCREMENT BY ${d.increment} MINVALUE ${d.min} MAXVALUE ${d.max} START WITH ${d.start}`);
+  for (const e of c.extensions)
+    if (e !== 'plpgsql') sql.push(`CREATE EXTENSION IF NOT EXISTS ${quoteIdent(e)}`);
+  for (const [key, values] of Object.entries(c.enums))
+    sql.push(`CREATE TYPE ${key} AS ENUM (${values.map(quoteLiteral).join(', ')})`);
+  for (const [key, d] of Object.entries(c.sequences))
+    if (!d.ownedBy)
+      sql.push(
+        `CREATE SEQUENCE ${key} AS ${d.type} INCREMENT BY ${d.increment} MINVALUE ${d.min} MAXVALUE ${d.max} START WITH ${d.start}`,
+      );
   const later: string[] = [];
   const fks: string[] = [];
   const constraintNames = new Set<string>();
@@ -143,7 +159,9 @@ export const catalogSchema = async (c: Catalog): Promise<Schema> => {
         quoteIdent(name),
         col.type,
         col.identity ? `GENERATED ${col.identity} AS IDENTITY` : '',
-        col.generated ? `GENERATED ALWAYS AS (${col.generated.replace(/ (STORED|VIRTUAL)$/, '')}) ${/VIRTUAL$/.test(col.generated) ? 'VIRTUAL' : 'STORED'}` : '',
+        col.generated
+          ? `GENERATED ALWAYS AS (${col.generated.replace(/ (STORED|VIRTUAL)$/, '')}) ${/VIRTUAL$/.test(col.generated) ? 'VIRTUAL' : 'STORED'}`
+          : '',
         col.collation ? `COLLATE ${col.collation}` : '',
         col.notNull ? 'NOT NULL' : '',
         col.default !== undefined ? `DEFAULT ${col.default}` : '',
@@ -156,20 +174,35 @@ export const catalogSchema = async (c: Catalog): Promise<Schema> => {
       const stmt = `ALTER TABLE ${key} ADD CONSTRAINT ${quoteIdent(name)} ${k.definition}`;
       if (k.type === 'foreign key') fks.push(stmt);
       else sql.push(stmt);
-      constraintNames.add(`${key.includes('.') ? key.slice(0, key.indexOf('.')) + '.' : ''}${quoteIdent(name)}`);
+      constraintNames.add(
+        `${key.includes('.') ? key.slice(0, key.indexOf('.')) + '.' : ''}${quoteIdent(name)}`,
+      );
     }
-    if (t.comment !== undefined) later.push(`COMMENT ON TABLE ${key} IS ${quoteLiteral(t.comment)}`);
-    for (const [name, col] of Object.entries(t.columns)) if (col.comment !== undefined) later.push(`COMMENT ON COLUMN ${key}.${quoteIdent(name)} IS ${quoteLiteral(col.comment)}`);
+    if (t.comment !== undefined)
+      later.push(`COMMENT ON TABLE ${key} IS ${quoteLiteral(t.comment)}`);
+    for (const [name, col] of Object.entries(t.columns))
+      if (col.comment !== undefined)
+        later.push(`COMMENT ON COLUMN ${key}.${quoteIdent(name)} IS ${quoteLiteral(col.comment)}`);
     for (const [, g] of Object.entries(t.triggers)) later.push(g.definition);
   }
-  for (const [key, i] of Object.entries(c.indexes)) if (!constraintNames.has(key) && c.tables[i.on]) sql.push(i.definition);
-  for (const [key, v] of Object.entries(c.views)) later.unshift(`CREATE ${v.kind === 'materialized view' ? 'MATERIALIZED ' : ''}VIEW ${key} AS ${v.definition.replace(/;\s*$/, '')}`);
-  const functions = Object.values(c.functions).filter((f) => f.kind === 'function' || f.kind === 'procedure').map((f) => f.definition);
-  const text = [...sql, ...fks, ...functions, ...later].map((s) => `${s.trim().replace(/;\s*$/, '')};\n`).join('');
+  for (const [key, i] of Object.entries(c.indexes))
+    if (!constraintNames.has(key) && c.tables[i.on]) sql.push(i.definition);
+  for (const [key, v] of Object.entries(c.views))
+    later.unshift(
+      `CREATE ${v.kind === 'materialized view' ? 'MATERIALIZED ' : ''}VIEW ${key} AS ${v.definition.replace(/;\s*$/, '')}`,
+    );
+  const functions = Object.values(c.functions)
+    .filter((f) => f.kind === 'function' || f.kind === 'procedure')
+    .map((f) => f.definition);
+  const text = [...sql, ...fks, ...functions, ...later]
+    .map((s) => `${s.trim().replace(/;\s*$/, '')};\n`)
+    .join('');
   // an empty database (before the first file) is the empty schema, not an empty migration
   if (!text) return emptySchema();
   const { readPostgresMigrations } = await import('../readers/postgres/index.js');
-  const [r] = await readPostgresMigrations([{ name: 'catalog', file: 'catalog.sql', sql: text, checksum: prismaChecksum(text) }]);
+  const [r] = await readPostgresMigrations([
+    { name: 'catalog', file: 'catalog.sql', sql: text, checksum: prismaChecksum(text) },
+  ]);
   return planMigration(r.migration, emptySchema()).after;
 };
 
@@ -180,14 +213,22 @@ interface OtherStep {
   executed?: string;
 }
 
-const runFolder = async (opts: CompareOptions, files: readonly string[], execute: ReadonlySet<number>, run: RunSettings): Promise<Map<number, Change[]>> => {
+const runFolder = async (
+  opts: CompareOptions,
+  files: readonly string[],
+  execute: ReadonlySet<number>,
+  run: RunSettings,
+): Promise<Map<number, Change[]>> => {
   const { openProvider, checkDialect } = await import('../verify/database.js');
   checkDialect('postgresql', opts.databaseUrl); // a MySQL history goes through readOnMysql
   const { openOrmProcess } = await import('../verify/orm-process.js');
   const { omitTables: omit, BOOKKEEPING_TABLES } = await import('../verify/compare.js');
   const omitTables = (c: Catalog) => omit(c, [...BOOKKEEPING_TABLES, ...run.bookkeeping]);
   // the folder's own calling convention (sequelize-cli or umzug): checked before any database
-  const convention = opts.target === 'sequelize' ? (await import('../verify/orm-convention.js')).folderConvention(opts.other, files) : undefined;
+  const convention =
+    opts.target === 'sequelize'
+      ? (await import('../verify/orm-convention.js')).folderConvention(opts.other, files)
+      : undefined;
   const provider = await openProvider(opts.databaseUrl);
   const out = new Map<number, Change[]>();
   try {
@@ -212,7 +253,8 @@ const runFolder = async (opts: CompareOptions, files: readonly string[], execute
           await runner.up(i);
           if (!execute.has(i) && !execute.has(i + 1)) continue;
           const after = omitTables(await db.snapshot());
-          if (execute.has(i)) out.set(i, diff(await catalogSchema(before), await catalogSchema(after)));
+          if (execute.has(i))
+            out.set(i, diff(await catalogSchema(before), await catalogSchema(after)));
           before = after;
         }
       } finally {
@@ -231,7 +273,11 @@ const runFolder = async (opts: CompareOptions, files: readonly string[], execute
 const nameParts = (s: string): { stamp?: string; name: string } => {
   const base = s.replace(/\.[cm]?[jt]s$/, '');
   const m = /^(\d{14})[-_]?(.*)$/.exec(base);
-  const norm = (x: string) => x.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const norm = (x: string) =>
+    x
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_|_$/g, '');
   return m ? { stamp: m[1], name: norm(m[2]) } : { name: norm(base) };
 };
 
@@ -249,13 +295,22 @@ export const touched = (d: SchemaDiff): Set<string> => {
     if (t.primaryKey?.from) keys.add(`constraint:${T}/${t.primaryKey.from.name}`);
     if (t.primaryKey?.to) keys.add(`constraint:${T}/${t.primaryKey.to.name}`);
     for (const i of [...t.addedIndexes, ...t.removedIndexes]) keys.add(`index:${T}/${i.name}`);
-    for (const r of t.renamedIndexes) keys.add(`index:${T}/${r.from.name}`).add(`index:${T}/${r.to.name}`);
-    for (const k of [...t.addedForeignKeys, ...t.removedForeignKeys, ...t.addedConstraints, ...t.removedConstraints]) keys.add(`constraint:${T}/${k.name}`);
-    for (const r of t.renamedForeignKeys) keys.add(`constraint:${T}/${r.from.name}`).add(`constraint:${T}/${r.to.name}`);
+    for (const r of t.renamedIndexes)
+      keys.add(`index:${T}/${r.from.name}`).add(`index:${T}/${r.to.name}`);
+    for (const k of [
+      ...t.addedForeignKeys,
+      ...t.removedForeignKeys,
+      ...t.addedConstraints,
+      ...t.removedConstraints,
+    ])
+      keys.add(`constraint:${T}/${k.name}`);
+    for (const r of t.renamedForeignKeys)
+      keys.add(`constraint:${T}/${r.from.name}`).add(`constraint:${T}/${r.to.name}`);
   }
   for (const e of [...d.addedEnums, ...d.removedEnums]) keys.add(`enum:${qualify(e.name)}`);
   for (const e of d.changedEnums) keys.add(`enum:${qualify(e.name)}`);
-  for (const o of [...d.addedOther, ...d.removedOther, ...d.changedOther]) keys.add(`${o.kind}:${o.key}`);
+  for (const o of [...d.addedOther, ...d.removedOther, ...d.changedOther])
+    keys.add(`${o.kind}:${o.key}`);
   return keys;
 };
 
@@ -267,14 +322,25 @@ export const restrict = (s: Schema, keys: ReadonlySet<string>): Schema => {
     else {
       const columns = t.columns.filter((c) => keys.has(`column:${k}/${c.name}`));
       const constraints = t.constraints.filter((c) => keys.has(`constraint:${k}/${c.name}`));
-      if (columns.length || constraints.length || [...keys].some((x) => x.startsWith(`index:${k}/`))) tables[k] = { ...t, columns, constraints };
+      if (
+        columns.length ||
+        constraints.length ||
+        [...keys].some((x) => x.startsWith(`index:${k}/`))
+      )
+        tables[k] = { ...t, columns, constraints };
     }
   }
-  const pick = <T>(rec: Readonly<Record<string, T>>, kind: string) => Object.fromEntries(Object.entries(rec).filter(([k]) => keys.has(`${kind}:${k}`)));
+  const pick = <T>(rec: Readonly<Record<string, T>>, kind: string) =>
+    Object.fromEntries(Object.entries(rec).filter(([k]) => keys.has(`${kind}:${k}`)));
   return {
     ...emptySchema(),
     tables,
-    indexes: Object.fromEntries(Object.entries(s.indexes).filter(([, i]) => keys.has(`table:${qualify(i.table)}`) || keys.has(`index:${qualify(i.table)}/${i.name}`))),
+    indexes: Object.fromEntries(
+      Object.entries(s.indexes).filter(
+        ([, i]) =>
+          keys.has(`table:${qualify(i.table)}`) || keys.has(`index:${qualify(i.table)}/${i.name}`),
+      ),
+    ),
     enums: pick(s.enums, 'enum'),
     views: pick(s.views, 'view'),
     routines: pick(s.routines, 'routine'),
@@ -301,8 +367,15 @@ const dropDefaultsBeforeTypeChanges = (changes: readonly Change[], from: Schema)
   for (const c of changes) {
     if (c.kind === 'AlterColumnType') {
       const col = from.tables[qualify(c.table)]?.columns.find((x) => x.name === c.column);
-      const dropped = out.some((x) => x.kind === 'SetDefault' && x.default === undefined && x.column === c.column && qualify(x.table) === qualify(c.table));
-      if (col?.default !== undefined && !dropped) out.push({ kind: 'SetDefault', table: c.table, column: c.column });
+      const dropped = out.some(
+        (x) =>
+          x.kind === 'SetDefault' &&
+          x.default === undefined &&
+          x.column === c.column &&
+          qualify(x.table) === qualify(c.table),
+      );
+      if (col?.default !== undefined && !dropped)
+        out.push({ kind: 'SetDefault', table: c.table, column: c.column });
     }
     out.push(c);
   }
@@ -312,21 +385,45 @@ const dropDefaultsBeforeTypeChanges = (changes: readonly Change[], from: Schema)
 // ---------------------------------------------------------------------------------------------
 
 export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
-  checkOptions('compare', opts, { prisma: 'string', other: 'string', target: choice(TARGET_NAMES, true), databaseUrl: 'string?', timeoutMs: 'positive?', setupSql: 'string?' });
+  checkOptions('compare', opts, {
+    prisma: 'string',
+    other: 'string',
+    target: choice(TARGET_NAMES, true),
+    databaseUrl: 'string?',
+    timeoutMs: 'positive?',
+    setupSql: 'string?',
+  });
   if (!existsSync(opts.other)) throw new UsageError(`${opts.other}: no such folder`);
   const { planFolder } = await import('./convert.js');
   const prisma = await planFolder(opts.prisma);
   const reader =
     opts.target === 'knex'
-      ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
-      : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
+      ? await import('../readers/knex/index.js').then((m) => ({
+          read: m.readKnexFile,
+          is: m.isKnexMigration,
+        }))
+      : await import('../readers/sequelize/index.js').then((m) => ({
+          read: m.readSequelizeFile,
+          is: m.isSequelizeMigration,
+        }));
   // a Knex project's knexfile decides which files are migrations and how the migrator runs them
   const knex = opts.target === 'knex' ? await import('../verify/knexfile.js') : undefined;
   const settings = knex?.knexSettingsFor(opts.other);
-  const names = readdirSync(opts.other).filter((n) => reader.is(n) && (!knex || knex.knexLoads(settings, n))).sort(byteCompare);
-  const run: RunSettings = { ...(settings ? { knex: settings } : {}), bookkeeping: knex ? knex.knexBookkeeping(settings) : [] };
-  const sides = prisma.provider === 'mysql' ? await readOnMysql(opts, prisma.read, names, run) : await readOnPostgres(opts, prisma.read, names, reader.read, run);
-  return { ...matchSides(opts, sides, names, prisma.provider === 'mysql' ? 'mysql' : 'postgresql'), ...(settings ? { knexfile: { file: settings.file, notFollowed: settings.notFollowed } } : {}) };
+  const names = readdirSync(opts.other)
+    .filter((n) => reader.is(n) && (!knex || knex.knexLoads(settings, n)))
+    .sort(byteCompare);
+  const run: RunSettings = {
+    ...(settings ? { knex: settings } : {}),
+    bookkeeping: knex ? knex.knexBookkeeping(settings) : [],
+  };
+  const sides =
+    prisma.provider === 'mysql'
+      ? await readOnMysql(opts, prisma.read, names, run)
+      : await readOnPostgres(opts, prisma.read, names, reader.read, run);
+  return {
+    ...matchSides(opts, sides, names, prisma.provider === 'mysql' ? 'mysql' : 'postgresql'),
+    ...(settings ? { knexfile: { file: settings.file, notFollowed: settings.notFollowed } } : {}),
+  };
 };
 
 /** How the other history runs: the project's knexfile settings, and the runner's bookkeeping tables beside the default ones */
@@ -348,7 +445,12 @@ interface Sides {
 }
 
 /** MySQL: both histories run on the server, each state read back from its catalog (compare-mysql.ts). */
-const readOnMysql = async (opts: CompareOptions, read: readonly { migration: Migration }[], names: readonly string[], run: RunSettings): Promise<Sides> => {
+const readOnMysql = async (
+  opts: CompareOptions,
+  read: readonly { migration: Migration }[],
+  names: readonly string[],
+  run: RunSettings,
+): Promise<Sides> => {
   const { readMysqlSides } = await import('./compare-mysql.js');
   const r = await readMysqlSides({
     url: opts.databaseUrl,
@@ -361,12 +463,26 @@ const readOnMysql = async (opts: CompareOptions, read: readonly { migration: Mig
     ...(run.knex ? { knex: run.knex } : {}),
     bookkeeping: run.bookkeeping,
   });
-  const prismaSteps = read.map((x, i) => ({ m: x.migration, before: i ? r.prisma[i - 1] : emptySchema(), after: r.prisma[i] }));
-  const otherSteps = names.map((file, i) => ({ file, before: i ? r.other[i - 1].after : emptySchema(), after: r.other[i].after }));
+  const prismaSteps = read.map((x, i) => ({
+    m: x.migration,
+    before: i ? r.prisma[i - 1] : emptySchema(),
+    after: r.prisma[i],
+  }));
+  const otherSteps = names.map((file, i) => ({
+    file,
+    before: i ? r.other[i - 1].after : emptySchema(),
+    after: r.other[i].after,
+  }));
   return {
     prismaSteps,
     otherSteps,
-    files: names.map((file, i) => ({ file, read: 'executed', reason: 'on MySQL every file runs on the server and its catalog is read', changes: r.other[i].changes.length, dataCalls: [] })),
+    files: names.map((file, i) => ({
+      file,
+      read: 'executed',
+      reason: 'on MySQL every file runs on the server and its catalog is read',
+      changes: r.other[i].changes.length,
+      dataCalls: [],
+    })),
     prismaFinal: r.prisma.at(-1) ?? emptySchema(),
     otherFinal: r.other.at(-1)?.after ?? emptySchema(),
     // both sides are the server's catalog: the same spelling already
@@ -393,13 +509,20 @@ const readOnPostgres = async (
 
   const steps: OtherStep[] = [];
   for (const file of names) {
-    const read = await readFile(join(opts.other, file), readFileSync(join(opts.other, file), 'utf8'));
+    const read = await readFile(
+      join(opts.other, file),
+      readFileSync(join(opts.other, file), 'utf8'),
+    );
     let changes: Change[] = [];
     if (read.plain) {
       try {
         changes = await changesFromStatements(file, read.statements);
       } catch (e) {
-        steps.push({ file, read: { plain: false, reason: `its SQL does not read: ${(e as Error).message}`, line: 1 }, changes });
+        steps.push({
+          file,
+          read: { plain: false, reason: `its SQL does not read: ${(e as Error).message}`, line: 1 },
+          changes,
+        });
         continue;
       }
     }
@@ -417,7 +540,11 @@ const readOnPostgres = async (
     const p = planMigration(migrationOf(st.file, st.changes), s);
     const problem = p.planned.diagnostics.find((d) => d.code === 'inconsistent-source');
     if (problem) {
-      st.read = { plain: false, reason: `read statically, it does not replay (${problem.message}); executed instead`, line: problem.line ?? 1 };
+      st.read = {
+        plain: false,
+        reason: `read statically, it does not replay (${problem.message}); executed instead`,
+        line: problem.line ?? 1,
+      };
       mustRun.add(i);
     }
     s = p.after;
@@ -455,7 +582,9 @@ const readOnPostgres = async (
       read: st.executed ? 'executed' : 'static',
       ...(st.executed ? { reason: st.executed } : {}),
       changes: st.changes.length,
-      dataCalls: st.read.plain ? st.read.dataCalls.map((d) => `${st.file}:${d.line}: ${d.sql}`) : [],
+      dataCalls: st.read.plain
+        ? st.read.dataCalls.map((d) => `${st.file}:${d.line}: ${d.sql}`)
+        : [],
     })),
     prismaFinal: ps,
     otherFinal: alignTexts(pgq, os, ps),
@@ -466,7 +595,12 @@ const readOnPostgres = async (
 };
 
 /** Matches each Prisma migration with a file, and compares the final schemas. */
-const matchSides = (opts: CompareOptions, sides: Sides, names: readonly string[], provider: 'postgresql' | 'mysql'): CompareReport => {
+const matchSides = (
+  opts: CompareOptions,
+  sides: Sides,
+  names: readonly string[],
+  provider: 'postgresql' | 'mysql',
+): CompareReport => {
   const { prismaSteps, otherSteps } = sides;
   const ps = sides.prismaFinal;
   const os = sides.otherFinal;
@@ -480,7 +614,9 @@ const matchSides = (opts: CompareOptions, sides: Sides, names: readonly string[]
     const j = otherSteps.findIndex((o, j) => {
       if (taken.has(j)) return false;
       const on = nameParts(o.file);
-      return (pn.stamp !== undefined && pn.stamp === on.stamp) || (pn.name !== '' && pn.name === on.name);
+      return (
+        (pn.stamp !== undefined && pn.stamp === on.stamp) || (pn.name !== '' && pn.name === on.name)
+      );
     });
     if (j >= 0) {
       matchOf.set(i, { j, by: 'name' });
@@ -509,15 +645,31 @@ const matchSides = (opts: CompareOptions, sides: Sides, names: readonly string[]
     const m = matchOf.get(i);
     if (!m) return { name: p.m.name, status: 'missing' };
     const keys = new Set([...pEffects[i], ...oEffects[m.j]]);
-    const d = compareSchemas(restrict(alignAfter(otherSteps[m.j].after, p.after), keys), restrict(p.after, keys));
-    return { name: p.m.name, file: otherSteps[m.j].file, matchedBy: m.by, status: isEmptyDiff(d) ? 'equivalent' : 'different', ...(isEmptyDiff(d) ? {} : { diff: d }) };
+    const d = compareSchemas(
+      restrict(alignAfter(otherSteps[m.j].after, p.after), keys),
+      restrict(p.after, keys),
+    );
+    return {
+      name: p.m.name,
+      file: otherSteps[m.j].file,
+      matchedBy: m.by,
+      status: isEmptyDiff(d) ? 'equivalent' : 'different',
+      ...(isEmptyDiff(d) ? {} : { diff: d }),
+    };
   });
-  const unmatchedFiles = otherSteps.flatMap((o, j) => (taken.has(j) ? [] : [{ file: o.file, touches: [...oEffects[j]].sort() }]));
+  const unmatchedFiles = otherSteps.flatMap((o, j) =>
+    taken.has(j) ? [] : [{ file: o.file, touches: [...oEffects[j]].sort() }],
+  );
 
   const finalDiff = compareSchemas(os, ps);
   const refused: Diagnostic[] = [];
   const changes = dropDefaultsBeforeTypeChanges(diff(os, ps, { refused }), os);
-  const stamps = [...names.map((n) => nameParts(n).stamp), ...prismaSteps.map((p) => nameParts(p.m.name).stamp)].filter((x): x is string => !!x).sort();
+  const stamps = [
+    ...names.map((n) => nameParts(n).stamp),
+    ...prismaSteps.map((p) => nameParts(p.m.name).stamp),
+  ]
+    .filter((x): x is string => !!x)
+    .sort();
   return {
     target: opts.target,
     provider,
@@ -556,13 +708,18 @@ const nextStamp = (stamp: string | undefined): string => {
 };
 
 /** The catch-up migration as files (nothing written); none when the histories agree. */
-export const missingFiles = async (r: CompareReport): Promise<{ path: string; contents: string; planned: PlannedMigration }[]> => {
+export const missingFiles = async (
+  r: CompareReport,
+): Promise<{ path: string; contents: string; planned: PlannedMigration }[]> => {
   if (!r.changes.length) return [];
   const { renderMigrationSql } = await import('./drift.js');
   const stamp = nextStamp(r.lastStamp);
   const name = `${stamp}_ormshift_catch_up`;
   const sql = await renderMigrationSql(r.changes, r.otherFinal, r.provider);
-  const noTransaction = r.provider === 'mysql' ? (await import('../readers/mysql/index.js')).MYSQL_NO_TRANSACTION : undefined;
+  const noTransaction =
+    r.provider === 'mysql'
+      ? (await import('../readers/mysql/index.js')).MYSQL_NO_TRANSACTION
+      : undefined;
   const m: Migration = {
     name,
     file: `${name}/migration.sql`,
@@ -576,17 +733,32 @@ export const missingFiles = async (r: CompareReport): Promise<{ path: string; co
   const { planned } = planMigration(m, r.otherFinal);
   if (r.target === 'knex') {
     const { writeKnexMigration } = await import('../writers/knex/index.js');
-    const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: r.provider });
+    const f = await writeKnexMigration(planned, {
+      lang: 'js',
+      allowIrreversible: false,
+      stamp,
+      dialect: r.provider,
+    });
     return [{ path: f.fileName, contents: f.contents, planned }];
   }
   const { writeSequelizeMigration } = await import('../writers/sequelize/index.js');
-  const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: r.provider });
+  const f = await writeSequelizeMigration(planned, {
+    lang: 'js',
+    allowIrreversible: false,
+    stamp,
+    dialect: r.provider,
+  });
   return [{ path: f.fileName, contents: f.contents, planned }];
 };
 
 /** Writes the catch-up files into `dir`; refuses (writing nothing) when any of them exists. */
-export const writeMissing = (files: readonly { path: string; contents: string }[], dir: string): string[] => {
-  for (const f of files) if (existsSync(join(dir, f.path))) throw new UsageError(`${join(dir, f.path)} already exists; nothing was written`);
+export const writeMissing = (
+  files: readonly { path: string; contents: string }[],
+  dir: string,
+): string[] => {
+  for (const f of files)
+    if (existsSync(join(dir, f.path)))
+      throw new UsageError(`${join(dir, f.path)} already exists; nothing was written`);
   // all or nothing (write-files.ts)
   return writeFilesAtomically(dir, files).written;
 };

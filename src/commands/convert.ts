@@ -21,7 +21,13 @@ import { checkOptions, choice } from './options.js';
 
 import { TARGET_NAMES, type Lang, type ModuleFormat, type Target } from '../writers/targets.js';
 // the registry of targets and layouts (re-exported: the library's API names them here)
-export { LAYOUTS, type Lang, type Layout, type ModuleFormat, type Target } from '../writers/targets.js';
+export {
+  LAYOUTS,
+  type Lang,
+  type Layout,
+  type ModuleFormat,
+  type Target,
+} from '../writers/targets.js';
 
 export interface ConvertOptions {
   readonly migrationsDir: string;
@@ -95,7 +101,9 @@ const readFolder = async (migrationsDir: string) => {
   const dir = readMigrationsDir(migrationsDir);
   const provider = dir.provider ?? 'postgresql';
   if (provider !== 'postgresql' && provider !== 'mysql') {
-    throw new UsageError(`provider ${JSON.stringify(provider)} is not supported yet (only postgresql and mysql)`);
+    throw new UsageError(
+      `provider ${JSON.stringify(provider)} is not supported yet (only postgresql and mysql)`,
+    );
   }
   const read =
     provider === 'mysql'
@@ -137,18 +145,30 @@ export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
  * fails on the database: the rest of the history is proven from the state the source actually
  * reached (appliedPart), not from the one the failed file would have left.
  */
-export const replan = async (c: Conversion, replace: ReadonlyMap<number, Migration>): Promise<Conversion> => {
+export const replan = async (
+  c: Conversion,
+  replace: ReadonlyMap<number, Migration>,
+): Promise<Conversion> => {
   const read = c.planned.map((p, i) => ({
     migration: replace.get(i) ?? p.migration,
     diagnostics: [] as Diagnostic[],
     rawStatements: c.migrations[i].rawStatements,
   }));
-  const again = await planAndWrite(read, c.provider, [], c.options ?? { migrationsDir: '', to: c.target });
+  const again = await planAndWrite(
+    read,
+    c.provider,
+    [],
+    c.options ?? { migrationsDir: '', to: c.target },
+  );
   return { ...again, diagnostics: c.diagnostics };
 };
 
 const planAndWrite = async (
-  read: readonly { readonly migration: Migration; readonly diagnostics: readonly Diagnostic[]; readonly rawStatements: number }[],
+  read: readonly {
+    readonly migration: Migration;
+    readonly diagnostics: readonly Diagnostic[];
+    readonly rawStatements: number;
+  }[],
   provider: string,
   dirDiagnostics: readonly Diagnostic[],
   opts: ConvertOptions,
@@ -163,10 +183,26 @@ const planAndWrite = async (
   } as const;
   const write =
     opts.to === 'knex'
-      ? await import('../writers/knex/index.js').then(({ writeKnexMigration }) => (m: PlannedMigration, stamp: string) =>
-          writeKnexMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider }))
-      : await import('../writers/sequelize/index.js').then(({ writeSequelizeMigration }) => (m: PlannedMigration, stamp: string) =>
-          writeSequelizeMigration(m, { ...common, module: opts.module ?? 'cjs', stamp, dialect: provider === 'mysql' ? 'mysql' : 'postgresql' }));
+      ? await import('../writers/knex/index.js').then(
+          ({ writeKnexMigration }) =>
+            (m: PlannedMigration, stamp: string) =>
+              writeKnexMigration(m, {
+                ...common,
+                module: opts.module ?? 'cjs',
+                stamp,
+                dialect: provider,
+              }),
+        )
+      : await import('../writers/sequelize/index.js').then(
+          ({ writeSequelizeMigration }) =>
+            (m: PlannedMigration, stamp: string) =>
+              writeSequelizeMigration(m, {
+                ...common,
+                module: opts.module ?? 'cjs',
+                stamp,
+                dialect: provider === 'mysql' ? 'mysql' : 'postgresql',
+              }),
+        );
   // one migration at a time: plan it, write it, keep its plan lazily (see lazyPlan)
   const files: GeneratedFile[] = [];
   const planned: PlannedMigration[] = [];
@@ -247,7 +283,8 @@ const isGenerated = (path: string): boolean => {
   }
 };
 
-const list = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, and ${names.length - 3} more` : ''}`;
+const list = (names: readonly string[]) =>
+  `${names.slice(0, 3).join(', ')}${names.length > 3 ? `, and ${names.length - 3} more` : ''}`;
 
 /**
  * Writes the files of a conversion, all or nothing. Refuses (writing nothing) when `strict` and
@@ -261,9 +298,15 @@ const list = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${nam
  * --module or layout), or from a migration renamed or deleted since, which the runner would run
  * as second versions of the same migrations, or as migrations the history no longer has.
  */
-export const writeConversion = (c: Conversion, opts: WriteOptions): { written: string[]; unchanged: string[]; createdFolders: string[] } => {
+export const writeConversion = (
+  c: Conversion,
+  opts: WriteOptions,
+): { written: string[]; unchanged: string[]; createdFolders: string[] } => {
   checkOptions('writeConversion', opts, { out: 'string', force: 'boolean?', strict: 'boolean?' });
-  if (typeof c !== 'object' || c === null || !Array.isArray(c.files)) throw new UsageError('writeConversion: the first argument is not a conversion (pass what convert() returned)');
+  if (typeof c !== 'object' || c === null || !Array.isArray(c.files))
+    throw new UsageError(
+      'writeConversion: the first argument is not a conversion (pass what convert() returned)',
+    );
   const warnings = c.diagnostics.filter((d) => d.severity !== 'info');
   if (opts.strict && warnings.length) {
     throw new UsageError(`--strict: ${warnings.length} warning(s); nothing was written`);
@@ -271,12 +314,22 @@ export const writeConversion = (c: Conversion, opts: WriteOptions): { written: s
   const out = resolve(opts.out);
   for (const f of c.files) {
     // names come from migration folder names: never let one leave the output folder
-    if (f.fileName !== basename(f.fileName) || f.fileName === '..' || f.fileName === '.' || f.fileName.includes('\\')) {
-      throw new UsageError(`generated file name ${JSON.stringify(f.fileName)} would leave the output folder; nothing was written`);
+    if (
+      f.fileName !== basename(f.fileName) ||
+      f.fileName === '..' ||
+      f.fileName === '.' ||
+      f.fileName.includes('\\')
+    ) {
+      throw new UsageError(
+        `generated file name ${JSON.stringify(f.fileName)} would leave the output folder; nothing was written`,
+      );
     }
   }
   const outStat = statSync(out, { throwIfNoEntry: false });
-  if (outStat && !outStat.isDirectory()) throw new UsageError(`${opts.out}: exists and is not a folder (pass a folder for --out); nothing was written`);
+  if (outStat && !outStat.isDirectory())
+    throw new UsageError(
+      `${opts.out}: exists and is not a folder (pass a folder for --out); nothing was written`,
+    );
   const conflicts: string[] = [];
   const handWritten: string[] = [];
   const unchanged: string[] = [];
@@ -317,7 +370,9 @@ export const writeConversion = (c: Conversion, opts: WriteOptions): { written: s
     // a migration folder renamed since (same timestamp, another name): the old file is a second
     // version of the same migration, which the runner would run too
     const stamp = (m: string) => /^(\d{8,})_/.exec(m)?.[1];
-    const stamps = new Map([...sources].flatMap((m) => (stamp(m) ? [[stamp(m)!, m] as const] : [])));
+    const stamps = new Map(
+      [...sources].flatMap((m) => (stamp(m) ? [[stamp(m)!, m] as const] : [])),
+    );
     const renamed: string[] = [];
     const orphans: string[] = [];
     for (const name of readdirSync(out).sort()) {
@@ -326,7 +381,8 @@ export const writeConversion = (c: Conversion, opts: WriteOptions): { written: s
       if (!statSync(path, { throwIfNoEntry: false })?.isFile()) continue;
       const from = generatedFrom(path);
       if (from && sources.has(from)) others.push(`${name} (from ${from})`);
-      else if (from && stamp(from) && stamps.has(stamp(from)!)) renamed.push(`${name} (from ${from}, now ${stamps.get(stamp(from)!)})`);
+      else if (from && stamp(from) && stamps.has(stamp(from)!))
+        renamed.push(`${name} (from ${from}, now ${stamps.get(stamp(from)!)})`);
       else if (from) orphans.push(`${name} (from ${from})`);
     }
     if (renamed.length) {
@@ -349,7 +405,10 @@ export const writeConversion = (c: Conversion, opts: WriteOptions): { written: s
     }
   }
   if (!pending.length) return { written: [], unchanged, createdFolders: [] };
-  const r = writeFilesAtomically(opts.out, pending.map((f) => ({ path: f.fileName, contents: f.contents })));
+  const r = writeFilesAtomically(
+    opts.out,
+    pending.map((f) => ({ path: f.fileName, contents: f.contents })),
+  );
   return { written: r.written, unchanged, createdFolders: r.createdFolders };
 };
 
@@ -359,7 +418,9 @@ const generatedFrom = (path: string): string | undefined => {
   try {
     const head = Buffer.alloc(512);
     const n = readSync(fd, head, 0, head.length, 0);
-    return /^\/\/ Generated by ormshift from (.+?)\/migration\.sql\b/.exec(head.subarray(0, n).toString('utf8'))?.[1];
+    return /^\/\/ Generated by ormshift from (.+?)\/migration\.sql\b/.exec(
+      head.subarray(0, n).toString('utf8'),
+    )?.[1];
   } finally {
     closeSync(fd);
   }

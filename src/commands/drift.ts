@@ -68,7 +68,13 @@ export interface DriftReport {
 }
 
 const PG_NAME_LIMIT = 63;
-const cut = (name: string): string => (Buffer.byteLength(name) > PG_NAME_LIMIT ? Buffer.from(name).subarray(0, PG_NAME_LIMIT).toString('utf8').replace(/\uFFFD$/, '') : name);
+const cut = (name: string): string =>
+  Buffer.byteLength(name) > PG_NAME_LIMIT
+    ? Buffer.from(name)
+        .subarray(0, PG_NAME_LIMIT)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '')
+    : name;
 
 /**
  * The part of a schema that schema.prisma can express, with names as the database keeps them.
@@ -85,15 +91,23 @@ export interface DescribableOptions {
   readonly skip?: ReadonlySet<string>;
 }
 
-export const describable = (s: Schema, notes: string[] | undefined, opts: DescribableOptions): Schema => {
+export const describable = (
+  s: Schema,
+  notes: string[] | undefined,
+  opts: DescribableOptions,
+): Schema => {
   const note = (m: string) => notes?.push(m);
   const n = (x: string) => (opts.truncate ? cut(x) : x);
-  const managed = (q: { schema?: string }) => (q.schema === undefined || q.schema === 'public' ? !opts.schemas || opts.schemas.includes('public') : !!opts.schemas?.includes(q.schema));
+  const managed = (q: { schema?: string }) =>
+    q.schema === undefined || q.schema === 'public'
+      ? !opts.schemas || opts.schemas.includes('public')
+      : !!opts.schemas?.includes(q.schema);
   const tables: Record<string, Table> = {};
   const indexes: Record<string, Index> = {};
   const enums: Schema['enums'] = Object.fromEntries(
     Object.entries(s.enums).filter(([, e]) => {
-      if (!managed(e.name)) note(`enum ${qualify(e.name)} in a schema that schema.prisma does not manage`);
+      if (!managed(e.name))
+        note(`enum ${qualify(e.name)} in a schema that schema.prisma does not manage`);
       return managed(e.name);
     }),
   );
@@ -110,20 +124,33 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
       }
       if (k.type === 'unique') {
         // Prisma describes a UNIQUE constraint and a unique index alike (@unique / @@unique)
-        const i: Index = { name: n(k.name), table: t.name, unique: true, elements: k.columns.map((c) => ({ kind: 'column' as const, name: c })) };
+        const i: Index = {
+          name: n(k.name),
+          table: t.name,
+          unique: true,
+          elements: k.columns.map((c) => ({ kind: 'column' as const, name: c })),
+        };
         indexes[indexKey(t.name, i.name)] = i;
         continue;
       }
       constraints.push({ ...k, name: n(k.name) });
     }
-    if (t.comment !== undefined || t.columns.some((c) => c.comment !== undefined)) note(`comments on ${qualify(t.name)}`);
-    if (t.rowLevelSecurity || t.forceRowLevelSecurity) note(`row level security on ${qualify(t.name)}`);
-    if (t.partitionBy !== undefined) note(`partitioning of ${qualify(t.name)} (PARTITION BY ${t.partitionBy})`);
-    for (const c of t.columns) if (c.collation !== undefined) note(`collation ${c.collation} of ${qualify(t.name)}.${c.name}`);
+    if (t.comment !== undefined || t.columns.some((c) => c.comment !== undefined))
+      note(`comments on ${qualify(t.name)}`);
+    if (t.rowLevelSecurity || t.forceRowLevelSecurity)
+      note(`row level security on ${qualify(t.name)}`);
+    if (t.partitionBy !== undefined)
+      note(`partitioning of ${qualify(t.name)} (PARTITION BY ${t.partitionBy})`);
+    for (const c of t.columns)
+      if (c.collation !== undefined)
+        note(`collation ${c.collation} of ${qualify(t.name)}.${c.name}`);
     // Prisma describes a list column as a list whatever its nullability (its migration engine
     // gives array columns the arity List, and `String[]` has no `?`): NOT NULL is not compared
     const lists = t.columns.filter((c) => c.type.array && c.notNull).map((c) => c.name);
-    if (lists.length) note(`NOT NULL on list column(s) of ${qualify(t.name)} (${lists.join(', ')}): Prisma's list fields do not say`);
+    if (lists.length)
+      note(
+        `NOT NULL on list column(s) of ${qualify(t.name)} (${lists.join(', ')}): Prisma's list fields do not say`,
+      );
     tables[key] = {
       name: t.name,
       columns: t.columns.map(({ comment: _c, collation: _k, ...c0 }) => {
@@ -145,7 +172,11 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
       i.include?.length ? 'INCLUDE columns' : '',
       i.storage !== undefined ? 'storage parameters' : '',
       i.nullsNotDistinct ? 'NULLS NOT DISTINCT' : '',
-      i.elements.some((e) => e.kind === 'column' && (e.nulls !== undefined || e.collation !== undefined)) ? 'NULLS/COLLATE on a key' : '',
+      i.elements.some(
+        (e) => e.kind === 'column' && (e.nulls !== undefined || e.collation !== undefined),
+      )
+        ? 'NULLS/COLLATE on a key'
+        : '',
     ].filter(Boolean);
     if (why.length) {
       opts.excluded?.add(ikey);
@@ -156,10 +187,18 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
     indexes[indexKey(i.table, named.name)] = named;
   }
   const list = (what: string, names: string[]) => {
-    if (names.length) note(`${names.length} ${what}: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`);
+    if (names.length)
+      note(
+        `${names.length} ${what}: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', ...' : ''}`,
+      );
   };
   list('view(s)', Object.keys(s.views).sort());
-  list('function(s)/procedure(s)', Object.values(s.routines).map((r) => `${qualify(r.name)}${r.signature}`).sort());
+  list(
+    'function(s)/procedure(s)',
+    Object.values(s.routines)
+      .map((r) => `${qualify(r.name)}${r.signature}`)
+      .sort(),
+  );
   list('trigger(s)', Object.keys(s.triggers).sort());
   list('policy(ies)', Object.keys(s.policies).sort());
   // a sequence that a column takes its values from is the autoincrement() of that column
@@ -167,14 +206,42 @@ export const describable = (s: Schema, notes: string[] | undefined, opts: Descri
   for (const t of Object.values(s.tables)) {
     for (const c of t.columns) {
       const m = /^\s*nextval\s*\(\s*'((?:[^']|'')+)'/i.exec(c.default ?? '');
-      if (m) used.add(m[1].replace(/''/g, "'").replace(/"/g, '').replace(/^public\./, ''));
-      if (/^(SMALL|BIG)?SERIAL[248]?$/i.test(c.type.name) && !c.type.user) used.add(qualify({ ...(t.name.schema ? { schema: t.name.schema } : {}), name: cut(`${t.name.name}_${c.name}_seq`) }));
+      if (m)
+        used.add(
+          m[1]
+            .replace(/''/g, "'")
+            .replace(/"/g, '')
+            .replace(/^public\./, ''),
+        );
+      if (/^(SMALL|BIG)?SERIAL[248]?$/i.test(c.type.name) && !c.type.user)
+        used.add(
+          qualify({
+            ...(t.name.schema ? { schema: t.name.schema } : {}),
+            name: cut(`${t.name.name}_${c.name}_seq`),
+          }),
+        );
     }
   }
-  list('sequence(s)', Object.keys(s.sequences).filter((k) => !used.has(k)).sort());
+  list(
+    'sequence(s)',
+    Object.keys(s.sequences)
+      .filter((k) => !used.has(k))
+      .sort(),
+  );
   list('extension(s)', Object.keys(s.extensions).sort());
   list('schema(s)', Object.keys(s.schemas).sort());
-  return { tables, indexes, enums, views: {}, routines: {}, triggers: {}, policies: {}, sequences: {}, extensions: {}, schemas: {} };
+  return {
+    tables,
+    indexes,
+    enums,
+    views: {},
+    routines: {},
+    triggers: {},
+    policies: {},
+    sequences: {},
+    extensions: {},
+    schemas: {},
+  };
 };
 
 const unique = (xs: string[]): string[] => [...new Set(xs)];
@@ -186,7 +253,11 @@ const unique = (xs: string[]): string[] => [...new Set(xs)];
  * so the shape schema.prisma's table takes is the one the history's table has, and a note says so
  * when the history keeps the Prisma 5 shape.
  */
-export const alignImplicitManyToMany = (history: Schema, schema: Schema, notes: string[]): Schema => {
+export const alignImplicitManyToMany = (
+  history: Schema,
+  schema: Schema,
+  notes: string[],
+): Schema => {
   let tables = schema.tables;
   let indexes = schema.indexes;
   for (const [key, t] of Object.entries(schema.tables)) {
@@ -197,7 +268,11 @@ export const alignImplicitManyToMany = (history: Schema, schema: Schema, notes: 
     const uniqueKey = indexKey(t.name, unique);
     const ab = (cols: readonly string[]) => cols.length === 2 && cols[0] === 'A' && cols[1] === 'B';
     if (!h || !name.startsWith('_') || !indexes[uniqueKey]) continue;
-    if (t.columns.map((c) => c.name).join() !== 'A,B' || t.constraints.some((k) => k.type === 'primary')) continue;
+    if (
+      t.columns.map((c) => c.name).join() !== 'A,B' ||
+      t.constraints.some((k) => k.type === 'primary')
+    )
+      continue;
     const hPk = h.constraints.find((k) => k.type === 'primary');
     const hUnique = history.indexes[uniqueKey];
     if (hPk && hPk.type === 'primary' && hPk.name === pkey && ab(hPk.columns) && !hUnique) {
@@ -205,7 +280,9 @@ export const alignImplicitManyToMany = (history: Schema, schema: Schema, notes: 
       indexes = rest;
       tables = { ...tables, [key]: { ...t, constraints: [hPk, ...t.constraints] } };
     } else if (hUnique && !hPk) {
-      notes.push(`implicit many-to-many table ${qualify(t.name)} has Prisma 5's unique index ${unique}: Prisma 6 replaces it with the primary key ${pkey} in its next migration (both shapes are accepted)`);
+      notes.push(
+        `implicit many-to-many table ${qualify(t.name)} has Prisma 5's unique index ${unique}: Prisma 6 replaces it with the primary key ${pkey} in its next migration (both shapes are accepted)`,
+      );
     }
   }
   return tables === schema.tables ? schema : { ...schema, tables, indexes };
@@ -239,7 +316,9 @@ const asMysqlHistory = (s: Schema): Schema => ({
           const unsigned = / UNSIGNED$/i.exec(c.type.name);
           return {
             ...c,
-            ...(unsigned ? { type: { ...c.type, name: c.type.name.slice(0, unsigned.index), unsigned: true } } : {}),
+            ...(unsigned
+              ? { type: { ...c.type, name: c.type.name.slice(0, unsigned.index), unsigned: true } }
+              : {}),
             ...(identity !== undefined ? { autoIncrement: true } : {}),
           };
         }),
@@ -254,8 +333,13 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const { planFolder } = await import('./convert.js');
   const prisma = await readPrismaSchema(opts.schema);
   const planned = await planFolder(opts.migrations);
-  if (planned.provider !== prisma.provider && !(planned.provider === 'postgres' && prisma.provider === 'postgresql')) {
-    throw new UsageError(`schema.prisma says provider ${prisma.provider}, migration_lock.toml says ${planned.provider}`);
+  if (
+    planned.provider !== prisma.provider &&
+    !(planned.provider === 'postgres' && prisma.provider === 'postgresql')
+  ) {
+    throw new UsageError(
+      `schema.prisma says provider ${prisma.provider}, migration_lock.toml says ${planned.provider}`,
+    );
   }
   const history = planned.history;
   const replayProblems: ReplayProblem[] = [];
@@ -263,15 +347,39 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   for (const m of history.migrations) {
     for (const d of m.diagnostics) {
       if (d.code !== 'inconsistent-source' && d.code !== 'invalid-reference') continue;
-      const message = d.message.replace(/ \((the source history does not create it; the database may have drifted|the database refuses this statement on the schema the history builds)\)$/, '');
+      const message = d.message.replace(
+        / \((the source history does not create it; the database may have drifted|the database refuses this statement on the schema the history builds)\)$/,
+        '',
+      );
       const missing = [...message.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
-      const raw = rawSoFar.find((r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)));
+      const raw = rawSoFar.find(
+        (r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)),
+      );
       // one statement read into several changes (ALTER TABLE with many sub-commands) says it once
-      if (replayProblems.some((p) => p.migration === m.migration.name && p.line === d.line && p.file === d.file && p.message === message)) continue;
-      replayProblems.push({ migration: m.migration.name, ...(d.file ? { file: d.file } : {}), ...(d.line ? { line: d.line } : {}), message, ...(raw ? { maybeCreatedBy: raw.at } : {}) });
+      if (
+        replayProblems.some(
+          (p) =>
+            p.migration === m.migration.name &&
+            p.line === d.line &&
+            p.file === d.file &&
+            p.message === message,
+        )
+      )
+        continue;
+      replayProblems.push({
+        migration: m.migration.name,
+        ...(d.file ? { file: d.file } : {}),
+        ...(d.line ? { line: d.line } : {}),
+        message,
+        ...(raw ? { maybeCreatedBy: raw.at } : {}),
+      });
     }
     for (const c of m.migration.changes) {
-      if (c.kind === 'RawSql' && c.category !== 'data') rawSoFar.push({ at: c.source ? `${c.source.file}:${c.source.line}` : m.migration.file, sql: c.sql });
+      if (c.kind === 'RawSql' && c.category !== 'data')
+        rawSoFar.push({
+          at: c.source ? `${c.source.file}:${c.source.line}` : m.migration.file,
+          sql: c.sql,
+        });
     }
   }
   let reconcilePlacement: string | undefined;
@@ -289,24 +397,39 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const excluded = new Set<string>();
   const truncate = prisma.provider === 'postgresql';
   const fromHistory = withoutAdoptedImplicitIndexes(
-    describable(final, notes, { truncate, ...(prisma.schemas ? { schemas: prisma.schemas } : {}), excluded }),
+    describable(final, notes, {
+      truncate,
+      ...(prisma.schemas ? { schemas: prisma.schemas } : {}),
+      excluded,
+    }),
     prisma.schema,
     notes,
   );
   const fromSchema = alignImplicitManyToMany(
     fromHistory,
-    describable(prisma.provider === 'mysql' ? asMysqlHistory(prisma.schema) : prisma.schema, undefined, {
-      truncate,
-      ...(prisma.schemas ? { schemas: prisma.schemas } : {}),
-      skip: excluded,
-    }),
+    describable(
+      prisma.provider === 'mysql' ? asMysqlHistory(prisma.schema) : prisma.schema,
+      undefined,
+      {
+        truncate,
+        ...(prisma.schemas ? { schemas: prisma.schemas } : {}),
+        skip: excluded,
+      },
+    ),
     notes,
   );
   const raw = history.migrations.flatMap((m) =>
-    m.migration.changes.filter((c) => c.kind === 'RawSql' && c.category === 'unmodelled').map((c) => (c.source ? `${c.source.file}:${c.source.line}` : m.migration.file)),
+    m.migration.changes
+      .filter((c) => c.kind === 'RawSql' && c.category === 'unmodelled')
+      .map((c) => (c.source ? `${c.source.file}:${c.source.line}` : m.migration.file)),
   );
-  if (raw.length) notes.push(`${raw.length} statement(s) kept as raw SQL, whose effect on the schema is not modelled: ${raw.slice(0, 5).join(', ')}${raw.length > 5 ? ', ...' : ''}`);
-  const d = compareSchemas(fromHistory, fromSchema, { ignoreDefaults: new Set(prisma.unknownDefaults) });
+  if (raw.length)
+    notes.push(
+      `${raw.length} statement(s) kept as raw SQL, whose effect on the schema is not modelled: ${raw.slice(0, 5).join(', ')}${raw.length > 5 ? ', ...' : ''}`,
+    );
+  const d = compareSchemas(fromHistory, fromSchema, {
+    ignoreDefaults: new Set(prisma.unknownDefaults),
+  });
   const changes = changesOf(d, fromHistory, fromSchema);
   const names = history.migrations.map((m) => m.migration.name);
   return {
@@ -354,14 +477,29 @@ const STEP: Partial<Record<Change['kind'], string>> = {
 };
 
 /** migration.sql text for changes applied on `start`, one `-- Step` header a statement, as Prisma writes. */
-export const renderMigrationSql = async (changes: readonly Change[], start: Schema, provider = 'postgresql'): Promise<string> => {
+export const renderMigrationSql = async (
+  changes: readonly Change[],
+  start: Schema,
+  provider = 'postgresql',
+): Promise<string> => {
   const renderChange =
-    provider === 'mysql' ? (await import('../writers/sql/mysql.js')).renderMysqlChange : (await import('../writers/sql/postgres.js')).renderChange;
+    provider === 'mysql'
+      ? (await import('../writers/sql/mysql.js')).renderMysqlChange
+      : (await import('../writers/sql/postgres.js')).renderChange;
   const parts: string[] = [];
   let s = start;
   for (const c of changes) {
-    const header = c.kind === 'AddConstraint' && c.constraint.type !== 'foreign' ? 'AlterTable' : c.kind === 'DropConstraint' ? 'AlterTable' : (STEP[c.kind] ?? c.kind);
-    parts.push(`-- ${header}\n${renderChange(c, s).map((x) => `${x};`).join('\n')}\n`);
+    const header =
+      c.kind === 'AddConstraint' && c.constraint.type !== 'foreign'
+        ? 'AlterTable'
+        : c.kind === 'DropConstraint'
+          ? 'AlterTable'
+          : (STEP[c.kind] ?? c.kind);
+    parts.push(
+      `-- ${header}\n${renderChange(c, s)
+        .map((x) => `${x};`)
+        .join('\n')}\n`,
+    );
     s = apply(s, c).schema;
   }
   return parts.join('\n');
@@ -373,11 +511,17 @@ export interface ReconcileFile {
 }
 
 /** The reconcile migration as a PlannedMigration (up = the drift changes, down generated). */
-export const planReconcile = async (report: DriftReport, name: string): Promise<PlannedMigration> => {
+export const planReconcile = async (
+  report: DriftReport,
+  name: string,
+): Promise<PlannedMigration> => {
   const sql = await renderMigrationSql(report.changes, report.historyFinal, report.provider);
   // MySQL commits every DDL statement: its migrations run outside a transaction, with guarded
   // downs, as the reader marks every migration it reads
-  const noTransaction = report.provider === 'mysql' ? (await import('../readers/mysql/index.js')).MYSQL_NO_TRANSACTION : undefined;
+  const noTransaction =
+    report.provider === 'mysql'
+      ? (await import('../readers/mysql/index.js')).MYSQL_NO_TRANSACTION
+      : undefined;
   const m: Migration = {
     name,
     file: `${name}/migration.sql`,
@@ -385,34 +529,57 @@ export const planReconcile = async (report: DriftReport, name: string): Promise<
     sql,
     changes: report.changes,
     statementCount: report.changes.length,
-    origin: 'ormshift drift: the changes that bring the migration history to what schema.prisma declares',
+    origin:
+      'ormshift drift: the changes that bring the migration history to what schema.prisma declares',
     ...(noTransaction ? { needsNoTransaction: noTransaction } : {}),
   };
   return planMigration(m, report.historyFinal).planned;
 };
 
-export const reconcileName = (report: DriftReport): string => `${(report.lastMigration && shiftStamp(report.lastMigration, 1)) ?? '99999999999999'}_reconcile`;
+export const reconcileName = (report: DriftReport): string =>
+  `${(report.lastMigration && shiftStamp(report.lastMigration, 1)) ?? '99999999999999'}_reconcile`;
 
 /** The files of the reconcile migration for a target; nothing is written. */
-export const reconcileFiles = async (report: DriftReport, to: ReconcileTarget): Promise<ReconcileFile[]> => {
+export const reconcileFiles = async (
+  report: DriftReport,
+  to: ReconcileTarget,
+): Promise<ReconcileFile[]> => {
   if (!report.changes.length) return [];
   const name = reconcileName(report);
-  if (to === 'prisma') return [{ path: `${name}/migration.sql`, contents: await renderMigrationSql(report.changes, report.historyFinal, report.provider) }];
+  if (to === 'prisma')
+    return [
+      {
+        path: `${name}/migration.sql`,
+        contents: await renderMigrationSql(report.changes, report.historyFinal, report.provider),
+      },
+    ];
   const planned = await planReconcile(report, name);
   const stamp = name.slice(0, 14);
   if (to === 'sequelize') {
     const { writeSequelizeMigration } = await import('../writers/sequelize/index.js');
-    const f = await writeSequelizeMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
+    const f = await writeSequelizeMigration(planned, {
+      lang: 'js',
+      allowIrreversible: false,
+      stamp,
+      dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql',
+    });
     return [{ path: f.fileName, contents: f.contents }];
   }
   const { writeKnexMigration } = await import('../writers/knex/index.js');
-  const f = await writeKnexMigration(planned, { lang: 'js', allowIrreversible: false, stamp, dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql' });
+  const f = await writeKnexMigration(planned, {
+    lang: 'js',
+    allowIrreversible: false,
+    stamp,
+    dialect: report.provider === 'mysql' ? 'mysql' : 'postgresql',
+  });
   return [{ path: f.fileName, contents: f.contents }];
 };
 
 /** Writes the reconcile files; refuses to overwrite an existing file. */
 export const writeReconcile = (files: readonly ReconcileFile[], out: string): string[] => {
-  for (const f of files) if (existsSync(join(out, f.path))) throw new UsageError(`${join(out, f.path)} already exists; nothing was written`);
+  for (const f of files)
+    if (existsSync(join(out, f.path)))
+      throw new UsageError(`${join(out, f.path)} already exists; nothing was written`);
   // all or nothing (write-files.ts)
   return writeFilesAtomically(out, files).written;
 };
@@ -423,19 +590,27 @@ export const writeReconcile = (files: readonly ReconcileFile[], out: string): st
  * serve owns it (Prisma's key would adopt it). Such indexes are left out of the comparison, with
  * a note; one that no declared key can use is still reported.
  */
-const withoutAdoptedImplicitIndexes = (history: Schema, prisma: Schema, notes: string[]): Schema => {
+const withoutAdoptedImplicitIndexes = (
+  history: Schema,
+  prisma: Schema,
+  notes: string[],
+): Schema => {
   const adopted = Object.entries(history.indexes).filter(([, i]) => {
     if (!i.implicit) return false;
     const cols = i.elements.map((e) => (e.kind === 'column' ? e.name : ''));
     return Object.values(prisma.tables).some(
-      (t) => sameName(t.name, i.table) && t.constraints.some((k) => k.type === 'foreign' && servesForeignKey(cols, k.columns)),
+      (t) =>
+        sameName(t.name, i.table) &&
+        t.constraints.some((k) => k.type === 'foreign' && servesForeignKey(cols, k.columns)),
     );
   });
   if (!adopted.length) return history;
   const indexes = { ...history.indexes };
   for (const [key, i] of adopted) {
     delete indexes[key];
-    notes.push(`index ${i.table.name}.${i.name} is the one MySQL made for a foreign key; the key schema.prisma declares on it would use it`);
+    notes.push(
+      `index ${i.table.name}.${i.name} is the one MySQL made for a foreign key; the key schema.prisma declares on it would use it`,
+    );
   }
   return { ...history, indexes };
 };

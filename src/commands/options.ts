@@ -21,12 +21,27 @@ export type OptionRule =
   | 'object'
   | readonly [kind: 'choice', choices: readonly string[], required: boolean];
 
-export const choice = (choices: readonly string[], required = false): OptionRule => ['choice', choices, required];
+export const choice = (choices: readonly string[], required = false): OptionRule => [
+  'choice',
+  choices,
+  required,
+];
 
 const show = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
-  return Array.isArray(v) ? 'an array' : typeof v === 'function' ? 'a function' : `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`;
+  if (
+    typeof v === 'number' ||
+    typeof v === 'boolean' ||
+    typeof v === 'bigint' ||
+    v === null ||
+    v === undefined
+  )
+    return String(v);
+  return Array.isArray(v)
+    ? 'an array'
+    : typeof v === 'function'
+      ? 'a function'
+      : `a${typeof v === 'object' ? 'n' : ''} ${typeof v}`;
 };
 
 /** What a rule takes, for the message. */
@@ -68,13 +83,18 @@ const fits = (rule: OptionRule, v: unknown): boolean => {
   }
 };
 
-const required = (rule: OptionRule): boolean => (typeof rule !== 'string' ? rule[2] : !rule.endsWith('?'));
+const required = (rule: OptionRule): boolean =>
+  typeof rule !== 'string' ? rule[2] : !rule.endsWith('?');
 
 /**
  * Throws a UsageError for the first option of `opts` that breaks its rule: `fn: option limit
  * -1 is not a whole number of at least 1 (for example 10)`. An optional option may be undefined.
  */
-export const checkOptions = (fn: string, opts: unknown, rules: Readonly<Record<string, OptionRule>>): void => {
+export const checkOptions = (
+  fn: string,
+  opts: unknown,
+  rules: Readonly<Record<string, OptionRule>>,
+): void => {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new UsageError(`${fn}: takes an options object, not ${show(opts)}`);
   }
@@ -82,9 +102,11 @@ export const checkOptions = (fn: string, opts: unknown, rules: Readonly<Record<s
   for (const [name, rule] of Object.entries(rules)) {
     const v = o[name];
     if (v === undefined) {
-      if (required(rule)) throw new UsageError(`${fn}: option ${name} is missing (it takes ${takes(rule)})`);
+      if (required(rule))
+        throw new UsageError(`${fn}: option ${name} is missing (it takes ${takes(rule)})`);
       continue;
     }
-    if (!fits(rule, v)) throw new UsageError(`${fn}: option ${name} ${show(v)} is not ${takes(rule)}`);
+    if (!fits(rule, v))
+      throw new UsageError(`${fn}: option ${name} ${show(v)} is not ${takes(rule)}`);
   }
 };

@@ -32,7 +32,12 @@ export interface OrmCorpusHistory {
   readonly name: string;
   readonly kind: Target;
   readonly files: readonly OrmCorpusFile[];
-  readonly counts: { readonly files: number; readonly static: number; readonly run: number; readonly refused: number };
+  readonly counts: {
+    readonly files: number;
+    readonly static: number;
+    readonly run: number;
+    readonly refused: number;
+  };
   /** refusal reasons, grouped (the cause with names and numbers left in), most frequent first */
   readonly reasons: readonly { readonly reason: string; readonly files: number }[];
 }
@@ -49,21 +54,35 @@ export interface OrmCorpusOptions {
 export const reasonGroup = (reason: string): string => {
   const r = reason.replace(/^\S+?\.[cm]?[jt]s(:\d+)?: /, '');
   const module = /Cannot find (?:module|package) '([^']+)'/.exec(r);
-  if (module) return `imports ${module[1].startsWith('.') ? 'a module of the app' : `the package ${module[1]}`}, which cannot be resolved outside the app`;
-  const relation = /(relation|column|type|function|schema|constraint|index) "[^"]+"( of relation "[^"]+")? (does not exist|already exists)/.exec(r);
-  if (relation) return `PostgreSQL: a ${relation[1]} that ${relation[3] === 'already exists' ? 'already exists' : 'the history never created'} (the history does not start from an empty database, or an earlier file failed)`;
+  if (module)
+    return `imports ${module[1].startsWith('.') ? 'a module of the app' : `the package ${module[1]}`}, which cannot be resolved outside the app`;
+  const relation =
+    /(relation|column|type|function|schema|constraint|index) "[^"]+"( of relation "[^"]+")? (does not exist|already exists)/.exec(
+      r,
+    );
+  if (relation)
+    return `PostgreSQL: a ${relation[1]} that ${relation[3] === 'already exists' ? 'already exists' : 'the history never created'} (the history does not start from an empty database, or an earlier file failed)`;
   if (/went on after a database error it caught/.test(r)) {
     const printed = /\(its transaction was aborted\): (.+)$/.exec(r)?.[1];
     return `the file caught a database error and went on, so its transaction could not commit (${printed ? reasonGroup(printed) : 'the error is not printed'})`;
   }
-  if (/syntax error at or near/.test(r)) return 'PostgreSQL: a syntax error (SQL written for another dialect, or for the app)';
-  return r.replace(/"[^"]*"/g, '"…"').replace(/'[^']*'/g, "'…'").slice(0, 160);
+  if (/syntax error at or near/.test(r))
+    return 'PostgreSQL: a syntax error (SQL written for another dialect, or for the app)';
+  return r
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/'[^']*'/g, "'…'")
+    .slice(0, 160);
 };
 
 export const ormCorpus = async (opts: OrmCorpusOptions): Promise<OrmCorpusHistory[]> => {
   const manifestPath = join(opts.dir, 'MANIFEST.json');
-  if (!existsSync(manifestPath)) throw new UsageError(`${manifestPath}: no such file (a folder with a MANIFEST.json listing the histories)`);
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { histories: { name: string; kind: string }[] };
+  if (!existsSync(manifestPath))
+    throw new UsageError(
+      `${manifestPath}: no such file (a folder with a MANIFEST.json listing the histories)`,
+    );
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    histories: { name: string; kind: string }[];
+  };
   const out: OrmCorpusHistory[] = [];
   for (const h of manifest.histories) {
     if (opts.only && !h.name.includes(opts.only)) continue;
@@ -74,19 +93,34 @@ export const ormCorpus = async (opts: OrmCorpusOptions): Promise<OrmCorpusHistor
   return out;
 };
 
-const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, dir: string): Promise<OrmCorpusHistory> => {
+const runHistory = async (
+  opts: OrmCorpusOptions,
+  name: string,
+  kind: Target,
+  dir: string,
+): Promise<OrmCorpusHistory> => {
   const reader =
     kind === 'knex'
-      ? await import('../readers/knex/index.js').then((m) => ({ read: m.readKnexFile, is: m.isKnexMigration }))
-      : await import('../readers/sequelize/index.js').then((m) => ({ read: m.readSequelizeFile, is: m.isSequelizeMigration }));
+      ? await import('../readers/knex/index.js').then((m) => ({
+          read: m.readKnexFile,
+          is: m.isKnexMigration,
+        }))
+      : await import('../readers/sequelize/index.js').then((m) => ({
+          read: m.readSequelizeFile,
+          is: m.isSequelizeMigration,
+        }));
   // a Knex project's knexfile, as compare follows it (verify/knexfile.ts)
   const knexfile = kind === 'knex' ? await import('../verify/knexfile.js') : undefined;
   const settings = knexfile?.knexSettingsFor(dir);
   const names = readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isFile() && reader.is(e.name) && (!knexfile || knexfile.knexLoads(settings, e.name)))
+    .filter(
+      (e) => e.isFile() && reader.is(e.name) && (!knexfile || knexfile.knexLoads(settings, e.name)),
+    )
     .map((e) => e.name)
     .sort(byteCompare);
-  const knexRun = settings ? (await import('./compare.js')).knexMigratorSettings(settings) : undefined;
+  const knexRun = settings
+    ? (await import('./compare.js')).knexMigratorSettings(settings)
+    : undefined;
   const results: OrmCorpusFile[] = [];
   /** files that parse: whether the static reader read them, and why not */
   const statics = new Map<string, { plain: boolean; why?: string }>();
@@ -102,12 +136,25 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
   const { openProvider } = await import('../verify/database.js');
   const { openOrmProcess } = await import('../verify/orm-process.js');
   // the folder's calling convention, as compare runs it (orm-convention.ts)
-  const convention = kind === 'sequelize' ? (await import('../verify/orm-convention.js')).folderConvention(dir, names) : undefined;
+  const convention =
+    kind === 'sequelize'
+      ? (await import('../verify/orm-convention.js')).folderConvention(dir, names)
+      : undefined;
   const provider = await openProvider(opts.databaseUrl);
   try {
     const db = await provider.create('ormcorpus');
     try {
-      const open = () => openOrmProcess({ target: kind, ...(convention ? { convention } : {}), dir, files: names, url: db.url, pglite: provider.kind === 'pglite', timeoutMs: opts.timeoutMs ?? 60_000, ...(knexRun ? { knex: knexRun } : {}) });
+      const open = () =>
+        openOrmProcess({
+          target: kind,
+          ...(convention ? { convention } : {}),
+          dir,
+          files: names,
+          url: db.url,
+          pglite: provider.kind === 'pglite',
+          timeoutMs: opts.timeoutMs ?? 60_000,
+          ...(knexRun ? { knex: knexRun } : {}),
+        });
       let runner: Awaited<ReturnType<typeof open>> | undefined;
       for (const [i, f] of names.entries()) {
         opts.onFile?.(name, i, names.length);
@@ -115,15 +162,28 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
         try {
           runner ??= await open();
           await runner.up(i);
-          results.push({ file: f, result: s.plain ? 'static' : 'run', ...(s.why ? { notStatic: s.why } : {}) });
+          results.push({
+            file: f,
+            result: s.plain ? 'static' : 'run',
+            ...(s.why ? { notStatic: s.why } : {}),
+          });
         } catch (e) {
           if (!(e instanceof OrmshiftError)) throw e;
-          results.push({ file: f, result: 'refused', reason: e.message.split('\n')[0], ...(s.why ? { notStatic: s.why } : {}) });
+          results.push({
+            file: f,
+            result: 'refused',
+            reason: e.message.split('\n')[0],
+            ...(s.why ? { notStatic: s.why } : {}),
+          });
           // a process that ended or was killed is started again for the next file
           // and so is one whose pool may hold a connection stuck in an aborted transaction (the
           // file's own failure would otherwise become every later file's): as the ORM's CLI,
           // which stops at a failure, would start afresh on its next run
-          if (/process\.exit|crashed the process|did not finish within|process running|already ended|transaction is aborted|went on after a database error/.test(e.message)) {
+          if (
+            /process\.exit|crashed the process|did not finish within|process running|already ended|transaction is aborted|went on after a database error/.test(
+              e.message,
+            )
+          ) {
             await runner?.close().catch(() => undefined);
             runner = undefined;
           }
@@ -137,7 +197,8 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
     await provider.close().catch(() => undefined);
   }
   const groups = new Map<string, number>();
-  for (const r of results) if (r.reason) groups.set(reasonGroup(r.reason), (groups.get(reasonGroup(r.reason)) ?? 0) + 1);
+  for (const r of results)
+    if (r.reason) groups.set(reasonGroup(r.reason), (groups.get(reasonGroup(r.reason)) ?? 0) + 1);
   return {
     name,
     kind,
@@ -148,6 +209,8 @@ const runHistory = async (opts: OrmCorpusOptions, name: string, kind: Target, di
       run: results.filter((r) => r.result === 'run').length,
       refused: results.filter((r) => r.result === 'refused').length,
     },
-    reasons: [...groups].sort((a, b) => b[1] - a[1] || byteCompare(a[0], b[0])).map(([reason, files]) => ({ reason, files })),
+    reasons: [...groups]
+      .sort((a, b) => b[1] - a[1] || byteCompare(a[0], b[0]))
+      .map(([reason, files]) => ({ reason, files })),
   };
 };

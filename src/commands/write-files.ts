@@ -14,7 +14,21 @@
  * held while it runs (deferSignals), so Ctrl-C lands before or after it, never half-way.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, readdirSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../ir/diagnostics.js';
 import { signalExitCode } from '../verify/database.js';
@@ -32,7 +46,8 @@ const existingAncestor = (p: string): string => {
   return d;
 };
 
-const inside = (child: string, parent: string): boolean => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+const inside = (child: string, parent: string): boolean =>
+  child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
 /**
  * Can every input be read as the readers will read it (a folder, its migration_lock.toml and each
@@ -49,7 +64,8 @@ const readable = (paths: readonly string[]): boolean => {
         if (e.name === 'migration_lock.toml') accessSync(join(p, e.name), constants.R_OK);
         else if (e.isDirectory()) {
           accessSync(join(p, e.name), constants.R_OK | constants.X_OK);
-          if (existsSync(join(p, e.name, 'migration.sql'))) accessSync(join(p, e.name, 'migration.sql'), constants.R_OK);
+          if (existsSync(join(p, e.name, 'migration.sql')))
+            accessSync(join(p, e.name, 'migration.sql'), constants.R_OK);
         }
       }
     }
@@ -66,17 +82,31 @@ const readable = (paths: readonly string[]): boolean => {
  * (or the folder it would be created in) that cannot be written is reported now, not after the
  * whole conversion.
  */
-export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] = [], reads: readonly string[] = sourceDirs): void => {
+export const checkOutputFolder = (
+  outArg: string,
+  sourceDirs: readonly string[] = [],
+  reads: readonly string[] = sourceDirs,
+): void => {
   const out = resolve(outArg);
-  const say = (what: string, todo: string) => new UsageError(`${outArg}: ${what} (${todo}); nothing was written`);
+  const say = (what: string, todo: string) =>
+    new UsageError(`${outArg}: ${what} (${todo}); nothing was written`);
   let lst;
   try {
     lst = lstatSync(out);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw say('a part of the path is a file, not a folder', 'a folder cannot be made below a file: pass another --out');
-    if (code === 'ELOOP') throw say('too many symbolic links (a symlink loop)', 'fix the symbolic link or pass another --out');
-    if (code === 'EACCES') throw say('permission denied', 'check the permissions of the folders above it');
+    if (code === 'ENOTDIR')
+      throw say(
+        'a part of the path is a file, not a folder',
+        'a folder cannot be made below a file: pass another --out',
+      );
+    if (code === 'ELOOP')
+      throw say(
+        'too many symbolic links (a symlink loop)',
+        'fix the symbolic link or pass another --out',
+      );
+    if (code === 'EACCES')
+      throw say('permission denied', 'check the permissions of the folders above it');
     if (code !== 'ENOENT') throw e;
   }
   if (lst?.isSymbolicLink()) {
@@ -85,10 +115,15 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
       st = statSync(out);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ELOOP') throw say('is a symbolic link loop', 'fix the symbolic link or pass another --out');
-      throw say('is a symbolic link to nothing (dangling)', 'create its target folder, or remove the link');
+      if (code === 'ELOOP')
+        throw say('is a symbolic link loop', 'fix the symbolic link or pass another --out');
+      throw say(
+        'is a symbolic link to nothing (dangling)',
+        'create its target folder, or remove the link',
+      );
     }
-    if (!st.isDirectory()) throw say('is a symbolic link to something that is not a folder', 'pass a folder for --out');
+    if (!st.isDirectory())
+      throw say('is a symbolic link to something that is not a folder', 'pass a folder for --out');
   } else if (lst && !lst.isDirectory()) {
     throw say('exists and is not a folder', 'pass a folder for --out');
   }
@@ -99,7 +134,11 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
   } catch {
     throw say('cannot be reached', 'check the path and its symbolic links');
   }
-  if (!baseStat.isDirectory()) throw say(`${relative(process.cwd(), base) || base} is a file, not a folder`, 'a folder cannot be made below a file: pass another --out');
+  if (!baseStat.isDirectory())
+    throw say(
+      `${relative(process.cwd(), base) || base} is a file, not a folder`,
+      'a folder cannot be made below a file: pass another --out',
+    );
   // inside an input folder: compared on real paths, so a symlink does not hide it
   const realOut = join(realpathSync(base), relative(base, out));
   for (const src of sourceDirs) {
@@ -109,7 +148,11 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
     } catch {
       continue; // the reader reports a missing input folder
     }
-    if (inside(realOut, realSrc)) throw say(`is inside the migrations folder ${src}`, 'the next run would read the generated files as migrations: pass a folder outside it');
+    if (inside(realOut, realSrc))
+      throw say(
+        `is inside the migrations folder ${src}`,
+        'the next run would read the generated files as migrations: pass a folder outside it',
+      );
   }
   // writable: checked only when the inputs are readable (an unreadable input is reported first,
   // by its reader); the writer's own EACCES stays one line for what changes meanwhile
@@ -118,8 +161,10 @@ export const checkOutputFolder = (outArg: string, sourceDirs: readonly string[] 
     try {
       accessSync(target, constants.W_OK | constants.X_OK);
     } catch (e) {
-      const where = target === out ? 'is' : `cannot be created: ${relative(process.cwd(), base) || base} is`;
-      if ((e as NodeJS.ErrnoException).code === 'EROFS') throw say(`${where} on a read-only file system`, 'pass an --out on a writable file system');
+      const where =
+        target === out ? 'is' : `cannot be created: ${relative(process.cwd(), base) || base} is`;
+      if ((e as NodeJS.ErrnoException).code === 'EROFS')
+        throw say(`${where} on a read-only file system`, 'pass an --out on a writable file system');
       throw say(`${where} not writable`, 'check its permissions, or pass another --out');
     }
   }
@@ -135,11 +180,17 @@ export interface WriteResult {
  * Writes `files` into `outArg`, all or nothing (see the module comment). The caller has decided
  * what may be replaced; existing files not in `files` are never touched.
  */
-export const writeFilesAtomically = (outArg: string, files: readonly FileToWrite[]): WriteResult => {
+export const writeFilesAtomically = (
+  outArg: string,
+  files: readonly FileToWrite[],
+): WriteResult => {
   const out = resolve(outArg);
   for (const f of files) {
     const target = resolve(out, f.path);
-    if (!inside(target, out) || target === out) throw new UsageError(`file name ${JSON.stringify(f.path)} would leave the output folder; nothing was written`);
+    if (!inside(target, out) || target === out)
+      throw new UsageError(
+        `file name ${JSON.stringify(f.path)} would leave the output folder; nothing was written`,
+      );
   }
   const createdFolders: string[] = [];
   const mkdirs = (dir: string) => {
@@ -182,7 +233,8 @@ export const writeFilesAtomically = (outArg: string, files: readonly FileToWrite
       }
     };
     for (const t of temps) quietly(() => rmSync(t, { force: true }));
-    for (const d of createdFolders.reverse()) quietly(() => rmSync(d, { recursive: true, force: true }));
+    for (const d of createdFolders.reverse())
+      quietly(() => rmSync(d, { recursive: true, force: true }));
     throw e;
   }
   return { written: files.map((f) => f.path), createdFolders };
@@ -207,7 +259,9 @@ export const deferSignals = async <T>(write: () => T): Promise<T> => {
     await new Promise((r) => setTimeout(r, 20));
     for (const s of signals) process.off(s, hold);
     if (got) {
-      process.stderr.write(`ormshift: interrupted (${got}) after the files were written or put back completely\n`);
+      process.stderr.write(
+        `ormshift: interrupted (${got}) after the files were written or put back completely\n`,
+      );
       process.exit(signalExitCode(got));
     }
   }

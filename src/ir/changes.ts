@@ -8,15 +8,7 @@
  * before-state, never stored here. Changes that modify carry the new value, and the old one is
  * again read from the before-state. Every change keeps the source statement it came from.
  */
-import type {
-  Column,
-  ColumnType,
-  Constraint,
-  EnumType,
-  Index,
-  QName,
-  Table,
-} from './schema.js';
+import type { Column, ColumnType, Constraint, EnumType, Index, QName, Table } from './schema.js';
 
 export interface SourceRef {
   /** path of the migration file, relative to the migrations folder */
@@ -47,7 +39,11 @@ export interface DropTable extends Base {
   /** CASCADE also drops foreign keys of other tables that reference this one */
   readonly cascade?: boolean;
 }
-export interface RenameTable extends Base { readonly kind: 'RenameTable'; readonly from: QName; readonly to: string }
+export interface RenameTable extends Base {
+  readonly kind: 'RenameTable';
+  readonly from: QName;
+  readonly to: string;
+}
 export interface AddColumn extends Base {
   readonly kind: 'AddColumn';
   readonly table: QName;
@@ -79,7 +75,11 @@ export interface AlterColumnType extends Base {
   readonly restated?: boolean;
   /** MySQL, only in the effects of a MODIFY kept verbatim (the IR has no change for these): the
    * column's AUTO_INCREMENT, ON UPDATE and comment as the statement restates them */
-  readonly attributes?: { readonly autoIncrement?: boolean; readonly onUpdate?: string; readonly comment?: string };
+  readonly attributes?: {
+    readonly autoIncrement?: boolean;
+    readonly onUpdate?: string;
+    readonly comment?: string;
+  };
 }
 export interface SetNotNull extends Base {
   readonly kind: 'SetNotNull';
@@ -134,9 +134,20 @@ export interface DropIndex extends Base {
   readonly concurrently?: boolean;
   readonly ifExists?: boolean;
 }
-export interface RenameIndex extends Base { readonly kind: 'RenameIndex'; readonly from: QName; readonly to: string }
-export interface CreateEnum extends Base { readonly kind: 'CreateEnum'; readonly enum: EnumType }
-export interface DropEnum extends Base { readonly kind: 'DropEnum'; readonly name: QName; readonly ifExists?: boolean }
+export interface RenameIndex extends Base {
+  readonly kind: 'RenameIndex';
+  readonly from: QName;
+  readonly to: string;
+}
+export interface CreateEnum extends Base {
+  readonly kind: 'CreateEnum';
+  readonly enum: EnumType;
+}
+export interface DropEnum extends Base {
+  readonly kind: 'DropEnum';
+  readonly name: QName;
+  readonly ifExists?: boolean;
+}
 export interface AddEnumValue extends Base {
   readonly kind: 'AddEnumValue';
   readonly name: QName;
@@ -145,7 +156,11 @@ export interface AddEnumValue extends Base {
   readonly after?: string;
   readonly ifNotExists?: boolean;
 }
-export interface RenameEnum extends Base { readonly kind: 'RenameEnum'; readonly from: QName; readonly to: string }
+export interface RenameEnum extends Base {
+  readonly kind: 'RenameEnum';
+  readonly from: QName;
+  readonly to: string;
+}
 export interface RenameEnumValue extends Base {
   readonly kind: 'RenameEnumValue';
   readonly name: QName;
@@ -154,14 +169,30 @@ export interface RenameEnumValue extends Base {
 }
 export interface SetComment extends Base {
   readonly kind: 'SetComment';
-  readonly target: { readonly kind: 'table'; readonly table: QName } | { readonly kind: 'column'; readonly table: QName; readonly column: string };
+  readonly target:
+    | { readonly kind: 'table'; readonly table: QName }
+    | { readonly kind: 'column'; readonly table: QName; readonly column: string };
   /** undefined removes the comment (COMMENT ... IS NULL) */
   readonly comment?: string;
 }
-export interface CreateExtension extends Base { readonly kind: 'CreateExtension'; readonly name: string; readonly sql: string }
-export interface DropExtension extends Base { readonly kind: 'DropExtension'; readonly name: string }
-export interface CreateSchema extends Base { readonly kind: 'CreateSchema'; readonly name: string; readonly ifNotExists: boolean }
-export interface DropSchema extends Base { readonly kind: 'DropSchema'; readonly name: string }
+export interface CreateExtension extends Base {
+  readonly kind: 'CreateExtension';
+  readonly name: string;
+  readonly sql: string;
+}
+export interface DropExtension extends Base {
+  readonly kind: 'DropExtension';
+  readonly name: string;
+}
+export interface CreateSchema extends Base {
+  readonly kind: 'CreateSchema';
+  readonly name: string;
+  readonly ifNotExists: boolean;
+}
+export interface DropSchema extends Base {
+  readonly kind: 'DropSchema';
+  readonly name: string;
+}
 export interface CreateView extends Base {
   readonly kind: 'CreateView';
   readonly name: QName;
@@ -222,7 +253,10 @@ export interface CreateSequence extends Base {
   /** the column the sequence belongs to, when `sql` says OWNED BY (a down restoring a SERIAL's sequence) */
   readonly ownedBy?: { readonly table: QName; readonly column: string };
 }
-export interface DropSequence extends Base { readonly kind: 'DropSequence'; readonly name: QName }
+export interface DropSequence extends Base {
+  readonly kind: 'DropSequence';
+  readonly name: QName;
+}
 /** `ALTER SEQUENCE ... OWNED BY "T"."c"` (the sequence is then dropped with that column), or
  * `OWNED BY NONE` when `ownedBy` is absent */
 export interface SetSequenceOwner extends Base {
@@ -237,10 +271,22 @@ export interface SetRowLevelSecurity extends Base {
   readonly enabled: boolean;
   readonly force: boolean;
 }
-export interface CreatePolicy extends Base { readonly kind: 'CreatePolicy'; readonly name: string; readonly table: QName; readonly sql: string }
-export interface DropPolicy extends Base { readonly kind: 'DropPolicy'; readonly name: string; readonly table: QName }
+export interface CreatePolicy extends Base {
+  readonly kind: 'CreatePolicy';
+  readonly name: string;
+  readonly table: QName;
+  readonly sql: string;
+}
+export interface DropPolicy extends Base {
+  readonly kind: 'DropPolicy';
+  readonly name: string;
+  readonly table: QName;
+}
 /** A session setting (SET lock_timeout ...): changes no catalog, undone by nothing. */
-export interface SessionSetting extends Base { readonly kind: 'SessionSetting'; readonly sql: string }
+export interface SessionSetting extends Base {
+  readonly kind: 'SessionSetting';
+  readonly sql: string;
+}
 /** A statement kept verbatim: data statements, DO blocks, anything not modelled. Its inverse is
  * `down` when the reader knows one, otherwise it is irreversible for `reason`. */
 export interface RawSql extends Base {
@@ -263,7 +309,10 @@ export interface RawSql extends Base {
      * literal, or null where it is not a plain constant (an expression, a function call, NULL).
      * With the table's primary key, these name exactly the rows the down must delete.
      */
-    readonly rows?: { readonly columns: readonly string[]; readonly values: readonly (readonly (string | null)[])[] };
+    readonly rows?: {
+      readonly columns: readonly string[];
+      readonly values: readonly (readonly (string | null)[])[];
+    };
   };
   /**
    * What the statement is known to do to the catalog, when its body could be read: a DO block
@@ -278,7 +327,16 @@ export interface RawSql extends Base {
 export interface ExistsGuard {
   readonly negated: boolean;
   /** what the test looks for; `relation` is anything pg_class holds, `type` anything pg_type holds */
-  readonly object: 'table' | 'column' | 'constraint' | 'index' | 'type' | 'relation' | 'view' | 'materialized view' | 'sequence';
+  readonly object:
+    | 'table'
+    | 'column'
+    | 'constraint'
+    | 'index'
+    | 'type'
+    | 'relation'
+    | 'view'
+    | 'materialized view'
+    | 'sequence';
   readonly name: string;
   /** the table it must belong to, when the test names one (columns, constraints, indexes) */
   readonly table?: string;
@@ -366,7 +424,11 @@ export interface Migration {
    * as one implicit transaction that such a COMMIT closes, so when the file fails, what it
    * committed before the failure stays applied (see appliedPart).
    */
-  readonly commits?: readonly { readonly offset: number; readonly line: number; readonly col: number }[];
+  readonly commits?: readonly {
+    readonly offset: number;
+    readonly line: number;
+    readonly col: number;
+  }[];
   /** set when this migration is only the part of its file that the source database applied
    * before the file failed (appliedPart): why, for reports */
   readonly truncated?: string;
@@ -381,8 +443,14 @@ export interface Migration {
  * file committed), or none when `upTo` is undefined (PostgreSQL runs a file without its own
  * COMMIT atomically, so a failure applies nothing). `why` is kept on the migration for reports.
  */
-export const appliedPart = (m: Migration, upTo: { readonly line: number; readonly col: number } | undefined, why: string): Migration => {
+export const appliedPart = (
+  m: Migration,
+  upTo: { readonly line: number; readonly col: number } | undefined,
+  why: string,
+): Migration => {
   const before = (c: Change) =>
-    !!upTo && !!c.source && (c.source.line < upTo.line || (c.source.line === upTo.line && c.source.col < upTo.col));
+    !!upTo &&
+    !!c.source &&
+    (c.source.line < upTo.line || (c.source.line === upTo.line && c.source.col < upTo.col));
   return { ...m, changes: m.changes.filter(before), truncated: why };
 };

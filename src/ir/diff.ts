@@ -94,7 +94,16 @@ export interface SchemaDiff {
 }
 
 export const isEmptyDiff = (d: SchemaDiff): boolean =>
-  d.addedEnums.length + d.removedEnums.length + d.changedEnums.length + d.addedTables.length + d.removedTables.length + d.changedTables.length + d.addedOther.length + d.removedOther.length + d.changedOther.length === 0;
+  d.addedEnums.length +
+    d.removedEnums.length +
+    d.changedEnums.length +
+    d.addedTables.length +
+    d.removedTables.length +
+    d.changedTables.length +
+    d.addedOther.length +
+    d.removedOther.length +
+    d.changedOther.length ===
+  0;
 
 // ---------------------------------------------------------------------------------------------
 // semantic equality
@@ -121,7 +130,8 @@ const TYPE_ALIASES: Readonly<Record<string, string>> = {
 /** A type's identity for comparison: stored type, canonical name, meaningful arguments. */
 export const typeKey = (t0: ColumnType): string => {
   const t = storedType(t0);
-  if (t.user) return `"${t.schema ?? ''}"."${t.name}"${t.args?.length ? `(${t.args.join(',')})` : ''}${'[]'.repeat(t.array ?? 0)}`;
+  if (t.user)
+    return `"${t.schema ?? ''}"."${t.name}"${t.args?.length ? `(${t.args.join(',')})` : ''}${'[]'.repeat(t.array ?? 0)}`;
   let name = t.name.toUpperCase();
   name = TYPE_ALIASES[name] ?? name;
   let args = (t.args ?? []).map(String);
@@ -139,7 +149,10 @@ const isSerial = (t: ColumnType): boolean => !t.user && /^(SMALL|BIG)?SERIAL[248
 
 /** Does the column take its values from a sequence (SERIAL, nextval default, identity)? */
 const autoIncrement = (c: Column): boolean =>
-  isSerial(c.type) || /^\s*nextval\s*\(/i.test(c.default ?? '') || c.identity !== undefined || c.autoIncrement === true;
+  isSerial(c.type) ||
+  /^\s*nextval\s*\(/i.test(c.default ?? '') ||
+  c.identity !== undefined ||
+  c.autoIncrement === true;
 
 /**
  * Default text for comparison: lowercase outside quotes, whitespace collapsed, redundant outer
@@ -179,7 +192,14 @@ export const defaultKey = (text: string | undefined): string | undefined => {
       i++;
     }
   }
-  out = out.trim().replace(/\s*\[\s*/g, '[').replace(/\s*\]/g, ']').replace(/\s*\(\s*/g, '(').replace(/\s*\)/g, ')').replace(/\s*,\s*/g, ',').replace(/\s*::\s*/g, '::');
+  out = out
+    .trim()
+    .replace(/\s*\[\s*/g, '[')
+    .replace(/\s*\]/g, ']')
+    .replace(/\s*\(\s*/g, '(')
+    .replace(/\s*\)/g, ')')
+    .replace(/\s*,\s*/g, ',')
+    .replace(/\s*::\s*/g, '::');
   for (;;) {
     const stripped = out
       .replace(/::(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_ ]*)(?:\([^()]*\))?(?:\[\])*$/, '')
@@ -189,7 +209,8 @@ export const defaultKey = (text: string | undefined): string | undefined => {
   }
   // an empty array literal: `'{}'` (once its cast is gone) and `ARRAY[]` are the same value
   if (out === "'{}'") out = 'array[]';
-  if (out === 'now()' || out === 'current_timestamp(3)' || out === 'current_timestamp(6)') out = 'current_timestamp';
+  if (out === 'now()' || out === 'current_timestamp(3)' || out === 'current_timestamp(6)')
+    out = 'current_timestamp';
   if (/^-?\d+(\.\d+)?(e-?\d+)?$/.test(out)) return String(Number(out));
   if (/^'-?\d+(\.\d+)?'$/.test(out)) return String(Number(out.slice(1, -1)));
   return out;
@@ -201,7 +222,10 @@ export const defaultKey = (text: string | undefined): string | undefined => {
  * \U code points, any other escaped character as itself, '' as a quote); undefined when the string
  * never ends or spells what a standard literal cannot (a NUL, an invalid code point).
  */
-export const escapeString = (s: string, from: number): { value: string; end: number } | undefined => {
+export const escapeString = (
+  s: string,
+  from: number,
+): { value: string; end: number } | undefined => {
   const simple: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
   let value = '';
   let i = from;
@@ -231,7 +255,8 @@ export const escapeString = (s: string, from: number): { value: string; end: num
       continue;
     } else if ((m = /^[0-7]{1,3}/.exec(rest))) code = parseInt(m[0], 8);
     else if ((m = /^x[0-9a-fA-F]{1,2}/.exec(rest))) code = parseInt(m[0].slice(1), 16);
-    else if ((m = /^u[0-9a-fA-F]{4}/.exec(rest)) || (m = /^U[0-9a-fA-F]{8}/.exec(rest))) code = parseInt(m[0].slice(1), 16);
+    else if ((m = /^u[0-9a-fA-F]{4}/.exec(rest)) || (m = /^U[0-9a-fA-F]{8}/.exec(rest)))
+      code = parseInt(m[0].slice(1), 16);
     else {
       value += next;
       i += 2;
@@ -264,7 +289,20 @@ const balanced = (s: string): boolean => {
  * 'no', 'off' (any case) as false and their opposites as true, and the catalog says false/true.
  * knex sends defaultTo(false) as '0', Prisma writes false: the same default.
  */
-const BOOLEAN_TEXT: Readonly<Record<string, string>> = { '0': 'false', f: 'false', false: 'false', n: 'false', no: 'false', off: 'false', '1': 'true', t: 'true', true: 'true', y: 'true', yes: 'true', on: 'true' };
+const BOOLEAN_TEXT: Readonly<Record<string, string>> = {
+  '0': 'false',
+  f: 'false',
+  false: 'false',
+  n: 'false',
+  no: 'false',
+  off: 'false',
+  '1': 'true',
+  t: 'true',
+  true: 'true',
+  y: 'true',
+  yes: 'true',
+  on: 'true',
+};
 const columnDefaultKey = (c: Column): string | undefined => {
   const k = defaultKey(c.default);
   if (k === undefined || typeKey(c.type) !== 'BOOLEAN') return k;
@@ -285,22 +323,46 @@ const columnChanges = (a: Column, b: Column, ignoreDefault: boolean): ColumnChan
 };
 
 const elementKey = (e: Index['elements'][number]): string =>
-  e.kind === 'expression' ? `expr:${e.text}` : `${e.name}|${e.opclass ?? ''}|${e.order === 'DESC' ? 'DESC' : ''}|${e.nulls ?? ''}|${e.collation ?? ''}`;
+  e.kind === 'expression'
+    ? `expr:${e.text}`
+    : `${e.name}|${e.opclass ?? ''}|${e.order === 'DESC' ? 'DESC' : ''}|${e.nulls ?? ''}|${e.collation ?? ''}`;
 
 /** An index's definition without its name. */
 export const indexDefinition = (i: Index): string =>
-  JSON.stringify([qualify(i.table), i.unique, (i.using ?? 'btree').toLowerCase(), i.elements.map(elementKey), i.include ?? [], defaultKey(i.where) ?? '', !!i.nullsNotDistinct, i.storage ?? '']);
+  JSON.stringify([
+    qualify(i.table),
+    i.unique,
+    (i.using ?? 'btree').toLowerCase(),
+    i.elements.map(elementKey),
+    i.include ?? [],
+    defaultKey(i.where) ?? '',
+    !!i.nullsNotDistinct,
+    i.storage ?? '',
+  ]);
 
 const fkDefinition = (k: ForeignKey): string =>
-  JSON.stringify([k.columns, qualify(k.references), k.referencedColumns, k.onDelete, k.onUpdate, k.deferrable ?? '', k.match ?? '']);
+  JSON.stringify([
+    k.columns,
+    qualify(k.references),
+    k.referencedColumns,
+    k.onDelete,
+    k.onUpdate,
+    k.deferrable ?? '',
+    k.match ?? '',
+  ]);
 
 const constraintDefinition = (k: Constraint): string =>
-  k.type === 'foreign' ? fkDefinition(k) : k.type === 'check' ? `check:${defaultKey(k.expression)}` : `${k.type}:${JSON.stringify(k.columns)}:${k.deferrable ?? ''}`;
+  k.type === 'foreign'
+    ? fkDefinition(k)
+    : k.type === 'check'
+      ? `check:${defaultKey(k.expression)}`
+      : `${k.type}:${JSON.stringify(k.columns)}:${k.deferrable ?? ''}`;
 
 // ---------------------------------------------------------------------------------------------
 // structured comparison
 
-const byKey = <T>(rec: Readonly<Record<string, T>>): Map<string, T> => new Map(Object.entries(rec).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+const byKey = <T>(rec: Readonly<Record<string, T>>): Map<string, T> =>
+  new Map(Object.entries(rec).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 
 /** Pairs items of `removed` and `added` with the same definition: renames. */
 const pairRenames = <T>(removed: T[], added: T[], def: (x: T) => string): { from: T; to: T }[] => {
@@ -325,15 +387,25 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
   for (const [k, from] of ea) {
     const to = eb.get(k);
     // the order of values is not compared: Prisma appends new values and does not report order
-    if (!to || JSON.stringify([...from.values].sort()) === JSON.stringify([...to.values].sort())) continue;
-    changedEnums.push({ name: to.name, from, to, added: to.values.filter((v) => !from.values.includes(v)), removed: from.values.filter((v) => !to.values.includes(v)) });
+    if (!to || JSON.stringify([...from.values].sort()) === JSON.stringify([...to.values].sort()))
+      continue;
+    changedEnums.push({
+      name: to.name,
+      from,
+      to,
+      added: to.values.filter((v) => !from.values.includes(v)),
+      removed: from.values.filter((v) => !to.values.includes(v)),
+    });
   }
 
   const ta = byKey(a.tables);
   const tb = byKey(b.tables);
   const addedTables = [...tb].filter(([k]) => !ta.has(k)).map(([, t]) => t);
   const removedTables = [...ta].filter(([k]) => !tb.has(k)).map(([, t]) => t);
-  const indexesOf = (s: Schema, t: QName) => Object.values(s.indexes).filter((i) => sameName(i.table, t)).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+  const indexesOf = (s: Schema, t: QName) =>
+    Object.values(s.indexes)
+      .filter((i) => sameName(i.table, t))
+      .sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 
   const changedTables: TableDiff[] = [];
   for (const [k, t1] of ta) {
@@ -350,33 +422,52 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
     }
     const pk1 = t1.constraints.find((x): x is PrimaryKey => x.type === 'primary');
     const pk2 = t2.constraints.find((x): x is PrimaryKey => x.type === 'primary');
-    const pkChanged = (pk1 ? `${pk1.name}:${constraintDefinition(pk1)}` : '') !== (pk2 ? `${pk2.name}:${constraintDefinition(pk2)}` : '');
+    const pkChanged =
+      (pk1 ? `${pk1.name}:${constraintDefinition(pk1)}` : '') !==
+      (pk2 ? `${pk2.name}:${constraintDefinition(pk2)}` : '');
 
     const i1 = indexesOf(a, t1.name);
     const i2 = indexesOf(b, t2.name);
-    const removedIndexes = i1.filter((x) => !i2.some((y) => y.name === x.name && indexDefinition(y) === indexDefinition(x)));
-    const addedIndexes = i2.filter((y) => !i1.some((x) => x.name === y.name && indexDefinition(y) === indexDefinition(x)));
+    const removedIndexes = i1.filter(
+      (x) => !i2.some((y) => y.name === x.name && indexDefinition(y) === indexDefinition(x)),
+    );
+    const addedIndexes = i2.filter(
+      (y) => !i1.some((x) => x.name === y.name && indexDefinition(y) === indexDefinition(x)),
+    );
     const renamedIndexes = pairRenames(removedIndexes, addedIndexes, indexDefinition);
 
     const fks = (t: Table) => t.constraints.filter((x): x is ForeignKey => x.type === 'foreign');
     const f1 = fks(t1);
     const f2 = fks(t2);
-    const removedForeignKeys = f1.filter((x) => !f2.some((y) => y.name === x.name && fkDefinition(y) === fkDefinition(x)));
-    const addedForeignKeys = f2.filter((y) => !f1.some((x) => x.name === y.name && fkDefinition(y) === fkDefinition(x)));
+    const removedForeignKeys = f1.filter(
+      (x) => !f2.some((y) => y.name === x.name && fkDefinition(y) === fkDefinition(x)),
+    );
+    const addedForeignKeys = f2.filter(
+      (y) => !f1.some((x) => x.name === y.name && fkDefinition(y) === fkDefinition(x)),
+    );
     const renamedForeignKeys = pairRenames(removedForeignKeys, addedForeignKeys, fkDefinition);
 
-    const others = (t: Table) => t.constraints.filter((x) => x.type === 'unique' || x.type === 'check');
+    const others = (t: Table) =>
+      t.constraints.filter((x) => x.type === 'unique' || x.type === 'check');
     const o1 = others(t1);
     const o2 = others(t2);
-    const removedConstraints = o1.filter((x) => !o2.some((y) => y.name === x.name && constraintDefinition(y) === constraintDefinition(x)));
-    const addedConstraints = o2.filter((y) => !o1.some((x) => x.name === y.name && constraintDefinition(y) === constraintDefinition(x)));
+    const removedConstraints = o1.filter(
+      (x) =>
+        !o2.some((y) => y.name === x.name && constraintDefinition(y) === constraintDefinition(x)),
+    );
+    const addedConstraints = o2.filter(
+      (y) =>
+        !o1.some((x) => x.name === y.name && constraintDefinition(y) === constraintDefinition(x)),
+    );
 
     const td: TableDiff = {
       name: t2.name,
       addedColumns,
       removedColumns,
       alteredColumns,
-      ...(pkChanged ? { primaryKey: { ...(pk1 ? { from: pk1 } : {}), ...(pk2 ? { to: pk2 } : {}) } } : {}),
+      ...(pkChanged
+        ? { primaryKey: { ...(pk1 ? { from: pk1 } : {}), ...(pk2 ? { to: pk2 } : {}) } }
+        : {}),
       addedIndexes,
       removedIndexes,
       renamedIndexes,
@@ -387,8 +478,18 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
       removedConstraints,
     };
     const n =
-      addedColumns.length + removedColumns.length + alteredColumns.length + (pkChanged ? 1 : 0) + addedIndexes.length + removedIndexes.length +
-      renamedIndexes.length + addedForeignKeys.length + removedForeignKeys.length + renamedForeignKeys.length + addedConstraints.length + removedConstraints.length;
+      addedColumns.length +
+      removedColumns.length +
+      alteredColumns.length +
+      (pkChanged ? 1 : 0) +
+      addedIndexes.length +
+      removedIndexes.length +
+      renamedIndexes.length +
+      addedForeignKeys.length +
+      removedForeignKeys.length +
+      renamedForeignKeys.length +
+      addedConstraints.length +
+      removedConstraints.length;
     if (n) changedTables.push(td);
   }
 
@@ -406,7 +507,9 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
   // a SERIAL column's own sequence is part of that column (its type and nextval default say it):
   // replay models it, a schema.prisma does not, and the column's change creates or drops it
   const own = <T extends object>(rec: Readonly<Record<string, T>>): Readonly<Record<string, T>> =>
-    Object.values(rec).some((x) => 'serial' in x) ? Object.fromEntries(Object.entries(rec).filter(([, x]) => !('serial' in x))) : rec;
+    Object.values(rec).some((x) => 'serial' in x)
+      ? Object.fromEntries(Object.entries(rec).filter(([, x]) => !('serial' in x)))
+      : rec;
   for (const [kind, field] of kinds) {
     const ra = own(a[field] as Readonly<Record<string, { createSql: string }>>);
     const rb = own(b[field] as Readonly<Record<string, { createSql: string }>>);
@@ -417,7 +520,17 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
     for (const key of Object.keys(ra).sort()) if (!rb[key]) removedOther.push({ kind, key });
   }
 
-  return { addedEnums, removedEnums, changedEnums, addedTables, removedTables, changedTables, addedOther, removedOther, changedOther };
+  return {
+    addedEnums,
+    removedEnums,
+    changedEnums,
+    addedTables,
+    removedTables,
+    changedTables,
+    addedOther,
+    removedOther,
+    changedOther,
+  };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -429,17 +542,28 @@ const withoutArray = (t: ColumnType): ColumnType => {
 };
 
 /** The changes that turn `a` into `b`, in an order that applies. */
-export const diff = (a: Schema, b: Schema, opts: DiffOptions = {}): Change[] => changesOf(compareSchemas(a, b, opts), a, b, opts.refused);
+export const diff = (a: Schema, b: Schema, opts: DiffOptions = {}): Change[] =>
+  changesOf(compareSchemas(a, b, opts), a, b, opts.refused);
 
 /** The object of `s` that `o` names, when it is a view, trigger or policy whose text is stale. */
 const staleTarget = (s: Schema, o: Other): { what: string; stale: Stale } | undefined => {
   if (o.kind === 'view') {
     const v = s.views[o.key];
-    return v?.stale && { what: `${v.materialized ? 'materialized view' : 'view'} ${quoteName(v.name)}`, stale: v.stale };
+    return (
+      v?.stale && {
+        what: `${v.materialized ? 'materialized view' : 'view'} ${quoteName(v.name)}`,
+        stale: v.stale,
+      }
+    );
   }
   if (o.kind === 'trigger' || o.kind === 'policy') {
     const r = o.kind === 'trigger' ? s.triggers[o.key] : s.policies[o.key];
-    return r?.stale && { what: `${o.kind} ${quoteIdent(r.name)} on ${quoteName(r.table)}`, stale: r.stale };
+    return (
+      r?.stale && {
+        what: `${o.kind} ${quoteIdent(r.name)} on ${quoteName(r.table)}`,
+        stale: r.stale,
+      }
+    );
   }
   return undefined;
 };
@@ -450,7 +574,12 @@ const staleTarget = (s: Schema, o: Other): { what: string; stale: Stale } | unde
  * the object it has rather than lose it or get a guess): each one is a 'stale-definition' error
  * in `refused`, located at the rename; without `refused`, the first one throws UnsupportedError.
  */
-export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnostic[]): Change[] => {
+export const changesOf = (
+  d: SchemaDiff,
+  a: Schema,
+  b: Schema,
+  refused?: Diagnostic[],
+): Change[] => {
   const enums: Change[] = [];
   const drops: Change[] = [];
   const creates: Change[] = [];
@@ -464,14 +593,18 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
 
   for (const e of d.addedEnums) enums.push({ kind: 'CreateEnum', enum: e });
   for (const e of d.changedEnums) {
-    if (!e.removed.length && e.from.values.every((v, i) => e.to.values.filter((x) => e.from.values.includes(x))[i] === v)) {
+    if (
+      !e.removed.length &&
+      e.from.values.every((v, i) => e.to.values.filter((x) => e.from.values.includes(x))[i] === v)
+    ) {
       // only additions, order kept: ADD VALUE each, anchored so the final order matches
       for (const v of e.added) {
         const at = e.to.values.indexOf(v);
         // appended unless it belongs before an existing value: then anchor it to its neighbour,
         // which exists by now (an old value, or an added one that came earlier in this order)
         const anchor: { after?: string; before?: string } =
-          at === e.to.values.length - 1 || e.to.values.slice(at + 1).every((x) => e.added.includes(x))
+          at === e.to.values.length - 1 ||
+          e.to.values.slice(at + 1).every((x) => e.added.includes(x))
             ? {}
             : at > 0
               ? { after: e.to.values[at - 1] }
@@ -486,14 +619,27 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
     enums.push({ kind: 'CreateEnum', enum: { name: tmp, values: e.to.values } });
     for (const t of Object.values(a.tables)) {
       for (const c of t.columns) {
-        if (!c.type.user || c.type.name !== e.name.name || (c.type.schema ?? '') !== (e.name.schema ?? '')) continue;
+        if (
+          !c.type.user ||
+          c.type.name !== e.name.name ||
+          (c.type.schema ?? '') !== (e.name.schema ?? '')
+        )
+          continue;
         const to: ColumnType = { ...c.type, name: tmp.name };
         const arr = '[]'.repeat(c.type.array ?? 0);
-        if (c.default !== undefined) enums.push({ kind: 'SetDefault', table: t.name, column: c.name });
-        enums.push({ kind: 'AlterColumnType', table: t.name, column: c.name, to, using: `(${quoteIdent(c.name)}::text${arr}::${renderType(withoutArray(to))}${arr})` });
+        if (c.default !== undefined)
+          enums.push({ kind: 'SetDefault', table: t.name, column: c.name });
+        enums.push({
+          kind: 'AlterColumnType',
+          table: t.name,
+          column: c.name,
+          to,
+          using: `(${quoteIdent(c.name)}::text${arr}::${renderType(withoutArray(to))}${arr})`,
+        });
         const target = b.tables[qualify(t.name)]?.columns.find((x) => x.name === c.name);
         const restore = target ? target.default : c.default;
-        if (restore !== undefined) enums.push({ kind: 'SetDefault', table: t.name, column: c.name, default: restore });
+        if (restore !== undefined)
+          enums.push({ kind: 'SetDefault', table: t.name, column: c.name, default: restore });
       }
     }
     enums.push({ kind: 'RenameEnum', from: e.name, to: old.name });
@@ -504,19 +650,44 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
   for (const t of d.addedTables) {
     // a column with its own sequence (SERIAL, as replay stores it) is created with it
     const restored = t.columns.map((c) => restoreOwned(b, t.name, c));
-    creates.push({ kind: 'CreateTable', table: { ...t, columns: restored.map((r) => r.column), constraints: t.constraints.filter((k) => k.type !== 'foreign') } });
+    creates.push({
+      kind: 'CreateTable',
+      table: {
+        ...t,
+        columns: restored.map((r) => r.column),
+        constraints: t.constraints.filter((k) => k.type !== 'foreign'),
+      },
+    });
     for (const r of restored) creates.push(...r.after);
-    for (const i of Object.values(b.indexes).filter((x) => sameName(x.table, t.name)).sort((x, y) => (x.name < y.name ? -1 : 1))) indexAdds.push({ kind: 'CreateIndex', index: i });
-    for (const k of t.constraints) if (k.type === 'foreign') fkAdds.push({ kind: 'AddConstraint', table: t.name, constraint: k });
+    for (const i of Object.values(b.indexes)
+      .filter((x) => sameName(x.table, t.name))
+      .sort((x, y) => (x.name < y.name ? -1 : 1)))
+      indexAdds.push({ kind: 'CreateIndex', index: i });
+    for (const k of t.constraints)
+      if (k.type === 'foreign')
+        fkAdds.push({ kind: 'AddConstraint', table: t.name, constraint: k });
   }
   for (const td of d.changedTables) {
     const table = td.name;
-    for (const k of td.removedForeignKeys) drops.push({ kind: 'DropConstraint', table, name: k.name });
-    for (const k of td.removedConstraints) drops.push({ kind: 'DropConstraint', table, name: k.name });
-    for (const i of td.removedIndexes) drops.push({ kind: 'DropIndex', name: { ...(table.schema ? { schema: table.schema } : {}), name: i.name } });
-    for (const r of td.renamedIndexes) alters.push({ kind: 'RenameIndex', from: { ...(table.schema ? { schema: table.schema } : {}), name: r.from.name }, to: r.to.name });
-    for (const r of td.renamedForeignKeys) alters.push({ kind: 'RenameConstraint', table, from: r.from.name, to: r.to.name });
-    if (td.primaryKey?.from) alters.push({ kind: 'DropConstraint', table, name: td.primaryKey.from.name });
+    for (const k of td.removedForeignKeys)
+      drops.push({ kind: 'DropConstraint', table, name: k.name });
+    for (const k of td.removedConstraints)
+      drops.push({ kind: 'DropConstraint', table, name: k.name });
+    for (const i of td.removedIndexes)
+      drops.push({
+        kind: 'DropIndex',
+        name: { ...(table.schema ? { schema: table.schema } : {}), name: i.name },
+      });
+    for (const r of td.renamedIndexes)
+      alters.push({
+        kind: 'RenameIndex',
+        from: { ...(table.schema ? { schema: table.schema } : {}), name: r.from.name },
+        to: r.to.name,
+      });
+    for (const r of td.renamedForeignKeys)
+      alters.push({ kind: 'RenameConstraint', table, from: r.from.name, to: r.to.name });
+    if (td.primaryKey?.from)
+      alters.push({ kind: 'DropConstraint', table, name: td.primaryKey.from.name });
     for (const c of td.addedColumns) {
       const r = restoreOwned(b, table, c);
       creates.push({ kind: 'AddColumn', table, column: r.column }, ...r.after);
@@ -529,40 +700,69 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
         if (typeKey(fromStored) !== typeKey(toStored)) {
           const arr = '[]'.repeat(toStored.array ?? 0);
           const cast = renderType(toStored);
-          const using = from.type.user || toStored.user ? `(${quoteIdent(from.name)}::text${arr}::${cast})` : undefined;
+          const using =
+            from.type.user || toStored.user
+              ? `(${quoteIdent(from.name)}::text${arr}::${cast})`
+              : undefined;
           // the old default may not cast to the new type (an enum default to another enum):
           // drop it first; it is restated below
-          if (from.default !== undefined) alters.push({ kind: 'SetDefault', table, column: from.name });
-          alters.push({ kind: 'AlterColumnType', table, column: from.name, to: toStored, ...(using ? { using } : {}) });
+          if (from.default !== undefined)
+            alters.push({ kind: 'SetDefault', table, column: from.name });
+          alters.push({
+            kind: 'AlterColumnType',
+            table,
+            column: from.name,
+            to: toStored,
+            ...(using ? { using } : {}),
+          });
         }
       }
       if (ac.what.includes('default') || (ac.what.includes('type') && from.default !== undefined)) {
-        alters.push({ kind: 'SetDefault', table, column: from.name, ...(to.default !== undefined ? { default: to.default } : {}) });
+        alters.push({
+          kind: 'SetDefault',
+          table,
+          column: from.name,
+          ...(to.default !== undefined ? { default: to.default } : {}),
+        });
       }
-      if (ac.what.includes('nullability')) alters.push({ kind: 'SetNotNull', table, column: from.name, notNull: to.notNull });
+      if (ac.what.includes('nullability'))
+        alters.push({ kind: 'SetNotNull', table, column: from.name, notNull: to.notNull });
     }
-    if (td.primaryKey?.to) alters.push({ kind: 'AddConstraint', table, constraint: td.primaryKey.to });
-    for (const c of td.removedColumns) columnDrops.push({ kind: 'DropColumn', table, column: c.name });
+    if (td.primaryKey?.to)
+      alters.push({ kind: 'AddConstraint', table, constraint: td.primaryKey.to });
+    for (const c of td.removedColumns)
+      columnDrops.push({ kind: 'DropColumn', table, column: c.name });
     for (const i of td.addedIndexes) indexAdds.push({ kind: 'CreateIndex', index: i });
-    for (const k of td.addedConstraints) indexAdds.push({ kind: 'AddConstraint', table, constraint: k });
-    for (const k of td.addedForeignKeys) fkAdds.push({ kind: 'AddConstraint', table, constraint: k });
+    for (const k of td.addedConstraints)
+      indexAdds.push({ kind: 'AddConstraint', table, constraint: k });
+    for (const k of td.addedForeignKeys)
+      fkAdds.push({ kind: 'AddConstraint', table, constraint: k });
   }
   // foreign keys of other tables that point at a dropped table go first
   for (const t of d.removedTables) {
     for (const other of Object.values(a.tables)) {
       if (d.removedTables.includes(other)) continue;
       for (const k of other.constraints) {
-        if (k.type === 'foreign' && sameName(k.references, t.name) && !drops.some((x) => x.kind === 'DropConstraint' && x.name === k.name && sameName(x.table, other.name))) {
+        if (
+          k.type === 'foreign' &&
+          sameName(k.references, t.name) &&
+          !drops.some(
+            (x) =>
+              x.kind === 'DropConstraint' && x.name === k.name && sameName(x.table, other.name),
+          )
+        ) {
           drops.push({ kind: 'DropConstraint', table: other.name, name: k.name });
         }
       }
     }
-    for (const k of t.constraints) if (k.type === 'foreign') drops.push({ kind: 'DropConstraint', table: t.name, name: k.name });
+    for (const k of t.constraints)
+      if (k.type === 'foreign') drops.push({ kind: 'DropConstraint', table: t.name, name: k.name });
     tableDrops.push({ kind: 'DropTable', name: t.name });
   }
   for (const e of d.removedEnums) enumDrops.push({ kind: 'DropEnum', name: e.name });
 
-  const get = <T>(s: Schema, field: keyof Schema, key: string) => (s[field] as Readonly<Record<string, T>>)[key];
+  const get = <T>(s: Schema, field: keyof Schema, key: string) =>
+    (s[field] as Readonly<Record<string, T>>)[key];
   const kept = new Set<Other>();
   for (const o of [...d.changedOther, ...d.addedOther]) {
     const t = staleTarget(b, o);
@@ -571,7 +771,12 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
     const message =
       `${t.what} is not ${d.changedOther.includes(o) ? 'replaced' : 'created'} by these changes: its CREATE text is out of date since ${rename}${at !== undefined ? ` (${formatLocation(at)})` : ''}, ` +
       `and that rename could not be followed into the text without guessing (${why}); write its current definition by hand`;
-    const diag: Diagnostic = { code: 'stale-definition', severity: 'error', message, ...(at !== undefined ? { file: at.file, line: at.line } : {}) };
+    const diag: Diagnostic = {
+      code: 'stale-definition',
+      severity: 'error',
+      message,
+      ...(at !== undefined ? { file: at.file, line: at.line } : {}),
+    };
     if (!refused) throw new UnsupportedError(message, diag);
     refused.push(diag);
     kept.add(o);
@@ -579,7 +784,12 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
   for (const o of [...d.removedOther, ...d.changedOther.filter((x) => !kept.has(x))]) {
     if (o.kind === 'view') {
       const v = get<Schema['views'][string]>(a, 'views', o.key);
-      others.push({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false });
+      others.push({
+        kind: 'DropView',
+        name: v.name,
+        materialized: v.materialized,
+        ifExists: false,
+      });
     } else if (o.kind === 'routine') {
       const r = get<Schema['routines'][string]>(a, 'routines', o.key);
       others.push({ kind: 'DropFunction', name: r.name, signature: r.signature, ifExists: false });
@@ -590,9 +800,15 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
       const r = get<Schema['policies'][string]>(a, 'policies', o.key);
       others.push({ kind: 'DropPolicy', name: r.name, table: r.table });
     } else if (o.kind === 'sequence') {
-      others.push({ kind: 'DropSequence', name: get<Schema['sequences'][string]>(a, 'sequences', o.key).name });
+      others.push({
+        kind: 'DropSequence',
+        name: get<Schema['sequences'][string]>(a, 'sequences', o.key).name,
+      });
     } else {
-      others.push({ kind: 'DropExtension', name: get<Schema['extensions'][string]>(a, 'extensions', o.key).name });
+      others.push({
+        kind: 'DropExtension',
+        name: get<Schema['extensions'][string]>(a, 'extensions', o.key).name,
+      });
     }
   }
   const late: Change[] = [];
@@ -600,13 +816,32 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
     if (kept.has(o)) continue;
     if (o.kind === 'view') {
       const v = get<Schema['views'][string]>(b, 'views', o.key);
-      late.push({ kind: 'CreateView', name: v.name, materialized: v.materialized, orReplace: false, sql: v.createSql });
+      late.push({
+        kind: 'CreateView',
+        name: v.name,
+        materialized: v.materialized,
+        orReplace: false,
+        sql: v.createSql,
+      });
     } else if (o.kind === 'routine') {
       const r = get<Schema['routines'][string]>(b, 'routines', o.key);
-      late.push({ kind: 'CreateFunction', name: r.name, signature: r.signature, routineKind: r.kind, orReplace: false, sql: r.createSql });
+      late.push({
+        kind: 'CreateFunction',
+        name: r.name,
+        signature: r.signature,
+        routineKind: r.kind,
+        orReplace: false,
+        sql: r.createSql,
+      });
     } else if (o.kind === 'trigger') {
       const r = get<Schema['triggers'][string]>(b, 'triggers', o.key);
-      late.push({ kind: 'CreateTrigger', name: r.name, table: r.table, orReplace: false, sql: r.createSql });
+      late.push({
+        kind: 'CreateTrigger',
+        name: r.name,
+        table: r.table,
+        orReplace: false,
+        sql: r.createSql,
+      });
     } else if (o.kind === 'policy') {
       const r = get<Schema['policies'][string]>(b, 'policies', o.key);
       late.push({ kind: 'CreatePolicy', name: r.name, table: r.table, sql: r.createSql });
@@ -618,5 +853,17 @@ export const changesOf = (d: SchemaDiff, a: Schema, b: Schema, refused?: Diagnos
       enums.unshift({ kind: 'CreateExtension', name: r.name, sql: r.createSql });
     }
   }
-  return [...others, ...enums, ...drops, ...creates, ...alters, ...columnDrops, ...tableDrops, ...indexAdds, ...fkAdds, ...enumDrops, ...late];
+  return [
+    ...others,
+    ...enums,
+    ...drops,
+    ...creates,
+    ...alters,
+    ...columnDrops,
+    ...tableDrops,
+    ...indexAdds,
+    ...fkAdds,
+    ...enumDrops,
+    ...late,
+  ];
 };

@@ -86,9 +86,12 @@ const tokenName = (text: string): string =>
   text.startsWith('"') ? text.slice(1, -1).replaceAll('""', '"') : text.toLowerCase();
 
 const rangeVarName = (rv: Node): QName =>
-  rv.schemaname && rv.schemaname !== 'public' ? { schema: rv.schemaname, name: rv.relname } : { name: rv.relname };
+  rv.schemaname && rv.schemaname !== 'public'
+    ? { schema: rv.schemaname, name: rv.relname }
+    : { name: rv.relname };
 
-const sameQ = (a: QName, b: QName): boolean => a.name === b.name && (a.schema ?? '') === (b.schema ?? '');
+const sameQ = (a: QName, b: QName): boolean =>
+  a.name === b.name && (a.schema ?? '') === (b.schema ?? '');
 
 /** The output column name PostgreSQL gives a target without AS, as far as this needs it. */
 const figureName = (val: Node | undefined): string => {
@@ -99,7 +102,9 @@ const figureName = (val: Node | undefined): string => {
   }
   if (val.TypeCast) {
     const inner = figureName(val.TypeCast.arg);
-    return inner !== '?column?' ? inner : (val.TypeCast.typeName?.names?.at(-1)?.String?.sval ?? '?column?');
+    return inner !== '?column?'
+      ? inner
+      : (val.TypeCast.typeName?.names?.at(-1)?.String?.sval ?? '?column?');
   }
   if (val.CollateClause) return figureName(val.CollateClause.arg);
   if (val.A_Indirection) {
@@ -116,7 +121,8 @@ const nameSourceRef = (val: Node | undefined): Node | undefined => {
   if (val.ColumnRef) return val.ColumnRef;
   if (val.TypeCast) return nameSourceRef(val.TypeCast.arg);
   if (val.CollateClause) return nameSourceRef(val.CollateClause.arg);
-  if (val.A_Indirection && !(val.A_Indirection.indirection ?? []).some((x: Node) => x.String)) return nameSourceRef(val.A_Indirection.arg);
+  if (val.A_Indirection && !(val.A_Indirection.indirection ?? []).some((x: Node) => x.String))
+    return nameSourceRef(val.A_Indirection.arg);
   return undefined;
 };
 
@@ -124,7 +130,8 @@ const nameSourceRef = (val: Node | undefined): Node | undefined => {
 const outputNames = (select: Node | undefined): readonly string[] | undefined => {
   const q = select?.SelectStmt;
   if (!q) return undefined;
-  if (q.op && q.op !== 'SETOP_NONE') return outputNames(q.larg ? { SelectStmt: q.larg } : undefined);
+  if (q.op && q.op !== 'SETOP_NONE')
+    return outputNames(q.larg ? { SelectStmt: q.larg } : undefined);
   if (q.valuesLists) return undefined;
   const names: string[] = [];
   for (const t of q.targetList ?? []) {
@@ -136,7 +143,23 @@ const outputNames = (select: Node | undefined): readonly string[] | undefined =>
 };
 
 /** Keywords that end a select-list item when met outside parentheses. */
-const TARGET_END = new Set(['FROM', 'WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET', 'UNION', 'INTERSECT', 'EXCEPT', 'FETCH', 'FOR', 'INTO', ';']);
+const TARGET_END = new Set([
+  'FROM',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'WINDOW',
+  'ORDER',
+  'LIMIT',
+  'OFFSET',
+  'UNION',
+  'INTERSECT',
+  'EXCEPT',
+  'FETCH',
+  'FOR',
+  'INTO',
+  ';',
+]);
 
 class Follower {
   private readonly edits: { start: number; end: number; text: string }[] = [];
@@ -178,7 +201,8 @@ class Follower {
   /** Replace the identifier token at index i, which must name `expected`. */
   private replaceToken(i: number, expected: string, to: string): void {
     const t = this.tokens[i];
-    if (!t || tokenName(t.text) !== expected) throw new Stale(`the name ${quoteIdent(expected)} is not written as one plain identifier`);
+    if (!t || tokenName(t.text) !== expected)
+      throw new Stale(`the name ${quoteIdent(expected)} is not written as one plain identifier`);
     this.edits.push({ start: t.start, end: t.end, text: quoteIdent(to) });
   }
 
@@ -189,8 +213,12 @@ class Follower {
     this.replaceToken(this.tokenAt(rv.location) + 2 * parts, rv.relname, this.rename.to);
   }
 
-  private cteColumns(name: string, scope: Scope | undefined): { found: boolean; columns?: readonly string[] } {
-    for (let s = scope; s; s = s.parent) if (s.ctes.has(name)) return { found: true, columns: s.ctes.get(name) };
+  private cteColumns(
+    name: string,
+    scope: Scope | undefined,
+  ): { found: boolean; columns?: readonly string[] } {
+    for (let s = scope; s; s = s.parent)
+      if (s.ctes.has(name)) return { found: true, columns: s.ctes.get(name) };
     return { found: false };
   }
 
@@ -202,7 +230,12 @@ class Follower {
       const p = stmt.CreatePolicyStmt;
       const table = rangeVarName(p.table);
       this.relation(p.table);
-      const scope: Scope = { items: [{ name: p.table.relname, aliased: false, rel: table, columns: this.columnsOf(table) }], ctes: new Map() };
+      const scope: Scope = {
+        items: [
+          { name: p.table.relname, aliased: false, rel: table, columns: this.columnsOf(table) },
+        ],
+        ctes: new Map(),
+      };
       this.walk(p.qual, scope);
       this.walk(p.with_check, scope);
     } else if (stmt.CreateTrigStmt) {
@@ -212,7 +245,10 @@ class Follower {
       if (t.constrrel) this.relation(t.constrrel);
       if (this.rename.kind === 'column' && this.isTarget(table)) this.updateOfList(t);
       const columns = this.columnsOf(table);
-      const scope: Scope = { items: ['old', 'new'].map((name) => ({ name, aliased: true, rel: table, columns })), ctes: new Map() };
+      const scope: Scope = {
+        items: ['old', 'new'].map((name) => ({ name, aliased: true, rel: table, columns })),
+        ctes: new Map(),
+      };
       this.walk(t.whenClause, scope);
     } else throw new Stale('it is not a CREATE VIEW, CREATE POLICY or CREATE TRIGGER statement');
   }
@@ -223,10 +259,16 @@ class Follower {
     if (this.rename.kind !== 'column' || !cols.includes(this.rename.from)) return;
     const on = this.tokenAt(t.relation.location);
     let of = -1;
-    for (let i = 1; i < on; i++) if (this.tokens[i].text.toUpperCase() === 'OF' && this.tokens[i - 1].text.toUpperCase() === 'UPDATE') of = i;
+    for (let i = 1; i < on; i++)
+      if (
+        this.tokens[i].text.toUpperCase() === 'OF' &&
+        this.tokens[i - 1].text.toUpperCase() === 'UPDATE'
+      )
+        of = i;
     if (of < 0) throw new Stale('its UPDATE OF column list could not be found');
     for (let i = of + 1; i < on; i += 2) {
-      if (tokenName(this.tokens[i].text) === this.rename.from) this.replaceToken(i, this.rename.from, this.rename.to);
+      if (tokenName(this.tokens[i].text) === this.rename.from)
+        this.replaceToken(i, this.rename.from, this.rename.to);
       if (this.tokens[i + 1]?.text !== ',') break;
     }
   }
@@ -237,9 +279,16 @@ class Follower {
     const scope: Scope = { items: [], ctes: new Map(), parent };
     for (const c of q.withClause?.ctes ?? []) {
       const cte = c.CommonTableExpr;
-      if (q.withClause.recursive) scope.ctes.set(cte.ctename, cte.aliascolnames?.map((x: Node) => x.String.sval));
+      if (q.withClause.recursive)
+        scope.ctes.set(
+          cte.ctename,
+          cte.aliascolnames?.map((x: Node) => x.String.sval),
+        );
       this.select(cte.ctequery, scope);
-      scope.ctes.set(cte.ctename, cte.aliascolnames?.map((x: Node) => x.String.sval) ?? outputNames(cte.ctequery));
+      scope.ctes.set(
+        cte.ctename,
+        cte.aliascolnames?.map((x: Node) => x.String.sval) ?? outputNames(cte.ctequery),
+      );
     }
     if (q.op && q.op !== 'SETOP_NONE') {
       this.select({ SelectStmt: q.larg }, scope);
@@ -251,13 +300,30 @@ class Follower {
     }
     for (const f of q.fromClause ?? []) this.fromItem(f, scope);
     this.walk(q.valuesLists, scope);
-    const outputs = new Set<string>((q.targetList ?? []).flatMap((t: Node) => (t.ResTarget.name ? [t.ResTarget.name] : [])));
+    const outputs = new Set<string>(
+      (q.targetList ?? []).flatMap((t: Node) => (t.ResTarget.name ? [t.ResTarget.name] : [])),
+    );
     for (const t of q.targetList ?? []) this.target(t.ResTarget, scope);
-    for (const key of ['distinctClause', 'whereClause', 'groupClause', 'havingClause', 'windowClause', 'limitOffset', 'limitCount']) this.walk(q[key], scope);
+    for (const key of [
+      'distinctClause',
+      'whereClause',
+      'groupClause',
+      'havingClause',
+      'windowClause',
+      'limitOffset',
+      'limitCount',
+    ])
+      this.walk(q[key], scope);
     for (const s of q.sortClause ?? []) {
       // ORDER BY x, where x is an output column named by AS, sorts by that output column
       const ref = s.SortBy?.node?.ColumnRef;
-      if (ref && ref.fields.length === 1 && ref.fields[0].String && outputs.has(ref.fields[0].String.sval)) continue;
+      if (
+        ref &&
+        ref.fields.length === 1 &&
+        ref.fields[0].String &&
+        outputs.has(ref.fields[0].String.sval)
+      )
+        continue;
       this.walk(s, scope);
     }
     return outputNames(node);
@@ -300,16 +366,26 @@ class Follower {
       if (colnames && !cte.found && this.rename.kind === 'column' && this.isTarget(q)) {
         throw new Stale(`it gives ${showName(q)} column aliases`);
       }
-      added.push({ name: alias ?? rv.relname, aliased: alias !== undefined, ...(cte.found ? {} : { rel: q }), ...(columns ? { columns } : {}) });
+      added.push({
+        name: alias ?? rv.relname,
+        aliased: alias !== undefined,
+        ...(cte.found ? {} : { rel: q }),
+        ...(columns ? { columns } : {}),
+      });
     } else if (f.JoinExpr) {
       const j = f.JoinExpr;
       const inner = [...this.fromItem(j.larg, scope), ...this.fromItem(j.rarg, scope)];
       const touches = inner.some((x) => this.isTarget(x.rel));
-      if (touches && j.alias) throw new Stale(`it reads ${showName(this.rename.table)} through a join with an alias`);
+      if (touches && j.alias)
+        throw new Stale(`it reads ${showName(this.rename.table)} through a join with an alias`);
       if (touches && this.rename.kind === 'column') {
         const using: string[] = (j.usingClause ?? []).map((x: Node) => x.String.sval);
-        if (using.includes(this.rename.from)) throw new Stale(`it joins ${showName(this.rename.table)} USING (${quoteIdent(this.rename.from)})`);
-        if (j.isNatural) throw new Stale(`it joins ${showName(this.rename.table)} with NATURAL JOIN`);
+        if (using.includes(this.rename.from))
+          throw new Stale(
+            `it joins ${showName(this.rename.table)} USING (${quoteIdent(this.rename.from)})`,
+          );
+        if (j.isNatural)
+          throw new Stale(`it joins ${showName(this.rename.table)} with NATURAL JOIN`);
       }
       this.walk(j.quals, scope);
       return inner;
@@ -318,11 +394,23 @@ class Follower {
       const outer: Scope = r.lateral ? scope : { items: [], ctes: new Map(), parent: scope };
       const names = this.select(r.subquery, outer);
       const colnames: string[] | undefined = r.alias?.colnames?.map((x: Node) => x.String.sval);
-      const columns = colnames && names ? [...colnames, ...names.slice(colnames.length)] : colnames && !names ? undefined : names;
-      added.push({ name: r.alias?.aliasname ?? '', aliased: true, ...(columns ? { columns } : {}) });
+      const columns =
+        colnames && names
+          ? [...colnames, ...names.slice(colnames.length)]
+          : colnames && !names
+            ? undefined
+            : names;
+      added.push({
+        name: r.alias?.aliasname ?? '',
+        aliased: true,
+        ...(columns ? { columns } : {}),
+      });
     } else {
       // a function in FROM, ROWS FROM, XMLTABLE...: its arguments may read outer columns
-      if (this.readsTarget(f)) throw new Stale(`it reads ${showName(this.rename.table)} in a FROM item that replay does not follow`);
+      if (this.readsTarget(f))
+        throw new Stale(
+          `it reads ${showName(this.rename.table)} in a FROM item that replay does not follow`,
+        );
       this.walk(f, scope);
       const alias = Object.values(f)[0]?.alias?.aliasname as string | undefined;
       added.push({ name: alias ?? '', aliased: true });
@@ -363,7 +451,13 @@ class Follower {
       const hit =
         qualifier.length === 1
           ? s.items.find((i) => i.name === qualifier[0])
-          : s.items.find((i) => !i.aliased && i.rel && i.rel.name === qualifier.at(-1) && (i.rel.schema ?? 'public') === qualifier.at(-2));
+          : s.items.find(
+              (i) =>
+                !i.aliased &&
+                i.rel &&
+                i.rel.name === qualifier.at(-1) &&
+                (i.rel.schema ?? 'public') === qualifier.at(-2),
+            );
       if (hit) return hit;
     }
     return undefined;
@@ -377,15 +471,22 @@ class Follower {
       if (known.length === 1) return this.isTarget(known[0].rel);
       if (known.length > 1) {
         if (!known.some((i) => this.isTarget(i.rel))) return false;
-        throw new Stale(`the unqualified ${quoteIdent(name)} may be a column of ${known.map((i) => (i.rel ? showName(i.rel) : quoteIdent(i.name))).join(' or of ')}`);
+        throw new Stale(
+          `the unqualified ${quoteIdent(name)} may be a column of ${known.map((i) => (i.rel ? showName(i.rel) : quoteIdent(i.name))).join(' or of ')}`,
+        );
       }
       const unknown = s.items.filter((i) => i.columns === undefined);
       if (unknown.length > 0) {
         let reaches = false;
-        for (let o = s.parent; o; o = o.parent) if (o.items.some((i) => this.isTarget(i.rel))) reaches = true;
+        for (let o = s.parent; o; o = o.parent)
+          if (o.items.some((i) => this.isTarget(i.rel))) reaches = true;
         if (!reaches) return false;
-        const what = unknown.map((i) => (i.rel ? showName(i.rel) : i.name ? quoteIdent(i.name) : 'a FROM item')).join(', ');
-        throw new Stale(`the unqualified ${quoteIdent(name)} may be a column of ${what}, whose columns are not known, or of ${showName(this.rename.table)}`);
+        const what = unknown
+          .map((i) => (i.rel ? showName(i.rel) : i.name ? quoteIdent(i.name) : 'a FROM item'))
+          .join(', ');
+        throw new Stale(
+          `the unqualified ${quoteIdent(name)} may be a column of ${what}, whose columns are not known, or of ${showName(this.rename.table)}`,
+        );
       }
     }
     return false;
@@ -400,11 +501,20 @@ class Follower {
     const r = this.rename;
     if (r.kind === 'table') {
       if (item && !item.aliased && this.isTarget(item.rel)) {
-        this.replaceToken(this.tokenAt(ref.location) + 2 * (qualifier.length - 1), r.table.name, r.to);
+        this.replaceToken(
+          this.tokenAt(ref.location) + 2 * (qualifier.length - 1),
+          r.table.name,
+          r.to,
+        );
       } else if (!star && qualifier.length === 0 && names[0] === r.table.name) {
         // a whole-row reference by table name (`to_json("Account")`), unless it is a column
         const whole = this.qualified([names[0]], scope);
-        if (whole && !whole.aliased && this.isTarget(whole.rel) && !this.isColumnInReach(names[0], scope)) {
+        if (
+          whole &&
+          !whole.aliased &&
+          this.isTarget(whole.rel) &&
+          !this.isColumnInReach(names[0], scope)
+        ) {
           throw new Stale(`it uses the whole row of ${showName(r.table)} by its name`);
         }
       }
@@ -413,19 +523,25 @@ class Follower {
     if (star) {
       const over = qualifier.length > 0 ? (item ? [item] : []) : scope.items;
       if (over.some((i) => this.isTarget(i.rel))) {
-        throw new Stale(`it selects * from ${showName(r.table)}, which PostgreSQL expanded into the columns of that time`);
+        throw new Stale(
+          `it selects * from ${showName(r.table)}, which PostgreSQL expanded into the columns of that time`,
+        );
       }
       return;
     }
     if (names.at(-1) !== r.from) return;
-    const target = qualifier.length > 0 ? !!item && this.isTarget(item.rel) : this.unqualifiedIsTarget(r.from, scope);
+    const target =
+      qualifier.length > 0
+        ? !!item && this.isTarget(item.rel)
+        : this.unqualifiedIsTarget(r.from, scope);
     if (!target) return;
     this.replaceToken(this.tokenAt(ref.location) + 2 * qualifier.length, r.from, r.to);
     this.renamed.add(ref);
   }
 
   private isColumnInReach(name: string, scope: Scope): boolean {
-    for (let s: Scope | undefined = scope; s; s = s.parent) if (s.items.some((i) => i.columns?.includes(name))) return true;
+    for (let s: Scope | undefined = scope; s; s = s.parent)
+      if (s.items.some((i) => i.columns?.includes(name))) return true;
     return false;
   }
 }
@@ -444,7 +560,11 @@ export const followRename = (
   // most texts do not mention the renamed object at all: no need to parse them (a `*` reads
   // every column without naming it)
   const words = identifiersIn(sql);
-  if (!words.has(rename.table.name) || (rename.kind === 'column' && !words.has(rename.from) && !sql.includes('*'))) return undefined;
+  if (
+    !words.has(rename.table.name) ||
+    (rename.kind === 'column' && !words.has(rename.from) && !sql.includes('*'))
+  )
+    return undefined;
   const pg = loadedParser();
   if (!pg) return { stale: 'the PostgreSQL parser was not loaded, so its text could not be read' };
   let stmts;
@@ -454,7 +574,12 @@ export const followRename = (
     return { stale: 'its text does not parse as PostgreSQL' };
   }
   if (stmts.length !== 1) return { stale: 'its text is not one statement' };
-  const follower = new Follower(Buffer.from(sql, 'utf8'), pg.scanSync(sql).tokens, rename, columnsOf);
+  const follower = new Follower(
+    Buffer.from(sql, 'utf8'),
+    pg.scanSync(sql).tokens,
+    rename,
+    columnsOf,
+  );
   try {
     follower.statement(stmts[0].stmt);
   } catch (e) {

@@ -11,7 +11,13 @@
 import type { Change, Migration } from './changes.js';
 import type { Diagnostic } from './diagnostics.js';
 import { invert } from './invert.js';
-import { worstRisk, type DownStep, type Inversion, type PlannedMigration, type Step } from './plan.js';
+import {
+  worstRisk,
+  type DownStep,
+  type Inversion,
+  type PlannedMigration,
+  type Step,
+} from './plan.js';
 import { redundantDrops } from './redundant-drops.js';
 import { apply } from './replay.js';
 import { emptySchema, qualify, type QName, type Schema } from './schema.js';
@@ -23,9 +29,14 @@ export interface PlannedHistory {
 }
 
 const sameStatement = (a: Change, b: Change) =>
-  !!a.source && !!b.source && a.source.file === b.source.file && a.source.line === b.source.line && a.source.col === b.source.col;
+  !!a.source &&
+  !!b.source &&
+  a.source.file === b.source.file &&
+  a.source.line === b.source.line &&
+  a.source.col === b.source.col;
 
-const locate = (c: Change) => (c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {});
+const locate = (c: Change) =>
+  c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {};
 
 /**
  * One rebuild per enum and migration. The down of each ADD VALUE rebuilds the type without the
@@ -37,25 +48,35 @@ const locate = (c: Change) => (c.source ? { file: c.source.file, line: c.source.
  * no schema object minds, and the kept rebuild, planned from the schema before the first value,
  * meets that schema again. Returns each left-out change with the ADD VALUE whose down rebuilds.
  */
-const repeatedEnumRebuilds = (changes: readonly Change[], inversions: readonly { of: Change; inversion: Inversion }[]): Map<Change, Change> => {
+const repeatedEnumRebuilds = (
+  changes: readonly Change[],
+  inversions: readonly { of: Change; inversion: Inversion }[],
+): Map<Change, Change> => {
   const out = new Map<Change, Change>();
   const rebuilds = (c: Change) => inversions.find((x) => x.of === c)!.inversion;
   const isRebuild = (c: Change): c is Extract<Change, { kind: 'AddEnumValue' }> =>
-    c.kind === 'AddEnumValue' && rebuilds(c).risk !== 'irreversible' && rebuilds(c).changes.length > 0;
-  const unsettling = (c: Change) => c.kind === 'RawSql' || (c.kind.includes('Enum') && c.kind !== 'AddEnumValue');
+    c.kind === 'AddEnumValue' &&
+    rebuilds(c).risk !== 'irreversible' &&
+    rebuilds(c).changes.length > 0;
+  const unsettling = (c: Change) =>
+    c.kind === 'RawSql' || (c.kind.includes('Enum') && c.kind !== 'AddEnumValue');
   for (let i = 0; i < changes.length; i++) {
     const first = changes[i];
     if (!isRebuild(first) || out.has(rebuilds(first).changes[0])) continue;
     for (let j = i + 1; j < changes.length; j++) {
       const c = changes[j];
       if (unsettling(c)) break;
-      if (isRebuild(c) && qualify(c.name) === qualify(first.name)) for (const x of rebuilds(c).changes) out.set(x, first);
+      if (isRebuild(c) && qualify(c.name) === qualify(first.name))
+        for (const x of rebuilds(c).changes) out.set(x, first);
     }
   }
   return out;
 };
 
-export const planMigration = (m: Migration, start: Schema): { planned: PlannedMigration; after: Schema } => {
+export const planMigration = (
+  m: Migration,
+  start: Schema,
+): { planned: PlannedMigration; after: Schema } => {
   const diagnostics: Diagnostic[] = [];
   const up: Step[] = [];
   const problemsOf = new Map<Change, string[]>();
@@ -66,14 +87,28 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
     // what PostgreSQL would refuse in the statement beyond the object it alters (columns of an
     // index or predicate, a foreign key's target, a non-IMMUTABLE function...): same consequence
     const drops = change.kind === 'DropView' || change.kind === 'DropTable';
-    const invalid = validateChange(change, s, drops ? { statement: m.changes.filter((x) => x !== change && sameStatement(x, change)) } : {});
+    const invalid = validateChange(
+      change,
+      s,
+      drops ? { statement: m.changes.filter((x) => x !== change && sameStatement(x, change)) } : {},
+    );
     if (r.problems.length || invalid.length) {
       problemsOf.set(change, [...r.problems, ...invalid]);
       for (const p of r.problems) {
-        diagnostics.push({ code: 'inconsistent-source', severity: 'warning', message: `${p} (the source history does not create it; the database may have drifted)`, ...locate(change) });
+        diagnostics.push({
+          code: 'inconsistent-source',
+          severity: 'warning',
+          message: `${p} (the source history does not create it; the database may have drifted)`,
+          ...locate(change),
+        });
       }
       for (const p of invalid) {
-        diagnostics.push({ code: 'invalid-reference', severity: 'warning', message: `${p} (the database refuses this statement on the schema the history builds)`, ...locate(change) });
+        diagnostics.push({
+          code: 'invalid-reference',
+          severity: 'warning',
+          message: `${p} (the database refuses this statement on the schema the history builds)`,
+          ...locate(change),
+        });
       }
     }
     // a statement the database refuses changes nothing there: neither here (later statements are
@@ -86,7 +121,11 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
     const { change, before } = up[i];
     const problems = problemsOf.get(change);
     const inversion: Inversion = problems
-      ? { changes: [], risk: 'irreversible', reason: `the source is inconsistent here: ${problems.join('; ')}` }
+      ? {
+          changes: [],
+          risk: 'irreversible',
+          reason: `the source is inconsistent here: ${problems.join('; ')}`,
+        }
       : invert(change, before, { migrationStart: start, earlier: m.changes.slice(0, i) });
     inversions.push({ of: change, before, inversion });
   }
@@ -100,7 +139,13 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
         steps.push({ change: c, before: d });
         const r = apply(d, c);
         if (report) {
-          for (const p of r.problems) diagnostics.push({ code: 'down-problem', severity: 'warning', message: `down of this statement: ${p}`, ...locate(of) });
+          for (const p of r.problems)
+            diagnostics.push({
+              code: 'down-problem',
+              severity: 'warning',
+              message: `down of this statement: ${p}`,
+              ...locate(of),
+            });
         }
         d = r.schema;
       }
@@ -115,11 +160,20 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
   let stepsOf = replayDown(rebuilt, true);
   // drops of indexes and constraints that a later DROP TABLE of this down() removes anyway
   const redundant = redundantDrops(stepsOf.flat());
-  if (redundant.size > 0) stepsOf = replayDown(new Map<Change, unknown>([...rebuilt, ...redundant]), false);
+  if (redundant.size > 0)
+    stepsOf = replayDown(new Map<Change, unknown>([...rebuilt, ...redundant]), false);
   const down: DownStep[] = inversions.map(({ of, inversion }, k) => {
-    const omitted = inversion.changes.filter((c) => redundant.has(c)).map((c) => ({ change: c, droppedWith: redundant.get(c)! }));
+    const omitted = inversion.changes
+      .filter((c) => redundant.has(c))
+      .map((c) => ({ change: c, droppedWith: redundant.get(c)! }));
     const rebuiltBy = inversion.changes.length > 0 ? rebuilt.get(inversion.changes[0]) : undefined;
-    return { of, inversion, steps: stepsOf[k], ...(omitted.length > 0 ? { omitted } : {}), ...(rebuiltBy ? { rebuiltBy } : {}) };
+    return {
+      of,
+      inversion,
+      steps: stepsOf[k],
+      ...(omitted.length > 0 ? { omitted } : {}),
+      ...(rebuiltBy ? { rebuiltBy } : {}),
+    };
   });
   return {
     planned: {
@@ -134,7 +188,10 @@ export const planMigration = (m: Migration, start: Schema): { planned: PlannedMi
   };
 };
 
-export const planHistory = (migrations: readonly Migration[], start: Schema = emptySchema()): PlannedHistory => {
+export const planHistory = (
+  migrations: readonly Migration[],
+  start: Schema = emptySchema(),
+): PlannedHistory => {
   const out: PlannedMigration[] = [];
   let s = start;
   for (const m of migrations) {
@@ -151,10 +208,14 @@ export const planHistory = (migrations: readonly Migration[], start: Schema = em
  * migration once its file is written, so memory stays with one migration's snapshots instead of
  * growing with the whole history (and garbage collection with it).
  */
-export const lazyPlan = (planned: PlannedMigration, start: Schema | (() => Schema)): PlannedMigration => {
+export const lazyPlan = (
+  planned: PlannedMigration,
+  start: Schema | (() => Schema),
+): PlannedMigration => {
   // capture only what replanning needs, not `planned` itself (that would keep its snapshots)
   const { migration, risk, diagnostics, noTransactionReason } = planned;
-  const again = () => planMigration(migration, typeof start === 'function' ? start() : start).planned;
+  const again = () =>
+    planMigration(migration, typeof start === 'function' ? start() : start).planned;
   return {
     migration,
     risk,

@@ -12,10 +12,27 @@ import type { Change, ChangeKind, ChangeOf, CreateIndex, Risk } from './changes.
 import { formatLocation } from './diagnostics.js';
 import type { Inversion } from './plan.js';
 import { worstRisk } from './plan.js';
-import { apply, dependencyOrder, dependentForeignKeys, guardHolds, partHolds, replacedImplicitIndexes, routineKey, viewsReading } from './replay.js';
+import {
+  apply,
+  dependencyOrder,
+  dependentForeignKeys,
+  guardHolds,
+  partHolds,
+  replacedImplicitIndexes,
+  routineKey,
+  viewsReading,
+} from './replay.js';
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
-import { excerpt, identifiersIn, quoteIdent, quoteLiteral, quoteName, renderType as typeSql, storedType } from './sql-text.js';
+import {
+  excerpt,
+  identifiersIn,
+  quoteIdent,
+  quoteLiteral,
+  quoteName,
+  renderType as typeSql,
+  storedType,
+} from './sql-text.js';
 import {
   findColumn,
   qualify,
@@ -40,7 +57,11 @@ export interface InvertContext {
 }
 
 const ok = (...changes: Change[]): Inversion => ({ changes, risk: 'exact' });
-const lossy = (reason: string, ...changes: Change[]): Inversion => ({ changes, risk: 'data-loss', reason });
+const lossy = (reason: string, ...changes: Change[]): Inversion => ({
+  changes,
+  risk: 'data-loss',
+  reason,
+});
 const irreversible = (reason: string): Inversion => ({ changes: [], risk: 'irreversible', reason });
 const show = (q: QName) => quoteName(q);
 /** `"table"."column"`, for reasons */
@@ -68,25 +89,53 @@ const recreateTable = (before: Schema, t: Table): Change[] => {
   const restored = t.columns.map(({ comment: _c, ...col }) => restoreOwned(before, t.name, col));
   const columns = restored.map((r) => r.column);
   const { comment, rowLevelSecurity, forceRowLevelSecurity, ...rest } = t;
-  const out: Change[] = [{ kind: 'CreateTable', table: { ...rest, columns } }, ...restored.flatMap((r) => r.after)];
-  if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'table', table: t.name }, comment });
+  const out: Change[] = [
+    { kind: 'CreateTable', table: { ...rest, columns } },
+    ...restored.flatMap((r) => r.after),
+  ];
+  if (comment !== undefined)
+    out.push({ kind: 'SetComment', target: { kind: 'table', table: t.name }, comment });
   for (const col of t.columns) {
-    if (col.comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: t.name, column: col.name }, comment: col.comment });
+    if (col.comment !== undefined)
+      out.push({
+        kind: 'SetComment',
+        target: { kind: 'column', table: t.name, column: col.name },
+        comment: col.comment,
+      });
   }
-  if (rowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false });
-  if (forceRowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true });
+  if (rowLevelSecurity)
+    out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false });
+  if (forceRowLevelSecurity)
+    out.push({ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true });
   for (const i of Object.values(before.indexes)) {
     // MySQL makes the implicit index of a foreign key again with the key (named after it)
-    if (!sameName(i.table, t.name) || (i.implicit && t.constraints.some((k) => k.type === 'foreign' && k.name === i.name))) continue;
+    if (
+      !sameName(i.table, t.name) ||
+      (i.implicit && t.constraints.some((k) => k.type === 'foreign' && k.name === i.name))
+    )
+      continue;
     out.push(recreateIndex(i));
   }
-  for (const tr of Object.values(before.triggers)) if (sameName(tr.table, t.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
-  for (const p of Object.values(before.policies)) if (sameName(p.table, t.name)) out.push({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql });
+  for (const tr of Object.values(before.triggers))
+    if (sameName(tr.table, t.name))
+      out.push({
+        kind: 'CreateTrigger',
+        name: tr.name,
+        table: tr.table,
+        orReplace: false,
+        sql: tr.createSql,
+      });
+  for (const p of Object.values(before.policies))
+    if (sameName(p.table, t.name))
+      out.push({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql });
   return out;
 };
 
 /** CREATE ... -> CREATE OR REPLACE ..., for restoring a replaced function or trigger in place. */
-const orReplace = (sql: string): string => (/^\s*CREATE\s+OR\s+REPLACE\b/i.test(sql) ? sql : sql.replace(/^\s*CREATE\s+/i, 'CREATE OR REPLACE '));
+const orReplace = (sql: string): string =>
+  /^\s*CREATE\s+OR\s+REPLACE\b/i.test(sql)
+    ? sql
+    : sql.replace(/^\s*CREATE\s+/i, 'CREATE OR REPLACE ');
 
 /** A name not used by any enum, table or view in the schema: `<base>_old`, `<base>_old1`... */
 const freeTypeName = (s: Schema, schema: string | undefined, base: string): string => {
@@ -99,18 +148,24 @@ const freeTypeName = (s: Schema, schema: string | undefined, base: string): stri
 /** Undo ADD VALUE: PostgreSQL cannot remove an enum value, so rebuild the type without it. */
 const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   const e = before.enums[qualify(name)];
-  if (!e) return irreversible(`enum ${show(name)} is unknown before this change, so down() cannot rebuild it`);
+  if (!e)
+    return irreversible(
+      `enum ${show(name)} is unknown before this change, so down() cannot rebuild it`,
+    );
   const oldName = freeTypeName(before, name.schema, name.name);
   const old: QName = { ...name, name: oldName };
   // A foreign key between two columns of the type cannot hold while one of them has the old
   // type and the other the new one (PostgreSQL refuses the first ALTER COLUMN): such keys are
   // dropped before the columns change and added again once they all have the rebuilt type.
   const enumColumn = new Set<string>();
-  for (const t of Object.values(before.tables)) for (const col of t.columns) if (usesType(col.type, name)) enumColumn.add(`${qualify(t.name)}\u0000${col.name}`);
+  for (const t of Object.values(before.tables))
+    for (const col of t.columns)
+      if (usesType(col.type, name)) enumColumn.add(`${qualify(t.name)}\u0000${col.name}`);
   const keys = Object.values(before.tables).flatMap((t) =>
     t.constraints.flatMap((k) =>
       k.type === 'foreign' &&
-      (k.columns.some((x) => enumColumn.has(`${qualify(t.name)}\u0000${x}`)) || k.referencedColumns.some((x) => enumColumn.has(`${qualify(k.references)}\u0000${x}`)))
+      (k.columns.some((x) => enumColumn.has(`${qualify(t.name)}\u0000${x}`)) ||
+        k.referencedColumns.some((x) => enumColumn.has(`${qualify(k.references)}\u0000${x}`)))
         ? [{ table: t.name, constraint: k }]
         : [],
     ),
@@ -121,13 +176,31 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   // dropped first, newest first, and created again once the type is rebuilt.
   const views = enumDependentViews(before, name, enumColumn);
   for (const v of views) {
-    if (v.stale) return staleRefusal(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type`, v.stale);
+    if (v.stale)
+      return staleRefusal(
+        `adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type`,
+        v.stale,
+      );
     const drift = starDrift(before, v.starColumns);
-    if (drift) return irreversible(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type, but it selects * and ${drift}`);
+    if (drift)
+      return irreversible(
+        `adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type, but it selects * and ${drift}`,
+      );
   }
   const out: Change[] = [
-    ...[...views].reverse().map((v): Change => ({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false })),
-    ...keys.map((k): Change => ({ kind: 'DropConstraint', table: k.table, name: k.constraint.name })),
+    ...[...views]
+      .reverse()
+      .map((v): Change => ({
+        kind: 'DropView',
+        name: v.name,
+        materialized: v.materialized,
+        ifExists: false,
+      })),
+    ...keys.map((k): Change => ({
+      kind: 'DropConstraint',
+      table: k.table,
+      name: k.constraint.name,
+    })),
     { kind: 'RenameEnum', from: name, to: oldName },
     { kind: 'CreateEnum', enum: { name, values: e.values } },
   ];
@@ -135,7 +208,8 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
     for (const col of t.columns) {
       if (!usesType(col.type, name)) continue;
       const arr = '[]'.repeat(col.type.array ?? 0);
-      if (col.default !== undefined) out.push({ kind: 'SetDefault', table: t.name, column: col.name });
+      if (col.default !== undefined)
+        out.push({ kind: 'SetDefault', table: t.name, column: col.name });
       out.push({
         kind: 'AlterColumnType',
         table: t.name,
@@ -143,23 +217,39 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
         to: col.type,
         using: `${quoteIdent(col.name)}::text${arr}::${typeSql({ ...col.type, array: 0 })}${arr}`,
       });
-      if (col.default !== undefined) out.push({ kind: 'SetDefault', table: t.name, column: col.name, default: col.default });
+      if (col.default !== undefined)
+        out.push({ kind: 'SetDefault', table: t.name, column: col.name, default: col.default });
     }
   }
   out.push({ kind: 'DropEnum', name: old });
-  for (const k of keys) out.push({ kind: 'AddConstraint', table: k.table, constraint: k.constraint });
+  for (const k of keys)
+    out.push({ kind: 'AddConstraint', table: k.table, constraint: k.constraint });
   for (const v of views) {
     out.push(recreateView(v));
-    for (const i of Object.values(before.indexes)) if (sameName(i.table, v.name)) out.push(recreateIndex(i));
-    for (const tr of Object.values(before.triggers)) if (sameName(tr.table, v.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
+    for (const i of Object.values(before.indexes))
+      if (sameName(i.table, v.name)) out.push(recreateIndex(i));
+    for (const tr of Object.values(before.triggers))
+      if (sameName(tr.table, v.name))
+        out.push({
+          kind: 'CreateTrigger',
+          name: tr.name,
+          table: tr.table,
+          orReplace: false,
+          sql: tr.createSql,
+        });
   }
-  return lossy(`adds enum value ${quoteLiteral(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${quoteLiteral(added)}`, ...out);
+  return lossy(
+    `adds enum value ${quoteLiteral(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${quoteLiteral(added)}`,
+    ...out,
+  );
 };
 
 /** The views an enum rebuild must drop and recreate, in creation order: those reading a table
  * with a column of the type, those naming the type, and the views reading any of them. */
 const enumDependentViews = (s: Schema, name: QName, enumColumn: ReadonlySet<string>): View[] => {
-  const tables = Object.values(s.tables).filter((t) => t.columns.some((col) => enumColumn.has(`${qualify(t.name)}\u0000${col.name}`)));
+  const tables = Object.values(s.tables).filter((t) =>
+    t.columns.some((col) => enumColumn.has(`${qualify(t.name)}\u0000${col.name}`)),
+  );
   const found = new Set<View>(tables.flatMap((t) => viewsReading(s, t.name)));
   for (const v of Object.values(s.views)) {
     if (identifiersIn(v.createSql.replace(/^[\s\S]*?\bAS\b/i, '')).has(name.name)) {
@@ -174,7 +264,8 @@ const enumDependentViews = (s: Schema, name: QName, enumColumn: ReadonlySet<stri
 export const starDrift = (s: Schema, starColumns: View['starColumns']): string | undefined => {
   for (const { table, columns } of starColumns ?? []) {
     const now = (s.tables[qualify(table)]?.columns ?? []).map((c) => c.name);
-    if (now.join(',') !== columns.join(',')) return `table ${show(table)} changed its columns since it was created`;
+    if (now.join(',') !== columns.join(','))
+      return `table ${show(table)} changed its columns since it was created`;
   }
   return undefined;
 };
@@ -191,10 +282,18 @@ const recreateView = (v: View): Change => ({
 /** a view as it was, with the indexes (materialized) and triggers it had */
 const recreateViewWith = (before: Schema, v: View): Change[] => [
   recreateView(v),
-  ...Object.values(before.indexes).filter((i) => sameName(i.table, v.name)).map(recreateIndex),
+  ...Object.values(before.indexes)
+    .filter((i) => sameName(i.table, v.name))
+    .map(recreateIndex),
   ...Object.values(before.triggers)
     .filter((tr) => sameName(tr.table, v.name))
-    .map((tr): Change => ({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql })),
+    .map((tr): Change => ({
+      kind: 'CreateTrigger',
+      name: tr.name,
+      table: tr.table,
+      orReplace: false,
+      sql: tr.createSql,
+    })),
 ];
 
 /** Which TIMESTAMP flavour a type is: 'tz', 'plain', or undefined for any other type. */
@@ -207,13 +306,15 @@ const timestampKind = (t: ColumnType): 'tz' | 'plain' | undefined => {
 };
 
 /** fractional digits of a timestamp type: 6 when not written */
-const timestampPrecision = (t: ColumnType): number => (typeof t.args?.[0] === 'number' ? t.args[0] : 6);
+const timestampPrecision = (t: ColumnType): number =>
+  typeof t.args?.[0] === 'number' ? t.args[0] : 6;
 
 /** Zone names that are UTC itself (compared in lower case, as PostgreSQL compares them). */
 const UTC_ZONES: ReadonlySet<string> = new Set(['utc', 'etc/utc', 'gmt', 'z', '+00', '+00:00']);
 
 /** `"col" AT TIME ZONE '<zone>'` (or the column unquoted), the whole USING expression */
-const AT_ZONE = /^\s*(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s+AT\s+TIME\s+ZONE\s+('((?:[^'\\]|'')*)')\s*$/i;
+const AT_ZONE =
+  /^\s*(?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\s+AT\s+TIME\s+ZONE\s+('((?:[^'\\]|'')*)')\s*$/i;
 
 /**
  * An up change between TIMESTAMP and TIMESTAMPTZ whose USING reads the column itself at a zone
@@ -232,30 +333,62 @@ const zoneShift = (
   const column = m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2].toLowerCase();
   if (column !== c.column) return undefined;
   const zone = m[4].replaceAll("''", "'");
-  return { zone: m[3], utc: UTC_ZONES.has(zone.toLowerCase()), keepsPrecision: timestampPrecision(c.to) >= timestampPrecision(from) };
+  return {
+    zone: m[3],
+    utc: UTC_ZONES.has(zone.toLowerCase()),
+    keepsPrecision: timestampPrecision(c.to) >= timestampPrecision(from),
+  };
 };
 
-type Handler<K extends ChangeKind> = (c: ChangeOf<K>, before: Schema, ctx: InvertContext) => Inversion;
+type Handler<K extends ChangeKind> = (
+  c: ChangeOf<K>,
+  before: Schema,
+  ctx: InvertContext,
+) => Inversion;
 
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (c) => ok({ kind: 'DropTable', name: c.table.name }),
   DropTable: (c, before) => {
     const t = before.tables[qualify(c.name)];
-    if (!t) return c.ifExists ? ok() : irreversible(`table ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
-    if (t.columnsUnknown) return irreversible(`drops table ${show(c.name)}, whose columns are not known (${t.columnsUnknown}), so down() cannot recreate it`);
+    if (!t)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `table ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+          );
+    if (t.columnsUnknown)
+      return irreversible(
+        `drops table ${show(c.name)}, whose columns are not known (${t.columnsUnknown}), so down() cannot recreate it`,
+      );
     // its triggers and policies go with it, and come back from their text
     for (const tr of Object.values(before.triggers)) {
-      if (sameName(tr.table, t.name) && tr.stale) return staleRefusal(`drops table ${show(c.name)} with its trigger ${quoteIdent(tr.name)}`, tr.stale);
+      if (sameName(tr.table, t.name) && tr.stale)
+        return staleRefusal(
+          `drops table ${show(c.name)} with its trigger ${quoteIdent(tr.name)}`,
+          tr.stale,
+        );
     }
     for (const p of Object.values(before.policies)) {
-      if (sameName(p.table, t.name) && p.stale) return staleRefusal(`drops table ${show(c.name)} with its policy ${quoteIdent(p.name)}`, p.stale);
+      if (sameName(p.table, t.name) && p.stale)
+        return staleRefusal(
+          `drops table ${show(c.name)} with its policy ${quoteIdent(p.name)}`,
+          p.stale,
+        );
     }
     // CASCADE dropped the views that read it (replay.ts viewsReading): they come back after it
     const views = c.cascade ? viewsReading(before, c.name) : [];
     for (const v of views) {
-      if (v.stale) return staleRefusal(`drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)}`, v.stale);
+      if (v.stale)
+        return staleRefusal(
+          `drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)}`,
+          v.stale,
+        );
       for (const tr of Object.values(before.triggers)) {
-        if (sameName(tr.table, v.name) && tr.stale) return staleRefusal(`drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)} with its trigger ${quoteIdent(tr.name)}`, tr.stale);
+        if (sameName(tr.table, v.name) && tr.stale)
+          return staleRefusal(
+            `drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)} with its trigger ${quoteIdent(tr.name)}`,
+            tr.stale,
+          );
       }
     }
     const out = recreateTable(before, t);
@@ -263,16 +396,29 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       for (const other of Object.values(before.tables)) {
         if (sameName(other.name, c.name)) continue;
         for (const k of other.constraints) {
-          if (k.type === 'foreign' && sameName(k.references, c.name)) out.push({ kind: 'AddConstraint', table: other.name, constraint: k });
+          if (k.type === 'foreign' && sameName(k.references, c.name))
+            out.push({ kind: 'AddConstraint', table: other.name, constraint: k });
         }
       }
       for (const v of views) {
         out.push(recreateView(v));
-        for (const i of Object.values(before.indexes)) if (sameName(i.table, v.name)) out.push(recreateIndex(i));
-        for (const tr of Object.values(before.triggers)) if (sameName(tr.table, v.name)) out.push({ kind: 'CreateTrigger', name: tr.name, table: tr.table, orReplace: false, sql: tr.createSql });
+        for (const i of Object.values(before.indexes))
+          if (sameName(i.table, v.name)) out.push(recreateIndex(i));
+        for (const tr of Object.values(before.triggers))
+          if (sameName(tr.table, v.name))
+            out.push({
+              kind: 'CreateTrigger',
+              name: tr.name,
+              table: tr.table,
+              orReplace: false,
+              sql: tr.createSql,
+            });
       }
     }
-    return lossy(`drops table ${show(c.name)}: down() recreates it empty; its rows are lost`, ...out);
+    return lossy(
+      `drops table ${show(c.name)}: down() recreates it empty; its rows are lost`,
+      ...out,
+    );
   },
   RenameTable: (c) => ok({ kind: 'RenameTable', from: { ...c.from, name: c.to }, to: c.from.name }),
   AddColumn: (c, before) => {
@@ -283,31 +429,52 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropColumn: (c, before) => {
     const t = before.tables[qualify(c.table)];
     const col = t && findColumn(t, c.column);
-    if (!t || !col) return c.ifExists ? ok() : irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot recreate it`);
+    if (!t || !col)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot recreate it`,
+          );
     const { comment, ...plain } = col;
     // a sequence the column owned (SERIAL) was dropped with it: it comes back too
     const { column, after } = restoreOwned(before, c.table, plain);
     const out: Change[] = [{ kind: 'AddColumn', table: c.table, column }, ...after];
-    if (comment !== undefined) out.push({ kind: 'SetComment', target: { kind: 'column', table: c.table, column: c.column }, comment });
+    if (comment !== undefined)
+      out.push({
+        kind: 'SetComment',
+        target: { kind: 'column', table: c.table, column: c.column },
+        comment,
+      });
     for (const k of t.constraints) {
       // the constraints PostgreSQL dropped along with the column (replay.ts DropColumn)
-      const uses = k.type === 'check' ? identifiersIn(k.expression).has(c.column) : k.columns.includes(c.column);
+      const uses =
+        k.type === 'check'
+          ? identifiersIn(k.expression).has(c.column)
+          : k.columns.includes(c.column);
       if (uses) out.push({ kind: 'AddConstraint', table: c.table, constraint: k });
     }
     for (const i of Object.values(before.indexes)) {
-      if (sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)) {
+      if (
+        sameName(i.table, c.table) &&
+        i.elements.some((e) => e.kind === 'column' && e.name === c.column)
+      ) {
         out.push(recreateIndex(i));
       }
     }
-    const reason = col.notNull && col.default === undefined && !col.identity
-      ? `drops column ${showColumn(c.table, c.column)}: down() recreates it empty, and as NOT NULL without a default that fails unless the table is empty; its values are lost`
-      : `drops column ${showColumn(c.table, c.column)}: down() recreates it empty; its values are lost`;
+    const reason =
+      col.notNull && col.default === undefined && !col.identity
+        ? `drops column ${showColumn(c.table, c.column)}: down() recreates it empty, and as NOT NULL without a default that fails unless the table is empty; its values are lost`
+        : `drops column ${showColumn(c.table, c.column)}: down() recreates it empty; its values are lost`;
     return lossy(reason, ...out);
   },
   RenameColumn: (c) => ok({ kind: 'RenameColumn', table: c.table, from: c.to, to: c.from }),
   AlterColumnType: (c, before) => {
-    const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col) return irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its type`);
+    const col =
+      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col)
+      return irreversible(
+        `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its type`,
+      );
     const old = storedType(col.type);
     const viaText = old.user || c.to.user;
     const arr = '[]'.repeat(old.array ?? 0);
@@ -320,15 +487,27 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         ? `${quoteIdent(c.column)}::text${arr}::${typeSql(old)}`
         : `${quoteIdent(c.column)}::${typeSql(old)}`;
     const back: Change[] = [
-      { kind: 'AlterColumnType', table: c.table, column: c.column, to: old, using, ...(col.collation ? { collation: col.collation } : {}), ...(c.restated ? { restated: true } : {}) },
+      {
+        kind: 'AlterColumnType',
+        table: c.table,
+        column: c.column,
+        to: old,
+        using,
+        ...(col.collation ? { collation: col.collation } : {}),
+        ...(c.restated ? { restated: true } : {}),
+      },
     ];
     // a type change rewrites the default's cast ('{}'::jsonb becomes '{}'::json): restate it
-    if (col.default !== undefined) back.push({ kind: 'SetDefault', table: c.table, column: c.column, default: col.default });
+    if (col.default !== undefined)
+      back.push({ kind: 'SetDefault', table: c.table, column: c.column, default: col.default });
     // ...and the CHECKs on the column (id >= 0 became (id)::double precision >= (0)::double
     // precision), which casting back does not undo: recreate them as they were (found by fuzz)
     for (const k of before.tables[qualify(c.table)].constraints) {
       if (k.type === 'check' && identifiersIn(k.expression).has(c.column)) {
-        back.push({ kind: 'DropConstraint', table: c.table, name: k.name }, { kind: 'AddConstraint', table: c.table, constraint: k });
+        back.push(
+          { kind: 'DropConstraint', table: c.table, name: k.name },
+          { kind: 'AddConstraint', table: c.table, constraint: k },
+        );
       }
     }
     if (zoned?.utc && zoned.keepsPrecision) return ok(...back);
@@ -341,49 +520,88 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     );
   },
   SetNotNull: (c, before) => {
-    const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col) return irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its NOT NULL`);
-    return col.notNull === c.notNull ? ok() : ok({ kind: 'SetNotNull', table: c.table, column: c.column, notNull: col.notNull });
+    const col =
+      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col)
+      return irreversible(
+        `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its NOT NULL`,
+      );
+    return col.notNull === c.notNull
+      ? ok()
+      : ok({ kind: 'SetNotNull', table: c.table, column: c.column, notNull: col.notNull });
   },
   SetDefault: (c, before) => {
-    const col = before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col) return irreversible(`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its default`);
-    return ok({ kind: 'SetDefault', table: c.table, column: c.column, ...(col.default !== undefined ? { default: col.default } : {}) });
+    const col =
+      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col)
+      return irreversible(
+        `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its default`,
+      );
+    return ok({
+      kind: 'SetDefault',
+      table: c.table,
+      column: c.column,
+      ...(col.default !== undefined ? { default: col.default } : {}),
+    });
   },
   AddConstraint: (c, before) => {
     const out: Change[] = [{ kind: 'DropConstraint', table: c.table, name: c.constraint.name }];
     // MySQL keeps the index it made for the key when the key is dropped: drop it as well
-    if (c.implicitIndex) out.push({ kind: 'DropIndex', name: { schema: c.table.schema, name: c.implicitIndex.name } });
+    if (c.implicitIndex)
+      out.push({ kind: 'DropIndex', name: { schema: c.table.schema, name: c.implicitIndex.name } });
     const k = c.constraint;
-    const adopted = (k.type === 'primary' || k.type === 'unique') && k.usingIndex ? before.indexes[qualify({ schema: c.table.schema, name: k.usingIndex })] : undefined;
+    const adopted =
+      (k.type === 'primary' || k.type === 'unique') && k.usingIndex
+        ? before.indexes[qualify({ schema: c.table.schema, name: k.usingIndex })]
+        : undefined;
     // USING INDEX consumed an index: dropping the constraint drops it too, so build it again
     if (adopted) out.push({ kind: 'CreateIndex', index: adopted });
-    const columns = adopted ? adopted.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : [])) : k.type === 'check' ? [] : k.columns;
+    const columns = adopted
+      ? adopted.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : []))
+      : k.type === 'check'
+        ? []
+        : k.columns;
     // ADD PRIMARY KEY also set NOT NULL on its columns, which dropping the key does not undo
     const t = before.tables[qualify(c.table)];
     if (c.constraint.type === 'primary' && t) {
       for (const name of columns) {
         const col = findColumn(t, name);
-        if (col && !col.notNull) out.push({ kind: 'SetNotNull', table: c.table, column: name, notNull: false });
+        if (col && !col.notNull)
+          out.push({ kind: 'SetNotNull', table: c.table, column: name, notNull: false });
       }
     }
     return ok(...out);
   },
   DropConstraint: (c, before) => {
     const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
-    if (!k) return c.ifExists ? ok() : irreversible(`constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot add it back`);
+    if (!k)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot add it back`,
+          );
     const deps = c.cascade ? dependentForeignKeys(before, c.table, k) : [];
     return ok(
       { kind: 'AddConstraint', table: c.table, constraint: k },
-      ...deps.map((d): Change => ({ kind: 'AddConstraint', table: d.table.name, constraint: d.fk })),
+      ...deps.map((d): Change => ({
+        kind: 'AddConstraint',
+        table: d.table.name,
+        constraint: d.fk,
+      })),
     );
   },
   ValidateConstraint: (c, before) => {
     const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
-    if (!k) return irreversible(`constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot make it NOT VALID again`);
+    if (!k)
+      return irreversible(
+        `constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot make it NOT VALID again`,
+      );
     // a valid constraint stays valid; only recreating it NOT VALID makes it unvalidated again
     if (!('notValid' in k) || !k.notValid) return ok();
-    return ok({ kind: 'DropConstraint', table: c.table, name: c.name }, { kind: 'AddConstraint', table: c.table, constraint: k });
+    return ok(
+      { kind: 'DropConstraint', table: c.table, name: c.name },
+      { kind: 'AddConstraint', table: c.table, constraint: k },
+    );
   },
   RenameConstraint: (c) => ok({ kind: 'RenameConstraint', table: c.table, from: c.to, to: c.from }),
   CreateIndex: (c, before) => {
@@ -392,22 +610,36 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // MySQL dropped the implicit foreign-key indexes this one stands in for: they come back first
     // (the key needs an index at every moment), then this one goes
     const replaced = replacedImplicitIndexes(before, c.index);
-    return ok(
-      ...replaced.map(recreateIndex),
-      { kind: 'DropIndex', name: { schema: c.index.table.schema, name: c.index.name }, ...(c.concurrently ? { concurrently: true } : {}) },
-    );
+    return ok(...replaced.map(recreateIndex), {
+      kind: 'DropIndex',
+      name: { schema: c.index.table.schema, name: c.index.name },
+      ...(c.concurrently ? { concurrently: true } : {}),
+    });
   },
   DropIndex: (c, before) => {
     const i = before.indexes[qualify(c.name)];
-    if (!i) return c.ifExists ? ok() : irreversible(`index ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
-    const create: CreateIndex = { ...recreateIndex(i), ...(c.concurrently ? { concurrently: true } : {}) };
+    if (!i)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `index ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+          );
+    const create: CreateIndex = {
+      ...recreateIndex(i),
+      ...(c.concurrently ? { concurrently: true } : {}),
+    };
     return ok(create);
   },
   RenameIndex: (c) => ok({ kind: 'RenameIndex', from: { ...c.from, name: c.to }, to: c.from.name }),
   CreateEnum: (c) => ok({ kind: 'DropEnum', name: c.enum.name }),
   DropEnum: (c, before) => {
     const e = before.enums[qualify(c.name)];
-    if (!e) return c.ifExists ? ok() : irreversible(`type ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    if (!e)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `type ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+          );
     return ok({ kind: 'CreateEnum', enum: e });
   },
   AddEnumValue: (c, before) => {
@@ -419,39 +651,70 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   RenameEnumValue: (c) => ok({ kind: 'RenameEnumValue', name: c.name, from: c.to, to: c.from }),
   SetComment: (c, before) => {
     const t = before.tables[qualify(c.target.table)];
-    if (!t) return irreversible(`table ${show(c.target.table)} is unknown before this change, so down() cannot restore its comment`);
+    if (!t)
+      return irreversible(
+        `table ${show(c.target.table)} is unknown before this change, so down() cannot restore its comment`,
+      );
     const target = c.target;
     const old = target.kind === 'table' ? t.comment : findColumn(t, target.column)?.comment;
     return ok({ kind: 'SetComment', target, ...(old !== undefined ? { comment: old } : {}) });
   },
-  CreateExtension: (c, before) => (before.extensions[c.name] ? ok() : ok({ kind: 'DropExtension', name: c.name })),
+  CreateExtension: (c, before) =>
+    before.extensions[c.name] ? ok() : ok({ kind: 'DropExtension', name: c.name }),
   DropExtension: (c, before) => {
     const e = before.extensions[c.name];
-    return e ? ok({ kind: 'CreateExtension', name: c.name, sql: e.createSql }) : irreversible(`extension ${quoteIdent(c.name)} is unknown before this change, so down() cannot recreate it`);
+    return e
+      ? ok({ kind: 'CreateExtension', name: c.name, sql: e.createSql })
+      : irreversible(
+          `extension ${quoteIdent(c.name)} is unknown before this change, so down() cannot recreate it`,
+        );
   },
-  CreateSchema: (c, before) => (before.schemas[c.name] ? ok() : ok({ kind: 'DropSchema', name: c.name })),
+  CreateSchema: (c, before) =>
+    before.schemas[c.name] ? ok() : ok({ kind: 'DropSchema', name: c.name }),
   DropSchema: (c) => ok({ kind: 'CreateSchema', name: c.name, ifNotExists: false }),
   CreateView: (c, before) => {
     const old = before.views[qualify(c.name)];
     // IF EXISTS: when an irreversible later step could not bring the view back, the rest of the
     // down can still run
-    const drop: Change = { kind: 'DropView', name: c.name, materialized: c.materialized, ifExists: true };
+    const drop: Change = {
+      kind: 'DropView',
+      name: c.name,
+      materialized: c.materialized,
+      ifExists: true,
+    };
     if (!old) return ok(drop);
     if (old.stale) return staleRefusal(`replaces view ${show(c.name)}`, old.stale);
     const drift = starDrift(before, old.starColumns);
-    if (drift) return irreversible(`replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`);
+    if (drift)
+      return irreversible(
+        `replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`,
+      );
     // CREATE OR REPLACE kept the views reading this one; dropping it to bring the old text back
     // does not ('cannot drop view ... because other objects depend on it'), and CREATE OR
     // REPLACE back is refused when the up added columns: they are dropped first, newest first,
     // and created again after the old view, with their indexes and triggers
     const readers = viewsReading(before, c.name);
     for (const v of readers) {
-      if (v.stale) return staleRefusal(`replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it`, v.stale);
+      if (v.stale)
+        return staleRefusal(
+          `replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it`,
+          v.stale,
+        );
       const d = starDrift(before, v.starColumns);
-      if (d) return irreversible(`replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it, but it selects * and ${d}`);
+      if (d)
+        return irreversible(
+          `replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it, but it selects * and ${d}`,
+        );
     }
     return ok(
-      ...[...readers].reverse().map((v): Change => ({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: true })),
+      ...[...readers]
+        .reverse()
+        .map((v): Change => ({
+          kind: 'DropView',
+          name: v.name,
+          materialized: v.materialized,
+          ifExists: true,
+        })),
       drop,
       ...recreateViewWith(before, old),
       ...readers.flatMap((v) => recreateViewWith(before, v)),
@@ -459,75 +722,177 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropView: (c, before) => {
     const v = before.views[qualify(c.name)];
-    if (!v) return c.ifExists ? ok() : irreversible(`view ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
-    if (v.stale) return staleRefusal(`drops ${v.materialized ? 'materialized view' : 'view'} ${show(c.name)}`, v.stale);
+    if (!v)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `view ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+          );
+    if (v.stale)
+      return staleRefusal(
+        `drops ${v.materialized ? 'materialized view' : 'view'} ${show(c.name)}`,
+        v.stale,
+      );
     const drift = starDrift(before, v.starColumns);
-    if (drift) return irreversible(`drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`);
+    if (drift)
+      return irreversible(
+        `drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`,
+      );
     const out: Change[] = [recreateView(v)];
-    for (const i of Object.values(before.indexes)) if (sameName(i.table, c.name)) out.push(recreateIndex(i));
+    for (const i of Object.values(before.indexes))
+      if (sameName(i.table, c.name)) out.push(recreateIndex(i));
     return ok(...out);
   },
   CreateFunction: (c, before) => {
     const old = before.routines[`${qualify(c.name)}${c.signature}`];
-    if (old) return ok({ kind: 'CreateFunction', name: old.name, signature: old.signature, routineKind: old.kind, orReplace: true, sql: orReplace(old.createSql) });
+    if (old)
+      return ok({
+        kind: 'CreateFunction',
+        name: old.name,
+        signature: old.signature,
+        routineKind: old.kind,
+        orReplace: true,
+        sql: orReplace(old.createSql),
+      });
     return ok({ kind: 'DropFunction', name: c.name, signature: c.signature, ifExists: false });
   },
   DropFunction: (c, before) => {
     const r = c.signature
       ? before.routines[`${qualify(c.name)}${c.signature}`]
       : Object.values(before.routines).find((x) => sameName(x.name, c.name));
-    if (!r) return c.ifExists ? ok() : irreversible(`function ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
-    const create: Change = { kind: 'CreateFunction', name: r.name, signature: r.signature, routineKind: r.kind, orReplace: false, sql: r.createSql };
-    return r.comment !== undefined ? ok(create, { kind: 'SetRoutineComment', name: r.name, signature: r.signature, comment: r.comment }) : ok(create);
+    if (!r)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `function ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+          );
+    const create: Change = {
+      kind: 'CreateFunction',
+      name: r.name,
+      signature: r.signature,
+      routineKind: r.kind,
+      orReplace: false,
+      sql: r.createSql,
+    };
+    return r.comment !== undefined
+      ? ok(create, {
+          kind: 'SetRoutineComment',
+          name: r.name,
+          signature: r.signature,
+          comment: r.comment,
+        })
+      : ok(create);
   },
   SetRoutineComment: (c, before) => {
     const key = routineKey(before, c.name, c.signature);
-    if (!key) return irreversible(`function ${show(c.name)}${c.signature} is unknown before this change, so down() cannot restore its comment`);
+    if (!key)
+      return irreversible(
+        `function ${show(c.name)}${c.signature} is unknown before this change, so down() cannot restore its comment`,
+      );
     const r = before.routines[key];
-    return ok({ kind: 'SetRoutineComment', name: r.name, signature: r.signature, ...(r.comment !== undefined ? { comment: r.comment } : {}) });
+    return ok({
+      kind: 'SetRoutineComment',
+      name: r.name,
+      signature: r.signature,
+      ...(r.comment !== undefined ? { comment: r.comment } : {}),
+    });
   },
   CreateTrigger: (c, before) => {
     const old = before.triggers[tableScopedKey(c.table, c.name)];
-    if (old?.stale) return staleRefusal(`replaces trigger ${quoteIdent(c.name)} on ${show(c.table)}`, old.stale);
-    if (old) return ok({ kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false }, { kind: 'CreateTrigger', name: old.name, table: old.table, orReplace: false, sql: old.createSql });
+    if (old?.stale)
+      return staleRefusal(`replaces trigger ${quoteIdent(c.name)} on ${show(c.table)}`, old.stale);
+    if (old)
+      return ok(
+        { kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false },
+        {
+          kind: 'CreateTrigger',
+          name: old.name,
+          table: old.table,
+          orReplace: false,
+          sql: old.createSql,
+        },
+      );
     return ok({ kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false });
   },
   DropTrigger: (c, before) => {
     const t = before.triggers[tableScopedKey(c.table, c.name)];
-    if (!t) return c.ifExists ? ok() : irreversible(`trigger ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`);
-    if (t.stale) return staleRefusal(`drops trigger ${quoteIdent(c.name)} on ${show(c.table)}`, t.stale);
-    return ok({ kind: 'CreateTrigger', name: t.name, table: t.table, orReplace: false, sql: t.createSql });
+    if (!t)
+      return c.ifExists
+        ? ok()
+        : irreversible(
+            `trigger ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`,
+          );
+    if (t.stale)
+      return staleRefusal(`drops trigger ${quoteIdent(c.name)} on ${show(c.table)}`, t.stale);
+    return ok({
+      kind: 'CreateTrigger',
+      name: t.name,
+      table: t.table,
+      orReplace: false,
+      sql: t.createSql,
+    });
   },
   CreateSequence: (c) => ok({ kind: 'DropSequence', name: c.name }),
   DropSequence: (c, before) => {
     const q = before.sequences[qualify(c.name)];
-    if (!q) return irreversible(`sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`);
+    if (!q)
+      return irreversible(
+        `sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+      );
     // owned by a column (a SERIAL's sequence): it is owned again
     const create: Change = q.ownedBy
-      ? { kind: 'CreateSequence', name: q.name, sql: `${q.createSql} ${ownedBySql(q.ownedBy)}`, ownedBy: q.ownedBy }
+      ? {
+          kind: 'CreateSequence',
+          name: q.name,
+          sql: `${q.createSql} ${ownedBySql(q.ownedBy)}`,
+          ownedBy: q.ownedBy,
+        }
       : { kind: 'CreateSequence', name: q.name, sql: q.createSql };
-    return lossy(`drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`, create);
+    return lossy(
+      `drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`,
+      create,
+    );
   },
   SetSequenceOwner: (c, before) => {
     const q = before.sequences[qualify(c.name)];
-    if (!q) return irreversible(`sequence ${show(c.name)} is unknown before this change, so down() cannot restore its owner`);
-    return ok({ kind: 'SetSequenceOwner', name: c.name, ...(q.ownedBy ? { ownedBy: q.ownedBy } : {}) });
+    if (!q)
+      return irreversible(
+        `sequence ${show(c.name)} is unknown before this change, so down() cannot restore its owner`,
+      );
+    return ok({
+      kind: 'SetSequenceOwner',
+      name: c.name,
+      ...(q.ownedBy ? { ownedBy: q.ownedBy } : {}),
+    });
   },
   SetRowLevelSecurity: (c, before) => {
     const t = before.tables[qualify(c.table)];
     const was = c.force ? !!t?.forceRowLevelSecurity : !!t?.rowLevelSecurity;
-    return was === c.enabled ? ok() : ok({ kind: 'SetRowLevelSecurity', table: c.table, enabled: was, force: c.force });
+    return was === c.enabled
+      ? ok()
+      : ok({ kind: 'SetRowLevelSecurity', table: c.table, enabled: was, force: c.force });
   },
   CreatePolicy: (c) => ok({ kind: 'DropPolicy', name: c.name, table: c.table }),
   DropPolicy: (c, before) => {
     const p = before.policies[tableScopedKey(c.table, c.name)];
-    if (p?.stale) return staleRefusal(`drops policy ${quoteIdent(c.name)} on ${show(c.table)}`, p.stale);
-    return p ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql }) : irreversible(`policy ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`);
+    if (p?.stale)
+      return staleRefusal(`drops policy ${quoteIdent(c.name)} on ${show(c.table)}`, p.stale);
+    return p
+      ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql })
+      : irreversible(
+          `policy ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`,
+        );
   },
   SessionSetting: () => ok(),
   RawSql: (c, before, ctx) => {
     // a down the reader wrote (it knows the statement runs as one) wins over undoing its effects
-    if (c.down !== undefined) return ok({ kind: 'RawSql', sql: c.down, category: c.category, reason: `undoes: ${c.reason}` });
+    if (c.down !== undefined)
+      return ok({
+        kind: 'RawSql',
+        sql: c.down,
+        category: c.category,
+        reason: `undoes: ${c.reason}`,
+      });
     if (c.effects) return invertEffects(c, before, ctx);
     if (c.noCatalogEffect) return ok();
     if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx)) return ok();
@@ -536,8 +901,12 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (undo) return undo;
     }
     if (c.category === 'data') {
-      const what = c.writes ? `${c.writes.op.toUpperCase()} on ${show(c.writes.table)}` : 'a data statement';
-      return irreversible(`${what} changes rows: down() cannot restore them (${firstWords(c.sql)})`);
+      const what = c.writes
+        ? `${c.writes.op.toUpperCase()} on ${show(c.writes.table)}`
+        : 'a data statement';
+      return irreversible(
+        `${what} changes rows: down() cannot restore them (${firstWords(c.sql)})`,
+      );
     }
     return irreversible(`${c.reason}; down() has no inverse for it (${firstWords(c.sql)})`);
   },
@@ -552,8 +921,10 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
     if (!partHolds(s, part)) continue;
     for (const inner of part.changes) {
       // a clause the reader did not consume (ir/unconsumed.ts): undo only what it provably did
-      const implies = part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, s) : undefined;
-      const why = part.unconsumed !== undefined ? unconsumedReason(part.unconsumed, implies) : undefined;
+      const implies =
+        part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, s) : undefined;
+      const why =
+        part.unconsumed !== undefined ? unconsumedReason(part.unconsumed, implies) : undefined;
       if (why !== undefined) return irreversible(`${why} (${firstWords(c.sql)})`);
       for (const done of [...(implies?.implied ?? []), inner]) {
         ran.push({ change: done, before: s });
@@ -594,14 +965,29 @@ const deleteInserted = (
   const list = keys.map((k) => (single ? k[0] : `(${k.join(', ')})`)).join(', ');
   const sql = `DELETE FROM ${quoteName(table)} WHERE ${target} IN (${list})`;
   const n = keys.length;
-  const undo: Change = { kind: 'RawSql', sql, category: 'data', reason: `deletes the ${n} row${n === 1 ? '' : 's'} it inserted into ${show(table)}`, writes: { table, op: 'delete' } };
+  const undo: Change = {
+    kind: 'RawSql',
+    sql,
+    category: 'data',
+    reason: `deletes the ${n} row${n === 1 ? '' : 's'} it inserted into ${show(table)}`,
+    writes: { table, op: 'delete' },
+  };
   const reaching = Object.values(before.tables).flatMap((other) =>
     other.constraints.flatMap((k) =>
-      k.type === 'foreign' && sameName(k.references, table) && k.onDelete && k.onDelete !== 'NO ACTION' && k.onDelete !== 'RESTRICT' ? [`${show(other.name)} (ON DELETE ${k.onDelete})`] : [],
+      k.type === 'foreign' &&
+      sameName(k.references, table) &&
+      k.onDelete &&
+      k.onDelete !== 'NO ACTION' &&
+      k.onDelete !== 'RESTRICT'
+        ? [`${show(other.name)} (ON DELETE ${k.onDelete})`]
+        : [],
     ),
   );
   if (reaching.length) {
-    return lossy(`inserts ${n} row${n === 1 ? '' : 's'} into ${show(table)}: down() deletes them by primary key, which also reaches rows referencing them in ${reaching.join(', ')}`, undo);
+    return lossy(
+      `inserts ${n} row${n === 1 ? '' : 's'} into ${show(table)}: down() deletes them by primary key, which also reaches rows referencing them in ${reaching.join(', ')}`,
+      undo,
+    );
   }
   return ok(undo);
 };
@@ -611,7 +997,10 @@ const deleteInserted = (
  * the down drops that table or those columns anyway. "Created" follows renames: a column
  * renamed in this migration existed before it under its old name, and its rows come back.
  */
-const writesVanishWithDown = (w: NonNullable<ChangeOf<'RawSql'>['writes']>, ctx: InvertContext): boolean => {
+const writesVanishWithDown = (
+  w: NonNullable<ChangeOf<'RawSql'>['writes']>,
+  ctx: InvertContext,
+): boolean => {
   const bornTables = new Set<string>();
   const bornColumns = new Set<string>();
   const col = (t: QName, c: string) => `${qualify(t)}\u0000${c}`;
@@ -644,7 +1033,8 @@ const writesVanishWithDown = (w: NonNullable<ChangeOf<'RawSql'>['writes']>, ctx:
     return false;
   }
   if (bornTables.has(qualify(w.table))) return true;
-  if (w.op === 'update' && w.columns?.length) return w.columns.every((c) => bornColumns.has(col(w.table, c)));
+  if (w.op === 'update' && w.columns?.length)
+    return w.columns.every((c) => bornColumns.has(col(w.table, c)));
   return false;
 };
 

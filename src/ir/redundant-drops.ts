@@ -29,7 +29,9 @@ const candidateOf = (s: Step): Candidate | undefined => {
     if (c.cascade) return undefined;
     const k = s.before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
     if (!k) return undefined;
-    return k.type === 'foreign' ? { table: c.table, references: k.references, referencedColumns: k.referencedColumns } : { table: c.table };
+    return k.type === 'foreign'
+      ? { table: c.table, references: k.references, referencedColumns: k.referencedColumns }
+      : { table: c.table };
   }
   if (c.kind === 'DropIndex') {
     if (c.concurrently) return undefined;
@@ -41,13 +43,19 @@ const candidateOf = (s: Step): Candidate | undefined => {
 
 /** a drop in between of one of the indifferent kinds: its table, and the leading columns of the
  * key or index it removes (what a foreign key referring to that table could depend on) */
-const dropOf = (s: Step): { table: QName; foreignKey: boolean; leading: readonly string[] } | undefined => {
+const dropOf = (
+  s: Step,
+): { table: QName; foreignKey: boolean; leading: readonly string[] } | undefined => {
   const c = s.change;
   if (c.kind === 'DropConstraint') {
     if (c.cascade) return undefined;
     const k = s.before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
     if (!k) return undefined;
-    return { table: c.table, foreignKey: k.type === 'foreign', leading: k.type === 'primary' || k.type === 'unique' ? k.columns : [] };
+    return {
+      table: c.table,
+      foreignKey: k.type === 'foreign',
+      leading: k.type === 'primary' || k.type === 'unique' ? k.columns : [],
+    };
   }
   if (c.kind === 'DropIndex') {
     const i = s.before.indexes[qualify(c.name)];
@@ -65,7 +73,12 @@ const dropOf = (s: Step): { table: QName; foreignKey: boolean; leading: readonly
 /** Can `x` run while the object of `cand` still exists, where it ran after the object's drop? */
 const indifferent = (x: Step, cand: Candidate): boolean => {
   const c = x.change;
-  if (c.kind === 'DropTable') return !c.cascade && !sameName(c.name, cand.table) && !(cand.references && sameName(c.name, cand.references));
+  if (c.kind === 'DropTable')
+    return (
+      !c.cascade &&
+      !sameName(c.name, cand.table) &&
+      !(cand.references && sameName(c.name, cand.references))
+    );
   if (c.kind === 'DropView') return true;
   const drop = dropOf(x);
   if (!drop) return false;
@@ -96,7 +109,8 @@ export const redundantDrops = (steps: readonly Step[]): Map<Change, QName> => {
       const cand = candidateOf(steps[i]);
       if (!cand || !sameName(cand.table, drop.name) || out.has(steps[i].change)) continue;
       let ok = true;
-      for (let k = i + 1; k < j && ok; k++) ok = out.has(steps[k].change) || indifferent(steps[k], cand);
+      for (let k = i + 1; k < j && ok; k++)
+        ok = out.has(steps[k].change) || indifferent(steps[k], cand);
       if (ok) out.set(steps[i].change, drop.name);
     }
   }

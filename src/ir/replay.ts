@@ -10,7 +10,15 @@
 import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard, GuardedChanges } from './changes.js';
 import { followRename, type RenameInText } from './follow-rename.js';
-import { identifiersIn, quoteIdent, quoteLiteral, quoteName, renameIdentifierIn, renderType, storedType } from './sql-text.js';
+import {
+  identifiersIn,
+  quoteIdent,
+  quoteLiteral,
+  quoteName,
+  renameIdentifierIn,
+  renderType,
+  storedType,
+} from './sql-text.js';
 import { expandSerials, ownedBySql } from './serial.js';
 import {
   findColumn,
@@ -34,7 +42,11 @@ export interface Applied {
   readonly problems: readonly string[];
 }
 
-type Handler<K extends ChangeKind> = (s: Schema, c: ChangeOf<K>, problem: (msg: string) => void) => Schema;
+type Handler<K extends ChangeKind> = (
+  s: Schema,
+  c: ChangeOf<K>,
+  problem: (msg: string) => void,
+) => Schema;
 
 const show = (q: QName) => JSON.stringify(qualify(q));
 
@@ -44,7 +56,10 @@ const without = <T>(rec: Readonly<Record<string, T>>, key: string): Record<strin
   return out;
 };
 
-const filterRecord = <T>(rec: Readonly<Record<string, T>>, keep: (v: T) => boolean): Record<string, T> => {
+const filterRecord = <T>(
+  rec: Readonly<Record<string, T>>,
+  keep: (v: T) => boolean,
+): Record<string, T> => {
   const out: Record<string, T> = {};
   for (const [k, v] of Object.entries(rec)) if (keep(v)) out[k] = v;
   return out;
@@ -57,7 +72,12 @@ const mapRecord = <T>(rec: Readonly<Record<string, T>>, f: (v: T) => T): Record<
 };
 
 /** Update one table; reports a problem when it does not exist. */
-const withTable = (s: Schema, name: QName, problem: (m: string) => void, f: (t: Table) => Table): Schema => {
+const withTable = (
+  s: Schema,
+  name: QName,
+  problem: (m: string) => void,
+  f: (t: Table) => Table,
+): Schema => {
   const key = qualify(name);
   const t = s.tables[key];
   if (!t) {
@@ -67,39 +87,61 @@ const withTable = (s: Schema, name: QName, problem: (m: string) => void, f: (t: 
   return { ...s, tables: { ...s.tables, [key]: f(t) } };
 };
 
-const withColumn = (s: Schema, table: QName, column: string, problem: (m: string) => void, f: (c: Column) => Column): Schema =>
+const withColumn = (
+  s: Schema,
+  table: QName,
+  column: string,
+  problem: (m: string) => void,
+  f: (c: Column) => Column,
+): Schema =>
   withTable(s, table, problem, (t) => {
     if (!findColumn(t, column)) {
       // a table whose columns are not known (CREATE TABLE ... AS) may well have it
-      if (!t.columnsUnknown) problem(`column ${JSON.stringify(column)} does not exist in table ${show(table)}`);
+      if (!t.columnsUnknown)
+        problem(`column ${JSON.stringify(column)} does not exist in table ${show(table)}`);
       return t;
     }
     return { ...t, columns: t.columns.map((c) => (c.name === column ? f(c) : c)) };
   });
 
-const constraintColumns = (c: Constraint): readonly string[] => (c.type === 'check' ? [] : c.columns);
+const constraintColumns = (c: Constraint): readonly string[] =>
+  c.type === 'check' ? [] : c.columns;
 
 /** Index names share the namespace of their table's schema. */
 export const findIndex = (s: Schema, name: QName): Index | undefined => s.indexes[qualify(name)];
 
 /** Which table holds a constraint-backed index (PK/unique) of this name? */
-const constraintIndexOwner = (s: Schema, name: QName): { table: Table; constraint: Constraint } | undefined => {
+const constraintIndexOwner = (
+  s: Schema,
+  name: QName,
+): { table: Table; constraint: Constraint } | undefined => {
   for (const t of Object.values(s.tables)) {
     if ((t.name.schema ?? '') !== (name.schema ?? '')) continue;
-    const c = t.constraints.find((x) => x.name === name.name && (x.type === 'primary' || x.type === 'unique'));
+    const c = t.constraints.find(
+      (x) => x.name === name.name && (x.type === 'primary' || x.type === 'unique'),
+    );
     if (c) return { table: t, constraint: c };
   }
   return undefined;
 };
 
 /** Foreign keys of other tables that need this PRIMARY KEY / UNIQUE constraint (what CASCADE drops). */
-export const dependentForeignKeys = (s: Schema, table: QName, k: Constraint): { table: Table; fk: Constraint }[] => {
+export const dependentForeignKeys = (
+  s: Schema,
+  table: QName,
+  k: Constraint,
+): { table: Table; fk: Constraint }[] => {
   if (k.type !== 'primary' && k.type !== 'unique') return [];
   const key = [...k.columns].sort().join(',');
   const out: { table: Table; fk: Constraint }[] = [];
   for (const t of Object.values(s.tables)) {
     for (const fk of t.constraints) {
-      if (fk.type === 'foreign' && sameName(fk.references, table) && [...fk.referencedColumns].sort().join(',') === key) out.push({ table: t, fk });
+      if (
+        fk.type === 'foreign' &&
+        sameName(fk.references, table) &&
+        [...fk.referencedColumns].sort().join(',') === key
+      )
+        out.push({ table: t, fk });
     }
   }
   return out;
@@ -111,7 +153,11 @@ export const dependentForeignKeys = (s: Schema, table: QName, k: Constraint): { 
  * mark them stale when that cannot be done without guessing, so that no down() recreates them
  * from out-of-date text. Function bodies stay text in PostgreSQL too, so they are left alone.
  */
-const followInDependents = (s: Schema, rename: RenameInText, change: Change): Pick<Schema, 'views' | 'policies' | 'triggers'> => {
+const followInDependents = (
+  s: Schema,
+  rename: RenameInText,
+  change: Change,
+): Pick<Schema, 'views' | 'policies' | 'triggers'> => {
   const columnsOf = (q: QName) => s.tables[qualify(q)]?.columns.map((col) => col.name);
   const what =
     rename.kind === 'column'
@@ -129,24 +175,42 @@ const followInDependents = (s: Schema, rename: RenameInText, change: Change): Pi
     views: mapRecord(s.views, follow),
     policies: mapRecord(s.policies, follow),
     // a trigger's text names other tables only in FROM (constraint triggers), never their columns
-    triggers: mapRecord(s.triggers, (t) => (rename.kind === 'table' || sameName(t.table, rename.table) ? follow(t) : t)),
+    triggers: mapRecord(s.triggers, (t) =>
+      rename.kind === 'table' || sameName(t.table, rename.table) ? follow(t) : t,
+    ),
   };
 };
 
 /** The plain column names of an index's key, or undefined when an element is an expression or a
  * prefix (MySQL cannot back a foreign key with those). */
 const keyColumns = (i: Index): string[] | undefined =>
-  i.kind || i.where ? undefined : i.elements.every((e) => e.kind === 'column' && e.length === undefined) ? i.elements.map((e) => (e.kind === 'column' ? e.name : '')) : undefined;
+  i.kind || i.where
+    ? undefined
+    : i.elements.every((e) => e.kind === 'column' && e.length === undefined)
+      ? i.elements.map((e) => (e.kind === 'column' ? e.name : ''))
+      : undefined;
 
 /** MySQL: can an index whose key is `key` serve a foreign key on `columns` (its leading columns, in order)? */
-export const servesForeignKey = (key: readonly string[] | undefined, columns: readonly string[]): boolean =>
-  !!key && columns.length > 0 && columns.length <= key.length && columns.every((c, n) => c.toLowerCase() === key[n].toLowerCase());
+export const servesForeignKey = (
+  key: readonly string[] | undefined,
+  columns: readonly string[],
+): boolean =>
+  !!key &&
+  columns.length > 0 &&
+  columns.length <= key.length &&
+  columns.every((c, n) => c.toLowerCase() === key[n].toLowerCase());
 
 /** MySQL: the implicit indexes of `index`'s table that `index` can stand in for (InnoDB drops them). */
 export const replacedImplicitIndexes = (s: Schema, index: Index): Index[] => {
   const key = keyColumns(index);
   if (!key) return [];
-  return Object.values(s.indexes).filter((i) => i.implicit && i !== index && sameName(i.table, index.table) && servesForeignKey(key, keyColumns(i) ?? []));
+  return Object.values(s.indexes).filter(
+    (i) =>
+      i.implicit &&
+      i !== index &&
+      sameName(i.table, index.table) &&
+      servesForeignKey(key, keyColumns(i) ?? []),
+  );
 };
 
 const withImplicitIndex = (s: Schema, index: Index, problem: (m: string) => void): Schema => {
@@ -166,7 +230,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
     const table = sequences.length ? { ...c.table, columns } : c.table;
     const created = { ...s, tables: { ...s.tables, [key]: table }, ...withSequences(s, sequences) };
-    return (c.implicitIndexes ?? []).reduce((acc, i) => withImplicitIndex(acc, i, problem), created);
+    return (c.implicitIndexes ?? []).reduce(
+      (acc, i) => withImplicitIndex(acc, i, problem),
+      created,
+    );
   },
   DropTable: (s, c, problem) => {
     const key = qualify(c.name);
@@ -176,7 +243,12 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     const tables = mapRecord(without(s.tables, key), (t) =>
       c.cascade
-        ? { ...t, constraints: t.constraints.filter((x) => !(x.type === 'foreign' && sameName(x.references, c.name))) }
+        ? {
+            ...t,
+            constraints: t.constraints.filter(
+              (x) => !(x.type === 'foreign' && sameName(x.references, c.name)),
+            ),
+          }
         : t,
     );
     // CASCADE also drops the views that read the table (and the views that read those)
@@ -190,7 +262,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       triggers: filterRecord(s.triggers, (x) => !gone(x.table)),
       policies: filterRecord(s.policies, (x) => !sameName(x.table, c.name)),
       // the sequences its columns owned go with it
-      sequences: filterRecord(s.sequences, (q) => !(q.ownedBy && sameName(q.ownedBy.table, c.name))),
+      sequences: filterRecord(
+        s.sequences,
+        (q) => !(q.ownedBy && sameName(q.ownedBy.table, c.name)),
+      ),
     };
   },
   RenameTable: (s, c, problem) => {
@@ -205,12 +280,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const followed = followInDependents(s, { kind: 'table', table: c.from, to: c.to }, c);
     const tables = mapRecord(without(s.tables, key), (x) => ({
       ...x,
-      constraints: x.constraints.map((k) => (k.type === 'foreign' ? { ...k, references: move(k.references) } : k)),
+      constraints: x.constraints.map((k) =>
+        k.type === 'foreign' ? { ...k, references: move(k.references) } : k,
+      ),
     }));
     tables[qualify(to)] = {
       ...t,
       name: to,
-      constraints: t.constraints.map((k) => (k.type === 'foreign' ? { ...k, references: move(k.references) } : k)),
+      constraints: t.constraints.map((k) =>
+        k.type === 'foreign' ? { ...k, references: move(k.references) } : k,
+      ),
     };
     const rekey = <T extends { name: string; table: QName }>(rec: Readonly<Record<string, T>>) => {
       const out: Record<string, T> = {};
@@ -225,27 +304,38 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       tables,
       indexes: mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
       views: mapRecord(followed.views, (v) =>
-        v.starColumns ? { ...v, starColumns: v.starColumns.map((x) => ({ ...x, table: move(x.table) })) } : v,
+        v.starColumns
+          ? { ...v, starColumns: v.starColumns.map((x) => ({ ...x, table: move(x.table) })) }
+          : v,
       ),
       triggers: rekey(followed.triggers),
       policies: rekey(followed.policies),
-      sequences: mapRecord(s.sequences, (q) => (q.ownedBy && sameName(q.ownedBy.table, c.from) ? { ...q, ownedBy: { ...q.ownedBy, table: to } } : q)),
+      sequences: mapRecord(s.sequences, (q) =>
+        q.ownedBy && sameName(q.ownedBy.table, c.from)
+          ? { ...q, ownedBy: { ...q.ownedBy, table: to } }
+          : q,
+      ),
     };
   },
   AddColumn: (s, c, problem) => {
     const t = s.tables[qualify(c.table)];
     if (t && findColumn(t, c.column.name)) {
-      if (!c.ifNotExists) problem(`column ${JSON.stringify(c.column.name)} already exists in table ${show(c.table)}`);
+      if (!c.ifNotExists)
+        problem(`column ${JSON.stringify(c.column.name)} already exists in table ${show(c.table)}`);
       return s;
     }
     const { columns, sequences } = expandSerials(s, c.table, [c.column]);
-    const next = withTable(s, c.table, problem, (x) => ({ ...x, columns: [...x.columns, columns[0]] }));
+    const next = withTable(s, c.table, problem, (x) => ({
+      ...x,
+      columns: [...x.columns, columns[0]],
+    }));
     return t ? { ...next, ...withSequences(next, sequences) } : next;
   },
   DropColumn: (s, c, problem) => {
     const t = s.tables[qualify(c.table)];
     if (t && !findColumn(t, c.column)) {
-      if (!c.ifExists && !t.columnsUnknown) problem(`column ${JSON.stringify(c.column)} does not exist in table ${show(c.table)}`);
+      if (!c.ifExists && !t.columnsUnknown)
+        problem(`column ${JSON.stringify(c.column)} does not exist in table ${show(c.table)}`);
       return s;
     }
     const next = withTable(s, c.table, problem, (x) => ({
@@ -253,16 +343,27 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       columns: x.columns.filter((col) => col.name !== c.column),
       // PostgreSQL drops the constraints and indexes that use the column along with it (a CHECK
       // too, when its expression refers to the column)
-      constraints: x.constraints.filter((k) => !constraintColumns(k).includes(c.column) && !(k.type === 'check' && identifiersIn(k.expression).has(c.column))),
+      constraints: x.constraints.filter(
+        (k) =>
+          !constraintColumns(k).includes(c.column) &&
+          !(k.type === 'check' && identifiersIn(k.expression).has(c.column)),
+      ),
     }));
     return {
       ...next,
       indexes: filterRecord(
         next.indexes,
-        (i) => !(sameName(i.table, c.table) && i.elements.some((e) => e.kind === 'column' && e.name === c.column)),
+        (i) =>
+          !(
+            sameName(i.table, c.table) &&
+            i.elements.some((e) => e.kind === 'column' && e.name === c.column)
+          ),
       ),
       // a sequence the column owned (SERIAL) goes with it
-      sequences: filterRecord(next.sequences, (q) => !(q.ownedBy && sameName(q.ownedBy.table, c.table) && q.ownedBy.column === c.column)),
+      sequences: filterRecord(
+        next.sequences,
+        (q) => !(q.ownedBy && sameName(q.ownedBy.table, c.table) && q.ownedBy.column === c.column),
+      ),
     };
   },
   RenameColumn: (s, c, problem) => {
@@ -273,10 +374,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ...t,
       constraints: t.constraints.map((k) => {
         let out = k;
-        if (sameName(t.name, c.table) && k.type !== 'check') out = { ...out, columns: k.columns.map(rename) } as Constraint;
+        if (sameName(t.name, c.table) && k.type !== 'check')
+          out = { ...out, columns: k.columns.map(rename) } as Constraint;
         // PostgreSQL rewrites a CHECK that refers to the renamed column
-        if (sameName(t.name, c.table) && k.type === 'check') out = { ...k, expression: renameIdentifierIn(k.expression, c.from, c.to) };
-        if (out.type === 'foreign' && sameName(out.references, c.table)) out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
+        if (sameName(t.name, c.table) && k.type === 'check')
+          out = { ...k, expression: renameIdentifierIn(k.expression, c.from, c.to) };
+        if (out.type === 'foreign' && sameName(out.references, c.table))
+          out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
         return out;
       }),
     }));
@@ -285,15 +389,23 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         ? {
             ...i,
             // PostgreSQL rewrites index expressions and predicates that refer to the column too
-            elements: i.elements.map((e) => (e.kind === 'column' ? { ...e, name: rename(e.name) } : { ...e, text: renameIdentifierIn(e.text, c.from, c.to) })),
+            elements: i.elements.map((e) =>
+              e.kind === 'column'
+                ? { ...e, name: rename(e.name) }
+                : { ...e, text: renameIdentifierIn(e.text, c.from, c.to) },
+            ),
             ...(i.include ? { include: i.include.map(rename) } : {}),
             ...(i.where !== undefined ? { where: renameIdentifierIn(i.where, c.from, c.to) } : {}),
           }
         : i,
     );
-    const followed = had ? followInDependents(s, { kind: 'column', table: c.table, from: c.from, to: c.to }, c) : {};
+    const followed = had
+      ? followInDependents(s, { kind: 'column', table: c.table, from: c.from, to: c.to }, c)
+      : {};
     const sequences = mapRecord(next.sequences, (q) =>
-      q.ownedBy && sameName(q.ownedBy.table, c.table) && q.ownedBy.column === c.from ? { ...q, ownedBy: { ...q.ownedBy, column: c.to } } : q,
+      q.ownedBy && sameName(q.ownedBy.table, c.table) && q.ownedBy.column === c.from
+        ? { ...q, ownedBy: { ...q.ownedBy, column: c.to } }
+        : q,
     );
     return { ...next, tables, indexes, sequences, ...followed };
   },
@@ -304,11 +416,22 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (c.attributes) {
         const { autoIncrement: _a, onUpdate: _o, comment: _c, ...plain } = kept;
         const { autoIncrement, onUpdate, comment } = c.attributes;
-        rest = { ...plain, ...(autoIncrement ? { autoIncrement } : {}), ...(onUpdate !== undefined ? { onUpdate } : {}), ...(comment !== undefined ? { comment } : {}) };
+        rest = {
+          ...plain,
+          ...(autoIncrement ? { autoIncrement } : {}),
+          ...(onUpdate !== undefined ? { onUpdate } : {}),
+          ...(comment !== undefined ? { comment } : {}),
+        };
       }
-      return { ...rest, type: c.to, ...(c.collation ? { collation: c.collation } : {}), ...(c.restated ? {} : keptDefault(col, c.to)) };
+      return {
+        ...rest,
+        type: c.to,
+        ...(c.collation ? { collation: c.collation } : {}),
+        ...(c.restated ? {} : keptDefault(col, c.to)),
+      };
     }),
-  SetNotNull: (s, c, problem) => withColumn(s, c.table, c.column, problem, (col) => ({ ...col, notNull: c.notNull })),
+  SetNotNull: (s, c, problem) =>
+    withColumn(s, c.table, c.column, problem, (col) => ({ ...col, notNull: c.notNull })),
   SetDefault: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {
       const { default: _old, ...rest } = col;
@@ -322,19 +445,28 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       const idx = s.indexes[key];
       if (!idx) problem(`index ${JSON.stringify(k.usingIndex)} does not exist`);
       const { usingIndex: _u, ...rest } = k;
-      const resolved = { ...rest, columns: idx ? idx.elements.map((e) => (e.kind === 'column' ? e.name : e.text)) : k.columns };
+      const resolved = {
+        ...rest,
+        columns: idx ? idx.elements.map((e) => (e.kind === 'column' ? e.name : e.text)) : k.columns,
+      };
       const without_ = idx ? { ...s, indexes: without(s.indexes, key) } : s;
       return HANDLERS.AddConstraint(without_, { ...c, constraint: resolved }, problem);
     }
     const added = withTable(s, c.table, problem, (t) => {
-      if (t.constraints.some((k) => k.name === c.constraint.name)) problem(`constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`);
+      if (t.constraints.some((k) => k.name === c.constraint.name))
+        problem(
+          `constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`,
+        );
       const pkCols = c.constraint.type === 'primary' ? c.constraint.columns : [];
       for (const col of constraintColumns(c.constraint)) {
-        if (!findColumn(t, col) && !t.columnsUnknown) problem(`column ${JSON.stringify(col)} does not exist in table ${show(c.table)}`);
+        if (!findColumn(t, col) && !t.columnsUnknown)
+          problem(`column ${JSON.stringify(col)} does not exist in table ${show(c.table)}`);
       }
       return {
         ...t,
-        columns: t.columns.map((col) => (pkCols.includes(col.name) ? { ...col, notNull: true } : col)),
+        columns: t.columns.map((col) =>
+          pkCols.includes(col.name) ? { ...col, notNull: true } : col,
+        ),
         constraints: [...t.constraints, c.constraint],
       };
     });
@@ -344,26 +476,42 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const dropped = s.tables[qualify(c.table)]?.constraints.find((k) => k.name === c.name);
     const next = withTable(s, c.table, problem, (t) => {
       if (!dropped) {
-        if (!c.ifExists) problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+        if (!c.ifExists)
+          problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
         return t;
       }
       return { ...t, constraints: t.constraints.filter((k) => k.name !== c.name) };
     });
     if (!c.cascade || !dropped) return next;
     const deps = dependentForeignKeys(s, c.table, dropped);
-    return { ...next, tables: mapRecord(next.tables, (t) => ({ ...t, constraints: t.constraints.filter((k) => !deps.some((d) => d.fk === k)) })) };
+    return {
+      ...next,
+      tables: mapRecord(next.tables, (t) => ({
+        ...t,
+        constraints: t.constraints.filter((k) => !deps.some((d) => d.fk === k)),
+      })),
+    };
   },
   RenameConstraint: (s, c, problem) =>
     withTable(s, c.table, problem, (t) => {
-      if (!t.constraints.some((k) => k.name === c.from)) problem(`constraint ${JSON.stringify(c.from)} does not exist on ${show(c.table)}`);
-      return { ...t, constraints: t.constraints.map((k) => (k.name === c.from ? { ...k, name: c.to } : k)) };
+      if (!t.constraints.some((k) => k.name === c.from))
+        problem(`constraint ${JSON.stringify(c.from)} does not exist on ${show(c.table)}`);
+      return {
+        ...t,
+        constraints: t.constraints.map((k) => (k.name === c.from ? { ...k, name: c.to } : k)),
+      };
     }),
   ValidateConstraint: (s, c, problem) =>
     withTable(s, c.table, problem, (t) => {
       const k = t.constraints.find((x) => x.name === c.name);
       if (!k) problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
       if (!k || !('notValid' in k)) return t;
-      return { ...t, constraints: t.constraints.map((x) => (x === k ? (({ notValid: _v, ...rest }) => rest)(k) as Constraint : x)) };
+      return {
+        ...t,
+        constraints: t.constraints.map((x) =>
+          x === k ? ((({ notValid: _v, ...rest }) => rest)(k) as Constraint) : x,
+        ),
+      };
     }),
   CreateIndex: (s, c, problem) => {
     const key = indexKey(c.index.table, c.index.name);
@@ -371,10 +519,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (!c.ifNotExists) problem(`index ${JSON.stringify(key)} already exists`);
       return s;
     }
-    if (!s.tables[qualify(c.index.table)] && !s.views[qualify(c.index.table)]) problem(`table ${show(c.index.table)} does not exist`);
+    if (!s.tables[qualify(c.index.table)] && !s.views[qualify(c.index.table)])
+      problem(`table ${show(c.index.table)} does not exist`);
     // MySQL: an index InnoDB made for a foreign key goes when this one can serve the key instead
     const replaced = replacedImplicitIndexes(s, c.index);
-    const indexes = replaced.length ? filterRecord(s.indexes, (i) => !replaced.includes(i)) : s.indexes;
+    const indexes = replaced.length
+      ? filterRecord(s.indexes, (i) => !replaced.includes(i))
+      : s.indexes;
     return { ...s, indexes: { ...indexes, [key]: c.index } };
   },
   DropIndex: (s, c, problem) => {
@@ -426,13 +577,15 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return s;
     }
     if (e.values.includes(c.value)) {
-      if (!c.ifNotExists) problem(`enum ${show(c.name)} already has value ${JSON.stringify(c.value)}`);
+      if (!c.ifNotExists)
+        problem(`enum ${show(c.name)} already has value ${JSON.stringify(c.value)}`);
       return s;
     }
     const values = [...e.values];
     const anchor = c.before ?? c.after;
     const at = anchor !== undefined ? values.indexOf(anchor) : -1;
-    if (anchor !== undefined && at < 0) problem(`enum ${show(c.name)} has no value ${JSON.stringify(anchor)}`);
+    if (anchor !== undefined && at < 0)
+      problem(`enum ${show(c.name)} has no value ${JSON.stringify(anchor)}`);
     if (at < 0) values.push(c.value);
     else values.splice(c.before !== undefined ? at : at + 1, 0, c.value);
     return { ...s, enums: { ...s.enums, [key]: { ...e, values } } };
@@ -448,7 +601,12 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // columns refer to the type itself, not its name: follow the rename
     const tables = mapRecord(s.tables, (t) =>
       t.columns.some((col) => usesType(col.type, c.from))
-        ? { ...t, columns: t.columns.map((col) => (usesType(col.type, c.from) ? { ...col, type: { ...col.type, name: c.to } } : col)) }
+        ? {
+            ...t,
+            columns: t.columns.map((col) =>
+              usesType(col.type, c.from) ? { ...col, type: { ...col.type, name: c.to } } : col,
+            ),
+          }
         : t,
     );
     return { ...s, tables, enums: { ...without(s.enums, key), [qualify(to)]: { ...e, name: to } } };
@@ -463,10 +621,24 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // a default holding the value is stored as the label itself: it follows the rename
     const tables = mapRecord(s.tables, (t) =>
       t.columns.some((col) => usesType(col.type, c.name) && col.default !== undefined)
-        ? { ...t, columns: t.columns.map((col) => (usesType(col.type, c.name) && col.default !== undefined ? { ...col, default: renameLabelIn(col.default, c.from, c.to) } : col)) }
+        ? {
+            ...t,
+            columns: t.columns.map((col) =>
+              usesType(col.type, c.name) && col.default !== undefined
+                ? { ...col, default: renameLabelIn(col.default, c.from, c.to) }
+                : col,
+            ),
+          }
         : t,
     );
-    return { ...s, tables, enums: { ...s.enums, [key]: { ...e, values: e.values.map((v) => (v === c.from ? c.to : v)) } } };
+    return {
+      ...s,
+      tables,
+      enums: {
+        ...s.enums,
+        [key]: { ...e, values: e.values.map((v) => (v === c.from ? c.to : v)) },
+      },
+    };
   },
   SetComment: (s, c, problem) => {
     const target = c.target;
@@ -482,13 +654,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     });
   },
   CreateExtension: (s, c) =>
-    s.extensions[c.name] ? s : { ...s, extensions: { ...s.extensions, [c.name]: { name: c.name, createSql: c.sql } } },
+    s.extensions[c.name]
+      ? s
+      : { ...s, extensions: { ...s.extensions, [c.name]: { name: c.name, createSql: c.sql } } },
   DropExtension: (s, c, problem) => {
     if (!s.extensions[c.name]) problem(`extension ${JSON.stringify(c.name)} does not exist`);
     return { ...s, extensions: without(s.extensions, c.name) };
   },
   CreateSchema: (s, c, problem) => {
-    if (s.schemas[c.name] && !c.ifNotExists) problem(`schema ${JSON.stringify(c.name)} already exists`);
+    if (s.schemas[c.name] && !c.ifNotExists)
+      problem(`schema ${JSON.stringify(c.name)} already exists`);
     return { ...s, schemas: { ...s.schemas, [c.name]: true } };
   },
   DropSchema: (s, c, problem) => {
@@ -499,11 +674,22 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = qualify(c.name);
     if (s.views[key] && !c.orReplace) problem(`view ${show(c.name)} already exists`);
     const starColumns = c.starTables?.length
-      ? c.starTables.map((table) => ({ table, columns: (s.tables[qualify(table)]?.columns ?? []).map((col) => col.name) }))
+      ? c.starTables.map((table) => ({
+          table,
+          columns: (s.tables[qualify(table)]?.columns ?? []).map((col) => col.name),
+        }))
       : undefined;
     return {
       ...s,
-      views: { ...s.views, [key]: { name: c.name, materialized: c.materialized, createSql: c.sql, ...(starColumns ? { starColumns } : {}) } },
+      views: {
+        ...s.views,
+        [key]: {
+          name: c.name,
+          materialized: c.materialized,
+          createSql: c.sql,
+          ...(starColumns ? { starColumns } : {}),
+        },
+      },
     };
   },
   DropView: (s, c, problem) => {
@@ -512,7 +698,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (!c.ifExists) problem(`view ${show(c.name)} does not exist`);
       return s;
     }
-    return { ...s, views: without(s.views, key), indexes: filterRecord(s.indexes, (i) => !sameName(i.table, c.name)) };
+    return {
+      ...s,
+      views: without(s.views, key),
+      indexes: filterRecord(s.indexes, (i) => !sameName(i.table, c.name)),
+    };
   },
   CreateFunction: (s, c, problem) => {
     const key = `${qualify(c.name)}${c.signature}`;
@@ -521,7 +711,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const comment = c.orReplace ? s.routines[key]?.comment : undefined;
     return {
       ...s,
-      routines: { ...s.routines, [key]: { name: c.name, signature: c.signature, kind: c.routineKind, createSql: c.sql, ...(comment !== undefined ? { comment } : {}) } },
+      routines: {
+        ...s.routines,
+        [key]: {
+          name: c.name,
+          signature: c.signature,
+          kind: c.routineKind,
+          createSql: c.sql,
+          ...(comment !== undefined ? { comment } : {}),
+        },
+      },
     };
   },
   SetRoutineComment: (s, c, problem) => {
@@ -531,7 +730,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return s;
     }
     const { comment: _old, ...rest } = s.routines[key];
-    return { ...s, routines: { ...s.routines, [key]: c.comment !== undefined ? { ...rest, comment: c.comment } : rest } };
+    return {
+      ...s,
+      routines: {
+        ...s.routines,
+        [key]: c.comment !== undefined ? { ...rest, comment: c.comment } : rest,
+      },
+    };
   },
   DropFunction: (s, c, problem) => {
     // without an argument list, DROP FUNCTION names the only overload
@@ -546,14 +751,20 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   CreateTrigger: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
-    if (s.triggers[key] && !c.orReplace) problem(`trigger ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
-    if (!s.tables[qualify(c.table)] && !s.views[qualify(c.table)]) problem(`table ${show(c.table)} does not exist`);
-    return { ...s, triggers: { ...s.triggers, [key]: { name: c.name, table: c.table, createSql: c.sql } } };
+    if (s.triggers[key] && !c.orReplace)
+      problem(`trigger ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
+    if (!s.tables[qualify(c.table)] && !s.views[qualify(c.table)])
+      problem(`table ${show(c.table)} does not exist`);
+    return {
+      ...s,
+      triggers: { ...s.triggers, [key]: { name: c.name, table: c.table, createSql: c.sql } },
+    };
   },
   DropTrigger: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
     if (!s.triggers[key]) {
-      if (!c.ifExists) problem(`trigger ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+      if (!c.ifExists)
+        problem(`trigger ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
       return s;
     }
     return { ...s, triggers: without(s.triggers, key) };
@@ -564,7 +775,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // the record keeps its CREATE without the OWNED BY, which ownedBy says (and renames follow)
     const tail = c.ownedBy ? ` ${ownedBySql(c.ownedBy)}` : '';
     const createSql = tail && c.sql.endsWith(tail) ? c.sql.slice(0, -tail.length) : c.sql;
-    return { ...s, sequences: { ...s.sequences, [key]: { name: c.name, createSql, ...(c.ownedBy ? { ownedBy: c.ownedBy } : {}) } } };
+    return {
+      ...s,
+      sequences: {
+        ...s.sequences,
+        [key]: { name: c.name, createSql, ...(c.ownedBy ? { ownedBy: c.ownedBy } : {}) },
+      },
+    };
   },
   DropSequence: (s, c, problem) => {
     const key = qualify(c.name);
@@ -581,12 +798,29 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     if (c.ownedBy) {
       const t = s.tables[qualify(c.ownedBy.table)];
       if (!t) problem(`table ${show(c.ownedBy.table)} does not exist`);
-      else if (!findColumn(t, c.ownedBy.column)) problem(`column ${JSON.stringify(c.ownedBy.column)} does not exist in table ${show(c.ownedBy.table)}`);
+      else if (!findColumn(t, c.ownedBy.column))
+        problem(
+          `column ${JSON.stringify(c.ownedBy.column)} does not exist in table ${show(c.ownedBy.table)}`,
+        );
     }
     // a sequence a SERIAL made stays what PostgreSQL made only while it keeps its column
     const { ownedBy: _o, serial, ...rest } = q;
-    const same = c.ownedBy && q.ownedBy && sameName(c.ownedBy.table, q.ownedBy.table) && c.ownedBy.column === q.ownedBy.column;
-    return { ...s, sequences: { ...s.sequences, [key]: { ...rest, ...(c.ownedBy ? { ownedBy: c.ownedBy } : {}), ...(same && serial ? { serial } : {}) } } };
+    const same =
+      c.ownedBy &&
+      q.ownedBy &&
+      sameName(c.ownedBy.table, q.ownedBy.table) &&
+      c.ownedBy.column === q.ownedBy.column;
+    return {
+      ...s,
+      sequences: {
+        ...s.sequences,
+        [key]: {
+          ...rest,
+          ...(c.ownedBy ? { ownedBy: c.ownedBy } : {}),
+          ...(same && serial ? { serial } : {}),
+        },
+      },
+    };
   },
   SetRowLevelSecurity: (s, c, problem) =>
     withTable(s, c.table, problem, (t) =>
@@ -594,12 +828,17 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     ),
   CreatePolicy: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
-    if (s.policies[key]) problem(`policy ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
-    return { ...s, policies: { ...s.policies, [key]: { name: c.name, table: c.table, createSql: c.sql } } };
+    if (s.policies[key])
+      problem(`policy ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
+    return {
+      ...s,
+      policies: { ...s.policies, [key]: { name: c.name, table: c.table, createSql: c.sql } },
+    };
   },
   DropPolicy: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
-    if (!s.policies[key]) problem(`policy ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+    if (!s.policies[key])
+      problem(`policy ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
     return { ...s, policies: without(s.policies, key) };
   },
   SessionSetting: (s) => s,
@@ -609,7 +848,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (!partHolds(out, part)) continue;
       for (const inner of part.changes) {
         // what PostgreSQL provably did for a clause the reader did not consume (CASCADE)
-        const implied = part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, out)?.implied ?? [] : [];
+        const implied =
+          part.unconsumed !== undefined
+            ? (clauseImplies(part.unconsumed, inner, out)?.implied ?? [])
+            : [];
         for (const done of [...implied, inner]) {
           const r = apply(out, done);
           r.problems.forEach(problem);
@@ -623,7 +865,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
 
 /** The key of the routine a name and signature designate; '' as signature names the only one of that name. */
 export const routineKey = (s: Schema, name: QName, signature: string): string | undefined => {
-  if (signature) return s.routines[`${qualify(name)}${signature}`] ? `${qualify(name)}${signature}` : undefined;
+  if (signature)
+    return s.routines[`${qualify(name)}${signature}`] ? `${qualify(name)}${signature}` : undefined;
   const keys = Object.keys(s.routines).filter((k) => sameName(s.routines[k].name, name));
   return keys.length === 1 ? keys[0] : undefined;
 };
@@ -636,7 +879,10 @@ const renameLabelIn = (text: string, from: string, to: string): string => {
 };
 
 /** The schema with these sequences added. */
-const withSequences = (s: Schema, sequences: readonly Schema['sequences'][string][]): Pick<Schema, 'sequences'> => {
+const withSequences = (
+  s: Schema,
+  sequences: readonly Schema['sequences'][string][],
+): Pick<Schema, 'sequences'> => {
   if (!sequences.length) return { sequences: s.sequences };
   const out = { ...s.sequences };
   for (const q of sequences) out[qualify(q.name)] = q;
@@ -652,7 +898,7 @@ const withSequences = (s: Schema, sequences: readonly Schema['sequences'][string
 export const viewsReading = (s: Schema, table: QName): View[] => {
   const out: View[] = [];
   const names = new Set([table.name]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const v of Object.values(s.views)) {
       if (out.includes(v) || sameName(v.name, table)) continue;
@@ -673,7 +919,9 @@ export const viewsReading = (s: Schema, table: QName): View[] => {
  * order alone drops a view before its reader ('other objects depend on it').
  */
 export const dependencyOrder = (views: readonly View[]): View[] => {
-  const reads = new Map(views.map((v) => [v, identifiersIn(v.createSql.replace(/^[\s\S]*?\bAS\b/i, ''))]));
+  const reads = new Map(
+    views.map((v) => [v, identifiersIn(v.createSql.replace(/^[\s\S]*?\bAS\b/i, ''))]),
+  );
   const out: View[] = [];
   const seen = new Set<View>();
   const visit = (v: View) => {
@@ -696,9 +944,16 @@ const exists = (s: Schema, g: ExistsGuard): boolean => {
   const constraintTables = g.table === undefined ? tables : tableNamed(g.table);
   const constraint = constraintTables.some((t) => t.constraints.some((k) => k.name === g.name));
   const index =
-    Object.values(s.indexes).some((i) => i.name === g.name && inSchema(i.table, g.schema) && (g.table === undefined || i.table.name === g.table)) ||
+    Object.values(s.indexes).some(
+      (i) =>
+        i.name === g.name &&
+        inSchema(i.table, g.schema) &&
+        (g.table === undefined || i.table.name === g.table),
+    ) ||
     // primary keys and unique constraints are backed by an index of the same name
-    constraintTables.some((t) => t.constraints.some((k) => k.name === g.name && (k.type === 'primary' || k.type === 'unique')));
+    constraintTables.some((t) =>
+      t.constraints.some((k) => k.name === g.name && (k.type === 'primary' || k.type === 'unique')),
+    );
   const named = (rec: Readonly<Record<string, { readonly name: QName }>>) =>
     Object.values(rec).some((o) => o.name.name === g.name && inSchema(o.name, g.schema));
   switch (g.object) {
@@ -718,7 +973,10 @@ const exists = (s: Schema, g: ExistsGuard): boolean => {
     case 'view':
     case 'materialized view': {
       const materialized = g.object === 'materialized view';
-      return Object.values(s.views).some((v) => v.materialized === materialized && v.name.name === g.name && inSchema(v.name, g.schema));
+      return Object.values(s.views).some(
+        (v) =>
+          v.materialized === materialized && v.name.name === g.name && inSchema(v.name, g.schema),
+      );
     }
     case 'sequence':
       return named(s.sequences);
@@ -753,7 +1011,10 @@ export const apply = (schema: Schema, change: Change): Applied => {
 };
 
 /** Replays changes, returning the schema before each one and the final schema. */
-export const replay = (schema: Schema, changes: readonly Change[]): { befores: Schema[]; after: Schema; problems: { change: Change; message: string }[] } => {
+export const replay = (
+  schema: Schema,
+  changes: readonly Change[],
+): { befores: Schema[]; after: Schema; problems: { change: Change; message: string }[] } => {
   const befores: Schema[] = [];
   const problems: { change: Change; message: string }[] = [];
   let s = schema;

@@ -145,7 +145,11 @@ export interface Table {
   /** `RANGE ("createdAt")`: the text after PARTITION BY, for partitioned tables */
   readonly partitionBy?: string;
   /** MySQL table options as written: ENGINE=, DEFAULT CHARACTER SET, COLLATE */
-  readonly options?: { readonly engine?: string; readonly charset?: string; readonly collation?: string };
+  readonly options?: {
+    readonly engine?: string;
+    readonly charset?: string;
+    readonly collation?: string;
+  };
 }
 
 export interface EnumType {
@@ -247,7 +251,8 @@ export const emptySchema = (): Schema => ({
 export const qualify = (q: QName): string => (q.schema ? `${q.schema}.${q.name}` : q.name);
 
 /** Index names live in the schema of their table. */
-export const indexKey = (table: QName, name: string): string => qualify({ schema: table.schema, name });
+export const indexKey = (table: QName, name: string): string =>
+  qualify({ schema: table.schema, name });
 
 /** Trigger and policy names live in their table. */
 export const tableScopedKey = (table: QName, name: string): string => `${qualify(table)}/${name}`;
@@ -255,7 +260,8 @@ export const tableScopedKey = (table: QName, name: string): string => `${qualify
 export const sameName = (a: QName, b: QName): boolean =>
   a.name === b.name && (a.schema ?? '') === (b.schema ?? '');
 
-export const findColumn = (t: Table, name: string): Column | undefined => t.columns.find((c) => c.name === name);
+export const findColumn = (t: Table, name: string): Column | undefined =>
+  t.columns.find((c) => c.name === name);
 
 export const findConstraint = (t: Table, name: string): Constraint | undefined =>
   t.constraints.find((c) => c.name === name);
@@ -272,11 +278,19 @@ export const usesType = (type: ColumnType, name: QName): boolean =>
  * folded ones added after the CREATE TABLE.
  */
 export const foldedKeys = (constraints: readonly Constraint[]): Set<string> => {
-  const keys = constraints.filter((k): k is PrimaryKey | UniqueConstraint => (k.type === 'primary' || k.type === 'unique') && k.usingIndex === undefined);
+  const keys = constraints.filter(
+    (k): k is PrimaryKey | UniqueConstraint =>
+      (k.type === 'primary' || k.type === 'unique') && k.usingIndex === undefined,
+  );
   const kept: (PrimaryKey | UniqueConstraint)[] = [];
   const folded = new Set<string>();
-  for (const k of [...keys.filter((x) => x.type === 'primary'), ...keys.filter((x) => x.type === 'unique')]) {
-    const same = (p: PrimaryKey | UniqueConstraint) => p.columns.join('\0') === k.columns.join('\0') && (p.deferrable ?? '') === (k.deferrable ?? '');
+  for (const k of [
+    ...keys.filter((x) => x.type === 'primary'),
+    ...keys.filter((x) => x.type === 'unique'),
+  ]) {
+    const same = (p: PrimaryKey | UniqueConstraint) =>
+      p.columns.join('\0') === k.columns.join('\0') &&
+      (p.deferrable ?? '') === (k.deferrable ?? '');
     if (kept.some(same)) folded.add(k.name);
     else kept.push(k);
   }
@@ -285,4 +299,6 @@ export const foldedKeys = (constraints: readonly Constraint[]): Set<string> => {
 
 /** The column names of an index whose elements are all plain columns; [] when one is an expression. */
 export const plainIndexColumns = (i: Index): readonly string[] =>
-  i.elements.every((e) => e.kind === 'column') ? i.elements.map((e) => (e.kind === 'column' ? e.name : '')) : [];
+  i.elements.every((e) => e.kind === 'column')
+    ? i.elements.map((e) => (e.kind === 'column' ? e.name : ''))
+    : [];

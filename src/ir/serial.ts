@@ -8,7 +8,14 @@
  */
 import type { Change } from './changes.js';
 import { quoteIdent, quoteLiteral, quoteName } from './sql-text.js';
-import { qualify, sameName, type Column, type QName, type Schema, type Sequence } from './schema.js';
+import {
+  qualify,
+  sameName,
+  type Column,
+  type QName,
+  type Schema,
+  type Sequence,
+} from './schema.js';
 
 const SERIAL = /^(SMALL|BIG)?SERIAL([248])?$/;
 
@@ -17,10 +24,18 @@ export const serialKind = (c: Column): Sequence['serial'] | undefined => {
   if (c.type.user || (c.type.array ?? 0) > 0) return undefined;
   const m = SERIAL.exec(c.type.name.toUpperCase());
   if (!m) return undefined;
-  return m[1] === 'BIG' || m[2] === '8' ? 'BIGSERIAL' : m[1] === 'SMALL' || m[2] === '2' ? 'SMALLSERIAL' : 'SERIAL';
+  return m[1] === 'BIG' || m[2] === '8'
+    ? 'BIGSERIAL'
+    : m[1] === 'SMALL' || m[2] === '2'
+      ? 'SMALLSERIAL'
+      : 'SERIAL';
 };
 
-const STORED: Record<NonNullable<Sequence['serial']>, string> = { SMALLSERIAL: 'SMALLINT', SERIAL: 'INTEGER', BIGSERIAL: 'BIGINT' };
+const STORED: Record<NonNullable<Sequence['serial']>, string> = {
+  SMALLSERIAL: 'SMALLINT',
+  SERIAL: 'INTEGER',
+  BIGSERIAL: 'BIGINT',
+};
 
 /** PostgreSQL's identifier limit: NAMEDATALEN - 1 bytes. */
 const MAX_BYTES = 63;
@@ -50,8 +65,14 @@ const objectName = (name1: string, name2: string, label: string): string => {
 /** Is a relation (table, view, sequence, index) of that name in that schema? */
 const relationExists = (s: Schema, schema: string | undefined, name: string): boolean => {
   const q = qualify({ schema, name });
-  return !!(s.tables[q] || s.views[q] || s.sequences[q] || s.indexes[q]) ||
-    Object.values(s.tables).some((t) => (t.name.schema ?? '') === (schema ?? '') && t.constraints.some((k) => (k.type === 'primary' || k.type === 'unique') && k.name === name));
+  return (
+    !!(s.tables[q] || s.views[q] || s.sequences[q] || s.indexes[q]) ||
+    Object.values(s.tables).some(
+      (t) =>
+        (t.name.schema ?? '') === (schema ?? '') &&
+        t.constraints.some((k) => (k.type === 'primary' || k.type === 'unique') && k.name === name),
+    )
+  );
 };
 
 /** The name PostgreSQL chooses for a SERIAL column's sequence (ChooseRelationName): `T_id_seq`,
@@ -59,32 +80,44 @@ const relationExists = (s: Schema, schema: string | undefined, name: string): bo
 export const serialSequenceName = (s: Schema, table: QName, column: string): QName => {
   for (let pass = 0; ; pass++) {
     const name = objectName(table.name, column, pass === 0 ? 'seq' : `seq${pass}`);
-    if (!relationExists(s, table.schema, name)) return { ...(table.schema !== undefined ? { schema: table.schema } : {}), name };
+    if (!relationExists(s, table.schema, name))
+      return { ...(table.schema !== undefined ? { schema: table.schema } : {}), name };
   }
 };
 
 /** `nextval('"T_id_seq"'::regclass)`, the default a SERIAL column gets. */
-export const nextvalDefault = (q: QName): string => `nextval(${quoteLiteral(quoteName(q))}::regclass)`;
+export const nextvalDefault = (q: QName): string =>
+  `nextval(${quoteLiteral(quoteName(q))}::regclass)`;
 
 const createSequenceSql = (q: QName, kind: NonNullable<Sequence['serial']>): string =>
   `CREATE SEQUENCE ${quoteName(q)} AS ${STORED[kind].toLowerCase()}`;
 
 /** `ALTER`-free ownership: CREATE SEQUENCE ... OWNED BY "T"."id". */
-export const ownedBySql = (o: NonNullable<Sequence['ownedBy']>): string => `OWNED BY ${quoteName(o.table)}.${quoteIdent(o.column)}`;
+export const ownedBySql = (o: NonNullable<Sequence['ownedBy']>): string =>
+  `OWNED BY ${quoteName(o.table)}.${quoteIdent(o.column)}`;
 
 /**
  * Columns of a table being created or added to: each SERIAL one becomes its stored integer with
  * the `nextval` default, and its sequence is returned to be added to the schema (in `s`, names
  * already taken push the sequence's name on, as PostgreSQL does).
  */
-export const expandSerials = (s: Schema, table: QName, columns: readonly Column[]): { columns: Column[]; sequences: Sequence[] } => {
+export const expandSerials = (
+  s: Schema,
+  table: QName,
+  columns: readonly Column[],
+): { columns: Column[]; sequences: Sequence[] } => {
   const sequences: Sequence[] = [];
   let taken = s;
   const out = columns.map((c) => {
     const kind = serialKind(c);
     if (!kind || c.default !== undefined || c.identity) return c;
     const name = serialSequenceName(taken, table, c.name);
-    const q: Sequence = { name, createSql: createSequenceSql(name, kind), ownedBy: { table, column: c.name }, serial: kind };
+    const q: Sequence = {
+      name,
+      createSql: createSequenceSql(name, kind),
+      ownedBy: { table, column: c.name },
+      serial: kind,
+    };
     sequences.push(q);
     taken = { ...taken, sequences: { ...taken.sequences, [qualify(name)]: q } };
     return { ...c, type: { ...c.type, name: STORED[kind] }, default: nextvalDefault(name) };
@@ -94,7 +127,12 @@ export const expandSerials = (s: Schema, table: QName, columns: readonly Column[
 
 /** The sequences owned by a column (or, without `column`, by any column of the table). */
 export const ownedSequences = (s: Schema, table: QName, column?: string): Sequence[] =>
-  Object.values(s.sequences).filter((q) => q.ownedBy && sameName(q.ownedBy.table, table) && (column === undefined || q.ownedBy.column === column));
+  Object.values(s.sequences).filter(
+    (q) =>
+      q.ownedBy &&
+      sameName(q.ownedBy.table, table) &&
+      (column === undefined || q.ownedBy.column === column),
+  );
 
 /**
  * How a down brings a column back together with the sequence it owned (the table or column was
@@ -110,7 +148,12 @@ export const restoreOwned = (
 ): { column: Column; after: Change[] } => {
   const owned = ownedSequences(before, table, col.name);
   if (!owned.length) return { column: col, after: [] };
-  const free = { ...before, sequences: Object.fromEntries(Object.entries(before.sequences).filter(([, q]) => !owned.includes(q))) };
+  const free = {
+    ...before,
+    sequences: Object.fromEntries(
+      Object.entries(before.sequences).filter(([, q]) => !owned.includes(q)),
+    ),
+  };
   const only = owned.length === 1 ? owned[0] : undefined;
   if (
     only?.serial &&
@@ -128,6 +171,7 @@ export const restoreOwned = (
     sql: `${q.createSql} ${ownedBySql({ table, column: col.name })}`,
     ownedBy: { table, column: col.name },
   }));
-  if (dflt !== undefined) after.push({ kind: 'SetDefault', table, column: col.name, default: dflt });
+  if (dflt !== undefined)
+    after.push({ kind: 'SetDefault', table, column: col.name, default: dflt });
   return { column: bare, after };
 };

@@ -10,20 +10,25 @@ export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""
 
 /** `"schema"."name"`, or `"name"` when the name carries no schema. */
 export const quoteName = (q: QName): string =>
-  q.schema !== undefined && q.schema !== '' ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}` : quoteIdent(q.name);
+  q.schema !== undefined && q.schema !== ''
+    ? `${quoteIdent(q.schema)}.${quoteIdent(q.name)}`
+    : quoteIdent(q.name);
 
 /**
  * A string constant. Text with a backslash is written as an escape string (`E'..'`) so it
  * means the same whatever `standard_conforming_strings` says.
  */
 export const quoteLiteral = (s: string): string =>
-  s.includes('\\') ? `E'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'` : `'${s.replaceAll("'", "''")}'`;
+  s.includes('\\')
+    ? `E'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
+    : `'${s.replaceAll("'", "''")}'`;
 
 /**
  * A collation name. The IR keeps it as the reader folded it, parts joined with `.`
  * (`C`, `pg_catalog.default`, `public.nocase`); each part is quoted.
  */
-export const quoteCollation = (collation: string): string => collation.split('.').map(quoteIdent).join('.');
+export const quoteCollation = (collation: string): string =>
+  collation.split('.').map(quoteIdent).join('.');
 
 /** Built-in types whose modifier goes after the first word (`TIMESTAMP(3) WITH TIME ZONE`). */
 const MODIFIER_AFTER_FIRST_WORD = new Set([
@@ -52,7 +57,12 @@ export function renderType(t: ColumnType): string {
 export const storedType = (t: ColumnType): ColumnType => {
   const m = /^(SMALL|BIG)?SERIAL([248])?$/.exec(t.user ? '' : t.name);
   if (!m) return t;
-  const name = m[1] === 'BIG' || m[2] === '8' ? 'BIGINT' : m[1] === 'SMALL' || m[2] === '2' ? 'SMALLINT' : 'INTEGER';
+  const name =
+    m[1] === 'BIG' || m[2] === '8'
+      ? 'BIGINT'
+      : m[1] === 'SMALL' || m[2] === '2'
+        ? 'SMALLINT'
+        : 'INTEGER';
   return { ...t, name };
 };
 
@@ -61,7 +71,7 @@ export const storedType = (t: ColumnType): ColumnType => {
  * PostgreSQL folds it). String constants ('...', E'...', $$...$$) and comments are skipped. */
 const identifierTokens = (expr: string): { start: number; end: number; name: string }[] => {
   const out: { start: number; end: number; name: string }[] = [];
-  for (let i = 0; i < expr.length; ) {
+  for (let i = 0; i < expr.length;) {
     const ch = expr[i];
     const start = i;
     if (ch === "'") {
@@ -97,7 +107,8 @@ const identifierTokens = (expr: string): { start: number; end: number; name: str
       let word = '';
       while (i < expr.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(expr[i])) word += expr[i++];
       // E'..' is a string, not the word E
-      if (!(/^[eE]$/.test(word) && expr[i] === "'")) out.push({ start, end: i, name: word.toLowerCase() });
+      if (!(/^[eE]$/.test(word) && expr[i] === "'"))
+        out.push({ start, end: i, name: word.toLowerCase() });
     } else i++;
   }
   return out;
@@ -107,7 +118,8 @@ const identifierTokens = (expr: string): { start: number; end: number; name: str
  * The column names an SQL expression kept as text (a CHECK body) may refer to. A superset is
  * harmless where this is used: a word that is a function or keyword names no column.
  */
-export const identifiersIn = (expr: string): Set<string> => new Set(identifierTokens(expr).map((t) => t.name));
+export const identifiersIn = (expr: string): Set<string> =>
+  new Set(identifierTokens(expr).map((t) => t.name));
 
 /** The expression with every reference to column `from` renamed to `to`, as PostgreSQL rewrites
  * a CHECK when its column is renamed (the new name is written quoted). */
@@ -157,7 +169,11 @@ export const excerpt = (sql: string, max = 60): string => {
     }
     if (ch === ';') {
       // the first statement ends here; anything after it is only said to exist
-      rest = sql.slice(i + 1).replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').trim() !== '';
+      rest =
+        sql
+          .slice(i + 1)
+          .replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '')
+          .trim() !== '';
       tokens.push({ text: ';', space: false });
       break;
     }
@@ -180,7 +196,8 @@ export const excerpt = (sql: string, max = 60): string => {
       // E'..', N'..', X'..': the prefix and its string are one token
       if (sql[end] === "'" && end - i === 1) {
         end++;
-        while (end < n && !(sql[end] === "'" && sql[end + 1] !== "'")) end += sql[end] === '\\' || sql[end] === "'" ? 2 : 1;
+        while (end < n && !(sql[end] === "'" && sql[end + 1] !== "'"))
+          end += sql[end] === '\\' || sql[end] === "'" ? 2 : 1;
         end++;
       }
     }

@@ -22,10 +22,15 @@ const textMentions = (s: Schema, names: readonly string[]): string[] => {
     return names.every((n) => ids.has(n) || ids.has(n.toLowerCase()));
   };
   const out: string[] = [];
-  for (const v of Object.values(s.views)) if (hit(v.createSql)) out.push(`${v.materialized ? 'materialized view' : 'view'} ${show(v.name)}`);
-  for (const r of Object.values(s.routines)) if (hit(r.createSql)) out.push(`${r.kind} ${show(r.name)}`);
-  for (const t of Object.values(s.triggers)) if (hit(t.createSql)) out.push(`trigger ${quoteIdent(t.name)} on ${show(t.table)}`);
-  for (const p of Object.values(s.policies)) if (hit(p.createSql)) out.push(`policy ${quoteIdent(p.name)} on ${show(p.table)}`);
+  for (const v of Object.values(s.views))
+    if (hit(v.createSql))
+      out.push(`${v.materialized ? 'materialized view' : 'view'} ${show(v.name)}`);
+  for (const r of Object.values(s.routines))
+    if (hit(r.createSql)) out.push(`${r.kind} ${show(r.name)}`);
+  for (const t of Object.values(s.triggers))
+    if (hit(t.createSql)) out.push(`trigger ${quoteIdent(t.name)} on ${show(t.table)}`);
+  for (const p of Object.values(s.policies))
+    if (hit(p.createSql)) out.push(`policy ${quoteIdent(p.name)} on ${show(p.table)}`);
   return out;
 };
 
@@ -34,10 +39,15 @@ const textMentions = (s: Schema, names: readonly string[]): string[] => {
 const typeReaders = (s: Schema, name: QName): string[] => {
   const out: string[] = [];
   for (const t of Object.values(s.tables)) {
-    for (const k of t.constraints) if (k.type === 'check' && identifiersIn(k.expression).has(name.name)) out.push(`constraint ${quoteIdent(k.name)} on ${show(t.name)}`);
+    for (const k of t.constraints)
+      if (k.type === 'check' && identifiersIn(k.expression).has(name.name))
+        out.push(`constraint ${quoteIdent(k.name)} on ${show(t.name)}`);
   }
   for (const i of Object.values(s.indexes)) {
-    const texts = [...i.elements.map((e) => (e.kind === 'expression' ? e.text : '')), i.where ?? ''];
+    const texts = [
+      ...i.elements.map((e) => (e.kind === 'expression' ? e.text : '')),
+      i.where ?? '',
+    ];
     if (texts.some((x) => identifiersIn(x).has(name.name))) out.push(`index ${quoteIdent(i.name)}`);
   }
   return [...out, ...textMentions(s, [name.name])];
@@ -52,8 +62,10 @@ const dropTypeCascade = (s: Schema, name: QName): Implied => {
   const implied: Change[] = [];
   for (const t of Object.values(s.tables)) {
     for (const c of t.columns) {
-      if (usesType(c.type, name)) implied.push({ kind: 'DropColumn', table: t.name, column: c.name });
-      else if (c.default !== undefined && identifiersIn(c.default).has(name.name)) implied.push({ kind: 'SetDefault', table: t.name, column: c.name });
+      if (usesType(c.type, name))
+        implied.push({ kind: 'DropColumn', table: t.name, column: c.name });
+      else if (c.default !== undefined && identifiersIn(c.default).has(name.name))
+        implied.push({ kind: 'SetDefault', table: t.name, column: c.name });
     }
   }
   return { implied, unsure: typeReaders(s, name) };
@@ -69,14 +81,28 @@ const dropColumnCascade = (s: Schema, table: QName, column: string): Implied => 
   for (const t of Object.values(s.tables)) {
     if (sameName(t.name, table)) continue;
     for (const k of t.constraints) {
-      if (k.type === 'foreign' && sameName(k.references, table) && k.referencedColumns.includes(column)) implied.push({ kind: 'DropConstraint', table: t.name, name: k.name });
+      if (
+        k.type === 'foreign' &&
+        sameName(k.references, table) &&
+        k.referencedColumns.includes(column)
+      )
+        implied.push({ kind: 'DropConstraint', table: t.name, name: k.name });
     }
   }
   return { implied, unsure: textMentions(s, [table.name, column]) };
 };
 
 const ALTER_TABLE_KINDS: ReadonlySet<Change['kind']> = new Set([
-  'AddColumn', 'DropColumn', 'AlterColumnType', 'SetNotNull', 'SetDefault', 'AddConstraint', 'DropConstraint', 'RenameColumn', 'RenameConstraint', 'SetRowLevelSecurity',
+  'AddColumn',
+  'DropColumn',
+  'AlterColumnType',
+  'SetNotNull',
+  'SetDefault',
+  'AddConstraint',
+  'DropConstraint',
+  'RenameColumn',
+  'RenameConstraint',
+  'SetRowLevelSecurity',
 ]);
 
 /**
@@ -85,18 +111,33 @@ const ALTER_TABLE_KINDS: ReadonlySet<Change['kind']> = new Set([
  * changed that only their text could tell (down() is then irreversible). undefined: a clause
  * whose effect is not known at all.
  */
-export const clauseImplies = (clause: string, change: Change, before: Schema): Implied | undefined => {
+export const clauseImplies = (
+  clause: string,
+  change: Change,
+  before: Schema,
+): Implied | undefined => {
   if (clause === 'CASCADE') {
-    if (change.kind === 'DropEnum') return before.enums[qualify(change.name)] ? dropTypeCascade(before, change.name) : { implied: [], unsure: [] };
+    if (change.kind === 'DropEnum')
+      return before.enums[qualify(change.name)]
+        ? dropTypeCascade(before, change.name)
+        : { implied: [], unsure: [] };
     if (change.kind === 'DropColumn') return dropColumnCascade(before, change.table, change.column);
     return undefined;
   }
   if (clause === 'ONLY') {
     // ALTER TABLE ONLY: the same statement on a table without partitions (the reader keeps
     // inheritance and PARTITION OF raw, so replay knows a parent only by its PARTITION BY)
-    const table = ALTER_TABLE_KINDS.has(change.kind) ? (change as { readonly table: QName }).table : undefined;
+    const table = ALTER_TABLE_KINDS.has(change.kind)
+      ? (change as { readonly table: QName }).table
+      : undefined;
     if (table === undefined) return undefined;
-    return { implied: [], unsure: before.tables[qualify(table)]?.partitionBy !== undefined ? [`the partitions of ${show(table)}`] : [] };
+    return {
+      implied: [],
+      unsure:
+        before.tables[qualify(table)]?.partitionBy !== undefined
+          ? [`the partitions of ${show(table)}`]
+          : [],
+    };
   }
   return undefined;
 };
@@ -107,10 +148,17 @@ export interface Implied {
 }
 
 /** The reason down() cannot undo a statement read with an unconsumed clause, from `implies`. */
-export const unconsumedReason = (clause: string, implies: Implied | undefined): string | undefined => {
-  if (implies === undefined) return `its ${clause} is not modelled, so down() cannot tell what it did`;
+export const unconsumedReason = (
+  clause: string,
+  implies: Implied | undefined,
+): string | undefined => {
+  if (implies === undefined)
+    return `its ${clause} is not modelled, so down() cannot tell what it did`;
   if (implies.unsure.length === 0) return undefined;
   const found = implies.unsure;
-  const list = found.length > 4 ? `${found.slice(0, 4).join(', ')} and ${found.length - 4} more` : found.join(', ');
+  const list =
+    found.length > 4
+      ? `${found.slice(0, 4).join(', ')} and ${found.length - 4} more`
+      : found.join(', ');
   return `its ${clause} may also have dropped ${list}, which down() cannot tell or restore`;
 };

@@ -20,7 +20,15 @@
  */
 import type { Change, ChangeOf } from './changes.js';
 import { loadedParser } from './follow-rename.js';
-import { qualify, type Column, type Constraint, type Index, type QName, type Schema, type Table } from './schema.js';
+import {
+  qualify,
+  type Column,
+  type Constraint,
+  type Index,
+  type QName,
+  type Schema,
+  type Table,
+} from './schema.js';
 import { quoteIdent, quoteName } from './sql-text.js';
 
 type Node = Record<string, any>;
@@ -58,7 +66,8 @@ const relation = (s: Schema, q: QName): { columns: readonly string[] | undefined
 };
 
 /** Is this a schema the history itself manages (public, or one it created)? Elsewhere we know nothing. */
-const known = (s: Schema, q: QName) => q.schema === undefined || q.schema === 'public' || !!s.schemas[q.schema];
+const known = (s: Schema, q: QName) =>
+  q.schema === undefined || q.schema === 'public' || !!s.schemas[q.schema];
 
 const str = (n: any): string | undefined => n?.String?.sval;
 
@@ -91,7 +100,9 @@ const columnsRead = (tree: Node, table: QName): string[] => {
   const out: string[] = [];
   walk(tree, (node, key) => {
     if (key !== 'ColumnRef') return;
-    const fields: string[] = (node.fields ?? []).map((f: any) => str(f)).filter((x: string | undefined): x is string => x !== undefined);
+    const fields: string[] = (node.fields ?? [])
+      .map((f: any) => str(f))
+      .filter((x: string | undefined): x is string => x !== undefined);
     if ((node.fields ?? []).some((f: any) => f.A_Star)) return;
     if (fields.length === 1) out.push(fields[0]);
     else if (fields.length === 2 && fields[0] === table.name) out.push(fields[1]);
@@ -103,20 +114,34 @@ const columnsRead = (tree: Node, table: QName): string[] => {
 const notImmutable = (tree: Node, s: Schema): string[] => {
   const out: string[] = [];
   walk(tree, (node, key) => {
-    if (key === 'SQLValueFunction') out.push(String(node.op ?? 'CURRENT_*').replace(/^SVFOP_/, '').toLowerCase());
+    if (key === 'SQLValueFunction')
+      out.push(
+        String(node.op ?? 'CURRENT_*')
+          .replace(/^SVFOP_/, '')
+          .toLowerCase(),
+      );
     if (key !== 'FuncCall') return;
     const names: string[] = (node.funcname ?? []).map((f: any) => str(f) ?? '');
     const name = names[names.length - 1];
     const schema = names.length > 1 ? names[names.length - 2] : undefined;
     if (!name) return;
-    const routines = Object.values(s.routines).filter((r) => r.name.name === name && (schema === undefined || (r.name.schema ?? 'public') === schema));
+    const routines = Object.values(s.routines).filter(
+      (r) =>
+        r.name.name === name && (schema === undefined || (r.name.schema ?? 'public') === schema),
+    );
     if (routines.length) {
       // a routine of the history: IMMUTABLE only when its CREATE says so (the default is
       // VOLATILE); a LANGUAGE sql body may be inlined before the check, so it is not judged
-      if (routines.every((r) => volatility(r.createSql) === 'volatile' || volatility(r.createSql) === 'stable')) out.push(name);
+      if (
+        routines.every(
+          (r) => volatility(r.createSql) === 'volatile' || volatility(r.createSql) === 'stable',
+        )
+      )
+        out.push(name);
       return;
     }
-    if ((schema === undefined || schema === 'pg_catalog') && NOT_IMMUTABLE.has(name)) out.push(name);
+    if ((schema === undefined || schema === 'pg_catalog') && NOT_IMMUTABLE.has(name))
+      out.push(name);
   });
   return out;
 };
@@ -126,7 +151,8 @@ const volatility = (createSql: string): string | undefined => {
   if (!pg) return undefined;
   try {
     const stmt = pg.parseSync(createSql).stmts?.[0]?.stmt?.CreateFunctionStmt;
-    const option = (name: string) => str((stmt?.options ?? []).find((o: any) => o.DefElem?.defname === name)?.DefElem?.arg);
+    const option = (name: string) =>
+      str((stmt?.options ?? []).find((o: any) => o.DefElem?.defname === name)?.DefElem?.arg);
     if (!stmt || option('language')?.toLowerCase() === 'sql' || stmt.sql_body) return undefined;
     return option('volatility') ?? 'volatile';
   } catch {
@@ -136,47 +162,85 @@ const volatility = (createSql: string): string | undefined => {
 
 /** A table's column names; undefined when its columns are not known (CREATE TABLE ... AS): then
  * no column is said to be missing. */
-const columnNames = (t: Table): readonly string[] | undefined => (t.columnsUnknown ? undefined : t.columns.map((c) => c.name));
+const columnNames = (t: Table): readonly string[] | undefined =>
+  t.columnsUnknown ? undefined : t.columns.map((c) => c.name);
 
-const missingColumns = (table: QName, have: readonly string[] | undefined, wanted: readonly string[]): string[] =>
-  have === undefined ? [] : [...new Set(wanted.filter((c) => !have.includes(c)))].map((c) => `column ${quoteIdent(c)} does not exist in table ${show(table)}`);
+const missingColumns = (
+  table: QName,
+  have: readonly string[] | undefined,
+  wanted: readonly string[],
+): string[] =>
+  have === undefined
+    ? []
+    : [...new Set(wanted.filter((c) => !have.includes(c)))].map(
+        (c) => `column ${quoteIdent(c)} does not exist in table ${show(table)}`,
+      );
 
 /** The problems of an index on a table of `s` whose columns are `have`. */
 const indexProblems = (s: Schema, i: Index, have: readonly string[] | undefined): string[] => {
   const problems: string[] = [];
-  const wanted = [...i.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : [])), ...(i.include ?? [])];
-  const texts = [...i.elements.flatMap((e) => (e.kind === 'expression' ? [e.text] : [])), ...(i.where !== undefined ? [i.where] : [])];
+  const wanted = [
+    ...i.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : [])),
+    ...(i.include ?? []),
+  ];
+  const texts = [
+    ...i.elements.flatMap((e) => (e.kind === 'expression' ? [e.text] : [])),
+    ...(i.where !== undefined ? [i.where] : []),
+  ];
   for (const text of texts) {
     const tree = parseExpr(text);
     if (!tree) continue;
     wanted.push(...columnsRead(tree, i.table));
     for (const f of notImmutable(tree, s)) {
-      problems.push(`index ${quoteIdent(i.name)}: ${i.where === text ? 'its predicate' : 'its expression'} calls ${f}(), which is not IMMUTABLE`);
+      problems.push(
+        `index ${quoteIdent(i.name)}: ${i.where === text ? 'its predicate' : 'its expression'} calls ${f}(), which is not IMMUTABLE`,
+      );
     }
   }
-  return [...missingColumns(i.table, have, wanted).map((m) => `index ${quoteIdent(i.name)}: ${m}`), ...problems];
+  return [
+    ...missingColumns(i.table, have, wanted).map((m) => `index ${quoteIdent(i.name)}: ${m}`),
+    ...problems,
+  ];
 };
 
 /** A foreign key's referenced side: the table, its columns, and a key covering them. */
 const foreignKeyProblems = (s: Schema, k: Constraint, self?: Table): string[] => {
   if (k.type !== 'foreign') return [];
   if (!known(s, k.references)) return [];
-  const target = self && qualify(self.name) === qualify(k.references) ? self : s.tables[qualify(k.references)];
-  if (!target) return [`foreign key ${quoteIdent(k.name)}: table ${show(k.references)} does not exist`];
+  const target =
+    self && qualify(self.name) === qualify(k.references) ? self : s.tables[qualify(k.references)];
+  if (!target)
+    return [`foreign key ${quoteIdent(k.name)}: table ${show(k.references)} does not exist`];
   const missing = missingColumns(k.references, columnNames(target), k.referencedColumns);
   if (missing.length) return missing.map((m) => `foreign key ${quoteIdent(k.name)}: ${m}`);
   // PostgreSQL needs a primary key or unique constraint/index on exactly the referenced columns
-  const same = (xs: readonly string[]) => xs.length === k.referencedColumns.length && xs.every((x) => k.referencedColumns.includes(x));
+  const same = (xs: readonly string[]) =>
+    xs.length === k.referencedColumns.length && xs.every((x) => k.referencedColumns.includes(x));
   const keyed =
     k.referencedColumns.length === 0 ||
-    target.constraints.some((x) => (x.type === 'primary' || x.type === 'unique') && same(x.columns)) ||
+    target.constraints.some(
+      (x) => (x.type === 'primary' || x.type === 'unique') && same(x.columns),
+    ) ||
     Object.values(s.indexes).some(
-      (i) => i.unique && qualify(i.table) === qualify(target.name) && i.where === undefined && i.elements.every((e) => e.kind === 'column') && same(i.elements.map((e) => (e.kind === 'column' ? e.name : ''))),
+      (i) =>
+        i.unique &&
+        qualify(i.table) === qualify(target.name) &&
+        i.where === undefined &&
+        i.elements.every((e) => e.kind === 'column') &&
+        same(i.elements.map((e) => (e.kind === 'column' ? e.name : ''))),
     );
-  return keyed ? [] : [`foreign key ${quoteIdent(k.name)}: there is no unique constraint matching the referenced columns of ${show(k.references)} (${k.referencedColumns.join(', ')})`];
+  return keyed
+    ? []
+    : [
+        `foreign key ${quoteIdent(k.name)}: there is no unique constraint matching the referenced columns of ${show(k.references)} (${k.referencedColumns.join(', ')})`,
+      ];
 };
 
-const checkProblems = (k: Constraint, table: QName, have: readonly string[] | undefined): string[] => {
+const checkProblems = (
+  k: Constraint,
+  table: QName,
+  have: readonly string[] | undefined,
+): string[] => {
   if (k.type !== 'check') return [];
   const tree = parseExpr(k.expression);
   return tree ? missingColumns(table, have, columnsRead(tree, table)) : [];
@@ -198,7 +262,10 @@ const relationsRead = (tree: Node): QName[] => {
   walk(tree, (node, key) => {
     if (key !== 'RangeVar' || !node.relname) return;
     if (!node.schemaname && ctes.has(node.relname)) return;
-    out.push({ ...(node.schemaname && node.schemaname !== 'public' ? { schema: node.schemaname } : {}), name: node.relname });
+    out.push({
+      ...(node.schemaname && node.schemaname !== 'public' ? { schema: node.schemaname } : {}),
+      name: node.relname,
+    });
   });
   return out;
 };
@@ -222,8 +289,15 @@ const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): string[] => {
   const query = stmt.ViewStmt?.query ?? stmt.CreateTableAsStmt?.query;
   if (!query) return [];
   const self = qualify(c.name);
-  const missing = [...new Set(relationsRead(query).filter((q) => known(s, q) && qualify(q) !== self && !exists(s, q)).map(qualify))].map(
-    (k) => `view ${show(c.name)} reads relation ${quoteName(k.includes('.') ? { schema: k.split('.')[0], name: k.slice(k.indexOf('.') + 1) } : { name: k })}, which does not exist`,
+  const missing = [
+    ...new Set(
+      relationsRead(query)
+        .filter((q) => known(s, q) && qualify(q) !== self && !exists(s, q))
+        .map(qualify),
+    ),
+  ].map(
+    (k) =>
+      `view ${show(c.name)} reads relation ${quoteName(k.includes('.') ? { schema: k.split('.')[0], name: k.slice(k.indexOf('.') + 1) } : { name: k })}, which does not exist`,
   );
   return missing.length ? missing : singleTableColumns(s, c.name, query);
 };
@@ -236,14 +310,24 @@ const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): string[] => {
 const singleTableColumns = (s: Schema, view: QName, query: Node): string[] => {
   const sel = query.SelectStmt;
   const from = sel?.fromClause;
-  if (!sel || sel.op !== 'SETOP_NONE' || sel.withClause || from?.length !== 1 || !from[0].RangeVar) return [];
+  if (!sel || sel.op !== 'SETOP_NONE' || sel.withClause || from?.length !== 1 || !from[0].RangeVar)
+    return [];
   const rv = from[0].RangeVar;
-  const q: QName = { ...(rv.schemaname && rv.schemaname !== 'public' ? { schema: rv.schemaname } : {}), name: rv.relname };
+  const q: QName = {
+    ...(rv.schemaname && rv.schemaname !== 'public' ? { schema: rv.schemaname } : {}),
+    name: rv.relname,
+  };
   const t = s.tables[qualify(q)];
   if (!t) return [];
   let nested = false;
   walk(sel, (_n, key) => {
-    if (key === 'SubLink' || key === 'RangeSubselect' || key === 'RangeFunction' || key === 'JoinExpr') nested = true;
+    if (
+      key === 'SubLink' ||
+      key === 'RangeSubselect' ||
+      key === 'RangeFunction' ||
+      key === 'JoinExpr'
+    )
+      nested = true;
   });
   if (nested) return [];
   // output names (`AS x`) may be referenced by ORDER BY / GROUP BY: leave those clauses out
@@ -255,7 +339,11 @@ const singleTableColumns = (s: Schema, view: QName, query: Node): string[] => {
       if (key !== 'ColumnRef' || (node.fields ?? []).some((f: any) => f.A_Star)) return;
       const fields: string[] = (node.fields ?? []).map((f: any) => str(f) ?? '');
       if (fields.length === 1) wanted.push(fields[0]);
-      else if (fields.length === 2 && (fields[0] === (alias ?? q.name) || (!alias && fields[0] === q.name))) wanted.push(fields[1]);
+      else if (
+        fields.length === 2 &&
+        (fields[0] === (alias ?? q.name) || (!alias && fields[0] === q.name))
+      )
+        wanted.push(fields[1]);
     });
   }
   return missingColumns(q, columnNames(t), wanted).map((m) => `view ${show(view)}: ${m}`);
@@ -267,12 +355,26 @@ const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): string[] => {
   const problems: string[] = [];
   const names: string[] = (stmt.funcname ?? []).map((f: any) => str(f) ?? '');
   const name = names[names.length - 1];
-  const schema = names.length > 1 && names[names.length - 2] !== 'public' ? names[names.length - 2] : undefined;
-  if (name && known(s, { ...(schema ? { schema } : {}), name }) && !Object.values(s.routines).some((r) => r.name.name === name && r.name.schema === schema)) {
-    problems.push(`trigger ${quoteIdent(c.name)} executes function ${quoteName({ ...(schema ? { schema } : {}), name })}(), which does not exist`);
+  const schema =
+    names.length > 1 && names[names.length - 2] !== 'public' ? names[names.length - 2] : undefined;
+  if (
+    name &&
+    known(s, { ...(schema ? { schema } : {}), name }) &&
+    !Object.values(s.routines).some((r) => r.name.name === name && r.name.schema === schema)
+  ) {
+    problems.push(
+      `trigger ${quoteIdent(c.name)} executes function ${quoteName({ ...(schema ? { schema } : {}), name })}(), which does not exist`,
+    );
   }
   const t = relation(s, c.table);
-  if (t) problems.push(...missingColumns(c.table, t.columns, (stmt.columns ?? []).map((x: any) => str(x) ?? '')));
+  if (t)
+    problems.push(
+      ...missingColumns(
+        c.table,
+        t.columns,
+        (stmt.columns ?? []).map((x: any) => str(x) ?? ''),
+      ),
+    );
   return problems;
 };
 
@@ -303,12 +405,19 @@ const columnTypeProblems = (s: Schema, table: QName, cols: readonly Column[]): s
   // table of that name (row types), and the history has created no other type we do not model
   if (Object.keys(s.extensions).length) return [];
   return cols
-    .filter((c) => c.type.user && known(s, { ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name }))
+    .filter(
+      (c) =>
+        c.type.user &&
+        known(s, { ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name }),
+    )
     .filter((c) => {
       const q = { ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name };
       return !s.enums[qualify(q)] && !s.tables[qualify(q)] && !s.views[qualify(q)];
     })
-    .map((c) => `column ${quoteIdent(c.name)} of ${show(table)}: type ${show({ ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name })} does not exist`);
+    .map(
+      (c) =>
+        `column ${quoteIdent(c.name)} of ${show(table)}: type ${show({ ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name })} does not exist`,
+    );
 };
 
 /**
@@ -316,7 +425,12 @@ const columnTypeProblems = (s: Schema, table: QName, cols: readonly Column[]): s
  * (or, for a table, another table's foreign key references it). Objects the same statement drops
  * (`DROP VIEW a, b`) do not count.
  */
-const dependentsProblems = (s: Schema, dropped: QName, what: string, alsoDropped: ReadonlySet<string>): string[] => {
+const dependentsProblems = (
+  s: Schema,
+  dropped: QName,
+  what: string,
+  alsoDropped: ReadonlySet<string>,
+): string[] => {
   const key = qualify(dropped);
   const views = Object.values(s.views)
     .filter((v) => !alsoDropped.has(qualify(v.name)) && qualify(v.name) !== key)
@@ -330,10 +444,18 @@ const dependentsProblems = (s: Schema, dropped: QName, what: string, alsoDropped
     what === 'table'
       ? Object.values(s.tables)
           .filter((t) => !alsoDropped.has(qualify(t.name)) && qualify(t.name) !== key)
-          .flatMap((t) => t.constraints.filter((k) => k.type === 'foreign' && qualify(k.references) === key).map((k) => `foreign key ${quoteIdent(k.name)} of ${show(t.name)}`))
+          .flatMap((t) =>
+            t.constraints
+              .filter((k) => k.type === 'foreign' && qualify(k.references) === key)
+              .map((k) => `foreign key ${quoteIdent(k.name)} of ${show(t.name)}`),
+          )
       : [];
   const deps = [...views, ...fks];
-  return deps.length ? [`cannot drop ${what} ${show(dropped)}: ${deps.slice(0, 3).join(', ')}${deps.length > 3 ? ', ...' : ''} depend${deps.length === 1 ? 's' : ''} on it (no CASCADE)`] : [];
+  return deps.length
+    ? [
+        `cannot drop ${what} ${show(dropped)}: ${deps.slice(0, 3).join(', ')}${deps.length > 3 ? ', ...' : ''} depend${deps.length === 1 ? 's' : ''} on it (no CASCADE)`,
+      ]
+    : [];
 };
 
 export interface ValidateOptions {
@@ -349,12 +471,25 @@ export interface ValidateOptions {
  */
 export const validateChange = (c: Change, before: Schema, opts: ValidateOptions = {}): string[] => {
   const alsoDropped = () =>
-    new Set((opts.statement ?? []).flatMap((x) => (x.kind === 'DropView' || x.kind === 'DropTable' ? [qualify(x.name)] : [])));
+    new Set(
+      (opts.statement ?? []).flatMap((x) =>
+        x.kind === 'DropView' || x.kind === 'DropTable' ? [qualify(x.name)] : [],
+      ),
+    );
   switch (c.kind) {
     case 'DropView':
-      return before.views[qualify(c.name)] ? dependentsProblems(before, c.name, c.materialized ? 'materialized view' : 'view', alsoDropped()) : [];
+      return before.views[qualify(c.name)]
+        ? dependentsProblems(
+            before,
+            c.name,
+            c.materialized ? 'materialized view' : 'view',
+            alsoDropped(),
+          )
+        : [];
     case 'DropTable':
-      return before.tables[qualify(c.name)] && !c.cascade ? dependentsProblems(before, c.name, 'table', alsoDropped()) : [];
+      return before.tables[qualify(c.name)] && !c.cascade
+        ? dependentsProblems(before, c.name, 'table', alsoDropped())
+        : [];
     case 'CreateTable': {
       const t = c.table;
       return [
@@ -370,7 +505,12 @@ export const validateChange = (c: Change, before: Schema, opts: ValidateOptions 
       const t = before.tables[qualify(c.table)];
       if (!t || ('usingIndex' in c.constraint && c.constraint.usingIndex)) return [];
       // replay reports the table's own missing columns; here: CHECK expressions and the referenced side
-      return [...checkProblems(c.constraint, c.table, columnNames(t)).map((m) => `check ${quoteIdent(c.constraint.name)}: ${m}`), ...foreignKeyProblems(before, c.constraint)];
+      return [
+        ...checkProblems(c.constraint, c.table, columnNames(t)).map(
+          (m) => `check ${quoteIdent(c.constraint.name)}: ${m}`,
+        ),
+        ...foreignKeyProblems(before, c.constraint),
+      ];
     }
     case 'CreateIndex': {
       const t = relation(before, c.index.table);

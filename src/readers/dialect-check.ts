@@ -37,9 +37,12 @@ export const parseFailure = (message: string): ParseFailure => {
 export const parseHint = (message: string, dialect: Dialect): string => {
   const engine = dialect === 'mysql' ? 'MySQL' : 'PostgreSQL';
   const HINTS: Record<ParseFailure, string> = {
-    truncated: 'the file ends in the middle of a statement: if it was truncated, restore it from version control',
-    unterminated: 'it is never closed: add the missing quote or comment end, or restore the file if it was truncated',
-    'meta-command': 'a backslash command is a psql meta-command, not SQL: Prisma sends the file to the server as it is, so remove it',
+    truncated:
+      'the file ends in the middle of a statement: if it was truncated, restore it from version control',
+    unterminated:
+      'it is never closed: add the missing quote or comment end, or restore the file if it was truncated',
+    'meta-command':
+      'a backslash command is a psql meta-command, not SQL: Prisma sends the file to the server as it is, so remove it',
     syntax: `fix the statement: ${engine} rejects it too, so prisma migrate deploy would fail on this file`,
   };
   return HINTS[parseFailure(message)];
@@ -72,7 +75,11 @@ const parsesAsPostgres = async (sql: string): Promise<boolean> => {
  * The error to stop on when a file read as `dialect` is written in the other dialect, else
  * undefined. Anything that is not a parse failure gives undefined.
  */
-export const otherDialectError = async (e: unknown, sql: string, dialect: Dialect): Promise<ParseError | undefined> => {
+export const otherDialectError = async (
+  e: unknown,
+  sql: string,
+  dialect: Dialect,
+): Promise<ParseError | undefined> => {
   if (!(e instanceof ParseError)) return undefined;
   if (sql.trim() === '' || !/does not parse/.test(e.message)) return undefined;
   const other: Dialect = dialect === 'mysql' ? 'postgresql' : 'mysql';
@@ -80,7 +87,9 @@ export const otherDialectError = async (e: unknown, sql: string, dialect: Dialec
   const parsesAsOther = other === 'mysql' ? await parsesAsMysql(sql) : await parsesAsPostgres(sql);
   const signal = (other === 'mysql' ? MYSQL_SIGNALS : PG_SIGNALS).exec(sql)?.[0];
   if (!parsesAsOther && !signal) return undefined;
-  const why = parsesAsOther ? `the file parses as ${otherName}` : `it looks like ${otherName} (${JSON.stringify(signal)})`;
+  const why = parsesAsOther
+    ? `the file parses as ${otherName}`
+    : `it looks like ${otherName} (${JSON.stringify(signal)})`;
   const message = bareMessage(e).replace(/ \([^()]*\)$/, '');
   return new ParseError(
     `${message}: ${why}, but the history is read as ${dialect === 'mysql' ? 'MySQL' : 'PostgreSQL'} (set provider = "${other}" in migration_lock.toml if the history was written for ${otherName})`,
@@ -92,7 +101,11 @@ export const otherDialectError = async (e: unknown, sql: string, dialect: Dialec
  * Rethrows a parse error of a file read as `dialect`, saying so when the file is written in the
  * other dialect. Anything that is not a ParseError passes through unchanged.
  */
-export const explainParseError = async (e: unknown, sql: string, dialect: Dialect): Promise<never> => {
+export const explainParseError = async (
+  e: unknown,
+  sql: string,
+  dialect: Dialect,
+): Promise<never> => {
   throw (await otherDialectError(e, sql, dialect)) ?? e;
 };
 
@@ -101,7 +114,11 @@ export const explainParseError = async (e: unknown, sql: string, dialect: Dialec
  * error of a non-blank file, not a truncation, unterminated quote or meta-command, and not a
  * file written in the other dialect (which stops the run: the lock file is wrong).
  */
-export const isKeepableSyntaxError = async (e: unknown, sql: string, dialect: Dialect): Promise<boolean> =>
+export const isKeepableSyntaxError = async (
+  e: unknown,
+  sql: string,
+  dialect: Dialect,
+): Promise<boolean> =>
   e instanceof ParseError &&
   sql.trim() !== '' &&
   /does not parse/.test(e.message) &&

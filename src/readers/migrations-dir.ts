@@ -28,10 +28,12 @@ export interface MigrationsDir {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export const byteCompare = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+export const byteCompare = (a: string, b: string): number =>
+  Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 /** sha256 hex of the file bytes: what Prisma stores in `_prisma_migrations.checksum`. */
-export const prismaChecksum = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
+export const prismaChecksum = (bytes: Buffer | string): string =>
+  createHash('sha256').update(bytes).digest('hex');
 
 /** Reads `provider = "postgresql"` from migration_lock.toml. The file is tiny and fixed-form;
  * a line-wise key/value read is what TOML means here. */
@@ -55,7 +57,10 @@ export const SUPPORTED_PROVIDERS = ['postgresql', 'mysql'] as const;
  * Reads migration_lock.toml strictly: the provider and where it is written, or a UsageError at
  * file:line:col saying what is wrong with the file.
  */
-export const readLockFile = (text: string, file = 'migration_lock.toml'): { provider: string; line: number; col: number } => {
+export const readLockFile = (
+  text: string,
+  file = 'migration_lock.toml',
+): { provider: string; line: number; col: number } => {
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (const [i, raw] of lines.entries()) {
     const line = raw.replace(/\r$/, '');
@@ -67,11 +72,14 @@ export const readLockFile = (text: string, file = 'migration_lock.toml'): { prov
     const value = line.slice(valueAt).trim();
     const quoted = /^"([^"]*)"\s*(#.*)?$/.exec(value);
     if (!quoted) {
-      throw new UsageError(`provider value ${JSON.stringify(value)} is not a quoted string (write it as Prisma does: provider = "postgresql")`, {
-        file,
-        line: i + 1,
-        col: valueAt + 1,
-      });
+      throw new UsageError(
+        `provider value ${JSON.stringify(value)} is not a quoted string (write it as Prisma does: provider = "postgresql")`,
+        {
+          file,
+          line: i + 1,
+          col: valueAt + 1,
+        },
+      );
     }
     const provider = quoted[1];
     if (!(SUPPORTED_PROVIDERS as readonly string[]).includes(provider)) {
@@ -82,7 +90,10 @@ export const readLockFile = (text: string, file = 'migration_lock.toml'): { prov
     }
     return { provider, line: i + 1, col: valueAt + 1 };
   }
-  throw new UsageError('names no provider (Prisma writes provider = "postgresql" or provider = "mysql" into it; restore that line)', { file, line: 1, col: 1 });
+  throw new UsageError(
+    'names no provider (Prisma writes provider = "postgresql" or provider = "mysql" into it; restore that line)',
+    { file, line: 1, col: 1 },
+  );
 };
 
 /** A migration_lock.toml is three lines; anything much larger is not one. */
@@ -100,7 +111,9 @@ const fsReason = (e: unknown): string => {
     ELOOP: 'too many symbolic links',
     EIO: 'input/output error',
   };
-  return err?.code ? `${what[err.code] ?? err.code} (${err.code})` : String((e as Error)?.message ?? e);
+  return err?.code
+    ? `${what[err.code] ?? err.code} (${err.code})`
+    : String((e as Error)?.message ?? e);
 };
 
 /**
@@ -111,7 +124,10 @@ const fsReason = (e: unknown): string => {
  */
 export const decodeMigrationSql = (bytes: Buffer, file: string): string => {
   if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new UsageError('is UTF-16 encoded (Prisma reads migration.sql as UTF-8: re-save the file as UTF-8)', { file, line: 1, col: 1 });
+    throw new UsageError(
+      'is UTF-16 encoded (Prisma reads migration.sql as UTF-8: re-save the file as UTF-8)',
+      { file, line: 1, col: 1 },
+    );
   }
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   const body = bytes.subarray(start);
@@ -119,11 +135,18 @@ export const decodeMigrationSql = (bytes: Buffer, file: string): string => {
     const before = body.subarray(0, offset);
     const line = before.filter((b) => b === 10).length + 1;
     const lineStart = before.lastIndexOf(10) + 1;
-    return { file, line, col: new TextDecoder().decode(body.subarray(lineStart, offset)).length + 1 };
+    return {
+      file,
+      line,
+      col: new TextDecoder().decode(body.subarray(lineStart, offset)).length + 1,
+    };
   };
   const nul = body.indexOf(0);
   if (nul >= 0) {
-    throw new UsageError('holds a NUL byte: this is not a text file (restore migration.sql from version control)', at(nul));
+    throw new UsageError(
+      'holds a NUL byte: this is not a text file (restore migration.sql from version control)',
+      at(nul),
+    );
   }
   const bad = firstInvalidUtf8(body);
   if (bad < 0) return new TextDecoder('utf-8', { ignoreBOM: true }).decode(body);
@@ -135,9 +158,18 @@ export const decodeMigrationSql = (bytes: Buffer, file: string): string => {
 
 /** Offset of the first byte that starts an invalid UTF-8 sequence, or -1. */
 const firstInvalidUtf8 = (b: Buffer): number => {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i];
-    const [n, min] = c < 0x80 ? [0, 0] : c >= 0xc2 && c <= 0xdf ? [1, 0x80] : c >= 0xe0 && c <= 0xef ? [2, 0x800] : c >= 0xf0 && c <= 0xf4 ? [3, 0x10000] : [-1, 0];
+    const [n, min] =
+      c < 0x80
+        ? [0, 0]
+        : c >= 0xc2 && c <= 0xdf
+          ? [1, 0x80]
+          : c >= 0xe0 && c <= 0xef
+            ? [2, 0x800]
+            : c >= 0xf0 && c <= 0xf4
+              ? [3, 0x10000]
+              : [-1, 0];
     if (n < 0) return i;
     let cp = n === 0 ? c : c & (0x3f >> n);
     for (let k = 1; k <= n; k++) {
@@ -153,9 +185,14 @@ const firstInvalidUtf8 = (b: Buffer): number => {
 
 export const readMigrationsDir = (dir: string): MigrationsDir => {
   const st = statSync(dir, { throwIfNoEntry: false });
-  if (!st) throw new UsageError(`${dir}: no such folder (pass the prisma/migrations folder of the project)`);
+  if (!st)
+    throw new UsageError(
+      `${dir}: no such folder (pass the prisma/migrations folder of the project)`,
+    );
   if (!st.isDirectory()) {
-    throw new UsageError(`${dir}: is a file, not a folder (pass the folder that holds the migration folders, e.g. prisma/migrations)`);
+    throw new UsageError(
+      `${dir}: is a file, not a folder (pass the folder that holds the migration folders, e.g. prisma/migrations)`,
+    );
   }
   let entries;
   try {
@@ -173,16 +210,33 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
         // a FIFO never ends and /dev/zero never stops: only a regular file of a sane size is read
         const st = statSync(join(dir, entry.name));
         if (!st.isFile() && !st.isDirectory()) {
-          const kind = st.isFIFO() ? 'a named pipe (FIFO)' : st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isSocket() ? 'a socket' : 'not a regular file';
-          throw new UsageError(`is ${kind}, not a file (restore it from version control: a file holding provider = "...")`, { file: entry.name });
+          const kind = st.isFIFO()
+            ? 'a named pipe (FIFO)'
+            : st.isCharacterDevice()
+              ? 'a character device'
+              : st.isBlockDevice()
+                ? 'a block device'
+                : st.isSocket()
+                  ? 'a socket'
+                  : 'not a regular file';
+          throw new UsageError(
+            `is ${kind}, not a file (restore it from version control: a file holding provider = "...")`,
+            { file: entry.name },
+          );
         }
         if (st.isFile() && st.size > LOCK_FILE_MAX) {
-          throw new UsageError(`is ${st.size} bytes, not the few lines Prisma writes (restore it from version control: a file holding provider = "...")`, { file: entry.name });
+          throw new UsageError(
+            `is ${st.size} bytes, not the few lines Prisma writes (restore it from version control: a file holding provider = "...")`,
+            { file: entry.name },
+          );
         }
         text = readFileSync(join(dir, entry.name), 'utf8');
       } catch (e) {
         if (e instanceof UsageError) throw e;
-        throw new UsageError(`cannot be read: ${fsReason(e)} (it must be a file holding provider = "...")`, { file: entry.name });
+        throw new UsageError(
+          `cannot be read: ${fsReason(e)} (it must be a file holding provider = "...")`,
+          { file: entry.name },
+        );
       }
       provider = readLockFile(text, entry.name).provider;
     } else if (entry.isDirectory()) {
@@ -198,7 +252,11 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
   }
   folders.sort(byteCompare);
   if (folders.length === 0) {
-    diagnostics.push({ code: 'no-migrations', severity: 'warning', message: `${dir} holds no migration folders; there is nothing to convert` });
+    diagnostics.push({
+      code: 'no-migrations',
+      severity: 'warning',
+      message: `${dir} holds no migration folders; there is nothing to convert`,
+    });
   }
   const migrations: MigrationFolder[] = [];
   for (const name of folders) {
@@ -211,7 +269,9 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
         existsSync(join(inner, 'migration_lock.toml')) ||
         (() => {
           try {
-            return readdirSync(inner, { withFileTypes: true }).some((e) => e.isDirectory() && existsSync(join(inner, e.name, 'migration.sql')));
+            return readdirSync(inner, { withFileTypes: true }).some(
+              (e) => e.isDirectory() && existsSync(join(inner, e.name, 'migration.sql')),
+            );
           } catch {
             return false;
           }
@@ -223,7 +283,10 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
         { file: name },
       );
     }
-    if (!fst.isFile()) throw new UsageError('is not a file (it must be the migration\'s SQL script)', { file: `${name}/migration.sql` });
+    if (!fst.isFile())
+      throw new UsageError("is not a file (it must be the migration's SQL script)", {
+        file: `${name}/migration.sql`,
+      });
     for (const extra of readdirSync(join(dir, name))) {
       if (extra !== 'migration.sql') {
         diagnostics.push({
@@ -239,9 +302,16 @@ export const readMigrationsDir = (dir: string): MigrationsDir => {
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      throw new UsageError(`cannot be read: ${fsReason(e)} (check the file's permissions)`, { file });
+      throw new UsageError(`cannot be read: ${fsReason(e)} (check the file's permissions)`, {
+        file,
+      });
     }
-    migrations.push({ name, file, sql: decodeMigrationSql(bytes, file), checksum: prismaChecksum(bytes) });
+    migrations.push({
+      name,
+      file,
+      sql: decodeMigrationSql(bytes, file),
+      checksum: prismaChecksum(bytes),
+    });
   }
   if (!provider) {
     diagnostics.push({

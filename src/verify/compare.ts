@@ -32,7 +32,9 @@ export interface CatalogDiff {
 }
 
 /** Field name in a path -> how to print the value. */
-type Fields<T> = { readonly [K in keyof T]?: readonly [label: string, show?: (v: NonNullable<T[K]>) => string] };
+type Fields<T> = {
+  readonly [K in keyof T]?: readonly [label: string, show?: (v: NonNullable<T[K]>) => string];
+};
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 const yesNo = (v: boolean): string => (v ? 'yes' : 'no');
@@ -59,7 +61,11 @@ const COLUMN_FIELDS: Fields<CatalogColumn> = {
   comment: ['comment'],
   extra: ['extra'],
 };
-const CONSTRAINT_FIELDS: Fields<CatalogConstraint> = { type: ['type'], definition: ['definition'], comment: ['comment'] };
+const CONSTRAINT_FIELDS: Fields<CatalogConstraint> = {
+  type: ['type'],
+  definition: ['definition'],
+  comment: ['comment'],
+};
 const TRIGGER_FIELDS: Fields<CatalogTrigger> = { definition: ['definition'], enabled: ['enabled'] };
 const POLICY_FIELDS: Fields<CatalogPolicy> = {
   permissive: ['permissive', yesNo],
@@ -68,8 +74,16 @@ const POLICY_FIELDS: Fields<CatalogPolicy> = {
   using: ['using'],
   withCheck: ['with check'],
 };
-const VIEW_FIELDS: Fields<CatalogView> = { kind: ['kind'], definition: ['definition'], comment: ['comment'] };
-const INDEX_FIELDS: Fields<CatalogIndex> = { on: ['on'], definition: ['definition'], comment: ['comment'] };
+const VIEW_FIELDS: Fields<CatalogView> = {
+  kind: ['kind'],
+  definition: ['definition'],
+  comment: ['comment'],
+};
+const INDEX_FIELDS: Fields<CatalogIndex> = {
+  on: ['on'],
+  definition: ['definition'],
+  comment: ['comment'],
+};
 const SEQUENCE_FIELDS: Fields<CatalogSequence> = {
   type: ['type'],
   start: ['start'],
@@ -80,7 +94,11 @@ const SEQUENCE_FIELDS: Fields<CatalogSequence> = {
   cycle: ['cycle', yesNo],
   ownedBy: ['owned by'],
 };
-const FUNCTION_FIELDS: Fields<CatalogFunction> = { kind: ['kind'], definition: ['definition'], comment: ['comment'] };
+const FUNCTION_FIELDS: Fields<CatalogFunction> = {
+  kind: ['kind'],
+  definition: ['definition'],
+  comment: ['comment'],
+};
 const DOMAIN_FIELDS: Fields<CatalogDomain> = {
   type: ['type'],
   notNull: ['nullability', (v) => (v ? 'NOT NULL' : 'NULL')],
@@ -118,16 +136,27 @@ const describePolicy = (p: CatalogPolicy): string =>
 const describeSequence = (s: CatalogSequence): string =>
   `${s.type} START ${s.start} INCREMENT ${s.increment}${s.ownedBy ? ` OWNED BY ${s.ownedBy}` : ''}`;
 const describeDomain = (d: CatalogDomain): string =>
-  [d.type, d.notNull ? 'NOT NULL' : '', d.default !== undefined ? `DEFAULT ${d.default}` : '', ...Object.values(d.constraints)]
+  [
+    d.type,
+    d.notNull ? 'NOT NULL' : '',
+    d.default !== undefined ? `DEFAULT ${d.default}` : '',
+    ...Object.values(d.constraints),
+  ]
     .filter(Boolean)
     .join(' ');
-const listValues = (values: readonly string[]): string => values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+const listValues = (values: readonly string[]): string =>
+  values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
 
 /** Differences from `expected` to `actual`, in a stable order (by kind, then by key). */
 export function compareCatalogs(expected: Catalog, actual: Catalog): CatalogDiff[] {
   const out: CatalogDiff[] = [];
   const push = (path: string, e: string | undefined, a: string | undefined): void => {
-    if (e !== a) out.push({ path, ...(e !== undefined ? { expected: e } : {}), ...(a !== undefined ? { actual: a } : {}) });
+    if (e !== a)
+      out.push({
+        path,
+        ...(e !== undefined ? { expected: e } : {}),
+        ...(a !== undefined ? { actual: a } : {}),
+      });
   };
 
   setDiff(out, 'schema', expected.schemas, actual.schemas);
@@ -140,11 +169,14 @@ export function compareCatalogs(expected: Catalog, actual: Catalog): CatalogDiff
     const path = `domain ${key}`;
     if (!e || !a) return push(path, e && describeDomain(e), a && describeDomain(a));
     fields(push, path, DOMAIN_FIELDS, e, a);
-    eachKey(e.constraints, a.constraints, (name, ec, ac) => push(`${path} constraint ${quoteIdent(name)}`, ec, ac));
+    eachKey(e.constraints, a.constraints, (name, ec, ac) =>
+      push(`${path} constraint ${quoteIdent(name)}`, ec, ac),
+    );
   });
   eachKey(expected.types, actual.types, (key, e, a) => {
     const path = `type ${key}`;
-    if (!e || !a) return push(path, e && `${e.kind} ${e.definition}`, a && `${a.kind} ${a.definition}`);
+    if (!e || !a)
+      return push(path, e && `${e.kind} ${e.definition}`, a && `${a.kind} ${a.definition}`);
     fields(push, path, TYPE_FIELDS, e, a);
   });
 
@@ -206,7 +238,8 @@ type Push = (path: string, e: string | undefined, a: string | undefined) => void
 function fields<T extends object>(push: Push, path: string, spec: Fields<T>, e: T, a: T): void {
   for (const field of Object.keys(spec) as (keyof T)[]) {
     const [label, show = text] = spec[field]!;
-    const render = (v: T[keyof T]): string | undefined => (v === undefined ? undefined : (show as (x: unknown) => string)(v));
+    const render = (v: T[keyof T]): string | undefined =>
+      v === undefined ? undefined : (show as (x: unknown) => string)(v);
     push(`${path} ${label}`, render(e[field]), render(a[field]));
   }
 }
@@ -232,16 +265,27 @@ function eachKey<T>(
 ): void {
   const keys = new Set([...Object.keys(e), ...Object.keys(a)]);
   for (const key of [...keys].sort(byCodeUnit)) {
-    visit(key, Object.hasOwn(e, key) ? e[key] : undefined, Object.hasOwn(a, key) ? a[key] : undefined);
+    visit(
+      key,
+      Object.hasOwn(e, key) ? e[key] : undefined,
+      Object.hasOwn(a, key) ? a[key] : undefined,
+    );
   }
 }
 
-function setDiff(out: CatalogDiff[], noun: string, e: readonly string[], a: readonly string[]): void {
+function setDiff(
+  out: CatalogDiff[],
+  noun: string,
+  e: readonly string[],
+  a: readonly string[],
+): void {
   const es = new Set(e);
   const as = new Set(a);
   for (const name of [...new Set([...e, ...a])].sort(byCodeUnit)) {
-    if (es.has(name) && !as.has(name)) out.push({ path: `${noun} ${quoteIdent(name)}`, expected: 'present' });
-    if (!es.has(name) && as.has(name)) out.push({ path: `${noun} ${quoteIdent(name)}`, actual: 'present' });
+    if (es.has(name) && !as.has(name))
+      out.push({ path: `${noun} ${quoteIdent(name)}`, expected: 'present' });
+    if (!es.has(name) && as.has(name))
+      out.push({ path: `${noun} ${quoteIdent(name)}`, actual: 'present' });
   }
 }
 
@@ -262,8 +306,10 @@ export const BOOKKEEPING_TABLES: readonly string[] = [
  * and the sequences they own (a Knex `increments()` id). */
 export function omitTables(c: Catalog, tables: readonly string[] = BOOKKEEPING_TABLES): Catalog {
   const drop = new Set(tables);
-  const keep = <T>(record: Readonly<Record<string, T>>, test: (key: string, v: T) => boolean): Record<string, T> =>
-    Object.fromEntries(Object.entries(record).filter(([k, v]) => test(k, v)));
+  const keep = <T>(
+    record: Readonly<Record<string, T>>,
+    test: (key: string, v: T) => boolean,
+  ): Record<string, T> => Object.fromEntries(Object.entries(record).filter(([k, v]) => test(k, v)));
   const owner = (ownedBy: string | undefined): string | undefined =>
     ownedBy === undefined ? undefined : [...drop].find((t) => ownedBy.startsWith(`${t}.`));
   return {
@@ -295,19 +341,24 @@ export function formatDiff(diffs: readonly CatalogDiff[]): string {
   return lines.join('\n');
 }
 
-function excerpt(e: string | undefined, a: string | undefined): [string | undefined, string | undefined] {
+function excerpt(
+  e: string | undefined,
+  a: string | undefined,
+): [string | undefined, string | undefined] {
   const oneLine = (s: string | undefined): string | undefined => s?.replace(/\s*\n\s*/g, ' ');
   let x = oneLine(e);
   let y = oneLine(a);
   if (x === undefined || y === undefined) {
-    const cut = (s: string | undefined) => (s !== undefined && s.length > WINDOW ? `${s.slice(0, WINDOW)}…` : s);
+    const cut = (s: string | undefined) =>
+      s !== undefined && s.length > WINDOW ? `${s.slice(0, WINDOW)}…` : s;
     return [cut(x), cut(y)];
   }
   if (x.length <= WINDOW && y.length <= WINDOW) return [x, y];
   let p = 0;
   while (p < x.length && p < y.length && x[p] === y[p]) p++;
   const from = Math.max(0, p - 40);
-  const window = (s: string) => `${from > 0 ? '…' : ''}${s.slice(from, from + WINDOW)}${from + WINDOW < s.length ? '…' : ''}`;
+  const window = (s: string) =>
+    `${from > 0 ? '…' : ''}${s.slice(from, from + WINDOW)}${from + WINDOW < s.length ? '…' : ''}`;
   x = window(x);
   y = window(y);
   return [x, y];
@@ -347,12 +398,22 @@ function sameData(a: unknown, b: unknown): boolean {
   if (ka.length !== kb.length) return false;
   for (const k of ka) {
     if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+    if (!sameData((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+      return false;
   }
   return true;
 }
 
-const SHARED_KINDS = ['enums', 'domains', 'types', 'tables', 'views', 'indexes', 'sequences', 'functions'] as const;
+const SHARED_KINDS = [
+  'enums',
+  'domains',
+  'types',
+  'tables',
+  'views',
+  'indexes',
+  'sequences',
+  'functions',
+] as const;
 
 /**
  * Catalogs read one after the other, with every object equal to the previous catalog's replaced

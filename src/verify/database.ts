@@ -229,9 +229,19 @@ export class DatabaseError extends OrmshiftError {
 
   constructor(
     message: string,
-    info: { database: string; code?: string; position?: number; sql?: string; detail?: string; hint?: string },
+    info: {
+      database: string;
+      code?: string;
+      position?: number;
+      sql?: string;
+      detail?: string;
+      hint?: string;
+    },
   ) {
-    const at = info.position !== undefined && info.sql !== undefined ? lineCol(info.sql, info.position) : undefined;
+    const at =
+      info.position !== undefined && info.sql !== undefined
+        ? lineCol(info.sql, info.position)
+        : undefined;
     super(at ? `${message} (at line ${at.line}, column ${at.col})` : message);
     this.database = info.database;
     this.code = info.code;
@@ -247,8 +257,10 @@ export class DatabaseError extends OrmshiftError {
     if (err instanceof DatabaseError) return err;
     const e = (err ?? {}) as Record<string, unknown>;
     const message = typeof e.message === 'string' ? e.message : String(err);
-    const pos = typeof e.position === 'string' || typeof e.position === 'number' ? Number(e.position) : NaN;
-    const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const pos =
+      typeof e.position === 'string' || typeof e.position === 'number' ? Number(e.position) : NaN;
+    const str = (v: unknown): string | undefined =>
+      typeof v === 'string' && v !== '' ? v : undefined;
     const out = new DatabaseError(message, {
       database,
       sql,
@@ -293,12 +305,15 @@ export async function openProvider(url?: string): Promise<DatabaseProvider> {
     const { createMysqlProvider } = await import('./mysql.js');
     return createMysqlProvider(url.replace(/^mariadb:/i, 'mysql:'));
   }
-  throw new OrmshiftError(`unsupported database URL (expected postgres://, postgresql:// or mysql://): ${redactUrl(url)}`);
+  throw new OrmshiftError(
+    `unsupported database URL (expected postgres://, postgresql:// or mysql://): ${redactUrl(url)}`,
+  );
 }
 
 /** 128 + the signal's number, as a shell reports a process the signal ended (the providers exit
  * with it after dropping their databases) */
-export const signalExitCode = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
+export const signalExitCode = (signal: NodeJS.Signals): number =>
+  signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
 
 /** URLs go into messages and reports: never print a password, in any URL form. A URL that
  * `new URL` cannot parse (a `/` or `#` in an unencoded password) is cut at its last `@`, so
@@ -331,25 +346,47 @@ export function connectError(url: string, err: unknown): DatabaseError {
   const hint = /invalid url/i.test(message)
     ? ' (percent-encode special characters of the user name and password: / as %2F, @ as %40, # as %23, ? as %3F, : as %3A)'
     : '';
-  return new DatabaseError(`cannot connect to ${redactUrl(url)}: ${message}${hint}`, { database: 'admin' });
+  return new DatabaseError(`cannot connect to ${redactUrl(url)}: ${message}${hint}`, {
+    database: 'admin',
+  });
 }
 
 /** The history's SQL dialect against the database a provider runs: PostgreSQL SQL cannot run on a
  * MySQL server nor MySQL SQL on PostgreSQL or PGlite; say so before anything starts (a usage
  * error, exit 2), rather than let the server report syntax errors step by step. */
 export function checkDialect(historyProvider: string, url: string | undefined): void {
-  const kind = url === undefined || url === '' ? 'pglite' : /^(mysql|mariadb):\/\//i.test(url) ? 'mysql' : /^postgres(ql)?:\/\//i.test(url) ? 'postgres' : undefined;
+  const kind =
+    url === undefined || url === ''
+      ? 'pglite'
+      : /^(mysql|mariadb):\/\//i.test(url)
+        ? 'mysql'
+        : /^postgres(ql)?:\/\//i.test(url)
+          ? 'postgres'
+          : undefined;
   if (kind === undefined) return; // openProvider refuses it with its own message
   checkProviderDialect(historyProvider, kind, url);
 }
 
 /** checkDialect for a provider already open (library callers of verifyConversion) */
-export function checkProviderDialect(historyProvider: string, kind: DatabaseProvider['kind'], url?: string): void {
-  const where = kind === 'pglite' ? 'embedded PostgreSQL (PGlite, no --database-url)' : url ? redactUrl(url) : `a ${kind} server`;
+export function checkProviderDialect(
+  historyProvider: string,
+  kind: DatabaseProvider['kind'],
+  url?: string,
+): void {
+  const where =
+    kind === 'pglite'
+      ? 'embedded PostgreSQL (PGlite, no --database-url)'
+      : url
+        ? redactUrl(url)
+        : `a ${kind} server`;
   if (historyProvider === 'mysql' && kind !== 'mysql') {
-    throw new UsageError(`a MySQL history (migration_lock.toml: provider = "mysql") cannot run on ${where} (pass --database-url mysql://... of a MySQL or MariaDB server)`);
+    throw new UsageError(
+      `a MySQL history (migration_lock.toml: provider = "mysql") cannot run on ${where} (pass --database-url mysql://... of a MySQL or MariaDB server)`,
+    );
   }
   if (historyProvider !== 'mysql' && kind === 'mysql') {
-    throw new UsageError(`a PostgreSQL history (migration_lock.toml: provider = "${historyProvider}") cannot run on the MySQL server ${where} (pass --database-url postgres://..., or none for embedded PostgreSQL)`);
+    throw new UsageError(
+      `a PostgreSQL history (migration_lock.toml: provider = "${historyProvider}") cannot run on the MySQL server ${where} (pass --database-url postgres://..., or none for embedded PostgreSQL)`,
+    );
   }
 }

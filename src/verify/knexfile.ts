@@ -35,7 +35,14 @@ export interface KnexSettings {
   readonly notFollowed: readonly string[];
 }
 
-const NAMES = ['knexfile.js', 'knexfile.cjs', 'knexfile.mjs', 'knexfile.ts', 'knexfile.cts', 'knexfile.mts'];
+const NAMES = [
+  'knexfile.js',
+  'knexfile.cjs',
+  'knexfile.mjs',
+  'knexfile.ts',
+  'knexfile.cts',
+  'knexfile.mts',
+];
 
 /** The knexfile of the project holding `dir`, if any. */
 export const findKnexfile = (dir: string): string | undefined => {
@@ -70,16 +77,27 @@ const [file, env] = process.argv.slice(-2);
 const FOLLOWED = new Set(['tableName', 'schemaName', 'disableTransactions', 'loadExtensions']);
 
 /** Loads the knexfile in a process of its own and returns its migration settings. */
-export const readKnexfile = (file: string, env = process.env.NODE_ENV || 'development'): KnexSettings => {
+export const readKnexfile = (
+  file: string,
+  env = process.env.NODE_ENV || 'development',
+): KnexSettings => {
   const here = fileURLToPath(import.meta.url);
   const req = createRequire(here);
   const modules = dirname(dirname(req.resolve('knex/package.json')));
-  const execArgv = /\.[cm]?ts$/.test(file) ? ['--import', pathToFileURL(req.resolve('tsx')).href] : [];
+  const execArgv = /\.[cm]?ts$/.test(file)
+    ? ['--import', pathToFileURL(req.resolve('tsx')).href]
+    : [];
   let text: string;
   try {
     text = execFileSync(process.execPath, [...execArgv, '-e', PROGRAM, '--', resolve(file), env], {
       cwd: dirname(resolve(file)),
-      env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: [modules, process.env.NODE_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        NODE_PATH: [modules, process.env.NODE_PATH]
+          .filter(Boolean)
+          .join(process.platform === 'win32' ? ';' : ':'),
+      },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
@@ -87,21 +105,35 @@ export const readKnexfile = (file: string, env = process.env.NODE_ENV || 'develo
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     const first = (err.stderr || err.message).trim().split('\n')[0];
-    throw new UsageError(`${file}: the knexfile does not load (knex's CLI would read its migrations settings from it): ${first}`);
+    throw new UsageError(
+      `${file}: the knexfile does not load (knex's CLI would read its migrations settings from it): ${first}`,
+    );
   }
   const m = JSON.parse(text || '{}') as Record<string, unknown>;
-  const bad = (k: string, want: string) => new UsageError(`${file}: migrations.${k} should be ${want}, as knex reads it`);
-  if (m.tableName !== undefined && typeof m.tableName !== 'string') throw bad('tableName', 'a string');
-  if (m.schemaName !== undefined && typeof m.schemaName !== 'string') throw bad('schemaName', 'a string');
-  if (m.disableTransactions !== undefined && typeof m.disableTransactions !== 'boolean') throw bad('disableTransactions', 'true or false');
-  if (m.loadExtensions !== undefined && !(Array.isArray(m.loadExtensions) && m.loadExtensions.every((x) => typeof x === 'string'))) throw bad('loadExtensions', 'a list of extensions');
+  const bad = (k: string, want: string) =>
+    new UsageError(`${file}: migrations.${k} should be ${want}, as knex reads it`);
+  if (m.tableName !== undefined && typeof m.tableName !== 'string')
+    throw bad('tableName', 'a string');
+  if (m.schemaName !== undefined && typeof m.schemaName !== 'string')
+    throw bad('schemaName', 'a string');
+  if (m.disableTransactions !== undefined && typeof m.disableTransactions !== 'boolean')
+    throw bad('disableTransactions', 'true or false');
+  if (
+    m.loadExtensions !== undefined &&
+    !(Array.isArray(m.loadExtensions) && m.loadExtensions.every((x) => typeof x === 'string'))
+  )
+    throw bad('loadExtensions', 'a list of extensions');
   return {
     file,
     ...(m.tableName !== undefined ? { tableName: m.tableName as string } : {}),
     ...(m.schemaName !== undefined ? { schemaName: m.schemaName as string } : {}),
-    ...(m.disableTransactions !== undefined ? { disableTransactions: m.disableTransactions as boolean } : {}),
+    ...(m.disableTransactions !== undefined
+      ? { disableTransactions: m.disableTransactions as boolean }
+      : {}),
     ...(m.loadExtensions !== undefined ? { loadExtensions: m.loadExtensions as string[] } : {}),
-    notFollowed: Object.keys(m).filter((k) => !FOLLOWED.has(k)).sort(),
+    notFollowed: Object.keys(m)
+      .filter((k) => !FOLLOWED.has(k))
+      .sort(),
   };
 };
 
@@ -121,6 +153,7 @@ export const knexLoads = (s: KnexSettings | undefined, name: string): boolean =>
 /** The catalog keys of the migrator's bookkeeping tables under these settings. */
 export const knexBookkeeping = (s: KnexSettings | undefined): string[] => {
   const t = s?.tableName ?? 'knex_migrations';
-  const q = (n: string) => `${s?.schemaName && s.schemaName !== 'public' ? `${quoteIdent(s.schemaName)}.` : ''}${quoteIdent(n)}`;
+  const q = (n: string) =>
+    `${s?.schemaName && s.schemaName !== 'public' ? `${quoteIdent(s.schemaName)}.` : ''}${quoteIdent(n)}`;
   return [q(t), q(`${t}_lock`)];
 };

@@ -21,7 +21,11 @@ const here = createRequire(import.meta.url);
 const packageDir = (name: string): string => {
   for (let d = dirname(here.resolve(name)); dirname(d) !== d; d = dirname(d)) {
     const pkg = join(d, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === name) return d;
+    if (
+      existsSync(pkg) &&
+      (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === name
+    )
+      return d;
   }
   throw new Error(`cannot find the folder of the installed package ${name}`);
 };
@@ -44,7 +48,9 @@ export type MigrationModule = Record<string, unknown>;
  * CommonJS, whose exports arrive as the namespace's `default`.
  */
 const loadTs = async (path: string): Promise<MigrationModule> => {
-  const ns = (await (await tsLoader())(pathToFileURL(path).href, import.meta.url)) as MigrationModule;
+  const ns = (await (
+    await tsLoader()
+  )(pathToFileURL(path).href, import.meta.url)) as MigrationModule;
   return exportsOf(ns);
 };
 
@@ -59,7 +65,9 @@ const tsLoader = () =>
 
 /** A namespace whose only useful member is a CommonJS `default`: that object. */
 const exportsOf = (ns: MigrationModule): MigrationModule =>
-  typeof ns.up !== 'function' && ns.default && typeof ns.default === 'object' ? (ns.default as MigrationModule) : ns;
+  typeof ns.up !== 'function' && ns.default && typeof ns.default === 'object'
+    ? (ns.default as MigrationModule)
+    : ns;
 
 /** Loads `path` as its runner would (see the module comment). */
 export const loadMigration = async (path: string): Promise<MigrationModule> => {

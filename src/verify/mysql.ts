@@ -33,7 +33,15 @@
  * collation; views, triggers and routines by their bodies.
  */
 import { randomBytes } from 'node:crypto';
-import type { Catalog, CatalogColumn, CatalogConstraint, CatalogIndex, CatalogTable, DatabaseProvider, ScratchDatabase } from './database.js';
+import type {
+  Catalog,
+  CatalogColumn,
+  CatalogConstraint,
+  CatalogIndex,
+  CatalogTable,
+  DatabaseProvider,
+  ScratchDatabase,
+} from './database.js';
 import { connectError, DatabaseError, signalExitCode } from './database.js';
 import { quoteIdent } from '../ir/sql-text.js';
 
@@ -42,7 +50,13 @@ const MAX_LABEL = 30;
 /** `ormshift_<label>_<10 hex>`, [a-z0-9_] only (MySQL allows 64 characters). */
 export function mysqlScratchName(label: string): string {
   const safe =
-    label.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/_+/g, '_').replace(/^_|_$/g, '').slice(0, MAX_LABEL).replace(/_$/, '') || 'db';
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/_+/g, '_')
+      .replace(/^_|_$/g, '')
+      .slice(0, MAX_LABEL)
+      .replace(/_$/, '') || 'db';
   return `ormshift_${safe}_${randomBytes(5).toString('hex')}`;
 }
 
@@ -76,7 +90,13 @@ type Conn = import('mysql2/promise').Connection;
 const connect = async (url: string): Promise<Conn> => {
   const mysql = await import('mysql2/promise');
   // the collation goes into the URL: mysql2 lets the URL's parameters override these options
-  const c = await mysql.createConnection({ uri: utf8mb4Url(url), multipleStatements: true, dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  const c = await mysql.createConnection({
+    uri: utf8mb4Url(url),
+    multipleStatements: true,
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   c.on('error', () => undefined);
   return c;
 };
@@ -87,7 +107,8 @@ const connect = async (url: string): Promise<Conn> => {
 // DATABASE and released after DROP, and the database carries this comment.
 
 /** (plain ASCII without quotes or backslashes: it goes into SQL as written) */
-export const MYSQL_OWNER_MARKER = 'ormshift scratch database, owned while GET_LOCK(<its name>) is held';
+export const MYSQL_OWNER_MARKER =
+  'ormshift scratch database, owned while GET_LOCK(<its name>) is held';
 
 /**
  * Drops the marked scratch databases whose owner lock this session can take (the owner's session
@@ -103,7 +124,10 @@ export async function removeMysqlLeftovers(admin: Conn): Promise<string[]> {
     // our names are [a-z0-9_] by construction; anything else was not made by us
     if (!/^ormshift_[a-z0-9_]+$/.test(n)) continue;
     try {
-      const [[got]] = (await admin.query('SELECT GET_LOCK(?, 0) AS ok', [n])) as [{ ok: number | null }[], unknown];
+      const [[got]] = (await admin.query('SELECT GET_LOCK(?, 0) AS ok', [n])) as [
+        { ok: number | null }[],
+        unknown,
+      ];
       if (Number(got?.ok) !== 1) continue; // its owner is alive
       try {
         await admin.query(`DROP DATABASE IF EXISTS \`${n}\``);
@@ -132,7 +156,8 @@ function onSignal(signal: NodeJS.Signals): void {
 function setHandlers(on: boolean): void {
   if (on === installed) return;
   installed = on;
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) (on ? process.on : process.off).call(process, s, onSignal);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+    (on ? process.on : process.off).call(process, s, onSignal);
 }
 function track(p: MysqlProvider, isLive: boolean): void {
   if (isLive) live.add(p);
@@ -189,10 +214,16 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
       const name = mysqlScratchName(label);
       try {
         // the owner lock first: a marked database is never without its live owner's lock
-        const [[got]] = (await admin.query('SELECT GET_LOCK(?, 0) AS ok', [name])) as [{ ok: number | null }[], unknown];
-        if (Number(got?.ok) !== 1) throw new Error(`the owner lock of the new database ${name} is taken`);
+        const [[got]] = (await admin.query('SELECT GET_LOCK(?, 0) AS ok', [name])) as [
+          { ok: number | null }[],
+          unknown,
+        ];
+        if (Number(got?.ok) !== 1)
+          throw new Error(`the owner lock of the new database ${name} is taken`);
         const comment = marked ? ` COMMENT ${`'${MYSQL_OWNER_MARKER}'`}` : '';
-        await adminQuery(`CREATE DATABASE \`${name}\` CHARACTER SET ${SCRATCH_CHARSET.charset} COLLATE ${SCRATCH_CHARSET.collation}${comment}`);
+        await adminQuery(
+          `CREATE DATABASE \`${name}\` CHARACTER SET ${SCRATCH_CHARSET.charset} COLLATE ${SCRATCH_CHARSET.collation}${comment}`,
+        );
       } catch (err) {
         await adminQuery(`DO RELEASE_LOCK('${name}')`).catch(() => undefined);
         throw DatabaseError.from(err, label);
@@ -221,7 +252,12 @@ export async function createMysqlProvider(adminUrl: string): Promise<MysqlProvid
   return provider;
 }
 
-function mysqlDatabase(label: string, name: string, url: string, dropDatabase: () => Promise<void>): ScratchDatabase {
+function mysqlDatabase(
+  label: string,
+  name: string,
+  url: string,
+  dropDatabase: () => Promise<void>,
+): ScratchDatabase {
   let conn: Promise<Conn> | undefined;
   let closing: Promise<void> | undefined;
   const get = () => (conn ??= connect(url));
@@ -291,7 +327,10 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
     `SELECT TABLE_NAME t, CONSTRAINT_NAME n, CHECK_CLAUSE c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ?`,
     [schema],
   ).catch(() => [] as any[]);
-  const views = await q(`SELECT TABLE_NAME n, VIEW_DEFINITION d FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`, [schema]);
+  const views = await q(
+    `SELECT TABLE_NAME n, VIEW_DEFINITION d FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`,
+    [schema],
+  );
   const triggers = await q(
     `SELECT EVENT_OBJECT_TABLE t, TRIGGER_NAME n, ACTION_TIMING tm, EVENT_MANIPULATION ev, ACTION_STATEMENT s FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`,
     [schema],
@@ -305,7 +344,10 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
   const cols = new Map<string, [string, CatalogColumn][]>();
   for (const c of columns) {
     const df = c.df === null || c.df === undefined || str(c.df) === 'NULL' ? undefined : str(c.df);
-    const extra = str(c.x).toLowerCase().replace(/\bdefault_generated\b/, '').trim();
+    const extra = str(c.x)
+      .toLowerCase()
+      .replace(/\bdefault_generated\b/, '')
+      .trim();
     const col: CatalogColumn = {
       type: str(c.ty),
       notNull: str(c.nl) === 'NO',
@@ -340,18 +382,33 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
     const name = str(rows[0].i);
     const parts = rows
       .sort((a, b) => Number(a.s) - Number(b.s))
-      .map((r) => `${bq(str(r.c))}${r.p !== null && r.p !== undefined ? `(${str(r.p)})` : ''}${str(r.d) === 'D' ? ' DESC' : ''}`)
+      .map(
+        (r) =>
+          `${bq(str(r.c))}${r.p !== null && r.p !== undefined ? `(${str(r.p)})` : ''}${str(r.d) === 'D' ? ' DESC' : ''}`,
+      )
       .join(', ');
     if (name === 'PRIMARY') {
       addConstraint(t, 'PRIMARY', { type: 'primary key', definition: `PRIMARY KEY (${parts})` });
       continue;
     }
     const type = str(rows[0].ty).toUpperCase();
-    const head = type === 'FULLTEXT' ? 'FULLTEXT INDEX' : type === 'SPATIAL' ? 'SPATIAL INDEX' : Number(rows[0].nu) === 0 ? 'UNIQUE INDEX' : 'INDEX';
-    const using = type === 'BTREE' || type === 'FULLTEXT' || type === 'SPATIAL' ? '' : ` USING ${type}`;
+    const head =
+      type === 'FULLTEXT'
+        ? 'FULLTEXT INDEX'
+        : type === 'SPATIAL'
+          ? 'SPATIAL INDEX'
+          : Number(rows[0].nu) === 0
+            ? 'UNIQUE INDEX'
+            : 'INDEX';
+    const using =
+      type === 'BTREE' || type === 'FULLTEXT' || type === 'SPATIAL' ? '' : ` USING ${type}`;
     indexes.push([
       `${key(t)}.${quoteIdent(name)}`,
-      { on: key(t), definition: `${head} (${parts})${using}`, ...(str(rows[0].cm) ? { comment: str(rows[0].cm) } : {}) },
+      {
+        on: key(t),
+        definition: `${head} (${parts})${using}`,
+        ...(str(rows[0].cm) ? { comment: str(rows[0].cm) } : {}),
+      },
     ]);
   }
   const fkGroups = new Map<string, any[]>();
@@ -368,7 +425,8 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
         `ON DELETE ${str(f.dr)} ON UPDATE ${str(f.ur)}`,
     });
   }
-  for (const c of checks) addConstraint(str(c.t), str(c.n), { type: 'check', definition: `CHECK (${str(c.c)})` });
+  for (const c of checks)
+    addConstraint(str(c.t), str(c.n), { type: 'check', definition: `CHECK (${str(c.c)})` });
 
   const trig = new Map<string, [string, { definition: string; enabled: string }][]>();
   for (const t of triggers) {
@@ -403,13 +461,21 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
     domains: {},
     types: {},
     tables: sortedRecord(outTables),
-    views: sortedRecord(views.map((v): [string, Catalog['views'][string]] => [key(str(v.n)), { kind: 'view', definition: str(v.d), triggers: {} }])),
+    views: sortedRecord(
+      views.map((v): [string, Catalog['views'][string]] => [
+        key(str(v.n)),
+        { kind: 'view', definition: str(v.d), triggers: {} },
+      ]),
+    ),
     indexes: sortedRecord(indexes),
     sequences: {},
     functions: sortedRecord(
       routines.map((r): [string, Catalog['functions'][string]] => [
         `${key(str(r.n))}()`,
-        { kind: str(r.ty).toUpperCase() === 'PROCEDURE' ? 'procedure' : 'function', definition: str(r.d) },
+        {
+          kind: str(r.ty).toUpperCase() === 'PROCEDURE' ? 'procedure' : 'function',
+          definition: str(r.d),
+        },
       ]),
     ),
   };

@@ -34,7 +34,11 @@ export interface ChildInit {
   readonly oneConnection: boolean;
   readonly acquireMs: number;
   /** Knex: the project's knexfile settings the migrator takes (knexfile.ts) */
-  readonly knex?: { readonly tableName?: string; readonly schemaName?: string; readonly disableTransactions?: boolean };
+  readonly knex?: {
+    readonly tableName?: string;
+    readonly schemaName?: string;
+    readonly disableTransactions?: boolean;
+  };
 }
 
 export interface ChildError {
@@ -66,7 +70,9 @@ const describe = (e: unknown): ChildError => {
     name,
     message: String(base),
     ...(typeof err?.stack === 'string' ? { stack: err.stack } : {}),
-    ...(name === 'SequelizeConnectionAcquireTimeoutError' || name === 'KnexTimeoutError' ? { acquireTimeout: true } : {}),
+    ...(name === 'SequelizeConnectionAcquireTimeoutError' || name === 'KnexTimeoutError'
+      ? { acquireTimeout: true }
+      : {}),
   };
 };
 
@@ -76,11 +82,20 @@ const realExit = process.exit.bind(process);
 let exiting = false;
 process.exit = ((code?: number) => {
   exiting = true;
-  send({ op: 'exit', code: typeof code === 'number' ? code : Number(process.exitCode ?? 0), stack: new Error('process.exit').stack ?? '' }, () => realExit(code));
+  send(
+    {
+      op: 'exit',
+      code: typeof code === 'number' ? code : Number(process.exitCode ?? 0),
+      stack: new Error('process.exit').stack ?? '',
+    },
+    () => realExit(code),
+  );
   // the file's code after process.exit() must not run on: wait here until the message is out
   return new Promise(() => undefined) as never;
 }) as typeof process.exit;
-process.on('uncaughtException', (e) => send({ op: 'crash', error: describe(e) }, () => realExit(70)));
+process.on('uncaughtException', (e) =>
+  send({ op: 'crash', error: describe(e) }, () => realExit(70)),
+);
 /** a query's error that the Sequelize runner reports as the failure of the file that started it */
 let floatingQueryError: (e: unknown) => boolean = () => false;
 process.on('unhandledRejection', (e) => {
@@ -88,7 +103,11 @@ process.on('unhandledRejection', (e) => {
   send({ op: 'crash', error: describe(e) }, () => realExit(70));
 });
 
-type Api = { up: (...args: unknown[]) => unknown; down?: (...args: unknown[]) => unknown; config?: unknown };
+type Api = {
+  up: (...args: unknown[]) => unknown;
+  down?: (...args: unknown[]) => unknown;
+  config?: unknown;
+};
 
 /** The file's exports, wherever it put them: `module.exports`, named ESM exports or `export default`. */
 const load = async (path: string): Promise<Api> => {
@@ -146,7 +165,8 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
       const settle = async () => {
         let failed: unknown;
         for (await turn(); inflight.size; await turn()) {
-          for (const r of await Promise.allSettled([...inflight])) if (r.status === 'rejected') failed ??= r.reason;
+          for (const r of await Promise.allSettled([...inflight]))
+            if (r.status === 'rejected') failed ??= r.reason;
         }
         return failed;
       };
@@ -162,7 +182,9 @@ const sequelizeRunner = async (init: ChildInit): Promise<Runner> => {
       const failed = await settle();
       if (failed !== undefined) {
         const d = describe(failed);
-        const e = new Error(`a query up() started without awaiting it failed after up() returned: ${d.message}`);
+        const e = new Error(
+          `a query up() started without awaiting it failed after up() returned: ${d.message}`,
+        );
         if (d.stack) e.stack = `${e.message}\n${d.stack.split('\n').slice(1).join('\n')}`;
         throw e;
       }
@@ -175,7 +197,9 @@ const knexRunner = async (init: ChildInit): Promise<Runner> => {
   const knex = createKnex({
     client: mysqlUrl(init.url) ? 'mysql2' : 'pg',
     connection: init.url,
-    ...(init.oneConnection ? { pool: { min: 0, max: 1 }, acquireConnectionTimeout: init.acquireMs } : {}),
+    ...(init.oneConnection
+      ? { pool: { min: 0, max: 1 }, acquireConnectionTimeout: init.acquireMs }
+      : {}),
   });
   const migrationSource = {
     getMigrations: async () => [...init.files],
@@ -191,7 +215,7 @@ const knexRunner = async (init: ChildInit): Promise<Runner> => {
 };
 
 let runner: Promise<Runner> | undefined;
-process.on('message', (m: { op: 'init' } & ChildInit | { op: 'up'; index: number }) => {
+process.on('message', (m: ({ op: 'init' } & ChildInit) | { op: 'up'; index: number }) => {
   if (m.op === 'init') {
     runner = (m.target === 'knex' ? knexRunner : sequelizeRunner)(m);
     runner.then(

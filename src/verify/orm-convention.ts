@@ -15,12 +15,16 @@ import { UsageError } from '../ir/diagnostics.js';
 import type { CallingConvention } from './run.js';
 
 /** what one file's up() declaration says, with its line */
-export const fileConvention = (text: string): { convention: CallingConvention; line: number } | undefined => {
+export const fileConvention = (
+  text: string,
+): { convention: CallingConvention; line: number } | undefined => {
   const lineAt = (i: number) => text.slice(0, i).split('\n').length;
   const umzugType = /\bMigrationFn\s*</.exec(text);
-  if (umzugType && /from\s+['"]umzug['"]/.test(text)) return { convention: 'umzug', line: lineAt(umzugType.index) };
+  if (umzugType && /from\s+['"]umzug['"]/.test(text))
+    return { convention: 'umzug', line: lineAt(umzugType.index) };
   // `up(` / `up = async (` / `up: async function (` / `async up(` / `function up(`, then the parameter list
-  const decl = /\bup\b\s*(?::\s*[\w.<>, ]+)?\s*[:=]?\s*(?:async\s+)?(?:function\s*\w*\s*)?\(([^)]*(?:\)[^)]*?)?)\)\s*(?::[^{=]*)?(?:=>|\{)/g;
+  const decl =
+    /\bup\b\s*(?::\s*[\w.<>, ]+)?\s*[:=]?\s*(?:async\s+)?(?:function\s*\w*\s*)?\(([^)]*(?:\)[^)]*?)?)\)\s*(?::[^{=]*)?(?:=>|\{)/g;
   for (let m = decl.exec(text); m; m = decl.exec(text)) {
     const params = m[1].trim();
     if (/^\{[^}]*\bcontext\b/.test(params)) return { convention: 'umzug', line: lineAt(m.index) };
@@ -32,7 +36,8 @@ export const fileConvention = (text: string): { convention: CallingConvention; l
       else if ('}])>'.includes(ch)) depth--;
       else if (ch === ',' && depth === 0) commas++;
     }
-    if (commas >= 1 && !/,\s*$/.test(params)) return { convention: 'sequelize-cli', line: lineAt(m.index) };
+    if (commas >= 1 && !/,\s*$/.test(params))
+      return { convention: 'sequelize-cli', line: lineAt(m.index) };
   }
   return undefined;
 };

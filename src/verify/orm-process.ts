@@ -58,7 +58,11 @@ const ormshiftModules = (): string => {
 };
 
 /** `file:line` of the first place in the error that points into one of the history's files. */
-export const locate = (dir: string, files: readonly string[], text: string): { file: string; line?: number } | undefined => {
+export const locate = (
+  dir: string,
+  files: readonly string[],
+  text: string,
+): { file: string; line?: number } | undefined => {
   const abs = resolve(dir);
   let best: { at: number; file: string; line?: number } | undefined;
   for (const f of files) {
@@ -72,7 +76,12 @@ export const locate = (dir: string, files: readonly string[], text: string): { f
         if (/[\w.-]/.test(text[from] ?? '')) continue;
         const m = /^:(\d+)/.exec(text.slice(from));
         const hit = { at, file: f, ...(m ? { line: Number(m[1]) } : {}) };
-        if (!best || (hit.line !== undefined && best.line === undefined) || (at < best.at && (hit.line !== undefined) === (best.line !== undefined))) best = hit;
+        if (
+          !best ||
+          (hit.line !== undefined && best.line === undefined) ||
+          (at < best.at && (hit.line !== undefined) === (best.line !== undefined))
+        )
+          best = hit;
       }
     }
   }
@@ -81,13 +90,19 @@ export const locate = (dir: string, files: readonly string[], text: string): { f
 
 export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> => {
   const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: [ormshiftModules(), process.env.NODE_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_PATH: [ormshiftModules(), process.env.NODE_PATH]
+      .filter(Boolean)
+      .join(process.platform === 'win32' ? ';' : ':'),
+  };
   delete env.NODE_OPTIONS;
   const program = childPath();
   const child: ChildProcess = fork(program, [], {
     cwd: resolve(o.dir),
     // the TypeScript loader only when there is TypeScript to load (it costs the start-up a worker)
-    execArgv: program.endsWith('.ts') || o.files.some((f) => /\.[cm]?ts$/.test(f)) ? ['--import', tsx] : [],
+    execArgv:
+      program.endsWith('.ts') || o.files.some((f) => /\.[cm]?ts$/.test(f)) ? ['--import', tsx] : [],
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     serialization: 'json',
@@ -100,7 +115,9 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const exitedP = new Promise<void>((r) => child.once('exit', (code, signal) => ((exited = { code, signal }), r())));
+  const exitedP = new Promise<void>((r) =>
+    child.once('exit', (code, signal) => ((exited = { code, signal }), r())),
+  );
   /** the last message about a process.exit or a crash */
   let ending: ChildMessage | undefined;
   let waiting: ((m: ChildMessage | { op: 'gone' } | { op: 'timeout' }) => void) | undefined;
@@ -122,34 +139,72 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
 
   const request = (send: object | undefined, file: string, what: string): Promise<ChildMessage> =>
     new Promise((ok, fail) => {
-      if (exited) return fail(new OrmRunError(`${rel(file)}: the migration process had already ended`));
-      const limit = send && (send as { op?: string }).op === 'init' ? Math.max(o.timeoutMs, 120_000) : o.timeoutMs;
+      if (exited)
+        return fail(new OrmRunError(`${rel(file)}: the migration process had already ended`));
+      const limit =
+        send && (send as { op?: string }).op === 'init'
+          ? Math.max(o.timeoutMs, 120_000)
+          : o.timeoutMs;
       const timer = setTimeout(() => waiting?.({ op: 'timeout' }), limit);
       waiting = (m) => {
         clearTimeout(timer);
         waiting = undefined;
         if (m.op === 'timeout') {
           child.kill('SIGKILL');
-          const hint = o.pglite ? ' (on PGlite, which serves one connection, a file that waits for a second one hangs: run compare with --database-url postgres://...)' : '';
-          return fail(new OrmRunError(`${rel(file)}: ${what} did not finish within ${Math.round(limit / 1000)} s; the process running it was killed${hint}`));
+          const hint = o.pglite
+            ? ' (on PGlite, which serves one connection, a file that waits for a second one hangs: run compare with --database-url postgres://...)'
+            : '';
+          return fail(
+            new OrmRunError(
+              `${rel(file)}: ${what} did not finish within ${Math.round(limit / 1000)} s; the process running it was killed${hint}`,
+            ),
+          );
         }
         if (m.op === 'gone' || m.op === 'exit') {
           const e = m.op === 'exit' ? m : ending;
-          if (e?.op === 'exit') return fail(new OrmRunError(`${where(e.stack, file)}: ${what} called process.exit(${e.code}); a migration must return (or throw), not end the process`));
-          if (e?.op === 'crash') return fail(new OrmRunError(`${where(e.error.stack ?? '', file)}: ${what} crashed the process: ${errorText(e.error)}`));
+          if (e?.op === 'exit')
+            return fail(
+              new OrmRunError(
+                `${where(e.stack, file)}: ${what} called process.exit(${e.code}); a migration must return (or throw), not end the process`,
+              ),
+            );
+          if (e?.op === 'crash')
+            return fail(
+              new OrmRunError(
+                `${where(e.error.stack ?? '', file)}: ${what} crashed the process: ${errorText(e.error)}`,
+              ),
+            );
           const tail = output.trim().split('\n').slice(-3).join(' | ');
-          return fail(new OrmRunError(`${rel(file)}: the process running ${what} ended (${exited?.signal ?? `exit code ${exited?.code}`})${tail ? `: ${tail}` : ''}`));
+          return fail(
+            new OrmRunError(
+              `${rel(file)}: the process running ${what} ended (${exited?.signal ?? `exit code ${exited?.code}`})${tail ? `: ${tail}` : ''}`,
+            ),
+          );
         }
         if (m.op === 'crash') {
           if (o.pglite && m.error.acquireTimeout) return fail(new OrmRunError(oneConnection(file)));
-          return fail(new OrmRunError(`${where(m.error.stack ?? m.error.message, file)}: ${what} crashed the process: ${errorText(m.error)}`));
+          return fail(
+            new OrmRunError(
+              `${where(m.error.stack ?? m.error.message, file)}: ${what} crashed the process: ${errorText(m.error)}`,
+            ),
+          );
         }
         ok(m);
       };
       if (send) child.send(send);
     });
 
-  const init: ChildInit = { op: 'init', target: o.target, convention: o.convention ?? 'sequelize-cli', dir: resolve(o.dir), files: o.files, url: o.url, oneConnection: o.pglite, acquireMs: 5_000, ...(o.knex ? { knex: o.knex } : {}) };
+  const init: ChildInit = {
+    op: 'init',
+    target: o.target,
+    convention: o.convention ?? 'sequelize-cli',
+    dir: resolve(o.dir),
+    files: o.files,
+    url: o.url,
+    oneConnection: o.pglite,
+    acquireMs: 5_000,
+    ...(o.knex ? { knex: o.knex } : {}),
+  };
   try {
     await request(init, o.files[0] ?? '.', `loading ${o.target}`);
   } catch (e) {
@@ -162,14 +217,22 @@ export const openOrmProcess = async (o: OrmProcessOptions): Promise<OrmProcess> 
       const m = await request({ op: 'up', index: i }, o.files[i], 'up()');
       if (m.op === 'failed' && /current transaction is aborted/.test(m.error.message)) {
         // the file caught a database error and went on: what it printed says which
-        const printed = output.slice(Math.max(0, mark - (output.length - 4000))).split('\n').find((l) => /error/i.test(l));
-        throw new OrmRunError(`${where(m.error.stack ?? '', o.files[i])}: up() went on after a database error it caught (its transaction was aborted)${printed ? `: ${printed.trim().slice(0, 200)}` : ''}`);
+        const printed = output
+          .slice(Math.max(0, mark - (output.length - 4000)))
+          .split('\n')
+          .find((l) => /error/i.test(l));
+        throw new OrmRunError(
+          `${where(m.error.stack ?? '', o.files[i])}: up() went on after a database error it caught (its transaction was aborted)${printed ? `: ${printed.trim().slice(0, 200)}` : ''}`,
+        );
       }
       if (m.op === 'failed') {
         if (o.pglite && m.error.acquireTimeout) throw new OrmRunError(oneConnection(o.files[i]));
         // a syntax error, a missing module or a database error: where the file says, if it says
-        const parse = m.error.name === 'SyntaxError' || /Transform failed|ERROR:/.test(m.error.message);
-        throw new OrmRunError(`${where(`${m.error.message}\n${m.error.stack ?? ''}`, o.files[i])}: ${parse ? 'Node cannot load the file' : 'up() failed'}: ${m.error.message.split('\n')[0]}`);
+        const parse =
+          m.error.name === 'SyntaxError' || /Transform failed|ERROR:/.test(m.error.message);
+        throw new OrmRunError(
+          `${where(`${m.error.message}\n${m.error.stack ?? ''}`, o.files[i])}: ${parse ? 'Node cannot load the file' : 'up() failed'}: ${m.error.message.split('\n')[0]}`,
+        );
       }
     },
     close: async () => {

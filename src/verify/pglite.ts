@@ -73,9 +73,15 @@ const REQUIRES: Readonly<Record<string, readonly string[]>> = { earthdistance: [
 export function contribNamedIn(names: readonly string[], sql: readonly string[]): string[] {
   const text = sql.join('\n');
   const named = new Set(
-    names.filter((n) => new RegExp(`(^|[^A-Za-z0-9_$])${sqlName(n).replace(/[-]/g, '\\$&')}($|[^A-Za-z0-9_$])`, 'i').test(text)),
+    names.filter((n) =>
+      new RegExp(
+        `(^|[^A-Za-z0-9_$])${sqlName(n).replace(/[-]/g, '\\$&')}($|[^A-Za-z0-9_$])`,
+        'i',
+      ).test(text),
+    ),
   );
-  for (const n of [...named]) for (const r of REQUIRES[n] ?? []) if (names.includes(r)) named.add(r);
+  for (const n of [...named])
+    for (const r of REQUIRES[n] ?? []) if (names.includes(r)) named.add(r);
   return names.filter((n) => named.has(n));
 }
 
@@ -134,7 +140,10 @@ async function contrib(names: readonly string[]): Promise<Extensions> {
       let m = contribModules.get(name);
       if (!m) {
         m = (async () => {
-          const mod = (await import(`@electric-sql/pglite/contrib/${name}`)) as Record<string, Extensions[string]>;
+          const mod = (await import(`@electric-sql/pglite/contrib/${name}`)) as Record<
+            string,
+            Extensions[string]
+          >;
           const ext = mod[name];
           if (!ext) throw new Error(`@electric-sql/pglite/contrib/${name} does not export ${name}`);
           return ext;
@@ -148,7 +157,9 @@ async function contrib(names: readonly string[]): Promise<Extensions> {
   return extensions;
 }
 
-export async function createPgliteProvider(options: PgliteProviderOptions = {}): Promise<DatabaseProvider> {
+export async function createPgliteProvider(
+  options: PgliteProviderOptions = {},
+): Promise<DatabaseProvider> {
   const extensionNames = options.extensions ?? PGLITE_EXTENSIONS;
   const open = new Set<ScratchDatabase>();
   let closed = false;
@@ -157,7 +168,10 @@ export async function createPgliteProvider(options: PgliteProviderOptions = {}):
     kind: 'pglite',
     async create(label: string, opts: CreateOptions = {}): Promise<ScratchDatabase> {
       if (closed) throw new Error('the PGlite provider is closed');
-      const [rt, extensions] = await Promise.all([runtime(), contrib(opts.sql ? contribNamedIn(extensionNames, opts.sql) : extensionNames)]);
+      const [rt, extensions] = await Promise.all([
+        runtime(),
+        contrib(opts.sql ? contribNamedIn(extensionNames, opts.sql) : extensionNames),
+      ]);
       const db = await rt.PGlite.create({ loadDataDir: rt.dump, extensions });
       let server: PGLiteSocketServer;
       try {

@@ -73,18 +73,27 @@ export const ownerMarker = (): string => `${MARKER}(${OWNER_LOCK.join(', ')}) is
 
 /** Whether a database comment is our marker. Older markers (host and pid) are not: their owners
  * hold no lock, so their liveness cannot be proven and they are never dropped automatically. */
-export const isOwnerMarker = (comment: string | null | undefined): boolean => comment === ownerMarker();
+export const isOwnerMarker = (comment: string | null | undefined): boolean =>
+  comment === ownerMarker();
 
 /** Take the owner lock on a session connected to the scratch database; true when it was free. */
 const tryOwnerLock = async (c: pg.Client): Promise<boolean> =>
-  (await c.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${OWNER_LOCK[0]}, ${OWNER_LOCK[1]}) AS ok`)).rows[0]?.ok === true;
+  (
+    await c.query<{ ok: boolean }>(
+      `SELECT pg_try_advisory_lock(${OWNER_LOCK[0]}, ${OWNER_LOCK[1]}) AS ok`,
+    )
+  ).rows[0]?.ok === true;
 
 /**
  * Drops the scratch databases whose owner is gone: only those whose comment is our marker and
  * whose owner lock this process can take (inside that database), on any host. Returns their names.
  * Errors (cannot connect, a database in use, no privilege) leave that database alone.
  */
-export async function removeLeftovers(admin: pg.Client, adminUrl: string, hasForce: boolean): Promise<string[]> {
+export async function removeLeftovers(
+  admin: pg.Client,
+  adminUrl: string,
+  hasForce: boolean,
+): Promise<string[]> {
   const rows = (
     await admin.query<{ datname: string; comment: string | null; locked: boolean }>(
       // a held owner lock is visible cluster-wide in pg_locks: skip those without connecting
@@ -185,7 +194,9 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
     await admin.end().catch(() => undefined);
     throw connectError(adminUrl, err);
   }
-  const versionRow = await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  const versionRow = await admin.query<{ v: string }>(
+    `SELECT current_setting('server_version_num') AS v`,
+  );
   const hasForce = Number(versionRow.rows[0]?.v) >= 130000;
   const leftovers = await removeLeftovers(admin, adminUrl, hasForce).catch(() => [] as string[]);
 
@@ -206,7 +217,10 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
     if (!created.has(name)) return; // never drop a database we did not create
     // the owner session goes first (DROP without FORCE refuses while it is connected); from here
     // a sweep may drop the database too, which is what we are doing anyway (IF EXISTS)
-    await owners.get(name)?.end().catch(() => undefined);
+    await owners
+      .get(name)
+      ?.end()
+      .catch(() => undefined);
     owners.delete(name);
     // name is [a-z0-9_] by construction; the literal and identifier need no escaping
     await adminQuery(
@@ -239,7 +253,8 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       const name = scratchDatabaseName(label);
       // a saved state (saved-state.ts) is a template database of ours: copied, never changed
       const template = options?.from ?? 'template0';
-      if (options?.from !== undefined && !STATE_NAME.test(options.from)) throw new Error(`not a saved state: ${options.from}`);
+      if (options?.from !== undefined && !STATE_NAME.test(options.from))
+        throw new Error(`not a saved state: ${options.from}`);
       // CREATE DATABASE waits on the server's disk (it copies and syncs the template): each one
       // gets a connection of its own, so that verify's two databases are created at the same
       // time rather than one after the other on the shared admin connection
@@ -265,8 +280,11 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
         owner.on('error', () => undefined); // terminated by drop(); nothing waits on it
         owners.set(name, owner);
         await owner.connect();
-        if (!(await tryOwnerLock(owner))) throw new Error(`the owner lock of the new database ${name} is taken`);
-        await owner.query(`COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`);
+        if (!(await tryOwnerLock(owner)))
+          throw new Error(`the owner lock of the new database ${name} is taken`);
+        await owner.query(
+          `COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`,
+        );
       } catch (err) {
         await drop(name).catch(() => undefined);
         throw DatabaseError.from(err, label);
@@ -299,15 +317,23 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       },
       async save(db, state, manifest) {
         const scratch = names.get(db);
-        if (!scratch || !created.has(scratch)) throw new Error(`not a scratch database of this provider: ${db.label}`);
+        if (!scratch || !created.has(scratch))
+          throw new Error(`not a scratch database of this provider: ${db.label}`);
         if (!STATE_NAME.test(state)) throw new Error(`not a saved state's name: ${state}`);
         // the manifest replaces the scratch marker first, while the owner lock is still held:
         // from then on no sweep of another process takes this database for litter
-        await adminQuery(`COMMENT ON DATABASE "${scratch}" IS ${quoteLiteral(manifestText(manifest))}`);
+        await adminQuery(
+          `COMMENT ON DATABASE "${scratch}" IS ${quoteLiteral(manifestText(manifest))}`,
+        );
         await (db as PostgresScratch).disconnect();
-        await owners.get(scratch)?.end().catch(() => undefined);
+        await owners
+          .get(scratch)
+          ?.end()
+          .catch(() => undefined);
         owners.delete(scratch);
-        await adminQuery(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${scratch}' AND pid <> pg_backend_pid()`);
+        await adminQuery(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${scratch}' AND pid <> pg_backend_pid()`,
+        );
         await dropState(state);
         await adminQuery(`ALTER DATABASE "${scratch}" RENAME TO "${state}"`);
         created.delete(scratch);
@@ -315,7 +341,9 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
         names.delete(db);
         // a template nobody connects to: nothing changes it between the runs that copy it
         await adminQuery(`ALTER DATABASE "${state}" WITH IS_TEMPLATE true ALLOW_CONNECTIONS false`);
-        const size = await admin.query<{ bytes: string }>(`SELECT pg_database_size('${state}')::text AS bytes`);
+        const size = await admin.query<{ bytes: string }>(
+          `SELECT pg_database_size('${state}')::text AS bytes`,
+        );
         return { name: state, manifest, bytes: Number(size.rows[0]?.bytes ?? 0) };
       },
       drop: (state) => dropState(state),
@@ -349,7 +377,11 @@ interface PostgresScratch extends ScratchDatabase {
 /** the names of saved states: ours by construction (saved-state.ts stateName), never quoted */
 const STATE_NAME = /^ormshift_state_[0-9a-f]{24}$/;
 
-function postgresDatabase(label: string, url: string, dropDatabase: () => Promise<void>): PostgresScratch {
+function postgresDatabase(
+  label: string,
+  url: string,
+  dropDatabase: () => Promise<void>,
+): PostgresScratch {
   let client: Promise<pg.Client> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -383,7 +415,9 @@ function postgresDatabase(label: string, url: string, dropDatabase: () => Promis
       const c = await connect();
       // a named (prepared) statement: planning the catalog query costs several times more than
       // running it, and it runs after every step on the same connection
-      return snapshotCatalog(async (sql) => (await c.query({ name: 'ormshift_catalog', text: sql })).rows);
+      return snapshotCatalog(
+        async (sql) => (await c.query({ name: 'ormshift_catalog', text: sql })).rows,
+      );
     },
     async disconnect(): Promise<void> {
       const c = client;

@@ -25,7 +25,15 @@
 import type { Change } from '../ir/changes.js';
 import { planMigration } from '../ir/history.js';
 import type { PlannedMigration } from '../ir/plan.js';
-import { emptySchema, qualify, type Column, type Index, type QName, type Schema, type Table } from '../ir/schema.js';
+import {
+  emptySchema,
+  qualify,
+  type Column,
+  type Index,
+  type QName,
+  type Schema,
+  type Table,
+} from '../ir/schema.js';
 import { quoteIdent, quoteLiteral, quoteName } from '../ir/sql-text.js';
 import { restoreOwned } from '../ir/serial.js';
 import { changesOf, compareSchemas } from '../ir/diff.js';
@@ -62,7 +70,18 @@ export interface ReplayCheckResult {
   readonly limitations?: readonly string[];
 }
 
-type ObjectKind = 'schema' | 'extension' | 'enum' | 'sequence' | 'routine' | 'table' | 'index' | 'foreign key' | 'view' | 'trigger' | 'policy';
+type ObjectKind =
+  | 'schema'
+  | 'extension'
+  | 'enum'
+  | 'sequence'
+  | 'routine'
+  | 'table'
+  | 'index'
+  | 'foreign key'
+  | 'view'
+  | 'trigger'
+  | 'policy';
 
 /** One object of the replayed schema as the database gets it: the statements that create it
  * (a table with its comments, row level security and own sequences) and the one that drops it. */
@@ -78,7 +97,10 @@ interface Built {
   readonly values?: readonly string[];
   readonly name?: QName;
   /** table: as CREATE TABLE renders it (own sequences restored), and each column's own sequences */
-  readonly shape?: { readonly table: Table; readonly afters: Readonly<Record<string, readonly string[]>> };
+  readonly shape?: {
+    readonly table: Table;
+    readonly afters: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 /**
@@ -93,27 +115,85 @@ const objectsOf = (s: Schema, source?: Catalog): Map<string, Built> => {
   const add = (key: string, b: Built) => out.set(`${b.kind}:${key}`, b);
   const render = (c: Change) => renderChange(c, s);
   for (const name of Object.keys(s.schemas).sort()) {
-    if (name !== 'public') add(name, { kind: 'schema', create: render({ kind: 'CreateSchema', name, ifNotExists: true }), drop: `DROP SCHEMA ${quoteIdent(name)}` });
+    if (name !== 'public')
+      add(name, {
+        kind: 'schema',
+        create: render({ kind: 'CreateSchema', name, ifNotExists: true }),
+        drop: `DROP SCHEMA ${quoteIdent(name)}`,
+      });
   }
-  for (const [k, e] of Object.entries(s.extensions)) add(k, { kind: 'extension', create: [e.createSql], drop: `DROP EXTENSION ${quoteIdent(e.name)}` });
-  for (const [k, e] of Object.entries(s.enums)) add(k, { kind: 'enum', create: render({ kind: 'CreateEnum', enum: e }), drop: `DROP TYPE ${quoteName(e.name)}`, values: e.values, name: e.name });
+  for (const [k, e] of Object.entries(s.extensions))
+    add(k, {
+      kind: 'extension',
+      create: [e.createSql],
+      drop: `DROP EXTENSION ${quoteIdent(e.name)}`,
+    });
+  for (const [k, e] of Object.entries(s.enums))
+    add(k, {
+      kind: 'enum',
+      create: render({ kind: 'CreateEnum', enum: e }),
+      drop: `DROP TYPE ${quoteName(e.name)}`,
+      values: e.values,
+      name: e.name,
+    });
   const owned = new Set<string>();
-  for (const q of Object.values(s.sequences)) if (q.ownedBy && s.tables[qualify(q.ownedBy.table)]) owned.add(qualify(q.name));
-  for (const [k, q] of Object.entries(s.sequences)) if (!owned.has(k)) add(k, { kind: 'sequence', create: [q.createSql], drop: `DROP SEQUENCE ${quoteName(q.name)}` });
+  for (const q of Object.values(s.sequences))
+    if (q.ownedBy && s.tables[qualify(q.ownedBy.table)]) owned.add(qualify(q.name));
+  for (const [k, q] of Object.entries(s.sequences))
+    if (!owned.has(k))
+      add(k, {
+        kind: 'sequence',
+        create: [q.createSql],
+        drop: `DROP SEQUENCE ${quoteName(q.name)}`,
+      });
   for (const [k, r] of Object.entries(s.routines)) {
     add(k, {
       kind: 'routine',
-      create: [r.createSql, ...(r.comment !== undefined ? render({ kind: 'SetRoutineComment', name: r.name, signature: r.signature, comment: r.comment }) : [])],
-      drop: render({ kind: 'DropFunction', name: r.name, signature: r.signature, ifExists: false })[0],
+      create: [
+        r.createSql,
+        ...(r.comment !== undefined
+          ? render({
+              kind: 'SetRoutineComment',
+              name: r.name,
+              signature: r.signature,
+              comment: r.comment,
+            })
+          : []),
+      ],
+      drop: render({
+        kind: 'DropFunction',
+        name: r.name,
+        signature: r.signature,
+        ifExists: false,
+      })[0],
     });
   }
   for (const [k, t] of Object.entries(s.tables)) {
-    const restored = (t.columnsUnknown ? columnsIn(source, t) : t.columns).map((c) => restoreOwned(s, t.name, c));
-    const table: Table = { ...t, columns: restored.map((r) => r.column), constraints: t.constraints.filter((x) => x.type !== 'foreign') };
-    const afters = Object.fromEntries(restored.map((r) => [r.column.name, r.after.flatMap(render)]));
-    add(k, { kind: 'table', create: [...render({ kind: 'CreateTable', table }), ...Object.values(afters).flat()], drop: `DROP TABLE ${quoteName(t.name)}`, shape: { table, afters } });
+    const restored = (t.columnsUnknown ? columnsIn(source, t) : t.columns).map((c) =>
+      restoreOwned(s, t.name, c),
+    );
+    const table: Table = {
+      ...t,
+      columns: restored.map((r) => r.column),
+      constraints: t.constraints.filter((x) => x.type !== 'foreign'),
+    };
+    const afters = Object.fromEntries(
+      restored.map((r) => [r.column.name, r.after.flatMap(render)]),
+    );
+    add(k, {
+      kind: 'table',
+      create: [...render({ kind: 'CreateTable', table }), ...Object.values(afters).flat()],
+      drop: `DROP TABLE ${quoteName(t.name)}`,
+      shape: { table, afters },
+    });
   }
-  const index = (k: string, i: Index) => add(k, { kind: 'index', create: render({ kind: 'CreateIndex', index: i }), drop: `DROP INDEX ${quoteName(indexName(i))}`, on: qualify(i.table) });
+  const index = (k: string, i: Index) =>
+    add(k, {
+      kind: 'index',
+      create: render({ kind: 'CreateIndex', index: i }),
+      drop: `DROP INDEX ${quoteName(indexName(i))}`,
+      on: qualify(i.table),
+    });
   // an index on a materialized view comes after the views
   const onView = (i: Index) => !!s.views[qualify(i.table)];
   for (const [k, i] of Object.entries(s.indexes)) if (!onView(i)) index(k, i);
@@ -130,18 +210,42 @@ const objectsOf = (s: Schema, source?: Catalog): Map<string, Built> => {
     }
   }
   for (const [k, v] of Object.entries(s.views)) {
-    add(k, { kind: 'view', create: [v.createSql], drop: render({ kind: 'DropView', name: v.name, materialized: v.materialized, ifExists: false })[0] });
+    add(k, {
+      kind: 'view',
+      create: [v.createSql],
+      drop: render({
+        kind: 'DropView',
+        name: v.name,
+        materialized: v.materialized,
+        ifExists: false,
+      })[0],
+    });
   }
   for (const [k, i] of Object.entries(s.indexes)) if (onView(i)) index(k, i);
-  for (const [k, r] of Object.entries(s.triggers)) add(k, { kind: 'trigger', create: [r.createSql], drop: render({ kind: 'DropTrigger', name: r.name, table: r.table, ifExists: false })[0], on: qualify(r.table) });
-  for (const [k, r] of Object.entries(s.policies)) add(k, { kind: 'policy', create: [r.createSql], drop: render({ kind: 'DropPolicy', name: r.name, table: r.table })[0], on: qualify(r.table) });
+  for (const [k, r] of Object.entries(s.triggers))
+    add(k, {
+      kind: 'trigger',
+      create: [r.createSql],
+      drop: render({ kind: 'DropTrigger', name: r.name, table: r.table, ifExists: false })[0],
+      on: qualify(r.table),
+    });
+  for (const [k, r] of Object.entries(s.policies))
+    add(k, {
+      kind: 'policy',
+      create: [r.createSql],
+      drop: render({ kind: 'DropPolicy', name: r.name, table: r.table })[0],
+      on: qualify(r.table),
+    });
   return out;
 };
 
 /** A table whose columns the IR does not know: its columns as the database has them (none when
  * it has no such table), in a stable order. */
 const columnsIn = (source: Catalog | undefined, t: Table): Column[] => {
-  const key = t.name.schema && t.name.schema !== 'public' ? `${quoteIdent(t.name.schema)}.${quoteIdent(t.name.name)}` : quoteIdent(t.name.name);
+  const key =
+    t.name.schema && t.name.schema !== 'public'
+      ? `${quoteIdent(t.name.schema)}.${quoteIdent(t.name.name)}`
+      : quoteIdent(t.name.name);
   const cols = source?.tables[key]?.columns ?? {};
   return Object.entries(cols).map(([name, c]) => ({
     name,
@@ -156,19 +260,27 @@ const columnsIn = (source: Catalog | undefined, t: Table): Column[] => {
 };
 
 /** The statements that build `s` on an empty PostgreSQL database, in an order that applies. */
-export const materialiseSql = (s: Schema): string[] => [...objectsOf(s).values()].flatMap((b) => b.create);
+export const materialiseSql = (s: Schema): string[] =>
+  [...objectsOf(s).values()].flatMap((b) => b.create);
 
-const sameStatements = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const sameStatements = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** `ALTER TYPE ... ADD VALUE` statements that turn enum `from` into `to`, when `to` only adds values. */
-const addedValues = (name: QName, from: readonly string[], to: readonly string[]): string[] | undefined => {
+const addedValues = (
+  name: QName,
+  from: readonly string[],
+  to: readonly string[],
+): string[] | undefined => {
   if (to.filter((v) => from.includes(v)).join('\u0000') !== from.join('\u0000')) return undefined;
   const present = new Set(from);
   const out: string[] = [];
   to.forEach((v, at) => {
     if (present.has(v)) return;
     const next = to.slice(at + 1).find((x) => present.has(x));
-    out.push(`ALTER TYPE ${quoteName(name)} ADD VALUE ${quoteLiteral(v)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`);
+    out.push(
+      `ALTER TYPE ${quoteName(name)} ADD VALUE ${quoteLiteral(v)}${next !== undefined ? ` BEFORE ${quoteLiteral(next)}` : ''}`,
+    );
     present.add(v);
   });
   return out;
@@ -182,44 +294,96 @@ const json = (x: unknown) => JSON.stringify(x);
  * dropped or added, comment and row level security. Else undefined: the table is created again.
  * Altering keeps what PostgreSQL froze from the table (a view's `*`), as the source history did.
  */
-const alterTable = (from: Built['shape'] & object, to: Built['shape'] & object, s: Schema): string[] | undefined => {
+const alterTable = (
+  from: Built['shape'] & object,
+  to: Built['shape'] & object,
+  s: Schema,
+): string[] | undefined => {
   const [a, b] = [from.table, to.table];
-  if (a.partitionBy !== b.partitionBy || (a.options && json(a.options) !== json(b.options))) return undefined;
+  if (a.partitionBy !== b.partitionBy || (a.options && json(a.options) !== json(b.options)))
+    return undefined;
   const table = b.name;
   const names = b.columns.map((c) => c.name);
   const kept = a.columns.filter((c) => names.includes(c.name));
   if (json(kept.map((c) => c.name)) !== json(names.slice(0, kept.length))) return undefined;
   const out: Change[] = [];
-  for (const c of a.columns) if (!names.includes(c.name)) out.push({ kind: 'DropColumn', table, column: c.name });
+  for (const c of a.columns)
+    if (!names.includes(c.name)) out.push({ kind: 'DropColumn', table, column: c.name });
   for (const c of kept) {
     const d = b.columns.find((x) => x.name === c.name)!;
-    const bare = (x: Column) => json({ ...x, default: undefined, notNull: undefined, comment: undefined });
-    if (bare(c) !== bare(d) || json(from.afters[c.name]) !== json(to.afters[c.name])) return undefined;
-    if (c.default !== d.default) out.push({ kind: 'SetDefault', table, column: c.name, ...(d.default !== undefined ? { default: d.default } : {}) });
-    if (c.notNull !== d.notNull) out.push({ kind: 'SetNotNull', table, column: c.name, notNull: d.notNull });
-    if (c.comment !== d.comment) out.push({ kind: 'SetComment', target: { kind: 'column', table, column: c.name }, ...(d.comment !== undefined ? { comment: d.comment } : {}) });
+    const bare = (x: Column) =>
+      json({ ...x, default: undefined, notNull: undefined, comment: undefined });
+    if (bare(c) !== bare(d) || json(from.afters[c.name]) !== json(to.afters[c.name]))
+      return undefined;
+    if (c.default !== d.default)
+      out.push({
+        kind: 'SetDefault',
+        table,
+        column: c.name,
+        ...(d.default !== undefined ? { default: d.default } : {}),
+      });
+    if (c.notNull !== d.notNull)
+      out.push({ kind: 'SetNotNull', table, column: c.name, notNull: d.notNull });
+    if (c.comment !== d.comment)
+      out.push({
+        kind: 'SetComment',
+        target: { kind: 'column', table, column: c.name },
+        ...(d.comment !== undefined ? { comment: d.comment } : {}),
+      });
   }
   for (const d of b.columns.slice(kept.length)) {
     if (to.afters[d.name]?.length) return undefined;
     out.push({ kind: 'AddColumn', table, column: d });
   }
-  for (const k of a.constraints) if (!b.constraints.some((x) => json(x) === json(k))) out.unshift({ kind: 'DropConstraint', table, name: k.name });
-  for (const k of b.constraints) if (!a.constraints.some((x) => json(x) === json(k))) out.push({ kind: 'AddConstraint', table, constraint: k });
-  if (a.comment !== b.comment) out.push({ kind: 'SetComment', target: { kind: 'table', table }, ...(b.comment !== undefined ? { comment: b.comment } : {}) });
-  if (!!a.rowLevelSecurity !== !!b.rowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table, enabled: !!b.rowLevelSecurity, force: false });
-  if (!!a.forceRowLevelSecurity !== !!b.forceRowLevelSecurity) out.push({ kind: 'SetRowLevelSecurity', table, enabled: !!b.forceRowLevelSecurity, force: true });
+  for (const k of a.constraints)
+    if (!b.constraints.some((x) => json(x) === json(k)))
+      out.unshift({ kind: 'DropConstraint', table, name: k.name });
+  for (const k of b.constraints)
+    if (!a.constraints.some((x) => json(x) === json(k)))
+      out.push({ kind: 'AddConstraint', table, constraint: k });
+  if (a.comment !== b.comment)
+    out.push({
+      kind: 'SetComment',
+      target: { kind: 'table', table },
+      ...(b.comment !== undefined ? { comment: b.comment } : {}),
+    });
+  if (!!a.rowLevelSecurity !== !!b.rowLevelSecurity)
+    out.push({ kind: 'SetRowLevelSecurity', table, enabled: !!b.rowLevelSecurity, force: false });
+  if (!!a.forceRowLevelSecurity !== !!b.forceRowLevelSecurity)
+    out.push({
+      kind: 'SetRowLevelSecurity',
+      table,
+      enabled: !!b.forceRowLevelSecurity,
+      force: true,
+    });
   return out.flatMap((c) => renderChange(c, s));
 };
 
 /** A routine replaced in place (its triggers and views stay); if PostgreSQL refuses (another
  * return type), the broad way drops and creates it. */
-const orReplace = (sql: string): string => (/^\s*CREATE\s+OR\s+REPLACE\b/i.test(sql) ? sql : sql.replace(/^\s*CREATE\s+/i, 'CREATE OR REPLACE '));
+const orReplace = (sql: string): string =>
+  /^\s*CREATE\s+OR\s+REPLACE\b/i.test(sql)
+    ? sql
+    : sql.replace(/^\s*CREATE\s+/i, 'CREATE OR REPLACE ');
 
 /** Drop order: what depends on others first. */
-const DROP_ORDER: readonly ObjectKind[] = ['policy', 'trigger', 'view', 'foreign key', 'index', 'table', 'routine', 'sequence', 'enum', 'extension', 'schema'];
+const DROP_ORDER: readonly ObjectKind[] = [
+  'policy',
+  'trigger',
+  'view',
+  'foreign key',
+  'index',
+  'table',
+  'routine',
+  'sequence',
+  'enum',
+  'extension',
+  'schema',
+];
 
 /** The identifiers a catalog path names, outermost first (`table "a"."T" column "x"` -> T, x). */
-const namesIn = (path: string): string[] => [...path.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1].replaceAll('""', '"'));
+const namesIn = (path: string): string[] =>
+  [...path.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1].replaceAll('""', '"'));
 
 /** The 1-based line of `offset` in `text`. */
 const lineAt = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
@@ -230,7 +394,9 @@ export const statementNaming = (p: PlannedMigration, path: string): string | und
   if (!names.length) return undefined;
   const m = p.migration;
   // the most specific name first (a column before its table), verbatim statements first
-  const changes = [...m.changes].sort((x, y) => Number(y.kind === 'RawSql') - Number(x.kind === 'RawSql'));
+  const changes = [...m.changes].sort(
+    (x, y) => Number(y.kind === 'RawSql') - Number(x.kind === 'RawSql'),
+  );
   for (let k = names.length - 1; k >= 0; k--) {
     const hit = changes.find((c) => c.source && c.source.text.includes(names[k]));
     if (hit?.source) return `${hit.source.file}:${hit.source.line}`;
@@ -263,7 +429,12 @@ export interface ReplayStart {
  * refused (a dependency this does not foresee), the database is replaced by a new one and the
  * whole schema built there: every step's database holds exactly what `materialiseSql` builds.
  */
-export const replayChecker = async (open: () => Promise<ScratchDatabase>, planned: readonly PlannedMigration[], from?: ReplayStart, later?: (cleanup: Promise<unknown>) => void) => {
+export const replayChecker = async (
+  open: () => Promise<ScratchDatabase>,
+  planned: readonly PlannedMigration[],
+  from?: ReplayStart,
+  later?: (cleanup: Promise<unknown>) => void,
+) => {
   const { default: pg } = await import('pg');
   let db: ScratchDatabase | undefined;
   let client: InstanceType<typeof pg.Client> | undefined;
@@ -313,7 +484,10 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       return true;
     } catch (e) {
       await query('ROLLBACK TO SAVEPOINT replay_check');
-      refused.set(key, { create: b.create.join('\n'), error: e instanceof Error ? e.message : String(e) });
+      refused.set(key, {
+        create: b.create.join('\n'),
+        error: e instanceof Error ? e.message : String(e),
+      });
       return false;
     }
   };
@@ -328,10 +502,25 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     const d = compareSchemas(from, to);
     const e = d.changedEnums.find((x) => qualify(x.name) === key);
     if (!e) return undefined;
-    const only = { ...d, addedEnums: [], removedEnums: [], changedEnums: [e], addedTables: [], removedTables: [], changedTables: [], addedOther: [], removedOther: [], changedOther: [] };
+    const only = {
+      ...d,
+      addedEnums: [],
+      removedEnums: [],
+      changedEnums: [e],
+      addedTables: [],
+      removedTables: [],
+      changedTables: [],
+      addedOther: [],
+      removedOther: [],
+      changedOther: [],
+    };
     return changesOf(only, from, to).flatMap((c) => renderChange(c, from));
   };
-  const sync = async (desired: Map<string, Built>, s: Schema, broad: boolean): Promise<boolean | undefined> => {
+  const sync = async (
+    desired: Map<string, Built>,
+    s: Schema,
+    broad: boolean,
+  ): Promise<boolean | undefined> => {
     const drop = new Set<string>();
     const alters: string[] = [];
     const altered: [string, Built][] = [];
@@ -341,7 +530,8 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       const add = !d
         ? undefined
         : b.kind === 'enum'
-          ? (addedValues(d.name!, b.values!, d.values!) ?? (built ? recreateEnum(built, s, k.slice('enum:'.length)) : undefined))
+          ? (addedValues(d.name!, b.values!, d.values!) ??
+            (built ? recreateEnum(built, s, k.slice('enum:'.length)) : undefined))
           : b.kind === 'table'
             ? alterTable(b.shape!, d.shape!, s)
             : b.kind === 'routine' && !broad
@@ -355,14 +545,23 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     const kinds = new Set([...drop].map((k) => current.get(k)!.kind));
     // what may depend on a dropped object is dropped with it only when the narrow way failed:
     // a view kept keeps what PostgreSQL froze in it (its `*`), as in the source database
-    if (broad && (['table', 'view', 'routine', 'enum', 'extension', 'schema', 'sequence'] as const).some((x) => kinds.has(x))) {
+    if (
+      broad &&
+      (['table', 'view', 'routine', 'enum', 'extension', 'schema', 'sequence'] as const).some((x) =>
+        kinds.has(x),
+      )
+    ) {
       for (const [k, b] of current) if (b.kind === 'view') drop.add(k);
     }
     if (broad && (kinds.has('routine') || kinds.has('table') || kinds.has('enum'))) {
       for (const [k, b] of current) if (b.kind === 'trigger' || b.kind === 'policy') drop.add(k);
     }
     // what PostgreSQL drops with a table or a materialized view (its indexes, triggers, keys)
-    const tables = new Set([...drop].filter((k) => ['table', 'view'].includes(current.get(k)!.kind)).map((k) => k.slice(k.indexOf(':') + 1)));
+    const tables = new Set(
+      [...drop]
+        .filter((k) => ['table', 'view'].includes(current.get(k)!.kind))
+        .map((k) => k.slice(k.indexOf(':') + 1)),
+    );
     /** gone with their table or view: no statement of their own */
     const implicit = new Set<string>();
     for (const [k, b] of current) {
@@ -370,8 +569,17 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       if (implicit.has(k) || (b.references && tables.has(b.references))) drop.add(k);
     }
     const newest = [...current].reverse();
-    const drops = DROP_ORDER.flatMap((kind) => newest.filter(([k, b]) => drop.has(k) && !implicit.has(k) && b.kind === kind).map(([, b]) => b.drop));
-    const creates = [...desired].filter(([k, d]) => !current.has(k) || drop.has(k) || (refused.has(k) && refused.get(k)!.create !== d.create.join('\n')));
+    const drops = DROP_ORDER.flatMap((kind) =>
+      newest
+        .filter(([k, b]) => drop.has(k) && !implicit.has(k) && b.kind === kind)
+        .map(([, b]) => b.drop),
+    );
+    const creates = [...desired].filter(
+      ([k, d]) =>
+        !current.has(k) ||
+        drop.has(k) ||
+        (refused.has(k) && refused.get(k)!.create !== d.create.join('\n')),
+    );
     // an object the database refused with these very statements is tried again on its own
     const retry = creates.filter(([k, d]) => refused.get(k)?.create === d.create.join('\n'));
     const fresh = creates.filter((x) => !retry.includes(x));
@@ -387,7 +595,9 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       }
     };
     try {
-      await query(`BEGIN; SET LOCAL check_function_bodies = off;\n${statements([...drops, ...early.flatMap(([, d]) => d.create), ...alters, ...late.flatMap(([, d]) => d.create)])}`);
+      await query(
+        `BEGIN; SET LOCAL check_function_bodies = off;\n${statements([...drops, ...early.flatMap(([, d]) => d.create), ...alters, ...late.flatMap(([, d]) => d.create)])}`,
+      );
       for (const k of drop) current.delete(k);
       made(early);
       made(altered);
@@ -417,8 +627,9 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
       await query('BEGIN; SET LOCAL check_function_bodies = off');
       // one at a time, in order; what fails is tried once more after the rest (order)
       const again: [string, Built][] = [];
-      for (const [k, d] of late) if (await createOne(k, d)) current.set(k, d);
-      else again.push([k, d]);
+      for (const [k, d] of late)
+        if (await createOne(k, d)) current.set(k, d);
+        else again.push([k, d]);
       for (const [k, d] of again) if (await createOne(k, d)) current.set(k, d);
       for (const [k, d] of retry) if (await createOne(k, d)) current.set(k, d);
       await query('COMMIT');
@@ -440,7 +651,9 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
     }
     built = s;
     if (changed !== undefined || !catalog) {
-      catalog = await snapshotCatalog(async (text) => (await client!.query({ name: 'ormshift_replay_catalog', text })).rows);
+      catalog = await snapshotCatalog(
+        async (text) => (await client!.query({ name: 'ormshift_replay_catalog', text })).rows,
+      );
     }
     return catalog;
   };
@@ -455,10 +668,13 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
         const key = qualify(t.name);
         if (!t.columnsUnknown || limited.has(key)) continue;
         limited.add(key);
-        limitations.push(`table ${JSON.stringify(key)} from ${p.migration.name} on: its columns are taken from the database, not checked (${t.columnsUnknown})`);
+        limitations.push(
+          `table ${JSON.stringify(key)} from ${p.migration.name} on: its columns are taken from the database, not checked (${t.columnsUnknown})`,
+        );
       }
       const replayed = await build(schema, source);
-      const diffs: CatalogDiff[] = catalogHash(source) === catalogHash(replayed) ? [] : compareCatalogs(source, replayed);
+      const diffs: CatalogDiff[] =
+        catalogHash(source) === catalogHash(replayed) ? [] : compareCatalogs(source, replayed);
       const now = new Set<string>();
       for (const d of diffs) {
         now.add(d.path);
@@ -494,7 +710,9 @@ export const replayChecker = async (open: () => Promise<ScratchDatabase>, planne
         checked: true,
         ...(stopped ? { why: stopped } : {}),
         gaps,
-        unbuildable: [...refused.values()].map((r) => `${r.create.split('\n')[0].slice(0, 120)}: ${r.error}`),
+        unbuildable: [...refused.values()].map(
+          (r) => `${r.create.split('\n')[0].slice(0, 120)}: ${r.error}`,
+        ),
         ...(limitations.length ? { limitations } : {}),
       };
     },

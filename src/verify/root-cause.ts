@@ -42,11 +42,14 @@ export interface StepRunner {
 
 /** Downs to prove again: failed (or differing), on a step whose up was equal and that is not
  * irreversible (an irreversible down is its own, declared, cause). */
-const toReprove = (v: ReprovableVerdict) => v.up === 'equal' && v.down === 'differs' && v.risk !== 'irreversible';
+const toReprove = (v: ReprovableVerdict) =>
+  v.up === 'equal' && v.down === 'differs' && v.risk !== 'irreversible';
 
 /** A newer migration whose down may have left something behind: the cause to name. */
 const leftSomething = (v: ReprovableVerdict) =>
-  (v.down !== 'equal' && v.down !== 'skipped') || v.up === 'source-failed' || v.risk === 'irreversible';
+  (v.down !== 'equal' && v.down !== 'skipped') ||
+  v.up === 'source-failed' ||
+  v.risk === 'irreversible';
 
 /** The note each down blocked by rows carries in its error, kept to take it out again once the
  * down is proven on its own: the proof replaces the guess from the rows, which then no longer
@@ -54,7 +57,11 @@ const leftSomething = (v: ReprovableVerdict) =>
 const rowsNotes = new WeakMap<ReprovableVerdict, string>();
 
 /** A down that failed on a table where an irreversible migration left rows: name that cause. */
-export const blockOnRows = (v: ReprovableVerdict & { error?: string }, migration: string, table: string): void => {
+export const blockOnRows = (
+  v: ReprovableVerdict & { error?: string },
+  migration: string,
+  table: string,
+): void => {
   const note = ` (table ${table} still holds rows written by ${migration}, whose down() is irreversible and cannot remove them)`;
   v.blockedBy = migration;
   v.error = `${v.error ?? ''}${note}`;
@@ -91,7 +98,12 @@ export const reproveFailedDowns = async (opts: {
     restarts++;
     await runner?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
-    db = await provider.create('reprove', { sql: [...conversion.planned.map((p) => p.migration.sql), ...conversion.files.map((f) => f.contents)] });
+    db = await provider.create('reprove', {
+      sql: [
+        ...conversion.planned.map((p) => p.migration.sql),
+        ...conversion.files.map((f) => f.contents),
+      ],
+    });
     runner = await opts.openRunner(db);
     at = 0;
   };
@@ -101,7 +113,8 @@ export const reproveFailedDowns = async (opts: {
     for (const i of targets) {
       if (restarts > MAX_RESTARTS) break;
       // the source's state before migration i: Prisma's SQL, each file as the server takes it
-      for (; at < i; at++) await db!.exec(conversion.planned[at].migration.sql).catch(() => undefined);
+      for (; at < i; at++)
+        await db!.exec(conversion.planned[at].migration.sql).catch(() => undefined);
       const v = verdicts[i];
       if (!same(omitTables(await db!.snapshot()), befores[i])) {
         // the scratch database did not reach the source's state (a history that depends on

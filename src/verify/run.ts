@@ -22,7 +22,14 @@ import type { Conversion } from '../commands/convert.js';
 import type { Knex } from 'knex';
 import { snapshotCatalog } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
-import { catalogHash, compareCatalogs, formatDiff, omitTables, structuralSharing, type CatalogDiff } from './compare.js';
+import {
+  catalogHash,
+  compareCatalogs,
+  formatDiff,
+  omitTables,
+  structuralSharing,
+  type CatalogDiff,
+} from './compare.js';
 import { RUNNER_TABLES } from '../writers/runner-tables.js';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { checkProviderDialect } from './database.js';
@@ -62,9 +69,16 @@ export interface VerifyReport {
   readonly database: string;
   /** incremental: the saved state this run started from; `migrations` are then only the steps
    * after it, the ones proven in this run */
-  readonly from?: { readonly state: string; readonly migrations: number; readonly through: string; readonly savedAt: string };
+  readonly from?: {
+    readonly state: string;
+    readonly migrations: number;
+    readonly through: string;
+    readonly savedAt: string;
+  };
   /** the state this run saved (VerifyOptions.saveState), or why it saved none */
-  readonly saved?: { readonly state: string; readonly migrations: number; readonly bytes: number } | { readonly why: string };
+  readonly saved?:
+    | { readonly state: string; readonly migrations: number; readonly bytes: number }
+    | { readonly why: string };
   readonly migrations: MigrationVerdict[];
   /** the replayed schema compared with the source catalog after every step (replay-check.ts) */
   readonly replay: ReplayCheckResult;
@@ -151,7 +165,10 @@ const attempt = async (run: () => Promise<unknown>): Promise<{ error?: unknown }
 };
 
 /** One step at a time through `up(i)`/`down(i)`, reading B's catalog from its own connection. */
-const stepwise = (db: ScratchDatabase, r: Pick<Runner, 'up' | 'down'>): Pick<Runner, 'upAll' | 'downAll'> => {
+const stepwise = (
+  db: ScratchDatabase,
+  r: Pick<Runner, 'up' | 'down'>,
+): Pick<Runner, 'upAll' | 'downAll'> => {
   const read = () => db.snapshot();
   return {
     upAll: async (total, hooks, from = 0) => {
@@ -185,7 +202,12 @@ export interface RunnerOptions {
   readonly convention?: CallingConvention;
 }
 
-const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly string[], opts: RunnerOptions = {}): Promise<Runner> => {
+const sequelizeRunner = async (
+  db: ScratchDatabase,
+  dir: string,
+  files: readonly string[],
+  opts: RunnerOptions = {},
+): Promise<Runner> => {
   const { Sequelize } = await import('sequelize');
   // PGlite's socket serves one connection (a pool of more than one fails with ECONNRESET): a pool
   // of one, and every call on it
@@ -201,7 +223,9 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
   /** as the file's runner calls it (see CallingConvention) */
   const call = async (i: number, fn: 'up' | 'down') => {
     const file = await load(i);
-    return opts.convention === 'umzug' ? file[fn]({ name: files[i], path: join(dir, files[i]), context: qi }) : file[fn](qi, Sequelize);
+    return opts.convention === 'umzug'
+      ? file[fn]({ name: files[i], path: join(dir, files[i]), context: qi })
+      : file[fn](qi, Sequelize);
   };
   // umzug drives the same up/down functions sequelize-cli would call, with memory storage so
   // the catalog holds nothing but the schema
@@ -239,7 +263,11 @@ const sequelizeRunner = async (db: ScratchDatabase, dir: string, files: readonly
  * `migrate.up`/`migrate.down` with `name`) serve compare.ts. The migrator's bookkeeping tables
  * (knex_migrations, knex_migrations_lock) are left out of the comparison.
  */
-const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly string[]): Promise<Runner> => {
+const knexRunner = async (
+  db: ScratchDatabase,
+  dir: string,
+  files: readonly string[],
+): Promise<Runner> => {
   // knex is CommonJS: its ESM namespace has only `default`
   const { default: createKnex } = await import('knex');
   const quiet = () => undefined;
@@ -252,7 +280,11 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
     pool: { min: 0, max: 1 },
     log: { warn: quiet, error: quiet, deprecate: quiet, debug: quiet },
   });
-  type File = { up: (k: Knex) => Promise<unknown>; down: (k: Knex) => Promise<unknown>; config?: unknown };
+  type File = {
+    up: (k: Knex) => Promise<unknown>;
+    down: (k: Knex) => Promise<unknown>;
+    config?: unknown;
+  };
   // .js/.cjs required, .mjs imported, .ts through tsx: as the knex CLI loads them (import-file.js)
   const loaded = new Map<number, Promise<File>>();
   const load = (i: number): Promise<File> => {
@@ -269,15 +301,21 @@ const knexRunner = async (db: ScratchDatabase, dir: string, files: readonly stri
   });
   const plain = source(files);
   /** B's catalog as `k` sees it: inside a transaction, on the transaction's own connection */
-  const readOn = (k: Knex): ReadCatalog => async () => {
-    if (mysql || !k.isTransaction) return db.snapshot();
-    const connection = (await k.client.acquireConnection()) as { query: (q: { name: string; text: string }) => Promise<{ rows: any[] }> };
-    try {
-      return await snapshotCatalog(async (text) => (await connection.query({ name: 'ormshift_catalog', text })).rows);
-    } finally {
-      await k.client.releaseConnection(connection);
-    }
-  };
+  const readOn =
+    (k: Knex): ReadCatalog =>
+    async () => {
+      if (mysql || !k.isTransaction) return db.snapshot();
+      const connection = (await k.client.acquireConnection()) as {
+        query: (q: { name: string; text: string }) => Promise<{ rows: any[] }>;
+      };
+      try {
+        return await snapshotCatalog(
+          async (text) => (await connection.query({ name: 'ormshift_catalog', text })).rows,
+        );
+      } finally {
+        await k.client.releaseConnection(connection);
+      }
+    };
   /** ups that failed: knex records none of them, and its migrator refuses their down() */
   const failed = new Set<number>();
   /** a hook's decision to stop the batch, thrown through knex's migrator */
@@ -361,7 +399,15 @@ const PRELOAD: Record<Conversion['target'], () => Promise<unknown>> = {
   knex: () => import('knex'),
 };
 
-const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, files: readonly string[], opts?: RunnerOptions) => Promise<Runner>> = {
+const RUNNERS: Record<
+  Conversion['target'],
+  (
+    db: ScratchDatabase,
+    dir: string,
+    files: readonly string[],
+    opts?: RunnerOptions,
+  ) => Promise<Runner>
+> = {
   sequelize: sequelizeRunner,
   knex: knexRunner,
 };
@@ -369,21 +415,33 @@ const RUNNERS: Record<Conversion['target'], (db: ScratchDatabase, dir: string, f
 /** The target's own runner (up and down, in this process) over migration files already in `dir`.
  * compare runs other people's folders in a child process instead (orm-process.ts); this is for
  * ormshift's own files: the compare and drift tests run them step by step, downs included. */
-export const openRunner = (target: Conversion['target'], db: ScratchDatabase, dir: string, files: readonly string[], opts?: RunnerOptions): Promise<Runner> =>
-  RUNNERS[target](db, dir, files, opts);
+export const openRunner = (
+  target: Conversion['target'],
+  db: ScratchDatabase,
+  dir: string,
+  files: readonly string[],
+  opts?: RunnerOptions,
+): Promise<Runner> => RUNNERS[target](db, dir, files, opts);
 
 /** The convention of the files convert wrote: its TypeScript Sequelize layout is umzug's. */
 export const conventionOf = (c: Pick<Conversion, 'target' | 'files'>): CallingConvention =>
-  c.target === 'sequelize' && c.files.some((f) => f.fileName.endsWith('.ts')) ? 'umzug' : 'sequelize-cli';
+  c.target === 'sequelize' && c.files.some((f) => f.fileName.endsWith('.ts'))
+    ? 'umzug'
+    : 'sequelize-cli';
 
 /** `partial`: MySQL, where DDL is not transactional: what the failed file left applied on A */
-type SourceStep = { readonly catalog: Catalog } | { readonly failed: string; readonly partial?: Catalog } | { readonly fatal: unknown };
+type SourceStep =
+  | { readonly catalog: Catalog }
+  | { readonly failed: string; readonly partial?: Catalog }
+  | { readonly fatal: unknown };
 /** `partial` on PostgreSQL: the failed file committed pieces of itself (Migration.commits);
  * B runs the truncated twin that replanFromSource wrote, and it must succeed */
 
 /** Tables whose rows a migration's data statements write (INSERT/UPDATE), by qualified name. */
 const writtenTables = (p: PlannedMigration): string[] =>
-  p.migration.changes.flatMap((c) => (c.kind === 'RawSql' && c.writes && c.writes.op !== 'delete' ? [qualify(c.writes.table)] : []));
+  p.migration.changes.flatMap((c) =>
+    c.kind === 'RawSql' && c.writes && c.writes.op !== 'delete' ? [qualify(c.writes.table)] : [],
+  );
 
 /** The tables a change works on. */
 const tablesOf = (c: Change): QName[] => {
@@ -391,12 +449,16 @@ const tablesOf = (c: Change): QName[] => {
   if (c.kind === 'CreateTable') return [c.table.name];
   if (c.kind === 'DropTable') return [c.name];
   if (c.kind === 'RenameTable') return [c.from, { ...c.from, name: c.to }];
-  if (x.table && typeof x.table === 'object' && 'name' in x.table) return [typeof x.table.name === 'string' ? (x.table as QName) : (x.table.name as QName)];
+  if (x.table && typeof x.table === 'object' && 'name' in x.table)
+    return [typeof x.table.name === 'string' ? (x.table as QName) : (x.table.name as QName)];
   return [];
 };
 
 /** A down that failed on a table where an irreversible migration left rows: name that cause. */
-const blockedBy = (p: PlannedMigration, leftRows: ReadonlyMap<string, string>): { migration: string; table: string } | undefined => {
+const blockedBy = (
+  p: PlannedMigration,
+  leftRows: ReadonlyMap<string, string>,
+): { migration: string; table: string } | undefined => {
   for (const c of p.migration.changes) {
     for (const t of tablesOf(c)) {
       const migration = leftRows.get(qualify(t));
@@ -418,7 +480,11 @@ const diffKey = (d: CatalogDiff) => JSON.stringify([d.path, d.expected ?? null, 
 /** Compares two catalogs; returns undefined when equal, else the differences and their readable
  * text. Differences listed in `explained` (left behind by an irreversible step's down, which
  * could not restore them) are not counted again for every later step. */
-const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<string>): { diffs: CatalogDiff[]; text: string } | undefined => {
+const differ = (
+  expected: Catalog,
+  actual: Catalog,
+  explained?: ReadonlySet<string>,
+): { diffs: CatalogDiff[]; text: string } | undefined => {
   if (catalogHash(expected) === catalogHash(actual)) return undefined;
   const diffs = compareCatalogs(expected, actual).filter((d) => !explained?.has(diffKey(d)));
   return diffs.length ? { diffs, text: formatDiff(diffs) } : undefined;
@@ -426,12 +492,19 @@ const differ = (expected: Catalog, actual: Catalog, explained?: ReadonlySet<stri
 
 /** What a scratch database of this verification runs: the source's SQL and the generated files. */
 export const usesSql = (conversion: Conversion, total: number): CreateOptions => ({
-  sql: [...conversion.planned.slice(0, total).map((p) => p.migration.sql), ...conversion.files.slice(0, total).map((f) => f.contents)],
+  sql: [
+    ...conversion.planned.slice(0, total).map((p) => p.migration.sql),
+    ...conversion.files.slice(0, total).map((f) => f.contents),
+  ],
 });
 
 /** every step equal up and down (an irreversible one passes only when allowed, and then only its
  * up must be equal: its down cannot restore what it did), and no replay gap */
-const passed = (verdicts: readonly MigrationVerdict[], replay: ReplayCheckResult, allowIrreversible: boolean): boolean =>
+const passed = (
+  verdicts: readonly MigrationVerdict[],
+  replay: ReplayCheckResult,
+  allowIrreversible: boolean,
+): boolean =>
   replay.gaps.length === 0 &&
   verdicts.every((v) =>
     // a knock-on's own down is proven equal on its own: its cause is judged at the cause
@@ -459,10 +532,20 @@ const KEEP_STATES = 4;
 
 /** Drops the older states of the same history (same first migration), target and layout beyond
  * KEEP_STATES, never the one just saved: states of other branches of the history stay usable. */
-const pruneStates = async (store: NonNullable<DatabaseProvider['states']>, keep: string, m: ReturnType<typeof manifestOf>): Promise<void> => {
+const pruneStates = async (
+  store: NonNullable<DatabaseProvider['states']>,
+  keep: string,
+  m: ReturnType<typeof manifestOf>,
+): Promise<void> => {
   const { states } = await store.list();
   const same = states
-    .filter((s) => s.name !== keep && s.manifest.target === m.target && s.manifest.layout === m.layout && s.manifest.migrations[0]?.join() === m.migrations[0]?.join())
+    .filter(
+      (s) =>
+        s.name !== keep &&
+        s.manifest.target === m.target &&
+        s.manifest.layout === m.layout &&
+        s.manifest.migrations[0]?.join() === m.migrations[0]?.join(),
+    )
     .sort((a, b) => b.manifest.savedAt.localeCompare(a.manifest.savedAt));
   for (const s of same.slice(KEEP_STATES - 1)) await store.drop(s.name);
 };
@@ -490,10 +573,23 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     onProgress: 'function?',
     saveState: 'boolean?',
   });
-  if (opts.from !== undefined && (typeof opts.from !== 'object' || opts.from === null || !Array.isArray(opts.from.manifest?.migrations)))
-    throw new UsageError('verifyConversion: option from is not a saved state (pass what pickState() returned)');
-  if (!Array.isArray(opts.conversion.files)) throw new UsageError('verifyConversion: option conversion is not a conversion (pass what convert() returned)');
-  if (typeof opts.provider.create !== 'function') throw new UsageError('verifyConversion: option provider is not a database provider (pass what openProvider() returned)');
+  if (
+    opts.from !== undefined &&
+    (typeof opts.from !== 'object' ||
+      opts.from === null ||
+      !Array.isArray(opts.from.manifest?.migrations))
+  )
+    throw new UsageError(
+      'verifyConversion: option from is not a saved state (pass what pickState() returned)',
+    );
+  if (!Array.isArray(opts.conversion.files))
+    throw new UsageError(
+      'verifyConversion: option conversion is not a conversion (pass what convert() returned)',
+    );
+  if (typeof opts.provider.create !== 'function')
+    throw new UsageError(
+      'verifyConversion: option provider is not a database provider (pass what openProvider() returned)',
+    );
   const started = Date.now();
   // from a saved state, a source step that fails is reported as such: the probe would apply
   // the whole history again, which is what the state is there to spare
@@ -507,15 +603,25 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   }
 };
 
-const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', started: number): Promise<VerifyReport> => {
+const verifyOnce = async (
+  opts: VerifyOptions,
+  probe: boolean | 'on-failure',
+  started: number,
+): Promise<VerifyReport> => {
   const { provider } = opts;
   let conversion = opts.conversion;
   checkProviderDialect(conversion.provider, provider.kind);
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
   /** the first step proven in this run: the ones before it are the saved state's */
   const start = opts.from?.manifest.migrations.length ?? 0;
-  if (start > total) throw new UsageError(`the saved state ${opts.from!.name} covers ${start} migrations, more than the ${total} to verify`);
-  if (opts.from && !provider.states) throw new UsageError(`incremental verification needs a PostgreSQL server (--database-url postgres://...): ${provider.kind} keeps no saved states`);
+  if (start > total)
+    throw new UsageError(
+      `the saved state ${opts.from!.name} covers ${start} migrations, more than the ${total} to verify`,
+    );
+  if (opts.from && !provider.states)
+    throw new UsageError(
+      `incremental verification needs a PostgreSQL server (--database-url postgres://...): ${provider.kind} keeps no saved states`,
+    );
   const fromState = opts.from ? { from: opts.from.name } : {};
   let replanned: ReadonlyMap<number, string> = new Map();
   if (probe === true) {
@@ -550,11 +656,15 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   // both databases at once; if one cannot be created, the other is dropped again
   // PostgreSQL: a third database materialises the replayed schema of each step (replay-check.ts)
   const checkReplay = provider.kind !== 'mysql' && opts.replayCheck !== false;
-  const created = await Promise.allSettled([provider.create('source', { ...usesSql(conversion, total), ...fromState }), provider.create('target', { ...usesSql(conversion, total), ...fromState })]);
+  const created = await Promise.allSettled([
+    provider.create('source', { ...usesSql(conversion, total), ...fromState }),
+    provider.create('target', { ...usesSql(conversion, total), ...fromState }),
+  ]);
   await preloading;
   const failed = created.find((r) => r.status === 'rejected');
   if (failed) {
-    for (const r of created) if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
+    for (const r of created)
+      if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
     removeDir();
     throw (failed as PromiseRejectedResult).reason;
   }
@@ -580,7 +690,10 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   // so there A stays one step ahead. A server does the work in its own processes.
   const window = provider.kind === 'pglite' ? 1 : 8;
   const targetDone: (() => void)[] = [];
-  const targetSteps = Array.from({ length: total }, (_, i) => new Promise<void>((r) => (targetDone[i] = r)));
+  const targetSteps = Array.from(
+    { length: total },
+    (_, i) => new Promise<void>((r) => (targetDone[i] = r)),
+  );
   for (let i = 0; i < start; i++) targetDone[i]();
   /** A's catalog after the last step it ran (a saved state is made of it) */
   let lastSource: Catalog | undefined;
@@ -622,14 +735,18 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
       for (; i < total; i++) sourceSteps[i].resolve({ fatal: e });
       return;
     }
-    for (; i < total; i++) sourceSteps[i].resolve({ failed: 'not run: the generated history stopped earlier' });
+    for (; i < total; i++)
+      sourceSteps[i].resolve({ failed: 'not run: the generated history stopped earlier' });
   })();
   // the replay check follows A's catalogs as they arrive, in a chain of its own
   let replayResult: ReplayCheckResult = checkReplay
     ? { checked: false, why: 'the replay check did not finish', gaps: [], unbuildable: [] }
     : {
         checked: false,
-        why: provider.kind === 'mysql' ? 'the replay check runs on PostgreSQL only: it builds the replayed schema with the PostgreSQL SQL writer' : 'the replay check was turned off',
+        why:
+          provider.kind === 'mysql'
+            ? 'the replay check runs on PostgreSQL only: it builds the replayed schema with the PostgreSQL SQL writer'
+            : 'the replay check was turned off',
         gaps: [],
         unbuildable: [],
       };
@@ -637,14 +754,25 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     if (!checkReplay) return;
     const { replayChecker } = await import('./replay-check.js');
     // a database of its own, replaced when the replayed schema must be built again from scratch
-    const replayStart = opts.from ? { schema: schemaBefore(conversion.planned, start), open: () => provider.create('replay', { ...usesSql(conversion, total), ...fromState }) } : undefined;
-    const check = await replayChecker(() => provider.create('replay', usesSql(conversion, total)), conversion.planned.slice(0, total), replayStart, provider.later?.bind(provider));
+    const replayStart = opts.from
+      ? {
+          schema: schemaBefore(conversion.planned, start),
+          open: () => provider.create('replay', { ...usesSql(conversion, total), ...fromState }),
+        }
+      : undefined;
+    const check = await replayChecker(
+      () => provider.create('replay', usesSql(conversion, total)),
+      conversion.planned.slice(0, total),
+      replayStart,
+      provider.later?.bind(provider),
+    );
     try {
       for (let i = start; i < total; i++) {
         const step = await sourceSteps[i].promise;
         if ('catalog' in step) await check.next(i, step.catalog);
         else if ('fatal' in step) break;
-        else if (step.partial && conversion.planned[i].migration.truncated) await check.next(i, step.partial);
+        else if (step.partial && conversion.planned[i].migration.truncated)
+          await check.next(i, step.partial);
         else if (replanned.has(i)) check.skip(i);
         else {
           check.stop(`not checked from ${verdicts[i].name} on: ${step.failed}`);
@@ -655,13 +783,23 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
       replayResult = await check.close();
     }
   })().catch((e) => {
-    replayResult = { checked: false, why: `the replay check failed: ${message(e)}`, gaps: [], unbuildable: [] };
+    replayResult = {
+      checked: false,
+      why: `the replay check failed: ${message(e)}`,
+      gaps: [],
+      unbuildable: [],
+    };
   });
   try {
-    runner = await RUNNERS[conversion.target](b, dir, files, { convention: conventionOf(conversion) });
+    runner = await RUNNERS[conversion.target](b, dir, files, {
+      convention: conventionOf(conversion),
+    });
     // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema;
     // another runner's table of the same kind is the history's own (convert refuses the target's)
-    const own = ['"_prisma_migrations"', ...RUNNER_TABLES[conversion.target].tables.map((t) => `"${t}"`)];
+    const own = [
+      '"_prisma_migrations"',
+      ...RUNNER_TABLES[conversion.target].tables.map((t) => `"${t}"`),
+    ];
     const targetCatalog = async (read: () => Promise<Catalog>) => omitTables(await read(), own);
     /** the up phase stopped at a failure: B is behind A, and no down is run */
     let upStopped = false;
@@ -670,65 +808,70 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
       await source;
       if (stateError) throw stateError;
     }
-    await runner.upAll(total, {
-      begin: async (i) => {
-        opts.onProgress?.(i, total, 'up');
-        // whatever happens to step i on B, A may go on
-        if (i > 0) targetDone[i - 1]();
-        const v = verdicts[i];
-        const step = await sourceSteps[i].promise;
-        if ('fatal' in step) throw step.fatal;
-        if ('catalog' in step) return 'run';
-        v.up = 'source-failed';
-        v.error = step.failed;
-        // not transactional (MySQL): the generated up() must stop at the same statement and
-        // leave B as the source left A, and its down() (which checks what ran) must undo that.
-        // PostgreSQL: the truncated twin runs when the file committed a piece of itself.
-        if (!step.partial) return 'skip';
-        if (mysqlSource) return 'partial';
-        return conversion.planned[i].migration.truncated ? 'run' : 'skip';
-      },
-      end: async (i, error, read) => {
-        const v = verdicts[i];
-        const step = await sourceSteps[i].promise;
-        if ('failed' in step && step.partial && !mysqlSource) {
-          // (only a truncated twin runs here: see begin)
-          // the truncated twin must run and leave B as the committed pieces left A
-          const left = error === undefined ? differ(step.partial, await targetCatalog(read)) : undefined;
-          if (error !== undefined || left) {
-            v.error += `; the generated up() of the part it applied ${error !== undefined ? `failed: ${message(error)}` : 'left another state'}`;
-            if (left) v.diff = left.text;
+    await runner.upAll(
+      total,
+      {
+        begin: async (i) => {
+          opts.onProgress?.(i, total, 'up');
+          // whatever happens to step i on B, A may go on
+          if (i > 0) targetDone[i - 1]();
+          const v = verdicts[i];
+          const step = await sourceSteps[i].promise;
+          if ('fatal' in step) throw step.fatal;
+          if ('catalog' in step) return 'run';
+          v.up = 'source-failed';
+          v.error = step.failed;
+          // not transactional (MySQL): the generated up() must stop at the same statement and
+          // leave B as the source left A, and its down() (which checks what ran) must undo that.
+          // PostgreSQL: the truncated twin runs when the file committed a piece of itself.
+          if (!step.partial) return 'skip';
+          if (mysqlSource) return 'partial';
+          return conversion.planned[i].migration.truncated ? 'run' : 'skip';
+        },
+        end: async (i, error, read) => {
+          const v = verdicts[i];
+          const step = await sourceSteps[i].promise;
+          if ('failed' in step && step.partial && !mysqlSource) {
+            // (only a truncated twin runs here: see begin)
+            // the truncated twin must run and leave B as the committed pieces left A
+            const left =
+              error === undefined ? differ(step.partial, await targetCatalog(read)) : undefined;
+            if (error !== undefined || left) {
+              v.error += `; the generated up() of the part it applied ${error !== undefined ? `failed: ${message(error)}` : 'left another state'}`;
+              if (left) v.diff = left.text;
+              upStopped = true;
+              return false;
+            }
+            partialRuns.add(i);
+            return true;
+          }
+          if ('failed' in step && step.partial) {
+            const ran = error === undefined;
+            const left = differ(step.partial, await targetCatalog(read));
+            if (ran || left) {
+              v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
+              if (left) v.diff = left.text;
+              upStopped = true;
+              return false;
+            }
+            partialRuns.add(i);
+            return true;
+          }
+          if (error !== undefined) {
+            v.up = 'differs';
+            v.error = `generated up() failed: ${message(error)}`;
+            // B is now behind A; later comparisons would only repeat this failure
             upStopped = true;
             return false;
           }
-          partialRuns.add(i);
+          const diff = differ((step as { catalog: Catalog }).catalog, await targetCatalog(read));
+          v.up = diff ? 'differs' : 'equal';
+          if (diff) v.diff = diff.text;
           return true;
-        }
-        if ('failed' in step && step.partial) {
-          const ran = error === undefined;
-          const left = differ(step.partial, await targetCatalog(read));
-          if (ran || left) {
-            v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
-            if (left) v.diff = left.text;
-            upStopped = true;
-            return false;
-          }
-          partialRuns.add(i);
-          return true;
-        }
-        if (error !== undefined) {
-          v.up = 'differs';
-          v.error = `generated up() failed: ${message(error)}`;
-          // B is now behind A; later comparisons would only repeat this failure
-          upStopped = true;
-          return false;
-        }
-        const diff = differ((step as { catalog: Catalog }).catalog, await targetCatalog(read));
-        v.up = diff ? 'differs' : 'equal';
-        if (diff) v.diff = diff.text;
-        return true;
+        },
       },
-    }, start);
+      start,
+    );
     // B stopped (or finished): release A wherever it waits, and let it wind down
     stopSource = true;
     for (const done of targetDone) done();
@@ -742,51 +885,87 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
     /** tables holding rows that an irreversible migration wrote and its down() could not remove */
     const leftRows = new Map<string, string>();
     if (!upStopped) {
-      await runner.downAll(total, {
-        begin: (i) => {
-          opts.onProgress?.(total - 1 - i, total, 'down');
-          const v = verdicts[i];
-          return !((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped');
-        },
-        end: async (i, error, read) => {
-          const v = verdicts[i];
-          const irreversibleRows = () => {
-            if (v.risk === 'irreversible') for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
-          };
-          if (error !== undefined) {
-            v.down = 'differs';
-            v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(error)}`;
-            const cause = blockedBy(conversion.planned[i], leftRows);
-            if (cause) {
-              blockOnRows(v, cause.migration, cause.table);
+      await runner.downAll(
+        total,
+        {
+          begin: (i) => {
+            opts.onProgress?.(total - 1 - i, total, 'down');
+            const v = verdicts[i];
+            return !((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped');
+          },
+          end: async (i, error, read) => {
+            const v = verdicts[i];
+            const irreversibleRows = () => {
+              if (v.risk === 'irreversible')
+                for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
+            };
+            if (error !== undefined) {
+              v.down = 'differs';
+              v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(error)}`;
+              const cause = blockedBy(conversion.planned[i], leftRows);
+              if (cause) {
+                blockOnRows(v, cause.migration, cause.table);
+              }
+              irreversibleRows();
+              // the failed down rolled back: B still holds this migration. Count that difference
+              // here, once, and go on verifying the earlier downs against it.
+              const left = differ(befores[i], await targetCatalog(read), explained);
+              for (const d of left?.diffs ?? []) explained.add(diffKey(d));
+              return;
             }
             irreversibleRows();
-            // the failed down rolled back: B still holds this migration. Count that difference
-            // here, once, and go on verifying the earlier downs against it.
-            const left = differ(befores[i], await targetCatalog(read), explained);
-            for (const d of left?.diffs ?? []) explained.add(diffKey(d));
-            return;
-          }
-          irreversibleRows();
-          const diff = differ(befores[i], await targetCatalog(read), explained);
-          v.down = diff ? 'differs' : 'equal';
-          if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
-          if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
+            const diff = differ(befores[i], await targetCatalog(read), explained);
+            v.down = diff ? 'differs' : 'equal';
+            if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
+            if (diff && v.risk === 'irreversible')
+              for (const d of diff.diffs) explained.add(diffKey(d));
+          },
         },
-      }, start);
+        start,
+      );
       if (opts.reprove !== false) {
         const { reproveFailedDowns } = await import('./root-cause.js');
-        await reproveFailedDowns({ conversion, provider, verdicts, befores, openRunner: (db) => RUNNERS[conversion.target](db, dir, files), describeError: message });
+        await reproveFailedDowns({
+          conversion,
+          provider,
+          verdicts,
+          befores,
+          openRunner: (db) => RUNNERS[conversion.target](db, dir, files),
+          describeError: message,
+        });
       }
     }
     if (opts.saveState) {
       await replayRun;
       const store = provider.states;
-      if (!store) saved = { why: `${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps no saved states: incremental verification needs a PostgreSQL server (--database-url postgres://...)` };
-      else if (!passed(verdicts.slice(start), replayResult, !!opts.allowIrreversible) || verdicts.slice(start).some((v) => v.up !== 'equal') || !lastSource) saved = { why: 'not every step was proven (a later run would start from an unproven schema)' };
+      if (!store)
+        saved = {
+          why: `${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps no saved states: incremental verification needs a PostgreSQL server (--database-url postgres://...)`,
+        };
+      else if (
+        !passed(verdicts.slice(start), replayResult, !!opts.allowIrreversible) ||
+        verdicts.slice(start).some((v) => v.up !== 'equal') ||
+        !lastSource
+      )
+        saved = {
+          why: 'not every step was proven (a later run would start from an unproven schema)',
+        };
       else {
-        const manifest = manifestOf({ target: conversion.target, migrations: conversion.planned.map((p) => p.migration), files: conversion.files }, total, catalogHash(lastSource), new Date(started));
-        const kept = await store.save(a, stateName(manifest.target, manifest.layout, manifest.migrations), manifest);
+        const manifest = manifestOf(
+          {
+            target: conversion.target,
+            migrations: conversion.planned.map((p) => p.migration),
+            files: conversion.files,
+          },
+          total,
+          catalogHash(lastSource),
+          new Date(started),
+        );
+        const kept = await store.save(
+          a,
+          stateName(manifest.target, manifest.layout, manifest.migrations),
+          manifest,
+        );
         saved = { state: kept.name, migrations: total, bytes: kept.bytes };
         await pruneStates(store, kept.name, manifest).catch(() => undefined);
       }
@@ -827,10 +1006,32 @@ const verifyOnce = async (opts: VerifyOptions, probe: boolean | 'on-failure', st
   return {
     target: conversion.target,
     database: provider.kind,
-    ...(opts.from ? { from: { state: opts.from.name, migrations: start, through: opts.from.manifest.migrations[start - 1]?.[0] ?? '', savedAt: opts.from.manifest.savedAt } } : {}),
+    ...(opts.from
+      ? {
+          from: {
+            state: opts.from.name,
+            migrations: start,
+            through: opts.from.manifest.migrations[start - 1]?.[0] ?? '',
+            savedAt: opts.from.manifest.savedAt,
+          },
+        }
+      : {}),
     ...(saved ? { saved } : {}),
     migrations: verdicts,
     replay: replayResult,
-    summary: { migrations: total - start, upEqual, downEqual, sourceFailed, irreversible, blocked, replanned: replanned.size, rootCauses, knockOns, replayGaps, seconds: (Date.now() - started) / 1000, ok },
+    summary: {
+      migrations: total - start,
+      upEqual,
+      downEqual,
+      sourceFailed,
+      irreversible,
+      blocked,
+      replanned: replanned.size,
+      rootCauses,
+      knockOns,
+      replayGaps,
+      seconds: (Date.now() - started) / 1000,
+      ok,
+    },
   };
 };

@@ -55,7 +55,9 @@ const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The entries of the first `count` migrations of a conversion. */
 export const stateEntries = (c: StateSubject, count: number): StateEntry[] =>
-  c.migrations.slice(0, count).map((m, i) => [m.name, m.checksum, sha(c.files[i].contents).slice(0, 32)] as const);
+  c.migrations
+    .slice(0, count)
+    .map((m, i) => [m.name, m.checksum, sha(c.files[i].contents).slice(0, 32)] as const);
 
 const layoutOf = (c: StateSubject) => c.files[0]?.fileName.replace(/^.*(?=\.[^.]+$)/, '') ?? '';
 
@@ -63,7 +65,12 @@ const layoutOf = (c: StateSubject) => c.files[0]?.fileName.replace(/^.*(?=\.[^.]
 export const stateName = (target: string, layout: string, entries: readonly StateEntry[]): string =>
   `ormshift_state_${sha(JSON.stringify([STATE_FORMAT, target, layout, entries])).slice(0, 24)}`;
 
-export const manifestOf = (c: StateSubject, count: number, catalog: string, savedAt: Date): StateManifest => ({
+export const manifestOf = (
+  c: StateSubject,
+  count: number,
+  catalog: string,
+  savedAt: Date,
+): StateManifest => ({
   format: STATE_FORMAT,
   savedAt: savedAt.toISOString(),
   target: c.target,
@@ -82,14 +89,17 @@ export const parseManifest = (text: string | null | undefined): StateManifest | 
     return 'its manifest is not JSON';
   }
   const x = m as Partial<StateManifest>;
-  if (x.format !== STATE_FORMAT) return `its manifest is of format ${JSON.stringify(x.format)}, this ormshift reads ${STATE_FORMAT}`;
+  if (x.format !== STATE_FORMAT)
+    return `its manifest is of format ${JSON.stringify(x.format)}, this ormshift reads ${STATE_FORMAT}`;
   const ok =
     typeof x.savedAt === 'string' &&
     typeof x.target === 'string' &&
     typeof x.layout === 'string' &&
     typeof x.catalog === 'string' &&
     Array.isArray(x.migrations) &&
-    x.migrations.every((e) => Array.isArray(e) && e.length === 3 && e.every((y) => typeof y === 'string'));
+    x.migrations.every(
+      (e) => Array.isArray(e) && e.length === 3 && e.every((y) => typeof y === 'string'),
+    );
   return ok ? (x as StateManifest) : 'its manifest lacks fields';
 };
 
@@ -106,35 +116,63 @@ export type Since = string;
  * migration changed, was removed or inserted before the new ones), or when its files are not
  * the ones this conversion generates. `unreadable` lists states whose manifest could not be read.
  */
-export const pickState = (c: StateSubject, since: Since, states: readonly SavedState[], unreadable: readonly { name: string; why: string }[] = []): SavedState => {
+export const pickState = (
+  c: StateSubject,
+  since: Since,
+  states: readonly SavedState[],
+  unreadable: readonly { name: string; why: string }[] = [],
+): SavedState => {
   const layout = layoutOf(c);
   const names = c.migrations.map((m) => m.name);
-  const hint = 'run verify with --save-state (without --since) to prove the whole history and save it';
+  const hint =
+    'run verify with --save-state (without --since) to prove the whole history and save it';
   const mine = states.filter((s) => s.manifest.target === c.target && s.manifest.layout === layout);
-  const bad = unreadable.length ? ` (unreadable saved states, not used: ${unreadable.map((u) => `${u.name}: ${u.why}`).join('; ')})` : '';
+  const bad = unreadable.length
+    ? ` (unreadable saved states, not used: ${unreadable.map((u) => `${u.name}: ${u.why}`).join('; ')})`
+    : '';
   let candidates: SavedState[];
   if (since === 'latest') {
     // states whose migration names are a prefix of this history, longest first
     candidates = mine
-      .filter((s) => s.manifest.migrations.length <= names.length && s.manifest.migrations.every((e, i) => e[0] === names[i]))
+      .filter(
+        (s) =>
+          s.manifest.migrations.length <= names.length &&
+          s.manifest.migrations.every((e, i) => e[0] === names[i]),
+      )
       .sort((a, b) => b.manifest.migrations.length - a.manifest.migrations.length);
     if (!candidates.length) {
       // a state of this history that no longer fits: say which migration broke it
-      const near = mine.map((s) => ({ s, at: s.manifest.migrations.findIndex((e, i) => e[0] !== names[i]) })).sort((a, b) => b.at - a.at)[0];
+      const near = mine
+        .map((s) => ({ s, at: s.manifest.migrations.findIndex((e, i) => e[0] !== names[i]) }))
+        .sort((a, b) => b.at - a.at)[0];
       if (near)
         throw new UsageError(
           `--since latest: no saved state fits this history: ${near.s.name} covers ${near.s.manifest.migrations.length} migrations, and its migration ${near.at + 1} is ${near.s.manifest.migrations[near.at][0]} where this history has ${names[near.at] ?? 'none'} (an older migration was renamed, removed or inserted); ${hint}${bad}`,
         );
-      throw new UsageError(`--since latest: no saved state of this history for ${c.target} (${layout} files) on this server; ${hint}${bad}`);
+      throw new UsageError(
+        `--since latest: no saved state of this history for ${c.target} (${layout} files) on this server; ${hint}${bad}`,
+      );
     }
   } else {
     const at = names.indexOf(since);
-    if (at < 0) throw new UsageError(`--since ${since}: this history has no migration of that name`);
-    candidates = mine.filter((s) => s.manifest.migrations.length === at + 1 && s.manifest.migrations.every((e, i) => e[0] === names[i]));
-    if (!candidates.length) throw new UsageError(`--since ${since}: no saved state for ${c.target} (${layout} files) ends at that migration on this server; ${hint}${bad}`);
+    if (at < 0)
+      throw new UsageError(`--since ${since}: this history has no migration of that name`);
+    candidates = mine.filter(
+      (s) =>
+        s.manifest.migrations.length === at + 1 &&
+        s.manifest.migrations.every((e, i) => e[0] === names[i]),
+    );
+    if (!candidates.length)
+      throw new UsageError(
+        `--since ${since}: no saved state for ${c.target} (${layout} files) ends at that migration on this server; ${hint}${bad}`,
+      );
   }
   // the newest of equal prefixes (a later save replaces, but two may coexist for a moment)
-  const state = candidates.sort((a, b) => b.manifest.migrations.length - a.manifest.migrations.length || b.manifest.savedAt.localeCompare(a.manifest.savedAt))[0];
+  const state = candidates.sort(
+    (a, b) =>
+      b.manifest.migrations.length - a.manifest.migrations.length ||
+      b.manifest.savedAt.localeCompare(a.manifest.savedAt),
+  )[0];
   const mine_ = stateEntries(c, state.manifest.migrations.length);
   state.manifest.migrations.forEach((e, i) => {
     if (e[1] !== mine_[i][1])

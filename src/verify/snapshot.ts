@@ -55,7 +55,11 @@ rel AS (
  * functions that look the catalog up by name on every call; this direct lookup returns the same
  * text and made the whole snapshot about a quarter faster (it runs after every step).
  */
-const describe = (objoid: string, catalog: 'pg_class' | 'pg_constraint' | 'pg_proc', objsubid = '0'): string =>
+const describe = (
+  objoid: string,
+  catalog: 'pg_class' | 'pg_constraint' | 'pg_proc',
+  objsubid = '0',
+): string =>
   `(SELECT ds.description FROM pg_description ds WHERE ds.objoid = ${objoid} AND ds.classoid = '${catalog}'::regclass AND ds.objsubid = ${objsubid})`;
 
 // Short column aliases keep the JSON small on big schemas; s/n = schema/name throughout.
@@ -173,29 +177,115 @@ export { quoteIdent };
 interface RawCatalog {
   schemas: string[];
   extensions: string[];
-  tables: { s: string; n: string; k: string; p: string; rls: boolean; rlsf: boolean; cm: string | null; pk: string | null; po: { s: string; n: string } | null; pb: string | null }[];
-  columns: { s: string; t: string; n: string; ty: string; nn: boolean; df: string | null; id: string; g: string; co: string | null; cm: string | null }[];
+  tables: {
+    s: string;
+    n: string;
+    k: string;
+    p: string;
+    rls: boolean;
+    rlsf: boolean;
+    cm: string | null;
+    pk: string | null;
+    po: { s: string; n: string } | null;
+    pb: string | null;
+  }[];
+  columns: {
+    s: string;
+    t: string;
+    n: string;
+    ty: string;
+    nn: boolean;
+    df: string | null;
+    id: string;
+    g: string;
+    co: string | null;
+    cm: string | null;
+  }[];
   constraints: { s: string; t: string; n: string; ty: string; def: string; cm: string | null }[];
   indexes: { s: string; n: string; t: string; def: string; cm: string | null }[];
   triggers: { s: string; t: string; n: string; def: string; en: string }[];
-  policies: { s: string; t: string; n: string; cmd: string; perm: boolean; roles: string[] | null; q: string | null; wc: string | null }[];
+  policies: {
+    s: string;
+    t: string;
+    n: string;
+    cmd: string;
+    perm: boolean;
+    roles: string[] | null;
+    q: string | null;
+    wc: string | null;
+  }[];
   views: { s: string; n: string; k: string; def: string | null; cm: string | null }[];
-  sequences: { s: string; n: string; ty: string; st: string; inc: string; min: string; max: string; ca: string; cy: boolean; own: { s: string; t: string; c: string } | null }[];
-  types: { s: string; n: string; k: string; bt: string; nn: boolean; df: string | null; co: string | null; ev: string[] | null; dc: { n: string; def: string }[] | null; ca: string | null; rs: string | null }[];
+  sequences: {
+    s: string;
+    n: string;
+    ty: string;
+    st: string;
+    inc: string;
+    min: string;
+    max: string;
+    ca: string;
+    cy: boolean;
+    own: { s: string; t: string; c: string } | null;
+  }[];
+  types: {
+    s: string;
+    n: string;
+    k: string;
+    bt: string;
+    nn: boolean;
+    df: string | null;
+    co: string | null;
+    ev: string[] | null;
+    dc: { n: string; def: string }[] | null;
+    ca: string | null;
+    rs: string | null;
+  }[];
   functions: { s: string; n: string; args: string; k: string; def: string; cm: string | null }[];
 }
 
-const TABLE_KIND: Record<string, CatalogTable['kind']> = { r: 'table', p: 'partitioned table', f: 'foreign table' };
-const CONSTRAINT_KIND: Record<string, CatalogConstraint['type']> = {
-  p: 'primary key', f: 'foreign key', u: 'unique', c: 'check', x: 'exclusion', t: 'trigger',
+const TABLE_KIND: Record<string, CatalogTable['kind']> = {
+  r: 'table',
+  p: 'partitioned table',
+  f: 'foreign table',
 };
-const POLICY_COMMAND: Record<string, string> = { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', '*': 'ALL' };
-const FUNCTION_KIND: Record<string, CatalogFunction['kind']> = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window' };
+const CONSTRAINT_KIND: Record<string, CatalogConstraint['type']> = {
+  p: 'primary key',
+  f: 'foreign key',
+  u: 'unique',
+  c: 'check',
+  x: 'exclusion',
+  t: 'trigger',
+};
+const POLICY_COMMAND: Record<string, string> = {
+  r: 'SELECT',
+  a: 'INSERT',
+  w: 'UPDATE',
+  d: 'DELETE',
+  '*': 'ALL',
+};
+const FUNCTION_KIND: Record<string, CatalogFunction['kind']> = {
+  f: 'function',
+  p: 'procedure',
+  a: 'aggregate',
+  w: 'window',
+};
 
 function buildCatalog(raw: RawCatalog): Catalog {
   // Mutable working copies; sorted into fresh objects at the end.
-  const tables = new Map<string, { t: Omit<CatalogTable, 'columns' | 'constraints' | 'triggers' | 'policies'>; columns: Map<string, CatalogColumn>; constraints: Map<string, CatalogConstraint>; triggers: Map<string, CatalogTrigger>; policies: Map<string, CatalogPolicy> }>();
-  const views = new Map<string, { v: Omit<CatalogView, 'triggers'>; triggers: Map<string, CatalogTrigger> }>();
+  const tables = new Map<
+    string,
+    {
+      t: Omit<CatalogTable, 'columns' | 'constraints' | 'triggers' | 'policies'>;
+      columns: Map<string, CatalogColumn>;
+      constraints: Map<string, CatalogConstraint>;
+      triggers: Map<string, CatalogTrigger>;
+      policies: Map<string, CatalogPolicy>;
+    }
+  >();
+  const views = new Map<
+    string,
+    { v: Omit<CatalogView, 'triggers'>; triggers: Map<string, CatalogTrigger> }
+  >();
 
   for (const r of raw.tables) {
     tables.set(objectKey(r.s, r.n), {
@@ -224,7 +314,11 @@ function buildCatalog(raw: RawCatalog): Catalog {
       notNull: c.nn,
       // A generated column's expression lives in pg_attrdef too; report it as `generated`.
       ...opt('default', generated ? null : c.df),
-      ...(c.id === 'a' ? { identity: 'ALWAYS' as const } : c.id === 'd' ? { identity: 'BY DEFAULT' as const } : {}),
+      ...(c.id === 'a'
+        ? { identity: 'ALWAYS' as const }
+        : c.id === 'd'
+          ? { identity: 'BY DEFAULT' as const }
+          : {}),
       ...opt('generated', generated ? `${c.df ?? ''} ${generated}` : null),
       ...opt('collation', c.co),
       ...opt('comment', c.cm),
@@ -264,7 +358,11 @@ function buildCatalog(raw: RawCatalog): Catalog {
 
   const indexes = new Map<string, CatalogIndex>();
   for (const i of raw.indexes) {
-    indexes.set(objectKey(i.s, i.n), { on: objectKey(i.s, i.t), definition: i.def, ...opt('comment', i.cm) });
+    indexes.set(objectKey(i.s, i.n), {
+      on: objectKey(i.s, i.t),
+      definition: i.def,
+      ...opt('comment', i.cm),
+    });
   }
 
   const sequences = new Map<string, CatalogSequence>();
@@ -329,7 +427,9 @@ function buildCatalog(raw: RawCatalog): Catalog {
         ]),
       ),
     ),
-    views: sortedRecord(new Map([...views].map(([key, v]) => [key, { ...v.v, triggers: sortedRecord(v.triggers) }]))),
+    views: sortedRecord(
+      new Map([...views].map(([key, v]) => [key, { ...v.v, triggers: sortedRecord(v.triggers) }])),
+    ),
     indexes: sortedRecord(indexes),
     sequences: sortedRecord(sequences),
     functions: sortedRecord(functions),
@@ -411,7 +511,17 @@ export function normalizeViewDefinition(def: string): string {
   return out.trim();
 }
 
-const FROM_ITEM_END = new Set(['where', 'group', 'having', 'window', 'order', 'limit', 'offset', 'fetch', 'for']);
+const FROM_ITEM_END = new Set([
+  'where',
+  'group',
+  'having',
+  'window',
+  'order',
+  'limit',
+  'offset',
+  'fetch',
+  'for',
+]);
 const SET_OPERATIONS = new Set(['union', 'intersect', 'except']);
 
 /** The reference name of the only top-level FROM item, or undefined if it is not that simple. */
@@ -425,7 +535,12 @@ function singleFromReference(tokens: readonly Token[]): string | undefined {
     else if (depth === 0 && isKeyword(t, 'from')) {
       if (fromAt >= 0) return undefined;
       fromAt = i;
-    } else if (depth === 0 && t.ident !== undefined && !t.text.startsWith('"') && SET_OPERATIONS.has(t.ident)) {
+    } else if (
+      depth === 0 &&
+      t.ident !== undefined &&
+      !t.text.startsWith('"') &&
+      SET_OPERATIONS.has(t.ident)
+    ) {
       return undefined;
     }
   }
@@ -462,7 +577,11 @@ function singleFromReference(tokens: readonly Token[]): string | undefined {
   if (ref === undefined) return undefined;
   const end = tokens[i];
   if (end === undefined || end.text === ';') return ref;
-  if (isBareWord(end) && end.ident !== undefined && (FROM_ITEM_END.has(end.ident) || SET_OPERATIONS.has(end.ident))) {
+  if (
+    isBareWord(end) &&
+    end.ident !== undefined &&
+    (FROM_ITEM_END.has(end.ident) || SET_OPERATIONS.has(end.ident))
+  ) {
     return ref;
   }
   return undefined;

@@ -43,8 +43,14 @@ export const transactionPieces = (m: Migration): string[] => {
 const messageOf = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0];
 
 /** Applies the first `total` migrations' SQL on a scratch database; returns every failure. */
-export const probeSource = async (conversion: Conversion, provider: DatabaseProvider, total: number): Promise<SourceFailure[]> => {
-  const db = await provider.create('probe', { sql: conversion.planned.slice(0, total).map((p) => p.migration.sql) });
+export const probeSource = async (
+  conversion: Conversion,
+  provider: DatabaseProvider,
+  total: number,
+): Promise<SourceFailure[]> => {
+  const db = await provider.create('probe', {
+    sql: conversion.planned.slice(0, total).map((p) => p.migration.sql),
+  });
   const failures: SourceFailure[] = [];
   try {
     for (let i = 0; i < total; i++) {
@@ -71,7 +77,10 @@ export interface Replanned {
 }
 
 /** The conversion planned again from what the source applied (see the module comment). */
-export const replanFromSource = async (conversion: Conversion, failures: readonly SourceFailure[]): Promise<Replanned> => {
+export const replanFromSource = async (
+  conversion: Conversion,
+  failures: readonly SourceFailure[],
+): Promise<Replanned> => {
   if (failures.length === 0) return { conversion, reasons: new Map() };
   const replace = new Map<number, Migration>();
   for (const f of failures) {
@@ -90,7 +99,10 @@ export const replanFromSource = async (conversion: Conversion, failures: readonl
     if (r) reasons.set(i, r.truncated!);
     else if (again.files[i].contents !== conversion.files[i].contents) {
       const earlier = failedNames.filter((_, k) => failures[k].index < i);
-      reasons.set(i, `planned again from the state the source reached (${earlier.join(', ')} failed on this database)`);
+      reasons.set(
+        i,
+        `planned again from the state the source reached (${earlier.join(', ')} failed on this database)`,
+      );
     }
   }
   return { conversion: again, reasons };

@@ -83,7 +83,12 @@ export interface GuardTarget<E> {
  * re-run). An information_schema probe decides (sql/mysql-probes.ts); a change nothing can probe
  * (raw SQL) is undone unguarded.
  */
-export function guardDown<E>(m: PlannedMigration, d: DownStep, emitted: readonly E[], target: GuardTarget<E>): E[] {
+export function guardDown<E>(
+  m: PlannedMigration,
+  d: DownStep,
+  emitted: readonly E[],
+  target: GuardTarget<E>,
+): E[] {
   if (emitted.length === 0) return [...emitted];
   const before = m.up.find((s) => s.change === d.of)?.before;
   const p = probeOf(d.of, before);
@@ -91,7 +96,11 @@ export function guardDown<E>(m: PlannedMigration, d: DownStep, emitted: readonly
   const table = p.sql === TABLE_SQL ? undefined : p.values[0];
   const test = p.absent
     ? table !== undefined
-      ? binaryExpr('&&', binaryExpr('>', target.count(TABLE_SQL, [table]), 0), binaryExpr('===', target.count(p.sql, p.values), 0))
+      ? binaryExpr(
+          '&&',
+          binaryExpr('>', target.count(TABLE_SQL, [table]), 0),
+          binaryExpr('===', target.count(p.sql, p.values), 0),
+        )
       : binaryExpr('===', target.count(p.sql, p.values), 0)
     : binaryExpr('>', target.count(p.sql, p.values), 0);
   return [target.wrap(test, emitted)];

@@ -25,7 +25,9 @@ export function migrationStamps(folderNames: readonly string[]): string[] {
     const own = m ? Number(m[1]) : -1;
     const next = own > previous ? own : previous + 1;
     if (next > MAX) {
-      throw new OrmshiftError(`no 14-digit stamp is left after ${String(previous)} for migration folder ${JSON.stringify(folder)}`);
+      throw new OrmshiftError(
+        `no 14-digit stamp is left after ${String(previous)} for migration folder ${JSON.stringify(folder)}`,
+      );
     }
     previous = next;
     return String(next).padStart(WIDTH, '0');
@@ -49,5 +51,8 @@ export function fileBaseName(folderName: string): string {
 }
 
 /** `<stamp>-<base>.<ext>` */
-export const migrationFileName = (stamp: string, folderName: string, ext: 'js' | 'cjs' | 'ts'): string =>
-  `${stamp}-${fileBaseName(folderName)}.${ext}`;
+export const migrationFileName = (
+  stamp: string,
+  folderName: string,
+  ext: 'js' | 'cjs' | 'ts',
+): string => `${stamp}-${fileBaseName(folderName)}.${ext}`;

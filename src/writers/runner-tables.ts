@@ -16,7 +16,9 @@ import { TARGETS, type Target } from './targets.js';
 export type RunnerTarget = Target;
 
 /** each target's runner and its tables (from the registry, targets.ts) */
-export const RUNNER_TABLES: Readonly<Record<RunnerTarget, { readonly runner: string; readonly tables: readonly string[] }>> = TARGETS;
+export const RUNNER_TABLES: Readonly<
+  Record<RunnerTarget, { readonly runner: string; readonly tables: readonly string[] }>
+> = TARGETS;
 
 /** The tables a change names (created, renamed, dropped or altered), with what it does to them. */
 const tablesOf = (c: Change): { table: QName; does: string }[] => {
@@ -28,31 +30,52 @@ const tablesOf = (c: Change): { table: QName; does: string }[] => {
     case 'RenameTable':
       return [
         { table: c.from, does: 'renames' },
-        { table: { ...(c.from.schema ? { schema: c.from.schema } : {}), name: c.to }, does: 'renames a table to' },
+        {
+          table: { ...(c.from.schema ? { schema: c.from.schema } : {}), name: c.to },
+          does: 'renames a table to',
+        },
       ];
     case 'CreateIndex':
       return [{ table: c.index.table, does: 'indexes' }];
     case 'RawSql':
       return [
-        ...(c.writes ? [{ table: c.writes.table, does: `${c.writes.op === 'insert' ? 'inserts into' : c.writes.op === 'update' ? 'updates' : 'deletes from'}` }] : []),
+        ...(c.writes
+          ? [
+              {
+                table: c.writes.table,
+                does: `${c.writes.op === 'insert' ? 'inserts into' : c.writes.op === 'update' ? 'updates' : 'deletes from'}`,
+              },
+            ]
+          : []),
         ...(c.effects ?? []).flatMap((p) => p.changes.flatMap(tablesOf)),
       ];
     default: {
       const t = (c as { table?: unknown }).table;
-      return t && typeof t === 'object' && 'name' in t && typeof (t as QName).name === 'string' ? [{ table: t as QName, does: 'alters' }] : [];
+      return t && typeof t === 'object' && 'name' in t && typeof (t as QName).name === 'string'
+        ? [{ table: t as QName, does: 'alters' }]
+        : [];
     }
   }
 };
 
 /** Throws at the first statement of `migrations` that touches the target runner's own table. */
-export const refuseRunnerTables = (migrations: readonly Migration[], target: RunnerTarget): void => {
+export const refuseRunnerTables = (
+  migrations: readonly Migration[],
+  target: RunnerTarget,
+): void => {
   const { runner, tables } = RUNNER_TABLES[target];
   for (const m of migrations) {
     for (const c of m.changes) {
       for (const { table, does } of tablesOf(c)) {
         // the runner's table lives in the default schema (search_path), spelled exactly so
-        if ((table.schema !== undefined && table.schema !== 'public') || !tables.includes(table.name)) continue;
-        const loc = c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : { file: m.file };
+        if (
+          (table.schema !== undefined && table.schema !== 'public') ||
+          !tables.includes(table.name)
+        )
+          continue;
+        const loc = c.source
+          ? { file: c.source.file, line: c.source.line, col: c.source.col }
+          : { file: m.file };
         throw new UnsupportedError(
           `the history ${does} table ${quoteName(table)}, which ${runner} keeps its own record of applied migrations in: ` +
             `the converted files would collide with the runner's table (refused; --to ${target === 'knex' ? 'sequelize' : 'knex'} keeps its records elsewhere)`,

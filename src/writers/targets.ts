@@ -17,8 +17,16 @@ export interface TargetInfo {
 }
 
 export const TARGETS = {
-  sequelize: { display: 'Sequelize', runner: "sequelize-cli (and umzug's SequelizeStorage)", tables: ['SequelizeMeta'] },
-  knex: { display: 'Knex', runner: 'knex migrate', tables: ['knex_migrations', 'knex_migrations_lock'] },
+  sequelize: {
+    display: 'Sequelize',
+    runner: "sequelize-cli (and umzug's SequelizeStorage)",
+    tables: ['SequelizeMeta'],
+  },
+  knex: {
+    display: 'Knex',
+    runner: 'knex migrate',
+    tables: ['knex_migrations', 'knex_migrations_lock'],
+  },
 } as const satisfies Record<string, TargetInfo>;
 
 export type Target = keyof typeof TARGETS;
@@ -44,11 +52,50 @@ export interface Layout {
 }
 
 /** Every layout convert writes, each with the runner users run it with (README "Set-up per runner"). */
-export const LAYOUTS: readonly (Layout & { readonly id: string; readonly ext: string; readonly runner: string })[] = [
-  { id: 'sequelize-js', to: 'sequelize', lang: 'js', module: 'cjs', ext: '.js', runner: 'sequelize-cli' },
-  { id: 'sequelize-cjs', to: 'sequelize', lang: 'js', module: 'esm', ext: '.cjs', runner: 'sequelize-cli in a "type": "module" project' },
-  { id: 'sequelize-ts', to: 'sequelize', lang: 'ts', module: 'cjs', ext: '.ts', runner: 'umzug (a script run by tsx)' },
+export const LAYOUTS: readonly (Layout & {
+  readonly id: string;
+  readonly ext: string;
+  readonly runner: string;
+})[] = [
+  {
+    id: 'sequelize-js',
+    to: 'sequelize',
+    lang: 'js',
+    module: 'cjs',
+    ext: '.js',
+    runner: 'sequelize-cli',
+  },
+  {
+    id: 'sequelize-cjs',
+    to: 'sequelize',
+    lang: 'js',
+    module: 'esm',
+    ext: '.cjs',
+    runner: 'sequelize-cli in a "type": "module" project',
+  },
+  {
+    id: 'sequelize-ts',
+    to: 'sequelize',
+    lang: 'ts',
+    module: 'cjs',
+    ext: '.ts',
+    runner: 'umzug (a script run by tsx)',
+  },
   { id: 'knex-js', to: 'knex', lang: 'js', module: 'cjs', ext: '.js', runner: 'knex CLI' },
-  { id: 'knex-mjs', to: 'knex', lang: 'js', module: 'esm', ext: '.mjs', runner: "knex CLI, loadExtensions: ['.mjs']" },
-  { id: 'knex-ts', to: 'knex', lang: 'ts', module: 'cjs', ext: '.ts', runner: 'knex CLI with tsx loaded' },
+  {
+    id: 'knex-mjs',
+    to: 'knex',
+    lang: 'js',
+    module: 'esm',
+    ext: '.mjs',
+    runner: "knex CLI, loadExtensions: ['.mjs']",
+  },
+  {
+    id: 'knex-ts',
+    to: 'knex',
+    lang: 'ts',
+    module: 'cjs',
+    ext: '.ts',
+    runner: 'knex CLI with tsx loaded',
+  },
 ];

@@ -26,7 +26,7 @@ describe("every client ormshift opens handles 'error'", () => {
         const m = /(\w+)\s*=\s*(?:await\s+)?(?:new\s+(?:pg\.)?(?:Client|Pool)\(|\w+\.(?:createConnection|createPool)\()/.exec(line);
         if (!m) return;
         opened.push(`${file}:${i + 1}`);
-        const handled = lines.slice(i, i + 6).some((l) => l.includes(`${m[1]}.on('error'`));
+        const handled = lines.slice(i, i + 12).some((l) => l.includes(`${m[1]}.on('error'`));
         expect(handled, `${file}:${i + 1}: ${line.trim()} has no ${m[1]}.on('error', ...) within the next lines`).toBe(true);
       });
     }

@@ -17,7 +17,16 @@
  */
 import type { Knex } from 'knex';
 import type { Node } from 'ts-morph';
-import { dottedPath, evaluate, NotPlain, parseSource, type EvalScope, type JsValue, type OrmStatement, type StaticRead } from '../sequelize/js-values.js';
+import {
+  dottedPath,
+  evaluate,
+  NotPlain,
+  parseSource,
+  type EvalScope,
+  type JsValue,
+  type OrmStatement,
+  type StaticRead,
+} from '../sequelize/js-values.js';
 
 const unsupported = (node: Node, why: string): never => {
   throw new NotPlain(why, node.getStartLineNumber());
@@ -34,7 +43,8 @@ const chainOf = (node: Node): { root: string[]; links: Link[] } | undefined => {
   const links: Link[] = [];
   let e: any = node;
   for (;;) {
-    while (e.getKindName() === 'AwaitExpression' || e.getKindName() === 'ParenthesizedExpression') e = e.getExpression();
+    while (e.getKindName() === 'AwaitExpression' || e.getKindName() === 'ParenthesizedExpression')
+      e = e.getExpression();
     if (e.getKindName() !== 'CallExpression') break;
     const callee = e.getExpression();
     if (callee.getKindName() !== 'PropertyAccessExpression') return undefined;
@@ -55,7 +65,23 @@ interface Ctx {
 }
 
 /** Members that are JavaScript's, not knex's builder API. */
-const NOT_API = new Set(['constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'then', 'catch', 'finally', '__proto__', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
+const NOT_API = new Set([
+  'constructor',
+  'toString',
+  'toLocaleString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'then',
+  'catch',
+  'finally',
+  '__proto__',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
 
 /** What a schema chain may call: the DDL of knex.schema (not hasTable/hasColumn, which query). */
 const SCHEMA_CALLS = new Set([
@@ -105,25 +131,42 @@ const toReal = (ctx: Ctx, v: JsValue, node: Node): unknown => {
       return Object.fromEntries([...v.entries].map(([k, x]) => [k, toReal(ctx, x, node)]));
     case 'call': {
       const p = v.path.slice(1).join('.');
-      if (v.path[0] !== ctx.knex || !KNEX_VALUES.has(p)) return unsupported(node, `${v.path.join('.')}()`);
+      if (v.path[0] !== ctx.knex || !KNEX_VALUES.has(p))
+        return unsupported(node, `${v.path.join('.')}()`);
       const args = v.args.map((x) => toReal(ctx, x, node));
-      if (p === 'raw' && args.length !== 1) return unsupported(node, 'knex.raw() with bindings (values bound at run time are not read)');
+      if (p === 'raw' && args.length !== 1)
+        return unsupported(
+          node,
+          'knex.raw() with bindings (values bound at run time are not read)',
+        );
       const self = p.startsWith('fn.') ? ctx.compiler.fn : ctx.compiler;
       return (self as any)[p.replace(/^fn\./, '')](...args);
     }
     default:
-      return unsupported(node, `a value only known when the file runs (${v.kind === 'ref' ? v.path.join('.') : v.kind})`);
+      return unsupported(
+        node,
+        `a value only known when the file runs (${v.kind === 'ref' ? v.path.join('.') : v.kind})`,
+      );
   }
 };
 
-const isFunctionLiteral = (n: Node) => ['ArrowFunction', 'FunctionExpression'].includes(n.getKindName());
+const isFunctionLiteral = (n: Node) =>
+  ['ArrowFunction', 'FunctionExpression'].includes(n.getKindName());
 
 /** Calls `links` on a real knex builder, with the arguments the file passes (callbacks replayed the same way). */
-const applyLinks = (ctx: Ctx, target: any, links: readonly Link[], allowed: (name: string) => boolean): any => {
+const applyLinks = (
+  ctx: Ctx,
+  target: any,
+  links: readonly Link[],
+  allowed: (name: string) => boolean,
+): any => {
   let cur = target;
   for (const l of links) {
-    if (!allowed(l.name) || NOT_API.has(l.name) || typeof cur?.[l.name] !== 'function') return unsupported(l.node, `.${l.name}() (not a knex schema call this reader replays)`);
-    const args = l.args.map((a) => (isFunctionLiteral(a) ? builderCallback(ctx, a) : toReal(ctx, evaluate(a, ctx.scope), a)));
+    if (!allowed(l.name) || NOT_API.has(l.name) || typeof cur?.[l.name] !== 'function')
+      return unsupported(l.node, `.${l.name}() (not a knex schema call this reader replays)`);
+    const args = l.args.map((a) =>
+      isFunctionLiteral(a) ? builderCallback(ctx, a) : toReal(ctx, evaluate(a, ctx.scope), a),
+    );
     cur = cur[l.name](...args);
   }
   return cur;
@@ -135,28 +178,44 @@ const builderCallback =
   (builder: unknown): void => {
     const f = fnNode as any;
     const params = f.getParameters();
-    if (params.length !== 1 || params[0].getNameNode().getKindName() !== 'Identifier') return unsupported(fnNode, 'a builder callback without one plain parameter');
+    if (params.length !== 1 || params[0].getNameNode().getKindName() !== 'Identifier')
+      return unsupported(fnNode, 'a builder callback without one plain parameter');
     const param: string = params[0].getName();
-    if (param === ctx.knex) return unsupported(fnNode, 'a builder callback whose parameter hides knex');
+    if (param === ctx.knex)
+      return unsupported(fnNode, 'a builder callback whose parameter hides knex');
     const body = f.getBody();
     const statements: Node[] = body.getKindName() === 'Block' ? body.getStatements() : [body];
     for (const st of statements) {
-      const e = st.getKindName() === 'ExpressionStatement' ? (st as any).getExpression() : st === body ? st : unsupported(st, `a ${st.getKindName()} in a builder callback`);
+      const e =
+        st.getKindName() === 'ExpressionStatement'
+          ? (st as any).getExpression()
+          : st === body
+            ? st
+            : unsupported(st, `a ${st.getKindName()} in a builder callback`);
       const chain = chainOf(e);
-      if (!chain || chain.root.length !== 1 || chain.root[0] !== param || !chain.links.length) return unsupported(st, 'a statement that is not a call on the builder');
+      if (!chain || chain.root.length !== 1 || chain.root[0] !== param || !chain.links.length)
+        return unsupported(st, 'a statement that is not a call on the builder');
       applyLinks(ctx, builder, chain.links, () => true);
     }
   };
 
 /** The SQL knex sends for a compiled statement: `\\?` is a literal `?`, a bare `?` a binding. */
-const sent = (ctx: Ctx, q: { sql?: unknown; bindings?: readonly unknown[] }, node: Node): string => {
-  if (typeof q.sql !== 'string') return unsupported(node, 'a statement knex builds only when it runs');
+const sent = (
+  ctx: Ctx,
+  q: { sql?: unknown; bindings?: readonly unknown[] },
+  node: Node,
+): string => {
+  if (typeof q.sql !== 'string')
+    return unsupported(node, 'a statement knex builds only when it runs');
   if (q.bindings?.length) return unsupported(node, 'a statement with bound values');
   // the pg client's positionBindings: an odd run of backslashes before ? is a literal ?, any
   // other ? a placeholder ($n), which a statement without bindings cannot fill
   let bare = false;
-  const sql = q.sql.replace(/(\\*)\?/g, (m, escapes: string) => (escapes.length % 2 ? '?' : ((bare = true), m)));
-  if (bare) return unsupported(node, "SQL holding a bare '?', which knex sends as a binding placeholder");
+  const sql = q.sql.replace(/(\\*)\?/g, (m, escapes: string) =>
+    escapes.length % 2 ? '?' : ((bare = true), m),
+  );
+  if (bare)
+    return unsupported(node, "SQL holding a bare '?', which knex sends as a binding placeholder");
   return sql;
 };
 
@@ -170,12 +229,17 @@ const readChain = (ctx: Ctx, node: Node) => {
   const emit = (sql: string) => ctx.out.push({ sql, line });
   if (root === ctx.knex && links[0]?.name === 'raw' && links.length === 1) {
     const args = links[0].args.map((a) => evaluate(a, ctx.scope));
-    if (args.length !== 1 || args[0].kind !== 'string') return unsupported(links[0].node, 'raw() with SQL that is not one literal string (bindings are not read)');
+    if (args.length !== 1 || args[0].kind !== 'string')
+      return unsupported(
+        links[0].node,
+        'raw() with SQL that is not one literal string (bindings are not read)',
+      );
     const q = ctx.compiler.raw(args[0].value).toSQL();
     return emit(sent(ctx, q, node));
   }
   if (root === ctx.knex && links[0]?.name === 'schema') links = links.slice(1);
-  else if (root !== `${ctx.knex}.schema`) return unsupported(node, 'a call of something other than knex.schema or knex.raw');
+  else if (root !== `${ctx.knex}.schema`)
+    return unsupported(node, 'a call of something other than knex.schema or knex.raw');
   if (!links.length) return unsupported(node, 'knex.schema without a call');
   const builder = applyLinks(ctx, ctx.compiler.schema, links, (n) => SCHEMA_CALLS.has(n));
   let compiled: unknown;
@@ -185,15 +249,25 @@ const readChain = (ctx: Ctx, node: Node) => {
     if (e instanceof NotPlain) throw e;
     return unsupported(node, `knex cannot compile it: ${(e as Error).message.split('\n')[0]}`);
   }
-  for (const q of ([] as { sql?: unknown; bindings?: readonly unknown[] }[]).concat(compiled as never)) emit(sent(ctx, q, node));
+  for (const q of ([] as { sql?: unknown; bindings?: readonly unknown[] }[]).concat(
+    compiled as never,
+  ))
+    emit(sent(ctx, q, node));
 };
 
 /** `knex.transaction(async (trx) => { ... })`: its body, with the callback's parameter as knex. */
 const transactionBody = (ctx: Ctx, e: Node): Node | undefined => {
   const chain = chainOf(e);
-  if (!chain || chain.root.join('.') !== ctx.knex || chain.links.length !== 1 || chain.links[0].name !== 'transaction') return undefined;
+  if (
+    !chain ||
+    chain.root.join('.') !== ctx.knex ||
+    chain.links.length !== 1 ||
+    chain.links[0].name !== 'transaction'
+  )
+    return undefined;
   const [fn, ...rest] = chain.links[0].args;
-  if (!fn || rest.length || !isFunctionLiteral(fn)) return unsupported(e, 'a transaction() whose handler is not a function literal');
+  if (!fn || rest.length || !isFunctionLiteral(fn))
+    return unsupported(e, 'a transaction() whose handler is not a function literal');
   return fn;
 };
 
@@ -203,7 +277,8 @@ const readBody = (ctx: Ctx, fn: Node) => {
   if (body.getKindName() !== 'Block') return readChain(ctx, body);
   for (const st of body.getStatements() as Node[]) {
     const k = st.getKindName();
-    if (k !== 'ExpressionStatement' && k !== 'ReturnStatement') return unsupported(st, `a ${k} in up()`);
+    if (k !== 'ExpressionStatement' && k !== 'ReturnStatement')
+      return unsupported(st, `a ${k} in up()`);
     const e = (st as any).getExpression();
     if (!e) continue;
     const trx = transactionBody(ctx, e);
@@ -215,7 +290,14 @@ const readBody = (ctx: Ctx, fn: Node) => {
   }
 };
 
-const EXPORTS = new Set(['exports.up', 'module.exports.up', 'exports.down', 'module.exports.down', 'exports.config', 'module.exports.config']);
+const EXPORTS = new Set([
+  'exports.up',
+  'module.exports.up',
+  'exports.down',
+  'module.exports.down',
+  'exports.config',
+  'module.exports.config',
+]);
 
 const findUp = (sf: any): Node => {
   let fn: Node | undefined;
@@ -223,7 +305,8 @@ const findUp = (sf: any): Node => {
     const k = st.getKindName();
     if (k === 'FunctionDeclaration') {
       if ((st as any).getName() === 'up' && (st as any).isExported()) fn = st;
-      else if (!(st as any).isExported() || (st as any).getName() !== 'down') return unsupported(st, `a top-level function ${(st as any).getName() ?? ''}`.trim());
+      else if (!(st as any).isExported() || (st as any).getName() !== 'down')
+        return unsupported(st, `a top-level function ${(st as any).getName() ?? ''}`.trim());
       continue;
     }
     // `import type { Knex } from 'knex'` (TypeScript), `import { Knex } from 'knex'`: nothing runs
@@ -241,16 +324,23 @@ const findUp = (sf: any): Node => {
         continue;
       }
     }
-    if (k === 'TypeAliasDeclaration' || k === 'InterfaceDeclaration' || k === 'EmptyStatement') continue;
+    if (k === 'TypeAliasDeclaration' || k === 'InterfaceDeclaration' || k === 'EmptyStatement')
+      continue;
     if (k !== 'ExpressionStatement') return unsupported(st, `a top-level ${k}`);
     const e = (st as any).getExpression();
     if (e.getKindName() === 'StringLiteral') continue;
-    if (e.getKindName() !== 'BinaryExpression') return unsupported(st, 'a top-level statement other than exports');
+    if (e.getKindName() !== 'BinaryExpression')
+      return unsupported(st, 'a top-level statement other than exports');
     const left = dottedPath(e.getLeft())?.join('.');
     if (left === 'exports.up' || left === 'module.exports.up') fn = e.getRight();
-    else if (!EXPORTS.has(left ?? '')) return unsupported(st, 'a top-level statement other than exports');
+    else if (!EXPORTS.has(left ?? ''))
+      return unsupported(st, 'a top-level statement other than exports');
   }
-  if (!fn || !['FunctionDeclaration', 'ArrowFunction', 'FunctionExpression'].includes(fn.getKindName())) throw new NotPlain('no exports.up function found', 1);
+  if (
+    !fn ||
+    !['FunctionDeclaration', 'ArrowFunction', 'FunctionExpression'].includes(fn.getKindName())
+  )
+    throw new NotPlain('no exports.up function found', 1);
   return fn;
 };
 
@@ -267,14 +357,24 @@ const compilerFor = (client: string): Promise<Knex> => {
 };
 
 /** Reads one Knex migration file statically. */
-export const readKnexFile = async (fileName: string, text: string, opts: { readonly client?: 'pg' | 'mysql2' } = {}): Promise<StaticRead> => {
+export const readKnexFile = async (
+  fileName: string,
+  text: string,
+  opts: { readonly client?: 'pg' | 'mysql2' } = {},
+): Promise<StaticRead> => {
   const compiler = await compilerFor(opts.client ?? 'pg');
   const sf = await parseSource(fileName, text);
   try {
     const fn = findUp(sf);
     const knex = (fn as any).getParameters()[0]?.getName();
     if (!knex) throw new NotPlain('up() takes no knex parameter', fn.getStartLineNumber());
-    const ctx: Ctx = { scope: { roots: new Set([knex]), opaque: new Set() }, knex, out: [], data: [], compiler };
+    const ctx: Ctx = {
+      scope: { roots: new Set([knex]), opaque: new Set() },
+      knex,
+      out: [],
+      data: [],
+      compiler,
+    };
     readBody(ctx, fn);
     return { plain: true, statements: ctx.out, dataCalls: ctx.data };
   } catch (e) {
@@ -285,5 +385,5 @@ export const readKnexFile = async (fileName: string, text: string, opts: { reado
 
 /** knex's migrator loads .js/.cjs/.ts files of the folder, sorted by name, and .mjs/.mts with
  * `loadExtensions` (not .d.ts). */
-export const isKnexMigration = (name: string): boolean => /\.[cm]?[jt]s$/.test(name) && !/\.d\.[cm]?ts$/.test(name) && !name.startsWith('.');
-
+export const isKnexMigration = (name: string): boolean =>
+  /\.[cm]?[jt]s$/.test(name) && !/\.d\.[cm]?ts$/.test(name) && !name.startsWith('.');

@@ -38,7 +38,10 @@ export const MYSQL_NO_TRANSACTION =
 
 const TRANSACTION_WORDS = ['BEGIN', 'COMMIT', 'ROLLBACK', 'START'];
 
-export const readMysqlMigrations = async (folders: readonly MigrationFolder[], start: Schema = emptySchema()): Promise<ReadResult[]> => {
+export const readMysqlMigrations = async (
+  folders: readonly MigrationFolder[],
+  start: Schema = emptySchema(),
+): Promise<ReadResult[]> => {
   const parser = await loadSqlParser();
   let schema = start;
   const out: ReadResult[] = [];
@@ -61,7 +64,11 @@ export const readMysqlMigrations = async (folders: readonly MigrationFolder[], s
 };
 
 /** `unparsed`: the first statement node-sql-parser could not read (kept verbatim), if any */
-export const readMysqlMigration = (folder: MigrationFolder, src: SourceFile, start: Schema): { result: ReadResult; after: Schema; unparsed?: ParseError } => {
+export const readMysqlMigration = (
+  folder: MigrationFolder,
+  src: SourceFile,
+  start: Schema,
+): { result: ReadResult; after: Schema; unparsed?: ParseError } => {
   const changes: Change[] = [];
   const diagnostics: Diagnostic[] = [];
   let rawStatements = 0;
@@ -72,7 +79,12 @@ export const readMysqlMigration = (folder: MigrationFolder, src: SourceFile, sta
     const text = src.text(st.start, st.end);
     const source = { file: folder.file, line: pos.line, col: pos.col, text };
     const first = st.tokens[0];
-    if (TRANSACTION_WORDS.some((w) => isWord(first, w)) && (st.tokens.length === 1 || isWord(st.tokens[1], 'TRANSACTION') || isWord(st.tokens[1], 'WORK'))) {
+    if (
+      TRANSACTION_WORDS.some((w) => isWord(first, w)) &&
+      (st.tokens.length === 1 ||
+        isWord(st.tokens[1], 'TRANSACTION') ||
+        isWord(st.tokens[1], 'WORK'))
+    ) {
       if (!isWord(first, 'BEGIN') && !isWord(first, 'START') && !isWord(first, 'COMMIT')) {
         diagnostics.push({
           code: 'transaction-control',
@@ -138,5 +150,9 @@ export const readMysqlMigration = (folder: MigrationFolder, src: SourceFile, sta
     statementCount: src.statements.length,
     needsNoTransaction: MYSQL_NO_TRANSACTION,
   };
-  return { result: { migration, diagnostics, rawStatements }, after: schema, ...(unparsed ? { unparsed } : {}) };
+  return {
+    result: { migration, diagnostics, rawStatements },
+    after: schema,
+    ...(unparsed ? { unparsed } : {}),
+  };
 };

@@ -35,7 +35,11 @@ export interface Statement {
 const isWordChar = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
 /** Tokens of a MySQL text; comments and whitespace are dropped. */
-export function tokenize(sql: string, file: string, at: (offset: number) => { line: number; col: number }): Token[] {
+export function tokenize(
+  sql: string,
+  file: string,
+  at: (offset: number) => { line: number; col: number },
+): Token[] {
   const out: Token[] = [];
   let i = 0;
   const n = sql.length;
@@ -99,7 +103,15 @@ export function tokenize(sql: string, file: string, at: (offset: number) => { li
         i++;
       }
       const text = sql.slice(start, i);
-      out.push({ start, end: i, text, type: /^[0-9.]+([eE][-+]?[0-9]+)?$/.test(text) || /^0x[0-9a-fA-F]+$/.test(text) ? 'number' : 'ident' });
+      out.push({
+        start,
+        end: i,
+        text,
+        type:
+          /^[0-9.]+([eE][-+]?[0-9]+)?$/.test(text) || /^0x[0-9a-fA-F]+$/.test(text)
+            ? 'number'
+            : 'ident',
+      });
       continue;
     }
     if (isWordChar(c)) {
@@ -114,14 +126,23 @@ export function tokenize(sql: string, file: string, at: (offset: number) => { li
 }
 
 /** Is this token the (unquoted) keyword `word`? */
-export const isWord = (t: Token | undefined, word: string): boolean => !!t && t.type === 'ident' && t.text.toUpperCase() === word;
+export const isWord = (t: Token | undefined, word: string): boolean =>
+  !!t && t.type === 'ident' && t.text.toUpperCase() === word;
 
 /** The name an identifier token stands for: backticks removed (`` undoubled). */
-export const identName = (t: Token): string => (t.type === 'quoted' ? t.text.slice(1, -1).replaceAll('``', '`') : t.text);
+export const identName = (t: Token): string =>
+  t.type === 'quoted' ? t.text.slice(1, -1).replaceAll('``', '`') : t.text;
 
 /** Backslash escapes, as MySQL reads strings under its default sql_mode (without NO_BACKSLASH_ESCAPES:
  * we assume the server Prisma ran the history on had the default). */
-const ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r', '0': '\0', b: '\b', Z: '\x1a' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '0': '\0',
+  b: '\b',
+  Z: '\x1a',
+};
 
 /**
  * The value of the body of a string quoted with `q`: a doubled quote is one quote, a backslash
@@ -224,13 +245,27 @@ export class SourceFile {
     let current: Token[] = [];
     for (const t of this.tokens) {
       if (t.type === 'punct' && t.text === ';') {
-        if (current.length) statements.push({ start: current[0].start, end: current[current.length - 1].end, tokens: current });
+        if (current.length)
+          statements.push({
+            start: current[0].start,
+            end: current[current.length - 1].end,
+            tokens: current,
+          });
         current = [];
       } else current.push(t);
     }
-    if (current.length) statements.push({ start: current[0].start, end: current[current.length - 1].end, tokens: current });
+    if (current.length)
+      statements.push({
+        start: current[0].start,
+        end: current[current.length - 1].end,
+        tokens: current,
+      });
     for (const s of statements) {
-      if (isWord(s.tokens[0], 'DELIMITER')) this.fail('DELIMITER is a mysql client command, not SQL (Prisma sends the file to the server as it is: remove the DELIMITER lines)', s.start);
+      if (isWord(s.tokens[0], 'DELIMITER'))
+        this.fail(
+          'DELIMITER is a mysql client command, not SQL (Prisma sends the file to the server as it is: remove the DELIMITER lines)',
+          s.start,
+        );
     }
     this.statements = statements;
   }
@@ -276,7 +311,9 @@ export class SourceFile {
       const fileAt = origin(at);
       const next = this.tokens.find((t) => t.end > fileAt);
       const off = next ? Math.max(next.start, fileAt) : fileAt;
-      const msg = next ? `syntax error at or near ${JSON.stringify(next.text.length > 40 ? `${next.text.slice(0, 40)}…` : next.text)}` : 'syntax error at end of input';
+      const msg = next
+        ? `syntax error at or near ${JSON.stringify(next.text.length > 40 ? `${next.text.slice(0, 40)}…` : next.text)}`
+        : 'syntax error at end of input';
       return this.fail(`does not parse as MySQL: ${msg} (${parseHint(msg, 'mysql')})`, off);
     }
   }

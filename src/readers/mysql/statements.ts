@@ -36,7 +36,17 @@ import {
 import { apply, servesForeignKey } from '../../ir/replay.js';
 import { renderMysqlChange, renderMysqlColumn, quoteMysqlIdent } from '../../writers/sql/mysql.js';
 import { invert } from '../../ir/invert.js';
-import { astName, astString, identName, isWord, matchingParen, splitTopLevel, stringValue, type SourceFile, type Token } from './source.js';
+import {
+  astName,
+  astString,
+  identName,
+  isWord,
+  matchingParen,
+  splitTopLevel,
+  stringValue,
+  type SourceFile,
+  type Token,
+} from './source.js';
 import { sameMysqlType, typeFromDefinition } from './types.js';
 
 export interface StatementContext {
@@ -50,7 +60,12 @@ export interface StatementContext {
 /** A construct we do not model: the statement is kept verbatim as RawSql with this reason. */
 export class Unmodelled extends Error {}
 
-const raw = (ctx: StatementContext, category: RawSql['category'], reason: string, extra: Partial<RawSql> = {}): RawSql => ({
+const raw = (
+  ctx: StatementContext,
+  category: RawSql['category'],
+  reason: string,
+  extra: Partial<RawSql> = {},
+): RawSql => ({
   kind: 'RawSql',
   sql: ctx.source.text,
   category,
@@ -69,7 +84,13 @@ const FK_ACTIONS: Record<string, FkAction> = {
 
 /** A column name from the AST (a string, a column_ref, or a column_ref wrapping an expr), as its value. */
 const colName = (c: any): string =>
-  astName(typeof c === 'string' ? c : typeof c?.column === 'string' ? c.column : (c?.column?.expr?.value ?? c?.expr?.value ?? c?.value ?? ''));
+  astName(
+    typeof c === 'string'
+      ? c
+      : typeof c?.column === 'string'
+        ? c.column
+        : (c?.column?.expr?.value ?? c?.expr?.value ?? c?.value ?? ''),
+  );
 
 const tableName = (t: any): QName => {
   if (t?.db) throw new Unmodelled('a table qualified with a database name');
@@ -78,9 +99,30 @@ const tableName = (t: any): QName => {
 
 /** Words that end a DEFAULT or ON UPDATE expression in a column definition. */
 const COLUMN_STOPS = new Set([
-  'NOT', 'NULL', 'ON', 'AUTO_INCREMENT', 'COMMENT', 'COLLATE', 'CHARACTER', 'CHARSET', 'PRIMARY', 'UNIQUE', 'KEY',
-  'REFERENCES', 'CHECK', 'INVISIBLE', 'VISIBLE', 'DEFAULT', 'CONSTRAINT', 'FIRST', 'AFTER', 'GENERATED', 'AS',
-  'STORAGE', 'COLUMN_FORMAT', 'SERIAL',
+  'NOT',
+  'NULL',
+  'ON',
+  'AUTO_INCREMENT',
+  'COMMENT',
+  'COLLATE',
+  'CHARACTER',
+  'CHARSET',
+  'PRIMARY',
+  'UNIQUE',
+  'KEY',
+  'REFERENCES',
+  'CHECK',
+  'INVISIBLE',
+  'VISIBLE',
+  'DEFAULT',
+  'CONSTRAINT',
+  'FIRST',
+  'AFTER',
+  'GENERATED',
+  'AS',
+  'STORAGE',
+  'COLUMN_FORMAT',
+  'SERIAL',
 ]);
 
 /** Expression tokens after index `i` until a top-level stop word; at least one token. */
@@ -94,7 +136,13 @@ const exprAfter = (tokens: readonly Token[], i: number): Token[] => {
       if (depth === 0) break;
       depth--;
     }
-    if (depth === 0 && out.length > 0 && t.type === 'ident' && COLUMN_STOPS.has(t.text.toUpperCase())) break;
+    if (
+      depth === 0 &&
+      out.length > 0 &&
+      t.type === 'ident' &&
+      COLUMN_STOPS.has(t.text.toUpperCase())
+    )
+      break;
     out.push(t);
   }
   return out;
@@ -111,7 +159,9 @@ const depthOf = (tokens: readonly Token[], index: number): number => {
 
 /** Index of a top-level keyword (sequence) in a token run, or -1. */
 const findWords = (tokens: readonly Token[], ...words: string[]): number =>
-  tokens.findIndex((_, i) => words.every((w, k) => isWord(tokens[i + k], w)) && depthOf(tokens, i) === 0);
+  tokens.findIndex(
+    (_, i) => words.every((w, k) => isWord(tokens[i + k], w)) && depthOf(tokens, i) === 0,
+  );
 
 interface ColumnParts {
   column: Column;
@@ -120,11 +170,19 @@ interface ColumnParts {
 }
 
 /** A column definition: its AST node and the tokens of the whole definition. */
-const readColumn = (ctx: StatementContext, table: QName, def: any, seg: readonly Token[]): ColumnParts => {
+const readColumn = (
+  ctx: StatementContext,
+  table: QName,
+  def: any,
+  seg: readonly Token[],
+): ColumnParts => {
   const name = colName(def.column);
   if (def.generated) throw new Unmodelled(`generated column ${quoteMysqlIdent(name)}`);
   const charset = def.character_set?.value?.value;
-  const type = { ...typeFromDefinition(def.definition), ...(charset ? { charset: String(charset) } : {}) };
+  const type = {
+    ...typeFromDefinition(def.definition),
+    ...(charset ? { charset: String(charset) } : {}),
+  };
   const collation = def.collate?.collate?.name;
   let dflt: string | undefined;
   const d = findWords(seg, 'DEFAULT');
@@ -140,7 +198,8 @@ const readColumn = (ctx: StatementContext, table: QName, def: any, seg: readonly
   const indexes: Index[] = [];
   if (def.primary_key) constraints.push({ type: 'primary', name: 'PRIMARY', columns: [name] });
   if (def.unique) indexes.push({ name, table, unique: true, elements: [{ kind: 'column', name }] });
-  if (def.reference_definition) constraints.push(foreignKey(ctx, table, undefined, [name], def.reference_definition));
+  if (def.reference_definition)
+    constraints.push(foreignKey(ctx, table, undefined, [name], def.reference_definition));
   if (def.check) throw new Unmodelled('a column CHECK');
   return {
     column: {
@@ -158,7 +217,13 @@ const readColumn = (ctx: StatementContext, table: QName, def: any, seg: readonly
   };
 };
 
-const foreignKey = (ctx: StatementContext, table: QName, name: string | undefined, columns: string[], ref: any): ForeignKey => {
+const foreignKey = (
+  ctx: StatementContext,
+  table: QName,
+  name: string | undefined,
+  columns: string[],
+  ref: any,
+): ForeignKey => {
   const actions: Record<string, FkAction> = {};
   for (const a of ref.on_action ?? []) {
     const v = String(a?.value?.value ?? '').toLowerCase();
@@ -189,11 +254,19 @@ const nextForeignKeyName = (s: Schema, table: QName): string => {
 
 /** The plain column names of an index's key (undefined when it has an expression or a prefix). */
 const indexKeyColumns = (i: Index): string[] | undefined =>
-  i.kind || !i.elements.every((e) => e.kind === 'column' && e.length === undefined) ? undefined : i.elements.map((e) => (e.kind === 'column' ? e.name : ''));
+  i.kind || !i.elements.every((e) => e.kind === 'column' && e.length === undefined)
+    ? undefined
+    : i.elements.map((e) => (e.kind === 'column' ? e.name : ''));
 
 /** The index InnoDB makes for foreign key `k`: named after the constraint when it was named,
  * else after its first column (the way an unnamed index is named). */
-const implicitIndexFor = (s: Schema, extra: readonly Index[], table: QName, k: ForeignKey, constraintName: string | undefined): Index => ({
+const implicitIndexFor = (
+  s: Schema,
+  extra: readonly Index[],
+  table: QName,
+  k: ForeignKey,
+  constraintName: string | undefined,
+): Index => ({
   name: constraintName ?? freeIndexName(s, extra, table, k.columns[0]),
   table,
   unique: false,
@@ -206,29 +279,39 @@ const foreignKeyServed = (s: Schema, table: QName, columns: readonly string[]): 
   const t = s.tables[qualify(table)];
   const pk = t?.constraints.find((k) => k.type === 'primary');
   if (pk && pk.type === 'primary' && servesForeignKey(pk.columns, columns)) return true;
-  return Object.values(s.indexes).some((i) => sameName(i.table, table) && servesForeignKey(indexKeyColumns(i), columns));
+  return Object.values(s.indexes).some(
+    (i) => sameName(i.table, table) && servesForeignKey(indexKeyColumns(i), columns),
+  );
 };
 
 /** MySQL compares constraint names without case: the name as the replayed table holds it. */
 const storedConstraintName = (s: Schema, table: QName, name: string): string =>
-  s.tables[qualify(table)]?.constraints.find((k) => k.name.toLowerCase() === name.toLowerCase())?.name ?? name;
+  s.tables[qualify(table)]?.constraints.find((k) => k.name.toLowerCase() === name.toLowerCase())
+    ?.name ?? name;
 
 /** MySQL names an unnamed index after its first column, then `_2`, `_3`... */
 const freeIndexName = (s: Schema, extra: readonly Index[], table: QName, first: string): string => {
   const taken = (n: string) =>
-    Object.values(s.indexes).some((i) => i.name === n && i.table.name === table.name) || extra.some((i) => i.name === n) || n === 'PRIMARY';
+    Object.values(s.indexes).some((i) => i.name === n && i.table.name === table.name) ||
+    extra.some((i) => i.name === n) ||
+    n === 'PRIMARY';
   if (!taken(first)) return first;
   for (let k = 2; ; k++) if (!taken(`${first}_${k}`)) return `${first}_${k}`;
 };
 
 /** The key list in the first top-level parentheses at or after token `from`. */
-const indexElements = (ctx: StatementContext, tokens: readonly Token[], from: number): IndexElement[] => {
+const indexElements = (
+  ctx: StatementContext,
+  tokens: readonly Token[],
+  from: number,
+): IndexElement[] => {
   const open = tokens.findIndex((t, i) => i >= from && t.type === 'punct' && t.text === '(');
   if (open < 0) throw new Unmodelled('an index without a key list');
   const close = matchingParen(tokens, open);
   return splitTopLevel(tokens.slice(open + 1, close)).map((el): IndexElement => {
     const [first, ...rest] = el;
-    if (first.type !== 'ident' && first.type !== 'quoted') return { kind: 'expression', text: ctx.src.span(el) };
+    if (first.type !== 'ident' && first.type !== 'quoted')
+      return { kind: 'expression', text: ctx.src.span(el) };
     let i = 0;
     let length: number | undefined;
     if (rest[0]?.text === '(' && rest[1]?.type === 'number' && rest[2]?.text === ')') {
@@ -236,9 +319,15 @@ const indexElements = (ctx: StatementContext, tokens: readonly Token[], from: nu
       i = 3;
     }
     let order: 'ASC' | 'DESC' | undefined;
-    if (isWord(rest[i], 'ASC') || isWord(rest[i], 'DESC')) order = rest[i++].text.toUpperCase() as 'ASC' | 'DESC';
+    if (isWord(rest[i], 'ASC') || isWord(rest[i], 'DESC'))
+      order = rest[i++].text.toUpperCase() as 'ASC' | 'DESC';
     if (i !== rest.length) return { kind: 'expression', text: ctx.src.span(el) };
-    return { kind: 'column', name: identName(first), ...(length !== undefined ? { length } : {}), ...(order ? { order } : {}) };
+    return {
+      kind: 'column',
+      name: identName(first),
+      ...(length !== undefined ? { length } : {}),
+      ...(order ? { order } : {}),
+    };
   });
 };
 
@@ -249,13 +338,27 @@ const indexUsing = (tokens: readonly Token[]): { using?: string } => {
 };
 
 /** An index item of CREATE TABLE or ALTER TABLE ADD: `[UNIQUE|FULLTEXT|SPATIAL] {INDEX|KEY} [name] (...)`. */
-const indexItem = (ctx: StatementContext, table: QName, node: any, tokens: readonly Token[], extra: readonly Index[]): Index => {
+const indexItem = (
+  ctx: StatementContext,
+  table: QName,
+  node: any,
+  tokens: readonly Token[],
+  extra: readonly Index[],
+): Index => {
   const words = `${node.keyword ?? ''} ${node.constraint_type ?? ''}`.toLowerCase();
-  const kind = words.includes('fulltext') ? ('fulltext' as const) : words.includes('spatial') ? ('spatial' as const) : undefined;
+  const kind = words.includes('fulltext')
+    ? ('fulltext' as const)
+    : words.includes('spatial')
+      ? ('spatial' as const)
+      : undefined;
   const unique = words.includes('unique');
   const elements = indexElements(ctx, tokens, 0);
   const first = elements[0]?.kind === 'column' ? elements[0].name : 'expr';
-  const name = node.index ? astName(node.index) : node.constraint ? astName(node.constraint) : freeIndexName(ctx.schema, extra, table, first);
+  const name = node.index
+    ? astName(node.index)
+    : node.constraint
+      ? astName(node.constraint)
+      : freeIndexName(ctx.schema, extra, table, first);
   return { name, table, unique, elements, ...indexUsing(tokens), ...(kind ? { kind } : {}) };
 };
 
@@ -270,29 +373,57 @@ const constraintItem = (
   const type = String(node.constraint_type ?? '').toLowerCase();
   const columns = (node.definition ?? []).map(colName);
   if (type === 'primary key') {
-    if (indexElements(ctx, tokens, 0).some((e) => e.kind !== 'column' || e.length !== undefined || e.order !== undefined))
+    if (
+      indexElements(ctx, tokens, 0).some(
+        (e) => e.kind !== 'column' || e.length !== undefined || e.order !== undefined,
+      )
+    )
       throw new Unmodelled('a primary key with prefix lengths or ordering');
     return { constraint: { type: 'primary', name: 'PRIMARY', columns } };
   }
-  if (type.startsWith('unique')) return { index: { ...indexItem(ctx, table, node, tokens, extra), unique: true } };
+  if (type.startsWith('unique'))
+    return { index: { ...indexItem(ctx, table, node, tokens, extra), unique: true } };
   if (type === 'foreign key') {
     // FOREIGN KEY <index_name> (...) without CONSTRAINT <symbol>: MariaDB (and MySQL before
     // 8.0.16) names the key and its index after it, MySQL 8.0.16+ ignores it and says
     // `<table>_ibfk_<n>`: which name the key gets depends on the server, so it is not guessed
-    if (node.index && !node.constraint) throw new Unmodelled(`FOREIGN KEY ${JSON.stringify(astName(node.index))} (...) without CONSTRAINT: MariaDB names the key after it, MySQL 8.0.16+ does not`);
-    return { constraint: foreignKey(ctx, table, node.constraint ? astName(node.constraint) : undefined, columns, node.reference_definition) };
+    if (node.index && !node.constraint)
+      throw new Unmodelled(
+        `FOREIGN KEY ${JSON.stringify(astName(node.index))} (...) without CONSTRAINT: MariaDB names the key after it, MySQL 8.0.16+ does not`,
+      );
+    return {
+      constraint: foreignKey(
+        ctx,
+        table,
+        node.constraint ? astName(node.constraint) : undefined,
+        columns,
+        node.reference_definition,
+      ),
+    };
   }
   if (type === 'check') {
     const at = findWords(tokens, 'CHECK');
     const close = matchingParen(tokens, at + 1);
     if (!node.constraint) throw new Unmodelled('an unnamed CHECK constraint');
-    const check: CheckConstraint = { type: 'check', name: astName(node.constraint), expression: ctx.src.span(tokens.slice(at + 2, close)) };
+    const check: CheckConstraint = {
+      type: 'check',
+      name: astName(node.constraint),
+      expression: ctx.src.span(tokens.slice(at + 2, close)),
+    };
     return { constraint: check };
   }
   throw new Unmodelled(`constraint ${type}`);
 };
 
-const TABLE_OPTION_WORDS = new Set(['ENGINE', 'DEFAULT', 'CHARACTER', 'CHARSET', 'COLLATE', 'SET', '=']);
+const TABLE_OPTION_WORDS = new Set([
+  'ENGINE',
+  'DEFAULT',
+  'CHARACTER',
+  'CHARSET',
+  'COLLATE',
+  'SET',
+  '=',
+]);
 
 const tableOptions = (ctx: StatementContext, tokens: readonly Token[]): Table['options'] => {
   const out: { engine?: string; charset?: string; collation?: string } = {};
@@ -310,14 +441,25 @@ const tableOptions = (ctx: StatementContext, tokens: readonly Token[]): Table['o
     if (isWord(t, 'ENGINE')) out.engine = value();
     else if (isWord(t, 'CHARACTER') || isWord(t, 'CHARSET')) out.charset = value();
     else if (isWord(t, 'COLLATE')) out.collation = value();
-    else if (!(t.type === 'ident' && TABLE_OPTION_WORDS.has(t.text.toUpperCase())) && t.text !== ',')
+    else if (
+      !(t.type === 'ident' && TABLE_OPTION_WORDS.has(t.text.toUpperCase())) &&
+      t.text !== ','
+    )
       throw new Unmodelled(`table option ${JSON.stringify(ctx.src.span(tokens.slice(i)))}`);
   }
   return Object.keys(out).length ? out : undefined;
 };
 
 const createTable = (ctx: StatementContext, ast: any): Change[] => {
-  if (ast.temporary) return [raw(ctx, 'data', 'a temporary table holding data for this migration; it vanishes with the session', { noCatalogEffect: true })];
+  if (ast.temporary)
+    return [
+      raw(
+        ctx,
+        'data',
+        'a temporary table holding data for this migration; it vanishes with the session',
+        { noCatalogEffect: true },
+      ),
+    ];
   if (ast.if_not_exists) throw new Unmodelled('CREATE TABLE IF NOT EXISTS');
   if (ast.query_expr || ast.as || ast.like) throw new Unmodelled('CREATE TABLE ... AS / LIKE');
   const name = tableName(ast.table?.[0]);
@@ -326,7 +468,8 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
   const close = matchingParen(tk, open);
   const items = splitTopLevel(tk.slice(open + 1, close));
   const defs: any[] = ast.create_definitions ?? [];
-  if (items.length !== defs.length) throw new Unmodelled('CREATE TABLE whose items could not be delimited');
+  if (items.length !== defs.length)
+    throw new Unmodelled('CREATE TABLE whose items could not be delimited');
   const columns: Column[] = [];
   const constraints: Constraint[] = [];
   const indexes: Index[] = [];
@@ -347,41 +490,90 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
     } else throw new Unmodelled(`CREATE TABLE item ${String(def.resource)}`);
   });
   const pk = constraints.find((c) => c.type === 'primary');
-  const cols = pk && pk.type === 'primary' ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c)) : columns;
+  const cols =
+    pk && pk.type === 'primary'
+      ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c))
+      : columns;
   const options = tableOptions(ctx, tk.slice(close + 1));
   const table: Table = { name, columns: cols, constraints, ...(options ? { options } : {}) };
   // InnoDB indexes each foreign key that no index of the table can serve (the primary key can)
   const implicitIndexes: Index[] = [];
   const served = (columns: readonly string[]) =>
-    (pk && servesForeignKey(pk.columns, columns)) || [...indexes, ...implicitIndexes].some((i) => servesForeignKey(indexKeyColumns(i), columns));
+    (pk && servesForeignKey(pk.columns, columns)) ||
+    [...indexes, ...implicitIndexes].some((i) => servesForeignKey(indexKeyColumns(i), columns));
   for (const k of constraints) {
     if (k.type !== 'foreign' || served(k.columns)) continue;
-    implicitIndexes.push(implicitIndexFor(ctx.schema, [...indexes, ...implicitIndexes], name, k, named.has(k) ? k.name : undefined));
+    implicitIndexes.push(
+      implicitIndexFor(
+        ctx.schema,
+        [...indexes, ...implicitIndexes],
+        name,
+        k,
+        named.has(k) ? k.name : undefined,
+      ),
+    );
   }
-  return [{ kind: 'CreateTable', table, ...(implicitIndexes.length ? { implicitIndexes } : {}), source: ctx.source }, ...indexes.map((index): Change => ({ kind: 'CreateIndex', index, source: ctx.source }))];
+  return [
+    {
+      kind: 'CreateTable',
+      table,
+      ...(implicitIndexes.length ? { implicitIndexes } : {}),
+      source: ctx.source,
+    },
+    ...indexes.map((index): Change => ({ kind: 'CreateIndex', index, source: ctx.source })),
+  ];
 };
 
 /**
  * MODIFY / CHANGE: the new full definition against the replayed column -> the changes that
  * differ. The SQL writer renders each of them back as one MODIFY restating the whole column.
  */
-const modifyColumn = (ctx: StatementContext, s: Schema, table: QName, from: string, parts: ColumnParts): Change[] => {
+const modifyColumn = (
+  ctx: StatementContext,
+  s: Schema,
+  table: QName,
+  from: string,
+  parts: ColumnParts,
+): Change[] => {
   const source = ctx.source;
   const t = s.tables[qualify(table)];
   const col = t && findColumn(t, from);
-  if (!col) throw new Unmodelled(`MODIFY/CHANGE of column ${quoteMysqlIdent(from)}, which the history does not create`);
-  if (parts.constraints.length || parts.indexes.length) throw new Unmodelled('MODIFY/CHANGE with a key or reference');
+  if (!col)
+    throw new Unmodelled(
+      `MODIFY/CHANGE of column ${quoteMysqlIdent(from)}, which the history does not create`,
+    );
+  if (parts.constraints.length || parts.indexes.length)
+    throw new Unmodelled('MODIFY/CHANGE with a key or reference');
   const next = parts.column;
   const out: Change[] = [];
   if (next.name !== from) out.push({ kind: 'RenameColumn', table, from, to: next.name, source });
   const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
-  const unmodelled = !same(col.autoIncrement, next.autoIncrement) || !same(col.onUpdate, next.onUpdate) || !same(col.comment, next.comment);
+  const unmodelled =
+    !same(col.autoIncrement, next.autoIncrement) ||
+    !same(col.onUpdate, next.onUpdate) ||
+    !same(col.comment, next.comment);
   const typeChanged = !sameMysqlType(col.type, next.type) || !same(col.collation, next.collation);
   if (typeChanged) {
-    out.push({ kind: 'AlterColumnType', table, column: next.name, to: next.type, ...(next.collation ? { collation: next.collation } : {}), restated: true, source });
+    out.push({
+      kind: 'AlterColumnType',
+      table,
+      column: next.name,
+      to: next.type,
+      ...(next.collation ? { collation: next.collation } : {}),
+      restated: true,
+      source,
+    });
   }
-  if (col.notNull !== next.notNull) out.push({ kind: 'SetNotNull', table, column: next.name, notNull: next.notNull, source });
-  if (!same(col.default, next.default)) out.push({ kind: 'SetDefault', table, column: next.name, ...(next.default !== undefined ? { default: next.default } : {}), source });
+  if (col.notNull !== next.notNull)
+    out.push({ kind: 'SetNotNull', table, column: next.name, notNull: next.notNull, source });
+  if (!same(col.default, next.default))
+    out.push({
+      kind: 'SetDefault',
+      table,
+      column: next.name,
+      ...(next.default !== undefined ? { default: next.default } : {}),
+      source,
+    });
   if (unmodelled) {
     // The IR has no change for these: keep the statement, undo it by restating the old column.
     // The replay follows what the IR can say (name, type, nullability, default).
@@ -391,20 +583,61 @@ const modifyColumn = (ctx: StatementContext, s: Schema, table: QName, from: stri
       ...(next.onUpdate !== undefined ? { onUpdate: next.onUpdate } : {}),
       ...(next.comment !== undefined ? { comment: next.comment } : {}),
     };
-    const restate: Change = { kind: 'AlterColumnType', table, column: next.name, to: next.type, ...(next.collation ? { collation: next.collation } : {}), restated: true, attributes, source };
-    return [raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', { down: back, effects: [{ changes: [...out, restate] }] })];
+    const restate: Change = {
+      kind: 'AlterColumnType',
+      table,
+      column: next.name,
+      to: next.type,
+      ...(next.collation ? { collation: next.collation } : {}),
+      restated: true,
+      attributes,
+      source,
+    };
+    return [
+      raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', {
+        down: back,
+        effects: [{ changes: [...out, restate] }],
+      }),
+    ];
   }
   // a MODIFY that restates the column as it is: still accounted for, as a no-op type change
-  if (out.length === 0) out.push({ kind: 'AlterColumnType', table, column: from, to: col.type, ...(col.collation ? { collation: col.collation } : {}), restated: true, source });
+  if (out.length === 0)
+    out.push({
+      kind: 'AlterColumnType',
+      table,
+      column: from,
+      to: col.type,
+      ...(col.collation ? { collation: col.collation } : {}),
+      restated: true,
+      source,
+    });
   return out;
 };
 
 /** `RENAME {INDEX|KEY} a TO b` and `ALTER [COLUMN] c {SET DEFAULT e | DROP DEFAULT}`: the
  * sub-commands node-sql-parser's grammar lacks, recognized by their exact token grammar. */
-const tokenSubCommand = (ctx: StatementContext, table: QName, seg: readonly Token[]): Change[] | undefined => {
+const tokenSubCommand = (
+  ctx: StatementContext,
+  table: QName,
+  seg: readonly Token[],
+): Change[] | undefined => {
   const ident = (t: Token | undefined) => !!t && (t.type === 'ident' || t.type === 'quoted');
-  if (isWord(seg[0], 'RENAME') && (isWord(seg[1], 'INDEX') || isWord(seg[1], 'KEY')) && ident(seg[2]) && isWord(seg[3], 'TO') && ident(seg[4]) && seg.length === 5) {
-    return [{ kind: 'RenameIndex', from: { name: identName(seg[2]) }, to: identName(seg[4]), source: ctx.source }];
+  if (
+    isWord(seg[0], 'RENAME') &&
+    (isWord(seg[1], 'INDEX') || isWord(seg[1], 'KEY')) &&
+    ident(seg[2]) &&
+    isWord(seg[3], 'TO') &&
+    ident(seg[4]) &&
+    seg.length === 5
+  ) {
+    return [
+      {
+        kind: 'RenameIndex',
+        from: { name: identName(seg[2]) },
+        to: identName(seg[4]),
+        source: ctx.source,
+      },
+    ];
   }
   if (isWord(seg[0], 'ALTER')) {
     let i = 1;
@@ -415,7 +648,15 @@ const tokenSubCommand = (ctx: StatementContext, table: QName, seg: readonly Toke
       return [{ kind: 'SetDefault', table, column, source: ctx.source }];
     }
     if (isWord(seg[i + 1], 'SET') && isWord(seg[i + 2], 'DEFAULT') && seg.length > i + 3) {
-      return [{ kind: 'SetDefault', table, column, default: ctx.src.span(seg.slice(i + 3)), source: ctx.source }];
+      return [
+        {
+          kind: 'SetDefault',
+          table,
+          column,
+          default: ctx.src.span(seg.slice(i + 3)),
+          source: ctx.source,
+        },
+      ];
     }
   }
   return undefined;
@@ -444,9 +685,12 @@ const alterTable = (ctx: StatementContext): Change[] => {
     if (known) changes = known;
     else {
       const text = `${head} ${ctx.src.span(seg)}`;
-      const ast = ctx.src.parse(text, (o) => (o <= head.length ? tk[0].start + o : seg[0].start + (o - head.length - 1)));
+      const ast = ctx.src.parse(text, (o) =>
+        o <= head.length ? tk[0].start + o : seg[0].start + (o - head.length - 1),
+      );
       const exprs: any[] = ast?.expr ?? [];
-      if (exprs.length !== 1) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
+      if (exprs.length !== 1)
+        throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
       changes = alterAction(segCtx, table, exprs[0], seg);
     }
     emit(changes);
@@ -457,14 +701,25 @@ const alterTable = (ctx: StatementContext): Change[] => {
   // A sub-command kept verbatim is the whole statement: MySQL runs the sub-commands of one ALTER
   // TABLE together (`DROP PRIMARY KEY, MODIFY id ..., ADD PRIMARY KEY (id)` is valid only as one),
   // so the statement runs once, verbatim, and its down is one ALTER TABLE of the inverses.
-  const effects = out.flatMap((c) => (c.kind === 'RawSql' ? (c.effects ?? []).flatMap((e) => e.changes) : [c]));
+  const effects = out.flatMap((c) =>
+    c.kind === 'RawSql' ? (c.effects ?? []).flatMap((e) => e.changes) : [c],
+  );
   const down = combinedDown(ctx, table, segments);
-  return [raw(ctx, 'unmodelled', kept.reason, { effects: [{ changes: effects }], ...(down !== undefined ? { down } : {}) })];
+  return [
+    raw(ctx, 'unmodelled', kept.reason, {
+      effects: [{ changes: effects }],
+      ...(down !== undefined ? { down } : {}),
+    }),
+  ];
 };
 
 /** The inverse of an ALTER TABLE's sub-commands as one ALTER TABLE (last first), or undefined
  * when one of them has no inverse or its inverse is not a sub-command of ALTER TABLE. */
-const combinedDown = (ctx: StatementContext, table: QName, segments: readonly { changes: Change[]; before: Schema }[]): string | undefined => {
+const combinedDown = (
+  ctx: StatementContext,
+  table: QName,
+  segments: readonly { changes: Change[]; before: Schema }[],
+): string | undefined => {
   const prefix = `ALTER TABLE ${quoteMysqlIdent(table.name)} `;
   const parts: string[] = [];
   for (const seg of [...segments].reverse()) {
@@ -502,7 +757,12 @@ const after = (seg: readonly Token[], ...skip: string[]): Token[] => {
   return seg.slice(i);
 };
 
-const alterAction = (ctx: StatementContext, table: QName, e: any, seg: readonly Token[]): Change[] => {
+const alterAction = (
+  ctx: StatementContext,
+  table: QName,
+  e: any,
+  seg: readonly Token[],
+): Change[] => {
   const source = ctx.source;
   const action = String(e.action ?? '').toLowerCase();
   const resource = String(e.resource ?? '').toLowerCase();
@@ -511,32 +771,66 @@ const alterAction = (ctx: StatementContext, table: QName, e: any, seg: readonly 
     if (e.first_after) throw new Unmodelled('ADD COLUMN FIRST/AFTER (column order)');
     return [
       { kind: 'AddColumn', table, column: parts.column, source },
-      ...parts.constraints.map((constraint): Change => ({ kind: 'AddConstraint', table, constraint, source })),
+      ...parts.constraints.map((constraint): Change => ({
+        kind: 'AddConstraint',
+        table,
+        constraint,
+        source,
+      })),
       ...parts.indexes.map((index): Change => ({ kind: 'CreateIndex', index, source })),
     ];
   }
-  if (action === 'add' && resource === 'index') return [{ kind: 'CreateIndex', index: indexItem(ctx, table, e, seg, []), source }];
+  if (action === 'add' && resource === 'index')
+    return [{ kind: 'CreateIndex', index: indexItem(ctx, table, e, seg, []), source }];
   if (action === 'add' && resource === 'constraint') {
     const r = constraintItem(ctx, table, e.create_definitions, seg, []);
     if (!r.constraint) return [{ kind: 'CreateIndex', index: r.index!, source }];
     const k = r.constraint;
-    if (k.type !== 'foreign' || foreignKeyServed(ctx.schema, table, k.columns)) return [{ kind: 'AddConstraint', table, constraint: k, source }];
+    if (k.type !== 'foreign' || foreignKeyServed(ctx.schema, table, k.columns))
+      return [{ kind: 'AddConstraint', table, constraint: k, source }];
     const named = e.create_definitions?.constraint ? k.name : undefined;
-    return [{ kind: 'AddConstraint', table, constraint: k, implicitIndex: implicitIndexFor(ctx.schema, [], table, k, named), source }];
+    return [
+      {
+        kind: 'AddConstraint',
+        table,
+        constraint: k,
+        implicitIndex: implicitIndexFor(ctx.schema, [], table, k, named),
+        source,
+      },
+    ];
   }
-  if (action === 'drop' && resource === 'column') return [{ kind: 'DropColumn', table, column: colName(e.column), source }];
-  if (action === 'drop' && resource === 'index') return [{ kind: 'DropIndex', name: { name: astName(e.index) }, source }];
+  if (action === 'drop' && resource === 'column')
+    return [{ kind: 'DropColumn', table, column: colName(e.column), source }];
+  if (action === 'drop' && resource === 'index')
+    return [{ kind: 'DropIndex', name: { name: astName(e.index) }, source }];
   if (action === 'drop' && resource === 'key') {
     const kw = String(e.keyword ?? '').toLowerCase();
     if (kw === 'primary key') return [{ kind: 'DropConstraint', table, name: 'PRIMARY', source }];
-    if (kw === 'foreign key') return [{ kind: 'DropConstraint', table, name: storedConstraintName(ctx.schema, table, astName(e.key)), source }];
+    if (kw === 'foreign key')
+      return [
+        {
+          kind: 'DropConstraint',
+          table,
+          name: storedConstraintName(ctx.schema, table, astName(e.key)),
+          source,
+        },
+      ];
     return [{ kind: 'DropIndex', name: { name: astName(e.key) }, source }];
   }
   if (action === 'drop' && (resource === 'constraint' || resource === 'check')) {
-    return [{ kind: 'DropConstraint', table, name: storedConstraintName(ctx.schema, table, astName(e.constraint ?? e.name ?? e.key)), source }];
+    return [
+      {
+        kind: 'DropConstraint',
+        table,
+        name: storedConstraintName(ctx.schema, table, astName(e.constraint ?? e.name ?? e.key)),
+        source,
+      },
+    ];
   }
   if (action === 'rename' && resource === 'column') {
-    return [{ kind: 'RenameColumn', table, from: colName(e.old_column), to: colName(e.column), source }];
+    return [
+      { kind: 'RenameColumn', table, from: colName(e.old_column), to: colName(e.column), source },
+    ];
   }
   if (action === 'rename' && resource === 'table') {
     return [{ kind: 'RenameTable', from: table, to: astName(e.table), source }];
@@ -544,18 +838,33 @@ const alterAction = (ctx: StatementContext, table: QName, e: any, seg: readonly 
   if ((action === 'modify' || action === 'change') && resource === 'column') {
     if (e.first_after) throw new Unmodelled('MODIFY/CHANGE ... FIRST/AFTER (column order)');
     const from = action === 'change' ? colName(e.old_column) : colName(e.column);
-    const parts = readColumn(ctx, table, e, action === 'change' ? after(seg, 'CHANGE', 'COLUMN').slice(1) : after(seg, 'MODIFY', 'COLUMN'));
+    const parts = readColumn(
+      ctx,
+      table,
+      e,
+      action === 'change'
+        ? after(seg, 'CHANGE', 'COLUMN').slice(1)
+        : after(seg, 'MODIFY', 'COLUMN'),
+    );
     return modifyColumn(ctx, ctx.schema, table, from, parts);
   }
-  throw new Unmodelled(`ALTER TABLE sub-command ${JSON.stringify(ctx.src.span(seg).split(/\s+/).slice(0, 3).join(' '))}`);
+  throw new Unmodelled(
+    `ALTER TABLE sub-command ${JSON.stringify(ctx.src.span(seg).split(/\s+/).slice(0, 3).join(' '))}`,
+  );
 };
 
 const createIndex = (ctx: StatementContext, ast: any): Change[] => {
   const table = tableName(ast.table);
   const tk = ctx.tokens;
   const on = tk.findIndex((t) => isWord(t, 'ON'));
-  const kind = ast.index_type === 'fulltext' ? ('fulltext' as const) : ast.index_type === 'spatial' ? ('spatial' as const) : undefined;
-  if (ast.algorithm_option || ast.lock_option) throw new Unmodelled('CREATE INDEX with ALGORITHM/LOCK');
+  const kind =
+    ast.index_type === 'fulltext'
+      ? ('fulltext' as const)
+      : ast.index_type === 'spatial'
+        ? ('spatial' as const)
+        : undefined;
+  if (ast.algorithm_option || ast.lock_option)
+    throw new Unmodelled('CREATE INDEX with ALGORITHM/LOCK');
   const index: Index = {
     name: astName(ast.index),
     table,
@@ -572,10 +881,15 @@ const DATA_REASON = 'it changes rows, not the schema';
 /** Which table (and columns) a data statement writes, from its AST. */
 const writesOf = (ast: any): RawSql['writes'] | undefined => {
   const tables: any[] = ast.table ?? [];
-  if (ast.type === 'insert' || ast.type === 'replace') return tables[0]?.table ? { table: { name: astName(tables[0].table) }, op: 'insert' } : undefined;
+  if (ast.type === 'insert' || ast.type === 'replace')
+    return tables[0]?.table
+      ? { table: { name: astName(tables[0].table) }, op: 'insert' }
+      : undefined;
   if (ast.type === 'delete') {
     const from: any[] = ast.from ?? tables;
-    return from.length === 1 ? { table: { name: astName(from[0].table) }, op: 'delete' } : undefined;
+    return from.length === 1
+      ? { table: { name: astName(from[0].table) }, op: 'delete' }
+      : undefined;
   }
   if (ast.type === 'update') {
     // the SET targets name the written table by name or alias; one table only
@@ -587,12 +901,18 @@ const writesOf = (ast: any): RawSql['writes'] | undefined => {
     const targets = new Set<string>();
     const columns: string[] = [];
     for (const s of ast.set ?? []) {
-      const t = s.table ? byAlias.get(astName(s.table)) : tables.length === 1 ? astName(tables[0].table) : undefined;
+      const t = s.table
+        ? byAlias.get(astName(s.table))
+        : tables.length === 1
+          ? astName(tables[0].table)
+          : undefined;
       if (!t) return undefined;
       targets.add(t);
       columns.push(colName(s.column));
     }
-    return targets.size === 1 ? { table: { name: [...targets][0] }, columns, op: 'update' } : undefined;
+    return targets.size === 1
+      ? { table: { name: [...targets][0] }, columns, op: 'update' }
+      : undefined;
   }
   return undefined;
 };
@@ -607,21 +927,46 @@ const parsed = (ctx: StatementContext): Change[] => {
   if (type === 'create' && keyword === 'index') return createIndex(ctx, ast);
   if (type === 'create' && keyword === 'view') {
     const name: QName = { name: astName(ast.view?.view) };
-    return [{ kind: 'CreateView', name, materialized: false, orReplace: !!ast.replace, sql: ctx.source.text, source }];
+    return [
+      {
+        kind: 'CreateView',
+        name,
+        materialized: false,
+        orReplace: !!ast.replace,
+        sql: ctx.source.text,
+        source,
+      },
+    ];
   }
   if (type === 'drop' && keyword === 'table') {
     const ifExists = String(ast.prefix ?? '').toLowerCase() === 'if exists';
-    return (ast.name ?? []).map((n: any): Change => ({ kind: 'DropTable', name: tableName(n), ...(ifExists ? { ifExists } : {}), source }));
+    return (ast.name ?? []).map((n: any): Change => ({
+      kind: 'DropTable',
+      name: tableName(n),
+      ...(ifExists ? { ifExists } : {}),
+      source,
+    }));
   }
   if (type === 'drop' && keyword === 'index') {
     return [{ kind: 'DropIndex', name: { name: colName(ast.name) }, source }];
   }
   if (type === 'drop' && keyword === 'view') {
     const ifExists = String(ast.prefix ?? '').toLowerCase() === 'if exists';
-    return (ast.name ?? []).map((n: any): Change => ({ kind: 'DropView', name: tableName(n), materialized: false, ifExists, source }));
+    return (ast.name ?? []).map((n: any): Change => ({
+      kind: 'DropView',
+      name: tableName(n),
+      materialized: false,
+      ifExists,
+      source,
+    }));
   }
   if (type === 'rename') {
-    return (ast.table ?? []).map((pair: any[]): Change => ({ kind: 'RenameTable', from: tableName(pair[0]), to: astName(pair[1]?.table), source }));
+    return (ast.table ?? []).map((pair: any[]): Change => ({
+      kind: 'RenameTable',
+      from: tableName(pair[0]),
+      to: astName(pair[1]?.table),
+      source,
+    }));
   }
   if (type === 'insert' || type === 'replace' || type === 'update' || type === 'delete') {
     const writes = writesOf(ast);
@@ -629,7 +974,11 @@ const parsed = (ctx: StatementContext): Change[] => {
   }
   if (type === 'select') return [raw(ctx, 'data', 'a query run for its effects')];
   if (type === 'set') return [{ kind: 'SessionSetting', sql: ctx.source.text, source }];
-  throw new Unmodelled(`${type.toUpperCase()} ${keyword.toUpperCase()} statements are not modelled`.replace(/\s+/g, ' ').trim());
+  throw new Unmodelled(
+    `${type.toUpperCase()} ${keyword.toUpperCase()} statements are not modelled`
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 };
 
 /** One statement -> its changes (RawSql when not modelled). */
@@ -638,7 +987,10 @@ const parsed = (ctx: StatementContext): Change[] => {
 const objectNameTokens = (tk: readonly Token[]): Token[] => {
   let i = 1;
   if (!['CREATE', 'DROP', 'ALTER', 'RENAME', 'TRUNCATE'].some((w) => isWord(tk[0], w))) return [];
-  while (['TEMPORARY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'OR', 'REPLACE'].some((w) => isWord(tk[i], w))) i++;
+  while (
+    ['TEMPORARY', 'UNIQUE', 'FULLTEXT', 'SPATIAL', 'OR', 'REPLACE'].some((w) => isWord(tk[i], w))
+  )
+    i++;
   const what = tk[i];
   if (!isWord(what, 'TABLE') && !isWord(what, 'INDEX') && !isWord(what, 'VIEW')) return [];
   i++;
@@ -659,7 +1011,9 @@ export const readStatement = (ctx: StatementContext): Change[] => {
       // what node-sql-parser cannot read either is a syntax error first: a file that parses as
       // PostgreSQL is then refused as one (dialect-check.ts), not kept statement by statement
       ctx.src.parse(ctx.source.text, (o) => ctx.tokens[0].start + o);
-      throw new Unmodelled('a double-quoted name, which MySQL reads as a string unless sql_mode has ANSI_QUOTES');
+      throw new Unmodelled(
+        'a double-quoted name, which MySQL reads as a string unless sql_mode has ANSI_QUOTES',
+      );
     }
     if (isWord(ctx.tokens[0], 'ALTER') && isWord(ctx.tokens[1], 'TABLE')) return alterTable(ctx);
     return parsed(ctx);

@@ -26,7 +26,9 @@ const SYNONYMS: Readonly<Record<string, string>> = {
 
 export const typeFromDefinition = (d: any): ColumnType => {
   const name = String(d?.dataType ?? '').toUpperCase();
-  const suffix: string[] = (Array.isArray(d?.suffix) ? d.suffix : []).map((s: unknown) => String(s).toUpperCase());
+  const suffix: string[] = (Array.isArray(d?.suffix) ? d.suffix : []).map((s: unknown) =>
+    String(s).toUpperCase(),
+  );
   const args: number[] = [];
   if (typeof d?.length === 'number') args.push(d.length);
   if (typeof d?.scale === 'number') args.push(d.scale);
@@ -45,10 +47,16 @@ const canonical = (t: ColumnType): string => {
   const args = t.args?.length ? `(${t.args.join(',')})` : '';
   // BOOLEAN is TINYINT(1) already: do not add the args twice
   const base = name.includes('(') ? name : `${name}${args}`;
-  return [base, t.values ? `(${t.values.map((v) => JSON.stringify(v)).join(',')})` : '', t.unsigned ? 'UNSIGNED' : '', t.charset ?? '']
+  return [
+    base,
+    t.values ? `(${t.values.map((v) => JSON.stringify(v)).join(',')})` : '',
+    t.unsigned ? 'UNSIGNED' : '',
+    t.charset ?? '',
+  ]
     .join(' ')
     .trim();
 };
 
 /** Would the server store these two types as the same column type? */
-export const sameMysqlType = (a: ColumnType, b: ColumnType): boolean => canonical(a) === canonical(b);
+export const sameMysqlType = (a: ColumnType, b: ColumnType): boolean =>
+  canonical(a) === canonical(b);

@@ -45,7 +45,15 @@ export const NORMALIZATIONS: readonly string[] = [
 
 const POSITION_KEYS = new Set(['location', 'stmt_location', 'stmt_len']);
 const NAME_LIST_KEYS = new Set(['names', 'objname', 'typeName', 'funcname', 'items', 'collname']);
-const RANGE_VAR_KEYS = new Set(['RangeVar', 'relation', 'pktable', 'view', 'sequence', 'typevar', 'table']);
+const RANGE_VAR_KEYS = new Set([
+  'RangeVar',
+  'relation',
+  'pktable',
+  'view',
+  'sequence',
+  'typevar',
+  'table',
+]);
 
 const sval = (n: any): string | undefined => n?.String?.sval;
 
@@ -58,7 +66,11 @@ const strip = (node: any, key = ''): any => {
     const out = node.map((x) => strip(x));
     if (out.length >= 2 && NAME_LIST_KEYS.has(key)) {
       const first = sval(out[0]);
-      if ((first === 'public' || (key === 'names' && first === 'pg_catalog')) && out.every((x) => typeof sval(x) === 'string')) out.shift();
+      if (
+        (first === 'public' || (key === 'names' && first === 'pg_catalog')) &&
+        out.every((x) => typeof sval(x) === 'string')
+      )
+        out.shift();
     }
     return out;
   }
@@ -68,7 +80,8 @@ const strip = (node: any, key = ''): any => {
     if (POSITION_KEYS.has(k) || k.endsWith('list_start') || k.endsWith('list_end')) continue;
     out[k] = strip(node[k], k);
   }
-  if (RANGE_VAR_KEYS.has(key) && out.schemaname === 'public' && 'relname' in out) delete out.schemaname;
+  if (RANGE_VAR_KEYS.has(key) && out.schemaname === 'public' && 'relname' in out)
+    delete out.schemaname;
   return out;
 };
 
@@ -79,11 +92,17 @@ const COLUMN_ORDER = ['CONSTR_NOTNULL', 'CONSTR_DEFAULT', 'CONSTR_IDENTITY', 'CO
 /** A column constraint moved to the table: it gets its column as key and its implicit name. */
 const tableLevel = (c: any, table: string, column: string): any => {
   const out = { ...c };
-  if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') out.keys = [{ String: { sval: column } }];
+  if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE')
+    out.keys = [{ String: { sval: column } }];
   if (c.contype === 'CONSTR_FOREIGN') out.fk_attrs = [{ String: { sval: column } }];
   if (out.conname === undefined) {
-    const suffix = { CONSTR_PRIMARY: 'pkey', CONSTR_UNIQUE: 'key', CONSTR_FOREIGN: 'fkey' }[c.contype as string];
-    out.conname = suffix === undefined ? checkDefaultName(table, c.raw_expr) : pgDefaultName(table, c.contype === 'CONSTR_PRIMARY' ? [] : [column], suffix);
+    const suffix = { CONSTR_PRIMARY: 'pkey', CONSTR_UNIQUE: 'key', CONSTR_FOREIGN: 'fkey' }[
+      c.contype as string
+    ];
+    out.conname =
+      suffix === undefined
+        ? checkDefaultName(table, c.raw_expr)
+        : pgDefaultName(table, c.contype === 'CONSTR_PRIMARY' ? [] : [column], suffix);
   }
   return out;
 };
@@ -108,7 +127,11 @@ const namedTableConstraint = (c: any, table: string): any => {
 };
 
 /** The column's own constraints as a canonical set; the movable ones returned apart. */
-const splitColumn = (def: any, table: string, inPrimaryKey: boolean): { def: any; moved: any[] } => {
+const splitColumn = (
+  def: any,
+  table: string,
+  inPrimaryKey: boolean,
+): { def: any; moved: any[] } => {
   const own: any[] = [];
   const moved: any[] = [];
   for (const node of def.constraints ?? []) {
@@ -124,10 +147,16 @@ const splitColumn = (def: any, table: string, inPrimaryKey: boolean): { def: any
       own.push({ Constraint: rest });
     } else own.push(node);
   }
-  const implied = inPrimaryKey || moved.some((m) => m.Constraint.contype === 'CONSTR_PRIMARY') || own.some((n) => constraint(n)?.contype === 'CONSTR_IDENTITY');
+  const implied =
+    inPrimaryKey ||
+    moved.some((m) => m.Constraint.contype === 'CONSTR_PRIMARY') ||
+    own.some((n) => constraint(n)?.contype === 'CONSTR_IDENTITY');
   const notNull = (n: any) => constraint(n)?.contype === 'CONSTR_NOTNULL';
   const kept = own.filter((n, i) => !notNull(n) || own.findIndex(notNull) === i);
-  if (implied && !kept.some(notNull)) kept.push({ Constraint: { contype: 'CONSTR_NOTNULL', is_enforced: true, initially_valid: true } });
+  if (implied && !kept.some(notNull))
+    kept.push({
+      Constraint: { contype: 'CONSTR_NOTNULL', is_enforced: true, initially_valid: true },
+    });
   const rank = (n: any) => {
     const r = COLUMN_ORDER.indexOf(constraint(n)?.contype);
     return r < 0 ? COLUMN_ORDER.length : r;
@@ -140,7 +169,9 @@ const splitColumn = (def: any, table: string, inPrimaryKey: boolean): { def: any
 };
 
 const sameKey = (a: any, b: any): boolean =>
-  JSON.stringify((a.keys ?? []).map(sval)) === JSON.stringify((b.keys ?? []).map(sval)) && !!a.deferrable === !!b.deferrable && !!a.initdeferred === !!b.initdeferred;
+  JSON.stringify((a.keys ?? []).map(sval)) === JSON.stringify((b.keys ?? []).map(sval)) &&
+  !!a.deferrable === !!b.deferrable &&
+  !!a.initdeferred === !!b.initdeferred;
 
 /** CREATE TABLE in canonical form. */
 const normalizeCreate = (n: any): any => {
@@ -163,12 +194,21 @@ const normalizeCreate = (n: any): any => {
     } else columns.push(el);
   }
   // PostgreSQL folds a key repeating an earlier one's columns into it: primary key first
-  const keys = constraints.filter((c) => c.Constraint.contype === 'CONSTR_PRIMARY' || c.Constraint.contype === 'CONSTR_UNIQUE');
-  const ordered = [...keys.filter((c) => c.Constraint.contype === 'CONSTR_PRIMARY'), ...keys.filter((c) => c.Constraint.contype === 'CONSTR_UNIQUE')];
+  const keys = constraints.filter(
+    (c) => c.Constraint.contype === 'CONSTR_PRIMARY' || c.Constraint.contype === 'CONSTR_UNIQUE',
+  );
+  const ordered = [
+    ...keys.filter((c) => c.Constraint.contype === 'CONSTR_PRIMARY'),
+    ...keys.filter((c) => c.Constraint.contype === 'CONSTR_UNIQUE'),
+  ];
   const kept: any[] = [];
   const folded = new Set<any>();
   for (const k of ordered) {
-    if (k.Constraint.indexname === undefined && kept.some((p) => sameKey(p.Constraint, k.Constraint))) folded.add(k);
+    if (
+      k.Constraint.indexname === undefined &&
+      kept.some((p) => sameKey(p.Constraint, k.Constraint))
+    )
+      folded.add(k);
     else kept.push(k);
   }
   const out = { ...n, tableElts: [...columns, ...constraints.filter((c) => !folded.has(c))] };
@@ -184,9 +224,17 @@ const normalizeAlterCmds = (cmds: any[], table: string): any[] => {
     if (cmd?.subtype === 'AT_AddColumn' && cmd.def?.ColumnDef) {
       const { def, moved } = splitColumn(cmd.def.ColumnDef, table, false);
       out.push({ AlterTableCmd: { ...cmd, def: { ColumnDef: def } } });
-      for (const m of moved) out.push({ AlterTableCmd: { subtype: 'AT_AddConstraint', def: m, behavior: 'DROP_RESTRICT' } });
+      for (const m of moved)
+        out.push({
+          AlterTableCmd: { subtype: 'AT_AddConstraint', def: m, behavior: 'DROP_RESTRICT' },
+        });
     } else if (cmd?.subtype === 'AT_AddConstraint' && constraint(cmd.def)) {
-      out.push({ AlterTableCmd: { ...cmd, def: { Constraint: namedTableConstraint(constraint(cmd.def), table) } } });
+      out.push({
+        AlterTableCmd: {
+          ...cmd,
+          def: { Constraint: namedTableConstraint(constraint(cmd.def), table) },
+        },
+      });
     } else out.push(node);
   }
   return out;
@@ -200,11 +248,15 @@ const normalizeStatement = (stmt: Record<string, any>): Record<string, any> => {
     case 'CreateStmt':
       return { CreateStmt: normalizeCreate(n) };
     case 'AlterTableStmt':
-      return { AlterTableStmt: { ...n, cmds: normalizeAlterCmds(n.cmds ?? [], n.relation?.relname ?? '') } };
+      return {
+        AlterTableStmt: { ...n, cmds: normalizeAlterCmds(n.cmds ?? [], n.relation?.relname ?? '') },
+      };
     case 'IndexStmt': {
       if (n.idxname !== undefined) return stmt;
       const cols = (n.indexParams ?? []).map((p: any) => indexElementName(p.IndexElem));
-      return { IndexStmt: { ...n, idxname: pgDefaultName(n.relation?.relname ?? '', cols, 'idx') } };
+      return {
+        IndexStmt: { ...n, idxname: pgDefaultName(n.relation?.relname ?? '', cols, 'idx') },
+      };
     }
     case 'DropStmt': {
       if (n.removeType !== 'OBJECT_FUNCTION' && n.removeType !== 'OBJECT_PROCEDURE') return stmt;
@@ -221,19 +273,34 @@ const normalizeStatement = (stmt: Record<string, any>): Record<string, any> => {
 };
 
 /** The rendered statements merged into one, where the source wrote one (ALTER TABLE, DROP). */
-const merge = (source: Record<string, any>, rendered: Record<string, any>[]): Record<string, any>[] => {
+const merge = (
+  source: Record<string, any>,
+  rendered: Record<string, any>[],
+): Record<string, any>[] => {
   if (rendered.length < 2) return rendered;
   const kind = Object.keys(source)[0];
   if (!rendered.every((r) => Object.keys(r)[0] === kind)) return rendered;
   if (kind === 'AlterTableStmt') {
     const [first, ...rest] = rendered.map((r) => r.AlterTableStmt);
     const relation = JSON.stringify(first.relation);
-    if (!rest.every((r) => JSON.stringify(r.relation) === relation && r.missing_ok === first.missing_ok && r.objtype === first.objtype)) return rendered;
+    if (
+      !rest.every(
+        (r) =>
+          JSON.stringify(r.relation) === relation &&
+          r.missing_ok === first.missing_ok &&
+          r.objtype === first.objtype,
+      )
+    )
+      return rendered;
     return [{ AlterTableStmt: { ...first, cmds: [first, ...rest].flatMap((r) => r.cmds ?? []) } }];
   }
   if (kind === 'DropStmt') {
     const [first, ...rest] = rendered.map((r) => r.DropStmt);
-    const same = (r: any) => r.removeType === first.removeType && r.behavior === first.behavior && r.missing_ok === first.missing_ok && r.concurrent === first.concurrent;
+    const same = (r: any) =>
+      r.removeType === first.removeType &&
+      r.behavior === first.behavior &&
+      r.missing_ok === first.missing_ok &&
+      r.concurrent === first.concurrent;
     if (!rest.every(same)) return rendered;
     return [{ DropStmt: { ...first, objects: [first, ...rest].flatMap((r) => r.objects ?? []) } }];
   }
@@ -278,7 +345,10 @@ const show = (v: unknown): string => {
 
 /** The first difference between two normalized trees, or undefined; the path is built only
  * on the way back from a difference (this runs for every statement). */
-const firstDifference = (a: any, b: any): { path: string[]; a: unknown; b: unknown } | undefined => {
+const firstDifference = (
+  a: any,
+  b: any,
+): { path: string[]; a: unknown; b: unknown } | undefined => {
   if (a === b) return undefined;
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.max(a.length, b.length);
@@ -291,7 +361,14 @@ const firstDifference = (a: any, b: any): { path: string[]; a: unknown; b: unkno
     }
     return undefined;
   }
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+  if (
+    a &&
+    b &&
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    !Array.isArray(a) &&
+    !Array.isArray(b)
+  ) {
     for (const k in a) {
       const d = firstDifference(a[k], b[k]);
       if (d) {
@@ -327,7 +404,10 @@ export const unconsumedClause = (
     const empty = emptySchema();
     rendered = changes.flatMap((c) => renderChange(c, empty));
   } catch (e) {
-    return { clause: 'the whole statement', detail: `its changes do not render (${(e as Error).message})` };
+    return {
+      clause: 'the whole statement',
+      detail: `its changes do not render (${(e as Error).message})`,
+    };
   }
   // changes that carry the statement's own text (views, functions, triggers, extensions...)
   if (rendered.length === 1 && rendered[0] === sourceText) return undefined;
@@ -336,7 +416,10 @@ export const unconsumedClause = (
     trees = (pg.parseSync(rendered.join(';\n')).stmts ?? []).map((s) => s.stmt);
   } catch (e: any) {
     const message = String(e?.sqlDetails?.message ?? e?.message ?? e).split('\n')[0];
-    return { clause: 'the whole statement', detail: `its changes render to SQL that does not parse (${message}): ${show(rendered.join('; '))}` };
+    return {
+      clause: 'the whole statement',
+      detail: `its changes render to SQL that does not parse (${message}): ${show(rendered.join('; '))}`,
+    };
   }
   const canon = (stmt: Record<string, any>) => {
     return normalizeStatement(strip(stmt));
@@ -344,11 +427,16 @@ export const unconsumedClause = (
   const want = canon(source);
   const got = merge(want, trees.map(canon));
   if (got.length !== 1) {
-    return { clause: 'the whole statement', detail: `read as ${got.length} statements (${got.map((g) => Object.keys(g)[0]).join(', ')})` };
+    return {
+      clause: 'the whole statement',
+      detail: `read as ${got.length} statements (${got.map((g) => Object.keys(g)[0]).join(', ')})`,
+    };
   }
   const d = firstDifference(want, got[0]);
   if (!d) return undefined;
   const field = [...d.path].reverse().find((p) => CLAUSES[p] !== undefined);
-  const clause = field ? CLAUSES[field] : d.path.filter((p) => !/^\d+$/.test(p)).slice(-1)[0] ?? 'the statement';
+  const clause = field
+    ? CLAUSES[field]
+    : (d.path.filter((p) => !/^\d+$/.test(p)).slice(-1)[0] ?? 'the statement');
   return { clause, detail: `${d.path.join('.')}: written ${show(d.a)}, read as ${show(d.b)}` };
 };

@@ -29,10 +29,36 @@ type ReadStatement = (ctx: StatementContext, stmt: Record<string, any>) => State
 const str = (n: any): string | undefined => n?.String?.sval;
 
 /** Columns of the catalogs a guard may query, and what each names. */
-const CATALOGS: Record<string, { object: ExistsGuard['object']; name: string; table?: string; schema?: string; also?: readonly string[] }> = {
-  'information_schema.tables': { object: 'table', name: 'table_name', schema: 'table_schema', also: ['table_type', 'table_catalog'] },
-  'information_schema.columns': { object: 'column', name: 'column_name', table: 'table_name', schema: 'table_schema', also: ['table_catalog'] },
-  'information_schema.table_constraints': { object: 'constraint', name: 'constraint_name', table: 'table_name', schema: 'constraint_schema', also: ['table_schema', 'constraint_type', 'table_catalog', 'constraint_catalog'] },
+const CATALOGS: Record<
+  string,
+  {
+    object: ExistsGuard['object'];
+    name: string;
+    table?: string;
+    schema?: string;
+    also?: readonly string[];
+  }
+> = {
+  'information_schema.tables': {
+    object: 'table',
+    name: 'table_name',
+    schema: 'table_schema',
+    also: ['table_type', 'table_catalog'],
+  },
+  'information_schema.columns': {
+    object: 'column',
+    name: 'column_name',
+    table: 'table_name',
+    schema: 'table_schema',
+    also: ['table_catalog'],
+  },
+  'information_schema.table_constraints': {
+    object: 'constraint',
+    name: 'constraint_name',
+    table: 'table_name',
+    schema: 'constraint_schema',
+    also: ['table_schema', 'constraint_type', 'table_catalog', 'constraint_catalog'],
+  },
   pg_constraint: { object: 'constraint', name: 'conname' },
   pg_class: { object: 'relation', name: 'relname', also: ['relkind'] },
   pg_type: { object: 'type', name: 'typname' },
@@ -42,7 +68,11 @@ const CATALOGS: Record<string, { object: ExistsGuard['object']; name: string; ta
 
 /** `column = 'literal'` pairs of a WHERE clause made only of such tests joined by AND. */
 const equalities = (where: any, out: Map<string, string>): boolean => {
-  if (where?.BoolExpr) return where.BoolExpr.boolop === 'AND_EXPR' && where.BoolExpr.args.every((a: any) => equalities(a, out));
+  if (where?.BoolExpr)
+    return (
+      where.BoolExpr.boolop === 'AND_EXPR' &&
+      where.BoolExpr.args.every((a: any) => equalities(a, out))
+    );
   const e = where?.A_Expr;
   if (!e || e.kind !== 'AEXPR_OP' || str(e.name?.[0]) !== '=') return false;
   const fields = e.lexpr?.ColumnRef?.fields;
@@ -56,13 +86,16 @@ const equalities = (where: any, out: Map<string, string>): boolean => {
 
 /** `[NOT] EXISTS (SELECT ... FROM <catalog> WHERE a = 'x' AND ...)` -> a guard, or undefined. */
 export const readGuard = (src: SourceFile, cond: string): ExistsGuard | undefined => {
-  let tree: ReturnType<SourceFile["pg"]["parseSync"]>;
+  let tree: ReturnType<SourceFile['pg']['parseSync']>;
   try {
     tree = src.pg.parseSync(`SELECT ${cond}`);
   } catch {
     return undefined;
   }
-  let expr = tree.stmts?.length === 1 ? tree.stmts[0].stmt.SelectStmt?.targetList?.[0]?.ResTarget?.val : undefined;
+  let expr =
+    tree.stmts?.length === 1
+      ? tree.stmts[0].stmt.SelectStmt?.targetList?.[0]?.ResTarget?.val
+      : undefined;
   if (tree.stmts?.[0]?.stmt.SelectStmt?.targetList?.length !== 1) return undefined;
   let negated = false;
   if (expr?.BoolExpr?.boolop === 'NOT_EXPR' && expr.BoolExpr.args.length === 1) {
@@ -73,27 +106,57 @@ export const readGuard = (src: SourceFile, cond: string): ExistsGuard | undefine
   if (sub?.subLinkType !== 'EXISTS_SUBLINK') return undefined;
   const select = sub.subselect?.SelectStmt;
   const from = select?.fromClause;
-  if (!select || from?.length !== 1 || !from[0].RangeVar || select.groupClause || select.havingClause) return undefined;
+  if (
+    !select ||
+    from?.length !== 1 ||
+    !from[0].RangeVar ||
+    select.groupClause ||
+    select.havingClause
+  )
+    return undefined;
   const rv = from[0].RangeVar;
-  const catalogName = rv.schemaname && rv.schemaname !== 'pg_catalog' ? `${rv.schemaname}.${rv.relname}` : rv.relname;
+  const catalogName =
+    rv.schemaname && rv.schemaname !== 'pg_catalog' ? `${rv.schemaname}.${rv.relname}` : rv.relname;
   const catalog = CATALOGS[catalogName];
   const tests = new Map<string, string>();
   if (!catalog || !equalities(select.whereClause, tests)) return undefined;
   const name = tests.get(catalog.name);
   if (name === undefined) return undefined;
-  const known = new Set([catalog.name, catalog.table, catalog.schema, ...(catalog.also ?? [])].filter(Boolean));
+  const known = new Set(
+    [catalog.name, catalog.table, catalog.schema, ...(catalog.also ?? [])].filter(Boolean),
+  );
   // a test on a column we do not understand could make the guard false where we think it true
   if ([...tests.keys()].some((k) => !known.has(k))) return undefined;
-  if (catalog.also?.includes('table_type') && tests.has('table_type') && tests.get('table_type') !== 'BASE TABLE') return undefined;
+  if (
+    catalog.also?.includes('table_type') &&
+    tests.has('table_type') &&
+    tests.get('table_type') !== 'BASE TABLE'
+  )
+    return undefined;
   if (tests.has('constraint_type')) return undefined;
   // pg_class.relkind narrows a relation to one kind
-  const RELKINDS: Record<string, ExistsGuard['object']> = { r: 'table', v: 'view', m: 'materialized view', i: 'index', S: 'sequence' };
+  const RELKINDS: Record<string, ExistsGuard['object']> = {
+    r: 'table',
+    v: 'view',
+    m: 'materialized view',
+    i: 'index',
+    S: 'sequence',
+  };
   const relkind = tests.get('relkind');
   if (relkind !== undefined && !RELKINDS[relkind]) return undefined;
   const object = relkind !== undefined ? RELKINDS[relkind] : catalog.object;
   const table = catalog.table ? tests.get(catalog.table) : undefined;
-  const schema = catalog.schema ? tests.get(catalog.schema) ?? (catalog.object === 'constraint' ? tests.get('table_schema') : undefined) : undefined;
-  return { negated, object, name, ...(table !== undefined ? { table } : {}), ...(schema !== undefined ? { schema } : {}) };
+  const schema = catalog.schema
+    ? (tests.get(catalog.schema) ??
+      (catalog.object === 'constraint' ? tests.get('table_schema') : undefined))
+    : undefined;
+  return {
+    negated,
+    object,
+    name,
+    ...(table !== undefined ? { table } : {}),
+    ...(schema !== undefined ? { schema } : {}),
+  };
 };
 
 /** The "already exists" errors a handler may ignore, by condition name and SQLSTATE. */
@@ -132,15 +195,56 @@ const duplicateOf = (c: Change): { error: string; when: ExistsGuard } | null | u
   const at = (q: { schema?: string }) => q.schema ?? 'public';
   switch (c.kind) {
     case 'CreateEnum':
-      return { error: 'duplicate_object', when: { negated: true, object: 'type', name: c.enum.name.name, schema: at(c.enum.name) } };
+      return {
+        error: 'duplicate_object',
+        when: { negated: true, object: 'type', name: c.enum.name.name, schema: at(c.enum.name) },
+      };
     case 'CreateTable':
-      return { error: 'duplicate_table', when: { negated: true, object: 'relation', name: c.table.name.name, schema: at(c.table.name) } };
+      return {
+        error: 'duplicate_table',
+        when: {
+          negated: true,
+          object: 'relation',
+          name: c.table.name.name,
+          schema: at(c.table.name),
+        },
+      };
     case 'CreateIndex':
-      return c.ifNotExists ? null : { error: 'duplicate_table', when: { negated: true, object: 'relation', name: c.index.name, schema: at(c.index.table) } };
+      return c.ifNotExists
+        ? null
+        : {
+            error: 'duplicate_table',
+            when: {
+              negated: true,
+              object: 'relation',
+              name: c.index.name,
+              schema: at(c.index.table),
+            },
+          };
     case 'AddConstraint':
-      return { error: 'duplicate_object', when: { negated: true, object: 'constraint', name: c.constraint.name, table: c.table.name, schema: at(c.table) } };
+      return {
+        error: 'duplicate_object',
+        when: {
+          negated: true,
+          object: 'constraint',
+          name: c.constraint.name,
+          table: c.table.name,
+          schema: at(c.table),
+        },
+      };
     case 'AddColumn':
-      return c.ifNotExists ? null : { error: 'duplicate_column', when: { negated: true, object: 'column', name: c.column.name, table: c.table.name, schema: at(c.table) } };
+      return c.ifNotExists
+        ? null
+        : {
+            error: 'duplicate_column',
+            when: {
+              negated: true,
+              object: 'column',
+              name: c.column.name,
+              table: c.table.name,
+              schema: at(c.table),
+            },
+          };
     case 'AddEnumValue':
       return c.ifNotExists ? null : undefined;
     default:
@@ -154,7 +258,10 @@ const duplicateOf = (c: Change): { error: string; when: ExistsGuard } | null | u
  * by the existence test of the one statement that can raise a caught error, tested before the
  * block; a body where more than one can (or where we cannot tell) returns undefined.
  */
-const exceptionGuard = (parts: readonly GuardedChanges[], caught: ReadonlySet<string>): GuardedChanges[] | undefined => {
+const exceptionGuard = (
+  parts: readonly GuardedChanges[],
+  caught: ReadonlySet<string>,
+): GuardedChanges[] | undefined => {
   if (parts.some((p) => p.when || p.unconsumed !== undefined)) return undefined;
   const changes = parts.flatMap((p) => p.changes);
   const guards: ExistsGuard[] = [];
@@ -173,13 +280,20 @@ const exceptionGuard = (parts: readonly GuardedChanges[], caught: ReadonlySet<st
  * The effects of a DO block whose body the caller located at byte `bodyStart` of the file, or
  * undefined when the body is anything but (guarded) DDL.
  */
-export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: number, readStatement: ReadStatement): GuardedChanges[] | undefined => {
+export const readDoBlock = (
+  ctx: StatementContext,
+  body: string,
+  bodyStart: number,
+  readStatement: ReadStatement,
+): GuardedChanges[] | undefined => {
   const src = ctx.src;
   const marker = 'ormshift_do';
   if (body.includes(`$${marker}$`)) return undefined;
   let funcs: Record<string, any>[] | undefined;
   try {
-    funcs = src.pg.parsePlPgSQLSync(`CREATE FUNCTION ${marker}() RETURNS void LANGUAGE plpgsql AS $${marker}$${body}$${marker}$;`).plpgsql_funcs;
+    funcs = src.pg.parsePlPgSQLSync(
+      `CREATE FUNCTION ${marker}() RETURNS void LANGUAGE plpgsql AS $${marker}$${body}$${marker}$;`,
+    ).plpgsql_funcs;
   } catch {
     return undefined;
   }
@@ -189,7 +303,11 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
   const inner = block?.body?.[0]?.PLpgSQL_stmt_block;
   const rest = (block?.body ?? []).slice(1);
   let caught: Set<string> | undefined;
-  if (inner?.exceptions && !block.exceptions && rest.every((s: any) => s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr)) {
+  if (
+    inner?.exceptions &&
+    !block.exceptions &&
+    rest.every((s: any) => s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr)
+  ) {
     caught = ignoredDuplicates(inner.exceptions);
     if (!caught) return undefined;
     block = { ...inner, exceptions: undefined };
@@ -197,7 +315,8 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
   // declared variables (plain PLpgSQL_var datums; `found` is the one every function has) are
   // allowed: PL/pgSQL substitutes variables only into SELECT/INSERT/UPDATE/DELETE/MERGE, never into
   // DDL, so the DDL of the body runs as written whatever the variables hold
-  if (!block || block.exceptions || (fn.datums ?? []).some((d: any) => !d.PLpgSQL_var)) return undefined;
+  if (!block || block.exceptions || (fn.datums ?? []).some((d: any) => !d.PLpgSQL_var))
+    return undefined;
 
   let searchFrom = 0;
   /**
@@ -221,7 +340,13 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
     const pos = src.position(offset + st.start);
     const text = inner.text(st.start, st.end).trim();
     const result = readStatement(
-      statementContext(inner, st.start, st.end, { file: ctx.source.file, line: pos.line, col: pos.col, text }, ctx.tempTables),
+      statementContext(
+        inner,
+        st.start,
+        st.end,
+        { file: ctx.source.file, line: pos.line, col: pos.col, text },
+        ctx.tempTables,
+      ),
       st.stmt,
     );
     if (result.kind !== 'changes') return undefined;
@@ -229,12 +354,22 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
     if (only?.kind === 'RawSql' && only.effects?.length === 1) return only.effects[0];
     // a data statement (UPDATE, INSERT, DELETE) changes rows, not the catalog: it stays in the
     // effects as RawSql, so that the block's down accounts for it (usually irreversible)
-    if (result.changes.some((c) => (c.kind === 'RawSql' && (c.category !== 'data' || c.effects)) || c.kind === 'SessionSetting')) return undefined;
+    if (
+      result.changes.some(
+        (c) =>
+          (c.kind === 'RawSql' && (c.category !== 'data' || c.effects)) ||
+          c.kind === 'SessionSetting',
+      )
+    )
+      return undefined;
     return { changes: result.changes };
   };
   /** The statements of one branch, under the branch's guard: one part each (a statement's own
    * guard or unconsumed clause stays with its changes), or undefined. */
-  const statements = (list: readonly any[] | undefined, when?: ExistsGuard): GuardedChanges[] | undefined => {
+  const statements = (
+    list: readonly any[] | undefined,
+    when?: ExistsGuard,
+  ): GuardedChanges[] | undefined => {
     const out: GuardedChanges[] = [];
     for (const s of list ?? []) {
       const sql = s.PLpgSQL_stmt_execsql?.sqlstmt?.PLpgSQL_expr?.query;
@@ -250,14 +385,25 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
 
   /** A part under the guards of the branches around it: the innermost as `when`, the others as
    * `and`; undefined for a statement with a guard of its own inside a branch (not read). */
-  const guarded = (p: GuardedChanges, guards: readonly ExistsGuard[]): GuardedChanges | undefined => {
+  const guarded = (
+    p: GuardedChanges,
+    guards: readonly ExistsGuard[],
+  ): GuardedChanges | undefined => {
     if (!guards.length) return p;
     if (p.when) return undefined;
-    return { ...p, when: guards[guards.length - 1], ...(guards.length > 1 ? { and: guards.slice(0, -1) } : {}) };
+    return {
+      ...p,
+      when: guards[guards.length - 1],
+      ...(guards.length > 1 ? { and: guards.slice(0, -1) } : {}),
+    };
   };
-  const guardsOf = (p: GuardedChanges) => JSON.stringify([...(p.and ?? []), ...(p.when ? [p.when] : [])]);
+  const guardsOf = (p: GuardedChanges) =>
+    JSON.stringify([...(p.and ?? []), ...(p.when ? [p.when] : [])]);
   /** The statements of a body (or of an IF branch under `outer`), IF branches nested. */
-  const readBody = (list: readonly any[] | undefined, outer: readonly ExistsGuard[]): GuardedChanges[] | undefined => {
+  const readBody = (
+    list: readonly any[] | undefined,
+    outer: readonly ExistsGuard[],
+  ): GuardedChanges[] | undefined => {
     const parts: GuardedChanges[] = [];
     for (const s of list ?? []) {
       if (s.PLpgSQL_stmt_return && !s.PLpgSQL_stmt_return.expr) continue; // the implicit end
@@ -275,14 +421,23 @@ export const readDoBlock = (ctx: StatementContext, body: string, bodyStart: numb
         if (!branch) return undefined;
         // a branch whose guard held ran all its statements: its guard is tested once, on the
         // schema before the branch (each part would test it again after the earlier ones ran)
-        if (branch.length > 0 && branch.every((p) => p.unconsumed === undefined && guardsOf(p) === JSON.stringify(guards))) {
-          parts.push({ ...guarded({ changes: [] }, guards)!, changes: branch.flatMap((p) => p.changes) });
+        if (
+          branch.length > 0 &&
+          branch.every((p) => p.unconsumed === undefined && guardsOf(p) === JSON.stringify(guards))
+        ) {
+          parts.push({
+            ...guarded({ changes: [] }, guards)!,
+            changes: branch.flatMap((p) => p.changes),
+          });
           continue;
         }
         // parts under nested guards each test the branch's guards again, on the schema before the
         // part: read only when no part but the last changes an object those guards name
         const names = guards.map((g) => JSON.stringify(g.name));
-        if (branch.slice(0, -1).some((p) => names.some((n) => JSON.stringify(p.changes).includes(n)))) return undefined;
+        if (
+          branch.slice(0, -1).some((p) => names.some((n) => JSON.stringify(p.changes).includes(n)))
+        )
+          return undefined;
         parts.push(...branch);
         continue;
       }

@@ -23,7 +23,9 @@ export interface ReadResult {
   readonly rawStatements: number;
 }
 
-export const readPostgresMigrations = async (folders: readonly MigrationFolder[]): Promise<ReadResult[]> => {
+export const readPostgresMigrations = async (
+  folders: readonly MigrationFolder[],
+): Promise<ReadResult[]> => {
   const pg = await loadPgQuery();
   const out: ReadResult[] = [];
   for (const f of folders) {
@@ -31,7 +33,8 @@ export const readPostgresMigrations = async (folders: readonly MigrationFolder[]
     try {
       src = new SourceFile(f.file, f.sql, pg);
     } catch (e) {
-      if (!(await isKeepableSyntaxError(e, f.sql, 'postgresql'))) return explainParseError(e, f.sql, 'postgresql');
+      if (!(await isKeepableSyntaxError(e, f.sql, 'postgresql')))
+        return explainParseError(e, f.sql, 'postgresql');
       try {
         src = new SourceFile(f.file, f.sql, pg, true);
       } catch (scan) {
@@ -42,7 +45,8 @@ export const readPostgresMigrations = async (folders: readonly MigrationFolder[]
         return explainParseError(e, f.sql, 'postgresql');
       }
       // COPY ... FROM stdin followed by its rows is psql input, not SQL: a broken file, refused
-      if (src.statements.some((s) => s.stmt.CopyStmt?.is_from && !s.stmt.CopyStmt.filename)) throw e;
+      if (src.statements.some((s) => s.stmt.CopyStmt?.is_from && !s.stmt.CopyStmt.filename))
+        throw e;
     }
     out.push(readPostgresMigration(f, src));
   }
@@ -89,7 +93,8 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     if (result.kind === 'transaction') {
       // where the file's own transaction ends: what comes before stays applied if a later
       // statement fails (verify's replay of a failing history, Migration.commits)
-      if (result.op === 'commit') commits.push({ offset: src.text(0, st.end).length, line: pos.line, col: pos.col });
+      if (result.op === 'commit')
+        commits.push({ offset: src.text(0, st.end).length, line: pos.line, col: pos.col });
       if (result.op === 'rollback' || result.op === 'other') {
         diagnostics.push({
           code: 'transaction-control',
@@ -115,7 +120,14 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     const node = st.stmt.IndexStmt ?? st.stmt.DropStmt;
     if (node?.concurrent && !noTx) noTx = 'CONCURRENTLY cannot run inside a transaction';
     for (const note of result.notes ?? []) {
-      diagnostics.push({ code: 'folded', severity: 'info', message: note, file: folder.file, line: pos.line, col: pos.col });
+      diagnostics.push({
+        code: 'folded',
+        severity: 'info',
+        message: note,
+        file: folder.file,
+        line: pos.line,
+        col: pos.col,
+      });
     }
     for (const c of result.changes) {
       if (c.kind === 'RawSql') {
@@ -130,7 +142,8 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
         });
         if (/^\s*VACUUM/i.test(c.sql) && !noTx) noTx = 'VACUUM cannot run inside a transaction';
       }
-      if (c.kind === 'AddEnumValue') addedValues.set(`'${c.value.replace(/'/g, "''")}'`, JSON.stringify(c.value));
+      if (c.kind === 'AddEnumValue')
+        addedValues.set(`'${c.value.replace(/'/g, "''")}'`, JSON.stringify(c.value));
       if ((c.kind === 'CreateIndex' || c.kind === 'DropIndex') && c.concurrently && !noTx) {
         noTx = `${c.kind === 'CreateIndex' ? 'CREATE' : 'DROP'} INDEX CONCURRENTLY cannot run inside a transaction`;
       }

@@ -68,7 +68,11 @@ const figureColname = (n: any): string | undefined => {
     return last;
   }
   if (n.FuncCall) return sval(n.FuncCall.funcname?.[n.FuncCall.funcname.length - 1]);
-  if (n.TypeCast) return figureColname(n.TypeCast.arg) ?? sval(n.TypeCast.typeName?.names?.[n.TypeCast.typeName.names.length - 1]);
+  if (n.TypeCast)
+    return (
+      figureColname(n.TypeCast.arg) ??
+      sval(n.TypeCast.typeName?.names?.[n.TypeCast.typeName.names.length - 1])
+    );
   if (n.A_Indirection) {
     const ind = n.A_Indirection.indirection ?? [];
     return sval(ind[ind.length - 1]) ?? figureColname(n.A_Indirection.arg);

@@ -34,7 +34,9 @@ export interface RawStmt {
 }
 
 export interface PgQuery {
-  parseSync(sql: string): { stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[] };
+  parseSync(sql: string): {
+    stmts?: { stmt: Record<string, any>; stmt_location?: number; stmt_len?: number }[];
+  };
   parsePlPgSQLSync(sql: string): { plpgsql_funcs?: Record<string, any>[] };
   scanSync(sql: string): { tokens: Token[] };
 }
@@ -49,7 +51,8 @@ const scan = (raw: PgQuery, sql: string): { tokens: Token[] } => {
   try {
     return raw.scanSync(sql);
   } catch (e) {
-    if (e instanceof SyntaxError) throw new ScanError(`the scanner cannot read this text (${e.message})`);
+    if (e instanceof SyntaxError)
+      throw new ScanError(`the scanner cannot read this text (${e.message})`);
     throw e;
   }
 };
@@ -83,7 +86,13 @@ const scanMasked = (raw: PgQuery, sql: string): { tokens: Token[] } => {
   if (!CONTROL.test(sql)) return scan(raw, sql);
   const bytes = Buffer.from(sql, 'utf8');
   const scanned = scan(raw, sql.replace(new RegExp(CONTROL.source, 'g'), ' '));
-  return { ...scanned, tokens: scanned.tokens.map((t) => ({ ...t, text: bytes.subarray(t.start, t.end).toString('utf8') })) };
+  return {
+    ...scanned,
+    tokens: scanned.tokens.map((t) => ({
+      ...t,
+      text: bytes.subarray(t.start, t.end).toString('utf8'),
+    })),
+  };
 };
 
 const COMMENT_TOKENS = new Set(['SQL_COMMENT', 'C_COMMENT']);
@@ -104,7 +113,7 @@ export const firstTokenAt = (bytes: Uint8Array, from: number, to: number): numbe
       while (i < to && bytes[i] !== 0x0a && bytes[i] !== 0x0d) i++;
     } else if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
       let depth = 1;
-      for (i += 2; i < to && depth > 0; ) {
+      for (i += 2; i < to && depth > 0;) {
         if (bytes[i] === 0x2f && bytes[i + 1] === 0x2a) {
           depth++;
           i += 2;
@@ -141,7 +150,8 @@ export class SourceFile {
   ) {
     this.bytes = Buffer.from(sql, 'utf8');
     this.lineStarts = [0];
-    for (let i = 0; i < this.bytes.length; i++) if (this.bytes[i] === 10) this.lineStarts.push(i + 1);
+    for (let i = 0; i < this.bytes.length; i++)
+      if (this.bytes[i] === 10) this.lineStarts.push(i + 1);
     if (sql.trim() === '') {
       throw new ParseError(
         'is empty (a 0-byte or blank migration.sql is usually a failed save or a truncated checkout; restore it, or if the migration is meant to be empty write a comment into it, as prisma migrate dev --create-only does)',
@@ -162,10 +172,16 @@ export class SourceFile {
     try {
       tree = this.pg.parseSync(text);
     } catch (e: any) {
-      const pos = typeof e?.sqlDetails?.cursorPosition === 'number' ? e.sqlDetails.cursorPosition : undefined;
+      const pos =
+        typeof e?.sqlDetails?.cursorPosition === 'number' ? e.sqlDetails.cursorPosition : undefined;
       // the cursor position is in characters of `text`, the offset in bytes of the file
-      const where = pos !== undefined ? this.position(offset + Buffer.byteLength(text.slice(0, Math.max(0, pos)))) : undefined;
-      const message = String(e?.sqlDetails?.message ?? e?.message ?? e).replace(/\s+$/, '').replace(/\n[\s\S]*$/, '"');
+      const where =
+        pos !== undefined
+          ? this.position(offset + Buffer.byteLength(text.slice(0, Math.max(0, pos))))
+          : undefined;
+      const message = String(e?.sqlDetails?.message ?? e?.message ?? e)
+        .replace(/\s+$/, '')
+        .replace(/\n[\s\S]*$/, '"');
       throw new ParseError(`does not parse: ${message} (${parseHint(message, 'postgresql')})`, {
         file: this.file,
         line: where?.line,
@@ -209,7 +225,12 @@ export class SourceFile {
             stmt: {},
             start,
             end: cut,
-            unparsed: { message: e instanceof OrmshiftError ? bareMessage(e).replace(/ \([^()]*\)$/, '') : String(e), line: at?.line ?? here.line, col: at?.col ?? here.col },
+            unparsed: {
+              message:
+                e instanceof OrmshiftError ? bareMessage(e).replace(/ \([^()]*\)$/, '') : String(e),
+              line: at?.line ?? here.line,
+              col: at?.col ?? here.col,
+            },
           });
         }
       }
@@ -242,7 +263,13 @@ export class SourceFile {
     const out: Token[] = [];
     for (const t of this.pg.scanSync(this.text(start, end)).tokens) {
       if (COMMENT_TOKENS.has(t.tokenName) || t.text === ';') continue;
-      out.push({ start: t.start + start, end: t.end + start, text: t.text, tokenName: t.tokenName, keywordKind: t.keywordKind });
+      out.push({
+        start: t.start + start,
+        end: t.end + start,
+        text: t.text,
+        tokenName: t.tokenName,
+        keywordKind: t.keywordKind,
+      });
     }
     return out;
   }
@@ -305,4 +332,5 @@ export const statementContext = (
   end: number,
   source: SourceRef,
   tempTables: Set<string>,
-): StatementContext => withTokens({ src, start, end, source, tempTables, tokens: [] }, () => src.tokensIn(start, end));
+): StatementContext =>
+  withTokens({ src, start, end, source, tempTables, tokens: [] }, () => src.tokensIn(start, end));

@@ -20,7 +20,14 @@ import type {
   Table,
 } from '../../ir/schema.js';
 import { foldedKeys, qualify } from '../../ir/schema.js';
-import { isKeyword, matchingParen, splitTopLevel, withTokens, type SourceFile, type Token } from './source.js';
+import {
+  isKeyword,
+  matchingParen,
+  splitTopLevel,
+  withTokens,
+  type SourceFile,
+  type Token,
+} from './source.js';
 import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
 import { quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
@@ -49,7 +56,10 @@ const qname = (schema: string | undefined, name: string): QName =>
 const rangeVar = (rv: any): QName => qname(rv?.schemaname, rv?.relname ?? '');
 const nameList = (list: any[] | undefined): QName => {
   const parts = (list ?? []).map(str);
-  return qname(parts.length > 1 ? parts[parts.length - 2] : undefined, parts[parts.length - 1] ?? '');
+  return qname(
+    parts.length > 1 ? parts[parts.length - 2] : undefined,
+    parts[parts.length - 1] ?? '',
+  );
 };
 
 const FK_ACTIONS: Record<string, FkAction> = {
@@ -65,12 +75,24 @@ const raw = (
   category: RawSql['category'],
   reason: string,
   extra: Partial<Pick<RawSql, 'down' | 'noCatalogEffect'>> = {},
-): RawSql => ({ kind: 'RawSql', sql: ctx.source.text, category, reason, ...extra, source: ctx.source });
+): RawSql => ({
+  kind: 'RawSql',
+  sql: ctx.source.text,
+  category,
+  reason,
+  ...extra,
+  source: ctx.source,
+});
 
 const changes = (...list: Change[]): StatementResult => ({ kind: 'changes', changes: list });
 
 /** Expression text that follows the token at index `i` up to a top-level stop. */
-const exprAfter = (tokens: readonly Token[], i: number, src: SourceFile, stops: ReadonlySet<string>): string => {
+const exprAfter = (
+  tokens: readonly Token[],
+  i: number,
+  src: SourceFile,
+  stops: ReadonlySet<string>,
+): string => {
   const out: Token[] = [];
   let depth = 0;
   for (let j = i + 1; j < tokens.length; j++) {
@@ -85,7 +107,11 @@ const exprAfter = (tokens: readonly Token[], i: number, src: SourceFile, stops: 
       const word = t.keywordKind > 0 ? t.text.toUpperCase() : '';
       if (word && stops.has(word)) {
         // NOT only ends a default when it starts NOT NULL / NOT DEFERRABLE
-        if (word !== 'NOT' || ['NULL', 'DEFERRABLE', 'VALID'].includes(tokens[j + 1]?.text.toUpperCase() ?? '')) break;
+        if (
+          word !== 'NOT' ||
+          ['NULL', 'DEFERRABLE', 'VALID'].includes(tokens[j + 1]?.text.toUpperCase() ?? '')
+        )
+          break;
       }
     }
     out.push(t);
@@ -94,7 +120,16 @@ const exprAfter = (tokens: readonly Token[], i: number, src: SourceFile, stops: 
 };
 
 const COLUMN_CONSTRAINT_STOPS = new Set([
-  'NOT', 'NULL', 'CONSTRAINT', 'PRIMARY', 'REFERENCES', 'UNIQUE', 'CHECK', 'COLLATE', 'GENERATED', 'DEFAULT',
+  'NOT',
+  'NULL',
+  'CONSTRAINT',
+  'PRIMARY',
+  'REFERENCES',
+  'UNIQUE',
+  'CHECK',
+  'COLLATE',
+  'GENERATED',
+  'DEFAULT',
 ]);
 
 /** the DEFAULT expression whose DEFAULT keyword starts at byte `location` */
@@ -120,7 +155,9 @@ const checkText = (ctx: StatementContext, location: number): string => {
 };
 
 const collationName = (cc: any): string | undefined =>
-  cc ? (cc.CollateClause?.collname ?? cc.collname ?? []).map(str).join('.') || undefined : undefined;
+  cc
+    ? (cc.CollateClause?.collname ?? cc.collname ?? []).map(str).join('.') || undefined
+    : undefined;
 
 interface ColumnParts {
   column: Column;
@@ -151,21 +188,36 @@ const readColumn = (ctx: StatementContext, table: QName, def: any): ColumnParts 
         break;
       case 'CONSTR_GENERATED':
         // PostgreSQL 15 has STORED generated columns only (generated_kind 's')
-        if (c.generated_when !== 'a' || c.generated_kind !== 's') throw new Unmodelled(`generated column ${JSON.stringify(name)} other than ALWAYS ... STORED`);
+        if (c.generated_when !== 'a' || c.generated_kind !== 's')
+          throw new Unmodelled(
+            `generated column ${JSON.stringify(name)} other than ALWAYS ... STORED`,
+          );
         generated = generatedText(ctx, c.location);
         break;
       case 'CONSTR_PRIMARY':
         notNull = true;
-        constraints.push({ type: 'primary', name: c.conname ?? pgDefaultName(table.name, [], 'pkey'), columns: [name] });
+        constraints.push({
+          type: 'primary',
+          name: c.conname ?? pgDefaultName(table.name, [], 'pkey'),
+          columns: [name],
+        });
         break;
       case 'CONSTR_UNIQUE':
-        constraints.push({ type: 'unique', name: c.conname ?? pgDefaultName(table.name, [name], 'key'), columns: [name] });
+        constraints.push({
+          type: 'unique',
+          name: c.conname ?? pgDefaultName(table.name, [name], 'key'),
+          columns: [name],
+        });
         break;
       case 'CONSTR_CHECK':
-        constraints.push(checkConstraint(ctx, c, c.conname ?? checkDefaultName(table.name, c.raw_expr)));
+        constraints.push(
+          checkConstraint(ctx, c, c.conname ?? checkDefaultName(table.name, c.raw_expr)),
+        );
         break;
       case 'CONSTR_FOREIGN':
-        constraints.push(foreignKey(c, c.conname ?? pgDefaultName(table.name, [name], 'fkey'), [name]));
+        constraints.push(
+          foreignKey(c, c.conname ?? pgDefaultName(table.name, [name], 'fkey'), [name]),
+        );
         break;
       default:
         throw new Unmodelled(`column constraint ${c.contype} on ${JSON.stringify(name)}`);
@@ -214,11 +266,25 @@ const tableConstraint = (ctx: StatementContext, table: QName, c: any): Constrain
   switch (c.contype) {
     case 'CONSTR_PRIMARY':
     case 'CONSTR_UNIQUE': {
-      if (c.including?.length || c.nulls_not_distinct) throw new Unmodelled('PRIMARY KEY/UNIQUE with INCLUDE or NULLS NOT DISTINCT');
+      if (c.including?.length || c.nulls_not_distinct)
+        throw new Unmodelled('PRIMARY KEY/UNIQUE with INCLUDE or NULLS NOT DISTINCT');
       const type = c.contype === 'CONSTR_PRIMARY' ? 'primary' : 'unique';
       // USING INDEX: PostgreSQL names the constraint after the index unless CONSTRAINT names it
-      const name = c.conname ?? c.indexname ?? pgDefaultName(table.name, type === 'primary' ? [] : keys, type === 'primary' ? 'pkey' : 'key');
-      return { type, name, columns: keys, ...deferrable(c), ...(c.indexname ? { usingIndex: c.indexname } : {}) };
+      const name =
+        c.conname ??
+        c.indexname ??
+        pgDefaultName(
+          table.name,
+          type === 'primary' ? [] : keys,
+          type === 'primary' ? 'pkey' : 'key',
+        );
+      return {
+        type,
+        name,
+        columns: keys,
+        ...deferrable(c),
+        ...(c.indexname ? { usingIndex: c.indexname } : {}),
+      };
     }
     case 'CONSTR_CHECK':
       return checkConstraint(ctx, c, c.conname ?? checkDefaultName(table.name, c.raw_expr));
@@ -243,20 +309,28 @@ const depthAt = (tokens: readonly Token[], index: number): number => {
 /** A construct we do not model: the statement is kept verbatim as RawSql with this reason. */
 export class Unmodelled extends Error {}
 
-const TEMP_REASON = 'a temporary table holding data for this migration; it vanishes with the session';
+const TEMP_REASON =
+  'a temporary table holding data for this migration; it vanishes with the session';
 
 const createTable = (ctx: StatementContext, n: any): StatementResult => {
   if (n.relation?.relpersistence === 't') {
     ctx.tempTables.add(qualify(rangeVar(n.relation)));
     return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
   }
-  if (n.relation?.relpersistence && n.relation.relpersistence !== 'p') throw new Unmodelled('unlogged table');
-  if (n.inhRelations?.length || n.partbound || n.ofTypename) throw new Unmodelled('inheritance, partition or typed table');
+  if (n.relation?.relpersistence && n.relation.relpersistence !== 'p')
+    throw new Unmodelled('unlogged table');
+  if (n.inhRelations?.length || n.partbound || n.ofTypename)
+    throw new Unmodelled('inheritance, partition or typed table');
   const name = rangeVar(n.relation);
   let partitionBy: string | undefined;
   if (n.partspec) {
     // PARTITION BY <strategy> (<keys>) closes the statement: keep it as written
-    const at = ctx.tokens.findIndex((t, i) => isKeyword(t, 'PARTITION') && isKeyword(ctx.tokens[i + 1], 'BY') && depthAt(ctx.tokens, i) === 0);
+    const at = ctx.tokens.findIndex(
+      (t, i) =>
+        isKeyword(t, 'PARTITION') &&
+        isKeyword(ctx.tokens[i + 1], 'BY') &&
+        depthAt(ctx.tokens, i) === 0,
+    );
     partitionBy = ctx.src.span(ctx.tokens.slice(at + 2));
   }
   const columns: Column[] = [];
@@ -268,7 +342,11 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
   const elementCtx = (i: number): StatementContext => {
     const from = at(elements[i]);
     const to = i + 1 < elements.length ? at(elements[i + 1]) : ctx.end;
-    return typeof from === 'number' && typeof to === 'number' && ctx.start <= from && from < to && to <= ctx.end
+    return typeof from === 'number' &&
+      typeof to === 'number' &&
+      ctx.start <= from &&
+      from < to &&
+      to <= ctx.end
       ? withTokens(ctx, () => ctx.src.tokensIn(from, to))
       : ctx;
   };
@@ -285,23 +363,41 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
   }
   // PRIMARY KEY implies NOT NULL on its columns
   const pk = constraints.find((c) => c.type === 'primary');
-  const cols = pk ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c)) : columns;
+  const cols = pk
+    ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c))
+    : columns;
   // PostgreSQL folds a key that repeats an earlier one's columns into it, dropping its name
   const folded = foldedKeys(constraints);
   const kept = constraints.filter((k) => !folded.has(k.name));
-  const table: Table = { name, columns: cols, constraints: kept, ...(partitionBy ? { partitionBy } : {}) };
+  const table: Table = {
+    name,
+    columns: cols,
+    constraints: kept,
+    ...(partitionBy ? { partitionBy } : {}),
+  };
   const notes = [...folded].map(
-    (k) => `constraint ${JSON.stringify(k)} repeats the columns of an earlier key of ${JSON.stringify(qualify(name))}: PostgreSQL folds it into that key, so it is not created`,
+    (k) =>
+      `constraint ${JSON.stringify(k)} repeats the columns of an earlier key of ${JSON.stringify(qualify(name))}: PostgreSQL folds it into that key, so it is not created`,
   );
-  return { kind: 'changes', changes: [{ kind: 'CreateTable', table, source: ctx.source }], ...(notes.length ? { notes } : {}) };
+  return {
+    kind: 'changes',
+    changes: [{ kind: 'CreateTable', table, source: ctx.source }],
+    ...(notes.length ? { notes } : {}),
+  };
 };
 
 /** ALTER TABLE: one change per sub-command, each sub-command's text cut out by top-level commas. */
 const alterTable = (ctx: StatementContext, n: any): StatementResult => {
-  if (n.objtype && n.objtype !== 'OBJECT_TABLE') throw new Unmodelled(`ALTER ${String(n.objtype).replace('OBJECT_', '')}`);
+  if (n.objtype && n.objtype !== 'OBJECT_TABLE')
+    throw new Unmodelled(`ALTER ${String(n.objtype).replace('OBJECT_', '')}`);
   const table = rangeVar(n.relation);
   const cmds: any[] = (n.cmds ?? []).map((c: any) => c.AlterTableCmd);
-  const afterTable = () => ctx.tokens.slice(ctx.tokens.findIndex((t) => t.start > n.relation.location && t.keywordKind > 0 && t.tokenName !== 'IDENT'));
+  const afterTable = () =>
+    ctx.tokens.slice(
+      ctx.tokens.findIndex(
+        (t) => t.start > n.relation.location && t.keywordKind > 0 && t.tokenName !== 'IDENT',
+      ),
+    );
   // Sub-commands are separated by the only top-level commas of the statement, so one sub-command
   // is all that follows the table name: scanned only if it needs its text (most do not).
   const segCtxs: StatementContext[] = [];
@@ -309,7 +405,8 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
     segCtxs.push(withTokens(ctx, afterTable));
   } else {
     const segments = splitTopLevel(afterTable());
-    if (segments.length !== cmds.length) throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
+    if (segments.length !== cmds.length)
+      throw new Unmodelled('ALTER TABLE whose sub-commands could not be delimited');
     segCtxs.push(...segments.map((seg) => withTokens(ctx, () => seg)));
   }
   const out: Change[] = [];
@@ -320,7 +417,8 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
       case 'AT_AddColumn': {
         const parts = readColumn(segCtx, table, cmd.def.ColumnDef);
         const pkCol = parts.constraints.some((c) => c.type === 'primary');
-        if (cmd.missing_ok && parts.constraints.length) throw new Unmodelled('ADD COLUMN IF NOT EXISTS with constraints');
+        if (cmd.missing_ok && parts.constraints.length)
+          throw new Unmodelled('ADD COLUMN IF NOT EXISTS with constraints');
         out.push({
           kind: 'AddColumn',
           table,
@@ -328,11 +426,18 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
           ...(cmd.missing_ok ? { ifNotExists: true } : {}),
           source,
         });
-        for (const constraint of parts.constraints) out.push({ kind: 'AddConstraint', table, constraint, source });
+        for (const constraint of parts.constraints)
+          out.push({ kind: 'AddConstraint', table, constraint, source });
         break;
       }
       case 'AT_DropColumn':
-        out.push({ kind: 'DropColumn', table, column: cmd.name, ...(cmd.missing_ok ? { ifExists: true } : {}), source });
+        out.push({
+          kind: 'DropColumn',
+          table,
+          column: cmd.name,
+          ...(cmd.missing_ok ? { ifExists: true } : {}),
+          source,
+        });
         break;
       case 'AT_AlterColumnType': {
         const def = cmd.def.ColumnDef;
@@ -353,7 +458,13 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
       }
       case 'AT_SetNotNull':
       case 'AT_DropNotNull':
-        out.push({ kind: 'SetNotNull', table, column: cmd.name, notNull: cmd.subtype === 'AT_SetNotNull', source });
+        out.push({
+          kind: 'SetNotNull',
+          table,
+          column: cmd.name,
+          notNull: cmd.subtype === 'AT_SetNotNull',
+          source,
+        });
         break;
       case 'AT_ColumnDefault': {
         if (!cmd.def) {
@@ -361,12 +472,23 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
         } else {
           const seg = segCtx.tokens;
           const at = seg.findIndex((t) => isKeyword(t, 'DEFAULT'));
-          out.push({ kind: 'SetDefault', table, column: cmd.name, default: ctx.src.span(seg.slice(at + 1)), source });
+          out.push({
+            kind: 'SetDefault',
+            table,
+            column: cmd.name,
+            default: ctx.src.span(seg.slice(at + 1)),
+            source,
+          });
         }
         break;
       }
       case 'AT_AddConstraint':
-        out.push({ kind: 'AddConstraint', table, constraint: tableConstraint(segCtx, table, cmd.def.Constraint), source });
+        out.push({
+          kind: 'AddConstraint',
+          table,
+          constraint: tableConstraint(segCtx, table, cmd.def.Constraint),
+          source,
+        });
         break;
       case 'AT_DropConstraint':
         out.push({
@@ -383,11 +505,23 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
         break;
       case 'AT_EnableRowSecurity':
       case 'AT_DisableRowSecurity':
-        out.push({ kind: 'SetRowLevelSecurity', table, enabled: cmd.subtype === 'AT_EnableRowSecurity', force: false, source });
+        out.push({
+          kind: 'SetRowLevelSecurity',
+          table,
+          enabled: cmd.subtype === 'AT_EnableRowSecurity',
+          force: false,
+          source,
+        });
         break;
       case 'AT_ForceRowSecurity':
       case 'AT_NoForceRowSecurity':
-        out.push({ kind: 'SetRowLevelSecurity', table, enabled: cmd.subtype === 'AT_ForceRowSecurity', force: true, source });
+        out.push({
+          kind: 'SetRowLevelSecurity',
+          table,
+          enabled: cmd.subtype === 'AT_ForceRowSecurity',
+          force: true,
+          source,
+        });
         break;
       default:
         throw new Unmodelled(`ALTER TABLE sub-command ${String(cmd.subtype).replace('AT_', '')}`);
@@ -398,7 +532,8 @@ const alterTable = (ctx: StatementContext, n: any): StatementResult => {
 
 const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
   const table = rangeVar(n.relation);
-  if (ctx.tempTables.has(qualify(table))) return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
+  if (ctx.tempTables.has(qualify(table)))
+    return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
   // the key list is the first top-level parenthesis after the table (and USING method); its
   // tokens are needed only for an expression, a WHERE or a WITH (most indexes have none)
   let keyList: { close: number; elemTokens: Token[][] } | undefined;
@@ -413,16 +548,26 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
   };
   const elements: IndexElement[] = (n.indexParams ?? []).map((p: any, i: number): IndexElement => {
     const e = p.IndexElem;
-    if (e.expr || !e.name) return { kind: 'expression', text: ctx.src.span(keys().elemTokens[i] ?? []) };
+    if (e.expr || !e.name)
+      return { kind: 'expression', text: ctx.src.span(keys().elemTokens[i] ?? []) };
     const opclass = (e.opclass ?? []).map(str).join('.');
-    if (e.opclassopts?.length) return { kind: 'expression', text: ctx.src.span(keys().elemTokens[i] ?? []) };
+    if (e.opclassopts?.length)
+      return { kind: 'expression', text: ctx.src.span(keys().elemTokens[i] ?? []) };
     const collation = collationName({ collname: e.collation });
     return {
       kind: 'column',
       name: e.name,
       ...(opclass ? { opclass } : {}),
-      ...(e.ordering === 'SORTBY_DESC' ? { order: 'DESC' as const } : e.ordering === 'SORTBY_ASC' ? { order: 'ASC' as const } : {}),
-      ...(e.nulls_ordering === 'SORTBY_NULLS_FIRST' ? { nulls: 'FIRST' as const } : e.nulls_ordering === 'SORTBY_NULLS_LAST' ? { nulls: 'LAST' as const } : {}),
+      ...(e.ordering === 'SORTBY_DESC'
+        ? { order: 'DESC' as const }
+        : e.ordering === 'SORTBY_ASC'
+          ? { order: 'ASC' as const }
+          : {}),
+      ...(e.nulls_ordering === 'SORTBY_NULLS_FIRST'
+        ? { nulls: 'FIRST' as const }
+        : e.nulls_ordering === 'SORTBY_NULLS_LAST'
+          ? { nulls: 'LAST' as const }
+          : {}),
       ...(collation ? { collation } : {}),
     };
   });
@@ -436,20 +581,29 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
   let storage: string | undefined;
   if (n.options?.length) {
     const { close } = keys();
-    const w = ctx.tokens.findIndex((t, i) => i > close && isKeyword(t, 'WITH') && ctx.tokens[i + 1]?.text === '(');
+    const w = ctx.tokens.findIndex(
+      (t, i) => i > close && isKeyword(t, 'WITH') && ctx.tokens[i + 1]?.text === '(',
+    );
     storage = ctx.src.span(ctx.tokens.slice(w + 2, matchingParen(ctx.tokens, w + 1)));
   }
   // PostgreSQL names an unnamed index <table>_<columns>_idx (`expr` for expressions); we name it
   // the same so later statements and our down() can refer to it.
   const name: string =
-    n.idxname ?? pgDefaultName(table.name, (n.indexParams ?? []).map((p: any) => indexElementName(p.IndexElem)), 'idx');
+    n.idxname ??
+    pgDefaultName(
+      table.name,
+      (n.indexParams ?? []).map((p: any) => indexElementName(p.IndexElem)),
+      'idx',
+    );
   const index: Index = {
     name,
     table,
     unique: !!n.unique,
     ...(n.accessMethod && n.accessMethod !== 'btree' ? { using: n.accessMethod } : {}),
     elements,
-    ...(n.indexIncludingParams?.length ? { include: n.indexIncludingParams.map((p: any) => p.IndexElem.name) } : {}),
+    ...(n.indexIncludingParams?.length
+      ? { include: n.indexIncludingParams.map((p: any) => p.IndexElem.name) }
+      : {}),
     ...(where ? { where } : {}),
     ...(n.nulls_not_distinct ? { nullsNotDistinct: true } : {}),
     ...(storage !== undefined ? { storage } : {}),
@@ -464,12 +618,19 @@ const indexStmt = (ctx: StatementContext, n: any): StatementResult => {
 };
 
 const dropStmt = (ctx: StatementContext, n: any): StatementResult => {
-  if (n.behavior === 'DROP_CASCADE' && n.removeType !== 'OBJECT_TABLE' && n.removeType !== 'OBJECT_TYPE') {
+  if (
+    n.behavior === 'DROP_CASCADE' &&
+    n.removeType !== 'OBJECT_TABLE' &&
+    n.removeType !== 'OBJECT_TYPE'
+  ) {
     throw new Unmodelled(`DROP ... CASCADE of ${n.removeType}`);
   }
   const source = ctx.source;
   const ifExists = !!n.missing_ok;
-  if (n.removeType === 'OBJECT_TABLE' && (n.objects ?? []).every((o: any) => ctx.tempTables.has(qualify(nameList(o.List?.items))))) {
+  if (
+    n.removeType === 'OBJECT_TABLE' &&
+    (n.objects ?? []).every((o: any) => ctx.tempTables.has(qualify(nameList(o.List?.items))))
+  ) {
     return changes(raw(ctx, 'data', TEMP_REASON, { noCatalogEffect: true }));
   }
   const out: Change[] = [];
@@ -477,30 +638,64 @@ const dropStmt = (ctx: StatementContext, n: any): StatementResult => {
     const list = obj.List?.items ?? (obj.TypeName ? obj.TypeName.names : undefined);
     switch (n.removeType) {
       case 'OBJECT_TABLE':
-        out.push({ kind: 'DropTable', name: nameList(list), ...(ifExists ? { ifExists } : {}), ...(n.behavior === 'DROP_CASCADE' ? { cascade: true } : {}), source });
+        out.push({
+          kind: 'DropTable',
+          name: nameList(list),
+          ...(ifExists ? { ifExists } : {}),
+          ...(n.behavior === 'DROP_CASCADE' ? { cascade: true } : {}),
+          source,
+        });
         break;
       case 'OBJECT_INDEX':
-        out.push({ kind: 'DropIndex', name: nameList(list), ...(n.concurrent ? { concurrently: true } : {}), ...(ifExists ? { ifExists } : {}), source });
+        out.push({
+          kind: 'DropIndex',
+          name: nameList(list),
+          ...(n.concurrent ? { concurrently: true } : {}),
+          ...(ifExists ? { ifExists } : {}),
+          source,
+        });
         break;
       case 'OBJECT_TYPE':
-        out.push({ kind: 'DropEnum', name: nameList(obj.TypeName?.names ?? list), ...(ifExists ? { ifExists } : {}), source });
+        out.push({
+          kind: 'DropEnum',
+          name: nameList(obj.TypeName?.names ?? list),
+          ...(ifExists ? { ifExists } : {}),
+          source,
+        });
         break;
       case 'OBJECT_VIEW':
       case 'OBJECT_MATVIEW':
-        out.push({ kind: 'DropView', name: nameList(list), materialized: n.removeType === 'OBJECT_MATVIEW', ifExists, source });
+        out.push({
+          kind: 'DropView',
+          name: nameList(list),
+          materialized: n.removeType === 'OBJECT_MATVIEW',
+          ifExists,
+          source,
+        });
         break;
       case 'OBJECT_FUNCTION':
       case 'OBJECT_PROCEDURE': {
         const owa = obj.ObjectWithArgs;
-        const sig = owa.args_unspecified ? '' : `(${(owa.objargs ?? []).map((a: any) => renderType(typeFromTypeName(a.TypeName))).join(', ')})`;
-        out.push({ kind: 'DropFunction', name: nameList(owa.objname), signature: sig, ifExists, source });
+        const sig = owa.args_unspecified
+          ? ''
+          : `(${(owa.objargs ?? []).map((a: any) => renderType(typeFromTypeName(a.TypeName))).join(', ')})`;
+        out.push({
+          kind: 'DropFunction',
+          name: nameList(owa.objname),
+          signature: sig,
+          ifExists,
+          source,
+        });
         break;
       }
       case 'OBJECT_TRIGGER':
       case 'OBJECT_POLICY': {
         const parts: string[] = (list ?? []).map(str);
         const name = parts[parts.length - 1];
-        const table = qname(parts.length > 2 ? parts[parts.length - 3] : undefined, parts[parts.length - 2]);
+        const table = qname(
+          parts.length > 2 ? parts[parts.length - 3] : undefined,
+          parts[parts.length - 2],
+        );
         out.push(
           n.removeType === 'OBJECT_TRIGGER'
             ? { kind: 'DropTrigger', name, table, ifExists, source }
@@ -527,14 +722,32 @@ const renameStmt = (ctx: StatementContext, n: any): StatementResult => {
     case 'OBJECT_TABLE':
       return changes({ kind: 'RenameTable', from: rangeVar(n.relation), to: n.newname, source });
     case 'OBJECT_COLUMN':
-      if (n.relationType && n.relationType !== 'OBJECT_TABLE') throw new Unmodelled('RENAME COLUMN of a view');
-      return changes({ kind: 'RenameColumn', table: rangeVar(n.relation), from: n.subname, to: n.newname, source });
+      if (n.relationType && n.relationType !== 'OBJECT_TABLE')
+        throw new Unmodelled('RENAME COLUMN of a view');
+      return changes({
+        kind: 'RenameColumn',
+        table: rangeVar(n.relation),
+        from: n.subname,
+        to: n.newname,
+        source,
+      });
     case 'OBJECT_INDEX':
       return changes({ kind: 'RenameIndex', from: rangeVar(n.relation), to: n.newname, source });
     case 'OBJECT_TABCONSTRAINT':
-      return changes({ kind: 'RenameConstraint', table: rangeVar(n.relation), from: n.subname, to: n.newname, source });
+      return changes({
+        kind: 'RenameConstraint',
+        table: rangeVar(n.relation),
+        from: n.subname,
+        to: n.newname,
+        source,
+      });
     case 'OBJECT_TYPE':
-      return changes({ kind: 'RenameEnum', from: nameList(n.object?.List?.items), to: n.newname, source });
+      return changes({
+        kind: 'RenameEnum',
+        from: nameList(n.object?.List?.items),
+        to: n.newname,
+        source,
+      });
     default:
       throw new Unmodelled(`RENAME of ${String(n.renameType).replace('OBJECT_', '')}`);
   }
@@ -580,7 +793,11 @@ const insertedRows = (n: any): NonNullable<NonNullable<RawSql['writes']>['rows']
   const lists = n.selectStmt?.SelectStmt?.valuesLists;
   if (!lists || n.onConflictClause || !n.cols?.length || n.withClause) return undefined;
   const columns: string[] = n.cols.map((c: any) => c.ResTarget?.name);
-  if (columns.some((c) => typeof c !== 'string') || n.cols.some((c: any) => c.ResTarget?.indirection)) return undefined;
+  if (
+    columns.some((c) => typeof c !== 'string') ||
+    n.cols.some((c: any) => c.ResTarget?.indirection)
+  )
+    return undefined;
   const values = lists.map((l: any) => (l.List?.items ?? []).map(literalOf));
   if (values.some((row: unknown[]) => row.length !== columns.length)) return undefined;
   return { columns, values };
@@ -590,13 +807,31 @@ const insertedRows = (n: any): NonNullable<NonNullable<RawSql['writes']>['rows']
  * `CREATE TABLE t AS <query>` and `SELECT ... INTO t`: the statement runs as written (it fills
  * the table), and the IR knows the table, not its columns (their types come from the query).
  */
-const tableFromQuery = (ctx: StatementContext, into: any, what: string, ifNotExists: boolean): StatementResult => {
+const tableFromQuery = (
+  ctx: StatementContext,
+  into: any,
+  what: string,
+  ifNotExists: boolean,
+): StatementResult => {
   const name = rangeVar(into?.rel);
-  if (into?.onCommit && into.onCommit !== 'ONCOMMIT_NOOP') throw new Unmodelled(`${what} with ON COMMIT`);
-  const table: Table = { name, columns: [], constraints: [], columnsUnknown: `${what}: its columns come from a query the replay cannot type` };
+  if (into?.onCommit && into.onCommit !== 'ONCOMMIT_NOOP')
+    throw new Unmodelled(`${what} with ON COMMIT`);
+  const table: Table = {
+    name,
+    columns: [],
+    constraints: [],
+    columnsUnknown: `${what}: its columns come from a query the replay cannot type`,
+  };
   const reason = `${what}: the table's rows come from a query; kept as written, the table (not its columns) is modelled`;
-  const when: ExistsGuard | undefined = ifNotExists ? { negated: true, object: 'relation', name: name.name, schema: name.schema ?? 'public' } : undefined;
-  return changes({ ...raw(ctx, 'unmodelled', reason), effects: [{ ...(when ? { when } : {}), changes: [{ kind: 'CreateTable', table, source: ctx.source }] }] });
+  const when: ExistsGuard | undefined = ifNotExists
+    ? { negated: true, object: 'relation', name: name.name, schema: name.schema ?? 'public' }
+    : undefined;
+  return changes({
+    ...raw(ctx, 'unmodelled', reason),
+    effects: [
+      { ...(when ? { when } : {}), changes: [{ kind: 'CreateTable', table, source: ctx.source }] },
+    ],
+  });
 };
 
 const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResult> = {
@@ -613,12 +848,23 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     }),
   AlterEnumStmt: (ctx, n) => {
     const name = nameList(n.typeName);
-    if (n.oldVal) return changes({ kind: 'RenameEnumValue', name, from: n.oldVal, to: n.newVal, source: ctx.source });
+    if (n.oldVal)
+      return changes({
+        kind: 'RenameEnumValue',
+        name,
+        from: n.oldVal,
+        to: n.newVal,
+        source: ctx.source,
+      });
     return changes({
       kind: 'AddEnumValue',
       name,
       value: n.newVal,
-      ...(n.newValNeighbor ? (n.newValIsAfter ? { after: n.newValNeighbor } : { before: n.newValNeighbor }) : {}),
+      ...(n.newValNeighbor
+        ? n.newValIsAfter
+          ? { after: n.newValNeighbor }
+          : { before: n.newValNeighbor }
+        : {}),
       ...(n.skipIfNewValExists ? { ifNotExists: true } : {}),
       source: ctx.source,
     });
@@ -627,29 +873,64 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     const items: string[] = (n.object?.List?.items ?? []).map(str);
     const comment: string | undefined = n.comment;
     if (n.objtype === 'OBJECT_TABLE') {
-      const table = qname(items.length > 1 ? items[items.length - 2] : undefined, items[items.length - 1]);
-      return changes({ kind: 'SetComment', target: { kind: 'table', table }, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
+      const table = qname(
+        items.length > 1 ? items[items.length - 2] : undefined,
+        items[items.length - 1],
+      );
+      return changes({
+        kind: 'SetComment',
+        target: { kind: 'table', table },
+        ...(comment !== undefined ? { comment } : {}),
+        source: ctx.source,
+      });
     }
     if (n.objtype === 'OBJECT_COLUMN') {
       const column = items[items.length - 1];
-      const table = qname(items.length > 2 ? items[items.length - 3] : undefined, items[items.length - 2]);
-      return changes({ kind: 'SetComment', target: { kind: 'column', table, column }, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
+      const table = qname(
+        items.length > 2 ? items[items.length - 3] : undefined,
+        items[items.length - 2],
+      );
+      return changes({
+        kind: 'SetComment',
+        target: { kind: 'column', table, column },
+        ...(comment !== undefined ? { comment } : {}),
+        source: ctx.source,
+      });
     }
     if (n.objtype === 'OBJECT_FUNCTION' || n.objtype === 'OBJECT_PROCEDURE') {
       const o = n.object?.ObjectWithArgs;
       // no argument list: the only routine of that name
-      const signature = o?.args_unspecified ? '' : `(${(o?.objargs ?? []).map((t: any) => renderType(typeFromTypeName(t.TypeName))).join(', ')})`;
-      return changes({ kind: 'SetRoutineComment', name: nameList(o?.objname), signature, ...(comment !== undefined ? { comment } : {}), source: ctx.source });
+      const signature = o?.args_unspecified
+        ? ''
+        : `(${(o?.objargs ?? []).map((t: any) => renderType(typeFromTypeName(t.TypeName))).join(', ')})`;
+      return changes({
+        kind: 'SetRoutineComment',
+        name: nameList(o?.objname),
+        signature,
+        ...(comment !== undefined ? { comment } : {}),
+        source: ctx.source,
+      });
     }
     throw new Unmodelled(`COMMENT ON ${String(n.objtype).replace('OBJECT_', '')}`);
   },
   CreateExtensionStmt: (ctx, n) => {
     // options (SCHEMA, VERSION, IF NOT EXISTS) travel in the verbatim SQL
-    return changes({ kind: 'CreateExtension', name: n.extname, sql: ctx.source.text, source: ctx.source });
+    return changes({
+      kind: 'CreateExtension',
+      name: n.extname,
+      sql: ctx.source.text,
+      source: ctx.source,
+    });
   },
   CreateSchemaStmt: (ctx, n) => {
-    if (n.schemaElts?.length || n.authrole) throw new Unmodelled('CREATE SCHEMA with elements or AUTHORIZATION');
-    return changes({ kind: 'CreateSchema', name: n.schemaname, ifNotExists: !!n.if_not_exists, source: ctx.source });
+    if (n.schemaElts?.length || n.authrole)
+      throw new Unmodelled('CREATE SCHEMA with elements or AUTHORIZATION');
+    return changes({
+      kind: 'CreateSchema',
+      name: n.schemaname,
+      ifNotExists: !!n.if_not_exists,
+      source: ctx.source,
+    });
   },
   ViewStmt: (ctx, n) =>
     changes({
@@ -663,7 +944,15 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     }),
   CreateTableAsStmt: (ctx, n) => {
     if (n.objtype === 'OBJECT_MATVIEW') {
-      return changes({ kind: 'CreateView', name: rangeVar(n.into.rel), materialized: true, orReplace: false, sql: ctx.source.text, ...starTables(n.query), source: ctx.source });
+      return changes({
+        kind: 'CreateView',
+        name: rangeVar(n.into.rel),
+        materialized: true,
+        orReplace: false,
+        sql: ctx.source.text,
+        ...starTables(n.query),
+        source: ctx.source,
+      });
     }
     if (n.into?.rel?.relpersistence === 't') {
       ctx.tempTables.add(qualify(rangeVar(n.into.rel)));
@@ -685,43 +974,81 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
     // a CONSTRAINT TRIGGER is a trigger too (DROP TRIGGER drops it, with its pg_constraint
     // entry): modelled, so that the functions it calls are known to be in use and its down is
     // DROP TRIGGER rather than nothing
-    return changes({ kind: 'CreateTrigger', name: n.trigname, table: rangeVar(n.relation), orReplace: !!n.replace, sql: ctx.source.text, source: ctx.source });
+    return changes({
+      kind: 'CreateTrigger',
+      name: n.trigname,
+      table: rangeVar(n.relation),
+      orReplace: !!n.replace,
+      sql: ctx.source.text,
+      source: ctx.source,
+    });
   },
   CreateSeqStmt: (ctx, n) => {
     if (n.if_not_exists) throw new Unmodelled('CREATE SEQUENCE IF NOT EXISTS');
-    return changes({ kind: 'CreateSequence', name: rangeVar(n.sequence), sql: ctx.source.text, source: ctx.source });
+    return changes({
+      kind: 'CreateSequence',
+      name: rangeVar(n.sequence),
+      sql: ctx.source.text,
+      source: ctx.source,
+    });
   },
   AlterSeqStmt: (ctx, n) => {
     // only OWNED BY is modelled: the other options (INCREMENT, RESTART...) change no object's shape
     // the IR keeps, and stay verbatim
     const options = (n.options ?? []).map((o: any) => o.DefElem);
-    if (n.missing_ok || options.length !== 1 || options[0]?.defname !== 'owned_by') throw new Unmodelled('ALTER SEQUENCE other than OWNED BY');
+    if (n.missing_ok || options.length !== 1 || options[0]?.defname !== 'owned_by')
+      throw new Unmodelled('ALTER SEQUENCE other than OWNED BY');
     const items: string[] = (options[0].arg?.List?.items ?? []).map(str);
     const name = rangeVar(n.sequence);
-    if (items.length === 1 && items[0] === 'none') return changes({ kind: 'SetSequenceOwner', name, source: ctx.source });
-    if (items.length < 2 || items.length > 3) throw new Unmodelled('ALTER SEQUENCE ... OWNED BY a name the reader cannot place');
+    if (items.length === 1 && items[0] === 'none')
+      return changes({ kind: 'SetSequenceOwner', name, source: ctx.source });
+    if (items.length < 2 || items.length > 3)
+      throw new Unmodelled('ALTER SEQUENCE ... OWNED BY a name the reader cannot place');
     const column = items[items.length - 1];
     const table = qname(items.length === 3 ? items[0] : undefined, items[items.length - 2]);
-    return changes({ kind: 'SetSequenceOwner', name, ownedBy: { table, column }, source: ctx.source });
+    return changes({
+      kind: 'SetSequenceOwner',
+      name,
+      ownedBy: { table, column },
+      source: ctx.source,
+    });
   },
   CreatePolicyStmt: (ctx, n) =>
-    changes({ kind: 'CreatePolicy', name: n.policy_name, table: rangeVar(n.table), sql: ctx.source.text, source: ctx.source }),
+    changes({
+      kind: 'CreatePolicy',
+      name: n.policy_name,
+      table: rangeVar(n.table),
+      sql: ctx.source.text,
+      source: ctx.source,
+    }),
   VariableSetStmt: (ctx, n) => {
-    if (n.name === 'search_path') throw new Unmodelled('SET search_path changes how every later name resolves');
+    if (n.name === 'search_path')
+      throw new Unmodelled('SET search_path changes how every later name resolves');
     return changes({ kind: 'SessionSetting', sql: ctx.source.text, source: ctx.source });
   },
   InsertStmt: (ctx, n) => {
     const rows = insertedRows(n);
-    return changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'insert', ...(rows ? { rows } : {}) } });
+    return changes({
+      ...raw(ctx, 'data', DATA_REASON),
+      writes: { table: rangeVar(n.relation), op: 'insert', ...(rows ? { rows } : {}) },
+    });
   },
   UpdateStmt: (ctx, n) =>
     changes({
       ...raw(ctx, 'data', DATA_REASON),
-      writes: { table: rangeVar(n.relation), columns: (n.targetList ?? []).map((t: any) => t.ResTarget.name), op: 'update' },
+      writes: {
+        table: rangeVar(n.relation),
+        columns: (n.targetList ?? []).map((t: any) => t.ResTarget.name),
+        op: 'update',
+      },
     }),
   DeleteStmt: (ctx, n) =>
-    changes({ ...raw(ctx, 'data', DATA_REASON), writes: { table: rangeVar(n.relation), op: 'delete' } }),
-  MergeStmt: (ctx) => changes(raw(ctx, 'data', 'data statement: Sequelize has no schema call for it')),
+    changes({
+      ...raw(ctx, 'data', DATA_REASON),
+      writes: { table: rangeVar(n.relation), op: 'delete' },
+    }),
+  MergeStmt: (ctx) =>
+    changes(raw(ctx, 'data', 'data statement: Sequelize has no schema call for it')),
   SelectStmt: (ctx, n) => {
     const into = n.intoClause;
     if (!into) return changes(raw(ctx, 'data', 'a query run for its effects (e.g. setval)'));
@@ -733,9 +1060,13 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
   },
   DoStmt: (ctx, n) => {
     const as = (n.args ?? []).find((a: any) => a.DefElem?.defname === 'as')?.DefElem;
-    const language = str((n.args ?? []).find((a: any) => a.DefElem?.defname === 'language')?.DefElem?.arg);
+    const language = str(
+      (n.args ?? []).find((a: any) => a.DefElem?.defname === 'language')?.DefElem?.arg,
+    );
     const body = as?.arg?.String?.sval as string | undefined;
-    const token = as ? ctx.tokens.find((t) => t.start === as.location && t.tokenName === 'SCONST') : undefined;
+    const token = as
+      ? ctx.tokens.find((t) => t.start === as.location && t.tokenName === 'SCONST')
+      : undefined;
     // the body starts after the opening dollar quote ($$ or $tag$)
     const open = token?.text.match(/^\$[^$]*\$/)?.[0];
     const effects =
@@ -743,20 +1074,38 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
         ? readDoBlock(ctx, body, token!.start + Buffer.byteLength(open, 'utf8'), readStatement)
         : undefined;
     return effects
-      ? changes({ ...raw(ctx, 'procedural', 'DO block: kept as written; its DDL (and the existence tests guarding it) is modelled'), effects })
+      ? changes({
+          ...raw(
+            ctx,
+            'procedural',
+            'DO block: kept as written; its DDL (and the existence tests guarding it) is modelled',
+          ),
+          effects,
+        })
       : changes(raw(ctx, 'procedural', 'DO block: procedural code is kept as written'));
   },
-  VacuumStmt: (ctx) => changes(raw(ctx, 'maintenance', 'ANALYZE/VACUUM changes statistics, not the schema', { noCatalogEffect: true })),
-  RefreshMatViewStmt: (ctx) => changes(raw(ctx, 'maintenance', 'REFRESH MATERIALIZED VIEW changes data, not the schema', { noCatalogEffect: true })),
+  VacuumStmt: (ctx) =>
+    changes(
+      raw(ctx, 'maintenance', 'ANALYZE/VACUUM changes statistics, not the schema', {
+        noCatalogEffect: true,
+      }),
+    ),
+  RefreshMatViewStmt: (ctx) =>
+    changes(
+      raw(ctx, 'maintenance', 'REFRESH MATERIALIZED VIEW changes data, not the schema', {
+        noCatalogEffect: true,
+      }),
+    ),
   TransactionStmt: (_ctx, n) => ({
     kind: 'transaction',
-    op: n.kind === 'TRANS_STMT_BEGIN' || n.kind === 'TRANS_STMT_START'
-      ? 'begin'
-      : n.kind === 'TRANS_STMT_COMMIT'
-        ? 'commit'
-        : n.kind === 'TRANS_STMT_ROLLBACK'
-          ? 'rollback'
-          : 'other',
+    op:
+      n.kind === 'TRANS_STMT_BEGIN' || n.kind === 'TRANS_STMT_START'
+        ? 'begin'
+        : n.kind === 'TRANS_STMT_COMMIT'
+          ? 'commit'
+          : n.kind === 'TRANS_STMT_ROLLBACK'
+            ? 'rollback'
+            : 'other',
   }),
 };
 
@@ -765,9 +1114,17 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
  * Replay follows what was read (`effects`); down() trusts that only where the before-state shows
  * the clause changed nothing more (ir/unconsumed.ts), and is irreversible otherwise.
  */
-const unconsumed = (ctx: StatementContext, lost: Unconsumed, effects: GuardedChanges): StatementResult =>
+const unconsumed = (
+  ctx: StatementContext,
+  lost: Unconsumed,
+  effects: GuardedChanges,
+): StatementResult =>
   changes({
-    ...raw(ctx, 'unmodelled', `its ${lost.clause} is not read into changes (${lost.detail}); the statement runs as written`),
+    ...raw(
+      ctx,
+      'unmodelled',
+      `its ${lost.clause} is not read into changes (${lost.detail}); the statement runs as written`,
+    ),
     effects: [{ ...effects, unconsumed: lost.clause }],
   });
 
@@ -778,17 +1135,42 @@ const unconsumed = (ctx: StatementContext, lost: Unconsumed, effects: GuardedCha
  * existence test, which replay and invert evaluate on the replayed schema. `clear` is the
  * statement's tree without the flag, for clause accounting.
  */
-const existenceGuard = (kind: string, n: any): { when: ExistsGuard; clause: string; clear: Record<string, any> } | undefined => {
+const existenceGuard = (
+  kind: string,
+  n: any,
+): { when: ExistsGuard; clause: string; clear: Record<string, any> } | undefined => {
   const on = (rv: any) => ({ name: rv?.relname ?? '', schema: rv?.schemaname ?? 'public' });
   if (kind === 'CreateStmt' && n.if_not_exists && n.relation?.relpersistence !== 't') {
-    return { when: { negated: true, object: 'relation', ...on(n.relation) }, clause: 'IF NOT EXISTS', clear: { [kind]: { ...n, if_not_exists: undefined } } };
+    return {
+      when: { negated: true, object: 'relation', ...on(n.relation) },
+      clause: 'IF NOT EXISTS',
+      clear: { [kind]: { ...n, if_not_exists: undefined } },
+    };
   }
-  if (kind === 'AlterTableStmt' && n.missing_ok && (n.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE') {
-    return { when: { negated: false, object: 'table', ...on(n.relation) }, clause: 'IF EXISTS', clear: { [kind]: { ...n, missing_ok: undefined } } };
+  if (
+    kind === 'AlterTableStmt' &&
+    n.missing_ok &&
+    (n.objtype ?? 'OBJECT_TABLE') === 'OBJECT_TABLE'
+  ) {
+    return {
+      when: { negated: false, object: 'table', ...on(n.relation) },
+      clause: 'IF EXISTS',
+      clear: { [kind]: { ...n, missing_ok: undefined } },
+    };
   }
   if (kind === 'RenameStmt' && n.missing_ok && n.relation) {
-    const object = n.renameType === 'OBJECT_INDEX' ? 'index' : ['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT'].includes(n.renameType) ? 'table' : undefined;
-    if (object) return { when: { negated: false, object, ...on(n.relation) }, clause: 'IF EXISTS', clear: { [kind]: { ...n, missing_ok: undefined } } };
+    const object =
+      n.renameType === 'OBJECT_INDEX'
+        ? 'index'
+        : ['OBJECT_TABLE', 'OBJECT_COLUMN', 'OBJECT_TABCONSTRAINT'].includes(n.renameType)
+          ? 'table'
+          : undefined;
+    if (object)
+      return {
+        when: { negated: false, object, ...on(n.relation) },
+        clause: 'IF EXISTS',
+        clear: { [kind]: { ...n, missing_ok: undefined } },
+      };
   }
   return undefined;
 };
@@ -799,17 +1181,32 @@ const UNMODELLED_DOWNS: Record<string, (n: any) => string | undefined> = {
   CompositeTypeStmt: (n) => `DROP TYPE ${quoteName(rangeVar(n.typevar))}`,
 };
 
-export const readStatement = (ctx: StatementContext, stmt: Record<string, any>): StatementResult => {
+export const readStatement = (
+  ctx: StatementContext,
+  stmt: Record<string, any>,
+): StatementResult => {
   const kind = Object.keys(stmt)[0];
   const node = stmt[kind];
   const handler = HANDLERS[kind];
   try {
     if (!handler) throw new Unmodelled(`${kind.replace(/Stmt$/, '')} statements are not modelled`);
     const result = handler(ctx, node);
-    if (result.kind !== 'changes' || result.changes.length === 0 || result.changes.some((c) => c.kind === 'RawSql')) return result;
+    if (
+      result.kind !== 'changes' ||
+      result.changes.length === 0 ||
+      result.changes.some((c) => c.kind === 'RawSql')
+    )
+      return result;
     const guard = existenceGuard(kind, node);
-    const lost = unconsumedClause(ctx.src.pg, ctx.source.text, guard?.clear ?? stmt, result.changes);
-    const effects: GuardedChanges = guard ? { when: guard.when, changes: result.changes } : { changes: result.changes };
+    const lost = unconsumedClause(
+      ctx.src.pg,
+      ctx.source.text,
+      guard?.clear ?? stmt,
+      result.changes,
+    );
+    const effects: GuardedChanges = guard
+      ? { when: guard.when, changes: result.changes }
+      : { changes: result.changes };
     if (lost) return unconsumed(ctx, lost, effects);
     if (!guard) return result;
     const what = `${guard.when.object} ${JSON.stringify(guard.when.name)}`;

@@ -31,10 +31,45 @@ const CATALOG_TYPES: Readonly<Record<string, string>> = {
 
 /** built-in (or ubiquitous extension) types written without schema */
 const PLAIN_TYPES: ReadonlySet<string> = new Set([
-  'text', 'jsonb', 'json', 'uuid', 'bytea', 'date', 'inet', 'cidr', 'macaddr', 'macaddr8', 'xml', 'money',
-  'tsvector', 'tsquery', 'oid', 'serial', 'bigserial', 'smallserial', 'serial4', 'serial8', 'serial2',
-  'citext', 'point', 'line', 'lseg', 'box', 'path', 'polygon', 'circle', 'int4range', 'int8range', 'numrange',
-  'tsrange', 'tstzrange', 'daterange', 'name', 'regclass', 'hstore', 'ltree',
+  'text',
+  'jsonb',
+  'json',
+  'uuid',
+  'bytea',
+  'date',
+  'inet',
+  'cidr',
+  'macaddr',
+  'macaddr8',
+  'xml',
+  'money',
+  'tsvector',
+  'tsquery',
+  'oid',
+  'serial',
+  'bigserial',
+  'smallserial',
+  'serial4',
+  'serial8',
+  'serial2',
+  'citext',
+  'point',
+  'line',
+  'lseg',
+  'box',
+  'path',
+  'polygon',
+  'circle',
+  'int4range',
+  'int8range',
+  'numrange',
+  'tsrange',
+  'tstzrange',
+  'daterange',
+  'name',
+  'regclass',
+  'hstore',
+  'ltree',
 ]);
 
 const str = (n: any): string => n?.String?.sval ?? '';
@@ -75,8 +110,14 @@ const INTERVAL_FULL_RANGE = 0x7fff;
  */
 const intervalType = (args: readonly (number | string)[], array: number): ColumnType => {
   const [mask, precision] = args;
-  const fields = typeof mask === 'number' ? (mask === INTERVAL_FULL_RANGE ? '' : INTERVAL_FIELDS[mask]) : undefined;
-  if (fields === undefined || args.length > 2) return { name: 'INTERVAL', args, ...(array ? { array } : {}) };
+  const fields =
+    typeof mask === 'number'
+      ? mask === INTERVAL_FULL_RANGE
+        ? ''
+        : INTERVAL_FIELDS[mask]
+      : undefined;
+  if (fields === undefined || args.length > 2)
+    return { name: 'INTERVAL', args, ...(array ? { array } : {}) };
   return {
     name: fields ? `INTERVAL ${fields}` : 'INTERVAL',
     ...(precision !== undefined ? { args: [precision] } : {}),
@@ -103,6 +144,7 @@ export const typeFromTypeName = (tn: any): ColumnType => {
   if (names.length === 1 && PLAIN_TYPES.has(names[0])) return base(names[0].toUpperCase());
   if (names.length === 2 && names[0] === 'pg_catalog') return base(names[1].toUpperCase());
   const name = names[names.length - 1];
-  const schema = names.length > 1 && names[names.length - 2] !== 'public' ? names[names.length - 2] : undefined;
+  const schema =
+    names.length > 1 && names[names.length - 2] !== 'public' ? names[names.length - 2] : undefined;
   return base(name, { user: true, ...(schema ? { schema } : {}) });
 };

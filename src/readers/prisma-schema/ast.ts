@@ -79,7 +79,10 @@ const unquote = (s: string): string => {
 };
 
 const value = (v: unknown): PValue => {
-  if (typeof v === 'string') return v.startsWith('"') && v.endsWith('"') && v.length >= 2 ? { kind: 'string', value: unquote(v) } : { kind: 'word', value: v };
+  if (typeof v === 'string')
+    return v.startsWith('"') && v.endsWith('"') && v.length >= 2
+      ? { kind: 'string', value: unquote(v) }
+      : { kind: 'word', value: v };
   if (typeof v === 'number' || typeof v === 'boolean') return { kind: 'word', value: String(v) };
   if (v === null || v === undefined) return { kind: 'word', value: 'null' };
   if (Array.isArray(v)) return { kind: 'array', items: v.map(value) };
@@ -92,7 +95,8 @@ const value = (v: unknown): PValue => {
 
 const arg = (a: any): PArg => {
   const v = a?.type === 'attributeArgument' ? a.value : a;
-  if (v && typeof v === 'object' && v.type === 'keyValue') return { key: v.key, value: value(v.value) };
+  if (v && typeof v === 'object' && v.type === 'keyValue')
+    return { key: v.key, value: value(v.value) };
   return { value: value(v) };
 };
 
@@ -139,8 +143,13 @@ export const blankBlockComments = (text: string): string => {
 export const parsePrismaFile = async (text: string, file: string): Promise<PSchema> => {
   // the ESM build: the package's main (CommonJS) requires chevrotain, which is ESM-only, and
   // that fails under tsx's CommonJS hooks
-  const { getSchema, PrismaParser, VisitorClassFactory } = (await import('@mrleebo/prisma-ast/dist/prisma-ast.esm.js' as string)) as {
-    getSchema: (text: string, options: { parser: unknown; visitor: unknown }) => { list: unknown[] };
+  const { getSchema, PrismaParser, VisitorClassFactory } = (await import(
+    '@mrleebo/prisma-ast/dist/prisma-ast.esm.js' as string
+  )) as {
+    getSchema: (
+      text: string,
+      options: { parser: unknown; visitor: unknown },
+    ) => { list: unknown[] };
     PrismaParser: new (config: { nodeLocationTracking: 'full' }) => unknown;
     VisitorClassFactory: (parser: unknown) => new () => unknown;
   };
@@ -158,7 +167,9 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
       .replace(/--> '(\r?\n)' <--/g, 'the end of the line')
       .replace(/--> (.*?) <--/g, '$1')
       .replace(/\s*\r?\n\s*/g, ' ');
-    throw new UsageError(`${file}${line ? `:${line}` : ''}: schema does not parse: ${message} (fix the schema; prisma validate reports the same place)`);
+    throw new UsageError(
+      `${file}${line ? `:${line}` : ''}: schema does not parse: ${message} (fix the schema; prisma validate reports the same place)`,
+    );
   }
   const datasource: Record<string, PValue> = {};
   const models: PModel[] = [];
@@ -166,11 +177,15 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
   const previewFeatures: string[] = [];
   for (const b of ast.list as any[]) {
     if (b.type === 'datasource') {
-      for (const a of b.assignments) if (a.type === 'assignment') datasource[a.key] = value(a.value);
+      for (const a of b.assignments)
+        if (a.type === 'assignment') datasource[a.key] = value(a.value);
     } else if (b.type === 'generator') {
       for (const a of b.assignments) {
-        const v = a.type === 'assignment' && a.key === 'previewFeatures' ? value(a.value) : undefined;
-        if (v?.kind === 'array') for (const x of v.items) if (x.kind === 'string' || x.kind === 'word') previewFeatures.push(x.value);
+        const v =
+          a.type === 'assignment' && a.key === 'previewFeatures' ? value(a.value) : undefined;
+        if (v?.kind === 'array')
+          for (const x of v.items)
+            if (x.kind === 'string' || x.kind === 'word') previewFeatures.push(x.value);
       }
     } else if (b.type === 'model' || b.type === 'view' || b.type === 'type') {
       const fields: PField[] = [];
@@ -184,7 +199,9 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
           fields.push({
             name: p.name,
             type: isFunc ? ft.name : String(ft),
-            ...(unsupportedArg && unsupportedArg.kind === 'string' ? { unsupported: unsupportedArg.value } : {}),
+            ...(unsupportedArg && unsupportedArg.kind === 'string'
+              ? { unsupported: unsupportedArg.value }
+              : {}),
             list: !!p.array,
             optional: !!p.optional,
             attributes: (p.attributes ?? []).map(attribute),
@@ -192,15 +209,29 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
           });
         }
       }
-      models.push({ kind: b.type, name: b.name, fields, attributes, file, ...(b.location?.startLine ? { line: b.location.startLine } : {}) });
+      models.push({
+        kind: b.type,
+        name: b.name,
+        fields,
+        attributes,
+        file,
+        ...(b.location?.startLine ? { line: b.location.startLine } : {}),
+      });
     } else if (b.type === 'enum') {
       const values: { name: string; attributes: PAttribute[] }[] = [];
       const attributes: PAttribute[] = [];
       for (const e of b.enumerators) {
-        if (e.type === 'enumerator') values.push({ name: e.name, attributes: (e.attributes ?? []).map(attribute) });
+        if (e.type === 'enumerator')
+          values.push({ name: e.name, attributes: (e.attributes ?? []).map(attribute) });
         else if (e.type === 'attribute') attributes.push(attribute(e));
       }
-      enums.push({ name: b.name, values, attributes, file, ...(b.location?.startLine ? { line: b.location.startLine } : {}) });
+      enums.push({
+        name: b.name,
+        values,
+        attributes,
+        file,
+        ...(b.location?.startLine ? { line: b.location.startLine } : {}),
+      });
     }
   }
   return { datasource, previewFeatures, models, enums };
@@ -215,11 +246,18 @@ export const mergeSchemas = (parts: readonly PSchema[]): PSchema => ({
 });
 
 /** Helpers over attributes and arguments. */
-export const findAttr = (attrs: readonly PAttribute[], name: string, group?: string): PAttribute | undefined =>
-  attrs.find((a) => a.name === name && (a.group ?? undefined) === group);
+export const findAttr = (
+  attrs: readonly PAttribute[],
+  name: string,
+  group?: string,
+): PAttribute | undefined => attrs.find((a) => a.name === name && (a.group ?? undefined) === group);
 
 /** The argument named `key`, or the positional one at `position` when no key is given. */
-export const argOf = (a: PAttribute | undefined, key: string, position?: number): PValue | undefined => {
+export const argOf = (
+  a: PAttribute | undefined,
+  key: string,
+  position?: number,
+): PValue | undefined => {
   if (!a) return undefined;
   const named = a.args.find((x) => x.key === key);
   if (named) return named.value;
@@ -227,5 +265,7 @@ export const argOf = (a: PAttribute | undefined, key: string, position?: number)
   return a.args.filter((x) => x.key === undefined)[position]?.value;
 };
 
-export const stringOf = (v: PValue | undefined): string | undefined => (v?.kind === 'string' ? v.value : undefined);
-export const wordOf = (v: PValue | undefined): string | undefined => (v?.kind === 'word' ? v.value : v?.kind === 'string' ? v.value : undefined);
+export const stringOf = (v: PValue | undefined): string | undefined =>
+  v?.kind === 'string' ? v.value : undefined;
+export const wordOf = (v: PValue | undefined): string | undefined =>
+  v?.kind === 'word' ? v.value : v?.kind === 'string' ? v.value : undefined;

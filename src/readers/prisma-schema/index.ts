@@ -32,8 +32,27 @@ import {
   type Schema,
   type Table,
 } from '../../ir/schema.js';
-import { argOf, findAttr, mergeSchemas, parsePrismaFile, stringOf, wordOf, type PField, type PModel, type PSchema, type PValue } from './ast.js';
-import { INDEX_TYPES, MAX_IDENTIFIER, NATIVE_TYPES, opclassName, SCALAR_TYPES, SERIAL_OF, type Provider } from './types.js';
+import {
+  argOf,
+  findAttr,
+  mergeSchemas,
+  parsePrismaFile,
+  stringOf,
+  wordOf,
+  type PField,
+  type PModel,
+  type PSchema,
+  type PValue,
+} from './ast.js';
+import {
+  INDEX_TYPES,
+  MAX_IDENTIFIER,
+  NATIVE_TYPES,
+  opclassName,
+  SCALAR_TYPES,
+  SERIAL_OF,
+  type Provider,
+} from './types.js';
 
 export type { Provider } from './types.js';
 
@@ -102,7 +121,11 @@ export interface ModelRelation {
   readonly onDelete?: FkAction;
   readonly onUpdate?: FkAction;
   /** belongsToMany: Prisma's implicit join table and which of its columns points here */
-  readonly through?: { readonly table: QName; readonly foreignKey: 'A' | 'B'; readonly otherKey: 'A' | 'B' };
+  readonly through?: {
+    readonly table: QName;
+    readonly foreignKey: 'A' | 'B';
+    readonly otherKey: 'A' | 'B';
+  };
   readonly line?: number;
 }
 
@@ -121,7 +144,17 @@ export interface ModelInfo {
   readonly line?: number;
 }
 
-const SCALARS = new Set(['String', 'Boolean', 'Int', 'BigInt', 'Float', 'Decimal', 'DateTime', 'Json', 'Bytes']);
+const SCALARS = new Set([
+  'String',
+  'Boolean',
+  'Int',
+  'BigInt',
+  'Float',
+  'Decimal',
+  'DateTime',
+  'Json',
+  'Bytes',
+]);
 
 const ACTIONS: Readonly<Record<string, FkAction>> = {
   Cascade: 'CASCADE',
@@ -132,7 +165,12 @@ const ACTIONS: Readonly<Record<string, FkAction>> = {
 };
 
 /** Prisma's default constraint name: `{table}_{columns}{suffix}`, cut to fit the identifier limit. */
-export const constraintName = (provider: Provider, table: string, columns: readonly string[], suffix: string): string => {
+export const constraintName = (
+  provider: Provider,
+  table: string,
+  columns: readonly string[],
+  suffix: string,
+): string => {
   const limit = MAX_IDENTIFIER[provider];
   let joined = columns.length ? `${table}_${columns.join('_')}` : table;
   if (joined.length > limit - suffix.length) joined = joined.slice(0, limit - suffix.length);
@@ -141,7 +179,10 @@ export const constraintName = (provider: Provider, table: string, columns: reado
 
 const listFiles = (path: string): string[] => {
   const st = statSync(path, { throwIfNoEntry: false });
-  if (!st) throw new UsageError(`no schema at ${path}: no such file or folder (pass --schema prisma/schema.prisma, or the folder of .prisma files)`);
+  if (!st)
+    throw new UsageError(
+      `no schema at ${path}: no such file or folder (pass --schema prisma/schema.prisma, or the folder of .prisma files)`,
+    );
   if (st.isFile()) return [path];
   return prismaFilesUnder(path);
 };
@@ -149,20 +190,26 @@ const listFiles = (path: string): string[] => {
 const prismaFilesUnder = (path: string): string[] => {
   const out: string[] = [];
   const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    )) {
       if (e.isDirectory()) walk(join(dir, e.name));
       else if (e.name.endsWith('.prisma')) out.push(join(dir, e.name));
     }
   };
   walk(path);
-  if (!out.length) throw new UsageError(`no .prisma file in ${path} (pass --schema prisma/schema.prisma, or the folder of .prisma files)`);
+  if (!out.length)
+    throw new UsageError(
+      `no .prisma file in ${path} (pass --schema prisma/schema.prisma, or the folder of .prisma files)`,
+    );
   return out;
 };
 
 const readFolder = async (dir: string): Promise<{ files: string[]; parts: PSchema[] }> => {
   const files = prismaFilesUnder(dir);
   const parts: PSchema[] = [];
-  for (const f of files) parts.push(await parsePrismaFile(readFileSync(f, 'utf8'), relative(dir, f)));
+  for (const f of files)
+    parts.push(await parsePrismaFile(readFileSync(f, 'utf8'), relative(dir, f)));
   refuseDuplicates(mergeSchemas(parts), dir);
   return { files, parts };
 };
@@ -175,9 +222,13 @@ const readFolder = async (dir: string): Promise<{ files: string[]; parts: PSchem
  */
 const refuseDuplicates = (ps: PSchema, dir?: string): void => {
   const seen = new Map<string, { what: string; at: string }>();
-  const place = (b: { file: string; line?: number }) => `${dir ? join(dir, b.file) : b.file}${b.line ? `:${b.line}` : ''}`;
-  const blocks = [...ps.models.map((m) => ({ what: m.kind === 'type' ? 'type' : m.kind, b: m })), ...ps.enums.map((e) => ({ what: 'enum', b: e }))].sort(
-    (x, y) => (x.b.file < y.b.file ? -1 : x.b.file > y.b.file ? 1 : (x.b.line ?? 0) - (y.b.line ?? 0)),
+  const place = (b: { file: string; line?: number }) =>
+    `${dir ? join(dir, b.file) : b.file}${b.line ? `:${b.line}` : ''}`;
+  const blocks = [
+    ...ps.models.map((m) => ({ what: m.kind === 'type' ? 'type' : m.kind, b: m })),
+    ...ps.enums.map((e) => ({ what: 'enum', b: e })),
+  ].sort((x, y) =>
+    x.b.file < y.b.file ? -1 : x.b.file > y.b.file ? 1 : (x.b.line ?? 0) - (y.b.line ?? 0),
   );
   for (const { what, b } of blocks) {
     const first = seen.get(b.name);
@@ -222,7 +273,10 @@ export const readPrismaSchema = async (path: string): Promise<PrismaSchemaRead> 
       part = undefined;
     }
     const names = part ? [...part.models.map((m) => m.name), ...part.enums.map((e) => e.name)] : [];
-    if (names.length) defining.push(`${relative(dir, f)} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`);
+    if (names.length)
+      defining.push(
+        `${relative(dir, f)} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`,
+      );
   }
   const hints = defining.length
     ? [
@@ -234,20 +288,32 @@ export const readPrismaSchema = async (path: string): Promise<PrismaSchemaRead> 
 };
 
 /** Builds the IR from a parsed schema (exported for tests that start from text). */
-export const readPrismaSchemaText = async (text: string, file = 'schema.prisma'): Promise<PrismaSchemaRead> => {
+export const readPrismaSchemaText = async (
+  text: string,
+  file = 'schema.prisma',
+): Promise<PrismaSchemaRead> => {
   const read = buildSchema(await parsePrismaFile(text, file));
   return { ...read, files: [file], hints: [] };
 };
 
-const mappedName = (attrs: PModel['attributes'], fallback: string): string => stringOf(argOf(findAttr(attrs, 'map'), 'name', 0)) ?? fallback;
+const mappedName = (attrs: PModel['attributes'], fallback: string): string =>
+  stringOf(argOf(findAttr(attrs, 'map'), 'name', 0)) ?? fallback;
 
 function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
   const providerWord = wordOf(ps.datasource.provider);
-  if (providerWord !== undefined && providerWord !== 'postgresql' && providerWord !== 'postgres' && providerWord !== 'mysql') {
-    throw new UsageError(`schema provider ${JSON.stringify(providerWord)} is not supported (postgresql and mysql are)`);
+  if (
+    providerWord !== undefined &&
+    providerWord !== 'postgresql' &&
+    providerWord !== 'postgres' &&
+    providerWord !== 'mysql'
+  ) {
+    throw new UsageError(
+      `schema provider ${JSON.stringify(providerWord)} is not supported (postgresql and mysql are)`,
+    );
   }
   const provider: Provider = providerWord === 'mysql' ? 'mysql' : 'postgresql';
-  const relationMode = wordOf(ps.datasource.relationMode) ?? wordOf(ps.datasource.referentialIntegrity);
+  const relationMode =
+    wordOf(ps.datasource.relationMode) ?? wordOf(ps.datasource.referentialIntegrity);
   const foreignKeys = relationMode !== 'prisma';
   const notes: string[] = [];
   const unknownDefaults: string[] = [];
@@ -258,12 +324,19 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
   };
 
   // enums
-  const enumsByModelName = new Map<string, { q: QName; values: Map<string, string>; ordered: string[] }>();
+  const enumsByModelName = new Map<
+    string,
+    { q: QName; values: Map<string, string>; ordered: string[] }
+  >();
   const enums: Record<string, EnumType> = {};
   for (const e of ps.enums) {
-    const q: QName = { ...(schemaOf(e.attributes) ? { schema: schemaOf(e.attributes) } : {}), name: mappedName(e.attributes, e.name) };
+    const q: QName = {
+      ...(schemaOf(e.attributes) ? { schema: schemaOf(e.attributes) } : {}),
+      name: mappedName(e.attributes, e.name),
+    };
     const values = new Map<string, string>();
-    for (const v of e.values) values.set(v.name, stringOf(argOf(findAttr(v.attributes, 'map'), 'name', 0)) ?? v.name);
+    for (const v of e.values)
+      values.set(v.name, stringOf(argOf(findAttr(v.attributes, 'map'), 'name', 0)) ?? v.name);
     const ordered = [...values.values()];
     enumsByModelName.set(e.name, { q, values, ordered });
     if (provider === 'postgresql') enums[qualify(q)] = { name: q, values: ordered };
@@ -271,13 +344,20 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
 
   const models = ps.models.filter((m) => m.kind === 'model');
   for (const m of ps.models) {
-    if (m.kind === 'view') notes.push(`view ${m.name} (${m.file}): Prisma does not create views in migrations`);
-    if (m.kind === 'type') notes.push(`composite type ${m.name} (${m.file}): only MongoDB stores composite types`);
+    if (m.kind === 'view')
+      notes.push(`view ${m.name} (${m.file}): Prisma does not create views in migrations`);
+    if (m.kind === 'type')
+      notes.push(`composite type ${m.name} (${m.file}): only MongoDB stores composite types`);
   }
   const modelByName = new Map(models.map((m) => [m.name, m]));
-  const tableOf = (m: PModel): QName => ({ ...(schemaOf(m.attributes) ? { schema: schemaOf(m.attributes) } : {}), name: mappedName(m.attributes, m.name) });
-  const columnName = (f: PField): string => stringOf(argOf(findAttr(f.attributes, 'map'), 'name', 0)) ?? f.name;
-  const isScalar = (f: PField) => SCALARS.has(f.type) || enumsByModelName.has(f.type) || f.type === 'Unsupported';
+  const tableOf = (m: PModel): QName => ({
+    ...(schemaOf(m.attributes) ? { schema: schemaOf(m.attributes) } : {}),
+    name: mappedName(m.attributes, m.name),
+  });
+  const columnName = (f: PField): string =>
+    stringOf(argOf(findAttr(f.attributes, 'map'), 'name', 0)) ?? f.name;
+  const isScalar = (f: PField) =>
+    SCALARS.has(f.type) || enumsByModelName.has(f.type) || f.type === 'Unsupported';
   const fieldOf = (m: PModel, name: string) => m.fields.find((f) => f.name === name);
   const colOf = (m: PModel, fieldName: string): string => {
     const f = fieldOf(m, fieldName);
@@ -289,11 +369,18 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
     let type: ColumnType;
     if (enumsByModelName.has(f.type)) {
       const en = enumsByModelName.get(f.type)!;
-      type = provider === 'postgresql' ? { name: en.q.name, ...(en.q.schema ? { schema: en.q.schema } : {}), user: true } : { name: 'ENUM', args: en.ordered };
+      type =
+        provider === 'postgresql'
+          ? { name: en.q.name, ...(en.q.schema ? { schema: en.q.schema } : {}), user: true }
+          : { name: 'ENUM', args: en.ordered };
     } else if (f.type === 'Unsupported') {
       type = unsupportedType(f.unsupported ?? '', provider);
     } else if (native && NATIVE_TYPES[provider][native.name]) {
-      const args = native.args.map((a) => (a.value.kind === 'word' && /^\d+$/.test(a.value.value) ? Number(a.value.value) : wordOf(a.value) ?? ''));
+      const args = native.args.map((a) =>
+        a.value.kind === 'word' && /^\d+$/.test(a.value.value)
+          ? Number(a.value.value)
+          : (wordOf(a.value) ?? ''),
+      );
       type = { name: NATIVE_TYPES[provider][native.name], ...(args.length ? { args } : {}) };
     } else {
       type = SCALAR_TYPES[provider][f.type] ?? { name: f.type.toUpperCase() };
@@ -312,7 +399,9 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
     if (v.kind === 'array') {
       const items = v.items.map((x) => literal(x, f, type));
       const { array: _a, ...plain } = type;
-      return provider === 'postgresql' ? `ARRAY[${items.join(', ')}]::${renderType({ ...plain, array: 1 })}` : undefined;
+      return provider === 'postgresql'
+        ? `ARRAY[${items.join(', ')}]::${renderType({ ...plain, array: 1 })}`
+        : undefined;
     }
     return undefined;
   };
@@ -332,16 +421,25 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       if (!isScalar(f)) continue;
       const name = columnName(f);
       let { type } = fieldType(f);
-      const col: { -readonly [K in keyof Column]: Column[K] } = { name, type, notNull: !f.optional && !f.list };
+      const col: { -readonly [K in keyof Column]: Column[K] } = {
+        name,
+        type,
+        notNull: !f.optional && !f.list,
+      };
       const def = findAttr(f.attributes, 'default');
       const dv = argOf(def, 'value', 0);
       if (dv) {
         if (dv.kind === 'call') {
           const fn = dv.name;
           if (fn === 'autoincrement') {
-            if (provider === 'postgresql') col.type = { ...type, name: SERIAL_OF[type.name] ?? type.name };
+            if (provider === 'postgresql')
+              col.type = { ...type, name: SERIAL_OF[type.name] ?? type.name };
             else col.identity = 'BY DEFAULT';
-          } else if (fn === 'now') col.default = provider === 'postgresql' ? 'CURRENT_TIMESTAMP' : `CURRENT_TIMESTAMP(${type.args?.[0] ?? 3})`;
+          } else if (fn === 'now')
+            col.default =
+              provider === 'postgresql'
+                ? 'CURRENT_TIMESTAMP'
+                : `CURRENT_TIMESTAMP(${type.args?.[0] ?? 3})`;
           else if (fn === 'dbgenerated') {
             const expr = stringOf(dv.args[0]?.value);
             if (expr !== undefined) col.default = expr;
@@ -360,7 +458,11 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       // field-level @id / @unique
       const id = findAttr(f.attributes, 'id');
       if (id) {
-        constraints.push({ type: 'primary', name: stringOf(argOf(id, 'map')) ?? pkName(provider, tname), columns: [name] });
+        constraints.push({
+          type: 'primary',
+          name: stringOf(argOf(id, 'map')) ?? pkName(provider, tname),
+          columns: [name],
+        });
       }
       const uq = findAttr(f.attributes, 'unique');
       if (uq) {
@@ -369,7 +471,14 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
           name: stringOf(argOf(uq, 'map')) ?? constraintName(provider, tname, [name], '_key'),
           table: tq,
           unique: true,
-          elements: [{ kind: 'column', name, ...(sort === 'Desc' ? { order: 'DESC' as const } : {}), ...(uniqueLength(uq) ? { length: uniqueLength(uq) } : {}) }],
+          elements: [
+            {
+              kind: 'column',
+              name,
+              ...(sort === 'Desc' ? { order: 'DESC' as const } : {}),
+              ...(uniqueLength(uq) ? { length: uniqueLength(uq) } : {}),
+            },
+          ],
         });
       }
     }
@@ -378,14 +487,20 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       if (a.group) continue;
       const given = argOf(a, 'fields', 0);
       // `@@index(orgId)`: a single field without brackets
-      const fieldsArg: PValue | undefined = given && given.kind !== 'array' ? { kind: 'array', items: [given] } : given;
+      const fieldsArg: PValue | undefined =
+        given && given.kind !== 'array' ? { kind: 'array', items: [given] } : given;
       const elements = (): IndexElement[] =>
         fieldsArg?.kind === 'array'
           ? fieldsArg.items.map((it): IndexElement => {
               if (it.kind === 'call') {
                 const sort = wordOf(argOf({ name: '', args: it.args }, 'sort'));
                 const ops = argOf({ name: '', args: it.args }, 'ops');
-                const opclass = ops?.kind === 'call' && ops.name === 'raw' ? stringOf(ops.args[0]?.value) : ops ? opclassName(wordOf(ops) ?? '') : undefined;
+                const opclass =
+                  ops?.kind === 'call' && ops.name === 'raw'
+                    ? stringOf(ops.args[0]?.value)
+                    : ops
+                      ? opclassName(wordOf(ops) ?? '')
+                      : undefined;
                 // MySQL: `body(length: 20)`, an index prefix length
                 const length = Number(wordOf(argOf({ name: '', args: it.args }, 'length')));
                 return {
@@ -401,13 +516,24 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
           : [];
       const colNames = () => elements().map((e) => (e.kind === 'column' ? e.name : e.text));
       if (a.name === 'id') {
-        constraints.push({ type: 'primary', name: stringOf(argOf(a, 'map')) ?? pkName(provider, tname), columns: colNames() });
+        constraints.push({
+          type: 'primary',
+          name: stringOf(argOf(a, 'map')) ?? pkName(provider, tname),
+          columns: colNames(),
+        });
       } else if (a.name === 'unique' || a.name === 'index' || a.name === 'fulltext') {
         const unique = a.name === 'unique';
         // MySQL's FULLTEXT is an index kind (as the MySQL migration reader records it), not a method
         const fulltext = a.name === 'fulltext' && provider === 'mysql';
-        const using = a.name === 'fulltext' ? (fulltext ? undefined : 'FULLTEXT') : INDEX_TYPES[wordOf(argOf(a, 'type')) ?? ''];
-        const explicit = stringOf(argOf(a, 'map')) ?? (a.name === 'index' ? stringOf(argOf(a, 'name')) : undefined);
+        const using =
+          a.name === 'fulltext'
+            ? fulltext
+              ? undefined
+              : 'FULLTEXT'
+            : INDEX_TYPES[wordOf(argOf(a, 'type')) ?? ''];
+        const explicit =
+          stringOf(argOf(a, 'map')) ??
+          (a.name === 'index' ? stringOf(argOf(a, 'name')) : undefined);
         addIndex({
           name: explicit ?? constraintName(provider, tname, colNames(), unique ? '_key' : '_idx'),
           table: tq,
@@ -435,10 +561,12 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
         if (!foreignKeys) continue;
         const localFields = fieldsArg.items.map((x) => wordOf(x) ?? '');
         const refsArg = argOf(rel, 'references');
-        const refFields = refsArg?.kind === 'array' ? refsArg.items.map((x) => wordOf(x) ?? '') : [];
+        const refFields =
+          refsArg?.kind === 'array' ? refsArg.items.map((x) => wordOf(x) ?? '') : [];
         const columns = localFields.map((x) => colOf(m, x));
         const optional = f.optional || localFields.some((x) => fieldOf(m, x)?.optional);
-        const onDelete = ACTIONS[wordOf(argOf(rel, 'onDelete')) ?? ''] ?? (optional ? 'SET NULL' : 'RESTRICT');
+        const onDelete =
+          ACTIONS[wordOf(argOf(rel, 'onDelete')) ?? ''] ?? (optional ? 'SET NULL' : 'RESTRICT');
         const onUpdate = ACTIONS[wordOf(argOf(rel, 'onUpdate')) ?? ''] ?? 'CASCADE';
         const fk: Constraint = {
           type: 'foreign',
@@ -456,7 +584,11 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       if (!f.list) continue;
       // the other side: a list field of this model in the target, with the same relation name
       const back = target.fields.find(
-        (g) => g !== f && g.type === m.name && stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName && !argOf(findAttr(g.attributes, 'relation'), 'fields'),
+        (g) =>
+          g !== f &&
+          g.type === m.name &&
+          stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName &&
+          !argOf(findAttr(g.attributes, 'relation'), 'fields'),
       );
       if (!back || !back.list) continue;
       const [a, b] = [m, target].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
@@ -467,17 +599,36 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       const idOf = (x: PModel) => {
         const t = tables[qualify(tableOf(x))];
         const pk = t.constraints.find((k) => k.type === 'primary');
-        const col = pk && pk.type === 'primary' ? t.columns.find((c) => c.name === pk.columns[0]) : undefined;
+        const col =
+          pk && pk.type === 'primary' ? t.columns.find((c) => c.name === pk.columns[0]) : undefined;
         const type = col ? col.type : { name: 'TEXT' };
-        const plain = { SERIAL: 'INTEGER', BIGSERIAL: 'BIGINT', SMALLSERIAL: 'SMALLINT' }[type.name];
+        const plain = { SERIAL: 'INTEGER', BIGSERIAL: 'BIGINT', SMALLSERIAL: 'SMALLINT' }[
+          type.name
+        ];
         return { column: col?.name ?? 'id', type: plain ? { ...type, name: plain } : type };
       };
       const ia = idOf(a);
       const ib = idOf(b);
       const constraints: Constraint[] = foreignKeys
         ? [
-            { type: 'foreign', name: `${name}_A_fkey`, columns: ['A'], references: tableOf(a), referencedColumns: [ia.column], onDelete: 'CASCADE', onUpdate: 'CASCADE' },
-            { type: 'foreign', name: `${name}_B_fkey`, columns: ['B'], references: tableOf(b), referencedColumns: [ib.column], onDelete: 'CASCADE', onUpdate: 'CASCADE' },
+            {
+              type: 'foreign',
+              name: `${name}_A_fkey`,
+              columns: ['A'],
+              references: tableOf(a),
+              referencedColumns: [ia.column],
+              onDelete: 'CASCADE',
+              onUpdate: 'CASCADE',
+            },
+            {
+              type: 'foreign',
+              name: `${name}_B_fkey`,
+              columns: ['B'],
+              references: tableOf(b),
+              referencedColumns: [ib.column],
+              onDelete: 'CASCADE',
+              onUpdate: 'CASCADE',
+            },
           ]
         : [];
       tables[qualify(jq)] = {
@@ -488,20 +639,44 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
         ],
         constraints,
       };
-      addIndex({ name: `${name}_AB_unique`, table: jq, unique: true, elements: [{ kind: 'column', name: 'A' }, { kind: 'column', name: 'B' }] });
-      addIndex({ name: `${name}_B_index`, table: jq, unique: false, elements: [{ kind: 'column', name: 'B' }] });
+      addIndex({
+        name: `${name}_AB_unique`,
+        table: jq,
+        unique: true,
+        elements: [
+          { kind: 'column', name: 'A' },
+          { kind: 'column', name: 'B' },
+        ],
+      });
+      addIndex({
+        name: `${name}_B_index`,
+        table: jq,
+        unique: false,
+        elements: [{ kind: 'column', name: 'B' }],
+      });
     }
   }
 
   const extensions = ps.datasource.extensions;
   if (extensions?.kind === 'array' && extensions.items.length) {
-    notes.push(`datasource extensions (${extensions.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x))).join(', ')}) are not compared`);
+    notes.push(
+      `datasource extensions (${extensions.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x))).join(', ')}) are not compared`,
+    );
   }
   const schema: Schema = { ...emptySchema(), tables, indexes, enums };
   const modelInfos = models.map((m) => modelInfo(m));
   const schemasArg = ps.datasource.schemas;
-  const schemas = schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
-  return { provider, schema, unknownDefaults, notes, models: modelInfos, relationModePrisma: !foreignKeys, ...(schemas ? { schemas } : {}) };
+  const schemas =
+    schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
+  return {
+    provider,
+    schema,
+    unknownDefaults,
+    notes,
+    models: modelInfos,
+    relationModePrisma: !foreignKeys,
+    ...(schemas ? { schemas } : {}),
+  };
 
   /** The client's view of one model: what the models writer needs beyond the tables. */
   function modelInfo(m: PModel): ModelInfo {
@@ -516,17 +691,33 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       let def: FieldDefault | undefined;
       if (dv?.kind === 'call') {
         if (dv.name === 'autoincrement' || dv.name === 'sequence') def = { kind: 'autoincrement' };
-        else if (dv.name === 'now' || dv.name === 'dbgenerated') def = col?.default !== undefined ? { kind: 'sql', text: col.default } : { kind: 'unknown' };
-        else def = { kind: 'client', fn: dv.name, args: dv.args.map((a) => Number(wordOf(a.value))).filter((n) => Number.isFinite(n)) };
+        else if (dv.name === 'now' || dv.name === 'dbgenerated')
+          def =
+            col?.default !== undefined ? { kind: 'sql', text: col.default } : { kind: 'unknown' };
+        else
+          def = {
+            kind: 'client',
+            fn: dv.name,
+            args: dv.args.map((a) => Number(wordOf(a.value))).filter((n) => Number.isFinite(n)),
+          };
       } else if (dv?.kind === 'string') {
-        def = f.type === 'Json' || f.list ? (col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined) : { kind: 'value', value: dv.value };
+        def =
+          f.type === 'Json' || f.list
+            ? col?.default !== undefined
+              ? { kind: 'sql', text: col.default }
+              : undefined
+            : { kind: 'value', value: dv.value };
       } else if (dv?.kind === 'word') {
         if (en) def = { kind: 'value', value: en.values.get(dv.value) ?? dv.value };
-        else if (dv.value === 'true' || dv.value === 'false') def = { kind: 'value', value: dv.value === 'true' };
-        else if (f.type === 'BigInt' || f.type === 'Decimal') def = { kind: 'value', value: dv.value };
-        else if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(dv.value)) def = { kind: 'value', value: Number(dv.value) };
+        else if (dv.value === 'true' || dv.value === 'false')
+          def = { kind: 'value', value: dv.value === 'true' };
+        else if (f.type === 'BigInt' || f.type === 'Decimal')
+          def = { kind: 'value', value: dv.value };
+        else if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(dv.value))
+          def = { kind: 'value', value: Number(dv.value) };
         else def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
-      } else if (dv?.kind === 'array') def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
+      } else if (dv?.kind === 'array')
+        def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
       fields.push({
         name: f.name,
         column,
@@ -546,17 +737,24 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
     const idFields = argOf(blockId, 'fields', 0);
     const primaryKey = blockId
       ? idFields?.kind === 'array'
-        ? idFields.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x) ?? ''))
+        ? idFields.items.map((x) => (x.kind === 'call' ? x.name : (wordOf(x) ?? '')))
         : [wordOf(idFields) ?? '']
       : fields.filter((f) => f.id).map((f) => f.name);
     let identifier: string[] | undefined;
     if (!primaryKey.length) {
-      const required = (names: readonly string[]) => names.length > 0 && names.every((n) => fields.some((x) => x.name === n && !x.optional));
-      const fieldUnique = m.fields.find((f) => findAttr(f.attributes, 'unique') && required([f.name]));
+      const required = (names: readonly string[]) =>
+        names.length > 0 && names.every((n) => fields.some((x) => x.name === n && !x.optional));
+      const fieldUnique = m.fields.find(
+        (f) => findAttr(f.attributes, 'unique') && required([f.name]),
+      );
       const blockUniques = m.attributes
         .filter((a) => !a.group && a.name === 'unique')
         .map((a) => argOf(a, 'fields', 0))
-        .map((v) => (v?.kind === 'array' ? v.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x) ?? '')) : [wordOf(v) ?? '']));
+        .map((v) =>
+          v?.kind === 'array'
+            ? v.items.map((x) => (x.kind === 'call' ? x.name : (wordOf(x) ?? '')))
+            : [wordOf(v) ?? ''],
+        );
       identifier = fieldUnique ? [fieldUnique.name] : blockUniques.find(required);
     }
     const relations: ModelRelation[] = [];
@@ -565,7 +763,8 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       if (!target) continue;
       const rel = findAttr(f.attributes, 'relation');
       const relName = stringOf(argOf(rel, 'name', 0));
-      const words = (v: PValue | undefined) => (v?.kind === 'array' ? v.items.map((x) => wordOf(x) ?? '') : []);
+      const words = (v: PValue | undefined) =>
+        v?.kind === 'array' ? v.items.map((x) => wordOf(x) ?? '') : [];
       const own = words(argOf(rel, 'fields'));
       const line = f.line ? { line: f.line } : {};
       const named = relName !== undefined ? { name: relName } : {};
@@ -580,22 +779,45 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
           optional,
           ...(foreignKeys
             ? {
-                constraint: stringOf(argOf(hr, 'map')) ?? constraintName(provider, tableOf(holder).name, cols, '_fkey'),
-                onDelete: ACTIONS[wordOf(argOf(hr, 'onDelete')) ?? ''] ?? (optional ? ('SET NULL' as const) : ('RESTRICT' as const)),
+                constraint:
+                  stringOf(argOf(hr, 'map')) ??
+                  constraintName(provider, tableOf(holder).name, cols, '_fkey'),
+                onDelete:
+                  ACTIONS[wordOf(argOf(hr, 'onDelete')) ?? ''] ??
+                  (optional ? ('SET NULL' as const) : ('RESTRICT' as const)),
                 onUpdate: ACTIONS[wordOf(argOf(hr, 'onUpdate')) ?? ''] ?? ('CASCADE' as const),
               }
             : {}),
         };
       };
       if (own.length) {
-        relations.push({ field: f.name, target: target.name, kind: 'belongsTo', ...named, ...fkOf(m, f), ...line });
+        relations.push({
+          field: f.name,
+          target: target.name,
+          kind: 'belongsTo',
+          ...named,
+          ...fkOf(m, f),
+          ...line,
+        });
         continue;
       }
       // the other side of the relation: the field in the target with the same relation name
-      const back = target.fields.find((g) => g !== f && g.type === m.name && stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName);
+      const back = target.fields.find(
+        (g) =>
+          g !== f &&
+          g.type === m.name &&
+          stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName,
+      );
       if (!back) continue;
       if (words(argOf(findAttr(back.attributes, 'relation'), 'fields')).length) {
-        relations.push({ field: f.name, target: target.name, kind: f.list ? 'hasMany' : 'hasOne', ...named, ...fkOf(target, back), ...line });
+        relations.push({
+          field: f.name,
+          target: target.name,
+          kind: f.list ? 'hasMany' : 'hasOne',
+          ...named,
+          ...fkOf(target, back),
+          ...line,
+        });
       } else if (f.list && back.list) {
         // implicit many-to-many: `_AToB`, A points to the model whose name sorts first; in a
         // self-relation column A holds the records listed by the field whose name sorts first
@@ -604,7 +826,10 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
         const self = m.name === target.name;
         const isA = self ? f.name > back.name : m.name === a;
         const first = modelByName.get(a)!;
-        const table: QName = { ...(tableOf(first).schema ? { schema: tableOf(first).schema } : {}), name: `_${relName ?? `${a}To${[m.name, target.name].find((x) => x !== a) ?? a}`}` };
+        const table: QName = {
+          ...(tableOf(first).schema ? { schema: tableOf(first).schema } : {}),
+          name: `_${relName ?? `${a}To${[m.name, target.name].find((x) => x !== a) ?? a}`}`,
+        };
         relations.push({
           field: f.name,
           target: target.name,
@@ -638,14 +863,21 @@ const uniqueLength = (a: Parameters<typeof argOf>[0]): number | undefined => {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 };
 
-const pkName = (provider: Provider, table: string): string => (provider === 'mysql' ? 'PRIMARY' : constraintName(provider, table, [], '_pkey'));
+const pkName = (provider: Provider, table: string): string =>
+  provider === 'mysql' ? 'PRIMARY' : constraintName(provider, table, [], '_pkey');
 
 /** `Unsupported("tsvector")`, `Unsupported("vector(1536)")`, `Unsupported("geometry(Point, 4326)")`. */
 const unsupportedType = (text: string, provider: Provider): ColumnType => {
   const m = /^\s*([^()[\]]+?)\s*(?:\(([^)]*)\))?\s*((?:\[\])*)\s*$/.exec(text);
   if (!m) return { name: text };
   const base = m[1];
-  const args = m[2] !== undefined ? m[2].split(',').map((x) => x.trim()).map((x) => (/^\d+$/.test(x) ? Number(x) : x)) : [];
+  const args =
+    m[2] !== undefined
+      ? m[2]
+          .split(',')
+          .map((x) => x.trim())
+          .map((x) => (/^\d+$/.test(x) ? Number(x) : x))
+      : [];
   const array = (m[3] ?? '').length / 2;
   const known = provider === 'postgresql' ? PG_BUILTIN[base.toLowerCase()] : base.toUpperCase();
   const type: ColumnType = known

@@ -10,7 +10,10 @@ import type { ColumnType } from '../../ir/schema.js';
 
 export type Provider = 'postgresql' | 'mysql';
 
-const t = (name: string, ...args: number[]): ColumnType => ({ name, ...(args.length ? { args } : {}) });
+const t = (name: string, ...args: number[]): ColumnType => ({
+  name,
+  ...(args.length ? { args } : {}),
+});
 
 /** Prisma scalar -> its default database type. */
 export const SCALAR_TYPES: Readonly<Record<Provider, Readonly<Record<string, ColumnType>>>> = {
@@ -105,10 +108,21 @@ export const NATIVE_TYPES: Readonly<Record<Provider, Readonly<Record<string, str
 };
 
 /** autoincrement() on PostgreSQL: Prisma writes the serial shorthand for the column's integer type. */
-export const SERIAL_OF: Readonly<Record<string, string>> = { INTEGER: 'SERIAL', BIGINT: 'BIGSERIAL', SMALLINT: 'SMALLSERIAL' };
+export const SERIAL_OF: Readonly<Record<string, string>> = {
+  INTEGER: 'SERIAL',
+  BIGINT: 'BIGSERIAL',
+  SMALLINT: 'SMALLSERIAL',
+};
 
 /** Index access methods (`type:` of @@index) -> SQL. */
-export const INDEX_TYPES: Readonly<Record<string, string>> = { BTree: 'btree', Hash: 'hash', Gin: 'gin', Gist: 'gist', SpGist: 'spgist', Brin: 'brin' };
+export const INDEX_TYPES: Readonly<Record<string, string>> = {
+  BTree: 'btree',
+  Hash: 'hash',
+  Gin: 'gin',
+  Gist: 'gist',
+  SpGist: 'spgist',
+  Brin: 'brin',
+};
 
 /** Longest identifier each provider keeps (PostgreSQL truncates beyond 63 bytes). */
 export const MAX_IDENTIFIER: Readonly<Record<Provider, number>> = { postgresql: 63, mysql: 64 };

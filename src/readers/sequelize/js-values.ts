@@ -71,7 +71,8 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
       return { kind: 'number', value: Number(n.getLiteralValue()) };
     case 'PrefixUnaryExpression': {
       const operand = evaluate(n.getOperand(), scope);
-      if (operand.kind === 'number' && node.getText().startsWith('-')) return { kind: 'number', value: -operand.value };
+      if (operand.kind === 'number' && node.getText().startsWith('-'))
+        return { kind: 'number', value: -operand.value };
       return notPlain(node, 'an operator expression');
     }
     case 'TrueKeyword':
@@ -91,7 +92,12 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
         if (pk === 'PropertyAssignment') {
           const nameNode = (p as any).getNameNode();
           const nk = nameNode.getKindName();
-          const key = nk === 'Identifier' ? nameNode.getText() : nk === 'StringLiteral' || nk === 'NumericLiteral' ? String(nameNode.getLiteralValue()) : notPlain(p, 'a computed key');
+          const key =
+            nk === 'Identifier'
+              ? nameNode.getText()
+              : nk === 'StringLiteral' || nk === 'NumericLiteral'
+                ? String(nameNode.getLiteralValue())
+                : notPlain(p, 'a computed key');
           entries.set(key, evaluate((p as any).getInitializerOrThrow(), scope));
         } else if (pk === 'ShorthandPropertyAssignment') {
           const name = (p as any).getName();
@@ -116,36 +122,62 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
     case 'CallExpression': {
       // `['line 1', 'line 2'].join('\n')`: how long SQL is laid out (ormshift's own files do it)
       const callee = n.getExpression();
-      if (callee.getKindName() === 'PropertyAccessExpression' && callee.getName() === 'join' && callee.getExpression().getKindName() === 'ArrayLiteralExpression') {
+      if (
+        callee.getKindName() === 'PropertyAccessExpression' &&
+        callee.getName() === 'join' &&
+        callee.getExpression().getKindName() === 'ArrayLiteralExpression'
+      ) {
         const items = evaluate(callee.getExpression(), scope);
         const args = n.getArguments().map((a: Node) => evaluate(a, scope));
-        const sep = args.length === 0 ? ',' : args.length === 1 && args[0].kind === 'string' ? args[0].value : undefined;
-        if (items.kind === 'array' && sep !== undefined && items.items.every((i) => i.kind === 'string')) {
-          return { kind: 'string', value: items.items.map((i) => (i as { value: string }).value).join(sep) };
+        const sep =
+          args.length === 0
+            ? ','
+            : args.length === 1 && args[0].kind === 'string'
+              ? args[0].value
+              : undefined;
+        if (
+          items.kind === 'array' &&
+          sep !== undefined &&
+          items.items.every((i) => i.kind === 'string')
+        ) {
+          return {
+            kind: 'string',
+            value: items.items.map((i) => (i as { value: string }).value).join(sep),
+          };
         }
         return notPlain(node, 'a join() of values that are not literal strings');
       }
       const path = dottedPath(n.getExpression());
-      if (!path || !scope.roots.has(path[0])) return notPlain(node, 'a call of a function defined in the file or elsewhere');
+      if (!path || !scope.roots.has(path[0]))
+        return notPlain(node, 'a call of a function defined in the file or elsewhere');
       return { kind: 'call', path, args: n.getArguments().map((a: Node) => evaluate(a, scope)) };
     }
     case 'NewExpression': {
       // `new Sequelize.Deferrable.INITIALLY_DEFERRED()`: a value of the ORM's own classes, by its path
       const path = dottedPath(n.getExpression());
       if (!path || !scope.roots.has(path[0])) return notPlain(node, 'a NewExpression');
-      return { kind: 'call', path, args: (n.getArguments() ?? []).map((a: Node) => evaluate(a, scope)) };
+      return {
+        kind: 'call',
+        path,
+        args: (n.getArguments() ?? []).map((a: Node) => evaluate(a, scope)),
+      };
     }
     default:
       return notPlain(node, `a ${node.getKindName()}`);
   }
 };
 
-export const str = (v: JsValue | undefined): string | undefined => (v?.kind === 'string' ? v.value : undefined);
-export const num = (v: JsValue | undefined): number | undefined => (v?.kind === 'number' ? v.value : undefined);
-export const bool = (v: JsValue | undefined): boolean | undefined => (v?.kind === 'boolean' ? v.value : undefined);
-export const field = (v: JsValue | undefined, key: string): JsValue | undefined => (v?.kind === 'object' ? v.entries.get(key) : undefined);
+export const str = (v: JsValue | undefined): string | undefined =>
+  v?.kind === 'string' ? v.value : undefined;
+export const num = (v: JsValue | undefined): number | undefined =>
+  v?.kind === 'number' ? v.value : undefined;
+export const bool = (v: JsValue | undefined): boolean | undefined =>
+  v?.kind === 'boolean' ? v.value : undefined;
+export const field = (v: JsValue | undefined, key: string): JsValue | undefined =>
+  v?.kind === 'object' ? v.entries.get(key) : undefined;
 /** The last name of a ref/call path (`Sequelize.DataTypes.STRING` -> `STRING`). */
-export const leaf = (v: JsValue | undefined): string | undefined => (v?.kind === 'ref' || v?.kind === 'call' ? v.path[v.path.length - 1] : undefined);
+export const leaf = (v: JsValue | undefined): string | undefined =>
+  v?.kind === 'ref' || v?.kind === 'call' ? v.path[v.path.length - 1] : undefined;
 
 /** One SQL statement an ORM call sends, with the line of the call in the migration file. */
 export interface OrmStatement {
@@ -167,8 +199,15 @@ export type StaticRead =
 /** Parses JavaScript/TypeScript source with ts-morph (in memory, no type checking). */
 export const parseSource = async (fileName: string, text: string) => {
   const { Project } = await import('ts-morph');
-  const project = new Project({ useInMemoryFileSystem: true, skipFileDependencyResolution: true, compilerOptions: { allowJs: true } });
-  const sf = project.createSourceFile(fileName.replace(/\.(c|m)?js$/, '.js').replace(/\.(c|m)ts$/, '.ts'), text);
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    skipFileDependencyResolution: true,
+    compilerOptions: { allowJs: true },
+  });
+  const sf = project.createSourceFile(
+    fileName.replace(/\.(c|m)?js$/, '.js').replace(/\.(c|m)ts$/, '.ts'),
+    text,
+  );
   checkSyntax(fileName, text, sf);
   return sf;
 };
@@ -180,19 +219,38 @@ export const parseSource = async (fileName: string, text: string) => {
  * catching what TypeScript accepts in a .js file (type annotations, for one).
  */
 const checkSyntax = (fileName: string, text: string, sf: import('ts-morph').SourceFile): void => {
-  const parse = ((sf.compilerNode as unknown as { parseDiagnostics?: { start?: number; messageText: string | { messageText: string } }[] }).parseDiagnostics ?? [])[0];
+  const parse = ((
+    sf.compilerNode as unknown as {
+      parseDiagnostics?: { start?: number; messageText: string | { messageText: string } }[];
+    }
+  ).parseDiagnostics ?? [])[0];
   if (parse) {
     const at = sf.getLineAndColumnAtPos(parse.start ?? 0);
-    const msg = typeof parse.messageText === 'string' ? parse.messageText : parse.messageText.messageText;
-    throw new ParseError(`Node cannot parse this file: ${msg}`, { file: fileName, line: at.line, col: at.column });
+    const msg =
+      typeof parse.messageText === 'string' ? parse.messageText : parse.messageText.messageText;
+    throw new ParseError(`Node cannot parse this file: ${msg}`, {
+      file: fileName,
+      line: at.line,
+      col: at.column,
+    });
   }
-  const esm = sf.getImportDeclarations().length > 0 || sf.getExportDeclarations().length > 0 || sf.getExportAssignments().length > 0 || sf.getStatements().some((st) => /^export\s/.test(st.getText()));
+  const esm =
+    sf.getImportDeclarations().length > 0 ||
+    sf.getExportDeclarations().length > 0 ||
+    sf.getExportAssignments().length > 0 ||
+    sf.getStatements().some((st) => /^export\s/.test(st.getText()));
   if (/\.(ts|mts|cts|mjs)$/.test(fileName) || esm) return;
   try {
     // the CommonJS wrapper on the first line keeps line numbers; compiled, never run
-    new Script(`(function (exports, require, module, __filename, __dirname) {${text.replace(/^#!.*/, '')}\n})`, { filename: fileName });
+    new Script(
+      `(function (exports, require, module, __filename, __dirname) {${text.replace(/^#!.*/, '')}\n})`,
+      { filename: fileName },
+    );
   } catch (e) {
     const line = Number(/^[^\n]*:(\d+)\n/.exec((e as Error).stack ?? '')?.[1] ?? 1);
-    throw new ParseError(`Node cannot parse this file: ${(e as Error).message}`, { file: fileName, line });
+    throw new ParseError(`Node cannot parse this file: ${(e as Error).message}`, {
+      file: fileName,
+      line,
+    });
   }
 };

@@ -43,14 +43,27 @@ export interface SqlType {
 }
 
 const enumValues = (args: readonly JsValue[], attrValues: JsValue | undefined): string[] => {
-  const list = args.length === 1 && args[0].kind === 'array' ? args[0].items : args.length === 1 && args[0].kind === 'object' ? (args[0].entries.get('values') as any)?.items ?? [] : args;
-  const values = (list.length ? list : attrValues?.kind === 'array' ? attrValues.items : []).map((v: JsValue) => str(v));
-  if (!values.length || values.some((v: string | undefined) => v === undefined)) throw new Unsupported('an ENUM whose values are not string literals');
+  const list =
+    args.length === 1 && args[0].kind === 'array'
+      ? args[0].items
+      : args.length === 1 && args[0].kind === 'object'
+        ? ((args[0].entries.get('values') as any)?.items ?? [])
+        : args;
+  const values = (list.length ? list : attrValues?.kind === 'array' ? attrValues.items : []).map(
+    (v: JsValue) => str(v),
+  );
+  if (!values.length || values.some((v: string | undefined) => v === undefined))
+    throw new Unsupported('an ENUM whose values are not string literals');
   return values as string[];
 };
 
 /** The SQL type of an attribute's `type`. */
-export const sequelizeType = (t: JsValue, table: string, column: string, attrValues?: JsValue): SqlType => {
+export const sequelizeType = (
+  t: JsValue,
+  table: string,
+  column: string,
+  attrValues?: JsValue,
+): SqlType => {
   if (t.kind === 'string') return { sql: t.value, base: t.value };
   const name = leaf(t);
   if (!name) throw new Unsupported('a column type that is not a DataTypes member or a string');
@@ -68,10 +81,12 @@ export const sequelizeType = (t: JsValue, table: string, column: string, attrVal
   }
   if (t.kind === 'call') {
     const nums = args.map(num);
-    if (nums.some((x) => x === undefined)) throw new Unsupported(`${name}(...) with arguments that are not numbers`);
+    if (nums.some((x) => x === undefined))
+      throw new Unsupported(`${name}(...) with arguments that are not numbers`);
     if (name === 'STRING' && nums.length === 1) return { sql: `VARCHAR(${nums[0]})`, base: name };
     if (name === 'CHAR' && nums.length === 1) return { sql: `CHAR(${nums[0]})`, base: name };
-    if (name === 'DECIMAL' && nums.length >= 1 && nums.length <= 2) return { sql: `DECIMAL(${nums.join(',')})`, base: name };
+    if (name === 'DECIMAL' && nums.length >= 1 && nums.length <= 2)
+      return { sql: `DECIMAL(${nums.join(',')})`, base: name };
     // DATE(n): Sequelize sends TIMESTAMP WITH TIME ZONE and drops the precision
     if (name === 'DATE' && nums.length <= 1) return { sql: SIMPLE.DATE, base: name };
     if (nums.length === 0 && SIMPLE[name]) return { sql: SIMPLE[name], base: name };
@@ -93,7 +108,8 @@ export const sequelizeDefault = (v: JsValue, type: SqlType): string | undefined 
       return v.value ? 'true' : 'false';
     case 'object':
     case 'array':
-      if (type.base === 'JSON' || type.base === 'JSONB') return quoteLiteral(JSON.stringify(toPlain(v)));
+      if (type.base === 'JSON' || type.base === 'JSONB')
+        return quoteLiteral(JSON.stringify(toPlain(v)));
       throw new Unsupported('an object default on a column that is not JSON');
     case 'ref': {
       const name = leaf(v);
@@ -103,8 +119,10 @@ export const sequelizeDefault = (v: JsValue, type: SqlType): string | undefined 
     }
     case 'call': {
       const name = leaf(v);
-      if (name === 'literal' && v.args.length === 1 && v.args[0].kind === 'string') return v.args[0].value;
-      if (name === 'fn' && v.args.length === 1 && v.args[0].kind === 'string') return `${v.args[0].value}()`;
+      if (name === 'literal' && v.args.length === 1 && v.args[0].kind === 'string')
+        return v.args[0].value;
+      if (name === 'fn' && v.args.length === 1 && v.args[0].kind === 'string')
+        return `${v.args[0].value}()`;
       throw new Unsupported(`the default ${v.path.join('.')}(...)`);
     }
     default:

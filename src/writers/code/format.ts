@@ -26,7 +26,9 @@ export const DEFAULT_PRETTIER_OPTIONS = {
 
 export async function format(source: string, opts: FormatOptions): Promise<string> {
   const prettier = await import('prettier');
-  const user = opts.filePath ? await prettier.resolveConfig(opts.filePath, { editorconfig: true }) : null;
+  const user = opts.filePath
+    ? await prettier.resolveConfig(opts.filePath, { editorconfig: true })
+    : null;
   const base = user ?? DEFAULT_PRETTIER_OPTIONS;
   return prettier.format(source, {
     ...base,
@@ -47,7 +49,8 @@ export async function formatIfNeeded(source: string, opts: FormatIfNeededOptions
   if (!opts.force) {
     if (!opts.filePath) return source;
     const prettier = await import('prettier');
-    if ((await prettier.resolveConfig(opts.filePath, { editorconfig: true })) === null) return source;
+    if ((await prettier.resolveConfig(opts.filePath, { editorconfig: true })) === null)
+      return source;
   }
   return format(source, opts);
 }

@@ -24,4 +24,10 @@ export {
   type JsStatementOf,
 } from './printer.js';
 export { layout, layoutBody, statementsDoc } from './layout.js';
-export { DEFAULT_PRETTIER_OPTIONS, format, formatIfNeeded, type FormatOptions, type Parser } from './format.js';
+export {
+  DEFAULT_PRETTIER_OPTIONS,
+  format,
+  formatIfNeeded,
+  type FormatOptions,
+  type Parser,
+} from './format.js';

@@ -17,7 +17,9 @@ const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 const LITERAL_ESCAPES = /[\\'"\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 
 const hex = (cp: number): string =>
-  cp > 0xffff ? `\\u{${cp.toString(16).toUpperCase()}}` : `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+  cp > 0xffff
+    ? `\\u{${cp.toString(16).toUpperCase()}}`
+    : `\\u${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
 const SHORT: Readonly<Record<string, string>> = {
   '\\': '\\\\',
@@ -41,7 +43,11 @@ export function jsString(s: string): string {
   }
   const quote = singles > doubles ? '"' : "'";
   const body = s.replace(LITERAL_ESCAPES, (ch) =>
-    ch === quote ? `\\${quote}` : ch === '"' || ch === "'" ? ch : (SHORT[ch] ?? hex(ch.codePointAt(0)!)),
+    ch === quote
+      ? `\\${quote}`
+      : ch === '"' || ch === "'"
+        ? ch
+        : (SHORT[ch] ?? hex(ch.codePointAt(0)!)),
   );
   return `${quote}${body}${quote}`;
 }
@@ -51,9 +57,10 @@ export function jsString(s: string): string {
  * (each is shown as its escape, `\n` for a newline). Not a literal: the result is for humans.
  */
 export function commentText(s: string): string {
-  return s.replace(UNSAFE, (ch) => (ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? ' ' : hex(ch.codePointAt(0)!)));
+  return s.replace(UNSAFE, (ch) =>
+    ch === '\n' ? '\\n' : ch === '\r' ? '\\r' : ch === '\t' ? ' ' : hex(ch.codePointAt(0)!),
+  );
 }
-
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

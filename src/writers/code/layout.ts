@@ -17,7 +17,18 @@
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
 import { commentText, jsKey, jsString } from './js-string.js';
 import { js } from './printer.js';
-import type { Js, JsArrowExpr, JsAwaitExpr, JsBinaryExpr, JsCallExpr, JsCode, JsIf, JsMemberExpr, JsObject, JsStatementOf } from './printer.js';
+import type {
+  Js,
+  JsArrowExpr,
+  JsAwaitExpr,
+  JsBinaryExpr,
+  JsCallExpr,
+  JsCode,
+  JsIf,
+  JsMemberExpr,
+  JsObject,
+  JsStatementOf,
+} from './printer.js';
 
 export type Doc = builders.Doc;
 
@@ -29,15 +40,21 @@ export type JsStatement = JsStatementOf;
 export const PRINT_WIDTH = 100;
 const TAB_WIDTH = 2;
 
-const isCode = (v: Js): v is JsCode => typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCode).kind === 'code';
-const isObject = (v: Js): v is JsObject => typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsObject).kind === 'object';
-const kindOf = (v: Js): string | undefined => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as { kind: string }).kind : undefined);
+const isCode = (v: Js): v is JsCode =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCode).kind === 'code';
+const isObject = (v: Js): v is JsObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsObject).kind === 'object';
+const kindOf = (v: Js): string | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as { kind: string }).kind
+    : undefined;
 const isCall = (v: Js): v is JsCall & Js => kindOf(v) === 'call';
 const isMember = (v: Js): v is JsMember & Js => kindOf(v) === 'member';
 const isArrow = (v: Js): v is JsArrow & Js => kindOf(v) === 'arrow';
 const isAwait = (v: Js): v is JsAwaitExpr & Js => kindOf(v) === 'await';
 const isBinary = (v: Js): v is JsBinaryExpr & Js => kindOf(v) === 'binary';
-const entriesOf = (o: JsObject) => o.entries.filter((e): e is readonly [string, Js] => e[1] !== undefined);
+const entriesOf = (o: JsObject) =>
+  o.entries.filter((e): e is readonly [string, Js] => e[1] !== undefined);
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -46,7 +63,13 @@ const width = (s: string): number => {
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    w += cp >= 0x1100 && /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef\u{1F300}-\u{1FAFF}]/u.test(ch) ? 2 : 1;
+    w +=
+      cp >= 0x1100 &&
+      /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef\u{1F300}-\u{1FAFF}]/u.test(
+        ch,
+      )
+        ? 2
+        : 1;
   }
   return w;
 };
@@ -63,7 +86,10 @@ const isSimple = (v: Js, t = 2): boolean => {
   if (Array.isArray(v)) return (v as readonly Js[]).every(child);
   if (isCode(v)) return MEMBER_PATH.test(v.text);
   // a computed key (`['__proto__']`, see js-string objectKey) is never simple to prettier
-  if (isObject(v)) return entriesOf(v).every(([k, x]) => k !== '__proto__' && ((isCode(x) && x.text === k) || child(x)));
+  if (isObject(v))
+    return entriesOf(v).every(
+      ([k, x]) => k !== '__proto__' && ((isCode(x) && x.text === k) || child(x)),
+    );
   if (isMember(v)) return isSimple(v.object, t);
   if (isCall(v)) return isSimple(v.callee, t) && v.args.length <= t && v.args.every(child);
   return false;
@@ -89,20 +115,29 @@ interface Ctx {
   readonly wide: Set<number>;
 }
 let ctx: Ctx = { ids: new Map(), forced: new Set(), wide: new Set() };
-const MARK_DIGITS = [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31].map((c) => String.fromCharCode(c));
+const MARK_DIGITS = [
+  1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+  30, 31,
+].map((c) => String.fromCharCode(c));
 const MARK = new RegExp(`[${MARK_DIGITS.join('').replace(/[\\\]^-]/g, '\\$&')}]{3}`, 'g');
 const marker = (id: number): string =>
-  MARK_DIGITS[Math.floor(id / 784) % 28] + MARK_DIGITS[Math.floor(id / 28) % 28] + MARK_DIGITS[id % 28];
-const markerId = (m: string): number => [...m].reduce((n, ch) => n * 28 + MARK_DIGITS.indexOf(ch), 0);
+  MARK_DIGITS[Math.floor(id / 784) % 28] +
+  MARK_DIGITS[Math.floor(id / 28) % 28] +
+  MARK_DIGITS[id % 28];
+const markerId = (m: string): number =>
+  [...m].reduce((n, ch) => n * 28 + MARK_DIGITS.indexOf(ch), 0);
 /** A lower bound of the width of a value printed on one line (arrows: their head only). */
 const flatWidth = (v: Js): number => {
   if (typeof v === 'string') return v.length + 2;
   if (v === null || typeof v !== 'object') return String(v).length;
-  if (Array.isArray(v)) return 2 + (v as readonly Js[]).reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
+  if (Array.isArray(v))
+    return 2 + (v as readonly Js[]).reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
   if (isCode(v)) return v.text.length;
-  if (isObject(v)) return 4 + entriesOf(v).reduce((n, [k, x]) => n + k.length + 2 + flatWidth(x) + 2, 0);
+  if (isObject(v))
+    return 4 + entriesOf(v).reduce((n, [k, x]) => n + k.length + 2 + flatWidth(x) + 2, 0);
   if (isMember(v)) return flatWidth(v.object) + 1 + String(v.property).length;
-  if (isCall(v)) return flatWidth(v.callee) + 2 + v.args.reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
+  if (isCall(v))
+    return flatWidth(v.callee) + 2 + v.args.reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
   return 0;
 };
 
@@ -132,44 +167,85 @@ const printObject = (o: JsObject, forceBreak = false): Doc => {
   if (entries.length === 0) return '{}';
   const id = objectId(o);
   if (!ctx.forced.has(id) && isWide(o)) ctx.wide.add(id);
-  const parts = b.join([',', b.line], entries.map(([k, v]) => printProperty(k, v)));
-  return b.group(['{', b.ifBreak(marker(id), ''), b.indent([b.line, parts]), b.ifBreak(','), b.line, '}'], {
-    shouldBreak: forceBreak || ctx.forced.has(id) || ctx.wide.has(id),
-  });
+  const parts = b.join(
+    [',', b.line],
+    entries.map(([k, v]) => printProperty(k, v)),
+  );
+  return b.group(
+    ['{', b.ifBreak(marker(id), ''), b.indent([b.line, parts]), b.ifBreak(','), b.line, '}'],
+    {
+      shouldBreak: forceBreak || ctx.forced.has(id) || ctx.wide.has(id),
+    },
+  );
 };
 
 /** prettier breaks an array of several objects (or arrays) that each hold more than one entry */
 const arrayBreaks = (items: readonly Js[]): boolean =>
   items.length > 1 &&
-  items.every((x) => (isObject(x) && entriesOf(x).length > 1) || (Array.isArray(x) && x.length > 1)) &&
+  items.every(
+    (x) => (isObject(x) && entriesOf(x).length > 1) || (Array.isArray(x) && x.length > 1),
+  ) &&
   new Set(items.map((x) => (Array.isArray(x) ? 'array' : 'object'))).size === 1;
 
 const printArray = (items: readonly Js[]): Doc => {
   if (items.length === 0) return '[]';
-  return b.group(['[', b.indent([b.softline, b.join([',', b.line], items.map((x) => doc(x)))]), b.ifBreak(','), b.softline, ']'], {
-    shouldBreak: arrayBreaks(items),
-  });
+  return b.group(
+    [
+      '[',
+      b.indent([
+        b.softline,
+        b.join(
+          [',', b.line],
+          items.map((x) => doc(x)),
+        ),
+      ]),
+      b.ifBreak(','),
+      b.softline,
+      ']',
+    ],
+    {
+      shouldBreak: arrayBreaks(items),
+    },
+  );
 };
 
 /** Can the last argument hug the parentheses (`f(a, {` … `})`)? */
 const couldGroup = (v: Js): boolean =>
   (isObject(v) && entriesOf(v).length > 0) || (Array.isArray(v) && v.length > 0) || isArrow(v);
 const sameKind = (a: Js, b2: Js): boolean =>
-  Array.isArray(a) ? Array.isArray(b2) : isObject(a) ? isObject(b2) : isArrow(a) ? isArrow(b2) : false;
+  Array.isArray(a)
+    ? Array.isArray(b2)
+    : isObject(a)
+      ? isObject(b2)
+      : isArrow(a)
+        ? isArrow(b2)
+        : false;
 
 const argumentsDoc = (args: readonly Js[]): Doc => {
   if (args.length === 0) return '()';
   const printed = args.map((x) => doc(x));
   const items: Doc[] = printed.map((d, i) => (i === printed.length - 1 ? d : [d, ',', b.line]));
-  const allBroken = (): Doc => b.group(['(', b.indent([b.line, ...items]), b.ifBreak(','), b.line, ')'], { shouldBreak: true });
+  const allBroken = (): Doc =>
+    b.group(['(', b.indent([b.line, ...items]), b.ifBreak(','), b.line, ')'], {
+      shouldBreak: true,
+    });
   if (args.filter(isArrow).length > 1) return allBroken();
   const last = args[args.length - 1];
   const penultimate = args[args.length - 2];
   const groupLast =
     couldGroup(last) &&
     (penultimate === undefined || !sameKind(penultimate, last)) &&
-    !(args.length === 2 && penultimate !== undefined && isArrow(penultimate) && Array.isArray(last)) &&
-    !(args.length > 1 && Array.isArray(last) && (last as readonly Js[]).every((x) => typeof x === 'number'));
+    !(
+      args.length === 2 &&
+      penultimate !== undefined &&
+      isArrow(penultimate) &&
+      Array.isArray(last)
+    ) &&
+    !(
+      args.length > 1 &&
+      Array.isArray(last) &&
+      (last as readonly Js[]).every((x) => typeof x === 'number')
+    );
   if (groupLast) {
     const rest = items.slice(0, -1);
     if (rest.some((d) => u.willBreak(d))) return allBroken();
@@ -179,11 +255,15 @@ const argumentsDoc = (args: readonly Js[]): Doc => {
       ? [b.breakParent, b.conditionalGroup([hugged, allBroken()])]
       : b.conditionalGroup([['(', ...rest, lastDoc, ')'], hugged, allBroken()]);
   }
-  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], { shouldBreak: items.some((d) => u.willBreak(d)) });
+  return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], {
+    shouldBreak: items.some((d) => u.willBreak(d)),
+  });
 };
 
 /** Flattens `a.b.c(x).d(y)` into its head and links, as prettier's member-chain printer does. */
-type Link = { readonly kind: 'prop'; readonly name: string } | { readonly kind: 'args'; readonly args: readonly Js[] };
+type Link =
+  | { readonly kind: 'prop'; readonly name: string }
+  | { readonly kind: 'args'; readonly args: readonly Js[] };
 const flatten = (v: Js): { head: Js; links: Link[] } => {
   // an index or an awaited value ends the chain: it is its head (printMember)
   if (isMember(v) && typeof v.property === 'string' && !overAwait(v)) {
@@ -197,7 +277,8 @@ const flatten = (v: Js): { head: Js; links: Link[] } => {
   return { head: v, links: [] };
 };
 
-const printLinks = (links: readonly Link[]): Doc[] => links.map((l) => (l.kind === 'prop' ? `.${l.name}` : argumentsDoc(l.args)));
+const printLinks = (links: readonly Link[]): Doc[] =>
+  links.map((l) => (l.kind === 'prop' ? `.${l.name}` : argumentsDoc(l.args)));
 
 type ArgsLink = Extract<Link, { kind: 'args' }>;
 /** A member chain cut into prettier's groups: `first` (the head, calls on it, then all but the
@@ -216,7 +297,8 @@ const chainOf = (v: Js, statement: boolean): Chain => {
   let i = 0;
   const first: Link[] = [];
   for (; i < links.length && links[i].kind === 'args'; i++) first.push(links[i]);
-  for (; i + 1 < links.length && links[i].kind === 'prop' && links[i + 1].kind === 'prop'; i++) first.push(links[i]);
+  for (; i + 1 < links.length && links[i].kind === 'prop' && links[i + 1].kind === 'prop'; i++)
+    first.push(links[i]);
   const groups: Link[][] = [];
   let current: Link[] = [];
   let seenCall = false;
@@ -246,7 +328,8 @@ const chainOf = (v: Js, statement: boolean): Chain => {
 const isShortChain = (c: Chain): boolean => c.groups.length + 1 <= (c.merge ? 3 : 2);
 /** a longer chain with more than two calls, one with an argument that is not simple, is always
  * printed one call a line */
-const alwaysExpanded = (c: Chain): boolean => c.calls.length > 2 && c.calls.some((l) => l.args.some((a) => !isSimple(a)));
+const alwaysExpanded = (c: Chain): boolean =>
+  c.calls.length > 2 && c.calls.some((l) => l.args.some((a) => !isSimple(a)));
 
 /** A call or member expression, through prettier's member-chain rules (see Chain). */
 const printChain = (v: Js, statement: boolean): Doc => {
@@ -259,7 +342,10 @@ const printChain = (v: Js, statement: boolean): Doc => {
   const expanded: Doc = [
     printedFirst,
     merge ? printedGroups[0] : '',
-    b.indent([b.hardline, b.join(b.hardline, (merge ? printedGroups.slice(1) : printedGroups) as Doc[])]),
+    b.indent([
+      b.hardline,
+      b.join(b.hardline, (merge ? printedGroups.slice(1) : printedGroups) as Doc[]),
+    ]),
   ];
   const lastGroup = groups[groups.length - 1];
   const lastBreaksAfterFunctionArgs =
@@ -285,19 +371,29 @@ const printArrow = (a: JsArrow): Doc => {
 /** `(await x)[0].length`: a property path over an awaited value. No call follows, so prettier
  * prints it as member expressions, not as a member chain: an index stays attached, a property
  * may move to the next line (its own indented group). */
-const overAwait = (v: Js): boolean => isAwait(v) || (isMember(v) && (typeof v.property === 'number' || overAwait(v.object)));
+const overAwait = (v: Js): boolean =>
+  isAwait(v) || (isMember(v) && (typeof v.property === 'number' || overAwait(v.object)));
 const printMember = (v: JsMember): Doc => {
   const object = doc(v.object);
   if (typeof v.property === 'number') return [object, `[${v.property}]`];
   return [object, b.group(b.indent([b.softline, `.${v.property}`]))];
 };
 /** prettier's parentheses around an await that is the object of a member expression */
-const printAwait = (v: JsAwaitExpr): Doc => ['(', b.group([b.indent([b.softline, 'await ', doc(v.expr)]), b.softline]), ')'];
+const printAwait = (v: JsAwaitExpr): Doc => [
+  '(',
+  b.group([b.indent([b.softline, 'await ', doc(v.expr)]), b.softline]),
+  ')',
+];
 
 /** The operands of `a && b && c` (left-nested, as prettier flattens them). */
-const andOperands = (v: Js): Js[] => (isBinary(v) && v.op === '&&' ? [...andOperands(v.left), ...andOperands(v.right)] : [v]);
+const andOperands = (v: Js): Js[] =>
+  isBinary(v) && v.op === '&&' ? [...andOperands(v.left), ...andOperands(v.right)] : [v];
 /** A comparison's parts as prettier's printBinaryishExpressions makes them. */
-const comparisonParts = (v: JsBinaryExpr): Doc[] => [b.group(doc(v.left)), ' ', b.group([v.op, b.line, doc(v.right)])];
+const comparisonParts = (v: JsBinaryExpr): Doc[] => [
+  b.group(doc(v.left)),
+  ' ',
+  b.group([v.op, b.line, doc(v.right)]),
+];
 /** A comparison that is an operand of `&&`: prettier's "logical chain" group. */
 const comparisonInChain = (v: Js): Doc => {
   if (!isBinary(v)) return doc(v);
@@ -310,10 +406,14 @@ const ifTestDoc = (v: Js): Doc => {
   const operands = andOperands(v);
   if (operands.length === 1) return isBinary(v) ? comparisonParts(v) : doc(v);
   const [first, ...rest] = operands;
-  return [b.group(comparisonInChain(first)), ...rest.flatMap((x) => [' ', ['&&', b.line, comparisonInChain(x)]])];
+  return [
+    b.group(comparisonInChain(first)),
+    ...rest.flatMap((x) => [' ', ['&&', b.line, comparisonInChain(x)]]),
+  ];
 };
 /** `if (test) {`, the line an if statement opens with (the writers' ifs have a body). */
-const ifHeadDoc = (i: JsIf): Doc => b.group(['if (', b.group([b.indent([b.softline, ifTestDoc(i.test)]), b.softline]), ') {']);
+const ifHeadDoc = (i: JsIf): Doc =>
+  b.group(['if (', b.group([b.indent([b.softline, ifTestDoc(i.test)]), b.softline]), ') {']);
 
 /** The document of an expression (`statement`: it is a whole expression statement). */
 export const doc = (v: Js, statement = false): Doc => {
@@ -339,10 +439,21 @@ const statementDoc = (s: JsStatement): Doc => {
   const comments = s.comments.map((c) => `// ${commentText(c)}`.trimEnd());
   if (s.raw !== undefined) return b.join(b.hardline, [...comments, ...s.raw.split('\n')]);
   if (s.if !== undefined) {
-    return [...comments.map((c) => [c, b.hardline]), ifHeadDoc(s.if), b.indent([b.hardline, statementsDoc(s.if.then)]), b.hardline, '}'];
+    return [
+      ...comments.map((c) => [c, b.hardline]),
+      ifHeadDoc(s.if),
+      b.indent([b.hardline, statementsDoc(s.if.then)]),
+      b.hardline,
+      '}',
+    ];
   }
   if (s.expr === undefined) return b.join(b.hardline, comments);
-  return [...comments.map((c) => [c, b.hardline]), s.prefix ?? '', doc(s.expr, s.prefix === undefined), ';'];
+  return [
+    ...comments.map((c) => [c, b.hardline]),
+    s.prefix ?? '',
+    doc(s.expr, s.prefix === undefined),
+    ';',
+  ];
 };
 
 /**
@@ -354,12 +465,17 @@ const statementDoc = (s: JsStatement): Doc => {
  */
 const mustBreak = (v: Js, statement = false): boolean => {
   if (v === null || typeof v !== 'object' || isCode(v)) return false;
-  if (Array.isArray(v)) return arrayBreaks(v as readonly Js[]) || (v as readonly Js[]).some((x) => mustBreak(x));
+  if (Array.isArray(v))
+    return arrayBreaks(v as readonly Js[]) || (v as readonly Js[]).some((x) => mustBreak(x));
   if (isObject(v)) return isWide(v) || entriesOf(v).some(([, x]) => mustBreak(x));
   if (isCall(v) && v.isNew) return mustBreak(v.callee) || v.args.some((x) => mustBreak(x));
   if (isCall(v) || isMember(v)) {
     const chain = chainOf(v, statement);
-    return (!isShortChain(chain) && alwaysExpanded(chain)) || mustBreak(chain.head) || chain.calls.some((l) => l.args.some((x) => mustBreak(x)));
+    return (
+      (!isShortChain(chain) && alwaysExpanded(chain)) ||
+      mustBreak(chain.head) ||
+      chain.calls.some((l) => l.args.some((x) => mustBreak(x)))
+    );
   }
   return true;
 };
@@ -373,13 +489,20 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * ASCII only, where a character is one column as prettier counts them.
  */
 const oneLine = (st: JsStatement, indent: number): string | undefined => {
-  if (st.raw !== undefined || st.if !== undefined || st.expr === undefined || mustBreak(st.expr, st.prefix === undefined)) return undefined;
+  if (
+    st.raw !== undefined ||
+    st.if !== undefined ||
+    st.expr === undefined ||
+    mustBreak(st.expr, st.prefix === undefined)
+  )
+    return undefined;
   const line = `${st.prefix ?? ''}${js(st.expr)};`;
   if (line.length > PRINT_WIDTH - indent || !PRINTABLE_ASCII.test(line)) return undefined;
   return [...st.comments.map((c) => `// ${commentText(c)}`.trimEnd()), line].join('\n');
 };
 
-export const statementsDoc = (list: readonly JsStatement[]): Doc => b.join(b.hardline, list.map(statementDoc));
+export const statementsDoc = (list: readonly JsStatement[]): Doc =>
+  b.join(b.hardline, list.map(statementDoc));
 
 /** Lays a document out for lines that start `indent` columns in (the caller indents each line). */
 const printOnce = (d: Doc, indent: number): string =>
@@ -399,7 +522,11 @@ export const layout = (build: () => Doc, indent = 0): string => {
       const broken = new Set([...text.matchAll(MARK)].map((m) => markerId(m[0])));
       const clean = text.replace(MARK, '');
       const assumed = new Set([...forced, ...ctx.wide]);
-      if (round >= 4 || (broken.size === assumed.size && [...broken].every((id) => assumed.has(id)))) return clean;
+      if (
+        round >= 4 ||
+        (broken.size === assumed.size && [...broken].every((id) => assumed.has(id)))
+      )
+        return clean;
       forced = new Set([...assumed, ...broken]);
     }
   } finally {
@@ -413,15 +540,24 @@ export const layout = (build: () => Doc, indent = 0): string => {
  * out one level in, each on its own, which is how it is done here too (cheaper than one document
  * for the whole body, and each statement gets its own fixed point).
  */
-const callbackHead = (st: JsStatement, indent: number): { head: string; body: readonly JsStatement[] } | undefined => {
+const callbackHead = (
+  st: JsStatement,
+  indent: number,
+): { head: string; body: readonly JsStatement[] } | undefined => {
   const e = st.expr;
   if (e === undefined || !isCall(e) || e.isNew) return undefined;
   const last = e.args[e.args.length - 1];
   if (last === undefined || !isArrow(last) || last.body.length === 0) return undefined;
-  const pathOk = (v: Js): boolean => (isCode(v) ? IDENT.test(v.text) : isMember(v) ? pathOk(v.object) : false);
+  const pathOk = (v: Js): boolean =>
+    isCode(v) ? IDENT.test(v.text) : isMember(v) ? pathOk(v.object) : false;
   if (!pathOk(e.callee)) return undefined;
   const rest = e.args.slice(0, -1);
-  if (!rest.every((a) => typeof a === 'string' || typeof a === 'number' || (isCode(a) && IDENT.test(a.text)))) return undefined;
+  if (
+    !rest.every(
+      (a) => typeof a === 'string' || typeof a === 'number' || (isCode(a) && IDENT.test(a.text)),
+    )
+  )
+    return undefined;
   const head = `${st.prefix ?? ''}${js(e.callee)}(${[...rest.map((a) => js(a)), ''].join(', ')}${last.async ? 'async ' : ''}(${last.params.join(', ')}) => {`;
   if (indent + width(head) > PRINT_WIDTH) return undefined;
   return { head, body: last.body };
@@ -442,12 +578,19 @@ export const layoutBody = (list: readonly JsStatement[], indent: number): string
         // the head is laid out alone (what follows `{` is a line of its own), the body one level in
         const comments = st.comments.map((c) => `${pad}${`// ${commentText(c)}`.trimEnd()}`);
         const head = indentLines(layout(() => ifHeadDoc(st.if!), indent));
-        return [...comments, head, layoutBody(st.if.then, indent + TAB_WIDTH), `${pad}}`].join('\n');
+        return [...comments, head, layoutBody(st.if.then, indent + TAB_WIDTH), `${pad}}`].join(
+          '\n',
+        );
       }
       const cb = callbackHead(st, indent);
       if (!cb) return indentLines(oneLine(st, indent) ?? layout(() => statementDoc(st), indent));
       const comments = st.comments.map((c) => `${pad}${`// ${commentText(c)}`.trimEnd()}`);
-      return [...comments, pad + cb.head, layoutBody(cb.body, indent + TAB_WIDTH), `${pad}});`].join('\n');
+      return [
+        ...comments,
+        pad + cb.head,
+        layoutBody(cb.body, indent + TAB_WIDTH),
+        `${pad}});`,
+      ].join('\n');
     })
     .join('\n');
 };

@@ -86,11 +86,20 @@ export const callExpr = (callee: string | Js, ...args: readonly Js[]): JsCallExp
   args,
 });
 /** `new callee(args…)` */
-export const newExpr = (callee: string, ...args: readonly Js[]): JsCallExpr => ({ kind: 'call', callee: path(callee), args, isNew: true });
+export const newExpr = (callee: string, ...args: readonly Js[]): JsCallExpr => ({
+  kind: 'call',
+  callee: path(callee),
+  args,
+  isNew: true,
+});
 /** `object.property`; the property is written as is, so it must be an identifier (or an array
  * index: `object[0]`) */
 export const memberExpr = (object: Js, property: string | number): JsMemberExpr => {
-  if (typeof property === 'number' ? !Number.isSafeInteger(property) || property < 0 : !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(property))
+  if (
+    typeof property === 'number'
+      ? !Number.isSafeInteger(property) || property < 0
+      : !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(property)
+  )
     throw new Error(`not an identifier: ${JSON.stringify(property)}`);
   return { kind: 'member', object, property };
 };
@@ -98,9 +107,14 @@ export const memberExpr = (object: Js, property: string | number): JsMemberExpr 
 export const awaitExpr = (expr: Js): JsAwaitExpr => ({ kind: 'await', expr });
 /** `left op right` */
 export const binaryExpr = (op: JsBinaryExpr['op'], left: Js, right: Js): JsBinaryExpr => {
-  const binary = (x: Js) => typeof x === 'object' && x !== null && !Array.isArray(x) && (x as JsBinaryExpr).kind === 'binary';
+  const binary = (x: Js) =>
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    (x as JsBinaryExpr).kind === 'binary';
   // a comparison of comparisons would need parentheses, which js() and layout.ts do not write
-  if (op !== '&&' && (binary(left) || binary(right))) throw new Error(`a ${op} of a binary expression`);
+  if (op !== '&&' && (binary(left) || binary(right)))
+    throw new Error(`a ${op} of a binary expression`);
   return { kind: 'binary', op, left, right };
 };
 
@@ -114,11 +128,19 @@ export const sqlExpr = (sql: string): Js => {
 /** a dotted path of identifiers as member expressions */
 const path = (dotted: string): Js => {
   const [head, ...rest] = dotted.split('.');
-  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(head) || rest.some((r) => !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(r))) throw new Error(`not an identifier path: ${dotted}`);
+  if (
+    !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(head) ||
+    rest.some((r) => !/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(r))
+  )
+    throw new Error(`not an identifier path: ${dotted}`);
   return rest.reduce<Js>((o, r) => memberExpr(o, r), code(head));
 };
 /** `async (params) => { body }` */
-export const arrowExpr = (params: readonly string[], body: readonly JsStatementOf[], async = false): JsArrowExpr => ({ kind: 'arrow', params, body, async });
+export const arrowExpr = (
+  params: readonly string[],
+  body: readonly JsStatementOf[],
+  async = false,
+): JsArrowExpr => ({ kind: 'arrow', params, body, async });
 
 /** A trusted code fragment (built from already-escaped parts). */
 export const code = (text: string): JsCode => ({ kind: 'code', text });
@@ -129,7 +151,8 @@ export const obj = (...entries: readonly (readonly [string, Js | undefined])[]):
   entries,
 });
 
-const isCode = (v: Js): v is JsCode => typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCode).kind === 'code';
+const isCode = (v: Js): v is JsCode =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCode).kind === 'code';
 const isObject = (v: Js): v is JsObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsObject).kind === 'object';
 
@@ -150,7 +173,9 @@ export function js(v: Js): string {
   }
   if (k === 'member') {
     const m = v as JsMemberExpr;
-    return typeof m.property === 'number' ? `${js(m.object)}[${m.property}]` : `${js(m.object)}.${m.property}`;
+    return typeof m.property === 'number'
+      ? `${js(m.object)}[${m.property}]`
+      : `${js(m.object)}.${m.property}`;
   }
   if (k === 'await') return `(await ${js((v as JsAwaitExpr).expr)})`;
   if (k === 'binary') {
@@ -161,14 +186,19 @@ export function js(v: Js): string {
   if (isObject(v)) {
     const parts = v.entries
       .filter((e): e is readonly [string, Js] => e[1] !== undefined)
-      .map(([k, val]) => (isCode(val) && val.text === k && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : `${jsKey(k)}: ${js(val)}`));
+      .map(([k, val]) =>
+        isCode(val) && val.text === k && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)
+          ? k
+          : `${jsKey(k)}: ${js(val)}`,
+      );
     return parts.length === 0 ? '{}' : `{ ${parts.join(', ')} }`;
   }
   throw new Error('unreachable');
 }
 
 /** A call expression `callee(arg, ...)` with rendered arguments. */
-export const call = (callee: string, ...args: readonly Js[]): string => `${callee}(${args.map(js).join(', ')})`;
+export const call = (callee: string, ...args: readonly Js[]): string =>
+  `${callee}(${args.map(js).join(', ')})`;
 
 /** Lines with indentation. */
 export class Printer {
@@ -179,7 +209,8 @@ export class Printer {
 
   /** One line of code (may itself hold newlines, e.g. a multi-line value: each is indented). */
   line(text = ''): this {
-    for (const l of text.split('\n')) this.lines.push(l === '' ? '' : this.unit.repeat(this.depth) + l);
+    for (const l of text.split('\n'))
+      this.lines.push(l === '' ? '' : this.unit.repeat(this.depth) + l);
     return this;
   }
 
@@ -216,4 +247,9 @@ export class Printer {
 
 /** Is `v` a call of the dotted path `callee` (`knex.raw`)? */
 export const isCallOf = (v: Js | undefined, callee: string): boolean =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsCallExpr).kind === 'call' && !(v as JsCallExpr).isNew && js((v as JsCallExpr).callee) === callee;
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  (v as JsCallExpr).kind === 'call' &&
+  !(v as JsCallExpr).isNew &&
+  js((v as JsCallExpr).callee) === callee;

@@ -50,7 +50,11 @@ export interface Emitted {
   readonly guard?: { readonly test: Js; readonly body: readonly Emitted[] };
   /** an alterTable whose lines only add (or only drop) columns: consecutive ones on the same
    * table merge into one callback, as Prisma writes one ALTER TABLE with several ADD COLUMN */
-  readonly columns?: { readonly table: QName; readonly op: 'add' | 'drop'; readonly lines: readonly Js[] };
+  readonly columns?: {
+    readonly table: QName;
+    readonly op: 'add' | 'drop';
+    readonly lines: readonly Js[];
+  };
   /** a raw statement that is one ALTER TABLE sub-command: consecutive ones split from the same
    * source statement are joined into one again (mergeAlterTables), as Prisma wrote them */
   readonly alter?: RawAlter;
@@ -60,7 +64,11 @@ export interface Emitted {
 import type { RawAlter } from '../migration-file.js';
 export type { RawAlter };
 
-export type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+export type Handler<K extends ChangeKind> = (
+  change: ChangeOf<K>,
+  before: Schema,
+  ctx: EmitContext,
+) => Emitted[];
 /** A dialect's handlers that differ from the base table (HANDLERS). */
 export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
 
@@ -70,23 +78,31 @@ export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
 export const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
 
 /** `table.<method>(args…)` */
-export const tcall = (method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(code('table'), method), ...args);
+export const tcall = (method: string, ...args: readonly Js[]): Js =>
+  callExpr(memberExpr(code('table'), method), ...args);
 /** `<expr>.<method>(args…)` */
-const then = (expr: Js, method: string, ...args: readonly Js[]): Js => callExpr(memberExpr(expr, method), ...args);
+const then = (expr: Js, method: string, ...args: readonly Js[]): Js =>
+  callExpr(memberExpr(expr, method), ...args);
 
 // exported under another name: a module namespace with a `then` export is a thenable, which
 // `await import()` would call
 export { then as chain };
 
-
 /** One raw statement, escaped for knex as the dialect needs (PostgreSQL: every `?`); one knex
  * cannot send (a `?` after a backslash) runs on the migrator's own connection (the
  * transaction's, when there is one). */
-const rawStatement = (sql: string, comments: string[], escape: (sql: string) => string | undefined = escapeForKnexRaw): Emitted => {
+const rawStatement = (
+  sql: string,
+  comments: string[],
+  escape: (sql: string) => string | undefined = escapeForKnexRaw,
+): Emitted => {
   const escaped = escape(sql);
   if (escaped !== undefined) return stmt(callExpr('knex.raw', sqlExpr(escaped)), ...comments);
   return {
-    comments: [...comments, 'a backslash before "?" would be rewritten by knex: sent on the connection as written'],
+    comments: [
+      ...comments,
+      'a backslash before "?" would be rewritten by knex: sent on the connection as written',
+    ],
     text: `await knex.client.acquireConnection().then((connection) => connection.query(${js(sqlExpr(sql))}).finally(() => knex.client.releaseConnection(connection)));`,
   };
 };
@@ -95,16 +111,26 @@ const rawStatement = (sql: string, comments: string[], escape: (sql: string) => 
  * sub-command says what it is made of (Emitted.alter). */
 export const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
   const { sql: dialect } = ctx.dialect;
-  const out = dialect.render(change, before).map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : [], ctx.dialect.escapeRaw));
+  const out = dialect
+    .render(change, before)
+    .map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : [], ctx.dialect.escapeRaw));
   const action = out.length === 1 ? dialect.alterTableAction(change, before) : undefined;
-  return action ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }] : out;
+  return action
+    ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }]
+    : out;
 };
 
 /** One raw ALTER TABLE of the sub-commands of `alters` (in order), under one `raw:` comment
  * with their distinct reasons; the comments of `comments` above it. */
-export const rawAlterTable = (alters: readonly RawAlter[], comments: readonly string[] = []): Emitted => {
+export const rawAlterTable = (
+  alters: readonly RawAlter[],
+  comments: readonly string[] = [],
+): Emitted => {
   const why = [...new Set(alters.map((a) => a.why))].join('; ');
-  const sql = renderAlterTable(alters[0].action.table, alters.map((a) => a.action.action));
+  const sql = renderAlterTable(
+    alters[0].action.table,
+    alters.map((a) => a.action.action),
+  );
   return rawStatement(sql, [...comments, `raw: ${why}`]);
 };
 
@@ -115,20 +141,45 @@ export const rawAlterTable = (alters: readonly RawAlter[], comments: readonly st
  * another source statement, keeps them apart.
  */
 export function mergeAlterTables(list: readonly Emitted[]): Emitted[] {
-  return alterTableRuns(list, (e) => e.alter?.action, (a, b) => sameSource(a.alter?.source, b.alter?.source)).map((run) =>
-    run.length === 1 ? run[0] : rawAlterTable(run.map((e) => e.alter!)),
-  );
+  return alterTableRuns(
+    list,
+    (e) => e.alter?.action,
+    (a, b) => sameSource(a.alter?.source, b.alter?.source),
+  ).map((run) => (run.length === 1 ? run[0] : rawAlterTable(run.map((e) => e.alter!))));
 }
 
 /** `knex.schema[.withSchema(s)].<method>(args…)` */
-export const schemaCall = (schema: string | undefined, method: string, ...args: readonly Js[]): Js => {
-  const base = schema !== undefined ? callExpr('knex.schema.withSchema', schema) : memberExpr(code('knex'), 'schema');
+export const schemaCall = (
+  schema: string | undefined,
+  method: string,
+  ...args: readonly Js[]
+): Js => {
+  const base =
+    schema !== undefined
+      ? callExpr('knex.schema.withSchema', schema)
+      : memberExpr(code('knex'), 'schema');
   return callExpr(memberExpr(base, method), ...args);
 };
 
 /** `createTable`/`alterTable` with a callback holding one line a table call. */
-export const tableStmt = (method: 'createTable' | 'alterTable', name: QName, lines: readonly Js[], ...comments: string[]): Emitted =>
-  stmt(schemaCall(name.schema, method, name.name, arrowExpr(['table'], lines.map((expr) => ({ comments: [], expr })))), ...comments);
+export const tableStmt = (
+  method: 'createTable' | 'alterTable',
+  name: QName,
+  lines: readonly Js[],
+  ...comments: string[]
+): Emitted =>
+  stmt(
+    schemaCall(
+      name.schema,
+      method,
+      name.name,
+      arrowExpr(
+        ['table'],
+        lines.map((expr) => ({ comments: [], expr })),
+      ),
+    ),
+    ...comments,
+  );
 
 /** An alterTable statement that may merge with its neighbours (see Emitted.columns). */
 export const columnStmt = (table: QName, op: 'add' | 'drop', line: Js): Emitted => ({
@@ -149,7 +200,10 @@ export function mergeColumnCalls(list: readonly Emitted[]): Emitted[] {
     const b = e.columns;
     if (a && b && e.comments.length === 0 && a.op === b.op && sameName(a.table, b.table)) {
       const lines = [...a.lines, ...b.lines];
-      out[out.length - 1] = { ...tableStmt('alterTable', a.table, lines, ...prev.comments), columns: { ...a, lines } };
+      out[out.length - 1] = {
+        ...tableStmt('alterTable', a.table, lines, ...prev.comments),
+        columns: { ...a, lines },
+      };
     } else out.push(e);
   }
   return out;
@@ -158,15 +212,22 @@ export function mergeColumnCalls(list: readonly Emitted[]): Emitted[] {
 const isWhy = (l: Js | { why: string }): l is { why: string } =>
   typeof l === 'object' && l !== null && !Array.isArray(l) && 'why' in l;
 
-const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === undefined || quotable(q.schema));
+const quotableName = (q: QName): boolean =>
+  quotable(q.name) && (q.schema === undefined || quotable(q.schema));
 
 /** `'name'` or `'schema.name'` for arguments knex splits on the dot itself (inTable). */
-const dottedName = (q: QName): string => (q.schema !== undefined ? `${q.schema}.${q.name}` : q.name);
+const dottedName = (q: QName): string =>
+  q.schema !== undefined ? `${q.schema}.${q.name}` : q.name;
 
-export const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
-  typeof result === 'string' ? raw(ctx, change, before, result) : result;
+export const orRaw = (
+  ctx: EmitContext,
+  change: Change,
+  before: Schema,
+  result: Emitted[] | string,
+): Emitted[] => (typeof result === 'string' ? raw(ctx, change, before, result) : result);
 
-const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.', ' as ', rewrites '?' and trims)";
+const NOT_QUOTABLE =
+  "a name knex would not quote as written (it splits on '.', ' as ', rewrites '?' and trims)";
 
 /** The default as a JS expression: a plain value, knex.fn.now(), or knex.raw(<source text>). */
 export const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {
@@ -179,8 +240,16 @@ export const defaultJs = (ctx: EmitContext, col: Column, text: string): Js => {
 };
 
 /** `table.<method>(name, …)` for a column's type. */
-const typeCall = (ctx: EmitContext, col: Column, table: QName, before: Schema, stored = false): Js => {
-  const call = stored ? ctx.dialect.storedColumnCall(col.type, table, before) : ctx.dialect.columnCall(col.type, table, before);
+const typeCall = (
+  ctx: EmitContext,
+  col: Column,
+  table: QName,
+  before: Schema,
+  stored = false,
+): Js => {
+  const call = stored
+    ? ctx.dialect.storedColumnCall(col.type, table, before)
+    : ctx.dialect.columnCall(col.type, table, before);
   return tcall(call.method, col.name, ...call.args);
 };
 
@@ -191,13 +260,21 @@ function columnProblem(ctx: EmitContext, col: Column): string | undefined {
   if (col.generated !== undefined) return 'knex has no generated columns';
   if (col.collation !== undefined) return 'knex has no column COLLATE on PostgreSQL';
   if (!inert(renderType(col.type))) return 'a type name knex would rewrite';
-  if (col.default !== undefined && !inert(col.default)) return "a default holding '?', which knex rewrites";
-  if (ctx.dialect.isSerial(col.type) && col.default !== undefined) return 'a serial column with its own default';
+  if (col.default !== undefined && !inert(col.default))
+    return "a default holding '?', which knex rewrites";
+  if (ctx.dialect.isSerial(col.type) && col.default !== undefined)
+    return 'a serial column with its own default';
   return undefined;
 }
 
 /** The column definition line (createTable / alterTable add), comment included when asked. */
-function columnLine(ctx: EmitContext, col: Column, table: QName, before: Schema, withComment: boolean): Js {
+function columnLine(
+  ctx: EmitContext,
+  col: Column,
+  table: QName,
+  before: Schema,
+  withComment: boolean,
+): Js {
   let line = typeCall(ctx, col, table, before);
   const serial = ctx.dialect.isSerial(col.type);
   // SERIAL is NOT NULL by itself, and increments() ignores modifiers other than comment
@@ -207,20 +284,32 @@ function columnLine(ctx: EmitContext, col: Column, table: QName, before: Schema,
   return line;
 }
 
-const deferrable = (d: 'IMMEDIATE' | 'DEFERRED' | undefined): string | undefined => (d ? d.toLowerCase() : undefined);
+const deferrable = (d: 'IMMEDIATE' | 'DEFERRED' | undefined): string | undefined =>
+  d ? d.toLowerCase() : undefined;
 
 /** A table line for a primary key, unique constraint or foreign key, or why it cannot be one. */
 function constraintLine(c: Constraint): Js | { why: string } {
   if (!quotable(c.name)) return { why: NOT_QUOTABLE };
-  if (c.type === 'check') return { why: 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written' };
+  if (c.type === 'check')
+    return {
+      why: 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written',
+    };
   if (!c.columns.every(quotable)) return { why: NOT_QUOTABLE };
   if (c.type === 'primary' || c.type === 'unique') {
     if (c.usingIndex !== undefined) return { why: 'knex cannot say USING INDEX' };
     if (c.type === 'primary') {
-      return tcall('primary', c.columns, obj(['constraintName', c.name], ['deferrable', deferrable(c.deferrable)]));
+      return tcall(
+        'primary',
+        c.columns,
+        obj(['constraintName', c.name], ['deferrable', deferrable(c.deferrable)]),
+      );
     }
     // useConstraint: a UNIQUE constraint, as the source says (not a unique index)
-    return tcall('unique', c.columns, obj(['indexName', c.name], ['useConstraint', true], ['deferrable', deferrable(c.deferrable)]));
+    return tcall(
+      'unique',
+      c.columns,
+      obj(['indexName', c.name], ['useConstraint', true], ['deferrable', deferrable(c.deferrable)]),
+    );
   }
   return foreignLine(c);
 }
@@ -228,9 +317,15 @@ function constraintLine(c: Constraint): Js | { why: string } {
 function foreignLine(fk: ForeignKey): Js | { why: string } {
   if (fk.notValid) return { why: 'knex cannot add a constraint NOT VALID' };
   if (fk.match) return { why: `knex cannot say MATCH ${fk.match}` };
-  if (fk.referencedColumns.length === 0) return { why: 'REFERENCES without a column list (the primary key of the referenced table)' };
-  if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable)) return { why: NOT_QUOTABLE };
-  let line = then(then(tcall('foreign', fk.columns, fk.name), 'references', fk.referencedColumns), 'inTable', dottedName(fk.references));
+  if (fk.referencedColumns.length === 0)
+    return { why: 'REFERENCES without a column list (the primary key of the referenced table)' };
+  if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable))
+    return { why: NOT_QUOTABLE };
+  let line = then(
+    then(tcall('foreign', fk.columns, fk.name), 'references', fk.referencedColumns),
+    'inTable',
+    dottedName(fk.references),
+  );
   // always explicit: knex's default is NO ACTION, Prisma's RESTRICT / CASCADE
   line = then(then(line, 'onDelete', fk.onDelete), 'onUpdate', fk.onUpdate);
   if (fk.deferrable) line = then(line, 'deferrable', fk.deferrable.toLowerCase());
@@ -241,7 +336,13 @@ function foreignLine(fk: ForeignKey): Js | { why: string } {
  * collations and expressions (knex has no API for them). */
 const indexColumns = (ctx: EmitContext, index: Index): Js[] =>
   index.elements.map((e) => {
-    if (e.kind === 'column' && e.order === undefined && e.nulls === undefined && e.opclass === undefined && e.collation === undefined)
+    if (
+      e.kind === 'column' &&
+      e.order === undefined &&
+      e.nulls === undefined &&
+      e.opclass === undefined &&
+      e.collation === undefined
+    )
       return e.name;
     return callExpr('knex.raw', ctx.dialect.indexElement(e));
   });
@@ -254,11 +355,14 @@ function indexProblem(ctx: EmitContext, change: ChangeOf<'CreateIndex'>): string
   if (index.include && index.include.length > 0) return 'knex has no INCLUDE';
   if (index.nullsNotDistinct) return 'knex has no NULLS NOT DISTINCT';
   if (index.storage !== undefined) return 'knex has no WITH (storage parameters)';
-  if (index.where !== undefined && !inert(index.where)) return "a predicate holding '?', which knex rewrites";
-  if (index.using !== undefined && !/^[a-z_]+$/i.test(index.using)) return 'an unusual access method';
+  if (index.where !== undefined && !inert(index.where))
+    return "a predicate holding '?', which knex rewrites";
+  if (index.using !== undefined && !/^[a-z_]+$/i.test(index.using))
+    return 'an unusual access method';
   for (const e of index.elements) {
     if (e.kind === 'column' && !quotable(e.name)) return NOT_QUOTABLE;
-    if (!inert(ctx.dialect.indexElement(e))) return "an index element holding '?', which knex rewrites";
+    if (!inert(ctx.dialect.indexElement(e)))
+      return "an index element holding '?', which knex rewrites";
   }
   return undefined;
 }
@@ -274,7 +378,8 @@ const RAW_WHY = {
   RenameConstraint: 'knex has no call to rename a constraint',
   ValidateConstraint: 'knex has no call to validate a constraint',
   RenameIndex: 'knex has no call to rename an index',
-  CreateEnum: 'knex creates enum types only inside a column (enu without existingType), and never drops them',
+  CreateEnum:
+    'knex creates enum types only inside a column (enu without existingType), and never drops them',
   DropEnum: 'knex has no call to drop a type',
   AddEnumValue: 'knex has no call to add a value to an enum type',
   RenameEnum: 'knex has no call to rename a type',
@@ -299,7 +404,14 @@ const RAW_WHY = {
 export const rawKind =
   <K extends ChangeKind>(kind: K): Handler<K> =>
   (change, before, ctx) =>
-    raw(ctx, change, before, ctx.dialect.rawWhy[kind] ?? (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ?? postgresOnlyWhy(kind));
+    raw(
+      ctx,
+      change,
+      before,
+      ctx.dialect.rawWhy[kind] ??
+        (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ??
+        postgresOnlyWhy(kind),
+    );
 
 const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   CreateTable: (change, before, ctx) => {
@@ -318,32 +430,81 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       return undefined;
     })();
     if (why) return raw(ctx, change, before, why);
-    const lines = t.columns.map((c) => columnLine(ctx, c, t.name, before, c.comment === undefined || plainComment(c.comment)));
+    const lines = t.columns.map((c) =>
+      columnLine(ctx, c, t.name, before, c.comment === undefined || plainComment(c.comment)),
+    );
     const after: Emitted[] = [];
     for (const c of t.constraints) {
       const l = constraintLine(c);
       if (!isWhy(l)) lines.push(l);
-      else after.push(...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l.why));
+      else
+        after.push(
+          ...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l.why),
+        );
     }
     if (t.comment !== undefined) {
       if (plainComment(t.comment)) lines.push(tcall('comment', t.comment));
-      else after.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment }, before, 'a table comment knex would not quote (it escapes nothing)'));
+      else
+        after.push(
+          ...raw(
+            ctx,
+            { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment },
+            before,
+            'a table comment knex would not quote (it escapes nothing)',
+          ),
+        );
     }
     for (const c of t.columns) {
       if (c.comment === undefined || plainComment(c.comment)) continue;
-      after.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table: t.name, column: c.name }, comment: c.comment }, before, 'a column comment knex would not quote exactly'));
+      after.push(
+        ...raw(
+          ctx,
+          {
+            kind: 'SetComment',
+            target: { kind: 'column', table: t.name, column: c.name },
+            comment: c.comment,
+          },
+          before,
+          'a column comment knex would not quote exactly',
+        ),
+      );
     }
-    if (t.rowLevelSecurity) after.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false }, before, RAW_WHY.SetRowLevelSecurity));
-    if (t.forceRowLevelSecurity) after.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true }, before, RAW_WHY.SetRowLevelSecurity));
+    if (t.rowLevelSecurity)
+      after.push(
+        ...raw(
+          ctx,
+          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false },
+          before,
+          RAW_WHY.SetRowLevelSecurity,
+        ),
+      );
+    if (t.forceRowLevelSecurity)
+      after.push(
+        ...raw(
+          ctx,
+          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true },
+          before,
+          RAW_WHY.SetRowLevelSecurity,
+        ),
+      );
     return [tableStmt('createTable', t.name, lines), ...after];
   },
   DropTable: (change, before, ctx) => {
     if (change.cascade) return raw(ctx, change, before, 'knex has no DROP TABLE … CASCADE');
     if (!quotableName(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [stmt(schemaCall(change.name.schema, change.ifExists ? 'dropTableIfExists' : 'dropTable', change.name.name))];
+    return [
+      stmt(
+        schemaCall(
+          change.name.schema,
+          change.ifExists ? 'dropTableIfExists' : 'dropTable',
+          change.name.name,
+        ),
+      ),
+    ];
   },
   RenameTable: (change, before, ctx) => {
-    if (!quotableName(change.from) || !quotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!quotableName(change.from) || !quotable(change.to))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     return [stmt(schemaCall(change.from.schema, 'renameTable', change.from.name, change.to))];
   },
   AddColumn: (change, before, ctx) => {
@@ -355,36 +516,56 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     const inlineComment = column.comment === undefined || plainComment(column.comment);
     const out = [columnStmt(table, 'add', columnLine(ctx, column, table, before, inlineComment))];
     if (!inlineComment) {
-      out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table, column: column.name }, comment: column.comment }, before, 'a column comment knex would not quote exactly'));
+      out.push(
+        ...raw(
+          ctx,
+          {
+            kind: 'SetComment',
+            target: { kind: 'column', table, column: column.name },
+            comment: column.comment,
+          },
+          before,
+          'a column comment knex would not quote exactly',
+        ),
+      );
     }
     return out;
   },
   DropColumn: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
-    if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!quotableName(change.table) || !quotable(change.column))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     return [columnStmt(change.table, 'drop', tcall('dropColumn', change.column))];
   },
   RenameColumn: (change, before, ctx) => {
-    if (!quotableName(change.table) || !quotable(change.from) || !quotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!quotableName(change.table) || !quotable(change.from) || !quotable(change.to))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     return [tableStmt('alterTable', change.table, [tcall('renameColumn', change.from, change.to)])];
   },
   AlterColumnType: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
     const why = (() => {
       if (!col) return 'the column is not in the replayed schema';
-      if (change.using !== undefined) return "a USING expression, which knex's .alter() cannot say (it always writes USING col::type)";
+      if (change.using !== undefined)
+        return "a USING expression, which knex's .alter() cannot say (it always writes USING col::type)";
       if (change.collation !== undefined) return 'knex has no COLLATE';
       if (!quotableName(change.table)) return NOT_QUOTABLE;
-      if (LENGTH_LIMITED.has(change.to.name.toUpperCase()) && !change.to.user && (change.to.args ?? []).length > 0)
+      if (
+        LENGTH_LIMITED.has(change.to.name.toUpperCase()) &&
+        !change.to.user &&
+        (change.to.args ?? []).length > 0
+      )
         return ".alter() casts explicitly (USING col::type), which truncates where PostgreSQL's implicit cast refuses";
       if (ctx.dialect.isSerial(change.to)) return 'a serial type is no type for ALTER COLUMN';
       // PostgreSQL keeps a default through a type change as written (''::character varying stays
       // so on a TEXT column); .alter() drops it and sets it again for the new type, which changes
       // it or fails (9000000000 on INTEGER). Found by the property-based test.
-      if (col.default !== undefined) return '.alter() drops the default and sets it again for the new type, which changes it; ALTER COLUMN TYPE keeps it';
+      if (col.default !== undefined)
+        return '.alter() drops the default and sets it again for the new type, which changes it; ALTER COLUMN TYPE keeps it';
       return columnProblem(ctx, { ...col, type: change.to });
     })();
-    if (why || !col) return raw(ctx, change, before, why ?? 'the column is not in the replayed schema');
+    if (why || !col)
+      return raw(ctx, change, before, why ?? 'the column is not in the replayed schema');
     // .alter() drops the default before the type change (a column with one stays raw SQL, above)
     // and NOT NULL unless alterNullable: false; NOT NULL is left alone
     const target: Column = { ...col, type: change.to };
@@ -393,30 +574,48 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     return [tableStmt('alterTable', change.table, [line])];
   },
   SetNotNull: (change, before, ctx) => {
-    if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [tableStmt('alterTable', change.table, [tcall(change.notNull ? 'dropNullable' : 'setNullable', change.column)])];
+    if (!quotableName(change.table) || !quotable(change.column))
+      return raw(ctx, change, before, NOT_QUOTABLE);
+    return [
+      tableStmt('alterTable', change.table, [
+        tcall(change.notNull ? 'dropNullable' : 'setNullable', change.column),
+      ]),
+    ];
   },
   SetDefault: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-    if (!quotableName(change.table) || !quotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
-    if (change.default !== undefined && !inert(change.default)) return raw(ctx, change, before, "a default holding '?', which knex rewrites");
+    if (!quotableName(change.table) || !quotable(change.column))
+      return raw(ctx, change, before, NOT_QUOTABLE);
+    if (change.default !== undefined && !inert(change.default))
+      return raw(ctx, change, before, "a default holding '?', which knex rewrites");
     // alterType: false — only `drop default` and, when there is one, `set default`
     let line = typeCall(ctx, col, change.table, before, true);
-    if (change.default !== undefined) line = then(line, 'defaultTo', defaultJs(ctx, col, change.default));
+    if (change.default !== undefined)
+      line = then(line, 'defaultTo', defaultJs(ctx, col, change.default));
     line = then(line, 'alter', obj(['alterNullable', false], ['alterType', false]));
     // the call restates the column; say what it changes
     const what = change.default === undefined ? 'drop default' : 'set default';
-    return [tableStmt('alterTable', change.table, [line], `${what} (.alter() with alterType: false changes only the default)`)];
+    return [
+      tableStmt(
+        'alterTable',
+        change.table,
+        [line],
+        `${what} (.alter() with alterType: false changes only the default)`,
+      ),
+    ];
   },
   AddConstraint: (change, before, ctx) => {
     if (!quotableName(change.table)) return raw(ctx, change, before, NOT_QUOTABLE);
     const line = constraintLine(change.constraint);
-    return isWhy(line) ? raw(ctx, change, before, line.why) : [tableStmt('alterTable', change.table, [line])];
+    return isWhy(line)
+      ? raw(ctx, change, before, line.why)
+      : [tableStmt('alterTable', change.table, [line])];
   },
   DropConstraint: (change, before, ctx) => {
     if (change.cascade) return raw(ctx, change, before, 'knex has no DROP CONSTRAINT … CASCADE');
-    if (!quotableName(change.table) || !quotable(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!quotableName(change.table) || !quotable(change.name))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     const t = before.tables[qualify(change.table)];
     const c = t ? findConstraint(t, change.name) : undefined;
     if (!c) return raw(ctx, change, before, 'the constraint is not in the replayed schema');
@@ -429,7 +628,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
           : c.type === 'foreign'
             ? tcall(`dropForeign${ifExists}`, c.columns, c.name)
             : undefined;
-    if (!line) return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
+    if (!line)
+      return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
   },
   RenameConstraint: rawKind('RenameConstraint'),
@@ -439,20 +639,40 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (problem) return raw(ctx, change, before, problem);
     const { index } = change;
     const columns = indexColumns(ctx, index);
-    const predicate = index.where !== undefined ? callExpr('knex.whereRaw', index.where) : undefined;
+    const predicate =
+      index.where !== undefined ? callExpr('knex.whereRaw', index.where) : undefined;
     // unique() with useConstraint: false is a unique index (as Prisma makes), but has no USING;
     // index() takes the access method as storageEngineIndexType (its indexType is ignored on pg)
     // the access method: a string third argument is `using <method>` on pg and typed as any string;
     // the options object's storageEngineIndexType is typed 'btree' | 'hash' only
-    const typedMethod = index.using === undefined || ['btree', 'hash'].includes(index.using.toLowerCase());
-    const options = obj(['indexType', index.unique ? 'unique' : undefined], ['storageEngineIndexType', index.using], ['predicate', predicate]);
+    const typedMethod =
+      index.using === undefined || ['btree', 'hash'].includes(index.using.toLowerCase());
+    const options = obj(
+      ['indexType', index.unique ? 'unique' : undefined],
+      ['storageEngineIndexType', index.using],
+      ['predicate', predicate],
+    );
     let line: Js;
     if (index.unique && index.using === undefined) {
-      line = tcall('unique', columns, obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]));
+      line = tcall(
+        'unique',
+        columns,
+        obj(['indexName', index.name], ['useConstraint', false], ['predicate', predicate]),
+      );
     } else if (!index.unique && predicate === undefined) {
-      line = tcall('index', columns, index.name, ...(index.using !== undefined ? [index.using] : []));
+      line = tcall(
+        'index',
+        columns,
+        index.name,
+        ...(index.using !== undefined ? [index.using] : []),
+      );
     } else if (ctx.lang === 'ts' && !typedMethod) {
-      return raw(ctx, change, before, `knex's TypeScript types allow only btree and hash with a predicate or unique (this is ${index.using})`);
+      return raw(
+        ctx,
+        change,
+        before,
+        `knex's TypeScript types allow only btree and hash with a predicate or unique (this is ${index.using})`,
+      );
     } else {
       line = tcall('index', columns, index.name, options);
     }
@@ -463,9 +683,14 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
     if (change.concurrently) return raw(ctx, change, before, 'knex has no DROP INDEX CONCURRENTLY');
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP INDEX IF EXISTS');
-    if (!quotableName(index.table) || !quotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!quotableName(index.table) || !quotable(change.name.name))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     // dropIndex qualifies the name with the table's schema, where PostgreSQL keeps the index
-    return [tableStmt('alterTable', index.table, [tcall('dropIndex', plainIndexColumns(index), change.name.name)])];
+    return [
+      tableStmt('alterTable', index.table, [
+        tcall('dropIndex', plainIndexColumns(index), change.name.name),
+      ]),
+    ];
   },
   RenameIndex: rawKind('RenameIndex'),
   CreateEnum: rawKind('CreateEnum'),
@@ -475,7 +700,12 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   RenameEnumValue: rawKind('RenameEnumValue'),
   SetComment: (change, before, ctx) => {
     if (change.target.kind === 'column') {
-      return raw(ctx, change, before, "knex comments on a column only through .alter(), which re-sets its type and default");
+      return raw(
+        ctx,
+        change,
+        before,
+        'knex comments on a column only through .alter(), which re-sets its type and default',
+      );
     }
     if (!quotableName(change.target.table)) return raw(ctx, change, before, NOT_QUOTABLE);
     if (change.comment !== undefined && !plainComment(change.comment))
@@ -492,10 +722,20 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
         : raw(ctx, change, before, NOT_QUOTABLE),
   CreateSchema: (change, before, ctx) =>
     quotable(change.name)
-      ? [stmt(schemaCall(undefined, change.ifNotExists ? 'createSchemaIfNotExists' : 'createSchema', change.name))]
+      ? [
+          stmt(
+            schemaCall(
+              undefined,
+              change.ifNotExists ? 'createSchemaIfNotExists' : 'createSchema',
+              change.name,
+            ),
+          ),
+        ]
       : raw(ctx, change, before, NOT_QUOTABLE),
   DropSchema: (change, before, ctx) =>
-    quotable(change.name) ? [stmt(schemaCall(undefined, 'dropSchema', change.name))] : raw(ctx, change, before, NOT_QUOTABLE),
+    quotable(change.name)
+      ? [stmt(schemaCall(undefined, 'dropSchema', change.name))]
+      : raw(ctx, change, before, NOT_QUOTABLE),
   CreateView: rawKind('CreateView'),
   DropView: (change, before, ctx) => {
     if (!quotableName(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
@@ -514,7 +754,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   CreatePolicy: rawKind('CreatePolicy'),
   DropPolicy: rawKind('DropPolicy'),
   SessionSetting: rawKind('SessionSetting'),
-  RawSql: (change, before, ctx) => raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+  RawSql: (change, before, ctx) =>
+    raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
 };
 
 /** The statements that perform `change` (on a database in the state `before`): the dialect's
@@ -522,6 +763,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
   const { dialect } = ctx;
   const handler = (dialect.overrides[change.kind] ??
-    (dialect.sql.postgresOnly.has(change.kind) ? rawKind(change.kind) : HANDLERS[change.kind])) as Handler<ChangeKind>;
+    (dialect.sql.postgresOnly.has(change.kind)
+      ? rawKind(change.kind)
+      : HANDLERS[change.kind])) as Handler<ChangeKind>;
   return handler(change as never, before, ctx);
 }

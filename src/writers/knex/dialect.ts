@@ -49,6 +49,7 @@ export const POSTGRES_DIALECT: KnexDialect = {
 
 /** A guarded down step: `(await knex.raw(probe, [values]))[0].length` rows (mysql2 answers [rows, fields]). */
 export const KNEX_GUARD: GuardTarget<Emitted> = {
-  count: (sql, values) => memberExpr(memberExpr(awaitExpr(callExpr('knex.raw', sql, [...values])), 0), 'length'),
+  count: (sql, values) =>
+    memberExpr(memberExpr(awaitExpr(callExpr('knex.raw', sql, [...values])), 0), 'length'),
   wrap: (test, body) => ({ comments: [], guard: { test, body } }),
 };

@@ -18,11 +18,36 @@ import type { Change } from '../../ir/changes.js';
 import { UsageError } from '../../ir/diagnostics.js';
 import type { PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
-import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, Printer, type JsStatementOf } from '../code/index.js';
+import {
+  arrowExpr,
+  callExpr,
+  formatIfNeeded,
+  isCallOf,
+  layoutBody,
+  newExpr,
+  Printer,
+  type JsStatementOf,
+} from '../code/index.js';
 import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { countCalls, downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments, type CallCount } from '../migration-file.js';
-import { emitChange, mergeAlterTables, mergeColumnCalls, rawAlterTable, type EmitContext, type Emitted } from './changes.js';
+import {
+  countCalls,
+  downComments,
+  header,
+  irreversibleError,
+  mergeDownAlterTables,
+  oneRawReasonPerRun,
+  withComments,
+  type CallCount,
+} from '../migration-file.js';
+import {
+  emitChange,
+  mergeAlterTables,
+  mergeColumnCalls,
+  rawAlterTable,
+  type EmitContext,
+  type Emitted,
+} from './changes.js';
 import { guardDown } from '../dialect.js';
 import { KNEX_GUARD, POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
 import { MYSQL_DIALECT } from './mysql.js';
@@ -48,7 +73,10 @@ export interface KnexWriteOptions {
 }
 
 /** One KnexDialect a provider (dialect.ts is the seam). */
-const DIALECTS: Readonly<Record<string, KnexDialect>> = { postgresql: POSTGRES_DIALECT, mysql: MYSQL_DIALECT };
+const DIALECTS: Readonly<Record<string, KnexDialect>> = {
+  postgresql: POSTGRES_DIALECT,
+  mysql: MYSQL_DIALECT,
+};
 
 export interface WrittenFile {
   readonly fileName: string;
@@ -58,23 +86,30 @@ export interface WrittenFile {
 }
 
 /** `<stamp>_<name>.<ext>`: knex's own naming (its `migrate:make` joins stamp and name with `_`). */
-export const knexFileName = (stamp: string, folderName: string, lang: KnexLang, module: KnexModule = 'cjs'): string =>
+export const knexFileName = (
+  stamp: string,
+  folderName: string,
+  lang: KnexLang,
+  module: KnexModule = 'cjs',
+): string =>
   `${stamp}_${fileBaseName(folderName)}.${lang === 'ts' ? 'ts' : module === 'esm' ? 'mjs' : 'js'}`;
-
 
 /** Why the file opens its own transaction (knex's would already have run queries), if it must. */
 /** ALTER TYPE ... ADD VALUE, alone or inside a DO block whose body was read (RawSql.effects) */
 const addsEnumValue = (c: Change): boolean =>
-  c.kind === 'AddEnumValue' || (c.kind === 'RawSql' && !!c.effects?.some((g) => g.changes.some(addsEnumValue)));
+  c.kind === 'AddEnumValue' ||
+  (c.kind === 'RawSql' && !!c.effects?.some((g) => g.changes.some(addsEnumValue)));
 
 const ownTransactionReason = (m: PlannedMigration): string | undefined =>
   m.noTransactionReason
     ? undefined
-    : m.up.some((s) => s.change.kind === 'SessionSetting' && setsTransactionCharacteristics(s.change.sql))
+    : m.up.some(
+          (s) => s.change.kind === 'SessionSetting' && setsTransactionCharacteristics(s.change.sql),
+        )
       ? "SET TRANSACTION must come before any query of its transaction, and knex's migrator queries its lock table first in the one it opens"
       : m.up.some((s) => addsEnumValue(s.change))
         ? // found by verify running the history as `knex migrate:latest` does
-          "it adds an enum value: when no file of a batch opts out, `knex migrate:latest` runs the whole batch in one transaction, and PostgreSQL refuses a new enum value in the transaction that added it, so a later migration that uses the value would fail (Prisma commits each migration on its own)"
+          'it adds an enum value: when no file of a batch opts out, `knex migrate:latest` runs the whole batch in one transaction, and PostgreSQL refuses a new enum value in the transaction that added it, so a later migration that uses the value would fail (Prisma commits each migration on its own)'
         : undefined;
 
 const transactionLine = (m: PlannedMigration): string => {
@@ -98,43 +133,70 @@ const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
   );
 
 /** knex.raw, or the raw statement run on the connection itself (a `?` knex would bind) */
-const isKnexRaw = (st: JsStatementOf): boolean => isCallOf(st.expr, 'knex.raw') || (st.raw?.startsWith('await knex.client.acquireConnection()') ?? false);
+const isKnexRaw = (st: JsStatementOf): boolean =>
+  isCallOf(st.expr, 'knex.raw') ||
+  (st.raw?.startsWith('await knex.client.acquireConnection()') ?? false);
 
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
 
-
-export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOptions): Promise<WrittenFile> {
+export async function writeKnexMigration(
+  m: PlannedMigration,
+  opts: KnexWriteOptions,
+): Promise<WrittenFile> {
   const module = opts.lang === 'ts' ? 'esm' : (opts.module ?? 'cjs');
   const fileName = knexFileName(opts.stamp, m.migration.name, opts.lang, module);
   const key = opts.dialect ?? 'postgresql';
   const dialect = Object.hasOwn(DIALECTS, key) ? DIALECTS[key] : undefined;
-  if (!dialect) throw new UsageError(`the Knex target does not support ${JSON.stringify(opts.dialect)} histories yet (only postgresql and mysql)`);
+  if (!dialect)
+    throw new UsageError(
+      `the Knex target does not support ${JSON.stringify(opts.dialect)} histories yet (only postgresql and mysql)`,
+    );
   const ctx: EmitContext = { dialect, lang: opts.lang };
 
   const own = ownTransactionReason(m);
   /** the body, inside `knex.transaction` when the file opens its own: the callback's `knex` is
    * the transaction, so every statement runs in it */
   const wrap = (list: JsStatementOf[]): JsStatementOf[] =>
-    own ? [{ comments: [], prefix: 'await ', expr: callExpr('knex.transaction', arrowExpr(['knex'], list, true)) }] : list;
+    own
+      ? [
+          {
+            comments: [],
+            prefix: 'await ',
+            expr: callExpr('knex.transaction', arrowExpr(['knex'], list, true)),
+          },
+        ]
+      : list;
 
   const upEmitted = steps(ctx, m.up);
-  const up: JsStatementOf[] = upEmitted.length > 0 ? wrap(oneRawReasonPerRun(statements(upEmitted), isKnexRaw)) : [{ comments: ['Nothing to do.'] }];
+  const up: JsStatementOf[] =
+    upEmitted.length > 0
+      ? wrap(oneRawReasonPerRun(statements(upEmitted), isKnexRaw))
+      : [{ comments: ['Nothing to do.'] }];
 
   let down: JsStatementOf[];
   const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
   if (blocked.length > 0 && !opts.allowIrreversible) {
     // first thing in down(): nothing is half-undone
-    down = [{ comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) }];
+    down = [
+      { comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) },
+    ];
   } else {
     const perStep = m.down.map((d) => {
       const comments = downComments(m, d);
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
       const emitted = steps(ctx, d.steps);
-      return { of: d.of, comments, emitted: dialect.sql.guardsDown ? guardDown(m, d, emitted, KNEX_GUARD) : emitted };
+      return {
+        of: d.of,
+        comments,
+        emitted: dialect.sql.guardsDown ? guardDown(m, d, emitted, KNEX_GUARD) : emitted,
+      };
     });
     const groups = dialect.sql.guardsDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
-    const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), isKnexRaw);
+    const all = oneRawReasonPerRun(
+      groups.flatMap((g) => withComments(g.comments, statements(g.emitted))),
+      isKnexRaw,
+    );
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];
   }
@@ -142,8 +204,16 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
   const config = new Printer();
   if (m.noTransactionReason || own) {
     config.line();
-    config.comment(m.noTransactionReason ? `No transaction: ${m.noTransactionReason}` : `Own transaction: ${own}`);
-    config.line(module === 'cjs' ? 'exports.config = { transaction: false };' : 'export const config = { transaction: false };');
+    config.comment(
+      m.noTransactionReason
+        ? `No transaction: ${m.noTransactionReason}`
+        : `Own transaction: ${own}`,
+    );
+    config.line(
+      module === 'cjs'
+        ? 'exports.config = { transaction: false };'
+        : 'export const config = { transaction: false };',
+    );
   }
 
   const slots = {
@@ -153,7 +223,9 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
     down: layoutBody(down, 2),
     config: config.toString(),
   };
-  const template = await loadTemplate(opts.lang === 'ts' ? 'knex.ts.tpl' : module === 'esm' ? 'knex.mjs.tpl' : 'knex.js.tpl');
+  const template = await loadTemplate(
+    opts.lang === 'ts' ? 'knex.ts.tpl' : module === 'esm' ? 'knex.mjs.tpl' : 'knex.js.tpl',
+  );
   // an empty config slot leaves a blank line at the end: one newline ends the file
   const source = fillTemplate(template, slots).replace(/\n+$/, '\n');
   // laid out as prettier would; prettier runs only for the user's configuration, --prettier, or
@@ -163,5 +235,9 @@ export async function writeKnexMigration(m: PlannedMigration, opts: KnexWriteOpt
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
     force: [...up, ...down].some((st) => st.raw !== undefined) || !!opts.prettier,
   });
-  return { fileName, contents, calls: { up: countCalls(up, isKnexRaw), down: countCalls(down, isKnexRaw) } };
+  return {
+    fileName,
+    contents,
+    calls: { up: countCalls(up, isKnexRaw), down: countCalls(down, isKnexRaw) },
+  };
 }

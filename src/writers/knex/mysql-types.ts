@@ -47,14 +47,23 @@ const plain = (method: string, extra: Partial<Descriptor> = {}): Descriptor => (
 
 /** int / tinyint take an optional display width: `integer(name, 11)` is `int(11)` */
 const withWidth = (method: string): Descriptor => ({
-  call: (t) => (argsOf(t).length === 0 ? { method, args: [] } : argsOf(t).length === 1 && numbers(t) ? { method, args: [argsOf(t)[0]] } : undefined),
+  call: (t) =>
+    argsOf(t).length === 0
+      ? { method, args: [] }
+      : argsOf(t).length === 1 && numbers(t)
+        ? { method, args: [argsOf(t)[0]] }
+        : undefined,
   unsigned: true,
 });
 
 /** datetime / timestamp: `{ precision }` prints `datetime(3)` */
 const withPrecision = (method: string): Descriptor => ({
   call: (t) =>
-    argsOf(t).length === 0 ? { method, args: [] } : argsOf(t).length === 1 && numbers(t) ? { method, args: [obj(['precision', argsOf(t)[0]])] } : undefined,
+    argsOf(t).length === 0
+      ? { method, args: [] }
+      : argsOf(t).length === 1 && numbers(t)
+        ? { method, args: [obj(['precision', argsOf(t)[0]])] }
+        : undefined,
 });
 
 /** Keyed by the type name as the MySQL reader keeps it (upper case, synonyms not folded). */
@@ -68,10 +77,19 @@ export const KNEX_MYSQL_TYPES: Readonly<Record<string, Descriptor>> = {
   // `boolean` is stored as tinyint(1); knex prints a JS boolean default as '1' / '0'
   BOOLEAN: plain('boolean'),
   BOOL: plain('boolean'),
-  VARCHAR: { call: (t) => (argsOf(t).length === 1 && numbers(t) ? { method: 'string', args: [argsOf(t)[0]] } : undefined) },
+  VARCHAR: {
+    call: (t) =>
+      argsOf(t).length === 1 && numbers(t) ? { method: 'string', args: [argsOf(t)[0]] } : undefined,
+  },
   TEXT: plain('text', { dropsDefault: true }),
-  MEDIUMTEXT: { call: (t) => (argsOf(t).length === 0 ? { method: 'text', args: ['mediumtext'] } : undefined), dropsDefault: true },
-  LONGTEXT: { call: (t) => (argsOf(t).length === 0 ? { method: 'text', args: ['longtext'] } : undefined), dropsDefault: true },
+  MEDIUMTEXT: {
+    call: (t) => (argsOf(t).length === 0 ? { method: 'text', args: ['mediumtext'] } : undefined),
+    dropsDefault: true,
+  },
+  LONGTEXT: {
+    call: (t) => (argsOf(t).length === 0 ? { method: 'text', args: ['longtext'] } : undefined),
+    dropsDefault: true,
+  },
   DATETIME: withPrecision('datetime'),
   TIMESTAMP: withPrecision('timestamp'),
   DATE: plain('date'),
@@ -79,26 +97,39 @@ export const KNEX_MYSQL_TYPES: Readonly<Record<string, Descriptor>> = {
   DOUBLE: plain('double', { unsigned: true }),
   DECIMAL: {
     // decimal() alone is decimal(8, 2) and decimal(p) is decimal(p, 2): only both arguments map
-    call: (t) => (argsOf(t).length === 2 && numbers(t) ? { method: 'decimal', args: [...argsOf(t)] } : undefined),
+    call: (t) =>
+      argsOf(t).length === 2 && numbers(t)
+        ? { method: 'decimal', args: [...argsOf(t)] }
+        : undefined,
     unsigned: true,
   },
   JSON: plain('json'),
   BLOB: plain('binary'),
-  VARBINARY: { call: (t) => (argsOf(t).length === 1 && numbers(t) ? { method: 'binary', args: [argsOf(t)[0]] } : undefined) },
+  VARBINARY: {
+    call: (t) =>
+      argsOf(t).length === 1 && numbers(t) ? { method: 'binary', args: [argsOf(t)[0]] } : undefined,
+  },
   ENUM: {
     // enu() prints `enum('A', 'B')` without escaping: only values that need none
     call: (t) =>
-      t.values && t.values.length > 0 && t.values.every((v) => !/['\\\p{Cc}]/u.test(v)) ? { method: 'enu', args: [[...t.values]] } : undefined,
+      t.values && t.values.length > 0 && t.values.every((v) => !/['\\\p{Cc}]/u.test(v))
+        ? { method: 'enu', args: [[...t.values]] }
+        : undefined,
   },
 };
 
 const NONE: Descriptor = { call: () => undefined };
 
-export const describeMysqlType = (t: ColumnType): Descriptor => (t.charset !== undefined ? NONE : (KNEX_MYSQL_TYPES[t.name.toUpperCase()] ?? NONE));
+export const describeMysqlType = (t: ColumnType): Descriptor =>
+  t.charset !== undefined ? NONE : (KNEX_MYSQL_TYPES[t.name.toUpperCase()] ?? NONE);
 
 /** The spelling of a specificType column: the type plus AUTO_INCREMENT and ON UPDATE. */
 export const mysqlSpecificType = (c: Column): string =>
-  [renderMysqlType(c.type), c.autoIncrement ? 'AUTO_INCREMENT' : '', c.onUpdate !== undefined ? `ON UPDATE ${c.onUpdate}` : '']
+  [
+    renderMysqlType(c.type),
+    c.autoIncrement ? 'AUTO_INCREMENT' : '',
+    c.onUpdate !== undefined ? `ON UPDATE ${c.onUpdate}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
 
@@ -106,7 +137,13 @@ export const mysqlSpecificType = (c: Column): string =>
  * the column needs more than knex's modifiers, specificType otherwise. */
 export function mysqlColumnCall(c: Column): MysqlColumnCall {
   const d = describeMysqlType(c.type);
-  const call = c.autoIncrement || c.onUpdate !== undefined || (c.default !== undefined && d.dropsDefault) || (c.type.unsigned && !d.unsigned) ? undefined : d.call(c.type);
+  const call =
+    c.autoIncrement ||
+    c.onUpdate !== undefined ||
+    (c.default !== undefined && d.dropsDefault) ||
+    (c.type.unsigned && !d.unsigned)
+      ? undefined
+      : d.call(c.type);
   if (!call) return { method: 'specificType', args: [mysqlSpecificType(c)] };
   return { ...call, ...(c.type.unsigned ? { unsigned: true } : {}) };
 }
@@ -120,8 +157,12 @@ const INTEGER_METHODS = new Set(['integer', 'tinyint', 'smallint', 'mediumint', 
  * the server stores as 0) and single-quoted strings with nothing to escape (knex escapes a quote
  * as \', which NO_BACKSLASH_ESCAPES would misread). Anything else is knex.raw(<source text>).
  */
-export function mysqlPlainDefault(call: MysqlColumnCall, text: string): boolean | number | string | undefined {
-  if (call.method === 'boolean') return text === 'true' || text === 'false' ? text === 'true' : undefined;
+export function mysqlPlainDefault(
+  call: MysqlColumnCall,
+  text: string,
+): boolean | number | string | undefined {
+  if (call.method === 'boolean')
+    return text === 'true' || text === 'false' ? text === 'true' : undefined;
   if (INTEGER_METHODS.has(call.method) && /^-?(0|[1-9]\d*)$/.test(text)) {
     const n = Number(text);
     if (Number.isSafeInteger(n) && String(n) === text) return n;

@@ -23,7 +23,18 @@
  * undoes took effect, which an information_schema query decides, so down() can run after a
  * partial up() and can be re-run.
  */
-import { findConstraint, plainIndexColumns, qualify, type Column, type Constraint, type ForeignKey, type Index, type IndexElement, type QName, type Schema } from '../../ir/schema.js';
+import {
+  findConstraint,
+  plainIndexColumns,
+  qualify,
+  type Column,
+  type Constraint,
+  type ForeignKey,
+  type Index,
+  type IndexElement,
+  type QName,
+  type Schema,
+} from '../../ir/schema.js';
 import { callExpr, obj, type Js } from '../code/index.js';
 import { MYSQL } from '../dialect.js';
 import { quoteMysqlIdent } from '../sql/mysql.js';
@@ -58,7 +69,8 @@ const plainComment = (text: string): boolean => !/['\\\p{Cc}]/u.test(text);
 /** A table option or collation knex prints bare (`collate utf8mb4_bin`) or in quotes it does not escape. */
 const word = (v: string | undefined): boolean => v === undefined || /^\w+$/.test(v);
 
-const NOT_QUOTABLE = "a name knex would not quote as written (it splits on '.' and ' as ', and trims)";
+const NOT_QUOTABLE =
+  "a name knex would not quote as written (it splits on '.' and ' as ', and trims)";
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
@@ -80,8 +92,9 @@ const defaultJs = (call: MysqlColumnCall, text: string): Js => {
 function columnProblem(col: Column): string | undefined {
   if (!mysqlQuotable(col.name)) return NOT_QUOTABLE;
   if (col.generated !== undefined) return 'knex has no generated columns';
-  if (!word(col.collation)) return "a collation name knex would print in quotes it does not escape";
-  if (col.comment !== undefined && !plainComment(col.comment)) return 'a column comment knex would escape with a backslash';
+  if (!word(col.collation)) return 'a collation name knex would print in quotes it does not escape';
+  if (col.comment !== undefined && !plainComment(col.comment))
+    return 'a column comment knex would escape with a backslash';
   return undefined;
 }
 
@@ -116,15 +129,21 @@ function modify(table: QName, target: Column): Emitted[] | string {
 /** `table.foreign([...], name).references([...]).inTable(t).onDelete(…).onUpdate(…)` */
 function foreignLine(fk: ForeignKey): Js | string {
   if (!mysqlQuotable(fk.name) || !fk.columns.every(mysqlQuotable)) return NOT_QUOTABLE;
-  if (!mysqlQuotable(fk.references.name) || !fk.referencedColumns.every(mysqlQuotable)) return NOT_QUOTABLE;
-  const line = then(then(tcall('foreign', [...fk.columns], fk.name), 'references', [...fk.referencedColumns]), 'inTable', fk.references.name);
+  if (!mysqlQuotable(fk.references.name) || !fk.referencedColumns.every(mysqlQuotable))
+    return NOT_QUOTABLE;
+  const line = then(
+    then(tcall('foreign', [...fk.columns], fk.name), 'references', [...fk.referencedColumns]),
+    'inTable',
+    fk.references.name,
+  );
   // always explicit: knex states no action by itself
   return then(then(line, 'onDelete', fk.onDelete), 'onUpdate', fk.onUpdate);
 }
 
 /** A table line for a constraint, or why it cannot be one. */
 function constraintLine(c: Constraint): Js | string {
-  if (c.type === 'check') return 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written';
+  if (c.type === 'check')
+    return 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written';
   if (c.type === 'foreign') return foreignLine(c);
   if (!c.columns.every(mysqlQuotable)) return NOT_QUOTABLE;
   // MySQL names every primary key PRIMARY: the name knex would give it is ignored
@@ -144,19 +163,34 @@ function indexLine(index: Index): Js | string {
   if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return NOT_QUOTABLE;
   const using = index.using?.toLowerCase();
   // knex's TypeScript types allow these two; MySQL has no other
-  if (using !== undefined && using !== 'btree' && using !== 'hash') return `an index method knex's types do not allow (${index.using})`;
+  if (using !== undefined && using !== 'btree' && using !== 'hash')
+    return `an index method knex's types do not allow (${index.using})`;
   const columns: Js[] = [];
   for (const e of index.elements) {
     if (e.kind === 'column' && !mysqlQuotable(e.name)) return NOT_QUOTABLE;
     // prefix lengths, order and expressions have no knex API: the element as SQL, in knex.raw
-    columns.push(e.kind === 'column' && e.length === undefined && e.order === undefined ? e.name : callExpr('knex.raw', mysqlIndexElement(e)));
+    columns.push(
+      e.kind === 'column' && e.length === undefined && e.order === undefined
+        ? e.name
+        : callExpr('knex.raw', mysqlIndexElement(e)),
+    );
   }
   if (index.kind !== undefined) {
     if (using !== undefined) return `a ${index.kind.toUpperCase()} index with USING`;
     return tcall('index', columns, index.name, index.kind);
   }
-  if (index.unique) return tcall('unique', columns, obj(['indexName', index.name], ['storageEngineIndexType', using]));
-  return tcall('index', columns, index.name, ...(using !== undefined ? [obj(['storageEngineIndexType', using])] : []));
+  if (index.unique)
+    return tcall(
+      'unique',
+      columns,
+      obj(['indexName', index.name], ['storageEngineIndexType', using]),
+    );
+  return tcall(
+    'index',
+    columns,
+    index.name,
+    ...(using !== undefined ? [obj(['storageEngineIndexType', using])] : []),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,8 +216,10 @@ const OVERRIDES = {
     const o = t.options;
     const why = (() => {
       if (!mysqlQuotable(t.name.name)) return NOT_QUOTABLE;
-      if (!word(o?.engine) || !word(o?.charset) || !word(o?.collation)) return 'table options knex would print differently';
-      if (t.comment !== undefined && !plainComment(t.comment)) return 'a table comment knex would not escape';
+      if (!word(o?.engine) || !word(o?.charset) || !word(o?.collation))
+        return 'table options knex would print differently';
+      if (t.comment !== undefined && !plainComment(t.comment))
+        return 'a table comment knex would not escape';
       for (const c of t.columns) {
         const p = columnProblem(c);
         if (p) return p;
@@ -201,7 +237,8 @@ const OVERRIDES = {
     for (const c of t.constraints) {
       const l = constraintLine(c);
       if (typeof l !== 'string') lines.push(l);
-      else after.push(...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l));
+      else
+        after.push(...raw(ctx, { kind: 'AddConstraint', table: t.name, constraint: c }, before, l));
     }
     if (o?.engine !== undefined) lines.push(tcall('engine', o.engine));
     if (o?.charset !== undefined) lines.push(tcall('charset', o.charset));
@@ -211,24 +248,40 @@ const OVERRIDES = {
   },
   DropTable: (change, before, ctx) => {
     if (!mysqlQuotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [stmt(schemaCall(undefined, change.ifExists ? 'dropTableIfExists' : 'dropTable', change.name.name))];
+    return [
+      stmt(
+        schemaCall(
+          undefined,
+          change.ifExists ? 'dropTableIfExists' : 'dropTable',
+          change.name.name,
+        ),
+      ),
+    ];
   },
   RenameTable: (change, before, ctx) => {
-    if (!mysqlQuotable(change.from.name) || !mysqlQuotable(change.to)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!mysqlQuotable(change.from.name) || !mysqlQuotable(change.to))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     return [stmt(schemaCall(undefined, 'renameTable', change.from.name, change.to))];
   },
   AddColumn: (change, before, ctx) => {
     const { table, column } = change;
     if (change.ifNotExists) return raw(ctx, change, before, 'knex has no ADD COLUMN IF NOT EXISTS');
     if (!mysqlQuotable(table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
-    if (column.autoIncrement) return raw(ctx, change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
+    if (column.autoIncrement)
+      return raw(
+        ctx,
+        change,
+        before,
+        'an AUTO_INCREMENT column needs its key in the same statement',
+      );
     const problem = columnProblem(column);
     if (problem) return raw(ctx, change, before, problem);
     return [columnStmt(table, 'add', columnLine(column))];
   },
   DropColumn: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
-    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.column)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.column))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     return [columnStmt(change.table, 'drop', tcall('dropColumn', change.column))];
   },
   RenameColumn: rawKind('RenameColumn'),
@@ -237,7 +290,16 @@ const OVERRIDES = {
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     // as the MySQL renderer: the new type drops the old collation unless the change names one
     const { collation: _old, ...rest } = col;
-    return orRaw(ctx, change, before, modify(change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
+    return orRaw(
+      ctx,
+      change,
+      before,
+      modify(change.table, {
+        ...rest,
+        type: change.to,
+        ...(change.collation !== undefined ? { collation: change.collation } : {}),
+      }),
+    );
   },
   SetNotNull: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
@@ -249,17 +311,29 @@ const OVERRIDES = {
     const col = columnOf(before, change.table, change.column);
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     const { default: _old, ...rest } = col;
-    return orRaw(ctx, change, before, modify(change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
+    return orRaw(
+      ctx,
+      change,
+      before,
+      modify(change.table, {
+        ...rest,
+        ...(change.default !== undefined ? { default: change.default } : {}),
+      }),
+    );
   },
   AddConstraint: (change, before, ctx) => {
     if (!mysqlQuotable(change.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     const line = constraintLine(change.constraint);
-    return typeof line === 'string' ? raw(ctx, change, before, line) : [tableStmt('alterTable', change.table, [line])];
+    return typeof line === 'string'
+      ? raw(ctx, change, before, line)
+      : [tableStmt('alterTable', change.table, [line])];
   },
   DropConstraint: (change, before, ctx) => {
     if (change.cascade) return raw(ctx, change, before, 'knex has no DROP CONSTRAINT … CASCADE');
-    if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP … IF EXISTS for MySQL constraints');
-    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
+    if (change.ifExists)
+      return raw(ctx, change, before, 'knex has no DROP … IF EXISTS for MySQL constraints');
+    if (!mysqlQuotable(change.table.name) || !mysqlQuotable(change.name))
+      return raw(ctx, change, before, NOT_QUOTABLE);
     const t = before.tables[qualify(change.table)];
     const c = t ? findConstraint(t, change.name) : undefined;
     if (!c) return raw(ctx, change, before, 'the constraint is not in the replayed schema');
@@ -271,20 +345,29 @@ const OVERRIDES = {
           : c.type === 'foreign'
             ? tcall('dropForeign', c.columns, c.name)
             : undefined;
-    if (!line) return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
+    if (!line)
+      return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
   },
   CreateIndex: (change, before, ctx) => {
-    if (change.concurrently || change.ifNotExists) return raw(ctx, change, before, 'knex has no CREATE INDEX IF NOT EXISTS');
+    if (change.concurrently || change.ifNotExists)
+      return raw(ctx, change, before, 'knex has no CREATE INDEX IF NOT EXISTS');
     const line = indexLine(change.index);
-    return typeof line === 'string' ? raw(ctx, change, before, line) : [tableStmt('alterTable', change.index.table, [line])];
+    return typeof line === 'string'
+      ? raw(ctx, change, before, line)
+      : [tableStmt('alterTable', change.index.table, [line])];
   },
   DropIndex: (change, before, ctx) => {
     const index = before.indexes[qualify(change.name)];
     if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP INDEX IF EXISTS');
-    if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [tableStmt('alterTable', index.table, [tcall('dropIndex', plainIndexColumns(index), index.name)])];
+    if (!mysqlQuotable(index.table.name) || !mysqlQuotable(index.name))
+      return raw(ctx, change, before, NOT_QUOTABLE);
+    return [
+      tableStmt('alterTable', index.table, [
+        tcall('dropIndex', plainIndexColumns(index), index.name),
+      ]),
+    ];
   },
   SetComment: (change, before, ctx) => {
     const { target } = change;
@@ -293,17 +376,30 @@ const OVERRIDES = {
       if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
       // MySQL comments on a column only by restating it
       const { comment: _old, ...rest } = col;
-      return orRaw(ctx, change, before, modify(target.table, { ...rest, ...(change.comment !== undefined ? { comment: change.comment } : {}) }));
+      return orRaw(
+        ctx,
+        change,
+        before,
+        modify(target.table, {
+          ...rest,
+          ...(change.comment !== undefined ? { comment: change.comment } : {}),
+        }),
+      );
     }
     if (!mysqlQuotable(target.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
-    if (change.comment !== undefined && !plainComment(change.comment)) return raw(ctx, change, before, 'a table comment knex would not escape');
+    if (change.comment !== undefined && !plainComment(change.comment))
+      return raw(ctx, change, before, 'a table comment knex would not escape');
     // an empty comment removes it
     return [tableStmt('alterTable', target.table, [tcall('comment', change.comment ?? '')])];
   },
   DropView: (change, before, ctx) => {
     if (change.materialized) return raw(ctx, change, before, 'MySQL has no materialized views');
     if (!mysqlQuotable(change.name.name)) return raw(ctx, change, before, NOT_QUOTABLE);
-    return [stmt(schemaCall(undefined, change.ifExists ? 'dropViewIfExists' : 'dropView', change.name.name))];
+    return [
+      stmt(
+        schemaCall(undefined, change.ifExists ? 'dropViewIfExists' : 'dropView', change.name.name),
+      ),
+    ];
   },
 } satisfies Overrides;
 
@@ -316,6 +412,7 @@ export const MYSQL_DIALECT: KnexDialect = {
   indexElement: mysqlIndexElement,
   columnCall: (t) => mysqlColumnCall({ name: '', type: t, notNull: false }),
   storedColumnCall: (t) => mysqlColumnCall({ name: '', type: t, notNull: false }),
-  plainDefault: (t, text) => mysqlPlainDefault(mysqlColumnCall({ name: '', type: t, notNull: false }), text),
+  plainDefault: (t, text) =>
+    mysqlPlainDefault(mysqlColumnCall({ name: '', type: t, notNull: false }), text),
   isSerial: () => false,
 };

@@ -35,7 +35,8 @@ export const quotable = (name: string): boolean =>
   !ARRAY_ACCESSOR.test(name);
 
 /** A comment knex prints unchanged (no quote: one escaper skips `''`, the other escapes nothing). */
-export const plainComment = (text: string): boolean => inert(text) && !text.includes("'") && !text.includes('\\');
+export const plainComment = (text: string): boolean =>
+  inert(text) && !text.includes("'") && !text.includes('\\');
 
 /** A raw statement knex.raw can send: every `?` escaped as `\?`; undefined when a `?` follows a
  * backslash (positionBindings would eat the backslashes). */

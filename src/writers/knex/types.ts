@@ -44,7 +44,8 @@ const timestamp = (useTz: boolean): KnexTypeDescriptor => ({
 });
 
 const serial = (method: string): KnexTypeDescriptor => ({
-  call: (t) => ((t.args ?? []).length === 0 ? { method, args: [obj(['primaryKey', false])] } : undefined),
+  call: (t) =>
+    (t.args ?? []).length === 0 ? { method, args: [obj(['primaryKey', false])] } : undefined,
   serial: true,
 });
 
@@ -53,7 +54,10 @@ export const KNEX_PG_TYPES: Readonly<Record<string, KnexTypeDescriptor>> = {
   TEXT: plain('text'),
   VARCHAR: {
     // string() without a length is varchar(255): only an explicit length maps
-    call: (t) => (t.args?.length === 1 && typeof t.args[0] === 'number' ? { method: 'string', args: [t.args[0]] } : undefined),
+    call: (t) =>
+      t.args?.length === 1 && typeof t.args[0] === 'number'
+        ? { method: 'string', args: [t.args[0]] }
+        : undefined,
   },
   // knex prints a number default quoted ('0'): only an integer column stores that as 0; bigint
   // and smallint store '0'::bigint / '0'::smallint where the source's 0 is stored as 0
@@ -67,7 +71,8 @@ export const KNEX_PG_TYPES: Readonly<Record<string, KnexTypeDescriptor>> = {
     call: (t) => {
       const args = t.args ?? [];
       if (args.length === 0) return { method: 'decimal', args: [null] };
-      if (args.length === 2 && args.every((a) => typeof a === 'number')) return { method: 'decimal', args: [...args] };
+      if (args.length === 2 && args.every((a) => typeof a === 'number'))
+        return { method: 'decimal', args: [...args] };
       return undefined; // decimal(p) would print decimal(p, 2)
     },
   },
@@ -99,13 +104,34 @@ const enumNameOk = (n: string) => !n.includes('"') && !n.includes('?');
  * qualifies the type with the table's schema when none is given, so a public enum used by a
  * table in another schema is spelled with specificType.
  */
-export function knexColumnCall(t: ColumnType, table: QName, before: Schema | undefined): KnexColumnCall {
-  if (t.user && !(t.array ?? 0) && !(t.args ?? []).length && before?.enums[qualify({ schema: t.schema, name: t.name })]) {
+export function knexColumnCall(
+  t: ColumnType,
+  table: QName,
+  before: Schema | undefined,
+): KnexColumnCall {
+  if (
+    t.user &&
+    !(t.array ?? 0) &&
+    !(t.args ?? []).length &&
+    before?.enums[qualify({ schema: t.schema, name: t.name })]
+  ) {
     const sameSchema = (t.schema ?? undefined) === (table.schema ?? undefined);
-    if (enumNameOk(t.name) && (t.schema === undefined || enumNameOk(t.schema)) && (sameSchema || t.schema !== undefined)) {
+    if (
+      enumNameOk(t.name) &&
+      (t.schema === undefined || enumNameOk(t.schema)) &&
+      (sameSchema || t.schema !== undefined)
+    ) {
       return {
         method: 'enu',
-        args: [null, obj(['useNative', true], ['existingType', true], ['enumName', t.name], ['schemaName', t.schema])],
+        args: [
+          null,
+          obj(
+            ['useNative', true],
+            ['existingType', true],
+            ['enumName', t.name],
+            ['schemaName', t.schema],
+          ),
+        ],
       };
     }
   }
@@ -113,8 +139,11 @@ export function knexColumnCall(t: ColumnType, table: QName, before: Schema | und
 }
 
 /** The call for an existing column whose type is only restated (SERIAL is stored as an integer). */
-export const storedColumnCall = (t: ColumnType, table: QName, before: Schema | undefined): KnexColumnCall =>
-  knexColumnCall(storedType(t), table, before);
+export const storedColumnCall = (
+  t: ColumnType,
+  table: QName,
+  before: Schema | undefined,
+): KnexColumnCall => knexColumnCall(storedType(t), table, before);
 
 /**
  * The default as a plain JS value when knex prints a text that the database stores exactly as the
@@ -134,6 +163,7 @@ export function plainDefault(t: ColumnType, text: string): boolean | number | st
   }
   // a plain single-quoted literal (no backslash, no E'' prefix) on a non-array column
   // (never on a boolean column: knex prints any non-empty string there as '1')
-  if (kind !== 'boolean' && !(t.array ?? 0) && /^'(?:[^'\\]|'')*'$/.test(text)) return text.slice(1, -1).replaceAll("''", "'");
+  if (kind !== 'boolean' && !(t.array ?? 0) && /^'(?:[^'\\]|'')*'$/.test(text))
+    return text.slice(1, -1).replaceAll("''", "'");
   return undefined;
 }

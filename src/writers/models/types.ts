@@ -17,16 +17,29 @@ import type { Provider } from '../../readers/prisma-schema/types.js';
 
 /** a member of Sequelize's DataTypes, called with the given arguments when there are any; the
  * `DataTypes` identifier is a placeholder the caller renames when a model is called DataTypes */
-const dt = (name: string, ...args: readonly Js[]): Js => (args.length ? callExpr(memberExpr(DATA_TYPES, name), ...args) : memberExpr(DATA_TYPES, name));
+const dt = (name: string, ...args: readonly Js[]): Js =>
+  args.length ? callExpr(memberExpr(DATA_TYPES, name), ...args) : memberExpr(DATA_TYPES, name);
 const DATA_TYPES = code('DataTypes');
-const num = (t: ColumnType, i: number): number | undefined => (typeof t.args?.[i] === 'number' ? (t.args[i] as number) : undefined);
+const num = (t: ColumnType, i: number): number | undefined =>
+  typeof t.args?.[i] === 'number' ? (t.args[i] as number) : undefined;
 
 type Rule = (t: ColumnType) => Js | undefined;
 
 /** with a length argument, or none (then Sequelize's default length would differ: no rule) */
-const sized = (name: string): Rule => (t) => (num(t, 0) !== undefined ? dt(name, num(t, 0)!) : undefined);
-const plain = (name: string): Rule => (t) => (t.args?.length ? undefined : dt(name));
-const decimal: Rule = (t) => (num(t, 0) !== undefined && num(t, 1) !== undefined ? dt('DECIMAL', num(t, 0)!, num(t, 1)!) : num(t, 0) !== undefined ? dt('DECIMAL', num(t, 0)!) : undefined);
+const sized =
+  (name: string): Rule =>
+  (t) =>
+    num(t, 0) !== undefined ? dt(name, num(t, 0)!) : undefined;
+const plain =
+  (name: string): Rule =>
+  (t) =>
+    t.args?.length ? undefined : dt(name);
+const decimal: Rule = (t) =>
+  num(t, 0) !== undefined && num(t, 1) !== undefined
+    ? dt('DECIMAL', num(t, 0)!, num(t, 1)!)
+    : num(t, 0) !== undefined
+      ? dt('DECIMAL', num(t, 0)!)
+      : undefined;
 
 const BASE: Readonly<Record<string, Rule>> = {
   TEXT: plain('TEXT'),
@@ -46,7 +59,12 @@ const BASE: Readonly<Record<string, Rule>> = {
 /** the generated utc-timestamp file's factory: PostgreSQL's TIMESTAMP (without time zone) read and
  * written as UTC, as Prisma's client does, whatever the process's time zone */
 export const UTC_TIMESTAMP = 'utcTimestamp';
-const utcTimestamp: Rule = (t) => (num(t, 0) !== undefined ? callExpr(code(UTC_TIMESTAMP), num(t, 0)!) : t.args?.length ? undefined : callExpr(code(UTC_TIMESTAMP)));
+const utcTimestamp: Rule = (t) =>
+  num(t, 0) !== undefined
+    ? callExpr(code(UTC_TIMESTAMP), num(t, 0)!)
+    : t.args?.length
+      ? undefined
+      : callExpr(code(UTC_TIMESTAMP));
 
 const POSTGRES: Readonly<Record<string, Rule>> = {
   ...BASE,
@@ -63,9 +81,18 @@ const POSTGRES: Readonly<Record<string, Rule>> = {
   INET: plain('INET'),
 };
 
-const blob = (size: 'tiny' | 'medium' | 'long'): Rule => (t) => (t.args?.length ? undefined : dt('BLOB', size));
-const text = (size: 'tiny' | 'medium' | 'long'): Rule => (t) => (t.args?.length ? undefined : dt('TEXT', size));
-const unsigned = (name: string): Rule => (t) => (t.args?.length ? undefined : memberExpr(dt(name), 'UNSIGNED'));
+const blob =
+  (size: 'tiny' | 'medium' | 'long'): Rule =>
+  (t) =>
+    t.args?.length ? undefined : dt('BLOB', size);
+const text =
+  (size: 'tiny' | 'medium' | 'long'): Rule =>
+  (t) =>
+    t.args?.length ? undefined : dt('TEXT', size);
+const unsigned =
+  (name: string): Rule =>
+  (t) =>
+    t.args?.length ? undefined : memberExpr(dt(name), 'UNSIGNED');
 
 const MYSQL: Readonly<Record<string, Rule>> = {
   ...BASE,
@@ -90,7 +117,10 @@ const MYSQL: Readonly<Record<string, Rule>> = {
   'BIGINT UNSIGNED': unsigned('BIGINT'),
 };
 
-const RULES: Readonly<Record<Provider, Readonly<Record<string, Rule>>>> = { postgresql: POSTGRES, mysql: MYSQL };
+const RULES: Readonly<Record<Provider, Readonly<Record<string, Rule>>>> = {
+  postgresql: POSTGRES,
+  mysql: MYSQL,
+};
 
 /**
  * The `type` of a Sequelize attribute for a column type. Arrays (PostgreSQL) use DataTypes.ARRAY
@@ -106,15 +136,24 @@ const renameRoot = (v: Js, name: string): Js => {
   if (v === DATA_TYPES) return code(name);
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
   const k = (v as { kind: string }).kind;
-  if (k === 'member') return memberExpr(renameRoot((v as { object: Js }).object, name), (v as { property: string }).property);
-  if (k === 'call') return callExpr(renameRoot((v as { callee: Js }).callee, name), ...(v as { args: readonly Js[] }).args);
+  if (k === 'member')
+    return memberExpr(
+      renameRoot((v as { object: Js }).object, name),
+      (v as { property: string }).property,
+    );
+  if (k === 'call')
+    return callExpr(
+      renameRoot((v as { callee: Js }).callee, name),
+      ...(v as { args: readonly Js[] }).args,
+    );
   return v;
 };
 
 const typeFor = (t: ColumnType, provider: Provider): Js => {
   if (t.array) {
     const { array, ...element } = t;
-    const inner = array === 1 && !element.user ? RULES[provider][element.name]?.(element) : undefined;
+    const inner =
+      array === 1 && !element.user ? RULES[provider][element.name]?.(element) : undefined;
     return inner !== undefined ? dt('ARRAY', inner) : renderType(t);
   }
   if (t.user) return renderType(t);
@@ -125,9 +164,16 @@ const typeFor = (t: ColumnType, provider: Provider): Js => {
  * DataTypes.ARRAY(...) (the model file then imports it). */
 export const usesUtcTimestamp = (type: Js): boolean => {
   if (typeof type !== 'object' || type === null || Array.isArray(type)) return false;
-  const v = type as { kind: string; callee?: Js & { kind?: string; text?: string }; args?: readonly Js[] };
+  const v = type as {
+    kind: string;
+    callee?: Js & { kind?: string; text?: string };
+    args?: readonly Js[];
+  };
   if (v.kind !== 'call') return false;
-  return (v.callee?.kind === 'code' && v.callee.text === UTC_TIMESTAMP) || (v.args ?? []).some(usesUtcTimestamp);
+  return (
+    (v.callee?.kind === 'code' && v.callee.text === UTC_TIMESTAMP) ||
+    (v.args ?? []).some(usesUtcTimestamp)
+  );
 };
 
 /** TypeScript type of a Prisma scalar as the drivers (pg, mysql2) return it through Sequelize. */

@@ -13,8 +13,24 @@
  * writers/code (jsString, js()).
  */
 import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
-import { qualify, type Column, type Constraint, type ForeignKey, type QName, type Schema } from '../../ir/schema.js';
-import { callExpr, code, memberExpr, newExpr, obj, type Js, type JsObject, sqlExpr } from '../code/index.js';
+import {
+  qualify,
+  type Column,
+  type Constraint,
+  type ForeignKey,
+  type QName,
+  type Schema,
+} from '../../ir/schema.js';
+import {
+  callExpr,
+  code,
+  memberExpr,
+  newExpr,
+  obj,
+  type Js,
+  type JsObject,
+  sqlExpr,
+} from '../code/index.js';
 import { postgresOnlyWhy } from '../dialect.js';
 import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
 import type { SequelizeDialect } from './dialect.js';
@@ -49,7 +65,11 @@ export interface Emitted {
 import type { RawAlter } from '../migration-file.js';
 export type { RawAlter };
 
-export type Handler<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema, ctx: EmitContext) => Emitted[];
+export type Handler<K extends ChangeKind> = (
+  change: ChangeOf<K>,
+  before: Schema,
+  ctx: EmitContext,
+) => Emitted[];
 /** A dialect's handlers that differ from the base table (HANDLERS). */
 export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
 
@@ -59,34 +79,66 @@ export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
 export const stmt = (expr: Js, ...comments: string[]): Emitted => ({ comments, expr });
 
 /** `queryInterface.<method>(args…)`, with the options argument last when there is one. */
-export const qi = (ctx: EmitContext, method: string, args: readonly Js[], options: readonly (readonly [string, Js | undefined])[] = []): Js => {
+export const qi = (
+  ctx: EmitContext,
+  method: string,
+  args: readonly Js[],
+  options: readonly (readonly [string, Js | undefined])[] = [],
+): Js => {
   const opts = withTransaction(ctx, options);
   return callExpr(memberExpr(code('queryInterface'), method), ...args, ...(opts ? [opts] : []));
 };
 
-const withTransaction = (ctx: EmitContext, entries: readonly (readonly [string, Js | undefined])[]): JsObject | undefined => {
-  const all = ctx.transaction ? [...entries, ['transaction', code('transaction')] as const] : entries;
+const withTransaction = (
+  ctx: EmitContext,
+  entries: readonly (readonly [string, Js | undefined])[],
+): JsObject | undefined => {
+  const all = ctx.transaction
+    ? [...entries, ['transaction', code('transaction')] as const]
+    : entries;
   return all.some(([, v]) => v !== undefined) ? obj(...all) : undefined;
 };
 
-
 const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
-  stmt(callExpr('queryInterface.sequelize.query', sqlExpr(sql), ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : [])), ...comments);
+  stmt(
+    callExpr(
+      'queryInterface.sequelize.query',
+      sqlExpr(sql),
+      ...(ctx.transaction ? [obj(['transaction', code('transaction')])] : []),
+    ),
+    ...comments,
+  );
 
 /** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
  * sub-command says what it is made of (Emitted.alter). */
 export const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
   const { sql: dialect } = ctx.dialect;
-  const out = dialect.render(change, before).map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
+  const out = dialect
+    .render(change, before)
+    .map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
   const action = out.length === 1 ? dialect.alterTableAction(change, before) : undefined;
-  return action ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }] : out;
+  return action
+    ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }]
+    : out;
 };
 
 /** One raw ALTER TABLE of the sub-commands of `alters` (in order), under one `raw:` comment
  * with their distinct reasons; the comments of `comments` above it. */
-export const rawAlterTable = (ctx: EmitContext, alters: readonly RawAlter[], comments: readonly string[] = []): Emitted => {
+export const rawAlterTable = (
+  ctx: EmitContext,
+  alters: readonly RawAlter[],
+  comments: readonly string[] = [],
+): Emitted => {
   const why = [...new Set(alters.map((a) => a.why))].join('; ');
-  return query(ctx, renderAlterTable(alters[0].action.table, alters.map((a) => a.action.action)), ...comments, `raw: ${why}`);
+  return query(
+    ctx,
+    renderAlterTable(
+      alters[0].action.table,
+      alters.map((a) => a.action.action),
+    ),
+    ...comments,
+    `raw: ${why}`,
+  );
 };
 
 /**
@@ -96,8 +148,17 @@ export const rawAlterTable = (ctx: EmitContext, alters: readonly RawAlter[], com
  * or another source statement, keeps them apart.
  */
 export function mergeAlterTables(ctx: EmitContext, list: readonly Emitted[]): Emitted[] {
-  return alterTableRuns(list, (e) => e.alter?.action, (a, b) => sameSource(a.alter?.source, b.alter?.source)).map((run) =>
-    run.length === 1 ? run[0] : rawAlterTable(ctx, run.map((e) => e.alter!)),
+  return alterTableRuns(
+    list,
+    (e) => e.alter?.action,
+    (a, b) => sameSource(a.alter?.source, b.alter?.source),
+  ).map((run) =>
+    run.length === 1
+      ? run[0]
+      : rawAlterTable(
+          ctx,
+          run.map((e) => e.alter!),
+        ),
   );
 }
 
@@ -108,9 +169,12 @@ export const literal = (ctx: EmitContext, sql: string): Js => {
 
 /** A table argument: a plain string when Sequelize quotes it as one name, else `{ tableName, schema }`. */
 const tableArg = (q: QName): Js =>
-  q.schema === undefined && quotableUnsplit(q.name) ? q.name : obj(['tableName', q.name], ['schema', q.schema]);
+  q.schema === undefined && quotableUnsplit(q.name)
+    ? q.name
+    : obj(['tableName', q.name], ['schema', q.schema]);
 
-const quotableName = (q: QName): boolean => quotable(q.name) && (q.schema === undefined || quotable(q.schema));
+const quotableName = (q: QName): boolean =>
+  quotable(q.name) && (q.schema === undefined || quotable(q.schema));
 
 const SERIAL_TYPE = /^(SMALL|BIG)?SERIAL[248]?$/;
 
@@ -119,12 +183,16 @@ const SERIAL_TYPE = /^(SMALL|BIG)?SERIAL[248]?$/;
  * `comment` is included only when asked (addColumn checks it separately).
  */
 function columnAttribute(ctx: EmitContext, col: Column, withComment: boolean): JsObject | string {
-  if (!quotable(col.name)) return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
+  if (!quotable(col.name))
+    return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
   const type = sequelizeType(col.type);
   const serial = !!describeType(col.type).serial && SERIAL_TYPE.test(type);
-  if (serial && (col.default !== undefined || col.identity)) return 'a serial column with its own default';
-  if (!serial && !inertSql(type)) return `type ${type} holds words Sequelize rewrites in column SQL`;
-  if (col.default !== undefined && !inertSql(col.default)) return 'the default holds words Sequelize rewrites in column SQL';
+  if (serial && (col.default !== undefined || col.identity))
+    return 'a serial column with its own default';
+  if (!serial && !inertSql(type))
+    return `type ${type} holds words Sequelize rewrites in column SQL`;
+  if (col.default !== undefined && !inertSql(col.default))
+    return 'the default holds words Sequelize rewrites in column SQL';
   if (col.collation !== undefined) return 'Sequelize has no column COLLATE';
   if (col.generated !== undefined) return 'Sequelize has no generated columns';
   if (col.identity === 'ALWAYS') return 'Sequelize can only say GENERATED BY DEFAULT AS IDENTITY';
@@ -139,15 +207,22 @@ function columnAttribute(ctx: EmitContext, col: Column, withComment: boolean): J
   );
 }
 
-const withEntry = (o: JsObject, key: string, value: Js): JsObject => obj(...o.entries, [key, value]);
+const withEntry = (o: JsObject, key: string, value: Js): JsObject =>
+  obj(...o.entries, [key, value]);
 
 /** Views, policies and triggers whose text mentions the table: ALTER COLUMN … TYPE fails under them. */
 const dependents = (before: Schema, table: QName): string[] => {
   const mentions = (sql: string) => sql.includes(table.name);
   return [
-    ...Object.values(before.views).filter((v) => mentions(v.createSql)).map((v) => `view ${qualify(v.name)}`),
-    ...Object.values(before.policies).filter((p) => mentions(p.createSql)).map((p) => `policy ${p.name}`),
-    ...Object.values(before.triggers).filter((t) => mentions(t.createSql)).map((t) => `trigger ${t.name}`),
+    ...Object.values(before.views)
+      .filter((v) => mentions(v.createSql))
+      .map((v) => `view ${qualify(v.name)}`),
+    ...Object.values(before.policies)
+      .filter((p) => mentions(p.createSql))
+      .map((p) => `policy ${p.name}`),
+    ...Object.values(before.triggers)
+      .filter((t) => mentions(t.createSql))
+      .map((t) => `trigger ${t.name}`),
   ];
 };
 
@@ -155,57 +230,91 @@ const dependents = (before: Schema, table: QName): string[] => {
  * changeColumn with the whole target definition (it drops NOT NULL and DEFAULT that are not
  * restated, and always re-sets the type), or the reason it cannot say `target` exactly.
  */
-function changeColumn(ctx: EmitContext, before: Schema, table: QName, name: string, target: Column, extra?: string): Emitted[] | string {
+function changeColumn(
+  ctx: EmitContext,
+  before: Schema,
+  table: QName,
+  name: string,
+  target: Column,
+  extra?: string,
+): Emitted[] | string {
   if (extra) return extra;
   const col = columnIn(before, table, name);
   if (!col) return 'the column is not in the replayed schema';
   // changeColumn and renameColumn build `{ [name]: … }` objects: the same key rules as createTable
-  if (!quotableName(table) || !attributeKey(name)) return "a name that cannot pass through Sequelize's quoting";
+  if (!quotableName(table) || !attributeKey(name))
+    return "a name that cannot pass through Sequelize's quoting";
   if (col.collation !== undefined || target.collation !== undefined)
     return 'changeColumn re-sets the type without COLLATE, which resets the collation';
   if (col.identity || target.identity) return 'an identity column';
   if (col.generated !== undefined || target.generated !== undefined) return 'a generated column';
-  const serialish = (c: Column) => !!describeType(c.type).serial || (c.default ?? '').includes('nextval(');
+  const serialish = (c: Column) =>
+    !!describeType(c.type).serial || (c.default ?? '').includes('nextval(');
   if (serialish(col) || serialish(target)) return 'a serial column (its type cannot be restated)';
   const type = sequelizeType(target.type);
   if (!inertSql(type) || (target.default !== undefined && !inertSql(target.default)))
     return 'the type or default holds words Sequelize rewrites in changeColumn SQL';
   const deps = dependents(before, table);
   if (deps.length > 0) return `changeColumn re-sets the type, which ${deps[0]} forbids`;
-  const plain = target.default === undefined ? undefined : plainDefault(target.type, target.default);
+  const plain =
+    target.default === undefined ? undefined : plainDefault(target.type, target.default);
   const attr = obj(
     ['type', type],
     ['allowNull', !target.notNull],
-    ['defaultValue', target.default === undefined ? undefined : (plain ?? literal(ctx, target.default))],
+    [
+      'defaultValue',
+      target.default === undefined ? undefined : (plain ?? literal(ctx, target.default)),
+    ],
   );
   return [stmt(qi(ctx, 'changeColumn', [tableArg(table), name, attr]))];
 }
 
-export const orRaw = (ctx: EmitContext, change: Change, before: Schema, result: Emitted[] | string): Emitted[] =>
-  typeof result === 'string' ? raw(ctx, change, before, result) : result;
+export const orRaw = (
+  ctx: EmitContext,
+  change: Change,
+  before: Schema,
+  result: Emitted[] | string,
+): Emitted[] => (typeof result === 'string' ? raw(ctx, change, before, result) : result);
 
 /** changeColumn restates the whole column: a comment above it says which part changes */
 const intent = (result: Emitted[] | string, what: string): Emitted[] | string =>
-  typeof result === 'string' || result.length === 0 ? result : [{ ...result[0], comments: [...result[0].comments, `${what} (changeColumn restates the whole column)`] }, ...result.slice(1)];
+  typeof result === 'string' || result.length === 0
+    ? result
+    : [
+        {
+          ...result[0],
+          comments: [...result[0].comments, `${what} (changeColumn restates the whole column)`],
+        },
+        ...result.slice(1),
+      ];
 
-export const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+export const sameList = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** addConstraint for a primary key, unique or foreign key, or the reason to use raw SQL. */
 function addConstraint(ctx: EmitContext, table: QName, c: Constraint): Emitted[] | string {
-  if (!quotableName(table) || !quotable(c.name)) return "a name that cannot pass through Sequelize's quoting";
-  if (c.type === 'check') return 'Sequelize builds CHECK from a where object; the expression is kept as written';
-  if (!c.columns.every(quotable)) return "a column name that cannot pass through Sequelize's quoting";
+  if (!quotableName(table) || !quotable(c.name))
+    return "a name that cannot pass through Sequelize's quoting";
+  if (c.type === 'check')
+    return 'Sequelize builds CHECK from a where object; the expression is kept as written';
+  if (!c.columns.every(quotable))
+    return "a column name that cannot pass through Sequelize's quoting";
   if (c.type === 'primary' || c.type === 'unique') {
     if (c.usingIndex !== undefined) return 'addConstraint cannot say USING INDEX';
     const type = c.type === 'primary' ? 'primary key' : 'unique';
     return [
       stmt(
-        qi(ctx, 'addConstraint', [tableArg(table)], [
-          ['type', type],
-          ['name', c.name],
-          ['fields', c.columns],
-          ['deferrable', deferrable(ctx, c.deferrable)],
-        ]),
+        qi(
+          ctx,
+          'addConstraint',
+          [tableArg(table)],
+          [
+            ['type', type],
+            ['name', c.name],
+            ['fields', c.columns],
+            ['deferrable', deferrable(ctx, c.deferrable)],
+          ],
+        ),
       ),
     ];
   }
@@ -224,7 +333,8 @@ function deferrable(ctx: EmitContext, d: 'IMMEDIATE' | 'DEFERRED' | undefined): 
 function addForeignKey(ctx: EmitContext, table: QName, fk: ForeignKey): Emitted[] | string {
   if (fk.notValid) return 'Sequelize cannot add a constraint NOT VALID';
   if (fk.match) return `Sequelize cannot say MATCH ${fk.match}`;
-  if (fk.referencedColumns.length === 0) return 'REFERENCES without a column list (the primary key of the referenced table)';
+  if (fk.referencedColumns.length === 0)
+    return 'REFERENCES without a column list (the primary key of the referenced table)';
   if (!quotableName(fk.references) || !fk.referencedColumns.every(quotable))
     return "a referenced name that cannot pass through Sequelize's quoting";
   const composite = fk.referencedColumns.length !== 1;
@@ -236,16 +346,21 @@ function addForeignKey(ctx: EmitContext, table: QName, fk: ForeignKey): Emitted[
   );
   return [
     stmt(
-      qi(ctx, 'addConstraint', [tableArg(table)], [
-        ['type', 'foreign key'],
-        ['name', fk.name],
-        ['fields', fk.columns],
-        ['references', references],
-        // always explicit: Sequelize's default is NO ACTION, Prisma's RESTRICT / CASCADE
-        ['onDelete', fk.onDelete],
-        ['onUpdate', fk.onUpdate],
-        ['deferrable', deferrable(ctx, fk.deferrable)],
-      ]),
+      qi(
+        ctx,
+        'addConstraint',
+        [tableArg(table)],
+        [
+          ['type', 'foreign key'],
+          ['name', fk.name],
+          ['fields', fk.columns],
+          ['references', references],
+          // always explicit: Sequelize's default is NO ACTION, Prisma's RESTRICT / CASCADE
+          ['onDelete', fk.onDelete],
+          ['onUpdate', fk.onUpdate],
+          ['deferrable', deferrable(ctx, fk.deferrable)],
+        ],
+      ),
     ),
   ];
 }
@@ -260,8 +375,10 @@ const RAW_WHY = {
   RenameConstraint: 'Sequelize has no call to rename a constraint',
   ValidateConstraint: 'Sequelize has no call to validate a constraint',
   RenameIndex: 'Sequelize has no call to rename an index',
-  CreateEnum: 'a named enum type (DataTypes.ENUM would create its own "enum_<table>_<column>" type)',
-  DropEnum: 'enum types are dropped by name (Sequelize only knows its own enum_<table>_<column> types)',
+  CreateEnum:
+    'a named enum type (DataTypes.ENUM would create its own "enum_<table>_<column>" type)',
+  DropEnum:
+    'enum types are dropped by name (Sequelize only knows its own enum_<table>_<column> types)',
   AddEnumValue: 'Sequelize has no call to add a value to an existing enum type',
   RenameEnum: 'Sequelize has no call to rename a type',
   RenameEnumValue: 'Sequelize has no call to rename an enum value',
@@ -290,7 +407,14 @@ const RAW_WHY = {
 export const rawKind =
   <K extends ChangeKind>(kind: K): Handler<K> =>
   (change, before, ctx) =>
-    raw(ctx, change, before, ctx.dialect.rawWhy[kind] ?? (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ?? postgresOnlyWhy(kind));
+    raw(
+      ctx,
+      change,
+      before,
+      ctx.dialect.rawWhy[kind] ??
+        (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ??
+        postgresOnlyWhy(kind),
+    );
 
 const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   CreateTable: (change, before, ctx) => {
@@ -299,7 +423,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       if (!quotableName(t.name)) return "a table name that cannot pass through Sequelize's quoting";
       if (t.partitionBy !== undefined) return 'Sequelize cannot create a partitioned table';
       const bad = t.columns.find((c) => !attributeKey(c.name));
-      if (bad) return `column name ${JSON.stringify(bad.name)} cannot be a key of createTable's attributes`;
+      if (bad)
+        return `column name ${JSON.stringify(bad.name)} cannot be a key of createTable's attributes`;
       return undefined;
     })();
     if (why) return raw(ctx, change, before, why);
@@ -321,23 +446,65 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     for (const col of t.columns) {
       const attr = columnAttribute(ctx, col, true);
       if (typeof attr === 'string') return raw(ctx, change, before, attr);
-      entries.push([col.name, inlinePk && pk!.columns.includes(col.name) ? withEntry(attr, 'primaryKey', true) : attr]);
+      entries.push([
+        col.name,
+        inlinePk && pk!.columns.includes(col.name) ? withEntry(attr, 'primaryKey', true) : attr,
+      ]);
     }
     const out = [stmt(qi(ctx, 'createTable', [tableArg(t.name), obj(...entries)]))];
     if (t.comment !== undefined) {
-      out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment }, before, 'table comment (not in the TypeScript types of createTable)'));
+      out.push(
+        ...raw(
+          ctx,
+          { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment },
+          before,
+          'table comment (not in the TypeScript types of createTable)',
+        ),
+      );
     }
     for (const c of t.constraints) {
       if (inlinePk && c === pk) continue;
-      out.push(...HANDLERS.AddConstraint({ kind: 'AddConstraint', table: t.name, constraint: c }, before, ctx));
+      out.push(
+        ...HANDLERS.AddConstraint(
+          { kind: 'AddConstraint', table: t.name, constraint: c },
+          before,
+          ctx,
+        ),
+      );
     }
-    if (t.rowLevelSecurity) out.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false }, before, RAW_WHY.SetRowLevelSecurity));
-    if (t.forceRowLevelSecurity) out.push(...raw(ctx, { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true }, before, RAW_WHY.SetRowLevelSecurity));
+    if (t.rowLevelSecurity)
+      out.push(
+        ...raw(
+          ctx,
+          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false },
+          before,
+          RAW_WHY.SetRowLevelSecurity,
+        ),
+      );
+    if (t.forceRowLevelSecurity)
+      out.push(
+        ...raw(
+          ctx,
+          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true },
+          before,
+          RAW_WHY.SetRowLevelSecurity,
+        ),
+      );
     return out;
   },
   DropTable: (change, before, ctx) => {
-    if (!quotableName(change.name)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
-    return [stmt(qi(ctx, 'dropTable', [tableArg(change.name)], [['cascade', change.cascade ? true : undefined]]))];
+    if (!quotableName(change.name))
+      return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+    return [
+      stmt(
+        qi(
+          ctx,
+          'dropTable',
+          [tableArg(change.name)],
+          [['cascade', change.cascade ? true : undefined]],
+        ),
+      ),
+    ];
   },
   RenameTable: (change, before, ctx) => {
     if (!quotableName(change.from) || !quotable(change.to))
@@ -347,15 +514,28 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   AddColumn: (change, before, ctx) => {
     const { table, column } = change;
     if (change.ifNotExists) return raw(ctx, change, before, 'addColumn has no IF NOT EXISTS');
-    if (!quotableName(table)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+    if (!quotableName(table))
+      return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
     // addColumn runs the comment clause (with the names in it) through the same string surgery
     const inlineComment =
-      column.comment === undefined || [column.comment, column.name, table.name, table.schema ?? ''].every(inertText);
+      column.comment === undefined ||
+      [column.comment, column.name, table.name, table.schema ?? ''].every(inertText);
     const attr = columnAttribute(ctx, column, inlineComment);
     if (typeof attr === 'string') return raw(ctx, change, before, attr);
     const out = [stmt(qi(ctx, 'addColumn', [tableArg(table), column.name, attr]))];
     if (!inlineComment) {
-      out.push(...raw(ctx, { kind: 'SetComment', target: { kind: 'column', table, column: column.name }, comment: column.comment }, before, 'a comment Sequelize would rewrite inside addColumn'));
+      out.push(
+        ...raw(
+          ctx,
+          {
+            kind: 'SetComment',
+            target: { kind: 'column', table, column: column.name },
+            comment: column.comment,
+          },
+          before,
+          'a comment Sequelize would rewrite inside addColumn',
+        ),
+      );
     }
     return out;
   },
@@ -372,7 +552,12 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   },
   AlterColumnType: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
-    const extra = change.using !== undefined ? 'changeColumn has no USING' : change.collation !== undefined ? 'changeColumn has no COLLATE' : undefined;
+    const extra =
+      change.using !== undefined
+        ? 'changeColumn has no USING'
+        : change.collation !== undefined
+          ? 'changeColumn has no COLLATE'
+          : undefined;
     const result = col
       ? changeColumn(ctx, before, change.table, change.column, { ...col, type: change.to }, extra)
       : 'the column is not in the replayed schema';
@@ -381,18 +566,31 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   SetNotNull: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
     const result = col
-      ? intent(changeColumn(ctx, before, change.table, change.column, { ...col, notNull: change.notNull }), change.notNull ? 'set NOT NULL' : 'drop NOT NULL')
+      ? intent(
+          changeColumn(ctx, before, change.table, change.column, {
+            ...col,
+            notNull: change.notNull,
+          }),
+          change.notNull ? 'set NOT NULL' : 'drop NOT NULL',
+        )
       : 'the column is not in the replayed schema';
     return orRaw(ctx, change, before, result);
   },
   SetDefault: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
     const result = col
-      ? intent(changeColumn(ctx, before, change.table, change.column, { ...col, default: change.default }), change.default === undefined ? 'drop default' : 'set default')
+      ? intent(
+          changeColumn(ctx, before, change.table, change.column, {
+            ...col,
+            default: change.default,
+          }),
+          change.default === undefined ? 'drop default' : 'set default',
+        )
       : 'the column is not in the replayed schema';
     return orRaw(ctx, change, before, result);
   },
-  AddConstraint: (change, before, ctx) => orRaw(ctx, change, before, addConstraint(ctx, change.table, change.constraint)),
+  AddConstraint: (change, before, ctx) =>
+    orRaw(ctx, change, before, addConstraint(ctx, change.table, change.constraint)),
   DropConstraint: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'removeConstraint has no IF EXISTS');
     if (change.cascade) return raw(ctx, change, before, 'removeConstraint has no CASCADE');
@@ -410,44 +608,67 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
         return "a name that cannot pass through Sequelize's quoting";
       if (index.elements.some((e) => e.kind === 'expression')) return 'an expression index';
       if (index.include && index.include.length > 0) return 'addIndex has no INCLUDE';
-      if (index.where !== undefined) return 'a partial index (the predicate is kept as written, not as a where object)';
+      if (index.where !== undefined)
+        return 'a partial index (the predicate is kept as written, not as a where object)';
       if (index.nullsNotDistinct) return 'addIndex has no NULLS NOT DISTINCT';
       if (index.storage !== undefined) return 'addIndex has no WITH (storage parameters)';
       for (const e of index.elements) {
         if (e.kind !== 'column') continue;
         if (e.nulls !== undefined) return 'addIndex has no NULLS FIRST/LAST';
         if (!quotable(e.name)) return "a column name that cannot pass through Sequelize's quoting";
-        if (e.collation !== undefined && !quotableUnsplit(e.collation)) return 'a qualified collation';
+        if (e.collation !== undefined && !quotableUnsplit(e.collation))
+          return 'a qualified collation';
       }
       return undefined;
     })();
     if (why) return raw(ctx, change, before, why);
     const fields: Js[] = index.elements.map((e) => {
       if (e.kind !== 'column') throw new Error('unreachable');
-      if (e.order === undefined && e.opclass === undefined && e.collation === undefined) return e.name;
-      return obj(['name', e.name], ['order', e.order], ['operator', e.opclass], ['collate', e.collation]);
+      if (e.order === undefined && e.opclass === undefined && e.collation === undefined)
+        return e.name;
+      return obj(
+        ['name', e.name],
+        ['order', e.order],
+        ['operator', e.opclass],
+        ['collate', e.collation],
+      );
     });
     return [
       stmt(
         // the options form: the (table, fields[], options) overload types fields as string[] only
-        qi(ctx, 'addIndex', [tableArg(index.table)], [
-          ['name', index.name],
-          ['fields', fields],
-          ['unique', index.unique ? true : undefined],
-          ['using', index.using],
-          ['concurrently', change.concurrently ? true : undefined],
-        ]),
+        qi(
+          ctx,
+          'addIndex',
+          [tableArg(index.table)],
+          [
+            ['name', index.name],
+            ['fields', fields],
+            ['unique', index.unique ? true : undefined],
+            ['using', index.using],
+            ['concurrently', change.concurrently ? true : undefined],
+          ],
+        ),
       ),
     ];
   },
   DropIndex: (change, before, ctx) => {
     const index = before.indexes[qualify(change.name)];
     if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
-    if (change.name.schema !== undefined) return raw(ctx, change, before, 'removeIndex drops by unqualified name (search_path)');
+    if (change.name.schema !== undefined)
+      return raw(ctx, change, before, 'removeIndex drops by unqualified name (search_path)');
     if (!quotableUnsplit(change.name.name) || !quotableName(index.table))
       return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     // removeIndex writes DROP INDEX IF EXISTS: the same catalog whether or not the source said IF EXISTS
-    return [stmt(qi(ctx, 'removeIndex', [tableArg(index.table), change.name.name], [['concurrently', change.concurrently ? true : undefined]]))];
+    return [
+      stmt(
+        qi(
+          ctx,
+          'removeIndex',
+          [tableArg(index.table), change.name.name],
+          [['concurrently', change.concurrently ? true : undefined]],
+        ),
+      ),
+    ];
   },
   RenameIndex: rawKind('RenameIndex'),
   CreateEnum: rawKind('CreateEnum'),
@@ -474,7 +695,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
   CreatePolicy: rawKind('CreatePolicy'),
   DropPolicy: rawKind('DropPolicy'),
   SessionSetting: rawKind('SessionSetting'),
-  RawSql: (change, before, ctx) => raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+  RawSql: (change, before, ctx) =>
+    raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
 };
 
 /** The statements that perform `change` (on a database in the state `before`): the dialect's
@@ -482,6 +704,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
   const { dialect } = ctx;
   const handler = (dialect.overrides[change.kind] ??
-    (dialect.sql.postgresOnly.has(change.kind) ? rawKind(change.kind) : HANDLERS[change.kind])) as Handler<ChangeKind>;
+    (dialect.sql.postgresOnly.has(change.kind)
+      ? rawKind(change.kind)
+      : HANDLERS[change.kind])) as Handler<ChangeKind>;
   return handler(change as never, before, ctx);
 }

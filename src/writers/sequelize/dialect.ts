@@ -22,6 +22,15 @@ export const POSTGRES_SEQUELIZE: SequelizeDialect = { sql: POSTGRESQL, rawWhy: {
 /** A guarded down step: `(await queryInterface.sequelize.query(probe, { replacements, type: 'SELECT' })).length` rows. */
 export const SEQUELIZE_GUARD: GuardTarget<Emitted> = {
   count: (sql, values) =>
-    memberExpr(awaitExpr(callExpr('queryInterface.sequelize.query', sql, obj(['replacements', [...values]], ['type', 'SELECT']))), 'length'),
+    memberExpr(
+      awaitExpr(
+        callExpr(
+          'queryInterface.sequelize.query',
+          sql,
+          obj(['replacements', [...values]], ['type', 'SELECT']),
+        ),
+      ),
+      'length',
+    ),
   wrap: (test, body) => ({ comments: [], guard: { test, body } }),
 };

@@ -16,12 +16,36 @@
 import type { Change } from '../../ir/changes.js';
 import type { PlannedMigration } from '../../ir/plan.js';
 import type { Schema } from '../../ir/schema.js';
-import { arrowExpr, callExpr, formatIfNeeded, isCallOf, layoutBody, newExpr, type JsStatementOf } from '../code/index.js';
+import {
+  arrowExpr,
+  callExpr,
+  formatIfNeeded,
+  isCallOf,
+  layoutBody,
+  newExpr,
+  type JsStatementOf,
+} from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
-import { countCalls, downComments, header, irreversibleError, mergeDownAlterTables, oneRawReasonPerRun, withComments, type CallCount } from '../migration-file.js';
+import {
+  countCalls,
+  downComments,
+  header,
+  irreversibleError,
+  mergeDownAlterTables,
+  oneRawReasonPerRun,
+  withComments,
+  type CallCount,
+} from '../migration-file.js';
 import { guardDown } from '../dialect.js';
-import { emitChange, mergeAlterTables, rawAlterTable, type EmitContext, type Emitted, type Lang } from './changes.js';
+import {
+  emitChange,
+  mergeAlterTables,
+  rawAlterTable,
+  type EmitContext,
+  type Emitted,
+  type Lang,
+} from './changes.js';
 import { POSTGRES_SEQUELIZE, SEQUELIZE_GUARD, type SequelizeDialect } from './dialect.js';
 import { MYSQL_SEQUELIZE } from './mysql.js';
 
@@ -50,8 +74,8 @@ export interface WrittenFile {
   readonly calls: { readonly up: CallCount; readonly down: CallCount };
 }
 
-const isSequelizeRaw = (st: JsStatementOf): boolean => isCallOf(st.expr, 'queryInterface.sequelize.query');
-
+const isSequelizeRaw = (st: JsStatementOf): boolean =>
+  isCallOf(st.expr, 'queryInterface.sequelize.query');
 
 const transactionLine = (m: PlannedMigration): string =>
   m.noTransactionReason
@@ -59,7 +83,10 @@ const transactionLine = (m: PlannedMigration): string =>
     : 'Transaction: up() and down() each run in one transaction, as Prisma runs migration.sql.';
 
 /** One Sequelize dialect a provider (../dialect.ts is the seam). */
-const DIALECTS: Readonly<Record<'postgresql' | 'mysql', SequelizeDialect>> = { postgresql: POSTGRES_SEQUELIZE, mysql: MYSQL_SEQUELIZE };
+const DIALECTS: Readonly<Record<'postgresql' | 'mysql', SequelizeDialect>> = {
+  postgresql: POSTGRES_SEQUELIZE,
+  mysql: MYSQL_SEQUELIZE,
+};
 
 const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
   emitted.map((e) =>
@@ -69,46 +96,94 @@ const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
   );
 
 /** A function body: the statements, inside a transaction when the migration has one. */
-function body(ctx: EmitContext, groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[], noTransactionReason?: string): JsStatementOf[] {
+function body(
+  ctx: EmitContext,
+  groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[],
+  noTransactionReason?: string,
+): JsStatementOf[] {
   const hasCalls = groups.some((g) => g.emitted.length > 0);
-  const all = oneRawReasonPerRun(groups.flatMap((g) => withComments(g.comments, statements(g.emitted))), isSequelizeRaw);
+  const all = oneRawReasonPerRun(
+    groups.flatMap((g) => withComments(g.comments, statements(g.emitted))),
+    isSequelizeRaw,
+  );
   if (!hasCalls || !ctx.transaction) {
-    if (!hasCalls && groups.every((g) => g.comments.length === 0)) return [{ comments: ['Nothing to do.'] }];
-    return hasCalls && noTransactionReason ? withComments([`No transaction: ${noTransactionReason}`], all) : all;
+    if (!hasCalls && groups.every((g) => g.comments.length === 0))
+      return [{ comments: ['Nothing to do.'] }];
+    return hasCalls && noTransactionReason
+      ? withComments([`No transaction: ${noTransactionReason}`], all)
+      : all;
   }
-  return [{ comments: [], prefix: 'await ', expr: callExpr('queryInterface.sequelize.transaction', arrowExpr(['transaction'], all, true)) }];
+  return [
+    {
+      comments: [],
+      prefix: 'await ',
+      expr: callExpr('queryInterface.sequelize.transaction', arrowExpr(['transaction'], all, true)),
+    },
+  ];
 }
 
 const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
   list.flatMap((s) => emitChange(s.change, s.before, ctx));
 
-
-
-export async function writeSequelizeMigration(m: PlannedMigration, opts: SequelizeWriteOptions): Promise<WrittenFile> {
-  const fileName = migrationFileName(opts.stamp, m.migration.name, opts.lang === 'ts' ? 'ts' : opts.module === 'esm' ? 'cjs' : 'js');
+export async function writeSequelizeMigration(
+  m: PlannedMigration,
+  opts: SequelizeWriteOptions,
+): Promise<WrittenFile> {
+  const fileName = migrationFileName(
+    opts.stamp,
+    m.migration.name,
+    opts.lang === 'ts' ? 'ts' : opts.module === 'esm' ? 'cjs' : 'js',
+  );
   const dialect = DIALECTS[opts.dialect ?? 'postgresql'];
   // DDL that commits implicitly (MySQL) runs in no transaction
-  const ctx: EmitContext = { lang: opts.lang, transaction: !m.noTransactionReason && !dialect.sql.guardsDown, imports: new Set(), dialect };
+  const ctx: EmitContext = {
+    lang: opts.lang,
+    transaction: !m.noTransactionReason && !dialect.sql.guardsDown,
+    imports: new Set(),
+    dialect,
+  };
 
-  const up = body(ctx, [{ comments: [], emitted: mergeAlterTables(ctx, steps(ctx, m.up)) }], m.noTransactionReason);
+  const up = body(
+    ctx,
+    [{ comments: [], emitted: mergeAlterTables(ctx, steps(ctx, m.up)) }],
+    m.noTransactionReason,
+  );
 
   let down: JsStatementOf[];
   const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
   if (blocked.length > 0 && !opts.allowIrreversible) {
     // first thing in down(): nothing is half-undone
-    down = [{ comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) }];
+    down = [
+      { comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) },
+    ];
   } else {
     const groups = m.down.map((d) => {
       const comments = downComments(m, d);
       // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
-      return { of: d.of, comments, emitted: dialect.sql.guardsDown ? guardDown(m, d, steps(ctx, d.steps), SEQUELIZE_GUARD) : steps(ctx, d.steps) };
+      return {
+        of: d.of,
+        comments,
+        emitted: dialect.sql.guardsDown
+          ? guardDown(m, d, steps(ctx, d.steps), SEQUELIZE_GUARD)
+          : steps(ctx, d.steps),
+      };
     });
-    down = body(ctx, dialect.sql.guardsDown ? groups : mergeDownAlterTables(groups, (alters, comments) => rawAlterTable(ctx, alters, comments)), m.noTransactionReason);
+    down = body(
+      ctx,
+      dialect.sql.guardsDown
+        ? groups
+        : mergeDownAlterTables(groups, (alters, comments) => rawAlterTable(ctx, alters, comments)),
+      m.noTransactionReason,
+    );
   }
 
   // the function bodies sit 4 columns in (module.exports = { async up() {…} }) or 2 (TypeScript)
   const indent = opts.lang === 'ts' ? 2 : 4;
-  const slots: Record<string, string> = { header: header(m, opts.allowIrreversible, transactionLine(m)), up: layoutBody(up, indent), down: layoutBody(down, indent) };
+  const slots: Record<string, string> = {
+    header: header(m, opts.allowIrreversible, transactionLine(m)),
+    up: layoutBody(up, indent),
+    down: layoutBody(down, indent),
+  };
   if (opts.lang === 'ts') {
     const names = [...ctx.imports].sort();
     slots.imports =
@@ -124,5 +199,9 @@ export async function writeSequelizeMigration(m: PlannedMigration, opts: Sequeli
     ...(opts.outDir ? { filePath: `${opts.outDir.replace(/[\\/]+$/, '')}/${fileName}` } : {}),
     force: !!opts.prettier,
   });
-  return { fileName, contents, calls: { up: countCalls(up, isSequelizeRaw), down: countCalls(down, isSequelizeRaw) } };
+  return {
+    fileName,
+    contents,
+    calls: { up: countCalls(up, isSequelizeRaw), down: countCalls(down, isSequelizeRaw) },
+  };
 }

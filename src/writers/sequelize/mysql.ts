@@ -21,33 +21,59 @@
  * half-failed up() undoes just what ran.
  */
 import type { Change } from '../../ir/changes.js';
-import { qualify, type Column, type Index, type QName, type Schema, type Table } from '../../ir/schema.js';
+import {
+  qualify,
+  type Column,
+  type Index,
+  type QName,
+  type Schema,
+  type Table,
+} from '../../ir/schema.js';
 import { obj, type Js, type JsObject } from '../code/index.js';
 import { MYSQL } from '../dialect.js';
 import { renderMysqlType } from '../sql/mysql.js';
-import { literal, orRaw, qi, raw, rawKind, sameList, stmt, type EmitContext, type Emitted, type Overrides } from './changes.js';
+import {
+  literal,
+  orRaw,
+  qi,
+  raw,
+  rawKind,
+  sameList,
+  stmt,
+  type EmitContext,
+  type Emitted,
+  type Overrides,
+} from './changes.js';
 import type { SequelizeDialect } from './dialect.js';
 
 /** Sequelize quotes this name as one identifier (it strips backticks, splits on dots). */
-const plainName = (name: string): boolean => !name.includes('`') && !name.includes('.') && name !== '' && name !== '__proto__';
+const plainName = (name: string): boolean =>
+  !name.includes('`') && !name.includes('.') && name !== '' && name !== '__proto__';
 
 /** attributeToSQL leaves out the DEFAULT of these types, compared as whole type strings. */
 const NO_DEFAULT_TYPES = new Set(['BLOB', 'TEXT', 'GEOMETRY', 'JSON']);
 
 /** The type string of a column: the SQL type plus what Sequelize has no attribute option for. */
 export const mysqlTypeString = (c: Column): string =>
-  [renderMysqlType(c.type), c.collation !== undefined ? `COLLATE ${c.collation}` : '', c.onUpdate !== undefined ? `ON UPDATE ${c.onUpdate}` : '']
+  [
+    renderMysqlType(c.type),
+    c.collation !== undefined ? `COLLATE ${c.collation}` : '',
+    c.onUpdate !== undefined ? `ON UPDATE ${c.onUpdate}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
 
 /** A plain JS default when Sequelize escapes it to exactly the source text. */
-const plainDefault = (text: string): number | undefined => (/^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined);
+const plainDefault = (text: string): number | undefined =>
+  /^-?(0|[1-9]\d*)$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined;
 
 /** The attribute object of a column, or the reason it cannot be one. */
 function columnAttribute(ctx: EmitContext, col: Column): JsObject | string {
-  if (!plainName(col.name)) return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
+  if (!plainName(col.name))
+    return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
   const type = mysqlTypeString(col);
-  if (col.default !== undefined && NO_DEFAULT_TYPES.has(type.toUpperCase())) return `Sequelize drops the DEFAULT of a ${type} column`;
+  if (col.default !== undefined && NO_DEFAULT_TYPES.has(type.toUpperCase()))
+    return `Sequelize drops the DEFAULT of a ${type} column`;
   const plain = col.default === undefined ? undefined : plainDefault(col.default);
   return obj(
     ['type', type],
@@ -58,18 +84,25 @@ function columnAttribute(ctx: EmitContext, col: Column): JsObject | string {
   );
 }
 
-const withEntry = (o: JsObject, key: string, value: Js): JsObject => obj(...o.entries, [key, value]);
+const withEntry = (o: JsObject, key: string, value: Js): JsObject =>
+  obj(...o.entries, [key, value]);
 const optionWord = (v: string | undefined) => v === undefined || /^\w+$/.test(v);
 
 function addIndex(ctx: EmitContext, index: Index): Emitted[] | string {
-  if (!plainName(index.name) || !plainName(index.table.name)) return "a name that cannot pass through Sequelize's quoting";
+  if (!plainName(index.name) || !plainName(index.table.name))
+    return "a name that cannot pass through Sequelize's quoting";
   if (index.kind === 'spatial') return 'a SPATIAL index';
-  if (index.using !== undefined && !/^\w+$/.test(index.using)) return 'an index method Sequelize cannot pass';
+  if (index.using !== undefined && !/^\w+$/.test(index.using))
+    return 'an index method Sequelize cannot pass';
   const fields: Js[] = [];
   for (const e of index.elements) {
     if (e.kind !== 'column') return 'an expression index';
     if (!plainName(e.name)) return "a column name that cannot pass through Sequelize's quoting";
-    fields.push(e.length === undefined && e.order === undefined ? e.name : obj(['name', e.name], ['length', e.length], ['order', e.order]));
+    fields.push(
+      e.length === undefined && e.order === undefined
+        ? e.name
+        : obj(['name', e.name], ['length', e.length], ['order', e.order]),
+    );
   }
   return [
     stmt(
@@ -100,7 +133,8 @@ const columnOf = (before: Schema, table: QName, name: string): Column | undefine
 
 /** Raw reasons that read differently on MySQL (a kind PostgreSQL alone has says so). */
 const RAW_WHY = {
-  RenameColumn: 'renameColumn restates the column from describeTable, which loses ON UPDATE, collations and comments',
+  RenameColumn:
+    'renameColumn restates the column from describeTable, which loses ON UPDATE, collations and comments',
   RenameIndex: 'Sequelize has no call to rename an index',
   SetComment: 'Sequelize sets comments only while creating or changing a column',
   CreateView: 'Sequelize has no view calls',
@@ -113,26 +147,59 @@ const RAW_WHY = {
 } as const;
 
 function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change): Emitted[] {
-  if (!plainName(t.name.name)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+  if (!plainName(t.name.name))
+    return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
   const o = t.options;
-  if (!optionWord(o?.engine) || !optionWord(o?.charset) || !optionWord(o?.collation)) return raw(ctx, change, before, 'table options Sequelize cannot pass');
+  if (!optionWord(o?.engine) || !optionWord(o?.charset) || !optionWord(o?.collation))
+    return raw(ctx, change, before, 'table options Sequelize cannot pass');
   if (t.comment !== undefined) return raw(ctx, change, before, 'a table comment');
   const pk = t.constraints.find((c) => c.type === 'primary');
   // createTable writes PRIMARY KEY (<key columns in attribute order>)
-  const inlinePk = !!pk && pk.type === 'primary' && sameList(t.columns.filter((c) => pk.columns.includes(c.name)).map((c) => c.name), pk.columns);
+  const inlinePk =
+    !!pk &&
+    pk.type === 'primary' &&
+    sameList(
+      t.columns.filter((c) => pk.columns.includes(c.name)).map((c) => c.name),
+      pk.columns,
+    );
   const entries: [string, Js][] = [];
   for (const col of t.columns) {
     const attr = columnAttribute(ctx, col);
     if (typeof attr === 'string') return raw(ctx, change, before, attr);
-    entries.push([col.name, inlinePk && pk!.type === 'primary' && pk!.columns.includes(col.name) ? withEntry(attr, 'primaryKey', true) : attr]);
+    entries.push([
+      col.name,
+      inlinePk && pk!.type === 'primary' && pk!.columns.includes(col.name)
+        ? withEntry(attr, 'primaryKey', true)
+        : attr,
+    ]);
   }
   // AUTO_INCREMENT needs its key in the same statement
-  if (!inlinePk && t.columns.some((c) => c.autoIncrement)) return raw(ctx, change, before, 'an AUTO_INCREMENT column whose key is not the inline primary key');
+  if (!inlinePk && t.columns.some((c) => c.autoIncrement))
+    return raw(
+      ctx,
+      change,
+      before,
+      'an AUTO_INCREMENT column whose key is not the inline primary key',
+    );
   const options = obj(['engine', o?.engine], ['charset', o?.charset], ['collate', o?.collation]);
-  const out = [stmt(qi(ctx, 'createTable', [t.name.name, obj(...entries), ...(options.entries.some(([, v]) => v !== undefined) ? [options] : [])]))];
+  const out = [
+    stmt(
+      qi(ctx, 'createTable', [
+        t.name.name,
+        obj(...entries),
+        ...(options.entries.some(([, v]) => v !== undefined) ? [options] : []),
+      ]),
+    ),
+  ];
   for (const c of t.constraints) {
     if (inlinePk && c === pk) continue;
-    out.push(...OVERRIDES.AddConstraint({ kind: 'AddConstraint', table: t.name, constraint: c }, before, ctx));
+    out.push(
+      ...OVERRIDES.AddConstraint(
+        { kind: 'AddConstraint', table: t.name, constraint: c },
+        before,
+        ctx,
+      ),
+    );
   }
   return out;
 }
@@ -141,20 +208,30 @@ function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change)
 const OVERRIDES = {
   CreateTable: (change, before, ctx) => createTable(change.table, before, ctx, change),
   DropTable: (change, before, ctx) =>
-    plainName(change.name.name) ? [stmt(qi(ctx, 'dropTable', [change.name.name]))] : raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting"),
+    plainName(change.name.name)
+      ? [stmt(qi(ctx, 'dropTable', [change.name.name]))]
+      : raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting"),
   RenameTable: (change, before, ctx) =>
     plainName(change.from.name) && plainName(change.to)
       ? [stmt(qi(ctx, 'renameTable', [change.from.name, change.to]))]
       : raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting"),
   AddColumn: (change, before, ctx) => {
-    if (!plainName(change.table.name)) return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
+    if (!plainName(change.table.name))
+      return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
     const attr = columnAttribute(ctx, change.column);
     if (typeof attr === 'string') return raw(ctx, change, before, attr);
-    if (change.column.autoIncrement) return raw(ctx, change, before, 'an AUTO_INCREMENT column needs its key in the same statement');
+    if (change.column.autoIncrement)
+      return raw(
+        ctx,
+        change,
+        before,
+        'an AUTO_INCREMENT column needs its key in the same statement',
+      );
     return [stmt(qi(ctx, 'addColumn', [change.table.name, change.column.name, attr]))];
   },
   DropColumn: (change, before, ctx) => {
-    if (!plainName(change.table.name) || !plainName(change.column)) return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    if (!plainName(change.table.name) || !plainName(change.column))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     // removeColumn first drops every foreign key on the column, which MySQL would refuse to do implicitly
     const t = before.tables[qualify(change.table)];
     if (t?.constraints.some((k) => k.type === 'foreign' && k.columns.includes(change.column)))
@@ -166,26 +243,71 @@ const OVERRIDES = {
     const col = columnOf(before, change.table, change.column);
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     const { collation: _c, ...rest } = col;
-    return orRaw(ctx, change, before, changeColumn(ctx, change.table, { ...rest, type: change.to, ...(change.collation !== undefined ? { collation: change.collation } : {}) }));
+    return orRaw(
+      ctx,
+      change,
+      before,
+      changeColumn(ctx, change.table, {
+        ...rest,
+        type: change.to,
+        ...(change.collation !== undefined ? { collation: change.collation } : {}),
+      }),
+    );
   },
   SetNotNull: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
-    return col ? orRaw(ctx, change, before, changeColumn(ctx, change.table, { ...col, notNull: change.notNull })) : raw(ctx, change, before, 'the column is not in the replayed schema');
+    return col
+      ? orRaw(
+          ctx,
+          change,
+          before,
+          changeColumn(ctx, change.table, { ...col, notNull: change.notNull }),
+        )
+      : raw(ctx, change, before, 'the column is not in the replayed schema');
   },
   SetDefault: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     const { default: _d, ...rest } = col;
-    return orRaw(ctx, change, before, changeColumn(ctx, change.table, { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) }));
+    return orRaw(
+      ctx,
+      change,
+      before,
+      changeColumn(ctx, change.table, {
+        ...rest,
+        ...(change.default !== undefined ? { default: change.default } : {}),
+      }),
+    );
   },
   AddConstraint: (change, before, ctx) => {
     const c = change.constraint;
-    if (!plainName(change.table.name) || !plainName(c.name)) return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
-    if (c.type === 'check') return raw(ctx, change, before, 'Sequelize builds CHECK from a where object; the expression is kept as written');
-    if (c.type === 'unique') return raw(ctx, change, before, 'a UNIQUE constraint (MySQL makes it an index)');
-    if (!c.columns.every(plainName)) return raw(ctx, change, before, "a column name that cannot pass through Sequelize's quoting");
-    if (c.type === 'primary') return [stmt(qi(ctx, 'addConstraint', [change.table.name, obj(['type', 'primary key'], ['fields', c.columns])]))];
-    if (!plainName(c.references.name) || !c.referencedColumns.every(plainName) || c.referencedColumns.length !== 1)
+    if (!plainName(change.table.name) || !plainName(c.name))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    if (c.type === 'check')
+      return raw(
+        ctx,
+        change,
+        before,
+        'Sequelize builds CHECK from a where object; the expression is kept as written',
+      );
+    if (c.type === 'unique')
+      return raw(ctx, change, before, 'a UNIQUE constraint (MySQL makes it an index)');
+    if (!c.columns.every(plainName))
+      return raw(ctx, change, before, "a column name that cannot pass through Sequelize's quoting");
+    if (c.type === 'primary')
+      return [
+        stmt(
+          qi(ctx, 'addConstraint', [
+            change.table.name,
+            obj(['type', 'primary key'], ['fields', c.columns]),
+          ]),
+        ),
+      ];
+    if (
+      !plainName(c.references.name) ||
+      !c.referencedColumns.every(plainName) ||
+      c.referencedColumns.length !== 1
+    )
       return raw(ctx, change, before, 'a composite or unquotable reference');
     return [
       stmt(
@@ -213,9 +335,14 @@ const OVERRIDES = {
   DropIndex: (change, before, ctx) => {
     const index = before.indexes[qualify(change.name)];
     if (!index) return raw(ctx, change, before, 'the index is not in the replayed schema');
-    if (!plainName(index.table.name) || !plainName(index.name)) return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
+    if (!plainName(index.table.name) || !plainName(index.name))
+      return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     return [stmt(qi(ctx, 'removeIndex', [index.table.name, index.name]))];
   },
 } satisfies Overrides;
 
-export const MYSQL_SEQUELIZE: SequelizeDialect = { sql: MYSQL, rawWhy: RAW_WHY, overrides: OVERRIDES };
+export const MYSQL_SEQUELIZE: SequelizeDialect = {
+  sql: MYSQL,
+  rawWhy: RAW_WHY,
+  overrides: OVERRIDES,
+};

@@ -29,7 +29,8 @@ export const attributeKey = (name: string): boolean =>
   quotable(name) && name !== '__proto__' && !(ARRAY_INDEX.test(name) && Number(name) < 2 ** 32 - 1);
 
 /** Words Sequelize searches for in attribute SQL (case-sensitive, as it searches). */
-const MAGIC = /PRIMARY KEY|SERIAL|NOT NULL|DEFAULT|REFERENCES|UNIQUE|COMMENT|ENUM\(|INTEGER|BIGINT|SMALLINT|;/;
+const MAGIC =
+  /PRIMARY KEY|SERIAL|NOT NULL|DEFAULT|REFERENCES|UNIQUE|COMMENT|ENUM\(|INTEGER|BIGINT|SMALLINT|;/;
 const MAGIC_IN_SQL = /PRIMARY KEY|SERIAL|NOT NULL|DEFAULT|REFERENCES|UNIQUE|COMMENT|ENUM\(|;/;
 
 /** A comment or name inside addColumn's attribute SQL that survives Sequelize's string surgery. */

@@ -15,9 +15,12 @@ export interface Probe {
   readonly absent?: boolean;
 }
 
-export const TABLE_SQL = 'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?';
-const COLUMN_SQL = 'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?';
-const INDEX_SQL = 'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?';
+export const TABLE_SQL =
+  'SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?';
+const COLUMN_SQL =
+  'SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND COLUMN_NAME = ?';
+const INDEX_SQL =
+  'SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?';
 const CONSTRAINT_SQL =
   'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?';
 
@@ -46,7 +49,10 @@ export const probeOf = (of: Change, before: Schema | undefined): Probe | undefin
         ? { sql: COLUMN_SQL, values: [of.target.table.name, of.target.column] }
         : { sql: TABLE_SQL, values: [of.target.table.name] };
     case 'AddConstraint':
-      return { sql: CONSTRAINT_SQL, values: [of.table.name, of.constraint.type === 'primary' ? 'PRIMARY' : of.constraint.name] };
+      return {
+        sql: CONSTRAINT_SQL,
+        values: [of.table.name, of.constraint.type === 'primary' ? 'PRIMARY' : of.constraint.name],
+      };
     case 'DropConstraint':
       return { sql: CONSTRAINT_SQL, values: [of.table.name, of.name], absent: true };
     case 'CreateIndex':

@@ -13,13 +13,24 @@
  */
 import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
 import { UnsupportedError } from '../../ir/diagnostics.js';
-import { findColumn, qualify, type Column, type ColumnType, type Constraint, type Index, type QName, type Schema, type Table } from '../../ir/schema.js';
+import {
+  findColumn,
+  qualify,
+  type Column,
+  type ColumnType,
+  type Constraint,
+  type Index,
+  type QName,
+  type Schema,
+  type Table,
+} from '../../ir/schema.js';
 
 /** `` `name` `` */
 export const quoteMysqlIdent = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
 
 /** `'text'`, with `'` and `\` doubled. */
-export const quoteMysqlString = (s: string): string => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+export const quoteMysqlString = (s: string): string =>
+  `'${s.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 
 /** `VARCHAR(191)`, `ENUM('A', 'B')`, `INTEGER UNSIGNED`, `VARCHAR(10) CHARACTER SET latin1` */
 export function renderMysqlType(t: ColumnType): string {
@@ -72,7 +83,14 @@ const indexKeyList = (index: Index): string =>
     .join(', ');
 
 export function renderMysqlCreateIndex(index: Index): string {
-  const kind = index.kind === 'fulltext' ? 'FULLTEXT ' : index.kind === 'spatial' ? 'SPATIAL ' : index.unique ? 'UNIQUE ' : '';
+  const kind =
+    index.kind === 'fulltext'
+      ? 'FULLTEXT '
+      : index.kind === 'spatial'
+        ? 'SPATIAL '
+        : index.unique
+          ? 'UNIQUE '
+          : '';
   const using = index.using !== undefined ? ` USING ${index.using}` : '';
   return `CREATE ${kind}INDEX ${quoteMysqlIdent(index.name)} ON ${quoteMysqlIdent(index.table.name)}(${indexKeyList(index)})${using}`;
 }
@@ -97,7 +115,10 @@ const notMysql = (kind: ChangeKind) => (): never => {
 const columnBefore = (before: Schema, table: QName, column: string): Column => {
   const t = before.tables[qualify(table)];
   const c = t && findColumn(t, column);
-  if (!c) throw new UnsupportedError(`column ${quoteMysqlIdent(table.name)}.${quoteMysqlIdent(column)} is not in the replayed schema: MySQL needs its whole definition to change it`);
+  if (!c)
+    throw new UnsupportedError(
+      `column ${quoteMysqlIdent(table.name)}.${quoteMysqlIdent(column)} is not in the replayed schema: MySQL needs its whole definition to change it`,
+    );
   return c;
 };
 
@@ -105,7 +126,10 @@ const modify = (table: QName, c: Column) => `${alterTable(table)} MODIFY ${rende
 
 const indexTable = (before: Schema, name: QName): QName => {
   const i = before.indexes[qualify(name)];
-  if (!i) throw new UnsupportedError(`index ${quoteMysqlIdent(name.name)} is not in the replayed schema: MySQL needs its table`);
+  if (!i)
+    throw new UnsupportedError(
+      `index ${quoteMysqlIdent(name.name)} is not in the replayed schema: MySQL needs its table`,
+    );
   return i.table;
 };
 
@@ -113,45 +137,74 @@ type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => s
 
 const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateTable: ({ table }) => {
-    const items = [...table.columns.map(renderMysqlColumn), ...table.constraints.map(renderMysqlConstraint)];
+    const items = [
+      ...table.columns.map(renderMysqlColumn),
+      ...table.constraints.map(renderMysqlConstraint),
+    ];
     const lines = items.map((item, i) => `    ${item}${i < items.length - 1 ? ',' : ''}`);
-    if (table.columns.length > 0 && table.constraints.length > 0) lines.splice(table.columns.length, 0, '');
-    return [`CREATE TABLE ${quoteMysqlIdent(table.name.name)} (\n${lines.join('\n')}\n)${tableOptions(table)}`];
+    if (table.columns.length > 0 && table.constraints.length > 0)
+      lines.splice(table.columns.length, 0, '');
+    return [
+      `CREATE TABLE ${quoteMysqlIdent(table.name.name)} (\n${lines.join('\n')}\n)${tableOptions(table)}`,
+    ];
   },
-  DropTable: ({ name, ifExists }) => [`DROP TABLE ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`],
-  RenameTable: ({ from, to }) => [`RENAME TABLE ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`],
-  AddColumn: ({ table, column }) => [`${alterTable(table)} ADD COLUMN ${renderMysqlColumn(column)}`],
-  DropColumn: ({ table, column }) => [`${alterTable(table)} DROP COLUMN ${quoteMysqlIdent(column)}`],
-  RenameColumn: ({ table, from, to }) => [`${alterTable(table)} RENAME COLUMN ${quoteMysqlIdent(from)} TO ${quoteMysqlIdent(to)}`],
+  DropTable: ({ name, ifExists }) => [
+    `DROP TABLE ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`,
+  ],
+  RenameTable: ({ from, to }) => [
+    `RENAME TABLE ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`,
+  ],
+  AddColumn: ({ table, column }) => [
+    `${alterTable(table)} ADD COLUMN ${renderMysqlColumn(column)}`,
+  ],
+  DropColumn: ({ table, column }) => [
+    `${alterTable(table)} DROP COLUMN ${quoteMysqlIdent(column)}`,
+  ],
+  RenameColumn: ({ table, from, to }) => [
+    `${alterTable(table)} RENAME COLUMN ${quoteMysqlIdent(from)} TO ${quoteMysqlIdent(to)}`,
+  ],
   AlterColumnType: ({ table, column, to, collation }, before) => {
     const { collation: _old, ...col } = columnBefore(before, table, column);
     return [modify(table, { ...col, type: to, ...(collation !== undefined ? { collation } : {}) })];
   },
-  SetNotNull: ({ table, column, notNull }, before) => [modify(table, { ...columnBefore(before, table, column), notNull })],
+  SetNotNull: ({ table, column, notNull }, before) => [
+    modify(table, { ...columnBefore(before, table, column), notNull }),
+  ],
   SetDefault: (c, before) => {
     const { default: _old, ...col } = columnBefore(before, c.table, c.column);
-    return [modify(c.table, { ...col, ...(c.default !== undefined ? { default: c.default } : {}) })];
+    return [
+      modify(c.table, { ...col, ...(c.default !== undefined ? { default: c.default } : {}) }),
+    ];
   },
-  AddConstraint: ({ table, constraint }) => [`${alterTable(table)} ADD ${renderMysqlConstraint(constraint)}`],
+  AddConstraint: ({ table, constraint }) => [
+    `${alterTable(table)} ADD ${renderMysqlConstraint(constraint)}`,
+  ],
   DropConstraint: ({ table, name }, before) => {
     const k = before.tables[qualify(table)]?.constraints.find((c) => c.name === name);
-    if (name === 'PRIMARY' || k?.type === 'primary') return [`${alterTable(table)} DROP PRIMARY KEY`];
-    if (k?.type === 'foreign') return [`${alterTable(table)} DROP FOREIGN KEY ${quoteMysqlIdent(name)}`];
+    if (name === 'PRIMARY' || k?.type === 'primary')
+      return [`${alterTable(table)} DROP PRIMARY KEY`];
+    if (k?.type === 'foreign')
+      return [`${alterTable(table)} DROP FOREIGN KEY ${quoteMysqlIdent(name)}`];
     if (k?.type === 'unique') return [`${alterTable(table)} DROP INDEX ${quoteMysqlIdent(name)}`];
     return [`${alterTable(table)} DROP CONSTRAINT ${quoteMysqlIdent(name)}`];
   },
   RenameConstraint: notMysql('RenameConstraint'),
   ValidateConstraint: notMysql('ValidateConstraint'),
   CreateIndex: ({ index }) => [renderMysqlCreateIndex(index)],
-  DropIndex: ({ name }, before) => [`DROP INDEX ${quoteMysqlIdent(name.name)} ON ${quoteMysqlIdent(indexTable(before, name).name)}`],
-  RenameIndex: ({ from, to }, before) => [`${alterTable(indexTable(before, from))} RENAME INDEX ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`],
+  DropIndex: ({ name }, before) => [
+    `DROP INDEX ${quoteMysqlIdent(name.name)} ON ${quoteMysqlIdent(indexTable(before, name).name)}`,
+  ],
+  RenameIndex: ({ from, to }, before) => [
+    `${alterTable(indexTable(before, from))} RENAME INDEX ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`,
+  ],
   CreateEnum: notMysql('CreateEnum'),
   DropEnum: notMysql('DropEnum'),
   AddEnumValue: notMysql('AddEnumValue'),
   RenameEnum: notMysql('RenameEnum'),
   RenameEnumValue: notMysql('RenameEnumValue'),
   SetComment: ({ target, comment }, before) => {
-    if (target.kind === 'table') return [`${alterTable(target.table)} COMMENT = ${quoteMysqlString(comment ?? '')}`];
+    if (target.kind === 'table')
+      return [`${alterTable(target.table)} COMMENT = ${quoteMysqlString(comment ?? '')}`];
     const { comment: _old, ...col } = columnBefore(before, target.table, target.column);
     return [modify(target.table, { ...col, ...(comment !== undefined ? { comment } : {}) })];
   },
@@ -160,15 +213,21 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateSchema: notMysql('CreateSchema'),
   DropSchema: notMysql('DropSchema'),
   CreateView: ({ sql }) => [sql],
-  DropView: ({ name, ifExists }) => [`DROP VIEW ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`],
+  DropView: ({ name, ifExists }) => [
+    `DROP VIEW ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`,
+  ],
   CreateFunction: ({ sql }) => [sql],
   DropFunction: ({ name, ifExists }, before) => {
     const r = Object.values(before.routines).find((x) => x.name.name === name.name);
-    return [`DROP ${r?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`];
+    return [
+      `DROP ${r?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`,
+    ];
   },
   SetRoutineComment: notMysql('SetRoutineComment'),
   CreateTrigger: ({ sql }) => [sql],
-  DropTrigger: ({ name, ifExists }) => [`DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name)}`],
+  DropTrigger: ({ name, ifExists }) => [
+    `DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name)}`,
+  ],
   CreateSequence: notMysql('CreateSequence'),
   DropSequence: notMysql('DropSequence'),
   SetSequenceOwner: notMysql('SetSequenceOwner'),

@@ -11,7 +11,14 @@
  * rendered migration reads like the source. The handler table is exhaustive over ChangeKind.
  */
 import type { Change, ChangeKind, ChangeOf, SourceRef } from '../../ir/changes.js';
-import { identifiersIn, quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
+import {
+  identifiersIn,
+  quoteCollation,
+  quoteIdent,
+  quoteLiteral,
+  quoteName,
+  renderType,
+} from '../../ir/sql-text.js';
 import { ownedBySql } from '../../ir/serial.js';
 import {
   findColumn,
@@ -28,7 +35,13 @@ import {
   type Schema,
 } from '../../ir/schema.js';
 
-export { quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
+export {
+  quoteCollation,
+  quoteIdent,
+  quoteLiteral,
+  quoteName,
+  renderType,
+} from '../../ir/sql-text.js';
 
 /** `"c" TYPE [COLLATE "x"] [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
 export function renderColumn(c: Column): string {
@@ -43,9 +56,11 @@ export function renderColumn(c: Column): string {
 
 const identList = (names: readonly string[]): string => names.map(quoteIdent).join(', ');
 
-const deferrable = (d: 'IMMEDIATE' | 'DEFERRED' | undefined): string => (d ? ` DEFERRABLE INITIALLY ${d}` : '');
+const deferrable = (d: 'IMMEDIATE' | 'DEFERRED' | undefined): string =>
+  d ? ` DEFERRABLE INITIALLY ${d}` : '';
 
-const fkTail = (onDelete: FkAction, onUpdate: FkAction): string => `ON DELETE ${onDelete} ON UPDATE ${onUpdate}`;
+const fkTail = (onDelete: FkAction, onUpdate: FkAction): string =>
+  `ON DELETE ${onDelete} ON UPDATE ${onUpdate}`;
 
 /** A constraint as it appears in CREATE TABLE or after ALTER TABLE … ADD. */
 export function renderConstraint(c: Constraint): string {
@@ -54,7 +69,10 @@ export function renderConstraint(c: Constraint): string {
     case 'primary':
     case 'unique': {
       const what = c.type === 'primary' ? 'PRIMARY KEY' : 'UNIQUE';
-      const key = c.usingIndex !== undefined ? `USING INDEX ${quoteIdent(c.usingIndex)}` : `(${identList(c.columns)})`;
+      const key =
+        c.usingIndex !== undefined
+          ? `USING INDEX ${quoteIdent(c.usingIndex)}`
+          : `(${identList(c.columns)})`;
       return `${head} ${what} ${key}${deferrable(c.deferrable)}`;
     }
     case 'check':
@@ -81,9 +99,15 @@ export function renderIndexElement(e: IndexElement): string {
 }
 
 /** The qualified name of an index: it lives in its table's schema. */
-export const indexName = (index: Index): QName => ({ schema: index.table.schema, name: index.name });
+export const indexName = (index: Index): QName => ({
+  schema: index.table.schema,
+  name: index.name,
+});
 
-export function renderCreateIndex(index: Index, opts: { concurrently?: boolean; ifNotExists?: boolean } = {}): string {
+export function renderCreateIndex(
+  index: Index,
+  opts: { concurrently?: boolean; ifNotExists?: boolean } = {},
+): string {
   let sql = [
     'CREATE',
     index.unique ? 'UNIQUE' : '',
@@ -136,7 +160,15 @@ export interface AlterTableAction {
 
 type ActionOf<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => AlterTableAction;
 
-type ActionKind = 'AddColumn' | 'DropColumn' | 'AlterColumnType' | 'SetNotNull' | 'SetDefault' | 'AddConstraint' | 'DropConstraint' | 'SetRowLevelSecurity';
+type ActionKind =
+  | 'AddColumn'
+  | 'DropColumn'
+  | 'AlterColumnType'
+  | 'SetNotNull'
+  | 'SetDefault'
+  | 'AddConstraint'
+  | 'DropConstraint'
+  | 'SetRowLevelSecurity';
 
 const ACTIONS: { readonly [K in ActionKind]: ActionOf<K> } = {
   // without the column's comment: that is a statement of its own (COMMENT ON COLUMN)
@@ -153,7 +185,9 @@ const ACTIONS: { readonly [K in ActionKind]: ActionOf<K> } = {
     readsOtherColumns: false,
   }),
   AlterColumnType: ({ table, column, to, using, collation }, before) => {
-    const others = new Set((before.tables[qualify(table)]?.columns ?? []).map((c) => c.name).filter((n) => n !== column));
+    const others = new Set(
+      (before.tables[qualify(table)]?.columns ?? []).map((c) => c.name).filter((n) => n !== column),
+    );
     return {
       table,
       action:
@@ -163,7 +197,8 @@ const ACTIONS: { readonly [K in ActionKind]: ActionOf<K> } = {
       pass: 'alter-type',
       // identifiersIn is a superset (function names, keywords): a false alarm only keeps two
       // statements apart
-      readsOtherColumns: using !== undefined && [...identifiersIn(using)].some((n) => others.has(n)),
+      readsOtherColumns:
+        using !== undefined && [...identifiersIn(using)].some((n) => others.has(n)),
     };
   },
   SetNotNull: ({ table, column, notNull }) => ({
@@ -174,7 +209,10 @@ const ACTIONS: { readonly [K in ActionKind]: ActionOf<K> } = {
   }),
   SetDefault: (c) => ({
     table: c.table,
-    action: c.default === undefined ? `${alterColumn(c.column)} DROP DEFAULT` : `${alterColumn(c.column)} SET DEFAULT ${c.default}`,
+    action:
+      c.default === undefined
+        ? `${alterColumn(c.column)} DROP DEFAULT`
+        : `${alterColumn(c.column)} SET DEFAULT ${c.default}`,
     pass: c.default === undefined ? 'drop' : 'add-default',
     readsOtherColumns: false,
   }),
@@ -212,7 +250,9 @@ export function alterTableAction(change: Change, before: Schema): AlterTableActi
 
 /** One ALTER TABLE of several sub-commands, one a line, in the order given. */
 export const renderAlterTable = (table: QName, actions: readonly string[]): string =>
-  actions.length === 1 ? `${alterTable(table)} ${actions[0]}` : `${alterTable(table)}\n${actions.map((a) => `  ${a}`).join(',\n')}`;
+  actions.length === 1
+    ? `${alterTable(table)} ${actions[0]}`
+    : `${alterTable(table)}\n${actions.map((a) => `  ${a}`).join(',\n')}`;
 
 const single = (a: AlterTableAction): string => renderAlterTable(a.table, [a.action]);
 
@@ -230,7 +270,11 @@ export const sameSource = (a: SourceRef | undefined, b: SourceRef | undefined): 
 export const undoStepsJoin = (
   a: { readonly source?: SourceRef; readonly action: AlterTableAction },
   b: { readonly source?: SourceRef; readonly action: AlterTableAction },
-): boolean => sameSource(a.source, b.source) && a.action.pass === b.action.pass && !a.action.readsOtherColumns && !b.action.readsOtherColumns;
+): boolean =>
+  sameSource(a.source, b.source) &&
+  a.action.pass === b.action.pass &&
+  !a.action.readsOtherColumns &&
+  !b.action.readsOtherColumns;
 
 /**
  * Consecutive items that may run as one ALTER TABLE statement: each is one sub-command
@@ -265,7 +309,8 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     // a key PostgreSQL would fold into an earlier one with the same columns is added afterwards,
     // and so is a NOT VALID one (CREATE TABLE makes every constraint valid)
     const folded = foldedKeys(table.constraints);
-    for (const k of table.constraints) if ((k.type === 'check' || k.type === 'foreign') && k.notValid) folded.add(k.name);
+    for (const k of table.constraints)
+      if ((k.type === 'check' || k.type === 'foreign') && k.notValid) folded.add(k.name);
     const inline = table.constraints.filter((k) => !folded.has(k.name));
     const items = [...table.columns.map(renderColumn), ...inline.map(renderConstraint)];
     const lines = items.map((item, i) => `    ${item}${i < items.length - 1 ? ',' : ''}`);
@@ -273,9 +318,12 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     if (table.columns.length > 0 && inline.length > 0) lines.splice(table.columns.length, 0, '');
     const partition = table.partitionBy !== undefined ? ` PARTITION BY ${table.partitionBy}` : '';
     const out = [`CREATE TABLE ${quoteName(table.name)} (\n${lines.join('\n')}\n)${partition}`];
-    for (const k of table.constraints) if (folded.has(k.name)) out.push(`${alterTable(table.name)} ADD ${renderConstraint(k)}`);
-    if (table.comment !== undefined) out.push(`COMMENT ON TABLE ${quoteName(table.name)} IS ${quoteLiteral(table.comment)}`);
-    for (const c of table.columns) if (c.comment !== undefined) out.push(columnComment(table.name, c.name, c.comment));
+    for (const k of table.constraints)
+      if (folded.has(k.name)) out.push(`${alterTable(table.name)} ADD ${renderConstraint(k)}`);
+    if (table.comment !== undefined)
+      out.push(`COMMENT ON TABLE ${quoteName(table.name)} IS ${quoteLiteral(table.comment)}`);
+    for (const c of table.columns)
+      if (c.comment !== undefined) out.push(columnComment(table.name, c.name, c.comment));
     if (table.rowLevelSecurity) out.push(`${alterTable(table.name)} ENABLE ROW LEVEL SECURITY`);
     if (table.forceRowLevelSecurity) out.push(`${alterTable(table.name)} FORCE ROW LEVEL SECURITY`);
     return out;
@@ -291,7 +339,9 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     return out;
   },
   DropColumn: (c, before) => [single(ACTIONS.DropColumn(c, before))],
-  RenameColumn: ({ table, from, to }) => [`${alterTable(table)} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`],
+  RenameColumn: ({ table, from, to }) => [
+    `${alterTable(table)} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`,
+  ],
   AlterColumnType: (c, before) => [single(ACTIONS.AlterColumnType(c, before))],
   SetNotNull: (c, before) => [single(ACTIONS.SetNotNull(c, before))],
   SetDefault: (c, before) => [single(ACTIONS.SetDefault(c, before))],
@@ -300,17 +350,27 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   RenameConstraint: ({ table, from, to }) => [
     `${alterTable(table)} RENAME CONSTRAINT ${quoteIdent(from)} TO ${quoteIdent(to)}`,
   ],
-  ValidateConstraint: ({ table, name }) => [`${alterTable(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}`],
-  CreateIndex: ({ index, concurrently, ifNotExists }) => [renderCreateIndex(index, { concurrently, ifNotExists })],
+  ValidateConstraint: ({ table, name }) => [
+    `${alterTable(table)} VALIDATE CONSTRAINT ${quoteIdent(name)}`,
+  ],
+  CreateIndex: ({ index, concurrently, ifNotExists }) => [
+    renderCreateIndex(index, { concurrently, ifNotExists }),
+  ],
   DropIndex: ({ name, concurrently, ifExists }) => [
     `DROP INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}`,
   ],
   RenameIndex: ({ from, to }) => [`ALTER INDEX ${quoteName(from)} RENAME TO ${quoteIdent(to)}`],
-  CreateEnum: ({ enum: e }) => [`CREATE TYPE ${quoteName(e.name)} AS ENUM (${e.values.map(quoteLiteral).join(', ')})`],
+  CreateEnum: ({ enum: e }) => [
+    `CREATE TYPE ${quoteName(e.name)} AS ENUM (${e.values.map(quoteLiteral).join(', ')})`,
+  ],
   DropEnum: ({ name, ifExists }) => [`DROP TYPE ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}`],
   AddEnumValue: ({ name, value, before, after, ifNotExists }) => [
     `ALTER TYPE ${quoteName(name)} ADD VALUE ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteLiteral(value)}` +
-      (before !== undefined ? ` BEFORE ${quoteLiteral(before)}` : after !== undefined ? ` AFTER ${quoteLiteral(after)}` : ''),
+      (before !== undefined
+        ? ` BEFORE ${quoteLiteral(before)}`
+        : after !== undefined
+          ? ` AFTER ${quoteLiteral(after)}`
+          : ''),
   ],
   RenameEnum: ({ from, to }) => [`ALTER TYPE ${quoteName(from)} RENAME TO ${quoteIdent(to)}`],
   RenameEnumValue: ({ name, from, to }) => [
@@ -323,7 +383,9 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   ],
   CreateExtension: ({ sql }) => [sql],
   DropExtension: ({ name }) => [`DROP EXTENSION ${quoteIdent(name)}`],
-  CreateSchema: ({ name, ifNotExists }) => [`CREATE SCHEMA ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdent(name)}`],
+  CreateSchema: ({ name, ifNotExists }) => [
+    `CREATE SCHEMA ${ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteIdent(name)}`,
+  ],
   DropSchema: ({ name }) => [`DROP SCHEMA ${quoteIdent(name)}`],
   CreateView: ({ sql }) => [sql],
   DropView: ({ name, materialized, ifExists }) => [
@@ -332,17 +394,25 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateFunction: ({ sql }) => [sql],
   DropFunction: ({ name, signature, ifExists }, before) => {
     const routine = Object.values(before.routines).find(
-      (r) => sameName(r.name, name) && (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
+      (r) =>
+        sameName(r.name, name) &&
+        (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
     );
     const what = routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
-    return [`DROP ${what} ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}${signatureText(signature)}`];
+    return [
+      `DROP ${what} ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}${signatureText(signature)}`,
+    ];
   },
   SetRoutineComment: ({ name, signature, comment }, before) => {
     const routine = Object.values(before.routines).find(
-      (r) => sameName(r.name, name) && (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
+      (r) =>
+        sameName(r.name, name) &&
+        (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
     );
     const what = routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
-    return [`COMMENT ON ${what} ${quoteName(name)}${signatureText(signature)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`];
+    return [
+      `COMMENT ON ${what} ${quoteName(name)}${signatureText(signature)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`,
+    ];
   },
   CreateTrigger: ({ sql }) => [sql],
   DropTrigger: ({ name, table, ifExists }) => [
@@ -350,7 +420,9 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   ],
   CreateSequence: ({ sql }) => [sql],
   DropSequence: ({ name }) => [`DROP SEQUENCE ${quoteName(name)}`],
-  SetSequenceOwner: ({ name, ownedBy }) => [`ALTER SEQUENCE ${quoteName(name)} ${ownedBy ? ownedBySql(ownedBy) : 'OWNED BY NONE'}`],
+  SetSequenceOwner: ({ name, ownedBy }) => [
+    `ALTER SEQUENCE ${quoteName(name)} ${ownedBy ? ownedBySql(ownedBy) : 'OWNED BY NONE'}`,
+  ],
   SetRowLevelSecurity: (c, before) => [single(ACTIONS.SetRowLevelSecurity(c, before))],
   CreatePolicy: ({ sql }) => [sql],
   DropPolicy: ({ name, table }) => [`DROP POLICY ${quoteIdent(name)} ON ${quoteName(table)}`],
@@ -368,4 +440,3 @@ export const columnIn = (before: Schema, table: QName, column: string): Column |
   const t = before.tables[qualify(table)];
   return t ? findColumn(t, column) : undefined;
 };
-
