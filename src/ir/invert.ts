@@ -188,14 +188,12 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
       );
   }
   const out: Change[] = [
-    ...[...views]
-      .reverse()
-      .map((v): Change => ({
-        kind: 'DropView',
-        name: v.name,
-        materialized: v.materialized,
-        ifExists: false,
-      })),
+    ...[...views].reverse().map((v): Change => ({
+      kind: 'DropView',
+      name: v.name,
+      materialized: v.materialized,
+      ifExists: false,
+    })),
     ...keys.map((k): Change => ({
       kind: 'DropConstraint',
       table: k.table,
@@ -707,14 +705,12 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         );
     }
     return ok(
-      ...[...readers]
-        .reverse()
-        .map((v): Change => ({
-          kind: 'DropView',
-          name: v.name,
-          materialized: v.materialized,
-          ifExists: true,
-        })),
+      ...[...readers].reverse().map((v): Change => ({
+        kind: 'DropView',
+        name: v.name,
+        materialized: v.materialized,
+        ifExists: true,
+      })),
       drop,
       ...recreateViewWith(before, old),
       ...readers.flatMap((v) => recreateViewWith(before, v)),
