@@ -30,6 +30,9 @@ export type RenameInText =
   | { readonly kind: 'column'; readonly table: QName; readonly from: string; readonly to: string }
   | { readonly kind: 'table'; readonly table: QName; readonly to: string };
 
+/** What the walk does: follow a rename, or write out each `*` of a select list (expandStars). */
+type Mode = RenameInText | { readonly kind: 'stars' };
+
 /** The text rewritten to follow the rename, or why that cannot be done without guessing. */
 export type Followed = { readonly sql: string } | { readonly stale: string };
 
@@ -165,12 +168,18 @@ class Follower {
   private readonly edits: { start: number; end: number; text: string }[] = [];
   /** column references whose column name was rewritten */
   private readonly renamed = new Set<Node>();
+  /** stars mode: the relations a `*` left as written still expands over */
+  readonly starRelations: QName[] = [];
+  /** stars mode: a `*` whose FROM items could not be told */
+  unresolvedStar = false;
+  /** scopes with a JOIN ... USING or NATURAL JOIN: their `*` merges the joined columns */
+  private readonly merging = new WeakSet<Scope>();
   private readonly tokens: { start: number; end: number; text: string }[];
 
   constructor(
     private readonly bytes: Buffer,
     tokens: { start: number; end: number; text: string }[],
-    private readonly rename: RenameInText,
+    private readonly rename: Mode,
     private readonly columnsOf: (q: QName) => readonly string[] | undefined,
   ) {
     this.tokens = tokens;
@@ -188,8 +197,14 @@ class Follower {
     return Buffer.concat(parts).toString('utf8');
   }
 
+  /** the renamed table (rename mode: in stars mode nothing is a target, so this is not reached) */
+  private get renamedTable(): QName {
+    if (this.rename.kind === 'stars') throw new Stale('no rename to follow');
+    return this.rename.table;
+  }
+
   private isTarget(q: QName | undefined): boolean {
-    return !!q && sameQ(q, this.rename.table);
+    return !!q && this.rename.kind !== 'stars' && sameQ(q, this.rename.table);
   }
 
   private tokenAt(location: number): number {
@@ -209,8 +224,9 @@ class Follower {
   /** The renamed table in a FROM list, a trigger or a policy: give it its new name. */
   private relation(rv: Node): void {
     if (this.rename.kind !== 'table' || !this.isTarget(rangeVarName(rv))) return;
+    const rename = this.rename;
     const parts = (rv.catalogname ? 1 : 0) + (rv.schemaname ? 1 : 0);
-    this.replaceToken(this.tokenAt(rv.location) + 2 * parts, rv.relname, this.rename.to);
+    this.replaceToken(this.tokenAt(rv.location) + 2 * parts, rv.relname, rename.to);
   }
 
   private cteColumns(
@@ -330,6 +346,8 @@ class Follower {
   }
 
   private target(rt: Node, scope: Scope): void {
+    const ref = rt.val?.ColumnRef;
+    if (this.rename.kind === 'stars' && ref?.fields.at(-1)?.A_Star) return this.star(ref, scope);
     this.walk(rt.val, scope);
     if (rt.name || this.rename.kind !== 'column') return;
     const source = nameSourceRef(rt.val);
@@ -375,17 +393,19 @@ class Follower {
     } else if (f.JoinExpr) {
       const j = f.JoinExpr;
       const inner = [...this.fromItem(j.larg, scope), ...this.fromItem(j.rarg, scope)];
+      if (this.rename.kind === 'stars' && (j.usingClause?.length || j.isNatural))
+        this.merging.add(scope);
       const touches = inner.some((x) => this.isTarget(x.rel));
       if (touches && j.alias)
-        throw new Stale(`it reads ${showName(this.rename.table)} through a join with an alias`);
+        throw new Stale(`it reads ${showName(this.renamedTable)} through a join with an alias`);
       if (touches && this.rename.kind === 'column') {
         const using: string[] = (j.usingClause ?? []).map((x: Node) => x.String.sval);
         if (using.includes(this.rename.from))
           throw new Stale(
-            `it joins ${showName(this.rename.table)} USING (${quoteIdent(this.rename.from)})`,
+            `it joins ${showName(this.renamedTable)} USING (${quoteIdent(this.rename.from)})`,
           );
         if (j.isNatural)
-          throw new Stale(`it joins ${showName(this.rename.table)} with NATURAL JOIN`);
+          throw new Stale(`it joins ${showName(this.renamedTable)} with NATURAL JOIN`);
       }
       this.walk(j.quals, scope);
       return inner;
@@ -409,7 +429,7 @@ class Follower {
       // a function in FROM, ROWS FROM, XMLTABLE...: its arguments may read outer columns
       if (this.readsTarget(f))
         throw new Stale(
-          `it reads ${showName(this.rename.table)} in a FROM item that replay does not follow`,
+          `it reads ${showName(this.renamedTable)} in a FROM item that replay does not follow`,
         );
       this.walk(f, scope);
       const alias = Object.values(f)[0]?.alias?.aliasname as string | undefined;
@@ -485,11 +505,44 @@ class Follower {
           .map((i) => (i.rel ? showName(i.rel) : i.name ? quoteIdent(i.name) : 'a FROM item'))
           .join(', ');
         throw new Stale(
-          `the unqualified ${quoteIdent(name)} may be a column of ${what}, whose columns are not known, or of ${showName(this.rename.table)}`,
+          `the unqualified ${quoteIdent(name)} may be a column of ${what}, whose columns are not known, or of ${showName(this.renamedTable)}`,
         );
       }
     }
     return false;
+  }
+
+  /** The FROM items a `*` (or `x.*`) of this scope expands over; undefined when unknown. */
+  private starItems(ref: Node, scope: Scope): FromItem[] | undefined {
+    const names: string[] = ref.fields
+      .filter((f: Node) => f.String)
+      .map((f: Node) => f.String.sval);
+    if (names.length === 0) return this.merging.has(scope) ? undefined : scope.items;
+    const item = this.qualified(names, scope);
+    return item ? [item] : undefined;
+  }
+
+  /** Stars mode: a `*` of a select list written out as the columns it expands to today. */
+  private star(ref: Node, scope: Scope): void {
+    const over = this.starItems(ref, scope);
+    if (!over) {
+      this.unresolvedStar = true;
+      return;
+    }
+    // over CTEs and subqueries only: their columns are fixed by their own text
+    if (!over.some((i) => i.rel)) return;
+    if (over.some((i) => i.columns === undefined || !i.name)) {
+      for (const i of over) if (i.rel) this.starRelations.push(i.rel);
+      return;
+    }
+    const qualifier = ref.fields.length - 1;
+    const first = this.tokenAt(ref.location);
+    const last = this.tokens[first + 2 * qualifier];
+    if (last?.text !== '*') throw new Stale('its * is not written as one token');
+    const text = over
+      .flatMap((i) => i.columns!.map((c) => `${quoteIdent(i.name)}.${quoteIdent(c)}`))
+      .join(', ');
+    this.edits.push({ start: this.tokens[first].start, end: last.end, text });
   }
 
   private columnRef(ref: Node, scope: Scope): void {
@@ -497,8 +550,17 @@ class Follower {
     const star = !!fields.at(-1)?.A_Star;
     const names: string[] = fields.filter((f) => f.String).map((f) => f.String.sval);
     const qualifier = star ? names : names.slice(0, -1);
-    const item = qualifier.length > 0 ? this.qualified(qualifier, scope) : undefined;
     const r = this.rename;
+    if (r.kind === 'stars') {
+      // a `*` outside a select list (a whole-row argument, `t.*` in a function): conservative
+      if (star) {
+        const over = this.starItems(ref, scope);
+        if (!over) this.unresolvedStar = true;
+        for (const i of over ?? []) if (i.rel) this.starRelations.push(i.rel);
+      }
+      return;
+    }
+    const item = qualifier.length > 0 ? this.qualified(qualifier, scope) : undefined;
     if (r.kind === 'table') {
       if (item && !item.aliased && this.isTarget(item.rel)) {
         this.replaceToken(
@@ -588,4 +650,45 @@ export const followRename = (
   }
   const out = follower.result();
   return out === undefined ? undefined : { sql: out };
+};
+
+/**
+ * PostgreSQL expands a `*` in a view's select list into the columns its FROM items have when the
+ * view is created, and keeps that list: the view does not gain the columns added later. The text
+ * with its `*` kept would, recreated later, expand over other columns. This writes each such `*`
+ * out as the columns it expands to now (`t."a", t."b"`), as PostgreSQL's own view definition
+ * reads. `columnsOf` gives a table's columns (undefined for a view or an unknown relation).
+ * Returns the text (unchanged when nothing was written out) and the relations a `*` left as
+ * written still expands over; `relations` is undefined when some `*` could not be resolved
+ * (a join alias, JOIN USING), and the caller keeps its own conservative list.
+ */
+export const expandStars = (
+  sql: string,
+  columnsOf: (q: QName) => readonly string[] | undefined,
+): { readonly sql: string; readonly relations?: readonly QName[] } | undefined => {
+  const pg = loadedParser();
+  if (!pg) return undefined;
+  let stmts;
+  try {
+    stmts = pg.parseSync(sql).stmts ?? [];
+  } catch {
+    return undefined;
+  }
+  if (stmts.length !== 1) return undefined;
+  const walker = new Follower(
+    Buffer.from(sql, 'utf8'),
+    pg.scanSync(sql).tokens,
+    { kind: 'stars' },
+    columnsOf,
+  );
+  try {
+    walker.statement(stmts[0].stmt);
+  } catch (e) {
+    if (e instanceof Stale) return undefined;
+    throw e;
+  }
+  return {
+    sql: walker.result() ?? sql,
+    ...(walker.unresolvedStar ? {} : { relations: walker.starRelations }),
+  };
 };

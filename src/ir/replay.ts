@@ -9,7 +9,7 @@
  */
 import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard, GuardedChanges } from './changes.js';
-import { followRename, type RenameInText } from './follow-rename.js';
+import { expandStars, followRename, type RenameInText } from './follow-rename.js';
 import {
   identifiersIn,
   quoteIdent,
@@ -673,8 +673,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateView: (s, c, problem) => {
     const key = qualify(c.name);
     if (s.views[key] && !c.orReplace) problem(`view ${show(c.name)} already exists`);
-    const starColumns = c.starTables?.length
-      ? c.starTables.map((table) => ({
+    // each `*` of its select list written out as PostgreSQL froze it (follow-rename.ts
+    // expandStars): recreated later, the view has the columns it had, whatever the tables gained
+    const expanded = c.starTables?.length
+      ? expandStars(c.sql, (q) => s.tables[qualify(q)]?.columns.map((col) => col.name))
+      : undefined;
+    const stars = expanded?.relations ?? c.starTables;
+    const starColumns = stars?.length
+      ? stars.map((table) => ({
           table,
           columns: (s.tables[qualify(table)]?.columns ?? []).map((col) => col.name),
         }))
@@ -686,7 +692,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         [key]: {
           name: c.name,
           materialized: c.materialized,
-          createSql: c.sql,
+          createSql: expanded?.sql ?? c.sql,
           ...(starColumns ? { starColumns } : {}),
         },
       },

@@ -93,7 +93,8 @@ ALTER TABLE "app"."Item" RENAME TO "Product";
   {
     name: 'what cannot be followed is marked stale, and the rest still follows',
     setup: `${TABLES}CREATE TABLE "Ledger" ("ownerId" TEXT, "sum" INTEGER);
-CREATE VIEW "star" AS SELECT * FROM "Account";
+CREATE VIEW "star" AS SELECT * FROM "Account" NATURAL JOIN "Ledger";
+CREATE VIEW "starlist" AS SELECT * FROM "Account";
 CREATE VIEW "using" AS SELECT "sum", "balance" FROM "Account" JOIN "Ledger" USING ("ownerId");
 CREATE VIEW "fine" AS SELECT "balance" FROM "Account";
 `,

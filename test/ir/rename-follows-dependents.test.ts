@@ -113,13 +113,28 @@ describe('a rename that cannot be followed without guessing: stale, and down() r
     expect(plan.migrations[2].risk).toBe('irreversible');
   });
 
-  it('SELECT * over the renamed column: stale (PostgreSQL froze the expansion); a table rename under * is followed', async () => {
+  it('SELECT * is written out as the columns it expanded to, so a column rename under it is followed; a table rename too', async () => {
     const s = await after(`${TABLES}CREATE VIEW "all" AS SELECT * FROM "Account";`, `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";`);
-    expect(s.views.all.stale?.why).toBe('it selects * from "Account", which PostgreSQL expanded into the columns of that time');
+    expect(s.views.all.stale).toBeUndefined();
+    expect(s.views.all.createSql).toBe('CREATE VIEW "all" AS SELECT "Account"."id", "Account"."ownerId", "Account"."amount" AS "balance" FROM "Account"');
+    expect(s.views.all.starColumns).toBeUndefined();
     const t = await after(`${TABLES}CREATE VIEW "all" AS SELECT * FROM "Account";`, `ALTER TABLE "Account" RENAME TO "Wallet";`);
     expect(t.views.all.stale).toBeUndefined();
-    expect(t.views.all.createSql).toBe('CREATE VIEW "all" AS SELECT * FROM "Wallet"');
-    expect(t.views.all.starColumns).toEqual([{ table: { name: 'Wallet' }, columns: ['id', 'ownerId', 'balance'] }]);
+    expect(t.views.all.createSql).toBe('CREATE VIEW "all" AS SELECT "Wallet"."id", "Wallet"."ownerId", "Wallet"."balance" FROM "Wallet"');
+  });
+
+  it('SELECT * over JOIN USING (merged columns, not written out) and the renamed column: stale; a table rename under it is followed', async () => {
+    const ledger = `CREATE TABLE "Ledger" ("ownerId" TEXT, "sum" INTEGER);\n`;
+    const view = `CREATE VIEW "all" AS SELECT * FROM "Account" JOIN "Ledger" USING ("ownerId");`;
+    const s = await after(`${TABLES}${ledger}${view}`, `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";`);
+    expect(s.views.all.stale?.why).toBe('it selects * from "Account", which PostgreSQL expanded into the columns of that time');
+    const t = await after(`${TABLES}${ledger}${view}`, `ALTER TABLE "Account" RENAME TO "Wallet";`);
+    expect(t.views.all.stale).toBeUndefined();
+    expect(t.views.all.createSql).toBe('CREATE VIEW "all" AS SELECT * FROM "Wallet" JOIN "Ledger" USING ("ownerId")');
+    expect(t.views.all.starColumns).toEqual([
+      { table: { name: 'Wallet' }, columns: ['id', 'ownerId', 'balance'] },
+      { table: { name: 'Ledger' }, columns: ['ownerId', 'sum'] },
+    ]);
   });
 
   it('an unqualified name inside a subquery over a view (columns unknown) with the renamed table outside: stale', async () => {
@@ -151,8 +166,8 @@ CREATE VIEW "v" AS SELECT "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`
 
   it('CREATE OR REPLACE of a stale view is irreversible too; a new definition is not stale', async () => {
     const ms = await read(
-      `${TABLES}CREATE VIEW "all" AS SELECT * FROM "Account";`,
-      `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";\nCREATE OR REPLACE VIEW "all" AS SELECT "id", "ownerId", "amount" AS "balance" FROM "Account";`,
+      `${TABLES}CREATE TABLE "Ledger" ("ownerId" TEXT, "sum" INTEGER);\nCREATE VIEW "all" AS SELECT * FROM "Account" JOIN "Ledger" USING ("ownerId");`,
+      `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";\nCREATE OR REPLACE VIEW "all" AS SELECT "ownerId", "id", "amount" AS "balance", "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`,
     );
     const plan = planHistory(ms);
     expect(downOf(plan.migrations[1], 'CreateView').inversion.reason).toMatch(/^replaces view "all", and down\(\) cannot recreate it: .*column "Account"\."balance" was renamed to "amount" \(2_m\/migration\.sql:1\)/);
