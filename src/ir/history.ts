@@ -9,7 +9,7 @@
  * irreversible for that reason.
  */
 import type { Change, Migration } from './changes.js';
-import type { Diagnostic } from './diagnostics.js';
+import { formatLocation, type Diagnostic } from './diagnostics.js';
 import { invert } from './invert.js';
 import {
   worstRisk,
@@ -20,7 +20,8 @@ import {
 } from './plan.js';
 import { redundantDrops } from './redundant-drops.js';
 import { apply } from './replay.js';
-import { emptySchema, qualify, type QName, type Schema } from './schema.js';
+import { emptySchema, qualify, usesType, type QName, type Schema } from './schema.js';
+import { quoteIdent, quoteLiteral, quoteName } from './sql-text.js';
 import { validateChange } from './validate.js';
 
 export interface PlannedHistory {
@@ -37,6 +38,43 @@ const sameStatement = (a: Change, b: Change) =>
 
 const locate = (c: Change) =>
   c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {};
+
+/**
+ * The down of ADD VALUE rebuilds the type without the value, and PostgreSQL refuses the rebuild
+ * while a row still holds it. When a later statement of the same migration writes rows into a
+ * column of that enum, with the value written in its text, and its own down cannot remove them
+ * (irreversible), the rebuild cannot succeed: a best-effort down() would fail half way through
+ * (in a file without a transaction, after dropping what came before it). The ADD VALUE's down is
+ * irreversible instead, saying which rows keep the value, and down() skips it.
+ */
+const valueKeptByRows = (
+  up: readonly { readonly change: Change; readonly before: Schema }[],
+  inversions: { of: Change; before: Schema; inversion: Inversion }[],
+): void => {
+  for (const entry of inversions) {
+    const c = entry.of;
+    if (c.kind !== 'AddEnumValue' || entry.inversion.risk === 'irreversible') continue;
+    const at = up.findIndex((u) => u.change === c);
+    const literal = quoteLiteral(c.value);
+    for (const later of up.slice(at + 1)) {
+      const w = later.change;
+      if (w.kind !== 'RawSql' || !w.writes || w.writes.op === 'delete') continue;
+      if (inversions.find((x) => x.of === w)?.inversion.risk !== 'irreversible') continue;
+      const table = later.before.tables[qualify(w.writes.table)];
+      const column = table?.columns.find((col) => usesType(col.type, c.name));
+      if (!column || !w.sql.includes(literal)) continue;
+      const where = w.source
+        ? ` (${formatLocation({ file: w.source.file, line: w.source.line })})`
+        : '';
+      entry.inversion = {
+        changes: [],
+        risk: 'irreversible',
+        reason: `adds enum value ${literal} to ${quoteName(c.name)}, which rows this migration writes into ${quoteName(w.writes.table)}.${quoteIdent(column.name)}${where} use, and down() cannot remove them: it cannot rebuild the type without the value`,
+      };
+      break;
+    }
+  }
+};
 
 /**
  * One rebuild per enum and migration. The down of each ADD VALUE rebuilds the type without the
@@ -129,6 +167,7 @@ export const planMigration = (
       : invert(change, before, { migrationStart: start, earlier: m.changes.slice(0, i) });
     inversions.push({ of: change, before, inversion });
   }
+  valueKeptByRows(up, inversions);
   /** the inverse changes replayed from the after-state, less `skip`; problems reported once */
   const replayDown = (skip: ReadonlyMap<Change, unknown>, report: boolean): Step[][] => {
     let d = after;

@@ -77,4 +77,36 @@ describe('a down blocked by rows an irreversible migration left', () => {
     expect(report.migrations[1].error).toMatch(/broken down/);
     expect(report.summary).toMatchObject({ blocked: 0, ok: false });
   });
+
+  for (const to of ['knex', 'sequelize'] as const)
+    it(`an added enum value that rows the same migration writes keep: its rebuild is irreversible and skipped, not failed half way (${to})`, async () => {
+      const dir = history({
+        '20240101000000_init': `CREATE TYPE "Shape" AS ENUM ('Round', 'Square');
+CREATE TABLE "Piece" ("id" SERIAL NOT NULL, "shape" "Shape"[] NOT NULL, CONSTRAINT "Piece_pkey" PRIMARY KEY ("id"));
+CREATE VIEW "PieceShapes" AS SELECT "id", "shape" FROM "Piece";`,
+        // the value is committed before rows use it, as PostgreSQL requires
+        '20240102000000_oval': `BEGIN;
+ALTER TYPE "Shape" ADD VALUE 'Oval';
+COMMIT;
+BEGIN;
+CREATE TABLE "Kit" ("id" SERIAL NOT NULL, CONSTRAINT "Kit_pkey" PRIMARY KEY ("id"));
+INSERT INTO "Piece" ("shape") SELECT ARRAY['Oval']::"Shape"[];
+COMMIT;`,
+      });
+      const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
+      const rebuild = conversion.planned[1].down.find((d) => d.of.kind === 'AddEnumValue')!;
+      expect(rebuild.inversion.risk).toBe('irreversible');
+      expect(rebuild.inversion.reason).toBe(
+        `adds enum value 'Oval' to "Shape", which rows this migration writes into "Piece"."shape" (20240102000000_oval/migration.sql:6) use, and down() cannot remove them: it cannot rebuild the type without the value`,
+      );
+      const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+      const [init, oval] = report.migrations;
+      // before: the rebuild dropped the view, renamed the type and failed on the row, in a file
+      // without a transaction, and the older down failed on what it left ('view does not exist')
+      expect(oval).toMatchObject({ up: 'equal', risk: 'irreversible' });
+      expect(oval.error ?? '').not.toMatch(/down\(\) failed/);
+      expect(init).toMatchObject({ up: 'equal' });
+      expect(init.error ?? '').not.toMatch(/down\(\) failed/);
+      expect(report.summary).toMatchObject({ rootCauses: 0, knockOns: 0 });
+    });
 });
