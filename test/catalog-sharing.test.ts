@@ -6,7 +6,12 @@
  * one read, byte for byte, with the same hash.
  */
 import { describe, expect, it } from 'vitest';
-import { catalogHash, compareCatalogs, structuralSharing } from '../src/verify/compare.js';
+import {
+  catalogHash,
+  compareCatalogs,
+  sameCatalog,
+  structuralSharing,
+} from '../src/verify/compare.js';
 import type { Catalog } from '../src/verify/database.js';
 
 const catalog = (o: { def?: string; body?: string; where?: string; extraTable?: boolean } = {}): Catalog => ({
@@ -67,4 +72,64 @@ describe('structuralSharing', () => {
       expect(JSON.stringify(third)).toBe(JSON.stringify(first));
     });
   }
+});
+
+/**
+ * sameCatalog replaces the hash comparison in verify's up/down and replay checks: it must say
+ * equal exactly when the hashes are equal. Every leaf of a catalog is changed in turn (a string
+ * by one character, a boolean flipped, a key removed, a key added with a defined and with an
+ * undefined value, an array element dropped), and each variant is compared with the original,
+ * with a copy whose keys are in reverse order, and with itself.
+ */
+describe('sameCatalog', () => {
+  type Json = unknown;
+  const reversed = (v: Json): Json =>
+    Array.isArray(v)
+      ? v.map(reversed)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]))
+        : v;
+  /** every variant of `v` with one change at one place */
+  const variants = (v: Json): Json[] => {
+    if (typeof v === 'string') return [`${v}x`, v.slice(1)];
+    if (typeof v === 'boolean') return [!v];
+    if (typeof v === 'number') return [v + 1];
+    if (Array.isArray(v))
+      return [
+        v.slice(1),
+        [...v, 'extra'],
+        ...v.flatMap((x, i) => variants(x).map((y) => v.map((z, j) => (j === i ? y : z)))),
+      ];
+    if (v !== null && typeof v === 'object') {
+      const o = v as Record<string, Json>;
+      return [
+        { ...o, added: 'x' },
+        { ...o, added: undefined },
+        ...Object.keys(o).flatMap((k) => [
+          Object.fromEntries(Object.entries(o).filter(([j]) => j !== k)),
+          { ...o, [k]: undefined },
+          ...variants(o[k]).map((y) => ({ ...o, [k]: y })),
+        ]),
+      ];
+    }
+    return [];
+  };
+
+  it('says equal exactly when catalogHash does, over every one-place change', () => {
+    const base = catalog({ extraTable: true });
+    const all = variants(base) as Catalog[];
+    expect(all.length).toBeGreaterThan(100);
+    let equal = 0;
+    for (const v of all) {
+      const byHash = catalogHash(v) === catalogHash(base);
+      if (byHash) equal++;
+      expect(sameCatalog(base, v)).toBe(byHash);
+      expect(sameCatalog(v, base)).toBe(byHash);
+      expect(sameCatalog(reversed(base) as Catalog, v)).toBe(byHash);
+      expect(sameCatalog(v, structuredClone(v))).toBe(true);
+    }
+    // a key added or set with an undefined value is absent to both
+    expect(equal).toBeGreaterThan(0);
+    expect(equal).toBeLessThan(all.length);
+  });
 });

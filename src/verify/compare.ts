@@ -388,6 +388,40 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Whether two catalogs have the same catalogHash, decided without hashing: the same data, with
+ * keys in any order and a key whose value is undefined counting as absent (as in stableJson).
+ * It walks both catalogs once and builds nothing, where hashing rendered each one as a string of
+ * hundreds of KB (trigger-dev: most of verify's garbage, and of its CPU time, went there). An
+ * object shared by both (structuralSharing) is equal without a look inside.
+ */
+export function sameCatalog(a: Catalog, b: Catalog): boolean {
+  return sameJson(a, b);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return JSON.stringify(a) === JSON.stringify(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const y = b as unknown[];
+    if (a.length !== y.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], y[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let defined = 0;
+  for (const k in x) {
+    if (!Object.hasOwn(x, k) || x[k] === undefined) continue;
+    defined++;
+    if (!Object.hasOwn(y, k) || !sameJson(x[k], y[k])) return false;
+  }
+  for (const k in y) if (Object.hasOwn(y, k) && y[k] !== undefined) defined--;
+  return defined === 0;
+}
+
 /** Deep equality of plain catalog data (objects, arrays, strings, numbers, booleans, null). */
 function sameData(a: unknown, b: unknown): boolean {
   if (a === b) return true;

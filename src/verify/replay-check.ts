@@ -8,7 +8,7 @@
  * Mechanism: the replayed schema of each step (planMigration's after-state, the plan's own) is
  * built on a third scratch database with the PostgreSQL SQL writer (renderChange), kept from step
  * to step and changed object by object (see replayChecker); its catalog is compared with the
- * source database's catalog of the same step (the snapshot verify already took), by catalogHash
+ * source database's catalog of the same step (the snapshot verify already took), by sameCatalog
  * and compareCatalogs: the same snapshot and the same normalisation as the up/down comparison,
  * so every difference is real. A step that changes no object of the replayed schema reuses the
  * last catalog without reading it again.
@@ -38,7 +38,7 @@ import { quoteIdent, quoteLiteral, quoteName } from '../ir/sql-text.js';
 import { restoreOwned } from '../ir/serial.js';
 import { changesOf, compareSchemas } from '../ir/diff.js';
 import { indexName, renderChange } from '../writers/sql/postgres.js';
-import { catalogHash, compareCatalogs, type CatalogDiff } from './compare.js';
+import { compareCatalogs, sameCatalog, type CatalogDiff } from './compare.js';
 import type { Catalog, ScratchDatabase } from './database.js';
 import { snapshotCatalog } from './snapshot.js';
 
@@ -673,8 +673,9 @@ export const replayChecker = async (
         );
       }
       const replayed = await build(schema, source);
-      const diffs: CatalogDiff[] =
-        catalogHash(source) === catalogHash(replayed) ? [] : compareCatalogs(source, replayed);
+      const diffs: CatalogDiff[] = sameCatalog(source, replayed)
+        ? []
+        : compareCatalogs(source, replayed);
       const now = new Set<string>();
       for (const d of diffs) {
         now.add(d.path);

@@ -24,6 +24,7 @@ import { snapshotCatalog } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
 import {
   catalogHash,
+  sameCatalog,
   compareCatalogs,
   formatDiff,
   omitTables,
@@ -485,7 +486,7 @@ const differ = (
   actual: Catalog,
   explained?: ReadonlySet<string>,
 ): { diffs: CatalogDiff[]; text: string } | undefined => {
-  if (catalogHash(expected) === catalogHash(actual)) return undefined;
+  if (sameCatalog(expected, actual)) return undefined;
   const diffs = compareCatalogs(expected, actual).filter((d) => !explained?.has(diffKey(d)));
   return diffs.length ? { diffs, text: formatDiff(diffs) } : undefined;
 };
