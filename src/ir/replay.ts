@@ -56,19 +56,40 @@ const without = <T>(rec: Readonly<Record<string, T>>, key: string): Record<strin
   return out;
 };
 
+// Records are immutable: filterRecord and mapRecord return the record itself when nothing is
+// dropped or changed, so a step copies only the records it really changes (a schema of a few
+// hundred tables made every step copy all of them: replay time grew with the schema's size).
+
 const filterRecord = <T>(
   rec: Readonly<Record<string, T>>,
   keep: (v: T) => boolean,
 ): Record<string, T> => {
+  const keys = Object.keys(rec);
+  let i = 0;
+  while (i < keys.length && keep(rec[keys[i]])) i++;
+  if (i === keys.length) return rec as Record<string, T>;
   const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(rec)) if (keep(v)) out[k] = v;
+  for (let j = 0; j < i; j++) out[keys[j]] = rec[keys[j]];
+  for (let j = i + 1; j < keys.length; j++) {
+    const v = rec[keys[j]];
+    if (keep(v)) out[keys[j]] = v;
+  }
   return out;
 };
 
 const mapRecord = <T>(rec: Readonly<Record<string, T>>, f: (v: T) => T): Record<string, T> => {
-  const out: Record<string, T> = {};
-  for (const [k, v] of Object.entries(rec)) out[k] = f(v);
-  return out;
+  const keys = Object.keys(rec);
+  let out: Record<string, T> | undefined;
+  for (let j = 0; j < keys.length; j++) {
+    const v = rec[keys[j]];
+    const w = f(v);
+    if (out === undefined && w !== v) {
+      out = {};
+      for (let k = 0; k < j; k++) out[keys[k]] = rec[keys[k]];
+    }
+    if (out !== undefined) out[keys[j]] = w;
+  }
+  return out ?? (rec as Record<string, T>);
 };
 
 /** Update one table; reports a problem when it does not exist. */
@@ -241,8 +262,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (!c.ifExists) problem(`table ${show(c.name)} does not exist`);
       return s;
     }
+    const refersToDropped = (x: Constraint) =>
+      x.type === 'foreign' && sameName(x.references, c.name);
     const tables = mapRecord(without(s.tables, key), (t) =>
-      c.cascade
+      c.cascade && t.constraints.some(refersToDropped)
         ? {
             ...t,
             constraints: t.constraints.filter(
@@ -370,20 +393,27 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const rename = (n: string) => (n === c.from ? c.to : n);
     const had = !!s.tables[qualify(c.table)] && !!findColumn(s.tables[qualify(c.table)], c.from);
     const next = withColumn(s, c.table, c.from, problem, (col) => ({ ...col, name: c.to }));
-    const tables = mapRecord(next.tables, (t) => ({
-      ...t,
-      constraints: t.constraints.map((k) => {
-        let out = k;
-        if (sameName(t.name, c.table) && k.type !== 'check')
-          out = { ...out, columns: k.columns.map(rename) } as Constraint;
-        // PostgreSQL rewrites a CHECK that refers to the renamed column
-        if (sameName(t.name, c.table) && k.type === 'check')
-          out = { ...k, expression: renameIdentifierIn(k.expression, c.from, c.to) };
-        if (out.type === 'foreign' && sameName(out.references, c.table))
-          out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
-        return out;
-      }),
-    }));
+    const tables = mapRecord(next.tables, (t) =>
+      // a table that is not the renamed column's and whose foreign keys do not reference it
+      // keeps every constraint as it is
+      !sameName(t.name, c.table) &&
+      !t.constraints.some((k) => k.type === 'foreign' && sameName(k.references, c.table))
+        ? t
+        : {
+            ...t,
+            constraints: t.constraints.map((k) => {
+              let out = k;
+              if (sameName(t.name, c.table) && k.type !== 'check')
+                out = { ...out, columns: k.columns.map(rename) } as Constraint;
+              // PostgreSQL rewrites a CHECK that refers to the renamed column
+              if (sameName(t.name, c.table) && k.type === 'check')
+                out = { ...k, expression: renameIdentifierIn(k.expression, c.from, c.to) };
+              if (out.type === 'foreign' && sameName(out.references, c.table))
+                out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
+              return out;
+            }),
+          },
+    );
     const indexes = mapRecord(next.indexes, (i) =>
       sameName(i.table, c.table)
         ? {
@@ -486,10 +516,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const deps = dependentForeignKeys(s, c.table, dropped);
     return {
       ...next,
-      tables: mapRecord(next.tables, (t) => ({
-        ...t,
-        constraints: t.constraints.filter((k) => !deps.some((d) => d.fk === k)),
-      })),
+      tables: mapRecord(next.tables, (t) =>
+        t.constraints.some((k) => deps.some((d) => d.fk === k))
+          ? { ...t, constraints: t.constraints.filter((k) => !deps.some((d) => d.fk === k)) }
+          : t,
+      ),
     };
   },
   RenameConstraint: (s, c, problem) =>
