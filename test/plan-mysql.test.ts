@@ -2,9 +2,9 @@
  * The rollback preview of a MySQL history names things as MySQL does: `` `T`.`c` `` with a
  * backtick doubled inside, never `"T"."c"` (a string literal to MySQL), and literals and types
  * as MySQL writes them (`ENUM('it''s', 'a\\b')`). Summaries and the reasons of exact steps are
- * built by the report; the reasons of non-exact steps come from invert.ts in PostgreSQL's
- * spelling and are respelled, except text the migration itself holds (a raw statement's reason
- * and first line), which is shown as written. Over fixtures/mysql/quoted-names (a`b, c`d,
+ * built by the report; the reasons of non-exact steps come from invert.ts as data (ir/reason.ts)
+ * whose names and constants the report spells, while text the migration itself holds (a raw
+ * statement's reason and first line) is shown as written. Over fixtures/mysql/quoted-names (a`b, c`d,
  * Own`er...) and small histories for raw statements; through plan() and the CLI.
  */
 import { execFile } from 'node:child_process';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlanText } from '../src/cli/plan.js';
 import { buildPlanReport, mysqlSpelling, plan, type PlanChange, type PlanReport } from '../src/commands/plan-report.js';
+import { ident, literal, qname, reasonText, why } from '../src/ir/reason.js';
 import { fixtureCases } from './fixtures.js';
 
 const fx = fixtureCases('mysql').find((c) => c.name === 'quoted-names')!;
@@ -76,13 +77,11 @@ describe('plan() of a MySQL history names things with backticks', () => {
     expect(generated.reason).toBe('generated column `g`; down() has no inverse for it (ALTER TABLE `a``b` ADD COLUMN `g` INTEGER AS (`id` + 1))');
   });
 
-  it('respelling: "" inside a name, \'\' and E\'\' constants, an apostrophe in prose, an unclosed quote', async () => {
+  it('a reason is data: its names and constants spelled by the dialect, its text kept as written', async () => {
     const s = await mysqlSpelling();
-    const of = { kind: 'DropTable', name: { name: 'x' } } as const;
-    expect(s.reason(`table "a""b"."c" and value 'it''s' and E'a\\\\b\\'c': it's kept`, of)).toBe(
-      "table `a\"b`.`c` and value 'it''s' and 'a\\\\b''c': it's kept",
-    );
-    expect(s.reason('no end "here', of)).toBe('no end "here');
+    const r = why`table ${qname({ schema: 'public', name: 'a"b' })}.${ident('c')} and value ${literal("it's")} and ${literal("a\\b'c")}: it's "kept"`;
+    expect(reasonText(r, s)).toBe("table `a\"b`.`c` and value 'it''s' and 'a\\\\b''c': it's \"kept\"");
+    expect(reasonText(r)).toBe(`table "public"."a""b"."c" and value 'it''s' and E'a\\\\b''c': it's "kept"`);
   });
 
   it('a PostgreSQL history keeps double quotes (buildPlanReport spells PostgreSQL unless told otherwise)', async () => {

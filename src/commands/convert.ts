@@ -14,6 +14,7 @@ import { lazyPlan, planHistory, planMigration } from '../ir/history.js';
 import { emptySchema, type Schema } from '../ir/schema.js';
 import { replay } from '../ir/replay.js';
 import type { PlannedMigration } from '../ir/plan.js';
+import { reasonText } from '../ir/reason.js';
 import type { Migration, Risk } from '../ir/changes.js';
 import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { writeFilesAtomically } from './write-files.js';
@@ -225,7 +226,7 @@ const planAndWrite = async (
         .map((d) => ({
           risk: d.inversion.risk,
           at: d.of.source ? `${d.of.source.file}:${d.of.source.line}` : m.migration.file,
-          reason: d.inversion.reason ?? '',
+          reason: reasonText(d.inversion.reason ?? []),
         })),
       statements: m.migration.statementCount,
       rawStatements: r.rawStatements,

@@ -11,17 +11,18 @@
  * Conventions: summaries and reasons are one line each, names, literals and types spelled as the
  * history's dialect writes them: `"T"."c"` and `'A'` for PostgreSQL, `` `T`.`c` `` (a backtick
  * doubled inside) and `'it''s'` for MySQL, where a double-quoted name would read as a string. The
- * reasons invert.ts gives non-exact steps are written in PostgreSQL's spelling; for MySQL the
- * report respells their names and literals (see `respellReason`). Migrations stay in history
- * order; the JSON shape is stable (every key is always present).
+ * reasons invert.ts gives non-exact steps are data (ir/reason.ts) whose names and constants are
+ * spelled here, as the history's dialect spells them. Migrations stay in history order; the JSON
+ * shape is stable (every key is always present).
  */
 import type { Change, ChangeKind, ChangeOf, Risk } from '../ir/changes.js';
 import { UsageError } from '../ir/diagnostics.js';
 import type { Diagnostic } from '../ir/diagnostics.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
 import { worstRisk } from '../ir/plan.js';
-import type { ColumnType, Constraint, QName } from '../ir/schema.js';
-import { excerpt, quoteIdent, quoteLiteral, quoteName, renderType } from '../ir/sql-text.js';
+import { POSTGRES_SPELLING, reasonText, type Spelling } from '../ir/reason.js';
+import type { Constraint, QName } from '../ir/schema.js';
+import { excerpt } from '../ir/sql-text.js';
 import { renderRollbackSql, rollbackSqlWith } from '../writers/sql/rollback.js';
 import { checkOptions, choice } from './options.js';
 
@@ -64,100 +65,19 @@ export const atLeast = (risk: Risk, threshold: Risk): boolean =>
 // ---------------------------------------------------------------------------------------------
 // spelling
 
-/** How the report writes names, string constants and types: as the history's dialect does. */
-export interface Spelling {
-  readonly ident: (name: string) => string;
-  readonly name: (q: QName) => string;
-  readonly literal: (s: string) => string;
-  readonly type: (t: ColumnType) => string;
-  /** a reason invert.ts wrote (in PostgreSQL's spelling) for the down step of `of`, in this one */
-  readonly reason: (reason: string, of: Change) => string;
-}
-
-export const POSTGRES_SPELLING: Spelling = {
-  ident: quoteIdent,
-  name: quoteName,
-  literal: quoteLiteral,
-  type: renderType,
-  reason: (r) => r,
-};
-
-/**
- * Text in PostgreSQL's spelling, respelled: each `"..."` identifier (`""` inside) and each
- * `'...'` or `E'...'` constant is decoded and written again with `s`. A quote only opens a token
- * where a name or constant can start (not after a letter or digit), so an apostrophe in prose
- * stays as it is.
- */
-const respellText = (text: string, s: Spelling): string => {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const opens = i === 0 || !/\w/.test(text[i - 1]);
-    const escape = opens && text[i] === 'E' && text[i + 1] === "'";
-    const q = escape ? "'" : text[i];
-    if (!opens || (q !== '"' && q !== "'")) {
-      out += text[i++];
-      continue;
-    }
-    let j = i + (escape ? 2 : 1);
-    let value = '';
-    let closed = false;
-    while (j < text.length) {
-      if (escape && text[j] === '\\' && j + 1 < text.length) {
-        value += text[j + 1];
-        j += 2;
-      } else if (text[j] === q && text[j + 1] === q) {
-        value += q;
-        j += 2;
-      } else if (text[j] === q) {
-        closed = true;
-        j++;
-        break;
-      } else value += text[j++];
-    }
-    if (!closed) return out + text.slice(i);
-    out += q === '"' ? s.ident(value) : s.literal(value);
-    i = j;
-  }
-  return out;
-};
-
-/**
- * A reason of invert.ts for a MySQL history. Its names and constants are respelled; what the
- * migration itself holds is kept as written: a raw statement's own reason (the reader's words)
- * and its start (sql-text.ts excerpt), which invert.ts quotes in parentheses at the end.
- */
-const respellReason = (reason: string, of: Change, s: Spelling): string => {
-  const verbatim: string[] = [];
-  if (of.kind === 'RawSql') {
-    if (reason.startsWith(of.reason)) verbatim.push(of.reason);
-    const quoted = ` (${excerpt(of.sql, 60)})`;
-    if (reason.endsWith(quoted)) verbatim.push(quoted);
-  }
-  let out = '';
-  let rest = reason;
-  for (const v of verbatim) {
-    const at = rest.indexOf(v);
-    if (at < 0) continue;
-    out += respellText(rest.slice(0, at), s) + v;
-    rest = rest.slice(at + v.length);
-  }
-  return out + respellText(rest, s);
-};
+export { POSTGRES_SPELLING, type Spelling };
 
 /** MySQL's spelling, from the MySQL SQL writer (loaded only for MySQL histories). */
 export const mysqlSpelling = async (): Promise<Spelling> => {
   const { quoteMysqlIdent, quoteMysqlString, renderMysqlType } =
     await import('../writers/sql/mysql.js');
-  const s: Spelling = {
+  return {
     ident: quoteMysqlIdent,
     // MySQL has no schemas inside a database: a name is its table's name
     name: (q) => quoteMysqlIdent(q.name),
     literal: quoteMysqlString,
     type: renderMysqlType,
-    reason: (r, of) => respellReason(r, of, s),
   };
-  return s;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -331,7 +251,7 @@ const reasonOf = (d: DownStep | undefined, s: Spelling): { risk: Risk; reason: s
     risk: d.inversion.risk,
     reason:
       d.inversion.reason !== undefined
-        ? s.reason(d.inversion.reason, d.of)
+        ? reasonText(d.inversion.reason, s)
         : `down() is ${d.inversion.risk}`,
   };
 };

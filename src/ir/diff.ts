@@ -16,6 +16,7 @@
  */
 import type { Change } from './changes.js';
 import { formatLocation, UnsupportedError, type Diagnostic } from './diagnostics.js';
+import { reasonText } from './reason.js';
 import { quoteIdent, quoteName, renderType, storedType } from './sql-text.js';
 import { restoreOwned } from './serial.js';
 import {
@@ -767,7 +768,9 @@ export const changesOf = (
   for (const o of [...d.changedOther, ...d.addedOther]) {
     const t = staleTarget(b, o);
     if (!t) continue;
-    const { rename, at, why } = t.stale;
+    const { at } = t.stale;
+    const rename = reasonText(t.stale.rename);
+    const why = reasonText(t.stale.why);
     const message =
       `${t.what} is not ${d.changedOther.includes(o) ? 'replaced' : 'created'} by these changes: its CREATE text is out of date since ${rename}${at !== undefined ? ` (${formatLocation(at)})` : ''}, ` +
       `and that rename could not be followed into the text without guessing (${why}); write its current definition by hand`;

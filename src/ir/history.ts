@@ -21,8 +21,17 @@ import {
 import { redundantDrops } from './redundant-drops.js';
 import { apply } from './replay.js';
 import { emptySchema, qualify, usesType, type QName, type Schema } from './schema.js';
-import { quoteIdent, quoteLiteral, quoteName } from './sql-text.js';
+import { quoteLiteral } from './sql-text.js';
 import { validateChange } from './validate.js';
+import {
+  column as showColumn,
+  joinReasons,
+  literal as showLiteral,
+  qname,
+  reasonText,
+  why,
+  type Reason,
+} from './reason.js';
 
 export interface PlannedHistory {
   readonly migrations: readonly PlannedMigration[];
@@ -69,7 +78,7 @@ const valueKeptByRows = (
       entry.inversion = {
         changes: [],
         risk: 'irreversible',
-        reason: `adds enum value ${literal} to ${quoteName(c.name)}, which rows this migration writes into ${quoteName(w.writes.table)}.${quoteIdent(column.name)}${where} use, and down() cannot remove them: it cannot rebuild the type without the value`,
+        reason: why`adds enum value ${showLiteral(c.value)} to ${qname(c.name)}, which rows this migration writes into ${showColumn(w.writes.table, column.name)}${where} use, and down() cannot remove them: it cannot rebuild the type without the value`,
       };
       break;
     }
@@ -117,7 +126,7 @@ export const planMigration = (
 ): { planned: PlannedMigration; after: Schema } => {
   const diagnostics: Diagnostic[] = [];
   const up: Step[] = [];
-  const problemsOf = new Map<Change, string[]>();
+  const problemsOf = new Map<Change, Reason[]>();
   let s = start;
   for (const change of m.changes) {
     up.push({ change, before: s });
@@ -131,7 +140,8 @@ export const planMigration = (
       drops ? { statement: m.changes.filter((x) => x !== change && sameStatement(x, change)) } : {},
     );
     if (r.problems.length || invalid.length) {
-      problemsOf.set(change, [...r.problems, ...invalid]);
+      // replay's problems are text, shown as written; validate.ts's name things (reason.ts)
+      problemsOf.set(change, [...r.problems.map((p) => [p]), ...invalid]);
       for (const p of r.problems) {
         diagnostics.push({
           code: 'inconsistent-source',
@@ -144,7 +154,7 @@ export const planMigration = (
         diagnostics.push({
           code: 'invalid-reference',
           severity: 'warning',
-          message: `${p} (the database refuses this statement on the schema the history builds)`,
+          message: `${reasonText(p)} (the database refuses this statement on the schema the history builds)`,
           ...locate(change),
         });
       }
@@ -162,7 +172,7 @@ export const planMigration = (
       ? {
           changes: [],
           risk: 'irreversible',
-          reason: `the source is inconsistent here: ${problems.join('; ')}`,
+          reason: why`the source is inconsistent here: ${joinReasons(problems, '; ')}`,
         }
       : invert(change, before, { migrationStart: start, earlier: m.changes.slice(0, i) });
     inversions.push({ of: change, before, inversion });

@@ -25,10 +25,18 @@ import {
 import { clauseImplies, unconsumedReason } from './unconsumed.js';
 import { ownedBySql, restoreOwned } from './serial.js';
 import {
+  column as showColumn,
+  ident,
+  joinReasons,
+  literal,
+  qname as show,
+  why,
+  type Reason,
+} from './reason.js';
+import {
   excerpt,
   identifiersIn,
   quoteIdent,
-  quoteLiteral,
   quoteName,
   renderType as typeSql,
   storedType,
@@ -57,23 +65,20 @@ export interface InvertContext {
 }
 
 const ok = (...changes: Change[]): Inversion => ({ changes, risk: 'exact' });
-const lossy = (reason: string, ...changes: Change[]): Inversion => ({
+const lossy = (reason: Reason, ...changes: Change[]): Inversion => ({
   changes,
   risk: 'data-loss',
   reason,
 });
-const irreversible = (reason: string): Inversion => ({ changes: [], risk: 'irreversible', reason });
-const show = (q: QName) => quoteName(q);
-/** `"table"."column"`, for reasons */
-const showColumn = (t: QName, column: string) => `${quoteName(t)}.${quoteIdent(column)}`;
+const irreversible = (reason: Reason): Inversion => ({ changes: [], risk: 'irreversible', reason });
 
 /**
  * Refuse to recreate an object whose CREATE text a rename left out of date (replay.ts
  * followInDependents could not rewrite it): `what` says what the up change does and names it.
  */
-const staleRefusal = (what: string, stale: Stale): Inversion =>
+const staleRefusal = (what: Reason, stale: Stale): Inversion =>
   irreversible(
-    `${what}, and down() cannot recreate it: its CREATE text is out of date since ${stale.rename}${stale.at !== undefined ? ` (${formatLocation(stale.at)})` : ''}, and that rename could not be followed into the text without guessing (${stale.why})`,
+    why`${what}, and down() cannot recreate it: its CREATE text is out of date since ${stale.rename}${stale.at !== undefined ? ` (${formatLocation(stale.at)})` : ''}, and that rename could not be followed into the text without guessing (${stale.why})`,
   );
 
 /** An index recreated by a down: as an ordinary index (MySQL's implicit foreign-key index comes
@@ -150,7 +155,7 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   const e = before.enums[qualify(name)];
   if (!e)
     return irreversible(
-      `enum ${show(name)} is unknown before this change, so down() cannot rebuild it`,
+      why`enum ${show(name)} is unknown before this change, so down() cannot rebuild it`,
     );
   const oldName = freeTypeName(before, name.schema, name.name);
   const old: QName = { ...name, name: oldName };
@@ -178,13 +183,13 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   for (const v of views) {
     if (v.stale)
       return staleRefusal(
-        `adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type`,
+        why`adds enum value ${literal(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type`,
         v.stale,
       );
     const drift = starDrift(before, v.starColumns);
     if (drift)
       return irreversible(
-        `adds enum value ${quoteLiteral(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type, but it selects * and ${drift}`,
+        why`adds enum value ${literal(added)} to ${show(name)}: down() must drop and recreate view ${show(v.name)} to rebuild the type, but it selects * and ${drift}`,
       );
   }
   const out: Change[] = [
@@ -237,7 +242,7 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
         });
   }
   return lossy(
-    `adds enum value ${quoteLiteral(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${quoteLiteral(added)}`,
+    why`adds enum value ${literal(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${literal(added)}`,
     ...out,
   );
 };
@@ -259,11 +264,11 @@ const enumDependentViews = (s: Schema, name: QName, enumColumn: ReadonlySet<stri
 };
 
 /** Which star-expanded table changed its columns since the view was created? */
-export const starDrift = (s: Schema, starColumns: View['starColumns']): string | undefined => {
+export const starDrift = (s: Schema, starColumns: View['starColumns']): Reason | undefined => {
   for (const { table, columns } of starColumns ?? []) {
     const now = (s.tables[qualify(table)]?.columns ?? []).map((c) => c.name);
     if (now.join(',') !== columns.join(','))
-      return `table ${show(table)} changed its columns since it was created`;
+      return why`table ${show(table)} changed its columns since it was created`;
   }
   return undefined;
 };
@@ -352,24 +357,24 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `table ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+            why`table ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
           );
     if (t.columnsUnknown)
       return irreversible(
-        `drops table ${show(c.name)}, whose columns are not known (${t.columnsUnknown}), so down() cannot recreate it`,
+        why`drops table ${show(c.name)}, whose columns are not known (${t.columnsUnknown}), so down() cannot recreate it`,
       );
     // its triggers and policies go with it, and come back from their text
     for (const tr of Object.values(before.triggers)) {
       if (sameName(tr.table, t.name) && tr.stale)
         return staleRefusal(
-          `drops table ${show(c.name)} with its trigger ${quoteIdent(tr.name)}`,
+          why`drops table ${show(c.name)} with its trigger ${ident(tr.name)}`,
           tr.stale,
         );
     }
     for (const p of Object.values(before.policies)) {
       if (sameName(p.table, t.name) && p.stale)
         return staleRefusal(
-          `drops table ${show(c.name)} with its policy ${quoteIdent(p.name)}`,
+          why`drops table ${show(c.name)} with its policy ${ident(p.name)}`,
           p.stale,
         );
     }
@@ -378,13 +383,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     for (const v of views) {
       if (v.stale)
         return staleRefusal(
-          `drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)}`,
+          why`drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)}`,
           v.stale,
         );
       for (const tr of Object.values(before.triggers)) {
         if (sameName(tr.table, v.name) && tr.stale)
           return staleRefusal(
-            `drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)} with its trigger ${quoteIdent(tr.name)}`,
+            why`drops table ${show(c.name)} with CASCADE, which drops view ${show(v.name)} with its trigger ${ident(tr.name)}`,
             tr.stale,
           );
       }
@@ -414,7 +419,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       }
     }
     return lossy(
-      `drops table ${show(c.name)}: down() recreates it empty; its rows are lost`,
+      why`drops table ${show(c.name)}: down() recreates it empty; its rows are lost`,
       ...out,
     );
   },
@@ -431,7 +436,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot recreate it`,
+            why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot recreate it`,
           );
     const { comment, ...plain } = col;
     // a sequence the column owned (SERIAL) was dropped with it: it comes back too
@@ -461,8 +466,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     const reason =
       col.notNull && col.default === undefined && !col.identity
-        ? `drops column ${showColumn(c.table, c.column)}: down() recreates it empty, and as NOT NULL without a default that fails unless the table is empty; its values are lost`
-        : `drops column ${showColumn(c.table, c.column)}: down() recreates it empty; its values are lost`;
+        ? why`drops column ${showColumn(c.table, c.column)}: down() recreates it empty, and as NOT NULL without a default that fails unless the table is empty; its values are lost`
+        : why`drops column ${showColumn(c.table, c.column)}: down() recreates it empty; its values are lost`;
     return lossy(reason, ...out);
   },
   RenameColumn: (c) => ok({ kind: 'RenameColumn', table: c.table, from: c.to, to: c.from }),
@@ -471,7 +476,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
     if (!col)
       return irreversible(
-        `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its type`,
+        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its type`,
       );
     const old = storedType(col.type);
     const viaText = old.user || c.to.user;
@@ -509,10 +514,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       }
     }
     if (zoned?.utc && zoned.keepsPrecision) return ok(...back);
-    const reason = `changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`;
+    const reason = why`changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`;
     return lossy(
       zoned && !zoned.utc
-        ? `${reason}; at time zone ${zoned.zone}, values around daylight-saving changes may not round-trip`
+        ? why`${reason}; at time zone ${zoned.zone}, values around daylight-saving changes may not round-trip`
         : reason,
       ...back,
     );
@@ -522,7 +527,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
     if (!col)
       return irreversible(
-        `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its NOT NULL`,
+        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its NOT NULL`,
       );
     return col.notNull === c.notNull
       ? ok()
@@ -533,7 +538,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
     if (!col)
       return irreversible(
-        `column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its default`,
+        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its default`,
       );
     return ok({
       kind: 'SetDefault',
@@ -576,7 +581,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot add it back`,
+            why`constraint ${ident(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot add it back`,
           );
     const deps = c.cascade ? dependentForeignKeys(before, c.table, k) : [];
     return ok(
@@ -592,7 +597,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const k = before.tables[qualify(c.table)]?.constraints.find((x) => x.name === c.name);
     if (!k)
       return irreversible(
-        `constraint ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot make it NOT VALID again`,
+        why`constraint ${ident(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot make it NOT VALID again`,
       );
     // a valid constraint stays valid; only recreating it NOT VALID makes it unvalidated again
     if (!('notValid' in k) || !k.notValid) return ok();
@@ -620,7 +625,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `index ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+            why`index ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
           );
     const create: CreateIndex = {
       ...recreateIndex(i),
@@ -636,7 +641,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `type ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+            why`type ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
           );
     return ok({ kind: 'CreateEnum', enum: e });
   },
@@ -651,7 +656,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const t = before.tables[qualify(c.target.table)];
     if (!t)
       return irreversible(
-        `table ${show(c.target.table)} is unknown before this change, so down() cannot restore its comment`,
+        why`table ${show(c.target.table)} is unknown before this change, so down() cannot restore its comment`,
       );
     const target = c.target;
     const old = target.kind === 'table' ? t.comment : findColumn(t, target.column)?.comment;
@@ -664,7 +669,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     return e
       ? ok({ kind: 'CreateExtension', name: c.name, sql: e.createSql })
       : irreversible(
-          `extension ${quoteIdent(c.name)} is unknown before this change, so down() cannot recreate it`,
+          why`extension ${ident(c.name)} is unknown before this change, so down() cannot recreate it`,
         );
   },
   CreateSchema: (c, before) =>
@@ -681,11 +686,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ifExists: true,
     };
     if (!old) return ok(drop);
-    if (old.stale) return staleRefusal(`replaces view ${show(c.name)}`, old.stale);
+    if (old.stale) return staleRefusal(why`replaces view ${show(c.name)}`, old.stale);
     const drift = starDrift(before, old.starColumns);
     if (drift)
       return irreversible(
-        `replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`,
+        why`replaces view ${show(c.name)}: the old view selects * and ${drift}, so down() cannot recreate it with its old columns`,
       );
     // CREATE OR REPLACE kept the views reading this one; dropping it to bring the old text back
     // does not ('cannot drop view ... because other objects depend on it'), and CREATE OR
@@ -695,13 +700,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     for (const v of readers) {
       if (v.stale)
         return staleRefusal(
-          `replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it`,
+          why`replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it`,
           v.stale,
         );
       const d = starDrift(before, v.starColumns);
       if (d)
         return irreversible(
-          `replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it, but it selects * and ${d}`,
+          why`replaces view ${show(c.name)}: down() must drop and recreate view ${show(v.name)}, which reads it, but it selects * and ${d}`,
         );
     }
     return ok(
@@ -722,17 +727,17 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `view ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+            why`view ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
           );
     if (v.stale)
       return staleRefusal(
-        `drops ${v.materialized ? 'materialized view' : 'view'} ${show(c.name)}`,
+        why`drops ${v.materialized ? 'materialized view' : 'view'} ${show(c.name)}`,
         v.stale,
       );
     const drift = starDrift(before, v.starColumns);
     if (drift)
       return irreversible(
-        `drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`,
+        why`drops view ${show(c.name)}: it selects * and ${drift}, so down() cannot recreate it with its old columns`,
       );
     const out: Change[] = [recreateView(v)];
     for (const i of Object.values(before.indexes))
@@ -760,7 +765,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `function ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+            why`function ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
           );
     const create: Change = {
       kind: 'CreateFunction',
@@ -783,7 +788,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = routineKey(before, c.name, c.signature);
     if (!key)
       return irreversible(
-        `function ${show(c.name)}${c.signature} is unknown before this change, so down() cannot restore its comment`,
+        why`function ${show(c.name)}${c.signature} is unknown before this change, so down() cannot restore its comment`,
       );
     const r = before.routines[key];
     return ok({
@@ -796,7 +801,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTrigger: (c, before) => {
     const old = before.triggers[tableScopedKey(c.table, c.name)];
     if (old?.stale)
-      return staleRefusal(`replaces trigger ${quoteIdent(c.name)} on ${show(c.table)}`, old.stale);
+      return staleRefusal(why`replaces trigger ${ident(c.name)} on ${show(c.table)}`, old.stale);
     if (old)
       return ok(
         { kind: 'DropTrigger', name: c.name, table: c.table, ifExists: false },
@@ -816,10 +821,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       return c.ifExists
         ? ok()
         : irreversible(
-            `trigger ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`,
+            why`trigger ${ident(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`,
           );
     if (t.stale)
-      return staleRefusal(`drops trigger ${quoteIdent(c.name)} on ${show(c.table)}`, t.stale);
+      return staleRefusal(why`drops trigger ${ident(c.name)} on ${show(c.table)}`, t.stale);
     return ok({
       kind: 'CreateTrigger',
       name: t.name,
@@ -833,7 +838,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const q = before.sequences[qualify(c.name)];
     if (!q)
       return irreversible(
-        `sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
+        why`sequence ${show(c.name)} is unknown before this change, so down() cannot recreate it`,
       );
     // owned by a column (a SERIAL's sequence): it is owned again
     const create: Change = q.ownedBy
@@ -845,7 +850,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         }
       : { kind: 'CreateSequence', name: q.name, sql: q.createSql };
     return lossy(
-      `drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`,
+      why`drops sequence ${show(c.name)}: down() recreates it, restarting from its start value`,
       create,
     );
   },
@@ -853,7 +858,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const q = before.sequences[qualify(c.name)];
     if (!q)
       return irreversible(
-        `sequence ${show(c.name)} is unknown before this change, so down() cannot restore its owner`,
+        why`sequence ${show(c.name)} is unknown before this change, so down() cannot restore its owner`,
       );
     return ok({
       kind: 'SetSequenceOwner',
@@ -872,11 +877,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropPolicy: (c, before) => {
     const p = before.policies[tableScopedKey(c.table, c.name)];
     if (p?.stale)
-      return staleRefusal(`drops policy ${quoteIdent(c.name)} on ${show(c.table)}`, p.stale);
+      return staleRefusal(why`drops policy ${ident(c.name)} on ${show(c.table)}`, p.stale);
     return p
       ? ok({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql })
       : irreversible(
-          `policy ${quoteIdent(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`,
+          why`policy ${ident(c.name)} on ${show(c.table)} is unknown before this change, so down() cannot recreate it`,
         );
   },
   SessionSetting: () => ok(),
@@ -898,13 +903,13 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     if (c.category === 'data') {
       const what = c.writes
-        ? `${c.writes.op.toUpperCase()} on ${show(c.writes.table)}`
+        ? why`${c.writes.op.toUpperCase()} on ${show(c.writes.table)}`
         : 'a data statement';
       return irreversible(
-        `${what} changes rows: down() cannot restore them (${firstWords(c.sql)})`,
+        why`${what} changes rows: down() cannot restore them (${firstWords(c.sql)})`,
       );
     }
-    return irreversible(`${c.reason}; down() has no inverse for it (${firstWords(c.sql)})`);
+    return irreversible(why`${c.reason}; down() has no inverse for it (${firstWords(c.sql)})`);
   },
 };
 
@@ -919,9 +924,9 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
       // a clause the reader did not consume (ir/unconsumed.ts): undo only what it provably did
       const implies =
         part.unconsumed !== undefined ? clauseImplies(part.unconsumed, inner, s) : undefined;
-      const why =
+      const cannot =
         part.unconsumed !== undefined ? unconsumedReason(part.unconsumed, implies) : undefined;
-      if (why !== undefined) return irreversible(`${why} (${firstWords(c.sql)})`);
+      if (cannot !== undefined) return irreversible(why`${cannot} (${firstWords(c.sql)})`);
       for (const done of [...(implies?.implied ?? []), inner]) {
         ran.push({ change: done, before: s });
         s = apply(s, done).schema;
@@ -930,10 +935,12 @@ const invertEffects = (c: ChangeOf<'RawSql'>, before: Schema, ctx: InvertContext
   }
   const inverses = ran.reverse().map((r) => invert(r.change, r.before, ctx));
   const risk = worstRisk(inverses.map((i) => i.risk));
-  const reasons = inverses.filter((i) => i.risk !== 'exact' && i.reason).map((i) => i.reason!);
-  if (risk === 'irreversible') return irreversible(reasons.join('; '));
+  const reasons = inverses.flatMap((i) =>
+    i.risk !== 'exact' && i.reason?.length ? [i.reason] : [],
+  );
+  if (risk === 'irreversible') return irreversible(joinReasons(reasons, '; '));
   const changes = inverses.flatMap((i) => i.changes);
-  return risk === 'exact' ? ok(...changes) : lossy(reasons.join('; '), ...changes);
+  return risk === 'exact' ? ok(...changes) : lossy(joinReasons(reasons, '; '), ...changes);
 };
 
 /** the start of a statement, for a reason (cut between tokens, sql-text.ts excerpt) */
@@ -965,7 +972,7 @@ const deleteInserted = (
     kind: 'RawSql',
     sql,
     category: 'data',
-    reason: `deletes the ${n} row${n === 1 ? '' : 's'} it inserted into ${show(table)}`,
+    reason: `deletes the ${n} row${n === 1 ? '' : 's'} it inserted into ${quoteName(table)}`,
     writes: { table, op: 'delete' },
   };
   const reaching = Object.values(before.tables).flatMap((other) =>
@@ -975,13 +982,13 @@ const deleteInserted = (
       k.onDelete &&
       k.onDelete !== 'NO ACTION' &&
       k.onDelete !== 'RESTRICT'
-        ? [`${show(other.name)} (ON DELETE ${k.onDelete})`]
+        ? [why`${show(other.name)} (ON DELETE ${k.onDelete})`]
         : [],
     ),
   );
   if (reaching.length) {
     return lossy(
-      `inserts ${n} row${n === 1 ? '' : 's'} into ${show(table)}: down() deletes them by primary key, which also reaches rows referencing them in ${reaching.join(', ')}`,
+      why`inserts ${n} row${n === 1 ? '' : 's'} into ${show(table)}: down() deletes them by primary key, which also reaches rows referencing them in ${joinReasons(reaching, ', ')}`,
       undo,
     );
   }

@@ -5,6 +5,7 @@
  */
 import type { Change, Migration, Risk } from './changes.js';
 import type { Diagnostic } from './diagnostics.js';
+import type { Reason } from './reason.js';
 import type { QName, Schema } from './schema.js';
 
 export interface Step {
@@ -17,8 +18,9 @@ export interface Step {
 export interface Inversion {
   readonly changes: readonly Change[];
   readonly risk: Risk;
-  /** why the risk is not exact (shown in headers, comments and the rollback preview) */
-  readonly reason?: string;
+  /** why the risk is not exact (shown in headers, comments and the rollback preview, spelled
+   * there: reason.ts) */
+  readonly reason?: Reason;
 }
 
 export interface DownStep {

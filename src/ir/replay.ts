@@ -10,11 +10,10 @@
 import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard, GuardedChanges } from './changes.js';
 import { expandStars, followRename, type RenameInText } from './follow-rename.js';
+import { column as showColumn, ident, qname, why } from './reason.js';
 import {
   identifiersIn,
-  quoteIdent,
   quoteLiteral,
-  quoteName,
   renameIdentifierIn,
   renderType,
   storedType,
@@ -182,15 +181,15 @@ const followInDependents = (
   const columnsOf = (q: QName) => s.tables[qualify(q)]?.columns.map((col) => col.name);
   const what =
     rename.kind === 'column'
-      ? `column ${quoteName(rename.table)}.${quoteIdent(rename.from)} was renamed to ${quoteIdent(rename.to)}`
-      : `table ${quoteName(rename.table)} was renamed to ${quoteIdent(rename.to)}`;
+      ? why`column ${showColumn(rename.table, rename.from)} was renamed to ${ident(rename.to)}`
+      : why`table ${qname(rename.table)} was renamed to ${ident(rename.to)}`;
   const at = change.source ? { file: change.source.file, line: change.source.line } : undefined;
   const follow = <T extends { readonly createSql: string; readonly stale?: Stale }>(o: T): T => {
     if (o.stale) return o;
     const r = followRename(o.createSql, rename, columnsOf);
     if (!r) return o;
     if ('sql' in r) return { ...o, createSql: r.sql };
-    return { ...o, stale: { rename: what, ...(at !== undefined ? { at } : {}), why: r.stale } };
+    return { ...o, stale: { rename: what, ...(at !== undefined ? { at } : {}), why: [r.stale] } };
   };
   return {
     views: mapRecord(s.views, follow),

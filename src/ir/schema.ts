@@ -8,6 +8,7 @@
  * SQL fragments (defaults, predicates, view bodies) are kept as the source wrote them: the
  * database decides what they mean, we only move them.
  */
+import type { Reason } from './reason.js';
 
 export interface QName {
   readonly schema?: string;
@@ -165,11 +166,11 @@ export interface EnumType {
  */
 export interface Stale {
   /** which rename: `column "Account"."balance" was renamed to "amount"` */
-  readonly rename: string;
+  readonly rename: Reason;
   /** where that rename is written, when known */
   readonly at?: { readonly file: string; readonly line: number };
   /** why the text could not be rewritten */
-  readonly why: string;
+  readonly why: Reason;
 }
 
 export interface View {

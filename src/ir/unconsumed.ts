@@ -10,45 +10,44 @@
  * or any dependent found, makes the statement irreversible, with the reason.
  */
 import type { Change } from './changes.js';
-import { identifiersIn, quoteIdent, quoteName } from './sql-text.js';
+import { ident, joinReasons, qname as show, why, type Reason } from './reason.js';
+import { identifiersIn } from './sql-text.js';
 import { qualify, sameName, usesType, type QName, type Schema } from './schema.js';
 
-const show = (q: QName) => quoteName(q);
-
 /** Objects kept as text whose text mentions every one of `names`. */
-const textMentions = (s: Schema, names: readonly string[]): string[] => {
+const textMentions = (s: Schema, names: readonly string[]): Reason[] => {
   const hit = (sql: string) => {
     const ids = identifiersIn(sql);
     return names.every((n) => ids.has(n) || ids.has(n.toLowerCase()));
   };
-  const out: string[] = [];
+  const out: Reason[] = [];
   for (const v of Object.values(s.views))
     if (hit(v.createSql))
-      out.push(`${v.materialized ? 'materialized view' : 'view'} ${show(v.name)}`);
+      out.push(why`${v.materialized ? 'materialized view' : 'view'} ${show(v.name)}`);
   for (const r of Object.values(s.routines))
-    if (hit(r.createSql)) out.push(`${r.kind} ${show(r.name)}`);
+    if (hit(r.createSql)) out.push(why`${r.kind} ${show(r.name)}`);
   for (const t of Object.values(s.triggers))
-    if (hit(t.createSql)) out.push(`trigger ${quoteIdent(t.name)} on ${show(t.table)}`);
+    if (hit(t.createSql)) out.push(why`trigger ${ident(t.name)} on ${show(t.table)}`);
   for (const p of Object.values(s.policies))
-    if (hit(p.createSql)) out.push(`policy ${quoteIdent(p.name)} on ${show(p.table)}`);
+    if (hit(p.createSql)) out.push(why`policy ${ident(p.name)} on ${show(p.table)}`);
   return out;
 };
 
 /** Objects kept as text that may read the dropped type (checks, index expressions and
  * predicates too): PostgreSQL drops them with CASCADE; we cannot tell from the text alone. */
-const typeReaders = (s: Schema, name: QName): string[] => {
-  const out: string[] = [];
+const typeReaders = (s: Schema, name: QName): Reason[] => {
+  const out: Reason[] = [];
   for (const t of Object.values(s.tables)) {
     for (const k of t.constraints)
       if (k.type === 'check' && identifiersIn(k.expression).has(name.name))
-        out.push(`constraint ${quoteIdent(k.name)} on ${show(t.name)}`);
+        out.push(why`constraint ${ident(k.name)} on ${show(t.name)}`);
   }
   for (const i of Object.values(s.indexes)) {
     const texts = [
       ...i.elements.map((e) => (e.kind === 'expression' ? e.text : '')),
       i.where ?? '',
     ];
-    if (texts.some((x) => identifiersIn(x).has(name.name))) out.push(`index ${quoteIdent(i.name)}`);
+    if (texts.some((x) => identifiersIn(x).has(name.name))) out.push(why`index ${ident(i.name)}`);
   }
   return [...out, ...textMentions(s, [name.name])];
 };
@@ -135,7 +134,7 @@ export const clauseImplies = (
       implied: [],
       unsure:
         before.tables[qualify(table)]?.partitionBy !== undefined
-          ? [`the partitions of ${show(table)}`]
+          ? [why`the partitions of ${show(table)}`]
           : [],
     };
   }
@@ -144,21 +143,21 @@ export const clauseImplies = (
 
 export interface Implied {
   readonly implied: readonly Change[];
-  readonly unsure: readonly string[];
+  readonly unsure: readonly Reason[];
 }
 
 /** The reason down() cannot undo a statement read with an unconsumed clause, from `implies`. */
 export const unconsumedReason = (
   clause: string,
   implies: Implied | undefined,
-): string | undefined => {
+): Reason | undefined => {
   if (implies === undefined)
-    return `its ${clause} is not modelled, so down() cannot tell what it did`;
+    return why`its ${clause} is not modelled, so down() cannot tell what it did`;
   if (implies.unsure.length === 0) return undefined;
   const found = implies.unsure;
   const list =
     found.length > 4
-      ? `${found.slice(0, 4).join(', ')} and ${found.length - 4} more`
-      : found.join(', ');
-  return `its ${clause} may also have dropped ${list}, which down() cannot tell or restore`;
+      ? why`${joinReasons(found.slice(0, 4), ', ')} and ${found.length - 4} more`
+      : joinReasons(found, ', ');
+  return why`its ${clause} may also have dropped ${list}, which down() cannot tell or restore`;
 };

@@ -29,11 +29,9 @@ import {
   type Schema,
   type Table,
 } from './schema.js';
-import { quoteIdent, quoteName } from './sql-text.js';
+import { ident, joinReasons, qname as show, why, type Reason } from './reason.js';
 
 type Node = Record<string, any>;
-
-const show = (q: QName) => quoteName(q);
 
 /** Builtin functions that are not IMMUTABLE (volatile or stable): PostgreSQL refuses them in an
  * index expression or predicate ("functions in index predicate must be marked IMMUTABLE"). */
@@ -169,16 +167,16 @@ const missingColumns = (
   table: QName,
   have: readonly string[] | undefined,
   wanted: readonly string[],
-): string[] =>
+): Reason[] =>
   have === undefined
     ? []
     : [...new Set(wanted.filter((c) => !have.includes(c)))].map(
-        (c) => `column ${quoteIdent(c)} does not exist in table ${show(table)}`,
+        (c) => why`column ${ident(c)} does not exist in table ${show(table)}`,
       );
 
 /** The problems of an index on a table of `s` whose columns are `have`. */
-const indexProblems = (s: Schema, i: Index, have: readonly string[] | undefined): string[] => {
-  const problems: string[] = [];
+const indexProblems = (s: Schema, i: Index, have: readonly string[] | undefined): Reason[] => {
+  const problems: Reason[] = [];
   const wanted = [
     ...i.elements.flatMap((e) => (e.kind === 'column' ? [e.name] : [])),
     ...(i.include ?? []),
@@ -193,26 +191,26 @@ const indexProblems = (s: Schema, i: Index, have: readonly string[] | undefined)
     wanted.push(...columnsRead(tree, i.table));
     for (const f of notImmutable(tree, s)) {
       problems.push(
-        `index ${quoteIdent(i.name)}: ${i.where === text ? 'its predicate' : 'its expression'} calls ${f}(), which is not IMMUTABLE`,
+        why`index ${ident(i.name)}: ${i.where === text ? 'its predicate' : 'its expression'} calls ${f}(), which is not IMMUTABLE`,
       );
     }
   }
   return [
-    ...missingColumns(i.table, have, wanted).map((m) => `index ${quoteIdent(i.name)}: ${m}`),
+    ...missingColumns(i.table, have, wanted).map((m) => why`index ${ident(i.name)}: ${m}`),
     ...problems,
   ];
 };
 
 /** A foreign key's referenced side: the table, its columns, and a key covering them. */
-const foreignKeyProblems = (s: Schema, k: Constraint, self?: Table): string[] => {
+const foreignKeyProblems = (s: Schema, k: Constraint, self?: Table): Reason[] => {
   if (k.type !== 'foreign') return [];
   if (!known(s, k.references)) return [];
   const target =
     self && qualify(self.name) === qualify(k.references) ? self : s.tables[qualify(k.references)];
   if (!target)
-    return [`foreign key ${quoteIdent(k.name)}: table ${show(k.references)} does not exist`];
+    return [why`foreign key ${ident(k.name)}: table ${show(k.references)} does not exist`];
   const missing = missingColumns(k.references, columnNames(target), k.referencedColumns);
-  if (missing.length) return missing.map((m) => `foreign key ${quoteIdent(k.name)}: ${m}`);
+  if (missing.length) return missing.map((m) => why`foreign key ${ident(k.name)}: ${m}`);
   // PostgreSQL needs a primary key or unique constraint/index on exactly the referenced columns
   const same = (xs: readonly string[]) =>
     xs.length === k.referencedColumns.length && xs.every((x) => k.referencedColumns.includes(x));
@@ -232,7 +230,7 @@ const foreignKeyProblems = (s: Schema, k: Constraint, self?: Table): string[] =>
   return keyed
     ? []
     : [
-        `foreign key ${quoteIdent(k.name)}: there is no unique constraint matching the referenced columns of ${show(k.references)} (${k.referencedColumns.join(', ')})`,
+        why`foreign key ${ident(k.name)}: there is no unique constraint matching the referenced columns of ${show(k.references)} (${k.referencedColumns.join(', ')})`,
       ];
 };
 
@@ -240,13 +238,13 @@ const checkProblems = (
   k: Constraint,
   table: QName,
   have: readonly string[] | undefined,
-): string[] => {
+): Reason[] => {
   if (k.type !== 'check') return [];
   const tree = parseExpr(k.expression);
   return tree ? missingColumns(table, have, columnsRead(tree, table)) : [];
 };
 
-const tableConstraintProblems = (s: Schema, t: Table, k: Constraint, self?: Table): string[] => {
+const tableConstraintProblems = (s: Schema, t: Table, k: Constraint, self?: Table): Reason[] => {
   const have = columnNames(t);
   const local = k.type === 'check' ? [] : missingColumns(t.name, have, k.columns);
   return [...local, ...checkProblems(k, t.name, have), ...foreignKeyProblems(s, k, self)];
@@ -283,7 +281,7 @@ const parseStatement = (sql: string): Node | undefined => {
 
 const exists = (s: Schema, q: QName) => !!s.tables[qualify(q)] || !!s.views[qualify(q)];
 
-const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): string[] => {
+const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): Reason[] => {
   const stmt = parseStatement(c.sql);
   if (!stmt) return [];
   const query = stmt.ViewStmt?.query ?? stmt.CreateTableAsStmt?.query;
@@ -297,7 +295,7 @@ const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): string[] => {
     ),
   ].map(
     (k) =>
-      `view ${show(c.name)} reads relation ${quoteName(k.includes('.') ? { schema: k.split('.')[0], name: k.slice(k.indexOf('.') + 1) } : { name: k })}, which does not exist`,
+      why`view ${show(c.name)} reads relation ${show(k.includes('.') ? { schema: k.split('.')[0], name: k.slice(k.indexOf('.') + 1) } : { name: k })}, which does not exist`,
   );
   return missing.length ? missing : singleTableColumns(s, c.name, query);
 };
@@ -307,7 +305,7 @@ const viewProblems = (s: Schema, c: ChangeOf<'CreateView'>): string[] => {
  * subquery, CTE, set operation or function in FROM): every column reference resolves to that
  * table, so one it lacks is certain to be refused. Anything more complex is not judged.
  */
-const singleTableColumns = (s: Schema, view: QName, query: Node): string[] => {
+const singleTableColumns = (s: Schema, view: QName, query: Node): Reason[] => {
   const sel = query.SelectStmt;
   const from = sel?.fromClause;
   if (!sel || sel.op !== 'SETOP_NONE' || sel.withClause || from?.length !== 1 || !from[0].RangeVar)
@@ -346,13 +344,13 @@ const singleTableColumns = (s: Schema, view: QName, query: Node): string[] => {
         wanted.push(fields[1]);
     });
   }
-  return missingColumns(q, columnNames(t), wanted).map((m) => `view ${show(view)}: ${m}`);
+  return missingColumns(q, columnNames(t), wanted).map((m) => why`view ${show(view)}: ${m}`);
 };
 
-const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): string[] => {
+const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): Reason[] => {
   const stmt = parseStatement(c.sql)?.CreateTrigStmt;
   if (!stmt) return [];
-  const problems: string[] = [];
+  const problems: Reason[] = [];
   const names: string[] = (stmt.funcname ?? []).map((f: any) => str(f) ?? '');
   const name = names[names.length - 1];
   const schema =
@@ -363,7 +361,7 @@ const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): string[] => {
     !Object.values(s.routines).some((r) => r.name.name === name && r.name.schema === schema)
   ) {
     problems.push(
-      `trigger ${quoteIdent(c.name)} executes function ${quoteName({ ...(schema ? { schema } : {}), name })}(), which does not exist`,
+      why`trigger ${ident(c.name)} executes function ${show({ ...(schema ? { schema } : {}), name })}(), which does not exist`,
     );
   }
   const t = relation(s, c.table);
@@ -379,11 +377,11 @@ const triggerProblems = (s: Schema, c: ChangeOf<'CreateTrigger'>): string[] => {
 };
 
 /** UPDATE / INSERT / DELETE: the table, the columns written, and the columns a plain WHERE reads. */
-const dataProblems = (s: Schema, c: ChangeOf<'RawSql'>): string[] => {
+const dataProblems = (s: Schema, c: ChangeOf<'RawSql'>): Reason[] => {
   const w = c.writes;
   if (c.category !== 'data' || !w || !known(s, w.table)) return [];
   const t = s.tables[qualify(w.table)];
-  if (!t) return s.views[qualify(w.table)] ? [] : [`table ${show(w.table)} does not exist`];
+  if (!t) return s.views[qualify(w.table)] ? [] : [why`table ${show(w.table)} does not exist`];
   const have = columnNames(t);
   const wanted = [...(w.columns ?? []), ...(w.rows?.columns ?? [])];
   const stmt = parseStatement(c.sql);
@@ -397,10 +395,10 @@ const dataProblems = (s: Schema, c: ChangeOf<'RawSql'>): string[] => {
     const alias = u.relation?.alias?.aliasname;
     if (!subquery) wanted.push(...columnsRead(u.whereClause, alias ? { name: alias } : w.table));
   }
-  return missingColumns(w.table, have, wanted).map((m) => `${w.op.toUpperCase()}: ${m}`);
+  return missingColumns(w.table, have, wanted).map((m) => why`${w.op.toUpperCase()}: ${m}`);
 };
 
-const columnTypeProblems = (s: Schema, table: QName, cols: readonly Column[]): string[] => {
+const columnTypeProblems = (s: Schema, table: QName, cols: readonly Column[]): Reason[] => {
   // a user type is missing only when nothing but enums could provide it: no extension, no
   // table of that name (row types), and the history has created no other type we do not model
   if (Object.keys(s.extensions).length) return [];
@@ -416,7 +414,7 @@ const columnTypeProblems = (s: Schema, table: QName, cols: readonly Column[]): s
     })
     .map(
       (c) =>
-        `column ${quoteIdent(c.name)} of ${show(table)}: type ${show({ ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name })} does not exist`,
+        why`column ${ident(c.name)} of ${show(table)}: type ${show({ ...(c.type.schema ? { schema: c.type.schema } : {}), name: c.type.name })} does not exist`,
     );
 };
 
@@ -430,7 +428,7 @@ const dependentsProblems = (
   dropped: QName,
   what: string,
   alsoDropped: ReadonlySet<string>,
-): string[] => {
+): Reason[] => {
   const key = qualify(dropped);
   const views = Object.values(s.views)
     .filter((v) => !alsoDropped.has(qualify(v.name)) && qualify(v.name) !== key)
@@ -439,7 +437,7 @@ const dependentsProblems = (
       const query = stmt?.ViewStmt?.query ?? stmt?.CreateTableAsStmt?.query;
       return !!query && relationsRead(query).some((q) => qualify(q) === key);
     })
-    .map((v) => `view ${show(v.name)}`);
+    .map((v) => why`view ${show(v.name)}`);
   const fks =
     what === 'table'
       ? Object.values(s.tables)
@@ -447,13 +445,13 @@ const dependentsProblems = (
           .flatMap((t) =>
             t.constraints
               .filter((k) => k.type === 'foreign' && qualify(k.references) === key)
-              .map((k) => `foreign key ${quoteIdent(k.name)} of ${show(t.name)}`),
+              .map((k) => why`foreign key ${ident(k.name)} of ${show(t.name)}`),
           )
       : [];
   const deps = [...views, ...fks];
   return deps.length
     ? [
-        `cannot drop ${what} ${show(dropped)}: ${deps.slice(0, 3).join(', ')}${deps.length > 3 ? ', ...' : ''} depend${deps.length === 1 ? 's' : ''} on it (no CASCADE)`,
+        why`cannot drop ${what} ${show(dropped)}: ${joinReasons(deps.slice(0, 3), ', ')}${deps.length > 3 ? ', ...' : ''} depend${deps.length === 1 ? 's' : ''} on it (no CASCADE)`,
       ]
     : [];
 };
@@ -469,7 +467,7 @@ export interface ValidateOptions {
  * What PostgreSQL would refuse in this change, given the schema before it (beyond what replay
  * itself reports: the object the change alters or drops being absent).
  */
-export const validateChange = (c: Change, before: Schema, opts: ValidateOptions = {}): string[] => {
+export const validateChange = (c: Change, before: Schema, opts: ValidateOptions = {}): Reason[] => {
   const alsoDropped = () =>
     new Set(
       (opts.statement ?? []).flatMap((x) =>
@@ -507,7 +505,7 @@ export const validateChange = (c: Change, before: Schema, opts: ValidateOptions 
       // replay reports the table's own missing columns; here: CHECK expressions and the referenced side
       return [
         ...checkProblems(c.constraint, c.table, columnNames(t)).map(
-          (m) => `check ${quoteIdent(c.constraint.name)}: ${m}`,
+          (m) => why`check ${ident(c.constraint.name)}: ${m}`,
         ),
         ...foreignKeyProblems(before, c.constraint),
       ];

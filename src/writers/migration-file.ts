@@ -5,6 +5,7 @@
  */
 import type { Change, SourceRef } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
+import { reasonText } from '../ir/reason.js';
 import { Printer, type JsStatementOf } from './code/index.js';
 import { excerpt, quoteLiteral } from '../ir/sql-text.js';
 import { alterTableRuns, undoStepsJoin, type AlterTableAction } from './sql/postgres.js';
@@ -44,7 +45,7 @@ export function header(
   for (const d of m.down) {
     if (d.inversion.risk === 'exact') continue;
     p.comment(
-      `  - ${d.inversion.risk} at ${where(m, d.of)}: ${d.inversion.reason ?? 'no reason given'}`,
+      `  - ${d.inversion.risk} at ${where(m, d.of)}: ${reasonText(d.inversion.reason ?? ['no reason given'])}`,
     );
   }
   if (m.risk === 'irreversible') {
@@ -68,13 +69,13 @@ export function irreversibleError(m: PlannedMigration, blocked: readonly DownSte
       : '';
   return (
     `Migration ${m.migration.name} cannot be undone: ${where(m, first.of)} \`${text}\` is irreversible: ` +
-    `${first.inversion.reason ?? 'no inverse'}${more}. Regenerate with ormshift convert --allow-irreversible for a best-effort down().`
+    `${reasonText(first.inversion.reason ?? ['no inverse'])}${more}. Regenerate with ormshift convert --allow-irreversible for a best-effort down().`
   );
 }
 
 /** The comments above the statements of one down step: why it is not exact, when it is not. */
 export const downComments = (m: PlannedMigration, d: DownStep): string[] => {
-  const reason = d.inversion.reason ?? 'no reason given';
+  const reason = reasonText(d.inversion.reason ?? ['no reason given']);
   const risk =
     d.inversion.risk === 'irreversible'
       ? [`WARNING: irreversible (${where(m, d.of)}): ${reason}`]

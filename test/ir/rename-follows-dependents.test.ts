@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { planHistory } from '../../src/ir/history.js';
 import type { PlannedMigration } from '../../src/ir/plan.js';
 import { replay } from '../../src/ir/replay.js';
-import { emptySchema, type Schema } from '../../src/ir/schema.js';
+import { emptySchema, type Schema, type Stale } from '../../src/ir/schema.js';
 import { followRename } from '../../src/ir/follow-rename.js';
 import { readPostgresMigrations } from '../../src/readers/postgres/index.js';
+import { reasonText } from '../../src/ir/reason.js';
 
 const TABLES = `CREATE TABLE "Owner" ("id" TEXT NOT NULL, "name" TEXT NOT NULL, CONSTRAINT "Owner_pkey" PRIMARY KEY ("id"));
 CREATE TABLE "Account" ("id" TEXT NOT NULL, "ownerId" TEXT NOT NULL, "balance" INTEGER NOT NULL, CONSTRAINT "Account_pkey" PRIMARY KEY ("id"));
@@ -32,6 +33,8 @@ const after = async (setup: string, renames: string): Promise<Schema> => {
 };
 
 const downOf = (m: PlannedMigration, kind: string) => m.down.find((d) => d.of.kind === kind)!;
+/** a stale mark with its rename and reason as text */
+const staleText = (st: Stale | undefined) => st && { ...st, rename: reasonText(st.rename), why: reasonText(st.why) };
 
 describe('a column rename reaches the views that read the column', () => {
   it('rewrites alias-qualified references, and keeps the output column name PostgreSQL keeps', async () => {
@@ -97,7 +100,7 @@ describe('a rename that cannot be followed without guessing: stale, and down() r
     const view = plan.final.views.notes;
     expect(view).toBeUndefined();
     const before = plan.migrations[2].up[0].before.views.notes;
-    expect(before.stale).toEqual({
+    expect(staleText(before.stale)).toEqual({
       rename: 'column "Account"."note" was renamed to "remark"',
       at: { file: '2_m/migration.sql', line: 3 },
       why: 'the unqualified "note" may be a column of "Account" or of "Owner"',
@@ -107,7 +110,7 @@ describe('a rename that cannot be followed without guessing: stale, and down() r
     const down = downOf(plan.migrations[2], 'DropView');
     expect(down.inversion.risk).toBe('irreversible');
     expect(down.inversion.changes).toEqual([]);
-    expect(down.inversion.reason).toBe(
+    expect(reasonText(down.inversion.reason!)).toBe(
       'drops view "notes", and down() cannot recreate it: its CREATE text is out of date since column "Account"."note" was renamed to "remark" (2_m/migration.sql:3), and that rename could not be followed into the text without guessing (the unqualified "note" may be a column of "Account" or of "Owner")',
     );
     expect(plan.migrations[2].risk).toBe('irreversible');
@@ -127,7 +130,7 @@ describe('a rename that cannot be followed without guessing: stale, and down() r
     const ledger = `CREATE TABLE "Ledger" ("ownerId" TEXT, "sum" INTEGER);\n`;
     const view = `CREATE VIEW "all" AS SELECT * FROM "Account" JOIN "Ledger" USING ("ownerId");`;
     const s = await after(`${TABLES}${ledger}${view}`, `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";`);
-    expect(s.views.all.stale?.why).toBe('it selects * from "Account", which PostgreSQL expanded into the columns of that time');
+    expect(reasonText(s.views.all.stale!.why)).toBe('it selects * from "Account", which PostgreSQL expanded into the columns of that time');
     const t = await after(`${TABLES}${ledger}${view}`, `ALTER TABLE "Account" RENAME TO "Wallet";`);
     expect(t.views.all.stale).toBeUndefined();
     expect(t.views.all.createSql).toBe('CREATE VIEW "all" AS SELECT * FROM "Wallet" JOIN "Ledger" USING ("ownerId")');
@@ -143,7 +146,7 @@ describe('a rename that cannot be followed without guessing: stale, and down() r
 CREATE VIEW "v" AS SELECT a."id" FROM "Account" a WHERE EXISTS (SELECT 1 FROM "owners" WHERE "balance" > 0);`,
       `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";`,
     );
-    expect(s.views.v.stale?.why).toBe('the unqualified "balance" may be a column of "owners", whose columns are not known, or of "Account"');
+    expect(reasonText(s.views.v.stale!.why)).toBe('the unqualified "balance" may be a column of "owners", whose columns are not known, or of "Account"');
   });
 
   it('JOIN USING the renamed column: stale', async () => {
@@ -152,12 +155,12 @@ CREATE VIEW "v" AS SELECT a."id" FROM "Account" a WHERE EXISTS (SELECT 1 FROM "o
 CREATE VIEW "v" AS SELECT "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`,
       `ALTER TABLE "Account" RENAME COLUMN "ownerId" TO "holderId";`,
     );
-    expect(s.views.v.stale?.why).toBe('it joins "Account" USING ("ownerId")');
+    expect(reasonText(s.views.v.stale!.why)).toBe('it joins "Account" USING ("ownerId")');
   });
 
   it('the renamed table inside a FROM item replay does not follow (TABLESAMPLE): stale, for a table rename too', async () => {
     const s = await after(`${TABLES}CREATE VIEW "sample" AS SELECT "id" FROM "Account" TABLESAMPLE SYSTEM (10);`, `ALTER TABLE "Account" RENAME TO "Wallet";`);
-    expect(s.views.sample.stale).toEqual({
+    expect(staleText(s.views.sample.stale)).toEqual({
       rename: 'table "Account" was renamed to "Wallet"',
       at: { file: '2_m/migration.sql', line: 1 },
       why: 'it reads "Account" in a FROM item that replay does not follow',
@@ -170,7 +173,7 @@ CREATE VIEW "v" AS SELECT "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`
       `ALTER TABLE "Account" RENAME COLUMN "balance" TO "amount";\nCREATE OR REPLACE VIEW "all" AS SELECT "ownerId", "id", "amount" AS "balance", "sum" FROM "Account" JOIN "Ledger" USING ("ownerId");`,
     );
     const plan = planHistory(ms);
-    expect(downOf(plan.migrations[1], 'CreateView').inversion.reason).toMatch(/^replaces view "all", and down\(\) cannot recreate it: .*column "Account"\."balance" was renamed to "amount" \(2_m\/migration\.sql:1\)/);
+    expect(reasonText(downOf(plan.migrations[1], 'CreateView').inversion.reason!)).toMatch(/^replaces view "all", and down\(\) cannot recreate it: .*column "Account"\."balance" was renamed to "amount" \(2_m\/migration\.sql:1\)/);
     expect(plan.final.views.all.stale).toBeUndefined();
   });
 });
@@ -238,7 +241,7 @@ CREATE POLICY "p" ON "Account" USING (EXISTS (SELECT 1 FROM "owners" WHERE "oid"
     const plan = planHistory(ms);
     const down = downOf(plan.migrations[1], 'DropTable').inversion;
     expect(down.risk).toBe('irreversible');
-    expect(down.reason).toMatch(/^drops table "Account" with its policy "p", and down\(\) cannot recreate it: .*\(2_m\/migration\.sql:1\)/);
+    expect(reasonText(down.reason!)).toMatch(/^drops table "Account" with its policy "p", and down\(\) cannot recreate it: .*\(2_m\/migration\.sql:1\)/);
   });
 });
 

@@ -82,7 +82,7 @@ export const planned = (
   const steps: Step[] = up.map((s) => ('change' in s ? s : { change: s, before: emptySchema() }));
   const downSteps: DownStep[] = down.map((d) => ({
     of: d.of,
-    inversion: { changes: d.changes, risk: d.risk ?? 'exact', ...(d.reason ? { reason: d.reason } : {}) },
+    inversion: { changes: d.changes, risk: d.risk ?? 'exact', ...(d.reason ? { reason: [d.reason] } : {}) },
     steps: d.changes.map((c) => ({ change: c, before: d.before ?? emptySchema() })),
   }));
   return {

@@ -4,6 +4,7 @@
  * what `expected.down.sql` goldens hold and what a reviewer reads before trusting a down().
  */
 import type { PlannedMigration } from '../../ir/plan.js';
+import { reasonText } from '../../ir/reason.js';
 import type { Change } from '../../ir/changes.js';
 import type { Schema } from '../../ir/schema.js';
 import { rebuiltNote } from '../migration-file.js';
@@ -22,7 +23,9 @@ export const rollbackSqlWith =
     for (const d of m.down) {
       const at = d.of.source ? `${d.of.source.file}:${d.of.source.line}` : m.migration.file;
       if (d.inversion.risk !== 'exact')
-        out.push(commentLines(`${d.inversion.risk} (${at}): ${d.inversion.reason ?? ''}`));
+        out.push(
+          commentLines(`${d.inversion.risk} (${at}): ${reasonText(d.inversion.reason ?? [])}`),
+        );
       const rebuilt = rebuiltNote(m, d);
       if (rebuilt) out.push(commentLines(rebuilt));
       for (const s of d.steps) for (const sql of render(s.change, s.before)) out.push(`${sql};`);
