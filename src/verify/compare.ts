@@ -466,11 +466,21 @@ export function structuralSharing(): (c: Catalog) => Catalog {
       const before = prev[kind] as Readonly<Record<string, unknown>>;
       const now = c[kind] as Readonly<Record<string, unknown>>;
       const merged: Record<string, unknown> = {};
+      let unchanged = 0;
       for (const [key, value] of Object.entries(now)) {
         const old = before[key];
-        merged[key] = old !== undefined && sameData(old, value) ? old : value;
+        if (old !== undefined && sameData(old, value)) {
+          merged[key] = old;
+          unchanged++;
+        } else merged[key] = value;
       }
-      out[kind] = merged;
+      // a kind the step did not touch (most steps touch a table or two): the record itself is
+      // shared, so the catalogs kept for the down phase do not each hold a copy of it (keys are
+      // in the same sorted order in both)
+      out[kind] =
+        unchanged === Object.keys(before).length && unchanged === Object.keys(now).length
+          ? before
+          : merged;
     }
     previous = out as unknown as Catalog;
     return previous;
