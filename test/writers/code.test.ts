@@ -1,7 +1,7 @@
 import vm from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { call, code, commentText, format, js, jsKey, jsString, obj, Printer } from '../../src/writers/code/index.js';
+import { call, code, commentText, format, js, jsKey, jsString, jsTemplate, obj, Printer } from '../../src/writers/code/index.js';
 
 const evaluate = (expr: string): unknown => new Function(`return (${expr});`)();
 const evalInVm = (expr: string): unknown => vm.runInNewContext(`(${expr})`);
@@ -68,6 +68,39 @@ describe('jsString', () => {
     }
     const formatted = await format(program, { parser: 'typescript' });
     expect(new Function(formatted.replace(/^export const values = /, 'return '))()).toEqual(HOSTILE);
+  });
+});
+
+describe('jsTemplate', () => {
+  it.each(HOSTILE)('round-trips %j', (s) => {
+    const lit = jsTemplate(s);
+    expect(evaluate(lit)).toBe(s);
+    expect(evalInVm(lit)).toBe(s);
+    // no substitution, and nothing raw but printable text and line feeds
+    expect(lit.startsWith('`') && lit.endsWith('`')).toBe(true);
+    expect(lit).not.toMatch(/(?<!\\)(\\\\)*\$\{/);
+    expect(lit).not.toMatch(/[\p{Cf}\p{Zl}\p{Zp}]|(?!\n)\p{Cc}/u);
+  });
+
+  it('keeps line feeds as line breaks and escapes backticks, ${ and backslashes', () => {
+    expect(jsTemplate('a\nb')).toBe('`a\nb`');
+    expect(jsTemplate('`x` ${y} $z \\')).toBe('`\\`x\\` \\${y} $z \\\\`');
+    expect(jsTemplate('cr\r\nlf')).toBe('`cr\\r\nlf`');
+  });
+
+  it('round-trips any string, including lone surrogates (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        expect(evaluate(jsTemplate(s))).toBe(s);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps its value through prettier', async () => {
+    const program = `export const values = [\n${HOSTILE.map((s) => `  ${jsTemplate(s)},`).join('\n')}\n];\n`;
+    const out = await format(program, { parser: 'babel' });
+    expect(new Function(out.replace(/^export const values = /, 'return '))()).toEqual(HOSTILE);
   });
 });
 

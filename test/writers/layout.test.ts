@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRETTIER_OPTIONS } from '../../src/writers/code/format.js';
-import { layout, layoutBody, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
-import { awaitExpr, binaryExpr, callExpr, code, js, memberExpr, obj, type Js } from '../../src/writers/code/printer.js';
+import { indentText, layout, layoutBody, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
+import { awaitExpr, binaryExpr, callExpr, code, js, memberExpr, obj, sqlExpr, type Js } from '../../src/writers/code/printer.js';
 
 const call = (callee: Js, ...args: Js[]): Js => ({ kind: 'call', callee, args }) as unknown as Js;
 const member = (object: Js, property: string): Js => ({ kind: 'member', object, property }) as unknown as Js;
@@ -37,15 +37,20 @@ const { value } = fc.letrec<{ value: Js; object: Js; array: Js; callExpr: Js }>(
   callExpr: fc.tuple(fc.constantFrom(chain('Sequelize', 'literal'), chain('knex', 'raw'), chain('knex', 'fn', 'now'), code('f')), fc.array(leaf, { maxLength: 2 })).map(([c, args]) => call(c, ...args)),
 }));
 
+/** multi-line SQL as a template literal (sqlExpr), first lines short and long */
+const multiLine: fc.Arbitrary<Js> = fc.array(text, { minLength: 2, maxLength: 4 }).map((ls) => sqlExpr(ls.join('\n')));
+
 const statement: fc.Arbitrary<JsStatement> = fc.oneof(
+  // knex.raw(sql) with a multi-line template: hugged when its first line fits, else broken out
+  multiLine.map((sql) => ({ comments: ['raw: why'], prefix: 'await ' as const, expr: call(chain('knex', 'raw'), sql) })),
   // queryInterface.<method>(args…)
   fc.tuple(fc.constantFrom('addColumn', 'addIndex', 'changeColumn', 'createTable', 'removeConstraint'), fc.array(value, { minLength: 0, maxLength: 4 })).map(([m, args]) => ({
     comments: [],
     prefix: 'await ' as const,
     expr: call(chain('queryInterface', m), ...args),
   })),
-  // queryInterface.sequelize.query(sql, { transaction })
-  fc.tuple(fc.oneof(text, fc.array(text, { minLength: 3, maxLength: 5 }).map((ls) => call(member(ls, 'join'), '\n'))), fc.boolean()).map(([sql, tx]) => ({
+  // queryInterface.sequelize.query(sql, { transaction }), sql a string or a multi-line template
+  fc.tuple(fc.oneof(text, fc.array(text, { minLength: 3, maxLength: 5 }).map((ls) => call(member(ls, 'join'), '\n')), multiLine), fc.boolean()).map(([sql, tx]) => ({
     comments: ['raw: why'],
     prefix: 'await ' as const,
     expr: call(chain('queryInterface', 'sequelize', 'query'), sql, ...(tx ? [obj(['transaction', code('transaction')])] : [])),
@@ -79,8 +84,16 @@ const wrap = (printed: string, depth: number): string => {
     open.push(`${'  '.repeat(d)}{`);
     close.unshift(`${'  '.repeat(d)}}`);
   }
-  const body = printed.split('\n').map((l) => (l === '' ? l : `${'  '.repeat(depth)}${l}`));
-  return `${[...open, ...body, ...close].join('\n')}\n`;
+  // the continuation lines of a template literal are not indented (indentText)
+  const body = indentText(printed, '  '.repeat(depth));
+  return `${[...open, body, ...close].join('\n')}\n`;
+};
+
+/** a body layoutBody indented for `depth` levels, inside the same nested blocks */
+const wrapBody = (body: string, depth: number): string => {
+  const open = ['async function f() {', ...Array.from({ length: depth - 1 }, (_, d) => `${'  '.repeat(d + 1)}{`)];
+  const close = [...Array.from({ length: depth - 1 }, (_, d) => `${'  '.repeat(depth - 1 - d)}}`), '}'];
+  return `${[...open, body, ...close].join('\n')}\n`;
 };
 
 describe('layout printer', () => {
@@ -107,9 +120,9 @@ describe('layoutBody', () => {
         const isCallback = s.expr !== null && typeof s.expr === 'object' && 'args' in s.expr && s.expr.args.some((a) => a !== null && typeof a === 'object' && 'kind' in a && a.kind === 'arrow');
         if (!isCallback) {
           const printed = layout(() => statementsDoc([s]), depth * 2);
-          expect(body).toBe(printed.split('\n').map((l) => (l === '' ? l : `${'  '.repeat(depth)}${l}`)).join('\n'));
+          expect(body).toBe(indentText(printed, '  '.repeat(depth)));
         }
-        const source = wrap(body.split('\n').map((l) => l.slice(depth * 2)).join('\n'), depth);
+        const source = wrapBody(body, depth);
         expect(source).toBe(await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
       }),
       { numRuns: Number(process.env.ORMSHIFT_LAYOUT_RUNS ?? 600) },
@@ -166,7 +179,7 @@ describe('layout printer, the guard of a MySQL down step (`if` statements)', () 
     await fc.assert(
       fc.asyncProperty(guard, fc.integer({ min: 1, max: 3 }), async (s, depth) => {
         const body = layoutBody([s], depth * 2);
-        const source = wrap(body.split('\n').map((l) => l.slice(depth * 2)).join('\n'), depth);
+        const source = wrapBody(body, depth);
         expect(source).toBe(await prettier.format(source, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));
         const printed = wrap(layout(() => statementsDoc([s]), depth * 2), depth);
         expect(printed).toBe(await prettier.format(printed, { ...DEFAULT_PRETTIER_OPTIONS, parser: 'babel' }));

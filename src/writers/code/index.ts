@@ -2,7 +2,7 @@
  * The one place where emitted text is built: escaping (js-string), value rendering and line
  * printing (printer), and the final prettier pass (format). Writers import from here only.
  */
-export { commentText, jsKey, jsString } from './js-string.js';
+export { commentText, jsKey, jsString, jsTemplate } from './js-string.js';
 export {
   arrowExpr,
   awaitExpr,
@@ -22,6 +22,7 @@ export {
   type JsObject,
   type JsIf,
   type JsStatementOf,
+  type JsTemplate,
 } from './printer.js';
 export { layout, layoutBody, statementsDoc } from './layout.js';
 export {

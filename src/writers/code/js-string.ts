@@ -7,7 +7,8 @@
  * quote are escaped; every control, format, line/paragraph separator and lone surrogate is written
  * as a `\u` escape, so a literal is always one printable line whatever the input holds — U+2028
  * and U+2029 end a `//` comment in JavaScript, and bidi controls can hide code from a reviewer.
- * Prettier keeps these escapes (it only normalizes quote escapes).
+ * Prettier keeps these escapes (it only normalizes quote escapes). `jsTemplate` writes a
+ * multi-line text (SQL) as a template literal, its line breaks kept as line breaks.
  */
 
 /** Code points that must never appear raw in emitted source (`u`: a lone surrogate is one
@@ -71,4 +72,31 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export function jsKey(name: string): string {
   if (name === '__proto__') return `[${jsString(name)}]`;
   return IDENTIFIER.test(name) ? name : jsString(name);
+}
+
+/**
+ * The character that starts each continuation line of a template literal in laid-out text
+ * (`jsTemplate(s, true)`): the layout indents every line of a function body but those, whose
+ * text is part of the value, and removes it. NUL: it never appears raw in emitted code (every
+ * literal and comment escapes it), and prettier counts it as zero columns, as it counts the
+ * line once the mark is gone.
+ */
+export const TEMPLATE_LINE = '\u0000';
+
+/** what a template literal escapes: the unsafe code points but the line feed, backslash,
+ * backtick and the `$` of `${` */
+const TEMPLATE_ESCAPES = /\\|`|\$(?=\{)|(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
+/**
+ * A JavaScript template literal whose value is exactly `s`, with no substitution: a backslash,
+ * a backtick and the `$` of `${` are escaped, a line feed stays a line break, and every other
+ * control, format, line/paragraph separator or lone surrogate is a `\u` escape (`\r` and `\t`
+ * for carriage return and tab: a raw carriage return would be read as a line feed). `marked`:
+ * each line after the first starts with TEMPLATE_LINE, for the layout.
+ */
+export function jsTemplate(s: string, marked = false): string {
+  const body = s.replace(TEMPLATE_ESCAPES, (ch) =>
+    ch === '\\' || ch === '`' || ch === '$' ? `\\${ch}` : (SHORT[ch] ?? hex(ch.codePointAt(0)!)),
+  );
+  return `\`${marked ? body.replaceAll('\n', `\n${TEMPLATE_LINE}`) : body}\``;
 }

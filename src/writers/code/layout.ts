@@ -15,7 +15,7 @@
  * `throw`) and the comments above them, or `if (test) { … }`.
  */
 import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
-import { commentText, jsKey, jsString } from './js-string.js';
+import { commentText, jsKey, jsString, jsTemplate, TEMPLATE_LINE } from './js-string.js';
 import { js } from './printer.js';
 import type {
   Js,
@@ -28,6 +28,7 @@ import type {
   JsMemberExpr,
   JsObject,
   JsStatementOf,
+  JsTemplate,
 } from './printer.js';
 
 export type Doc = builders.Doc;
@@ -53,6 +54,7 @@ const isMember = (v: Js): v is JsMember & Js => kindOf(v) === 'member';
 const isArrow = (v: Js): v is JsArrow & Js => kindOf(v) === 'arrow';
 const isAwait = (v: Js): v is JsAwaitExpr & Js => kindOf(v) === 'await';
 const isBinary = (v: Js): v is JsBinaryExpr & Js => kindOf(v) === 'binary';
+const isTemplate = (v: Js): v is JsTemplate & Js => kindOf(v) === 'template';
 const entriesOf = (o: JsObject) =>
   o.entries.filter((e): e is readonly [string, Js] => e[1] !== undefined);
 
@@ -138,6 +140,7 @@ const flatWidth = (v: Js): number => {
   if (isMember(v)) return flatWidth(v.object) + 1 + String(v.property).length;
   if (isCall(v))
     return flatWidth(v.callee) + 2 + v.args.reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
+  if (isTemplate(v)) return v.text.split('\n')[0].length + 2;
   return 0;
 };
 
@@ -415,6 +418,25 @@ const ifTestDoc = (v: Js): Doc => {
 const ifHeadDoc = (i: JsIf): Doc =>
   b.group(['if (', b.group([b.indent([b.softline, ifTestDoc(i.test)]), b.softline]), ') {']);
 
+/** A template literal: its lines joined by literal lines (never indented: they are part of the
+ * value), each continuation line marked (TEMPLATE_LINE) for the indentation done afterwards. */
+const templateDoc = (v: JsTemplate): Doc =>
+  b.join(b.literalline, jsTemplate(v.text, true).split('\n'));
+
+/** `a.b.c(`…`)`: a call whose one argument is a multi-line template literal starting on the
+ * call's line. prettier keeps such a call as written when the template starts on the line of
+ * the `(` (and breaks it out when it does not); it is hugged when its first line fits, so the
+ * callee, a dotted path, stays on one line. */
+const huggedTemplateCall = (v: Js): Doc | undefined => {
+  if (!isCall(v) || v.isNew || v.args.length !== 1 || !isTemplate(v.args[0])) return undefined;
+  const dotted = (x: Js): boolean =>
+    isCode(x)
+      ? IDENT.test(x.text)
+      : isMember(x) && typeof x.property === 'string' && dotted(x.object);
+  if (!dotted(v.callee)) return undefined;
+  return [js(v.callee), '(', templateDoc(v.args[0]), ')'];
+};
+
 /** The document of an expression (`statement`: it is a whole expression statement). */
 export const doc = (v: Js, statement = false): Doc => {
   if (typeof v === 'string') return jsString(v);
@@ -430,14 +452,26 @@ export const doc = (v: Js, statement = false): Doc => {
   if (isAwait(v)) return printAwait(v);
   if (isMember(v) && overAwait(v)) return printMember(v);
   if (isBinary(v)) return comparisonInChain(v);
-  if (isCall(v) || isMember(v)) return printChain(v, statement);
+  if (isCall(v) || isMember(v)) {
+    const hugged = huggedTemplateCall(v);
+    const chain = printChain(v, statement);
+    // the hugged form when its first line fits, else the arguments broken out
+    return hugged ? b.conditionalGroup([hugged, chain]) : chain;
+  }
   if (isArrow(v)) return printArrow(v);
+  if (isTemplate(v)) return templateDoc(v);
   throw new Error('unreachable');
 };
 
 const statementDoc = (s: JsStatement): Doc => {
   const comments = s.comments.map((c) => `// ${commentText(c)}`.trimEnd());
-  if (s.raw !== undefined) return b.join(b.hardline, [...comments, ...s.raw.split('\n')]);
+  if (s.raw !== undefined) {
+    // a raw statement is written with js(..., true): its template lines are marked
+    const lines = [...comments, ...s.raw.split('\n')];
+    return lines.map((l, i) =>
+      i === 0 ? l : [l.startsWith(TEMPLATE_LINE) ? b.literalline : b.hardline, l],
+    );
+  }
   if (s.if !== undefined) {
     return [
       ...comments.map((c) => [c, b.hardline]),
@@ -567,11 +601,7 @@ const callbackHead = (
  * indented. */
 export const layoutBody = (list: readonly JsStatement[], indent: number): string => {
   const pad = ' '.repeat(indent);
-  const indentLines = (text: string) =>
-    text
-      .split('\n')
-      .map((l) => (l === '' ? l : pad + l))
-      .join('\n');
+  const indentLines = (text: string) => indentText(text, pad);
   return list
     .map((st) => {
       if (st.if !== undefined) {
@@ -595,5 +625,14 @@ export const layoutBody = (list: readonly JsStatement[], indent: number): string
     .join('\n');
 };
 
+/** Laid-out text with each line indented by `pad`, but the continuation lines of a template
+ * literal (marked TEMPLATE_LINE, their mark removed): their text is part of the value. */
+export const indentText = (text: string, pad: string): string =>
+  text
+    .split('\n')
+    .map((l) => (l.startsWith(TEMPLATE_LINE) ? l.slice(1) : l === '' ? l : pad + l))
+    .join('\n');
+
 /** Lays out one expression document (no object fixed point; for tests and fragments). */
-export const print = (d: Doc, indent = 0): string => printOnce(d, indent).replace(MARK, '');
+export const print = (d: Doc, indent = 0): string =>
+  indentText(printOnce(d, indent).replace(MARK, ''), '');

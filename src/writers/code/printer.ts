@@ -8,7 +8,7 @@
  * ordered entry lists, not JS objects, so keys such as `"1"` or `__proto__` keep their place and
  * meaning.
  */
-import { commentText, jsKey, jsString } from './js-string.js';
+import { commentText, jsKey, jsString, jsTemplate } from './js-string.js';
 
 export interface JsCode {
   readonly kind: 'code';
@@ -35,6 +35,11 @@ export interface JsMemberExpr {
 export interface JsAwaitExpr {
   readonly kind: 'await';
   readonly expr: Js;
+}
+/** A template literal without substitutions whose value is `text` (jsTemplate): multi-line SQL. */
+export interface JsTemplate {
+  readonly kind: 'template';
+  readonly text: string;
 }
 /** `left op right`: a comparison, or `&&` over comparisons (no other nesting, so no parentheses) */
 export interface JsBinaryExpr {
@@ -77,6 +82,7 @@ export type Js =
   | JsArrowExpr
   | JsAwaitExpr
   | JsBinaryExpr
+  | JsTemplate
   | readonly Js[];
 
 /** `callee(args…)`; a string callee is a dotted path of identifiers (`queryInterface.addColumn`). */
@@ -118,13 +124,10 @@ export const binaryExpr = (op: JsBinaryExpr['op'], left: Js, right: Js): JsBinar
   return { kind: 'binary', op, left, right };
 };
 
-/** An SQL text as a JS expression: one literal, or for three lines or more an array of lines
- * joined (readable in a diff, and each line still one literal). */
-export const sqlExpr = (sql: string): Js => {
-  const lines = sql.split('\n');
-  if (lines.length < 3) return sql;
-  return callExpr(memberExpr(lines, 'join'), '\n');
-};
+/** An SQL text as a JS expression: a string literal for one line, a template literal (its lines
+ * as written, readable and pasteable into psql) for several. */
+export const sqlExpr = (sql: string): Js =>
+  sql.includes('\n') ? { kind: 'template', text: sql } : sql;
 /** a dotted path of identifiers as member expressions */
 const path = (dotted: string): Js => {
   const [head, ...rest] = dotted.split('.');
@@ -156,31 +159,34 @@ const isCode = (v: Js): v is JsCode =>
 const isObject = (v: Js): v is JsObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && (v as JsObject).kind === 'object';
 
-/** Render a value as a JavaScript expression. */
-export function js(v: Js): string {
+/** Render a value as a JavaScript expression. `marked`: each continuation line of a template
+ * literal starts with TEMPLATE_LINE (text for the layout, see jsTemplate). */
+export function js(v: Js, marked = false): string {
+  const sub = (x: Js) => js(x, marked);
   if (typeof v === 'string') return jsString(v);
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new Error(`cannot emit the number ${v}`);
     return Object.is(v, -0) ? '-0' : String(v);
   }
   if (typeof v === 'boolean' || v === null) return String(v);
-  if (Array.isArray(v)) return `[${(v as readonly Js[]).map(js).join(', ')}]`;
+  if (Array.isArray(v)) return `[${(v as readonly Js[]).map(sub).join(', ')}]`;
   if (isCode(v)) return v.text;
   const k = (v as { kind?: string }).kind;
   if (k === 'call') {
     const c = v as JsCallExpr;
-    return `${c.isNew ? 'new ' : ''}${js(c.callee)}(${c.args.map(js).join(', ')})`;
+    return `${c.isNew ? 'new ' : ''}${sub(c.callee)}(${c.args.map(sub).join(', ')})`;
   }
   if (k === 'member') {
     const m = v as JsMemberExpr;
     return typeof m.property === 'number'
-      ? `${js(m.object)}[${m.property}]`
-      : `${js(m.object)}.${m.property}`;
+      ? `${sub(m.object)}[${m.property}]`
+      : `${sub(m.object)}.${m.property}`;
   }
-  if (k === 'await') return `(await ${js((v as JsAwaitExpr).expr)})`;
+  if (k === 'await') return `(await ${sub((v as JsAwaitExpr).expr)})`;
+  if (k === 'template') return jsTemplate((v as JsTemplate).text, marked);
   if (k === 'binary') {
     const e = v as JsBinaryExpr;
-    return `${js(e.left)} ${e.op} ${js(e.right)}`;
+    return `${sub(e.left)} ${e.op} ${sub(e.right)}`;
   }
   if (k === 'arrow') throw new Error('an arrow function is only laid out by layout.ts');
   if (isObject(v)) {
@@ -189,7 +195,7 @@ export function js(v: Js): string {
       .map(([k, val]) =>
         isCode(val) && val.text === k && /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k)
           ? k
-          : `${jsKey(k)}: ${js(val)}`,
+          : `${jsKey(k)}: ${sub(val)}`,
       );
     return parts.length === 0 ? '{}' : `{ ${parts.join(', ')} }`;
   }
@@ -198,7 +204,7 @@ export function js(v: Js): string {
 
 /** A call expression `callee(arg, ...)` with rendered arguments. */
 export const call = (callee: string, ...args: readonly Js[]): string =>
-  `${callee}(${args.map(js).join(', ')})`;
+  `${callee}(${args.map((a) => js(a)).join(', ')})`;
 
 /** Lines with indentation. */
 export class Printer {

@@ -91,7 +91,7 @@ export { then as chain };
 /** One raw statement, escaped for knex as the dialect needs (PostgreSQL: every `?`); one knex
  * cannot send (a `?` after a backslash) runs on the migrator's own connection (the
  * transaction's, when there is one). */
-const rawStatement = (
+export const rawStatement = (
   sql: string,
   comments: string[],
   escape: (sql: string) => string | undefined = escapeForKnexRaw,
@@ -103,7 +103,7 @@ const rawStatement = (
       ...comments,
       'a backslash before "?" would be rewritten by knex: sent on the connection as written',
     ],
-    text: `await knex.client.acquireConnection().then((connection) => connection.query(${js(sqlExpr(sql))}).finally(() => knex.client.releaseConnection(connection)));`,
+    text: `await knex.client.acquireConnection().then((connection) => connection.query(${js(sqlExpr(sql), true)}).finally(() => knex.client.releaseConnection(connection)));`,
   };
 };
 
