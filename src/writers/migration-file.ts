@@ -155,28 +155,34 @@ export const mergeDownAlterTables = <E extends { readonly alter?: RawAlter }>(
   );
 
 /**
- * One `raw:` reason per run: a raw statement whose only comment repeats the `raw:` reason of the
- * raw statement just before it loses that comment, so a run of raw statements for one reason
- * reads as one commented block (the reason still stands above the run's first statement).
- * `isRaw` tells the target's raw calls (`sequelize.query`, `knex.raw`) from builder calls.
+ * One `raw:` reason per run: a raw statement whose `raw:` reason repeats the one of the raw
+ * statement just before it loses that comment (its other comments, a data-loss note, stay), so
+ * a run of raw statements for one reason reads as one commented block (the reason still stands
+ * above the run's first statement). A guard (`if`, MySQL's down steps) does not end a run: its
+ * probe is no step, and the run goes on into its body. A builder call, or a statement with
+ * comments but no `raw:` reason, ends it. `isRaw` tells the target's raw calls
+ * (`sequelize.query`, `knex.raw`) from builder calls.
  */
 export const oneRawReasonPerRun = (
   list: readonly JsStatementOf[],
   isRaw: (st: JsStatementOf) => boolean,
 ): JsStatementOf[] => {
   let last: string | undefined;
-  return list.map((st) => {
-    if (!isRaw(st)) {
-      last = undefined;
-      return st;
-    }
-    const reason = [...st.comments].reverse().find((c) => c.startsWith('raw: '));
-    const repeats = st.comments.length === 1 && reason !== undefined && reason === last;
-    // an uncommented raw statement continues the run of the one before (a change written as
-    // several statements carries its reason on the first)
-    if (st.comments.length > 0) last = reason;
-    return repeats ? { ...st, comments: [] } : st;
-  });
+  const visit = (sts: readonly JsStatementOf[]): JsStatementOf[] =>
+    sts.map((st) => {
+      if (st.if !== undefined) return { ...st, if: { ...st.if, then: visit(st.if.then) } };
+      if (!isRaw(st)) {
+        last = undefined;
+        return st;
+      }
+      const reason = [...st.comments].reverse().find((c) => c.startsWith('raw: '));
+      const repeats = reason !== undefined && reason === last;
+      // an uncommented raw statement continues the run of the one before (a change written as
+      // several statements carries its reason on the first)
+      if (st.comments.length > 0) last = reason;
+      return repeats ? { ...st, comments: st.comments.filter((c) => c !== reason) } : st;
+    });
+  return visit(list);
 };
 
 /** How many calls a body makes, and how many of them are raw SQL. */

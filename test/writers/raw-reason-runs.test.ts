@@ -13,12 +13,23 @@ describe('one raw: reason per run of raw statements', () => {
     expect(comments(out)).toEqual(['raw: why', '', '', '']);
   });
 
-  it('starts a new run after a builder call, a different reason, or other comments', () => {
+  it('starts a new run after a builder call, a different reason, or comments without a reason', () => {
     const out = oneRawReasonPerRun(
-      [raw('a', 'raw: why'), builder(), raw('b', 'raw: why'), raw('c', 'raw: other'), raw('d', 'raw: why'), raw('e', 'down of x', 'raw: why'), raw('f', 'raw: why')],
+      [raw('a', 'raw: why'), builder(), raw('b', 'raw: why'), raw('c', 'raw: other'), raw('d', 'raw: why'), raw('e', 'data loss: x'), raw('f', 'raw: why')],
       isRaw,
     );
-    expect(comments(out)).toEqual(['raw: why', '', 'raw: why', 'raw: other', 'raw: why', 'down of x | raw: why', '']);
+    expect(comments(out)).toEqual(['raw: why', '', 'raw: why', 'raw: other', 'raw: why', 'data loss: x', 'raw: why']);
+  });
+
+  it("keeps a step's other comments, and drops the reason it repeats", () => {
+    const out = oneRawReasonPerRun([raw('a', 'data loss: a', 'raw: why'), raw('b', 'data loss: b', 'raw: why'), raw('c', 'raw: why')], isRaw);
+    expect(comments(out)).toEqual(['data loss: a | raw: why', 'data loss: b', '']);
+  });
+
+  it('carries a run through guards (MySQL down steps): the reason in the first guard only', () => {
+    const guard = (...then: JsStatementOf[]): JsStatementOf => ({ comments: [], if: { test: callExpr('probe'), then } });
+    const out = oneRawReasonPerRun([guard(raw('a', 'raw: why')), guard(raw('b', 'raw: why')), guard(builder()), guard(raw('c', 'raw: why'))], isRaw);
+    expect(out.map((st) => comments([...st.if!.then]))).toEqual([['raw: why'], [''], [''], ['raw: why']]);
   });
 
   it('tells a raw call from another call by its callee', () => {
