@@ -224,3 +224,23 @@ describe('TypeScript output', () => {
     expect(result.code).toBe(0);
   }, 120_000);
 });
+
+describe('what a restated column changes', () => {
+  it('says drop default, set default, set/drop NOT NULL above the call that restates the column (both targets)', async () => {
+    const dir = history({
+      '20240101000000_init': 'CREATE TABLE `T` (\n    `id` INTEGER NOT NULL,\n    `n` INTEGER NULL DEFAULT 1,\n    PRIMARY KEY (`id`)\n) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;\n',
+      '20240102000000_alter': 'ALTER TABLE `T` ALTER COLUMN `n` DROP DEFAULT;\n',
+      '20240103000000_alter': 'ALTER TABLE `T` MODIFY `n` INTEGER NOT NULL;\n',
+    });
+    for (const to of ['knex', 'sequelize'] as const) {
+      const c = await convert({ migrationsDir: dir, to });
+      const restates = to === 'knex' ? '.alter() restates the whole column' : 'changeColumn restates the whole column';
+      const [, drop, notNull] = c.files.map((f) => f.contents);
+      // up() drops the default, down() sets it again
+      expect(drop).toContain(`// drop default (${restates})`);
+      expect(drop).toContain(`// set default (${restates})`);
+      expect(notNull).toContain(`// set NOT NULL (${restates})`);
+      expect(notNull).toContain(`// drop NOT NULL (${restates})`);
+    }
+  });
+});

@@ -119,11 +119,13 @@ function columnLine(col: Column): Js {
 }
 
 /** `.alter()` of the column as `target` says, or why not. */
-function modify(table: QName, target: Column): Emitted[] | string {
+function modify(table: QName, target: Column, intent?: string): Emitted[] | string {
   if (!mysqlQuotable(table.name)) return NOT_QUOTABLE;
   const problem = columnProblem(target);
   if (problem) return problem;
-  return [tableStmt('alterTable', table, [then(columnLine(target), 'alter')])];
+  // the call restates the whole column: `intent` says what it changes
+  const comments = intent ? [`${intent} (.alter() restates the whole column)`] : [];
+  return [tableStmt('alterTable', table, [then(columnLine(target), 'alter')], ...comments)];
 }
 
 /** `table.foreign([...], name).references([...]).inTable(t).onDelete(…).onUpdate(…)` */
@@ -305,7 +307,16 @@ const OVERRIDES = {
     const col = columnOf(before, change.table, change.column);
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
     // setNullable/dropNullable restate the column from the catalog, losing ON UPDATE and the comment
-    return orRaw(ctx, change, before, modify(change.table, { ...col, notNull: change.notNull }));
+    return orRaw(
+      ctx,
+      change,
+      before,
+      modify(
+        change.table,
+        { ...col, notNull: change.notNull },
+        change.notNull ? 'set NOT NULL' : 'drop NOT NULL',
+      ),
+    );
   },
   SetDefault: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
@@ -315,10 +326,11 @@ const OVERRIDES = {
       ctx,
       change,
       before,
-      modify(change.table, {
-        ...rest,
-        ...(change.default !== undefined ? { default: change.default } : {}),
-      }),
+      modify(
+        change.table,
+        { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) },
+        change.default === undefined ? 'drop default' : 'set default',
+      ),
     );
   },
   AddConstraint: (change, before, ctx) => {

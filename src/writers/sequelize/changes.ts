@@ -277,7 +277,7 @@ export const orRaw = (
 ): Emitted[] => (typeof result === 'string' ? raw(ctx, change, before, result) : result);
 
 /** changeColumn restates the whole column: a comment above it says which part changes */
-const intent = (result: Emitted[] | string, what: string): Emitted[] | string =>
+export const intent = (result: Emitted[] | string, what: string): Emitted[] | string =>
   typeof result === 'string' || result.length === 0
     ? result
     : [

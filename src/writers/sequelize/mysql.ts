@@ -33,6 +33,7 @@ import { obj, type Js, type JsObject } from '../code/index.js';
 import { MYSQL } from '../dialect.js';
 import { renderMysqlType } from '../sql/mysql.js';
 import {
+  intent,
   literal,
   orRaw,
   qi,
@@ -261,7 +262,10 @@ const OVERRIDES = {
           ctx,
           change,
           before,
-          changeColumn(ctx, change.table, { ...col, notNull: change.notNull }),
+          intent(
+            changeColumn(ctx, change.table, { ...col, notNull: change.notNull }),
+            change.notNull ? 'set NOT NULL' : 'drop NOT NULL',
+          ),
         )
       : raw(ctx, change, before, 'the column is not in the replayed schema');
   },
@@ -273,10 +277,13 @@ const OVERRIDES = {
       ctx,
       change,
       before,
-      changeColumn(ctx, change.table, {
-        ...rest,
-        ...(change.default !== undefined ? { default: change.default } : {}),
-      }),
+      intent(
+        changeColumn(ctx, change.table, {
+          ...rest,
+          ...(change.default !== undefined ? { default: change.default } : {}),
+        }),
+        change.default === undefined ? 'drop default' : 'set default',
+      ),
     );
   },
   AddConstraint: (change, before, ctx) => {
