@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import type { QName } from './schema.js';
-import { identifiersIn, quoteIdent, quoteName } from './sql-text.js';
+import { ident, joinReasons, qname, reasonText, why, type Reason } from './reason.js';
+import { identifiersIn, quoteIdent } from './sql-text.js';
 
 /*
  * Following a rename into stored CREATE text (views, materialized views, policies, triggers).
@@ -34,7 +35,7 @@ export type RenameInText =
 type Mode = RenameInText | { readonly kind: 'stars' };
 
 /** The text rewritten to follow the rename, or why that cannot be done without guessing. */
-export type Followed = { readonly sql: string } | { readonly stale: string };
+export type Followed = { readonly sql: string } | { readonly stale: Reason };
 
 interface PgParser {
   parseSync(sql: string): { stmts?: { stmt: Record<string, any> }[] };
@@ -80,9 +81,11 @@ interface Scope {
 }
 
 /** Raised inside the walk when the text cannot be followed without guessing. */
-class Stale extends Error {}
-
-const showName = (q: QName): string => quoteName(q);
+class Stale extends Error {
+  constructor(readonly reason: Reason) {
+    super(reasonText(reason));
+  }
+}
 
 /** An identifier token's name: unquoted, or folded to lower case as PostgreSQL folds it. */
 const tokenName = (text: string): string =>
@@ -199,7 +202,7 @@ class Follower {
 
   /** the renamed table (rename mode: in stars mode nothing is a target, so this is not reached) */
   private get renamedTable(): QName {
-    if (this.rename.kind === 'stars') throw new Stale('no rename to follow');
+    if (this.rename.kind === 'stars') throw new Stale(['no rename to follow']);
     return this.rename.table;
   }
 
@@ -209,7 +212,7 @@ class Follower {
 
   private tokenAt(location: number): number {
     const i = this.tokens.findIndex((t) => t.start === location);
-    if (i < 0) throw new Stale(`no token starts at byte ${location}`);
+    if (i < 0) throw new Stale(why`no token starts at byte ${location}`);
     return i;
   }
 
@@ -217,7 +220,7 @@ class Follower {
   private replaceToken(i: number, expected: string, to: string): void {
     const t = this.tokens[i];
     if (!t || tokenName(t.text) !== expected)
-      throw new Stale(`the name ${quoteIdent(expected)} is not written as one plain identifier`);
+      throw new Stale(why`the name ${ident(expected)} is not written as one plain identifier`);
     this.edits.push({ start: t.start, end: t.end, text: quoteIdent(to) });
   }
 
@@ -266,7 +269,7 @@ class Follower {
         ctes: new Map(),
       };
       this.walk(t.whenClause, scope);
-    } else throw new Stale('it is not a CREATE VIEW, CREATE POLICY or CREATE TRIGGER statement');
+    } else throw new Stale(['it is not a CREATE VIEW, CREATE POLICY or CREATE TRIGGER statement']);
   }
 
   /** `UPDATE OF a, b`: the column list has no locations in the tree; find it by its tokens. */
@@ -281,7 +284,7 @@ class Follower {
         this.tokens[i - 1].text.toUpperCase() === 'UPDATE'
       )
         of = i;
-    if (of < 0) throw new Stale('its UPDATE OF column list could not be found');
+    if (of < 0) throw new Stale(['its UPDATE OF column list could not be found']);
     for (let i = of + 1; i < on; i += 2) {
       if (tokenName(this.tokens[i].text) === this.rename.from)
         this.replaceToken(i, this.rename.from, this.rename.to);
@@ -382,7 +385,7 @@ class Follower {
       if (colnames && columns) columns = [...colnames, ...columns.slice(colnames.length)];
       else if (colnames) columns = undefined;
       if (colnames && !cte.found && this.rename.kind === 'column' && this.isTarget(q)) {
-        throw new Stale(`it gives ${showName(q)} column aliases`);
+        throw new Stale(why`it gives ${qname(q)} column aliases`);
       }
       added.push({
         name: alias ?? rv.relname,
@@ -397,15 +400,15 @@ class Follower {
         this.merging.add(scope);
       const touches = inner.some((x) => this.isTarget(x.rel));
       if (touches && j.alias)
-        throw new Stale(`it reads ${showName(this.renamedTable)} through a join with an alias`);
+        throw new Stale(why`it reads ${qname(this.renamedTable)} through a join with an alias`);
       if (touches && this.rename.kind === 'column') {
         const using: string[] = (j.usingClause ?? []).map((x: Node) => x.String.sval);
         if (using.includes(this.rename.from))
           throw new Stale(
-            `it joins ${showName(this.renamedTable)} USING (${quoteIdent(this.rename.from)})`,
+            why`it joins ${qname(this.renamedTable)} USING (${ident(this.rename.from)})`,
           );
         if (j.isNatural)
-          throw new Stale(`it joins ${showName(this.renamedTable)} with NATURAL JOIN`);
+          throw new Stale(why`it joins ${qname(this.renamedTable)} with NATURAL JOIN`);
       }
       this.walk(j.quals, scope);
       return inner;
@@ -429,7 +432,7 @@ class Follower {
       // a function in FROM, ROWS FROM, XMLTABLE...: its arguments may read outer columns
       if (this.readsTarget(f))
         throw new Stale(
-          `it reads ${showName(this.renamedTable)} in a FROM item that replay does not follow`,
+          why`it reads ${qname(this.renamedTable)} in a FROM item that replay does not follow`,
         );
       this.walk(f, scope);
       const alias = Object.values(f)[0]?.alias?.aliasname as string | undefined;
@@ -492,7 +495,10 @@ class Follower {
       if (known.length > 1) {
         if (!known.some((i) => this.isTarget(i.rel))) return false;
         throw new Stale(
-          `the unqualified ${quoteIdent(name)} may be a column of ${known.map((i) => (i.rel ? showName(i.rel) : quoteIdent(i.name))).join(' or of ')}`,
+          why`the unqualified ${ident(name)} may be a column of ${joinReasons(
+            known.map((i) => [i.rel ? qname(i.rel) : ident(i.name)]),
+            ' or of ',
+          )}`,
         );
       }
       const unknown = s.items.filter((i) => i.columns === undefined);
@@ -501,11 +507,12 @@ class Follower {
         for (let o = s.parent; o; o = o.parent)
           if (o.items.some((i) => this.isTarget(i.rel))) reaches = true;
         if (!reaches) return false;
-        const what = unknown
-          .map((i) => (i.rel ? showName(i.rel) : i.name ? quoteIdent(i.name) : 'a FROM item'))
-          .join(', ');
+        const what = joinReasons(
+          unknown.map((i) => [i.rel ? qname(i.rel) : i.name ? ident(i.name) : 'a FROM item']),
+          ', ',
+        );
         throw new Stale(
-          `the unqualified ${quoteIdent(name)} may be a column of ${what}, whose columns are not known, or of ${showName(this.renamedTable)}`,
+          why`the unqualified ${ident(name)} may be a column of ${what}, whose columns are not known, or of ${qname(this.renamedTable)}`,
         );
       }
     }
@@ -538,7 +545,7 @@ class Follower {
     const qualifier = ref.fields.length - 1;
     const first = this.tokenAt(ref.location);
     const last = this.tokens[first + 2 * qualifier];
-    if (last?.text !== '*') throw new Stale('its * is not written as one token');
+    if (last?.text !== '*') throw new Stale(['its * is not written as one token']);
     const text = over
       .flatMap((i) => i.columns!.map((c) => `${quoteIdent(i.name)}.${quoteIdent(c)}`))
       .join(', ');
@@ -577,7 +584,7 @@ class Follower {
           this.isTarget(whole.rel) &&
           !this.isColumnInReach(names[0], scope)
         ) {
-          throw new Stale(`it uses the whole row of ${showName(r.table)} by its name`);
+          throw new Stale(why`it uses the whole row of ${qname(r.table)} by its name`);
         }
       }
       return;
@@ -586,7 +593,7 @@ class Follower {
       const over = qualifier.length > 0 ? (item ? [item] : []) : scope.items;
       if (over.some((i) => this.isTarget(i.rel))) {
         throw new Stale(
-          `it selects * from ${showName(r.table)}, which PostgreSQL expanded into the columns of that time`,
+          why`it selects * from ${qname(r.table)}, which PostgreSQL expanded into the columns of that time`,
         );
       }
       return;
@@ -628,14 +635,15 @@ export const followRename = (
   )
     return undefined;
   const pg = loadedParser();
-  if (!pg) return { stale: 'the PostgreSQL parser was not loaded, so its text could not be read' };
+  if (!pg)
+    return { stale: ['the PostgreSQL parser was not loaded, so its text could not be read'] };
   let stmts;
   try {
     stmts = pg.parseSync(sql).stmts ?? [];
   } catch {
-    return { stale: 'its text does not parse as PostgreSQL' };
+    return { stale: ['its text does not parse as PostgreSQL'] };
   }
-  if (stmts.length !== 1) return { stale: 'its text is not one statement' };
+  if (stmts.length !== 1) return { stale: ['its text is not one statement'] };
   const follower = new Follower(
     Buffer.from(sql, 'utf8'),
     pg.scanSync(sql).tokens,
@@ -645,7 +653,7 @@ export const followRename = (
   try {
     follower.statement(stmts[0].stmt);
   } catch (e) {
-    if (e instanceof Stale) return { stale: e.message };
+    if (e instanceof Stale) return { stale: e.reason };
     throw e;
   }
   const out = follower.result();

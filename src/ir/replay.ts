@@ -189,7 +189,7 @@ const followInDependents = (
     const r = followRename(o.createSql, rename, columnsOf);
     if (!r) return o;
     if ('sql' in r) return { ...o, createSql: r.sql };
-    return { ...o, stale: { rename: what, ...(at !== undefined ? { at } : {}), why: [r.stale] } };
+    return { ...o, stale: { rename: what, ...(at !== undefined ? { at } : {}), why: r.stale } };
   };
   return {
     views: mapRecord(s.views, follow),

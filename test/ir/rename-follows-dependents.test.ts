@@ -254,6 +254,6 @@ describe('followRename', () => {
     await read('SELECT 1;'); // loads the parser
     expect(
       followRename('CREATE VIEW `v` AS SELECT `balance` FROM `account`', { kind: 'column', table: { name: 'account' }, from: 'balance', to: 'amount' }, () => ['balance']),
-    ).toEqual({ stale: 'its text does not parse as PostgreSQL' });
+    ).toEqual({ stale: ['its text does not parse as PostgreSQL'] });
   });
 });
