@@ -206,6 +206,12 @@ export interface DatabaseProvider {
   /** saved states for incremental verification, where the provider can keep them */
   readonly states?: StateStore;
   /**
+   * A new scratch database holding a copy of `db` as it stands (a server's CREATE DATABASE ...
+   * TEMPLATE). `db` stays usable; its open connections are ended for the copy. Absent where the
+   * provider cannot copy a database.
+   */
+  fork?(db: ScratchDatabase, label: string): Promise<ScratchDatabase>;
+  /**
    * Cleanup the caller need not wait for: on a server, dropping a scratch database waits for a
    * checkpoint (PostgreSQL's DROP DATABASE forces one), seconds on a busy server, after the
    * verdict is known. close() waits for it. Absent: the caller waits (PGlite frees its memory).

@@ -242,60 +242,93 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
     await adminQuery(`DROP DATABASE IF EXISTS "${state}"${hasForce ? ' WITH (FORCE)' : ''}`);
   };
 
+  /**
+   * The owner session, connected to the database for its whole life: it takes the owner lock
+   * first and only then writes the marker (see removeLeftovers). In the same round trip, no
+   * durability: commits that wait for the WAL flush dominated the time a migration takes. A
+   * database-level setting reaches every later session, the target ORM's pool included; it is
+   * not part of the catalog we compare.
+   */
+  const own = async (name: string): Promise<void> => {
+    const owner = new pg.Client({ connectionString: databaseUrl(adminUrl, name) });
+    owner.on('error', () => undefined); // terminated by drop(); nothing waits on it
+    owners.set(name, owner);
+    await owner.connect();
+    if (!(await tryOwnerLock(owner)))
+      throw new Error(`the owner lock of the new database ${name} is taken`);
+    await owner.query(
+      `COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`,
+    );
+  };
+
+  /** A scratch database copied from `template`; its owner session holds it from then on. */
+  const createFrom = async (label: string, template: string): Promise<ScratchDatabase> => {
+    if (closed) throw new Error('the PostgreSQL provider is closed');
+    const name = scratchDatabaseName(label);
+    // CREATE DATABASE waits on the server's disk (it copies and syncs the template): each one
+    // gets a connection of its own, so that verify's two databases are created at the same
+    // time rather than one after the other on the shared admin connection
+    const creator = new pg.Client({ connectionString: adminUrl });
+    creator.on('error', () => undefined);
+    try {
+      await creator.connect();
+      await creator.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+      created.add(name);
+      track(provider, true);
+    } catch (err) {
+      throw DatabaseError.from(err, label);
+    } finally {
+      await creator.end().catch(() => undefined);
+    }
+    try {
+      await own(name);
+    } catch (err) {
+      await drop(name).catch(() => undefined);
+      throw DatabaseError.from(err, label);
+    }
+    const scratch = postgresDatabase(label, databaseUrl(adminUrl, name), async () => {
+      open.delete(scratch);
+      await drop(name);
+    });
+    open.add(scratch);
+    names.set(scratch, name);
+    return scratch;
+  };
+
   const provider: PostgresProvider = {
     kind: 'postgres',
     get databases() {
       return [...created];
     },
     leftoversRemoved: leftovers,
-    async create(label: string, options?: CreateOptions): Promise<ScratchDatabase> {
-      if (closed) throw new Error('the PostgreSQL provider is closed');
-      const name = scratchDatabaseName(label);
+    create: (label: string, options?: CreateOptions) => {
       // a saved state (saved-state.ts) is a template database of ours: copied, never changed
-      const template = options?.from ?? 'template0';
       if (options?.from !== undefined && !STATE_NAME.test(options.from))
         throw new Error(`not a saved state: ${options.from}`);
-      // CREATE DATABASE waits on the server's disk (it copies and syncs the template): each one
-      // gets a connection of its own, so that verify's two databases are created at the same
-      // time rather than one after the other on the shared admin connection
-      const own = new pg.Client({ connectionString: adminUrl });
-      own.on('error', () => undefined);
+      return createFrom(label, options?.from ?? 'template0');
+    },
+    async fork(db: ScratchDatabase, label: string): Promise<ScratchDatabase> {
+      const source = names.get(db);
+      if (!source || !created.has(source))
+        throw new Error(`not a scratch database of this provider: ${db.label}`);
+      // CREATE DATABASE ... TEMPLATE copies a database nobody is connected to: the owner lets go
+      // of it for that time, its comment saying so first (no other process's sweep takes a
+      // database without the owner marker), and takes it back after
+      await adminQuery(`COMMENT ON DATABASE "${source}" IS 'ormshift: being copied'`);
+      await (db as PostgresScratch).disconnect();
+      await owners
+        .get(source)
+        ?.end()
+        .catch(() => undefined);
+      owners.delete(source);
+      await adminQuery(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${source}' AND pid <> pg_backend_pid()`,
+      );
       try {
-        await own.connect();
-        await own.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
-        created.add(name);
-        track(provider, true);
-      } catch (err) {
-        throw DatabaseError.from(err, label);
+        return await createFrom(label, source);
       } finally {
-        await own.end().catch(() => undefined);
+        await own(source);
       }
-      try {
-        // The owner session, connected to the new database for its whole life: it takes the
-        // owner lock first and only then writes the marker (see removeLeftovers). In the same
-        // round trip, no durability: commits that wait for the WAL flush dominated the time a
-        // migration takes. A database-level setting reaches every later session, the target
-        // ORM's pool included; it is not part of the catalog we compare.
-        const owner = new pg.Client({ connectionString: databaseUrl(adminUrl, name) });
-        owner.on('error', () => undefined); // terminated by drop(); nothing waits on it
-        owners.set(name, owner);
-        await owner.connect();
-        if (!(await tryOwnerLock(owner)))
-          throw new Error(`the owner lock of the new database ${name} is taken`);
-        await owner.query(
-          `COMMENT ON DATABASE "${name}" IS ${quoteLiteral(ownerMarker())}; ALTER DATABASE "${name}" SET synchronous_commit = off`,
-        );
-      } catch (err) {
-        await drop(name).catch(() => undefined);
-        throw DatabaseError.from(err, label);
-      }
-      const scratch = postgresDatabase(label, databaseUrl(adminUrl, name), async () => {
-        open.delete(scratch);
-        await drop(name);
-      });
-      open.add(scratch);
-      names.set(scratch, name);
-      return scratch;
     },
     states: {
       async list() {

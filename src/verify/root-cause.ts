@@ -10,9 +10,12 @@
  *
  * One scratch database walks the history forward: after a knock-on the down brought it back to
  * the state before the migration, so the source SQL of that migration runs and the walk goes on;
- * after an own fault its state is unknown, and the walk starts again on a fresh database. Each
- * restart replays the history so far, so after MAX_RESTARTS own faults the remaining failed downs
- * stay unclassified (still counted as failures, never called knock-ons without proof).
+ * after an own fault its state is unknown. On a server (provider.fork) a second database walks
+ * behind with Prisma's SQL only, and the walk goes on from a copy of it (CREATE DATABASE ...
+ * TEMPLATE), so every failed down is classified, however many are own faults. Elsewhere the walk
+ * starts again on a fresh database, replaying the history so far, and after MAX_RESTARTS own
+ * faults the remaining failed downs stay unclassified (still counted as failures, never called
+ * knock-ons without proof).
  */
 import type { Conversion } from '../commands/convert.js';
 import { catalogHash, compareCatalogs, formatDiff, omitTables } from './compare.js';
@@ -94,24 +97,40 @@ export const reproveFailedDowns = async (opts: {
   let runner: StepRunner | undefined;
   let at = 0;
   let restarts = -1;
+  const uses = {
+    sql: [
+      ...conversion.planned.map((p) => p.migration.sql),
+      ...conversion.files.map((f) => f.contents),
+    ],
+  };
   const fresh = async () => {
     restarts++;
     await runner?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
-    db = await provider.create('reprove', {
-      sql: [
-        ...conversion.planned.map((p) => p.migration.sql),
-        ...conversion.files.map((f) => f.contents),
-      ],
-    });
+    db = await provider.create('reprove', uses);
     runner = await opts.openRunner(db);
     at = 0;
+  };
+  /** the database that runs Prisma's SQL only, behind the walk (where the provider can copy) */
+  let base: ScratchDatabase | undefined;
+  let baseAt = 0;
+  /** the walk's state is unknown after migration i: go on from the source's state before it */
+  const renew = async (i: number) => {
+    if (!provider.fork) return fresh();
+    await runner?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    base ??= await provider.create('reprove-base', uses);
+    for (; baseAt < i; baseAt++)
+      await base.exec(conversion.planned[baseAt].migration.sql).catch(() => undefined);
+    db = await provider.fork(base, 'reprove');
+    runner = await opts.openRunner(db);
+    at = i;
   };
   const same = (a: Catalog, b: Catalog) => catalogHash(a) === catalogHash(b);
   try {
     await fresh();
     for (const i of targets) {
-      if (restarts > MAX_RESTARTS) break;
+      if (!provider.fork && restarts > MAX_RESTARTS) break;
       // the source's state before migration i: Prisma's SQL, each file as the server takes it
       for (; at < i; at++)
         await db!.exec(conversion.planned[at].migration.sql).catch(() => undefined);
@@ -119,7 +138,7 @@ export const reproveFailedDowns = async (opts: {
       if (!same(omitTables(await db!.snapshot()), befores[i])) {
         // the scratch database did not reach the source's state (a history that depends on
         // timing or on rows): no classification rather than a wrong one
-        await fresh();
+        await renew(i);
         continue;
       }
       // which half failed on its own, and how: the error on exactly the state before it, which
@@ -145,11 +164,12 @@ export const reproveFailedDowns = async (opts: {
       // wrong on exactly the state before it: not blocked by anything newer, whatever rows say
       unblock(v);
       v.ownDiff = failed ?? formatDiff(compareCatalogs(befores[i], after));
-      await fresh();
+      await renew(i);
     }
   } finally {
     await runner?.close().catch(() => undefined);
     await db?.close().catch(() => undefined);
+    await base?.close().catch(() => undefined);
   }
   // each knock-on's cause: the nearest newer migration whose down left something behind and is
   // not itself a knock-on (a root cause, an irreversible or source-failed step, an unproven one)

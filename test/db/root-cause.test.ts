@@ -110,4 +110,46 @@ describe.each(['sequelize', 'knex'] as const)('failed downs are proven again on 
     },
     DB_TIMEOUT * 2,
   );
+
+  it(
+    'classifies every failed down, however many are root causes (the walk goes on from a copy of the source state)',
+    async () => {
+      // 14 root causes (each down does nothing), more than the 12 fresh restarts the walk used
+      // to allow, then a knock-on: the newest migration's down leaves "B", whose foreign key
+      // makes the down of `parent` fail
+      const history: Record<string, string> = {};
+      for (let k = 10; k < 24; k++) history[`202401${k}000000_t${k}`] = `CREATE TABLE "T${k}" ("id" INTEGER NOT NULL);\n`;
+      history['20240201000000_parent'] = HISTORY['20240101000000_init'];
+      history['20240202000000_unique_x'] = HISTORY['20240201000000_unique_x'];
+      history['20240301000000_child'] = HISTORY['20240301000000_child'];
+      const broken = new Set([...Object.keys(history).filter((n) => /_t\d+$/.test(n)), '20240301000000_child']);
+      const converted = await convert({ migrationsDir: prismaHistory(history), to });
+      const conversion = {
+        ...converted,
+        files: converted.files.map((f) =>
+          broken.has(f.migration)
+            ? {
+                ...f,
+                contents: f.contents
+                  .replace('async down(queryInterface, Sequelize) {', 'async down(queryInterface, Sequelize) {\n    return;')
+                  .replace('exports.down = async function down(knex) {', 'exports.down = async function down(knex) {\n  return;'),
+              }
+            : f,
+        ),
+      };
+      const provider = await openProvider(PG_URL);
+      try {
+        const report = await verifyConversion({ conversion, provider });
+        const show = JSON.stringify(report.migrations, null, 1);
+        const by = new Map(report.migrations.map((m) => [m.name, m]));
+        for (const name of broken) expect(by.get(name), show).toMatchObject({ down: 'differs', reproved: 'own' });
+        // before: unclassified (restarts exhausted), with no cause named
+        expect(by.get('20240201000000_parent'), show).toMatchObject({ down: 'differs', reproved: 'knock-on', causedBy: '20240301000000_child' });
+        expect(report.summary).toMatchObject({ rootCauses: broken.size, knockOns: 2 });
+      } finally {
+        await provider.close();
+      }
+    },
+    DB_TIMEOUT * 6,
+  );
 });
