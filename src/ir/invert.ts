@@ -175,6 +175,40 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
         : [],
     ),
   );
+  // An index predicate or expression, or a CHECK, that compares such a column with a constant
+  // holds the constant as the old type: PostgreSQL rebuilds the index (or rechecks) while the
+  // column already has the new one, and finds no operator between the two ('operator does not
+  // exist: "E" = "E_old"'). Those are dropped first and created again once the type is rebuilt.
+  const columnsIn = (table: QName, text: string) => {
+    const words = identifiersIn(text);
+    return [...enumColumn].some((k) => {
+      const [t, col] = k.split('\u0000');
+      return t === qualify(table) && words.has(col);
+    });
+  };
+  const exprIndexes = Object.values(before.indexes).filter((i) =>
+    columnsIn(
+      i.table,
+      [i.where ?? '', ...i.elements.map((e) => (e.kind === 'expression' ? e.text : ''))].join(' '),
+    ),
+  );
+  const checks = Object.values(before.tables).flatMap((t) =>
+    t.constraints.flatMap((k) =>
+      k.type === 'check' && columnsIn(t.name, k.expression)
+        ? [{ table: t.name, constraint: k }]
+        : [],
+    ),
+  );
+  // A function whose arguments or result are of the type keeps pointing at it through the
+  // rename, so the old type could not be dropped ('cannot drop type "E_old" because other
+  // objects depend on it'): such functions are dropped first and created again with the type.
+  const routines = Object.values(before.routines).filter(
+    (r) =>
+      identifiersIn(r.signature).has(name.name) ||
+      identifiersIn(r.createSql.split(/\bAS\b/i)[0].replace(/^[\s\S]*?\)\s*RETURNS\b/i, '')).has(
+        name.name,
+      ),
+  );
   // PostgreSQL will not change the type of a column a view reads ('cannot alter type of a column
   // used by a view or rule'), nor drop the old type while a view still names it: the views that
   // read a table holding such a column, or name the type (and the views reading those), are
@@ -199,10 +233,20 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
       materialized: v.materialized,
       ifExists: false,
     })),
-    ...keys.map((k): Change => ({
+    ...[...keys, ...checks].map((k): Change => ({
       kind: 'DropConstraint',
       table: k.table,
       name: k.constraint.name,
+    })),
+    ...exprIndexes.map((i): Change => ({
+      kind: 'DropIndex',
+      name: { schema: i.table.schema, name: i.name },
+    })),
+    ...routines.map((r): Change => ({
+      kind: 'DropFunction',
+      name: r.name,
+      signature: r.signature,
+      ifExists: false,
     })),
     { kind: 'RenameEnum', from: name, to: oldName },
     { kind: 'CreateEnum', enum: { name, values: e.values } },
@@ -225,8 +269,18 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
     }
   }
   out.push({ kind: 'DropEnum', name: old });
-  for (const k of keys)
+  for (const k of [...keys, ...checks])
     out.push({ kind: 'AddConstraint', table: k.table, constraint: k.constraint });
+  for (const i of exprIndexes) out.push(recreateIndex(i));
+  for (const r of routines)
+    out.push({
+      kind: 'CreateFunction',
+      name: r.name,
+      signature: r.signature,
+      routineKind: r.kind,
+      orReplace: false,
+      sql: r.createSql,
+    });
   for (const v of views) {
     out.push(recreateView(v));
     for (const i of Object.values(before.indexes))
