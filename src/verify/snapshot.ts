@@ -270,6 +270,26 @@ const FUNCTION_KIND: Record<string, CatalogFunction['kind']> = {
   w: 'window',
 };
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** objectKey of the names read lately: every column and constraint row names its table, and the
+ * same names come back at every step */
+const objectKeys = new Map<string, Map<string, string>>();
+const keyOf = (schema: string, name: string): string => {
+  let names = objectKeys.get(schema);
+  if (names === undefined) {
+    if (objectKeys.size >= 64) objectKeys.clear();
+    objectKeys.set(schema, (names = new Map()));
+  }
+  let key = names.get(name);
+  if (key === undefined) {
+    if (names.size >= 16384) names.clear();
+    key = objectKey(schema, name);
+    names.set(name, key);
+  }
+  return key;
+};
+
 function buildCatalog(raw: RawCatalog): Catalog {
   // Mutable working copies; sorted into fresh objects at the end.
   const tables = new Map<
@@ -288,7 +308,7 @@ function buildCatalog(raw: RawCatalog): Catalog {
   >();
 
   for (const r of raw.tables) {
-    tables.set(objectKey(r.s, r.n), {
+    tables.set(keyOf(r.s, r.n), {
       t: {
         kind: TABLE_KIND[r.k] ?? 'table',
         ...(r.p === 'u' ? { unlogged: true as const } : {}),
@@ -305,31 +325,29 @@ function buildCatalog(raw: RawCatalog): Catalog {
       policies: new Map(),
     });
   }
+  // columns, constraints and indexes are most of a catalog, read after every step: built field
+  // by field (in the order of the other objects' spreads), their tables' keys from keyOf
   for (const c of raw.columns) {
-    const table = tables.get(objectKey(c.s, c.t));
+    const table = tables.get(keyOf(c.s, c.t));
     if (!table) continue;
     const generated = c.g === 's' ? 'STORED' : c.g === 'v' ? 'VIRTUAL' : undefined;
-    table.columns.set(c.n, {
-      type: c.ty,
-      notNull: c.nn,
-      // A generated column's expression lives in pg_attrdef too; report it as `generated`.
-      ...opt('default', generated ? null : c.df),
-      ...(c.id === 'a'
-        ? { identity: 'ALWAYS' as const }
-        : c.id === 'd'
-          ? { identity: 'BY DEFAULT' as const }
-          : {}),
-      ...opt('generated', generated ? `${c.df ?? ''} ${generated}` : null),
-      ...opt('collation', c.co),
-      ...opt('comment', c.cm),
-    });
+    const column: Mutable<CatalogColumn> = { type: c.ty, notNull: c.nn };
+    // A generated column's expression lives in pg_attrdef too; report it as `generated`.
+    if (!generated && c.df !== null && c.df !== undefined) column.default = c.df;
+    if (c.id === 'a') column.identity = 'ALWAYS';
+    else if (c.id === 'd') column.identity = 'BY DEFAULT';
+    if (generated) column.generated = `${c.df ?? ''} ${generated}`;
+    if (c.co !== null && c.co !== undefined) column.collation = c.co;
+    if (c.cm !== null && c.cm !== undefined) column.comment = c.cm;
+    table.columns.set(c.n, column);
   }
   for (const k of raw.constraints) {
-    tables.get(objectKey(k.s, k.t))?.constraints.set(k.n, {
+    const constraint: Mutable<CatalogConstraint> = {
       type: CONSTRAINT_KIND[k.ty] ?? 'check',
       definition: k.def,
-      ...opt('comment', k.cm),
-    });
+    };
+    if (k.cm !== null && k.cm !== undefined) constraint.comment = k.cm;
+    tables.get(keyOf(k.s, k.t))?.constraints.set(k.n, constraint);
   }
   for (const p of raw.policies) {
     tables.get(objectKey(p.s, p.t))?.policies.set(p.n, {
@@ -358,11 +376,9 @@ function buildCatalog(raw: RawCatalog): Catalog {
 
   const indexes = new Map<string, CatalogIndex>();
   for (const i of raw.indexes) {
-    indexes.set(objectKey(i.s, i.n), {
-      on: objectKey(i.s, i.t),
-      definition: i.def,
-      ...opt('comment', i.cm),
-    });
+    const index: Mutable<CatalogIndex> = { on: keyOf(i.s, i.t), definition: i.def };
+    if (i.cm !== null && i.cm !== undefined) index.comment = i.cm;
+    indexes.set(keyOf(i.s, i.n), index);
   }
 
   const sequences = new Map<string, CatalogSequence>();
