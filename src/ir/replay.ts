@@ -19,6 +19,7 @@ import {
   storedType,
 } from './sql-text.js';
 import { expandSerials, ownedBySql } from './serial.js';
+import { dictionary, put, withEntries, withEntry } from './record.js';
 import {
   findColumn,
   indexKey,
@@ -50,8 +51,8 @@ type Handler<K extends ChangeKind> = (
 const show = (q: QName) => JSON.stringify(qualify(q));
 
 const without = <T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> => {
-  const out = { ...rec };
-  delete out[key];
+  const out = dictionary<T>();
+  for (const k of Object.keys(rec)) if (k !== key) put(out, k, rec[k]);
   return out;
 };
 
@@ -67,11 +68,11 @@ const filterRecord = <T>(
   let i = 0;
   while (i < keys.length && keep(rec[keys[i]])) i++;
   if (i === keys.length) return rec as Record<string, T>;
-  const out: Record<string, T> = {};
-  for (let j = 0; j < i; j++) out[keys[j]] = rec[keys[j]];
+  const out = dictionary<T>();
+  for (let j = 0; j < i; j++) put(out, keys[j], rec[keys[j]]);
   for (let j = i + 1; j < keys.length; j++) {
     const v = rec[keys[j]];
-    if (keep(v)) out[keys[j]] = v;
+    if (keep(v)) put(out, keys[j], v);
   }
   return out;
 };
@@ -83,10 +84,10 @@ const mapRecord = <T>(rec: Readonly<Record<string, T>>, f: (v: T) => T): Record<
     const v = rec[keys[j]];
     const w = f(v);
     if (out === undefined && w !== v) {
-      out = {};
-      for (let k = 0; k < j; k++) out[keys[k]] = rec[keys[k]];
+      out = dictionary<T>();
+      for (let k = 0; k < j; k++) put(out, keys[k], rec[keys[k]]);
     }
-    if (out !== undefined) out[keys[j]] = w;
+    if (out !== undefined) put(out, keys[j], w);
   }
   return out ?? (rec as Record<string, T>);
 };
@@ -104,7 +105,7 @@ const withTable = (
     problem(`table ${show(name)} does not exist`);
     return s;
   }
-  return { ...s, tables: { ...s.tables, [key]: f(t) } };
+  return { ...s, tables: withEntry(s.tables, key, f(t)) };
 };
 
 const withColumn = (
@@ -239,7 +240,7 @@ const withImplicitIndex = (s: Schema, index: Index, problem: (m: string) => void
     problem(`index ${JSON.stringify(key)} already exists`);
     return s;
   }
-  return { ...s, indexes: { ...s.indexes, [key]: { ...index, implicit: true } } };
+  return { ...s, indexes: withEntry(s.indexes, key, { ...index, implicit: true }) };
 };
 
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
@@ -249,7 +250,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     // a SERIAL column is stored as an integer with a nextval default, and its sequence
     const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
     const table = sequences.length ? { ...c.table, columns } : c.table;
-    const created = { ...s, tables: { ...s.tables, [key]: table }, ...withSequences(s, sequences) };
+    const created = {
+      ...s,
+      tables: withEntry(s.tables, key, table),
+      ...withSequences(s, sequences),
+    };
     return (c.implicitIndexes ?? []).reduce(
       (acc, i) => withImplicitIndex(acc, i, problem),
       created,
@@ -556,7 +561,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const indexes = replaced.length
       ? filterRecord(s.indexes, (i) => !replaced.includes(i))
       : s.indexes;
-    return { ...s, indexes: { ...indexes, [key]: c.index } };
+    return { ...s, indexes: withEntry(indexes, key, c.index) };
   },
   DropIndex: (s, c, problem) => {
     const key = qualify(c.name);
@@ -573,7 +578,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       // MySQL: a renamed implicit index is an ordinary one (a covering index no longer replaces it)
       const { implicit: _implicit, ...rest } = i;
       const renamed = { ...rest, name: c.to };
-      return { ...s, indexes: { ...without(s.indexes, key), [indexKey(i.table, c.to)]: renamed } };
+      return {
+        ...s,
+        indexes: withEntry(without(s.indexes, key), indexKey(i.table, c.to), renamed),
+      };
     }
     // ALTER INDEX on the index behind a PRIMARY KEY / UNIQUE constraint renames the constraint
     const owner = constraintIndexOwner(s, c.from);
@@ -589,7 +597,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateEnum: (s, c, problem) => {
     const key = qualify(c.enum.name);
     if (s.enums[key]) problem(`type ${show(c.enum.name)} already exists`);
-    return { ...s, enums: { ...s.enums, [key]: c.enum } };
+    return { ...s, enums: withEntry(s.enums, key, c.enum) };
   },
   DropEnum: (s, c, problem) => {
     const key = qualify(c.name);
@@ -618,7 +626,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       problem(`enum ${show(c.name)} has no value ${JSON.stringify(anchor)}`);
     if (at < 0) values.push(c.value);
     else values.splice(c.before !== undefined ? at : at + 1, 0, c.value);
-    return { ...s, enums: { ...s.enums, [key]: { ...e, values } } };
+    return { ...s, enums: withEntry(s.enums, key, { ...e, values }) };
   },
   RenameEnum: (s, c, problem) => {
     const key = qualify(c.from);
@@ -639,7 +647,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
           }
         : t,
     );
-    return { ...s, tables, enums: { ...without(s.enums, key), [qualify(to)]: { ...e, name: to } } };
+    return {
+      ...s,
+      tables,
+      enums: withEntry(without(s.enums, key), qualify(to), { ...e, name: to }),
+    };
   },
   RenameEnumValue: (s, c, problem) => {
     const key = qualify(c.name);
@@ -920,9 +932,12 @@ const withSequences = (
   sequences: readonly Schema['sequences'][string][],
 ): Pick<Schema, 'sequences'> => {
   if (!sequences.length) return { sequences: s.sequences };
-  const out = { ...s.sequences };
-  for (const q of sequences) out[qualify(q.name)] = q;
-  return { sequences: out };
+  return {
+    sequences: withEntries(
+      s.sequences,
+      sequences.map((q) => [qualify(q.name), q]),
+    ),
+  };
 };
 
 /**

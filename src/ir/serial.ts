@@ -8,6 +8,7 @@
  */
 import type { Change } from './changes.js';
 import { quoteIdent, quoteLiteral, quoteName } from './sql-text.js';
+import { withEntry } from './record.js';
 import {
   qualify,
   sameName,
@@ -119,7 +120,7 @@ export const expandSerials = (
       serial: kind,
     };
     sequences.push(q);
-    taken = { ...taken, sequences: { ...taken.sequences, [qualify(name)]: q } };
+    taken = { ...taken, sequences: withEntry(taken.sequences, qualify(name), q) };
     return { ...c, type: { ...c.type, name: STORED[kind] }, default: nextvalDefault(name) };
   });
   return { columns: out, sequences };
