@@ -10,9 +10,9 @@
  * name), and for a dialect whose DDL is not transactional (MySQL), the guard that makes each
  * down step run only when the up change it undoes took effect (guardDown).
  */
-import type { Change, ChangeKind } from '../ir/changes.js';
+import type { Change, ChangeKind, ChangeOf } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
-import type { Schema } from '../ir/schema.js';
+import type { Column, QName, Schema, Table } from '../ir/schema.js';
 import { binaryExpr, type Js } from './code/index.js';
 import { probeOf, TABLE_SQL } from './sql/mysql-probes.js';
 import { alterTableAction, renderChange, type AlterTableAction } from './sql/postgres.js';
@@ -69,6 +69,100 @@ export const MYSQL: SqlDialect = {
 };
 
 export const postgresOnlyWhy = (kind: ChangeKind): string => `${kind} is PostgreSQL-only`;
+
+// ---------------------------------------------------------------------------------------------
+// a target's change table, and the one dispatch both targets use
+
+/** A target's handler of one change kind: the statements (of the target's own kind `E`) that
+ * perform it, on a database in the state `before`. */
+export type HandlerOf<K extends ChangeKind, C, E> = (
+  change: ChangeOf<K>,
+  before: Schema,
+  ctx: C,
+) => E[];
+
+/** A target's base table: for every change kind, its handler, or (a string) why the change
+ * stays raw SQL from the dialect's renderer. A new change kind is one entry here per target. */
+export type BaseTable<C, E> = { readonly [K in ChangeKind]: HandlerOf<K, C, E> | string };
+
+/** A dialect's handlers that differ from the base table. */
+export type OverridesOf<C, E> = { readonly [K in ChangeKind]?: HandlerOf<K, C, E> };
+
+/** What a target's dialect object brings to the dispatch. */
+export interface TargetDialect<C, E> {
+  readonly sql: SqlDialect;
+  /** why a change is raw SQL on this dialect, where the base table's reason does not apply */
+  readonly rawWhy: Partial<Record<ChangeKind, string>>;
+  readonly overrides: OverridesOf<C, E>;
+}
+
+/** The raw SQL of a change under its reason (`raw: <why>`), as a target writes it. */
+export type RawEmitter<C, E> = (ctx: C, change: Change, before: Schema, why: string) => E[];
+
+/** Many kinds with one reason to stay raw SQL, for a base table. */
+export const rawFor = <K extends ChangeKind>(
+  kinds: readonly K[],
+  why: string,
+): { readonly [P in K]: string } =>
+  Object.fromEntries(kinds.map((k) => [k, why])) as { readonly [P in K]: string };
+
+/** Why `kind` is raw SQL: the dialect's reason, the base table's, or that it is PostgreSQL-only. */
+export const rawWhyOf = <C, E>(
+  kind: ChangeKind,
+  dialect: TargetDialect<C, E>,
+  base: BaseTable<C, E>,
+): string => {
+  const entry = base[kind];
+  return dialect.rawWhy[kind] ?? (typeof entry === 'string' ? entry : postgresOnlyWhy(kind));
+};
+
+/** The reason of a raw statement read as such (RawSql), in every target. */
+export const rawSqlWhy = (c: ChangeOf<'RawSql'>): string =>
+  `${c.category} statement kept verbatim: ${c.reason}`;
+
+/**
+ * The statements that perform `change`: the dialect's handler where it has one, raw SQL for a
+ * kind its SQL does not have or the base table keeps raw, the base handler otherwise.
+ */
+export function emitWith<C extends { readonly dialect: TargetDialect<C, E> }, E>(
+  base: BaseTable<C, E>,
+  raw: RawEmitter<C, E>,
+  change: Change,
+  before: Schema,
+  ctx: C,
+): E[] {
+  const { dialect } = ctx;
+  const handler =
+    dialect.overrides[change.kind] ??
+    (dialect.sql.postgresOnly.has(change.kind) ? undefined : base[change.kind]);
+  return typeof handler === 'function'
+    ? (handler as HandlerOf<ChangeKind, C, E>)(change as never, before, ctx)
+    : raw(ctx, change, before, rawWhyOf(change.kind, dialect, base));
+}
+
+/** The change that sets the comment of a column (where a target cannot write it inline). */
+export const columnCommentOf = (table: QName, c: Column): ChangeOf<'SetComment'> => ({
+  kind: 'SetComment',
+  target: { kind: 'column', table, column: c.name },
+  comment: c.comment,
+});
+
+/** The change that sets the comment of a table (where a target cannot write it inline). */
+export const tableCommentOf = (t: Table): ChangeOf<'SetComment'> => ({
+  kind: 'SetComment',
+  target: { kind: 'table', table: t.name },
+  comment: t.comment,
+});
+
+/** The changes after a CREATE TABLE that turn on its row-level security (no target has a call). */
+export const rowLevelSecurityOf = (t: Table): Change[] => [
+  ...(t.rowLevelSecurity
+    ? [{ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false } as const]
+    : []),
+  ...(t.forceRowLevelSecurity
+    ? [{ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true } as const]
+    : []),
+];
 
 /** How a target asks the database and wraps statements: the row count of a probe query as an
  * expression, and a statement `if (test) { body }` of its own kind. */

@@ -28,7 +28,18 @@ import {
 } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
 import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js, sqlExpr } from '../code/index.js';
-import { postgresOnlyWhy } from '../dialect.js';
+import {
+  emitWith,
+  rawFor,
+  rawSqlWhy,
+  rawWhyOf,
+  rowLevelSecurityOf,
+  tableCommentOf,
+  columnCommentOf,
+  type BaseTable,
+  type HandlerOf,
+  type OverridesOf,
+} from '../dialect.js';
 import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
 import type { KnexDialect } from './dialect.js';
 import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
@@ -64,13 +75,9 @@ export interface Emitted {
 import type { RawAlter } from '../migration-file.js';
 export type { RawAlter };
 
-export type Handler<K extends ChangeKind> = (
-  change: ChangeOf<K>,
-  before: Schema,
-  ctx: EmitContext,
-) => Emitted[];
+export type Handler<K extends ChangeKind> = HandlerOf<K, EmitContext, Emitted>;
 /** A dialect's handlers that differ from the base table (HANDLERS). */
-export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
+export type Overrides = OverridesOf<EmitContext, Emitted>;
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
@@ -374,46 +381,15 @@ const LENGTH_LIMITED = new Set(['VARCHAR', 'CHAR', 'BIT', 'VARBIT']);
 // ---------------------------------------------------------------------------------------------
 // the table
 
-const RAW_WHY = {
-  RenameConstraint: 'knex has no call to rename a constraint',
-  ValidateConstraint: 'knex has no call to validate a constraint',
-  RenameIndex: 'knex has no call to rename an index',
-  CreateEnum:
-    'knex creates enum types only inside a column (enu without existingType), and never drops them',
-  DropEnum: 'knex has no call to drop a type',
-  AddEnumValue: 'knex has no call to add a value to an enum type',
-  RenameEnum: 'knex has no call to rename a type',
-  RenameEnumValue: 'knex has no call to rename an enum value',
-  CreateExtension: 'the statement may say WITH SCHEMA or VERSION; kept as written',
-  CreateView: 'the view is kept as written (createView rebuilds the query from a builder)',
-  CreateFunction: 'knex has no function calls',
-  DropFunction: 'knex has no function calls',
-  SetRoutineComment: 'knex has no function calls',
-  CreateTrigger: 'knex has no trigger calls',
-  DropTrigger: 'knex has no trigger calls',
-  CreateSequence: 'knex has no sequence calls',
-  DropSequence: 'knex has no sequence calls',
-  SetSequenceOwner: 'knex has no sequence calls',
-  SetRowLevelSecurity: 'knex has no row-level-security calls',
-  CreatePolicy: 'knex has no policy calls',
-  DropPolicy: 'knex has no policy calls',
-  SessionSetting: 'a session setting, kept as written',
-} as const satisfies Partial<Record<ChangeKind, string>>;
+const RLS_WHY = 'knex has no row-level-security calls';
 
 /** The change as raw SQL, for the reason the dialect gives (dialect.rawWhy) or the base one. */
 export const rawKind =
   <K extends ChangeKind>(kind: K): Handler<K> =>
   (change, before, ctx) =>
-    raw(
-      ctx,
-      change,
-      before,
-      ctx.dialect.rawWhy[kind] ??
-        (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ??
-        postgresOnlyWhy(kind),
-    );
+    raw(ctx, change, before, rawWhyOf(kind, ctx.dialect, HANDLERS));
 
-const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+const HANDLERS: BaseTable<EmitContext, Emitted> = {
   CreateTable: (change, before, ctx) => {
     const t = change.table;
     const why = (() => {
@@ -448,7 +424,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
         after.push(
           ...raw(
             ctx,
-            { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment },
+            tableCommentOf(t),
             before,
             'a table comment knex would not quote (it escapes nothing)',
           ),
@@ -459,34 +435,13 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       after.push(
         ...raw(
           ctx,
-          {
-            kind: 'SetComment',
-            target: { kind: 'column', table: t.name, column: c.name },
-            comment: c.comment,
-          },
+          columnCommentOf(t.name, c),
           before,
           'a column comment knex would not quote exactly',
         ),
       );
     }
-    if (t.rowLevelSecurity)
-      after.push(
-        ...raw(
-          ctx,
-          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false },
-          before,
-          RAW_WHY.SetRowLevelSecurity,
-        ),
-      );
-    if (t.forceRowLevelSecurity)
-      after.push(
-        ...raw(
-          ctx,
-          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true },
-          before,
-          RAW_WHY.SetRowLevelSecurity,
-        ),
-      );
+    for (const rls of rowLevelSecurityOf(t)) after.push(...raw(ctx, rls, before, RLS_WHY));
     return [tableStmt('createTable', t.name, lines), ...after];
   },
   DropTable: (change, before, ctx) => {
@@ -519,11 +474,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       out.push(
         ...raw(
           ctx,
-          {
-            kind: 'SetComment',
-            target: { kind: 'column', table, column: column.name },
-            comment: column.comment,
-          },
+          columnCommentOf(table, column),
           before,
           'a column comment knex would not quote exactly',
         ),
@@ -632,8 +583,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
     return [tableStmt('alterTable', change.table, [line])];
   },
-  RenameConstraint: rawKind('RenameConstraint'),
-  ValidateConstraint: rawKind('ValidateConstraint'),
+  RenameConstraint: 'knex has no call to rename a constraint',
+  ValidateConstraint: 'knex has no call to validate a constraint',
   CreateIndex: (change, before, ctx) => {
     const problem = indexProblem(ctx, change);
     if (problem) return raw(ctx, change, before, problem);
@@ -692,12 +643,13 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       ]),
     ];
   },
-  RenameIndex: rawKind('RenameIndex'),
-  CreateEnum: rawKind('CreateEnum'),
-  DropEnum: rawKind('DropEnum'),
-  AddEnumValue: rawKind('AddEnumValue'),
-  RenameEnum: rawKind('RenameEnum'),
-  RenameEnumValue: rawKind('RenameEnumValue'),
+  RenameIndex: 'knex has no call to rename an index',
+  CreateEnum:
+    'knex creates enum types only inside a column (enu without existingType), and never drops them',
+  DropEnum: 'knex has no call to drop a type',
+  AddEnumValue: 'knex has no call to add a value to an enum type',
+  RenameEnum: 'knex has no call to rename a type',
+  RenameEnumValue: 'knex has no call to rename an enum value',
   SetComment: (change, before, ctx) => {
     if (change.target.kind === 'column') {
       return raw(
@@ -713,7 +665,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     // an empty comment removes it, as COMMENT … IS NULL does
     return [tableStmt('alterTable', change.target.table, [tcall('comment', change.comment ?? '')])];
   },
-  CreateExtension: rawKind('CreateExtension'),
+  CreateExtension: 'the statement may say WITH SCHEMA or VERSION; kept as written',
   DropExtension: (change, before, ctx) =>
     ctx.lang === 'ts'
       ? raw(ctx, change, before, "dropExtension is not in knex's TypeScript types")
@@ -736,35 +688,23 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     quotable(change.name)
       ? [stmt(schemaCall(undefined, 'dropSchema', change.name))]
       : raw(ctx, change, before, NOT_QUOTABLE),
-  CreateView: rawKind('CreateView'),
+  CreateView: 'the view is kept as written (createView rebuilds the query from a builder)',
   DropView: (change, before, ctx) => {
     if (!quotableName(change.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     const method = `drop${change.materialized ? 'MaterializedView' : 'View'}${change.ifExists ? 'IfExists' : ''}`;
     return [stmt(schemaCall(change.name.schema, method, change.name.name))];
   },
-  CreateFunction: rawKind('CreateFunction'),
-  DropFunction: rawKind('DropFunction'),
-  SetRoutineComment: rawKind('SetRoutineComment'),
-  CreateTrigger: rawKind('CreateTrigger'),
-  DropTrigger: rawKind('DropTrigger'),
-  CreateSequence: rawKind('CreateSequence'),
-  DropSequence: rawKind('DropSequence'),
-  SetSequenceOwner: rawKind('SetSequenceOwner'),
-  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
-  CreatePolicy: rawKind('CreatePolicy'),
-  DropPolicy: rawKind('DropPolicy'),
-  SessionSetting: rawKind('SessionSetting'),
-  RawSql: (change, before, ctx) =>
-    raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+  ...rawFor(['CreateFunction', 'DropFunction', 'SetRoutineComment'], 'knex has no function calls'),
+  ...rawFor(['CreateTrigger', 'DropTrigger'], 'knex has no trigger calls'),
+  ...rawFor(['CreateSequence', 'DropSequence', 'SetSequenceOwner'], 'knex has no sequence calls'),
+  SetRowLevelSecurity: RLS_WHY,
+  ...rawFor(['CreatePolicy', 'DropPolicy'], 'knex has no policy calls'),
+  SessionSetting: 'a session setting, kept as written',
+  RawSql: (change, before, ctx) => raw(ctx, change, before, rawSqlWhy(change)),
 };
 
 /** The statements that perform `change` (on a database in the state `before`): the dialect's
  * handler where it has one, a kind its SQL does not have as raw SQL, the base handler otherwise. */
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  const { dialect } = ctx;
-  const handler = (dialect.overrides[change.kind] ??
-    (dialect.sql.postgresOnly.has(change.kind)
-      ? rawKind(change.kind)
-      : HANDLERS[change.kind])) as Handler<ChangeKind>;
-  return handler(change as never, before, ctx);
+  return emitWith(HANDLERS, raw, change, before, ctx);
 }

@@ -31,7 +31,18 @@ import {
   type JsObject,
   sqlExpr,
 } from '../code/index.js';
-import { postgresOnlyWhy } from '../dialect.js';
+import {
+  emitWith,
+  rawFor,
+  rawSqlWhy,
+  rawWhyOf,
+  rowLevelSecurityOf,
+  tableCommentOf,
+  columnCommentOf,
+  type BaseTable,
+  type HandlerOf,
+  type OverridesOf,
+} from '../dialect.js';
 import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
 import type { SequelizeDialect } from './dialect.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
@@ -65,13 +76,9 @@ export interface Emitted {
 import type { RawAlter } from '../migration-file.js';
 export type { RawAlter };
 
-export type Handler<K extends ChangeKind> = (
-  change: ChangeOf<K>,
-  before: Schema,
-  ctx: EmitContext,
-) => Emitted[];
+export type Handler<K extends ChangeKind> = HandlerOf<K, EmitContext, Emitted>;
 /** A dialect's handlers that differ from the base table (HANDLERS). */
-export type Overrides = { readonly [K in ChangeKind]?: Handler<K> };
+export type Overrides = OverridesOf<EmitContext, Emitted>;
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
@@ -371,52 +378,15 @@ const fitsIdentifier = (name: string) => Buffer.byteLength(name, 'utf8') <= 63;
 // ---------------------------------------------------------------------------------------------
 // the table
 
-const RAW_WHY = {
-  RenameConstraint: 'Sequelize has no call to rename a constraint',
-  ValidateConstraint: 'Sequelize has no call to validate a constraint',
-  RenameIndex: 'Sequelize has no call to rename an index',
-  CreateEnum:
-    'a named enum type (DataTypes.ENUM would create its own "enum_<table>_<column>" type)',
-  DropEnum:
-    'enum types are dropped by name (Sequelize only knows its own enum_<table>_<column> types)',
-  AddEnumValue: 'Sequelize has no call to add a value to an existing enum type',
-  RenameEnum: 'Sequelize has no call to rename a type',
-  RenameEnumValue: 'Sequelize has no call to rename an enum value',
-  SetComment: 'Sequelize sets comments only while creating or changing a column',
-  CreateExtension: 'Sequelize has no extension calls',
-  DropExtension: 'Sequelize has no extension calls',
-  CreateSchema: 'createSchema adds IF NOT EXISTS only on some server versions; kept as written',
-  DropSchema: 'dropSchema adds IF EXISTS … CASCADE; kept as written',
-  CreateView: 'Sequelize has no view calls',
-  DropView: 'Sequelize has no view calls',
-  CreateFunction: 'createFunction rebuilds a function from parts; the source statement is kept',
-  DropFunction: 'dropFunction adds RESTRICT and needs parameter objects; kept as written',
-  SetRoutineComment: 'Sequelize has no call for a function comment',
-  CreateTrigger: 'createTrigger rebuilds a trigger from parts; the source statement is kept',
-  DropTrigger: 'dropTrigger adds RESTRICT; kept as written',
-  CreateSequence: 'Sequelize has no sequence calls',
-  DropSequence: 'Sequelize has no sequence calls',
-  SetSequenceOwner: 'Sequelize has no sequence calls',
-  SetRowLevelSecurity: 'Sequelize has no row-level-security calls',
-  CreatePolicy: 'Sequelize has no policy calls',
-  DropPolicy: 'Sequelize has no policy calls',
-  SessionSetting: 'a session setting, kept as written',
-} as const satisfies Partial<Record<ChangeKind, string>>;
+const RLS_WHY = 'Sequelize has no row-level-security calls';
 
 /** The change as raw SQL, for the reason the dialect gives (dialect.rawWhy) or the base one. */
 export const rawKind =
   <K extends ChangeKind>(kind: K): Handler<K> =>
   (change, before, ctx) =>
-    raw(
-      ctx,
-      change,
-      before,
-      ctx.dialect.rawWhy[kind] ??
-        (RAW_WHY as Partial<Record<ChangeKind, string>>)[kind] ??
-        postgresOnlyWhy(kind),
-    );
+    raw(ctx, change, before, rawWhyOf(kind, ctx.dialect, HANDLERS));
 
-const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
+const HANDLERS: BaseTable<EmitContext, Emitted> = {
   CreateTable: (change, before, ctx) => {
     const t = change.table;
     const why = (() => {
@@ -456,7 +426,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       out.push(
         ...raw(
           ctx,
-          { kind: 'SetComment', target: { kind: 'table', table: t.name }, comment: t.comment },
+          tableCommentOf(t),
           before,
           'table comment (not in the TypeScript types of createTable)',
         ),
@@ -465,31 +435,14 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
     for (const c of t.constraints) {
       if (inlinePk && c === pk) continue;
       out.push(
-        ...HANDLERS.AddConstraint(
+        ...(HANDLERS.AddConstraint as Handler<'AddConstraint'>)(
           { kind: 'AddConstraint', table: t.name, constraint: c },
           before,
           ctx,
         ),
       );
     }
-    if (t.rowLevelSecurity)
-      out.push(
-        ...raw(
-          ctx,
-          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false },
-          before,
-          RAW_WHY.SetRowLevelSecurity,
-        ),
-      );
-    if (t.forceRowLevelSecurity)
-      out.push(
-        ...raw(
-          ctx,
-          { kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true },
-          before,
-          RAW_WHY.SetRowLevelSecurity,
-        ),
-      );
+    for (const rls of rowLevelSecurityOf(t)) out.push(...raw(ctx, rls, before, RLS_WHY));
     return out;
   },
   DropTable: (change, before, ctx) => {
@@ -527,11 +480,7 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       out.push(
         ...raw(
           ctx,
-          {
-            kind: 'SetComment',
-            target: { kind: 'column', table, column: column.name },
-            comment: column.comment,
-          },
+          columnCommentOf(table, column),
           before,
           'a comment Sequelize would rewrite inside addColumn',
         ),
@@ -598,8 +547,8 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     return [stmt(qi(ctx, 'removeConstraint', [tableArg(change.table), change.name]))];
   },
-  RenameConstraint: rawKind('RenameConstraint'),
-  ValidateConstraint: rawKind('ValidateConstraint'),
+  RenameConstraint: 'Sequelize has no call to rename a constraint',
+  ValidateConstraint: 'Sequelize has no call to validate a constraint',
   CreateIndex: (change, before, ctx) => {
     const { index } = change;
     const why = (() => {
@@ -670,42 +619,36 @@ const HANDLERS: { readonly [K in ChangeKind]: Handler<K> } = {
       ),
     ];
   },
-  RenameIndex: rawKind('RenameIndex'),
-  CreateEnum: rawKind('CreateEnum'),
-  DropEnum: rawKind('DropEnum'),
-  AddEnumValue: rawKind('AddEnumValue'),
-  RenameEnum: rawKind('RenameEnum'),
-  RenameEnumValue: rawKind('RenameEnumValue'),
-  SetComment: rawKind('SetComment'),
-  CreateExtension: rawKind('CreateExtension'),
-  DropExtension: rawKind('DropExtension'),
-  CreateSchema: rawKind('CreateSchema'),
-  DropSchema: rawKind('DropSchema'),
-  CreateView: rawKind('CreateView'),
-  DropView: rawKind('DropView'),
-  CreateFunction: rawKind('CreateFunction'),
-  DropFunction: rawKind('DropFunction'),
-  SetRoutineComment: rawKind('SetRoutineComment'),
-  CreateTrigger: rawKind('CreateTrigger'),
-  DropTrigger: rawKind('DropTrigger'),
-  CreateSequence: rawKind('CreateSequence'),
-  DropSequence: rawKind('DropSequence'),
-  SetSequenceOwner: rawKind('SetSequenceOwner'),
-  SetRowLevelSecurity: rawKind('SetRowLevelSecurity'),
-  CreatePolicy: rawKind('CreatePolicy'),
-  DropPolicy: rawKind('DropPolicy'),
-  SessionSetting: rawKind('SessionSetting'),
-  RawSql: (change, before, ctx) =>
-    raw(ctx, change, before, `${change.category} statement kept verbatim: ${change.reason}`),
+  RenameIndex: 'Sequelize has no call to rename an index',
+  CreateEnum:
+    'a named enum type (DataTypes.ENUM would create its own "enum_<table>_<column>" type)',
+  DropEnum:
+    'enum types are dropped by name (Sequelize only knows its own enum_<table>_<column> types)',
+  AddEnumValue: 'Sequelize has no call to add a value to an existing enum type',
+  RenameEnum: 'Sequelize has no call to rename a type',
+  RenameEnumValue: 'Sequelize has no call to rename an enum value',
+  SetComment: 'Sequelize sets comments only while creating or changing a column',
+  ...rawFor(['CreateExtension', 'DropExtension'], 'Sequelize has no extension calls'),
+  CreateSchema: 'createSchema adds IF NOT EXISTS only on some server versions; kept as written',
+  DropSchema: 'dropSchema adds IF EXISTS … CASCADE; kept as written',
+  ...rawFor(['CreateView', 'DropView'], 'Sequelize has no view calls'),
+  CreateFunction: 'createFunction rebuilds a function from parts; the source statement is kept',
+  DropFunction: 'dropFunction adds RESTRICT and needs parameter objects; kept as written',
+  SetRoutineComment: 'Sequelize has no call for a function comment',
+  CreateTrigger: 'createTrigger rebuilds a trigger from parts; the source statement is kept',
+  DropTrigger: 'dropTrigger adds RESTRICT; kept as written',
+  ...rawFor(
+    ['CreateSequence', 'DropSequence', 'SetSequenceOwner'],
+    'Sequelize has no sequence calls',
+  ),
+  SetRowLevelSecurity: RLS_WHY,
+  ...rawFor(['CreatePolicy', 'DropPolicy'], 'Sequelize has no policy calls'),
+  SessionSetting: 'a session setting, kept as written',
+  RawSql: (change, before, ctx) => raw(ctx, change, before, rawSqlWhy(change)),
 };
 
 /** The statements that perform `change` (on a database in the state `before`): the dialect's
  * handler where it has one, a kind its SQL does not have as raw SQL, the base handler otherwise. */
 export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  const { dialect } = ctx;
-  const handler = (dialect.overrides[change.kind] ??
-    (dialect.sql.postgresOnly.has(change.kind)
-      ? rawKind(change.kind)
-      : HANDLERS[change.kind])) as Handler<ChangeKind>;
-  return handler(change as never, before, ctx);
+  return emitWith(HANDLERS, raw, change, before, ctx);
 }
