@@ -27,7 +27,17 @@ import {
   type Schema,
 } from '../../ir/schema.js';
 import { renderType } from '../../ir/sql-text.js';
-import { arrowExpr, callExpr, code, js, memberExpr, obj, type Js, sqlExpr } from '../code/index.js';
+import {
+  arrowExpr,
+  callExpr,
+  code,
+  js,
+  memberExpr,
+  obj,
+  type Js,
+  type JsStatementOf,
+  sqlExpr,
+} from '../code/index.js';
 import {
   emitWith,
   rawFor,
@@ -59,12 +69,12 @@ export interface Emitted {
   readonly text?: string;
   /** `if (test) { body }` instead of an expression (a guarded down step, ../dialect.ts) */
   readonly guard?: { readonly test: Js; readonly body: readonly Emitted[] };
-  /** an alterTable whose lines only add (or only drop) columns: consecutive ones on the same
-   * table merge into one callback, as Prisma writes one ALTER TABLE with several ADD COLUMN */
-  readonly columns?: {
+  /** an alterTable call: its table and the statements of its callback, so consecutive ones on
+   * the same table can merge into one callback where knex then sends the same SQL in the same
+   * order (mergeAlterTableCalls) */
+  readonly alterTable?: {
     readonly table: QName;
-    readonly op: 'add' | 'drop';
-    readonly lines: readonly Js[];
+    readonly lines: readonly JsStatementOf[];
   };
   /** a raw statement that is one ALTER TABLE sub-command: consecutive ones split from the same
    * source statement are joined into one again (mergeAlterTables), as Prisma wrote them */
@@ -174,42 +184,139 @@ export const tableStmt = (
   name: QName,
   lines: readonly Js[],
   ...comments: string[]
-): Emitted =>
-  stmt(
-    schemaCall(
-      name.schema,
-      method,
-      name.name,
-      arrowExpr(
-        ['table'],
-        lines.map((expr) => ({ comments: [], expr })),
-      ),
-    ),
-    ...comments,
-  );
+): Emitted => {
+  const body = lines.map((expr): JsStatementOf => ({ comments: [], expr }));
+  return {
+    ...callbackStmt(method, name, body, comments),
+    ...(method === 'alterTable' ? { alterTable: { table: name, lines: body } } : {}),
+  };
+};
 
-/** An alterTable statement that may merge with its neighbours (see Emitted.columns). */
-export const columnStmt = (table: QName, op: 'add' | 'drop', line: Js): Emitted => ({
-  ...tableStmt('alterTable', table, [line]),
-  columns: { table, op, lines: [line] },
-});
+const callbackStmt = (
+  method: 'createTable' | 'alterTable',
+  name: QName,
+  body: readonly JsStatementOf[],
+  comments: readonly string[],
+): Emitted =>
+  stmt(schemaCall(name.schema, method, name.name, arrowExpr(['table'], body)), ...comments);
+
+/** An alterTable statement adding or dropping one column (it merges like any alterTable). */
+export const columnStmt = (table: QName, _op: 'add' | 'drop', line: Js): Emitted =>
+  tableStmt('alterTable', table, [line]);
+
+/** knex's column types: a line starting with one of these is a column (ColumnBuilder); every
+ * other `table.<method>` is a table statement (index, key, drop, rename...). */
+const COLUMN_METHODS = new Set([
+  'increments',
+  'bigIncrements',
+  'integer',
+  'bigInteger',
+  'bigint',
+  'smallint',
+  'tinyint',
+  'mediumint',
+  'text',
+  'string',
+  'float',
+  'double',
+  'decimal',
+  'boolean',
+  'date',
+  'datetime',
+  'time',
+  'timestamp',
+  'binary',
+  'enu',
+  'enum',
+  'json',
+  'jsonb',
+  'uuid',
+  'specificType',
+  'geometry',
+  'geography',
+  'point',
+]);
+/** table-wide settings knex keeps one of and applies last (TableCompiler `single`) */
+const SINGLE_METHODS = new Set(['comment', 'engine', 'charset', 'collate']);
 
 /**
- * Consecutive column additions (or drops) on the same table as one alterTable callback. Knex
- * compiles all the additions of a callback into one ALTER TABLE, in call order, and each drop
- * into its own statement, in call order: the same effect as the separate calls, read at once.
+ * The phases of knex's TableCompiler.alter() a callback line's SQL falls in: 0 added columns
+ * (one ALTER TABLE for all of a callback), 1 altered columns (.alter()), 2 and 3 their column
+ * comments, 4 table statements in call order (indexes, keys, drops, renames, nullability), 5
+ * table-wide settings (one of each, applied last). Within 0, 1, 2, 3 and 4 knex keeps call
+ * order. undefined: a line not read here (never merged).
  */
-export function mergeColumnCalls(list: readonly Emitted[]): Emitted[] {
+const phasesOf = (line: Js): number[] | undefined => {
+  const methods: string[] = [];
+  let e: Js = line;
+  for (;;) {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
+    const c = e as { kind?: string; callee?: Js; object?: Js; property?: unknown; text?: string };
+    if (c.kind === 'call') e = c.callee!;
+    else if (c.kind === 'member' && typeof c.property === 'string') {
+      methods.unshift(c.property);
+      e = c.object!;
+    } else if (c.kind === 'code' && c.text === 'table') break;
+    else return undefined;
+  }
+  const [root, ...modifiers] = methods;
+  if (root === undefined) return undefined;
+  if (!COLUMN_METHODS.has(root)) return [SINGLE_METHODS.has(root) ? 5 : 4];
+  const altered = modifiers.includes('alter');
+  const phases = [altered ? 1 : 0];
+  if (modifiers.includes('comment')) phases.push(altered ? 3 : 2);
+  // a column modifier that adds a key or an index is a table statement too
+  if (modifiers.some((m) => ['primary', 'unique', 'index', 'references'].includes(m)))
+    phases.push(4);
+  return phases;
+};
+
+const phaseRange = (lines: readonly JsStatementOf[]): [number, number] | undefined => {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const l of lines) {
+    const p = l.expr === undefined ? undefined : phasesOf(l.expr);
+    if (p === undefined) return undefined;
+    lo = Math.min(lo, ...p);
+    hi = Math.max(hi, ...p);
+  }
+  return [lo, hi];
+};
+
+/** the phases two merged calls may share: not 1 (knex's MySQL compiler joins a callback's
+ * altered columns into one ALTER TABLE, so a failure would no longer stop between them) nor 5 */
+const SAME_PHASE_MERGES = new Set([0, 2, 3, 4]);
+
+/**
+ * Consecutive alterTable calls on the same table as one callback, where knex then sends the same
+ * statements in the same order: every line of the first falls in a phase of TableCompiler.alter()
+ * before (or the same as, SAME_PHASE_MERGES) every line of the second (phasesOf). Added
+ * columns of both become one ALTER TABLE, as Prisma writes several ADD COLUMN. The comments above
+ * each call go above its lines inside the callback.
+ */
+export function mergeAlterTableCalls(list: readonly Emitted[]): Emitted[] {
   const out: Emitted[] = [];
   for (const e of list) {
     const prev = out[out.length - 1];
-    const a = prev?.columns;
-    const b = e.columns;
-    if (a && b && e.comments.length === 0 && a.op === b.op && sameName(a.table, b.table)) {
-      const lines = [...a.lines, ...b.lines];
+    const a = prev?.alterTable;
+    const b = e.alterTable;
+    const ra = a && phaseRange(a.lines);
+    const rb = b && phaseRange(b.lines);
+    if (
+      a &&
+      b &&
+      ra &&
+      rb &&
+      sameName(a.table, b.table) &&
+      (ra[1] < rb[0] || (ra[1] === rb[0] && SAME_PHASE_MERGES.has(ra[1])))
+    ) {
+      // each call's comments go with its lines, inside the one callback
+      const inside = (lines: readonly JsStatementOf[], comments: readonly string[]) =>
+        lines.map((l, i) => (i === 0 ? { ...l, comments: [...comments, ...l.comments] } : l));
+      const lines = [...inside(a.lines, prev.comments), ...inside(b.lines, e.comments)];
       out[out.length - 1] = {
-        ...tableStmt('alterTable', a.table, lines, ...prev.comments),
-        columns: { ...a, lines },
+        ...callbackStmt('alterTable', a.table, lines, []),
+        alterTable: { table: a.table, lines },
       };
     } else out.push(e);
   }

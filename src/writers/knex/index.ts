@@ -43,7 +43,7 @@ import {
 import {
   emitChange,
   mergeAlterTables,
-  mergeColumnCalls,
+  mergeAlterTableCalls,
   rawAlterTable,
   type EmitContext,
   type Emitted,
@@ -124,12 +124,33 @@ const transactionLine = (m: PlannedMigration): string => {
 /** The statements of a list of changes (column calls and ALTER TABLE sub-commands merged), each
  * with its comments. */
 const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
-  mergeColumnCalls(mergeAlterTables(emitted)).map((e) =>
+  written(mergeAlterTableCalls(mergeAlterTables(emitted)));
+
+/** down(): each step's comments above its first statement, and alterTable calls merged across
+ * steps too (a step's raw ALTER TABLE statements are joined within the step, mergeAlterTables) */
+const downStatements = (
+  groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[],
+): JsStatementOf[] =>
+  written(
+    mergeAlterTableCalls(
+      groups.flatMap((g): Emitted[] => {
+        const list = mergeAlterTables(g.emitted);
+        if (g.comments.length === 0) return list;
+        if (list.length === 0) return [{ comments: g.comments }];
+        return [{ ...list[0], comments: [...g.comments, ...list[0].comments] }, ...list.slice(1)];
+      }),
+    ),
+  );
+
+const written = (emitted: readonly Emitted[]): JsStatementOf[] =>
+  emitted.map((e): JsStatementOf =>
     e.text !== undefined
       ? { comments: e.comments, raw: e.text }
       : e.guard !== undefined
         ? { comments: e.comments, if: { test: e.guard.test, then: statements(e.guard.body) } }
-        : { comments: e.comments, prefix: 'await ', expr: e.expr },
+        : e.expr === undefined
+          ? { comments: e.comments }
+          : { comments: e.comments, prefix: 'await ', expr: e.expr },
   );
 
 /** knex.raw, or the raw statement run on the connection itself (a `?` knex would bind) */
@@ -193,10 +214,7 @@ export async function writeKnexMigration(
       };
     });
     const groups = dialect.sql.guardsDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
-    const all = oneRawReasonPerRun(
-      groups.flatMap((g) => withComments(g.comments, statements(g.emitted))),
-      isKnexRaw,
-    );
+    const all = oneRawReasonPerRun(downStatements(groups), isKnexRaw);
     down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];
   }
