@@ -63,11 +63,18 @@ const objectName = (name1: string, name2: string, label: string): string => {
   return `${clip(name1, n1)}_${clip(name2, n2)}_${label}`;
 };
 
-/** Is a relation (table, view, sequence, index) of that name in that schema? */
-const relationExists = (s: Schema, schema: string | undefined, name: string): boolean => {
+/** Is a relation (table, view, sequence, index) of that name in that schema? (`freed`: sequences
+ * that count as gone) */
+const relationExists = (
+  s: Schema,
+  schema: string | undefined,
+  name: string,
+  freed: readonly Sequence[],
+): boolean => {
   const q = qualify({ schema, name });
+  const sequence = s.sequences[q];
   return (
-    !!(s.tables[q] || s.views[q] || s.sequences[q] || s.indexes[q]) ||
+    !!(s.tables[q] || s.views[q] || (sequence && !freed.includes(sequence)) || s.indexes[q]) ||
     Object.values(s.tables).some(
       (t) =>
         (t.name.schema ?? '') === (schema ?? '') &&
@@ -78,10 +85,15 @@ const relationExists = (s: Schema, schema: string | undefined, name: string): bo
 
 /** The name PostgreSQL chooses for a SERIAL column's sequence (ChooseRelationName): `T_id_seq`,
  * else `T_id_seq1`, `T_id_seq2`... when that relation name is taken. */
-export const serialSequenceName = (s: Schema, table: QName, column: string): QName => {
+export const serialSequenceName = (
+  s: Schema,
+  table: QName,
+  column: string,
+  freed: readonly Sequence[] = [],
+): QName => {
   for (let pass = 0; ; pass++) {
     const name = objectName(table.name, column, pass === 0 ? 'seq' : `seq${pass}`);
-    if (!relationExists(s, table.schema, name))
+    if (!relationExists(s, table.schema, name, freed))
       return { ...(table.schema !== undefined ? { schema: table.schema } : {}), name };
   }
 };
@@ -127,13 +139,20 @@ export const expandSerials = (
 };
 
 /** The sequences owned by a column (or, without `column`, by any column of the table). */
-export const ownedSequences = (s: Schema, table: QName, column?: string): Sequence[] =>
-  Object.values(s.sequences).filter(
-    (q) =>
+export const ownedSequences = (s: Schema, table: QName, column?: string): Sequence[] => {
+  const out: Sequence[] = [];
+  for (const k in s.sequences) {
+    if (!Object.hasOwn(s.sequences, k)) continue;
+    const q = s.sequences[k];
+    if (
       q.ownedBy &&
       sameName(q.ownedBy.table, table) &&
-      (column === undefined || q.ownedBy.column === column),
-  );
+      (column === undefined || q.ownedBy.column === column)
+    )
+      out.push(q);
+  }
+  return out;
+};
 
 /**
  * How a down brings a column back together with the sequence it owned (the table or column was
@@ -149,18 +168,12 @@ export const restoreOwned = (
 ): { column: Column; after: Change[] } => {
   const owned = ownedSequences(before, table, col.name);
   if (!owned.length) return { column: col, after: [] };
-  const free = {
-    ...before,
-    sequences: Object.fromEntries(
-      Object.entries(before.sequences).filter(([, q]) => !owned.includes(q)),
-    ),
-  };
   const only = owned.length === 1 ? owned[0] : undefined;
   if (
     only?.serial &&
     col.default === nextvalDefault(only.name) &&
     col.type.name === STORED[only.serial] &&
-    qualify(serialSequenceName(free, table, col.name)) === qualify(only.name)
+    qualify(serialSequenceName(before, table, col.name, owned)) === qualify(only.name)
   ) {
     const { default: _d, ...rest } = col;
     return { column: { ...rest, type: { ...col.type, name: only.serial } }, after: [] };
