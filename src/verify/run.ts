@@ -604,6 +604,134 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
   }
 };
 
+/** The generated files of the first `total` steps, written to a scratch folder for the target's
+ * runner; `removeDir` removes it. */
+const scratchFolder = (
+  conversion: Conversion,
+  total: number,
+): { dir: string; files: string[]; removeDir: () => void } => {
+  const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
+  // a signal ends the process with process.exit (database.ts), maybe while the databases are
+  // still being created: the scratch folder goes with it then, not only at the end of the run
+  const removeDir = () => {
+    process.off('exit', removeDir);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('exit', removeDir);
+  // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
+  linkRunnerModules(dir);
+  const files = conversion.files.slice(0, total).map((f) => {
+    writeFileSync(join(dir, f.fileName), f.contents);
+    return f.fileName;
+  });
+  return { dir, files, removeDir };
+};
+
+/** The source database after the last step, kept as a saved state (VerifyOptions.saveState) when
+ * every step proven in this run passed, or why none was saved. */
+const saveSourceState = async (
+  opts: VerifyOptions,
+  conversion: Conversion,
+  a: ScratchDatabase,
+  proven: readonly MigrationVerdict[],
+  replayResult: ReplayCheckResult,
+  at: { total: number; lastSource: Catalog | undefined; started: number },
+): Promise<NonNullable<VerifyReport['saved']>> => {
+  const { provider } = opts;
+  const { total, lastSource, started } = at;
+  const store = provider.states;
+  if (!store)
+    return {
+      why: `${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps no saved states: incremental verification needs a PostgreSQL server (--database-url postgres://...)`,
+    };
+  if (
+    !passed(proven, replayResult, !!opts.allowIrreversible) ||
+    proven.some((v) => v.up !== 'equal') ||
+    !lastSource
+  )
+    return { why: 'not every step was proven (a later run would start from an unproven schema)' };
+  const manifest = manifestOf(
+    {
+      target: conversion.target,
+      migrations: conversion.planned.map((p) => p.migration),
+      files: conversion.files,
+    },
+    total,
+    catalogHash(lastSource),
+    new Date(started),
+  );
+  const kept = await store.save(
+    a,
+    stateName(manifest.target, manifest.layout, manifest.migrations),
+    manifest,
+  );
+  const saved = { state: kept.name, migrations: total, bytes: kept.bytes };
+  await pruneStates(store, kept.name, manifest).catch(() => undefined);
+  return saved;
+};
+
+/** The report of the steps proven in this run (`verdicts`, from step `start` on). */
+const reportOf = (
+  opts: VerifyOptions,
+  conversion: Conversion,
+  verdicts: MigrationVerdict[],
+  replayResult: ReplayCheckResult,
+  run: {
+    start: number;
+    total: number;
+    saved: VerifyReport['saved'];
+    replanned: number;
+    started: number;
+  },
+): VerifyReport => {
+  const { provider } = opts;
+  const { start, total, saved, started } = run;
+  const upEqual = verdicts.filter((v) => v.up === 'equal').length;
+  const downEqual = verdicts.filter((v) => v.down === 'equal').length;
+  const irreversible = verdicts.filter((v) => v.risk === 'irreversible').length;
+  const sourceFailed = verdicts.filter((v) => v.up === 'source-failed').length;
+  // every step equal up and down; an irreversible step passes only when the user allowed it,
+  // and then only its up must be equal (its down cannot restore what it did)
+  const blocked = verdicts.filter((v) => v.blockedBy !== undefined).length;
+  // a down blocked by rows an irreversible migration left is judged like that migration
+  const rootCauses = verdicts.filter((v) => v.reproved === 'own').length;
+  const knockOns = verdicts.filter((v) => v.reproved === 'knock-on').length;
+  // a knock-on's own down is proven equal on its own: its cause is judged at the cause
+  const replayGaps = replayResult.gaps.length;
+  const ok = passed(verdicts, replayResult, !!opts.allowIrreversible);
+  return {
+    target: conversion.target,
+    database: provider.kind,
+    ...(opts.from
+      ? {
+          from: {
+            state: opts.from.name,
+            migrations: start,
+            through: opts.from.manifest.migrations[start - 1]?.[0] ?? '',
+            savedAt: opts.from.manifest.savedAt,
+          },
+        }
+      : {}),
+    ...(saved ? { saved } : {}),
+    migrations: verdicts,
+    replay: replayResult,
+    summary: {
+      migrations: total - start,
+      upEqual,
+      downEqual,
+      sourceFailed,
+      irreversible,
+      blocked,
+      replanned: run.replanned,
+      rootCauses,
+      knockOns,
+      replayGaps,
+      seconds: (Date.now() - started) / 1000,
+      ok,
+    },
+  };
+};
+
 const verifyOnce = async (
   opts: VerifyOptions,
   probe: boolean | 'on-failure',
@@ -631,20 +759,7 @@ const verifyOnce = async (
     ({ conversion, reasons: replanned } = await replanFromSource(conversion, failures));
   }
   const mysqlSource = provider.kind === 'mysql';
-  const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
-  // a signal ends the process with process.exit (database.ts), maybe while the databases are
-  // still being created: the scratch folder goes with it then, not only at the end of the run
-  const removeDir = () => {
-    process.off('exit', removeDir);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on('exit', removeDir);
-  // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
-  linkRunnerModules(dir);
-  const files = conversion.files.slice(0, total).map((f) => {
-    writeFileSync(join(dir, f.fileName), f.contents);
-    return f.fileName;
-  });
+  const { dir, files, removeDir } = scratchFolder(conversion, total);
   const verdicts: MigrationVerdict[] = conversion.planned.slice(0, total).map((p, i) => ({
     name: p.migration.name,
     up: 'skipped',
@@ -938,38 +1053,11 @@ const verifyOnce = async (
     }
     if (opts.saveState) {
       await replayRun;
-      const store = provider.states;
-      if (!store)
-        saved = {
-          why: `${provider.kind === 'pglite' ? 'PGlite' : provider.kind} keeps no saved states: incremental verification needs a PostgreSQL server (--database-url postgres://...)`,
-        };
-      else if (
-        !passed(verdicts.slice(start), replayResult, !!opts.allowIrreversible) ||
-        verdicts.slice(start).some((v) => v.up !== 'equal') ||
-        !lastSource
-      )
-        saved = {
-          why: 'not every step was proven (a later run would start from an unproven schema)',
-        };
-      else {
-        const manifest = manifestOf(
-          {
-            target: conversion.target,
-            migrations: conversion.planned.map((p) => p.migration),
-            files: conversion.files,
-          },
-          total,
-          catalogHash(lastSource),
-          new Date(started),
-        );
-        const kept = await store.save(
-          a,
-          stateName(manifest.target, manifest.layout, manifest.migrations),
-          manifest,
-        );
-        saved = { state: kept.name, migrations: total, bytes: kept.bytes };
-        await pruneStates(store, kept.name, manifest).catch(() => undefined);
-      }
+      saved = await saveSourceState(opts, conversion, a, verdicts.slice(start), replayResult, {
+        total,
+        lastSource,
+        started,
+      });
     }
   } finally {
     stopSource = true;
@@ -991,48 +1079,11 @@ const verifyOnce = async (
   }
   // incremental: the report is of the steps proven in this run
   verdicts.splice(0, start);
-  const upEqual = verdicts.filter((v) => v.up === 'equal').length;
-  const downEqual = verdicts.filter((v) => v.down === 'equal').length;
-  const irreversible = verdicts.filter((v) => v.risk === 'irreversible').length;
-  const sourceFailed = verdicts.filter((v) => v.up === 'source-failed').length;
-  // every step equal up and down; an irreversible step passes only when the user allowed it,
-  // and then only its up must be equal (its down cannot restore what it did)
-  const blocked = verdicts.filter((v) => v.blockedBy !== undefined).length;
-  // a down blocked by rows an irreversible migration left is judged like that migration
-  const rootCauses = verdicts.filter((v) => v.reproved === 'own').length;
-  const knockOns = verdicts.filter((v) => v.reproved === 'knock-on').length;
-  // a knock-on's own down is proven equal on its own: its cause is judged at the cause
-  const replayGaps = replayResult.gaps.length;
-  const ok = passed(verdicts, replayResult, !!opts.allowIrreversible);
-  return {
-    target: conversion.target,
-    database: provider.kind,
-    ...(opts.from
-      ? {
-          from: {
-            state: opts.from.name,
-            migrations: start,
-            through: opts.from.manifest.migrations[start - 1]?.[0] ?? '',
-            savedAt: opts.from.manifest.savedAt,
-          },
-        }
-      : {}),
-    ...(saved ? { saved } : {}),
-    migrations: verdicts,
-    replay: replayResult,
-    summary: {
-      migrations: total - start,
-      upEqual,
-      downEqual,
-      sourceFailed,
-      irreversible,
-      blocked,
-      replanned: replanned.size,
-      rootCauses,
-      knockOns,
-      replayGaps,
-      seconds: (Date.now() - started) / 1000,
-      ok,
-    },
-  };
+  return reportOf(opts, conversion, verdicts, replayResult, {
+    start,
+    total,
+    saved,
+    replanned: replanned.size,
+    started,
+  });
 };
