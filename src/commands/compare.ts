@@ -491,22 +491,27 @@ const readOnMysql = async (
   };
 };
 
-/** PostgreSQL: Prisma's history through the reader; each file statically when it is plain, else run. */
-const readOnPostgres = async (
+/** Each schema a history passes through: the state before and after every step, and the last. */
+const replaySteps = <T>(
+  items: readonly T[],
+  migrationOf: (item: T) => Migration,
+): { steps: { item: T; before: Schema; after: Schema }[]; final: Schema } => {
+  const steps: { item: T; before: Schema; after: Schema }[] = [];
+  let state = emptySchema();
+  for (const item of items) {
+    const after = planMigration(migrationOf(item), state).after;
+    steps.push({ item, before: state, after });
+    state = after;
+  }
+  return { steps, final: state };
+};
+
+/** Each file read statically (its statements read as Prisma SQL) when it is plain. */
+const readStatically = async (
   opts: CompareOptions,
-  read: readonly { migration: Migration }[],
   names: readonly string[],
   readFile: (path: string, text: string) => Promise<StaticRead>,
-  run: RunSettings,
-): Promise<Sides> => {
-  const prismaSteps: { m: Migration; before: Schema; after: Schema }[] = [];
-  let ps = emptySchema();
-  for (const r of read) {
-    const after = planMigration(r.migration, ps).after;
-    prismaSteps.push({ m: r.migration, before: ps, after });
-    ps = after;
-  }
-
+): Promise<OtherStep[]> => {
   const steps: OtherStep[] = [];
   for (const file of names) {
     const read = await readFile(
@@ -528,7 +533,12 @@ const readOnPostgres = async (
     }
     steps.push({ file, read, changes });
   }
-  // replay the static files; any that does not replay cleanly is executed instead
+  return steps;
+};
+
+/** The files that must run on the database: those not plain, any static file that does not
+ * replay cleanly (its read says why), and every file after the first of them. */
+const filesToRun = (steps: OtherStep[]): Set<number> => {
   const mustRun = new Set<number>();
   let s = emptySchema();
   for (const [i, st] of steps.entries()) {
@@ -549,6 +559,25 @@ const readOnPostgres = async (
     }
     s = p.after;
   }
+  return mustRun;
+};
+
+/** PostgreSQL: Prisma's history through the reader; each file statically when it is plain, else run. */
+const readOnPostgres = async (
+  opts: CompareOptions,
+  read: readonly { migration: Migration }[],
+  names: readonly string[],
+  readFile: (path: string, text: string) => Promise<StaticRead>,
+  run: RunSettings,
+): Promise<Sides> => {
+  const prisma = replaySteps(read, (r) => r.migration);
+  const prismaSteps = prisma.steps.map(({ item, before, after }) => ({
+    m: item.migration,
+    before,
+    after,
+  }));
+  const steps = await readStatically(opts, names, readFile);
+  const mustRun = filesToRun(steps);
   if (mustRun.size) {
     const ran = await runFolder(opts, names, mustRun, run);
     for (const [i, changes] of ran) {
@@ -557,13 +586,12 @@ const readOnPostgres = async (
       steps[i].executed = r.plain ? 'executed' : `${steps[i].file}:${r.line}: ${r.reason}`;
     }
   }
-  const otherSteps: { file: string; before: Schema; after: Schema }[] = [];
-  let os = emptySchema();
-  for (const st of steps) {
-    const after = planMigration(migrationOf(st.file, st.changes), os).after;
-    otherSteps.push({ file: st.file, before: os, after });
-    os = after;
-  }
+  const other = replaySteps(steps, (st) => migrationOf(st.file, st.changes));
+  const otherSteps = other.steps.map(({ item, before, after }) => ({
+    file: item.file,
+    before,
+    after,
+  }));
 
   // executed files come back with PostgreSQL's text for routines, triggers and extensions, and
   // a file's SQL may be laid out otherwise (whitespace): where a text creates what Prisma's
@@ -571,8 +599,8 @@ const readOnPostgres = async (
   const { alignTexts } = await import('./compare-canon.js');
   const pgq = await (await import('../readers/postgres/source.js')).loadPgQuery();
   for (const o of otherSteps) {
-    o.before = alignTexts(pgq, o.before, ps);
-    o.after = alignTexts(pgq, o.after, ps);
+    o.before = alignTexts(pgq, o.before, prisma.final);
+    o.after = alignTexts(pgq, o.after, prisma.final);
   }
   return {
     prismaSteps,
@@ -586,8 +614,8 @@ const readOnPostgres = async (
         ? st.read.dataCalls.map((d) => `${st.file}:${d.line}: ${d.sql}`)
         : [],
     })),
-    prismaFinal: ps,
-    otherFinal: alignTexts(pgq, os, ps),
+    prismaFinal: prisma.final,
+    otherFinal: alignTexts(pgq, other.final, prisma.final),
     /** the file's after-state against this Prisma step's (a function replaced later has another text at the end) */
     align: (o, p) => alignTexts(pgq, o, p),
     notCompared: [],

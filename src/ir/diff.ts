@@ -569,30 +569,30 @@ const staleTarget = (s: Schema, o: Other): { what: string; stale: Stale } | unde
   return undefined;
 };
 
-/**
- * The changes that carry out `d` (compareSchemas(a, b)). A view, trigger or policy to create or
- * to replace whose CREATE text in `b` is stale is left out, its drop included (the database keeps
- * the object it has rather than lose it or get a guess): each one is a 'stale-definition' error
- * in `refused`, located at the rename; without `refused`, the first one throws UnsupportedError.
- */
-export const changesOf = (
-  d: SchemaDiff,
-  a: Schema,
-  b: Schema,
-  refused?: Diagnostic[],
-): Change[] => {
-  const enums: Change[] = [];
-  const drops: Change[] = [];
-  const creates: Change[] = [];
-  const alters: Change[] = [];
-  const columnDrops: Change[] = [];
-  const tableDrops: Change[] = [];
-  const indexAdds: Change[] = [];
-  const fkAdds: Change[] = [];
-  const enumDrops: Change[] = [];
-  const others: Change[] = [];
+/** The changes of a schema diff by where they go in the order changesOf returns them. */
+interface Buckets {
+  /** dropped views, functions, triggers, policies, sequences and extensions */
+  readonly others: Change[];
+  /** extensions and enum types first, with the column casts of a recreated enum */
+  readonly enums: Change[];
+  /** constraints and indexes to drop */
+  readonly drops: Change[];
+  /** new tables and columns */
+  readonly creates: Change[];
+  readonly alters: Change[];
+  readonly columnDrops: Change[];
+  readonly tableDrops: Change[];
+  /** indexes and non-foreign constraints to add */
+  readonly indexAdds: Change[];
+  readonly fkAdds: Change[];
+  readonly enumDrops: Change[];
+  /** views, functions, triggers, policies and sequences to create, once their tables exist */
+  readonly late: Change[];
+}
 
-  for (const e of d.addedEnums) enums.push({ kind: 'CreateEnum', enum: e });
+/** New enums, and changed ones: values added in place, or the type recreated. */
+const enumChanges = (d: SchemaDiff, a: Schema, b: Schema, out: Buckets): void => {
+  for (const e of d.addedEnums) out.enums.push({ kind: 'CreateEnum', enum: e });
   for (const e of d.changedEnums) {
     if (
       !e.removed.length &&
@@ -610,14 +610,14 @@ export const changesOf = (
             : at > 0
               ? { after: e.to.values[at - 1] }
               : { before: e.to.values.find((x) => e.from.values.includes(x)) };
-        enums.push({ kind: 'AddEnumValue', name: e.name, value: v, ...anchor });
+        out.enums.push({ kind: 'AddEnumValue', name: e.name, value: v, ...anchor });
       }
       continue;
     }
     // values removed or reordered: Prisma's recreation (new type, cast every column, swap names)
     const tmp: QName = { ...e.name, name: `${e.name.name}_new` };
     const old: QName = { ...e.name, name: `${e.name.name}_old` };
-    enums.push({ kind: 'CreateEnum', enum: { name: tmp, values: e.to.values } });
+    out.enums.push({ kind: 'CreateEnum', enum: { name: tmp, values: e.to.values } });
     for (const t of Object.values(a.tables)) {
       for (const c of t.columns) {
         if (
@@ -629,8 +629,8 @@ export const changesOf = (
         const to: ColumnType = { ...c.type, name: tmp.name };
         const arr = '[]'.repeat(c.type.array ?? 0);
         if (c.default !== undefined)
-          enums.push({ kind: 'SetDefault', table: t.name, column: c.name });
-        enums.push({
+          out.enums.push({ kind: 'SetDefault', table: t.name, column: c.name });
+        out.enums.push({
           kind: 'AlterColumnType',
           table: t.name,
           column: c.name,
@@ -640,18 +640,21 @@ export const changesOf = (
         const target = b.tables[qualify(t.name)]?.columns.find((x) => x.name === c.name);
         const restore = target ? target.default : c.default;
         if (restore !== undefined)
-          enums.push({ kind: 'SetDefault', table: t.name, column: c.name, default: restore });
+          out.enums.push({ kind: 'SetDefault', table: t.name, column: c.name, default: restore });
       }
     }
-    enums.push({ kind: 'RenameEnum', from: e.name, to: old.name });
-    enums.push({ kind: 'RenameEnum', from: tmp, to: e.name.name });
-    enums.push({ kind: 'DropEnum', name: old });
+    out.enums.push({ kind: 'RenameEnum', from: e.name, to: old.name });
+    out.enums.push({ kind: 'RenameEnum', from: tmp, to: e.name.name });
+    out.enums.push({ kind: 'DropEnum', name: old });
   }
+};
 
+/** New tables, their indexes and (later) their foreign keys. */
+const addedTableChanges = (d: SchemaDiff, b: Schema, out: Buckets): void => {
   for (const t of d.addedTables) {
     // a column with its own sequence (SERIAL, as replay stores it) is created with it
     const restored = t.columns.map((c) => restoreOwned(b, t.name, c));
-    creates.push({
+    out.creates.push({
       kind: 'CreateTable',
       table: {
         ...t,
@@ -659,39 +662,43 @@ export const changesOf = (
         constraints: t.constraints.filter((k) => k.type !== 'foreign'),
       },
     });
-    for (const r of restored) creates.push(...r.after);
+    for (const r of restored) out.creates.push(...r.after);
     for (const i of Object.values(b.indexes)
       .filter((x) => sameName(x.table, t.name))
       .sort((x, y) => (x.name < y.name ? -1 : 1)))
-      indexAdds.push({ kind: 'CreateIndex', index: i });
+      out.indexAdds.push({ kind: 'CreateIndex', index: i });
     for (const k of t.constraints)
       if (k.type === 'foreign')
-        fkAdds.push({ kind: 'AddConstraint', table: t.name, constraint: k });
+        out.fkAdds.push({ kind: 'AddConstraint', table: t.name, constraint: k });
   }
+};
+
+/** What changed inside tables both schemas have. */
+const changedTableChanges = (d: SchemaDiff, b: Schema, out: Buckets): void => {
   for (const td of d.changedTables) {
     const table = td.name;
     for (const k of td.removedForeignKeys)
-      drops.push({ kind: 'DropConstraint', table, name: k.name });
+      out.drops.push({ kind: 'DropConstraint', table, name: k.name });
     for (const k of td.removedConstraints)
-      drops.push({ kind: 'DropConstraint', table, name: k.name });
+      out.drops.push({ kind: 'DropConstraint', table, name: k.name });
     for (const i of td.removedIndexes)
-      drops.push({
+      out.drops.push({
         kind: 'DropIndex',
         name: { ...(table.schema ? { schema: table.schema } : {}), name: i.name },
       });
     for (const r of td.renamedIndexes)
-      alters.push({
+      out.alters.push({
         kind: 'RenameIndex',
         from: { ...(table.schema ? { schema: table.schema } : {}), name: r.from.name },
         to: r.to.name,
       });
     for (const r of td.renamedForeignKeys)
-      alters.push({ kind: 'RenameConstraint', table, from: r.from.name, to: r.to.name });
+      out.alters.push({ kind: 'RenameConstraint', table, from: r.from.name, to: r.to.name });
     if (td.primaryKey?.from)
-      alters.push({ kind: 'DropConstraint', table, name: td.primaryKey.from.name });
+      out.alters.push({ kind: 'DropConstraint', table, name: td.primaryKey.from.name });
     for (const c of td.addedColumns) {
       const r = restoreOwned(b, table, c);
-      creates.push({ kind: 'AddColumn', table, column: r.column }, ...r.after);
+      out.creates.push({ kind: 'AddColumn', table, column: r.column }, ...r.after);
     }
     for (const ac of td.alteredColumns) {
       const { from, to } = ac;
@@ -708,8 +715,8 @@ export const changesOf = (
           // the old default may not cast to the new type (an enum default to another enum):
           // drop it first; it is restated below
           if (from.default !== undefined)
-            alters.push({ kind: 'SetDefault', table, column: from.name });
-          alters.push({
+            out.alters.push({ kind: 'SetDefault', table, column: from.name });
+          out.alters.push({
             kind: 'AlterColumnType',
             table,
             column: from.name,
@@ -719,7 +726,7 @@ export const changesOf = (
         }
       }
       if (ac.what.includes('default') || (ac.what.includes('type') && from.default !== undefined)) {
-        alters.push({
+        out.alters.push({
           kind: 'SetDefault',
           table,
           column: from.name,
@@ -727,18 +734,22 @@ export const changesOf = (
         });
       }
       if (ac.what.includes('nullability'))
-        alters.push({ kind: 'SetNotNull', table, column: from.name, notNull: to.notNull });
+        out.alters.push({ kind: 'SetNotNull', table, column: from.name, notNull: to.notNull });
     }
     if (td.primaryKey?.to)
-      alters.push({ kind: 'AddConstraint', table, constraint: td.primaryKey.to });
+      out.alters.push({ kind: 'AddConstraint', table, constraint: td.primaryKey.to });
     for (const c of td.removedColumns)
-      columnDrops.push({ kind: 'DropColumn', table, column: c.name });
-    for (const i of td.addedIndexes) indexAdds.push({ kind: 'CreateIndex', index: i });
+      out.columnDrops.push({ kind: 'DropColumn', table, column: c.name });
+    for (const i of td.addedIndexes) out.indexAdds.push({ kind: 'CreateIndex', index: i });
     for (const k of td.addedConstraints)
-      indexAdds.push({ kind: 'AddConstraint', table, constraint: k });
+      out.indexAdds.push({ kind: 'AddConstraint', table, constraint: k });
     for (const k of td.addedForeignKeys)
-      fkAdds.push({ kind: 'AddConstraint', table, constraint: k });
+      out.fkAdds.push({ kind: 'AddConstraint', table, constraint: k });
   }
+};
+
+/** Removed tables (after the foreign keys that point at them) and removed enums. */
+const removedTableChanges = (d: SchemaDiff, a: Schema, out: Buckets): void => {
   // foreign keys of other tables that point at a dropped table go first
   for (const t of d.removedTables) {
     for (const other of Object.values(a.tables)) {
@@ -747,23 +758,28 @@ export const changesOf = (
         if (
           k.type === 'foreign' &&
           sameName(k.references, t.name) &&
-          !drops.some(
+          !out.drops.some(
             (x) =>
               x.kind === 'DropConstraint' && x.name === k.name && sameName(x.table, other.name),
           )
         ) {
-          drops.push({ kind: 'DropConstraint', table: other.name, name: k.name });
+          out.drops.push({ kind: 'DropConstraint', table: other.name, name: k.name });
         }
       }
     }
     for (const k of t.constraints)
-      if (k.type === 'foreign') drops.push({ kind: 'DropConstraint', table: t.name, name: k.name });
-    tableDrops.push({ kind: 'DropTable', name: t.name });
+      if (k.type === 'foreign')
+        out.drops.push({ kind: 'DropConstraint', table: t.name, name: k.name });
+    out.tableDrops.push({ kind: 'DropTable', name: t.name });
   }
-  for (const e of d.removedEnums) enumDrops.push({ kind: 'DropEnum', name: e.name });
+  for (const e of d.removedEnums) out.enumDrops.push({ kind: 'DropEnum', name: e.name });
+};
 
-  const get = <T>(s: Schema, field: keyof Schema, key: string) =>
-    (s[field] as Readonly<Record<string, T>>)[key];
+const objectOf = <T>(s: Schema, field: keyof Schema, key: string) =>
+  (s[field] as Readonly<Record<string, T>>)[key];
+
+/** The objects to create or replace whose CREATE text is stale: each one refused (see changesOf). */
+const staleObjects = (d: SchemaDiff, b: Schema, refused?: Diagnostic[]): Set<Other> => {
   const kept = new Set<Other>();
   for (const o of [...d.changedOther, ...d.addedOther]) {
     const t = staleTarget(b, o);
@@ -784,42 +800,55 @@ export const changesOf = (
     refused.push(diag);
     kept.add(o);
   }
+  return kept;
+};
+
+/** Views, functions, triggers, policies, sequences and extensions dropped or replaced. */
+const otherDrops = (d: SchemaDiff, a: Schema, kept: ReadonlySet<Other>, out: Buckets): void => {
   for (const o of [...d.removedOther, ...d.changedOther.filter((x) => !kept.has(x))]) {
     if (o.kind === 'view') {
-      const v = get<Schema['views'][string]>(a, 'views', o.key);
-      others.push({
+      const v = objectOf<Schema['views'][string]>(a, 'views', o.key);
+      out.others.push({
         kind: 'DropView',
         name: v.name,
         materialized: v.materialized,
         ifExists: false,
       });
     } else if (o.kind === 'routine') {
-      const r = get<Schema['routines'][string]>(a, 'routines', o.key);
-      others.push({ kind: 'DropFunction', name: r.name, signature: r.signature, ifExists: false });
+      const r = objectOf<Schema['routines'][string]>(a, 'routines', o.key);
+      out.others.push({
+        kind: 'DropFunction',
+        name: r.name,
+        signature: r.signature,
+        ifExists: false,
+      });
     } else if (o.kind === 'trigger') {
-      const r = get<Schema['triggers'][string]>(a, 'triggers', o.key);
-      others.push({ kind: 'DropTrigger', name: r.name, table: r.table, ifExists: false });
+      const r = objectOf<Schema['triggers'][string]>(a, 'triggers', o.key);
+      out.others.push({ kind: 'DropTrigger', name: r.name, table: r.table, ifExists: false });
     } else if (o.kind === 'policy') {
-      const r = get<Schema['policies'][string]>(a, 'policies', o.key);
-      others.push({ kind: 'DropPolicy', name: r.name, table: r.table });
+      const r = objectOf<Schema['policies'][string]>(a, 'policies', o.key);
+      out.others.push({ kind: 'DropPolicy', name: r.name, table: r.table });
     } else if (o.kind === 'sequence') {
-      others.push({
+      out.others.push({
         kind: 'DropSequence',
-        name: get<Schema['sequences'][string]>(a, 'sequences', o.key).name,
+        name: objectOf<Schema['sequences'][string]>(a, 'sequences', o.key).name,
       });
     } else {
-      others.push({
+      out.others.push({
         kind: 'DropExtension',
-        name: get<Schema['extensions'][string]>(a, 'extensions', o.key).name,
+        name: objectOf<Schema['extensions'][string]>(a, 'extensions', o.key).name,
       });
     }
   }
-  const late: Change[] = [];
+};
+
+/** Views, functions, triggers, policies, sequences and extensions created or replaced. */
+const otherCreates = (d: SchemaDiff, b: Schema, kept: ReadonlySet<Other>, out: Buckets): void => {
   for (const o of [...d.changedOther, ...d.addedOther]) {
     if (kept.has(o)) continue;
     if (o.kind === 'view') {
-      const v = get<Schema['views'][string]>(b, 'views', o.key);
-      late.push({
+      const v = objectOf<Schema['views'][string]>(b, 'views', o.key);
+      out.late.push({
         kind: 'CreateView',
         name: v.name,
         materialized: v.materialized,
@@ -827,8 +856,8 @@ export const changesOf = (
         sql: v.createSql,
       });
     } else if (o.kind === 'routine') {
-      const r = get<Schema['routines'][string]>(b, 'routines', o.key);
-      late.push({
+      const r = objectOf<Schema['routines'][string]>(b, 'routines', o.key);
+      out.late.push({
         kind: 'CreateFunction',
         name: r.name,
         signature: r.signature,
@@ -837,8 +866,8 @@ export const changesOf = (
         sql: r.createSql,
       });
     } else if (o.kind === 'trigger') {
-      const r = get<Schema['triggers'][string]>(b, 'triggers', o.key);
-      late.push({
+      const r = objectOf<Schema['triggers'][string]>(b, 'triggers', o.key);
+      out.late.push({
         kind: 'CreateTrigger',
         name: r.name,
         table: r.table,
@@ -846,27 +875,61 @@ export const changesOf = (
         sql: r.createSql,
       });
     } else if (o.kind === 'policy') {
-      const r = get<Schema['policies'][string]>(b, 'policies', o.key);
-      late.push({ kind: 'CreatePolicy', name: r.name, table: r.table, sql: r.createSql });
+      const r = objectOf<Schema['policies'][string]>(b, 'policies', o.key);
+      out.late.push({ kind: 'CreatePolicy', name: r.name, table: r.table, sql: r.createSql });
     } else if (o.kind === 'sequence') {
-      const r = get<Schema['sequences'][string]>(b, 'sequences', o.key);
-      late.push({ kind: 'CreateSequence', name: r.name, sql: r.createSql });
+      const r = objectOf<Schema['sequences'][string]>(b, 'sequences', o.key);
+      out.late.push({ kind: 'CreateSequence', name: r.name, sql: r.createSql });
     } else {
-      const r = get<Schema['extensions'][string]>(b, 'extensions', o.key);
-      enums.unshift({ kind: 'CreateExtension', name: r.name, sql: r.createSql });
+      const r = objectOf<Schema['extensions'][string]>(b, 'extensions', o.key);
+      out.enums.unshift({ kind: 'CreateExtension', name: r.name, sql: r.createSql });
     }
   }
+};
+
+/**
+ * The changes that carry out `d` (compareSchemas(a, b)). A view, trigger or policy to create or
+ * to replace whose CREATE text in `b` is stale is left out, its drop included (the database keeps
+ * the object it has rather than lose it or get a guess): each one is a 'stale-definition' error
+ * in `refused`, located at the rename; without `refused`, the first one throws UnsupportedError.
+ */
+export const changesOf = (
+  d: SchemaDiff,
+  a: Schema,
+  b: Schema,
+  refused?: Diagnostic[],
+): Change[] => {
+  const out: Buckets = {
+    others: [],
+    enums: [],
+    drops: [],
+    creates: [],
+    alters: [],
+    columnDrops: [],
+    tableDrops: [],
+    indexAdds: [],
+    fkAdds: [],
+    enumDrops: [],
+    late: [],
+  };
+  enumChanges(d, a, b, out);
+  addedTableChanges(d, b, out);
+  changedTableChanges(d, b, out);
+  removedTableChanges(d, a, out);
+  const kept = staleObjects(d, b, refused);
+  otherDrops(d, a, kept, out);
+  otherCreates(d, b, kept, out);
   return [
-    ...others,
-    ...enums,
-    ...drops,
-    ...creates,
-    ...alters,
-    ...columnDrops,
-    ...tableDrops,
-    ...indexAdds,
-    ...fkAdds,
-    ...enumDrops,
-    ...late,
+    ...out.others,
+    ...out.enums,
+    ...out.drops,
+    ...out.creates,
+    ...out.alters,
+    ...out.columnDrops,
+    ...out.tableDrops,
+    ...out.indexAdds,
+    ...out.fkAdds,
+    ...out.enumDrops,
+    ...out.late,
   ];
 };
