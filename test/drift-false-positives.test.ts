@@ -115,6 +115,44 @@ CREATE SEQUENCE "unrelated_seq";
     expect(r.notDescribed).toEqual(['1 sequence(s): unrelated_seq']);
   });
 
+  it('compares a generated column by its expression, which Prisma reads as the default (dbgenerated)', async () => {
+    const history = {
+      '20240101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, "mutedAt" TIMESTAMP(3), CONSTRAINT "T_pkey" PRIMARY KEY ("id"));
+ALTER TABLE "T" ADD COLUMN "muted" BOOLEAN GENERATED ALWAYS AS ("mutedAt" IS NOT NULL) STORED;
+`,
+    };
+    const model = (muted: string) => `${DS}model T {\n  id String @id\n  mutedAt DateTime?\n  muted ${muted}\n}\n`;
+    const note = 'generated column T.muted (GENERATED ALWAYS AS ("mutedAt" IS NOT NULL) STORED): Prisma reads its expression as the default, @default(dbgenerated("...")) in schema.prisma';
+    // as `prisma db pull` writes it, and as users write it (dbgenerated() without text: not migrated)
+    for (const muted of ['Boolean? @default(dbgenerated("(\\"mutedAt\\" IS NOT NULL)"))', 'Boolean? @default(dbgenerated())']) {
+      const r = await drift(project(history, model(muted)));
+      expect(r.inSync, muted).toBe(true);
+      expect(r.notDescribed).toContain(note);
+    }
+    // a plain column, or another default: Prisma would drop or set the default of a generated column
+    for (const muted of ['Boolean?', 'Boolean? @default(false)', 'Boolean? @default(dbgenerated("(\\"mutedAt\\" IS NULL)"))']) {
+      const r = await drift(project(history, model(muted)));
+      expect(r.inSync, muted).toBe(false);
+      expect(r.diff.changedTables.flatMap((t) => t.alteredColumns.map((c) => `${c.from.name} ${c.what.join()}`))).toEqual(['muted default']);
+    }
+  });
+
+  it('notes a function and its comment, which schema.prisma cannot describe', async () => {
+    const r = await drift(
+      project(
+        {
+          '20240101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));
+CREATE FUNCTION "touch"() RETURNS TRIGGER LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+COMMENT ON FUNCTION "touch"() IS 'keeps updatedAt';
+`,
+        },
+        `${DS}model T {\n  id String @id\n}\n`,
+      ),
+    );
+    expect(r.inSync).toBe(true);
+    expect(r.notDescribed).toEqual(['1 function(s)/procedure(s): touch()', '1 comment(s) on function(s)/procedure(s): touch()']);
+  });
+
   it('never says "No drift" when the history cannot replay (exit 2)', async () => {
     const r = await drift(
       project(

@@ -5,7 +5,8 @@
  * naming and type rules, and both are compared on what schema.prisma can express: tables,
  * columns, primary keys, indexes, foreign keys and enums. What the history holds that
  * schema.prisma cannot describe (views, functions, triggers, policies, check constraints,
- * partial or expression indexes, comments...) is listed as a note, never reported as drift.
+ * partial or expression indexes, comments...) is listed as a note, never reported as drift. A
+ * generated column is compared by its expression, as the default Prisma reads it as.
  * When the history itself cannot replay (a migration refers to an object no earlier migration
  * created), each such statement is named with file:line, and the report says where a reconcile
  * migration would have to go for the rest of the history to apply.
@@ -141,9 +142,14 @@ export const describable = (
       note(`row level security on ${qualify(t.name)}`);
     if (t.partitionBy !== undefined)
       note(`partitioning of ${qualify(t.name)} (PARTITION BY ${t.partitionBy})`);
-    for (const c of t.columns)
+    for (const c of t.columns) {
       if (c.collation !== undefined)
         note(`collation ${c.collation} of ${qualify(t.name)}.${c.name}`);
+      if (c.generated !== undefined)
+        note(
+          `generated column ${qualify(t.name)}.${c.name} (GENERATED ALWAYS AS (${c.generated}) STORED): Prisma reads its expression as the default, @default(dbgenerated("...")) in schema.prisma`,
+        );
+    }
     // Prisma describes a list column as a list whatever its nullability (its migration engine
     // gives array columns the arity List, and `String[]` has no `?`): NOT NULL is not compared
     const lists = t.columns.filter((c) => c.type.array && c.notNull).map((c) => c.name);
@@ -153,7 +159,11 @@ export const describable = (
       );
     tables[key] = {
       name: t.name,
-      columns: t.columns.map(({ comment: _c, collation: _k, ...c0 }) => {
+      columns: t.columns.map(({ comment: _c, collation: _k, generated, ...c1 }) => {
+        // Prisma's describer reads a generated column's expression where it reads a default
+        // (pg_attrdef): `prisma db pull` writes it as @default(dbgenerated("expr")), and
+        // @default(dbgenerated()) without text is never compared
+        const c0 = generated !== undefined ? { ...c1, default: generated } : c1;
         return c0.type.array && c0.notNull ? { ...c0, notNull: false } : c0;
       }),
       constraints,
@@ -196,6 +206,13 @@ export const describable = (
   list(
     'function(s)/procedure(s)',
     Object.values(s.routines)
+      .map((r) => `${qualify(r.name)}${r.signature}`)
+      .sort(),
+  );
+  list(
+    'comment(s) on function(s)/procedure(s)',
+    Object.values(s.routines)
+      .filter((r) => r.comment !== undefined)
       .map((r) => `${qualify(r.name)}${r.signature}`)
       .sort(),
   );
