@@ -137,6 +137,25 @@ ALTER TABLE "T" ADD COLUMN "muted" BOOLEAN GENERATED ALWAYS AS ("mutedAt" IS NOT
     }
   });
 
+  it('compares a default whose cast names the schema of its type ("public"."E"[]) by its value', async () => {
+    expect(defaultKey(`ARRAY['all']::"public"."DomainColor"[]`)).toBe(defaultKey(`ARRAY['all']::"DomainColor"[]`));
+    expect(defaultKey(`'a'::"public"."E"`)).toBe(defaultKey(`'a'`));
+    expect(defaultKey(`ARRAY['all']::"public"."DomainColor"[]`)).not.toBe(defaultKey(`ARRAY['none']::"DomainColor"[]`));
+    const r = await drift(
+      project(
+        {
+          '20250101000000_init': `CREATE TYPE "public"."DomainColor" AS ENUM ('all', 'green');
+CREATE TABLE "public"."T" ("id" TEXT NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));
+ALTER TABLE "public"."T" ADD COLUMN     "domain" "public"."DomainColor"[] DEFAULT ARRAY['all']::"public"."DomainColor"[];
+`,
+        },
+        `${DS}enum DomainColor {\n  all\n  green\n}\n\nmodel T {\n  id String @id\n  domain DomainColor[] @default([all])\n}\n`,
+      ),
+    );
+    expect(r.diff.changedTables).toEqual([]);
+    expect(r.inSync).toBe(true);
+  });
+
   it('notes a function and its comment, which schema.prisma cannot describe', async () => {
     const r = await drift(
       project(

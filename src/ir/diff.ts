@@ -203,7 +203,11 @@ export const defaultKey = (text: string | undefined): string | undefined => {
     .replace(/\s*::\s*/g, '::');
   for (;;) {
     const stripped = out
-      .replace(/::(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_ ]*)(?:\([^()]*\))?(?:\[\])*$/, '')
+      // a cast to a type, its schema named or not (`::"public"."E"[]`, `::text`)
+      .replace(
+        /::(?:(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_]*)\.)?(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_ ]*)(?:\([^()]*\))?(?:\[\])*$/,
+        '',
+      )
       .replace(/^\((.*)\)$/s, (m, inner: string) => (balanced(inner) ? inner : m));
     if (stripped === out) break;
     out = stripped;
