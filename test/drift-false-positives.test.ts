@@ -156,6 +156,20 @@ ALTER TABLE "public"."T" ADD COLUMN     "domain" "public"."DomainColor"[] DEFAUL
     expect(r.inSync).toBe(true);
   });
 
+  it("compares an array literal default ('{a,b}') with the ARRAY[...] Prisma writes, by its elements", async () => {
+    expect(defaultKey(`'{authorization_code,refresh_token}'`)).toBe(defaultKey(`ARRAY['authorization_code', 'refresh_token']::TEXT[]`));
+    expect(defaultKey(`'{1,2}'::INTEGER[]`)).toBe(defaultKey('ARRAY[1, 2]'));
+    expect(defaultKey(`'{a,b}'`)).not.toBe(defaultKey(`ARRAY['b', 'a']`));
+    const r = await drift(
+      project(
+        { '20260101000000_init': `CREATE TABLE "T" ("id" TEXT NOT NULL, "grants" TEXT[] NOT NULL DEFAULT '{authorization_code,refresh_token}', CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\n` },
+        `${DS}model T {\n  id String @id\n  grants String[] @default(["authorization_code", "refresh_token"])\n}\n`,
+      ),
+    );
+    expect(r.diff.changedTables).toEqual([]);
+    expect(r.inSync).toBe(true);
+  });
+
   it('notes a function and its comment, which schema.prisma cannot describe', async () => {
     const r = await drift(
       project(

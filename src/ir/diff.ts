@@ -214,6 +214,14 @@ export const defaultKey = (text: string | undefined): string | undefined => {
   }
   // an empty array literal: `'{}'` (once its cast is gone) and `ARRAY[]` are the same value
   if (out === "'{}'") out = 'array[]';
+  // an array constant of plain elements ('{a,b}') is the array ARRAY['a','b'] spells; one with
+  // quotes, braces, backslashes, spaces or NULL is left as written
+  const constant = /^'\{([^'"{}\\\s]+)\}'$/.exec(out);
+  if (constant && !constant[1].split(',').some((e) => e === '' || /^null$/i.test(e)))
+    out = `array[${constant[1]
+      .split(',')
+      .map((e) => (/^-?\d+(\.\d+)?$/.test(e) ? e : `'${e}'`))
+      .join(',')}]`;
   if (out === 'now()' || out === 'current_timestamp(3)' || out === 'current_timestamp(6)')
     out = 'current_timestamp';
   if (/^-?\d+(\.\d+)?(e-?\d+)?$/.test(out)) return String(Number(out));
