@@ -22,6 +22,7 @@ import type { Change, Migration } from '../ir/changes.js';
 import { UsageError, type Diagnostic } from '../ir/diagnostics.js';
 import { changesOf, compareSchemas, isEmptyDiff, type SchemaDiff } from '../ir/diff.js';
 import { planMigration } from '../ir/history.js';
+import { reasonText } from '../ir/reason.js';
 import type { PlannedMigration } from '../ir/plan.js';
 import { apply, servesForeignKey } from '../ir/replay.js';
 import { indexKey, qualify, sameName, type Index, type Schema, type Table } from '../ir/schema.js';
@@ -362,13 +363,18 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const replayProblems: ReplayProblem[] = [];
   const rawSoFar: { at: string; sql: string }[] = [];
   for (const m of history.migrations) {
-    for (const d of m.diagnostics) {
-      if (d.code !== 'inconsistent-source' && d.code !== 'invalid-reference') continue;
-      const message = d.message.replace(
-        / \((the source history does not create it; the database may have drifted|the database refuses this statement on the schema the history builds)\)$/,
-        '',
+    for (const d of m.sourceProblems ?? []) {
+      const message = reasonText(d.problem);
+      // the names the problem mentions (a schema-qualified name as its two names)
+      const missing = d.problem.flatMap((p) =>
+        typeof p === 'string'
+          ? []
+          : 'ident' in p
+            ? [p.ident]
+            : 'name' in p
+              ? [...(p.name.schema ? [p.name.schema] : []), p.name.name]
+              : [],
       );
-      const missing = [...message.matchAll(/"([^"]+)"/g)].map((x) => x[1]);
       const raw = rawSoFar.find(
         (r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)),
       );

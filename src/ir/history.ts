@@ -16,6 +16,7 @@ import {
   type DownStep,
   type Inversion,
   type PlannedMigration,
+  type SourceProblem,
   type Step,
 } from './plan.js';
 import { redundantDrops } from './redundant-drops.js';
@@ -126,6 +127,7 @@ export const planMigration = (
 ): { planned: PlannedMigration; after: Schema } => {
   const diagnostics: Diagnostic[] = [];
   const up: Step[] = [];
+  const sourceProblems: SourceProblem[] = [];
   const problemsOf = new Map<Change, Reason[]>();
   let s = start;
   for (const change of m.changes) {
@@ -140,17 +142,20 @@ export const planMigration = (
       drops ? { statement: m.changes.filter((x) => x !== change && sameStatement(x, change)) } : {},
     );
     if (r.problems.length || invalid.length) {
-      // replay's problems are text, shown as written; validate.ts's name things (reason.ts)
-      problemsOf.set(change, [...r.problems.map((p) => [p]), ...invalid]);
+      // replay's problems name things as PostgreSQL writes them in every dialect (`"public.T"`):
+      // in a down()'s reason they are text, shown as written; validate.ts's are respelled
+      problemsOf.set(change, [...r.problems.map((p) => [reasonText(p)]), ...invalid]);
       for (const p of r.problems) {
+        sourceProblems.push({ code: 'inconsistent-source', problem: p, ...locate(change) });
         diagnostics.push({
           code: 'inconsistent-source',
           severity: 'warning',
-          message: `${p} (the source history does not create it; the database may have drifted)`,
+          message: `${reasonText(p)} (the source history does not create it; the database may have drifted)`,
           ...locate(change),
         });
       }
       for (const p of invalid) {
+        sourceProblems.push({ code: 'invalid-reference', problem: p, ...locate(change) });
         diagnostics.push({
           code: 'invalid-reference',
           severity: 'warning',
@@ -192,7 +197,7 @@ export const planMigration = (
             diagnostics.push({
               code: 'down-problem',
               severity: 'warning',
-              message: `down of this statement: ${p}`,
+              message: `down of this statement: ${reasonText(p)}`,
               ...locate(of),
             });
         }
@@ -232,6 +237,7 @@ export const planMigration = (
       risk: worstRisk(down.map((x) => x.inversion.risk)),
       ...(m.needsNoTransaction ? { noTransactionReason: m.needsNoTransaction } : {}),
       diagnostics,
+      sourceProblems,
     },
     after,
   };
@@ -262,7 +268,7 @@ export const lazyPlan = (
   start: Schema | (() => Schema),
 ): PlannedMigration => {
   // capture only what replanning needs, not `planned` itself (that would keep its snapshots)
-  const { migration, risk, diagnostics, noTransactionReason } = planned;
+  const { migration, risk, diagnostics, noTransactionReason, sourceProblems } = planned;
   const again = () =>
     planMigration(migration, typeof start === 'function' ? start() : start).planned;
   return {
@@ -270,6 +276,7 @@ export const lazyPlan = (
     risk,
     diagnostics,
     ...(noTransactionReason !== undefined ? { noTransactionReason } : {}),
+    ...(sourceProblems !== undefined ? { sourceProblems } : {}),
     get up() {
       return again().up;
     },

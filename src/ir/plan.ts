@@ -37,6 +37,20 @@ export interface DownStep {
   readonly rebuiltBy?: Change;
 }
 
+/**
+ * A source statement that does not replay (the object it alters is missing: replay.ts) or that
+ * the database would refuse on the schema the history builds (validate.ts), as data: the
+ * problem, with the names it mentions kept as values, and the statement's location. The
+ * migration's diagnostics are its rendered text.
+ */
+export interface SourceProblem {
+  readonly code: 'inconsistent-source' | 'invalid-reference';
+  readonly problem: Reason;
+  readonly file?: string;
+  readonly line?: number;
+  readonly col?: number;
+}
+
 export interface PlannedMigration {
   readonly migration: Migration;
   readonly up: readonly Step[];
@@ -47,6 +61,9 @@ export interface PlannedMigration {
   /** why the migration cannot run in one transaction, when it cannot */
   readonly noTransactionReason?: string;
   readonly diagnostics: readonly Diagnostic[];
+  /** the problems behind the diagnostics `inconsistent-source` and `invalid-reference`, in order
+   * (planMigration sets it; a plan built by hand may leave it out) */
+  readonly sourceProblems?: readonly SourceProblem[];
 }
 
 const order: Record<Risk, number> = { exact: 0, 'data-loss': 1, irreversible: 2 };

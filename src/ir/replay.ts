@@ -10,7 +10,7 @@
 import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard, GuardedChanges } from './changes.js';
 import { expandStars, followRename, type RenameInText } from './follow-rename.js';
-import { column as showColumn, ident, qname, why } from './reason.js';
+import { column as showColumn, ident, qname, why, type Reason } from './reason.js';
 import {
   identifiersIn,
   quoteLiteral,
@@ -39,16 +39,17 @@ import {
 
 export interface Applied {
   readonly schema: Schema;
-  readonly problems: readonly string[];
+  readonly problems: readonly Reason[];
 }
 
 type Handler<K extends ChangeKind> = (
   s: Schema,
   c: ChangeOf<K>,
-  problem: (msg: string) => void,
+  problem: (p: Reason) => void,
 ) => Schema;
 
-const show = (q: QName) => JSON.stringify(qualify(q));
+/** a name as replay problems show it: qualified as one identifier (`"public.T"`) */
+const shown = (q: QName) => ident(qualify(q));
 
 const without = <T>(rec: Readonly<Record<string, T>>, key: string): Record<string, T> => {
   const out = dictionary<T>();
@@ -96,13 +97,13 @@ const mapRecord = <T>(rec: Readonly<Record<string, T>>, f: (v: T) => T): Record<
 const withTable = (
   s: Schema,
   name: QName,
-  problem: (m: string) => void,
+  problem: (p: Reason) => void,
   f: (t: Table) => Table,
 ): Schema => {
   const key = qualify(name);
   const t = s.tables[key];
   if (!t) {
-    problem(`table ${show(name)} does not exist`);
+    problem(why`table ${shown(name)} does not exist`);
     return s;
   }
   return { ...s, tables: withEntry(s.tables, key, f(t)) };
@@ -112,14 +113,14 @@ const withColumn = (
   s: Schema,
   table: QName,
   column: string,
-  problem: (m: string) => void,
+  problem: (p: Reason) => void,
   f: (c: Column) => Column,
 ): Schema =>
   withTable(s, table, problem, (t) => {
     if (!findColumn(t, column)) {
       // a table whose columns are not known (CREATE TABLE ... AS) may well have it
       if (!t.columnsUnknown)
-        problem(`column ${JSON.stringify(column)} does not exist in table ${show(table)}`);
+        problem(why`column ${ident(column)} does not exist in table ${shown(table)}`);
       return t;
     }
     return { ...t, columns: t.columns.map((c) => (c.name === column ? f(c) : c)) };
@@ -234,10 +235,10 @@ export const replacedImplicitIndexes = (s: Schema, index: Index): Index[] => {
   );
 };
 
-const withImplicitIndex = (s: Schema, index: Index, problem: (m: string) => void): Schema => {
+const withImplicitIndex = (s: Schema, index: Index, problem: (p: Reason) => void): Schema => {
   const key = indexKey(index.table, index.name);
   if (s.indexes[key]) {
-    problem(`index ${JSON.stringify(key)} already exists`);
+    problem(why`index ${ident(key)} already exists`);
     return s;
   }
   return { ...s, indexes: withEntry(s.indexes, key, { ...index, implicit: true }) };
@@ -246,7 +247,7 @@ const withImplicitIndex = (s: Schema, index: Index, problem: (m: string) => void
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
-    if (s.tables[key]) problem(`table ${show(c.table.name)} already exists`);
+    if (s.tables[key]) problem(why`table ${shown(c.table.name)} already exists`);
     // a SERIAL column is stored as an integer with a nextval default, and its sequence
     const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
     const table = sequences.length ? { ...c.table, columns } : c.table;
@@ -263,7 +264,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropTable: (s, c, problem) => {
     const key = qualify(c.name);
     if (!s.tables[key]) {
-      if (!c.ifExists) problem(`table ${show(c.name)} does not exist`);
+      if (!c.ifExists) problem(why`table ${shown(c.name)} does not exist`);
       return s;
     }
     const refersToDropped = (x: Constraint) =>
@@ -299,7 +300,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = qualify(c.from);
     const t = s.tables[key];
     if (!t) {
-      problem(`table ${show(c.from)} does not exist`);
+      problem(why`table ${shown(c.from)} does not exist`);
       return s;
     }
     const to: QName = { ...c.from, name: c.to };
@@ -348,7 +349,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const t = s.tables[qualify(c.table)];
     if (t && findColumn(t, c.column.name)) {
       if (!c.ifNotExists)
-        problem(`column ${JSON.stringify(c.column.name)} already exists in table ${show(c.table)}`);
+        problem(why`column ${ident(c.column.name)} already exists in table ${shown(c.table)}`);
       return s;
     }
     const { columns, sequences } = expandSerials(s, c.table, [c.column]);
@@ -362,7 +363,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const t = s.tables[qualify(c.table)];
     if (t && !findColumn(t, c.column)) {
       if (!c.ifExists && !t.columnsUnknown)
-        problem(`column ${JSON.stringify(c.column)} does not exist in table ${show(c.table)}`);
+        problem(why`column ${ident(c.column)} does not exist in table ${shown(c.table)}`);
       return s;
     }
     const next = withTable(s, c.table, problem, (x) => ({
@@ -477,7 +478,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       // the index becomes the constraint's own index: take its columns, and it leaves `indexes`
       const key = indexKey(c.table, k.usingIndex);
       const idx = s.indexes[key];
-      if (!idx) problem(`index ${JSON.stringify(k.usingIndex)} does not exist`);
+      if (!idx) problem(why`index ${ident(k.usingIndex)} does not exist`);
       const { usingIndex: _u, ...rest } = k;
       const resolved = {
         ...rest,
@@ -488,13 +489,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     const added = withTable(s, c.table, problem, (t) => {
       if (t.constraints.some((k) => k.name === c.constraint.name))
-        problem(
-          `constraint ${JSON.stringify(c.constraint.name)} already exists on ${show(c.table)}`,
-        );
+        problem(why`constraint ${ident(c.constraint.name)} already exists on ${shown(c.table)}`);
       const pkCols = c.constraint.type === 'primary' ? c.constraint.columns : [];
       for (const col of constraintColumns(c.constraint)) {
         if (!findColumn(t, col) && !t.columnsUnknown)
-          problem(`column ${JSON.stringify(col)} does not exist in table ${show(c.table)}`);
+          problem(why`column ${ident(col)} does not exist in table ${shown(c.table)}`);
       }
       return {
         ...t,
@@ -511,7 +510,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const next = withTable(s, c.table, problem, (t) => {
       if (!dropped) {
         if (!c.ifExists)
-          problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+          problem(why`constraint ${ident(c.name)} does not exist on ${shown(c.table)}`);
         return t;
       }
       return { ...t, constraints: t.constraints.filter((k) => k.name !== c.name) };
@@ -530,7 +529,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   RenameConstraint: (s, c, problem) =>
     withTable(s, c.table, problem, (t) => {
       if (!t.constraints.some((k) => k.name === c.from))
-        problem(`constraint ${JSON.stringify(c.from)} does not exist on ${show(c.table)}`);
+        problem(why`constraint ${ident(c.from)} does not exist on ${shown(c.table)}`);
       return {
         ...t,
         constraints: t.constraints.map((k) => (k.name === c.from ? { ...k, name: c.to } : k)),
@@ -539,7 +538,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   ValidateConstraint: (s, c, problem) =>
     withTable(s, c.table, problem, (t) => {
       const k = t.constraints.find((x) => x.name === c.name);
-      if (!k) problem(`constraint ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+      if (!k) problem(why`constraint ${ident(c.name)} does not exist on ${shown(c.table)}`);
       if (!k || !('notValid' in k)) return t;
       return {
         ...t,
@@ -551,11 +550,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateIndex: (s, c, problem) => {
     const key = indexKey(c.index.table, c.index.name);
     if (s.indexes[key]) {
-      if (!c.ifNotExists) problem(`index ${JSON.stringify(key)} already exists`);
+      if (!c.ifNotExists) problem(why`index ${ident(key)} already exists`);
       return s;
     }
     if (!s.tables[qualify(c.index.table)] && !s.views[qualify(c.index.table)])
-      problem(`table ${show(c.index.table)} does not exist`);
+      problem(why`table ${shown(c.index.table)} does not exist`);
     // MySQL: an index InnoDB made for a foreign key goes when this one can serve the key instead
     const replaced = replacedImplicitIndexes(s, c.index);
     const indexes = replaced.length
@@ -566,7 +565,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropIndex: (s, c, problem) => {
     const key = qualify(c.name);
     if (!s.indexes[key]) {
-      if (!c.ifExists) problem(`index ${show(c.name)} does not exist`);
+      if (!c.ifExists) problem(why`index ${shown(c.name)} does not exist`);
       return s;
     }
     return { ...s, indexes: without(s.indexes, key) };
@@ -591,18 +590,18 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         constraints: t.constraints.map((k) => (k.name === c.from.name ? { ...k, name: c.to } : k)),
       }));
     }
-    problem(`index ${show(c.from)} does not exist`);
+    problem(why`index ${shown(c.from)} does not exist`);
     return s;
   },
   CreateEnum: (s, c, problem) => {
     const key = qualify(c.enum.name);
-    if (s.enums[key]) problem(`type ${show(c.enum.name)} already exists`);
+    if (s.enums[key]) problem(why`type ${shown(c.enum.name)} already exists`);
     return { ...s, enums: withEntry(s.enums, key, c.enum) };
   },
   DropEnum: (s, c, problem) => {
     const key = qualify(c.name);
     if (!s.enums[key]) {
-      if (!c.ifExists) problem(`type ${show(c.name)} does not exist`);
+      if (!c.ifExists) problem(why`type ${shown(c.name)} does not exist`);
       return s;
     }
     return { ...s, enums: without(s.enums, key) };
@@ -611,19 +610,18 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = qualify(c.name);
     const e = s.enums[key];
     if (!e) {
-      problem(`type ${show(c.name)} does not exist`);
+      problem(why`type ${shown(c.name)} does not exist`);
       return s;
     }
     if (e.values.includes(c.value)) {
-      if (!c.ifNotExists)
-        problem(`enum ${show(c.name)} already has value ${JSON.stringify(c.value)}`);
+      if (!c.ifNotExists) problem(why`enum ${shown(c.name)} already has value ${ident(c.value)}`);
       return s;
     }
     const values = [...e.values];
     const anchor = c.before ?? c.after;
     const at = anchor !== undefined ? values.indexOf(anchor) : -1;
     if (anchor !== undefined && at < 0)
-      problem(`enum ${show(c.name)} has no value ${JSON.stringify(anchor)}`);
+      problem(why`enum ${shown(c.name)} has no value ${ident(anchor)}`);
     if (at < 0) values.push(c.value);
     else values.splice(c.before !== undefined ? at : at + 1, 0, c.value);
     return { ...s, enums: withEntry(s.enums, key, { ...e, values }) };
@@ -632,7 +630,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = qualify(c.from);
     const e = s.enums[key];
     if (!e) {
-      problem(`type ${show(c.from)} does not exist`);
+      problem(why`type ${shown(c.from)} does not exist`);
       return s;
     }
     const to: QName = { ...c.from, name: c.to };
@@ -657,7 +655,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const key = qualify(c.name);
     const e = s.enums[key];
     if (!e || !e.values.includes(c.from)) {
-      problem(`enum ${show(c.name)} has no value ${JSON.stringify(c.from)}`);
+      problem(why`enum ${shown(c.name)} has no value ${ident(c.from)}`);
       return s;
     }
     // a default holding the value is stored as the label itself: it follows the rename
@@ -700,21 +698,20 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ? s
       : { ...s, extensions: { ...s.extensions, [c.name]: { name: c.name, createSql: c.sql } } },
   DropExtension: (s, c, problem) => {
-    if (!s.extensions[c.name]) problem(`extension ${JSON.stringify(c.name)} does not exist`);
+    if (!s.extensions[c.name]) problem(why`extension ${ident(c.name)} does not exist`);
     return { ...s, extensions: without(s.extensions, c.name) };
   },
   CreateSchema: (s, c, problem) => {
-    if (s.schemas[c.name] && !c.ifNotExists)
-      problem(`schema ${JSON.stringify(c.name)} already exists`);
+    if (s.schemas[c.name] && !c.ifNotExists) problem(why`schema ${ident(c.name)} already exists`);
     return { ...s, schemas: { ...s.schemas, [c.name]: true } };
   },
   DropSchema: (s, c, problem) => {
-    if (!s.schemas[c.name]) problem(`schema ${JSON.stringify(c.name)} does not exist`);
+    if (!s.schemas[c.name]) problem(why`schema ${ident(c.name)} does not exist`);
     return { ...s, schemas: without(s.schemas, c.name) };
   },
   CreateView: (s, c, problem) => {
     const key = qualify(c.name);
-    if (s.views[key] && !c.orReplace) problem(`view ${show(c.name)} already exists`);
+    if (s.views[key] && !c.orReplace) problem(why`view ${shown(c.name)} already exists`);
     // each `*` of its select list written out as PostgreSQL froze it (follow-rename.ts
     // expandStars): recreated later, the view has the columns it had, whatever the tables gained
     const expanded = c.starTables?.length
@@ -743,7 +740,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropView: (s, c, problem) => {
     const key = qualify(c.name);
     if (!s.views[key]) {
-      if (!c.ifExists) problem(`view ${show(c.name)} does not exist`);
+      if (!c.ifExists) problem(why`view ${shown(c.name)} does not exist`);
       return s;
     }
     return {
@@ -754,7 +751,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   CreateFunction: (s, c, problem) => {
     const key = `${qualify(c.name)}${c.signature}`;
-    if (s.routines[key] && !c.orReplace) problem(`function ${JSON.stringify(key)} already exists`);
+    if (s.routines[key] && !c.orReplace) problem(why`function ${ident(key)} already exists`);
     // OR REPLACE keeps the routine's comment
     const comment = c.orReplace ? s.routines[key]?.comment : undefined;
     return {
@@ -774,7 +771,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   SetRoutineComment: (s, c, problem) => {
     const key = routineKey(s, c.name, c.signature);
     if (!key) {
-      problem(`function ${show(c.name)}${c.signature} does not exist`);
+      problem(why`function ${shown(c.name)}${c.signature} does not exist`);
       return s;
     }
     const { comment: _old, ...rest } = s.routines[key];
@@ -792,7 +789,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ? `${qualify(c.name)}${c.signature}`
       : Object.keys(s.routines).find((k) => sameName(s.routines[k].name, c.name));
     if (!key || !s.routines[key]) {
-      if (!c.ifExists) problem(`function ${show(c.name)}${c.signature} does not exist`);
+      if (!c.ifExists) problem(why`function ${shown(c.name)}${c.signature} does not exist`);
       return s;
     }
     return { ...s, routines: without(s.routines, key) };
@@ -800,9 +797,9 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTrigger: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
     if (s.triggers[key] && !c.orReplace)
-      problem(`trigger ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
+      problem(why`trigger ${ident(c.name)} already exists on ${shown(c.table)}`);
     if (!s.tables[qualify(c.table)] && !s.views[qualify(c.table)])
-      problem(`table ${show(c.table)} does not exist`);
+      problem(why`table ${shown(c.table)} does not exist`);
     return {
       ...s,
       triggers: { ...s.triggers, [key]: { name: c.name, table: c.table, createSql: c.sql } },
@@ -811,15 +808,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   DropTrigger: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
     if (!s.triggers[key]) {
-      if (!c.ifExists)
-        problem(`trigger ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+      if (!c.ifExists) problem(why`trigger ${ident(c.name)} does not exist on ${shown(c.table)}`);
       return s;
     }
     return { ...s, triggers: without(s.triggers, key) };
   },
   CreateSequence: (s, c, problem) => {
     const key = qualify(c.name);
-    if (s.sequences[key]) problem(`sequence ${show(c.name)} already exists`);
+    if (s.sequences[key]) problem(why`sequence ${shown(c.name)} already exists`);
     // the record keeps its CREATE without the OWNED BY, which ownedBy says (and renames follow)
     const tail = c.ownedBy ? ` ${ownedBySql(c.ownedBy)}` : '';
     const createSql = tail && c.sql.endsWith(tail) ? c.sql.slice(0, -tail.length) : c.sql;
@@ -833,22 +829,22 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropSequence: (s, c, problem) => {
     const key = qualify(c.name);
-    if (!s.sequences[key]) problem(`sequence ${show(c.name)} does not exist`);
+    if (!s.sequences[key]) problem(why`sequence ${shown(c.name)} does not exist`);
     return { ...s, sequences: without(s.sequences, key) };
   },
   SetSequenceOwner: (s, c, problem) => {
     const key = qualify(c.name);
     const q = s.sequences[key];
     if (!q) {
-      problem(`sequence ${show(c.name)} does not exist`);
+      problem(why`sequence ${shown(c.name)} does not exist`);
       return s;
     }
     if (c.ownedBy) {
       const t = s.tables[qualify(c.ownedBy.table)];
-      if (!t) problem(`table ${show(c.ownedBy.table)} does not exist`);
+      if (!t) problem(why`table ${shown(c.ownedBy.table)} does not exist`);
       else if (!findColumn(t, c.ownedBy.column))
         problem(
-          `column ${JSON.stringify(c.ownedBy.column)} does not exist in table ${show(c.ownedBy.table)}`,
+          why`column ${ident(c.ownedBy.column)} does not exist in table ${shown(c.ownedBy.table)}`,
         );
     }
     // a sequence a SERIAL made stays what PostgreSQL made only while it keeps its column
@@ -876,8 +872,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     ),
   CreatePolicy: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
-    if (s.policies[key])
-      problem(`policy ${JSON.stringify(c.name)} already exists on ${show(c.table)}`);
+    if (s.policies[key]) problem(why`policy ${ident(c.name)} already exists on ${shown(c.table)}`);
     return {
       ...s,
       policies: { ...s.policies, [key]: { name: c.name, table: c.table, createSql: c.sql } },
@@ -885,8 +880,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropPolicy: (s, c, problem) => {
     const key = tableScopedKey(c.table, c.name);
-    if (!s.policies[key])
-      problem(`policy ${JSON.stringify(c.name)} does not exist on ${show(c.table)}`);
+    if (!s.policies[key]) problem(why`policy ${ident(c.name)} does not exist on ${shown(c.table)}`);
     return { ...s, policies: without(s.policies, key) };
   },
   SessionSetting: (s) => s,
@@ -1055,9 +1049,9 @@ const keptDefault = (col: Column, to: Column['type']): { default?: string } => {
 };
 
 export const apply = (schema: Schema, change: Change): Applied => {
-  const problems: string[] = [];
+  const problems: Reason[] = [];
   const handler = HANDLERS[change.kind] as Handler<ChangeKind>;
-  const next = handler(schema, change as never, (m) => problems.push(m));
+  const next = handler(schema, change as never, (p) => problems.push(p));
   return { schema: next, problems };
 };
 
@@ -1065,14 +1059,14 @@ export const apply = (schema: Schema, change: Change): Applied => {
 export const replay = (
   schema: Schema,
   changes: readonly Change[],
-): { befores: Schema[]; after: Schema; problems: { change: Change; message: string }[] } => {
+): { befores: Schema[]; after: Schema; problems: { change: Change; problem: Reason }[] } => {
   const befores: Schema[] = [];
-  const problems: { change: Change; message: string }[] = [];
+  const problems: { change: Change; problem: Reason }[] = [];
   let s = schema;
   for (const c of changes) {
     befores.push(s);
     const r = apply(s, c);
-    for (const message of r.problems) problems.push({ change: c, message });
+    for (const problem of r.problems) problems.push({ change: c, problem });
     s = r.schema;
   }
   return { befores, after: s, problems };
