@@ -281,20 +281,7 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
       orReplace: false,
       sql: r.createSql,
     });
-  for (const v of views) {
-    out.push(recreateView(v));
-    for (const i of Object.values(before.indexes))
-      if (sameName(i.table, v.name)) out.push(recreateIndex(i));
-    for (const tr of Object.values(before.triggers))
-      if (sameName(tr.table, v.name))
-        out.push({
-          kind: 'CreateTrigger',
-          name: tr.name,
-          table: tr.table,
-          orReplace: false,
-          sql: tr.createSql,
-        });
-  }
+  for (const v of views) out.push(...recreateViewWith(before, v));
   return lossy(
     why`adds enum value ${literal(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${literal(added)}`,
     ...out,
@@ -457,20 +444,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
             out.push({ kind: 'AddConstraint', table: other.name, constraint: k });
         }
       }
-      for (const v of views) {
-        out.push(recreateView(v));
-        for (const i of Object.values(before.indexes))
-          if (sameName(i.table, v.name)) out.push(recreateIndex(i));
-        for (const tr of Object.values(before.triggers))
-          if (sameName(tr.table, v.name))
-            out.push({
-              kind: 'CreateTrigger',
-              name: tr.name,
-              table: tr.table,
-              orReplace: false,
-              sql: tr.createSql,
-            });
-      }
+      for (const v of views) out.push(...recreateViewWith(before, v));
     }
     return lossy(
       why`drops table ${show(c.name)}: down() recreates it empty; its rows are lost`,
