@@ -7,7 +7,8 @@
 import { describeSystemError, isSystemError } from './system-error.js';
 import { commandList, flagErrors, unknownArguments, unknownCommand } from './args.js';
 import { jsonRequested, writeJsonError } from './render.js';
-import yargs, { type Argv } from 'yargs';
+import type { Argv } from 'yargs';
+import { defaultWidth, fastHelp, version } from './help.js';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { formatLocation, OrmshiftError, UsageError } from '../ir/diagnostics.js';
@@ -26,7 +27,7 @@ import { verifyCli } from './verify.js';
 const oneLine = (s: string): string => s.replace(/\r?\n\s*/g, ' ');
 
 /** The commands, in the order the command list shows them (each declares its options and handler). */
-const COMMANDS: readonly CliCommand[] = [
+export const COMMANDS: readonly CliCommand[] = [
   convertCli,
   verifyCli,
   planCli,
@@ -79,6 +80,15 @@ const locate = (e: OrmshiftError, dir: string | undefined): string => {
     : e.message;
 };
 
+/** The top-level help as yargs renders it at `width` columns (test/cli-help.test.ts compares
+ * help.ts's text with it). */
+export const yargsHelp = async (width: number): Promise<string> => {
+  const { default: yargs } = await import('yargs');
+  const cli = yargs([]).scriptName('ormshift').usage('$0 <command> [options]').wrap(width);
+  for (const c of COMMANDS) cli.command(c.usage, c.description, c.options, () => undefined);
+  return `${await cli.demandCommand(1).strict().help().getHelp()}\n`;
+};
+
 export const main = async (argv: string[]): Promise<number> => {
   let code = 0;
   let migrationsDir: string | undefined;
@@ -114,6 +124,17 @@ export const main = async (argv: string[]): Promise<number> => {
       if (json) writeJsonError(undefined, 2, 'usage', e.message);
       return 2;
     }
+    // the top-level help and the version, the same text as yargs', without loading yargs (help.ts)
+    if (argv.length === 1 && argv[0] === '--version') {
+      process.stdout.write(`${version()}\n`);
+      return 0;
+    }
+    const help = argv.length === 1 && argv[0] === '--help' && defaultWidth() && fastHelp(COMMANDS);
+    if (help) {
+      process.stdout.write(help);
+      return 0;
+    }
+    const { default: yargs } = await import('yargs');
     const cli = yargs(argv).scriptName('ormshift').usage('$0 <command> [options]');
     for (const c of COMMANDS) {
       cli.command(c.usage, c.description, built(c.name, c.positional, c.options), async (args) => {
