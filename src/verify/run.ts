@@ -732,16 +732,35 @@ const reportOf = (
   };
 };
 
-const verifyOnce = async (
+/** One verification's fixed facts, settled before any database is created. */
+interface VerifyRun {
+  readonly opts: VerifyOptions;
+  /** re-planned after the probe's failures, when it ran */
+  readonly conversion: Conversion;
+  /** how many steps to verify */
+  readonly total: number;
+  /** the first step proven in this run: the ones before it are the saved state's */
+  readonly start: number;
+  /** see verifyConversion: `on-failure` stops at the first failed source step (SourceFailed) */
+  readonly probe: boolean | 'on-failure';
+  /** the steps the probe re-planned, and why */
+  readonly replanned: ReadonlyMap<number, string>;
+  /** one per step, filled in as the phases judge them */
+  readonly verdicts: MigrationVerdict[];
+  /** MySQL: DDL is not transactional, a failed file leaves its first statements applied */
+  readonly mysqlSource: boolean;
+}
+
+/** Checks the options against the conversion and the saved state, runs the probe when asked
+ * (`probe === true`) and starts a verdict for every step. */
+const settleRun = async (
   opts: VerifyOptions,
   probe: boolean | 'on-failure',
-  started: number,
-): Promise<VerifyReport> => {
+): Promise<VerifyRun> => {
   const { provider } = opts;
   let conversion = opts.conversion;
   checkProviderDialect(conversion.provider, provider.kind);
   const total = Math.min(opts.limit ?? conversion.files.length, conversion.files.length);
-  /** the first step proven in this run: the ones before it are the saved state's */
   const start = opts.from?.manifest.migrations.length ?? 0;
   if (start > total)
     throw new UsageError(
@@ -751,15 +770,12 @@ const verifyOnce = async (
     throw new UsageError(
       `incremental verification needs a PostgreSQL server (--database-url postgres://...): ${provider.kind} keeps no saved states`,
     );
-  const fromState = opts.from ? { from: opts.from.name } : {};
   let replanned: ReadonlyMap<number, string> = new Map();
   if (probe === true) {
     const { probeSource, replanFromSource } = await import('./source-state.js');
     const failures = await probeSource(conversion, provider, total);
     ({ conversion, reasons: replanned } = await replanFromSource(conversion, failures));
   }
-  const mysqlSource = provider.kind === 'mysql';
-  const { dir, files, removeDir } = scratchFolder(conversion, total);
   const verdicts: MigrationVerdict[] = conversion.planned.slice(0, total).map((p, i) => ({
     name: p.migration.name,
     up: 'skipped',
@@ -767,36 +783,70 @@ const verifyOnce = async (
     risk: p.risk,
     ...(replanned.has(i) ? { replanned: replanned.get(i) } : {}),
   }));
+  return {
+    opts,
+    conversion,
+    total,
+    start,
+    probe,
+    replanned,
+    verdicts,
+    mysqlSource: provider.kind === 'mysql',
+  };
+};
+
+/** What a run's source and target databases are created with: its SQL, and the saved state it
+ * starts from. */
+const runDatabaseOptions = (run: VerifyRun): CreateOptions => ({
+  ...usesSql(run.conversion, run.total),
+  ...(run.opts.from ? { from: run.opts.from.name } : {}),
+});
+
+/** Creates A (the source) and B (the target) at once, while the target's modules load; if one
+ * cannot be created, the other is dropped again and the error thrown. */
+const openDatabases = async (
+  run: VerifyRun,
+): Promise<[source: ScratchDatabase, target: ScratchDatabase]> => {
+  const { provider } = run.opts;
   // the target's modules load meanwhile (a failure shows again where the runner imports them)
-  const preloading = PRELOAD[conversion.target]().catch(() => undefined);
-  // both databases at once; if one cannot be created, the other is dropped again
-  // PostgreSQL: a third database materialises the replayed schema of each step (replay-check.ts)
-  const checkReplay = provider.kind !== 'mysql' && opts.replayCheck !== false;
+  const preloading = PRELOAD[run.conversion.target]().catch(() => undefined);
   const created = await Promise.allSettled([
-    provider.create('source', { ...usesSql(conversion, total), ...fromState }),
-    provider.create('target', { ...usesSql(conversion, total), ...fromState }),
+    provider.create('source', runDatabaseOptions(run)),
+    provider.create('target', runDatabaseOptions(run)),
   ]);
   await preloading;
   const failed = created.find((r) => r.status === 'rejected');
   if (failed) {
     for (const r of created)
       if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
-    removeDir();
     throw (failed as PromiseRejectedResult).reason;
   }
   const [a, b] = created.map((r) => (r as PromiseFulfilledResult<ScratchDatabase>).value);
-  let runner: Runner | undefined;
-  let saved: VerifyReport['saved'];
-  /** A's catalog before each migration, for the down phase */
-  const befores: Catalog[] = [];
-  let stopSource = false;
-  let closingSource: Promise<unknown> | undefined;
-  /** source-failed steps whose partial effect B reproduced: their down() still runs */
-  const partialRuns = new Set<number>();
-  // A (Prisma's SQL) runs ahead of B in its own chain: the two databases are independent, so
-  // applying and snapshotting on one overlaps with the other. B waits for A's result of a step
-  // before running it, because a step whose source fails is not run on B either.
-  const sourceSteps = Array.from({ length: total }, () => {
+  return [a, b];
+};
+
+/**
+ * How A's chain and B's keep in step. A (Prisma's SQL) runs ahead of B in its own chain: the two
+ * databases are independent, so applying and snapshotting on one overlaps with the other. A
+ * publishes each step's result (`source[i]`); B awaits it before running that step, because a step
+ * whose source fails is not run on B either, and marks each step it finished (`targetDone`).
+ */
+interface Lockstep {
+  /** A's result of each step, as the source chain publishes it */
+  readonly source: readonly Promise<SourceStep>[];
+  publish(i: number, step: SourceStep): void;
+  /** waits until A may run step i: B is at most the window behind */
+  mayRunSource(i: number): Promise<void>;
+  /** B is done with step i, whatever happened to it */
+  targetDone(i: number): void;
+  /** B stopped (or finished): releases A wherever it waits, and ends its chain */
+  stop(): void;
+  readonly stopped: boolean;
+}
+
+const lockstep = (run: VerifyRun): Lockstep => {
+  const { total, start } = run;
+  const published = Array.from({ length: total }, () => {
     let resolve!: (r: SourceStep) => void;
     const promise = new Promise<SourceStep>((r) => (resolve = r));
     return { promise, resolve };
@@ -804,76 +854,120 @@ const verifyOnce = async (
   // How far A may run ahead of B. PGlite runs in this thread: a source that raced ahead would
   // starve B's socket (its client's connection attempts time out), and gains nothing in speed,
   // so there A stays one step ahead. A server does the work in its own processes.
-  const window = provider.kind === 'pglite' ? 1 : 8;
+  const window = run.opts.provider.kind === 'pglite' ? 1 : 8;
   const targetDone: (() => void)[] = [];
   const targetSteps = Array.from(
     { length: total },
     (_, i) => new Promise<void>((r) => (targetDone[i] = r)),
   );
   for (let i = 0; i < start; i++) targetDone[i]();
+  let stopped = false;
+  return {
+    source: published.map((p) => p.promise),
+    publish: (i, step) => published[i].resolve(step),
+    mayRunSource: async (i) => {
+      if (i - window - 1 >= 0) await targetSteps[i - window - 1];
+    },
+    targetDone: (i) => targetDone[i](),
+    stop: () => {
+      stopped = true;
+      for (const done of targetDone) done();
+    },
+    get stopped() {
+      return stopped;
+    },
+  };
+};
+
+/** What A's chain leaves for the down phase and the saved state. */
+interface SourceOutcome {
+  /** A's catalog before each migration, for the down phase */
+  readonly befores: readonly Catalog[];
   /** A's catalog after the last step it ran (a saved state is made of it) */
-  let lastSource: Catalog | undefined;
+  readonly lastSource?: Catalog;
   /** the restored state is not the one its manifest names */
+  readonly stateError?: Error;
+}
+
+/** A's chain: Prisma's SQL of each step on A, its catalog published to B and the replay check.
+ * Never rejects: a fatal error is published as every remaining step's result. */
+const sourceChain = async (
+  run: VerifyRun,
+  a: ScratchDatabase,
+  sync: Lockstep,
+): Promise<SourceOutcome> => {
+  const { opts, conversion, total, start, probe, mysqlSource } = run;
+  const befores: Catalog[] = [];
+  let lastSource: Catalog | undefined;
   let stateError: Error | undefined;
   // A's catalogs are kept for the down phase: unchanged objects are shared between them
   const share = structuralSharing();
-  const source = (async () => {
-    let i = start;
-    try {
-      let current = share(await a.snapshot());
-      if (opts.from && catalogHash(current) !== opts.from.manifest.catalog) {
-        stateError = new OrmshiftError(
-          `the saved state ${opts.from.name} does not hold the schema it was saved with (its catalog hash differs from its manifest's: changed by hand or damaged); drop it and run verify with --save-state without --since`,
-        );
-        throw stateError;
-      }
-      for (; i < total && !stopSource; i++) {
-        if (i - window - 1 >= 0) await targetSteps[i - window - 1];
-        if (stopSource) break;
-        befores[i] = current;
-        try {
-          await a.exec(conversion.planned[i].migration.sql);
-        } catch (e) {
-          if (probe === 'on-failure') throw new SourceFailed(message(e));
-          const failed = `Prisma's SQL failed on this database: ${message(e)}`;
-          // MySQL keeps the statements before the failure, PostgreSQL the pieces of the file
-          // its own COMMITs closed: that partial state is what follows
-          const kept = mysqlSource || !!conversion.planned[i].migration.commits;
-          if (kept) current = share(await a.snapshot());
-          sourceSteps[i].resolve(kept ? { failed, partial: current } : { failed });
-          continue;
-        }
-        current = share(await a.snapshot());
-        sourceSteps[i].resolve({ catalog: current });
-      }
-      lastSource = current;
-    } catch (e) {
-      for (; i < total; i++) sourceSteps[i].resolve({ fatal: e });
-      return;
+  let i = start;
+  try {
+    let current = share(await a.snapshot());
+    if (opts.from && catalogHash(current) !== opts.from.manifest.catalog) {
+      stateError = new OrmshiftError(
+        `the saved state ${opts.from.name} does not hold the schema it was saved with (its catalog hash differs from its manifest's: changed by hand or damaged); drop it and run verify with --save-state without --since`,
+      );
+      throw stateError;
     }
-    for (; i < total; i++)
-      sourceSteps[i].resolve({ failed: 'not run: the generated history stopped earlier' });
-  })();
-  // the replay check follows A's catalogs as they arrive, in a chain of its own
-  let replayResult: ReplayCheckResult = checkReplay
-    ? { checked: false, why: 'the replay check did not finish', gaps: [], unbuildable: [] }
+    for (; i < total && !sync.stopped; i++) {
+      await sync.mayRunSource(i);
+      if (sync.stopped) break;
+      befores[i] = current;
+      try {
+        await a.exec(conversion.planned[i].migration.sql);
+      } catch (e) {
+        if (probe === 'on-failure') throw new SourceFailed(message(e));
+        const failed = `Prisma's SQL failed on this database: ${message(e)}`;
+        // MySQL keeps the statements before the failure, PostgreSQL the pieces of the file
+        // its own COMMITs closed: that partial state is what follows
+        const kept = mysqlSource || !!conversion.planned[i].migration.commits;
+        if (kept) current = share(await a.snapshot());
+        sync.publish(i, kept ? { failed, partial: current } : { failed });
+        continue;
+      }
+      current = share(await a.snapshot());
+      sync.publish(i, { catalog: current });
+    }
+    lastSource = current;
+  } catch (e) {
+    for (; i < total; i++) sync.publish(i, { fatal: e });
+    return { befores, lastSource, stateError };
+  }
+  for (; i < total; i++)
+    sync.publish(i, { failed: 'not run: the generated history stopped earlier' });
+  return { befores, lastSource, stateError };
+};
+
+/** Why the replay check does not run on this provider (or options), when it does not. */
+const replayNotChecked = (run: VerifyRun): ReplayCheckResult | undefined =>
+  run.opts.provider.kind !== 'mysql' && run.opts.replayCheck !== false
+    ? undefined
     : {
         checked: false,
         why:
-          provider.kind === 'mysql'
+          run.opts.provider.kind === 'mysql'
             ? 'the replay check runs on PostgreSQL only: it builds the replayed schema with the PostgreSQL SQL writer'
             : 'the replay check was turned off',
         gaps: [],
         unbuildable: [],
       };
-  const replayRun = (async () => {
-    if (!checkReplay) return;
+
+/** The replay check's chain: PostgreSQL, a third database materialises the replayed schema of
+ * each step (replay-check.ts), following A's catalogs as they arrive. Never rejects. */
+const replayChain = async (run: VerifyRun, sync: Lockstep): Promise<ReplayCheckResult> => {
+  const notChecked = replayNotChecked(run);
+  if (notChecked) return notChecked;
+  const { opts, conversion, total, start, replanned, verdicts } = run;
+  const { provider } = opts;
+  try {
     const { replayChecker } = await import('./replay-check.js');
     // a database of its own, replaced when the replayed schema must be built again from scratch
     const replayStart = opts.from
       ? {
           schema: schemaBefore(conversion.planned, start),
-          open: () => provider.create('replay', { ...usesSql(conversion, total), ...fromState }),
+          open: () => provider.create('replay', runDatabaseOptions(run)),
         }
       : undefined;
     const check = await replayChecker(
@@ -882,9 +976,10 @@ const verifyOnce = async (
       replayStart,
       provider.later?.bind(provider),
     );
+    let result: ReplayCheckResult;
     try {
       for (let i = start; i < total; i++) {
-        const step = await sourceSteps[i].promise;
+        const step = await sync.source[i];
         if ('catalog' in step) await check.next(i, step.catalog);
         else if ('fatal' in step) break;
         else if (step.partial && conversion.planned[i].migration.truncated)
@@ -896,147 +991,201 @@ const verifyOnce = async (
         }
       }
     } finally {
-      replayResult = await check.close();
+      result = await check.close();
     }
-  })().catch((e) => {
-    replayResult = {
+    return result;
+  } catch (e) {
+    return {
       checked: false,
       why: `the replay check failed: ${message(e)}`,
       gaps: [],
       unbuildable: [],
     };
-  });
+  }
+};
+
+/** B's catalog without the target migrator's own tables (knex_migrations…): not part of the
+ * schema; another runner's table of the same kind is the history's own (convert refuses the
+ * target's). */
+const targetCatalogOf =
+  (target: Conversion['target']) =>
+  async (read: ReadCatalog): Promise<Catalog> =>
+    omitTables(await read(), [
+      '"_prisma_migrations"',
+      ...RUNNER_TABLES[target].tables.map((t) => `"${t}"`),
+    ]);
+
+/** What the up phase leaves for the down phase. */
+interface UpOutcome {
+  /** the up phase stopped at a failure: B is behind A, and no down is run */
+  stopped: boolean;
+  /** source-failed steps whose partial effect B reproduced: their down() still runs */
+  readonly partialRuns: Set<number>;
+}
+
+/** The up phase's judge: each generated up() on B against A's result of the same step. */
+const upHooks = (
+  run: VerifyRun,
+  sync: Lockstep,
+  targetCatalog: (read: ReadCatalog) => Promise<Catalog>,
+): { hooks: UpHooks; outcome: UpOutcome } => {
+  const { opts, conversion, total, verdicts, mysqlSource } = run;
+  const outcome: UpOutcome = { stopped: false, partialRuns: new Set() };
+  const hooks: UpHooks = {
+    begin: async (i) => {
+      opts.onProgress?.(i, total, 'up');
+      // whatever happens to step i on B, A may go on
+      if (i > 0) sync.targetDone(i - 1);
+      const v = verdicts[i];
+      const step = await sync.source[i];
+      if ('fatal' in step) throw step.fatal;
+      if ('catalog' in step) return 'run';
+      v.up = 'source-failed';
+      v.error = step.failed;
+      // not transactional (MySQL): the generated up() must stop at the same statement and
+      // leave B as the source left A, and its down() (which checks what ran) must undo that.
+      // PostgreSQL: the truncated twin runs when the file committed a piece of itself.
+      if (!step.partial) return 'skip';
+      if (mysqlSource) return 'partial';
+      return conversion.planned[i].migration.truncated ? 'run' : 'skip';
+    },
+    end: async (i, error, read) => {
+      const v = verdicts[i];
+      const step = await sync.source[i];
+      if ('failed' in step && step.partial && !mysqlSource) {
+        // (only a truncated twin runs here: see begin)
+        // the truncated twin must run and leave B as the committed pieces left A
+        const left =
+          error === undefined ? differ(step.partial, await targetCatalog(read)) : undefined;
+        if (error !== undefined || left) {
+          v.error += `; the generated up() of the part it applied ${error !== undefined ? `failed: ${message(error)}` : 'left another state'}`;
+          if (left) v.diff = left.text;
+          outcome.stopped = true;
+          return false;
+        }
+        outcome.partialRuns.add(i);
+        return true;
+      }
+      if ('failed' in step && step.partial) {
+        const ran = error === undefined;
+        const left = differ(step.partial, await targetCatalog(read));
+        if (ran || left) {
+          v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
+          if (left) v.diff = left.text;
+          outcome.stopped = true;
+          return false;
+        }
+        outcome.partialRuns.add(i);
+        return true;
+      }
+      if (error !== undefined) {
+        v.up = 'differs';
+        v.error = `generated up() failed: ${message(error)}`;
+        // B is now behind A; later comparisons would only repeat this failure
+        outcome.stopped = true;
+        return false;
+      }
+      const diff = differ((step as { catalog: Catalog }).catalog, await targetCatalog(read));
+      v.up = diff ? 'differs' : 'equal';
+      if (diff) v.diff = diff.text;
+      return true;
+    },
+  };
+  return { hooks, outcome };
+};
+
+/** The down phase's judge: B after each generated down() against A's catalog from before that
+ * migration. A failed down does not stop the phase. */
+const downHooks = (
+  run: VerifyRun,
+  befores: readonly Catalog[],
+  partialRuns: ReadonlySet<number>,
+  targetCatalog: (read: ReadCatalog) => Promise<Catalog>,
+): DownHooks => {
+  const { opts, conversion, total, verdicts } = run;
+  /** what irreversible downs left behind: reported once, at that step */
+  const explained = new Set<string>();
+  /** tables holding rows that an irreversible migration wrote and its down() could not remove */
+  const leftRows = new Map<string, string>();
+  return {
+    begin: (i) => {
+      opts.onProgress?.(total - 1 - i, total, 'down');
+      const v = verdicts[i];
+      return !((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped');
+    },
+    end: async (i, error, read) => {
+      const v = verdicts[i];
+      const irreversibleRows = () => {
+        if (v.risk === 'irreversible')
+          for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
+      };
+      if (error !== undefined) {
+        v.down = 'differs';
+        v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(error)}`;
+        const cause = blockedBy(conversion.planned[i], leftRows);
+        if (cause) {
+          blockOnRows(v, cause.migration, cause.table);
+        }
+        irreversibleRows();
+        // the failed down rolled back: B still holds this migration. Count that difference
+        // here, once, and go on verifying the earlier downs against it.
+        const left = differ(befores[i], await targetCatalog(read), explained);
+        for (const d of left?.diffs ?? []) explained.add(diffKey(d));
+        return;
+      }
+      irreversibleRows();
+      const diff = differ(befores[i], await targetCatalog(read), explained);
+      v.down = diff ? 'differs' : 'equal';
+      if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
+      if (diff && v.risk === 'irreversible') for (const d of diff.diffs) explained.add(diffKey(d));
+    },
+  };
+};
+
+const verifyOnce = async (
+  opts: VerifyOptions,
+  probe: boolean | 'on-failure',
+  started: number,
+): Promise<VerifyReport> => {
+  const run = await settleRun(opts, probe);
+  const { provider } = opts;
+  const { conversion, total, start, verdicts } = run;
+  const { dir, files, removeDir } = scratchFolder(conversion, total);
+  let a: ScratchDatabase, b: ScratchDatabase;
+  try {
+    [a, b] = await openDatabases(run);
+  } catch (e) {
+    removeDir();
+    throw e;
+  }
+  let runner: Runner | undefined;
+  let saved: VerifyReport['saved'];
+  let closingSource: Promise<unknown> | undefined;
+  const sync = lockstep(run);
+  const source = sourceChain(run, a, sync);
+  const replayRun = replayChain(run, sync);
   try {
     runner = await RUNNERS[conversion.target](b, dir, files, {
       convention: conventionOf(conversion),
     });
-    // the target's migrator keeps its own tables on B (knex_migrations…): not part of the schema;
-    // another runner's table of the same kind is the history's own (convert refuses the target's)
-    const own = [
-      '"_prisma_migrations"',
-      ...RUNNER_TABLES[conversion.target].tables.map((t) => `"${t}"`),
-    ];
-    const targetCatalog = async (read: () => Promise<Catalog>) => omitTables(await read(), own);
-    /** the up phase stopped at a failure: B is behind A, and no down is run */
-    let upStopped = false;
+    const targetCatalog = targetCatalogOf(conversion.target);
     if (start === total) {
       // nothing new: the state's own check still runs (its catalog against its manifest)
-      await source;
+      const { stateError } = await source;
       if (stateError) throw stateError;
     }
-    await runner.upAll(
-      total,
-      {
-        begin: async (i) => {
-          opts.onProgress?.(i, total, 'up');
-          // whatever happens to step i on B, A may go on
-          if (i > 0) targetDone[i - 1]();
-          const v = verdicts[i];
-          const step = await sourceSteps[i].promise;
-          if ('fatal' in step) throw step.fatal;
-          if ('catalog' in step) return 'run';
-          v.up = 'source-failed';
-          v.error = step.failed;
-          // not transactional (MySQL): the generated up() must stop at the same statement and
-          // leave B as the source left A, and its down() (which checks what ran) must undo that.
-          // PostgreSQL: the truncated twin runs when the file committed a piece of itself.
-          if (!step.partial) return 'skip';
-          if (mysqlSource) return 'partial';
-          return conversion.planned[i].migration.truncated ? 'run' : 'skip';
-        },
-        end: async (i, error, read) => {
-          const v = verdicts[i];
-          const step = await sourceSteps[i].promise;
-          if ('failed' in step && step.partial && !mysqlSource) {
-            // (only a truncated twin runs here: see begin)
-            // the truncated twin must run and leave B as the committed pieces left A
-            const left =
-              error === undefined ? differ(step.partial, await targetCatalog(read)) : undefined;
-            if (error !== undefined || left) {
-              v.error += `; the generated up() of the part it applied ${error !== undefined ? `failed: ${message(error)}` : 'left another state'}`;
-              if (left) v.diff = left.text;
-              upStopped = true;
-              return false;
-            }
-            partialRuns.add(i);
-            return true;
-          }
-          if ('failed' in step && step.partial) {
-            const ran = error === undefined;
-            const left = differ(step.partial, await targetCatalog(read));
-            if (ran || left) {
-              v.error += `; the generated up() ${ran ? 'did not fail' : 'left another state'}`;
-              if (left) v.diff = left.text;
-              upStopped = true;
-              return false;
-            }
-            partialRuns.add(i);
-            return true;
-          }
-          if (error !== undefined) {
-            v.up = 'differs';
-            v.error = `generated up() failed: ${message(error)}`;
-            // B is now behind A; later comparisons would only repeat this failure
-            upStopped = true;
-            return false;
-          }
-          const diff = differ((step as { catalog: Catalog }).catalog, await targetCatalog(read));
-          v.up = diff ? 'differs' : 'equal';
-          if (diff) v.diff = diff.text;
-          return true;
-        },
-      },
-      start,
-    );
-    // B stopped (or finished): release A wherever it waits, and let it wind down
-    stopSource = true;
-    for (const done of targetDone) done();
-    await source;
+    const up = upHooks(run, sync, targetCatalog);
+    await runner.upAll(total, up.hooks, start);
+    sync.stop();
+    const { befores, lastSource, stateError } = await source;
     if (stateError) throw stateError;
     // A is not needed for the down phase (its catalogs are in `befores`): drop it meanwhile,
     // unless it is to be kept as the saved state
     if (!(opts.saveState && provider.states)) closingSource = a.close().catch(() => undefined);
-    /** what irreversible downs left behind: reported once, at that step */
-    const explained = new Set<string>();
-    /** tables holding rows that an irreversible migration wrote and its down() could not remove */
-    const leftRows = new Map<string, string>();
-    if (!upStopped) {
+    if (!up.outcome.stopped) {
       await runner.downAll(
         total,
-        {
-          begin: (i) => {
-            opts.onProgress?.(total - 1 - i, total, 'down');
-            const v = verdicts[i];
-            return !((v.up === 'source-failed' && !partialRuns.has(i)) || v.up === 'skipped');
-          },
-          end: async (i, error, read) => {
-            const v = verdicts[i];
-            const irreversibleRows = () => {
-              if (v.risk === 'irreversible')
-                for (const t of writtenTables(conversion.planned[i])) leftRows.set(t, v.name);
-            };
-            if (error !== undefined) {
-              v.down = 'differs';
-              v.error = `${v.error ? `${v.error}; ` : ''}generated down() failed: ${message(error)}`;
-              const cause = blockedBy(conversion.planned[i], leftRows);
-              if (cause) {
-                blockOnRows(v, cause.migration, cause.table);
-              }
-              irreversibleRows();
-              // the failed down rolled back: B still holds this migration. Count that difference
-              // here, once, and go on verifying the earlier downs against it.
-              const left = differ(befores[i], await targetCatalog(read), explained);
-              for (const d of left?.diffs ?? []) explained.add(diffKey(d));
-              return;
-            }
-            irreversibleRows();
-            const diff = differ(befores[i], await targetCatalog(read), explained);
-            v.down = diff ? 'differs' : 'equal';
-            if (diff) v.diff = `${v.diff ? `${v.diff}\n` : ''}after down():\n${diff.text}`;
-            if (diff && v.risk === 'irreversible')
-              for (const d of diff.diffs) explained.add(diffKey(d));
-          },
-        },
+        downHooks(run, befores, up.outcome.partialRuns, targetCatalog),
         start,
       );
       if (opts.reprove !== false) {
@@ -1052,7 +1201,7 @@ const verifyOnce = async (
       }
     }
     if (opts.saveState) {
-      await replayRun;
+      const replayResult = await replayRun;
       saved = await saveSourceState(opts, conversion, a, verdicts.slice(start), replayResult, {
         total,
         lastSource,
@@ -1060,8 +1209,7 @@ const verifyOnce = async (
       });
     }
   } finally {
-    stopSource = true;
-    for (const done of targetDone) done();
+    sync.stop();
     await source.catch(() => undefined);
     // the databases are dropped at once; on a server each DROP DATABASE waits for a checkpoint,
     // seconds on a busy one, and the verdict does not depend on it: the provider's close() waits
@@ -1079,11 +1227,11 @@ const verifyOnce = async (
   }
   // incremental: the report is of the steps proven in this run
   verdicts.splice(0, start);
-  return reportOf(opts, conversion, verdicts, replayResult, {
+  return reportOf(opts, conversion, verdicts, await replayRun, {
     start,
     total,
     saved,
-    replanned: replanned.size,
+    replanned: run.replanned.size,
     started,
   });
 };
