@@ -214,6 +214,18 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   // read a table holding such a column, or name the type (and the views reading those), are
   // dropped first, newest first, and created again once the type is rebuilt.
   const views = enumDependentViews(before, name, enumColumn);
+  // Nor the type of a column a policy's USING or WITH CHECK reads ('cannot alter type of a
+  // column used in a policy definition'): such policies are dropped first and created again.
+  const policies = Object.values(before.policies).filter((p) => {
+    const words = identifiersIn(p.createSql);
+    return [...enumColumn].some((k) => words.has(k.split('\u0000')[1]));
+  });
+  for (const p of policies)
+    if (p.stale)
+      return staleRefusal(
+        why`adds enum value ${literal(added)} to ${show(name)}: down() must drop and recreate policy ${ident(p.name)} on ${show(p.table)} to rebuild the type`,
+        p.stale,
+      );
   for (const v of views) {
     if (v.stale)
       return staleRefusal(
@@ -227,6 +239,7 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
       );
   }
   const out: Change[] = [
+    ...policies.map((p): Change => ({ kind: 'DropPolicy', name: p.name, table: p.table })),
     ...[...views].reverse().map((v): Change => ({
       kind: 'DropView',
       name: v.name,
@@ -282,6 +295,8 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
       sql: r.createSql,
     });
   for (const v of views) out.push(...recreateViewWith(before, v));
+  for (const p of policies)
+    out.push({ kind: 'CreatePolicy', name: p.name, table: p.table, sql: p.createSql });
   return lossy(
     why`adds enum value ${literal(added)} to ${show(name)}: down() rebuilds the type without it and fails if any row still uses ${literal(added)}`,
     ...out,
