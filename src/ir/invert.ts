@@ -507,6 +507,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         out.push(recreateIndex(i));
       }
     }
+    // a generated column's values are computed from the row: recreating it restores them
+    if (col.generated !== undefined) return ok(...out);
     const reason =
       col.notNull && col.default === undefined && !col.identity
         ? why`drops column ${showColumn(c.table, c.column)}: down() recreates it empty, and as NOT NULL without a default that fails unless the table is empty; its values are lost`

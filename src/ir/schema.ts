@@ -43,6 +43,8 @@ export interface Column {
   /** PostgreSQL: `GENERATED ALWAYS AS (expr) STORED`, the expression inside the parentheses as
    * written (the column has no default then, and is computed from the others) */
   readonly generated?: string;
+  /** MySQL: the generated column is VIRTUAL (computed when read), not STORED */
+  readonly virtual?: boolean;
   readonly collation?: string;
   readonly comment?: string;
   /** MySQL: AUTO_INCREMENT */
@@ -150,6 +152,8 @@ export interface Table {
     readonly engine?: string;
     readonly charset?: string;
     readonly collation?: string;
+    /** AUTO_INCREMENT=n: the counter's first value, as written */
+    readonly autoIncrement?: string;
   };
 }
 

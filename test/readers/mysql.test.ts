@@ -120,6 +120,26 @@ describe('MySQL reader', () => {
     expect(drop).toMatchObject({ kind: 'DropConstraint', name: 'User_ownerId_fkey' });
   });
 
+  it('models generated columns (VIRTUAL unless STORED), table AUTO_INCREMENT and COMMENT, and DROP CHECK/CONSTRAINT of a quoted name', async () => {
+    // each was kept verbatim before, so the replay lost the whole table and every later statement on it
+    const create =
+      "CREATE TABLE `t` (`id` INTEGER NOT NULL, `a` INTEGER NOT NULL, `g` INTEGER AS (`a` * 2), `s` INTEGER GENERATED ALWAYS AS (`a` + 1) STORED COMMENT 'x', CONSTRAINT `t_a_check` CHECK (`a` > 0), PRIMARY KEY (`id`)) ENGINE=InnoDB AUTO_INCREMENT=100 COMMENT='people';";
+    const [t] = await changesOf(create);
+    expect(t).toMatchObject({ kind: 'CreateTable', table: { comment: 'people', options: { engine: 'InnoDB', autoIncrement: '100' } } });
+    if (t.kind !== 'CreateTable') throw new Error('not a table');
+    expect(t.table.columns.find((c) => c.name === 'g')).toMatchObject({ generated: '`a` * 2', virtual: true });
+    const s = t.table.columns.find((c) => c.name === 's')!;
+    expect(s).toMatchObject({ generated: '`a` + 1', comment: 'x' });
+    expect(s.virtual).toBeUndefined();
+    for (const drop of ['ALTER TABLE `t` DROP CHECK `t_a_check`;', 'ALTER TABLE `t` DROP CONSTRAINT `t_a_check`;'])
+      expect(await changesOf(create, drop)).toMatchObject([{ kind: 'DropConstraint', table: { name: 't' }, name: 't_a_check' }]);
+    const [add] = await changesOf(create, 'ALTER TABLE `t` ADD COLUMN `v` VARCHAR(10) GENERATED ALWAYS AS (LOWER(`a`)) VIRTUAL;');
+    expect(add).toMatchObject({ kind: 'AddColumn', column: { name: 'v', generated: 'LOWER(`a`)', virtual: true } });
+    // an option it does not know still keeps the statement verbatim
+    const [other] = await changesOf('CREATE TABLE `u` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`)) ROW_FORMAT=DYNAMIC;');
+    expect(other).toMatchObject({ kind: 'RawSql', category: 'unmodelled' });
+  });
+
   it('marks every MySQL migration as not transactional', async () => {
     const [r] = await read(TABLE);
     expect(r.migration.needsNoTransaction).toMatch(/MySQL commits every DDL statement implicitly/);

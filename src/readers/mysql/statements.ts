@@ -163,6 +163,28 @@ const findWords = (tokens: readonly Token[], ...words: string[]): number =>
     (_, i) => words.every((w, k) => isWord(tokens[i + k], w)) && depthOf(tokens, i) === 0,
   );
 
+/** `[GENERATED ALWAYS] AS (expr) [VIRTUAL | STORED]`: the expression as written, and whether the
+ * column is VIRTUAL (MySQL's default when neither word follows). */
+const generatedExpression = (
+  ctx: StatementContext,
+  name: string,
+  seg: readonly Token[],
+): { expression: string; virtual: boolean } => {
+  const as = findWords(seg, 'AS');
+  const open = as + 1;
+  if (as < 0 || !(seg[open]?.type === 'punct' && seg[open].text === '('))
+    throw new Unmodelled(
+      `generated column ${quoteMysqlIdent(name)} whose expression was not found`,
+    );
+  const close = matchingParen(seg, open);
+  if (close < 0)
+    throw new Unmodelled(
+      `generated column ${quoteMysqlIdent(name)} whose expression was not found`,
+    );
+  const stored = isWord(seg[close + 1], 'STORED') || isWord(seg[close + 1], 'PERSISTENT');
+  return { expression: ctx.src.span(seg.slice(open + 1, close)), virtual: !stored };
+};
+
 interface ColumnParts {
   column: Column;
   constraints: Constraint[];
@@ -177,7 +199,7 @@ const readColumn = (
   seg: readonly Token[],
 ): ColumnParts => {
   const name = colName(def.column);
-  if (def.generated) throw new Unmodelled(`generated column ${quoteMysqlIdent(name)}`);
+  const generated = def.generated ? generatedExpression(ctx, name, seg) : undefined;
   const charset = def.character_set?.value?.value;
   const type = {
     ...typeFromDefinition(def.definition),
@@ -207,6 +229,8 @@ const readColumn = (
       type,
       notNull: def.nullable?.type === 'not null' || !!def.primary_key,
       ...(dflt !== undefined ? { default: dflt } : {}),
+      ...(generated ? { generated: generated.expression } : {}),
+      ...(generated?.virtual ? { virtual: true } : {}),
       ...(collation ? { collation: String(collation) } : {}),
       ...(comment !== undefined ? { comment } : {}),
       ...(def.auto_increment ? { autoIncrement: true } : {}),
@@ -425,8 +449,12 @@ const TABLE_OPTION_WORDS = new Set([
   '=',
 ]);
 
-const tableOptions = (ctx: StatementContext, tokens: readonly Token[]): Table['options'] => {
-  const out: { engine?: string; charset?: string; collation?: string } = {};
+const tableOptions = (
+  ctx: StatementContext,
+  tokens: readonly Token[],
+): { options: Table['options']; comment?: string } => {
+  const out: { engine?: string; charset?: string; collation?: string; autoIncrement?: string } = {};
+  let comment: string | undefined;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const value = () => {
@@ -441,13 +469,27 @@ const tableOptions = (ctx: StatementContext, tokens: readonly Token[]): Table['o
     if (isWord(t, 'ENGINE')) out.engine = value();
     else if (isWord(t, 'CHARACTER') || isWord(t, 'CHARSET')) out.charset = value();
     else if (isWord(t, 'COLLATE')) out.collation = value();
-    else if (
+    else if (isWord(t, 'AUTO_INCREMENT')) {
+      const v = tokens[tokens[i + 1]?.text === '=' ? i + 2 : i + 1];
+      if (v?.type !== 'number' || !/^[0-9]+$/.test(v.text))
+        throw new Unmodelled(`table option ${JSON.stringify(ctx.src.span(tokens.slice(i)))}`);
+      value();
+      out.autoIncrement = v.text;
+    } else if (isWord(t, 'COMMENT')) {
+      const v = tokens[tokens[i + 1]?.text === '=' ? i + 2 : i + 1];
+      if (v?.type !== 'string')
+        throw new Unmodelled(`table option ${JSON.stringify(ctx.src.span(tokens.slice(i)))}`);
+      comment = value();
+    } else if (
       !(t.type === 'ident' && TABLE_OPTION_WORDS.has(t.text.toUpperCase())) &&
       t.text !== ','
     )
       throw new Unmodelled(`table option ${JSON.stringify(ctx.src.span(tokens.slice(i)))}`);
   }
-  return Object.keys(out).length ? out : undefined;
+  return {
+    options: Object.keys(out).length ? out : undefined,
+    ...(comment !== undefined ? { comment } : {}),
+  };
 };
 
 const createTable = (ctx: StatementContext, ast: any): Change[] => {
@@ -494,8 +536,14 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
     pk && pk.type === 'primary'
       ? columns.map((c) => (pk.columns.includes(c.name) ? { ...c, notNull: true } : c))
       : columns;
-  const options = tableOptions(ctx, tk.slice(close + 1));
-  const table: Table = { name, columns: cols, constraints, ...(options ? { options } : {}) };
+  const { options, comment } = tableOptions(ctx, tk.slice(close + 1));
+  const table: Table = {
+    name,
+    columns: cols,
+    constraints,
+    ...(comment !== undefined ? { comment } : {}),
+    ...(options ? { options } : {}),
+  };
   // InnoDB indexes each foreign key that no index of the table can serve (the primary key can)
   const implicitIndexes: Index[] = [];
   const served = (columns: readonly string[]) =>
@@ -551,7 +599,9 @@ const modifyColumn = (
   const unmodelled =
     !same(col.autoIncrement, next.autoIncrement) ||
     !same(col.onUpdate, next.onUpdate) ||
-    !same(col.comment, next.comment);
+    !same(col.comment, next.comment) ||
+    !same(col.generated, next.generated) ||
+    !same(col.virtual, next.virtual);
   const typeChanged = !sameMysqlType(col.type, next.type) || !same(col.collation, next.collation);
   if (typeChanged) {
     out.push({
@@ -614,7 +664,8 @@ const modifyColumn = (
   return out;
 };
 
-/** `RENAME {INDEX|KEY} a TO b` and `ALTER [COLUMN] c {SET DEFAULT e | DROP DEFAULT}`: the
+/** `RENAME {INDEX|KEY} a TO b`, `DROP {CHECK|CONSTRAINT} c` (a quoted name) and
+ * `ALTER [COLUMN] c {SET DEFAULT e | DROP DEFAULT}`: the
  * sub-commands node-sql-parser's grammar lacks, recognized by their exact token grammar. */
 const tokenSubCommand = (
   ctx: StatementContext,
@@ -635,6 +686,21 @@ const tokenSubCommand = (
         kind: 'RenameIndex',
         from: { name: identName(seg[2]) },
         to: identName(seg[4]),
+        source: ctx.source,
+      },
+    ];
+  }
+  if (
+    isWord(seg[0], 'DROP') &&
+    (isWord(seg[1], 'CHECK') || isWord(seg[1], 'CONSTRAINT')) &&
+    ident(seg[2]) &&
+    seg.length === 3
+  ) {
+    return [
+      {
+        kind: 'DropConstraint',
+        table,
+        name: storedConstraintName(ctx.schema, table, identName(seg[2])),
         source: ctx.source,
       },
     ];

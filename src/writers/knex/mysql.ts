@@ -220,6 +220,8 @@ const OVERRIDES = {
       if (!mysqlQuotable(t.name.name)) return NOT_QUOTABLE;
       if (!word(o?.engine) || !word(o?.charset) || !word(o?.collation))
         return 'table options knex would print differently';
+      if (o?.autoIncrement !== undefined)
+        return 'a table AUTO_INCREMENT start, which knex has no call for';
       if (t.comment !== undefined && !plainComment(t.comment))
         return 'a table comment knex would not escape';
       for (const c of t.columns) {

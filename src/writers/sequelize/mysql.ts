@@ -72,6 +72,7 @@ const plainDefault = (text: string): number | undefined =>
 function columnAttribute(ctx: EmitContext, col: Column): JsObject | string {
   if (!plainName(col.name))
     return `column name ${JSON.stringify(col.name)} cannot pass through Sequelize's quoting`;
+  if (col.generated !== undefined) return 'Sequelize has no generated columns';
   const type = mysqlTypeString(col);
   if (col.default !== undefined && NO_DEFAULT_TYPES.has(type.toUpperCase()))
     return `Sequelize drops the DEFAULT of a ${type} column`;
@@ -153,6 +154,8 @@ function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change)
   const o = t.options;
   if (!optionWord(o?.engine) || !optionWord(o?.charset) || !optionWord(o?.collation))
     return raw(ctx, change, before, 'table options Sequelize cannot pass');
+  if (o?.autoIncrement !== undefined)
+    return raw(ctx, change, before, 'a table AUTO_INCREMENT start');
   if (t.comment !== undefined) return raw(ctx, change, before, 'a table comment');
   const pk = t.constraints.find((c) => c.type === 'primary');
   // createTable writes PRIMARY KEY (<key columns in attribute order>)

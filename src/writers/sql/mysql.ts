@@ -46,8 +46,12 @@ export function renderMysqlType(t: ColumnType): string {
 export function renderMysqlColumn(c: Column): string {
   const parts = [quoteMysqlIdent(c.name), renderMysqlType(c.type)];
   if (c.collation !== undefined) parts.push(`COLLATE ${c.collation}`);
-  // always explicit: a TIMESTAMP without NULL is NOT NULL on servers with old defaults
-  parts.push(c.notNull ? 'NOT NULL' : 'NULL');
+  if (c.generated !== undefined)
+    parts.push(`GENERATED ALWAYS AS (${c.generated}) ${c.virtual ? 'VIRTUAL' : 'STORED'}`);
+  // always explicit: a TIMESTAMP without NULL is NOT NULL on servers with old defaults; a
+  // generated column takes NOT NULL on MySQL only, and NULL on neither (MariaDB refuses both)
+  if (c.generated === undefined) parts.push(c.notNull ? 'NOT NULL' : 'NULL');
+  else if (c.notNull) parts.push('NOT NULL');
   if (c.default !== undefined) parts.push(`DEFAULT ${c.default}`);
   if (c.onUpdate !== undefined) parts.push(`ON UPDATE ${c.onUpdate}`);
   if (c.autoIncrement) parts.push('AUTO_INCREMENT');
@@ -101,6 +105,7 @@ const tableOptions = (t: Table): string => {
   if (o?.engine !== undefined) parts.push(`ENGINE=${o.engine}`);
   if (o?.charset !== undefined) parts.push(`DEFAULT CHARACTER SET ${o.charset}`);
   if (o?.collation !== undefined) parts.push(`COLLATE ${o.collation}`);
+  if (o?.autoIncrement !== undefined) parts.push(`AUTO_INCREMENT=${o.autoIncrement}`);
   if (t.comment !== undefined) parts.push(`COMMENT=${quoteMysqlString(t.comment)}`);
   return parts.length ? ` ${parts.join(' ')}` : '';
 };
