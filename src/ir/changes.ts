@@ -28,6 +28,9 @@ export type Risk = 'exact' | 'data-loss' | 'irreversible';
 export interface CreateTable extends Base {
   readonly kind: 'CreateTable';
   readonly table: Table;
+  /** `CREATE TABLE ... AS` / `SELECT ... INTO`: the statement, whose query replay types against
+   * the schema before it (query-columns.ts); the table keeps `columnsUnknown` where it cannot */
+  readonly query?: string;
   /** MySQL: the indexes InnoDB creates for the table's foreign keys that no index of the
    * statement can serve (see AddConstraint.implicitIndex) */
   readonly implicitIndexes?: readonly Index[];

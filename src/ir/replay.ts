@@ -7,6 +7,7 @@
  * reported as a problem: the source history is inconsistent (usually drift: a database changed
  * outside the migrations). The caller turns problems into warnings with file:line.
  */
+import { queryColumns } from './query-columns.js';
 import { clauseImplies } from './unconsumed.js';
 import type { Change, ChangeKind, ChangeOf, ExistsGuard, GuardedChanges } from './changes.js';
 import { expandStars, followRename, type RenameInText } from './follow-rename.js';
@@ -244,13 +245,23 @@ const withImplicitIndex = (s: Schema, index: Index, problem: (p: Reason) => void
   return { ...s, indexes: withEntry(s.indexes, key, { ...index, implicit: true }) };
 };
 
+/** A table made by a query: its columns typed from the schema before it, where certain. */
+const typedFromQuery = (s: Schema, t: Table, query: string | undefined): Table => {
+  if (!query || !t.columnsUnknown || t.columns.length) return t;
+  const typed = queryColumns(s, query);
+  if ('why' in typed)
+    return { ...t, columnsUnknown: `${t.columnsUnknown.split(':')[0]}: ${typed.why}` };
+  const { columnsUnknown: _, ...known } = t;
+  return { ...known, columns: typed.columns };
+};
+
 const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
     if (s.tables[key]) problem(why`table ${shown(c.table.name)} already exists`);
     // a SERIAL column is stored as an integer with a nextval default, and its sequence
     const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
-    const table = sequences.length ? { ...c.table, columns } : c.table;
+    const table = typedFromQuery(s, sequences.length ? { ...c.table, columns } : c.table, c.query);
     const created = {
       ...s,
       tables: withEntry(s.tables, key, table),

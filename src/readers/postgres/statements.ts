@@ -829,7 +829,10 @@ const tableFromQuery = (
   return changes({
     ...raw(ctx, 'unmodelled', reason),
     effects: [
-      { ...(when ? { when } : {}), changes: [{ kind: 'CreateTable', table, source: ctx.source }] },
+      {
+        ...(when ? { when } : {}),
+        changes: [{ kind: 'CreateTable', table, query: ctx.source.text, source: ctx.source }],
+      },
     ],
   });
 };
@@ -1050,7 +1053,10 @@ const HANDLERS: Record<string, (ctx: StatementContext, n: any) => StatementResul
   MergeStmt: (ctx) =>
     changes(raw(ctx, 'data', 'data statement: Sequelize has no schema call for it')),
   SelectStmt: (ctx, n) => {
-    const into = n.intoClause;
+    // `SELECT ... INTO t ... UNION SELECT ...`: the clause sits in the leftmost branch
+    let first = n;
+    while (first.larg && !first.intoClause) first = first.larg;
+    const into = first.intoClause;
     if (!into) return changes(raw(ctx, 'data', 'a query run for its effects (e.g. setval)'));
     if (into.rel?.relpersistence === 't') {
       ctx.tempTables.add(qualify(rangeVar(into.rel)));
