@@ -140,6 +140,20 @@ describe('MySQL reader', () => {
     expect(other).toMatchObject({ kind: 'RawSql', category: 'unmodelled' });
   });
 
+  it('keeps CREATE TABLE IF NOT EXISTS and ALGORITHM/LOCK clauses verbatim while the replay follows what they do', async () => {
+    const t = 'CREATE TABLE `t` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));';
+    const [again] = await changesOf(t, 'CREATE TABLE IF NOT EXISTS `t` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));');
+    expect(again).toMatchObject({ kind: 'RawSql', effects: [{ when: { negated: true, object: 'table', name: 't' }, changes: [{ kind: 'CreateTable' }] }] });
+    const [hinted] = await changesOf(t, 'ALTER TABLE `t` ADD COLUMN `a` INTEGER NULL, ALGORITHM=INPLACE, LOCK=NONE;');
+    expect(hinted).toMatchObject({ kind: 'RawSql', sql: 'ALTER TABLE `t` ADD COLUMN `a` INTEGER NULL, ALGORITHM=INPLACE, LOCK=NONE', effects: [{ changes: [{ kind: 'AddColumn', column: { name: 'a' } }] }] });
+    const [alone] = await changesOf(t, 'ALTER TABLE `t` ALGORITHM INPLACE;');
+    expect(alone).toMatchObject({ kind: 'RawSql', noCatalogEffect: true });
+    // the replay knows the table the guarded CREATE made: a later statement on it is modelled
+    const later = await read('CREATE TABLE IF NOT EXISTS `u` (`id` INTEGER NOT NULL, PRIMARY KEY (`id`));', 'ALTER TABLE `u` ADD COLUMN `b` INTEGER NULL;');
+    expect(later.at(-1)!.migration.changes).toMatchObject([{ kind: 'AddColumn' }]);
+    expect(later.at(-1)!.diagnostics).toEqual([]);
+  });
+
   it('marks every MySQL migration as not transactional', async () => {
     const [r] = await read(TABLE);
     expect(r.migration.needsNoTransaction).toMatch(/MySQL commits every DDL statement implicitly/);

@@ -502,7 +502,23 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
         { noCatalogEffect: true },
       ),
     ];
-  if (ast.if_not_exists) throw new Unmodelled('CREATE TABLE IF NOT EXISTS');
+  if (ast.if_not_exists) {
+    // runs verbatim; replay creates the table (and its indexes) only where it is missing
+    const name = tableName(ast.table?.[0]);
+    const changes = createTable(ctx, { ...ast, if_not_exists: null });
+    if (changes.some((c) => c.kind === 'RawSql'))
+      throw new Unmodelled('CREATE TABLE IF NOT EXISTS');
+    return [
+      raw(
+        ctx,
+        'unmodelled',
+        'CREATE TABLE IF NOT EXISTS: it creates the table only where it is missing',
+        {
+          effects: [{ when: { negated: true, object: 'table', name: name.name }, changes }],
+        },
+      ),
+    ];
+  }
   if (ast.query_expr || ast.as || ast.like) throw new Unmodelled('CREATE TABLE ... AS / LIKE');
   const name = tableName(ast.table?.[0]);
   const tk = ctx.tokens;
@@ -690,6 +706,14 @@ const tokenSubCommand = (
       },
     ];
   }
+  // ALGORITHM / LOCK say how the server runs the ALTER, not what it does: no change, but the
+  // statement is then kept as written (alterTable) so that the clause still reaches the server
+  if (
+    (isWord(seg[0], 'ALGORITHM') || isWord(seg[0], 'LOCK')) &&
+    ((seg.length === 3 && seg[1].text === '=' && ident(seg[2])) ||
+      (seg.length === 2 && ident(seg[1])))
+  )
+    return [];
   if (
     isWord(seg[0], 'DROP') &&
     (isWord(seg[1], 'CHECK') || isWord(seg[1], 'CONSTRAINT')) &&
@@ -762,8 +786,23 @@ const alterTable = (ctx: StatementContext): Change[] => {
     emit(changes);
     segments.push({ changes, before });
   }
-  const kept = out.find((c): c is RawSql => c.kind === 'RawSql');
-  if (!kept || segments.length === 1) return out;
+  const hint = segments.find((g) => g.changes.length === 0);
+  if (hint && out.length === 0)
+    return [
+      raw(ctx, 'maintenance', 'an ALTER TABLE of ALGORITHM or LOCK alone changes nothing', {
+        noCatalogEffect: true,
+      }),
+    ];
+  const kept =
+    out.find((c): c is RawSql => c.kind === 'RawSql') ??
+    (hint
+      ? raw(
+          ctx,
+          'unmodelled',
+          'an ALGORITHM or LOCK clause, kept as written (the server chooses how to run the ALTER)',
+        )
+      : undefined);
+  if (!kept || (segments.length === 1 && !hint)) return out;
   // A sub-command kept verbatim is the whole statement: MySQL runs the sub-commands of one ALTER
   // TABLE together (`DROP PRIMARY KEY, MODIFY id ..., ADD PRIMARY KEY (id)` is valid only as one),
   // so the statement runs once, verbatim, and its down is one ALTER TABLE of the inverses.

@@ -5,6 +5,7 @@
  * per change kind. Both targets wrap their down steps in it.
  */
 import type { Change } from '../../ir/changes.js';
+import { partHolds } from '../../ir/replay.js';
 import { qualify, type Schema } from '../../ir/schema.js';
 
 /** A fixed information_schema query plus its values: "does this object exist?" */
@@ -64,6 +65,19 @@ export const probeOf = (of: Change, before: Schema | undefined): Probe | undefin
     case 'RenameIndex': {
       const i = before?.indexes[qualify(of.from)];
       return i ? { sql: INDEX_SQL, values: [i.table.name, of.to] } : undefined;
+    }
+    case 'RawSql': {
+      // a statement kept as written whose effect is one change (or a table with its indexes): a
+      // MySQL statement takes effect whole, so that change's probe tells whether it ran. With
+      // more changes a later one may undo what an earlier one's probe sees (DROP PRIMARY KEY, ...,
+      // ADD PRIMARY KEY): nothing tells, and the step stays unguarded.
+      const parts = (of.effects ?? []).filter((g) => !before || partHolds(before, g));
+      const changes = parts.flatMap((g) => g.changes);
+      const single =
+        changes.length === 1 ||
+        (changes[0]?.kind === 'CreateTable' &&
+          changes.slice(1).every((c) => c.kind === 'CreateIndex'));
+      return single && changes.length > 0 ? probeOf(changes[0], before) : undefined;
     }
     default:
       return undefined;
