@@ -203,3 +203,67 @@ describe('reconcile migration of a MySQL history keeps UNSIGNED and AUTO_INCREME
     DB_TIMEOUT,
   );
 });
+
+describe('reconcile migration of a drifted generated column on PostgreSQL', () => {
+  // before, the reconcile wrote ALTER COLUMN ... SET/DROP DEFAULT on the generated column, which
+  // PostgreSQL refuses ("column ... is a generated column")
+  const init =
+    'CREATE TABLE "T" ("id" TEXT NOT NULL, "mutedAt" TIMESTAMP(3), CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\n' +
+    'ALTER TABLE "T" ADD COLUMN "muted" BOOLEAN GENERATED ALWAYS AS ("mutedAt" IS NOT NULL) STORED;\n' +
+    'CREATE INDEX "T_muted_idx" ON "T"("muted");\n';
+  const cases: [string, string, RegExp, (c: Catalog) => void][] = [
+    ['no default: DROP EXPRESSION', 'Boolean?', /^ALTER TABLE "T" ALTER COLUMN "muted" DROP EXPRESSION;$/m, (c) => {
+      expect(c.tables['"T"'].columns.muted.generated).toBeUndefined();
+      expect(c.tables['"T"'].columns.muted.default).toBeUndefined();
+    }],
+    ['a default: DROP EXPRESSION, then SET DEFAULT', 'Boolean? @default(false)', /DROP EXPRESSION;\n[^]*ALTER COLUMN "muted" SET DEFAULT false;/, (c) => {
+      expect(c.tables['"T"'].columns.muted.generated).toBeUndefined();
+      expect(c.tables['"T"'].columns.muted.default).toBe('false');
+    }],
+    ['another expression: dropped and added again with it', 'Boolean? @default(dbgenerated("(\\"mutedAt\\" IS NULL)"))', /DROP COLUMN "muted";\n[^]*ADD COLUMN "muted" BOOLEAN GENERATED ALWAYS AS \(\("mutedAt" IS NULL\)\) STORED;\n[^]*CREATE INDEX "T_muted_idx"/, (c) => {
+      expect(c.tables['"T"'].columns.muted.generated).toBe('("mutedAt" IS NULL) STORED');
+    }],
+  ];
+  for (const [what, field, sql, check] of cases)
+    it(
+      `${what}; the Knex form gives the same catalog and its down() gives the generated column back`,
+      async () => {
+        const root = mkdtempSync(join(tmpdir(), 'ormshift-reconcile-generated-'));
+        temps.push(root);
+        const dir = join(root, 'migrations');
+        mkdirSync(join(dir, '20240101000000_init'), { recursive: true });
+        writeFileSync(join(dir, 'migration_lock.toml'), 'provider = "postgresql"\n');
+        writeFileSync(join(dir, '20240101000000_init', 'migration.sql'), init);
+        writeFileSync(
+          join(root, 'schema.prisma'),
+          `datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n\nmodel T {\n  id      String    @id\n  mutedAt DateTime?\n  muted   ${field}\n\n  @@index([muted])\n}\n`,
+        );
+        const report = await drift({ schema: join(root, 'schema.prisma'), migrations: dir });
+        expect(report.inSync).toBe(false);
+        const [sqlFile] = await reconcileFiles(report, 'prisma');
+        expect(sqlFile.contents).toMatch(sql);
+        // never a default change on the column while it is still generated
+        expect(sqlFile.contents.split('DROP EXPRESSION')[0]).not.toMatch(/"muted" (SET|DROP) DEFAULT/);
+        const [jsFile] = await reconcileFiles(report, 'knex');
+        provider ??= await openProvider(PG_URL);
+        const a = await provider.create('generated_sql');
+        const b = await provider.create('generated_knex');
+        await a.exec(init);
+        await b.exec(init);
+        const before = await a.snapshot();
+        await a.exec(sqlFile.contents);
+        const after = await a.snapshot();
+        check(after);
+        expect(Object.keys(after.indexes)).toContain('"T_muted_idx"');
+        await proveKnexFile(b, join(root, 'knex'), jsFile, after, before);
+        // with the reconcile migration in the history, drift finds nothing (DROP EXPRESSION is
+        // kept as raw SQL by the history reader: its effect is not replayed, so not this check)
+        if (/DROP EXPRESSION/.test(sqlFile.contents)) return;
+        mkdirSync(join(dir, '20240101000001_reconcile'));
+        writeFileSync(join(dir, '20240101000001_reconcile', 'migration.sql'), sqlFile.contents);
+        const again = await drift({ schema: join(root, 'schema.prisma'), migrations: dir });
+        expect(again.inSync, JSON.stringify(again.diff.changedTables)).toBe(true);
+      },
+      DB_TIMEOUT,
+    );
+});

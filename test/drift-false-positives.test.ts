@@ -217,4 +217,62 @@ COMMENT ON FUNCTION "touch"() IS 'keeps updatedAt';
     expect(f.inSync).toBe(true);
     expect(f.schemaHints[0]).toContain('enables prismaSchemaFolder: read with the 1 other .prisma file(s)');
   });
+
+  it('compares a model backed by a view (`view` block or `/// @view` model) with the view the history creates, not as a table', async () => {
+    const history = {
+      '20240101000000_init': `CREATE TABLE "Post" ("id" INTEGER NOT NULL, "likes" INTEGER NOT NULL, CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));
+CREATE VIEW "PostStat" AS SELECT p.id AS "postId", p.likes::int AS "likeCount", count(*) FROM "Post" p GROUP BY p.id;
+CREATE TABLE "PostRank" AS SELECT * FROM "PostStat";
+`,
+    };
+    const post = 'model Post {\n  id    Int @id\n  likes Int\n}\n';
+    const stat = (kw: string, extra = '') =>
+      `${kw} PostStat {\n  postId    Int @id\n  post      Post @relation(fields: [postId], references: [id])\n  likeCount Int\n  count     BigInt\n${extra}}\n`;
+    const postWith = 'model Post {\n  id    Int @id\n  likes Int\n  stat  PostStat?\n}\n';
+    for (const [kw, doc] of [
+      ['model', '/// @view\n\n'],
+      ['view', ''],
+    ]) {
+      // the view's columns include the model's: in sync; before, a `/// @view` model was '[+] Added tables - PostStat'
+      const ok = await drift(project({ '20240101000000_init': history['20240101000000_init'].replace(/CREATE TABLE "PostRank".*\n/, '') }, `${DS}${postWith}\n${doc}${stat(kw)}`));
+      expect(ok.diff.addedTables, kw).toEqual([]);
+      expect(ok.views, kw).toEqual([{ model: 'PostStat', key: 'PostStat', declaredAs: kw === 'view' ? 'view block' : '/// @view model', history: 'view', missingColumns: [] }]);
+      expect(ok.inSync, kw).toBe(true);
+      // a field the view does not select is drift, said as a view's
+      const missing = await drift(project({ '20240101000000_init': history['20240101000000_init'].replace(/CREATE TABLE "PostRank".*\n/, '') }, `${DS}${postWith}\n${doc}${stat(kw, '  viewCount Int\n')}`));
+      expect(missing.inSync, kw).toBe(false);
+      expect(missing.views.map((v) => v.missingColumns), kw).toEqual([['viewCount']]);
+      expect(renderDrift(missing), kw).toContain("[*] Changed view `PostStat`");
+      // a view no migration creates
+      const rank = `${doc}${kw} PostRank {\n  postId Int @id\n}\n`;
+      const none = await drift(project({ '20240101000000_init': 'CREATE TABLE "Post" ("id" INTEGER NOT NULL, "likes" INTEGER NOT NULL, CONSTRAINT "Post_pkey" PRIMARY KEY ("id"));\n' }, `${DS}${post}\n${rank}`));
+      expect(none.diff.addedTables, kw).toEqual([]);
+      expect(none.views.map((v) => `${v.key} ${v.history}`), kw).toEqual(['PostRank missing']);
+      expect(none.inSync, kw).toBe(false);
+      expect(renderDrift(none), kw).toContain('[+] Added view `PostRank`');
+      // a table where schema.prisma declares a view: a table schema.prisma does not declare
+      const table = await drift(project(history, `${DS}${postWith}\n${doc}${stat(kw)}\n${rank}`));
+      expect(table.diff.removedTables.map((t) => t.name.name), kw).toEqual(['PostRank']);
+      expect(table.diff.addedTables, kw).toEqual([]);
+      expect(table.notDescribed.some((n) => n.startsWith('PostRank: schema.prisma declares a view')), kw).toBe(true);
+    }
+  });
+
+  it('reads `/// @view` above a model, blank lines between allowed, and nowhere else', async () => {
+    const { parsePrismaFile } = await import('../src/readers/prisma-schema/ast.js');
+    const ps = await parsePrismaFile(`${DS}/// @view\n\nmodel A {\n  id Int @id\n}\n\n/// @view\n\n\n/// @view\nmodel B {\n  id Int @id\n}\n/// @view\n/// other doc\nmodel C {\n  id Int @id\n}\nmodel D {\n  /// @view\n  id Int @id\n}\n`, 'schema.prisma');
+    expect(ps.models.map((m) => `${m.name}${m.viewMarker ? ' view' : ''}`)).toEqual(['A view', 'B view', 'C', 'D']);
+  });
+
+  it('reads a column added as SERIAL without NOT NULL as NOT NULL, as PostgreSQL makes it', async () => {
+    // civitai's app_listings.serial_id: before, '~column app_listings.serial_id (nullability)'
+    const r = await drift(
+      project(
+        { '20240101000000_init': 'CREATE TABLE "T" ("id" TEXT NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\nALTER TABLE "T" ADD COLUMN IF NOT EXISTS "serial_id" SERIAL;\n' },
+        `${DS}model T {\n  id       String @id\n  serialId Int    @default(autoincrement()) @map("serial_id")\n}\n`,
+      ),
+    );
+    expect(r.diff.changedTables).toEqual([]);
+    expect(r.inSync).toBe(true);
+  });
 });

@@ -3,7 +3,7 @@
  * `prisma migrate diff` does ([+] added, [-] removed, [*] changed). Pure functions of the report;
  * the command (cli/drift.ts) prints what they return.
  */
-import type { DriftReport } from '../commands/drift.js';
+import { viewDrifts, type DriftReport } from '../commands/drift.js';
 import { isEmptyDiff, type SchemaDiff } from '../ir/diff.js';
 import { qualify, type Index } from '../ir/schema.js';
 
@@ -115,12 +115,13 @@ export const renderDrift = (r: DriftReport): string => {
     if (r.reconcilePlacement) out.push(`  So ${r.reconcilePlacement}.`);
     out.push('');
   }
-  if (isEmptyDiff(r.diff) && r.replayProblems.length) {
+  const views = r.views.filter(viewDrifts);
+  if (isEmptyDiff(r.diff) && !views.length && r.replayProblems.length) {
     // exit 2: the final schemas agree, but only because replay carried on past the problems above
     out.push(
       `Not in sync: the ${r.migrations} migration(s) end in the schema that schema.prisma describes, but the history cannot replay on an empty database (above).`,
     );
-  } else if (isEmptyDiff(r.diff))
+  } else if (isEmptyDiff(r.diff) && !views.length)
     out.push(
       `No drift: the ${r.migrations} migration(s) end in the schema that schema.prisma describes.`,
     );
@@ -130,6 +131,15 @@ export const renderDrift = (r: DriftReport): string => {
       '',
     );
     out.push(renderSchemaDiff(r.diff));
+    for (const v of views) {
+      out.push(
+        '',
+        v.history === 'missing'
+          ? `[+] Added view ${tick(v.key)} (${v.declaredAs} ${v.model}): no migration creates it (Prisma's migrations never create views)`
+          : `[*] Changed view ${tick(v.key)} (${v.declaredAs} ${v.model}): the history's view has no column ${v.missingColumns!.map(tick).join(', ')}`,
+      );
+    }
+    out[out.length - 1] === '' && out.pop();
   }
   if (r.notDescribed.length) {
     out.push('', 'Note: the history also holds what schema.prisma cannot describe (not drift):');

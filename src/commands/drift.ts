@@ -26,8 +26,10 @@ import { reasonText } from '../ir/reason.js';
 import type { PlannedMigration } from '../ir/plan.js';
 import { apply, servesForeignKey } from '../ir/replay.js';
 import { indexKey, qualify, sameName, type Index, type Schema, type Table } from '../ir/schema.js';
+import { quoteIdent, quoteName } from '../ir/sql-text.js';
 import { prismaChecksum } from '../readers/migrations-dir.js';
 import { checkOptions, choice } from './options.js';
+import type { ViewModel } from '../readers/prisma-schema/index.js';
 
 export interface DriftOptions {
   /** schema.prisma, or a folder of .prisma files */
@@ -45,6 +47,26 @@ export interface ReplayProblem {
   readonly maybeCreatedBy?: string;
 }
 
+/**
+ * A model backed by a view (a `view` block, or a `model` marked `/// @view`) and what the history
+ * has under its name. Prisma's migrations never create views, so such a model is not a table to
+ * add: it is in sync when the history creates a view of that name whose columns include the
+ * model's (a view's columns are read from its SELECT list; not compared when they cannot be,
+ * `SELECT *`). A history table of that name is reported as a table schema.prisma does not declare.
+ */
+export interface ViewCheck {
+  readonly model: string;
+  readonly key: string;
+  readonly declaredAs: 'view block' | '/// @view model';
+  readonly history: 'view' | 'materialized view' | 'table' | 'missing';
+  /** the model's columns the history's view does not have (absent: not known) */
+  readonly missingColumns?: readonly string[];
+}
+
+/** A view check that is drift: no view in the history, or the view lacks a column of the model. */
+export const viewDrifts = (v: ViewCheck): boolean =>
+  v.history === 'missing' || (v.missingColumns?.length ?? 0) > 0;
+
 export interface DriftReport {
   readonly provider: string;
   readonly migrations: number;
@@ -52,6 +74,8 @@ export interface DriftReport {
   readonly migrationNames: readonly string[];
   readonly inSync: boolean;
   readonly diff: SchemaDiff;
+  /** schema.prisma's view-backed models against the history (viewDrifts: those that are drift) */
+  readonly views: readonly ViewCheck[];
   /** the changes that bring the history to schema.prisma (the reconcile migration's up) */
   readonly changes: readonly Change[];
   /** what the history holds and schema.prisma cannot describe: not drift */
@@ -306,6 +330,176 @@ export const alignImplicitManyToMany = (
   return tables === schema.tables ? schema : { ...schema, tables, indexes };
 };
 
+/** does a default expression name a column of the table (then it is a generation expression) */
+const namesColumn = (expr: string, t: Table): boolean => {
+  const outside = expr.replace(/'(?:[^']|'')*'/g, "''");
+  return t.columns.some(
+    (c) =>
+      outside.includes(quoteIdent(c.name)) ||
+      (/^[a-z_][a-z0-9_]*$/.test(c.name) && new RegExp(`\\b${c.name}\\b`).test(outside)),
+  );
+};
+
+/**
+ * The reconcile changes for a generated column whose expression schema.prisma does not declare.
+ * The comparison sees the expression as the column's default (as Prisma reads it), but PostgreSQL
+ * refuses SET/DROP DEFAULT on a generated column:
+ *  - no default in schema.prisma: `DROP EXPRESSION` (a plain column keeping its values), then the
+ *    default it declares, if any that names no column; down() drops the column and adds it again
+ *    generated (PostgreSQL cannot give a column an expression back), with the indexes on it;
+ *  - another expression (it names a column): PostgreSQL 15 cannot change an expression in place,
+ *    so the column is dropped and added again with the new one, and the indexes on it re-created.
+ */
+export const generatedColumnChanges = async (
+  changes: readonly Change[],
+  final: Schema,
+): Promise<Change[]> => {
+  const generatedOf = (c: Change) => {
+    if (c.kind !== 'SetDefault') return undefined;
+    const t = final.tables[qualify(c.table)];
+    const col = t?.columns.find((x) => x.name === c.column);
+    return t && col?.generated !== undefined ? { t, col } : undefined;
+  };
+  if (!changes.some(generatedOf)) return [...changes];
+  const { renderChange } = await import('../writers/sql/postgres.js');
+  const out: Change[] = [];
+  for (const c of changes) {
+    const g = generatedOf(c);
+    if (!g || c.kind !== 'SetDefault') {
+      out.push(c);
+      continue;
+    }
+    const { t, col } = g;
+    const onIt = Object.values(final.indexes).filter(
+      (i) =>
+        sameName(i.table, t.name) &&
+        (i.elements.some((e) =>
+          e.kind === 'column' ? e.name === col.name : namesColumn(e.text, { ...t, columns: [col] }),
+        ) ||
+          (i.where !== undefined && namesColumn(i.where, { ...t, columns: [col] })) ||
+          !!i.include?.includes(col.name)),
+    );
+    const recreate: Change[] = onIt.map((index) => ({ kind: 'CreateIndex', index }));
+    if (c.default !== undefined && namesColumn(c.default, t)) {
+      const { default: _d, ...plain } = col;
+      out.push(
+        { kind: 'DropColumn', table: t.name, column: col.name },
+        { kind: 'AddColumn', table: t.name, column: { ...plain, generated: c.default } },
+        ...recreate,
+      );
+      continue;
+    }
+    const table = quoteName(t.name);
+    const down = [
+      `ALTER TABLE ${table} DROP COLUMN ${quoteIdent(col.name)}`,
+      ...renderChange({ kind: 'AddColumn', table: t.name, column: col }, final),
+      ...recreate.flatMap((x) => renderChange(x, final)),
+    ];
+    out.push({
+      kind: 'RawSql',
+      sql: `ALTER TABLE ${table} ALTER COLUMN ${quoteIdent(col.name)} DROP EXPRESSION`,
+      category: 'unmodelled',
+      reason: `${qualify(t.name)}.${col.name} is a generated column (GENERATED ALWAYS AS (${col.generated}) STORED) that schema.prisma declares without its expression: DROP EXPRESSION makes it a plain column (PostgreSQL refuses SET/DROP DEFAULT on a generated column); down() adds it back generated`,
+      down: down.join(';\n'),
+    });
+    if (c.default !== undefined) out.push(c);
+  }
+  return out;
+};
+
+/** schema.prisma's schema without the tables of `/// @view` models (a view block has none). */
+const withoutViewModels = (s: Schema, views: readonly ViewModel[]): Schema => {
+  const keys = new Set(views.map((v) => qualify(v.name)));
+  if (![...keys].some((k) => s.tables[k])) return s;
+  return {
+    ...s,
+    tables: Object.fromEntries(Object.entries(s.tables).filter(([k]) => !keys.has(k))),
+    indexes: Object.fromEntries(
+      Object.entries(s.indexes).filter(([, i]) => !keys.has(qualify(i.table))),
+    ),
+  };
+};
+
+/**
+ * The name PostgreSQL gives a SELECT list item without an alias (FigureColname, for the forms a
+ * view's list uses); undefined for `*` and for what PostgreSQL calls `?column?`.
+ */
+const columnNameOf = (node: any): string | undefined => {
+  if (node?.ColumnRef) {
+    const last = node.ColumnRef.fields?.[node.ColumnRef.fields.length - 1];
+    return last?.String?.sval;
+  }
+  if (node?.TypeCast) return columnNameOf(node.TypeCast.arg);
+  if (node?.FuncCall) {
+    const f = node.FuncCall.funcname;
+    return f?.[f.length - 1]?.String?.sval;
+  }
+  if (node?.CoalesceExpr) return 'coalesce';
+  if (node?.CaseExpr) return 'case';
+  return undefined;
+};
+
+/** The columns of a CREATE VIEW statement (its column list, else its SELECT list), or undefined. */
+export const viewColumns = (
+  createSql: string,
+  pg: { parseSync(sql: string): { stmts?: { stmt: Record<string, any> }[] } },
+): string[] | undefined => {
+  let stmt;
+  try {
+    stmt = pg.parseSync(createSql).stmts?.[0]?.stmt;
+  } catch {
+    return undefined;
+  }
+  const v = stmt?.ViewStmt;
+  const query = v?.query ?? stmt?.CreateTableAsStmt?.query;
+  let select = query?.SelectStmt;
+  // a UNION's columns are those of its first branch
+  while (select?.larg) select = select.larg;
+  const names: (string | undefined)[] = (select?.targetList ?? []).map((t: any) =>
+    t.ResTarget?.name !== undefined ? t.ResTarget.name : columnNameOf(t.ResTarget?.val),
+  );
+  const aliases: string[] = (v?.aliases ?? []).map((a: any) => a.String?.sval);
+  aliases.forEach((a, i) => (names[i] = a));
+  if (!names.length || names.some((n) => n === undefined)) return undefined;
+  return names as string[];
+};
+
+const checkViews = async (
+  declared: readonly ViewModel[],
+  final: Schema,
+  notes: string[],
+): Promise<ViewCheck[]> => {
+  if (!declared.length) return [];
+  const { loadPgQuery } = await import('../readers/postgres/source.js');
+  const pg = await loadPgQuery();
+  return declared.map((m) => {
+    const key = qualify(m.name);
+    const base = { model: m.model, key, declaredAs: m.declaredAs };
+    const v = final.views[key];
+    if (v) {
+      const cols = v.starColumns ? undefined : viewColumns(v.createSql, pg);
+      if (!cols) {
+        notes.push(
+          `view ${key} (${m.declaredAs} ${m.model}): the history creates it; its columns are not compared (its SELECT list does not name them all)`,
+        );
+        return { ...base, history: v.materialized ? 'materialized view' : 'view' };
+      }
+      return {
+        ...base,
+        history: v.materialized ? 'materialized view' : 'view',
+        missingColumns: m.columns.filter((c) => !cols.includes(c)),
+      };
+    }
+    if (final.tables[key]) {
+      notes.push(
+        `${key}: schema.prisma declares a view (${m.declaredAs} ${m.model}), the history has a table (reported as a table schema.prisma does not declare)`,
+      );
+      return { ...base, history: 'table' };
+    }
+    return { ...base, history: 'missing' };
+  });
+};
+
 /** `YYYYMMDDhhmmss` one second before/after a folder's stamp, when the folder has one. */
 export const shiftStamp = (folder: string, seconds: number): string | undefined => {
   const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(folder);
@@ -417,6 +611,8 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   }
   const notes: string[] = [];
   const final = history.final;
+  const views = await checkViews(prisma.views, final, notes);
+  const declared = withoutViewModels(prisma.schema, prisma.views);
   const excluded = new Set<string>();
   const truncate = prisma.provider === 'postgresql';
   const fromHistory = withoutAdoptedImplicitIndexes(
@@ -430,15 +626,11 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   );
   const fromSchema = alignImplicitManyToMany(
     fromHistory,
-    describable(
-      prisma.provider === 'mysql' ? asMysqlHistory(prisma.schema) : prisma.schema,
-      undefined,
-      {
-        truncate,
-        ...(prisma.schemas ? { schemas: prisma.schemas } : {}),
-        skip: excluded,
-      },
-    ),
+    describable(prisma.provider === 'mysql' ? asMysqlHistory(declared) : declared, undefined, {
+      truncate,
+      ...(prisma.schemas ? { schemas: prisma.schemas } : {}),
+      skip: excluded,
+    }),
     notes,
   );
   const raw = history.migrations.flatMap((m) =>
@@ -453,14 +645,18 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
   const d = compareSchemas(fromHistory, fromSchema, {
     ignoreDefaults: new Set(prisma.unknownDefaults),
   });
-  const changes = changesOf(d, fromHistory, fromSchema);
+  const changes =
+    prisma.provider === 'postgresql'
+      ? await generatedColumnChanges(changesOf(d, fromHistory, fromSchema), final)
+      : changesOf(d, fromHistory, fromSchema);
   const names = history.migrations.map((m) => m.migration.name);
   return {
     provider: prisma.provider,
     migrations: names.length,
     migrationNames: names,
-    inSync: isEmptyDiff(d) && replayProblems.length === 0,
+    inSync: isEmptyDiff(d) && replayProblems.length === 0 && !views.some(viewDrifts),
     diff: d,
+    views,
     changes,
     notDescribed: unique(notes),
     schemaNotes: prisma.notes,

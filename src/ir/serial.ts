@@ -133,7 +133,13 @@ export const expandSerials = (
     };
     sequences.push(q);
     taken = { ...taken, sequences: withEntry(taken.sequences, qualify(name), q) };
-    return { ...c, type: { ...c.type, name: STORED[kind] }, default: nextvalDefault(name) };
+    // SERIAL implies NOT NULL (PostgreSQL adds it whether or not the statement says it)
+    return {
+      ...c,
+      type: { ...c.type, name: STORED[kind] },
+      notNull: true,
+      default: nextvalDefault(name),
+    };
   });
   return { columns: out, sequences };
 };

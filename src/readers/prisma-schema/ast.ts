@@ -51,6 +51,9 @@ export interface PModel {
   readonly attributes: readonly PAttribute[];
   readonly file: string;
   readonly line?: number;
+  /** the doc comment `/// @view` stands above the model (blank lines between allowed): the
+   * convention of schemas whose view-backed models are `model` blocks (civitai's) */
+  readonly viewMarker?: true;
 }
 
 export interface PEnum {
@@ -175,7 +178,12 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
   const models: PModel[] = [];
   const enums: PEnum[] = [];
   const previewFeatures: string[] = [];
+  // the last top-level comment before a block, blank lines skipped
+  let comment: string | undefined;
   for (const b of ast.list as any[]) {
+    const above = comment;
+    if (b.type === 'comment') comment = String(b.text ?? '');
+    else if (b.type !== 'break') comment = undefined;
     if (b.type === 'datasource') {
       for (const a of b.assignments)
         if (a.type === 'assignment') datasource[a.key] = value(a.value);
@@ -216,6 +224,9 @@ export const parsePrismaFile = async (text: string, file: string): Promise<PSche
         attributes,
         file,
         ...(b.location?.startLine ? { line: b.location.startLine } : {}),
+        ...(b.type === 'model' && above !== undefined && /^\/\/\/\s*@view\s*$/.test(above)
+          ? { viewMarker: true as const }
+          : {}),
       });
     } else if (b.type === 'enum') {
       const values: { name: string; attributes: PAttribute[] }[] = [];

@@ -72,6 +72,23 @@ export interface PrismaSchemaRead {
   readonly models: readonly ModelInfo[];
   /** true when `relationMode = "prisma"`: relations exist only in the client, no foreign key in the database */
   readonly relationModePrisma: boolean;
+  /**
+   * The models backed by a database view: Prisma's `view` blocks (never in `schema.tables`) and
+   * `model` blocks marked `/// @view` (kept in `schema.tables` for the models writer; drift
+   * compares them as views, see commands/drift.ts)
+   */
+  readonly views: readonly ViewModel[];
+}
+
+export interface ViewModel {
+  readonly model: string;
+  /** the view's name in the database (@@map, @@schema) */
+  readonly name: QName;
+  readonly declaredAs: 'view block' | '/// @view model';
+  /** the columns of its scalar fields, in field order */
+  readonly columns: readonly string[];
+  readonly file: string;
+  readonly line?: number;
 }
 
 /** A default as Prisma's client sees it; the database default (if any) is the column's `default`. */
@@ -668,6 +685,16 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
   const schemasArg = ps.datasource.schemas;
   const schemas =
     schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
+  const views: ViewModel[] = ps.models
+    .filter((m) => m.kind === 'view' || (m.kind === 'model' && m.viewMarker))
+    .map((m) => ({
+      model: m.name,
+      name: tableOf(m),
+      declaredAs: m.kind === 'view' ? 'view block' : '/// @view model',
+      columns: m.fields.filter(isScalar).map(columnName),
+      file: m.file,
+      ...(m.line !== undefined ? { line: m.line } : {}),
+    }));
   return {
     provider,
     schema,
@@ -675,6 +702,7 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
     notes,
     models: modelInfos,
     relationModePrisma: !foreignKeys,
+    views,
     ...(schemas ? { schemas } : {}),
   };
 
