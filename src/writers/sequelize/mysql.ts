@@ -8,10 +8,10 @@
  * source's catalog: createTable (engine, charset and collation passed as options), addColumn,
  * changeColumn (it restates the whole column, as MySQL does), removeColumn, dropTable,
  * renameTable, addIndex (prefix lengths, order, FULLTEXT), removeIndex and foreign keys.
- * The type is a literal SQL string that also carries what attributeToSQL has no option for
- * (`CHARACTER SET`, `COLLATE`, `ON UPDATE`), so `DATETIME(3)` stays DATETIME(3) (DataTypes.DATE(3)
- * would be the same here, but the string avoids the doubt) and an inline `ENUM('A','B')` keeps
- * its values in order. Everything else is the statement from the MySQL SQL renderer, under a
+ * The type is `Sequelize.DataTypes.X` where data-types.ts proves it builds the same column
+ * (`DataTypes.DATE(3)` is DATETIME(3), `DataTypes.ENUM('A', 'B')` keeps its values in order), and
+ * otherwise a literal SQL string, which also carries what attributeToSQL has no option for
+ * (`CHARACTER SET`, `COLLATE`, `ON UPDATE`). Everything else is the statement from the MySQL SQL renderer, under a
  * `raw:` comment saying why. Names with a backtick or a dot go raw: Sequelize strips backticks
  * and splits on dots.
  *
@@ -46,6 +46,7 @@ import {
   type Overrides,
 } from './changes.js';
 import type { SequelizeDialect } from './dialect.js';
+import { attributeType } from './types.js';
 
 /** Sequelize quotes this name as one identifier (it strips backticks, splits on dots). */
 const plainName = (name: string): boolean =>
@@ -78,7 +79,13 @@ function columnAttribute(ctx: EmitContext, col: Column): JsObject | string {
     return `Sequelize drops the DEFAULT of a ${type} column`;
   const plain = col.default === undefined ? undefined : plainDefault(col.default);
   return obj(
-    ['type', type],
+    [
+      'type',
+      // a DataTypes value only where the string is the bare type (no COLLATE or ON UPDATE)
+      type === renderMysqlType(col.type)
+        ? attributeType(ctx, col.type, 'mysql', type, plain)
+        : type,
+    ],
     ['allowNull', !col.notNull],
     ['defaultValue', col.default === undefined ? undefined : (plain ?? literal(ctx, col.default))],
     ['autoIncrement', col.autoIncrement ? true : undefined],

@@ -1,17 +1,23 @@
 /**
  * IR column types -> what a Sequelize migration passes as `type`.
  *
- * Conventions: the type is always the literal SQL string ('TIMESTAMP(3)', 'TEXT', '"Role"[]'),
- * never a DataTypes constructor, because Sequelize 6 passes strings through verbatim while its
- * DataTypes silently change the catalog (the `naive` notes record how: DATE(3) becomes
- * TIMESTAMP WITH TIME ZONE without its precision, STRING is VARCHAR(255), ENUM makes its own
- * `enum_<table>_<column>` type). The
- * table only says what else the writer may do with a type: write a default as a plain JS value
+ * Conventions: the type is `Sequelize.DataTypes.X` (TypeScript: `DataTypes.X`, imported from
+ * 'sequelize') where data-types.ts says that value builds exactly this column type on the
+ * dialect, and the literal SQL string otherwise ('TIMESTAMP(3)', '"Role"[]', 'SERIAL'), which
+ * Sequelize 6 passes through verbatim (the `naive` notes record what a DataTypes value would
+ * change there: DATE(3) becomes TIMESTAMP WITH TIME ZONE without its precision, STRING is
+ * VARCHAR(255), ENUM makes its own `enum_<table>_<column>` type). A plain JS default goes through
+ * the DataTypes value's own escaping (JSON stringifies, DATEONLY reformats, ARRAY maps): with one
+ * the type stays a string unless the value is one that type passes unchanged (attributeType). The
+ * table here only says what else the writer may do with a type: write a default as a plain JS value
  * (the SQL Sequelize prints for it is byte-identical to the source text), or treat it as a serial
  * pseudo-type, which exists only in CREATE TABLE / ADD COLUMN.
  */
 import type { ColumnType } from '../../ir/schema.js';
+import type { Provider } from '../../readers/prisma-schema/types.js';
+import type { Js } from '../code/index.js';
 import { renderType } from '../sql/postgres.js';
+import { dataTypeRoot, exactDataType } from './data-types.js';
 
 export interface SequelizeTypeDescriptor {
   /** a default written exactly like JavaScript prints this kind of value may be a plain value */
@@ -75,4 +81,53 @@ export function plainDefault(t: ColumnType, text: string): boolean | number | st
     if (Number.isSafeInteger(n) && String(n) === text) return n;
   }
   return undefined;
+}
+
+/** The JS kinds of plain default each DataTypes value prints as Sequelize prints it for the SQL
+ * string type (validate() accepts it, no stringify() rewrites it), by IR type name. */
+const PLAIN_THROUGH: Readonly<Record<string, 'string' | 'boolean' | 'number'>> = {
+  TEXT: 'string',
+  VARCHAR: 'string',
+  CHAR: 'string',
+  CITEXT: 'string',
+  BOOLEAN: 'boolean',
+  SMALLINT: 'number',
+  INTEGER: 'number',
+  INT: 'number',
+  BIGINT: 'number',
+  TINYINT: 'number',
+  MEDIUMINT: 'number',
+  'TINYINT UNSIGNED': 'number',
+  'SMALLINT UNSIGNED': 'number',
+  'MEDIUMINT UNSIGNED': 'number',
+  'INT UNSIGNED': 'number',
+  'BIGINT UNSIGNED': 'number',
+};
+
+/** What the generated file calls Sequelize's DataTypes: sequelize-cli passes the Sequelize class
+ * (`Sequelize.DataTypes`); a TypeScript file imports `DataTypes` from 'sequelize'. */
+export interface DataTypesRef {
+  readonly lang: 'js' | 'ts';
+  readonly imports: { add(name: 'DataTypes'): unknown };
+}
+
+/**
+ * The `type` of an attribute: the DataTypes value where it builds exactly `t` on `provider` and
+ * passes the attribute's plain default (if any) through unchanged, else `sql`, the SQL type text.
+ */
+export function attributeType(
+  ref: DataTypesRef,
+  t: ColumnType,
+  provider: Provider,
+  sql: string,
+  plain: boolean | number | string | undefined,
+): Js {
+  const exact = exactDataType(t, provider);
+  if (exact === undefined) return sql;
+  if (plain !== undefined && (t.array || PLAIN_THROUGH[t.name] !== typeof plain)) return sql;
+  if (ref.lang === 'ts') {
+    ref.imports.add('DataTypes');
+    return exact;
+  }
+  return dataTypeRoot(exact, 'Sequelize.DataTypes');
 }
