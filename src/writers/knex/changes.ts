@@ -58,6 +58,9 @@ export interface EmitContext {
   readonly dialect: KnexDialect;
   /** TypeScript files must also type-check against knex's own .d.ts */
   readonly lang: 'js' | 'ts';
+  /** enum types (qualified name -> values) the first column of their type in this change creates
+   * with enu() (enum-in-column.ts); an entry is taken out when its column is written */
+  readonly createsEnums?: Map<string, readonly string[]>;
 }
 
 /** One statement of a migration body, with the comments that go above it. */
@@ -361,6 +364,14 @@ const typeCall = (
   before: Schema,
   stored = false,
 ): Js => {
+  const t = col.type;
+  const key = t.user && !t.array && !t.args?.length ? qualify(t) : undefined;
+  const values = !stored && key !== undefined ? ctx.createsEnums?.get(key) : undefined;
+  if (values !== undefined) {
+    // creates the type: `create type "<name>" as enum (…)` before the table's statement
+    ctx.createsEnums!.delete(key!);
+    return tcall('enu', col.name, [...values], obj(['useNative', true], ['enumName', t.name]));
+  }
   const call = stored
     ? ctx.dialect.storedColumnCall(col.type, table, before)
     : ctx.dialect.columnCall(col.type, table, before);

@@ -40,6 +40,7 @@ import {
   withComments,
   type CallCount,
 } from '../migration-file.js';
+import { enumsInColumns } from './enum-in-column.js';
 import {
   emitChange,
   mergeAlterTables,
@@ -158,8 +159,29 @@ const isKnexRaw = (st: JsStatementOf): boolean =>
   isCallOf(st.expr, 'knex.raw') ||
   (st.raw?.startsWith('await knex.client.acquireConnection()') ?? false);
 
-const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
-  list.flatMap((s) => emitChange(s.change, s.before, ctx));
+/** The steps' statements; a CreateEnum the first column of its type creates (enum-in-column.ts)
+ * emits nothing, unless that column is not written with enu() after all: then it is raw SQL
+ * just before the step of the column. */
+const steps = (
+  ctx: EmitContext,
+  list: readonly { change: Change; before: Schema }[],
+): Emitted[] => {
+  const inColumns = enumsInColumns(list);
+  return list.flatMap((s, i) => {
+    if (inColumns.skipped.has(i)) return [];
+    const creates = inColumns.at.get(i);
+    if (!creates) return emitChange(s.change, s.before, ctx);
+    const pending = new Map(
+      [...creates].map(([key, from]) => {
+        const c = list[from].change;
+        return [key, c.kind === 'CreateEnum' ? c.enum.values : []] as const;
+      }),
+    );
+    const out = emitChange(s.change, s.before, { ...ctx, createsEnums: pending });
+    const left = [...creates].filter(([key]) => pending.has(key)).map(([, from]) => list[from]);
+    return [...left.flatMap((e) => emitChange(e.change, e.before, ctx)), ...out];
+  });
+};
 
 export async function writeKnexMigration(
   m: PlannedMigration,
