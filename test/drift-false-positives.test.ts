@@ -250,6 +250,8 @@ CREATE TABLE "PostRank" AS SELECT * FROM "PostStat";
       expect(none.views.map((v) => `${v.key} ${v.history}`), kw).toEqual(['PostRank missing']);
       expect(none.inSync, kw).toBe(false);
       expect(renderDrift(none), kw).toContain('[+] Added view `PostRank`');
+      expect(renderDrift(none), kw).toContain('(a reconcile migration does not write views');
+      expect(none.changes, kw).toEqual([]);
       // a table where schema.prisma declares a view: a table schema.prisma does not declare
       const table = await drift(project(history, `${DS}${postWith}\n${doc}${stat(kw)}\n${rank}`));
       expect(table.diff.removedTables.map((t) => t.name.name), kw).toEqual(['PostRank']);

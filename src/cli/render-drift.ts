@@ -130,16 +130,21 @@ export const renderDrift = (r: DriftReport): string => {
       `Drift between the ${r.migrations} migration(s) and schema.prisma ([+] only in schema.prisma, [-] only in the history):`,
       '',
     );
-    out.push(renderSchemaDiff(r.diff));
+    const diff = renderSchemaDiff(r.diff);
+    if (diff) out.push(diff);
     for (const v of views) {
       out.push(
-        '',
+        ...(out[out.length - 1] === '' ? [] : ['']),
         v.history === 'missing'
           ? `[+] Added view ${tick(v.key)} (${v.declaredAs} ${v.model}): no migration creates it (Prisma's migrations never create views)`
           : `[*] Changed view ${tick(v.key)} (${v.declaredAs} ${v.model}): the history's view has no column ${v.missingColumns!.map(tick).join(', ')}`,
       );
     }
-    out[out.length - 1] === '' && out.pop();
+    if (views.length)
+      out.push(
+        '',
+        '  (a reconcile migration does not write views: schema.prisma does not hold their SELECT; write them by hand)',
+      );
   }
   if (r.notDescribed.length) {
     out.push('', 'Note: the history also holds what schema.prisma cannot describe (not drift):');
