@@ -43,10 +43,14 @@ export interface StepRunner {
   close(): Promise<void>;
 }
 
-/** Downs to prove again: failed (or differing), on a step whose up was equal and that is not
- * irreversible (an irreversible down is its own, declared, cause). */
+/** Downs to prove again: failed (or differing), on a step whose up was equal. An irreversible
+ * down differs by its own, declared, cause; it is proven again only when its best-effort down
+ * failed and the rows a newer irreversible migration left were blamed (blockOnRows): that guess
+ * can be wrong (the down may fail on its own, on what its own irreversible change left out). */
 const toReprove = (v: ReprovableVerdict) =>
-  v.up === 'equal' && v.down === 'differs' && v.risk !== 'irreversible';
+  v.up === 'equal' &&
+  v.down === 'differs' &&
+  (v.risk !== 'irreversible' || v.blockedBy !== undefined);
 
 /** A newer migration whose down may have left something behind: the cause to name. */
 const leftSomething = (v: ReprovableVerdict) =>
@@ -151,6 +155,16 @@ export const reproveFailedDowns = async (opts: {
         await runner!.down(i);
       } catch (e) {
         failed = `its ${half} fails on its own too: ${opts.describeError ? opts.describeError(e) : String((e as Error)?.message ?? e)}`;
+      }
+      if (v.risk === 'irreversible') {
+        // its down cannot restore the state before it: what is proven is whether the best-effort
+        // down runs on its own. It does: the failure came from a newer step (a knock-on, cause
+        // named below). It does not: its own fault, whatever rows a newer migration left.
+        v.reproved = failed ? 'own' : 'knock-on';
+        unblock(v);
+        if (failed) v.ownDiff = failed;
+        await renew(i);
+        continue;
       }
       const after = omitTables(await db!.snapshot());
       if (!failed && same(after, befores[i])) {

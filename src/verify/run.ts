@@ -510,7 +510,7 @@ const passed = (
   verdicts.every((v) =>
     // a knock-on's own down is proven equal on its own: its cause is judged at the cause
     v.reproved === 'knock-on'
-      ? v.up === 'equal'
+      ? v.up === 'equal' && (v.risk !== 'irreversible' || allowIrreversible)
       : // a down blocked by rows an irreversible migration left is judged like that migration
         v.risk === 'irreversible' || v.blockedBy !== undefined
         ? allowIrreversible && v.up === 'equal'

@@ -63,6 +63,34 @@ describe('a down blocked by rows an irreversible migration left', () => {
     expect(strict.summary.ok).toBe(false);
   });
 
+  it('an irreversible step whose own best-effort down fails is proven on its own: its own fault, not the rows a newer migration left', async () => {
+    const dir = history({
+      '20240101000000_init': [
+        'CREATE TABLE "Model" ("id" TEXT NOT NULL, "config" JSONB, CONSTRAINT "Model_pkey" PRIMARY KEY ("id"));',
+        // a table made by a query whose column type is not derived: its DROP TABLE is irreversible
+        `CREATE TABLE "Rank" AS SELECT to_char(1, '9') AS "shown";`,
+        'CREATE INDEX "Rank_shown_idx" ON "Rank"("shown");',
+      ].join('\n'),
+      // down: drop "n", skip recreating "Rank" (irreversible), recreate its index: fails on its own
+      '20240102000000_drop_rank': 'DROP INDEX "Rank_shown_idx";\nDROP TABLE "Rank";\nALTER TABLE "Model" ADD COLUMN "n" INTEGER;',
+      // irreversible rows in "Model", a table the step above touches: the rows were blamed
+      '20240103000000_seed': `INSERT INTO "Model" ("id") SELECT 'a';`,
+    });
+    const conversion = await convert({ migrationsDir: dir, to: 'knex', allowIrreversible: true });
+    expect(conversion.planned.map((p) => p.risk)).toEqual(['exact', 'irreversible', 'irreversible']);
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    const [init, dropRank, seed] = report.migrations;
+    expect(seed).toMatchObject({ risk: 'irreversible', up: 'equal' });
+    expect(dropRank).toMatchObject({ risk: 'irreversible', up: 'equal', down: 'differs', reproved: 'own' });
+    // before: blockedBy '20240103000000_seed', "still holds rows written by" in the error
+    expect(dropRank.blockedBy).toBeUndefined();
+    expect(dropRank.error).not.toMatch(/still holds rows/);
+    expect(dropRank.ownDiff).toMatch(/its down\(\) fails on its own too: .*"Rank" does not exist/);
+    // the older down failed on what that one left: a knock-on of it, not of the seed
+    expect(init).toMatchObject({ reproved: 'knock-on', causedBy: '20240102000000_drop_rank' });
+    expect(report.summary).toMatchObject({ blocked: 0, rootCauses: 1, knockOns: 1, ok: true });
+  });
+
   it('is not claimed when no irreversible migration wrote to the table', async () => {
     // the NULL row comes from an exact migration (a table created and filled in one step is
     // dropped by its down), and a broken down is a plain failure
