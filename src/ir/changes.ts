@@ -300,6 +300,18 @@ export interface RawSql extends Base {
   readonly reason: string;
   /** SQL that undoes it, when known */
   readonly down?: string;
+  /**
+   * A statement on a named type the IR does not model (CREATE DOMAIN, CREATE TYPE ... AS (...),
+   * ALTER DOMAIN, DROP DOMAIN): replay keeps the type as the statements that made it
+   * (schema.ts OpaqueType); `to` is the new name of a rename.
+   */
+  readonly opaque?: {
+    readonly op: 'create' | 'alter' | 'drop';
+    readonly kind: 'domain' | 'type';
+    readonly name: QName;
+    readonly to?: string;
+    readonly ifExists?: boolean;
+  };
   /** true when running it twice or undoing it needs nothing (ANALYZE, temp tables) */
   readonly noCatalogEffect?: boolean;
   /** for data statements: the table (and, for UPDATE, the columns) whose rows it writes */

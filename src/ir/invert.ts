@@ -50,6 +50,7 @@ import {
   type Column,
   type ColumnType,
   type Index,
+  type OpaqueType,
   type QName,
   type Schema,
   type Stale,
@@ -149,6 +150,15 @@ const freeTypeName = (s: Schema, schema: string | undefined, base: string): stri
     if (!s.enums[qualify({ schema, name })] && !s.tables[qualify({ schema, name })]) return name;
   }
 };
+
+/** A type the IR does not model, made again by the statements that made it (schema.ts OpaqueType). */
+const recreateOpaque = (o: OpaqueType): Change[] =>
+  o.sql.map((sql): Change => ({
+    kind: 'RawSql',
+    sql,
+    category: 'unmodelled',
+    reason: `recreates ${o.kind} ${JSON.stringify(qualify(o.name))} as the history made it`,
+  }));
 
 /** Undo ADD VALUE: PostgreSQL cannot remove an enum value, so rebuild the type without it. */
 const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
@@ -682,6 +692,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateEnum: (c) => ok({ kind: 'DropEnum', name: c.enum.name }),
   DropEnum: (c, before) => {
     const e = before.enums[qualify(c.name)];
+    const o = before.opaque?.[qualify(c.name)];
+    if (!e && o) return ok(...recreateOpaque(o));
     if (!e)
       return c.ifExists
         ? ok()
@@ -940,6 +952,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         reason: `undoes: ${c.reason}`,
       });
     if (c.effects) return invertEffects(c, before, ctx);
+    if (c.opaque?.op === 'drop') {
+      const o = before.opaque?.[qualify(c.opaque.name)];
+      if (o) return ok(...recreateOpaque(o));
+      if (c.opaque.ifExists) return ok();
+    }
     if (c.noCatalogEffect) return ok();
     if (c.category === 'data' && c.writes && writesVanishWithDown(c.writes, ctx)) return ok();
     if (c.category === 'data' && c.writes?.op === 'insert' && c.writes.rows) {

@@ -14,7 +14,9 @@ import { expandStars, followRename, type RenameInText } from './follow-rename.js
 import { column as showColumn, ident, qname, why, type Reason } from './reason.js';
 import {
   identifiersIn,
+  quoteIdent,
   quoteLiteral,
+  quoteName,
   renameIdentifierIn,
   renderType,
   storedType,
@@ -31,6 +33,7 @@ import {
   type Column,
   type Constraint,
   type Index,
+  type OpaqueType,
   type QName,
   type Schema,
   type Stale,
@@ -611,6 +614,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   DropEnum: (s, c, problem) => {
     const key = qualify(c.name);
+    if (!s.enums[key] && s.opaque?.[key]) return { ...s, opaque: without(s.opaque, key) };
     if (!s.enums[key]) {
       if (!c.ifExists) problem(why`type ${shown(c.name)} does not exist`);
       return s;
@@ -640,25 +644,22 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   RenameEnum: (s, c, problem) => {
     const key = qualify(c.from);
     const e = s.enums[key];
+    const o = s.opaque?.[key];
+    if (!e && o)
+      return renameOpaque(
+        s,
+        o,
+        c.to,
+        `ALTER TYPE ${quoteName(c.from)} RENAME TO ${quoteIdent(c.to)}`,
+      );
     if (!e) {
       problem(why`type ${shown(c.from)} does not exist`);
       return s;
     }
     const to: QName = { ...c.from, name: c.to };
-    // columns refer to the type itself, not its name: follow the rename
-    const tables = mapRecord(s.tables, (t) =>
-      t.columns.some((col) => usesType(col.type, c.from))
-        ? {
-            ...t,
-            columns: t.columns.map((col) =>
-              usesType(col.type, c.from) ? { ...col, type: { ...col.type, name: c.to } } : col,
-            ),
-          }
-        : t,
-    );
     return {
       ...s,
-      tables,
+      tables: typeRenamedInColumns(s, c.from, c.to),
       enums: withEntry(without(s.enums, key), qualify(to), { ...e, name: to }),
     };
   },
@@ -896,6 +897,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   SessionSetting: (s) => s,
   RawSql: (s, c, problem) => {
+    if (c.opaque) return opaqueType(s, c, problem);
     let out = s;
     for (const part of c.effects ?? []) {
       if (!partHolds(out, part)) continue;
@@ -914,6 +916,50 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     return out;
   },
+};
+
+/** Columns refer to a type itself, not its name: they follow its rename. */
+const typeRenamedInColumns = (s: Schema, from: QName, to: string): Schema['tables'] =>
+  mapRecord(s.tables, (t) =>
+    t.columns.some((col) => usesType(col.type, from))
+      ? {
+          ...t,
+          columns: t.columns.map((col) =>
+            usesType(col.type, from) ? { ...col, type: { ...col.type, name: to } } : col,
+          ),
+        }
+      : t,
+  );
+
+/** An unmodelled type renamed by `sql` (kept with the statements that made it). */
+const renameOpaque = (s: Schema, o: OpaqueType, to: string, sql: string): Schema => {
+  const name: QName = { ...o.name, name: to };
+  const moved: OpaqueType = { ...o, name, sql: [...o.sql, sql] };
+  return {
+    ...s,
+    tables: typeRenamedInColumns(s, o.name, to),
+    opaque: withEntry(without(s.opaque ?? {}, qualify(o.name)), qualify(name), moved),
+  };
+};
+
+/** A statement on a type the IR does not model (RawSql.opaque): the type as its statements. */
+const opaqueType = (s: Schema, c: ChangeOf<'RawSql'>, problem: (p: Reason) => void): Schema => {
+  const op = c.opaque!;
+  const key = qualify(op.name);
+  const o = s.opaque?.[key];
+  if (op.op === 'create') {
+    if (o || s.enums[key]) problem(why`type ${shown(op.name)} already exists`);
+    const made: OpaqueType = { kind: op.kind, name: op.name, sql: [c.sql] };
+    return { ...s, opaque: withEntry(s.opaque ?? {}, key, made) };
+  }
+  if (!o) {
+    if (!op.ifExists) problem(why`type ${shown(op.name)} does not exist`);
+    return s;
+  }
+  if (op.op === 'drop') return { ...s, opaque: without(s.opaque ?? {}, key) };
+  if (op.to !== undefined) return renameOpaque(s, o, op.to, c.sql);
+  const changed: OpaqueType = { ...o, sql: [...o.sql, c.sql] };
+  return { ...s, opaque: withEntry(s.opaque ?? {}, key, changed) };
 };
 
 /** The key of the routine a name and signature designate; '' as signature names the only one of that name. */

@@ -221,6 +221,18 @@ export interface Sequence {
   /** made by a SERIAL column of this kind (PostgreSQL names and sizes it), not written */
   readonly serial?: 'SMALLSERIAL' | 'SERIAL' | 'BIGSERIAL';
 }
+/**
+ * A named type the IR does not model (a domain, a composite or range type): kept as the
+ * statements that made it, the CREATE as written and each later one that changed it (a rename),
+ * so that replay knows it exists, the replay check builds it in order, and a down() that drops
+ * it can recreate it. Its name lives in the namespace of types, with the enums.
+ */
+export interface OpaqueType {
+  readonly kind: 'domain' | 'type';
+  readonly name: QName;
+  readonly sql: readonly string[];
+}
+
 export interface Extension {
   readonly name: string;
   readonly createSql: string;
@@ -237,6 +249,8 @@ export interface Schema {
   readonly sequences: Readonly<Record<string, Sequence>>;
   readonly extensions: Readonly<Record<string, Extension>>;
   readonly schemas: Readonly<Record<string, true>>;
+  /** domains, composite and range types, by `qualify(name)` (see OpaqueType) */
+  readonly opaque?: Readonly<Record<string, OpaqueType>>;
 }
 
 export const emptySchema = (): Schema => ({

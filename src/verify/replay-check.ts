@@ -74,6 +74,7 @@ type ObjectKind =
   | 'schema'
   | 'extension'
   | 'enum'
+  | 'opaque'
   | 'sequence'
   | 'routine'
   | 'table'
@@ -135,6 +136,14 @@ const objectsOf = (s: Schema, source?: Catalog): Map<string, Built> => {
       drop: `DROP TYPE ${quoteName(e.name)}`,
       values: e.values,
       name: e.name,
+    });
+  // domains, composite and range types: the statements that made them, keyed by the first (a
+  // rename appends a statement to the same object)
+  for (const o of Object.values(s.opaque ?? {}))
+    add(o.sql[0], {
+      kind: 'opaque',
+      create: o.sql,
+      drop: `DROP ${o.kind === 'domain' ? 'DOMAIN' : 'TYPE'} ${quoteName(o.name)}`,
     });
   const owned = new Set<string>();
   for (const q of Object.values(s.sequences))
@@ -376,6 +385,7 @@ const DROP_ORDER: readonly ObjectKind[] = [
   'table',
   'routine',
   'sequence',
+  'opaque',
   'enum',
   'extension',
   'schema',
@@ -532,11 +542,13 @@ export const replayChecker = async (
         : b.kind === 'enum'
           ? (addedValues(d.name!, b.values!, d.values!) ??
             (built ? recreateEnum(built, s, k.slice('enum:'.length)) : undefined))
-          : b.kind === 'table'
-            ? alterTable(b.shape!, d.shape!, s)
-            : b.kind === 'routine' && !broad
-              ? d.create.map(orReplace)
-              : undefined;
+          : b.kind === 'opaque' && sameStatements(d.create.slice(0, b.create.length), b.create)
+            ? d.create.slice(b.create.length)
+            : b.kind === 'table'
+              ? alterTable(b.shape!, d.shape!, s)
+              : b.kind === 'routine' && !broad
+                ? d.create.map(orReplace)
+                : undefined;
       if (add) {
         alters.push(...add);
         altered.push([k, d!]);
@@ -547,13 +559,16 @@ export const replayChecker = async (
     // a view kept keeps what PostgreSQL froze in it (its `*`), as in the source database
     if (
       broad &&
-      (['table', 'view', 'routine', 'enum', 'extension', 'schema', 'sequence'] as const).some((x) =>
-        kinds.has(x),
-      )
+      (
+        ['table', 'view', 'routine', 'enum', 'opaque', 'extension', 'schema', 'sequence'] as const
+      ).some((x) => kinds.has(x))
     ) {
       for (const [k, b] of current) if (b.kind === 'view') drop.add(k);
     }
-    if (broad && (kinds.has('routine') || kinds.has('table') || kinds.has('enum'))) {
+    if (
+      broad &&
+      (kinds.has('routine') || kinds.has('table') || kinds.has('enum') || kinds.has('opaque'))
+    ) {
       for (const [k, b] of current) if (b.kind === 'trigger' || b.kind === 'policy') drop.add(k);
     }
     // what PostgreSQL drops with a table or a materialized view (its indexes, triggers, keys)
@@ -585,7 +600,14 @@ export const replayChecker = async (
     const fresh = creates.filter((x) => !retry.includes(x));
     if (!drops.length && !alters.length && !creates.length) return undefined;
     // what altered tables may use (a new enum, sequence, function) is created before the alters
-    const first = new Set<ObjectKind>(['schema', 'extension', 'enum', 'sequence', 'routine']);
+    const first = new Set<ObjectKind>([
+      'schema',
+      'extension',
+      'enum',
+      'opaque',
+      'sequence',
+      'routine',
+    ]);
     const early = fresh.filter(([, d]) => first.has(d.kind));
     const late = fresh.filter(([, d]) => !first.has(d.kind));
     const made = (xs: [string, Built][]) => {

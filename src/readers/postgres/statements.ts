@@ -30,7 +30,7 @@ import {
 } from './source.js';
 import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
-import { quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
+import { quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 import { unconsumedClause, type Unconsumed } from './clause-check.js';
 import { checkDefaultName, indexElementName, pgDefaultName } from './names.js';
 
@@ -74,7 +74,7 @@ const raw = (
   ctx: StatementContext,
   category: RawSql['category'],
   reason: string,
-  extra: Partial<Pick<RawSql, 'down' | 'noCatalogEffect'>> = {},
+  extra: Partial<Pick<RawSql, 'down' | 'noCatalogEffect' | 'opaque'>> = {},
 ): RawSql => ({
   kind: 'RawSql',
   sql: ctx.source.text,
@@ -1185,6 +1185,43 @@ const existenceGuard = (
 const UNMODELLED_DOWNS: Record<string, (n: any) => string | undefined> = {
   CreateDomainStmt: (n) => `DROP DOMAIN ${quoteName(nameList(n.domainname))}`,
   CompositeTypeStmt: (n) => `DROP TYPE ${quoteName(rangeVar(n.typevar))}`,
+  CreateRangeStmt: (n) => `DROP TYPE ${quoteName(nameList(n.typeName))}`,
+  AlterDomainStmt: (n) =>
+    n.subtype === 'C' && n.def?.Constraint?.conname
+      ? `ALTER DOMAIN ${quoteName(nameList(n.typeName))} DROP CONSTRAINT ${quoteIdent(n.def.Constraint.conname)}`
+      : undefined,
+  RenameStmt: (n) => {
+    if (n.renameType !== 'OBJECT_DOMAIN' || n.missing_ok) return undefined;
+    const from = nameList(n.object?.List?.items);
+    return `ALTER DOMAIN ${quoteName({ ...from, name: n.newname })} RENAME TO ${quoteIdent(from.name)}`;
+  },
+};
+
+/** The unmodelled type a statement creates, changes or drops (RawSql.opaque), if it is one. */
+const OPAQUE_TYPES: Record<string, (n: any) => RawSql['opaque']> = {
+  CreateDomainStmt: (n) => ({ op: 'create', kind: 'domain', name: nameList(n.domainname) }),
+  CompositeTypeStmt: (n) => ({ op: 'create', kind: 'type', name: rangeVar(n.typevar) }),
+  CreateRangeStmt: (n) => ({ op: 'create', kind: 'type', name: nameList(n.typeName) }),
+  AlterDomainStmt: (n) => ({ op: 'alter', kind: 'domain', name: nameList(n.typeName) }),
+  RenameStmt: (n) =>
+    n.renameType === 'OBJECT_DOMAIN'
+      ? {
+          op: 'alter',
+          kind: 'domain',
+          name: nameList(n.object?.List?.items),
+          to: n.newname,
+          ...(n.missing_ok ? { ifExists: true } : {}),
+        }
+      : undefined,
+  DropStmt: (n) =>
+    n.removeType === 'OBJECT_DOMAIN' && n.objects?.length === 1 && n.behavior !== 'DROP_CASCADE'
+      ? {
+          op: 'drop',
+          kind: 'domain',
+          name: nameList(n.objects[0].TypeName?.names ?? n.objects[0].List?.items),
+          ...(n.missing_ok ? { ifExists: true } : {}),
+        }
+      : undefined,
 };
 
 export const readStatement = (
@@ -1221,6 +1258,12 @@ export const readStatement = (
   } catch (e) {
     if (!(e instanceof Unmodelled)) throw e;
     const down = UNMODELLED_DOWNS[kind]?.(node);
-    return changes(raw(ctx, 'unmodelled', e.message, down ? { down } : {}));
+    const opaque = OPAQUE_TYPES[kind]?.(node);
+    return changes(
+      raw(ctx, 'unmodelled', e.message, {
+        ...(down ? { down } : {}),
+        ...(opaque ? { opaque } : {}),
+      }),
+    );
   }
 };
