@@ -9,6 +9,7 @@
  */
 import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
 import type { SavedState, StateManifest } from './saved-state.js';
+import type { CatalogQuery } from './snapshot.js';
 
 /*
  * The Catalog: plain JSON, built by snapshot.ts. Object keys are display names: `"User"` for an
@@ -169,6 +170,9 @@ export interface ScratchDatabase {
   exec(sql: string): Promise<void>;
   /** The normalized catalog of everything user-visible in the database. */
   snapshot(): Promise<Catalog>;
+  /** The same, through another session on this database (a migration's transaction): a provider
+   * that reads incrementally shares what it read last with snapshot(). */
+  readCatalog?(query: CatalogQuery): Promise<Catalog>;
   /** Drop the scratch database / stop the embedded server. Idempotent. */
   close(): Promise<void>;
 }

@@ -32,7 +32,7 @@ import type { PGlite, PGliteOptions } from '@electric-sql/pglite';
 import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { DatabaseError } from './database.js';
-import { snapshotCatalog } from './snapshot.js';
+import { catalogReader } from './snapshot.js';
 
 type Extensions = NonNullable<PGliteOptions['extensions']>;
 
@@ -202,6 +202,8 @@ function pgliteDatabase(
   onClose: () => void,
 ): ScratchDatabase {
   let closing: Promise<void> | undefined;
+  /** this database's catalog, read again only where a step changed it */
+  const read = catalogReader();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     label,
@@ -218,7 +220,7 @@ function pgliteDatabase(
       }
     },
     async snapshot(): Promise<Catalog> {
-      return snapshotCatalog(async (sql) => (await db.query(sql)).rows);
+      return read(async (sql, params) => (await db.query(sql, params as string[])).rows);
     },
     close(): Promise<void> {
       closing ??= (async () => {

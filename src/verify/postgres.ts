@@ -26,7 +26,7 @@ import pg from 'pg';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { manifestText, parseManifest, type SavedState } from './saved-state.js';
 import { connectError, DatabaseError, signalExitCode } from './database.js';
-import { snapshotCatalog } from './snapshot.js';
+import { catalogReader, statementName } from './snapshot.js';
 import { quoteLiteral } from '../ir/sql-text.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; keep names well inside that. */
@@ -417,6 +417,8 @@ function postgresDatabase(
 ): PostgresScratch {
   let client: Promise<pg.Client> | undefined;
   let closing: Promise<void> | undefined;
+  /** this database's catalog, read again only where a step changed it */
+  const read = catalogReader();
 
   const connect = (): Promise<pg.Client> => {
     client ??= (async () => {
@@ -446,12 +448,14 @@ function postgresDatabase(
     },
     async snapshot(): Promise<Catalog> {
       const c = await connect();
-      // a named (prepared) statement: planning the catalog query costs several times more than
-      // running it, and it runs after every step on the same connection
-      return snapshotCatalog(
-        async (sql) => (await c.query({ name: 'ormshift_catalog', text: sql })).rows,
+      // named (prepared) statements: planning the catalog queries costs several times more than
+      // running them, and they run after every step on the same connection
+      return read(
+        async (sql, values) =>
+          (await c.query({ name: statementName(sql), text: sql, values: values as string[] })).rows,
       );
     },
+    readCatalog: (query) => read(query),
     async disconnect(): Promise<void> {
       const c = client;
       client = undefined;

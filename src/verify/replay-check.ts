@@ -40,7 +40,7 @@ import { changesOf, compareSchemas } from '../ir/diff.js';
 import { indexName, renderChange } from '../writers/sql/postgres.js';
 import { compareCatalogs, sameCatalog, type CatalogDiff } from './compare.js';
 import type { Catalog, ScratchDatabase } from './database.js';
-import { snapshotCatalog } from './snapshot.js';
+import { catalogReader, statementName } from './snapshot.js';
 
 export interface ReplayGap {
   /** the migration after which the difference first shows */
@@ -457,6 +457,8 @@ export const replayChecker = async (
   /** the saved state the first database is copied from (used once: a rebuild starts empty) */
   let start = from;
   let catalog: Catalog | undefined;
+  /** the scratch database's catalog, read again only where a step changed it (one a database) */
+  let readCatalog = catalogReader();
   /** catalog paths that differ after the last compared step */
   let open_ = new Set<string>();
   let stopped: string | undefined;
@@ -472,6 +474,7 @@ export const replayChecker = async (
     start = undefined;
     db = await (state ? state.open() : open());
     client = new pg.Client({ connectionString: db.url });
+    readCatalog = catalogReader();
     // terminated when the scratch database is dropped (e.g. on ^C); the next query reports it
     client.on('error', () => undefined);
     await client.connect();
@@ -673,8 +676,10 @@ export const replayChecker = async (
     }
     built = s;
     if (changed !== undefined || !catalog) {
-      catalog = await snapshotCatalog(
-        async (text) => (await client!.query({ name: 'ormshift_replay_catalog', text })).rows,
+      catalog = await readCatalog(
+        async (text, values) =>
+          (await client!.query({ name: statementName(text), text, values: values as string[] }))
+            .rows,
       );
     }
     return catalog;

@@ -18,7 +18,7 @@
  * knock-ons without proof).
  */
 import type { Conversion } from '../commands/convert.js';
-import { catalogHash, compareCatalogs, formatDiff, omitTables } from './compare.js';
+import { compareCatalogs, formatDiff, omitTables, sameCatalog } from './compare.js';
 import type { Catalog, DatabaseProvider, ScratchDatabase } from './database.js';
 
 /** The verdict fields this module reads and sets (see run.ts MigrationVerdict). */
@@ -130,7 +130,7 @@ export const reproveFailedDowns = async (opts: {
     runner = await opts.openRunner(db);
     at = i;
   };
-  const same = (a: Catalog, b: Catalog) => catalogHash(a) === catalogHash(b);
+  const same = sameCatalog;
   try {
     await fresh();
     for (const i of targets) {

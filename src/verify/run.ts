@@ -20,7 +20,7 @@ import type { PlannedMigration } from '../ir/plan.js';
 import { qualify, type QName } from '../ir/schema.js';
 import type { Conversion } from '../commands/convert.js';
 import type { Knex } from 'knex';
-import { snapshotCatalog } from './snapshot.js';
+import { snapshotCatalog, statementName, type CatalogQuery } from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
 import {
   catalogHash,
@@ -307,12 +307,16 @@ const knexRunner = async (
     async () => {
       if (mysql || !k.isTransaction) return db.snapshot();
       const connection = (await k.client.acquireConnection()) as {
-        query: (q: { name: string; text: string }) => Promise<{ rows: any[] }>;
+        query: (q: {
+          name: string;
+          text: string;
+          values?: readonly string[];
+        }) => Promise<{ rows: any[] }>;
       };
       try {
-        return await snapshotCatalog(
-          async (text) => (await connection.query({ name: 'ormshift_catalog', text })).rows,
-        );
+        const query: CatalogQuery = async (text, values) =>
+          (await connection.query({ name: statementName(text), text, values })).rows;
+        return await (db.readCatalog ? db.readCatalog(query) : snapshotCatalog(query));
       } finally {
         await k.client.releaseConnection(connection);
       }

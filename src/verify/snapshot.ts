@@ -30,14 +30,17 @@ import type {
 } from './database.js';
 import { quoteIdent } from '../ir/sql-text.js';
 
-/** Runs one SQL statement without parameters and returns its rows. */
-export type CatalogQuery = (sql: string) => Promise<any[]>;
+/** Runs one SQL statement and returns its rows. Only the incremental reader's partial read
+ * (catalogReader) has parameters (text); a caller that prepares statements names them by
+ * statementName(sql). */
+export type CatalogQuery = (sql: string, params?: readonly string[]) => Promise<any[]>;
 
 // Schemas we look at: not the system ones, not temp schemas, not one an extension created.
 // `ext` is every object that belongs to an extension, by catalog and oid.
 const SCOPE = `
 ext AS (
-  SELECT classid, objid FROM pg_depend WHERE deptype = 'e'
+  SELECT classid, objid FROM pg_depend
+  WHERE refclassid = 'pg_extension'::regclass AND refobjid IN (SELECT oid FROM pg_extension) AND deptype = 'e'
 ),
 ns AS (
   SELECT n.oid, n.nspname FROM pg_namespace n
@@ -63,7 +66,13 @@ const describe = (
   `(SELECT ds.description FROM pg_description ds WHERE ds.objoid = ${objoid} AND ds.classoid = '${catalog}'::regclass AND ds.objsubid = ${objsubid})`;
 
 // Short column aliases keep the JSON small on big schemas; s/n = schema/name throughout.
-const CATALOG_SQL = `WITH ${SCOPE}
+/** The catalog query: `only` narrows it to the objects of a CTE `dirty (c, o)` (PARTIAL below),
+ * c 'r' a relation, 't' a type, 'f' a function; schemas and extensions are always read whole. */
+const catalogQuery = (only?: { ctes: string }) => {
+  const rel = only ? ` AND r.oid IN (SELECT o FROM dirty WHERE c = 'r')` : '';
+  const typ = only ? ` AND t.oid IN (SELECT o FROM dirty WHERE c = 't')` : '';
+  const fn = only ? ` AND p.oid IN (SELECT o FROM dirty WHERE c = 'f')` : '';
+  return `WITH ${SCOPE}${only ? `,\n${only.ctes}` : ''}
 SELECT json_build_object(
 'schemas', (SELECT coalesce(json_agg(nspname), '[]') FROM ns),
 'extensions', (SELECT coalesce(json_agg(extname), '[]') FROM pg_extension),
@@ -77,7 +86,7 @@ SELECT json_build_object(
       JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
       WHERE i.inhrelid = c.oid LIMIT 1) END,
     'pb', CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END)), '[]')
-  FROM rel r JOIN pg_class c ON c.oid = r.oid WHERE r.relkind IN ('r', 'p', 'f')),
+  FROM rel r JOIN pg_class c ON c.oid = r.oid WHERE r.relkind IN ('r', 'p', 'f')${rel}),
 'columns', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 't', r.relname, 'n', a.attname,
     'ty', format_type(a.atttypid, a.atttypmod), 'nn', a.attnotnull,
@@ -89,29 +98,29 @@ SELECT json_build_object(
     'cm', ${describe('a.attrelid', 'pg_class', 'a.attnum')})), '[]')
   FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid JOIN pg_type t ON t.oid = a.atttypid
   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-  WHERE r.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped),
+  WHERE r.relkind IN ('r', 'p', 'f') AND a.attnum > 0 AND NOT a.attisdropped${rel}),
 'constraints', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 't', r.relname, 'n', k.conname, 'ty', k.contype::text,
     'def', pg_get_constraintdef(k.oid), 'cm', ${describe('k.oid', 'pg_constraint')})), '[]')
-  FROM rel r JOIN pg_constraint k ON k.conrelid = r.oid WHERE k.contype <> 'n'),
+  FROM rel r JOIN pg_constraint k ON k.conrelid = r.oid WHERE k.contype <> 'n'${rel}),
 'indexes', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 'n', ic.relname, 't', r.relname,
     'def', pg_get_indexdef(i.indexrelid), 'cm', ${describe('i.indexrelid', 'pg_class')})), '[]')
-  FROM rel r JOIN pg_index i ON i.indrelid = r.oid JOIN pg_class ic ON ic.oid = i.indexrelid),
+  FROM rel r JOIN pg_index i ON i.indrelid = r.oid JOIN pg_class ic ON ic.oid = i.indexrelid WHERE true${rel}),
 'triggers', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 't', r.relname, 'n', g.tgname,
     'def', pg_get_triggerdef(g.oid), 'en', g.tgenabled::text)), '[]')
-  FROM rel r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal),
+  FROM rel r JOIN pg_trigger g ON g.tgrelid = r.oid WHERE NOT g.tgisinternal${rel}),
 'policies', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 't', r.relname, 'n', p.polname, 'cmd', p.polcmd::text, 'perm', p.polpermissive,
     'roles', (SELECT json_agg(CASE WHEN x.r = 0 THEN 'public' ELSE pg_get_userbyid(x.r)::text END)
               FROM unnest(p.polroles) AS x(r)),
     'q', pg_get_expr(p.polqual, p.polrelid), 'wc', pg_get_expr(p.polwithcheck, p.polrelid))), '[]')
-  FROM rel r JOIN pg_policy p ON p.polrelid = r.oid),
+  FROM rel r JOIN pg_policy p ON p.polrelid = r.oid WHERE true${rel}),
 'views', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 'n', r.relname, 'k', r.relkind,
     'def', pg_get_viewdef(r.oid), 'cm', ${describe('r.oid', 'pg_class')})), '[]')
-  FROM rel r WHERE r.relkind IN ('v', 'm')),
+  FROM rel r WHERE r.relkind IN ('v', 'm')${rel}),
 'sequences', (SELECT coalesce(json_agg(json_build_object(
     's', r.nspname, 'n', r.relname, 'ty', format_type(q.seqtypid, NULL),
     'st', q.seqstart::text, 'inc', q.seqincrement::text, 'min', q.seqmin::text, 'max', q.seqmax::text,
@@ -123,7 +132,7 @@ SELECT json_build_object(
             WHERE d.classid = 'pg_class'::regclass AND d.objid = r.oid
               AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0
             LIMIT 1))), '[]')
-  FROM rel r JOIN pg_sequence q ON q.seqrelid = r.oid WHERE r.relkind = 'S'),
+  FROM rel r JOIN pg_sequence q ON q.seqrelid = r.oid WHERE r.relkind = 'S'${rel}),
 'types', (SELECT coalesce(json_agg(json_build_object(
     's', ns.nspname, 'n', t.typname, 'k', t.typtype::text, 'bt', format_type(t.typbasetype, t.typtypmod),
     'nn', t.typnotnull, 'df', t.typdefault,
@@ -142,7 +151,7 @@ SELECT json_build_object(
   FROM pg_type t JOIN ns ON ns.oid = t.typnamespace LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
   WHERE t.typtype IN ('e', 'd', 'c', 'r')
     AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
-    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)),
+    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)${typ}),
 'functions', (SELECT coalesce(json_agg(json_build_object(
     's', ns.nspname, 'n', p.proname, 'args', oidvectortypes(p.proargtypes), 'k', p.prokind::text,
     'def', CASE WHEN p.prokind = 'a'
@@ -150,8 +159,14 @@ SELECT json_build_object(
       ELSE pg_get_functiondef(p.oid) END,
     'cm', ${describe('p.oid', 'pg_proc')})), '[]')
   FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid))
+  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)${fn})${
+    only
+      ? `,\n'dirty', (SELECT coalesce(json_agg(json_build_array(c, o::text)), '[]') FROM dirty)`
+      : ''
+  }
 )::text AS catalog`;
+};
+const CATALOG_SQL = catalogQuery();
 
 /** The statement snapshotCatalog runs (exported for diagnostics and benchmarks). */
 export const catalogSql = CATALOG_SQL;
@@ -162,6 +177,328 @@ export async function snapshotCatalog(query: CatalogQuery): Promise<Catalog> {
   const cell = rows[0]?.catalog;
   const raw = (typeof cell === 'string' ? JSON.parse(cell) : cell) as RawCatalog;
   return buildCatalog(raw);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incremental reads: after a step, only the objects the step changed are read again.
+
+/**
+ * Every object the catalog holds, with what belongs to it, by catalog and oid: c is 'r' (a
+ * table, view or sequence, with its indexes, constraints, defaults, triggers, policies and view
+ * rule), 't' (an enum, domain, composite or range type, with its constraints and composite
+ * relation) or 'f' (a function); o its oid. The scope is the catalog query's.
+ */
+const MEMBERS = `
+typ AS (
+  SELECT t.oid, t.typname, t.typtype, t.typrelid, ns.nspname FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
+  WHERE t.typtype IN ('e', 'd', 'c', 'r')
+    AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
+    AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
+),
+fn AS (
+  SELECT p.oid, p.proname, ns.nspname FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
+  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+),
+member AS (
+  SELECT 'r'::text AS c, r.oid AS o, 'pg_class'::regclass::oid AS ci, r.oid AS oi FROM rel r
+  WHERE r.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+  UNION ALL SELECT 'r', i.indrelid, 'pg_class'::regclass, i.indexrelid FROM pg_index i WHERE i.indrelid >= 16384
+  UNION ALL SELECT 'r', k.conrelid, 'pg_constraint'::regclass, k.oid FROM pg_constraint k WHERE k.conrelid <> 0
+  UNION ALL SELECT 't', k.contypid, 'pg_constraint'::regclass, k.oid FROM pg_constraint k WHERE k.contypid <> 0
+  UNION ALL SELECT 'r', d.adrelid, 'pg_attrdef'::regclass, d.oid FROM pg_attrdef d
+  UNION ALL SELECT 'r', g.tgrelid, 'pg_trigger'::regclass, g.oid FROM pg_trigger g
+  UNION ALL SELECT 'r', p.polrelid, 'pg_policy'::regclass, p.oid FROM pg_policy p
+  UNION ALL SELECT 'r', w.ev_class, 'pg_rewrite'::regclass, w.oid FROM pg_rewrite w WHERE w.ev_class >= 16384
+  UNION ALL SELECT 't', t.oid, 'pg_type'::regclass, t.oid FROM typ t
+  UNION ALL SELECT 't', t.oid, 'pg_class'::regclass, t.typrelid FROM typ t WHERE t.typrelid <> 0
+  UNION ALL SELECT 'f', f.oid, 'pg_proc'::regclass, f.oid FROM fn f
+)`;
+
+/** A catalog row's version: a row that changed (an UPDATE writes a new row version) has a new
+ * (xmin, ctid), also within one transaction, where xmin alone stays the same. */
+const V = (a: string) => `${a}.xmin::text || ${a}.ctid::text`;
+
+/**
+ * The fingerprint: one round trip, nothing rendered. 'o': every object [kind, oid, schema, name,
+ * argument types (functions), md5 of the versions of every catalog row it is read from (its
+ * members' rows in pg_class, pg_attribute, pg_index, pg_sequence, pg_inherits, pg_constraint,
+ * pg_attrdef, pg_trigger, pg_policy, pg_rewrite, pg_type, pg_enum, pg_range, pg_proc,
+ * pg_description; a sequence's pg_depend rows, which say what owns it)]. 'g': one md5 of what
+ * every object's text may name beyond its own rows and the objects it depends on (schemas,
+ * extensions and what belongs to them, roles, collations, operators, operator classes and
+ * families, casts, languages): when it changes, the whole catalog is read.
+ */
+const FINGERPRINT_SQL = `WITH ${SCOPE},${MEMBERS},
+cls AS (SELECT m.c, m.o, m.oi FROM member m WHERE m.ci = 'pg_class'::regclass),
+row_ AS (
+  SELECT m.c, m.o, ${V('x')} AS v FROM cls m JOIN pg_class x ON x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM cls m JOIN pg_attribute x ON x.attrelid = m.oi AND x.attnum > 0
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM cls m JOIN pg_index x ON x.indexrelid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM cls m JOIN pg_sequence x ON x.seqrelid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM cls m JOIN pg_inherits x ON x.inhrelid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_constraint x ON m.ci = 'pg_constraint'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_attrdef x ON m.ci = 'pg_attrdef'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_trigger x ON m.ci = 'pg_trigger'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_policy x ON m.ci = 'pg_policy'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_rewrite x ON m.ci = 'pg_rewrite'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_type x ON m.ci = 'pg_type'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_enum x ON m.ci = 'pg_type'::regclass AND x.enumtypid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_range x ON m.ci = 'pg_type'::regclass AND x.rngtypid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_proc x ON m.ci = 'pg_proc'::regclass AND x.oid = m.oi
+  UNION ALL SELECT m.c, m.o, ${V('x')} FROM member m JOIN pg_description x ON x.classoid = m.ci AND x.objoid = m.oi
+  UNION ALL SELECT 'r', r.oid, ${V('x')} FROM rel r JOIN pg_depend x ON x.classid = 'pg_class'::regclass AND x.objid = r.oid
+  WHERE r.relkind = 'S'
+)
+SELECT json_build_object(
+'g', (SELECT md5(string_agg(v, ',' ORDER BY v)) FROM (
+    SELECT ${V('x')} AS v FROM pg_namespace x
+    UNION ALL SELECT ${V('x')} FROM pg_extension x
+    UNION ALL SELECT ${V('x')} FROM pg_authid x
+    UNION ALL SELECT ${V('x')} FROM pg_collation x WHERE x.oid >= 16384
+    UNION ALL SELECT ${V('x')} FROM pg_operator x WHERE x.oid >= 16384
+    UNION ALL SELECT ${V('x')} FROM pg_opclass x WHERE x.oid >= 16384
+    UNION ALL SELECT ${V('x')} FROM pg_opfamily x WHERE x.oid >= 16384
+    UNION ALL SELECT ${V('x')} FROM pg_cast x WHERE x.oid >= 16384
+    UNION ALL SELECT ${V('x')} FROM pg_language x WHERE x.oid >= 16384
+    UNION ALL SELECT classid::text || '.' || objid::text FROM ext) g),
+'o', (SELECT coalesce(json_agg(json_build_array(x.k, x.o::text, x.s, x.n, x.a, h.v)), '[]') FROM (
+    SELECT 'r' AS c, r.relkind::text AS k, r.oid AS o, r.nspname AS s, r.relname AS n, NULL::text AS a
+    FROM rel r WHERE r.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
+    UNION ALL SELECT 't', 't' || t.typtype::text, t.oid, t.nspname, t.typname, NULL FROM typ t
+    UNION ALL SELECT 'f', 'F', f.oid, f.nspname, f.proname, oidvectortypes(p.proargtypes)
+    FROM fn f JOIN pg_proc p ON p.oid = f.oid) x
+  LEFT JOIN (SELECT r.c, r.o, md5(string_agg(r.v, ',' ORDER BY r.v)) AS v FROM row_ r GROUP BY r.c, r.o) h
+    ON h.o = x.o AND h.c = x.c)
+)::text AS catalog`;
+
+/**
+ * The objects to read: those whose rows changed ($1 relations, $2 types, $3 functions, as
+ * '{oid,...}'), and every object with a member that depends (pg_depend) on a member of one of
+ * them: a definition prints the names of what it depends on (a foreign key its referenced table
+ * and columns, a view its tables, columns, functions and types, a column its type, a default its
+ * sequence, a trigger its function, a sequence the column that owns it), and a rename changes
+ * only the renamed object's rows.
+ */
+const PARTIAL_SQL = catalogQuery({
+  ctes: `${MEMBERS.trim()},
+changed AS (
+  SELECT 'r'::text AS c, o FROM unnest($1::oid[]) AS u(o)
+  UNION ALL SELECT 't', o FROM unnest($2::oid[]) AS u(o)
+  UNION ALL SELECT 'f', o FROM unnest($3::oid[]) AS u(o)
+),
+dirty AS (
+  SELECT c, o FROM changed
+  UNION SELECT m.c, m.o FROM pg_depend d JOIN member m ON m.ci = d.classid AND m.oi = d.objid
+  WHERE d.refobjid IN (SELECT m2.oi FROM member m2 JOIN changed ch ON ch.c = m2.c AND ch.o = m2.o)
+)`,
+});
+
+const STATEMENT_NAMES = new Map([
+  [CATALOG_SQL, 'ormshift_catalog'],
+  [FINGERPRINT_SQL, 'ormshift_catalog_fingerprint'],
+  [PARTIAL_SQL, 'ormshift_catalog_partial'],
+]);
+/** A name for the prepared statement of one of the catalog queries (each keeps its own). */
+export const statementName = (sql: string): string =>
+  STATEMENT_NAMES.get(sql) ?? 'ormshift_catalog_other';
+
+/** One object of a fingerprint: kind ('r', 'p', 'f', 'v', 'm', 'S' relkinds; 'te', 'td', 'tc',
+ * 'tr' types; 'F' function), oid, schema, name, argument types, version hash */
+type FingerprintRow = [string, string, string, string, string | null, string | null];
+interface Fingerprint {
+  readonly global: string;
+  /** by `${class}:${oid}`, class 'r', 't' or 'f' */
+  readonly objects: Map<string, FingerprintRow>;
+  /** how many objects bear a name: relations and types together ('n:'), functions ('f:') */
+  readonly names: Map<string, number>;
+}
+
+const classOf = (kind: string): 'r' | 't' | 'f' =>
+  kind === 'F' ? 'f' : kind.startsWith('t') ? 't' : 'r';
+const nameOf = (row: FingerprintRow): string => `${row[0] === 'F' ? 'f' : 'n'}:${row[3]}`;
+
+async function fingerprint(query: CatalogQuery): Promise<Fingerprint> {
+  const rows = await query(FINGERPRINT_SQL);
+  const cell = rows[0]?.catalog;
+  const raw = (typeof cell === 'string' ? JSON.parse(cell) : cell) as {
+    g: string;
+    o: FingerprintRow[];
+  };
+  const objects = new Map<string, FingerprintRow>();
+  const names = new Map<string, number>();
+  for (const row of raw.o) {
+    objects.set(`${classOf(row[0])}:${row[1]}`, row);
+    const name = nameOf(row);
+    names.set(name, (names.get(name) ?? 0) + 1);
+  }
+  return { global: raw.g, objects, names };
+}
+
+/** Where an object of the fingerprint sits in a Catalog: its record and key. */
+function placeOf(row: FingerprintRow): { record: keyof CatalogRecords; key: string } {
+  const key = objectKey(row[2], row[3]);
+  switch (row[0]) {
+    case 'r':
+    case 'p':
+    case 'f':
+      return { record: 'tables', key };
+    case 'v':
+    case 'm':
+      return { record: 'views', key };
+    case 'S':
+      return { record: 'sequences', key };
+    case 'te':
+      return { record: 'enums', key };
+    case 'td':
+      return { record: 'domains', key };
+    case 'F':
+      return { record: 'functions', key: `${key}(${row[4] ?? ''})` };
+    default:
+      return { record: 'types', key };
+  }
+}
+
+type CatalogRecords = Pick<
+  Catalog,
+  'enums' | 'domains' | 'types' | 'tables' | 'views' | 'indexes' | 'sequences' | 'functions'
+>;
+
+/**
+ * Reads one database's catalog again and again, reading only what changed since the last read
+ * (the same result as snapshotCatalog, object for object: test/db/incremental-catalog.test.ts
+ * compares the two after every step of real histories). Each read first takes the fingerprint;
+ * the objects whose rows changed, appeared or went, and every object that depends on one of
+ * them, are read again, the rest is the last catalog's (the same objects, shared). The whole
+ * catalog is read instead when there is no last read, when what every definition may name
+ * changed (the fingerprint's 'g'), or when an object appeared, went or was renamed under a name
+ * that another object bears too: PostgreSQL prints a name qualified, or a function call with
+ * casts, when it alone would not find the same object, so such a change can reprint objects
+ * that depend on neither.
+ *
+ * One reader for one database, from any of its sessions (a transaction's too: row versions,
+ * not timestamps, are compared, so a rolled-back step shows as a change).
+ */
+export function catalogReader(
+  counts?: CatalogReadCounts,
+): (query: CatalogQuery) => Promise<Catalog> {
+  let last: { fp: Fingerprint; catalog: Catalog } | undefined;
+  return async (query) => {
+    const fp = await fingerprint(query);
+    const before = last;
+    const catalog = before && (await incremental(query, before.fp, before.catalog, fp));
+    if (counts) {
+      if (catalog === undefined) counts.whole++;
+      else if (catalog === before?.catalog) counts.unchanged++;
+      else counts.partial++;
+    }
+    if (catalog !== undefined && process.env.ORMSHIFT_CATALOG_CHECK === '1') {
+      // the oracle (tests): what was read in part is what a whole read says
+      const whole = JSON.stringify(await snapshotCatalog(query));
+      if (JSON.stringify(catalog) !== whole)
+        throw new Error(
+          `incremental catalog read differs from the whole read:\n${JSON.stringify(catalog)}\n${whole}`,
+        );
+    }
+    last = { fp, catalog: catalog ?? (await snapshotCatalog(query)) };
+    return last.catalog;
+  };
+}
+
+/** How a catalogReader's reads went: the whole catalog, only what changed, nothing changed. */
+export interface CatalogReadCounts {
+  whole: number;
+  partial: number;
+  unchanged: number;
+}
+
+/** The catalog from `before` and a partial read, or undefined when the whole must be read. */
+async function incremental(
+  query: CatalogQuery,
+  was: Fingerprint,
+  before: Catalog,
+  now: Fingerprint,
+): Promise<Catalog | undefined> {
+  if (was.global !== now.global) return undefined;
+  const changed: { r: string[]; t: string[]; f: string[] } = { r: [], t: [], f: [] };
+  /** objects whose old entries go: changed or gone (a dependent read again is added later) */
+  const stale: FingerprintRow[] = [];
+  const ambiguous = (row: FingerprintRow) =>
+    (was.names.get(nameOf(row)) ?? 0) > 1 || (now.names.get(nameOf(row)) ?? 0) > 1;
+  for (const [id, row] of now.objects) {
+    const old = was.objects.get(id);
+    if (
+      old &&
+      old[5] === row[5] &&
+      old[0] === row[0] &&
+      old[2] === row[2] &&
+      old[3] === row[3] &&
+      old[4] === row[4]
+    )
+      continue;
+    // appeared, or renamed (moved, retyped arguments): visible under a new name
+    if ((!old || old[2] !== row[2] || old[3] !== row[3] || old[4] !== row[4]) && ambiguous(row))
+      return undefined;
+    if (old) stale.push(old);
+    changed[id[0] as 'r' | 't' | 'f'].push(row[1]);
+  }
+  for (const [id, old] of was.objects) {
+    if (now.objects.has(id)) continue;
+    if (ambiguous(old)) return undefined;
+    stale.push(old);
+  }
+  if (stale.length === 0 && changed.r.length + changed.t.length + changed.f.length === 0)
+    return before;
+  const array = (oids: string[]) => `{${oids.join(',')}}`;
+  const rows = await query(PARTIAL_SQL, [array(changed.r), array(changed.t), array(changed.f)]);
+  const cell = rows[0]?.catalog;
+  const raw = (typeof cell === 'string' ? JSON.parse(cell) : cell) as RawCatalog & {
+    dirty: [string, string][];
+  };
+  // dependents read again: their old entries go too (their keys are their fingerprint's)
+  for (const [c, o] of raw.dirty) {
+    const old = was.objects.get(`${c}:${o}`);
+    if (old && now.objects.has(`${c}:${o}`)) stale.push(old);
+  }
+  const read = buildCatalog(raw);
+  const records = {
+    enums: new Map(Object.entries(before.enums)),
+    domains: new Map(Object.entries(before.domains)),
+    types: new Map(Object.entries(before.types)),
+    tables: new Map(Object.entries(before.tables)),
+    views: new Map(Object.entries(before.views)),
+    indexes: new Map(Object.entries(before.indexes)),
+    sequences: new Map(Object.entries(before.sequences)),
+    functions: new Map(Object.entries(before.functions)),
+  } as { [K in keyof CatalogRecords]: Map<string, unknown> };
+  const goneRelations = new Set<string>();
+  for (const row of stale) {
+    const { record, key } = placeOf(row);
+    records[record].delete(key);
+    if (record === 'tables' || record === 'views') goneRelations.add(key);
+  }
+  for (const [key, index] of records.indexes)
+    if (goneRelations.has((index as { on: string }).on)) records.indexes.delete(key);
+  for (const record of Object.keys(records) as (keyof CatalogRecords)[])
+    for (const [key, value] of Object.entries(read[record])) records[record].set(key, value);
+  const sorted = <K extends keyof CatalogRecords>(k: K) =>
+    (Object.keys(read[k]).length === 0 &&
+    !stale.some((s) => placeOf(s).record === k) &&
+    !(k === 'indexes' && goneRelations.size > 0)
+      ? before[k]
+      : sortedRecord(records[k])) as CatalogRecords[K];
+  return {
+    version: 1,
+    schemas: read.schemas,
+    extensions: read.extensions,
+    enums: sorted('enums'),
+    domains: sorted('domains'),
+    types: sorted('types'),
+    tables: sorted('tables'),
+    views: sorted('views'),
+    indexes: sorted('indexes'),
+    sequences: sorted('sequences'),
+    functions: sorted('functions'),
+  };
 }
 
 /** `"User"` in public, `"auth"."users"` elsewhere. */
