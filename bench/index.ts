@@ -18,7 +18,8 @@
  *   peer      `prisma migrate diff` producing a down script, where it can run offline here
  *
  * Flags: --json (one stable object on stdout), --smoke (small inputs, one repetition: the CI
- * smoke run; its numbers are not the benchmark), --only <section,...>.
+ * smoke run; its numbers are not the benchmark), --only <section,...>, --histories <name,...>
+ * (the verify section: only these of hoppscotch, langfuse, trigger-dev).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,10 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const smoke = args.includes('--smoke');
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : undefined;
+/** --histories <name,...>: the verify section benchmarks only these of its histories */
+const verifyHistories = args.includes('--histories')
+  ? args[args.indexOf('--histories') + 1].split(',')
+  : undefined;
 const want = (s: string) => !only || only.includes(s);
 const ROOT = resolve(import.meta.dirname, '..');
 const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
@@ -135,13 +140,15 @@ async function benchConvert() {
  * hoppscotch (21 migrations) as before; langfuse (434) and trigger-dev (820), where the per-step
  * catalog reads dominate, one pair each (each verify takes a minute or more on this machine).
  */
-const VERIFY_HISTORIES: readonly { history: string; pairs: number }[] = smoke
-  ? [{ history: 'hoppscotch', pairs: 1 }]
-  : [
-      { history: 'hoppscotch', pairs: 5 },
-      { history: 'langfuse', pairs: 1 },
-      { history: 'trigger-dev', pairs: 1 },
-    ];
+const VERIFY_HISTORIES: readonly { history: string; pairs: number }[] = (
+  smoke
+    ? [{ history: 'hoppscotch', pairs: 1 }]
+    : [
+        { history: 'hoppscotch', pairs: 5 },
+        { history: 'langfuse', pairs: 1 },
+        { history: 'trigger-dev', pairs: 1 },
+      ]
+).filter((h) => !verifyHistories || verifyHistories.includes(h.history));
 
 async function benchVerify() {
   build();
