@@ -316,7 +316,86 @@ export const readPrismaSchemaText = async (
 const mappedName = (attrs: PModel['attributes'], fallback: string): string =>
   stringOf(argOf(findAttr(attrs, 'map'), 'name', 0)) ?? fallback;
 
+/** An enum as the database stores it: its name, its values after @map (by Prisma name), in order. */
+interface EnumRead {
+  readonly q: QName;
+  readonly values: ReadonlyMap<string, string>;
+  readonly ordered: string[];
+}
+
+/** What every step of reading a schema shares: the provider, and the enums and models by name. */
+interface SchemaContext {
+  readonly provider: Provider;
+  /** false under `relationMode = "prisma"`: relations exist only in the client */
+  readonly foreignKeys: boolean;
+  /** by Prisma name */
+  readonly enums: ReadonlyMap<string, EnumRead>;
+  /** the `model` blocks (not views or composite types), by name */
+  readonly models: ReadonlyMap<string, PModel>;
+}
+
 function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
+  const { provider, foreignKeys } = datasourceOf(ps);
+  const { byName, enums } = readEnums(ps, provider);
+  const models = ps.models.filter((m) => m.kind === 'model');
+  const cx: SchemaContext = {
+    provider,
+    foreignKeys,
+    enums: byName,
+    models: new Map(models.map((m) => [m.name, m])),
+  };
+  const notes = blockNotes(ps);
+  const unknownDefaults: string[] = [];
+  const tables: Record<string, Table> = {};
+  const indexes: Record<string, Index> = {};
+  const addIndex = (i: Index) => {
+    indexes[indexKey(i.table, i.name)] = i;
+  };
+  for (const m of models) {
+    const read = modelTable(cx, m, unknownDefaults);
+    tables[qualify(read.table.name)] = read.table;
+    read.indexes.forEach(addIndex);
+  }
+  addRelations(cx, models, tables, addIndex);
+  const extensions = ps.datasource.extensions;
+  if (extensions?.kind === 'array' && extensions.items.length) {
+    notes.push(
+      `datasource extensions (${extensions.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x))).join(', ')}) are not compared`,
+    );
+  }
+  const schema: Schema = { ...emptySchema(), tables, indexes, enums };
+  const modelInfos = models.map((m) => modelInfo(cx, tables, m));
+  const schemasArg = ps.datasource.schemas;
+  const schemas =
+    schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
+  return {
+    provider,
+    schema,
+    unknownDefaults,
+    notes,
+    models: modelInfos,
+    relationModePrisma: !foreignKeys,
+    views: viewModels(cx, ps),
+    ...(schemas ? { schemas } : {}),
+  };
+}
+
+/** The models backed by a database view: `view` blocks and `/// @view` models. */
+const viewModels = (cx: SchemaContext, ps: PSchema): ViewModel[] =>
+  ps.models
+    .filter((m) => m.kind === 'view' || (m.kind === 'model' && m.viewMarker))
+    .map((m) => ({
+      model: m.name,
+      name: tableOf(m),
+      declaredAs: m.kind === 'view' ? 'view block' : '/// @view model',
+      columns: m.fields.filter((f) => isScalar(cx, f)).map(columnName),
+      file: m.file,
+      ...(m.line !== undefined ? { line: m.line } : {}),
+    }));
+
+/** The datasource's provider (refused unless PostgreSQL or MySQL) and whether relations are
+ * foreign keys in the database (not under `relationMode = "prisma"`). */
+const datasourceOf = (ps: PSchema): { provider: Provider; foreignKeys: boolean } => {
   const providerWord = wordOf(ps.datasource.provider);
   if (
     providerWord !== undefined &&
@@ -331,20 +410,21 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
   const provider: Provider = providerWord === 'mysql' ? 'mysql' : 'postgresql';
   const relationMode =
     wordOf(ps.datasource.relationMode) ?? wordOf(ps.datasource.referentialIntegrity);
-  const foreignKeys = relationMode !== 'prisma';
-  const notes: string[] = [];
-  const unknownDefaults: string[] = [];
+  return { provider, foreignKeys: relationMode !== 'prisma' };
+};
 
-  const schemaOf = (attrs: PModel['attributes']): string | undefined => {
-    const s = stringOf(argOf(findAttr(attrs, 'schema'), 'name', 0));
-    return s && s !== 'public' ? s : undefined;
-  };
+/** `@@schema("x")`, unless it is the default one. */
+const schemaOf = (attrs: PModel['attributes']): string | undefined => {
+  const s = stringOf(argOf(findAttr(attrs, 'schema'), 'name', 0));
+  return s && s !== 'public' ? s : undefined;
+};
 
-  // enums
-  const enumsByModelName = new Map<
-    string,
-    { q: QName; values: Map<string, string>; ordered: string[] }
-  >();
+/** The enums by Prisma name, and the database's enum types (PostgreSQL: MySQL has only ENUM columns). */
+const readEnums = (
+  ps: PSchema,
+  provider: Provider,
+): { byName: Map<string, EnumRead>; enums: Record<string, EnumType> } => {
+  const byName = new Map<string, EnumRead>();
   const enums: Record<string, EnumType> = {};
   for (const e of ps.enums) {
     const q: QName = {
@@ -355,245 +435,265 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
     for (const v of e.values)
       values.set(v.name, stringOf(argOf(findAttr(v.attributes, 'map'), 'name', 0)) ?? v.name);
     const ordered = [...values.values()];
-    enumsByModelName.set(e.name, { q, values, ordered });
+    byName.set(e.name, { q, values, ordered });
     if (provider === 'postgresql') enums[qualify(q)] = { name: q, values: ordered };
   }
+  return { byName, enums };
+};
 
-  const models = ps.models.filter((m) => m.kind === 'model');
+/** What the database side cannot hold: views and composite types. */
+const blockNotes = (ps: PSchema): string[] => {
+  const notes: string[] = [];
   for (const m of ps.models) {
     if (m.kind === 'view')
       notes.push(`view ${m.name} (${m.file}): Prisma does not create views in migrations`);
     if (m.kind === 'type')
       notes.push(`composite type ${m.name} (${m.file}): only MongoDB stores composite types`);
   }
-  const modelByName = new Map(models.map((m) => [m.name, m]));
-  const tableOf = (m: PModel): QName => ({
-    ...(schemaOf(m.attributes) ? { schema: schemaOf(m.attributes) } : {}),
-    name: mappedName(m.attributes, m.name),
-  });
-  const columnName = (f: PField): string =>
-    stringOf(argOf(findAttr(f.attributes, 'map'), 'name', 0)) ?? f.name;
-  const isScalar = (f: PField) =>
-    SCALARS.has(f.type) || enumsByModelName.has(f.type) || f.type === 'Unsupported';
-  const fieldOf = (m: PModel, name: string) => m.fields.find((f) => f.name === name);
-  const colOf = (m: PModel, fieldName: string): string => {
-    const f = fieldOf(m, fieldName);
-    return f ? columnName(f) : fieldName;
-  };
+  return notes;
+};
 
-  const fieldType = (f: PField): { type: ColumnType; nativeName?: string } => {
-    const native = f.attributes.find((a) => a.group === 'db');
-    let type: ColumnType;
-    if (enumsByModelName.has(f.type)) {
-      const en = enumsByModelName.get(f.type)!;
-      type =
-        provider === 'postgresql'
-          ? { name: en.q.name, ...(en.q.schema ? { schema: en.q.schema } : {}), user: true }
-          : { name: 'ENUM', args: en.ordered };
-    } else if (f.type === 'Unsupported') {
-      type = unsupportedType(f.unsupported ?? '', provider);
-    } else if (native && NATIVE_TYPES[provider][native.name]) {
-      const args = native.args.map((a) =>
-        a.value.kind === 'word' && /^\d+$/.test(a.value.value)
-          ? Number(a.value.value)
-          : (wordOf(a.value) ?? ''),
-      );
-      type = { name: NATIVE_TYPES[provider][native.name], ...(args.length ? { args } : {}) };
-    } else {
-      type = SCALAR_TYPES[provider][f.type] ?? { name: f.type.toUpperCase() };
-    }
-    if (f.list) type = { ...type, array: 1 };
-    return { type, ...(native ? { nativeName: native.name } : {}) };
-  };
+const tableOf = (m: PModel): QName => ({
+  ...(schemaOf(m.attributes) ? { schema: schemaOf(m.attributes) } : {}),
+  name: mappedName(m.attributes, m.name),
+});
+const columnName = (f: PField): string =>
+  stringOf(argOf(findAttr(f.attributes, 'map'), 'name', 0)) ?? f.name;
+/** a column of the model's table (not a relation field) */
+const isScalar = (cx: SchemaContext, f: PField) =>
+  SCALARS.has(f.type) || cx.enums.has(f.type) || f.type === 'Unsupported';
+const fieldOf = (m: PModel, name: string) => m.fields.find((f) => f.name === name);
+/** the column of a field named in an attribute (the name itself when there is no such field) */
+const colOf = (m: PModel, fieldName: string): string => {
+  const f = fieldOf(m, fieldName);
+  return f ? columnName(f) : fieldName;
+};
 
-  const literal = (v: PValue, f: PField, type: ColumnType): string | undefined => {
-    if (v.kind === 'string') return quoteLiteral(v.value);
-    if (v.kind === 'word') {
-      const en = enumsByModelName.get(f.type);
-      if (en) return quoteLiteral(en.values.get(v.value) ?? v.value);
-      return v.value;
-    }
-    if (v.kind === 'array') {
-      const items = v.items.map((x) => literal(x, f, type));
-      const { array: _a, ...plain } = type;
-      return provider === 'postgresql'
-        ? `ARRAY[${items.join(', ')}]::${renderType({ ...plain, array: 1 })}`
-        : undefined;
-    }
-    return undefined;
-  };
-
-  const tables: Record<string, Table> = {};
-  const indexes: Record<string, Index> = {};
-  const addIndex = (i: Index) => {
-    indexes[indexKey(i.table, i.name)] = i;
-  };
-
-  for (const m of models) {
-    const tq = tableOf(m);
-    const tname = tq.name;
-    const columns: Column[] = [];
-    const constraints: Constraint[] = [];
-    for (const f of m.fields) {
-      if (!isScalar(f)) continue;
-      const name = columnName(f);
-      let { type } = fieldType(f);
-      const col: { -readonly [K in keyof Column]: Column[K] } = {
-        name,
-        type,
-        notNull: !f.optional && !f.list,
-      };
-      const def = findAttr(f.attributes, 'default');
-      const dv = argOf(def, 'value', 0);
-      if (dv) {
-        if (dv.kind === 'call') {
-          const fn = dv.name;
-          if (fn === 'autoincrement') {
-            if (provider === 'postgresql')
-              col.type = { ...type, name: SERIAL_OF[type.name] ?? type.name };
-            else col.identity = 'BY DEFAULT';
-          } else if (fn === 'now')
-            col.default =
-              provider === 'postgresql'
-                ? 'CURRENT_TIMESTAMP'
-                : `CURRENT_TIMESTAMP(${type.args?.[0] ?? 3})`;
-          else if (fn === 'dbgenerated') {
-            const expr = stringOf(dv.args[0]?.value);
-            if (expr !== undefined) col.default = expr;
-            else unknownDefaults.push(`${qualify(tq)}/${name}`);
-          } else if (fn === 'sequence') col.identity = 'BY DEFAULT';
-          // cuid(), uuid(), nanoid(), ulid(), auto(): generated by the client, nothing in the database
-        } else if (!(provider === 'mysql' && type.name === 'JSON')) {
-          // (MySQL: Prisma keeps a Json default in the client only, never in the database:
-          // prisma-engines#851)
-          const text = literal(dv, f, type);
-          if (text !== undefined) col.default = text;
-        }
-      }
-      type = col.type;
-      columns.push(col);
-      // field-level @id / @unique
-      const id = findAttr(f.attributes, 'id');
-      if (id) {
-        constraints.push({
-          type: 'primary',
-          name: stringOf(argOf(id, 'map')) ?? pkName(provider, tname),
-          columns: [name],
-        });
-      }
-      const uq = findAttr(f.attributes, 'unique');
-      if (uq) {
-        const sort = wordOf(argOf(uq, 'sort'));
-        addIndex({
-          name: stringOf(argOf(uq, 'map')) ?? constraintName(provider, tname, [name], '_key'),
-          table: tq,
-          unique: true,
-          elements: [
-            {
-              kind: 'column',
-              name,
-              ...(sort === 'Desc' ? { order: 'DESC' as const } : {}),
-              ...(uniqueLength(uq) ? { length: uniqueLength(uq) } : {}),
-            },
-          ],
-        });
-      }
-    }
-    // block attributes
-    for (const a of m.attributes) {
-      if (a.group) continue;
-      const given = argOf(a, 'fields', 0);
-      // `@@index(orgId)`: a single field without brackets
-      const fieldsArg: PValue | undefined =
-        given && given.kind !== 'array' ? { kind: 'array', items: [given] } : given;
-      const elements = (): IndexElement[] =>
-        fieldsArg?.kind === 'array'
-          ? fieldsArg.items.map((it): IndexElement => {
-              if (it.kind === 'call') {
-                const sort = wordOf(argOf({ name: '', args: it.args }, 'sort'));
-                const ops = argOf({ name: '', args: it.args }, 'ops');
-                const opclass =
-                  ops?.kind === 'call' && ops.name === 'raw'
-                    ? stringOf(ops.args[0]?.value)
-                    : ops
-                      ? opclassName(wordOf(ops) ?? '')
-                      : undefined;
-                // MySQL: `body(length: 20)`, an index prefix length
-                const length = Number(wordOf(argOf({ name: '', args: it.args }, 'length')));
-                return {
-                  kind: 'column',
-                  name: colOf(m, it.name),
-                  ...(opclass ? { opclass } : {}),
-                  ...(sort === 'Desc' ? { order: 'DESC' as const } : {}),
-                  ...(Number.isInteger(length) && length > 0 ? { length } : {}),
-                };
-              }
-              return { kind: 'column', name: colOf(m, wordOf(it) ?? '') };
-            })
-          : [];
-      const colNames = () => elements().map((e) => (e.kind === 'column' ? e.name : e.text));
-      if (a.name === 'id') {
-        constraints.push({
-          type: 'primary',
-          name: stringOf(argOf(a, 'map')) ?? pkName(provider, tname),
-          columns: colNames(),
-        });
-      } else if (a.name === 'unique' || a.name === 'index' || a.name === 'fulltext') {
-        const unique = a.name === 'unique';
-        // MySQL's FULLTEXT is an index kind (as the MySQL migration reader records it), not a method
-        const fulltext = a.name === 'fulltext' && provider === 'mysql';
-        const using =
-          a.name === 'fulltext'
-            ? fulltext
-              ? undefined
-              : 'FULLTEXT'
-            : INDEX_TYPES[wordOf(argOf(a, 'type')) ?? ''];
-        const explicit =
-          stringOf(argOf(a, 'map')) ??
-          (a.name === 'index' ? stringOf(argOf(a, 'name')) : undefined);
-        addIndex({
-          name: explicit ?? constraintName(provider, tname, colNames(), unique ? '_key' : '_idx'),
-          table: tq,
-          unique,
-          ...(using && using !== 'btree' ? { using } : {}),
-          ...(fulltext ? { kind: 'fulltext' as const } : {}),
-          elements: elements(),
-        });
-      }
-    }
-    tables[qualify(tq)] = { name: tq, columns, constraints };
+/** A field's column type: its enum, Unsupported("..."), its @db. native type, or its scalar's. */
+const fieldType = (cx: SchemaContext, f: PField): { type: ColumnType; nativeName?: string } => {
+  const { provider } = cx;
+  const native = f.attributes.find((a) => a.group === 'db');
+  let type: ColumnType;
+  if (cx.enums.has(f.type)) {
+    const en = cx.enums.get(f.type)!;
+    type =
+      provider === 'postgresql'
+        ? { name: en.q.name, ...(en.q.schema ? { schema: en.q.schema } : {}), user: true }
+        : { name: 'ENUM', args: en.ordered };
+  } else if (f.type === 'Unsupported') {
+    type = unsupportedType(f.unsupported ?? '', provider);
+  } else if (native && NATIVE_TYPES[provider][native.name]) {
+    const args = native.args.map((a) =>
+      a.value.kind === 'word' && /^\d+$/.test(a.value.value)
+        ? Number(a.value.value)
+        : (wordOf(a.value) ?? ''),
+    );
+    type = { name: NATIVE_TYPES[provider][native.name], ...(args.length ? { args } : {}) };
+  } else {
+    type = SCALAR_TYPES[provider][f.type] ?? { name: f.type.toUpperCase() };
   }
+  if (f.list) type = { ...type, array: 1 };
+  return { type, ...(native ? { nativeName: native.name } : {}) };
+};
 
-  // relations: foreign keys on the side that names `fields`, implicit many-to-many tables
+/** A default value's SQL text, or undefined when the database holds none for it. */
+const literal = (cx: SchemaContext, v: PValue, f: PField, type: ColumnType): string | undefined => {
+  if (v.kind === 'string') return quoteLiteral(v.value);
+  if (v.kind === 'word') {
+    const en = cx.enums.get(f.type);
+    if (en) return quoteLiteral(en.values.get(v.value) ?? v.value);
+    return v.value;
+  }
+  if (v.kind === 'array') {
+    const items = v.items.map((x) => literal(cx, x, f, type));
+    const { array: _a, ...plain } = type;
+    return cx.provider === 'postgresql'
+      ? `ARRAY[${items.join(', ')}]::${renderType({ ...plain, array: 1 })}`
+      : undefined;
+  }
+  return undefined;
+};
+
+/** A scalar field's column: name, type, nullability, and its @default as the database holds it;
+ * `dbgenerated()` without an expression is listed in `unknownDefaults`. */
+const fieldColumn = (
+  cx: SchemaContext,
+  tq: QName,
+  f: PField,
+  unknownDefaults: string[],
+): Column => {
+  const { provider } = cx;
+  const name = columnName(f);
+  const { type } = fieldType(cx, f);
+  const col: { -readonly [K in keyof Column]: Column[K] } = {
+    name,
+    type,
+    notNull: !f.optional && !f.list,
+  };
+  const dv = argOf(findAttr(f.attributes, 'default'), 'value', 0);
+  if (!dv) return col;
+  if (dv.kind === 'call') {
+    const fn = dv.name;
+    if (fn === 'autoincrement') {
+      if (provider === 'postgresql')
+        col.type = { ...type, name: SERIAL_OF[type.name] ?? type.name };
+      else col.identity = 'BY DEFAULT';
+    } else if (fn === 'now')
+      col.default =
+        provider === 'postgresql'
+          ? 'CURRENT_TIMESTAMP'
+          : `CURRENT_TIMESTAMP(${type.args?.[0] ?? 3})`;
+    else if (fn === 'dbgenerated') {
+      const expr = stringOf(dv.args[0]?.value);
+      if (expr !== undefined) col.default = expr;
+      else unknownDefaults.push(`${qualify(tq)}/${name}`);
+    } else if (fn === 'sequence') col.identity = 'BY DEFAULT';
+    // cuid(), uuid(), nanoid(), ulid(), auto(): generated by the client, nothing in the database
+  } else if (!(provider === 'mysql' && type.name === 'JSON')) {
+    // (MySQL: Prisma keeps a Json default in the client only, never in the database:
+    // prisma-engines#851)
+    const text = literal(cx, dv, f, type);
+    if (text !== undefined) col.default = text;
+  }
+  return col;
+};
+
+/** The elements of an `@@id`/`@@unique`/`@@index` field list (`[a, b(sort: Desc, ops: ...)]`, or
+ * a single field without brackets). */
+const attributeElements = (m: PModel, a: PModel['attributes'][number]): IndexElement[] => {
+  const given = argOf(a, 'fields', 0);
+  // `@@index(orgId)`: a single field without brackets
+  const fieldsArg: PValue | undefined =
+    given && given.kind !== 'array' ? { kind: 'array', items: [given] } : given;
+  return fieldsArg?.kind === 'array'
+    ? fieldsArg.items.map((it): IndexElement => {
+        if (it.kind === 'call') {
+          const sort = wordOf(argOf({ name: '', args: it.args }, 'sort'));
+          const ops = argOf({ name: '', args: it.args }, 'ops');
+          const opclass =
+            ops?.kind === 'call' && ops.name === 'raw'
+              ? stringOf(ops.args[0]?.value)
+              : ops
+                ? opclassName(wordOf(ops) ?? '')
+                : undefined;
+          // MySQL: `body(length: 20)`, an index prefix length
+          const length = Number(wordOf(argOf({ name: '', args: it.args }, 'length')));
+          return {
+            kind: 'column',
+            name: colOf(m, it.name),
+            ...(opclass ? { opclass } : {}),
+            ...(sort === 'Desc' ? { order: 'DESC' as const } : {}),
+            ...(Number.isInteger(length) && length > 0 ? { length } : {}),
+          };
+        }
+        return { kind: 'column', name: colOf(m, wordOf(it) ?? '') };
+      })
+    : [];
+};
+
+/** One model's table (columns, primary key) and its indexes in the order Prisma names them:
+ * the fields' @unique first, then the block's @@unique/@@index/@@fulltext. Foreign keys are
+ * added by addRelations. */
+const modelTable = (
+  cx: SchemaContext,
+  m: PModel,
+  unknownDefaults: string[],
+): { table: Table; indexes: Index[] } => {
+  const { provider } = cx;
+  const tq = tableOf(m);
+  const tname = tq.name;
+  const columns: Column[] = [];
+  const constraints: Constraint[] = [];
+  const indexes: Index[] = [];
+  for (const f of m.fields) {
+    if (!isScalar(cx, f)) continue;
+    const col = fieldColumn(cx, tq, f, unknownDefaults);
+    const { name } = col;
+    columns.push(col);
+    // field-level @id / @unique
+    const id = findAttr(f.attributes, 'id');
+    if (id) {
+      constraints.push({
+        type: 'primary',
+        name: stringOf(argOf(id, 'map')) ?? pkName(provider, tname),
+        columns: [name],
+      });
+    }
+    const uq = findAttr(f.attributes, 'unique');
+    if (uq) {
+      const sort = wordOf(argOf(uq, 'sort'));
+      indexes.push({
+        name: stringOf(argOf(uq, 'map')) ?? constraintName(provider, tname, [name], '_key'),
+        table: tq,
+        unique: true,
+        elements: [
+          {
+            kind: 'column',
+            name,
+            ...(sort === 'Desc' ? { order: 'DESC' as const } : {}),
+            ...(uniqueLength(uq) ? { length: uniqueLength(uq) } : {}),
+          },
+        ],
+      });
+    }
+  }
+  // block attributes
+  for (const a of m.attributes) {
+    if (a.group) continue;
+    const elements = () => attributeElements(m, a);
+    const colNames = () => elements().map((e) => (e.kind === 'column' ? e.name : e.text));
+    if (a.name === 'id') {
+      constraints.push({
+        type: 'primary',
+        name: stringOf(argOf(a, 'map')) ?? pkName(provider, tname),
+        columns: colNames(),
+      });
+    } else if (a.name === 'unique' || a.name === 'index' || a.name === 'fulltext') {
+      const unique = a.name === 'unique';
+      // MySQL's FULLTEXT is an index kind (as the MySQL migration reader records it), not a method
+      const fulltext = a.name === 'fulltext' && provider === 'mysql';
+      const using =
+        a.name === 'fulltext'
+          ? fulltext
+            ? undefined
+            : 'FULLTEXT'
+          : INDEX_TYPES[wordOf(argOf(a, 'type')) ?? ''];
+      const explicit =
+        stringOf(argOf(a, 'map')) ?? (a.name === 'index' ? stringOf(argOf(a, 'name')) : undefined);
+      indexes.push({
+        name: explicit ?? constraintName(provider, tname, colNames(), unique ? '_key' : '_idx'),
+        table: tq,
+        unique,
+        ...(using && using !== 'btree' ? { using } : {}),
+        ...(fulltext ? { kind: 'fulltext' as const } : {}),
+        elements: elements(),
+      });
+    }
+  }
+  return { table: { name: tq, columns, constraints }, indexes };
+};
+
+/** The relations in the database: a foreign key on the side that names `fields` (appended to its
+ * table's constraints), and Prisma's `_AToB` table for an implicit many-to-many, added after the
+ * models' tables. */
+const addRelations = (
+  cx: SchemaContext,
+  models: readonly PModel[],
+  tables: Record<string, Table>,
+  addIndex: (i: Index) => void,
+): void => {
   const m2mDone = new Set<string>();
   for (const m of models) {
     const tq = tableOf(m);
     for (const f of m.fields) {
-      const target = modelByName.get(f.type);
+      const target = cx.models.get(f.type);
       if (!target) continue;
       const rel = findAttr(f.attributes, 'relation');
       const relName = stringOf(argOf(rel, 'name', 0));
       const fieldsArg = argOf(rel, 'fields');
       if (fieldsArg?.kind === 'array' && fieldsArg.items.length) {
-        if (!foreignKeys) continue;
-        const localFields = fieldsArg.items.map((x) => wordOf(x) ?? '');
-        const refsArg = argOf(rel, 'references');
-        const refFields =
-          refsArg?.kind === 'array' ? refsArg.items.map((x) => wordOf(x) ?? '') : [];
-        const columns = localFields.map((x) => colOf(m, x));
-        const optional = f.optional || localFields.some((x) => fieldOf(m, x)?.optional);
-        const onDelete =
-          ACTIONS[wordOf(argOf(rel, 'onDelete')) ?? ''] ?? (optional ? 'SET NULL' : 'RESTRICT');
-        const onUpdate = ACTIONS[wordOf(argOf(rel, 'onUpdate')) ?? ''] ?? 'CASCADE';
-        const fk: Constraint = {
-          type: 'foreign',
-          name: stringOf(argOf(rel, 'map')) ?? constraintName(provider, tq.name, columns, '_fkey'),
-          columns,
-          references: tableOf(target),
-          referencedColumns: refFields.map((x) => colOf(target, x)),
-          onDelete,
-          onUpdate,
-        };
+        if (!cx.foreignKeys) continue;
+        const fk = foreignKeyOf(cx, m, f, target);
         const key = qualify(tq);
         tables[key] = { ...tables[key], constraints: [...tables[key].constraints, fk] };
         continue;
@@ -612,51 +712,92 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
       const name = `_${relName ?? `${a.name}To${b.name}`}`;
       if (m2mDone.has(name)) continue;
       m2mDone.add(name);
-      const jq: QName = { ...(tableOf(a).schema ? { schema: tableOf(a).schema } : {}), name };
-      const idOf = (x: PModel) => {
-        const t = tables[qualify(tableOf(x))];
-        const pk = t.constraints.find((k) => k.type === 'primary');
-        const col =
-          pk && pk.type === 'primary' ? t.columns.find((c) => c.name === pk.columns[0]) : undefined;
-        const type = col ? col.type : { name: 'TEXT' };
-        const plain = { SERIAL: 'INTEGER', BIGSERIAL: 'BIGINT', SMALLSERIAL: 'SMALLINT' }[
-          type.name
-        ];
-        return { column: col?.name ?? 'id', type: plain ? { ...type, name: plain } : type };
-      };
-      const ia = idOf(a);
-      const ib = idOf(b);
-      const constraints: Constraint[] = foreignKeys
-        ? [
-            {
-              type: 'foreign',
-              name: `${name}_A_fkey`,
-              columns: ['A'],
-              references: tableOf(a),
-              referencedColumns: [ia.column],
-              onDelete: 'CASCADE',
-              onUpdate: 'CASCADE',
-            },
-            {
-              type: 'foreign',
-              name: `${name}_B_fkey`,
-              columns: ['B'],
-              references: tableOf(b),
-              referencedColumns: [ib.column],
-              onDelete: 'CASCADE',
-              onUpdate: 'CASCADE',
-            },
-          ]
-        : [];
-      tables[qualify(jq)] = {
-        name: jq,
-        columns: [
-          { name: 'A', type: ia.type, notNull: true },
-          { name: 'B', type: ib.type, notNull: true },
-        ],
-        constraints,
-      };
-      addIndex({
+      const join = joinTable(cx, tables, name, a, b);
+      tables[qualify(join.table.name)] = join.table;
+      join.indexes.forEach(addIndex);
+    }
+  }
+};
+
+/** The foreign key of relation field `f` of model `m` (the side that names `fields`). */
+const foreignKeyOf = (cx: SchemaContext, m: PModel, f: PField, target: PModel): Constraint => {
+  const rel = findAttr(f.attributes, 'relation');
+  const fieldsArg = argOf(rel, 'fields');
+  const localFields =
+    fieldsArg?.kind === 'array' ? fieldsArg.items.map((x) => wordOf(x) ?? '') : [];
+  const refsArg = argOf(rel, 'references');
+  const refFields = refsArg?.kind === 'array' ? refsArg.items.map((x) => wordOf(x) ?? '') : [];
+  const columns = localFields.map((x) => colOf(m, x));
+  const optional = f.optional || localFields.some((x) => fieldOf(m, x)?.optional);
+  const onDelete =
+    ACTIONS[wordOf(argOf(rel, 'onDelete')) ?? ''] ?? (optional ? 'SET NULL' : 'RESTRICT');
+  const onUpdate = ACTIONS[wordOf(argOf(rel, 'onUpdate')) ?? ''] ?? 'CASCADE';
+  return {
+    type: 'foreign',
+    name:
+      stringOf(argOf(rel, 'map')) ?? constraintName(cx.provider, tableOf(m).name, columns, '_fkey'),
+    columns,
+    references: tableOf(target),
+    referencedColumns: refFields.map((x) => colOf(target, x)),
+    onDelete,
+    onUpdate,
+  };
+};
+
+/** Prisma's implicit many-to-many table `name` between models `a` and `b` (sorted by name):
+ * column A points to a's key, B to b's, with `_AB_unique` and `_B_index`. */
+const joinTable = (
+  cx: SchemaContext,
+  tables: Readonly<Record<string, Table>>,
+  name: string,
+  a: PModel,
+  b: PModel,
+): { table: Table; indexes: Index[] } => {
+  const jq: QName = { ...(tableOf(a).schema ? { schema: tableOf(a).schema } : {}), name };
+  const idOf = (x: PModel) => {
+    const t = tables[qualify(tableOf(x))];
+    const pk = t.constraints.find((k) => k.type === 'primary');
+    const col =
+      pk && pk.type === 'primary' ? t.columns.find((c) => c.name === pk.columns[0]) : undefined;
+    const type = col ? col.type : { name: 'TEXT' };
+    const plain = { SERIAL: 'INTEGER', BIGSERIAL: 'BIGINT', SMALLSERIAL: 'SMALLINT' }[type.name];
+    return { column: col?.name ?? 'id', type: plain ? { ...type, name: plain } : type };
+  };
+  const ia = idOf(a);
+  const ib = idOf(b);
+  const constraints: Constraint[] = cx.foreignKeys
+    ? [
+        {
+          type: 'foreign',
+          name: `${name}_A_fkey`,
+          columns: ['A'],
+          references: tableOf(a),
+          referencedColumns: [ia.column],
+          onDelete: 'CASCADE',
+          onUpdate: 'CASCADE',
+        },
+        {
+          type: 'foreign',
+          name: `${name}_B_fkey`,
+          columns: ['B'],
+          references: tableOf(b),
+          referencedColumns: [ib.column],
+          onDelete: 'CASCADE',
+          onUpdate: 'CASCADE',
+        },
+      ]
+    : [];
+  return {
+    table: {
+      name: jq,
+      columns: [
+        { name: 'A', type: ia.type, notNull: true },
+        { name: 'B', type: ib.type, notNull: true },
+      ],
+      constraints,
+    },
+    indexes: [
+      {
         name: `${name}_AB_unique`,
         table: jq,
         unique: true,
@@ -664,226 +805,217 @@ function buildSchema(ps: PSchema): Omit<PrismaSchemaRead, 'files' | 'hints'> {
           { kind: 'column', name: 'A' },
           { kind: 'column', name: 'B' },
         ],
-      });
-      addIndex({
+      },
+      {
         name: `${name}_B_index`,
         table: jq,
         unique: false,
         elements: [{ kind: 'column', name: 'B' }],
-      });
-    }
-  }
-
-  const extensions = ps.datasource.extensions;
-  if (extensions?.kind === 'array' && extensions.items.length) {
-    notes.push(
-      `datasource extensions (${extensions.items.map((x) => (x.kind === 'call' ? x.name : wordOf(x))).join(', ')}) are not compared`,
-    );
-  }
-  const schema: Schema = { ...emptySchema(), tables, indexes, enums };
-  const modelInfos = models.map((m) => modelInfo(m));
-  const schemasArg = ps.datasource.schemas;
-  const schemas =
-    schemasArg?.kind === 'array' ? schemasArg.items.map((x) => wordOf(x) ?? '') : undefined;
-  const views: ViewModel[] = ps.models
-    .filter((m) => m.kind === 'view' || (m.kind === 'model' && m.viewMarker))
-    .map((m) => ({
-      model: m.name,
-      name: tableOf(m),
-      declaredAs: m.kind === 'view' ? 'view block' : '/// @view model',
-      columns: m.fields.filter(isScalar).map(columnName),
-      file: m.file,
-      ...(m.line !== undefined ? { line: m.line } : {}),
-    }));
-  return {
-    provider,
-    schema,
-    unknownDefaults,
-    notes,
-    models: modelInfos,
-    relationModePrisma: !foreignKeys,
-    views,
-    ...(schemas ? { schemas } : {}),
+      },
+    ],
   };
+};
 
-  /** The client's view of one model: what the models writer needs beyond the tables. */
-  function modelInfo(m: PModel): ModelInfo {
-    const tq = tableOf(m);
-    const fields: ModelField[] = [];
-    for (const f of m.fields) {
-      if (!isScalar(f)) continue;
-      const en = enumsByModelName.get(f.type);
-      const dv = argOf(findAttr(f.attributes, 'default'), 'value', 0);
-      const column = columnName(f);
-      const col = tables[qualify(tq)].columns.find((c) => c.name === column);
-      let def: FieldDefault | undefined;
-      if (dv?.kind === 'call') {
-        if (dv.name === 'autoincrement' || dv.name === 'sequence') def = { kind: 'autoincrement' };
-        else if (dv.name === 'now' || dv.name === 'dbgenerated')
-          def =
-            col?.default !== undefined ? { kind: 'sql', text: col.default } : { kind: 'unknown' };
-        else
-          def = {
-            kind: 'client',
-            fn: dv.name,
-            args: dv.args.map((a) => Number(wordOf(a.value))).filter((n) => Number.isFinite(n)),
-          };
-      } else if (dv?.kind === 'string') {
-        def =
-          f.type === 'Json' || f.list
-            ? col?.default !== undefined
-              ? { kind: 'sql', text: col.default }
-              : undefined
-            : { kind: 'value', value: dv.value };
-      } else if (dv?.kind === 'word') {
-        if (en) def = { kind: 'value', value: en.values.get(dv.value) ?? dv.value };
-        else if (dv.value === 'true' || dv.value === 'false')
-          def = { kind: 'value', value: dv.value === 'true' };
-        else if (f.type === 'BigInt' || f.type === 'Decimal')
-          def = { kind: 'value', value: dv.value };
-        else if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(dv.value))
-          def = { kind: 'value', value: Number(dv.value) };
-        else def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
-      } else if (dv?.kind === 'array')
-        def = col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
-      fields.push({
-        name: f.name,
-        column,
-        prismaType: f.type,
-        ...(en ? { enumValues: en.ordered } : {}),
-        ...(f.unsupported !== undefined ? { unsupported: f.unsupported } : {}),
-        list: f.list,
-        optional: f.optional,
-        id: !!findAttr(f.attributes, 'id'),
-        updatedAt: !!findAttr(f.attributes, 'updatedAt'),
-        ignored: !!findAttr(f.attributes, 'ignore'),
-        ...(def ? { default: def } : {}),
-        ...(f.line ? { line: f.line } : {}),
-      });
-    }
-    const blockId = m.attributes.find((a) => !a.group && a.name === 'id');
-    const idFields = argOf(blockId, 'fields', 0);
-    const primaryKey = blockId
-      ? idFields?.kind === 'array'
-        ? idFields.items.map((x) => (x.kind === 'call' ? x.name : (wordOf(x) ?? '')))
-        : [wordOf(idFields) ?? '']
-      : fields.filter((f) => f.id).map((f) => f.name);
-    let identifier: string[] | undefined;
-    if (!primaryKey.length) {
-      const required = (names: readonly string[]) =>
-        names.length > 0 && names.every((n) => fields.some((x) => x.name === n && !x.optional));
-      const fieldUnique = m.fields.find(
-        (f) => findAttr(f.attributes, 'unique') && required([f.name]),
-      );
-      const blockUniques = m.attributes
-        .filter((a) => !a.group && a.name === 'unique')
-        .map((a) => argOf(a, 'fields', 0))
-        .map((v) =>
-          v?.kind === 'array'
-            ? v.items.map((x) => (x.kind === 'call' ? x.name : (wordOf(x) ?? '')))
-            : [wordOf(v) ?? ''],
-        );
-      identifier = fieldUnique ? [fieldUnique.name] : blockUniques.find(required);
-    }
-    const relations: ModelRelation[] = [];
-    for (const f of m.fields) {
-      const target = modelByName.get(f.type);
-      if (!target) continue;
-      const rel = findAttr(f.attributes, 'relation');
-      const relName = stringOf(argOf(rel, 'name', 0));
-      const words = (v: PValue | undefined) =>
-        v?.kind === 'array' ? v.items.map((x) => wordOf(x) ?? '') : [];
-      const own = words(argOf(rel, 'fields'));
-      const line = f.line ? { line: f.line } : {};
-      const named = relName !== undefined ? { name: relName } : {};
-      const fkOf = (holder: PModel, holderField: PField) => {
-        const hr = findAttr(holderField.attributes, 'relation');
-        const hf = words(argOf(hr, 'fields'));
-        const optional = holderField.optional || hf.some((x) => fieldOf(holder, x)?.optional);
-        const cols = hf.map((x) => colOf(holder, x));
-        return {
-          fields: hf,
-          references: words(argOf(hr, 'references')),
-          optional,
-          ...(foreignKeys
-            ? {
-                constraint:
-                  stringOf(argOf(hr, 'map')) ??
-                  constraintName(provider, tableOf(holder).name, cols, '_fkey'),
-                onDelete:
-                  ACTIONS[wordOf(argOf(hr, 'onDelete')) ?? ''] ??
-                  (optional ? ('SET NULL' as const) : ('RESTRICT' as const)),
-                onUpdate: ACTIONS[wordOf(argOf(hr, 'onUpdate')) ?? ''] ?? ('CASCADE' as const),
-              }
-            : {}),
-        };
-      };
-      if (own.length) {
-        relations.push({
-          field: f.name,
-          target: target.name,
-          kind: 'belongsTo',
-          ...named,
-          ...fkOf(m, f),
-          ...line,
-        });
-        continue;
-      }
-      // the other side of the relation: the field in the target with the same relation name
-      const back = target.fields.find(
-        (g) =>
-          g !== f &&
-          g.type === m.name &&
-          stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName,
-      );
-      if (!back) continue;
-      if (words(argOf(findAttr(back.attributes, 'relation'), 'fields')).length) {
-        relations.push({
-          field: f.name,
-          target: target.name,
-          kind: f.list ? 'hasMany' : 'hasOne',
-          ...named,
-          ...fkOf(target, back),
-          ...line,
-        });
-      } else if (f.list && back.list) {
-        // implicit many-to-many: `_AToB`, A points to the model whose name sorts first; in a
-        // self-relation column A holds the records listed by the field whose name sorts first
-        // (Prisma's troubleshooting-relations page), so that field's own record is in B
-        const [a] = [m.name, target.name].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-        const self = m.name === target.name;
-        const isA = self ? f.name > back.name : m.name === a;
-        const first = modelByName.get(a)!;
-        const table: QName = {
-          ...(tableOf(first).schema ? { schema: tableOf(first).schema } : {}),
-          name: `_${relName ?? `${a}To${[m.name, target.name].find((x) => x !== a) ?? a}`}`,
-        };
-        relations.push({
-          field: f.name,
-          target: target.name,
-          kind: 'belongsToMany',
-          ...named,
-          fields: [],
-          references: [],
-          optional: true,
-          through: { table, foreignKey: isA ? 'A' : 'B', otherKey: isA ? 'B' : 'A' },
-          ...line,
-        });
-      }
-    }
+/** The client's view of one model: what the models writer needs beyond the tables. */
+const modelInfo = (
+  cx: SchemaContext,
+  tables: Readonly<Record<string, Table>>,
+  m: PModel,
+): ModelInfo => {
+  const tq = tableOf(m);
+  const fields: ModelField[] = [];
+  for (const f of m.fields) {
+    if (!isScalar(cx, f)) continue;
+    const en = cx.enums.get(f.type);
+    const column = columnName(f);
+    const col = tables[qualify(tq)].columns.find((c) => c.name === column);
+    const def = fieldDefault(f, en, col);
+    fields.push({
+      name: f.name,
+      column,
+      prismaType: f.type,
+      ...(en ? { enumValues: en.ordered } : {}),
+      ...(f.unsupported !== undefined ? { unsupported: f.unsupported } : {}),
+      list: f.list,
+      optional: f.optional,
+      id: !!findAttr(f.attributes, 'id'),
+      updatedAt: !!findAttr(f.attributes, 'updatedAt'),
+      ignored: !!findAttr(f.attributes, 'ignore'),
+      ...(def ? { default: def } : {}),
+      ...(f.line ? { line: f.line } : {}),
+    });
+  }
+  const primaryKey = primaryKeyOf(m, fields);
+  const identifier = primaryKey.length ? undefined : identifierOf(m, fields);
+  return {
+    name: m.name,
+    table: tq,
+    fields,
+    relations: relationsOf(cx, m),
+    primaryKey,
+    ...(identifier ? { identifier } : {}),
+    ignored: m.attributes.some((a) => !a.group && a.name === 'ignore'),
+    file: m.file,
+    ...(m.line ? { line: m.line } : {}),
+  };
+};
+
+/** A field's @default as the client sees it, given its enum and its column as read. */
+const fieldDefault = (
+  f: PField,
+  en: EnumRead | undefined,
+  col: Column | undefined,
+): FieldDefault | undefined => {
+  const dv = argOf(findAttr(f.attributes, 'default'), 'value', 0);
+  const sql = (): FieldDefault | undefined =>
+    col?.default !== undefined ? { kind: 'sql', text: col.default } : undefined;
+  if (dv?.kind === 'call') {
+    if (dv.name === 'autoincrement' || dv.name === 'sequence') return { kind: 'autoincrement' };
+    if (dv.name === 'now' || dv.name === 'dbgenerated') return sql() ?? { kind: 'unknown' };
     return {
-      name: m.name,
-      table: tq,
-      fields,
-      relations,
-      primaryKey,
-      ...(identifier ? { identifier } : {}),
-      ignored: m.attributes.some((a) => !a.group && a.name === 'ignore'),
-      file: m.file,
-      ...(m.line ? { line: m.line } : {}),
+      kind: 'client',
+      fn: dv.name,
+      args: dv.args.map((a) => Number(wordOf(a.value))).filter((n) => Number.isFinite(n)),
     };
   }
-}
+  if (dv?.kind === 'string')
+    return f.type === 'Json' || f.list ? sql() : { kind: 'value', value: dv.value };
+  if (dv?.kind === 'word') {
+    if (en) return { kind: 'value', value: en.values.get(dv.value) ?? dv.value };
+    if (dv.value === 'true' || dv.value === 'false')
+      return { kind: 'value', value: dv.value === 'true' };
+    if (f.type === 'BigInt' || f.type === 'Decimal') return { kind: 'value', value: dv.value };
+    if (/^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(dv.value))
+      return { kind: 'value', value: Number(dv.value) };
+    return sql();
+  }
+  if (dv?.kind === 'array') return sql();
+  return undefined;
+};
+
+/** The field names of @@id, else of the fields' @id. */
+const primaryKeyOf = (m: PModel, fields: readonly ModelField[]): string[] => {
+  const blockId = m.attributes.find((a) => !a.group && a.name === 'id');
+  const idFields = argOf(blockId, 'fields', 0);
+  return blockId
+    ? idFields?.kind === 'array'
+      ? idFields.items.map((x) => (x.kind === 'call' ? x.name : (wordOf(x) ?? '')))
+      : [wordOf(idFields) ?? '']
+    : fields.filter((f) => f.id).map((f) => f.name);
+};
+
+/** Without a primary key: the fields of the first unique of required fields (@unique, then
+ * @@unique), which Prisma's client uses to identify a record. */
+const identifierOf = (m: PModel, fields: readonly ModelField[]): string[] | undefined => {
+  const required = (names: readonly string[]) =>
+    names.length > 0 && names.every((n) => fields.some((x) => x.name === n && !x.optional));
+  const fieldUnique = m.fields.find((f) => findAttr(f.attributes, 'unique') && required([f.name]));
+  const blockUniques = m.attributes
+    .filter((a) => !a.group && a.name === 'unique')
+    .map((a) => argOf(a, 'fields', 0))
+    .map((v) =>
+      v?.kind === 'array'
+        ? v.items.map((x) => (x.kind === 'call' ? x.name : (wordOf(x) ?? '')))
+        : [wordOf(v) ?? ''],
+    );
+  return fieldUnique ? [fieldUnique.name] : blockUniques.find(required);
+};
+
+const words = (v: PValue | undefined) =>
+  v?.kind === 'array' ? v.items.map((x) => wordOf(x) ?? '') : [];
+
+/** The key side of a relation: the fields of `holderField` (in model `holder`) that hold the key,
+ * what they reference, and its foreign key's name and actions (when there are foreign keys). */
+const keyOf = (cx: SchemaContext, holder: PModel, holderField: PField) => {
+  const hr = findAttr(holderField.attributes, 'relation');
+  const hf = words(argOf(hr, 'fields'));
+  const optional = holderField.optional || hf.some((x) => fieldOf(holder, x)?.optional);
+  const cols = hf.map((x) => colOf(holder, x));
+  return {
+    fields: hf,
+    references: words(argOf(hr, 'references')),
+    optional,
+    ...(cx.foreignKeys
+      ? {
+          constraint:
+            stringOf(argOf(hr, 'map')) ??
+            constraintName(cx.provider, tableOf(holder).name, cols, '_fkey'),
+          onDelete:
+            ACTIONS[wordOf(argOf(hr, 'onDelete')) ?? ''] ??
+            (optional ? ('SET NULL' as const) : ('RESTRICT' as const)),
+          onUpdate: ACTIONS[wordOf(argOf(hr, 'onUpdate')) ?? ''] ?? ('CASCADE' as const),
+        }
+      : {}),
+  };
+};
+
+/** A model's relation fields as the client sees them: belongsTo (it holds the key), hasOne /
+ * hasMany (the other side does), belongsToMany (an implicit many-to-many). */
+const relationsOf = (cx: SchemaContext, m: PModel): ModelRelation[] => {
+  const relations: ModelRelation[] = [];
+  for (const f of m.fields) {
+    const target = cx.models.get(f.type);
+    if (!target) continue;
+    const rel = findAttr(f.attributes, 'relation');
+    const relName = stringOf(argOf(rel, 'name', 0));
+    const own = words(argOf(rel, 'fields'));
+    const line = f.line ? { line: f.line } : {};
+    const named = relName !== undefined ? { name: relName } : {};
+    if (own.length) {
+      relations.push({
+        field: f.name,
+        target: target.name,
+        kind: 'belongsTo',
+        ...named,
+        ...keyOf(cx, m, f),
+        ...line,
+      });
+      continue;
+    }
+    // the other side of the relation: the field in the target with the same relation name
+    const back = target.fields.find(
+      (g) =>
+        g !== f &&
+        g.type === m.name &&
+        stringOf(argOf(findAttr(g.attributes, 'relation'), 'name', 0)) === relName,
+    );
+    if (!back) continue;
+    if (words(argOf(findAttr(back.attributes, 'relation'), 'fields')).length) {
+      relations.push({
+        field: f.name,
+        target: target.name,
+        kind: f.list ? 'hasMany' : 'hasOne',
+        ...named,
+        ...keyOf(cx, target, back),
+        ...line,
+      });
+    } else if (f.list && back.list) {
+      // implicit many-to-many: `_AToB`, A points to the model whose name sorts first; in a
+      // self-relation column A holds the records listed by the field whose name sorts first
+      // (Prisma's troubleshooting-relations page), so that field's own record is in B
+      const [a] = [m.name, target.name].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      const self = m.name === target.name;
+      const isA = self ? f.name > back.name : m.name === a;
+      const first = cx.models.get(a)!;
+      const table: QName = {
+        ...(tableOf(first).schema ? { schema: tableOf(first).schema } : {}),
+        name: `_${relName ?? `${a}To${[m.name, target.name].find((x) => x !== a) ?? a}`}`,
+      };
+      relations.push({
+        field: f.name,
+        target: target.name,
+        kind: 'belongsToMany',
+        ...named,
+        fields: [],
+        references: [],
+        optional: true,
+        through: { table, foreignKey: isA ? 'A' : 'B', otherKey: isA ? 'B' : 'A' },
+        ...line,
+      });
+    }
+  }
+  return relations;
+};
 
 /** `@unique(length: 20)` (MySQL): the index prefix length */
 const uniqueLength = (a: Parameters<typeof argOf>[0]): number | undefined => {
