@@ -680,6 +680,14 @@ const modifyColumn = (
   return out;
 };
 
+/** An index the replayed schema holds, by name; MySQL's DROP/RENAME INDEX need its table, so an
+ * index the history does not create keeps the statement verbatim (as MODIFY of an unknown column). */
+const knownIndex = (ctx: StatementContext, name: string): QName => {
+  if (!ctx.schema.indexes[qualify({ name })])
+    throw new Unmodelled(`index ${quoteMysqlIdent(name)}, which the history does not create`);
+  return { name };
+};
+
 /** `RENAME {INDEX|KEY} a TO b`, `DROP {CHECK|CONSTRAINT} c` (a quoted name) and
  * `ALTER [COLUMN] c {SET DEFAULT e | DROP DEFAULT}`: the
  * sub-commands node-sql-parser's grammar lacks, recognized by their exact token grammar. */
@@ -700,7 +708,7 @@ const tokenSubCommand = (
     return [
       {
         kind: 'RenameIndex',
-        from: { name: identName(seg[2]) },
+        from: knownIndex(ctx, identName(seg[2])),
         to: identName(seg[4]),
         source: ctx.source,
       },
@@ -907,7 +915,7 @@ const alterAction = (
   if (action === 'drop' && resource === 'column')
     return [{ kind: 'DropColumn', table, column: colName(e.column), source }];
   if (action === 'drop' && resource === 'index')
-    return [{ kind: 'DropIndex', name: { name: astName(e.index) }, source }];
+    return [{ kind: 'DropIndex', name: knownIndex(ctx, astName(e.index)), source }];
   if (action === 'drop' && resource === 'key') {
     const kw = String(e.keyword ?? '').toLowerCase();
     if (kw === 'primary key') return [{ kind: 'DropConstraint', table, name: 'PRIMARY', source }];
@@ -920,7 +928,7 @@ const alterAction = (
           source,
         },
       ];
-    return [{ kind: 'DropIndex', name: { name: astName(e.key) }, source }];
+    return [{ kind: 'DropIndex', name: knownIndex(ctx, astName(e.key)), source }];
   }
   if (action === 'drop' && (resource === 'constraint' || resource === 'check')) {
     return [
@@ -1053,7 +1061,7 @@ const parsed = (ctx: StatementContext): Change[] => {
     }));
   }
   if (type === 'drop' && keyword === 'index') {
-    return [{ kind: 'DropIndex', name: { name: colName(ast.name) }, source }];
+    return [{ kind: 'DropIndex', name: knownIndex(ctx, colName(ast.name)), source }];
   }
   if (type === 'drop' && keyword === 'view') {
     const ifExists = String(ast.prefix ?? '').toLowerCase() === 'if exists';
