@@ -20,6 +20,7 @@ import {
   type Step,
 } from './plan.js';
 import { redundantDrops } from './redundant-drops.js';
+import { loadedParser } from './follow-rename.js';
 import { apply } from './replay.js';
 import { emptySchema, qualify, usesType, type QName, type Schema } from './schema.js';
 import { quoteLiteral } from './sql-text.js';
@@ -49,10 +50,96 @@ const sameStatement = (a: Change, b: Change) =>
 const locate = (c: Change) =>
   c.source ? { file: c.source.file, line: c.source.line, col: c.source.col } : {};
 
+type Node = Record<string, any>;
+
+/** Does `n` hold the string constant `value` (alone, or as an element of an array literal)? */
+const holdsValue = (n: unknown, value: string, skip: ReadonlySet<string> = new Set()): boolean => {
+  if (!n || typeof n !== 'object') return false;
+  if (Array.isArray(n)) return n.some((x) => holdsValue(x, value, skip));
+  const sval = (n as Node).A_Const?.sval?.sval;
+  if (typeof sval === 'string') {
+    if (sval === value) return true;
+    if (/^\s*\{/.test(sval))
+      return sval
+        .replace(/^\s*\{|\}\s*$/g, '')
+        .split(',')
+        .some((e) => e.trim().replace(/^"(.*)"$/, '$1') === value);
+    return false;
+  }
+  return Object.entries(n as Node).some(([k, v]) => !skip.has(k) && holdsValue(v, value, skip));
+};
+
+/** clauses whose constants are compared, never written into a row */
+const CONDITIONS: ReadonlySet<string> = new Set(['whereClause', 'havingClause', 'quals']);
+
+/** Expressions without column references or subqueries: what they write is what they hold. */
+const closed = (n: unknown): boolean => {
+  if (!n || typeof n !== 'object') return true;
+  if (Array.isArray(n)) return n.every(closed);
+  if ((n as Node).ColumnRef || (n as Node).SubLink) return false;
+  return Object.values(n as Node).every(closed);
+};
+
+/**
+ * Which of `columns` (of the enum's type) the data statement `sql` writes `value` into: a column
+ * name, true when it may (not sure which, or the statement is not one we read), false when it
+ * certainly does not. Read: INSERT with a column list (VALUES rows, or a SELECT's target list),
+ * UPDATE ... SET, ON CONFLICT DO UPDATE SET. An expression without column references writes
+ * the value when it holds it; one with them may take it from elsewhere in the statement (a
+ * CTE, FROM, VALUES), so then any constant outside WHERE/HAVING/JOIN conditions counts.
+ */
+const writesValue = (
+  sql: string,
+  columns: ReadonlySet<string>,
+  value: string,
+): string | boolean => {
+  const pg = loadedParser();
+  let stmt: Node | undefined;
+  try {
+    const stmts = pg?.parseSync(sql).stmts ?? [];
+    stmt = stmts.length === 1 ? stmts[0].stmt : undefined;
+  } catch {
+    stmt = undefined;
+  }
+  if (!stmt) return true;
+  const elsewhere = () => holdsValue(stmt, value, CONDITIONS);
+  const writes = (expr: unknown) => (closed(expr) ? holdsValue(expr, value) : elsewhere());
+  const sets = (targets: Node[] | undefined): string | undefined =>
+    (targets ?? []).map((t) => t.ResTarget).find((t) => columns.has(t?.name) && writes(t.val))
+      ?.name;
+  if (stmt.UpdateStmt) return sets(stmt.UpdateStmt.targetList) ?? false;
+  const ins = stmt.InsertStmt;
+  if (!ins?.cols?.length) return true;
+  const conflict = sets(ins.onConflictClause?.targetList);
+  if (conflict) return conflict;
+  const names: (string | undefined)[] = ins.cols.map((c: Node) =>
+    c.ResTarget?.indirection ? undefined : c.ResTarget?.name,
+  );
+  const sel = ins.selectStmt?.SelectStmt;
+  if (!sel || names.some((n) => n === undefined)) return true;
+  const at = names.flatMap((n, i) => (columns.has(n!) ? [i] : []));
+  if (sel.valuesLists) {
+    const i = at.find((i) => sel.valuesLists.some((l: Node) => writes(l.List?.items?.[i] ?? l)));
+    return i === undefined ? false : names[i]!;
+  }
+  const targets = sel.targetList;
+  if (
+    !targets ||
+    (sel.op && sel.op !== 'SETOP_NONE') ||
+    targets.length !== names.length ||
+    targets.some((t: Node) => t.ResTarget?.val?.ColumnRef?.fields?.some((f: Node) => f.A_Star))
+  )
+    return elsewhere();
+  const i = at.find((i) => writes(targets[i].ResTarget.val));
+  return i === undefined ? false : names[i]!;
+};
+
 /**
  * The down of ADD VALUE rebuilds the type without the value, and PostgreSQL refuses the rebuild
  * while a row still holds it. When a later statement of the same migration writes rows into a
- * column of that enum, with the value written in its text, and its own down cannot remove them
+ * column of that enum, with the value written into such a column (writesValue: a constant of the
+ * value, or an array literal holding it, in what the statement assigns to that column; not a
+ * value it only compares in WHERE), and its own down cannot remove them
  * (irreversible), the rebuild cannot succeed: a best-effort down() would fail half way through
  * (in a file without a transaction, after dropping what came before it). The ADD VALUE's down is
  * irreversible instead, saying which rows keep the value, and down() skips it.
@@ -71,15 +158,21 @@ const valueKeptByRows = (
       if (w.kind !== 'RawSql' || !w.writes || w.writes.op === 'delete') continue;
       if (inversions.find((x) => x.of === w)?.inversion.risk !== 'irreversible') continue;
       const table = later.before.tables[qualify(w.writes.table)];
-      const column = table?.columns.find((col) => usesType(col.type, c.name));
-      if (!column || !w.sql.includes(literal)) continue;
+      const columns = new Set(
+        (table?.columns ?? []).filter((col) => usesType(col.type, c.name)).map((col) => col.name),
+      );
+      if (!columns.size || !w.sql.includes(c.value)) continue;
+      const column = writesValue(w.sql, columns, c.value);
+      // not read (not sure): as before, the value's literal in the text is taken as a write
+      if (column === false || (column === true && !w.sql.includes(literal))) continue;
+      const shown = typeof column === 'string' ? column : [...columns][0];
       const where = w.source
         ? ` (${formatLocation({ file: w.source.file, line: w.source.line })})`
         : '';
       entry.inversion = {
         changes: [],
         risk: 'irreversible',
-        reason: why`adds enum value ${showLiteral(c.value)} to ${qname(c.name)}, which rows this migration writes into ${showColumn(w.writes.table, column.name)}${where} use, and down() cannot remove them: it cannot rebuild the type without the value`,
+        reason: why`adds enum value ${showLiteral(c.value)} to ${qname(c.name)}, which rows this migration writes into ${showColumn(w.writes.table, shown)}${where} use, and down() cannot remove them: it cannot rebuild the type without the value`,
       };
       break;
     }
