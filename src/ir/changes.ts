@@ -28,6 +28,18 @@ export type Risk = 'exact' | 'data-loss' | 'irreversible';
 export interface CreateTable extends Base {
   readonly kind: 'CreateTable';
   readonly table: Table;
+  /**
+   * `CREATE TABLE t (LIKE source INCLUDING ...)`, only in the effects of the statement kept
+   * verbatim: replay copies the columns of `source` (their defaults, checks and comments when
+   * the statement includes them) into `table`, whose own columns are empty.
+   */
+  readonly like?: {
+    readonly table: QName;
+    readonly defaults: boolean;
+    readonly constraints: boolean;
+    readonly comments: boolean;
+    readonly generated: boolean;
+  };
   /** `CREATE TABLE ... AS` / `SELECT ... INTO`: the statement, whose query replay types against
    * the schema before it (query-columns.ts); the table keeps `columnsUnknown` where it cannot */
   readonly query?: string;
@@ -305,6 +317,17 @@ export interface RawSql extends Base {
    * ALTER DOMAIN, DROP DOMAIN): replay keeps the type as the statements that made it
    * (schema.ts OpaqueType); `to` is the new name of a rename.
    */
+  /**
+   * `ALTER TABLE parent ATTACH PARTITION table FOR VALUES ...` or `DETACH PARTITION table`:
+   * replay makes the table a partition of the parent, or a table of its own (schema.ts
+   * Table.partitionOf); down() does the other, with the bound of the before-state.
+   */
+  readonly partition?: {
+    readonly op: 'attach' | 'detach';
+    readonly table: QName;
+    readonly parent: QName;
+    readonly bound?: string;
+  };
   readonly opaque?: {
     readonly op: 'create' | 'alter' | 'drop';
     readonly kind: 'domain' | 'type';

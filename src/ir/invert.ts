@@ -952,6 +952,24 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         reason: `undoes: ${c.reason}`,
       });
     if (c.effects) return invertEffects(c, before, ctx);
+    if (c.partition) {
+      const { op, table, parent } = c.partition;
+      const bound = before.tables[qualify(table)]?.partitionOf?.bound;
+      if (op === 'attach')
+        return ok({
+          kind: 'RawSql',
+          sql: `ALTER TABLE ${quoteName(parent)} DETACH PARTITION ${quoteName(table)}`,
+          category: 'unmodelled',
+          reason: `undoes: ${c.reason}`,
+        });
+      if (bound !== undefined)
+        return ok({
+          kind: 'RawSql',
+          sql: `ALTER TABLE ${quoteName(parent)} ATTACH PARTITION ${quoteName(table)} ${bound}`,
+          category: 'unmodelled',
+          reason: `undoes: ${c.reason}`,
+        });
+    }
     if (c.opaque?.op === 'drop') {
       const o = before.opaque?.[qualify(c.opaque.name)];
       if (o) return ok(...recreateOpaque(o));

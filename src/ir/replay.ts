@@ -262,9 +262,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   CreateTable: (s, c, problem) => {
     const key = qualify(c.table.name);
     if (s.tables[key]) problem(why`table ${shown(c.table.name)} already exists`);
+    const made = derivedTable(s, c, problem);
     // a SERIAL column is stored as an integer with a nextval default, and its sequence
-    const { columns, sequences } = expandSerials(s, c.table.name, c.table.columns);
-    const table = typedFromQuery(s, sequences.length ? { ...c.table, columns } : c.table, c.query);
+    const { columns, sequences } = expandSerials(s, c.table.name, made.columns);
+    const table = typedFromQuery(s, sequences.length ? { ...made, columns } : made, c.query);
     const created = {
       ...s,
       tables: withEntry(s.tables, key, table),
@@ -898,6 +899,19 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   SessionSetting: (s) => s,
   RawSql: (s, c, problem) => {
     if (c.opaque) return opaqueType(s, c, problem);
+    if (c.partition) {
+      const { op, table, parent, bound } = c.partition;
+      const t = s.tables[qualify(table)];
+      if (!t) {
+        problem(why`table ${shown(table)} does not exist`);
+        return s;
+      }
+      if (!s.tables[qualify(parent)]) problem(why`table ${shown(parent)} does not exist`);
+      const { partitionOf: _, ...alone } = t;
+      const next: Table =
+        op === 'detach' ? alone : { ...t, partitionOf: { parent, bound: bound ?? 'DEFAULT' } };
+      return { ...s, tables: withEntry(s.tables, qualify(table), next) };
+    }
     let out = s;
     for (const part of c.effects ?? []) {
       if (!partHolds(out, part)) continue;
@@ -916,6 +930,50 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     return out;
   },
+};
+
+/**
+ * The table a CreateTable makes when its columns come from another table: a partition takes its
+ * parent's columns, checks and foreign keys (its keys are named after it, as PostgreSQL names
+ * them); LIKE copies the columns, and what the statement includes.
+ */
+const derivedTable = (
+  s: Schema,
+  c: ChangeOf<'CreateTable'>,
+  problem: (p: Reason) => void,
+): Table => {
+  const from = c.table.partitionOf?.parent ?? c.like?.table;
+  if (!from) return c.table;
+  const source = s.tables[qualify(from)];
+  if (!source) {
+    problem(why`table ${shown(from)} does not exist`);
+    return c.table;
+  }
+  const name = c.table.name.name;
+  if (c.table.partitionOf) {
+    const constraints = source.constraints.map((k): Constraint =>
+      k.type === 'primary'
+        ? { ...k, name: `${name}_pkey` }
+        : k.type === 'unique'
+          ? { ...k, name: `${name}_${k.columns.join('_')}_key` }
+          : k,
+    );
+    const columns = source.columns.map(({ comment: _, ...col }) => col);
+    return { ...c.table, columns, constraints };
+  }
+  const like = c.like!;
+  const columns = source.columns.map((col): Column => {
+    const out: Column = { name: col.name, type: col.type, notNull: col.notNull };
+    return {
+      ...out,
+      ...(col.collation !== undefined ? { collation: col.collation } : {}),
+      ...(like.defaults && col.default !== undefined ? { default: col.default } : {}),
+      ...(like.generated && col.generated !== undefined ? { generated: col.generated } : {}),
+      ...(like.comments && col.comment !== undefined ? { comment: col.comment } : {}),
+    };
+  });
+  const constraints = like.constraints ? source.constraints.filter((k) => k.type === 'check') : [];
+  return { ...c.table, columns, constraints };
 };
 
 /** Columns refer to a type itself, not its name: they follow its rename. */

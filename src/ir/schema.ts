@@ -147,6 +147,13 @@ export interface Table {
   readonly forceRowLevelSecurity?: boolean;
   /** `RANGE ("createdAt")`: the text after PARTITION BY, for partitioned tables */
   readonly partitionBy?: string;
+  /**
+   * A partition (`CREATE TABLE t PARTITION OF parent FOR VALUES ...`, or ATTACH PARTITION): its
+   * parent and its bound as written (`FOR VALUES FROM (...) TO (...)`, `DEFAULT`). Its columns,
+   * checks and foreign keys are the parent's, its keys are named after it; it is created as a
+   * partition of the parent, which makes them.
+   */
+  readonly partitionOf?: { readonly parent: QName; readonly bound: string };
   /** MySQL table options as written: ENGINE=, DEFAULT CHARACTER SET, COLLATE */
   readonly options?: {
     readonly engine?: string;

@@ -90,7 +90,7 @@ interface Built {
   readonly kind: ObjectKind;
   readonly create: readonly string[];
   readonly drop: string;
-  /** index, foreign key, trigger, policy: the table it is on (`qualify`) */
+  /** index, foreign key, trigger, policy: the table it is on (`qualify`); a partition: its parent */
   readonly on?: string;
   /** foreign key: the table it references */
   readonly references?: string;
@@ -193,6 +193,8 @@ const objectsOf = (s: Schema, source?: Catalog): Map<string, Built> => {
       kind: 'table',
       create: [...render({ kind: 'CreateTable', table }), ...Object.values(afters).flat()],
       drop: `DROP TABLE ${quoteName(t.name)}`,
+      // a partition goes with its parent
+      ...(t.partitionOf ? { on: qualify(t.partitionOf.parent) } : {}),
       shape: { table, afters },
     });
   }
@@ -309,7 +311,11 @@ const alterTable = (
   s: Schema,
 ): string[] | undefined => {
   const [a, b] = [from.table, to.table];
-  if (a.partitionBy !== b.partitionBy || (a.options && json(a.options) !== json(b.options)))
+  if (
+    a.partitionBy !== b.partitionBy ||
+    json(a.partitionOf) !== json(b.partitionOf) ||
+    (a.options && json(a.options) !== json(b.options))
+  )
     return undefined;
   const table = b.name;
   const names = b.columns.map((c) => c.name);

@@ -7,7 +7,14 @@
  * that the SQL leaves implicit are computed the way PostgreSQL chooses them, because the
  * catalog, and therefore every later DROP CONSTRAINT, uses that name.
  */
-import type { Change, ExistsGuard, GuardedChanges, RawSql, SourceRef } from '../../ir/changes.js';
+import type {
+  Change,
+  ChangeOf,
+  ExistsGuard,
+  GuardedChanges,
+  RawSql,
+  SourceRef,
+} from '../../ir/changes.js';
 import type {
   CheckConstraint,
   Column,
@@ -74,7 +81,9 @@ const raw = (
   ctx: StatementContext,
   category: RawSql['category'],
   reason: string,
-  extra: Partial<Pick<RawSql, 'down' | 'noCatalogEffect' | 'opaque'>> = {},
+  extra: Partial<
+    Pick<RawSql, 'down' | 'noCatalogEffect' | 'opaque' | 'partition' | 'effects'>
+  > = {},
 ): RawSql => ({
   kind: 'RawSql',
   sql: ctx.source.text,
@@ -306,6 +315,74 @@ const depthAt = (tokens: readonly Token[], index: number): number => {
   return depth;
 };
 
+/** PARTITION BY <strategy> (<keys>) closes the statement: the text after it, as written. */
+const partitionByText = (ctx: StatementContext): string => {
+  const at = ctx.tokens.findIndex(
+    (t, i) =>
+      isKeyword(t, 'PARTITION') &&
+      isKeyword(ctx.tokens[i + 1], 'BY') &&
+      depthAt(ctx.tokens, i) === 0,
+  );
+  return ctx.src.span(ctx.tokens.slice(at + 2));
+};
+
+/** A partition's bound as written: `FOR VALUES ...` or `DEFAULT`, up to a PARTITION BY. */
+const partitionBound = (ctx: StatementContext): string | undefined => {
+  const ts = ctx.tokens;
+  const from = ts.findIndex(
+    (t, i) =>
+      depthAt(ts, i) === 0 &&
+      ((isKeyword(t, 'FOR') && isKeyword(ts[i + 1], 'VALUES')) ||
+        (isKeyword(t, 'DEFAULT') && (i + 1 === ts.length || isKeyword(ts[i + 1], 'PARTITION')))),
+  );
+  if (from < 0) return undefined;
+  const to = ts.findIndex(
+    (t, i) =>
+      i > from && isKeyword(t, 'PARTITION') && isKeyword(ts[i + 1], 'BY') && depthAt(ts, i) === 0,
+  );
+  return ctx.src.span(ts.slice(from, to < 0 ? undefined : to));
+};
+
+/** CREATE_TABLE_LIKE_* options (PostgreSQL's parsenodes.h) */
+const LIKE = {
+  comments: 1,
+  compression: 2,
+  constraints: 4,
+  defaults: 8,
+  generated: 16,
+  statistics: 128,
+  storage: 256,
+};
+
+/** A LIKE clause replay can copy (no INDEXES, no IDENTITY), or undefined. */
+const likeClause = (n: any): NonNullable<ChangeOf<'CreateTable'>['like']> | undefined => {
+  const options: number = n.options ?? 0;
+  const known = Object.values(LIKE).reduce((a, b) => a | b, 0);
+  if (options & ~known) return undefined;
+  return {
+    table: rangeVar(n.relation),
+    defaults: !!(options & LIKE.defaults),
+    constraints: !!(options & LIKE.constraints),
+    comments: !!(options & LIKE.comments),
+    generated: !!(options & LIKE.generated),
+  };
+};
+
+/** ATTACH / DETACH PARTITION, the only sub-command of its ALTER TABLE (RawSql.partition). */
+const partitionCommand = (ctx: StatementContext, n: any): RawSql['partition'] => {
+  const cmds: any[] = (n.cmds ?? []).map((c: any) => c.AlterTableCmd);
+  if (cmds.length !== 1 || (n.objtype && n.objtype !== 'OBJECT_TABLE') || n.missing_ok)
+    return undefined;
+  const p = cmds[0].def?.PartitionCmd;
+  if (!p?.name || p.concurrent) return undefined;
+  const parent = rangeVar(n.relation);
+  const table = rangeVar(p.name);
+  if (cmds[0].subtype === 'AT_DetachPartition') return { op: 'detach', table, parent };
+  if (cmds[0].subtype !== 'AT_AttachPartition') return undefined;
+  const bound = partitionBound(ctx);
+  return bound === undefined ? undefined : { op: 'attach', table, parent, bound };
+};
+
 /** A construct we do not model: the statement is kept verbatim as RawSql with this reason. */
 export class Unmodelled extends Error {}
 
@@ -319,20 +396,41 @@ const createTable = (ctx: StatementContext, n: any): StatementResult => {
   }
   if (n.relation?.relpersistence && n.relation.relpersistence !== 'p')
     throw new Unmodelled('unlogged table');
+  const name = rangeVar(n.relation);
+  if (n.partbound && n.inhRelations?.length === 1 && !n.tableElts?.length && !n.ofTypename) {
+    const bound = partitionBound(ctx);
+    const parent = rangeVar(n.inhRelations[0].RangeVar);
+    if (bound === undefined) throw new Unmodelled('a partition whose bound could not be read');
+    const sub = n.partspec ? partitionByText(ctx) : undefined;
+    const table: Table = {
+      name,
+      columns: [],
+      constraints: [],
+      partitionOf: { parent, bound },
+      ...(sub !== undefined ? { partitionBy: sub } : {}),
+    };
+    return changes({ kind: 'CreateTable', table, source: ctx.source });
+  }
+  const likes = (n.tableElts ?? []).filter((el: any) => el.TableLikeClause);
+  if (likes.length === 1 && n.tableElts.length === 1 && !n.inhRelations?.length && !n.partspec) {
+    const like = likeClause(likes[0].TableLikeClause);
+    if (like)
+      return changes({
+        ...raw(
+          ctx,
+          'unmodelled',
+          `CREATE TABLE ... LIKE runs as written; replay copies the columns of ${JSON.stringify(qualify(like.table))}`,
+        ),
+        effects: [
+          {
+            changes: [{ kind: 'CreateTable', table: { name, columns: [], constraints: [] }, like }],
+          },
+        ],
+      });
+  }
   if (n.inhRelations?.length || n.partbound || n.ofTypename)
     throw new Unmodelled('inheritance, partition or typed table');
-  const name = rangeVar(n.relation);
-  let partitionBy: string | undefined;
-  if (n.partspec) {
-    // PARTITION BY <strategy> (<keys>) closes the statement: keep it as written
-    const at = ctx.tokens.findIndex(
-      (t, i) =>
-        isKeyword(t, 'PARTITION') &&
-        isKeyword(ctx.tokens[i + 1], 'BY') &&
-        depthAt(ctx.tokens, i) === 0,
-    );
-    partitionBy = ctx.src.span(ctx.tokens.slice(at + 2));
-  }
+  const partitionBy = n.partspec ? partitionByText(ctx) : undefined;
   const columns: Column[] = [];
   const constraints: Constraint[] = [];
   const elements: any[] = n.tableElts ?? [];
@@ -1259,10 +1357,12 @@ export const readStatement = (
     if (!(e instanceof Unmodelled)) throw e;
     const down = UNMODELLED_DOWNS[kind]?.(node);
     const opaque = OPAQUE_TYPES[kind]?.(node);
+    const partition = kind === 'AlterTableStmt' ? partitionCommand(ctx, node) : undefined;
     return changes(
       raw(ctx, 'unmodelled', e.message, {
         ...(down ? { down } : {}),
         ...(opaque ? { opaque } : {}),
+        ...(partition ? { partition } : {}),
       }),
     );
   }

@@ -513,6 +513,7 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
     const why = (() => {
       if (!quotableName(t.name)) return NOT_QUOTABLE;
       if (t.partitionBy !== undefined) return 'knex cannot create a partitioned table';
+      if (t.partitionOf !== undefined) return 'knex cannot create a partition';
       for (const c of t.columns) {
         const p = columnProblem(ctx, c);
         if (p) return p;

@@ -392,6 +392,7 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
     const why = (() => {
       if (!quotableName(t.name)) return "a table name that cannot pass through Sequelize's quoting";
       if (t.partitionBy !== undefined) return 'Sequelize cannot create a partitioned table';
+      if (t.partitionOf !== undefined) return 'Sequelize cannot create a partition';
       const bad = t.columns.find((c) => !attributeKey(c.name));
       if (bad)
         return `column name ${JSON.stringify(bad.name)} cannot be a key of createTable's attributes`;

@@ -306,6 +306,18 @@ type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => s
 
 const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateTable: ({ table }) => {
+    if (table.partitionOf) {
+      // its columns and constraints come from the parent
+      const { parent, bound } = table.partitionOf;
+      const sub = table.partitionBy !== undefined ? ` PARTITION BY ${table.partitionBy}` : '';
+      const out = [
+        `CREATE TABLE ${quoteName(table.name)} PARTITION OF ${quoteName(parent)} ${bound}${sub}`,
+      ];
+      if (table.comment !== undefined)
+        out.push(`COMMENT ON TABLE ${quoteName(table.name)} IS ${quoteLiteral(table.comment)}`);
+      if (table.rowLevelSecurity) out.push(`${alterTable(table.name)} ENABLE ROW LEVEL SECURITY`);
+      return out;
+    }
     // a key PostgreSQL would fold into an earlier one with the same columns is added afterwards,
     // and so is a NOT VALID one (CREATE TABLE makes every constraint valid)
     const folded = foldedKeys(table.constraints);
