@@ -37,13 +37,13 @@ import {
 } from '../../ir/schema.js';
 import { callExpr, obj, type Js } from '../code/index.js';
 import { MYSQL } from '../dialect.js';
+import { mysqlRenameColumnProblem } from '../mysql-rename-column.js';
 import { quoteMysqlIdent } from '../sql/mysql.js';
 import {
   chain as then,
   columnStmt,
   orRaw,
   raw,
-  rawKind,
   schemaCall,
   stmt,
   tableStmt,
@@ -288,7 +288,17 @@ const OVERRIDES = {
       return raw(ctx, change, before, NOT_QUOTABLE);
     return [columnStmt(change.table, 'drop', tcall('dropColumn', change.column))];
   },
-  RenameColumn: rawKind('RenameColumn'),
+  RenameColumn: (change, before, ctx) => {
+    const why = !(
+      mysqlQuotable(change.table.name) &&
+      mysqlQuotable(change.from) &&
+      mysqlQuotable(change.to)
+    )
+      ? NOT_QUOTABLE
+      : mysqlRenameColumnProblem(before, change.table, change.from, RAW_WHY.RenameColumn);
+    if (why) return raw(ctx, change, before, why);
+    return [tableStmt('alterTable', change.table, [tcall('renameColumn', change.from, change.to)])];
+  },
   AlterColumnType: (change, before, ctx) => {
     const col = columnOf(before, change.table, change.column);
     if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');

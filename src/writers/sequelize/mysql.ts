@@ -31,6 +31,7 @@ import {
 } from '../../ir/schema.js';
 import { obj, type Js, type JsObject } from '../code/index.js';
 import { MYSQL } from '../dialect.js';
+import { mysqlRenameColumnProblem } from '../mysql-rename-column.js';
 import { renderMysqlType } from '../sql/mysql.js';
 import {
   intent,
@@ -154,52 +155,6 @@ const RAW_WHY = {
   SessionSetting: 'a session setting, kept as written',
 } as const;
 
-/**
- * Why renameColumn would not keep the column as it is, or undefined. It reads the column back
- * with SHOW FULL COLUMNS and writes `CHANGE old new <Type> [NOT NULL] [DEFAULT <Default, quoted>]`
- * (abstract/query-interface.js renameColumn): measured on MariaDB 10.11, the type, nullability and
- * the table's collation come back, a comment, ON UPDATE, AUTO_INCREMENT and a column collation or
- * character set do not, and an expression default would come back as a quoted string. So only a
- * column with none of them and no default, not JSON (MariaDB's CHECK names it), ENUM or SET, on no
- * foreign key and in a table without CHECK constraints.
- */
-function renameColumnProblem(
-  before: Schema,
-  table: QName,
-  from: string,
-  to: string,
-): string | undefined {
-  const col = columnOf(before, table, from);
-  if (!col) return 'the column is not in the replayed schema';
-  if (!plainName(table.name) || !plainName(from) || !plainName(to))
-    return "a name that cannot pass through Sequelize's quoting";
-  if (
-    col.comment !== undefined ||
-    col.collation !== undefined ||
-    col.type.charset !== undefined ||
-    col.onUpdate !== undefined ||
-    col.autoIncrement ||
-    col.generated !== undefined ||
-    col.default !== undefined
-  )
-    return RAW_WHY.RenameColumn;
-  if (['JSON', 'ENUM', 'SET'].includes(col.type.name.toUpperCase()))
-    return `renameColumn restates a ${col.type.name.toUpperCase()} column from describeTable`;
-  const t = before.tables[qualify(table)];
-  if (t?.constraints.some((k) => k.type === 'check'))
-    return 'renameColumn restates the column under a CHECK constraint';
-  const onForeignKey = Object.values(before.tables).some((o) =>
-    o.constraints.some(
-      (k) =>
-        k.type === 'foreign' &&
-        ((qualify(o.name) === qualify(table) && k.columns.includes(from)) ||
-          (qualify(k.references) === qualify(table) && k.referencedColumns.includes(from))),
-    ),
-  );
-  if (onForeignKey) return 'renameColumn restates a column of a foreign key';
-  return undefined;
-}
-
 function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change): Emitted[] {
   if (!plainName(t.name.name))
     return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
@@ -295,7 +250,9 @@ const OVERRIDES = {
     return [stmt(qi(ctx, 'removeColumn', [change.table.name, change.column]))];
   },
   RenameColumn: (change, before, ctx) => {
-    const why = renameColumnProblem(before, change.table, change.from, change.to);
+    const why = !(plainName(change.table.name) && plainName(change.from) && plainName(change.to))
+      ? "a name that cannot pass through Sequelize's quoting"
+      : mysqlRenameColumnProblem(before, change.table, change.from, RAW_WHY.RenameColumn);
     if (why) return raw(ctx, change, before, why);
     return [stmt(qi(ctx, 'renameColumn', [change.table.name, change.from, change.to]))];
   },
