@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderPlanText } from '../src/cli/plan.js';
 import { buildPlanReport, mysqlSpelling, plan, type PlanChange, type PlanReport } from '../src/commands/plan-report.js';
-import { ident, literal, qname, reasonText, why } from '../src/ir/reason.js';
+import { ident, literal, qname, reasonText, sqlType, why } from '../src/ir/reason.js';
 import { fixtureCases } from './fixtures.js';
 
 const fx = fixtureCases('mysql').find((c) => c.name === 'quoted-names')!;
@@ -53,7 +53,7 @@ describe('plan() of a MySQL history names things with backticks', () => {
         'AlterColumnType',
         'data-loss',
         "changes the type of column `a``b`.`mood` to ENUM('it''s', 'x''y', 'a\\\\b', '🚀', 'plain', 'O''Brien')",
-        'changes the type of column `a``b`.`mood`: down() casts its values back to ENUM; a value that does not fit fails or loses precision',
+        "changes the type of column `a``b`.`mood`: down() casts its values back to ENUM('it''s', 'x''y', 'a\\\\b', '🚀', 'plain'); a value that does not fit fails or loses precision",
       ],
       ['SetDefault', 'exact', "sets the default of column `a``b`.`mood` to 'O''Brien'", "down() sets the default of column `a``b`.`mood` to 'it''s'"],
       ['SetDefault', 'exact', "sets the default of column `a``b`.`path` to 'it\\'s'", "down() sets the default of column `a``b`.`path` to 'C:\\\\tmp\\'s'"],
@@ -77,11 +77,40 @@ describe('plan() of a MySQL history names things with backticks', () => {
     expect(generated.reason).toBe('generated column `g`; down() has no inverse for it (ALTER TABLE `a``b` ADD COLUMN `g` INTEGER AS (`id` + 1))');
   });
 
+  it("a down()'s reasons built from replay's problems and from a type spell them as MySQL does", async () => {
+    const dir = history({
+      '1_init': 'CREATE TABLE `a``b` (`id` INTEGER NOT NULL, `n` INTEGER UNSIGNED NULL, `s` ENUM(\'x\', \'it\'\'s\') NULL, PRIMARY KEY (`id`));',
+      '2_bad': 'ALTER TABLE `a``b` DROP COLUMN `x``y`;\nALTER TABLE `a``b` MODIFY `n` VARCHAR(10) NULL, MODIFY `s` VARCHAR(5) NULL;',
+    });
+    const { report } = await plan({ migrationsDir: dir, migration: '2_bad' });
+    expect(rows(report.migrations[0].changes)).toEqual([
+      ['DropColumn', 'irreversible', 'drops column `a``b`.`x``y`', 'the source is inconsistent here: column `x``y` does not exist in table `a``b`'],
+      [
+        'AlterColumnType',
+        'data-loss',
+        'changes the type of column `a``b`.`n` to VARCHAR(10)',
+        'changes the type of column `a``b`.`n`: down() casts its values back to INTEGER UNSIGNED; a value that does not fit fails or loses precision',
+      ],
+      [
+        'AlterColumnType',
+        'data-loss',
+        'changes the type of column `a``b`.`s` to VARCHAR(5)',
+        "changes the type of column `a``b`.`s`: down() casts its values back to ENUM('x', 'it''s'); a value that does not fit fails or loses precision",
+      ],
+    ]);
+    // PostgreSQL's spelling of the same reasons, as the generated files' comments still write them
+    const pg = buildPlanReport((await plan({ migrationsDir: dir, migration: '2_bad' })).planned);
+    expect(pg.migrations[0].changes[0].reason).toBe('the source is inconsistent here: column "x`y" does not exist in table "a`b"');
+  });
+
   it('a reason is data: its names and constants spelled by the dialect, its text kept as written', async () => {
     const s = await mysqlSpelling();
     const r = why`table ${qname({ schema: 'public', name: 'a"b' })}.${ident('c')} and value ${literal("it's")} and ${literal("a\\b'c")}: it's "kept"`;
     expect(reasonText(r, s)).toBe("table `a\"b`.`c` and value 'it''s' and 'a\\\\b''c': it's \"kept\"");
     expect(reasonText(r)).toBe(`table "public"."a""b"."c" and value 'it''s' and E'a\\\\b''c': it's "kept"`);
+    const t = why`casts back to ${sqlType({ name: 'ENUM', values: ["it's"] })} and ${sqlType({ name: 'INTEGER', unsigned: true })}`;
+    expect(reasonText(t, s)).toBe("casts back to ENUM('it''s') and INTEGER UNSIGNED");
+    expect(reasonText(t)).toBe('casts back to ENUM and INTEGER');
   });
 
   it('a PostgreSQL history keeps double quotes (buildPlanReport spells PostgreSQL unless told otherwise)', async () => {

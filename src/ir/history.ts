@@ -235,9 +235,9 @@ export const planMigration = (
       drops ? { statement: m.changes.filter((x) => x !== change && sameStatement(x, change)) } : {},
     );
     if (r.problems.length || invalid.length) {
-      // replay's problems name things as PostgreSQL writes them in every dialect (`"public.T"`):
-      // in a down()'s reason they are text, shown as written; validate.ts's are respelled
-      problemsOf.set(change, [...r.problems.map((p) => [reasonText(p)]), ...invalid]);
+      // replay's and validate.ts's problems stay data: a down()'s reason spells their names
+      // as the history's dialect does, where it is shown
+      problemsOf.set(change, [...r.problems, ...invalid]);
       for (const p of r.problems) {
         sourceProblems.push({ code: 'inconsistent-source', problem: p, ...locate(change) });
         diagnostics.push({

@@ -30,6 +30,7 @@ import {
   joinReasons,
   literal,
   qname as show,
+  sqlType,
   why,
   type Reason,
 } from './reason.js';
@@ -569,7 +570,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       }
     }
     if (zoned?.utc && zoned.keepsPrecision) return ok(...back);
-    const reason = why`changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${typeSql(old)}; a value that does not fit fails or loses precision`;
+    const reason = why`changes the type of column ${showColumn(c.table, c.column)}: down() casts its values back to ${sqlType(old)}; a value that does not fit fails or loses precision`;
     return lossy(
       zoned && !zoned.utc
         ? why`${reason}; at time zone ${zoned.zone}, values around daylight-saving changes may not round-trip`

@@ -3,14 +3,18 @@
  * is stale), kept as data until it is shown. A reason is prose with each name and string
  * constant it quotes kept as a value, so that it is spelled once, where it is shown, the way the
  * history's dialect spells it: `"T"."c"` and `E'a\\b'` for PostgreSQL, `` `T`.`c` `` and
- * `'a\\b'` for MySQL. Plain text is shown as written: prose, and what the migration itself holds
- * (the start of a statement, a reader's words, a type as the cast of a down() writes it).
+ * `'a\\b'` for MySQL; a column type too (`ENUM('a', 'b')` for MySQL). Plain text is shown as
+ * written: prose, and what the migration itself holds (the start of a statement, a reader's words).
  */
 import type { ColumnType, QName } from './schema.js';
 import { quoteIdent, quoteLiteral, quoteName, renderType } from './sql-text.js';
 
 export type ReasonPart =
-  string | { readonly ident: string } | { readonly name: QName } | { readonly literal: string };
+  | string
+  | { readonly ident: string }
+  | { readonly name: QName }
+  | { readonly literal: string }
+  | { readonly type: ColumnType };
 
 export type Reason = readonly ReasonPart[];
 
@@ -35,6 +39,8 @@ export const ident = (name: string): ReasonPart => ({ ident: name });
 export const qname = (q: QName): ReasonPart => ({ name: q });
 /** a string constant */
 export const literal = (value: string): ReasonPart => ({ literal: value });
+/** a column type */
+export const sqlType = (t: ColumnType): ReasonPart => ({ type: t });
 /** `table.column` */
 export const column = (table: QName, name: string): Reason => [qname(table), '.', ident(name)];
 
@@ -75,6 +81,8 @@ export const reasonText = (r: Reason, s: Spelling = POSTGRES_SPELLING): string =
           ? s.ident(p.ident)
           : 'name' in p
             ? s.name(p.name)
-            : s.literal(p.literal),
+            : 'literal' in p
+              ? s.literal(p.literal)
+              : s.type(p.type),
     )
     .join('');
