@@ -190,12 +190,18 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   // holds the constant as the old type: PostgreSQL rebuilds the index (or rechecks) while the
   // column already has the new one, and finds no operator between the two ('operator does not
   // exist: "E" = "E_old"'). Those are dropped first and created again once the type is rebuilt.
+  // the columns of the type, by table (each index and CHECK of a table without one is skipped
+  // without reading its text: this runs for every ADD VALUE, over every index of the schema)
+  const enumColumnsOf = new Map<string, string[]>();
+  for (const k of enumColumn) {
+    const [t, col] = k.split('\u0000');
+    enumColumnsOf.set(t, [...(enumColumnsOf.get(t) ?? []), col]);
+  }
   const columnsIn = (table: QName, text: string) => {
+    const cols = enumColumnsOf.get(qualify(table));
+    if (!cols) return false;
     const words = identifiersIn(text);
-    return [...enumColumn].some((k) => {
-      const [t, col] = k.split('\u0000');
-      return t === qualify(table) && words.has(col);
-    });
+    return cols.some((col) => words.has(col));
   };
   const exprIndexes = Object.values(before.indexes).filter((i) =>
     columnsIn(
@@ -228,6 +234,7 @@ const rebuildEnum = (before: Schema, name: QName, added: string): Inversion => {
   // Nor the type of a column a policy's USING or WITH CHECK reads ('cannot alter type of a
   // column used in a policy definition'): such policies are dropped first and created again.
   const policies = Object.values(before.policies).filter((p) => {
+    if (enumColumn.size === 0) return false;
     const words = identifiersIn(p.createSql);
     return [...enumColumn].some((k) => words.has(k.split('\u0000')[1]));
   });

@@ -226,11 +226,30 @@ export const servesForeignKey = (
   columns.length <= key.length &&
   columns.every((c, n) => c.toLowerCase() === key[n].toLowerCase());
 
+/**
+ * Index records known to hold no implicit index (only MySQL histories have them), so that
+ * replacedImplicitIndexes answers without going through every index of the schema, which it did
+ * for every CREATE INDEX of a PostgreSQL history, twice (replay and invert). A record gets here
+ * when a scan finds none, or when it is derived from such a record (`derived`) by removing
+ * entries, by rewriting them with their other fields kept, or by adding an ordinary index.
+ * Records are never changed once made.
+ */
+const noImplicit = new WeakSet<object>();
+const derived = <R extends object>(from: object, to: R, added?: Index): R => {
+  if (noImplicit.has(from) && !added?.implicit) noImplicit.add(to);
+  return to;
+};
+
 /** MySQL: the implicit indexes of `index`'s table that `index` can stand in for (InnoDB drops them). */
 export const replacedImplicitIndexes = (s: Schema, index: Index): Index[] => {
   const key = keyColumns(index);
-  if (!key) return [];
-  return Object.values(s.indexes).filter(
+  if (!key || noImplicit.has(s.indexes)) return [];
+  const all = Object.values(s.indexes);
+  if (!all.some((i) => i.implicit)) {
+    noImplicit.add(s.indexes);
+    return [];
+  }
+  return all.filter(
     (i) =>
       i.implicit &&
       i !== index &&
@@ -301,7 +320,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ...s,
       tables,
       views: views.length ? filterRecord(s.views, (v) => !views.includes(v)) : s.views,
-      indexes: filterRecord(s.indexes, (i) => !gone(i.table)),
+      indexes: derived(
+        s.indexes,
+        filterRecord(s.indexes, (i) => !gone(i.table)),
+      ),
       triggers: filterRecord(s.triggers, (x) => !gone(x.table)),
       policies: filterRecord(s.policies, (x) => !sameName(x.table, c.name)),
       // the sequences its columns owned go with it
@@ -345,7 +367,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     return {
       ...s,
       tables,
-      indexes: mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
+      indexes: derived(
+        s.indexes,
+        mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
+      ),
       views: mapRecord(followed.views, (v) =>
         v.starColumns
           ? { ...v, starColumns: v.starColumns.map((x) => ({ ...x, table: move(x.table) })) }
@@ -394,13 +419,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }));
     return {
       ...next,
-      indexes: filterRecord(
+      indexes: derived(
         next.indexes,
-        (i) =>
-          !(
-            sameName(i.table, c.table) &&
-            i.elements.some((e) => e.kind === 'column' && e.name === c.column)
-          ),
+        filterRecord(
+          next.indexes,
+          (i) =>
+            !(
+              sameName(i.table, c.table) &&
+              i.elements.some((e) => e.kind === 'column' && e.name === c.column)
+            ),
+        ),
       ),
       // a sequence the column owned (SERIAL) goes with it
       sequences: filterRecord(
@@ -499,7 +527,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         ...rest,
         columns: idx ? idx.elements.map((e) => (e.kind === 'column' ? e.name : e.text)) : k.columns,
       };
-      const without_ = idx ? { ...s, indexes: without(s.indexes, key) } : s;
+      const without_ = idx ? { ...s, indexes: derived(s.indexes, without(s.indexes, key)) } : s;
       return HANDLERS.AddConstraint(without_, { ...c, constraint: resolved }, problem);
     }
     const added = withTable(s, c.table, problem, (t) => {
@@ -575,7 +603,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     const indexes = replaced.length
       ? filterRecord(s.indexes, (i) => !replaced.includes(i))
       : s.indexes;
-    return { ...s, indexes: withEntry(indexes, key, c.index) };
+    return { ...s, indexes: derived(indexes, withEntry(indexes, key, c.index), c.index) };
   },
   DropIndex: (s, c, problem) => {
     const key = qualify(c.name);
@@ -583,7 +611,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       if (!c.ifExists) problem(why`index ${shown(c.name)} does not exist`);
       return s;
     }
-    return { ...s, indexes: without(s.indexes, key) };
+    return { ...s, indexes: derived(s.indexes, without(s.indexes, key)) };
   },
   RenameIndex: (s, c, problem) => {
     const key = qualify(c.from);
@@ -759,7 +787,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     return {
       ...s,
       views: without(s.views, key),
-      indexes: filterRecord(s.indexes, (i) => !sameName(i.table, c.name)),
+      indexes: derived(
+        s.indexes,
+        filterRecord(s.indexes, (i) => !sameName(i.table, c.name)),
+      ),
     };
   },
   CreateFunction: (s, c, problem) => {

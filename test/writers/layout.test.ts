@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRETTIER_OPTIONS } from '../../src/writers/code/format.js';
-import { indentText, layout, layoutBody, statementsDoc, type JsStatement } from '../../src/writers/code/layout.js';
+import { indentText, layout, layoutBody, statementsDoc, willBreakForTest, type Doc, type JsStatement } from '../../src/writers/code/layout.js';
+import { utils as docUtils } from 'prettier/doc';
 import { awaitExpr, binaryExpr, callExpr, code, js, memberExpr, obj, sqlExpr, type Js } from '../../src/writers/code/printer.js';
 
 const call = (callee: Js, ...args: Js[]): Js => ({ kind: 'call', callee, args }) as unknown as Js;
@@ -96,7 +97,33 @@ const wrapBody = (body: string, depth: number): string => {
   return `${[...open, body, ...close].join('\n')}\n`;
 };
 
+/** every document inside `d` (arrays, group contents and conditional states, if-break branches, indents) */
+const subDocs = (d: Doc, out: Doc[] = []): Doc[] => {
+  out.push(d);
+  if (Array.isArray(d)) for (const x of d) subDocs(x, out);
+  else if (d && typeof d === 'object') {
+    const x = d as unknown as Record<string, unknown>;
+    for (const k of ['contents', 'breakContents', 'flatContents'] as const) if (x[k] !== undefined) subDocs(x[k] as Doc, out);
+    for (const k of ['parts', 'expandedStates'] as const) if (Array.isArray(x[k])) for (const y of x[k] as Doc[]) subDocs(y, out);
+  }
+  return out;
+};
+
 describe('layout printer', () => {
+  it("its remembered willBreak answers as prettier's own for every document the printers build", () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(statement, (s) => {
+        for (const d of subDocs(statementsDoc([s]))) {
+          expect(willBreakForTest(d)).toBe(docUtils.willBreak(d));
+          compared++;
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(compared).toBeGreaterThan(3000);
+  });
+
   it('prints random statements exactly as prettier formats them', async () => {
     await fc.assert(
       fc.asyncProperty(statement, fc.integer({ min: 1, max: 4 }), async (s, depth) => {

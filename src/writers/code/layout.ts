@@ -14,7 +14,7 @@
  * `(await …)`, compared, joined by `&&`. Statements are expressions with a prefix (`await`,
  * `throw`) and the comments above them, or `if (test) { … }`.
  */
-import { builders as b, printer as p, utils as u, type builders } from 'prettier/doc';
+import { builders as b, printer as p, type builders } from 'prettier/doc';
 import { commentText, jsKey, jsString, jsTemplate, TEMPLATE_LINE } from './js-string.js';
 import { js } from './printer.js';
 import type {
@@ -111,12 +111,14 @@ const printKey = (k: string): string => jsKey(k);
  * reading of the text is the layout we printed.
  */
 interface Ctx {
+  /** willBreak of each document met in this round (see willBreak) */
+  readonly breaks: WeakMap<object, boolean>;
   readonly ids: Map<JsObject, number>;
   readonly forced: ReadonlySet<number>;
   /** objects too wide to ever print flat: broken from the first round (saves a second one) */
   readonly wide: Set<number>;
 }
-let ctx: Ctx = { ids: new Map(), forced: new Set(), wide: new Set() };
+let ctx: Ctx = { breaks: new WeakMap(), ids: new Map(), forced: new Set(), wide: new Set() };
 const MARK_DIGITS = [
   1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
   30, 31,
@@ -128,10 +130,18 @@ const marker = (id: number): string =>
   MARK_DIGITS[id % 28];
 const markerId = (m: string): number =>
   [...m].reduce((n, ch) => n * 28 + MARK_DIGITS.indexOf(ch), 0);
+/** flatWidth of each object, array or call met (a nested value is measured once, not once for
+ * every object around it: printObject and mustBreak measure every level) */
+const widths = new WeakMap<object, number>();
 /** A lower bound of the width of a value printed on one line (arrows: their head only). */
 const flatWidth = (v: Js): number => {
   if (typeof v === 'string') return v.length + 2;
   if (v === null || typeof v !== 'object') return String(v).length;
+  let w = widths.get(v);
+  if (w === undefined) widths.set(v, (w = measure(v)));
+  return w;
+};
+const measure = (v: Js & object): number => {
   if (Array.isArray(v))
     return 2 + (v as readonly Js[]).reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
   if (isCode(v)) return v.text.length;
@@ -142,6 +152,61 @@ const flatWidth = (v: Js): number => {
     return flatWidth(v.callee) + 2 + v.args.reduce<number>((n, x) => n + flatWidth(x) + 2, 0);
   if (isTemplate(v)) return v.text.split('\n')[0].length + 2;
   return 0;
+};
+
+/**
+ * prettier's `utils.willBreak` (a group marked broken, a hard line or a break-parent anywhere
+ * inside, conditional groups by their first state), remembered for each document of the round:
+ * the printers ask it of a call's arguments at every level of nesting, and prettier's walks the
+ * whole document each time. A document is printed (which marks groups broken) only after the
+ * round has built it, and each round builds new documents.
+ */
+const willBreak = (d: Doc): boolean => {
+  if (typeof d !== 'object' || d === null) return false;
+  let r = ctx.breaks.get(d);
+  if (r !== undefined) return r;
+  if (Array.isArray(d)) r = d.some(willBreak);
+  else {
+    const x = d as { type: string; [k: string]: any };
+    switch (x.type) {
+      case 'group':
+        r = !!x.break || willBreak(x.contents);
+        break;
+      case 'line':
+        r = !!x.hard;
+        break;
+      case 'break-parent':
+        r = true;
+        break;
+      case 'if-break':
+        r = willBreak(x.breakContents) || willBreak(x.flatContents);
+        break;
+      case 'fill':
+        r = (x.parts as Doc[]).some(willBreak);
+        break;
+      case 'indent':
+      case 'align':
+      case 'indent-if-break':
+      case 'label':
+      case 'line-suffix':
+        r = willBreak(x.contents);
+        break;
+      default:
+        r = false;
+    }
+  }
+  ctx.breaks.set(d, r);
+  return r;
+};
+/** (tests: the same answer as prettier's own) */
+export const willBreakForTest = (d: Doc): boolean => {
+  const saved = ctx;
+  ctx = { ...ctx, breaks: new WeakMap() };
+  try {
+    return willBreak(d);
+  } finally {
+    ctx = saved;
+  }
 };
 
 const objectId = (o: JsObject): number => {
@@ -251,15 +316,15 @@ const argumentsDoc = (args: readonly Js[]): Doc => {
     );
   if (groupLast) {
     const rest = items.slice(0, -1);
-    if (rest.some((d) => u.willBreak(d))) return allBroken();
+    if (rest.some((d) => willBreak(d))) return allBroken();
     const lastDoc = printed[printed.length - 1];
     const hugged: Doc = ['(', ...rest, b.group(lastDoc, { shouldBreak: true }), ')'];
-    return u.willBreak(lastDoc)
+    return willBreak(lastDoc)
       ? [b.breakParent, b.conditionalGroup([hugged, allBroken()])]
       : b.conditionalGroup([['(', ...rest, lastDoc, ')'], hugged, allBroken()]);
   }
   return b.group(['(', b.indent([b.softline, ...items]), b.ifBreak(','), b.softline, ')'], {
-    shouldBreak: items.some((d) => u.willBreak(d)),
+    shouldBreak: items.some((d) => willBreak(d)),
   });
 };
 
@@ -353,16 +418,16 @@ const printChain = (v: Js, statement: boolean): Doc => {
   const lastGroup = groups[groups.length - 1];
   const lastBreaksAfterFunctionArgs =
     lastGroup[lastGroup.length - 1].kind === 'args' &&
-    u.willBreak(printedGroups[printedGroups.length - 1]) &&
+    willBreak(printedGroups[printedGroups.length - 1]) &&
     calls.slice(0, -1).some((c) => c.args.some(isArrow));
   if (
     alwaysExpanded(chain) ||
-    printedGroups.slice(0, -1).some((g) => u.willBreak(g)) ||
+    printedGroups.slice(0, -1).some((g) => willBreak(g)) ||
     lastBreaksAfterFunctionArgs
   ) {
     return b.group(expanded);
   }
-  return [u.willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
+  return [willBreak(oneLine) ? b.breakParent : '', b.conditionalGroup([oneLine, expanded])];
 };
 
 const printArrow = (a: JsArrow): Doc => {
@@ -551,7 +616,7 @@ export const layout = (build: () => Doc, indent = 0): string => {
   try {
     let forced = new Set<number>();
     for (let round = 0; ; round++) {
-      ctx = { ids: new Map(), forced, wide: new Set() };
+      ctx = { breaks: new WeakMap(), ids: new Map(), forced, wide: new Set() };
       const text = printOnce(build(), indent);
       const broken = new Set([...text.matchAll(MARK)].map((m) => markerId(m[0])));
       const clean = text.replace(MARK, '');
