@@ -191,13 +191,13 @@ export async function snapshotCatalog(query: CatalogQuery): Promise<Catalog> {
 const MEMBERS = `
 typ AS (
   SELECT t.oid, t.typname, t.typtype, t.typrelid, ns.nspname FROM pg_type t JOIN ns ON ns.oid = t.typnamespace
-  WHERE t.typtype IN ('e', 'd', 'c', 'r')
+  WHERE t.oid >= 16384 AND t.typtype IN ('e', 'd', 'c', 'r')
     AND (t.typtype <> 'c' OR (SELECT c.relkind FROM pg_class c WHERE c.oid = t.typrelid) = 'c')
     AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_type'::regclass AND ext.objid = t.oid)
 ),
 fn AS (
   SELECT p.oid, p.proname, ns.nspname FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
-  WHERE NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
+  WHERE p.oid >= 16384 AND NOT EXISTS (SELECT 1 FROM ext WHERE ext.classid = 'pg_proc'::regclass AND ext.objid = p.oid)
 ),
 member AS (
   SELECT 'r'::text AS c, r.oid AS o, 'pg_class'::regclass::oid AS ci, r.oid AS oi FROM rel r
@@ -213,6 +213,11 @@ member AS (
   UNION ALL SELECT 't', t.oid, 'pg_class'::regclass, t.typrelid FROM typ t WHERE t.typrelid <> 0
   UNION ALL SELECT 'f', f.oid, 'pg_proc'::regclass, f.oid FROM fn f
 )`;
+
+/** The names of a relation's columns, as text: what other objects print of them. */
+const ATTNAMES = (relid: string) =>
+  `coalesce((SELECT json_agg(json_build_array(a.attnum, a.attname) ORDER BY a.attnum)::text
+    FROM pg_attribute a WHERE a.attrelid = ${relid} AND a.attnum > 0), '')`;
 
 /** A catalog row's version: a row that changed (an UPDATE writes a new row version) has a new
  * (xmin, ctid), also within one transaction, where xmin alone stays the same. */
@@ -261,11 +266,15 @@ SELECT json_build_object(
     UNION ALL SELECT ${V('x')} FROM pg_cast x WHERE x.oid >= 16384
     UNION ALL SELECT ${V('x')} FROM pg_language x WHERE x.oid >= 16384
     UNION ALL SELECT classid::text || '.' || objid::text FROM ext) g),
-'o', (SELECT coalesce(json_agg(json_build_array(x.k, x.o::text, x.s, x.n, x.a, h.v)), '[]') FROM (
-    SELECT 'r' AS c, r.relkind::text AS k, r.oid AS o, r.nspname AS s, r.relname AS n, NULL::text AS a
+'o', (SELECT coalesce(json_agg(json_build_array(x.k, x.o::text, x.s, x.n, x.a, h.v, x.nm)), '[]') FROM (
+    SELECT 'r' AS c, r.relkind::text AS k, r.oid AS o, r.nspname AS s, r.relname AS n, NULL::text AS a,
+      ${ATTNAMES('r.oid')} AS nm
     FROM rel r WHERE r.relkind IN ('r', 'p', 'f', 'v', 'm', 'S')
-    UNION ALL SELECT 't', 't' || t.typtype::text, t.oid, t.nspname, t.typname, NULL FROM typ t
-    UNION ALL SELECT 'f', 'F', f.oid, f.nspname, f.proname, oidvectortypes(p.proargtypes)
+    UNION ALL SELECT 't', 't' || t.typtype::text, t.oid, t.nspname, t.typname, NULL,
+      md5(coalesce((SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder)::text FROM pg_enum e
+        WHERE e.enumtypid = t.oid), '') || ${ATTNAMES('t.typrelid')})
+    FROM typ t
+    UNION ALL SELECT 'f', 'F', f.oid, f.nspname, f.proname, oidvectortypes(p.proargtypes), NULL
     FROM fn f JOIN pg_proc p ON p.oid = f.oid) x
   LEFT JOIN (SELECT r.c, r.o, md5(string_agg(r.v, ',' ORDER BY r.v)) AS v FROM row_ r GROUP BY r.c, r.o) h
     ON h.o = x.o AND h.c = x.c)
@@ -273,23 +282,59 @@ SELECT json_build_object(
 
 /**
  * The objects to read: those whose rows changed ($1 relations, $2 types, $3 functions, as
- * '{oid,...}'), and every object with a member that depends (pg_depend) on a member of one of
- * them: a definition prints the names of what it depends on (a foreign key its referenced table
+ * '{oid,...}'), and every object with a member that depends (pg_depend) on one of the objects
+ * whose names changed ($4: a relation's name or column names, a type's name, enum labels or
+ * attribute names, a function's name or argument types), on its row type or on an array type of
+ * either: a definition prints the names of what it depends on (a foreign key its referenced table
  * and columns, a view its tables, columns, functions and types, a column its type, a default its
- * sequence, a trigger its function, a sequence the column that owns it), and a rename changes
- * only the renamed object's rows.
+ * sequence or an enum label, a trigger its function, a sequence the column that owns it), and a
+ * rename changes only the renamed object's rows. Nothing else of an object shows in another's
+ * definition, so an object that changed otherwise is read alone.
  */
 const PARTIAL_SQL = catalogQuery({
-  ctes: `${MEMBERS.trim()},
-changed AS (
+  ctes: `changed AS (
   SELECT 'r'::text AS c, o FROM unnest($1::oid[]) AS u(o)
   UNION ALL SELECT 't', o FROM unnest($2::oid[]) AS u(o)
   UNION ALL SELECT 'f', o FROM unnest($3::oid[]) AS u(o)
 ),
+renamed AS (SELECT o FROM unnest($4::oid[]) AS u(o)),
+rtype AS (
+  SELECT o FROM renamed
+  UNION SELECT c.reltype FROM pg_class c WHERE c.oid IN (SELECT o FROM renamed) AND c.reltype <> 0
+),
+named AS (
+  SELECT 'pg_class'::regclass::oid AS ci, o AS oi FROM renamed
+  UNION ALL SELECT 'pg_proc'::regclass, o FROM renamed
+  UNION ALL SELECT 'pg_type'::regclass, o FROM rtype
+  UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t WHERE t.typelem IN (SELECT o FROM rtype)
+  UNION ALL SELECT 'pg_class'::regclass, t.typrelid FROM pg_type t
+  WHERE t.oid IN (SELECT o FROM renamed) AND t.typrelid <> 0
+),
+dep AS (
+  SELECT d.classid, d.objid FROM pg_depend d JOIN named n ON d.refclassid = n.ci AND d.refobjid = n.oi
+),
 dirty AS (
   SELECT c, o FROM changed
-  UNION SELECT m.c, m.o FROM pg_depend d JOIN member m ON m.ci = d.classid AND m.oi = d.objid
-  WHERE d.refobjid IN (SELECT m2.oi FROM member m2 JOIN changed ch ON ch.c = m2.c AND ch.o = m2.o)
+  UNION SELECT x.c, x.o FROM dep CROSS JOIN LATERAL (
+    SELECT 'r'::text AS c, dep.objid AS o WHERE dep.classid = 'pg_class'::regclass
+    UNION ALL SELECT 'r', i.indrelid FROM pg_index i
+    WHERE dep.classid = 'pg_class'::regclass AND i.indexrelid = dep.objid
+    UNION ALL SELECT 't', c.reltype FROM pg_class c
+    WHERE dep.classid = 'pg_class'::regclass AND c.oid = dep.objid AND c.relkind = 'c'
+    UNION ALL SELECT CASE WHEN k.conrelid <> 0 THEN 'r' ELSE 't' END,
+      CASE WHEN k.conrelid <> 0 THEN k.conrelid ELSE k.contypid END
+    FROM pg_constraint k WHERE dep.classid = 'pg_constraint'::regclass AND k.oid = dep.objid
+    UNION ALL SELECT 'r', a.adrelid FROM pg_attrdef a
+    WHERE dep.classid = 'pg_attrdef'::regclass AND a.oid = dep.objid
+    UNION ALL SELECT 'r', g.tgrelid FROM pg_trigger g
+    WHERE dep.classid = 'pg_trigger'::regclass AND g.oid = dep.objid
+    UNION ALL SELECT 'r', p.polrelid FROM pg_policy p
+    WHERE dep.classid = 'pg_policy'::regclass AND p.oid = dep.objid
+    UNION ALL SELECT 'r', w.ev_class FROM pg_rewrite w
+    WHERE dep.classid = 'pg_rewrite'::regclass AND w.oid = dep.objid
+    UNION ALL SELECT 't', dep.objid WHERE dep.classid = 'pg_type'::regclass
+    UNION ALL SELECT 'f', dep.objid WHERE dep.classid = 'pg_proc'::regclass
+  ) x
 )`,
 });
 
@@ -303,8 +348,9 @@ export const statementName = (sql: string): string =>
   STATEMENT_NAMES.get(sql) ?? 'ormshift_catalog_other';
 
 /** One object of a fingerprint: kind ('r', 'p', 'f', 'v', 'm', 'S' relkinds; 'te', 'td', 'tc',
- * 'tr' types; 'F' function), oid, schema, name, argument types, version hash */
-type FingerprintRow = [string, string, string, string, string | null, string | null];
+ * 'tr' types; 'F' function), oid, schema, name, argument types, version hash, what other
+ * objects print of it besides its name (column names, enum labels) */
+type FingerprintRow = [string, string, string, string, string | null, string | null, string | null];
 interface Fingerprint {
   readonly global: string;
   /** by `${class}:${oid}`, class 'r', 't' or 'f' */
@@ -367,8 +413,8 @@ type CatalogRecords = Pick<
  * Reads one database's catalog again and again, reading only what changed since the last read
  * (the same result as snapshotCatalog, object for object: test/db/incremental-catalog.test.ts
  * compares the two after every step of real histories). Each read first takes the fingerprint;
- * the objects whose rows changed, appeared or went, and every object that depends on one of
- * them, are read again, the rest is the last catalog's (the same objects, shared). The whole
+ * the objects whose rows changed, appeared or went, and every object that depends on one whose
+ * names changed, are read again, the rest is the last catalog's (the same objects, shared). The whole
  * catalog is read instead when there is no last read, when what every definition may name
  * changed (the fingerprint's 'g'), or when an object appeared, went or was renamed under a name
  * that another object bears too: PostgreSQL prints a name qualified, or a function call with
@@ -420,6 +466,8 @@ async function incremental(
 ): Promise<Catalog | undefined> {
   if (was.global !== now.global) return undefined;
   const changed: { r: string[]; t: string[]; f: string[] } = { r: [], t: [], f: [] };
+  /** objects whose names, as others print them, changed: their dependents are read again */
+  const renamed: string[] = [];
   /** objects whose old entries go: changed or gone (a dependent read again is added later) */
   const stale: FingerprintRow[] = [];
   const ambiguous = (row: FingerprintRow) =>
@@ -439,6 +487,8 @@ async function incremental(
     if ((!old || old[2] !== row[2] || old[3] !== row[3] || old[4] !== row[4]) && ambiguous(row))
       return undefined;
     if (old) stale.push(old);
+    if (old && (old[2] !== row[2] || old[3] !== row[3] || old[4] !== row[4] || old[6] !== row[6]))
+      renamed.push(row[1]);
     changed[id[0] as 'r' | 't' | 'f'].push(row[1]);
   }
   for (const [id, old] of was.objects) {
@@ -449,7 +499,12 @@ async function incremental(
   if (stale.length === 0 && changed.r.length + changed.t.length + changed.f.length === 0)
     return before;
   const array = (oids: string[]) => `{${oids.join(',')}}`;
-  const rows = await query(PARTIAL_SQL, [array(changed.r), array(changed.t), array(changed.f)]);
+  const rows = await query(PARTIAL_SQL, [
+    array(changed.r),
+    array(changed.t),
+    array(changed.f),
+    array(renamed),
+  ]);
   const cell = rows[0]?.catalog;
   const raw = (typeof cell === 'string' ? JSON.parse(cell) : cell) as RawCatalog & {
     dirty: [string, string][];
