@@ -277,4 +277,31 @@ CREATE TABLE "PostRank" AS SELECT * FROM "PostStat";
     expect(r.diff.changedTables).toEqual([]);
     expect(r.inSync).toBe(true);
   });
+
+  it('names a DO block above a replay problem in the same file that mentions the object (it may drop it)', async () => {
+    // civitai's 20230221151809_view_pef_tweaks: the DO block drops TagRank, which the replay does not
+    // model, so the CREATE MATERIALIZED VIEW below is reported as 'already exists'; before, no hint
+    const p = project(
+      {
+        '20240101000000_init': 'CREATE TABLE "T" ("id" INTEGER NOT NULL, CONSTRAINT "T_pkey" PRIMARY KEY ("id"));\nCREATE VIEW "V" AS SELECT id FROM "T";\n',
+        '20240102000000_again': `DO $$
+BEGIN
+    IF EXISTS(SELECT 1 FROM pg_matviews WHERE matviewname = 'V') THEN
+        DROP MATERIALIZED VIEW public."V";
+    ELSE
+        DROP VIEW IF EXISTS public."V";
+    END IF;
+END $$;
+
+CREATE VIEW "V" AS SELECT id FROM "T";
+`,
+      },
+      `${DS}model T {\n  id Int @id\n}\n`,
+    );
+    const r = await drift(p);
+    expect(r.replayProblems.map((x) => `${x.file}:${x.line} ${x.message} <- ${x.maybeCreatedBy}`)).toEqual([
+      '20240102000000_again/migration.sql:10 view "V" already exists <- 20240102000000_again/migration.sql:1',
+    ]);
+    expect(renderDrift(r)).toContain('(the statement kept as raw SQL at 20240102000000_again/migration.sql:1 mentions it and may drop it;');
+  });
 });

@@ -109,7 +109,7 @@ export const renderDrift = (r: DriftReport): string => {
       );
       if (p.maybeCreatedBy)
         out.push(
-          `    (the statement kept as raw SQL at ${p.maybeCreatedBy} mentions it and may create it; ormshift does not model that statement)`,
+          `    (the statement kept as raw SQL at ${p.maybeCreatedBy} mentions it and may ${/already exists/.test(p.message) ? 'drop' : 'create'} it; ormshift does not model that statement)`,
         );
     }
     if (r.reconcilePlacement) out.push(`  So ${r.reconcilePlacement}.`);

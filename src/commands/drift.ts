@@ -42,8 +42,9 @@ export interface ReplayProblem {
   readonly file?: string;
   readonly line?: number;
   readonly message: string;
-  /** an earlier statement kept as raw SQL (a DO block...) that mentions the missing object: it
-   * may create it in a way ormshift does not model, so the problem may be ormshift's, not the history's */
+  /** an earlier statement kept as raw SQL (a DO block...) that mentions the object: it may create
+   * a missing one, or drop one that is said to exist already, in a way ormshift does not model, so
+   * the problem may be ormshift's, not the history's */
   readonly maybeCreatedBy?: string;
 }
 
@@ -569,7 +570,22 @@ export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
               ? [...(p.name.schema ? [p.name.schema] : []), p.name.name]
               : [],
       );
-      const raw = rawSoFar.find(
+      // raw statements of earlier migrations, and of this one above the problem's line (a DO
+      // block that drops a view before the file creates it again)
+      const earlier = [
+        ...rawSoFar,
+        ...m.migration.changes.flatMap((c) =>
+          c.kind === 'RawSql' &&
+          c.category !== 'data' &&
+          c.source &&
+          d.line !== undefined &&
+          (d.file === undefined || c.source.file === d.file) &&
+          c.source.line < d.line
+            ? [{ at: `${c.source.file}:${c.source.line}`, sql: c.sql }]
+            : [],
+        ),
+      ];
+      const raw = earlier.find(
         (r) => missing.length > 0 && missing.every((n) => r.sql.includes(n)),
       );
       // one statement read into several changes (ALTER TABLE with many sub-commands) says it once
