@@ -101,6 +101,27 @@ describe('layout', () => {
   });
 });
 
+describe('USING "col"::type is the cast .alter() writes', () => {
+  it('alter() for exactly that cast, alone in its statement; raw SQL for any other USING', async () => {
+    const c = await knex(
+      history({
+        '20240101000000_init': 'CREATE TABLE "R" ("v" TEXT NOT NULL, "w" TEXT, "x" TEXT, "y" TEXT);',
+        '20240102000000_cast': [
+          'ALTER TABLE "R" ALTER COLUMN "v" SET DATA TYPE INTEGER USING "v"::INTEGER;',
+          'ALTER TABLE "R" ALTER COLUMN "w" SET DATA TYPE INTEGER USING ("w"::text)::INTEGER;',
+          'ALTER TABLE "R" ALTER COLUMN "x" SET DATA TYPE INTEGER USING "x"::INTEGER, ALTER COLUMN "y" SET DATA TYPE INTEGER USING "x"::INTEGER;',
+        ].join('\n'),
+      }),
+    );
+    const body = flat(c.files[1].contents.slice(0, c.files[1].contents.indexOf('exports.down')));
+    has(body, "table.integer('v').alter({ alterNullable: false });");
+    expect(body).toContain(flat('USING ("w"::text)::INTEGER'));
+    // the second USING reads "x": split from it, it would see the new values
+    expect(body).toContain(flat('USING "x"::INTEGER'));
+    expect(body).not.toContain(flat("table.integer('x')"));
+  });
+});
+
 describe('exact types and defaults (the traps of knex 3 on PostgreSQL avoided)', () => {
   it('createTable uses the builder with the traps avoided', async () => {
     const c = await knex(history({ '20240101000000_init': INIT }));

@@ -26,7 +26,7 @@ import {
   type QName,
   type Schema,
 } from '../../ir/schema.js';
-import { renderType } from '../../ir/sql-text.js';
+import { quoteIdent, renderType } from '../../ir/sql-text.js';
 import {
   arrowExpr,
   callExpr,
@@ -614,13 +614,22 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
   },
   AlterColumnType: (change, before, ctx) => {
     const col = columnIn(before, change.table, change.column);
+    // USING "col"::<the new type>, the very cast .alter() writes (`using ("col"::type)`), in a
+    // statement with no other USING (which could read this column: split from it, it would see
+    // the new values, not the ones from before the statement)
+    const castUsing =
+      change.using !== undefined &&
+      (change.source?.text.match(/\bUSING\b/gi) ?? []).length <= 1 &&
+      change.using.replace(/^\((.*)\)$/s, '$1') ===
+        `${quoteIdent(change.column)}::${renderType(change.to)}`;
     const why = (() => {
       if (!col) return 'the column is not in the replayed schema';
-      if (change.using !== undefined)
+      if (change.using !== undefined && !castUsing)
         return "a USING expression, which knex's .alter() cannot say (it always writes USING col::type)";
       if (change.collation !== undefined) return 'knex has no COLLATE';
       if (!quotableName(change.table)) return NOT_QUOTABLE;
       if (
+        !castUsing &&
         LENGTH_LIMITED.has(change.to.name.toUpperCase()) &&
         !change.to.user &&
         (change.to.args ?? []).length > 0
