@@ -58,6 +58,9 @@ export interface RenameTable extends Base {
   readonly kind: 'RenameTable';
   readonly from: QName;
   readonly to: string;
+  /** `ALTER TABLE ... SET SCHEMA s`, only in the effects of the statement kept verbatim (whose
+   * down the reader writes): the schema the table moves to, with its indexes and sequences */
+  readonly schema?: string;
 }
 export interface AddColumn extends Base {
   readonly kind: 'AddColumn';

@@ -21,7 +21,7 @@ import {
   renderType,
   storedType,
 } from './sql-text.js';
-import { expandSerials, ownedBySql } from './serial.js';
+import { expandSerials, nextvalDefault, ownedBySql } from './serial.js';
 import { dictionary, put, withEntries, withEntry } from './record.js';
 import {
   findColumn,
@@ -340,18 +340,35 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       problem(why`table ${shown(c.from)} does not exist`);
       return s;
     }
-    const to: QName = { ...c.from, name: c.to };
+    const schema =
+      c.schema === undefined ? c.from.schema : c.schema === 'public' ? undefined : c.schema;
+    const to: QName = { ...(schema !== undefined ? { schema } : {}), name: c.to };
+    const moved = (schema ?? '') !== (c.from.schema ?? '');
     const move = (q: QName) => (sameName(q, c.from) ? to : q);
-    const followed = followInDependents(s, { kind: 'table', table: c.from, to: c.to }, c);
+    // a view names the table without its schema or with the old one: not followed into a new
+    // schema (the replay check reports a view that no longer builds)
+    const followed = moved
+      ? s
+      : followInDependents(s, { kind: 'table', table: c.from, to: c.to }, c);
     const tables = mapRecord(without(s.tables, key), (x) => ({
       ...x,
       constraints: x.constraints.map((k) =>
         k.type === 'foreign' ? { ...k, references: move(k.references) } : k,
       ),
     }));
+    const renamedSeqs = moved
+      ? Object.values(s.sequences).filter((q) => q.ownedBy && sameName(q.ownedBy.table, c.from))
+      : [];
+    const seqDefault = (col: Column): Column => {
+      const q = renamedSeqs.find((x) => col.default === nextvalDefault(x.name));
+      if (!q) return col;
+      const name: QName = { ...(schema !== undefined ? { schema } : {}), name: q.name.name };
+      return { ...col, default: nextvalDefault(name) };
+    };
     tables[qualify(to)] = {
       ...t,
       name: to,
+      columns: renamedSeqs.length ? t.columns.map(seqDefault) : t.columns,
       constraints: t.constraints.map((k) =>
         k.type === 'foreign' ? { ...k, references: move(k.references) } : k,
       ),
@@ -369,7 +386,14 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       tables,
       indexes: derived(
         s.indexes,
-        mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
+        moved
+          ? Object.fromEntries(
+              Object.values(s.indexes).map((i) => {
+                const x = { ...i, table: move(i.table) };
+                return [indexKey(x.table, x.name), x];
+              }),
+            )
+          : mapRecord(s.indexes, (i) => ({ ...i, table: move(i.table) })),
       ),
       views: mapRecord(followed.views, (v) =>
         v.starColumns
@@ -378,11 +402,28 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ),
       triggers: rekey(followed.triggers),
       policies: rekey(followed.policies),
-      sequences: mapRecord(s.sequences, (q) =>
-        q.ownedBy && sameName(q.ownedBy.table, c.from)
-          ? { ...q, ownedBy: { ...q.ownedBy, table: to } }
-          : q,
-      ),
+      sequences: moved
+        ? Object.fromEntries(
+            Object.values(s.sequences).map((q) => {
+              if (!(q.ownedBy && sameName(q.ownedBy.table, c.from))) return [qualify(q.name), q];
+              // an owned sequence moves with its table
+              const name: QName = {
+                ...(schema !== undefined ? { schema } : {}),
+                name: q.name.name,
+              };
+              const createSql = q.createSql.replace(
+                /^(\s*CREATE\s+SEQUENCE\s+(?:IF\s+NOT\s+EXISTS\s+)?)(?:"(?:[^"]|"")*"|\w+)(?:\s*\.\s*(?:"(?:[^"]|"")*"|\w+))?/i,
+                (_m, head: string) => `${head}${quoteName(name)}`,
+              );
+              const x = { ...q, name, createSql, ownedBy: { ...q.ownedBy, table: to } };
+              return [qualify(name), x];
+            }),
+          )
+        : mapRecord(s.sequences, (q) =>
+            q.ownedBy && sameName(q.ownedBy.table, c.from)
+              ? { ...q, ownedBy: { ...q.ownedBy, table: to } }
+              : q,
+          ),
     };
   },
   AddColumn: (s, c, problem) => {

@@ -383,6 +383,24 @@ const partitionCommand = (ctx: StatementContext, n: any): RawSql['partition'] =>
   return bound === undefined ? undefined : { op: 'attach', table, parent, bound };
 };
 
+/** `ALTER TABLE t SET SCHEMA s`: runs as written, replay moves the table (a RenameTable effect
+ * with its schema), down() moves it back. */
+const setSchema = (ctx: StatementContext, n: any): RawSql | undefined => {
+  if (n.objectType !== 'OBJECT_TABLE' || n.missing_ok || !n.relation || !n.newschema)
+    return undefined;
+  const from = rangeVar(n.relation);
+  const to: QName = {
+    ...(n.newschema !== 'public' ? { schema: n.newschema } : {}),
+    name: from.name,
+  };
+  return {
+    ...raw(ctx, 'unmodelled', 'SET SCHEMA runs as written; replay moves the table', {
+      down: `ALTER TABLE ${quoteName(to)} SET SCHEMA ${quoteIdent(from.schema ?? 'public')}`,
+    }),
+    effects: [{ changes: [{ kind: 'RenameTable', from, to: from.name, schema: n.newschema }] }],
+  };
+};
+
 /** A construct we do not model: the statement is kept verbatim as RawSql with this reason. */
 export class Unmodelled extends Error {}
 
@@ -1358,6 +1376,8 @@ export const readStatement = (
     const down = UNMODELLED_DOWNS[kind]?.(node);
     const opaque = OPAQUE_TYPES[kind]?.(node);
     const partition = kind === 'AlterTableStmt' ? partitionCommand(ctx, node) : undefined;
+    const moved = kind === 'AlterObjectSchemaStmt' ? setSchema(ctx, node) : undefined;
+    if (moved) return changes(moved);
     return changes(
       raw(ctx, 'unmodelled', e.message, {
         ...(down ? { down } : {}),
