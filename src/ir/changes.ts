@@ -325,6 +325,13 @@ export interface RawSql extends Base {
    * replay makes the table a partition of the parent, or a table of its own (schema.ts
    * Table.partitionOf); down() does the other, with the bound of the before-state.
    */
+  /** `ALTER TABLE t ALTER COLUMN c DROP IDENTITY [IF EXISTS]`: replay takes the identity off
+   * the column (its sequence goes with it); down() adds it back, see invert.ts */
+  readonly dropIdentity?: {
+    readonly table: QName;
+    readonly column: string;
+    readonly ifExists?: boolean;
+  };
   readonly partition?: {
     readonly op: 'attach' | 'detach';
     readonly table: QName;

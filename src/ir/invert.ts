@@ -38,6 +38,7 @@ import {
   excerpt,
   identifiersIn,
   quoteIdent,
+  quoteLiteral,
   quoteName,
   renderType as typeSql,
   storedType,
@@ -960,6 +961,30 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         reason: `undoes: ${c.reason}`,
       });
     if (c.effects) return invertEffects(c, before, ctx);
+    if (c.dropIdentity) {
+      const { table, column } = c.dropIdentity;
+      const t = before.tables[qualify(table)];
+      const identity = t && findColumn(t, column)?.identity;
+      if (identity) {
+        const reason = `undoes: ${c.reason}`;
+        return lossy(
+          why`drops the identity of ${showColumn(table, column)}: down() makes it again, its sequence set past the column's greatest value (its former position is not restored)`,
+          {
+            kind: 'RawSql',
+            sql: `ALTER TABLE ${quoteName(table)} ALTER COLUMN ${quoteIdent(column)} ADD GENERATED ${identity} AS IDENTITY`,
+            category: 'unmodelled',
+            reason,
+          },
+          {
+            kind: 'RawSql',
+            sql: `SELECT setval(pg_get_serial_sequence(${quoteLiteral(quoteName(table))}, ${quoteLiteral(column)}), COALESCE(MAX(${quoteIdent(column)}), 0) + 1, false) FROM ${quoteName(table)}`,
+            category: 'unmodelled',
+            reason,
+          },
+        );
+      }
+      if (c.dropIdentity.ifExists && t && findColumn(t, column)) return ok();
+    }
     if (c.partition) {
       const { op, table, parent } = c.partition;
       const bound = before.tables[qualify(table)]?.partitionOf?.bound;

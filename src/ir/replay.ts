@@ -971,6 +971,19 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   SessionSetting: (s) => s,
   RawSql: (s, c, problem) => {
     if (c.opaque) return opaqueType(s, c, problem);
+    if (c.dropIdentity) {
+      const { table, column, ifExists } = c.dropIdentity;
+      const t = s.tables[qualify(table)];
+      const col = t && findColumn(t, column);
+      if (!t || !col?.identity) {
+        if (!ifExists || !col)
+          problem(why`column ${showColumn(table, column)} is not an identity column`);
+        return s;
+      }
+      const { identity: _, ...plain } = col;
+      const columns = t.columns.map((x) => (x === col ? plain : x));
+      return { ...s, tables: withEntry(s.tables, qualify(table), { ...t, columns }) };
+    }
     if (c.partition) {
       const { op, table, parent, bound } = c.partition;
       const t = s.tables[qualify(table)];

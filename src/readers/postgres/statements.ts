@@ -82,7 +82,7 @@ const raw = (
   category: RawSql['category'],
   reason: string,
   extra: Partial<
-    Pick<RawSql, 'down' | 'noCatalogEffect' | 'opaque' | 'partition' | 'effects'>
+    Pick<RawSql, 'down' | 'noCatalogEffect' | 'opaque' | 'partition' | 'effects' | 'dropIdentity'>
   > = {},
 ): RawSql => ({
   kind: 'RawSql',
@@ -365,6 +365,18 @@ const likeClause = (n: any): NonNullable<ChangeOf<'CreateTable'>['like']> | unde
     constraints: !!(options & LIKE.constraints),
     comments: !!(options & LIKE.comments),
     generated: !!(options & LIKE.generated),
+  };
+};
+
+/** DROP IDENTITY, the only sub-command of its ALTER TABLE (RawSql.dropIdentity). */
+const identityDrop = (n: any): RawSql['dropIdentity'] => {
+  const cmds: any[] = (n.cmds ?? []).map((c: any) => c.AlterTableCmd);
+  if (cmds.length !== 1 || cmds[0].subtype !== 'AT_DropIdentity' || n.missing_ok) return undefined;
+  if (n.objtype && n.objtype !== 'OBJECT_TABLE') return undefined;
+  return {
+    table: rangeVar(n.relation),
+    column: cmds[0].name,
+    ...(cmds[0].missing_ok ? { ifExists: true } : {}),
   };
 };
 
@@ -1376,6 +1388,7 @@ export const readStatement = (
     const down = UNMODELLED_DOWNS[kind]?.(node);
     const opaque = OPAQUE_TYPES[kind]?.(node);
     const partition = kind === 'AlterTableStmt' ? partitionCommand(ctx, node) : undefined;
+    const dropIdentity = kind === 'AlterTableStmt' ? identityDrop(node) : undefined;
     const moved = kind === 'AlterObjectSchemaStmt' ? setSchema(ctx, node) : undefined;
     if (moved) return changes(moved);
     return changes(
@@ -1383,6 +1396,7 @@ export const readStatement = (
         ...(down ? { down } : {}),
         ...(opaque ? { opaque } : {}),
         ...(partition ? { partition } : {}),
+        ...(dropIdentity ? { dropIdentity } : {}),
       }),
     );
   }
