@@ -340,6 +340,10 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
     [schema],
   );
 
+  // the server writes a view's names qualified with the database (`db`.`t`.`c`): each scratch
+  // database has its own name, so the qualifier goes
+  const qualifier = `${bq(schema)}.`;
+  const unqualified = (text: string) => text.split(qualifier).join('');
   const collationOf = new Map<string, string>(tables.map((t) => [str(t.n), str(t.c)]));
   const cols = new Map<string, [string, CatalogColumn][]>();
   for (const c of columns) {
@@ -464,7 +468,7 @@ export async function snapshotMysql(q: MysqlQuery, schema: string): Promise<Cata
     views: sortedRecord(
       views.map((v): [string, Catalog['views'][string]] => [
         key(str(v.n)),
-        { kind: 'view', definition: str(v.d), triggers: {} },
+        { kind: 'view', definition: unqualified(str(v.d)), triggers: {} },
       ]),
     ),
     indexes: sortedRecord(indexes),

@@ -946,20 +946,13 @@ const sourceChain = async (
 
 /** Why the replay check does not run on this provider (or options), when it does not. */
 const replayNotChecked = (run: VerifyRun): ReplayCheckResult | undefined =>
-  run.opts.provider.kind !== 'mysql' && run.opts.replayCheck !== false
+  run.opts.replayCheck !== false
     ? undefined
-    : {
-        checked: false,
-        why:
-          run.opts.provider.kind === 'mysql'
-            ? 'the replay check runs on PostgreSQL only: it builds the replayed schema with the PostgreSQL SQL writer'
-            : 'the replay check was turned off',
-        gaps: [],
-        unbuildable: [],
-      };
+    : { checked: false, why: 'the replay check was turned off', gaps: [], unbuildable: [] };
 
-/** The replay check's chain: PostgreSQL, a third database materialises the replayed schema of
- * each step (replay-check.ts), following A's catalogs as they arrive. Never rejects. */
+/** The replay check's chain: a third database materialises the replayed schema of each step
+ * (replay-check.ts; on MySQL replay-check-mysql.ts), following A's catalogs as they arrive.
+ * Never rejects. */
 const replayChain = async (run: VerifyRun, sync: Lockstep): Promise<ReplayCheckResult> => {
   const notChecked = replayNotChecked(run);
   if (notChecked) return notChecked;
@@ -967,6 +960,7 @@ const replayChain = async (run: VerifyRun, sync: Lockstep): Promise<ReplayCheckR
   const { provider } = opts;
   try {
     const { replayChecker } = await import('./replay-check.js');
+    const { mysqlReplayChecker } = await import('./replay-check-mysql.js');
     // a database of its own, replaced when the replayed schema must be built again from scratch
     const replayStart = opts.from
       ? {
@@ -974,12 +968,20 @@ const replayChain = async (run: VerifyRun, sync: Lockstep): Promise<ReplayCheckR
           open: () => provider.create('replay', runDatabaseOptions(run)),
         }
       : undefined;
-    const check = await replayChecker(
-      () => provider.create('replay', usesSql(conversion, total)),
-      conversion.planned.slice(0, total),
-      replayStart,
-      provider.later?.bind(provider),
-    );
+    const check =
+      provider.kind === 'mysql'
+        ? mysqlReplayChecker(
+            () => provider.create('replay', usesSql(conversion, total)),
+            conversion.planned.slice(0, total),
+            replayStart?.schema,
+            provider.later?.bind(provider),
+          )
+        : await replayChecker(
+            () => provider.create('replay', usesSql(conversion, total)),
+            conversion.planned.slice(0, total),
+            replayStart,
+            provider.later?.bind(provider),
+          );
     let result: ReplayCheckResult;
     try {
       for (let i = start; i < total; i++) {
