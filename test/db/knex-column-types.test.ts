@@ -12,7 +12,7 @@ import knexFactory, { type Knex } from 'knex';
 import type { ColumnType } from '../../src/ir/schema.js';
 import { renderType } from '../../src/ir/sql-text.js';
 import { js, type Js } from '../../src/writers/code/index.js';
-import { KNEX_PG_TYPES, knexColumnCall } from '../../src/writers/knex/types.js';
+import { KNEX_PG_TYPES, knexColumnCall, plainDefault } from '../../src/writers/knex/types.js';
 import { KNEX_MYSQL_TYPES, mysqlColumnCall } from '../../src/writers/knex/mysql-types.js';
 import { renderMysqlType } from '../../src/writers/sql/mysql.js';
 import { adminQuery, PG_URL } from './helpers.js';
@@ -150,6 +150,34 @@ describe('PostgreSQL 15: the builder call and specificType build the same column
         ([, x, y]) => JSON.stringify(x) !== JSON.stringify(y),
       );
       expect(diffs).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "string defaults: E'...' without an escape is the plain string, stored as the source's",
+    async () => {
+      const cases: [ColumnType, string][] = [
+        [{ name: 'TEXT' }, "E'accepted'"],
+        [{ name: 'TEXT' }, "E'it''s'"],
+        [{ name: 'VARCHAR', args: [10] }, "'x'"],
+        [{ name: 'TEXT' }, "E'a\\\\b'"],
+      ];
+      const plains = cases.map(([t, text]) => plainDefault(t, text));
+      expect(plains).toEqual(['accepted', "it's", 'x', undefined]);
+      await knex.schema.createTable('DB', (table) => {
+        for (const [i, [t, text]] of cases.entries()) {
+          const c = knexColumnCall(t, { name: 'DB' }, undefined);
+          call(table, `c${i}`, c.method, c.args).defaultTo(plains[i] ?? knex.raw(text));
+        }
+      });
+      await knex.raw(
+        `CREATE TABLE "DS" (${cases.map(([t, text], i) => `"c${i}" ${renderType(t)} DEFAULT ${text}`).join(', ')})`,
+      );
+      const a = await columns('DB');
+      const b = await columns('DS');
+      expect(a.map((c) => c.def)).toEqual(b.map((c) => c.def));
+      expect(a.map((c) => c.def)[0]).toBe("'accepted'::text");
     },
     TIMEOUT,
   );

@@ -161,9 +161,10 @@ export function plainDefault(t: ColumnType, text: string): boolean | number | st
     const n = Number(text);
     if (Number.isSafeInteger(n) && String(n) === text && n <= 2147483647) return n;
   }
-  // a plain single-quoted literal (no backslash, no E'' prefix) on a non-array column
-  // (never on a boolean column: knex prints any non-empty string there as '1')
-  if (kind !== 'boolean' && !(t.array ?? 0) && /^'(?:[^'\\]|'')*'$/.test(text))
-    return text.slice(1, -1).replaceAll("''", "'");
+  // a plain single-quoted literal without a backslash, also Prisma's E'...' spelling of one (the
+  // same string), on a non-array column (never on a boolean column: knex prints any non-empty
+  // string there as '1')
+  const literal = /^E?'((?:[^'\\]|'')*)'$/.exec(text);
+  if (kind !== 'boolean' && !(t.array ?? 0) && literal) return literal[1].replaceAll("''", "'");
   return undefined;
 }
