@@ -164,6 +164,23 @@ describe('the replay check', () => {
     expect(report.summary.ok).toBe(false);
   });
 
+  it('an EXCLUDE constraint is not replayed: its down drops it by name, and the check names the gap', async () => {
+    const dir = history({
+      '20240101000000_init': 'CREATE TABLE "Ledger" ("id" SERIAL NOT NULL, "n" INTEGER NOT NULL, CONSTRAINT "Ledger_pkey" PRIMARY KEY ("id"));',
+      '20240102000000_excl': 'ALTER TABLE "Ledger" ADD CONSTRAINT "Ledger_excl" EXCLUDE USING btree ("n" WITH =);',
+    });
+    const conversion = await convert({ migrationsDir: dir, to: 'knex', allowIrreversible: true });
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    expect(report.migrations.map((m) => [m.up, m.down, m.risk])).toEqual([
+      ['equal', 'equal', 'exact'],
+      ['equal', 'equal', 'exact'],
+    ]);
+    expect(report.replay.gaps.map((g) => [g.step, g.object, g.at])).toEqual([
+      ['20240102000000_excl', 'table "Ledger" constraint "Ledger_excl"', '20240102000000_excl/migration.sql:1'],
+      ['20240102000000_excl', 'index "Ledger_excl"', '20240102000000_excl/migration.sql:1'],
+    ]);
+  });
+
   it('keeps domains and composite types as the statements that made them, and still compares them', async () => {
     const dir = history({
       '20240101000000_init': [

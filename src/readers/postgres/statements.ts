@@ -1314,6 +1314,17 @@ const UNMODELLED_DOWNS: Record<string, (n: any) => string | undefined> = {
   CreateDomainStmt: (n) => `DROP DOMAIN ${quoteName(nameList(n.domainname))}`,
   CompositeTypeStmt: (n) => `DROP TYPE ${quoteName(rangeVar(n.typevar))}`,
   CreateRangeStmt: (n) => `DROP TYPE ${quoteName(nameList(n.typeName))}`,
+  // ADD CONSTRAINT ... EXCLUDE, named, the only sub-command: dropping it by name undoes it
+  AlterTableStmt: (n) => {
+    const cmds: any[] = (n.cmds ?? []).map((c: any) => c.AlterTableCmd);
+    const k =
+      cmds.length === 1 && cmds[0].subtype === 'AT_AddConstraint'
+        ? cmds[0].def?.Constraint
+        : undefined;
+    if (!k?.conname || k.contype !== 'CONSTR_EXCLUSION' || n.missing_ok) return undefined;
+    if (n.objtype && n.objtype !== 'OBJECT_TABLE') return undefined;
+    return `ALTER TABLE ${quoteName(rangeVar(n.relation))} DROP CONSTRAINT ${quoteIdent(k.conname)}`;
+  },
   AlterDomainStmt: (n) =>
     n.subtype === 'C' && n.def?.Constraint?.conname
       ? `ALTER DOMAIN ${quoteName(nameList(n.typeName))} DROP CONSTRAINT ${quoteIdent(n.def.Constraint.conname)}`
