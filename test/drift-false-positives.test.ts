@@ -24,7 +24,8 @@ const project = (migrations: Record<string, string>, schema: string, extra: Reco
     mkdirSync(dirname(join(root, f)), { recursive: true });
     writeFileSync(join(root, f), text);
   }
-  return { schema: join(root, 'schema.prisma'), migrations: dir, root };
+  // exactly drift()'s options (it refuses unknown ones): the project's folder is dirname(migrations)
+  return { schema: join(root, 'schema.prisma'), migrations: dir };
 };
 
 const M2M_PRISMA5 = `CREATE TABLE "A" ("id" TEXT NOT NULL, CONSTRAINT "A_pkey" PRIMARY KEY ("id"));
@@ -206,11 +207,11 @@ COMMENT ON FUNCTION "touch"() IS 'keeps updatedAt';
     const r = await drift(hinted);
     expect(r.inSync).toBe(false);
     expect(r.schemaHints).toEqual([
-      `1 other .prisma file(s) beside ${hinted.schema} define models or enums that were not read: models/user.prisma (User). If they belong to this schema (a multi-file schema), pass the folder: --schema ${hinted.root}`,
+      `1 other .prisma file(s) beside ${hinted.schema} define models or enums that were not read: models/user.prisma (User). If they belong to this schema (a multi-file schema), pass the folder: --schema ${dirname(hinted.migrations)}`,
     ]);
     expect(renderDrift(r).split('\n')[0]).toBe(`Hint: ${r.schemaHints[0]}`);
     // passing the folder reads every file
-    expect((await drift({ schema: hinted.root, migrations: hinted.migrations })).inSync).toBe(true);
+    expect((await drift({ schema: dirname(hinted.migrations), migrations: hinted.migrations })).inSync).toBe(true);
     // with prismaSchemaFolder, Prisma reads the folder: so does drift
     const folder = project(history, gen('  previewFeatures = ["prismaSchemaFolder"]\n') + DS, { 'models/user.prisma': 'model User {\n  id String @id\n}\n' });
     const f = await drift(folder);

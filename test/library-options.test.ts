@@ -82,3 +82,37 @@ describe('the other functions', () => {
     await refuses(() => baseline({ to: 'prisma' as never, databaseUrl: 'postgres://x/y', migrationsDir: dir }), /^baseline: option to "prisma" is not one of/);
   });
 });
+
+describe('unknown option keys', () => {
+  it('are refused with the nearest known option, as the command line refuses an unknown flag', async () => {
+    // a typo used to be ignored: allowIrreversable left allowIrreversible at its default
+    await refuses(
+      () => convert({ migrationsDir: dir, to: 'knex', allowIrreversable: true } as never),
+      /^convert: unknown option allowIrreversable \(did you mean allowIrreversible\?\)$/,
+    );
+    const conversion = await convert({ migrationsDir: dir, to: 'knex' });
+    created.length = 0;
+    await refuses(() => verifyConversion({ conversion, provider, limt: 1 } as never), /^verifyConversion: unknown option limt \(did you mean limit\?\)$/);
+    await refuses(() => verifyConversion({ conversion, provider, saveStates: true } as never), /^verifyConversion: unknown option saveStates \(did you mean saveState\?\)$/);
+    expect(created).toEqual([]);
+    await refuses(() => writeConversion(conversion, { out: join(root, 'out'), forse: true } as never), /^writeConversion: unknown option forse \(did you mean force\?\)$/);
+    await refuses(() => plan({ migrationsDir: dir, migrations: 'x' } as never), /^plan: unknown option migrations \(did you mean migrationsDir\?\)$/);
+    await refuses(() => drift({ schema: 'schema.prisma', migrations: dir, root: dir } as never), /^drift: unknown option root \(it takes schema, migrations\)$/);
+    await refuses(() => compare({ prisma: dir, other: dir, target: 'knex', timeout: 5 } as never), /^compare: unknown option timeout \(did you mean timeoutMs\?\)$/);
+    await refuses(() => models({ schema: 'schema.prisma', styles: 'init' } as never), /^models: unknown option styles \(did you mean style\?\)$/);
+    await refuses(() => baseline({ to: 'knex', databaseUrl: 'postgres://x/y', migrationsDir: dir, dryrun: true } as never), /^baseline: unknown option dryrun \(did you mean dryRun\?\)$/);
+  });
+
+  it('a layout record spread into convert() is refused: pick its to, lang and module', async () => {
+    const { LAYOUTS } = await import('../src/writers/targets.js');
+    const layout = LAYOUTS.find((l) => l.id === 'knex-js')!;
+    await refuses(() => convert({ migrationsDir: dir, ...layout } as never), /^convert: unknown option id \(it takes migrationsDir, to, lang, module, allowIrreversible, outDir, prettier\)$/);
+    const c = await convert({ migrationsDir: dir, to: layout.to, lang: layout.lang, module: layout.module });
+    expect(c.files[0].fileName.endsWith(layout.ext)).toBe(true);
+  });
+
+  it('an option set to undefined is still an option: a known one passes, an unknown one is refused', async () => {
+    await expect(convert({ migrationsDir: dir, to: 'knex', lang: undefined })).resolves.toMatchObject({ target: 'knex' });
+    await refuses(() => convert({ migrationsDir: dir, to: 'knex', language: undefined } as never), /^convert: unknown option language/);
+  });
+});

@@ -65,7 +65,7 @@ const TABLE: Record<BaselineTarget, string> = {
 };
 
 export const baseline = async (opts: BaselineOptions): Promise<BaselineReport> => {
-  checkOptions('baseline', opts, {
+  checkOptions<BaselineOptions>('baseline', opts, {
     to: choice(TARGET_NAMES, true),
     lang: choice(['js', 'ts']),
     module: choice(['cjs', 'esm']),

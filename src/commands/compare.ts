@@ -385,7 +385,7 @@ const dropDefaultsBeforeTypeChanges = (changes: readonly Change[], from: Schema)
 // ---------------------------------------------------------------------------------------------
 
 export const compare = async (opts: CompareOptions): Promise<CompareReport> => {
-  checkOptions('compare', opts, {
+  checkOptions<CompareOptions>('compare', opts, {
     prisma: 'string',
     other: 'string',
     target: choice(TARGET_NAMES, true),

@@ -123,7 +123,7 @@ export const planFolder = async (migrationsDir: string) => {
 };
 
 export const convert = async (opts: ConvertOptions): Promise<Conversion> => {
-  checkOptions('convert', opts, {
+  checkOptions<ConvertOptions>('convert', opts, {
     migrationsDir: 'string',
     to: choice(TARGET_NAMES, true),
     lang: choice(['js', 'ts']),
@@ -303,7 +303,11 @@ export const writeConversion = (
   c: Conversion,
   opts: WriteOptions,
 ): { written: string[]; unchanged: string[]; createdFolders: string[] } => {
-  checkOptions('writeConversion', opts, { out: 'string', force: 'boolean?', strict: 'boolean?' });
+  checkOptions<WriteOptions>('writeConversion', opts, {
+    out: 'string',
+    force: 'boolean?',
+    strict: 'boolean?',
+  });
   if (typeof c !== 'object' || c === null || !Array.isArray(c.files))
     throw new UsageError(
       'writeConversion: the first argument is not a conversion (pass what convert() returned)',

@@ -541,7 +541,7 @@ const asMysqlHistory = (s: Schema): Schema => ({
 });
 
 export const drift = async (opts: DriftOptions): Promise<DriftReport> => {
-  checkOptions('drift', opts, { schema: 'string', migrations: 'string' });
+  checkOptions<DriftOptions>('drift', opts, { schema: 'string', migrations: 'string' });
   const { readPrismaSchema } = await import('../readers/prisma-schema/index.js');
   const { planFolder } = await import('./convert.js');
   const prisma = await readPrismaSchema(opts.schema);

@@ -34,7 +34,7 @@ export interface ModelsReport {
 }
 
 export const models = async (opts: ModelsOptions): Promise<ModelsReport> => {
-  checkOptions('models', opts, {
+  checkOptions<ModelsOptions>('models', opts, {
     schema: 'string',
     lang: choice(['ts', 'js']),
     style: choice(['init', 'decorators']),

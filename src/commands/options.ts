@@ -5,9 +5,11 @@
  * verifies nothing. TypeScript's types do not reach a JavaScript caller, or values computed at
  * run time (`Number(process.env.LIMIT)` is NaN when the variable is unset).
  *
- * Unknown keys are not refused: callers spread layout records and reports into the options.
+ * An unknown key is refused too, with the nearest known one, as the command line refuses an
+ * unknown flag: a typo (`allowIrreversable`) would otherwise be a silent default.
  */
 import { UsageError } from '../ir/diagnostics.js';
+import { nearest } from '../ir/nearest.js';
 
 export type OptionRule =
   | 'string'
@@ -19,6 +21,8 @@ export type OptionRule =
   | 'positive?'
   | 'function?'
   | 'object'
+  /** any value: the function checks it itself (with a message of its own) */
+  | 'checked?'
   | readonly [kind: 'choice', choices: readonly string[], required: boolean];
 
 export const choice = (choices: readonly string[], required = false): OptionRule => [
@@ -78,6 +82,8 @@ const fits = (rule: OptionRule, v: unknown): boolean => {
       return typeof v === 'number' && Number.isFinite(v) && v > 0;
     case 'function?':
       return typeof v === 'function';
+    case 'checked?':
+      return true;
     default:
       return typeof v === 'object' && v !== null && !Array.isArray(v);
   }
@@ -87,19 +93,30 @@ const required = (rule: OptionRule): boolean =>
   typeof rule !== 'string' ? rule[2] : !rule.endsWith('?');
 
 /**
- * Throws a UsageError for the first option of `opts` that breaks its rule: `fn: option limit
- * -1 is not a whole number of at least 1 (for example 10)`. An optional option may be undefined.
+ * Throws a UsageError for an option of `opts` that `rules` does not name (`fn: unknown option
+ * allowIrreversable (did you mean allowIrreversible?)`), else for the first option that breaks
+ * its rule: `fn: option limit -1 is not a whole number of at least 1 (for example 10)`. An
+ * optional option may be undefined.
  */
-export const checkOptions = (
+export const checkOptions = <T extends object>(
   fn: string,
   opts: unknown,
-  rules: Readonly<Record<string, OptionRule>>,
+  // a rule for every key of T: an option added to the interface without one would be refused
+  rules: { readonly [K in keyof Required<T>]: OptionRule },
 ): void => {
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new UsageError(`${fn}: takes an options object, not ${show(opts)}`);
   }
   const o = opts as Record<string, unknown>;
-  for (const [name, rule] of Object.entries(rules)) {
+  const known = Object.keys(rules);
+  for (const name of Object.keys(o)) {
+    if (Object.hasOwn(rules, name)) continue;
+    const near = nearest(name, known);
+    throw new UsageError(
+      `${fn}: unknown option ${name}${near ? ` (did you mean ${near}?)` : ` (it takes ${known.join(', ')})`}`,
+    );
+  }
+  for (const [name, rule] of Object.entries(rules) as [string, OptionRule][]) {
     const v = o[name];
     if (v === undefined) {
       if (required(rule))

@@ -344,7 +344,7 @@ const rollbackSqlFor = async (provider: string): Promise<RollbackSql> => {
 /** Reads and plans a migrations folder, then builds the report. The whole history is always
  * planned (a down needs the schema before each step); `migration` only selects what is shown. */
 export const plan = async (opts: PlanOptions): Promise<PlanResult> => {
-  checkOptions('plan', opts, { migrationsDir: 'string', migration: 'string?' });
+  checkOptions<PlanOptions>('plan', opts, { migrationsDir: 'string', migration: 'string?' });
   const { planFolder } = await import('./convert.js');
   const { provider, history, diagnostics } = await planFolder(opts.migrationsDir);
   const planned = selectMigrations(history.migrations, opts.migration);

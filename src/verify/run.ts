@@ -567,7 +567,7 @@ class SourceFailed extends Error {}
  * with the probe and the re-planned conversion.
  */
 export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyReport> => {
-  checkOptions('verifyConversion', opts, {
+  checkOptions<VerifyOptions>('verifyConversion', opts, {
     conversion: 'object',
     provider: 'object',
     allowIrreversible: 'boolean?',
@@ -576,6 +576,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     reprove: 'boolean?',
     replayCheck: 'boolean?',
     onProgress: 'function?',
+    from: 'checked?',
     saveState: 'boolean?',
   });
   if (
