@@ -15,14 +15,12 @@
  * spelled here, as the history's dialect spells them. Migrations stay in history order; the JSON
  * shape is stable (every key is always present).
  */
-import type { Change, ChangeKind, ChangeOf, Risk } from '../ir/changes.js';
+import { describeChange, type Change, type ChangeKind, type Risk } from '../ir/changes.js';
 import { UsageError } from '../ir/diagnostics.js';
 import type { Diagnostic } from '../ir/diagnostics.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
 import { worstRisk } from '../ir/plan.js';
 import { POSTGRES_SPELLING, reasonText, type Spelling } from '../ir/reason.js';
-import type { Constraint, QName } from '../ir/schema.js';
-import { excerpt } from '../ir/sql-text.js';
 import { renderRollbackSql, rollbackSqlWith } from '../writers/sql/rollback.js';
 import { checkOptions, choice } from './options.js';
 
@@ -81,132 +79,11 @@ export const mysqlSpelling = async (): Promise<Spelling> => {
 };
 
 // ---------------------------------------------------------------------------------------------
-// one line a change
+// one line a change: the IR's own (ir/changes.ts, each kind's descriptor)
 
-const col = (s: Spelling, t: QName, c: string) => `${s.name(t)}.${s.ident(c)}`;
-const cols = (s: Spelling, cs: readonly string[]) => `(${cs.map(s.ident).join(', ')})`;
+export { describeChange };
 
-/** the start of a statement on one line, for a summary */
-const snippet = (sql: string): string => excerpt(sql, 60);
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
-
-const constraintText = (s: Spelling, k: Constraint, table: QName): string => {
-  const on = `${s.ident(k.name)} on ${s.name(table)}`;
-  switch (k.type) {
-    case 'primary':
-      return `primary key ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
-    case 'unique':
-      return `unique constraint ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
-    case 'check':
-      return `check constraint ${on}`;
-    case 'foreign':
-      return `foreign key ${on} ${cols(s, k.columns)} -> ${s.name(k.references)} ${cols(s, k.referencedColumns)}`;
-  }
-};
-
-type Describe<K extends ChangeKind> = (c: ChangeOf<K>, s: Spelling) => string;
-
-const DESCRIBE: { [K in ChangeKind]: Describe<K> } = {
-  CreateTable: (c, s) =>
-    `creates table ${s.name(c.table.name)} (${plural(c.table.columns.length, 'column')})`,
-  DropTable: (c, s) => `drops table ${s.name(c.name)}${c.cascade ? ' with CASCADE' : ''}`,
-  RenameTable: (c, s) => `renames table ${s.name(c.from)} to ${s.ident(c.to)}`,
-  AddColumn: (c, s) =>
-    `adds column ${col(s, c.table, c.column.name)} ${s.type(c.column.type)}${c.column.notNull ? ' NOT NULL' : ''}${c.column.default !== undefined ? ` DEFAULT ${c.column.default}` : ''}`,
-  DropColumn: (c, s) => `drops column ${col(s, c.table, c.column)}`,
-  RenameColumn: (c, s) => `renames column ${col(s, c.table, c.from)} to ${s.ident(c.to)}`,
-  AlterColumnType: (c, s) =>
-    `changes the type of column ${col(s, c.table, c.column)} to ${s.type(c.to)}`,
-  SetNotNull: (c, s) =>
-    c.notNull
-      ? `makes column ${col(s, c.table, c.column)} NOT NULL`
-      : `makes column ${col(s, c.table, c.column)} nullable`,
-  SetDefault: (c, s) =>
-    c.default !== undefined
-      ? `sets the default of column ${col(s, c.table, c.column)} to ${c.default}`
-      : `drops the default of column ${col(s, c.table, c.column)}`,
-  AddConstraint: (c, s) => `adds ${constraintText(s, c.constraint, c.table)}`,
-  DropConstraint: (c, s) =>
-    `drops constraint ${s.ident(c.name)} on ${s.name(c.table)}${c.cascade ? ' with CASCADE' : ''}`,
-  ValidateConstraint: (c, s) => `validates constraint ${s.ident(c.name)} on ${s.name(c.table)}`,
-  RenameConstraint: (c, s) =>
-    `renames constraint ${s.ident(c.from)} on ${s.name(c.table)} to ${s.ident(c.to)}`,
-  CreateIndex: (c, s) => {
-    const elements = c.index.elements
-      .map((e) => (e.kind === 'column' ? s.ident(e.name) : e.text))
-      .join(', ');
-    return `creates ${c.index.unique ? 'unique ' : ''}index ${s.ident(c.index.name)} on ${s.name(c.index.table)} (${elements})`;
-  },
-  DropIndex: (c, s) => `drops index ${s.name(c.name)}`,
-  RenameIndex: (c, s) => `renames index ${s.name(c.from)} to ${s.ident(c.to)}`,
-  CreateEnum: (c, s) =>
-    `creates enum ${s.name(c.enum.name)} (${c.enum.values.map(s.literal).join(', ')})`,
-  DropEnum: (c, s) => `drops enum ${s.name(c.name)}`,
-  AddEnumValue: (c, s) => `adds enum value ${s.literal(c.value)} to ${s.name(c.name)}`,
-  RenameEnum: (c, s) => `renames enum ${s.name(c.from)} to ${s.ident(c.to)}`,
-  RenameEnumValue: (c, s) =>
-    `renames enum value ${s.literal(c.from)} of ${s.name(c.name)} to ${s.literal(c.to)}`,
-  SetComment: (c, s) => {
-    const on =
-      c.target.kind === 'table'
-        ? `table ${s.name(c.target.table)}`
-        : `column ${col(s, c.target.table, c.target.column)}`;
-    return c.comment !== undefined ? `sets the comment on ${on}` : `removes the comment on ${on}`;
-  },
-  CreateExtension: (c, s) => `creates extension ${s.ident(c.name)}`,
-  DropExtension: (c, s) => `drops extension ${s.ident(c.name)}`,
-  CreateSchema: (c, s) => `creates schema ${s.ident(c.name)}`,
-  DropSchema: (c, s) => `drops schema ${s.ident(c.name)}`,
-  CreateView: (c, s) =>
-    `creates ${c.orReplace ? 'or replaces ' : ''}${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
-  DropView: (c, s) => `drops ${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
-  CreateFunction: (c, s) =>
-    `creates ${c.orReplace ? 'or replaces ' : ''}${c.routineKind} ${s.name(c.name)}${c.signature}`,
-  DropFunction: (c, s) => `drops function ${s.name(c.name)}${c.signature}`,
-  SetRoutineComment: (c, s) =>
-    `${c.comment !== undefined ? 'sets' : 'removes'} the comment on function ${s.name(c.name)}${c.signature}`,
-  CreateTrigger: (c, s) =>
-    `creates ${c.orReplace ? 'or replaces ' : ''}trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
-  DropTrigger: (c, s) => `drops trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
-  CreateSequence: (c, s) => `creates sequence ${s.name(c.name)}`,
-  DropSequence: (c, s) => `drops sequence ${s.name(c.name)}`,
-  SetSequenceOwner: (c, s) =>
-    c.ownedBy
-      ? `makes sequence ${s.name(c.name)} owned by ${s.name(c.ownedBy.table)}.${s.ident(c.ownedBy.column)}`
-      : `makes sequence ${s.name(c.name)} owned by no column`,
-  SetRowLevelSecurity: (c, s) => {
-    const what = c.force
-      ? c.enabled
-        ? 'forces'
-        : 'stops forcing'
-      : c.enabled
-        ? 'enables'
-        : 'disables';
-    return `${what} row-level security on ${s.name(c.table)}`;
-  },
-  CreatePolicy: (c, s) => `creates policy ${s.ident(c.name)} on ${s.name(c.table)}`,
-  DropPolicy: (c, s) => `drops policy ${s.ident(c.name)} on ${s.name(c.table)}`,
-  SessionSetting: (c) => `sets a session setting: ${snippet(c.sql)}`,
-  RawSql: (c, s) => {
-    if (c.writes) {
-      const t = s.name(c.writes.table);
-      const what = {
-        insert: `inserts rows into ${t}`,
-        update: `updates rows of ${t}`,
-        delete: `deletes rows from ${t}`,
-      }[c.writes.op];
-      const sets = c.writes.columns?.length
-        ? ` (sets ${c.writes.columns.map(s.ident).join(', ')})`
-        : '';
-      return `${what}${sets}: ${snippet(c.sql)}`;
-    }
-    return `runs ${c.category} SQL: ${snippet(c.sql)}`;
-  },
-};
-
-/** One line saying what a change does, names quoted (in PostgreSQL's spelling unless told otherwise). */
-export const describeChange = (c: Change, s: Spelling = POSTGRES_SPELLING): string =>
-  (DESCRIBE[c.kind] as Describe<ChangeKind>)(c as never, s);
 
 /** In a down, what is created or added existed before the up: say so. */
 const asRestore = (line: string): string =>

@@ -2,13 +2,18 @@
  * The closed set of schema changes, in Prisma's step vocabulary. A reader turns each source
  * statement into one or more changes; replay.ts moves a Schema through them; invert.ts derives
  * the changes that undo each one; writers have one handler per kind (exhaustive tables, so a
- * new kind without a writer does not compile).
+ * new kind without a writer does not compile). What the IR knows of a kind besides its shape
+ * (what it does in one line, whether only PostgreSQL has it) is its descriptor (KINDS), here
+ * beside it: a new kind is an interface, a member of Change and a descriptor in this file, then
+ * one entry in replay, invert, and each target (test/change-kind-entries.test.ts).
  *
  * Conventions: drops carry only the name — their inverse is computed from the replayed
  * before-state, never stored here. Changes that modify carry the new value, and the old one is
  * again read from the before-state. Every change keeps the source statement it came from.
  */
+import { POSTGRES_SPELLING, type Spelling } from './reason.js';
 import type { Column, ColumnType, Constraint, EnumType, Index, QName, Table } from './schema.js';
+import { excerpt } from './sql-text.js';
 
 export interface SourceRef {
   /** path of the migration file, relative to the migrations folder */
@@ -451,6 +456,249 @@ export type Change =
 
 export type ChangeKind = Change['kind'];
 export type ChangeOf<K extends ChangeKind> = Extract<Change, { kind: K }>;
+
+// ---------------------------------------------------------------------------------------------
+// what each kind is, besides its shape: one descriptor a kind
+
+/** What the IR knows of one change kind besides its shape. */
+export interface KindDescriptor<K extends ChangeKind> {
+  /** only PostgreSQL has it: the MySQL reader never produces it, the MySQL SQL renderer refuses
+   * it by name, and a target writes it as raw SQL under "<kind> is PostgreSQL-only" */
+  readonly postgresOnly?: true;
+  /** one line saying what the change does, names spelled as the history's dialect does (what
+   * `plan` shows for each up change, and for each change of a down) */
+  readonly describe: (c: ChangeOf<K>, s: Spelling) => string;
+}
+
+const col = (s: Spelling, t: QName, c: string) => `${s.name(t)}.${s.ident(c)}`;
+const cols = (s: Spelling, cs: readonly string[]) => `(${cs.map(s.ident).join(', ')})`;
+
+/** the start of a statement on one line, for a summary */
+const snippet = (sql: string): string => excerpt(sql, 60);
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
+const constraintText = (s: Spelling, k: Constraint, table: QName): string => {
+  const on = `${s.ident(k.name)} on ${s.name(table)}`;
+  switch (k.type) {
+    case 'primary':
+      return `primary key ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
+    case 'unique':
+      return `unique constraint ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
+    case 'check':
+      return `check constraint ${on}`;
+    case 'foreign':
+      return `foreign key ${on} ${cols(s, k.columns)} -> ${s.name(k.references)} ${cols(s, k.referencedColumns)}`;
+  }
+};
+
+/** One descriptor a change kind: a new kind is its interface above, its member of Change, and
+ * its entry here. */
+export const KINDS: { readonly [K in ChangeKind]: KindDescriptor<K> } = {
+  CreateTable: {
+    describe: (c, s) =>
+      `creates table ${s.name(c.table.name)} (${plural(c.table.columns.length, 'column')})`,
+  },
+  DropTable: {
+    describe: (c, s) => `drops table ${s.name(c.name)}${c.cascade ? ' with CASCADE' : ''}`,
+  },
+  RenameTable: {
+    describe: (c, s) => `renames table ${s.name(c.from)} to ${s.ident(c.to)}`,
+  },
+  AddColumn: {
+    describe: (c, s) =>
+      `adds column ${col(s, c.table, c.column.name)} ${s.type(c.column.type)}${c.column.notNull ? ' NOT NULL' : ''}${c.column.default !== undefined ? ` DEFAULT ${c.column.default}` : ''}`,
+  },
+  DropColumn: {
+    describe: (c, s) => `drops column ${col(s, c.table, c.column)}`,
+  },
+  RenameColumn: {
+    describe: (c, s) => `renames column ${col(s, c.table, c.from)} to ${s.ident(c.to)}`,
+  },
+  AlterColumnType: {
+    describe: (c, s) =>
+      `changes the type of column ${col(s, c.table, c.column)} to ${s.type(c.to)}`,
+  },
+  SetNotNull: {
+    describe: (c, s) =>
+      c.notNull
+        ? `makes column ${col(s, c.table, c.column)} NOT NULL`
+        : `makes column ${col(s, c.table, c.column)} nullable`,
+  },
+  SetDefault: {
+    describe: (c, s) =>
+      c.default !== undefined
+        ? `sets the default of column ${col(s, c.table, c.column)} to ${c.default}`
+        : `drops the default of column ${col(s, c.table, c.column)}`,
+  },
+  AddConstraint: {
+    describe: (c, s) => `adds ${constraintText(s, c.constraint, c.table)}`,
+  },
+  DropConstraint: {
+    describe: (c, s) =>
+      `drops constraint ${s.ident(c.name)} on ${s.name(c.table)}${c.cascade ? ' with CASCADE' : ''}`,
+  },
+  ValidateConstraint: {
+    postgresOnly: true,
+    describe: (c, s) => `validates constraint ${s.ident(c.name)} on ${s.name(c.table)}`,
+  },
+  RenameConstraint: {
+    postgresOnly: true,
+    describe: (c, s) =>
+      `renames constraint ${s.ident(c.from)} on ${s.name(c.table)} to ${s.ident(c.to)}`,
+  },
+  CreateIndex: {
+    describe: (c, s) => {
+      const elements = c.index.elements
+        .map((e) => (e.kind === 'column' ? s.ident(e.name) : e.text))
+        .join(', ');
+      return `creates ${c.index.unique ? 'unique ' : ''}index ${s.ident(c.index.name)} on ${s.name(c.index.table)} (${elements})`;
+    },
+  },
+  DropIndex: {
+    describe: (c, s) => `drops index ${s.name(c.name)}`,
+  },
+  RenameIndex: {
+    describe: (c, s) => `renames index ${s.name(c.from)} to ${s.ident(c.to)}`,
+  },
+  CreateEnum: {
+    postgresOnly: true,
+    describe: (c, s) =>
+      `creates enum ${s.name(c.enum.name)} (${c.enum.values.map(s.literal).join(', ')})`,
+  },
+  DropEnum: {
+    postgresOnly: true,
+    describe: (c, s) => `drops enum ${s.name(c.name)}`,
+  },
+  AddEnumValue: {
+    postgresOnly: true,
+    describe: (c, s) => `adds enum value ${s.literal(c.value)} to ${s.name(c.name)}`,
+  },
+  RenameEnum: {
+    postgresOnly: true,
+    describe: (c, s) => `renames enum ${s.name(c.from)} to ${s.ident(c.to)}`,
+  },
+  RenameEnumValue: {
+    postgresOnly: true,
+    describe: (c, s) =>
+      `renames enum value ${s.literal(c.from)} of ${s.name(c.name)} to ${s.literal(c.to)}`,
+  },
+  SetComment: {
+    describe: (c, s) => {
+      const on =
+        c.target.kind === 'table'
+          ? `table ${s.name(c.target.table)}`
+          : `column ${col(s, c.target.table, c.target.column)}`;
+      return c.comment !== undefined ? `sets the comment on ${on}` : `removes the comment on ${on}`;
+    },
+  },
+  CreateExtension: {
+    postgresOnly: true,
+    describe: (c, s) => `creates extension ${s.ident(c.name)}`,
+  },
+  DropExtension: {
+    postgresOnly: true,
+    describe: (c, s) => `drops extension ${s.ident(c.name)}`,
+  },
+  CreateSchema: {
+    postgresOnly: true,
+    describe: (c, s) => `creates schema ${s.ident(c.name)}`,
+  },
+  DropSchema: {
+    postgresOnly: true,
+    describe: (c, s) => `drops schema ${s.ident(c.name)}`,
+  },
+  CreateView: {
+    describe: (c, s) =>
+      `creates ${c.orReplace ? 'or replaces ' : ''}${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
+  },
+  DropView: {
+    describe: (c, s) => `drops ${c.materialized ? 'materialized ' : ''}view ${s.name(c.name)}`,
+  },
+  CreateFunction: {
+    describe: (c, s) =>
+      `creates ${c.orReplace ? 'or replaces ' : ''}${c.routineKind} ${s.name(c.name)}${c.signature}`,
+  },
+  DropFunction: {
+    describe: (c, s) => `drops function ${s.name(c.name)}${c.signature}`,
+  },
+  SetRoutineComment: {
+    postgresOnly: true,
+    describe: (c, s) =>
+      `${c.comment !== undefined ? 'sets' : 'removes'} the comment on function ${s.name(c.name)}${c.signature}`,
+  },
+  CreateTrigger: {
+    describe: (c, s) =>
+      `creates ${c.orReplace ? 'or replaces ' : ''}trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
+  },
+  DropTrigger: {
+    describe: (c, s) => `drops trigger ${s.ident(c.name)} on ${s.name(c.table)}`,
+  },
+  CreateSequence: {
+    postgresOnly: true,
+    describe: (c, s) => `creates sequence ${s.name(c.name)}`,
+  },
+  DropSequence: {
+    postgresOnly: true,
+    describe: (c, s) => `drops sequence ${s.name(c.name)}`,
+  },
+  SetSequenceOwner: {
+    postgresOnly: true,
+    describe: (c, s) =>
+      c.ownedBy
+        ? `makes sequence ${s.name(c.name)} owned by ${s.name(c.ownedBy.table)}.${s.ident(c.ownedBy.column)}`
+        : `makes sequence ${s.name(c.name)} owned by no column`,
+  },
+  SetRowLevelSecurity: {
+    postgresOnly: true,
+    describe: (c, s) => {
+      const what = c.force
+        ? c.enabled
+          ? 'forces'
+          : 'stops forcing'
+        : c.enabled
+          ? 'enables'
+          : 'disables';
+      return `${what} row-level security on ${s.name(c.table)}`;
+    },
+  },
+  CreatePolicy: {
+    postgresOnly: true,
+    describe: (c, s) => `creates policy ${s.ident(c.name)} on ${s.name(c.table)}`,
+  },
+  DropPolicy: {
+    postgresOnly: true,
+    describe: (c, s) => `drops policy ${s.ident(c.name)} on ${s.name(c.table)}`,
+  },
+  SessionSetting: {
+    describe: (c) => `sets a session setting: ${snippet(c.sql)}`,
+  },
+  RawSql: {
+    describe: (c, s) => {
+      if (c.writes) {
+        const t = s.name(c.writes.table);
+        const what = {
+          insert: `inserts rows into ${t}`,
+          update: `updates rows of ${t}`,
+          delete: `deletes rows from ${t}`,
+        }[c.writes.op];
+        const sets = c.writes.columns?.length
+          ? ` (sets ${c.writes.columns.map(s.ident).join(', ')})`
+          : '';
+        return `${what}${sets}: ${snippet(c.sql)}`;
+      }
+      return `runs ${c.category} SQL: ${snippet(c.sql)}`;
+    },
+  },
+};
+
+/** One line saying what a change does, names quoted (in PostgreSQL's spelling unless told otherwise). */
+export const describeChange = (c: Change, s: Spelling = POSTGRES_SPELLING): string =>
+  (KINDS[c.kind] as KindDescriptor<ChangeKind>).describe(c as never, s);
+
+/** The change kinds only PostgreSQL has (KindDescriptor.postgresOnly). */
+export const POSTGRES_ONLY_KINDS: ReadonlySet<ChangeKind> = new Set(
+  (Object.keys(KINDS) as ChangeKind[]).filter((k) => KINDS[k].postgresOnly),
+);
 
 /** One Prisma migration folder, read. */
 export interface Migration {

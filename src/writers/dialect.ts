@@ -10,7 +10,7 @@
  * name), and for a dialect whose DDL is not transactional (MySQL), the guard that makes each
  * down step run only when the up change it undoes took effect (guardDown).
  */
-import type { Change, ChangeKind, ChangeOf } from '../ir/changes.js';
+import { POSTGRES_ONLY_KINDS, type Change, type ChangeKind, type ChangeOf } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
 import type { Column, QName, Schema, Table } from '../ir/schema.js';
 import { binaryExpr, type Js } from './code/index.js';
@@ -45,26 +45,7 @@ export const MYSQL: SqlDialect = {
   provider: 'mysql',
   render: renderMysqlChange,
   alterTableAction: () => undefined,
-  postgresOnly: new Set<ChangeKind>([
-    'RenameConstraint',
-    'ValidateConstraint',
-    'CreateEnum',
-    'DropEnum',
-    'AddEnumValue',
-    'RenameEnum',
-    'RenameEnumValue',
-    'CreateExtension',
-    'DropExtension',
-    'CreateSchema',
-    'DropSchema',
-    'SetRoutineComment',
-    'CreateSequence',
-    'DropSequence',
-    'SetSequenceOwner',
-    'SetRowLevelSecurity',
-    'CreatePolicy',
-    'DropPolicy',
-  ]),
+  postgresOnly: POSTGRES_ONLY_KINDS,
   guardsDown: true,
 };
 

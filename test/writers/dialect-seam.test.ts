@@ -5,7 +5,7 @@
  * differs, and a kind only PostgreSQL has is raw SQL on MySQL without any entry.
  */
 import { describe, expect, it } from 'vitest';
-import type { Change, ChangeKind } from '../../src/ir/changes.js';
+import { POSTGRES_ONLY_KINDS, type Change, type ChangeKind } from '../../src/ir/changes.js';
 import { emptySchema } from '../../src/ir/schema.js';
 import { js } from '../../src/writers/code/index.js';
 import { MYSQL } from '../../src/writers/dialect.js';
@@ -13,6 +13,8 @@ import { emitChange as emitKnex } from '../../src/writers/knex/changes.js';
 import { MYSQL_DIALECT } from '../../src/writers/knex/mysql.js';
 import { emitChange as emitSequelize } from '../../src/writers/sequelize/changes.js';
 import { MYSQL_SEQUELIZE } from '../../src/writers/sequelize/mysql.js';
+import { MYSQL_SQL_OVERRIDES, renderMysqlChange } from '../../src/writers/sql/mysql.js';
+import { renderChange } from '../../src/writers/sql/postgres.js';
 
 const rawSql: Change = { kind: 'RawSql', sql: 'UPDATE `t` SET `a` = 1', category: 'data', reason: 'data', noCatalogEffect: false } as Change;
 
@@ -40,5 +42,30 @@ describe('the dialect seam', () => {
     const change = { kind: 'CreateSequence', name: { name: 's' } } as unknown as Change;
     expect(() => emitKnex(change, emptySchema(), { dialect: MYSQL_DIALECT, lang: 'js' })).toThrow(/CreateSequence/);
     expect(() => emitSequelize(change, emptySchema(), { dialect: MYSQL_SEQUELIZE, lang: 'js', transaction: false, imports: new Set() })).toThrow(/CreateSequence/);
+  });
+
+  it("MySQL's SQL renderer overrides PostgreSQL's where the text differs, never for a kind only PostgreSQL has", () => {
+    const keys = Object.keys(MYSQL_SQL_OVERRIDES) as ChangeKind[];
+    expect(keys.length).toBeLessThan(41 / 2);
+    expect(keys.filter((k) => POSTGRES_ONLY_KINDS.has(k))).toEqual([]);
+    expect(MYSQL.postgresOnly).toBe(POSTGRES_ONLY_KINDS);
+  });
+
+  it('a kind MySQL does not override renders as the base renderer writes it (statements kept as written)', () => {
+    const view = { kind: 'CreateView', name: { name: 'v' }, sql: 'CREATE VIEW `v` AS SELECT 1', materialized: false } as unknown as Change;
+    expect(renderMysqlChange(view, emptySchema())).toEqual(['CREATE VIEW `v` AS SELECT 1']);
+    expect(renderMysqlChange(rawSql, emptySchema())).toEqual(renderChange(rawSql, emptySchema()));
+    // an overridden kind does not: backticks, not PostgreSQL's double quotes
+    const drop = { kind: 'DropTable', name: { name: 't' } } as Change;
+    expect(renderMysqlChange(drop, emptySchema())).toEqual(['DROP TABLE `t`']);
+    expect(renderChange(drop, emptySchema())).toEqual(['DROP TABLE "t"']);
+  });
+
+  it('every kind only PostgreSQL has is refused by the MySQL SQL renderer, naming it', () => {
+    expect(POSTGRES_ONLY_KINDS.size).toBe(18);
+    for (const kind of POSTGRES_ONLY_KINDS) {
+      const change = { kind, name: { name: 'x' }, table: { name: 't' } } as unknown as Change;
+      expect(() => renderMysqlChange(change, emptySchema())).toThrow(`${kind} has no MySQL form (it comes from PostgreSQL)`);
+    }
   });
 });

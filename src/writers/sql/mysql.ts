@@ -9,9 +9,11 @@
  * part of it, so AlterColumnType, SetNotNull and SetDefault all render as one MODIFY of the
  * column as the before-state has it, with that one change applied. Changes that exist only in
  * PostgreSQL (enum types, extensions, schemas, sequences, row-level security, policies, renamed
- * constraints) throw: the MySQL reader never produces them. The table is exhaustive over ChangeKind.
+ * constraints) throw: the MySQL reader never produces them (KindDescriptor.postgresOnly). The table holds
+ * only what differs from PostgreSQL's renderer (postgres.ts, the base): a new change kind needs
+ * an entry here only when MySQL says it differently.
  */
-import type { Change, ChangeKind, ChangeOf } from '../../ir/changes.js';
+import { POSTGRES_ONLY_KINDS, type Change } from '../../ir/changes.js';
 import { UnsupportedError } from '../../ir/diagnostics.js';
 import {
   findColumn,
@@ -24,6 +26,7 @@ import {
   type Schema,
   type Table,
 } from '../../ir/schema.js';
+import { renderChangeWith, type SqlOverrides } from './postgres.js';
 
 /** `` `name` `` */
 export const quoteMysqlIdent = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
@@ -112,10 +115,6 @@ const tableOptions = (t: Table): string => {
 
 const alterTable = (table: QName) => `ALTER TABLE ${quoteMysqlIdent(table.name)}`;
 
-const notMysql = (kind: ChangeKind) => (): never => {
-  throw new UnsupportedError(`${kind} has no MySQL form (it comes from PostgreSQL)`);
-};
-
 /** The column as it is before `change`, or a refusal naming it. */
 const columnBefore = (before: Schema, table: QName, column: string): Column => {
   const t = before.tables[qualify(table)];
@@ -138,9 +137,9 @@ const indexTable = (before: Schema, name: QName): QName => {
   return i.table;
 };
 
-type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => string[];
-
-const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
+/** Where MySQL's text differs from PostgreSQL's (postgres.ts, the base renderer). Kinds kept as
+ * written (views, routines and triggers as created, session settings, RawSql) are the same. */
+export const MYSQL_SQL_OVERRIDES = {
   CreateTable: ({ table }) => {
     const items = [
       ...table.columns.map(renderMysqlColumn),
@@ -193,8 +192,6 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     if (k?.type === 'unique') return [`${alterTable(table)} DROP INDEX ${quoteMysqlIdent(name)}`];
     return [`${alterTable(table)} DROP CONSTRAINT ${quoteMysqlIdent(name)}`];
   },
-  RenameConstraint: notMysql('RenameConstraint'),
-  ValidateConstraint: notMysql('ValidateConstraint'),
   CreateIndex: ({ index }) => [renderMysqlCreateIndex(index)],
   DropIndex: ({ name }, before) => [
     `DROP INDEX ${quoteMysqlIdent(name.name)} ON ${quoteMysqlIdent(indexTable(before, name).name)}`,
@@ -202,48 +199,29 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   RenameIndex: ({ from, to }, before) => [
     `${alterTable(indexTable(before, from))} RENAME INDEX ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`,
   ],
-  CreateEnum: notMysql('CreateEnum'),
-  DropEnum: notMysql('DropEnum'),
-  AddEnumValue: notMysql('AddEnumValue'),
-  RenameEnum: notMysql('RenameEnum'),
-  RenameEnumValue: notMysql('RenameEnumValue'),
   SetComment: ({ target, comment }, before) => {
     if (target.kind === 'table')
       return [`${alterTable(target.table)} COMMENT = ${quoteMysqlString(comment ?? '')}`];
     const { comment: _old, ...col } = columnBefore(before, target.table, target.column);
     return [modify(target.table, { ...col, ...(comment !== undefined ? { comment } : {}) })];
   },
-  CreateExtension: notMysql('CreateExtension'),
-  DropExtension: notMysql('DropExtension'),
-  CreateSchema: notMysql('CreateSchema'),
-  DropSchema: notMysql('DropSchema'),
-  CreateView: ({ sql }) => [sql],
   DropView: ({ name, ifExists }) => [
     `DROP VIEW ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`,
   ],
-  CreateFunction: ({ sql }) => [sql],
   DropFunction: ({ name, ifExists }, before) => {
     const r = Object.values(before.routines).find((x) => x.name.name === name.name);
     return [
       `DROP ${r?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`,
     ];
   },
-  SetRoutineComment: notMysql('SetRoutineComment'),
-  CreateTrigger: ({ sql }) => [sql],
   DropTrigger: ({ name, ifExists }) => [
     `DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name)}`,
   ],
-  CreateSequence: notMysql('CreateSequence'),
-  DropSequence: notMysql('DropSequence'),
-  SetSequenceOwner: notMysql('SetSequenceOwner'),
-  SetRowLevelSecurity: notMysql('SetRowLevelSecurity'),
-  CreatePolicy: notMysql('CreatePolicy'),
-  DropPolicy: notMysql('DropPolicy'),
-  SessionSetting: ({ sql }) => [sql],
-  RawSql: ({ sql }) => [sql],
-};
+} satisfies SqlOverrides;
 
 /** The MySQL statements that perform `change` on a database in the state `before`. */
-export function renderMysqlChange(change: Change, before: Schema): string[] {
-  return (RENDERERS[change.kind] as Renderer<ChangeKind>)(change as never, before);
-}
+export const renderMysqlChange: (change: Change, before: Schema) => string[] = renderChangeWith(
+  'MySQL',
+  MYSQL_SQL_OVERRIDES,
+  POSTGRES_ONLY_KINDS,
+);

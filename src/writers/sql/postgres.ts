@@ -19,6 +19,7 @@ import {
   quoteName,
   renderType,
 } from '../../ir/sql-text.js';
+import { UnsupportedError } from '../../ir/diagnostics.js';
 import { ownedBySql } from '../../ir/serial.js';
 import {
   findColumn,
@@ -302,7 +303,11 @@ export function alterTableRuns<T>(
 const columnComment = (table: QName, column: string, comment: string | undefined): string =>
   `COMMENT ON COLUMN ${quoteName(table)}.${quoteIdent(column)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
 
-type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => string[];
+/** The statements of one change kind, on a database in the state `before`. */
+export type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => string[];
+
+/** A dialect's renderers that differ from this one (the base table). */
+export type SqlOverrides = { readonly [K in ChangeKind]?: Renderer<K> };
 
 const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   CreateTable: ({ table }) => {
@@ -446,6 +451,21 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
 export function renderChange(change: Change, before: Schema): string[] {
   return (RENDERERS[change.kind] as Renderer<ChangeKind>)(change as never, before);
 }
+
+/**
+ * Another dialect's renderer: its own text where `overrides` has an entry, this base table's
+ * otherwise; a kind in `postgresOnly` (one only PostgreSQL has) is refused by name.
+ */
+export const renderChangeWith =
+  (dialect: string, overrides: SqlOverrides, postgresOnly: ReadonlySet<ChangeKind>) =>
+  (change: Change, before: Schema): string[] => {
+    if (postgresOnly.has(change.kind))
+      throw new UnsupportedError(
+        `${change.kind} has no ${dialect} form (it comes from PostgreSQL)`,
+      );
+    const own = overrides[change.kind] as Renderer<ChangeKind> | undefined;
+    return own ? own(change as never, before) : renderChange(change, before);
+  };
 
 /** The column a change refers to, from the before-state (helpers for writers). */
 export const columnIn = (before: Schema, table: QName, column: string): Column | undefined => {
