@@ -12,7 +12,7 @@
  */
 import { POSTGRES_ONLY_KINDS, type Change, type ChangeKind, type ChangeOf } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
-import type { Column, QName, Schema, Table } from '../ir/schema.js';
+import type { Schema } from '../ir/schema.js';
 import { binaryExpr, type Js } from './code/index.js';
 import { probeOf, TABLE_SQL } from './sql/mysql-probes.js';
 import { alterTableAction, renderChange, type AlterTableAction } from './sql/postgres.js';
@@ -66,14 +66,13 @@ export type HandlerOf<K extends ChangeKind, C, E> = (
  * stays raw SQL from the dialect's renderer. A new change kind is one entry here per target. */
 export type BaseTable<C, E> = { readonly [K in ChangeKind]: HandlerOf<K, C, E> | string };
 
-/** A dialect's handlers that differ from the base table. */
-export type OverridesOf<C, E> = { readonly [K in ChangeKind]?: HandlerOf<K, C, E> };
+/** A dialect's entries that differ from the base table: a handler, or (a string) why the change
+ * stays raw SQL on this dialect. */
+export type OverridesOf<C, E> = { readonly [K in ChangeKind]?: HandlerOf<K, C, E> | string };
 
 /** What a target's dialect object brings to the dispatch. */
 export interface TargetDialect<C, E> {
   readonly sql: SqlDialect;
-  /** why a change is raw SQL on this dialect, where the base table's reason does not apply */
-  readonly rawWhy: Partial<Record<ChangeKind, string>>;
   readonly overrides: OverridesOf<C, E>;
 }
 
@@ -87,23 +86,10 @@ export const rawFor = <K extends ChangeKind>(
 ): { readonly [P in K]: string } =>
   Object.fromEntries(kinds.map((k) => [k, why])) as { readonly [P in K]: string };
 
-/** Why `kind` is raw SQL: the dialect's reason, the base table's, or that it is PostgreSQL-only. */
-export const rawWhyOf = <C, E>(
-  kind: ChangeKind,
-  dialect: TargetDialect<C, E>,
-  base: BaseTable<C, E>,
-): string => {
-  const entry = base[kind];
-  return dialect.rawWhy[kind] ?? (typeof entry === 'string' ? entry : postgresOnlyWhy(kind));
-};
-
-/** The reason of a raw statement read as such (RawSql), in every target. */
-export const rawSqlWhy = (c: ChangeOf<'RawSql'>): string =>
-  `${c.category} statement kept verbatim: ${c.reason}`;
-
 /**
- * The statements that perform `change`: the dialect's handler where it has one, raw SQL for a
- * kind its SQL does not have or the base table keeps raw, the base handler otherwise.
+ * The statements that perform `change`: the dialect's entry where it has one, raw SQL for a
+ * kind its SQL does not have, the base table's entry otherwise; an entry is a handler or the
+ * reason the change stays raw SQL.
  */
 export function emitWith<C extends { readonly dialect: TargetDialect<C, E> }, E>(
   base: BaseTable<C, E>,
@@ -113,37 +99,13 @@ export function emitWith<C extends { readonly dialect: TargetDialect<C, E> }, E>
   ctx: C,
 ): E[] {
   const { dialect } = ctx;
-  const handler =
+  const entry =
     dialect.overrides[change.kind] ??
-    (dialect.sql.postgresOnly.has(change.kind) ? undefined : base[change.kind]);
-  return typeof handler === 'function'
-    ? (handler as HandlerOf<ChangeKind, C, E>)(change as never, before, ctx)
-    : raw(ctx, change, before, rawWhyOf(change.kind, dialect, base));
+    (dialect.sql.postgresOnly.has(change.kind) ? postgresOnlyWhy(change.kind) : base[change.kind]);
+  return typeof entry === 'function'
+    ? (entry as HandlerOf<ChangeKind, C, E>)(change as never, before, ctx)
+    : raw(ctx, change, before, entry);
 }
-
-/** The change that sets the comment of a column (where a target cannot write it inline). */
-export const columnCommentOf = (table: QName, c: Column): ChangeOf<'SetComment'> => ({
-  kind: 'SetComment',
-  target: { kind: 'column', table, column: c.name },
-  comment: c.comment,
-});
-
-/** The change that sets the comment of a table (where a target cannot write it inline). */
-export const tableCommentOf = (t: Table): ChangeOf<'SetComment'> => ({
-  kind: 'SetComment',
-  target: { kind: 'table', table: t.name },
-  comment: t.comment,
-});
-
-/** The changes after a CREATE TABLE that turn on its row-level security (no target has a call). */
-export const rowLevelSecurityOf = (t: Table): Change[] => [
-  ...(t.rowLevelSecurity
-    ? [{ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: false } as const]
-    : []),
-  ...(t.forceRowLevelSecurity
-    ? [{ kind: 'SetRowLevelSecurity', table: t.name, enabled: true, force: true } as const]
-    : []),
-];
 
 /** How a target asks the database and wraps statements: the row count of a probe query as an
  * expression, and a statement `if (test) { body }` of its own kind. */

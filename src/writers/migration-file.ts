@@ -9,6 +9,7 @@ import { reasonText } from '../ir/reason.js';
 import { Printer, type JsStatementOf } from './code/index.js';
 import { excerpt, quoteLiteral } from '../ir/sql-text.js';
 import { alterTableRuns, undoStepsJoin, type AlterTableAction } from './sql/postgres.js';
+import type { Lang, ModuleFormat } from './targets.js';
 
 const RISK_TEXT = {
   exact: 'exact: down() restores the schema up() started from',
@@ -189,6 +190,32 @@ export const oneRawReasonPerRun = (
 export interface CallCount {
   readonly raw: number;
   readonly total: number;
+}
+
+/** What every target writer is told, besides the planned migration. */
+export interface WriteOptions {
+  readonly lang: Lang;
+  /** JavaScript files: for a CommonJS project (the default) or an ES-module one, where Knex
+   * writes ES modules (`.mjs`) and Sequelize the same CommonJS as `.cjs`, the one extension
+   * sequelize-cli can require() there (targets.ts ModuleFormat) */
+  readonly module?: ModuleFormat;
+  /** emit a best-effort down() (with warnings) instead of one that throws */
+  readonly allowIrreversible: boolean;
+  /** the 14-digit stamp of the file name (naming.ts migrationStamps) */
+  readonly stamp: string;
+  /** the folder the file will be written to: prettier's configuration is resolved there */
+  readonly outDir?: string;
+  /** format with prettier even without a configuration of the user's (the default output is
+   * already laid out as prettier's defaults would) */
+  readonly prettier?: boolean;
+}
+
+/** One migration file a target writer wrote. */
+export interface WrittenFile {
+  readonly fileName: string;
+  readonly contents: string;
+  /** the calls of up() and down(), and how many are raw SQL (countCalls) */
+  readonly calls: { readonly up: CallCount; readonly down: CallCount };
 }
 
 /**

@@ -1,14 +1,15 @@
 /**
  * The dialect is one seam for both targets (src/writers/dialect.ts): each target has one base
- * handler table, and MySQL brings only the handlers that differ. So a new change kind is one
- * base entry per target (two in all); MySQL needs an entry only where its builder really
- * differs, and a kind only PostgreSQL has is raw SQL on MySQL without any entry.
+ * handler table, and MySQL brings only the entries that differ: a handler, or the reason a change
+ * stays raw SQL where the base's does not say it for MySQL. So a new change kind is one base
+ * entry per target; MySQL needs an entry only where its builder really differs, and a kind only
+ * PostgreSQL has is raw SQL on MySQL without any entry.
  */
 import { describe, expect, it } from 'vitest';
 import { POSTGRES_ONLY_KINDS, type Change, type ChangeKind } from '../../src/ir/changes.js';
 import { emptySchema } from '../../src/ir/schema.js';
 import { js } from '../../src/writers/code/index.js';
-import { MYSQL } from '../../src/writers/dialect.js';
+import { MYSQL, POSTGRESQL } from '../../src/writers/dialect.js';
 import { emitChange as emitKnex } from '../../src/writers/knex/changes.js';
 import { MYSQL_DIALECT } from '../../src/writers/knex/mysql.js';
 import { emitChange as emitSequelize } from '../../src/writers/sequelize/changes.js';
@@ -36,6 +37,19 @@ describe('the dialect seam', () => {
     const [s] = emitSequelize(rawSql, emptySchema(), { dialect: MYSQL_SEQUELIZE, lang: 'js', transaction: false, imports: new Set() });
     expect(js(s.expr!)).toBe("queryInterface.sequelize.query('UPDATE `t` SET `a` = 1')");
     expect(s.comments).toEqual(['raw: data statement kept verbatim: data']);
+  });
+
+  it("a dialect's entry may be the reason a change stays raw SQL: it replaces the base's", () => {
+    const drop = { kind: 'DropFunction', name: { name: 'f' }, signature: '' } as unknown as Change;
+    expect(MYSQL_DIALECT.overrides.DropFunction).toBe('knex has no routine calls');
+    const [k] = emitKnex(drop, emptySchema(), { dialect: MYSQL_DIALECT, lang: 'js' });
+    expect(js(k.expr!)).toBe("knex.raw('DROP FUNCTION `f`')");
+    expect(k.comments).toEqual(['raw: knex has no routine calls']);
+    const [s] = emitSequelize(drop, emptySchema(), { dialect: MYSQL_SEQUELIZE, lang: 'js', transaction: false, imports: new Set() });
+    expect(s.comments).toEqual(['raw: kept as written']);
+    // PostgreSQL: the base table's reason
+    const [p] = emitKnex(drop, emptySchema(), { dialect: { ...MYSQL_DIALECT, sql: POSTGRESQL, overrides: {}, escapeRaw: (x) => x }, lang: 'js' });
+    expect(p.comments).toEqual(['raw: knex has no function calls']);
   });
 
   it('a kind only PostgreSQL has is refused by the MySQL renderer in both targets, naming the kind', () => {

@@ -38,26 +38,17 @@ import {
   type JsStatementOf,
   sqlExpr,
 } from '../code/index.js';
-import {
-  emitWith,
-  rawFor,
-  rawSqlWhy,
-  rawWhyOf,
-  rowLevelSecurityOf,
-  tableCommentOf,
-  columnCommentOf,
-  type BaseTable,
-  type HandlerOf,
-  type OverridesOf,
-} from '../dialect.js';
-import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
+import { rawFor, type BaseTable, type HandlerOf, type OverridesOf } from '../dialect.js';
+import { columnIn } from '../sql/postgres.js';
+import { rawTools } from '../target.js';
+import type { Lang } from '../targets.js';
 import type { KnexDialect } from './dialect.js';
 import { escapeForKnexRaw, inert, plainComment, quotable } from './quirks.js';
 
 export interface EmitContext {
   readonly dialect: KnexDialect;
   /** TypeScript files must also type-check against knex's own .d.ts */
-  readonly lang: 'js' | 'ts';
+  readonly lang: Lang;
   /** enum types (qualified name -> values) the first column of their type in this change creates
    * with enu() (enum-in-column.ts); an entry is taken out when its column is written */
   readonly createsEnums?: Map<string, readonly string[]>;
@@ -127,46 +118,11 @@ export const rawStatement = (
   };
 };
 
-/** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
- * sub-command says what it is made of (Emitted.alter). */
-export const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
-  const { sql: dialect } = ctx.dialect;
-  const out = dialect
-    .render(change, before)
-    .map((sql, i) => rawStatement(sql, i === 0 ? [`raw: ${why}`] : [], ctx.dialect.escapeRaw));
-  const action = out.length === 1 ? dialect.alterTableAction(change, before) : undefined;
-  return action
-    ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }]
-    : out;
-};
-
-/** One raw ALTER TABLE of the sub-commands of `alters` (in order), under one `raw:` comment
- * with their distinct reasons; the comments of `comments` above it. */
-export const rawAlterTable = (
-  alters: readonly RawAlter[],
-  comments: readonly string[] = [],
-): Emitted => {
-  const why = [...new Set(alters.map((a) => a.why))].join('; ');
-  const sql = renderAlterTable(
-    alters[0].action.table,
-    alters.map((a) => a.action.action),
-  );
-  return rawStatement(sql, [...comments, `raw: ${why}`]);
-};
-
-/**
- * Consecutive raw ALTER TABLE statements on one table that a reader split from the same source
- * statement, as that one statement again: the table is rewritten and locked once, and a USING
- * sees the values from before the statement, as under Prisma. A builder call in between, or
- * another source statement, keeps them apart.
- */
-export function mergeAlterTables(list: readonly Emitted[]): Emitted[] {
-  return alterTableRuns(
-    list,
-    (e) => e.alter?.action,
-    (a, b) => sameSource(a.alter?.source, b.alter?.source),
-  ).map((run) => (run.length === 1 ? run[0] : rawAlterTable(run.map((e) => e.alter!))));
-}
+/** The target's raw SQL (../target.ts): `knex.raw`, escaped as the dialect needs. */
+const RAW = rawTools<EmitContext, Emitted>((ctx, sql, comments) =>
+  rawStatement(sql, [...comments], ctx.dialect.escapeRaw),
+);
+export const { raw, orRaw, rawAlterTable, mergeAlterTables, restating } = RAW;
 
 /** `knex.schema[.withSchema(s)].<method>(args…)` */
 export const schemaCall = (
@@ -336,13 +292,6 @@ const quotableName = (q: QName): boolean =>
 const dottedName = (q: QName): string =>
   q.schema !== undefined ? `${q.schema}.${q.name}` : q.name;
 
-export const orRaw = (
-  ctx: EmitContext,
-  change: Change,
-  before: Schema,
-  result: Emitted[] | string,
-): Emitted[] => (typeof result === 'string' ? raw(ctx, change, before, result) : result);
-
 const NOT_QUOTABLE =
   "a name knex would not quote as written (it splits on '.', ' as ', rewrites '?' and trims)";
 
@@ -500,12 +449,7 @@ const LENGTH_LIMITED = new Set(['VARCHAR', 'CHAR', 'BIT', 'VARBIT']);
 // the table
 
 const RLS_WHY = 'knex has no row-level-security calls';
-
-/** The change as raw SQL, for the reason the dialect gives (dialect.rawWhy) or the base one. */
-export const rawKind =
-  <K extends ChangeKind>(kind: K): Handler<K> =>
-  (change, before, ctx) =>
-    raw(ctx, change, before, rawWhyOf(kind, ctx.dialect, HANDLERS));
+const COLUMN_COMMENT_WHY = 'a column comment knex would not quote exactly';
 
 const HANDLERS: BaseTable<EmitContext, Emitted> = {
   CreateTable: (change, before, ctx) => {
@@ -541,9 +485,9 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
       if (plainComment(t.comment)) lines.push(tcall('comment', t.comment));
       else
         after.push(
-          ...raw(
+          ...RAW.rawTableComment(
             ctx,
-            tableCommentOf(t),
+            t,
             before,
             'a table comment knex would not quote (it escapes nothing)',
           ),
@@ -551,16 +495,9 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
     }
     for (const c of t.columns) {
       if (c.comment === undefined || plainComment(c.comment)) continue;
-      after.push(
-        ...raw(
-          ctx,
-          columnCommentOf(t.name, c),
-          before,
-          'a column comment knex would not quote exactly',
-        ),
-      );
+      after.push(...RAW.rawColumnComment(ctx, t.name, c, before, COLUMN_COMMENT_WHY));
     }
-    for (const rls of rowLevelSecurityOf(t)) after.push(...raw(ctx, rls, before, RLS_WHY));
+    after.push(...RAW.rawRowLevelSecurity(ctx, t, before, RLS_WHY));
     return [tableStmt('createTable', t.name, lines), ...after];
   },
   DropTable: (change, before, ctx) => {
@@ -588,18 +525,12 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
     const problem = columnProblem(ctx, column);
     if (problem) return raw(ctx, change, before, problem);
     const inlineComment = column.comment === undefined || plainComment(column.comment);
-    const out = [columnStmt(table, 'add', columnLine(ctx, column, table, before, inlineComment))];
-    if (!inlineComment) {
-      out.push(
-        ...raw(
-          ctx,
-          columnCommentOf(table, column),
-          before,
-          'a column comment knex would not quote exactly',
-        ),
-      );
-    }
-    return out;
+    return [
+      columnStmt(table, 'add', columnLine(ctx, column, table, before, inlineComment)),
+      ...(inlineComment
+        ? []
+        : RAW.rawColumnComment(ctx, table, column, before, COLUMN_COMMENT_WHY)),
+    ];
   },
   DropColumn: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'knex has no DROP COLUMN IF EXISTS');
@@ -828,11 +759,9 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
   SetRowLevelSecurity: RLS_WHY,
   ...rawFor(['CreatePolicy', 'DropPolicy'], 'knex has no policy calls'),
   SessionSetting: 'a session setting, kept as written',
-  RawSql: (change, before, ctx) => raw(ctx, change, before, rawSqlWhy(change)),
+  RawSql: RAW.rawSql,
 };
 
 /** The statements that perform `change` (on a database in the state `before`): the dialect's
- * handler where it has one, a kind its SQL does not have as raw SQL, the base handler otherwise. */
-export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  return emitWith(HANDLERS, raw, change, before, ctx);
-}
+ * entry where it has one, a kind its SQL does not have as raw SQL, the base entry otherwise. */
+export const emitChange = RAW.emitChangeWith(HANDLERS);

@@ -17,9 +17,7 @@ import { knexColumnCall, plainDefault, storedColumnCall, type KnexColumnCall } f
 
 export interface KnexDialect {
   readonly sql: SqlDialect;
-  /** why a change is raw SQL on this dialect, where the base table's reason does not apply */
-  readonly rawWhy: Partial<Record<ChangeKind, string>>;
-  /** the handlers that differ from the base table */
+  /** the entries that differ from the base table (handlers, or why a change stays raw SQL) */
   readonly overrides: Overrides;
   /** a raw statement as knex.raw must be given it, or undefined when knex cannot send it as written */
   escapeRaw(sql: string): string | undefined;
@@ -37,7 +35,6 @@ export interface KnexDialect {
 
 export const POSTGRES_DIALECT: KnexDialect = {
   sql: POSTGRESQL,
-  rawWhy: {},
   overrides: {},
   escapeRaw: escapeForKnexRaw,
   indexElement: renderIndexElement,

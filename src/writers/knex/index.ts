@@ -17,14 +17,12 @@
 import type { Change } from '../../ir/changes.js';
 import { UsageError } from '../../ir/diagnostics.js';
 import type { PlannedMigration } from '../../ir/plan.js';
-import type { Schema } from '../../ir/schema.js';
 import {
   arrowExpr,
   callExpr,
   formatIfNeeded,
   isCallOf,
   layoutBody,
-  newExpr,
   Printer,
   type JsStatementOf,
 } from '../code/index.js';
@@ -32,14 +30,13 @@ import { fileBaseName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import {
   countCalls,
-  downComments,
   header,
-  irreversibleError,
-  mergeDownAlterTables,
   oneRawReasonPerRun,
-  withComments,
-  type CallCount,
+  type WriteOptions,
+  type WrittenFile,
 } from '../migration-file.js';
+import type { Lang, ModuleFormat } from '../targets.js';
+import { downSteps, type Steps } from '../target.js';
 import { enumsInColumns } from './enum-in-column.js';
 import {
   emitChange,
@@ -49,27 +46,12 @@ import {
   type EmitContext,
   type Emitted,
 } from './changes.js';
-import { guardDown } from '../dialect.js';
 import { KNEX_GUARD, POSTGRES_DIALECT, type KnexDialect } from './dialect.js';
 import { MYSQL_DIALECT } from './mysql.js';
 import { setsTransactionCharacteristics } from './quirks.js';
 
-export type KnexLang = 'js' | 'ts';
-export type KnexModule = 'cjs' | 'esm';
-
-export interface KnexWriteOptions {
-  readonly lang: KnexLang;
-  /** for JavaScript: CommonJS `.js` (default) or an ES module `.mjs` */
-  readonly module?: KnexModule;
-  /** emit a best-effort down() (with warnings) instead of one that throws */
-  readonly allowIrreversible: boolean;
-  /** the 14-digit stamp of the file name (naming.ts migrationStamps) */
-  readonly stamp: string;
-  /** the folder the file will be written to: prettier's configuration is resolved there */
-  readonly outDir?: string;
-  /** format with prettier even without a configuration of the user's */
-  readonly prettier?: boolean;
-  /** the source's provider (Prisma's id): postgresql or mysql */
+export interface KnexWriteOptions extends WriteOptions {
+  /** the source's provider (Prisma's id): postgresql or mysql; another is refused */
   readonly dialect?: string;
 }
 
@@ -79,19 +61,12 @@ const DIALECTS: Readonly<Record<string, KnexDialect>> = {
   mysql: MYSQL_DIALECT,
 };
 
-export interface WrittenFile {
-  readonly fileName: string;
-  readonly contents: string;
-  /** the calls of up() and down(), and how many are raw SQL (countCalls) */
-  readonly calls: { readonly up: CallCount; readonly down: CallCount };
-}
-
 /** `<stamp>_<name>.<ext>`: knex's own naming (its `migrate:make` joins stamp and name with `_`). */
 export const knexFileName = (
   stamp: string,
   folderName: string,
-  lang: KnexLang,
-  module: KnexModule = 'cjs',
+  lang: Lang,
+  module: ModuleFormat = 'cjs',
 ): string =>
   `${stamp}_${fileBaseName(folderName)}.${lang === 'ts' ? 'ts' : module === 'esm' ? 'mjs' : 'js'}`;
 
@@ -124,18 +99,20 @@ const transactionLine = (m: PlannedMigration): string => {
 
 /** The statements of a list of changes (column calls and ALTER TABLE sub-commands merged), each
  * with its comments. */
-const statements = (emitted: readonly Emitted[]): JsStatementOf[] =>
-  written(mergeAlterTableCalls(mergeAlterTables(emitted)));
+const statements = (ctx: EmitContext, emitted: readonly Emitted[]): JsStatementOf[] =>
+  written(ctx, mergeAlterTableCalls(mergeAlterTables(ctx, emitted)));
 
 /** down(): each step's comments above its first statement, and alterTable calls merged across
  * steps too (a step's raw ALTER TABLE statements are joined within the step, mergeAlterTables) */
 const downStatements = (
+  ctx: EmitContext,
   groups: readonly { comments: readonly string[]; emitted: readonly Emitted[] }[],
 ): JsStatementOf[] =>
   written(
+    ctx,
     mergeAlterTableCalls(
       groups.flatMap((g): Emitted[] => {
-        const list = mergeAlterTables(g.emitted);
+        const list = mergeAlterTables(ctx, g.emitted);
         if (g.comments.length === 0) return list;
         if (list.length === 0) return [{ comments: g.comments }];
         return [{ ...list[0], comments: [...g.comments, ...list[0].comments] }, ...list.slice(1)];
@@ -143,12 +120,12 @@ const downStatements = (
     ),
   );
 
-const written = (emitted: readonly Emitted[]): JsStatementOf[] =>
+const written = (ctx: EmitContext, emitted: readonly Emitted[]): JsStatementOf[] =>
   emitted.map((e): JsStatementOf =>
     e.text !== undefined
       ? { comments: e.comments, raw: e.text }
       : e.guard !== undefined
-        ? { comments: e.comments, if: { test: e.guard.test, then: statements(e.guard.body) } }
+        ? { comments: e.comments, if: { test: e.guard.test, then: statements(ctx, e.guard.body) } }
         : e.expr === undefined
           ? { comments: e.comments }
           : { comments: e.comments, prefix: 'await ', expr: e.expr },
@@ -162,10 +139,7 @@ const isKnexRaw = (st: JsStatementOf): boolean =>
 /** The steps' statements; a CreateEnum the first column of its type creates (enum-in-column.ts)
  * emits nothing, unless that column is not written with enu() after all: then it is raw SQL
  * just before the step of the column. */
-const steps = (
-  ctx: EmitContext,
-  list: readonly { change: Change; before: Schema }[],
-): Emitted[] => {
+const steps = (ctx: EmitContext, list: Steps): Emitted[] => {
   const inColumns = enumsInColumns(list);
   return list.flatMap((s, i) => {
     if (inColumns.skipped.has(i)) return [];
@@ -214,30 +188,20 @@ export async function writeKnexMigration(
   const upEmitted = steps(ctx, m.up);
   const up: JsStatementOf[] =
     upEmitted.length > 0
-      ? wrap(oneRawReasonPerRun(statements(upEmitted), isKnexRaw))
+      ? wrap(oneRawReasonPerRun(statements(ctx, upEmitted), isKnexRaw))
       : [{ comments: ['Nothing to do.'] }];
 
   let down: JsStatementOf[];
-  const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
-  if (blocked.length > 0 && !opts.allowIrreversible) {
-    // first thing in down(): nothing is half-undone
-    down = [
-      { comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) },
-    ];
-  } else {
-    const perStep = m.down.map((d) => {
-      const comments = downComments(m, d);
-      // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
-      const emitted = steps(ctx, d.steps);
-      return {
-        of: d.of,
-        comments,
-        emitted: dialect.sql.guardsDown ? guardDown(m, d, emitted, KNEX_GUARD) : emitted,
-      };
-    });
-    const groups = dialect.sql.guardsDown ? perStep : mergeDownAlterTables(perStep, rawAlterTable);
-    const all = oneRawReasonPerRun(downStatements(groups), isKnexRaw);
-    down = groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
+  const undo = downSteps(m, opts.allowIrreversible, {
+    sql: dialect.sql,
+    guard: KNEX_GUARD,
+    steps: (list) => steps(ctx, list),
+    rawAlterTable: (alters, comments) => rawAlterTable(ctx, alters, comments),
+  });
+  if ('throws' in undo) down = [undo.throws];
+  else {
+    const all = oneRawReasonPerRun(downStatements(ctx, undo.groups), isKnexRaw);
+    down = undo.groups.some((g) => g.emitted.length > 0) ? wrap(all) : all;
     if (down.length === 0) down = [{ comments: ['Nothing to do.'] }];
   }
 

@@ -44,6 +44,7 @@ import {
   columnStmt,
   orRaw,
   raw,
+  restating,
   schemaCall,
   stmt,
   tableStmt,
@@ -74,9 +75,6 @@ const NOT_QUOTABLE =
 
 // ---------------------------------------------------------------------------------------------
 // building blocks
-
-const columnOf = (before: Schema, table: QName, name: string): Column | undefined =>
-  before.tables[qualify(table)]?.columns.find((c) => c.name === name);
 
 /** The default as a JS expression: a plain value, knex.fn.now(), or knex.raw(<source text>). */
 const defaultJs = (call: MysqlColumnCall, text: string): Js => {
@@ -127,6 +125,9 @@ function modify(table: QName, target: Column, intent?: string): Emitted[] | stri
   const comments = intent ? [`${intent} (.alter() restates the whole column)`] : [];
   return [tableStmt('alterTable', table, [then(columnLine(target), 'alter')], ...comments)];
 }
+
+/** `.alter()` of the column as the change leaves it (sql/restate.ts), or raw SQL. */
+const restate = restating((_ctx, _before, table, column, intent) => modify(table, column, intent));
 
 /** `table.foreign([...], name).references([...]).inTable(t).onDelete(…).onUpdate(…)` */
 function foreignLine(fk: ForeignKey): Js | string {
@@ -198,20 +199,13 @@ function indexLine(index: Index): Js | string {
 // ---------------------------------------------------------------------------------------------
 // the table
 
-/** Raw reasons that read differently on MySQL (a kind PostgreSQL alone has says so). */
-const RAW_WHY = {
-  RenameColumn:
-    "knex's renameColumn on MySQL restates the column from SHOW FULL FIELDS (quoting its default, dropping ON UPDATE and the comment) and drops and re-adds the foreign keys that reference the table",
-  RenameIndex: 'knex has no call to rename an index',
-  CreateView: 'the view is kept as written (createView rebuilds the query from a builder)',
-  CreateFunction: 'knex has no routine calls',
-  DropFunction: 'knex has no routine calls',
-  CreateTrigger: 'knex has no trigger calls',
-  DropTrigger: 'knex has no trigger calls',
-  SessionSetting: 'a session setting, kept as written',
-} as const;
+/** Why a column renamed on MySQL stays raw SQL (mysqlRenameColumnProblem). */
+const RENAME_COLUMN_WHY =
+  "knex's renameColumn on MySQL restates the column from SHOW FULL FIELDS (quoting its default, dropping ON UPDATE and the comment) and drops and re-adds the foreign keys that reference the table";
 
-/** Where knex's MySQL compilers differ from the base table (changes.ts). */
+/** Where knex's MySQL compilers differ from the base table (changes.ts): a handler, or why the
+ * change stays raw SQL where the base table's reason does not say it for MySQL. A kind only
+ * PostgreSQL has needs no entry (../dialect.ts). */
 const OVERRIDES = {
   CreateTable: (change, before, ctx) => {
     const t = change.table;
@@ -295,56 +289,15 @@ const OVERRIDES = {
       mysqlQuotable(change.to)
     )
       ? NOT_QUOTABLE
-      : mysqlRenameColumnProblem(before, change.table, change.from, RAW_WHY.RenameColumn);
+      : mysqlRenameColumnProblem(before, change.table, change.from, RENAME_COLUMN_WHY);
     if (why) return raw(ctx, change, before, why);
     return [tableStmt('alterTable', change.table, [tcall('renameColumn', change.from, change.to)])];
   },
-  AlterColumnType: (change, before, ctx) => {
-    const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-    // as the MySQL renderer: the new type drops the old collation unless the change names one
-    const { collation: _old, ...rest } = col;
-    return orRaw(
-      ctx,
-      change,
-      before,
-      modify(change.table, {
-        ...rest,
-        type: change.to,
-        ...(change.collation !== undefined ? { collation: change.collation } : {}),
-      }),
-    );
-  },
-  SetNotNull: (change, before, ctx) => {
-    const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-    // setNullable/dropNullable restate the column from the catalog, losing ON UPDATE and the comment
-    return orRaw(
-      ctx,
-      change,
-      before,
-      modify(
-        change.table,
-        { ...col, notNull: change.notNull },
-        change.notNull ? 'set NOT NULL' : 'drop NOT NULL',
-      ),
-    );
-  },
-  SetDefault: (change, before, ctx) => {
-    const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-    const { default: _old, ...rest } = col;
-    return orRaw(
-      ctx,
-      change,
-      before,
-      modify(
-        change.table,
-        { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) },
-        change.default === undefined ? 'drop default' : 'set default',
-      ),
-    );
-  },
+  // setNullable/dropNullable would restate the column from the catalog, losing ON UPDATE and
+  // the comment; MySQL comments on a column only by restating it
+  AlterColumnType: restate,
+  SetNotNull: restate,
+  SetDefault: restate,
   AddConstraint: (change, before, ctx) => {
     if (!mysqlQuotable(change.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     const line = constraintLine(change.constraint);
@@ -395,21 +348,7 @@ const OVERRIDES = {
   },
   SetComment: (change, before, ctx) => {
     const { target } = change;
-    if (target.kind === 'column') {
-      const col = columnOf(before, target.table, target.column);
-      if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-      // MySQL comments on a column only by restating it
-      const { comment: _old, ...rest } = col;
-      return orRaw(
-        ctx,
-        change,
-        before,
-        modify(target.table, {
-          ...rest,
-          ...(change.comment !== undefined ? { comment: change.comment } : {}),
-        }),
-      );
-    }
+    if (target.kind === 'column') return restate(change, before, ctx);
     if (!mysqlQuotable(target.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     if (change.comment !== undefined && !plainComment(change.comment))
       return raw(ctx, change, before, 'a table comment knex would not escape');
@@ -425,11 +364,12 @@ const OVERRIDES = {
       ),
     ];
   },
+  CreateFunction: 'knex has no routine calls',
+  DropFunction: 'knex has no routine calls',
 } satisfies Overrides;
 
 export const MYSQL_DIALECT: KnexDialect = {
   sql: MYSQL,
-  rawWhy: RAW_WHY,
   overrides: OVERRIDES,
   // mysql2 sends a query without bindings as written
   escapeRaw: (sql) => sql,

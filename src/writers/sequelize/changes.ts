@@ -31,24 +31,13 @@ import {
   type JsObject,
   sqlExpr,
 } from '../code/index.js';
-import {
-  emitWith,
-  rawFor,
-  rawSqlWhy,
-  rawWhyOf,
-  rowLevelSecurityOf,
-  tableCommentOf,
-  columnCommentOf,
-  type BaseTable,
-  type HandlerOf,
-  type OverridesOf,
-} from '../dialect.js';
-import { alterTableRuns, columnIn, renderAlterTable, sameSource } from '../sql/postgres.js';
+import { rawFor, type BaseTable, type HandlerOf, type OverridesOf } from '../dialect.js';
+import { columnIn } from '../sql/postgres.js';
+import { rawTools } from '../target.js';
+import type { Lang } from '../targets.js';
 import type { SequelizeDialect } from './dialect.js';
 import { attributeKey, inertSql, inertText, quotable, quotableUnsplit } from './quirks.js';
 import { attributeType, describeType, plainDefault, sequelizeType } from './types.js';
-
-export type Lang = 'js' | 'ts';
 
 export interface EmitContext {
   readonly lang: Lang;
@@ -116,58 +105,9 @@ const query = (ctx: EmitContext, sql: string, ...comments: string[]): Emitted =>
     ...comments,
   );
 
-/** The change as raw SQL from the renderer, under one `raw:` comment; one ALTER TABLE
- * sub-command says what it is made of (Emitted.alter). */
-export const raw = (ctx: EmitContext, change: Change, before: Schema, why: string): Emitted[] => {
-  const { sql: dialect } = ctx.dialect;
-  const out = dialect
-    .render(change, before)
-    .map((sql, i) => (i === 0 ? query(ctx, sql, `raw: ${why}`) : query(ctx, sql)));
-  const action = out.length === 1 ? dialect.alterTableAction(change, before) : undefined;
-  return action
-    ? [{ ...out[0], alter: { action, why, ...(change.source ? { source: change.source } : {}) } }]
-    : out;
-};
-
-/** One raw ALTER TABLE of the sub-commands of `alters` (in order), under one `raw:` comment
- * with their distinct reasons; the comments of `comments` above it. */
-export const rawAlterTable = (
-  ctx: EmitContext,
-  alters: readonly RawAlter[],
-  comments: readonly string[] = [],
-): Emitted => {
-  const why = [...new Set(alters.map((a) => a.why))].join('; ');
-  return query(
-    ctx,
-    renderAlterTable(
-      alters[0].action.table,
-      alters.map((a) => a.action.action),
-    ),
-    ...comments,
-    `raw: ${why}`,
-  );
-};
-
-/**
- * Consecutive raw ALTER TABLE statements on one table that a reader split from the same source
- * statement, as that one statement again: the table is rewritten and locked once, and a USING
- * sees the values from before the statement, as under Prisma. A queryInterface call in between,
- * or another source statement, keeps them apart.
- */
-export function mergeAlterTables(ctx: EmitContext, list: readonly Emitted[]): Emitted[] {
-  return alterTableRuns(
-    list,
-    (e) => e.alter?.action,
-    (a, b) => sameSource(a.alter?.source, b.alter?.source),
-  ).map((run) =>
-    run.length === 1
-      ? run[0]
-      : rawAlterTable(
-          ctx,
-          run.map((e) => e.alter!),
-        ),
-  );
-}
+/** The target's raw SQL (../target.ts): `queryInterface.sequelize.query`. */
+const RAW = rawTools<EmitContext, Emitted>((ctx, sql, comments) => query(ctx, sql, ...comments));
+export const { raw, orRaw, rawAlterTable, mergeAlterTables, restating } = RAW;
 
 export const literal = (ctx: EmitContext, sql: string): Js => {
   ctx.imports.add('Sequelize');
@@ -276,16 +216,14 @@ function changeColumn(
   return [stmt(qi(ctx, 'changeColumn', [tableArg(table), name, attr]))];
 }
 
-export const orRaw = (
-  ctx: EmitContext,
-  change: Change,
-  before: Schema,
-  result: Emitted[] | string,
-): Emitted[] => (typeof result === 'string' ? raw(ctx, change, before, result) : result);
+/** changeColumn of the column as the change leaves it (sql/restate.ts), or raw SQL. */
+const restate = restating((ctx, before, table, column, what) =>
+  intent(changeColumn(ctx, before, table, column.name, column), what),
+);
 
 /** changeColumn restates the whole column: a comment above it says which part changes */
-export const intent = (result: Emitted[] | string, what: string): Emitted[] | string =>
-  typeof result === 'string' || result.length === 0
+export const intent = (result: Emitted[] | string, what?: string): Emitted[] | string =>
+  typeof result === 'string' || result.length === 0 || what === undefined
     ? result
     : [
         {
@@ -308,25 +246,22 @@ function addConstraint(ctx: EmitContext, table: QName, c: Constraint): Emitted[]
     return "a column name that cannot pass through Sequelize's quoting";
   if (c.type === 'primary' || c.type === 'unique') {
     if (c.usingIndex !== undefined) return 'addConstraint cannot say USING INDEX';
-    const type = c.type === 'primary' ? 'primary key' : 'unique';
-    return [
-      stmt(
-        qi(
-          ctx,
-          'addConstraint',
-          [tableArg(table)],
-          [
-            ['type', type],
-            ['name', c.name],
-            ['fields', c.columns],
-            ['deferrable', deferrable(ctx, c.deferrable)],
-          ],
-        ),
-      ),
-    ];
+    return addConstraintCall(ctx, table, [
+      ['type', c.type === 'primary' ? 'primary key' : 'unique'],
+      ['name', c.name],
+      ['fields', c.columns],
+      ['deferrable', deferrable(ctx, c.deferrable)],
+    ]);
   }
   return addForeignKey(ctx, table, c);
 }
+
+/** `queryInterface.addConstraint(<table>, { <options> })` */
+const addConstraintCall = (
+  ctx: EmitContext,
+  table: QName,
+  options: readonly (readonly [string, Js | undefined])[],
+): Emitted[] => [stmt(qi(ctx, 'addConstraint', [tableArg(table)], options))];
 
 /** Sequelize's Deferrable for DEFERRABLE INITIALLY IMMEDIATE | DEFERRED. */
 function deferrable(ctx: EmitContext, d: 'IMMEDIATE' | 'DEFERRED' | undefined): Js | undefined {
@@ -351,25 +286,16 @@ function addForeignKey(ctx: EmitContext, table: QName, fk: ForeignKey): Emitted[
     ['table', tableArg(fk.references)],
     composite ? ['fields', fk.referencedColumns] : ['field', fk.referencedColumns[0]],
   );
-  return [
-    stmt(
-      qi(
-        ctx,
-        'addConstraint',
-        [tableArg(table)],
-        [
-          ['type', 'foreign key'],
-          ['name', fk.name],
-          ['fields', fk.columns],
-          ['references', references],
-          // always explicit: Sequelize's default is NO ACTION, Prisma's RESTRICT / CASCADE
-          ['onDelete', fk.onDelete],
-          ['onUpdate', fk.onUpdate],
-          ['deferrable', deferrable(ctx, fk.deferrable)],
-        ],
-      ),
-    ),
-  ];
+  return addConstraintCall(ctx, table, [
+    ['type', 'foreign key'],
+    ['name', fk.name],
+    ['fields', fk.columns],
+    ['references', references],
+    // always explicit: Sequelize's default is NO ACTION, Prisma's RESTRICT / CASCADE
+    ['onDelete', fk.onDelete],
+    ['onUpdate', fk.onUpdate],
+    ['deferrable', deferrable(ctx, fk.deferrable)],
+  ]);
 }
 
 /** Byte length PostgreSQL counts for identifiers (NAMEDATALEN - 1 = 63). */
@@ -379,12 +305,6 @@ const fitsIdentifier = (name: string) => Buffer.byteLength(name, 'utf8') <= 63;
 // the table
 
 const RLS_WHY = 'Sequelize has no row-level-security calls';
-
-/** The change as raw SQL, for the reason the dialect gives (dialect.rawWhy) or the base one. */
-export const rawKind =
-  <K extends ChangeKind>(kind: K): Handler<K> =>
-  (change, before, ctx) =>
-    raw(ctx, change, before, rawWhyOf(kind, ctx.dialect, HANDLERS));
 
 const HANDLERS: BaseTable<EmitContext, Emitted> = {
   CreateTable: (change, before, ctx) => {
@@ -425,9 +345,9 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
     const out = [stmt(qi(ctx, 'createTable', [tableArg(t.name), obj(...entries)]))];
     if (t.comment !== undefined) {
       out.push(
-        ...raw(
+        ...RAW.rawTableComment(
           ctx,
-          tableCommentOf(t),
+          t,
           before,
           'table comment (not in the TypeScript types of createTable)',
         ),
@@ -443,8 +363,7 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
         ),
       );
     }
-    for (const rls of rowLevelSecurityOf(t)) out.push(...raw(ctx, rls, before, RLS_WHY));
-    return out;
+    return [...out, ...RAW.rawRowLevelSecurity(ctx, t, before, RLS_WHY)];
   },
   DropTable: (change, before, ctx) => {
     if (!quotableName(change.name))
@@ -476,18 +395,18 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
       [column.comment, column.name, table.name, table.schema ?? ''].every(inertText);
     const attr = columnAttribute(ctx, column, inlineComment);
     if (typeof attr === 'string') return raw(ctx, change, before, attr);
-    const out = [stmt(qi(ctx, 'addColumn', [tableArg(table), column.name, attr]))];
-    if (!inlineComment) {
-      out.push(
-        ...raw(
-          ctx,
-          columnCommentOf(table, column),
-          before,
-          'a comment Sequelize would rewrite inside addColumn',
-        ),
-      );
-    }
-    return out;
+    return [
+      stmt(qi(ctx, 'addColumn', [tableArg(table), column.name, attr])),
+      ...(inlineComment
+        ? []
+        : RAW.rawColumnComment(
+            ctx,
+            table,
+            column,
+            before,
+            'a comment Sequelize would rewrite inside addColumn',
+          )),
+    ];
   },
   DropColumn: (change, before, ctx) => {
     if (change.ifExists) return raw(ctx, change, before, 'removeColumn has no IF EXISTS');
@@ -513,32 +432,8 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
       : 'the column is not in the replayed schema';
     return orRaw(ctx, change, before, result);
   },
-  SetNotNull: (change, before, ctx) => {
-    const col = columnIn(before, change.table, change.column);
-    const result = col
-      ? intent(
-          changeColumn(ctx, before, change.table, change.column, {
-            ...col,
-            notNull: change.notNull,
-          }),
-          change.notNull ? 'set NOT NULL' : 'drop NOT NULL',
-        )
-      : 'the column is not in the replayed schema';
-    return orRaw(ctx, change, before, result);
-  },
-  SetDefault: (change, before, ctx) => {
-    const col = columnIn(before, change.table, change.column);
-    const result = col
-      ? intent(
-          changeColumn(ctx, before, change.table, change.column, {
-            ...col,
-            default: change.default,
-          }),
-          change.default === undefined ? 'drop default' : 'set default',
-        )
-      : 'the column is not in the replayed schema';
-    return orRaw(ctx, change, before, result);
-  },
+  SetNotNull: restate,
+  SetDefault: restate,
   AddConstraint: (change, before, ctx) =>
     orRaw(ctx, change, before, addConstraint(ctx, change.table, change.constraint)),
   DropConstraint: (change, before, ctx) => {
@@ -659,11 +554,9 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
   SetRowLevelSecurity: RLS_WHY,
   ...rawFor(['CreatePolicy', 'DropPolicy'], 'Sequelize has no policy calls'),
   SessionSetting: 'a session setting, kept as written',
-  RawSql: (change, before, ctx) => raw(ctx, change, before, rawSqlWhy(change)),
+  RawSql: RAW.rawSql,
 };
 
 /** The statements that perform `change` (on a database in the state `before`): the dialect's
- * handler where it has one, a kind its SQL does not have as raw SQL, the base handler otherwise. */
-export function emitChange(change: Change, before: Schema, ctx: EmitContext): Emitted[] {
-  return emitWith(HANDLERS, raw, change, before, ctx);
-}
+ * entry where it has one, a kind its SQL does not have as raw SQL, the base entry otherwise. */
+export const emitChange = RAW.emitChangeWith(HANDLERS);

@@ -11,13 +11,11 @@ import type { Emitted, Overrides } from './changes.js';
 
 export interface SequelizeDialect {
   readonly sql: SqlDialect;
-  /** why a change is raw SQL on this dialect, where the base table's reason does not apply */
-  readonly rawWhy: Partial<Record<ChangeKind, string>>;
-  /** the handlers that differ from the base table */
+  /** the entries that differ from the base table (handlers, or why a change stays raw SQL) */
   readonly overrides: Overrides;
 }
 
-export const POSTGRES_SEQUELIZE: SequelizeDialect = { sql: POSTGRESQL, rawWhy: {}, overrides: {} };
+export const POSTGRES_SEQUELIZE: SequelizeDialect = { sql: POSTGRESQL, overrides: {} };
 
 /** A guarded down step: `(await queryInterface.sequelize.query(probe, { replacements, type: 'SELECT' })).length` rows. */
 export const SEQUELIZE_GUARD: GuardTarget<Emitted> = {

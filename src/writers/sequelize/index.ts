@@ -13,65 +13,40 @@
  * unless the caller allowed irreversible steps (then down() does what it can, with warnings).
  * No clock, no absolute path: the same plan always gives the same bytes.
  */
-import type { Change } from '../../ir/changes.js';
 import type { PlannedMigration } from '../../ir/plan.js';
-import type { Schema } from '../../ir/schema.js';
 import {
   arrowExpr,
   callExpr,
   formatIfNeeded,
   isCallOf,
   layoutBody,
-  newExpr,
   type JsStatementOf,
 } from '../code/index.js';
 import { migrationFileName } from '../naming.js';
 import { fillTemplate, loadTemplate } from '../templates.js';
 import {
   countCalls,
-  downComments,
   header,
-  irreversibleError,
-  mergeDownAlterTables,
   oneRawReasonPerRun,
   withComments,
-  type CallCount,
+  type WriteOptions,
+  type WrittenFile,
 } from '../migration-file.js';
-import { guardDown } from '../dialect.js';
+import type { Provider } from '../dialect.js';
+import { downSteps, type Steps } from '../target.js';
 import {
   emitChange,
   mergeAlterTables,
   rawAlterTable,
   type EmitContext,
   type Emitted,
-  type Lang,
 } from './changes.js';
 import { POSTGRES_SEQUELIZE, SEQUELIZE_GUARD, type SequelizeDialect } from './dialect.js';
 import { MYSQL_SEQUELIZE } from './mysql.js';
 
-export interface SequelizeWriteOptions {
-  readonly lang: Lang;
-  /** JavaScript: `cjs` (default) writes `.js`; `esm` (an ES-module project) writes the same
-   * CommonJS as `.cjs`, the one extension sequelize-cli can require() there */
-  readonly module?: 'cjs' | 'esm';
-  /** emit a best-effort down() (with warnings) instead of one that throws */
-  readonly allowIrreversible: boolean;
-  /** the 14-digit stamp of the file name (naming.ts migrationStamps) */
-  readonly stamp: string;
-  /** the folder the file will be written to: prettier's configuration is resolved there */
-  readonly outDir?: string;
-  /** format with prettier even without a configuration of the user's (the default output is
-   * already laid out as prettier's defaults would) */
-  readonly prettier?: boolean;
+export interface SequelizeWriteOptions extends WriteOptions {
   /** the Prisma provider of the history; absent means postgresql */
-  readonly dialect?: 'postgresql' | 'mysql';
-}
-
-export interface WrittenFile {
-  readonly fileName: string;
-  readonly contents: string;
-  /** the calls of up() and down(), and how many are raw SQL (countCalls) */
-  readonly calls: { readonly up: CallCount; readonly down: CallCount };
+  readonly dialect?: Provider;
 }
 
 const isSequelizeRaw = (st: JsStatementOf): boolean =>
@@ -122,9 +97,6 @@ function body(
   ];
 }
 
-const steps = (ctx: EmitContext, list: readonly { change: Change; before: Schema }[]): Emitted[] =>
-  list.flatMap((s) => emitChange(s.change, s.before, ctx));
-
 export async function writeSequelizeMigration(
   m: PlannedMigration,
   opts: SequelizeWriteOptions,
@@ -143,39 +115,20 @@ export async function writeSequelizeMigration(
     dialect,
   };
 
+  const steps = (list: Steps) => list.flatMap((s) => emitChange(s.change, s.before, ctx));
   const up = body(
     ctx,
-    [{ comments: [], emitted: mergeAlterTables(ctx, steps(ctx, m.up)) }],
+    [{ comments: [], emitted: mergeAlterTables(ctx, steps(m.up)) }],
     m.noTransactionReason,
   );
 
-  let down: JsStatementOf[];
-  const blocked = m.down.filter((d) => d.inversion.risk === 'irreversible');
-  if (blocked.length > 0 && !opts.allowIrreversible) {
-    // first thing in down(): nothing is half-undone
-    down = [
-      { comments: [], prefix: 'throw ', expr: newExpr('Error', irreversibleError(m, blocked)) },
-    ];
-  } else {
-    const groups = m.down.map((d) => {
-      const comments = downComments(m, d);
-      // MySQL: each undo runs only if its up step took effect (DDL is not transactional)
-      return {
-        of: d.of,
-        comments,
-        emitted: dialect.sql.guardsDown
-          ? guardDown(m, d, steps(ctx, d.steps), SEQUELIZE_GUARD)
-          : steps(ctx, d.steps),
-      };
-    });
-    down = body(
-      ctx,
-      dialect.sql.guardsDown
-        ? groups
-        : mergeDownAlterTables(groups, (alters, comments) => rawAlterTable(ctx, alters, comments)),
-      m.noTransactionReason,
-    );
-  }
+  const undo = downSteps(m, opts.allowIrreversible, {
+    sql: dialect.sql,
+    guard: SEQUELIZE_GUARD,
+    steps,
+    rawAlterTable: (alters, comments) => rawAlterTable(ctx, alters, comments),
+  });
+  const down = 'throws' in undo ? [undo.throws] : body(ctx, undo.groups, m.noTransactionReason);
 
   // the function bodies sit 4 columns in (module.exports = { async up() {…} }) or 2 (TypeScript)
   const indent = opts.lang === 'ts' ? 2 : 4;

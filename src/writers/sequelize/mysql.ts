@@ -20,15 +20,7 @@
  * up change it undoes took effect, which an information_schema query decides. A down() after a
  * half-failed up() undoes just what ran.
  */
-import type { Change } from '../../ir/changes.js';
-import {
-  qualify,
-  type Column,
-  type Index,
-  type QName,
-  type Schema,
-  type Table,
-} from '../../ir/schema.js';
+import { qualify, type Column, type Index, type QName, type Schema } from '../../ir/schema.js';
 import { obj, type Js, type JsObject } from '../code/index.js';
 import { MYSQL } from '../dialect.js';
 import { mysqlRenameColumnProblem } from '../mysql-rename-column.js';
@@ -39,10 +31,12 @@ import {
   orRaw,
   qi,
   raw,
+  restating,
   sameList,
   stmt,
   type EmitContext,
   type Emitted,
+  type Handler,
   type Overrides,
 } from './changes.js';
 import type { SequelizeDialect } from './dialect.js';
@@ -137,25 +131,19 @@ function changeColumn(ctx: EmitContext, table: QName, target: Column): Emitted[]
   return [stmt(qi(ctx, 'changeColumn', [table.name, target.name, attr]))];
 }
 
-const columnOf = (before: Schema, table: QName, name: string): Column | undefined =>
-  before.tables[qualify(table)]?.columns.find((c) => c.name === name);
+/** changeColumn of the column as the change leaves it (sql/restate.ts), or raw SQL. */
+const restate = restating((ctx, _before, table, column, what) =>
+  intent(changeColumn(ctx, table, column), what),
+);
 
-/** Raw reasons that read differently on MySQL (a kind PostgreSQL alone has says so). */
-const RAW_WHY = {
-  RenameColumn:
-    'renameColumn restates the column from describeTable, which loses ON UPDATE, AUTO_INCREMENT, collations, comments and expression defaults',
-  RenameIndex: 'Sequelize has no call to rename an index',
-  SetComment: 'Sequelize sets comments only while creating or changing a column',
-  CreateView: 'Sequelize has no view calls',
-  DropView: 'Sequelize has no view calls',
-  CreateFunction: 'the source statement is kept',
-  DropFunction: 'kept as written',
-  CreateTrigger: 'the source statement is kept',
-  DropTrigger: 'kept as written',
-  SessionSetting: 'a session setting, kept as written',
-} as const;
+/** Why a column renamed on MySQL stays raw SQL (mysqlRenameColumnProblem). */
+const RENAME_COLUMN_WHY =
+  'renameColumn restates the column from describeTable, which loses ON UPDATE, AUTO_INCREMENT, collations, comments and expression defaults';
 
-function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change): Emitted[] {
+/** createTable with the table options and, where it is one, the primary key inline; the other
+ * constraints after it (AddConstraint). */
+const createTable: Handler<'CreateTable'> = (change, before, ctx) => {
+  const t = change.table;
   if (!plainName(t.name.name))
     return raw(ctx, change, before, "a table name that cannot pass through Sequelize's quoting");
   const o = t.options;
@@ -213,11 +201,13 @@ function createTable(t: Table, before: Schema, ctx: EmitContext, change: Change)
     );
   }
   return out;
-}
+};
 
-/** Where Sequelize's mysql query generator differs from the base table (changes.ts). */
+/** Where Sequelize's mysql query generator differs from the base table (changes.ts): a handler,
+ * or why the change stays raw SQL where the base table's reason does not say it for MySQL. A
+ * kind only PostgreSQL has needs no entry (../dialect.ts). */
 const OVERRIDES = {
-  CreateTable: (change, before, ctx) => createTable(change.table, before, ctx, change),
+  CreateTable: createTable,
   DropTable: (change, before, ctx) =>
     plainName(change.name.name)
       ? [stmt(qi(ctx, 'dropTable', [change.name.name]))]
@@ -252,56 +242,13 @@ const OVERRIDES = {
   RenameColumn: (change, before, ctx) => {
     const why = !(plainName(change.table.name) && plainName(change.from) && plainName(change.to))
       ? "a name that cannot pass through Sequelize's quoting"
-      : mysqlRenameColumnProblem(before, change.table, change.from, RAW_WHY.RenameColumn);
+      : mysqlRenameColumnProblem(before, change.table, change.from, RENAME_COLUMN_WHY);
     if (why) return raw(ctx, change, before, why);
     return [stmt(qi(ctx, 'renameColumn', [change.table.name, change.from, change.to]))];
   },
-  AlterColumnType: (change, before, ctx) => {
-    const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-    const { collation: _c, ...rest } = col;
-    return orRaw(
-      ctx,
-      change,
-      before,
-      changeColumn(ctx, change.table, {
-        ...rest,
-        type: change.to,
-        ...(change.collation !== undefined ? { collation: change.collation } : {}),
-      }),
-    );
-  },
-  SetNotNull: (change, before, ctx) => {
-    const col = columnOf(before, change.table, change.column);
-    return col
-      ? orRaw(
-          ctx,
-          change,
-          before,
-          intent(
-            changeColumn(ctx, change.table, { ...col, notNull: change.notNull }),
-            change.notNull ? 'set NOT NULL' : 'drop NOT NULL',
-          ),
-        )
-      : raw(ctx, change, before, 'the column is not in the replayed schema');
-  },
-  SetDefault: (change, before, ctx) => {
-    const col = columnOf(before, change.table, change.column);
-    if (!col) return raw(ctx, change, before, 'the column is not in the replayed schema');
-    const { default: _d, ...rest } = col;
-    return orRaw(
-      ctx,
-      change,
-      before,
-      intent(
-        changeColumn(ctx, change.table, {
-          ...rest,
-          ...(change.default !== undefined ? { default: change.default } : {}),
-        }),
-        change.default === undefined ? 'drop default' : 'set default',
-      ),
-    );
-  },
+  AlterColumnType: restate,
+  SetNotNull: restate,
+  SetDefault: restate,
   AddConstraint: (change, before, ctx) => {
     const c = change.constraint;
     if (!plainName(change.table.name) || !plainName(c.name))
@@ -362,10 +309,13 @@ const OVERRIDES = {
       return raw(ctx, change, before, "a name that cannot pass through Sequelize's quoting");
     return [stmt(qi(ctx, 'removeIndex', [index.table.name, index.name]))];
   },
+  CreateFunction: 'the source statement is kept',
+  DropFunction: 'kept as written',
+  CreateTrigger: 'the source statement is kept',
+  DropTrigger: 'kept as written',
 } satisfies Overrides;
 
 export const MYSQL_SEQUELIZE: SequelizeDialect = {
   sql: MYSQL,
-  rawWhy: RAW_WHY,
   overrides: OVERRIDES,
 };

@@ -16,7 +16,6 @@
 import { POSTGRES_ONLY_KINDS, type Change } from '../../ir/changes.js';
 import { UnsupportedError } from '../../ir/diagnostics.js';
 import {
-  findColumn,
   qualify,
   type Column,
   type ColumnType,
@@ -27,6 +26,7 @@ import {
   type Table,
 } from '../../ir/schema.js';
 import { renderChangeWith, type SqlOverrides } from './postgres.js';
+import { changedColumn, restatedColumn, type ColumnChange } from './restate.js';
 
 /** `` `name` `` */
 export const quoteMysqlIdent = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
@@ -115,18 +115,18 @@ const tableOptions = (t: Table): string => {
 
 const alterTable = (table: QName) => `ALTER TABLE ${quoteMysqlIdent(table.name)}`;
 
-/** The column as it is before `change`, or a refusal naming it. */
-const columnBefore = (before: Schema, table: QName, column: string): Column => {
-  const t = before.tables[qualify(table)];
-  const c = t && findColumn(t, column);
+const modify = (table: QName, c: Column) => `${alterTable(table)} MODIFY ${renderMysqlColumn(c)}`;
+
+/** One MODIFY restating the column as `change` leaves it, or a refusal naming the column. */
+const restate = (change: ColumnChange, before: Schema): string[] => {
+  const { table, column } = changedColumn(change)!;
+  const c = restatedColumn(change, before);
   if (!c)
     throw new UnsupportedError(
       `column ${quoteMysqlIdent(table.name)}.${quoteMysqlIdent(column)} is not in the replayed schema: MySQL needs its whole definition to change it`,
     );
-  return c;
+  return [modify(table, c)];
 };
-
-const modify = (table: QName, c: Column) => `${alterTable(table)} MODIFY ${renderMysqlColumn(c)}`;
 
 const indexTable = (before: Schema, name: QName): QName => {
   const i = before.indexes[qualify(name)];
@@ -167,19 +167,9 @@ export const MYSQL_SQL_OVERRIDES = {
   RenameColumn: ({ table, from, to }) => [
     `${alterTable(table)} RENAME COLUMN ${quoteMysqlIdent(from)} TO ${quoteMysqlIdent(to)}`,
   ],
-  AlterColumnType: ({ table, column, to, collation }, before) => {
-    const { collation: _old, ...col } = columnBefore(before, table, column);
-    return [modify(table, { ...col, type: to, ...(collation !== undefined ? { collation } : {}) })];
-  },
-  SetNotNull: ({ table, column, notNull }, before) => [
-    modify(table, { ...columnBefore(before, table, column), notNull }),
-  ],
-  SetDefault: (c, before) => {
-    const { default: _old, ...col } = columnBefore(before, c.table, c.column);
-    return [
-      modify(c.table, { ...col, ...(c.default !== undefined ? { default: c.default } : {}) }),
-    ];
-  },
+  AlterColumnType: restate,
+  SetNotNull: restate,
+  SetDefault: restate,
   AddConstraint: ({ table, constraint }) => [
     `${alterTable(table)} ADD ${renderMysqlConstraint(constraint)}`,
   ],
@@ -199,12 +189,10 @@ export const MYSQL_SQL_OVERRIDES = {
   RenameIndex: ({ from, to }, before) => [
     `${alterTable(indexTable(before, from))} RENAME INDEX ${quoteMysqlIdent(from.name)} TO ${quoteMysqlIdent(to)}`,
   ],
-  SetComment: ({ target, comment }, before) => {
-    if (target.kind === 'table')
-      return [`${alterTable(target.table)} COMMENT = ${quoteMysqlString(comment ?? '')}`];
-    const { comment: _old, ...col } = columnBefore(before, target.table, target.column);
-    return [modify(target.table, { ...col, ...(comment !== undefined ? { comment } : {}) })];
-  },
+  SetComment: (c, before) =>
+    c.target.kind === 'table'
+      ? [`${alterTable(c.target.table)} COMMENT = ${quoteMysqlString(c.comment ?? '')}`]
+      : restate(c, before),
   DropView: ({ name, ifExists }) => [
     `DROP VIEW ${ifExists ? 'IF EXISTS ' : ''}${quoteMysqlIdent(name.name)}`,
   ],

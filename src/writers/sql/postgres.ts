@@ -36,13 +36,8 @@ import {
   type Schema,
 } from '../../ir/schema.js';
 
-export {
-  quoteCollation,
-  quoteIdent,
-  quoteLiteral,
-  quoteName,
-  renderType,
-} from '../../ir/sql-text.js';
+// what the writers quote with, from the one quoting module of SQL text
+export { quoteCollation, quoteIdent, quoteLiteral, quoteName, renderType };
 
 /** `"c" TYPE [COLLATE "x"] [NOT NULL] [DEFAULT expr] [GENERATED … AS IDENTITY]` */
 export function renderColumn(c: Column): string {
@@ -303,6 +298,17 @@ export function alterTableRuns<T>(
 const columnComment = (table: QName, column: string, comment: string | undefined): string =>
   `COMMENT ON COLUMN ${quoteName(table)}.${quoteIdent(column)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`;
 
+/** PROCEDURE or FUNCTION: what the routine of that name (and signature, when one is given) is
+ * in the before-state; FUNCTION when it is not there. */
+const routineWord = (before: Schema, name: QName, signature: string): string => {
+  const routine = Object.values(before.routines).find(
+    (r) =>
+      sameName(r.name, name) &&
+      (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
+  );
+  return routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
+};
+
 /** The statements of one change kind, on a database in the state `before`. */
 export type Renderer<K extends ChangeKind> = (change: ChangeOf<K>, before: Schema) => string[];
 
@@ -409,28 +415,12 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
     `DROP ${materialized ? 'MATERIALIZED ' : ''}VIEW ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}`,
   ],
   CreateFunction: ({ sql }) => [sql],
-  DropFunction: ({ name, signature, ifExists }, before) => {
-    const routine = Object.values(before.routines).find(
-      (r) =>
-        sameName(r.name, name) &&
-        (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
-    );
-    const what = routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
-    return [
-      `DROP ${what} ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}${signatureText(signature)}`,
-    ];
-  },
-  SetRoutineComment: ({ name, signature, comment }, before) => {
-    const routine = Object.values(before.routines).find(
-      (r) =>
-        sameName(r.name, name) &&
-        (signature.trim() === '' || signatureText(r.signature) === signatureText(signature)),
-    );
-    const what = routine?.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION';
-    return [
-      `COMMENT ON ${what} ${quoteName(name)}${signatureText(signature)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`,
-    ];
-  },
+  DropFunction: ({ name, signature, ifExists }, before) => [
+    `DROP ${routineWord(before, name, signature)} ${ifExists ? 'IF EXISTS ' : ''}${quoteName(name)}${signatureText(signature)}`,
+  ],
+  SetRoutineComment: ({ name, signature, comment }, before) => [
+    `COMMENT ON ${routineWord(before, name, signature)} ${quoteName(name)}${signatureText(signature)} IS ${comment === undefined ? 'NULL' : quoteLiteral(comment)}`,
+  ],
   CreateTrigger: ({ sql }) => [sql],
   DropTrigger: ({ name, table, ifExists }) => [
     `DROP TRIGGER ${ifExists ? 'IF EXISTS ' : ''}${quoteIdent(name)} ON ${quoteName(table)}`,
