@@ -17,9 +17,8 @@ import type { PlannedMigration } from '../ir/plan.js';
 import { apply } from '../ir/replay.js';
 import { emptySchema, type Schema } from '../ir/schema.js';
 import { renderMysqlChange } from '../writers/sql/mysql.js';
-import { compareCatalogs, sameCatalog, type CatalogDiff } from './compare.js';
 import type { Catalog, ScratchDatabase } from './database.js';
-import { statementNaming, type ReplayCheckResult, type ReplayGap } from './replay-check.js';
+import { recordGaps, type ReplayCheckResult, type ReplayGap } from './replay-check.js';
 
 export const mysqlReplayChecker = (
   open: () => Promise<ScratchDatabase>,
@@ -100,23 +99,7 @@ export const mysqlReplayChecker = (
       const p = planned[i];
       schema = planMigration(p.migration, schema).after;
       const replayed = await build(schema);
-      const diffs: CatalogDiff[] = sameCatalog(source, replayed)
-        ? []
-        : compareCatalogs(source, replayed);
-      const now = new Set<string>();
-      for (const d of diffs) {
-        now.add(d.path);
-        if (open_.has(d.path)) continue;
-        const at = statementNaming(p, d.path);
-        gaps.push({
-          step: p.migration.name,
-          object: d.path,
-          ...(d.expected !== undefined ? { database: d.expected } : {}),
-          ...(d.actual !== undefined ? { replayed: d.actual } : {}),
-          ...(at ? { at } : {}),
-        });
-      }
-      open_ = now;
+      open_ = recordGaps(p, source, replayed, open_, gaps);
       return replayed;
     },
     /** step `i` failed on the source and its plan is the part the source kept: replay it */

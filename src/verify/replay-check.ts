@@ -706,23 +706,7 @@ export const replayChecker = async (
         );
       }
       const replayed = await build(schema, source);
-      const diffs: CatalogDiff[] = sameCatalog(source, replayed)
-        ? []
-        : compareCatalogs(source, replayed);
-      const now = new Set<string>();
-      for (const d of diffs) {
-        now.add(d.path);
-        if (open_.has(d.path)) continue;
-        const at = statementNaming(p, d.path);
-        gaps.push({
-          step: p.migration.name,
-          object: d.path,
-          ...(d.expected !== undefined ? { database: d.expected } : {}),
-          ...(d.actual !== undefined ? { replayed: d.actual } : {}),
-          ...(at ? { at } : {}),
-        });
-      }
-      open_ = now;
+      open_ = recordGaps(p, source, replayed, open_, gaps);
       return replayed;
     },
     /** step `i` failed on the source and its plan is the part the source kept: replay it */
@@ -751,6 +735,37 @@ export const replayChecker = async (
       };
     },
   };
+};
+
+/**
+ * Compares the source's catalog after step `p` with the replayed schema's: each difference not
+ * already open after the step before becomes a gap of this step (pushed on `gaps`). Returns the
+ * differences open now. Shared by both dialects' checks.
+ */
+export const recordGaps = (
+  p: PlannedMigration,
+  source: Catalog,
+  replayed: Catalog,
+  open: ReadonlySet<string>,
+  gaps: ReplayGap[],
+): Set<string> => {
+  const diffs: CatalogDiff[] = sameCatalog(source, replayed)
+    ? []
+    : compareCatalogs(source, replayed);
+  const now = new Set<string>();
+  for (const d of diffs) {
+    now.add(d.path);
+    if (open.has(d.path)) continue;
+    const at = statementNaming(p, d.path);
+    gaps.push({
+      step: p.migration.name,
+      object: d.path,
+      ...(d.expected !== undefined ? { database: d.expected } : {}),
+      ...(d.actual !== undefined ? { replayed: d.actual } : {}),
+      ...(at ? { at } : {}),
+    });
+  }
+  return now;
 };
 
 /** The one-line summary of a gap, for text output. */
