@@ -154,6 +154,20 @@ describe('MySQL reader', () => {
     expect(later.at(-1)!.diagnostics).toEqual([]);
   });
 
+  it('models CREATE TRIGGER (OR REPLACE, DEFINER) and DROP TRIGGER as trigger changes on their table', async () => {
+    const t = 'CREATE TABLE `t` (`id` INTEGER NOT NULL, `a` INTEGER NULL, PRIMARY KEY (`id`));';
+    const create = 'CREATE DEFINER = CURRENT_USER TRIGGER `t_bi` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.`a` = 1';
+    expect(await changesOf(t, `${create};`)).toMatchObject([{ kind: 'CreateTrigger', name: 't_bi', table: { name: 't' }, orReplace: false, sql: create }]);
+    expect(await changesOf(t, 'CREATE OR REPLACE TRIGGER `t_bu` BEFORE UPDATE ON `t` FOR EACH ROW SET NEW.`a` = 2;')).toMatchObject([{ kind: 'CreateTrigger', name: 't_bu', orReplace: true }]);
+    // the table comes from the replayed schema (MySQL's DROP TRIGGER does not name it)
+    expect(await changesOf(t, `${create};`, 'DROP TRIGGER `t_bi`;')).toMatchObject([{ kind: 'DropTrigger', name: 't_bi', table: { name: 't' }, ifExists: false }]);
+    // unknown: IF EXISTS is a no-op on the replayed schema; without it, kept verbatim with the reason
+    expect(await changesOf(t, 'DROP TRIGGER IF EXISTS `nope`;')).toMatchObject([{ kind: 'RawSql', noCatalogEffect: true }]);
+    const [unknown] = await changesOf(t, 'DROP TRIGGER `nope`;');
+    expect(unknown).toMatchObject({ kind: 'RawSql', category: 'unmodelled' });
+    if (unknown.kind === 'RawSql') expect(unknown.reason).toMatch(/`nope`, which the history does not create/);
+  });
+
   it('marks every MySQL migration as not transactional', async () => {
     const [r] = await read(TABLE);
     expect(r.migration.needsNoTransaction).toMatch(/MySQL commits every DDL statement implicitly/);

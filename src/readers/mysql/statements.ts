@@ -1094,6 +1094,66 @@ const parsed = (ctx: StatementContext): Change[] => {
   );
 };
 
+/**
+ * `CREATE [OR REPLACE] [DEFINER = ...] TRIGGER name {BEFORE|AFTER} {INSERT|UPDATE|DELETE} ON t
+ * ...` and `DROP TRIGGER [IF EXISTS] name`: a trigger modelled as its statement (as PostgreSQL's
+ * are), so that the replay knows it and a down can drop or recreate it. undefined: not a trigger
+ * statement.
+ */
+const triggerStatement = (ctx: StatementContext): Change[] | undefined => {
+  const tk = ctx.tokens;
+  const ident = (t: Token | undefined) => !!t && (t.type === 'ident' || t.type === 'quoted');
+  const source = ctx.source;
+  if (isWord(tk[0], 'DROP') && isWord(tk[1], 'TRIGGER')) {
+    const ifExists = isWord(tk[2], 'IF') && isWord(tk[3], 'EXISTS');
+    const at = ifExists ? 4 : 2;
+    if (!ident(tk[at]) || tk.length !== at + 1)
+      throw new Unmodelled('DROP TRIGGER of a qualified name or of several');
+    const name = identName(tk[at]);
+    const known = Object.values(ctx.schema.triggers).find((t) => t.name === name);
+    if (!known && ifExists)
+      return [
+        raw(
+          ctx,
+          'unmodelled',
+          `the history creates no trigger ${quoteMysqlIdent(name)}: IF EXISTS makes this a no-op`,
+          {
+            noCatalogEffect: true,
+          },
+        ),
+      ];
+    if (!known)
+      throw new Unmodelled(
+        `DROP TRIGGER of ${quoteMysqlIdent(name)}, which the history does not create`,
+      );
+    return [{ kind: 'DropTrigger', name, table: known.table, ifExists, source }];
+  }
+  if (!isWord(tk[0], 'CREATE')) return undefined;
+  const t = tk.findIndex((x, i) => i < 12 && isWord(x, 'TRIGGER'));
+  if (t < 0) return undefined;
+  // between CREATE and TRIGGER: OR REPLACE and DEFINER = user@host only
+  const head = tk.slice(1, t);
+  const orReplace = isWord(head[0], 'OR') && isWord(head[1], 'REPLACE');
+  const rest = head.slice(orReplace ? 2 : 0);
+  if (rest.length && !isWord(rest[0], 'DEFINER')) return undefined;
+  if (isWord(tk[t + 1], 'IF')) throw new Unmodelled('CREATE TRIGGER IF NOT EXISTS');
+  if (!ident(tk[t + 1]) || tk[t + 2]?.text === '.')
+    throw new Unmodelled('CREATE TRIGGER of a qualified name');
+  const on = tk.findIndex((x, i) => i > t + 1 && isWord(x, 'ON'));
+  if (on < 0 || !ident(tk[on + 1]) || tk[on + 2]?.text === '.')
+    throw new Unmodelled('CREATE TRIGGER on a qualified table');
+  return [
+    {
+      kind: 'CreateTrigger',
+      name: identName(tk[t + 1]),
+      table: { name: identName(tk[on + 1]) },
+      orReplace,
+      sql: source.text,
+      source,
+    },
+  ];
+};
+
 /** One statement -> its changes (RawSql when not modelled). */
 /** The token naming the object of `{CREATE|DROP|ALTER|RENAME|TRUNCATE} [TEMPORARY] TABLE [IF [NOT] EXISTS] name` /
  * `CREATE [UNIQUE|FULLTEXT|SPATIAL] INDEX name ON name`, when the statement has that shape. */
@@ -1129,6 +1189,8 @@ export const readStatement = (ctx: StatementContext): Change[] => {
       );
     }
     if (isWord(ctx.tokens[0], 'ALTER') && isWord(ctx.tokens[1], 'TABLE')) return alterTable(ctx);
+    const trigger = triggerStatement(ctx);
+    if (trigger) return trigger;
     return parsed(ctx);
   } catch (e) {
     if (!(e instanceof Unmodelled)) throw e;

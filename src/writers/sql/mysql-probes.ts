@@ -25,6 +25,9 @@ const INDEX_SQL =
 const CONSTRAINT_SQL =
   'SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CONSTRAINT_NAME = ?';
 
+const TRIGGER_SQL =
+  'SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() AND EVENT_OBJECT_TABLE = ? AND TRIGGER_NAME = ?';
+
 /** What the up change left in the catalog when it ran, or undefined when nothing can tell. */
 export const probeOf = (of: Change, before: Schema | undefined): Probe | undefined => {
   switch (of.kind) {
@@ -66,6 +69,10 @@ export const probeOf = (of: Change, before: Schema | undefined): Probe | undefin
       const i = before?.indexes[qualify(of.from)];
       return i ? { sql: INDEX_SQL, values: [i.table.name, of.to] } : undefined;
     }
+    case 'CreateTrigger':
+      return { sql: TRIGGER_SQL, values: [of.table.name, of.name] };
+    case 'DropTrigger':
+      return { sql: TRIGGER_SQL, values: [of.table.name, of.name], absent: true };
     case 'RawSql': {
       // a statement kept as written whose effect is one change (or a table with its indexes): a
       // MySQL statement takes effect whole, so that change's probe tells whether it ran. With
