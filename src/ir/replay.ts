@@ -21,7 +21,7 @@ import {
   renderType,
   storedType,
 } from './sql-text.js';
-import { expandSerials, nextvalDefault, ownedBySql } from './serial.js';
+import { expandSerials, nextvalDefault, ownedBySql, partitionIndexName } from './serial.js';
 import { dictionary, put, withEntries, withEntry } from './record.js';
 import {
   findColumn,
@@ -111,6 +111,23 @@ const withTable = (
     return s;
   }
   return { ...s, tables: withEntry(s.tables, key, f(t)) };
+};
+
+/** The partitions of `parent` (and theirs, for a partition that is partitioned in turn). */
+const partitionsOf = (s: Schema, parent: QName): Table[] => {
+  const direct = Object.values(s.tables).filter(
+    (t) => t.partitionOf && sameName(t.partitionOf.parent, parent),
+  );
+  return direct.flatMap((t) => [t, ...partitionsOf(s, t.name)]);
+};
+
+/** `f` applied to every partition of `parent`, as PostgreSQL carries a parent's change down. */
+const onPartitions = (s: Schema, parent: QName, f: (t: Table) => Table): Schema => {
+  const parts = partitionsOf(s, parent);
+  if (!parts.length) return s;
+  let tables = s.tables;
+  for (const p of parts) tables = withEntry(tables, qualify(p.name), f(p));
+  return { ...s, tables };
 };
 
 const withColumn = (
@@ -438,7 +455,11 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ...x,
       columns: [...x.columns, columns[0]],
     }));
-    return t ? { ...next, ...withSequences(next, sequences) } : next;
+    // PostgreSQL adds the column to every partition too (a SERIAL's sequence stays the parent's)
+    const inPartitions = onPartitions(next, c.table, (p) =>
+      findColumn(p, c.column.name) ? p : { ...p, columns: [...p.columns, columns[0]] },
+    );
+    return t ? { ...inPartitions, ...withSequences(inPartitions, sequences) } : inPartitions;
   },
   DropColumn: (s, c, problem) => {
     const t = s.tables[qualify(c.table)];
@@ -447,6 +468,9 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         problem(why`column ${ident(c.column)} does not exist in table ${shown(c.table)}`);
       return s;
     }
+    // PostgreSQL drops the column from every partition too (with what used it there)
+    for (const p of partitionsOf(s, c.table))
+      s = HANDLERS.DropColumn(s, { ...c, table: p.name, ifExists: true }, problem);
     const next = withTable(s, c.table, problem, (x) => ({
       ...x,
       columns: x.columns.filter((col) => col.name !== c.column),
@@ -587,7 +611,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         constraints: [...t.constraints, c.constraint],
       };
     });
-    return c.implicitIndex ? withImplicitIndex(added, c.implicitIndex, problem) : added;
+    // a CHECK or a foreign key on a partitioned table is on every partition too, by its name
+    const inherited =
+      k.type === 'check' || k.type === 'foreign'
+        ? onPartitions(added, c.table, (p) =>
+            p.constraints.some((x) => x.name === k.name)
+              ? p
+              : { ...p, constraints: [...p.constraints, k] },
+          )
+        : added;
+    return c.implicitIndex ? withImplicitIndex(inherited, c.implicitIndex, problem) : inherited;
   },
   DropConstraint: (s, c, problem) => {
     const dropped = s.tables[qualify(c.table)]?.constraints.find((k) => k.name === c.name);
@@ -599,11 +632,19 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       }
       return { ...t, constraints: t.constraints.filter((k) => k.name !== c.name) };
     });
-    if (!c.cascade || !dropped) return next;
+    if (!dropped) return next;
+    const inherited =
+      dropped.type === 'check' || dropped.type === 'foreign'
+        ? onPartitions(next, c.table, (p) => ({
+            ...p,
+            constraints: p.constraints.filter((x) => x.name !== c.name),
+          }))
+        : next;
+    if (!c.cascade) return inherited;
     const deps = dependentForeignKeys(s, c.table, dropped);
     return {
-      ...next,
-      tables: mapRecord(next.tables, (t) =>
+      ...inherited,
+      tables: mapRecord(inherited.tables, (t) =>
         t.constraints.some((k) => deps.some((d) => d.fk === k))
           ? { ...t, constraints: t.constraints.filter((k) => !deps.some((d) => d.fk === k)) }
           : t,
@@ -995,7 +1036,10 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       const { partitionOf: _, ...alone } = t;
       const next: Table =
         op === 'detach' ? alone : { ...t, partitionOf: { parent, bound: bound ?? 'DEFAULT' } };
-      return { ...s, tables: withEntry(s.tables, qualify(table), next) };
+      const moved = { ...s, tables: withEntry(s.tables, qualify(table), next) };
+      return op === 'detach'
+        ? detachedIndexes(moved, table, parent)
+        : attachedIndexes(moved, table, parent);
     }
     let out = s;
     for (const part of c.effects ?? []) {
@@ -1015,6 +1059,61 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     }
     return out;
   },
+};
+
+/** The indexes of `parent` and of the tables it is a partition of: a partition has one of its
+ * own for each (made by PostgreSQL, not kept in the schema while it is attached). */
+const inheritedIndexes = (s: Schema, parent: QName): Index[] => {
+  const chain: QName[] = [];
+  for (let at: QName | undefined = parent; at && chain.length < 32;) {
+    chain.push(at);
+    at = s.tables[qualify(at)]?.partitionOf?.parent;
+  }
+  return Object.values(s.indexes).filter((i) => chain.some((q) => sameName(i.table, q)));
+};
+
+/** The same index but for its name and table (what ATTACH PARTITION matches). */
+const sameIndexShape = (a: Index, b: Index): boolean => {
+  const shape = ({ name: _n, table: _t, implicit: _i, ...rest }: Index) => JSON.stringify(rest);
+  return shape(a) === shape(b);
+};
+
+/**
+ * DETACH PARTITION: the partition keeps the indexes PostgreSQL made on it for its parent's, as
+ * indexes of its own, with the names PostgreSQL chose for them (partitionIndexName).
+ */
+const detachedIndexes = (s: Schema, table: QName, parent: QName): Schema => {
+  let out = s;
+  for (const i of inheritedIndexes(s, parent)) {
+    const columns = [...i.elements, ...(i.include ?? []).map((name) => ({ name }))].map((e) =>
+      'kind' in e && e.kind !== 'column' ? 'expr' : e.name,
+    );
+    const name = partitionIndexName(out, table, columns);
+    const child: Index = { ...i, name, table };
+    out = {
+      ...out,
+      indexes: derived(out.indexes, withEntry(out.indexes, indexKey(table, name), child), child),
+    };
+  }
+  return out;
+};
+
+/**
+ * ATTACH PARTITION: an index of the partition that matches one of its parent's becomes that
+ * index's partition (PostgreSQL makes the missing ones): it leaves the schema, as one made for
+ * the parent is not in it.
+ */
+const attachedIndexes = (s: Schema, table: QName, parent: QName): Schema => {
+  const wanted = inheritedIndexes(s, parent);
+  const taken: Index[] = [];
+  const indexes = filterRecord(s.indexes, (i) => {
+    if (!sameName(i.table, table)) return true;
+    const match = wanted.find((w) => !taken.includes(w) && sameIndexShape(w, i));
+    if (!match) return true;
+    taken.push(match);
+    return false;
+  });
+  return taken.length ? { ...s, indexes: derived(s.indexes, indexes) } : s;
 };
 
 /**

@@ -195,3 +195,17 @@ export const restoreOwned = (
     after.push({ kind: 'SetDefault', table, column: col.name, default: dflt });
   return { column: bare, after };
 };
+
+/**
+ * The name PostgreSQL gives the index it makes on a partition for an index of its parent
+ * (ChooseIndexName): `<partition>_<columns>_idx`, the columns (INCLUDE ones too, an expression
+ * as `expr`) joined by `_` and cut to 63 bytes, shortened by makeObjectName, numbered `_idx1`,
+ * `_idx2`... when that relation name is taken.
+ */
+export const partitionIndexName = (s: Schema, table: QName, columns: readonly string[]): string => {
+  const addition = clip(columns.join('_'), MAX_BYTES);
+  for (let pass = 0; ; pass++) {
+    const name = objectName(table.name, addition, pass === 0 ? 'idx' : `idx${pass}`);
+    if (!relationExists(s, table.schema, name, [])) return name;
+  }
+};

@@ -209,8 +209,11 @@ const objectsOf = (s: Schema, source?: Catalog): Map<string, Built> => {
   const onView = (i: Index) => !!s.views[qualify(i.table)];
   for (const [k, i] of Object.entries(s.indexes)) if (!onView(i)) index(k, i);
   for (const t of Object.values(s.tables)) {
+    // a partition's foreign keys that its parent has are made by PostgreSQL with the parent's
+    const parent = t.partitionOf ? s.tables[qualify(t.partitionOf.parent)] : undefined;
     for (const c of t.constraints) {
       if (c.type !== 'foreign') continue;
+      if (parent?.constraints.some((p) => p.type === 'foreign' && p.name === c.name)) continue;
       add(`${qualify(t.name)}/${c.name}`, {
         kind: 'foreign key',
         create: render({ kind: 'AddConstraint', table: t.name, constraint: c }),

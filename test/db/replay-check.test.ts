@@ -114,6 +114,49 @@ describe('the replay check', () => {
     expect(report.summary.ok).toBe(true);
   });
 
+  it('follows a partitioned table: its indexes, columns and constraints reach its partitions', async () => {
+    // a partition name long enough that PostgreSQL shortens its index names, and two indexes of
+    // the parent on one column: the second child index is numbered (ChooseRelationName)
+    const long = 'EventPartitionWithAVeryLongNameForTheYear2024_abcdefghijkl';
+    const dir = history({
+      '20240101000000_init': [
+        'CREATE TABLE "Event" ("id" INTEGER NOT NULL, "at" TIMESTAMPTZ(6) NOT NULL, "kind" TEXT NOT NULL, PRIMARY KEY ("id", "at")) PARTITION BY RANGE ("at");',
+        `CREATE TABLE "${long}" PARTITION OF "Event" FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');`,
+        'CREATE TABLE "Event_2025" PARTITION OF "Event" FOR VALUES FROM (\'2025-01-01\') TO (\'2026-01-01\');',
+      ].join('\n'),
+      '20240102000000_parent': [
+        'CREATE INDEX "Event_kind_idx" ON "Event"("kind");',
+        'CREATE INDEX "Event_kind_hash" ON "Event" USING hash ("kind");',
+        'CREATE UNIQUE INDEX "Event_kind_at_key" ON "Event"("kind", "at") INCLUDE ("id");',
+        'ALTER TABLE "Event" ADD COLUMN "qty" INTEGER, ADD COLUMN "note" TEXT;',
+        'ALTER TABLE "Event" ADD CONSTRAINT "Event_qty_check" CHECK ("qty" > 0);',
+        'CREATE TABLE "Event_2026" PARTITION OF "Event" FOR VALUES FROM (\'2026-01-01\') TO (\'2027-01-01\');',
+        'ALTER TABLE "Event" DROP COLUMN "note";',
+      ].join('\n'),
+      '20240103000000_detach': [
+        `ALTER TABLE "Event" DETACH PARTITION "${long}";`,
+        'ALTER TABLE "Event" DETACH PARTITION "Event_2026";',
+        // the names PostgreSQL gave them: the replay must know them
+        'DROP INDEX "EventPartitionWithAVeryLongNameForTheYear2024_abcdefg_kind_idx1";',
+        'DROP INDEX "Event_2026_kind_at_id_idx";',
+        'ALTER TABLE "Event_2026" DROP COLUMN "qty";',
+        'DROP INDEX "Event_kind_idx";',
+      ].join('\n'),
+    });
+    const conversion = await convert({ migrationsDir: dir, to: 'knex', allowIrreversible: true });
+    expect(conversion.diagnostics.filter((w) => w.code === 'inconsistent-source')).toEqual([]);
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    expect(report.replay.checked).toBe(true);
+    expect(report.replay.unbuildable).toEqual([]);
+    expect(report.replay.gaps).toEqual([]);
+    expect(report.migrations.map((m) => [m.up, m.down])).toEqual([
+      ['equal', 'equal'],
+      ['equal', 'equal'],
+      ['equal', 'equal'],
+    ]);
+    expect(report.summary.ok).toBe(true);
+  });
+
   it('names a view a DO block created: the object, the step, and the line of the DO', async () => {
     const dir = history({
       '20240101000000_init': 'CREATE TABLE "User" ("id" SERIAL NOT NULL, "email" TEXT NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));',
