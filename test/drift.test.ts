@@ -86,6 +86,21 @@ describe('drift', () => {
     ]);
   });
 
+  it('an EXCLUDE constraint the history added is listed as not described by schema.prisma, not reported as drift', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ormshift-drift-excl-'));
+    temps.push(dir);
+    cpSync(at('in-sync').migrations, join(dir, 'migrations'), { recursive: true });
+    mkdirSync(join(dir, 'migrations', '20240103000000_excl'));
+    writeFileSync(
+      join(dir, 'migrations', '20240103000000_excl', 'migration.sql'),
+      'ALTER TABLE "users" ADD CONSTRAINT "users_email_excl" EXCLUDE USING btree ("email" WITH =);\n',
+    );
+    const r = await drift({ schema: at('in-sync').schema, migrations: join(dir, 'migrations') });
+    expect(r.changes).toEqual([]);
+    expect(r.inSync).toBe(true);
+    expect(r.notDescribed).toContain('exclusion constraint users_email_excl on users');
+  });
+
   it('reports drift grouped like prisma migrate diff: tables, columns, enum values, a foreign key added outside migrations', async () => {
     const r = await drift(at('shop'));
     expect(r.inSync).toBe(false);

@@ -149,6 +149,11 @@ export const describable = (
         note(`check constraint ${k.name} on ${qualify(t.name)}`);
         continue;
       }
+      // schema.prisma cannot declare an EXCLUDE constraint either
+      if (k.type === 'exclude') {
+        note(`exclusion constraint ${k.name} on ${qualify(t.name)}`);
+        continue;
+      }
       if (k.type === 'unique') {
         // Prisma describes a UNIQUE constraint and a unique index alike (@unique / @@unique)
         const i: Index = {

@@ -486,6 +486,8 @@ const constraintText = (s: Spelling, k: Constraint, table: QName): string => {
       return `unique constraint ${on} ${k.usingIndex ? `using index ${s.ident(k.usingIndex)}` : cols(s, k.columns)}`;
     case 'check':
       return `check constraint ${on}`;
+    case 'exclude':
+      return `exclusion constraint ${on} ${cols(s, k.columns)}`;
     case 'foreign':
       return `foreign key ${on} ${cols(s, k.columns)} -> ${s.name(k.references)} ${cols(s, k.referencedColumns)}`;
   }

@@ -369,7 +369,9 @@ const constraintDefinition = (k: Constraint): string =>
     ? fkDefinition(k)
     : k.type === 'check'
       ? `check:${defaultKey(k.expression)}`
-      : `${k.type}:${JSON.stringify(k.columns)}:${k.deferrable ?? ''}`;
+      : k.type === 'exclude'
+        ? `exclude:${k.definition}`
+        : `${k.type}:${JSON.stringify(k.columns)}:${k.deferrable ?? ''}`;
 
 // ---------------------------------------------------------------------------------------------
 // structured comparison

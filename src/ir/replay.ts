@@ -521,6 +521,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
               // PostgreSQL rewrites a CHECK that refers to the renamed column
               if (sameName(t.name, c.table) && k.type === 'check')
                 out = { ...k, expression: renameIdentifierIn(k.expression, c.from, c.to) };
+              if (sameName(t.name, c.table) && out.type === 'exclude')
+                out = { ...out, definition: renameIdentifierIn(out.definition, c.from, c.to) };
               if (out.type === 'foreign' && sameName(out.references, c.table))
                 out = { ...out, referencedColumns: out.referencedColumns.map(rename) };
               return out;

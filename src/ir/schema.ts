@@ -91,7 +91,18 @@ export interface ForeignKey {
   readonly deferrable?: 'IMMEDIATE' | 'DEFERRED';
   readonly notValid?: boolean;
 }
-export type Constraint = PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey;
+/** PostgreSQL `EXCLUDE USING ... (...)`: kept as its text; PostgreSQL backs it with an index of
+ * the constraint's name, which it creates and drops with it */
+export interface ExcludeConstraint {
+  readonly type: 'exclude';
+  readonly name: string;
+  /** the columns its elements name (a column dropped drops it) */
+  readonly columns: readonly string[];
+  /** the constraint after its name, as written: `EXCLUDE USING gist ("a" WITH &&) ...` */
+  readonly definition: string;
+}
+export type Constraint =
+  PrimaryKey | UniqueConstraint | CheckConstraint | ForeignKey | ExcludeConstraint;
 
 /** One element of an index key: a column, or an expression kept as written (with its own
  * ordering/opclass text). */

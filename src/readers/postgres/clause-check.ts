@@ -17,7 +17,7 @@ import type { Change } from '../../ir/changes.js';
 import { emptySchema } from '../../ir/schema.js';
 import { renderChange } from '../../writers/sql/postgres.js';
 import type { PgQuery } from './source.js';
-import { checkDefaultName, indexElementName, pgDefaultName } from './names.js';
+import { checkDefaultName, excludeDefaultName, indexElementName, pgDefaultName } from './names.js';
 
 /** What the check found: the clause (a name a user recognises), and where in the tree. */
 export interface Unconsumed {
@@ -121,6 +121,10 @@ const namedTableConstraint = (c: any, table: string): any => {
       return { ...c, conname: checkDefaultName(table, c.raw_expr) };
     case 'CONSTR_FOREIGN':
       return { ...c, conname: pgDefaultName(table, fk, 'fkey') };
+    case 'CONSTR_EXCLUSION': {
+      const name = excludeDefaultName(table, c);
+      return name === undefined ? c : { ...c, conname: name };
+    }
     default:
       return c;
   }

@@ -86,3 +86,22 @@ const figureColname = (n: any): string | undefined => {
   if (n.CollateClause) return figureColname(n.CollateClause.arg);
   return undefined;
 };
+
+/** The columns the elements of an EXCLUDE constraint name (an expression element names none). */
+export const excludeColumns = (c: any): string[] =>
+  (c.exclusions ?? []).flatMap((x: any) => {
+    const name = x.List?.items?.[0]?.IndexElem?.name;
+    return name === undefined ? [] : [name];
+  });
+
+/**
+ * The name PostgreSQL gives an unnamed EXCLUDE constraint (and its index), `<table>_<cols>_excl`,
+ * when every element is a column named once; otherwise undefined (PostgreSQL names an expression
+ * element after its function, and numbers a repeated column: not followed here).
+ */
+export const excludeDefaultName = (table: string, c: any): string | undefined => {
+  const cols = excludeColumns(c);
+  if (cols.length !== (c.exclusions ?? []).length || new Set(cols).size !== cols.length)
+    return undefined;
+  return pgDefaultName(table, cols, 'excl');
+};

@@ -39,7 +39,13 @@ import { typeFromTypeName } from './types.js';
 import { readDoBlock } from './do-block.js';
 import { quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 import { unconsumedClause, type Unconsumed } from './clause-check.js';
-import { checkDefaultName, indexElementName, pgDefaultName } from './names.js';
+import {
+  checkDefaultName,
+  excludeColumns,
+  excludeDefaultName,
+  indexElementName,
+  pgDefaultName,
+} from './names.js';
 
 export interface StatementContext {
   readonly src: SourceFile;
@@ -161,6 +167,23 @@ const checkText = (ctx: StatementContext, location: number): string => {
   const open = i + 1;
   const close = matchingParen(ctx.tokens, open);
   return ctx.src.span(ctx.tokens.slice(open + 1, close));
+};
+
+/** the text from EXCLUDE, starting at or after `location`, to the end of its constraint (a comma
+ * or closing parenthesis at its own depth, or the statement's end) */
+const excludeText = (ctx: StatementContext, location: number): string => {
+  const i = ctx.tokens.findIndex((t) => t.start >= location && isKeyword(t, 'EXCLUDE'));
+  let depth = 0;
+  let end = i;
+  for (; end < ctx.tokens.length; end++) {
+    const t = ctx.tokens[end].text;
+    if (t === '(') depth++;
+    else if (t === ')') {
+      if (depth === 0) break;
+      depth--;
+    } else if (depth === 0 && (t === ',' || t === ';')) break;
+  }
+  return ctx.src.span(ctx.tokens.slice(i, end));
 };
 
 const collationName = (cc: any): string | undefined =>
@@ -297,6 +320,13 @@ const tableConstraint = (ctx: StatementContext, table: QName, c: any): Constrain
     }
     case 'CONSTR_CHECK':
       return checkConstraint(ctx, c, c.conname ?? checkDefaultName(table.name, c.raw_expr));
+    case 'CONSTR_EXCLUSION': {
+      const columns = excludeColumns(c);
+      const name = c.conname ?? excludeDefaultName(table.name, c);
+      if (name === undefined)
+        throw new Unmodelled('an unnamed EXCLUDE constraint on an expression or a repeated column');
+      return { type: 'exclude', name, columns, definition: excludeText(ctx, c.location) };
+    }
     case 'CONSTR_FOREIGN': {
       const cols: string[] = (c.fk_attrs ?? []).map(str);
       return foreignKey(c, c.conname ?? pgDefaultName(table.name, cols, 'fkey'));

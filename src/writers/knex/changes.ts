@@ -368,6 +368,7 @@ function constraintLine(c: Constraint): Js | { why: string } {
     return {
       why: 'knex prints the name of a CHECK constraint unquoted; the expression is kept as written',
     };
+  if (c.type === 'exclude') return { why: 'knex has no EXCLUDE constraint' };
   if (!c.columns.every(quotable)) return { why: NOT_QUOTABLE };
   if (c.type === 'primary' || c.type === 'unique') {
     if (c.usingIndex !== undefined) return { why: 'knex cannot say USING INDEX' };
@@ -639,7 +640,14 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
             ? tcall(`dropForeign${ifExists}`, c.columns, c.name)
             : undefined;
     if (!line)
-      return raw(ctx, change, before, 'knex prints the name of a CHECK constraint unquoted');
+      return raw(
+        ctx,
+        change,
+        before,
+        c.type === 'exclude'
+          ? 'knex has no EXCLUDE constraint'
+          : 'knex prints the name of a CHECK constraint unquoted',
+      );
     return [tableStmt('alterTable', change.table, [line])];
   },
   RenameConstraint: 'knex has no call to rename a constraint',

@@ -242,6 +242,7 @@ function addConstraint(ctx: EmitContext, table: QName, c: Constraint): Emitted[]
     return "a name that cannot pass through Sequelize's quoting";
   if (c.type === 'check')
     return 'Sequelize builds CHECK from a where object; the expression is kept as written';
+  if (c.type === 'exclude') return 'Sequelize has no EXCLUDE constraint';
   if (!c.columns.every(quotable))
     return "a column name that cannot pass through Sequelize's quoting";
   if (c.type === 'primary' || c.type === 'unique') {

@@ -262,6 +262,7 @@ const OVERRIDES = {
       );
     if (c.type === 'unique')
       return raw(ctx, change, before, 'a UNIQUE constraint (MySQL makes it an index)');
+    if (c.type === 'exclude') return raw(ctx, change, before, 'MySQL has no EXCLUDE constraint');
     if (!c.columns.every(plainName))
       return raw(ctx, change, before, "a column name that cannot pass through Sequelize's quoting");
     if (c.type === 'primary')

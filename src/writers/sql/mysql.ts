@@ -77,6 +77,9 @@ export function renderMysqlConstraint(c: Constraint): string {
         `CONSTRAINT ${quoteMysqlIdent(c.name)} FOREIGN KEY (${identList(c.columns)}) REFERENCES ${quoteMysqlIdent(c.references.name)}` +
         `(${identList(c.referencedColumns)}) ON DELETE ${c.onDelete} ON UPDATE ${c.onUpdate}`
       );
+    case 'exclude':
+      // only PostgreSQL's reader makes one; MySQL would refuse it as written
+      return `CONSTRAINT ${quoteMysqlIdent(c.name)} ${c.definition}`;
   }
 }
 

@@ -73,6 +73,8 @@ export function renderConstraint(c: Constraint): string {
     }
     case 'check':
       return `${head} CHECK (${c.expression})${c.notValid ? ' NOT VALID' : ''}`;
+    case 'exclude':
+      return `${head} ${c.definition}`;
     case 'foreign':
       return (
         `${head} FOREIGN KEY (${identList(c.columns)}) REFERENCES ${quoteName(c.references)}` +
