@@ -5,7 +5,7 @@
  * Conventions: a file is read statically only when every statement of up() is a plain call whose
  * arguments are literals or Sequelize's own names: queryInterface.createTable / addColumn /
  * removeColumn / changeColumn / renameColumn / addIndex / removeIndex / addConstraint /
- * removeConstraint / dropTable / renameTable, queryInterface.sequelize.query with a literal SQL
+ * removeConstraint / dropTable / renameTable / dropEnum, queryInterface.sequelize.query with a literal SQL
  * string, optionally inside queryInterface.sequelize.transaction(async (t) => ...). Each call
  * becomes the SQL Sequelize 6 sends for it (names as PostgreSQL or Sequelize derive them, types
  * per types.ts), which the PostgreSQL reader then turns into IR changes, so both histories are
@@ -317,6 +317,14 @@ const METHODS: Readonly<Record<string, Method>> = {
       node,
       `DROP TABLE IF EXISTS ${tableName(t, node)}${bool(field(options, 'cascade')) ? ' CASCADE' : ''}`,
     );
+  },
+  // PostgreSQL's queryInterface.dropEnum(name): `DROP TYPE IF EXISTS "name"` (pgEnumDrop; the
+  // name goes through escape() with its quotes removed, so one holding a quote is not read)
+  dropEnum: (ctx, [name, options], node) => {
+    optionsOnly(options, node);
+    const n = str(name) ?? unsupported(node, 'an enum name that is not a string');
+    if (n.includes("'")) unsupported(node, 'an enum name holding a quote, which dropEnum mangles');
+    emit(ctx, node, `DROP TYPE IF EXISTS ${quoteIdent(n)}`);
   },
   addIndex: (ctx, args, node) => {
     const [t, second, third] = args;

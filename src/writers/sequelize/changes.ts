@@ -531,6 +531,10 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
       if (ctx.lang === 'ts') return "dropEnum is not in Sequelize 6's TypeScript types";
       return undefined;
     })();
+    // in TypeScript, the SQL dropEnum would send (IF EXISTS), so that both languages' files do
+    // the same (compare reads them to the same changes)
+    if (why === "dropEnum is not in Sequelize 6's TypeScript types")
+      return raw(ctx, { ...change, ifExists: true }, before, why);
     if (why) return raw(ctx, change, before, why);
     // DROP TYPE IF EXISTS "<name>": the same catalog as DROP TYPE, the type being there
     return [stmt(qi(ctx, 'dropEnum', [change.name.name]))];
