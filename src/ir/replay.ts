@@ -153,7 +153,7 @@ const constraintColumns = (c: Constraint): readonly string[] =>
 /** Index names share the namespace of their table's schema. */
 export const findIndex = (s: Schema, name: QName): Index | undefined => s.indexes[qualify(name)];
 
-/** Which table holds a constraint-backed index (PK/unique) of this name? */
+/** Which table holds a constraint-backed index (PK/unique/EXCLUDE) of this name? */
 const constraintIndexOwner = (
   s: Schema,
   name: QName,
@@ -161,7 +161,9 @@ const constraintIndexOwner = (
   for (const t of Object.values(s.tables)) {
     if ((t.name.schema ?? '') !== (name.schema ?? '')) continue;
     const c = t.constraints.find(
-      (x) => x.name === name.name && (x.type === 'primary' || x.type === 'unique'),
+      (x) =>
+        x.name === name.name &&
+        (x.type === 'primary' || x.type === 'unique' || x.type === 'exclude'),
     );
     if (c) return { table: t, constraint: c };
   }
@@ -709,7 +711,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
         indexes: withEntry(without(s.indexes, key), indexKey(i.table, c.to), renamed),
       };
     }
-    // ALTER INDEX on the index behind a PRIMARY KEY / UNIQUE constraint renames the constraint
+    // ALTER INDEX on the index behind a PRIMARY KEY / UNIQUE / EXCLUDE constraint renames the constraint
     const owner = constraintIndexOwner(s, c.from);
     if (owner) {
       return withTable(s, owner.table.name, problem, (t) => ({
