@@ -9,7 +9,7 @@
  */
 import { OrmshiftError, UsageError } from '../ir/diagnostics.js';
 import type { SavedState, StateManifest } from './saved-state.js';
-import type { CatalogQuery } from './snapshot.js';
+import type { CatalogQuery, CatalogRead } from './snapshot.js';
 
 /*
  * The Catalog: plain JSON, built by snapshot.ts. Object keys are display names: `"User"` for an
@@ -173,6 +173,12 @@ export interface ScratchDatabase {
   /** The same, through another session on this database (a migration's transaction): a provider
    * that reads incrementally shares what it read last with snapshot(). */
   readCatalog?(query: CatalogQuery): Promise<Catalog>;
+  /** What the last read of a provider that reads incrementally found: a copy of this database
+   * made before it changed starts its reads from it (CreateOptions.base). */
+  lastRead?(): CatalogRead | undefined;
+  /** Connects snapshot()'s session and runs a catalog query on it (snapshot.ts
+   * warmCatalogReads), so that its first read costs what a later one does. */
+  warm?(): Promise<void>;
   /** Drop the scratch database / stop the embedded server. Idempotent. */
   close(): Promise<void>;
 }
@@ -185,6 +191,9 @@ export interface CreateOptions {
   readonly sql?: readonly string[];
   /** start from a saved state (saved-state.ts: its name in `states`), not from an empty database */
   readonly from?: string;
+  /** with `from`: another copy's read of that state (ScratchDatabase.lastRead, before that copy
+   * changed), where this database's first catalog read starts (it reads only what differs) */
+  readonly base?: Promise<CatalogRead | undefined>;
 }
 
 /**

@@ -26,7 +26,7 @@ import pg from 'pg';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { manifestText, parseManifest, type SavedState } from './saved-state.js';
 import { connectError, DatabaseError, signalExitCode } from './database.js';
-import { catalogReader, statementName } from './snapshot.js';
+import { catalogReader, statementName, warmCatalogReads, type CatalogRead } from './snapshot.js';
 import { quoteLiteral } from '../ir/sql-text.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; keep names well inside that. */
@@ -262,7 +262,11 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
   };
 
   /** A scratch database copied from `template`; its owner session holds it from then on. */
-  const createFrom = async (label: string, template: string): Promise<ScratchDatabase> => {
+  const createFrom = async (
+    label: string,
+    template: string,
+    base?: Promise<CatalogRead | undefined>,
+  ): Promise<ScratchDatabase> => {
     if (closed) throw new Error('the PostgreSQL provider is closed');
     const name = scratchDatabaseName(label);
     // CREATE DATABASE waits on the server's disk (it copies and syncs the template): each one
@@ -286,10 +290,15 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       await drop(name).catch(() => undefined);
       throw DatabaseError.from(err, label);
     }
-    const scratch = postgresDatabase(label, databaseUrl(adminUrl, name), async () => {
-      open.delete(scratch);
-      await drop(name);
-    });
+    const scratch = postgresDatabase(
+      label,
+      databaseUrl(adminUrl, name),
+      async () => {
+        open.delete(scratch);
+        await drop(name);
+      },
+      base,
+    );
     open.add(scratch);
     names.set(scratch, name);
     return scratch;
@@ -305,7 +314,9 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       // a saved state (saved-state.ts) is a template database of ours: copied, never changed
       if (options?.from !== undefined && !STATE_NAME.test(options.from))
         throw new Error(`not a saved state: ${options.from}`);
-      return createFrom(label, options?.from ?? 'template0');
+      return options?.from !== undefined
+        ? createFrom(label, options.from, options.base)
+        : createFrom(label, 'template0');
     },
     async fork(db: ScratchDatabase, label: string): Promise<ScratchDatabase> {
       const source = names.get(db);
@@ -414,11 +425,13 @@ function postgresDatabase(
   label: string,
   url: string,
   dropDatabase: () => Promise<void>,
+  base?: Promise<CatalogRead | undefined>,
 ): PostgresScratch {
   let client: Promise<pg.Client> | undefined;
   let closing: Promise<void> | undefined;
-  /** this database's catalog, read again only where a step changed it */
-  const read = catalogReader();
+  /** this database's catalog, read again only where a step changed it (and, for a copy of a
+   * saved state, where it differs from another copy's read: `base`) */
+  const read = catalogReader(undefined, base);
 
   const connect = (): Promise<pg.Client> => {
     client ??= (async () => {
@@ -456,6 +469,14 @@ function postgresDatabase(
       );
     },
     readCatalog: (query) => read(query),
+    lastRead: () => read.last(),
+    async warm(): Promise<void> {
+      const c = await connect();
+      await warmCatalogReads(
+        async (sql, values) =>
+          (await c.query({ name: statementName(sql), text: sql, values: values as string[] })).rows,
+      );
+    },
     async disconnect(): Promise<void> {
       const c = client;
       client = undefined;

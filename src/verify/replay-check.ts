@@ -40,7 +40,13 @@ import { changesOf, compareSchemas } from '../ir/diff.js';
 import { indexName, renderChange } from '../writers/sql/postgres.js';
 import { compareCatalogs, sameCatalog, type CatalogDiff } from './compare.js';
 import type { Catalog, ScratchDatabase } from './database.js';
-import { catalogReader, statementName } from './snapshot.js';
+import {
+  catalogReader,
+  statementName,
+  warmCatalogReads,
+  type CatalogQuery,
+  type CatalogRead,
+} from './snapshot.js';
 
 export interface ReplayGap {
   /** the migration after which the difference first shows */
@@ -433,6 +439,9 @@ export const statementNaming = (p: PlannedMigration, path: string): string | und
 export interface ReplayStart {
   readonly schema: Schema;
   readonly open: () => Promise<ScratchDatabase>;
+  /** another copy's catalog read of the same state, where the first read starts
+   * (snapshot.ts catalogReader's `base`) */
+  readonly base?: Promise<CatalogRead | undefined>;
 }
 
 /**
@@ -483,7 +492,7 @@ export const replayChecker = async (
     start = undefined;
     db = await (state ? state.open() : open());
     client = new pg.Client({ connectionString: db.url });
-    readCatalog = catalogReader();
+    readCatalog = catalogReader(undefined, state?.base);
     // terminated when the scratch database is dropped (e.g. on ^C); the next query reports it
     client.on('error', () => undefined);
     await client.connect();
@@ -674,7 +683,23 @@ export const replayChecker = async (
     return true;
   };
 
+  const catalogQuery: CatalogQuery = async (text, values) =>
+    (await client!.query({ name: statementName(text), text, values: values as string[] })).rows;
+  const readNow = () => readCatalog(catalogQuery);
+  /** from a saved state: its copy is opened, connected and its catalog read ahead of the first
+   * step (snapshot.ts warmCatalogReads), while the source's chain proves the state */
+  let ready: Promise<void> | undefined = from
+    ? (async () => {
+        await connect();
+        await warmCatalogReads(catalogQuery);
+      })()
+    : undefined;
+  ready?.catch(() => undefined);
+
   const build = async (s: Schema, source: Catalog): Promise<Catalog> => {
+    const ahead = ready;
+    ready = undefined;
+    if (ahead) await ahead;
     if (!client) await connect();
     const desired = objectsOf(s, source);
     let changed = await sync(desired, s, false);
@@ -685,11 +710,7 @@ export const replayChecker = async (
     }
     built = s;
     if (changed !== undefined || !catalog) {
-      catalog = await readCatalog(
-        async (text, values) =>
-          (await client!.query({ name: statementName(text), text, values: values as string[] }))
-            .rows,
-      );
+      catalog = await readNow();
     }
     return catalog;
   };
@@ -722,6 +743,8 @@ export const replayChecker = async (
     /** the result; the database is dropped meanwhile (`later`, when given, takes the wait) */
     async close(): Promise<ReplayCheckResult> {
       const ending = (async () => {
+        // (a database opened ahead and never used is dropped too)
+        await ready?.catch(() => undefined);
         await client?.end().catch(() => undefined);
         await db?.close().catch(() => undefined);
       })();

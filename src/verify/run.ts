@@ -20,7 +20,13 @@ import type { PlannedMigration } from '../ir/plan.js';
 import { qualify, type QName } from '../ir/schema.js';
 import type { Conversion } from '../commands/convert.js';
 import type { Knex } from 'knex';
-import { snapshotCatalog, statementName, type CatalogQuery } from './snapshot.js';
+import {
+  snapshotCatalog,
+  statementName,
+  warmCatalogReads,
+  type CatalogQuery,
+  type CatalogRead,
+} from './snapshot.js';
 import { linkRunnerModules, loadMigration } from './load-migration.js';
 import {
   catalogHash,
@@ -134,6 +140,10 @@ export interface Runner {
   upAll(total: number, hooks: UpHooks, from?: number): Promise<void>;
   /** Runs the downs of the migrations that ran (from `from` on), newest first, through the hooks. */
   downAll(total: number, hooks: DownHooks, from?: number): Promise<void>;
+  /** Connects, loads the files of migrations from..total-1 and warms the session B's catalog is
+   * read on (snapshot.ts warmCatalogReads), ahead of the first up: verify from a saved state
+   * does this while the source's chain proves the state. */
+  prepare?(total: number, from: number): Promise<void>;
 }
 
 /** Reads B's catalog as the step that just ran sees it (inside its transaction, if it has one). */
@@ -250,7 +260,18 @@ const sequelizeRunner = async (
       await umzug.down({ migrations: [files[i]], rerun: 'ALLOW' });
     },
   };
-  return { ...steps, ...stepwise(db, steps), close: () => sequelize.close() };
+  return {
+    ...steps,
+    ...stepwise(db, steps),
+    prepare: async (total, from) => {
+      await Promise.all([
+        sequelize.authenticate(),
+        db.warm?.(),
+        ...files.slice(from, total).map((_, k) => load(from + k)),
+      ]);
+    },
+    close: () => sequelize.close(),
+  };
 };
 
 /**
@@ -393,6 +414,23 @@ const knexRunner = async (
           await hooks.end(f.i, f.error, () => db.snapshot());
         }
       }
+    },
+    prepare: async (total, from) => {
+      // a step's catalog is read on knex's connection (a pool of one), inside its transaction
+      const warm = async () => {
+        if (mysql) return knex.raw('SELECT 1');
+        const connection = (await knex.client.acquireConnection()) as {
+          query: (q: { name: string; text: string }) => Promise<{ rows: any[] }>;
+        };
+        try {
+          await warmCatalogReads(
+            async (text) => (await connection.query({ name: statementName(text), text })).rows,
+          );
+        } finally {
+          await knex.client.releaseConnection(connection);
+        }
+      };
+      await Promise.all([warm(), ...files.slice(from, total).map((_, k) => load(from + k))]);
     },
     close: () => knex.destroy(),
   };
@@ -610,10 +648,13 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
 };
 
 /** The generated files of the first `total` steps, written to a scratch folder for the target's
- * runner; `removeDir` removes it. */
+ * runner; `removeDir` removes it. From a saved state (`start` > 0) only the files of the steps
+ * after it are written: the runners load a file only to run it, and the state's steps are not
+ * run (trigger-dev: writing and removing 820 files took 85 + 65 ms of a `--since` run). */
 const scratchFolder = (
   conversion: Conversion,
   total: number,
+  start: number,
 ): { dir: string; files: string[]; removeDir: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
   // a signal ends the process with process.exit (database.ts), maybe while the databases are
@@ -625,8 +666,8 @@ const scratchFolder = (
   process.on('exit', removeDir);
   // a TypeScript file imports sequelize (or knex types): resolved from the scratch folder
   linkRunnerModules(dir);
-  const files = conversion.files.slice(0, total).map((f) => {
-    writeFileSync(join(dir, f.fileName), f.contents);
+  const files = conversion.files.slice(0, total).map((f, i) => {
+    if (i >= start) writeFileSync(join(dir, f.fileName), f.contents);
     return f.fileName;
   });
   return { dir, files, removeDir };
@@ -754,6 +795,13 @@ interface VerifyRun {
   readonly verdicts: MigrationVerdict[];
   /** MySQL: DDL is not transactional, a failed file leaves its first statements applied */
   readonly mysqlSource: boolean;
+  /** from a saved state: A's first catalog read, once it proved the state (or undefined). B and
+   * the replay database are copies of the same state: their first reads start from it and read
+   * only what differs (snapshot.ts catalogReader), not the whole catalog again */
+  readonly stateRead?: {
+    readonly promise: Promise<CatalogRead | undefined>;
+    resolve(read: CatalogRead | undefined): void;
+  };
 }
 
 /** Checks the options against the conversion and the saved state, runs the probe when asked
@@ -788,6 +836,8 @@ const settleRun = async (
     risk: p.risk,
     ...(replanned.has(i) ? { replanned: replanned.get(i) } : {}),
   }));
+  let resolve!: (read: CatalogRead | undefined) => void;
+  const promise = new Promise<CatalogRead | undefined>((r) => (resolve = r));
   return {
     opts,
     conversion,
@@ -797,24 +847,58 @@ const settleRun = async (
     replanned,
     verdicts,
     mysqlSource: provider.kind === 'mysql',
+    ...(opts.from ? { stateRead: { promise, resolve } } : {}),
   };
 };
 
 /** What a run's source and target databases are created with: its SQL, and the saved state it
  * starts from. */
-const runDatabaseOptions = (run: VerifyRun): CreateOptions => ({
+const runDatabaseOptions = (run: VerifyRun, copy?: 'copy'): CreateOptions => ({
   ...usesSql(run.conversion, run.total),
   ...(run.opts.from ? { from: run.opts.from.name } : {}),
+  ...(copy && run.stateRead ? { base: run.stateRead.promise } : {}),
 });
 
+/** The scratch databases of a run, as openDatabases hands them out. */
+interface Opened {
+  /** the source */
+  readonly a: ScratchDatabase;
+  /** the target: from a saved state still being copied when A is handed out */
+  readonly b: Promise<ScratchDatabase>;
+  /** from a saved state: the replay check's database (a copy of the state too), for
+   * replayChain, which drops it if it does not use it */
+  readonly replay?: Promise<ScratchDatabase>;
+  /** the target's modules, loading meanwhile (a failure shows again where the runner imports
+   * them) */
+  readonly preloading: Promise<unknown>;
+}
+
 /** Creates A (the source) and B (the target) at once, while the target's modules load; if one
- * cannot be created, the other is dropped again and the error thrown. */
-const openDatabases = async (
-  run: VerifyRun,
-): Promise<[source: ScratchDatabase, target: ScratchDatabase]> => {
+ * cannot be created, the other is dropped again and the error thrown. From a saved state the
+ * replay check's database (a copy of the state too) is created at the same time, and A is handed
+ * out as soon as it exists: its chain (its first read proves the state) starts while B may
+ * still be copied; B's failure then shows where B is awaited. */
+const openDatabases = async (run: VerifyRun): Promise<Opened> => {
   const { provider } = run.opts;
   // the target's modules load meanwhile (a failure shows again where the runner imports them)
   const preloading = PRELOAD[run.conversion.target]().catch(() => undefined);
+  if (run.opts.from) {
+    const a = provider.create('source', runDatabaseOptions(run));
+    const b = provider.create('target', runDatabaseOptions(run, 'copy'));
+    // (a failure of B shows where it is awaited; of the replay database, in the replay check)
+    b.catch(() => undefined);
+    const replay =
+      !replayNotChecked(run) && run.start < run.total
+        ? provider.create('replay', runDatabaseOptions(run))
+        : undefined;
+    replay?.catch(() => undefined);
+    try {
+      return { a: await a, b, replay, preloading };
+    } catch (e) {
+      for (const other of [b, replay]) await other?.then((db) => db.close()).catch(() => undefined);
+      throw e;
+    }
+  }
   const created = await Promise.allSettled([
     provider.create('source', runDatabaseOptions(run)),
     provider.create('target', runDatabaseOptions(run)),
@@ -827,7 +911,7 @@ const openDatabases = async (
     throw (failed as PromiseRejectedResult).reason;
   }
   const [a, b] = created.map((r) => (r as PromiseFulfilledResult<ScratchDatabase>).value);
-  return [a, b];
+  return { a, b: Promise.resolve(b), preloading };
 };
 
 /**
@@ -910,12 +994,10 @@ const sourceChain = async (
   let i = start;
   try {
     let current = share(await a.snapshot());
-    if (opts.from && catalogHash(current) !== opts.from.manifest.catalog) {
-      stateError = new OrmshiftError(
-        `the saved state ${opts.from.name} does not hold the schema it was saved with (its catalog hash differs from its manifest's: changed by hand or damaged); drop it and run verify with --save-state without --since`,
-      );
-      throw stateError;
-    }
+    /** the restored state's catalog: proven against its manifest once the steps are published */
+    const restored = current;
+    // B and the replay database, copies of the same state, start their reads from this read
+    run.stateRead?.resolve(a.lastRead?.());
     for (; i < total && !sync.stopped; i++) {
       await sync.mayRunSource(i);
       if (sync.stopped) break;
@@ -936,9 +1018,19 @@ const sourceChain = async (
       sync.publish(i, { catalog: current });
     }
     lastSource = current;
+    // The restored state must be the one its manifest names. Hashing trigger-dev's catalog
+    // takes 40-120 ms of this thread, so it is done here, while B runs the steps published
+    // above, not before them: the verdicts wait for it (verifyOnce throws stateError before
+    // any is reported or a state saved), and the steps run on a wrong state are thrown away.
+    if (opts.from && catalogHash(restored) !== opts.from.manifest.catalog)
+      stateError = new OrmshiftError(
+        `the saved state ${opts.from.name} does not hold the schema it was saved with (its catalog hash differs from its manifest's: changed by hand or damaged); drop it and run verify with --save-state without --since`,
+      );
   } catch (e) {
     for (; i < total; i++) sync.publish(i, { fatal: e });
     return { befores, lastSource, stateError };
+  } finally {
+    run.stateRead?.resolve(undefined);
   }
   for (; i < total; i++)
     sync.publish(i, { failed: 'not run: the generated history stopped earlier' });
@@ -954,9 +1046,35 @@ const replayNotChecked = (run: VerifyRun): ReplayCheckResult | undefined =>
 /** The replay check's chain: a third database materialises the replayed schema of each step
  * (replay-check.ts; on MySQL replay-check-mysql.ts), following A's catalogs as they arrive.
  * Never rejects. */
-const replayChain = async (run: VerifyRun, sync: Lockstep): Promise<ReplayCheckResult> => {
+const replayChain = async (
+  run: VerifyRun,
+  sync: Lockstep,
+  early?: Promise<ScratchDatabase>,
+): Promise<ReplayCheckResult> => {
   const notChecked = replayNotChecked(run);
   if (notChecked) return notChecked;
+  let opened = false;
+  try {
+    return await replayCheck(run, sync, () => {
+      opened = true;
+      return early ?? run.opts.provider.create('replay', runDatabaseOptions(run));
+    });
+  } finally {
+    // the database created ahead (openDatabases) and never used: dropped like the others
+    if (early && !opened) {
+      const closing = early.then((db) => db.close()).catch(() => undefined);
+      if (run.opts.provider.later) run.opts.provider.later(closing);
+      else await closing;
+    }
+  }
+};
+
+/** replayChain's work; `openState` opens its first database from the saved state. */
+const replayCheck = async (
+  run: VerifyRun,
+  sync: Lockstep,
+  openState: () => Promise<ScratchDatabase>,
+): Promise<ReplayCheckResult> => {
   const { opts, conversion, total, start, replanned, verdicts } = run;
   const { provider } = opts;
   try {
@@ -966,7 +1084,8 @@ const replayChain = async (run: VerifyRun, sync: Lockstep): Promise<ReplayCheckR
     const replayStart = opts.from
       ? {
           schema: schemaBefore(conversion.planned, start),
-          open: () => provider.create('replay', runDatabaseOptions(run)),
+          open: openState,
+          ...(run.stateRead ? { base: run.stateRead.promise } : {}),
         }
       : undefined;
     const check =
@@ -1157,10 +1276,10 @@ const verifyOnce = async (
   const run = await settleRun(opts, probe);
   const { provider } = opts;
   const { conversion, total, start, verdicts } = run;
-  const { dir, files, removeDir } = scratchFolder(conversion, total);
-  let a: ScratchDatabase, b: ScratchDatabase;
+  const { dir, files, removeDir } = scratchFolder(conversion, total, start);
+  let opened: Opened;
   try {
-    [a, b] = await openDatabases(run);
+    opened = await openDatabases(run);
   } catch (e) {
     removeDir();
     throw e;
@@ -1168,13 +1287,19 @@ const verifyOnce = async (
   let runner: Runner | undefined;
   let saved: VerifyReport['saved'];
   let closingSource: Promise<unknown> | undefined;
+  const { a } = opened;
+  let b: ScratchDatabase | undefined;
   const sync = lockstep(run);
   const source = sourceChain(run, a, sync);
-  const replayRun = replayChain(run, sync);
+  const replayRun = replayChain(run, sync, opened.replay);
   try {
+    b = await opened.b;
+    await opened.preloading;
     runner = await RUNNERS[conversion.target](b, dir, files, {
       convention: conventionOf(conversion),
     });
+    // from a saved state, while A's chain proves it (a failure shows again where it recurs)
+    if (opts.from) await runner.prepare?.(total, start).catch(() => undefined);
     const targetCatalog = targetCatalogOf(conversion.target);
     if (start === total) {
       // nothing new: the state's own check still runs (its catalog against its manifest)
@@ -1223,7 +1348,7 @@ const verifyOnce = async (
     const cleanup = Promise.all([
       (async () => {
         await runner?.close().catch(() => undefined);
-        await b.close().catch(() => undefined);
+        await b?.close().catch(() => undefined);
       })(),
       closingSource ?? a.close().catch(() => undefined),
     ]);

@@ -422,13 +422,23 @@ type CatalogRecords = Pick<
  * that depend on neither.
  *
  * One reader for one database, from any of its sessions (a transaction's too: row versions,
- * not timestamps, are compared, so a rolled-back step shows as a change).
+ * not timestamps, are compared, so a rolled-back step shows as a change). `base`: another
+ * reader's read (its `last()`) of the database this one was copied from, or of another copy of
+ * it (CREATE DATABASE ... TEMPLATE copies every catalog row with its version, and a row written
+ * after the copy, in either database, bears a transaction id of its own): the first read then
+ * reads only what differs from it, as a later read does.
  */
 export function catalogReader(
   counts?: CatalogReadCounts,
-): (query: CatalogQuery) => Promise<Catalog> {
-  let last: { fp: Fingerprint; catalog: Catalog } | undefined;
-  return async (query) => {
+  base?: Promise<CatalogRead | undefined>,
+): CatalogReader {
+  let last: CatalogRead | undefined;
+  let seeded = base === undefined;
+  const read = async (query: CatalogQuery) => {
+    if (!seeded) {
+      seeded = true;
+      last = await base!.catch(() => undefined);
+    }
     const fp = await fingerprint(query);
     const before = last;
     const catalog = before && (await incremental(query, before.fp, before.catalog, fp));
@@ -448,7 +458,26 @@ export function catalogReader(
     last = { fp, catalog: catalog ?? (await snapshotCatalog(query)) };
     return last.catalog;
   };
+  return Object.assign(read, { last: () => last });
 }
+
+/** Runs the first query of a catalog read once, its result dropped: a new session's first read
+ * costs several times a later one (the server fills its caches and plans the query, whose named
+ * statement keeps the plan for the session), so a session can do that before it is waited on. */
+export async function warmCatalogReads(query: CatalogQuery): Promise<void> {
+  await query(FINGERPRINT_SQL);
+}
+
+/** A reader's read: the fingerprint and the catalog it found (see catalogReader's `base`). */
+export interface CatalogRead {
+  readonly fp: Fingerprint;
+  readonly catalog: Catalog;
+}
+
+/** Reads a database's catalog (catalogReader); `last()` is what it read last. */
+export type CatalogReader = ((query: CatalogQuery) => Promise<Catalog>) & {
+  readonly last: () => CatalogRead | undefined;
+};
 
 /** How a catalogReader's reads went: the whole catalog, only what changed, nothing changed. */
 export interface CatalogReadCounts {

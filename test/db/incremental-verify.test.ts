@@ -82,9 +82,27 @@ describe('verify from a saved state (PostgreSQL server)', () => {
     expect(from.name).toBe(state.name);
     // by name too
     expect(pickState(subject(grown), '20240102000000_posts', (await provider.states!.list()).states).name).toBe(state.name);
-    const report = await verifyConversion({ conversion: grown, provider, from });
+    // the target's and the replay database's reads start from the source's read of the state:
+    // every read that is not whole is checked against a whole read (snapshot.ts catalogReader)
+    process.env.ORMSHIFT_CATALOG_CHECK = '1';
+    const report = await verifyConversion({ conversion: grown, provider, from }).finally(() => delete process.env.ORMSHIFT_CATALOG_CHECK);
     expect(report.migrations.map((m) => [m.name, m.up, m.down])).toEqual([['20240103000000_new', 'equal', 'equal']]);
     expect(report.from).toMatchObject({ state: state.name, migrations: 2, through: '20240102000000_posts' });
+    expect(report.summary).toMatchObject({ migrations: 1, upEqual: 1, downEqual: 1, replayGaps: 0, ok: true });
+    expect(report.replay.checked).toBe(true);
+  }, DB_TIMEOUT);
+
+  it('Sequelize: a run from its own saved state proves the new step too (reads checked against whole reads)', async () => {
+    const before = await convert({ migrationsDir: history({ '20240101000000_init': INIT, '20240102000000_posts': POSTS }), to: 'sequelize' });
+    const after = await convert({ migrationsDir: history({ '20240101000000_init': INIT, '20240102000000_posts': POSTS, '20240103000000_new': NEW }), to: 'sequelize' });
+    const first = await verifyConversion({ conversion: before, provider, saveState: true });
+    if (first.saved && 'state' in first.saved) saved.push(first.saved.state);
+    expect(first.summary.ok).toBe(true);
+    const from = pickState(subject(after), 'latest', (await provider.states!.list()).states);
+    expect(from.manifest.target).toBe('sequelize');
+    process.env.ORMSHIFT_CATALOG_CHECK = '1';
+    const report = await verifyConversion({ conversion: after, provider, from }).finally(() => delete process.env.ORMSHIFT_CATALOG_CHECK);
+    expect(report.migrations.map((m) => [m.name, m.up, m.down])).toEqual([['20240103000000_new', 'equal', 'equal']]);
     expect(report.summary).toMatchObject({ migrations: 1, upEqual: 1, downEqual: 1, replayGaps: 0, ok: true });
     expect(report.replay.checked).toBe(true);
   }, DB_TIMEOUT);
