@@ -52,7 +52,9 @@ export const renderSchemaDiff = (d: SchemaDiff): string => {
           ? `changed from ${c.from.notNull ? 'Required' : 'Nullable'} to ${c.to.notNull ? 'Required' : 'Nullable'}`
           : w === 'type'
             ? 'type changed'
-            : 'default changed',
+            : w === 'default'
+              ? 'default changed'
+              : `${w === 'autoIncrement' ? 'AUTO_INCREMENT' : w === 'onUpdate' ? 'ON UPDATE' : 'comment'} changed`,
       );
       out.push(`  [*] Altered column ${tick(c.from.name)} (${what.join(', ')})`);
     }

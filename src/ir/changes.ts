@@ -96,13 +96,6 @@ export interface AlterColumnType extends Base {
   /** MySQL: a MODIFY restating the whole column, its default as written (PostgreSQL instead keeps
    * a bare literal default typed by the old type: `'x'::character varying`) */
   readonly restated?: boolean;
-  /** MySQL, only in the effects of a MODIFY kept verbatim (the IR has no change for these): the
-   * column's AUTO_INCREMENT, ON UPDATE and comment as the statement restates them */
-  readonly attributes?: {
-    readonly autoIncrement?: boolean;
-    readonly onUpdate?: string;
-    readonly comment?: string;
-  };
 }
 export interface SetNotNull extends Base {
   readonly kind: 'SetNotNull';
@@ -116,6 +109,22 @@ export interface SetDefault extends Base {
   readonly column: string;
   /** undefined drops the default */
   readonly default?: string;
+}
+/** MySQL: a MODIFY/CHANGE that adds or removes the column's AUTO_INCREMENT (MySQL restates the
+ * whole column; only this part of it changes) */
+export interface SetAutoIncrement extends Base {
+  readonly kind: 'SetAutoIncrement';
+  readonly table: QName;
+  readonly column: string;
+  readonly autoIncrement: boolean;
+}
+/** MySQL: a MODIFY/CHANGE that sets or removes the column's `ON UPDATE <expression>` (as written) */
+export interface SetOnUpdate extends Base {
+  readonly kind: 'SetOnUpdate';
+  readonly table: QName;
+  readonly column: string;
+  /** undefined removes it */
+  readonly onUpdate?: string;
 }
 export interface AddConstraint extends Base {
   readonly kind: 'AddConstraint';
@@ -421,6 +430,8 @@ export type Change =
   | AlterColumnType
   | SetNotNull
   | SetDefault
+  | SetAutoIncrement
+  | SetOnUpdate
   | AddConstraint
   | DropConstraint
   | RenameConstraint
@@ -531,6 +542,16 @@ export const KINDS: { readonly [K in ChangeKind]: KindDescriptor<K> } = {
       c.default !== undefined
         ? `sets the default of column ${col(s, c.table, c.column)} to ${c.default}`
         : `drops the default of column ${col(s, c.table, c.column)}`,
+  },
+  SetAutoIncrement: {
+    describe: (c, s) =>
+      `${c.autoIncrement ? 'adds' : 'removes'} AUTO_INCREMENT ${c.autoIncrement ? 'to' : 'from'} column ${col(s, c.table, c.column)}`,
+  },
+  SetOnUpdate: {
+    describe: (c, s) =>
+      c.onUpdate !== undefined
+        ? `sets ON UPDATE ${c.onUpdate} on column ${col(s, c.table, c.column)}`
+        : `removes ON UPDATE from column ${col(s, c.table, c.column)}`,
   },
   AddConstraint: {
     describe: (c, s) => `adds ${constraintText(s, c.constraint, c.table)}`,

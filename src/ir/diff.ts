@@ -41,9 +41,14 @@ export interface DiffOptions {
   /** filled by diff() with a 'stale-definition' error for each view, trigger or policy left out
    * of the changes because its CREATE text is stale; without it, diff() throws instead */
   readonly refused?: Diagnostic[];
+  /** also compare the column attributes a MySQL catalog holds and schema.prisma does not
+   * (AUTO_INCREMENT, ON UPDATE, the comment): the MySQL replay check builds its scratch database
+   * from the difference */
+  readonly columnAttributes?: boolean;
 }
 
-export type ColumnChange = 'type' | 'nullability' | 'default';
+export type ColumnChange =
+  'type' | 'nullability' | 'default' | 'autoIncrement' | 'onUpdate' | 'comment';
 
 export interface AlteredColumn {
   readonly from: Column;
@@ -324,13 +329,27 @@ const columnDefaultKey = (c: Column): string | undefined => {
   return BOOLEAN_TEXT[(m ? m[1] : k).toLowerCase()] ?? k;
 };
 
-const columnChanges = (a: Column, b: Column, ignoreDefault: boolean): ColumnChange[] => {
+const columnChanges = (
+  a: Column,
+  b: Column,
+  ignoreDefault: boolean,
+  attributes: boolean,
+): ColumnChange[] => {
   const what: ColumnChange[] = [];
   if (typeKey(a.type) !== typeKey(b.type)) what.push('type');
   if (a.notNull !== b.notNull) what.push('nullability');
   if (!ignoreDefault) {
-    if (autoIncrement(a) !== autoIncrement(b)) what.push('default');
+    // with attributes (MySQL), AUTO_INCREMENT is one of them and not a default
+    if (attributes) {
+      if (columnDefaultKey(a) !== columnDefaultKey(b)) what.push('default');
+    } else if (autoIncrement(a) !== autoIncrement(b)) what.push('default');
     else if (!autoIncrement(a) && columnDefaultKey(a) !== columnDefaultKey(b)) what.push('default');
+  }
+  if (attributes) {
+    if (!!a.autoIncrement !== !!b.autoIncrement) what.push('autoIncrement');
+    if ((a.onUpdate ?? null) !== (b.onUpdate ?? null)) what.push('onUpdate');
+    // MySQL stores COMMENT '' as no comment
+    if ((a.comment || null) !== (b.comment || null)) what.push('comment');
   }
   return what;
 };
@@ -432,7 +451,12 @@ export const compareSchemas = (a: Schema, b: Schema, opts: DiffOptions = {}): Sc
     for (const c1 of t1.columns) {
       const c2 = t2.columns.find((x) => x.name === c1.name);
       if (!c2) continue;
-      const what = columnChanges(c1, c2, !!opts.ignoreDefaults?.has(`${k}/${c1.name}`));
+      const what = columnChanges(
+        c1,
+        c2,
+        !!opts.ignoreDefaults?.has(`${k}/${c1.name}`),
+        !!opts.columnAttributes,
+      );
       if (what.length) alteredColumns.push({ from: c1, to: c2, what });
     }
     const pk1 = t1.constraints.find((x): x is PrimaryKey => x.type === 'primary');
@@ -716,6 +740,23 @@ const changedTableChanges = (d: SchemaDiff, b: Schema, out: Buckets): void => {
     }
     for (const ac of td.alteredColumns) {
       const { from, to } = ac;
+      // AUTO_INCREMENT comes off before any key is dropped or the type changes (MySQL: an
+      // AUTO_INCREMENT column is a key at every moment, and an integer); ON UPDATE too
+      if (ac.what.includes('autoIncrement') && !to.autoIncrement)
+        out.drops.push({
+          kind: 'SetAutoIncrement',
+          table,
+          column: from.name,
+          autoIncrement: false,
+        });
+      if (ac.what.includes('onUpdate') && from.onUpdate !== undefined)
+        out.drops.push({ kind: 'SetOnUpdate', table, column: from.name });
+      if (ac.what.includes('comment'))
+        out.alters.push({
+          kind: 'SetComment',
+          target: { kind: 'column', table, column: from.name },
+          ...(to.comment ? { comment: to.comment } : {}),
+        });
       if (ac.what.includes('type')) {
         const fromStored = storedType(from.type);
         const toStored = storedType(to.type);
@@ -757,6 +798,23 @@ const changedTableChanges = (d: SchemaDiff, b: Schema, out: Buckets): void => {
     for (const i of td.addedIndexes) out.indexAdds.push({ kind: 'CreateIndex', index: i });
     for (const k of td.addedConstraints)
       out.indexAdds.push({ kind: 'AddConstraint', table, constraint: k });
+    // ... and goes on once the type and the keys are in place
+    for (const { from, to, what } of td.alteredColumns) {
+      if (what.includes('onUpdate') && to.onUpdate !== undefined)
+        out.indexAdds.push({
+          kind: 'SetOnUpdate',
+          table,
+          column: from.name,
+          onUpdate: to.onUpdate,
+        });
+      if (what.includes('autoIncrement') && to.autoIncrement)
+        out.indexAdds.push({
+          kind: 'SetAutoIncrement',
+          table,
+          column: from.name,
+          autoIncrement: true,
+        });
+    }
     for (const k of td.addedForeignKeys)
       out.fkAdds.push({ kind: 'AddConstraint', table, constraint: k });
   }

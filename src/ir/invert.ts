@@ -611,6 +611,44 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       ...(col.default !== undefined ? { default: col.default } : {}),
     });
   },
+  SetAutoIncrement: (c, before) => {
+    const col =
+      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col)
+      return irreversible(
+        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its AUTO_INCREMENT`,
+      );
+    const had = col.autoIncrement === true;
+    if (had === c.autoIncrement) return ok();
+    const back: Change = {
+      kind: 'SetAutoIncrement',
+      table: c.table,
+      column: c.column,
+      autoIncrement: had,
+    };
+    // MySQL numbers a row anew when AUTO_INCREMENT comes onto a column holding 0 (checked on
+    // MariaDB 10.11: 0 became 1), unless sql_mode has NO_AUTO_VALUE_ON_ZERO
+    return had
+      ? lossy(
+          why`removes AUTO_INCREMENT from column ${showColumn(c.table, c.column)}: down() adds it back, and MySQL then gives a row holding 0 a new value`,
+          back,
+        )
+      : ok(back);
+  },
+  SetOnUpdate: (c, before) => {
+    const col =
+      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
+    if (!col)
+      return irreversible(
+        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its ON UPDATE`,
+      );
+    return ok({
+      kind: 'SetOnUpdate',
+      table: c.table,
+      column: c.column,
+      ...(col.onUpdate !== undefined ? { onUpdate: col.onUpdate } : {}),
+    });
+  },
   AddConstraint: (c, before) => {
     const out: Change[] = [{ kind: 'DropConstraint', table: c.table, name: c.constraint.name }];
     // MySQL keeps the index it made for the key when the key is dropped: drop it as well

@@ -558,18 +558,7 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   AlterColumnType: (s, c, problem) =>
     withColumn(s, c.table, c.column, problem, (col) => {
-      const { collation: _dropped, ...kept } = col;
-      let rest: Column = kept;
-      if (c.attributes) {
-        const { autoIncrement: _a, onUpdate: _o, comment: _c, ...plain } = kept;
-        const { autoIncrement, onUpdate, comment } = c.attributes;
-        rest = {
-          ...plain,
-          ...(autoIncrement ? { autoIncrement } : {}),
-          ...(onUpdate !== undefined ? { onUpdate } : {}),
-          ...(comment !== undefined ? { comment } : {}),
-        };
-      }
+      const { collation: _dropped, ...rest } = col;
       return {
         ...rest,
         type: c.to,
@@ -583,6 +572,16 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     withColumn(s, c.table, c.column, problem, (col) => {
       const { default: _old, ...rest } = col;
       return c.default !== undefined ? { ...rest, default: c.default } : rest;
+    }),
+  SetAutoIncrement: (s, c, problem) =>
+    withColumn(s, c.table, c.column, problem, (col) => {
+      const { autoIncrement: _old, ...rest } = col;
+      return c.autoIncrement ? { ...rest, autoIncrement: true } : rest;
+    }),
+  SetOnUpdate: (s, c, problem) =>
+    withColumn(s, c.table, c.column, problem, (col) => {
+      const { onUpdate: _old, ...rest } = col;
+      return c.onUpdate !== undefined ? { ...rest, onUpdate: c.onUpdate } : rest;
     }),
   AddConstraint: (s, c, problem) => {
     const k = c.constraint;

@@ -56,7 +56,7 @@ export const mysqlReplayChecker = (
   const build = async (s: Schema): Promise<Catalog> => {
     const db = databases.at(-1);
     if (db && builtFor && catalog) {
-      const changes = diff(builtFor, s);
+      const changes = diff(builtFor, s, { columnAttributes: true });
       if (changes.length === 0) return catalog;
       const refusedBefore = new Map(refused);
       if (await run(db, builtFor, changes)) {

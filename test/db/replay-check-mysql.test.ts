@@ -62,6 +62,38 @@ describe('the replay check on MariaDB', () => {
     ]);
   }, 180_000);
 
+  it('follows AUTO_INCREMENT, ON UPDATE and comments set and removed by MODIFY/CHANGE, step by step', async () => {
+    // each step changes only column attributes: the scratch database is brought to the next
+    // replayed schema in place (the diff must carry them), never rebuilt from nothing
+    const history = {
+      '20240101000000_init': [
+        'CREATE TABLE `Tag` (',
+        '    `id` INTEGER NOT NULL,',
+        '    `label` VARCHAR(191) NOT NULL,',
+        '    `at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),',
+        '    PRIMARY KEY (`id`)',
+        ') DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;',
+      ].join('\n'),
+      '20240102000000_set': [
+        'ALTER TABLE `Tag` MODIFY `id` INTEGER NOT NULL AUTO_INCREMENT;',
+        'ALTER TABLE `Tag` MODIFY `at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(3);',
+        "ALTER TABLE `Tag` MODIFY `label` VARCHAR(191) NOT NULL COMMENT 'shown';",
+      ].join('\n'),
+      '20240103000000_change': "ALTER TABLE `Tag` MODIFY `label` VARCHAR(191) NOT NULL COMMENT 'shown to users';",
+      '20240104000000_unset': [
+        'ALTER TABLE `Tag` MODIFY `id` INTEGER NOT NULL;',
+        'ALTER TABLE `Tag` MODIFY `at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3);',
+        'ALTER TABLE `Tag` MODIFY `label` VARCHAR(191) NOT NULL;',
+      ].join('\n'),
+    };
+    const conversion = await convert({ migrationsDir: prismaHistory(history, 'mysql'), to: 'knex', allowIrreversible: true });
+    expect(conversion.planned.flatMap((p) => p.migration.changes).filter((c) => c.kind === 'RawSql')).toEqual([]);
+    const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
+    expect(report.replay.gaps).toEqual([]);
+    expect(report.replay.unbuildable).toEqual([]);
+    expect(report.migrations.map((m) => [m.up, m.down])).toEqual(Object.keys(history).map(() => ['equal', 'equal']));
+  }, 180_000);
+
   it('reports the table a statement kept verbatim created, at the step and file:line, and fails the run', async () => {
     // a table option the reader does not model keeps the CREATE TABLE verbatim with no effect on
     // the replay: the table exists on the database, not in the replayed schema

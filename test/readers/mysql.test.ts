@@ -74,6 +74,49 @@ describe('MySQL reader', () => {
     expect(out[1]).toMatchObject({ from: 'name', to: 'nick' });
   });
 
+  it('models MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE and a comment, AUTO_INCREMENT off first and on last', async () => {
+    // Prisma's shape when an autoincrement id becomes a uuid: MySQL runs the three together, so
+    // AUTO_INCREMENT comes off before the key is dropped (each change runs alone)
+    const uuid = await changesOf(TABLE, 'ALTER TABLE `User` DROP PRIMARY KEY,\n    MODIFY `id` VARCHAR(191) NOT NULL,\n    ADD PRIMARY KEY (`id`);');
+    expect(uuid.map((c) => c.kind)).toEqual(['SetAutoIncrement', 'DropConstraint', 'AlterColumnType', 'AddConstraint']);
+    expect(uuid[0]).toMatchObject({ table: { name: 'User' }, column: 'id', autoIncrement: false });
+    // and back: AUTO_INCREMENT goes on once the key is there again
+    const back = await changesOf(
+      TABLE,
+      'ALTER TABLE `User` DROP PRIMARY KEY, MODIFY `id` VARCHAR(191) NOT NULL, ADD PRIMARY KEY (`id`);',
+      'ALTER TABLE `User` DROP PRIMARY KEY, MODIFY `id` INTEGER NOT NULL AUTO_INCREMENT, ADD PRIMARY KEY (`id`);',
+    );
+    expect(back.map((c) => c.kind)).toEqual(['DropConstraint', 'AlterColumnType', 'AddConstraint', 'SetAutoIncrement']);
+    expect(back[3]).toMatchObject({ column: 'id', autoIncrement: true });
+    // ON UPDATE removed and set, a comment set (on the new name) and removed
+    const attrs = await changesOf(
+      TABLE,
+      "ALTER TABLE `User` MODIFY `at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), CHANGE `name` `nick` VARCHAR(191) NULL COMMENT 'it''s';",
+      "ALTER TABLE `User` MODIFY `at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3) ON UPDATE CURRENT_TIMESTAMP(6), MODIFY `nick` VARCHAR(191) NULL COMMENT '';",
+    );
+    expect(attrs).toMatchObject([
+      { kind: 'SetOnUpdate', column: 'at', onUpdate: 'CURRENT_TIMESTAMP(6)' },
+      { kind: 'SetComment', target: { kind: 'column', column: 'nick' } },
+    ]);
+    expect(attrs[1]).not.toHaveProperty('comment');
+    const first = (await read(TABLE, "ALTER TABLE `User` MODIFY `at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), CHANGE `name` `nick` VARCHAR(191) NULL COMMENT 'it''s';")).at(-1)!.migration.changes;
+    expect(first).toMatchObject([
+      { kind: 'SetOnUpdate', column: 'at' },
+      { kind: 'RenameColumn', from: 'name', to: 'nick' },
+      { kind: 'SetComment', target: { kind: 'column', column: 'nick' }, comment: "it's" },
+    ]);
+    expect(first[0]).not.toHaveProperty('onUpdate');
+    expect([...uuid, ...back, ...attrs, ...first].some((c) => c.kind === 'RawSql')).toBe(false);
+  });
+
+  it('keeps a MODIFY of a generated column verbatim', async () => {
+    const [modify] = await changesOf(
+      'CREATE TABLE `t` (`id` INTEGER NOT NULL, `d` INTEGER AS (`id` * 2) VIRTUAL, PRIMARY KEY (`id`));',
+      'ALTER TABLE `t` MODIFY `d` INTEGER AS (`id` * 3) VIRTUAL;',
+    );
+    expect(modify).toMatchObject({ kind: 'RawSql', category: 'unmodelled', reason: expect.stringMatching(/generated column/) });
+  });
+
   it('keeps data statements as raw SQL with the table they write', async () => {
     const out = await changesOf(TABLE, 'UPDATE `User` u JOIN `User` v ON u.id = v.id SET u.name = v.name;');
     expect(out[0]).toMatchObject({ kind: 'RawSql', category: 'data', writes: { table: { name: 'User' }, columns: ['name'], op: 'update' } });

@@ -403,7 +403,7 @@ const CASES: Case[] = [
 // compile-time: a new change kind must get a case here
 const ALL_KINDS: Record<ChangeKind, true> = {
   CreateTable: true, DropTable: true, RenameTable: true, AddColumn: true, DropColumn: true, RenameColumn: true,
-  AlterColumnType: true, SetNotNull: true, SetDefault: true, AddConstraint: true, DropConstraint: true,
+  AlterColumnType: true, SetNotNull: true, SetDefault: true, SetAutoIncrement: true, SetOnUpdate: true, AddConstraint: true, DropConstraint: true,
   RenameConstraint: true, ValidateConstraint: true, CreateIndex: true, DropIndex: true, RenameIndex: true, CreateEnum: true, DropEnum: true,
   AddEnumValue: true, RenameEnum: true, RenameEnumValue: true, SetComment: true, CreateExtension: true,
   DropExtension: true, CreateSchema: true, DropSchema: true, CreateView: true, DropView: true, CreateFunction: true,
@@ -411,9 +411,21 @@ const ALL_KINDS: Record<ChangeKind, true> = {
   SetRowLevelSecurity: true, CreatePolicy: true, DropPolicy: true, SessionSetting: true, RawSql: true,
 };
 
+// only the MySQL reader makes these: PostgreSQL has no form for them, and refuses them by name
+const MYSQL_ONLY: Change[] = [
+  { kind: 'SetAutoIncrement', table: User, column: 'id', autoIncrement: true },
+  { kind: 'SetOnUpdate', table: User, column: 'updatedAt', onUpdate: 'CURRENT_TIMESTAMP' },
+];
+
 describe('renderChange (PostgreSQL)', () => {
   it('has a case for every change kind', () => {
-    expect(new Set(CASES.map((c) => c.change.kind))).toEqual(new Set(Object.keys(ALL_KINDS)));
+    expect(new Set([...CASES, ...MYSQL_ONLY.map((change) => ({ change }))].map((c) => c.change.kind))).toEqual(
+      new Set(Object.keys(ALL_KINDS)),
+    );
+  });
+
+  it.each(MYSQL_ONLY.map((c) => [c.kind, c] as const))('refuses %s (MySQL only)', (_, c) => {
+    expect(() => renderChange(c, emptySchema())).toThrow(/has no PostgreSQL form \(it comes from MySQL\)/);
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', (_, c) => {

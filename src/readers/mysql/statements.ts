@@ -588,9 +588,15 @@ const createTable = (ctx: StatementContext, ast: any): Change[] => {
   ];
 };
 
+/** MySQL stores `COMMENT ''` as no comment. */
+const storedComment = (c: string | undefined): string | undefined => (c === '' ? undefined : c);
+
 /**
  * MODIFY / CHANGE: the new full definition against the replayed column -> the changes that
- * differ. The SQL writer renders each of them back as one MODIFY restating the whole column.
+ * differ. The SQL writer renders each of them back as one MODIFY restating the whole column, so
+ * each must be valid alone: AUTO_INCREMENT and ON UPDATE come off first (a VARCHAR cannot keep
+ * them) and go on last (an INTEGER takes AUTO_INCREMENT once it is one). Only a change to a
+ * generated column's expression keeps the statement verbatim.
  */
 const modifyColumn = (
   ctx: StatementContext,
@@ -609,15 +615,28 @@ const modifyColumn = (
   if (parts.constraints.length || parts.indexes.length)
     throw new Unmodelled('MODIFY/CHANGE with a key or reference');
   const next = parts.column;
-  const out: Change[] = [];
-  if (next.name !== from) out.push({ kind: 'RenameColumn', table, from, to: next.name, source });
   const same = (a: unknown, b: unknown) => (a ?? null) === (b ?? null);
-  const unmodelled =
-    !same(col.autoIncrement, next.autoIncrement) ||
-    !same(col.onUpdate, next.onUpdate) ||
-    !same(col.comment, next.comment) ||
-    !same(col.generated, next.generated) ||
-    !same(col.virtual, next.virtual);
+  if (!same(col.generated, next.generated) || !same(col.virtual, next.virtual))
+    throw new Unmodelled('MODIFY/CHANGE of a generated column or its expression');
+  const autoIncrement = !!next.autoIncrement;
+  const first: Change[] = [];
+  const out: Change[] = [];
+  const last: Change[] = [];
+  if (!!col.autoIncrement !== autoIncrement)
+    (autoIncrement ? last : first).push({
+      kind: 'SetAutoIncrement',
+      table,
+      column: autoIncrement ? next.name : from,
+      autoIncrement,
+      source,
+    });
+  if (!same(col.onUpdate, next.onUpdate)) {
+    if (col.onUpdate !== undefined)
+      first.push({ kind: 'SetOnUpdate', table, column: from, source });
+    if (next.onUpdate !== undefined)
+      last.push({ kind: 'SetOnUpdate', table, column: next.name, onUpdate: next.onUpdate, source });
+  }
+  if (next.name !== from) out.push({ kind: 'RenameColumn', table, from, to: next.name, source });
   const typeChanged = !sameMysqlType(col.type, next.type) || !same(col.collation, next.collation);
   if (typeChanged) {
     out.push({
@@ -640,35 +659,18 @@ const modifyColumn = (
       ...(next.default !== undefined ? { default: next.default } : {}),
       source,
     });
-  if (unmodelled) {
-    // The IR has no change for these: keep the statement, undo it by restating the old column.
-    // The replay follows what the IR can say (name, type, nullability, default).
-    const back = `ALTER TABLE ${quoteMysqlIdent(table.name)} CHANGE ${quoteMysqlIdent(next.name)} ${renderMysqlColumn(col)}`;
-    const attributes = {
-      ...(next.autoIncrement ? { autoIncrement: true } : {}),
-      ...(next.onUpdate !== undefined ? { onUpdate: next.onUpdate } : {}),
-      ...(next.comment !== undefined ? { comment: next.comment } : {}),
-    };
-    const restate: Change = {
-      kind: 'AlterColumnType',
-      table,
-      column: next.name,
-      to: next.type,
-      ...(next.collation ? { collation: next.collation } : {}),
-      restated: true,
-      attributes,
-      source,
-    };
-    return [
-      raw(ctx, 'unmodelled', 'MODIFY/CHANGE of AUTO_INCREMENT, ON UPDATE or a comment', {
-        down: back,
-        effects: [{ changes: [...out, restate] }],
-      }),
-    ];
-  }
-  // a MODIFY that restates the column as it is: still accounted for, as a no-op type change
-  if (out.length === 0)
+  const comment = storedComment(next.comment);
+  if (!same(storedComment(col.comment), comment))
     out.push({
+      kind: 'SetComment',
+      target: { kind: 'column', table, column: next.name },
+      ...(comment !== undefined ? { comment } : {}),
+      source,
+    });
+  const all = [...first, ...out, ...last];
+  // a MODIFY that restates the column as it is: still accounted for, as a no-op type change
+  if (all.length === 0)
+    all.push({
       kind: 'AlterColumnType',
       table,
       column: from,
@@ -677,7 +679,7 @@ const modifyColumn = (
       restated: true,
       source,
     });
-  return out;
+  return all;
 };
 
 /** An index the replayed schema holds, by name; MySQL's DROP/RENAME INDEX need its table, so an
@@ -810,7 +812,7 @@ const alterTable = (ctx: StatementContext): Change[] => {
           'an ALGORITHM or LOCK clause, kept as written (the server chooses how to run the ALTER)',
         )
       : undefined);
-  if (!kept || (segments.length === 1 && !hint)) return out;
+  if (!kept || (segments.length === 1 && !hint)) return keysFirst(ctx.schema, out);
   // A sub-command kept verbatim is the whole statement: MySQL runs the sub-commands of one ALTER
   // TABLE together (`DROP PRIMARY KEY, MODIFY id ..., ADD PRIMARY KEY (id)` is valid only as one),
   // so the statement runs once, verbatim, and its down is one ALTER TABLE of the inverses.
@@ -824,6 +826,33 @@ const alterTable = (ctx: StatementContext): Change[] => {
       ...(down !== undefined ? { down } : {}),
     }),
   ];
+};
+
+/**
+ * The changes of one ALTER TABLE in an order where each is valid alone. MySQL runs the
+ * sub-commands together, and Prisma relies on it (`DROP PRIMARY KEY, MODIFY id VARCHAR(191) NOT
+ * NULL, ADD PRIMARY KEY (id)` takes AUTO_INCREMENT off the key column); run one by one, an
+ * AUTO_INCREMENT column must be a key at every moment. So AUTO_INCREMENT comes off before
+ * anything else and goes on after everything else (the keys are then in place), and down(),
+ * which undoes them last first, keeps the same rule. Left as written when the order would not
+ * replay (a column the statement adds or renames before it loses AUTO_INCREMENT).
+ */
+const keysFirst = (start: Schema, changes: Change[]): Change[] => {
+  const off = (c: Change) => c.kind === 'SetAutoIncrement' && !c.autoIncrement;
+  const on = (c: Change) => c.kind === 'SetAutoIncrement' && c.autoIncrement;
+  const ordered = [
+    ...changes.filter(off),
+    ...changes.filter((c) => !off(c) && !on(c)),
+    ...changes.filter(on),
+  ];
+  if (ordered.every((c, i) => c === changes[i])) return changes;
+  let s = start;
+  for (const c of ordered) {
+    const r = apply(s, c);
+    if (r.problems.length) return changes;
+    s = r.schema;
+  }
+  return ordered;
 };
 
 /** The inverse of an ALTER TABLE's sub-commands as one ALTER TABLE (last first), or undefined

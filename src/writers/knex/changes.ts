@@ -766,6 +766,8 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
   ...rawFor(['CreateSequence', 'DropSequence', 'SetSequenceOwner'], 'knex has no sequence calls'),
   SetRowLevelSecurity: RLS_WHY,
   ...rawFor(['CreatePolicy', 'DropPolicy'], 'knex has no policy calls'),
+  // only MySQL has them: its dialect restates the column (mysql.ts)
+  ...rawFor(['SetAutoIncrement', 'SetOnUpdate'], 'a MySQL column attribute'),
   SessionSetting: 'a session setting, kept as written',
   RawSql: RAW.rawSql,
 };

@@ -298,6 +298,10 @@ const OVERRIDES = {
   AlterColumnType: restate,
   SetNotNull: restate,
   SetDefault: restate,
+  // AUTO_INCREMENT and ON UPDATE have no modifier: the restated column is a specificType whose
+  // text carries them (mysql-types.ts), and without them the column is restated without them
+  SetAutoIncrement: restate,
+  SetOnUpdate: restate,
   AddConstraint: (change, before, ctx) => {
     if (!mysqlQuotable(change.table.name)) return raw(ctx, change, before, NOT_QUOTABLE);
     const line = constraintLine(change.constraint);

@@ -558,6 +558,8 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
   ),
   SetRowLevelSecurity: RLS_WHY,
   ...rawFor(['CreatePolicy', 'DropPolicy'], 'Sequelize has no policy calls'),
+  // only MySQL has them: its dialect restates the column (mysql.ts)
+  ...rawFor(['SetAutoIncrement', 'SetOnUpdate'], 'a MySQL column attribute'),
   SessionSetting: 'a session setting, kept as written',
   RawSql: RAW.rawSql,
 };

@@ -6,7 +6,8 @@
  *
  * Conventions: builder calls only where Sequelize 6.37's mysql query generator writes exactly the
  * source's catalog: createTable (engine, charset and collation passed as options), addColumn,
- * changeColumn (it restates the whole column, as MySQL does), removeColumn, dropTable,
+ * changeColumn (it restates the whole column, as MySQL does: a new type, nullability, default,
+ * AUTO_INCREMENT, ON UPDATE or column comment), removeColumn, dropTable,
  * renameTable, addIndex (prefix lengths, order, FULLTEXT), removeIndex and foreign keys.
  * The type is `Sequelize.DataTypes.X` where data-types.ts proves it builds the same column
  * (`DataTypes.DATE(3)` is DATETIME(3), `DataTypes.ENUM('A', 'B')` keeps its values in order), and
@@ -249,6 +250,19 @@ const OVERRIDES = {
   AlterColumnType: restate,
   SetNotNull: restate,
   SetDefault: restate,
+  // changeColumn restates the whole column: `autoIncrement: true`, ON UPDATE in the type string
+  SetAutoIncrement: restate,
+  SetOnUpdate: restate,
+  // a column's comment is changeColumn's `comment` (attributeToSQL's COMMENT); a table's is raw
+  SetComment: (change, before, ctx) =>
+    change.target.kind === 'column'
+      ? restate(change, before, ctx)
+      : raw(
+          ctx,
+          change,
+          before,
+          'Sequelize sets comments only while creating or changing a column',
+        ),
   AddConstraint: (change, before, ctx) => {
     const c = change.constraint;
     if (!plainName(change.table.name) || !plainName(c.name))
@@ -298,6 +312,10 @@ const OVERRIDES = {
   },
   DropConstraint: (change, before, ctx) => {
     const k = before.tables[qualify(change.table)]?.constraints.find((c) => c.name === change.name);
+    // the primary key: removeConstraint finds PRIMARY in information_schema (the table name
+    // spliced into a quoted string, unescaped) and sends DROP INDEX `PRIMARY`, which drops it
+    if (k?.type === 'primary' && plainName(change.table.name) && !/['\\]/.test(change.table.name))
+      return [stmt(qi(ctx, 'removeConstraint', [change.table.name, 'PRIMARY']))];
     if (k?.type !== 'foreign' || !plainName(change.table.name) || !plainName(change.name))
       return raw(ctx, change, before, 'removeConstraint drops foreign keys and indexes only');
     return [stmt(qi(ctx, 'removeConstraint', [change.table.name, change.name]))];

@@ -46,6 +46,8 @@ export const probeOf = (of: Change, before: Schema | undefined): Probe | undefin
     case 'AlterColumnType':
     case 'SetNotNull':
     case 'SetDefault':
+    case 'SetAutoIncrement':
+    case 'SetOnUpdate':
       // restating the old definition is harmless when the change did not run: only the column must exist
       return { sql: COLUMN_SQL, values: [of.table.name, of.column] };
     case 'SetComment':

@@ -6,7 +6,8 @@
  * doubled), strings in single quotes with `'` and `\` doubled (so they mean the same with or
  * without NO_BACKSLASH_ESCAPES); fragments the IR keeps as written (defaults, ON UPDATE, CHECK,
  * view and routine bodies, RawSql) go out verbatim. MySQL restates a whole column to change any
- * part of it, so AlterColumnType, SetNotNull and SetDefault all render as one MODIFY of the
+ * part of it, so AlterColumnType, SetNotNull, SetDefault, SetAutoIncrement, SetOnUpdate and a
+ * column's SetComment all render as one MODIFY of the
  * column as the before-state has it, with that one change applied. Changes that exist only in
  * PostgreSQL (enum types, extensions, schemas, sequences, row-level security, policies, renamed
  * constraints) throw: the MySQL reader never produces them (KindDescriptor.postgresOnly). The table holds
@@ -173,6 +174,8 @@ export const MYSQL_SQL_OVERRIDES = {
   AlterColumnType: restate,
   SetNotNull: restate,
   SetDefault: restate,
+  SetAutoIncrement: restate,
+  SetOnUpdate: restate,
   AddConstraint: ({ table, constraint }) => [
     `${alterTable(table)} ADD ${renderMysqlConstraint(constraint)}`,
   ],

@@ -370,6 +370,17 @@ const RENDERERS: { readonly [K in ChangeKind]: Renderer<K> } = {
   AlterColumnType: (c, before) => [single(ACTIONS.AlterColumnType(c, before))],
   SetNotNull: (c, before) => [single(ACTIONS.SetNotNull(c, before))],
   SetDefault: (c, before) => [single(ACTIONS.SetDefault(c, before))],
+  // only the MySQL reader makes these; PostgreSQL has neither (writers/sql/mysql.ts renders them)
+  SetAutoIncrement: ({ table, column }) => {
+    throw new UnsupportedError(
+      `AUTO_INCREMENT of ${quoteName(table)}.${quoteIdent(column)} has no PostgreSQL form (it comes from MySQL)`,
+    );
+  },
+  SetOnUpdate: ({ table, column }) => {
+    throw new UnsupportedError(
+      `ON UPDATE of ${quoteName(table)}.${quoteIdent(column)} has no PostgreSQL form (it comes from MySQL)`,
+    );
+  },
   AddConstraint: (c, before) => [single(ACTIONS.AddConstraint(c, before))],
   DropConstraint: (c, before) => [single(ACTIONS.DropConstraint(c, before))],
   RenameConstraint: ({ table, from, to }) => [

@@ -8,8 +8,16 @@ import type { ChangeOf } from '../../ir/changes.js';
 import type { Column, QName, Schema } from '../../ir/schema.js';
 import { columnIn } from './postgres.js';
 
-/** The changes to one part of a column (SetComment: of a column, not of a table). */
-export type ColumnChange = ChangeOf<'AlterColumnType' | 'SetNotNull' | 'SetDefault' | 'SetComment'>;
+/** The changes to one part of a column (SetComment: of a column, not of a table; AUTO_INCREMENT
+ * and ON UPDATE only on MySQL). */
+export type ColumnChange = ChangeOf<
+  | 'AlterColumnType'
+  | 'SetNotNull'
+  | 'SetDefault'
+  | 'SetAutoIncrement'
+  | 'SetOnUpdate'
+  | 'SetComment'
+>;
 
 /** The table and the name of the column a change is to (undefined: a table's comment). */
 export const changedColumn = (c: ColumnChange): { table: QName; column: string } | undefined =>
@@ -43,6 +51,14 @@ export function restatedColumn(change: ColumnChange, before: Schema): Column | u
       const { default: _old, ...rest } = col;
       return { ...rest, ...(change.default !== undefined ? { default: change.default } : {}) };
     }
+    case 'SetAutoIncrement': {
+      const { autoIncrement: _old, ...rest } = col;
+      return { ...rest, ...(change.autoIncrement ? { autoIncrement: true } : {}) };
+    }
+    case 'SetOnUpdate': {
+      const { onUpdate: _old, ...rest } = col;
+      return { ...rest, ...(change.onUpdate !== undefined ? { onUpdate: change.onUpdate } : {}) };
+    }
     case 'SetComment': {
       const { comment: _old, ...rest } = col;
       return { ...rest, ...(change.comment !== undefined ? { comment: change.comment } : {}) };
@@ -51,14 +67,20 @@ export function restatedColumn(change: ColumnChange, before: Schema): Column | u
 }
 
 /** What a restating call changes, for a comment above it where the restated column does not
- * show it (a new type or comment does). */
-export const restateIntent = (change: ColumnChange): string | undefined =>
-  change.kind === 'SetNotNull'
-    ? change.notNull
-      ? 'set NOT NULL'
-      : 'drop NOT NULL'
-    : change.kind === 'SetDefault'
-      ? change.default === undefined
-        ? 'drop default'
-        : 'set default'
-      : undefined;
+ * show it (a new type, comment, AUTO_INCREMENT or ON UPDATE does; removing one does not). */
+export const restateIntent = (change: ColumnChange): string | undefined => {
+  switch (change.kind) {
+    case 'SetNotNull':
+      return change.notNull ? 'set NOT NULL' : 'drop NOT NULL';
+    case 'SetDefault':
+      return change.default === undefined ? 'drop default' : 'set default';
+    case 'SetAutoIncrement':
+      return change.autoIncrement ? undefined : 'drop AUTO_INCREMENT';
+    case 'SetOnUpdate':
+      return change.onUpdate === undefined ? 'drop ON UPDATE' : undefined;
+    case 'SetComment':
+      return change.comment === undefined ? 'drop comment' : undefined;
+    case 'AlterColumnType':
+      return undefined;
+  }
+};
