@@ -17,7 +17,7 @@ import type { Column, ColumnType, Schema } from './schema.js';
 import { qualify } from './schema.js';
 import { storedType } from './sql-text.js';
 import { loadedParser } from './follow-rename.js';
-import { typeFromTypeName } from '../readers/postgres/types.js';
+import { typeFromTypeName } from './pg-type-name.js';
 
 type Node = Record<string, any>;
 

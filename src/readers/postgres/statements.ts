@@ -35,7 +35,7 @@ import {
   type SourceFile,
   type Token,
 } from './source.js';
-import { typeFromTypeName } from './types.js';
+import { typeFromTypeName } from '../../ir/pg-type-name.js';
 import { readDoBlock } from './do-block.js';
 import { quoteIdent, quoteLiteral, quoteName, renderType } from '../../ir/sql-text.js';
 import { unconsumedClause, type Unconsumed } from './clause-check.js';

@@ -7,7 +7,7 @@
  * that are built-in types (text, jsonb, uuid...) are canonicalized too; every other name is a
  * user type (an enum, a domain, an extension type) and keeps its exact, case-sensitive name.
  */
-import type { ColumnType } from '../../ir/schema.js';
+import type { ColumnType } from './schema.js';
 
 /** pg_catalog internal name -> canonical SQL spelling */
 const CATALOG_TYPES: Readonly<Record<string, string>> = {
