@@ -98,7 +98,7 @@ describe('plan() of a MySQL history names things with backticks', () => {
         "changes the type of column `a``b`.`s`: down() casts its values back to ENUM('x', 'it''s'); a value that does not fit fails or loses precision",
       ],
     ]);
-    // PostgreSQL's spelling of the same reasons, as the generated files' comments still write them
+    // PostgreSQL's spelling of the same reasons (buildPlanReport spells PostgreSQL unless told otherwise)
     const pg = buildPlanReport((await plan({ migrationsDir: dir, migration: '2_bad' })).planned);
     expect(pg.migrations[0].changes[0].reason).toBe('the source is inconsistent here: column "x`y" does not exist in table "a`b"');
   });

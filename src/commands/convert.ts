@@ -14,7 +14,7 @@ import { lazyPlan, planHistory, planMigration } from '../ir/history.js';
 import { emptySchema, type Schema } from '../ir/schema.js';
 import { replay } from '../ir/replay.js';
 import type { PlannedMigration } from '../ir/plan.js';
-import { reasonText } from '../ir/reason.js';
+import { POSTGRES_SPELLING, reasonText, type Spelling } from '../ir/reason.js';
 import type { Migration, Risk } from '../ir/changes.js';
 import { readMigrationsDir } from '../readers/migrations-dir.js';
 import { writeFilesAtomically } from './write-files.js';
@@ -113,10 +113,21 @@ const readFolder = async (migrationsDir: string) => {
   return { dir, provider, read };
 };
 
-/** Reads and plans a history (no files). */
+/** How a history's reasons and warnings name things: as its dialect does (MySQL's spelling is
+ * loaded only for a MySQL history). */
+export const spellingOf = async (provider: string): Promise<Spelling> =>
+  provider === 'mysql'
+    ? (await import('../writers/sql/mysql.js')).MYSQL_SPELLING
+    : POSTGRES_SPELLING;
+
+/** Reads and plans a history (no files); its warnings are spelled in its dialect. */
 export const planFolder = async (migrationsDir: string) => {
   const { dir, provider, read } = await readFolder(migrationsDir);
-  const history = planHistory(read.map((r) => r.migration));
+  const history = planHistory(
+    read.map((r) => r.migration),
+    undefined,
+    await spellingOf(provider),
+  );
   const diagnostics: Diagnostic[] = [...dir.diagnostics];
   read.forEach((r, i) => diagnostics.push(...r.diagnostics, ...history.migrations[i].diagnostics));
   return { provider, read, history, diagnostics };
@@ -175,6 +186,7 @@ const planAndWrite = async (
   opts: ConvertOptions,
 ): Promise<Conversion> => {
   const { migrationStamps } = await import('../writers/naming.js');
+  const spelling = await spellingOf(provider);
   const stamps = migrationStamps(read.map((r) => r.migration.name));
   const common = {
     lang: opts.lang ?? 'js',
@@ -213,7 +225,7 @@ const planAndWrite = async (
   let checkpoint = { at: 0, schema };
   const sources = read.map((r) => r.migration);
   for (const [i, r] of read.entries()) {
-    const { planned: m, after } = planMigration(r.migration, schema);
+    const { planned: m, after } = planMigration(r.migration, schema, spelling);
     diagnostics.push(...r.diagnostics, ...m.diagnostics);
     const f = await write(m, stamps[i]);
     files.push({ fileName: f.fileName, contents: f.contents, migration: m.migration.name });
@@ -226,7 +238,7 @@ const planAndWrite = async (
         .map((d) => ({
           risk: d.inversion.risk,
           at: d.of.source ? `${d.of.source.file}:${d.of.source.line}` : m.migration.file,
-          reason: reasonText(d.inversion.reason ?? []),
+          reason: reasonText(d.inversion.reason ?? [], spelling),
         })),
       statements: m.migration.statementCount,
       rawStatements: r.rawStatements,

@@ -66,17 +66,8 @@ export const atLeast = (risk: Risk, threshold: Risk): boolean =>
 export { POSTGRES_SPELLING, type Spelling };
 
 /** MySQL's spelling, from the MySQL SQL writer (loaded only for MySQL histories). */
-export const mysqlSpelling = async (): Promise<Spelling> => {
-  const { quoteMysqlIdent, quoteMysqlString, renderMysqlType } =
-    await import('../writers/sql/mysql.js');
-  return {
-    ident: quoteMysqlIdent,
-    // MySQL has no schemas inside a database: a name is its table's name
-    name: (q) => quoteMysqlIdent(q.name),
-    literal: quoteMysqlString,
-    type: renderMysqlType,
-  };
-};
+export const mysqlSpelling = async (): Promise<Spelling> =>
+  (await import('./convert.js')).spellingOf('mysql');
 
 // ---------------------------------------------------------------------------------------------
 // one line a change: the IR's own (ir/changes.ts, each kind's descriptor)
@@ -232,7 +223,7 @@ export const plan = async (opts: PlanOptions): Promise<PlanResult> => {
       ? diagnostics
       : diagnostics.filter((d) => !d.file || files.has(d.file) || names.has(d.file.split('/')[0]));
   const rollbackSql = await rollbackSqlFor(provider);
-  const spelling = provider === 'mysql' ? await mysqlSpelling() : POSTGRES_SPELLING;
+  const spelling = await (await import('./convert.js')).spellingOf(provider);
   return {
     report: buildPlanReport(planned, rollbackSql, spelling),
     planned,

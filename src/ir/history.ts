@@ -30,9 +30,11 @@ import {
   joinReasons,
   literal as showLiteral,
   qname,
+  POSTGRES_SPELLING,
   reasonText,
   why,
   type Reason,
+  type Spelling,
 } from './reason.js';
 
 export interface PlannedHistory {
@@ -214,9 +216,12 @@ const repeatedEnumRebuilds = (
   return out;
 };
 
+/** `spelling`: how the warnings it reports name things (the history's dialect); the plan's
+ * reasons stay data, spelled where they are shown. */
 export const planMigration = (
   m: Migration,
   start: Schema,
+  spelling: Spelling = POSTGRES_SPELLING,
 ): { planned: PlannedMigration; after: Schema } => {
   const diagnostics: Diagnostic[] = [];
   const up: Step[] = [];
@@ -243,7 +248,7 @@ export const planMigration = (
         diagnostics.push({
           code: 'inconsistent-source',
           severity: 'warning',
-          message: `${reasonText(p)} (the source history does not create it; the database may have drifted)`,
+          message: `${reasonText(p, spelling)} (the source history does not create it; the database may have drifted)`,
           ...locate(change),
         });
       }
@@ -252,7 +257,7 @@ export const planMigration = (
         diagnostics.push({
           code: 'invalid-reference',
           severity: 'warning',
-          message: `${reasonText(p)} (the database refuses this statement on the schema the history builds)`,
+          message: `${reasonText(p, spelling)} (the database refuses this statement on the schema the history builds)`,
           ...locate(change),
         });
       }
@@ -290,7 +295,7 @@ export const planMigration = (
             diagnostics.push({
               code: 'down-problem',
               severity: 'warning',
-              message: `down of this statement: ${reasonText(p)}`,
+              message: `down of this statement: ${reasonText(p, spelling)}`,
               ...locate(of),
             });
         }
@@ -339,11 +344,12 @@ export const planMigration = (
 export const planHistory = (
   migrations: readonly Migration[],
   start: Schema = emptySchema(),
+  spelling: Spelling = POSTGRES_SPELLING,
 ): PlannedHistory => {
   const out: PlannedMigration[] = [];
   let s = start;
   for (const m of migrations) {
-    const { planned, after } = planMigration(m, s);
+    const { planned, after } = planMigration(m, s, spelling);
     out.push(planned);
     s = after;
   }

@@ -12,11 +12,12 @@
  */
 import { POSTGRES_ONLY_KINDS, type Change, type ChangeKind, type ChangeOf } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
+import { POSTGRES_SPELLING, type Spelling } from '../ir/reason.js';
 import type { Schema } from '../ir/schema.js';
 import { binaryExpr, type Js } from './code/index.js';
 import { probeOf, TABLE_SQL } from './sql/mysql-probes.js';
 import { alterTableAction, renderChange, type AlterTableAction } from './sql/postgres.js';
-import { renderMysqlChange } from './sql/mysql.js';
+import { MYSQL_SPELLING, renderMysqlChange } from './sql/mysql.js';
 
 export type Provider = 'postgresql' | 'mysql';
 
@@ -31,6 +32,8 @@ export interface SqlDialect {
   readonly postgresOnly: ReadonlySet<ChangeKind>;
   /** DDL commits implicitly: no transaction, and down steps are guarded (guardDown) */
   readonly guardsDown: boolean;
+  /** how the files' reasons (header, down comments, the irreversible Error) name things */
+  readonly spelling: Spelling;
 }
 
 export const POSTGRESQL: SqlDialect = {
@@ -39,6 +42,7 @@ export const POSTGRESQL: SqlDialect = {
   alterTableAction,
   postgresOnly: new Set(),
   guardsDown: false,
+  spelling: POSTGRES_SPELLING,
 };
 
 export const MYSQL: SqlDialect = {
@@ -47,6 +51,7 @@ export const MYSQL: SqlDialect = {
   alterTableAction: () => undefined,
   postgresOnly: POSTGRES_ONLY_KINDS,
   guardsDown: true,
+  spelling: MYSQL_SPELLING,
 };
 
 export const postgresOnlyWhy = (kind: ChangeKind): string => `${kind} is PostgreSQL-only`;

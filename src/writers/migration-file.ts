@@ -5,7 +5,7 @@
  */
 import type { Change, SourceRef } from '../ir/changes.js';
 import type { DownStep, PlannedMigration } from '../ir/plan.js';
-import { reasonText } from '../ir/reason.js';
+import { reasonText, type Spelling } from '../ir/reason.js';
 import { Printer, type JsStatementOf } from './code/index.js';
 import { excerpt, quoteLiteral } from '../ir/sql-text.js';
 import { alterTableRuns, undoStepsJoin, type AlterTableAction } from './sql/postgres.js';
@@ -22,11 +22,13 @@ const RISK_TEXT = {
 export const where = (m: PlannedMigration, change: Change): string =>
   change.source ? `${change.source.file}:${change.source.line}` : m.migration.file;
 
-/** The header comment; `transaction` is the target's own sentence about transactions. */
+/** The header comment; `transaction` is the target's own sentence about transactions; reasons
+ * name things as `spelling` (the history's dialect) says. */
 export function header(
   m: PlannedMigration,
   allowIrreversible: boolean,
   transaction: string,
+  spelling: Spelling,
 ): string {
   const p = new Printer();
   if (m.migration.origin) {
@@ -46,7 +48,7 @@ export function header(
   for (const d of m.down) {
     if (d.inversion.risk === 'exact') continue;
     p.comment(
-      `  - ${d.inversion.risk} at ${where(m, d.of)}: ${reasonText(d.inversion.reason ?? ['no reason given'])}`,
+      `  - ${d.inversion.risk} at ${where(m, d.of)}: ${reasonText(d.inversion.reason ?? ['no reason given'], spelling)}`,
     );
   }
   if (m.risk === 'irreversible') {
@@ -61,7 +63,11 @@ export function header(
 }
 
 /** The message of the Error an irreversible down() throws before it changes anything. */
-export function irreversibleError(m: PlannedMigration, blocked: readonly DownStep[]): string {
+export function irreversibleError(
+  m: PlannedMigration,
+  blocked: readonly DownStep[],
+  spelling: Spelling,
+): string {
   const [first] = blocked;
   const text = first.of.source ? excerpt(first.of.source.text, 120) : first.of.kind;
   const more =
@@ -70,13 +76,13 @@ export function irreversibleError(m: PlannedMigration, blocked: readonly DownSte
       : '';
   return (
     `Migration ${m.migration.name} cannot be undone: ${where(m, first.of)} \`${text}\` is irreversible: ` +
-    `${reasonText(first.inversion.reason ?? ['no inverse'])}${more}. Regenerate with ormshift convert --allow-irreversible for a best-effort down().`
+    `${reasonText(first.inversion.reason ?? ['no inverse'], spelling)}${more}. Regenerate with ormshift convert --allow-irreversible for a best-effort down().`
   );
 }
 
 /** The comments above the statements of one down step: why it is not exact, when it is not. */
-export const downComments = (m: PlannedMigration, d: DownStep): string[] => {
-  const reason = reasonText(d.inversion.reason ?? ['no reason given']);
+export const downComments = (m: PlannedMigration, d: DownStep, spelling: Spelling): string[] => {
+  const reason = reasonText(d.inversion.reason ?? ['no reason given'], spelling);
   const risk =
     d.inversion.risk === 'irreversible'
       ? [`WARNING: irreversible (${where(m, d.of)}): ${reason}`]

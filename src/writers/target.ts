@@ -197,14 +197,14 @@ export function downSteps<E extends TargetStatement>(
       throws: {
         comments: [],
         prefix: 'throw ',
-        expr: newExpr('Error', irreversibleError(m, blocked)),
+        expr: newExpr('Error', irreversibleError(m, blocked, target.sql.spelling)),
       },
     };
   const groups = m.down.map((d: DownStep): DownGroup<E> => {
     const emitted = target.steps(d.steps);
     return {
       of: d.of,
-      comments: downComments(m, d),
+      comments: downComments(m, d, target.sql.spelling),
       emitted: target.sql.guardsDown ? guardDown(m, d, emitted, target.guard) : emitted,
     };
   });

@@ -221,7 +221,7 @@ export async function writeKnexMigration(
   }
 
   const slots = {
-    header: header(m, opts.allowIrreversible, transactionLine(m)),
+    header: header(m, opts.allowIrreversible, transactionLine(m), dialect.sql.spelling),
     // every layout's function bodies sit 2 columns in
     up: layoutBody(up, 2),
     down: layoutBody(down, 2),

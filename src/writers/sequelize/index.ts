@@ -133,7 +133,7 @@ export async function writeSequelizeMigration(
   // the function bodies sit 4 columns in (module.exports = { async up() {…} }) or 2 (TypeScript)
   const indent = opts.lang === 'ts' ? 2 : 4;
   const slots: Record<string, string> = {
-    header: header(m, opts.allowIrreversible, transactionLine(m)),
+    header: header(m, opts.allowIrreversible, transactionLine(m), dialect.sql.spelling),
     up: layoutBody(up, indent),
     down: layoutBody(down, indent),
   };

@@ -16,6 +16,7 @@
  */
 import { POSTGRES_ONLY_KINDS, type Change } from '../../ir/changes.js';
 import { UnsupportedError } from '../../ir/diagnostics.js';
+import type { Spelling } from '../../ir/reason.js';
 import {
   qualify,
   type Column,
@@ -45,6 +46,15 @@ export function renderMysqlType(t: ColumnType): string {
   if (t.charset !== undefined) out += ` CHARACTER SET ${t.charset}`;
   return out;
 }
+
+/** How a reason (ir/reason.ts) names things in a MySQL history's plan, files and warnings. */
+export const MYSQL_SPELLING: Spelling = {
+  ident: quoteMysqlIdent,
+  // MySQL has no schemas inside a database: a name is its table's name
+  name: (q) => quoteMysqlIdent(q.name),
+  literal: quoteMysqlString,
+  type: renderMysqlType,
+};
 
 /** `` `c` TYPE [COLLATE x] NULL|NOT NULL [DEFAULT e] [ON UPDATE e] [AUTO_INCREMENT] [COMMENT '...'] `` */
 export function renderMysqlColumn(c: Column): string {
