@@ -94,6 +94,8 @@ describe('unknown option keys', () => {
     created.length = 0;
     await refuses(() => verifyConversion({ conversion, provider, limt: 1 } as never), /^verifyConversion: unknown option limt \(did you mean limit\?\)$/);
     await refuses(() => verifyConversion({ conversion, provider, saveStates: true } as never), /^verifyConversion: unknown option saveStates \(did you mean saveState\?\)$/);
+    await refuses(() => verifyConversion({ conversion, provider, setupSQL: 'SELECT 1' } as never), /^verifyConversion: unknown option setupSQL \(did you mean setupSql\?\)$/);
+    await refuses(() => verifyConversion({ conversion, provider, setupSql: 1 as never }), /^verifyConversion: option setupSql 1 is not/);
     expect(created).toEqual([]);
     await refuses(() => writeConversion(conversion, { out: join(root, 'out'), forse: true } as never), /^writeConversion: unknown option forse \(did you mean force\?\)$/);
     await refuses(() => plan({ migrationsDir: dir, migrations: 'x' } as never), /^plan: unknown option migrations \(did you mean migrationsDir\?\)$/);

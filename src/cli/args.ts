@@ -4,6 +4,7 @@
  * `--limit` with no value into nothing, and takes `1.5`, `-1` and `0`), and an unknown command
  * or option, with the nearest known name ("did you mean").
  */
+import { readFileSync } from 'node:fs';
 import { UsageError } from '../ir/diagnostics.js';
 import { nearest } from '../ir/nearest.js';
 
@@ -18,10 +19,10 @@ const refuse = (message: string): never => {
 };
 
 /** the text a repeated flag or yargs' own parsing left: one string, or the flag's first use */
-const single = (flag: string, v: unknown): string => {
+const single = (flag: string, v: unknown, example = '10'): string => {
   if (Array.isArray(v)) return refuse(`${flag} is given ${v.length} times (give it once)`);
   if (v === undefined || v === null || v === '' || v === true)
-    return refuse(`${flag} needs a value (for example ${flag} 10)`);
+    return refuse(`${flag} needs a value (for example ${flag} ${example})`);
   return String(v).trim();
 };
 
@@ -50,6 +51,24 @@ export const secondsFlag =
       );
     }
     return n;
+  };
+
+/** `--setup-sql FILE`: the text of a readable file that holds some SQL (yargs coerce). */
+export const sqlFileFlag =
+  (flag: string) =>
+  (v: unknown): string => {
+    const file = single(flag, v, 'setup.sql');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      return refuse(
+        `${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not a file' : `cannot be read (${code ?? String(e)})`}`,
+      );
+    }
+    if (!text.trim()) return refuse(`${flag} ${file}: the file is empty`);
+    return text;
   };
 
 export { nearest };

@@ -33,6 +33,9 @@ export const TO_HELP =
 /** --json, the same for every command */
 export const JSON_HELP =
   'print one JSON object on stdout (errors too: {error}); shapes in schemas/';
+/** --setup-sql, the same for verify, corpus and compare */
+export const SETUP_SQL_HELP =
+  "a file of SQL run on every scratch database before the history (a stand-in for what the server lacks, such as MySQL 8's BIN_TO_UUID on MariaDB)";
 /** --module, the same for convert, verify and baseline (targets.ts ModuleFormat) */
 export const MODULE_HELP =
   'JavaScript files for a CommonJS project (.js) or a "type": "module" one: Knex .mjs, Sequelize .cjs (TypeScript files are the same either way)';

@@ -1,8 +1,8 @@
 /** `ormshift compare`: where does an existing Sequelize or Knex history stand against the Prisma one? */
 import { UsageError } from '../ir/diagnostics.js';
 import { writeJson } from './render.js';
-import { defineCommand, JSON_HELP } from './command.js';
-import { secondsFlag } from './args.js';
+import { defineCommand, JSON_HELP, SETUP_SQL_HELP } from './command.js';
+import { secondsFlag, sqlFileFlag } from './args.js';
 
 export interface CompareArgs {
   prisma: string;
@@ -12,6 +12,8 @@ export interface CompareArgs {
   emitMissing?: string;
   /** seconds */
   timeout?: number;
+  /** the SQL of --setup-sql FILE, run on both scratch databases first (MySQL) */
+  setupSql?: string;
   json: boolean;
 }
 
@@ -38,6 +40,7 @@ export const compareCommand = async (args: CompareArgs): Promise<number> => {
     target,
     ...(args.databaseUrl ? { databaseUrl: args.databaseUrl } : {}),
     ...(args.timeout ? { timeoutMs: args.timeout * 1000 } : {}),
+    ...(args.setupSql !== undefined ? { setupSql: args.setupSql } : {}),
   });
   let written: string[] = [];
   if (args.emitMissing) {
@@ -90,6 +93,11 @@ export const compareCli = defineCommand({
         default: '120',
         coerce: secondsFlag('--timeout'),
         describe: 'seconds one executed file may run before its process is killed',
+      })
+      .option('setup-sql', {
+        type: 'string',
+        coerce: sqlFileFlag('--setup-sql'),
+        describe: `MySQL history: ${SETUP_SQL_HELP}`,
       })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => compareCommand(args),

@@ -12,8 +12,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Target } from '../commands/convert.js';
 import { TARGET_NAMES } from '../writers/targets.js';
 import { percent, progress, table, writeJson } from './render.js';
-import { defineCommand, JSON_HELP } from './command.js';
-import { countFlag } from './args.js';
+import { defineCommand, JSON_HELP, SETUP_SQL_HELP } from './command.js';
+import { countFlag, sqlFileFlag } from './args.js';
 
 export interface CorpusArgs {
   /** corpus folders (each holds <history>/migrations), or history folders (holding migrations/) */
@@ -24,6 +24,8 @@ export interface CorpusArgs {
   to?: readonly Target[];
   /** verify only the first N migrations of each history (each is still converted whole) */
   limit?: number;
+  /** the SQL of --setup-sql FILE, run on every scratch database of every history first */
+  setupSql?: string;
   json: boolean;
 }
 
@@ -130,6 +132,7 @@ export const corpusCommand = async (args: CorpusArgs): Promise<number> => {
             dialect === 'mysql' ? (mysqlProvider ??= await openProvider(mysqlUrl)) : provider,
           allowIrreversible: true,
           limit: args.limit,
+          ...(args.setupSql !== undefined ? { setupSql: args.setupSql } : {}),
           onProgress: (done, total, phase) => bar.update(`${h} ${target} ${phase}`, done, total),
         });
         bar.done();
@@ -294,6 +297,11 @@ export const corpusCli = defineCommand({
         coerce: countFlag('--limit'),
         describe:
           'verify only the first N migrations of each history, N >= 1 (each is still converted whole)',
+      })
+      .option('setup-sql', {
+        type: 'string',
+        coerce: sqlFileFlag('--setup-sql'),
+        describe: `${SETUP_SQL_HELP}; the same file for every history of the run (--only picks those it suits)`,
       })
       .option('json', { type: 'boolean', default: false, describe: JSON_HELP }),
   run: (args) => corpusCommand(args),

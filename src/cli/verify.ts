@@ -2,8 +2,8 @@
 import type { Lang, ModuleFormat, Target } from '../commands/convert.js';
 import { progress, table, writeJson, writeJsonError } from './render.js';
 import { UsageError } from '../ir/diagnostics.js';
-import { defineCommand, JSON_HELP, MODULE_HELP, TO_HELP } from './command.js';
-import { countFlag } from './args.js';
+import { defineCommand, JSON_HELP, MODULE_HELP, SETUP_SQL_HELP, TO_HELP } from './command.js';
+import { countFlag, sqlFileFlag } from './args.js';
 import { TARGET_NAMES } from '../writers/targets.js';
 
 export interface VerifyArgs {
@@ -18,6 +18,8 @@ export interface VerifyArgs {
   since?: string;
   /** keep the source database after the last step as a saved state when every step is proven */
   saveState?: boolean;
+  /** the SQL of --setup-sql FILE, run on every new scratch database first */
+  setupSql?: string;
   json: boolean;
 }
 
@@ -101,6 +103,7 @@ export const verifyCommand = async (args: VerifyArgs): Promise<number> => {
         provider,
         allowIrreversible: args.allowIrreversible,
         limit: args.limit,
+        ...(args.setupSql !== undefined ? { setupSql: args.setupSql } : {}),
         onProgress: (done, total, phase) => {
           const name = names[phase === 'up' ? done : total - 1 - done];
           at = `${phase} ${done + 1}/${total}${name ? ` ${name}` : ''}`;
@@ -274,6 +277,11 @@ export const verifyCli = defineCommand({
         default: false,
         describe:
           'PostgreSQL server: when every step is proven, keep the schema after the last one on the server (a template database) for --since',
+      })
+      .option('setup-sql', {
+        type: 'string',
+        coerce: sqlFileFlag('--setup-sql'),
+        describe: SETUP_SQL_HELP,
       })
       .option('since', {
         type: 'string',

@@ -128,7 +128,34 @@ export interface VerifyOptions {
   readonly from?: SavedState;
   /** when every step is proven, keep the source database after the last one as a saved state */
   readonly saveState?: boolean;
+  /** SQL run on every new scratch database before anything else (source, target, replay and
+   * probe databases alike; not on one that starts from a saved state, which has it already): a
+   * stand-in for what the server lacks, such as MySQL 8's BIN_TO_UUID on MariaDB */
+  readonly setupSql?: string;
 }
+
+/** `provider`, whose every new scratch database runs `sql` first (VerifyOptions.setupSql); a
+ * database that refuses it is closed again and the run stops with a usage error. */
+export const withSetupSql = (provider: DatabaseProvider, sql: string): DatabaseProvider => ({
+  kind: provider.kind,
+  async create(label, options) {
+    const db = await provider.create(label, options);
+    if (options?.from !== undefined) return db;
+    try {
+      await db.exec(sql);
+    } catch (e) {
+      await db.close().catch(() => undefined);
+      throw new UsageError(
+        `the setup SQL failed on the ${label} scratch database: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+    return db;
+  },
+  close: () => provider.close(),
+  ...(provider.states ? { states: provider.states } : {}),
+  ...(provider.fork ? { fork: (db, label) => provider.fork!(db, label) } : {}),
+  ...(provider.later ? { later: (cleanup) => provider.later!(cleanup) } : {}),
+});
 
 /** A migration runner for the generated files on database B. */
 export interface Runner {
@@ -616,6 +643,7 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     onProgress: 'function?',
     from: 'checked?',
     saveState: 'boolean?',
+    setupSql: 'string?',
   });
   if (
     opts.from !== undefined &&
@@ -634,6 +662,8 @@ export const verifyConversion = async (opts: VerifyOptions): Promise<VerifyRepor
     throw new UsageError(
       'verifyConversion: option provider is not a database provider (pass what openProvider() returned)',
     );
+  if (opts.setupSql !== undefined)
+    opts = { ...opts, provider: withSetupSql(opts.provider, opts.setupSql) };
   const started = Date.now();
   // from a saved state, a source step that fails is reported as such: the probe would apply
   // the whole history again, which is what the state is there to spare
