@@ -33,7 +33,7 @@ export const generate = async (schema: string, lang: 'ts' | 'js', style: Style =
  * metadata, and class fields that do not shadow Sequelize's attribute accessors. */
 export const DECORATOR_OPTIONS = { experimentalDecorators: true, emitDecoratorMetadata: true, useDefineForClassFields: false } as const;
 
-const tsconfig = (dir: string, style: Style, emit: boolean): string => {
+const tsconfig = (dir: string, style: Style, emit: boolean, overrides: Record<string, unknown> = {}): string => {
   const path = join(dir, emit ? 'tsconfig.emit.json' : 'tsconfig.json');
   writeFileSync(
     path,
@@ -50,6 +50,7 @@ const tsconfig = (dir: string, style: Style, emit: boolean): string => {
         skipLibCheck: true,
         types: ['node'],
         ...(style === 'decorators' ? DECORATOR_OPTIONS : {}),
+        ...overrides,
       },
       include: ['*.ts'],
     }),
@@ -66,8 +67,10 @@ const tsc = (project: string): string => {
   }
 };
 
-/** `tsc --strict` (plus noUnusedLocals/Parameters) over a folder of generated .ts files: its output, '' when clean. */
-export const typeCheck = (dir: string, style: Style = 'init'): string => tsc(tsconfig(dir, style, false));
+/** `tsc --strict` (plus noUnusedLocals/Parameters) over a folder of generated .ts files: its output, '' when clean.
+ * `overrides` replace compiler options (undefined leaves one out). */
+export const typeCheck = (dir: string, style: Style = 'init', overrides: Record<string, unknown> = {}): string =>
+  tsc(tsconfig(dir, style, false, overrides));
 
 /** Compiles a folder of generated .ts files with `tsc --strict` (CommonJS, as the folder has no
  * package.json) into `<dir>/js`, which loadModels() then loads: how decorator models are run. */

@@ -98,6 +98,17 @@ describe('models: PostgreSQL schema', async () => {
     expect(typeCheck(dir)).toBe('');
   });
 
+  it('ids.ts imports node:crypto: since TypeScript 6, tsconfig needs "types": ["node"], as README says', async () => {
+    const { dir } = await generate(BASIC, 'ts');
+    // TypeScript 6 made `types` default to [] (this project's TypeScript is 6 or later)
+    const { version } = JSON.parse(readFileSync(join(process.cwd(), 'node_modules', 'typescript', 'package.json'), 'utf8')) as { version: string };
+    expect(Number(version.split('.')[0])).toBeGreaterThanOrEqual(6);
+    expect(typeCheck(dir, 'init', { types: undefined })).toMatch(/ids\.ts\(\d+,\d+\): error TS2591: Cannot find name 'node:crypto'/);
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    expect(readme).toContain('`"types": ["node"]`');
+    expect(readme).toContain('`@types/node`');
+  });
+
   it('is deterministic', async () => {
     const again = await models({ schema: BASIC, lang: 'ts' });
     expect(again.files).toEqual(ts.files);
