@@ -14,7 +14,8 @@
  *
  * `--bad-input [--runs N] [--seed S]`: random bad prisma/migrations folders instead (random bytes,
  * truncated, binary and large files, odd folder structures, symlinks; test/property/bad-folders.ts)
- * through convert and plan: success or one clear error line, nothing half-written.
+ * through convert, plan and (every 16th) verify on PGlite: success or one clear error line, nothing
+ * half-written.
  */
 import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
@@ -36,7 +37,7 @@ const { values } = parseArgs({
   },
 });
 if (values['bad-input']) {
-  // random bad folders (test/property/bad-folders.ts) through convert and plan: the property
+  // random bad folders (test/property/bad-folders.ts) through convert, plan and (some) verify: the property
   // test with more runs and another seed; its failure is printed shrunk, with the seed
   const seed = values.seed ?? String(Date.now() % 2 ** 31);
   process.stdout.write(`bad input: ${values.runs} random folders, seed ${seed}\n`);

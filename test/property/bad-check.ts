@@ -1,10 +1,12 @@
 /**
  * One bad-input case (bad-folders.ts) through the real command line, in this process: convert
- * into a new folder, then plan. Throws (an expect failure) when an outcome is not success or one
+ * into a new folder, then plan, and when `verify(convert's exit code)` says so, verify on PGlite (a verdict, exit 0 or 1, or one
+ * clear line, exit 2; its scratch folder gone: the run's temporary folder, TMPDIR, is left
+ * empty). Throws (an expect failure) when an outcome is not success or one
  * clear line: exit 4 / an internal error, a stack trace, Node's raw error text, an output folder
  * created by a refused run, a file missing from a successful one, a temporary file left behind.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -36,7 +38,12 @@ const clear = (what: string, r: { code: number; stdout: string; stderr: string }
   }
 };
 
-export const checkBadFolder = async (base: string, folder: BadFolder, to: 'knex' | 'sequelize'): Promise<{ convert: number }> => {
+export const checkBadFolder = async (
+  base: string,
+  folder: BadFolder,
+  to: 'knex' | 'sequelize',
+  verify: (convert: number, folder: BadFolder) => boolean = () => false,
+): Promise<{ convert: number; verify?: number; verified?: number }> => {
   const dir = join(base, 'migrations');
   const out = join(base, 'out');
   writeBadFolder(dir, folder);
@@ -57,5 +64,26 @@ export const checkBadFolder = async (base: string, folder: BadFolder, to: 'knex'
   expect(readdirSync(base).filter((f) => f !== 'out').sort()).toEqual(['migrations']);
   const p = await runMain(['plan', dir]);
   clear('plan', p, `${show()}\nstderr:\n${p.stderr}`);
-  return { convert: c.code };
+  if (!verify(c.code, folder)) return { convert: c.code };
+  // verify's scratch folder goes to the temporary folder: one of this run's own, to see it removed
+  const tmp = join(base, 'tmp');
+  mkdirSync(tmp);
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  let v;
+  try {
+    v = await runMain(['verify', dir, '--to', to]);
+  } finally {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  }
+  const what = `${show()}\nstdout:\n${v.stdout}\nstderr:\n${v.stderr}`;
+  expect([0, 1, 2], `verify: exit ${v.code}\n${what}`).toContain(v.code);
+  expect(v.stderr, `verify: ${what}`).not.toMatch(/internal error|\n\s+at .+:\d+:\d+\)?\n/);
+  // a verdict: the table and its summary line (how many migrations it verified)
+  const verdict = /^(\d+) migrations \(.*\) on pglite: /m.exec(v.stdout);
+  if (v.code === 2) clear('verify', v, what);
+  else expect(verdict, `verify: ${what}`).not.toBeNull();
+  expect(readdirSync(tmp), `verify left files in the temporary folder\n${what}`).toEqual([]);
+  return { convert: c.code, verify: v.code, ...(verdict ? { verified: Number(verdict[1]) } : {}) };
 };
