@@ -115,4 +115,19 @@ exports.up = async function up(knex) {
     for (const r of [ts, esm]) expect(r).toMatchObject({ plain: true, statements: [{ sql: 'create table "A" ("id" text not null)' }] });
     expect(await readKnexFile('x.mjs', `import { helper } from '../lib.js';\nexport async function up(knex) {\n${body}`)).toMatchObject({ plain: false, line: 1 });
   });
+  it('reads an index predicate of whereNull / whereNotNull chains as knex prints it, and refuses other chains', async () => {
+    expect(
+      await sqlOf(`  await knex.schema.alterTable('T', (table) => {
+    table.index(['a'], 'T_a_idx', { predicate: knex.whereNull('b').whereNotNull('c') });
+    table.unique(['a'], { indexName: 'T_a_key', useConstraint: false, predicate: knex.whereNotNull('b') });
+  });`),
+    ).toEqual([
+      'create index "T_a_idx" on "T" ("a") where "b" is null and "c" is not null',
+      'create unique index "T_a_key" on "T" ("a") where "b" is not null',
+    ]);
+    for (const predicate of ["knex.whereNull('b').where('c', 1)", "knex.raw('x').whereNull('b')", "knex.whereNull('b').then('c')", "{ [knex.x]: 1 }"]) {
+      const r = await readKnexFile('x.js', `exports.up = async function up(knex) {\n  await knex.schema.alterTable('T', (table) => {\n    table.index(['a'], 'T_a_idx', { predicate: ${predicate} });\n  });\n};\n`);
+      expect(r, predicate).toMatchObject({ plain: false, line: 3 });
+    }
+  });
 });

@@ -100,4 +100,36 @@ describe('readSequelizeFile', () => {
     expect(esm).toMatchObject({ plain: true, statements: [{ sql: 'ALTER TABLE "T" ADD COLUMN "a" TEXT NOT NULL', line: 4 }] });
     expect(await readSequelizeFile('x.mjs', `import { helper } from '../lib.js';\nexport async function up(queryInterface) {\n${body}`)).toMatchObject({ plain: false, line: 1 });
   });
+  it("reads addIndex's where as addIndexQuery prints it: a where object of IS NULL, Op.ne null and = literal, or Sequelize.literal", async () => {
+    // what Sequelize 6 itself prints for the same options (its query generator, no connection)
+    const { Sequelize, Op } = await import('sequelize');
+    const qg = new Sequelize('postgres://x@127.0.0.1:1/x', { logging: false }).getQueryInterface().queryGenerator as any;
+    const cases: [string, object][] = [
+      [`{ a: null }`, { a: null }],
+      [`{ a: null, b: { [Sequelize.Op.ne]: null }, c: "it's", d: true, e: -1 }`, { a: null, b: { [Op.ne]: null }, c: "it's", d: true, e: -1 }],
+      [`{ b: { [Sequelize.Op.not]: null } }`, { b: { [Op.not]: null } }],
+      [`Sequelize.literal('"a" = :x AND "b" <> \\'?\\'')`, Sequelize.literal(`"a" = :x AND "b" <> '?'`)],
+    ];
+    for (const [js, where] of cases) {
+      const [sql] = await sqlOf(`await queryInterface.addIndex('T', { name: 'T_a', fields: ['a'], unique: true, where: ${js} });`);
+      expect(sql, js).toBe(qg.addIndexQuery('T', { name: 'T_a', fields: ['a'], unique: true, where }));
+    }
+    // TypeScript: Op imported from 'sequelize'
+    const ts = `import { Op, type QueryInterface } from 'sequelize';\nexport async function up({ context: queryInterface }: { context: QueryInterface }) {\n  await queryInterface.addIndex('T', { name: 'T_a', fields: ['a'], where: { a: { [Op.ne]: null } } });\n}\n`;
+    expect(await readSequelizeFile('x.ts', ts)).toMatchObject({ plain: true, statements: [{ sql: 'CREATE INDEX "T_a" ON "T" ("a") WHERE "a" IS NOT NULL' }] });
+    // operators it does not read, keys Sequelize reads as paths, and computed keys anywhere else
+    for (const [up, reason] of [
+      [`await queryInterface.addIndex('T', { fields: ['a'], where: { a: { [Sequelize.Op.gt]: 1 } } });`, /where value/],
+      [`await queryInterface.addIndex('T', { fields: ['a'], where: { 'a.b': null } });`, /where key/],
+      [`await queryInterface.addIndex('T', { fields: ['a'], where: { [Sequelize.Op.or]: [{ a: null }] } });`, /where/],
+      [`await queryInterface.addIndex('T', { fields: ['a'], where: 'a IS NULL' });`, /where/],
+      [`await queryInterface.createTable('T', { a: { type: Sequelize.INTEGER, [Sequelize.Op.ne]: 1 } });`, /computed key/],
+      [`await queryInterface.addIndex('T', { fields: ['a'], [Sequelize.Op.ne]: null });`, /computed key/],
+      [`await queryInterface.addIndex('T', { fields: ['a'], where: { a: { [foo]: null } } });`, /computed key/],
+    ] as const) {
+      const r = await readSequelizeFile('x.js', file(up));
+      expect(r, up).toMatchObject({ plain: false });
+      if (!r.plain) expect(r.reason, up).toMatch(reason);
+    }
+  });
 });

@@ -12,12 +12,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { convert } from '../../src/commands/convert.js';
 import type { Change } from '../../src/ir/changes.js';
 import type { PlannedMigration, Step } from '../../src/ir/plan.js';
 import { emptySchema, type Column, type Index, type Schema, type Table } from '../../src/ir/schema.js';
 import { migrationStamps } from '../../src/writers/naming.js';
 import { writeSequelizeMigration } from '../../src/writers/sequelize/index.js';
 import { renderChange } from '../../src/writers/sql/postgres.js';
+import { fixtureCases } from '../fixtures.js';
 import { applySql, col, planned, schemaWith, snapshot, ty, userTy, withClient, withScratchDb, withUmzug, type DownSpec } from './helpers.js';
 
 const writeAll = async (ms: readonly PlannedMigration[], lang: 'js' | 'ts') => {
@@ -323,7 +325,11 @@ describe('kitchen sink: generated migrations give the catalog of the SQL', () =>
 describe('generated TypeScript', () => {
   it('type-checks against the sequelize and umzug typings', () => {
     return (async () => {
-      const files = [...(await writeAll(kitchenSink(), 'ts')), ...(await writeAll([hostileMigration()], 'ts'))];
+      // and the fixture of partial indexes: addIndex's `where` as where objects (Op.ne) and literals
+      const partial = fixtureCases('postgresql').find((f) => f.name === 'partial-indexes')!;
+      const partialFiles = (await convert({ migrationsDir: partial.migrationsDir, to: 'sequelize', lang: 'ts' })).files.map((f) => ({ ...f, fileName: `partial-${f.fileName}` }));
+      expect(partialFiles.map((f) => f.contents).join('\n')).toContain('[Op.ne]: null');
+      const files = [...(await writeAll(kitchenSink(), 'ts')), ...partialFiles, ...(await writeAll([hostileMigration()], 'ts'))];
       const dir = join(process.cwd(), '.tmp', 'writers-tests', `tsc-${process.pid}`);
       mkdirSync(dir, { recursive: true });
       try {

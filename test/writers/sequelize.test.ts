@@ -324,10 +324,21 @@ describe('choice of calls', () => {
     expect(c).toMatch(/addIndex\('User', \{\s*name: 'a',\s*fields: \['email', \{ name: 'count', order: 'DESC' \}\],\s*transaction/);
     expect(c).toMatch(/addIndex\('User', \{\s*name: 'b',\s*fields: \[\{ name: 'meta', operator: 'jsonb_path_ops' \}\],\s*using: 'gin'/);
     expect(c).toMatch(/name: 'c',\s*fields: \[\{ name: 'email', collate: 'C' \}\],\s*unique: true/);
+    // partial: a where object for IS [NOT] NULL / = literal on the table's columns, else Sequelize.literal of the text as written
+    const withUser = schemaWith({ tables: [User] });
+    const partial = await calls([
+      { change: { kind: 'CreateIndex', index: { ...base, name: 'd', elements: [{ kind: 'column', name: 'email' }], where: '"email" IS NOT NULL AND "count" = 3' } }, before: withUser },
+      { change: { kind: 'CreateIndex', index: { ...base, name: 'e', elements: [{ kind: 'column', name: 'email' }], where: '"count" > 0' } }, before: withUser },
+      // not a column of the table in the before-state: the text as written
+      { kind: 'CreateIndex', index: { ...base, name: 'f', elements: [{ kind: 'column', name: 'email' }], where: '"email" IS NULL' } },
+    ]);
+    expect(partial).toContain("where: { email: { [Sequelize.Op.ne]: null }, count: 3 }");
+    expect(partial).toContain(`where: Sequelize.literal('"count" > 0')`);
+    expect(partial).toContain(`where: Sequelize.literal('"email" IS NULL')`);
+    expect(partial).not.toContain('// raw:');
     const raws: [Partial<Index>, string][] = [
       [{ elements: [{ kind: 'expression', text: '(lower(email))' }] }, 'an expression index'],
       [{ elements: [{ kind: 'column', name: 'a' }], include: ['b'] }, 'addIndex has no INCLUDE'],
-      [{ elements: [{ kind: 'column', name: 'a' }], where: '"a" > 0' }, 'a partial index'],
       [{ elements: [{ kind: 'column', name: 'a', nulls: 'LAST' }] }, 'addIndex has no NULLS FIRST/LAST'],
       [{ name: 'User.email_unique', elements: [{ kind: 'column', name: 'a' }] }, "a name that cannot pass through Sequelize's quoting"],
       [{ elements: [{ kind: 'column', name: 'a', collation: 'pg_catalog.C' }] }, 'a qualified collation'],

@@ -111,8 +111,11 @@ const SCHEMA_CALLS = new Set([
   'raw',
 ]);
 
-/** Values knex itself builds, called on the file's knex: knex.raw(), knex.fn.now(), knex.whereRaw() (an index predicate). */
-const KNEX_VALUES = new Set(['raw', 'fn.now', 'fn.uuid', 'whereRaw']);
+/** Values knex itself builds, called on the file's knex: knex.raw(), knex.fn.now(), and the
+ * query builders of an index predicate: knex.whereRaw(), knex.whereNull(), knex.whereNotNull(). */
+const KNEX_VALUES = new Set(['raw', 'fn.now', 'fn.uuid', 'whereRaw', 'whereNull', 'whereNotNull']);
+/** what an index predicate may chain on them: `knex.whereNull('a').whereNotNull('b')` */
+const PREDICATE_CHAIN = new Set(['whereNull', 'whereNotNull']);
 
 /** A statically known value as the JavaScript value the file would pass. */
 const toReal = (ctx: Ctx, v: JsValue, node: Node): unknown => {
@@ -128,8 +131,17 @@ const toReal = (ctx: Ctx, v: JsValue, node: Node): unknown => {
     case 'array':
       return v.items.map((x) => toReal(ctx, x, node));
     case 'object':
+      if (v.computed) return unsupported(node, 'a computed key');
       return Object.fromEntries([...v.entries].map(([k, x]) => [k, toReal(ctx, x, node)]));
     case 'call': {
+      if (v.on !== undefined) {
+        const [method] = v.path;
+        const on = toReal(ctx, v.on, node);
+        if (!PREDICATE_CHAIN.has(method) || !isPredicateBuilder(on))
+          return unsupported(node, `.${method}() (not a predicate chain this reader replays)`);
+        const args = v.args.map((x) => toReal(ctx, x, node));
+        return (on as any)[method](...args);
+      }
       const p = v.path.slice(1).join('.');
       if (v.path[0] !== ctx.knex || !KNEX_VALUES.has(p))
         return unsupported(node, `${v.path.join('.')}()`);
@@ -149,6 +161,10 @@ const toReal = (ctx: Ctx, v: JsValue, node: Node): unknown => {
       );
   }
 };
+
+/** a query builder made by knex.whereNull / whereNotNull here (not knex.raw or a function) */
+const isPredicateBuilder = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && (v as { _method?: unknown })._method === 'select';
 
 const isFunctionLiteral = (n: Node) =>
   ['ArrowFunction', 'FunctionExpression'].includes(n.getKindName());
@@ -369,7 +385,7 @@ export const readKnexFile = async (
     const knex = (fn as any).getParameters()[0]?.getName();
     if (!knex) throw new NotPlain('up() takes no knex parameter', fn.getStartLineNumber());
     const ctx: Ctx = {
-      scope: { roots: new Set([knex]), opaque: new Set() },
+      scope: { roots: new Set([knex]), opaque: new Set(), methodChains: true },
       knex,
       out: [],
       data: [],

@@ -21,6 +21,7 @@ import {
   dottedPath,
   evaluate,
   field,
+  hasComputedKeys,
   leaf,
   NotPlain,
   parseSource,
@@ -191,6 +192,51 @@ const fieldNames = (v: JsValue | undefined, node: Node): { name: string; sql: st
   });
 };
 
+/** An operator symbol of Sequelize (`Sequelize.Op.ne`, `Op.ne` imported from 'sequelize'):
+ * its name, or undefined for any other path. */
+const operatorName = (path: string): string | undefined => {
+  const m = /^(?:[A-Za-z_$][\w$]*\.)?Op\.([a-z]+)$/.exec(path);
+  return m?.[1];
+};
+
+/**
+ * The predicate addIndexQuery prints for the `where` of addIndex on PostgreSQL (whereQuery):
+ * `Sequelize.literal(text)` as the text, or a where object of plain column names, each `null`
+ * (IS NULL), `{ [Op.ne]: null }` / `{ [Op.not]: null }` (IS NOT NULL), or a string, number or
+ * boolean (`=`, escaped as sql-string.js escapes: quotes doubled), joined by AND. Anything else
+ * (other operators, nested objects, keys Sequelize reads as paths or casts) is not read.
+ */
+const indexWhere = (w: JsValue, node: Node): string => {
+  if (
+    w.kind === 'call' &&
+    leaf(w) === 'literal' &&
+    w.path.length <= 2 &&
+    w.args.length === 1 &&
+    w.args[0].kind === 'string'
+  )
+    return w.args[0].value;
+  if (w.kind !== 'object' || w.computed || w.entries.size === 0)
+    return unsupported(node, 'an index where that is not a literal or a plain where object');
+  return [...w.entries]
+    .map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        return unsupported(node, `a where key Sequelize reads as more than a column (${k})`);
+      const col = quoteIdent(k);
+      if (v.kind === 'null') return `${col} IS NULL`;
+      if (v.kind === 'boolean') return `${col} = ${v.value}`;
+      if (v.kind === 'number' && Number.isFinite(v.value)) return `${col} = ${String(v.value)}`;
+      if (v.kind === 'string' && !v.value.includes('\0'))
+        return `${col} = ${quoteLiteral(v.value)}`;
+      if (v.kind === 'object' && v.entries.size === 0 && v.computed?.size === 1) {
+        const [[op, x]] = [...v.computed];
+        if (['ne', 'not'].includes(operatorName(op) ?? '') && x.kind === 'null')
+          return `${col} IS NOT NULL`;
+      }
+      return unsupported(node, `a where value this reader does not read (${k})`);
+    })
+    .join(' AND ');
+};
+
 type Method = (ctx: Ctx, args: readonly JsValue[], node: Node) => void;
 
 const emit = (ctx: Ctx, node: Node, ...sql: string[]) => {
@@ -331,7 +377,15 @@ const METHODS: Readonly<Record<string, Method>> = {
     const table = tableName(t, node);
     const options = second?.kind === 'array' ? third : second;
     const fields = fieldNames(second?.kind === 'array' ? second : field(options, 'fields'), node);
-    optionsOnly(options, node, ['fields', 'name', 'unique', 'using', 'concurrently', 'type']);
+    optionsOnly(options, node, [
+      'fields',
+      'name',
+      'unique',
+      'using',
+      'concurrently',
+      'type',
+      'where',
+    ]);
     const type = str(field(options, 'type'))?.toUpperCase();
     if (type !== undefined && type !== 'UNIQUE') unsupported(node, `an index of type ${type}`);
     const unique = bool(field(options, 'unique')) || type === 'UNIQUE';
@@ -342,10 +396,11 @@ const METHODS: Readonly<Record<string, Method>> = {
     if (using !== undefined && !/^[a-z]+$/i.test(using))
       unsupported(node, 'an index method that is not a plain name');
     const concurrently = bool(field(options, 'concurrently'));
+    const w = field(options, 'where');
     emit(
       ctx,
       node,
-      `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${quoteIdent(name)} ON ${table}${using ? ` USING ${using.toUpperCase()}` : ''} (${fields.map((f) => f.sql).join(', ')})`,
+      `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${quoteIdent(name)} ON ${table}${using ? ` USING ${using.toUpperCase()}` : ''} (${fields.map((f) => f.sql).join(', ')})${w === undefined ? '' : ` WHERE ${indexWhere(w, node)}`}`,
     );
   },
   removeIndex: (ctx, [t, nameOrFields, options], node) => {
@@ -479,6 +534,7 @@ const readCall = (ctx: Ctx, node: Node): void => {
       return unsupported(e, 'sequelize.query with SQL that is not a literal string');
     if (args[1]) {
       const o = evaluate(args[1], ctx.scope);
+      if (hasComputedKeys(o)) return unsupported(e, 'a computed key');
       optionsOnly(o, e, ['raw', 'type']);
     }
     ctx.out.push({ sql: sql.value, line: e.getStartLineNumber() });
@@ -494,6 +550,13 @@ const readCall = (ctx: Ctx, node: Node): void => {
   }
   const m = METHODS[method];
   if (!m) return unsupported(e, `queryInterface.${method}`);
+  // operator keys are read only where addIndex takes them: its where
+  const rest = values.map((v) =>
+    method === 'addIndex' && v.kind === 'object'
+      ? { ...v, entries: new Map([...v.entries].filter(([k]) => k !== 'where')) }
+      : v,
+  );
+  if (rest.some(hasComputedKeys)) return unsupported(e, 'a computed key');
   m(ctx, values, e);
 };
 

@@ -6,7 +6,8 @@
  * boolean and null literals, template literals without substitutions, array and object literals
  * of those, and references to the ORM's own namespaces (`Sequelize.STRING`, `DataTypes.ENUM('a')`,
  * `knex.fn.now()`), kept as `ref` / `call` values naming the dotted path. Anything else (a local
- * variable, a helper call, a spread, a computed key) throws NotPlain with the node's line: the
+ * variable, a helper call, a spread, a computed key other than a path into those namespaces,
+ * such as `[Sequelize.Op.ne]`) throws NotPlain with the node's line: the
  * caller then runs the file on a scratch database instead of guessing.
  */
 import { Script } from 'node:vm';
@@ -20,10 +21,24 @@ export type JsValue =
   | { readonly kind: 'null' }
   | { readonly kind: 'undefined' }
   | { readonly kind: 'array'; readonly items: readonly JsValue[] }
-  | { readonly kind: 'object'; readonly entries: ReadonlyMap<string, JsValue> }
+  | {
+      readonly kind: 'object';
+      readonly entries: ReadonlyMap<string, JsValue>;
+      /** computed keys that are an ORM's operator symbols, by dotted path
+       * (`{ [Sequelize.Op.ne]: null }` -> 'Sequelize.Op.ne' -> null); only the readers that
+       * know where the ORM takes them accept them (hasComputedKeys) */
+      readonly computed?: ReadonlyMap<string, JsValue>;
+    }
   /** a dotted path rooted at an allowed name: `Sequelize.DataTypes.STRING` -> ['Sequelize', 'DataTypes', 'STRING'] */
   | { readonly kind: 'ref'; readonly path: readonly string[] }
-  | { readonly kind: 'call'; readonly path: readonly string[]; readonly args: readonly JsValue[] }
+  | {
+      readonly kind: 'call';
+      readonly path: readonly string[];
+      readonly args: readonly JsValue[];
+      /** a method called on another call's value (`knex.whereNull('a').whereNotNull('b')`:
+       * path ['whereNotNull'], on the call of knex.whereNull); only with EvalScope.methodChains */
+      readonly on?: JsValue;
+    }
   /** an identifier the caller allowed as opaque (the transaction `t` in `{ transaction: t }`) */
   | { readonly kind: 'opaque'; readonly name: string };
 
@@ -42,6 +57,8 @@ export interface EvalScope {
   readonly roots: ReadonlySet<string>;
   /** identifiers allowed as opaque values (a transaction) */
   readonly opaque: ReadonlySet<string>;
+  /** read `a.b(x).c(y)` as a call of c on the call a.b(x) (the Knex reader, for index predicates) */
+  readonly methodChains?: boolean;
 }
 
 const notPlain = (node: Node, what: string): never => {
@@ -87,11 +104,19 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
       return { kind: 'array', items: n.getElements().map((e: Node) => evaluate(e, scope)) };
     case 'ObjectLiteralExpression': {
       const entries = new Map<string, JsValue>();
+      const computed = new Map<string, JsValue>();
       for (const p of n.getProperties() as Node[]) {
         const pk = p.getKindName();
         if (pk === 'PropertyAssignment') {
           const nameNode = (p as any).getNameNode();
           const nk = nameNode.getKindName();
+          if (nk === 'ComputedPropertyName') {
+            // `[Sequelize.Op.ne]`: a path into the ORM's namespaces, kept apart from the keys
+            const path = dottedPath(nameNode.getExpression());
+            if (!path || !scope.roots.has(path[0])) notPlain(p, 'a computed key');
+            computed.set(path!.join('.'), evaluate((p as any).getInitializerOrThrow(), scope));
+            continue;
+          }
           const key =
             nk === 'Identifier'
               ? nameNode.getText()
@@ -105,7 +130,9 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
           else notPlain(p, 'a shorthand property of a local variable');
         } else notPlain(p, 'a spread or method in an object literal');
       }
-      return { kind: 'object', entries };
+      return computed.size > 0
+        ? { kind: 'object', entries, computed }
+        : { kind: 'object', entries };
     }
     case 'Identifier': {
       const name = node.getText();
@@ -147,6 +174,19 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
         }
         return notPlain(node, 'a join() of values that are not literal strings');
       }
+      if (
+        scope.methodChains &&
+        callee.getKindName() === 'PropertyAccessExpression' &&
+        callee.getExpression().getKindName() === 'CallExpression'
+      ) {
+        const on = evaluate(callee.getExpression(), scope);
+        return {
+          kind: 'call',
+          path: [callee.getName()],
+          args: n.getArguments().map((a: Node) => evaluate(a, scope)),
+          on,
+        };
+      }
       const path = dottedPath(n.getExpression());
       if (!path || !scope.roots.has(path[0]))
         return notPlain(node, 'a call of a function defined in the file or elsewhere');
@@ -166,6 +206,17 @@ export const evaluate = (node: Node, scope: EvalScope): JsValue => {
       return notPlain(node, `a ${node.getKindName()}`);
   }
 };
+
+/** Does `v` hold a computed key anywhere (evaluate keeps them apart; a reader that does not
+ * read them must refuse them, not drop them)? */
+export const hasComputedKeys = (v: JsValue | undefined): boolean =>
+  v?.kind === 'object'
+    ? (v.computed?.size ?? 0) > 0 || [...v.entries.values()].some(hasComputedKeys)
+    : v?.kind === 'array'
+      ? v.items.some(hasComputedKeys)
+      : v?.kind === 'call'
+        ? v.args.some(hasComputedKeys)
+        : false;
 
 export const str = (v: JsValue | undefined): string | undefined =>
   v?.kind === 'string' ? v.value : undefined;

@@ -39,6 +39,7 @@ import {
   sqlExpr,
 } from '../code/index.js';
 import { rawFor, type BaseTable, type HandlerOf, type OverridesOf } from '../dialect.js';
+import { simplePredicate } from '../index-predicate.js';
 import { columnIn } from '../sql/postgres.js';
 import { rawTools } from '../target.js';
 import type { Lang } from '../targets.js';
@@ -442,6 +443,28 @@ function indexProblem(ctx: EmitContext, change: ChangeOf<'CreateIndex'>): string
   return undefined;
 }
 
+/**
+ * The predicate of a partial index. pg-tablecompiler prints `queryCompiler(predicate).where()`
+ * after the columns and drops the builder's bindings: `knex.whereNull('a').whereNotNull('b')`
+ * prints `where "a" is null and "b" is not null`, but `knex.where('a', 'x')` prints
+ * `where "a" = ?`, which PostgreSQL refuses. So a conjunction of IS [NOT] NULL tests
+ * (index-predicate.ts) is whereNull / whereNotNull, anything else `knex.whereRaw(<the predicate
+ * as written>)`, which prints it untouched (indexProblem keeps a `?` raw: knex reads it as a
+ * binding).
+ */
+const indexPredicate = (index: Index, before: Schema): Js => {
+  const where = index.where ?? '';
+  const columns = new Set(before.tables[qualify(index.table)]?.columns.map((c) => c.name) ?? []);
+  const simple = simplePredicate(where, columns);
+  if (!simple || simple.some((c) => c.test === 'eq')) return callExpr('knex.whereRaw', where);
+  return simple.reduce<Js | undefined>((chain, c) => {
+    const method = c.test === 'null' ? 'whereNull' : 'whereNotNull';
+    return chain === undefined
+      ? callExpr(`knex.${method}`, c.column)
+      : then(chain, method, c.column);
+  }, undefined)!;
+};
+
 /** Where knex's .alter() cast (`USING col::type`, explicit) differs from PostgreSQL's implicit
  * assignment cast: explicit casts to a length-limited string silently truncate. */
 const LENGTH_LIMITED = new Set(['VARCHAR', 'CHAR', 'BIT', 'VARBIT']);
@@ -657,8 +680,7 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
     if (problem) return raw(ctx, change, before, problem);
     const { index } = change;
     const columns = indexColumns(ctx, index);
-    const predicate =
-      index.where !== undefined ? callExpr('knex.whereRaw', index.where) : undefined;
+    const predicate = index.where !== undefined ? indexPredicate(index, before) : undefined;
     // unique() with useConstraint: false is a unique index (as Prisma makes), but has no USING;
     // index() takes the access method as storageEngineIndexType (its indexType is ignored on pg)
     // the access method: a string third argument is `using <method>` on pg and typed as any string;

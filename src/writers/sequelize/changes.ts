@@ -18,6 +18,7 @@ import {
   type Column,
   type Constraint,
   type ForeignKey,
+  type Index,
   type QName,
   type Schema,
 } from '../../ir/schema.js';
@@ -32,6 +33,7 @@ import {
   sqlExpr,
 } from '../code/index.js';
 import { rawFor, type BaseTable, type HandlerOf, type OverridesOf } from '../dialect.js';
+import { simplePredicate } from '../index-predicate.js';
 import { columnIn } from '../sql/postgres.js';
 import { rawTools } from '../target.js';
 import type { Lang } from '../targets.js';
@@ -44,7 +46,7 @@ export interface EmitContext {
   /** the calls run inside `sequelize.transaction(async (transaction) => …)` */
   readonly transaction: boolean;
   /** names the TypeScript file imports from 'sequelize' (filled while emitting) */
-  readonly imports: Set<'Sequelize' | 'Deferrable' | 'DataTypes'>;
+  readonly imports: Set<'Sequelize' | 'Deferrable' | 'DataTypes' | 'Op'>;
   /** the database the calls run on (dialect.ts: its SQL and the handlers that differ) */
   readonly dialect: SequelizeDialect;
 }
@@ -112,6 +114,30 @@ export const { raw, orRaw, rawAlterTable, mergeAlterTables, restating } = RAW;
 export const literal = (ctx: EmitContext, sql: string): Js => {
   ctx.imports.add('Sequelize');
   return callExpr('Sequelize.literal', sql);
+};
+
+/**
+ * The `where` of addIndex for a partial index. On PostgreSQL addIndexQuery appends
+ * `WHERE <whereQuery(where)>`: a where object for a conjunction of IS NULL, IS NOT NULL and
+ * `= <literal>` tests (index-predicate.ts says when it prints the same predicate), otherwise
+ * `Sequelize.literal(<the predicate as written>)`, which whereQuery prints untouched. addIndex
+ * passes no replacements or bind parameters to sequelize.query, so `?`, `:name` and `$1` in the
+ * text are sent as written.
+ */
+const indexWhere = (ctx: EmitContext, index: Index, before: Schema): Js => {
+  const where = index.where ?? '';
+  const columns = new Set(before.tables[qualify(index.table)]?.columns.map((c) => c.name) ?? []);
+  const simple = simplePredicate(where, columns);
+  if (!simple) return literal(ctx, where);
+  if (ctx.lang === 'ts') ctx.imports.add('Op');
+  // a fragment of our own (no name or value in it): Sequelize prints `"col" IS NOT NULL`
+  const notNull = code(`{ [${ctx.lang === 'ts' ? 'Op' : 'Sequelize.Op'}.ne]: null }`);
+  return obj(
+    ...simple.map((c): readonly [string, Js] => [
+      c.column,
+      c.test === 'eq' ? c.value : c.test === 'null' ? null : notNull,
+    ]),
+  );
 };
 
 /** A table argument: a plain string when Sequelize quotes it as one name, else `{ tableName, schema }`. */
@@ -454,8 +480,6 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
         return "a name that cannot pass through Sequelize's quoting";
       if (index.elements.some((e) => e.kind === 'expression')) return 'an expression index';
       if (index.include && index.include.length > 0) return 'addIndex has no INCLUDE';
-      if (index.where !== undefined)
-        return 'a partial index (the predicate is kept as written, not as a where object)';
       if (index.nullsNotDistinct) return 'addIndex has no NULLS NOT DISTINCT';
       if (index.storage !== undefined) return 'addIndex has no WITH (storage parameters)';
       for (const e of index.elements) {
@@ -492,6 +516,7 @@ const HANDLERS: BaseTable<EmitContext, Emitted> = {
             ['unique', index.unique ? true : undefined],
             ['using', index.using],
             ['concurrently', change.concurrently ? true : undefined],
+            ['where', index.where !== undefined ? indexWhere(ctx, index, before) : undefined],
           ],
         ),
       ),
