@@ -10,7 +10,9 @@
  * difference that the database would not. The same holds for views written with other
  * whitespace (a file's SQL laid out otherwise). A view read back from the catalog
  * (pg_get_viewdef, with qualified columns and added casts) does not parse to Prisma's tree and
- * stays different. Anything else stays as it was: a real difference.
+ * stays different. A partial index's predicate that a builder printed otherwise (quoted,
+ * without parentheses, `true` for `TRUE`) is the same when it parses alike. Anything else stays
+ * as it was: a real difference.
  */
 import type { Schema } from '../ir/schema.js';
 import type { PgQuery } from '../readers/postgres/source.js';
@@ -78,5 +80,17 @@ export const alignTexts = (pg: PgQuery, other: Schema, prisma: Schema): Schema =
     }
     if (changed) out = { ...out, [kind]: changed };
   }
+  // a partial index's predicate as a builder prints it (`"a" = 'x' AND "b" = true` for Prisma's
+  // `("a" = 'x') AND b = TRUE`): the same expression when the two parse alike
+  let indexes: Record<string, Schema['indexes'][string]> | undefined;
+  for (const [key, o] of Object.entries(other.indexes)) {
+    const p = prisma.indexes[key];
+    if (o.where === undefined || p?.where === undefined || o.where === p.where) continue;
+    const a = canon(pg, `SELECT WHERE ${o.where}`);
+    if (a === undefined || a !== canon(pg, `SELECT WHERE ${p.where}`)) continue;
+    indexes ??= { ...other.indexes };
+    indexes[key] = { ...o, where: p.where };
+  }
+  if (indexes) out = { ...out, indexes };
   return out;
 };

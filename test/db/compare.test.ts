@@ -158,3 +158,31 @@ describe.each(['sequelize', 'knex'] as const)('compare %s on PostgreSQL', (targe
     DB_TIMEOUT * 2,
   );
 });
+
+describe('compare of ormshift output with partial indexes (fixture postgresql/partial-indexes)', () => {
+  it.each([
+    ['sequelize', 'js'],
+    ['sequelize', 'ts'],
+    ['knex', 'js'],
+    ['knex', 'ts'],
+  ] as const)(
+    '%s (%s): each migration equivalent, every file read statically, though a where object prints the predicate otherwise than Prisma wrote it',
+    async (target, lang) => {
+      const { convert, writeConversion } = await import('../../src/commands/convert.js');
+      const { fixtureCases } = await import('../fixtures.js');
+      const fx = fixtureCases('postgresql').find((f) => f.name === 'partial-indexes')!;
+      const out = mkdtempSync(join(tmpdir(), `ormshift-compare-partial-${target}-`));
+      temps.push(out);
+      const c = await convert({ migrationsDir: fx.migrationsDir, to: target, lang, outDir: out });
+      writeConversion(c, { out, force: false, strict: false });
+      const report = await compare({ prisma: fx.migrationsDir, other: out, target, databaseUrl: PG_URL });
+      expect(report.files.filter((f) => f.read !== 'static').map((f) => f.file)).toEqual([]);
+      expect(report.migrations.map((m) => [m.name, m.status])).toEqual([
+        ['20240101000000_before', 'equivalent'],
+        ['20240102000000_partial-indexes', 'equivalent'],
+      ]);
+      expect(report.same).toBe(true);
+    },
+    DB_TIMEOUT,
+  );
+});
