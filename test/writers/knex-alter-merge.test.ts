@@ -77,13 +77,15 @@ describe('merged knex alterTable calls', () => {
     let merges = 0;
     await fc.assert(
       fc.asyncProperty(emitted, async (specs) => {
-        const list = specs.map(([table, lines, commented]) => tableStmt('alterTable', { name: table }, lines, ...(commented ? ['data loss: a step comment'] : [])));
-        const merged = mergeAlterTableCalls(list);
-        merges += list.length - merged.length;
-        for (const client of ['pg', 'mysql2']) expect(await sent(client, statements(merged))).toEqual(await sent(client, statements(list)));
-        // every comment is kept
-        const text = layoutBody(statements(merged), 2);
-        expect(text.split('data loss: a step comment').length - 1).toBe(specs.filter(([, , c]) => c).length);
+        const list = specs.map(([table, lines, commented], i) => tableStmt('alterTable', { name: table }, lines, ...(commented ? [`data loss: step ${i}`] : [])));
+        for (const [client, provider] of [['pg', 'postgresql'], ['mysql2', 'mysql']] as const) {
+          const merged = mergeAlterTableCalls(list, provider);
+          merges += list.length - merged.length;
+          expect(await sent(client, statements(merged))).toEqual(await sent(client, statements(list)));
+          // every comment is kept (each step's is its own)
+          const text = layoutBody(statements(merged), 2);
+          specs.forEach(([, , c], i) => expect(text.split(`data loss: step ${i}\n`).length - 1).toBe(c ? 1 : 0));
+        }
       }),
       { numRuns: 300 },
     );
@@ -94,11 +96,27 @@ describe('merged knex alterTable calls', () => {
     const add = tableStmt('alterTable', { name: 'T' }, [tcall('integer', 'a')]);
     const drop = tableStmt('alterTable', { name: 'T' }, [tcall('dropColumn', 'b')]);
     const other = tableStmt('alterTable', { name: 'U' }, [tcall('dropColumn', 'b')]);
-    expect(mergeAlterTableCalls([add, drop])).toHaveLength(1);
-    // knex sends a callback's added columns before its drops: merged, the add would come first
-    expect(mergeAlterTableCalls([drop, add])).toHaveLength(2);
-    expect(mergeAlterTableCalls([add, other])).toHaveLength(2);
-    // a builder statement in between ends a run
-    expect(mergeAlterTableCalls([add, { comments: [], expr: callExpr('knex.raw', 'SELECT 1') }, drop])).toHaveLength(3);
+    for (const provider of ['postgresql', 'mysql'] as const) {
+      expect(mergeAlterTableCalls([add, drop], provider)).toHaveLength(1);
+      // knex sends a callback's added columns before its drops: merged, the add would come first
+      expect(mergeAlterTableCalls([drop, add], provider)).toHaveLength(2);
+      expect(mergeAlterTableCalls([add, other], provider)).toHaveLength(2);
+      // a builder statement in between ends a run
+      expect(mergeAlterTableCalls([add, { comments: [], expr: callExpr('knex.raw', 'SELECT 1') }, drop], provider)).toHaveLength(3);
+    }
+  });
+
+  it('merges altered columns on PostgreSQL (one statement each there), not on MySQL, and says a shared intent once', () => {
+    const why = 'set default (.alter() with alterType: false changes only the default)';
+    const setDefault = (c: string) =>
+      tableStmt('alterTable', { name: 'T' }, [chain(chain(tcall('integer', c), 'defaultTo', 0), 'alter', obj(['alterNullable', false], ['alterType', false]))], why);
+    const list = [setDefault('a'), setDefault('b'), setDefault('c')];
+    const merged = mergeAlterTableCalls(list, 'postgresql');
+    expect(merged).toHaveLength(1);
+    const text = layoutBody(statements(merged), 2);
+    expect(text.split(why).length - 1).toBe(1);
+    expect(text.indexOf(why)).toBeLessThan(text.indexOf("'a'"));
+    // knex's MySQL compiler would send them as one ALTER TABLE
+    expect(mergeAlterTableCalls(list, 'mysql')).toHaveLength(3);
   });
 });

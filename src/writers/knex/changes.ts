@@ -38,7 +38,13 @@ import {
   type JsStatementOf,
   sqlExpr,
 } from '../code/index.js';
-import { rawFor, type BaseTable, type HandlerOf, type OverridesOf } from '../dialect.js';
+import {
+  rawFor,
+  type BaseTable,
+  type HandlerOf,
+  type OverridesOf,
+  type Provider,
+} from '../dialect.js';
 import { simplePredicate } from '../index-predicate.js';
 import { columnIn } from '../sql/postgres.js';
 import { rawTools } from '../target.js';
@@ -243,9 +249,28 @@ const phaseRange = (lines: readonly JsStatementOf[]): [number, number] | undefin
   return [lo, hi];
 };
 
-/** the phases two merged calls may share: not 1 (knex's MySQL compiler joins a callback's
- * altered columns into one ALTER TABLE, so a failure would no longer stop between them) nor 5 */
-const SAME_PHASE_MERGES = new Set([0, 2, 3, 4]);
+/** the phases two merged calls may share: not 5 (one of each setting), and on MySQL not 1
+ * (knex's MySQL compiler joins a callback's altered columns into one ALTER TABLE, so a failure
+ * would no longer stop between them; PostgreSQL's sends each altered column's statements apart,
+ * in call order) */
+const SAME_PHASE_MERGES: Record<Provider, ReadonlySet<number>> = {
+  postgresql: new Set([0, 1, 2, 3, 4]),
+  mysql: new Set([0, 2, 3, 4]),
+};
+
+/** Comments that repeat those of the line just before (merged calls of one kind, each with the
+ * same intent) stand once, above the run's first line. */
+const onceARun = (lines: readonly JsStatementOf[]): JsStatementOf[] => {
+  let last: readonly string[] = [];
+  return lines.map((l) => {
+    const repeats =
+      l.comments.length > 0 &&
+      l.comments.length === last.length &&
+      l.comments.every((c, i) => c === last[i]);
+    last = l.comments;
+    return repeats ? { ...l, comments: [] } : l;
+  });
+};
 
 /**
  * Consecutive alterTable calls on the same table as one callback, where knex then sends the same
@@ -254,7 +279,7 @@ const SAME_PHASE_MERGES = new Set([0, 2, 3, 4]);
  * columns of both become one ALTER TABLE, as Prisma writes several ADD COLUMN. The comments above
  * each call go above its lines inside the callback.
  */
-export function mergeAlterTableCalls(list: readonly Emitted[]): Emitted[] {
+export function mergeAlterTableCalls(list: readonly Emitted[], provider: Provider): Emitted[] {
   const out: Emitted[] = [];
   for (const e of list) {
     const prev = out[out.length - 1];
@@ -268,14 +293,14 @@ export function mergeAlterTableCalls(list: readonly Emitted[]): Emitted[] {
       ra &&
       rb &&
       sameName(a.table, b.table) &&
-      (ra[1] < rb[0] || (ra[1] === rb[0] && SAME_PHASE_MERGES.has(ra[1])))
+      (ra[1] < rb[0] || (ra[1] === rb[0] && SAME_PHASE_MERGES[provider].has(ra[1])))
     ) {
       // each call's comments go with its lines, inside the one callback
       const inside = (lines: readonly JsStatementOf[], comments: readonly string[]) =>
         lines.map((l, i) => (i === 0 ? { ...l, comments: [...comments, ...l.comments] } : l));
       const lines = [...inside(a.lines, prev.comments), ...inside(b.lines, e.comments)];
       out[out.length - 1] = {
-        ...callbackStmt('alterTable', a.table, lines, []),
+        ...callbackStmt('alterTable', a.table, onceARun(lines), []),
         alterTable: { table: a.table, lines },
       };
     } else out.push(e);

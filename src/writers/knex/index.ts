@@ -100,7 +100,7 @@ const transactionLine = (m: PlannedMigration): string => {
 /** The statements of a list of changes (column calls and ALTER TABLE sub-commands merged), each
  * with its comments. */
 const statements = (ctx: EmitContext, emitted: readonly Emitted[]): JsStatementOf[] =>
-  written(ctx, mergeAlterTableCalls(mergeAlterTables(ctx, emitted)));
+  written(ctx, mergeAlterTableCalls(mergeAlterTables(ctx, emitted), ctx.dialect.sql.provider));
 
 /** down(): each step's comments above its first statement, and alterTable calls merged across
  * steps too (a step's raw ALTER TABLE statements are joined within the step, mergeAlterTables) */
@@ -117,6 +117,7 @@ const downStatements = (
         if (list.length === 0) return [{ comments: g.comments }];
         return [{ ...list[0], comments: [...g.comments, ...list[0].comments] }, ...list.slice(1)];
       }),
+      ctx.dialect.sql.provider,
     ),
   );
 
