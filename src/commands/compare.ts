@@ -755,6 +755,7 @@ export const missingFiles = async (
     sql,
     changes: r.changes,
     statementCount: r.changes.length,
+    provider: r.provider,
     origin: `ormshift compare: the changes that bring the ${TARGETS[r.target].display} history to the Prisma history's final schema`,
     ...(noTransaction ? { needsNoTransaction: noTransaction } : {}),
   };

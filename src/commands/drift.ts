@@ -769,6 +769,9 @@ export const planReconcile = async (
     sql,
     changes: report.changes,
     statementCount: report.changes.length,
+    ...(report.provider === 'postgresql' || report.provider === 'mysql'
+      ? { provider: report.provider }
+      : {}),
     origin:
       'ormshift drift: the changes that bring the migration history to what schema.prisma declares',
     ...(noTransaction ? { needsNoTransaction: noTransaction } : {}),

@@ -99,13 +99,17 @@ const exactReason = (d: DownStep, s: Spelling): string => {
       return 'it writes only to objects this migration creates, which down() removes, so down() has nothing more to undo';
     return 'it has no effect on the schema here (what it creates already exists, or what it drops does not), so down() has nothing to undo';
   }
-  const omitted = new Map((d.omitted ?? []).map((o) => [o.change, o.droppedWith]));
+  const omitted = new Map((d.omitted ?? []).map((o) => [o.change, o]));
   const describe = (c: Change) => {
-    const table = omitted.get(c);
-    // left out of down(): the table's own drop, later in the same down(), removes it
-    return table
-      ? `leaves "${describeChange(c, s)}" to the drop of table ${s.name(table)}, which removes it`
-      : asRestore(describeChange(c, s));
+    const o = omitted.get(c);
+    // left out of down(): the drop of its table (or its one column), later in the same down(),
+    // removes it
+    if (!o) return asRestore(describeChange(c, s));
+    const what =
+      o.column !== undefined
+        ? `column ${s.name(o.droppedWith)}.${s.ident(o.column)}`
+        : `table ${s.name(o.droppedWith)}`;
+    return `leaves "${describeChange(c, s)}" to the drop of ${what}, which removes it`;
   };
   const shown = inverse.slice(0, 3).map(describe);
   const more = inverse.length > 3 ? `, and ${plural(inverse.length - 3, 'more step')}` : '';

@@ -737,6 +737,10 @@ export interface Migration {
   readonly needsNoTransaction?: string;
   /** number of SQL statements in the file (BEGIN/COMMIT included) */
   readonly statementCount: number;
+  /** the dialect the file is written in (its reader's), so that down() may leave to a DROP
+   * COLUMN what that dialect drops with the column (redundant-drops.ts); undefined: only what
+   * PostgreSQL and MySQL both drop with it */
+  readonly provider?: 'postgresql' | 'mysql';
   /**
    * PostgreSQL: where each top-level COMMIT (or END) of the file ends, as a character offset
    * into `sql`, with the line and column of that COMMIT. PostgreSQL runs a multi-statement file

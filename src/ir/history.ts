@@ -310,14 +310,18 @@ export const planMigration = (
   // an enum rebuilt once, however many values the migration adds to it
   const rebuilt = repeatedEnumRebuilds(m.changes, inversions);
   let stepsOf = replayDown(rebuilt, true);
-  // drops of indexes and constraints that a later DROP TABLE of this down() removes anyway
-  const redundant = redundantDrops(stepsOf.flat());
+  // drops of indexes and constraints that a later DROP TABLE or DROP COLUMN of this down()
+  // removes anyway
+  const redundant = redundantDrops(stepsOf.flat(), m.provider);
   if (redundant.size > 0)
     stepsOf = replayDown(new Map<Change, unknown>([...rebuilt, ...redundant]), false);
   const down: DownStep[] = inversions.map(({ of, inversion }, k) => {
     const omitted = inversion.changes
       .filter((c) => redundant.has(c))
-      .map((c) => ({ change: c, droppedWith: redundant.get(c)! }));
+      .map((c) => {
+        const { table, column } = redundant.get(c)!;
+        return { change: c, droppedWith: table, ...(column !== undefined ? { column } : {}) };
+      });
     const rebuiltBy = inversion.changes.length > 0 ? rebuilt.get(inversion.changes[0]) : undefined;
     return {
       of,

@@ -28,10 +28,15 @@ export interface DownStep {
   readonly of: Change;
   readonly inversion: Inversion;
   /** inversion.changes, each with the schema before it (replayed from the after-state), less
-   * those a later DROP TABLE of the same down() makes redundant (`omitted`) */
+   * those a later DROP TABLE or DROP COLUMN of the same down() makes redundant (`omitted`) */
   readonly steps: readonly Step[];
-  /** inverse changes left out: the table whose drop later in this down() removes their object */
-  readonly omitted?: readonly { readonly change: Change; readonly droppedWith: QName }[];
+  /** inverse changes left out: the table (or the one column) whose drop later in this down()
+   * removes their object */
+  readonly omitted?: readonly {
+    readonly change: Change;
+    readonly droppedWith: QName;
+    readonly column?: string;
+  }[];
   /** an enum value's rebuild left out (steps empty): the earlier ADD VALUE of the same enum
    * whose down, later in this down(), rebuilds the type without this value too */
   readonly rebuiltBy?: Change;

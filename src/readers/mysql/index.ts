@@ -148,6 +148,7 @@ export const readMysqlMigration = (
     sql: folder.sql,
     changes,
     statementCount: src.statements.length,
+    provider: 'mysql',
     needsNoTransaction: MYSQL_NO_TRANSACTION,
   };
   return {

@@ -157,6 +157,7 @@ export const readPostgresMigration = (folder: MigrationFolder, src: SourceFile):
     sql: folder.sql,
     changes,
     statementCount,
+    provider: 'postgresql',
     ...(noTx ? { needsNoTransaction: noTx } : {}),
     ...(commits.length ? { commits } : {}),
   };
