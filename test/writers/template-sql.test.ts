@@ -28,6 +28,12 @@ const SQL = [
   'a lone surrogate \ud800 and 😀 漢字\nend',
   `CREATE TABLE "${'x'.repeat(110)}" (\n  "id" INT\n)`,
   'SELECT ? AS "question"\nFROM t WHERE a = \'?\'',
+  // one line: a template literal when it holds both quotes and nothing a template escapes
+  'CREATE TYPE "Status" AS ENUM (\'A\', \'B\')',
+  `ALTER TABLE "${'t'.repeat(60)}" ADD CONSTRAINT "c" CHECK ("x" <> '${'y'.repeat(40)}')`,
+  'SELECT \'a\\b\' AS "back"',
+  'SELECT \'`\' AS "tick"',
+  'SELECT \'?\' AS "q", ? AS "p"',
 ];
 
 interface Recorded {
@@ -113,6 +119,10 @@ describe('multi-line SQL as template literals', () => {
     expect(layoutBody([st(long)], 2)).toBe(`  await knex.raw(\n    \`${long}\`,\n  );`);
     // one line stays a string literal
     expect(layoutBody([st('SELECT 1')], 2)).toBe("  await knex.raw('SELECT 1');");
+    // one line with both quotes is a template literal (no escapes), unless it would need one
+    expect(layoutBody([st('DROP TYPE "S" -- \'x\'')], 2)).toBe("  await knex.raw(`DROP TYPE \"S\" -- 'x'`);");
+    expect(layoutBody([st("SELECT 'a\\b' AS \"x\"")], 2)).toBe("  await knex.raw('SELECT \\'a\\\\b\\' AS \"x\"');");
+    expect(layoutBody([st('SELECT "x"')], 2)).toBe("  await knex.raw('SELECT \"x\"');");
     expect(escapeForKnexRaw('a ? b')).toBe('a \\? b');
   });
 });

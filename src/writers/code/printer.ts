@@ -124,10 +124,16 @@ export const binaryExpr = (op: JsBinaryExpr['op'], left: Js, right: Js): JsBinar
   return { kind: 'binary', op, left, right };
 };
 
-/** An SQL text as a JS expression: a string literal for one line, a template literal (its lines
- * as written, readable and pasteable into psql) for several. */
+/** what a template literal would escape (js-string.ts jsTemplate) */
+const TEMPLATE_ESCAPED = /[\\`]|\$\{|[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
+/** An SQL text as a JS expression: a template literal (its lines as written, readable and
+ * pasteable into psql) for several lines, or for one line holding both quotes (a quoted
+ * identifier and a string, which a string literal would escape) that needs no escape in a
+ * template literal; else a string literal. */
 export const sqlExpr = (sql: string): Js =>
-  sql.includes('\n') ? { kind: 'template', text: sql } : sql;
+  sql.includes('\n') || (sql.includes("'") && sql.includes('"') && !TEMPLATE_ESCAPED.test(sql))
+    ? { kind: 'template', text: sql }
+    : sql;
 /** a dotted path of identifiers as member expressions */
 const path = (dotted: string): Js => {
   const [head, ...rest] = dotted.split('.');
