@@ -397,7 +397,8 @@ describe('choice of calls', () => {
       { kind: 'RawSql', sql: 'DO $$ BEGIN END $$', category: 'procedural', reason: 'a DO block' },
     ]);
     expect(c).toContain('// raw: a named enum type');
-    expect(c).toContain(`'ALTER TYPE "Role" ADD VALUE \\'B\\''`);
+    // one line with both quotes: a template literal, no escapes
+    expect(c).toContain('`ALTER TYPE "Role" ADD VALUE \'B\'`');
     // its lines as written, not indented with the code
     expect(c).toContain('\n        `CREATE FUNCTION f() RETURNS int\nLANGUAGE sql\nAS $$ SELECT 1 $$`,\n        { transaction },\n');
     expect(c).toContain('// raw: procedural statement kept verbatim: a DO block');
