@@ -160,7 +160,8 @@ describe('MySQL files', () => {
   it('say in the header that a half-failed up() stays applied, opt out of the transaction, and guard every down step they can probe', async () => {
     const dir = history({
       '20240101000000_init': TABLE,
-      '20240102000000_change': 'ALTER TABLE `T` ADD COLUMN `x` INTEGER NULL;\nCREATE INDEX `T_x_idx` ON `T`(`x`);\nDROP TABLE `T`;\n',
+      // an index on two columns: one on `x` alone would go with the column (left out of down())
+      '20240102000000_change': 'ALTER TABLE `T` ADD COLUMN `x` INTEGER NULL;\nCREATE INDEX `T_x_idx` ON `T`(`x`, `id`);\nDROP TABLE `T`;\n',
     });
     for (const opts of [{}, { module: 'esm' as const }, { lang: 'ts' as const }]) {
       const c = await knex(dir, { ...opts, allowIrreversible: true });
