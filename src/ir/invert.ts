@@ -75,6 +75,18 @@ const lossy = (reason: Reason, ...changes: Change[]): Inversion => ({
 });
 const irreversible = (reason: Reason): Inversion => ({ changes: [], risk: 'irreversible', reason });
 
+/** The column a change names, as it was before the change. */
+const columnBefore = (before: Schema, c: { table: QName; column: string }) => {
+  const t = before.tables[qualify(c.table)];
+  return t && findColumn(t, c.column);
+};
+
+/** down() of a change to a column the replayed schema did not have before it. */
+const unknownColumn = (c: { table: QName; column: string }, what: string): Inversion =>
+  irreversible(
+    why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its ${what}`,
+  );
+
 /**
  * Refuse to recreate an object whose CREATE text a rename left out of date (replay.ts
  * followInDependents could not rewrite it): `what` says what the up change does and names it.
@@ -536,12 +548,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
   },
   RenameColumn: (c) => ok({ kind: 'RenameColumn', table: c.table, from: c.to, to: c.from }),
   AlterColumnType: (c, before) => {
-    const col =
-      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col)
-      return irreversible(
-        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its type`,
-      );
+    const col = columnBefore(before, c);
+    if (!col) return unknownColumn(c, 'type');
     const old = storedType(col.type);
     const viaText = old.user || c.to.user;
     const arr = '[]'.repeat(old.array ?? 0);
@@ -587,23 +595,15 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     );
   },
   SetNotNull: (c, before) => {
-    const col =
-      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col)
-      return irreversible(
-        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its NOT NULL`,
-      );
+    const col = columnBefore(before, c);
+    if (!col) return unknownColumn(c, 'NOT NULL');
     return col.notNull === c.notNull
       ? ok()
       : ok({ kind: 'SetNotNull', table: c.table, column: c.column, notNull: col.notNull });
   },
   SetDefault: (c, before) => {
-    const col =
-      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col)
-      return irreversible(
-        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its default`,
-      );
+    const col = columnBefore(before, c);
+    if (!col) return unknownColumn(c, 'default');
     return ok({
       kind: 'SetDefault',
       table: c.table,
@@ -612,12 +612,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
     });
   },
   SetAutoIncrement: (c, before) => {
-    const col =
-      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col)
-      return irreversible(
-        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its AUTO_INCREMENT`,
-      );
+    const col = columnBefore(before, c);
+    if (!col) return unknownColumn(c, 'AUTO_INCREMENT');
     const had = col.autoIncrement === true;
     if (had === c.autoIncrement) return ok();
     const back: Change = {
@@ -636,12 +632,8 @@ const HANDLERS: { [K in ChangeKind]: Handler<K> } = {
       : ok(back);
   },
   SetOnUpdate: (c, before) => {
-    const col =
-      before.tables[qualify(c.table)] && findColumn(before.tables[qualify(c.table)], c.column);
-    if (!col)
-      return irreversible(
-        why`column ${showColumn(c.table, c.column)} is unknown before this change, so down() cannot restore its ON UPDATE`,
-      );
+    const col = columnBefore(before, c);
+    if (!col) return unknownColumn(c, 'ON UPDATE');
     return ok({
       kind: 'SetOnUpdate',
       table: c.table,
