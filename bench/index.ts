@@ -13,6 +13,9 @@
  *   startup   `ormshift --help` - `node -e 0`, wall time                            target <= 150 ms
  *   scaling   synthetic histories of 500, 1,000 and 5,000 migrations: time per migration
  *             should stay flat (max/min of the three)                          target <= 1.3
+ *   floor     the target's runner alone (verify's: run.ts openRunner) applying the generated
+ *             history and its downs on one database, no catalog read / psql as above: the
+ *             least a verify that runs the generated files can take      (verify <= 5)
  *   incremental  `verify --since` proving the last migration of trigger-dev from the state
  *             saved after the one before / restoring that state (CREATE DATABASE ... TEMPLATE)
  *             and psql applying the migration                                      target <= 2
@@ -23,7 +26,7 @@
  * (the verify section: only these of hoppscotch, langfuse, trigger-dev).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -195,7 +198,13 @@ async function benchVerify() {
   };
 }
 
-async function benchVerifyHistory(history: string, pairs: number) {
+/**
+ * The baseline of the verify and floor sections: psql applying the history's files in one
+ * session (`\i` each), on a fresh database created and dropped untimed. The script's last
+ * statement reads the backend's own /proc/self/stat, so each run also reports the CPU time the
+ * server spent on it (utime + stime of that one backend).
+ */
+async function psqlBaseline(history: string) {
   const dir = migrationsOf(history);
   const { readMigrationsDir } = await lib('readers/migrations-dir');
   const files = readMigrationsDir(dir).migrations.map((m: { file: string }) =>
@@ -203,8 +212,16 @@ async function benchVerifyHistory(history: string, pairs: number) {
   ) as string[];
   const scriptDir = mkdtempSync(join(tmpdir(), 'ormshift-bench-'));
   const script = join(scriptDir, 'all.psql');
-  writeFileSync(script, files.map((f) => `\\i '${f.replace(/'/g, "''")}'`).join('\n'));
-  const psql = () => {
+  writeFileSync(
+    script,
+    [
+      ...files.map((f) => `\\i '${f.replace(/'/g, "''")}'`),
+      `\\echo ${STAT_MARK}`,
+      "SELECT pg_read_file('/proc/self/stat');",
+    ].join('\n'),
+  );
+  const backendCpuMs: number[] = [];
+  const run = () => {
     const db = `ormshift_bench_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
     const admin = (sql: string) =>
       spawnSync('psql', [PG_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
@@ -212,21 +229,111 @@ async function benchVerifyHistory(history: string, pairs: number) {
     const target = new URL(PG_URL);
     target.pathname = `/${db}`;
     const t = now();
-    const r = spawnSync('psql', [target.toString(), '-q', '-v', 'ON_ERROR_STOP=1', '-f', script], {
-      encoding: 'utf8',
-    });
+    const r = spawnSync(
+      'psql',
+      [target.toString(), '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-f', script],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
     const ms = now() - t;
     admin(`DROP DATABASE ${db} WITH (FORCE)`);
     if (r.status !== 0) throw new Error(`psql failed: ${r.stderr ?? r.error?.message}`);
+    const stat = r.stdout.slice(r.stdout.lastIndexOf(STAT_MARK) + STAT_MARK.length).trim();
+    backendCpuMs.push(statCpuMs(stat));
     return ms;
   };
+  return {
+    files,
+    run,
+    backendCpuMs,
+    remove: () => rmSync(scriptDir, { recursive: true, force: true }),
+  };
+}
+const STAT_MARK = '--ormshift-bench-stat--';
+/** CPU time (utime + stime, in ms) from the text of /proc/<pid>/stat: fields 14 and 15, counted
+ * after the command name in parentheses (which may hold spaces) */
+const statCpuMs = (stat: string): number => {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+};
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/**
+ * Samples, every `every` ms, the CPU time of each PostgreSQL backend connected to one of the
+ * scratch databases `names()` lists (a provider's `databases`: this run's alone, while other
+ * processes may run verifications of their own), from /proc/<pid>/stat, keeping each backend's
+ * last figure. A backend's time after its last sample (at most `every` ms of it) is missed.
+ * `stop()` returns the CPU ms by database label (postgres.ts scratchDatabaseName: ormshift_<label>_<hex>).
+ */
+const backendSampler = async (names: () => readonly string[], every = 100) => {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  const watched = new Set<string>();
+  const last = new Map<number, { label: string; ms: number }>();
+  let stopped = false;
+  const sample = async () => {
+    for (const n of names()) watched.add(n);
+    const { rows } = await client.query(
+      'SELECT pid, datname FROM pg_stat_activity WHERE datname = ANY($1)',
+      [[...watched]],
+    );
+    for (const r of rows as { pid: number; datname: string }[]) {
+      try {
+        const ms = statCpuMs(readFileSync(`/proc/${r.pid}/stat`, 'utf8'));
+        const label = /^ormshift_(.+)_[0-9a-f]{10}$/.exec(r.datname)?.[1] ?? r.datname;
+        last.set(r.pid, { label, ms });
+      } catch {
+        // the backend exited between the query and the read
+      }
+    }
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sample();
+      await new Promise((r) => setTimeout(r, every));
+    }
+  })();
+  return {
+    stop: async (): Promise<Record<string, number>> => {
+      stopped = true;
+      await loop;
+      await sample();
+      await client.end();
+      const by: Record<string, number> = {};
+      for (const { label, ms } of last.values()) by[label] = (by[label] ?? 0) + ms;
+      return by;
+    },
+  };
+};
+const cpuMsNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+async function benchVerifyHistory(history: string, pairs: number) {
+  const dir = migrationsOf(history);
+  const baseline = await psqlBaseline(history);
+  const { files } = baseline;
+  const psql = baseline.run;
   const results: Record<
     string,
-    { psqlMs: number; verifyMs: number; ratio: number; proven: boolean; peakRssMB: number }
+    {
+      psqlMs: number;
+      verifyMs: number;
+      ratio: number;
+      proven: boolean;
+      peakRssMB: number;
+      nodeCpuMs: number;
+      backendCpuMs: Record<string, number>;
+      psqlBackendCpuMs: number;
+    }
   > = {};
   for (const to of ['sequelize', 'knex'] as const) {
     let proven = true;
     let peak = 0;
+    const nodeCpu: number[] = [];
+    const backendCpu: Record<string, number[]> = {};
+    baseline.backendCpuMs.length = 0;
     const verify = () => {
       const r = spawnSync(
         process.execPath,
@@ -239,7 +346,16 @@ async function benchVerifyHistory(history: string, pairs: number) {
         },
       );
       if (r.status !== 0) throw new Error(`verify child failed: ${r.stderr}`);
-      const out = JSON.parse(r.stdout) as { ms: number; maxRssMB: number; ok: boolean };
+      const out = JSON.parse(r.stdout) as {
+        ms: number;
+        maxRssMB: number;
+        ok: boolean;
+        nodeCpuMs: number;
+        backendCpuMs: Record<string, number>;
+      };
+      nodeCpu.push(out.nodeCpuMs);
+      for (const [label, ms] of Object.entries(out.backendCpuMs))
+        (backendCpu[label] ??= []).push(ms);
       proven &&= out.ok;
       peak = Math.max(peak, out.maxRssMB);
       return out.ms;
@@ -251,12 +367,20 @@ async function benchVerifyHistory(history: string, pairs: number) {
       ratio: round(r.ratio),
       proven,
       peakRssMB: round(peak, 1),
+      nodeCpuMs: round(median(nodeCpu), 1),
+      backendCpuMs: Object.fromEntries(
+        Object.entries(backendCpu).map(([label, xs]) => [label, round(median(xs), 1)]),
+      ),
+      psqlBackendCpuMs: round(median(baseline.backendCpuMs), 1),
     };
+    const backends = Object.entries(results[to].backendCpuMs)
+      .map(([label, ms]) => `${label} ${ms}`)
+      .join(', ');
     log(
-      `verify ${history} -> ${to}: ${results[to].verifyMs} ms vs psql ${results[to].psqlMs} ms = ${results[to].ratio}x (target <= 5x), peak RSS ${results[to].peakRssMB} MB (target <= 256 MB)${proven ? '' : ', NOT PROVEN'}`,
+      `verify ${history} -> ${to}: ${results[to].verifyMs} ms vs psql ${results[to].psqlMs} ms = ${results[to].ratio}x (target <= 5x), peak RSS ${results[to].peakRssMB} MB (target <= 256 MB)${proven ? '' : ', NOT PROVEN'}; CPU ms: node ${results[to].nodeCpuMs}, backends ${backends}, psql's backend ${results[to].psqlBackendCpuMs}`,
     );
   }
-  rmSync(scriptDir, { recursive: true, force: true });
+  baseline.remove();
   const ratio = Math.max(...Object.values(results).map((r) => r.ratio));
   const peakRssMB = Math.max(...Object.values(results).map((r) => r.peakRssMB));
   const proven = Object.values(results).every((r) => r.proven);
@@ -272,20 +396,182 @@ async function benchVerifyHistory(history: string, pairs: number) {
 }
 
 /** node runs this file with `--child-verify <dir> <target>`: convert, then verify on the server
- * (timed), report the time, peak RSS and whether every step was proven. */
+ * (timed), report the time, peak RSS and whether every step was proven; and where the time went:
+ * this process's CPU time during the verify, and each scratch database's backends' (by label:
+ * source, target, replay, probe...). */
 async function childVerify(dir: string, to: string) {
   const { convert } = await lib('commands/convert');
   const { openProvider } = await lib('verify/database');
   const { verifyConversion } = await lib('verify/run');
   const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
   const provider = await openProvider(PG_URL);
+  const sampler = await backendSampler(() => provider.databases);
   const t = now();
+  const c = cpuMsNow();
   const report = await verifyConversion({ conversion, provider, allowIrreversible: true });
   const ms = now() - t;
+  const nodeCpuMs = cpuMsNow() - c;
+  const backendCpuMs = await sampler.stop();
   await provider.close();
   process.stdout.write(
-    JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ok: report.summary.ok }),
+    JSON.stringify({
+      ms,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      ok: report.summary.ok,
+      nodeCpuMs,
+      backendCpuMs,
+      verdicts: report.migrations.map((v: { up: string; down: string }) => `${v.up}/${v.down}`),
+      replayGaps: report.summary.replayGaps,
+    }),
   );
+}
+
+/**
+ * floor: the target's own runner alone applying the generated history to the end and then its
+ * downs back to empty, on one scratch PostgreSQL database, with no catalog read and no
+ * comparison: the least any verify that runs the generated files must spend. It is verify's own
+ * runner (run.ts openRunner: the same file loading, umzug or knex migrator configuration, the
+ * same upAll/downAll with hooks that only let every step run), on a database made as verify
+ * makes its own (provider.create: synchronous_commit off). Timed in a child process (`--child-floor`)
+ * from the runner's opening to its close; conversion, database creation and drop untimed, as
+ * psql's are. Against the same psql baseline as verify, alternating.
+ */
+const FLOOR_HISTORIES: readonly { history: string; pairs: number }[] = (
+  smoke
+    ? [{ history: 'hoppscotch', pairs: 1 }]
+    : [
+        { history: 'hoppscotch', pairs: 5 },
+        { history: 'langfuse', pairs: 3 },
+        { history: 'trigger-dev', pairs: 3 },
+      ]
+).filter((h) => !verifyHistories || verifyHistories.includes(h.history));
+
+async function benchFloor() {
+  build();
+  const rows: Record<string, unknown>[] = [];
+  for (const { history, pairs } of FLOOR_HISTORIES) {
+    const baseline = await psqlBaseline(history);
+    const targets: Record<string, unknown> = {};
+    for (const to of ['sequelize', 'knex'] as const) {
+      const runs: FloorRun[] = [];
+      const floor = () => {
+        const r = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(ROOT, 'bench', 'index.ts'),
+            '--child-floor',
+            migrationsOf(history),
+            to,
+          ],
+          {
+            encoding: 'utf8',
+            cwd: ROOT,
+            env: { ...process.env, ORMSHIFT_BENCH_BUILT: '1' },
+            maxBuffer: 1 << 26,
+          },
+        );
+        if (r.status !== 0) throw new Error(`floor child failed: ${r.stderr}`);
+        const out = JSON.parse(r.stdout) as FloorRun;
+        runs.push(out);
+        return out.ms;
+      };
+      baseline.backendCpuMs.length = 0;
+      const r = await paired(pairs, baseline.run, floor);
+      const m = (f: (x: FloorRun) => number) => round(median(runs.map(f)), 1);
+      const row = {
+        psqlMs: round(r.baseline, 1),
+        psqlBackendCpuMs: round(median(baseline.backendCpuMs), 1),
+        floorMs: round(r.subject, 1),
+        ratio: round(r.ratio),
+        upMs: m((x) => x.upMs),
+        downMs: m((x) => x.downMs),
+        nodeCpuMs: m((x) => x.nodeCpuMs),
+        backendCpuMs: m((x) => x.backendCpuMs),
+        failedUps: Math.max(...runs.map((x) => x.failedUps)),
+        failedDowns: Math.max(...runs.map((x) => x.failedDowns)),
+      };
+      targets[to] = row;
+      log(
+        `runner floor ${history} -> ${to}: ${row.floorMs} ms vs psql ${row.psqlMs} ms = ${row.ratio}x (up ${row.upMs} + down ${row.downMs} ms; up alone ${round(row.upMs / row.psqlMs)}x psql; CPU: node ${row.nodeCpuMs} ms, its backend ${row.backendCpuMs} ms, psql's backend ${row.psqlBackendCpuMs} ms; ${row.failedUps} ups and ${row.failedDowns} downs threw; target of verify <= 5x)`,
+      );
+    }
+    baseline.remove();
+    rows.push({ history, migrations: baseline.files.length, targets });
+  }
+  return { histories: rows };
+}
+
+interface FloorRun {
+  ms: number;
+  upMs: number;
+  downMs: number;
+  nodeCpuMs: number;
+  backendCpuMs: number;
+  failedUps: number;
+  failedDowns: number;
+}
+
+/** node runs this file with `--child-floor <dir> <target>`: convert, write the files as verify
+ * does, then time the runner's ups and downs (see benchFloor). */
+async function childFloor(dir: string, to: 'sequelize' | 'knex') {
+  const { convert } = await lib('commands/convert');
+  const { openProvider } = await lib('verify/database');
+  const { openRunner, conventionOf, usesSql } = await lib('verify/run');
+  const { linkRunnerModules } = await lib('verify/load-migration');
+  const conversion = await convert({ migrationsDir: dir, to, allowIrreversible: true });
+  const total = conversion.files.length;
+  // the scratch folder as verify writes it (run.ts scratchFolder)
+  const folder = mkdtempSync(join(tmpdir(), 'ormshift-verify-'));
+  linkRunnerModules(folder);
+  const files = conversion.files.map((f: { fileName: string; contents: string }) => {
+    writeFileSync(join(folder, f.fileName), f.contents);
+    return f.fileName;
+  });
+  const provider = await openProvider(PG_URL);
+  const db = await provider.create('target', usesSql(conversion, total));
+  // verify loads the target's modules while its databases are created (run.ts PRELOAD)
+  await (to === 'sequelize' ? Promise.all([import('sequelize'), import('umzug')]) : import('knex'));
+  const sampler = await backendSampler(() => provider.databases);
+  let failedUps = 0;
+  let failedDowns = 0;
+  const t = now();
+  const c = cpuMsNow();
+  const runner = await openRunner(to, db, folder, files, { convention: conventionOf(conversion) });
+  await runner.upAll(total, {
+    begin: async () => 'run',
+    // a failed up stops the phase, as in verify (B would be behind the source)
+    end: async (_i: number, error: unknown) => {
+      if (error !== undefined) failedUps++;
+      return error === undefined;
+    },
+  });
+  const tUp = now();
+  if (!failedUps)
+    await runner.downAll(total, {
+      begin: () => true,
+      end: async (_i: number, error: unknown) => {
+        if (error !== undefined) failedDowns++;
+      },
+    });
+  await runner.close();
+  const ms = now() - t;
+  const nodeCpuMs = cpuMsNow() - c;
+  const byLabel = await sampler.stop();
+  await db.close();
+  await provider.close();
+  rmSync(folder, { recursive: true, force: true });
+  const out: FloorRun = {
+    ms,
+    upMs: tUp - t,
+    downMs: ms - (tUp - t),
+    nodeCpuMs,
+    backendCpuMs: Object.values(byLabel).reduce((a, b) => a + b, 0),
+    failedUps,
+    failedDowns,
+  };
+  process.stdout.write(JSON.stringify(out));
 }
 
 /**
@@ -604,9 +890,11 @@ function benchPeer() {
 const main = async () => {
   if (args[0] === '--child-convert') return childConvert(args[1], args[2]);
   if (args[0] === '--child-verify') return childVerify(args[1], args[2]);
+  if (args[0] === '--child-floor') return childFloor(args[1], args[2] as 'sequelize' | 'knex');
   const report: Record<string, unknown> = {};
   if (want('convert')) report.convert = await benchConvert();
   if (want('verify')) report.verify = await benchVerify();
+  if (want('floor')) report.floor = await benchFloor();
   if (want('incremental')) report.incremental = await benchIncremental();
   if (want('memory')) report.memoryMB = benchMemory();
   if (want('startup')) report.startupMs = await benchStartup();
@@ -642,6 +930,18 @@ const main = async () => {
           h.ok,
         ),
       );
+  const fl = report.floor as any;
+  if (fl)
+    for (const h of fl.histories)
+      for (const [to, r] of Object.entries(h.targets as Record<string, any>))
+        out.push(
+          line(
+            'floor',
+            `${r.ratio}x psql: runner alone, up + down ${r.floorMs} vs ${r.psqlMs} ms (${h.history}, ${to})`,
+            'verify <= 5x',
+            r.failedUps + r.failedDowns === 0 ? undefined : false,
+          ),
+        );
   const inc = report.incremental as any;
   if (inc)
     out.push(
