@@ -607,10 +607,12 @@ async function benchIncremental() {
       const db = await provider.create('bench_state');
       for (const p of conversion.planned.slice(0, total - 1)) await db.exec(p.migration.sql);
       const manifest = manifestOf(subject, total - 1, catalogHash(await db.snapshot()), new Date());
+      // with the catalog read kept beside it, as verify --save-state keeps it
       const saved = await provider.states.save(
         db,
         stateName(manifest.target, manifest.layout, manifest.migrations),
         manifest,
+        db.lastRead?.(),
       );
       state = saved.name as string;
       log(

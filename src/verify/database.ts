@@ -204,8 +204,18 @@ export interface StateStore {
   /** every saved state on the server, and those whose manifest cannot be read (with why) */
   list(): Promise<{ states: SavedState[]; unreadable: { name: string; why: string }[] }>;
   /** Keeps `db` (a scratch database of this provider, no longer used) as the state `name` with
-   * this manifest, replacing a state of that name; `db` is consumed (closed, not dropped). */
-  save(db: ScratchDatabase, name: string, manifest: StateManifest): Promise<SavedState>;
+   * this manifest, replacing a state of that name; `db` is consumed (closed, not dropped).
+   * `read`: db's last catalog read (its lastRead(), of the schema it holds), kept beside it. */
+  save(
+    db: ScratchDatabase,
+    name: string,
+    manifest: StateManifest,
+    read?: CatalogRead,
+  ): Promise<SavedState>;
+  /** The catalog read kept beside a saved state (save's `read`), undefined when there is none
+   * or it cannot be read back. Not proof of anything: a copy's first read starts from it and
+   * reads again whatever differs (catalogReader's `base`), and is checked against the manifest. */
+  read?(name: string): Promise<CatalogRead | undefined>;
   /** Drops a saved state (only names of saved states). */
   drop(name: string): Promise<void>;
 }

@@ -26,7 +26,14 @@ import pg from 'pg';
 import type { Catalog, CreateOptions, DatabaseProvider, ScratchDatabase } from './database.js';
 import { manifestText, parseManifest, type SavedState } from './saved-state.js';
 import { connectError, DatabaseError, signalExitCode } from './database.js';
-import { catalogReader, statementName, warmCatalogReads, type CatalogRead } from './snapshot.js';
+import {
+  catalogReader,
+  parseReadText,
+  readText,
+  statementName,
+  warmCatalogReads,
+  type CatalogRead,
+} from './snapshot.js';
 import { quoteLiteral } from '../ir/sql-text.js';
 
 /** PostgreSQL truncates identifiers to 63 bytes; keep names well inside that. */
@@ -345,7 +352,9 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
       async list() {
         const rows = (
           await admin.query<{ datname: string; comment: string | null; bytes: string }>(
-            `SELECT datname, shobj_description(oid, 'pg_database') AS comment, pg_database_size(oid)::text AS bytes
+            // the manifest is the comment's first line; the catalog read kept beside the state
+            // (save's `read`, megabytes for a long history) follows it, read by read() alone
+            `SELECT datname, split_part(shobj_description(oid, 'pg_database'), E'\\n', 1) AS comment, pg_database_size(oid)::text AS bytes
                FROM pg_database WHERE datname LIKE 'ormshift\\_state\\_%' ORDER BY datname`,
           )
         ).rows;
@@ -359,7 +368,7 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
         }
         return { states, unreadable };
       },
-      async save(db, state, manifest) {
+      async save(db, state, manifest, read) {
         const scratch = names.get(db);
         if (!scratch || !created.has(scratch))
           throw new Error(`not a scratch database of this provider: ${db.label}`);
@@ -367,7 +376,7 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
         // the manifest replaces the scratch marker first, while the owner lock is still held:
         // from then on no sweep of another process takes this database for litter
         await adminQuery(
-          `COMMENT ON DATABASE "${scratch}" IS ${quoteLiteral(manifestText(manifest))}`,
+          `COMMENT ON DATABASE "${scratch}" IS ${quoteLiteral(manifestText(manifest) + (read ? `\n${readText(read)}` : ''))}`,
         );
         await (db as PostgresScratch).disconnect();
         await owners
@@ -389,6 +398,18 @@ export async function createPostgresProvider(adminUrl: string): Promise<Postgres
           `SELECT pg_database_size('${state}')::text AS bytes`,
         );
         return { name: state, manifest, bytes: Number(size.rows[0]?.bytes ?? 0) };
+      },
+      async read(state) {
+        if (!STATE_NAME.test(state)) throw new Error(`not a saved state's name: ${state}`);
+        const rows = (
+          await admin.query<{ read: string | null }>(
+            `SELECT substr(c, strpos(c, E'\\n') + 1) AS read
+               FROM (SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1) d
+              WHERE strpos(c, E'\\n') > 0`,
+            [state],
+          )
+        ).rows;
+        return rows[0]?.read ? parseReadText(rows[0].read) : undefined;
       },
       drop: (state) => dropState(state),
     },

@@ -736,10 +736,14 @@ const saveSourceState = async (
     catalogHash(lastSource),
     new Date(started),
   );
+  // A's last read, of exactly this schema, is kept beside the state: a later run's first read of
+  // its copy starts from it (VerifyRun.stored)
+  const read = a.lastRead?.();
   const kept = await store.save(
     a,
     stateName(manifest.target, manifest.layout, manifest.migrations),
     manifest,
+    read && catalogHash(read.catalog) === manifest.catalog ? read : undefined,
   );
   const saved = { state: kept.name, migrations: total, bytes: kept.bytes };
   await pruneStates(store, kept.name, manifest).catch(() => undefined);
@@ -832,6 +836,11 @@ interface VerifyRun {
     readonly promise: Promise<CatalogRead | undefined>;
     resolve(read: CatalogRead | undefined): void;
   };
+  /** from a saved state: the catalog read kept beside it (StateStore.read), when there is one
+   * whose catalog is the manifest's; A's first read starts from it and reads again only what
+   * differs in the copy (a change made to the state after it was saved bears row versions of
+   * its own), so A proves the state without reading the whole catalog on a new session */
+  readonly stored?: Promise<CatalogRead | undefined>;
 }
 
 /** Checks the options against the conversion and the saved state, runs the probe when asked
@@ -878,8 +887,20 @@ const settleRun = async (
     verdicts,
     mysqlSource: provider.kind === 'mysql',
     ...(opts.from ? { stateRead: { promise, resolve } } : {}),
+    ...(opts.from && provider.states?.read ? { stored: storedRead(opts.from, provider) } : {}),
   };
 };
+
+/** The read kept beside a saved state, fetched while the copies are made; undefined when it is
+ * missing, unreadable, or its catalog is not the one the manifest names (then A reads the whole
+ * catalog, as without it). */
+const storedRead = (
+  from: SavedState,
+  provider: DatabaseProvider,
+): Promise<CatalogRead | undefined> =>
+  provider.states!.read!(from.name)
+    .then((r) => (r && catalogHash(r.catalog) === from.manifest.catalog ? r : undefined))
+    .catch(() => undefined);
 
 /** What a run's source and target databases are created with: its SQL, and the saved state it
  * starts from. */
@@ -913,7 +934,10 @@ const openDatabases = async (run: VerifyRun): Promise<Opened> => {
   // the target's modules load meanwhile (a failure shows again where the runner imports them)
   const preloading = PRELOAD[run.conversion.target]().catch(() => undefined);
   if (run.opts.from) {
-    const a = provider.create('source', runDatabaseOptions(run));
+    const a = provider.create('source', {
+      ...runDatabaseOptions(run),
+      ...(run.stored ? { base: run.stored } : {}),
+    });
     const b = provider.create('target', runDatabaseOptions(run, 'copy'));
     // (a failure of B shows where it is awaited; of the replay database, in the replay check)
     b.catch(() => undefined);

@@ -370,14 +370,18 @@ async function fingerprint(query: CatalogQuery): Promise<Fingerprint> {
     g: string;
     o: FingerprintRow[];
   };
+  return fingerprintOf(raw.g, raw.o);
+}
+
+function fingerprintOf(global: string, rows: readonly FingerprintRow[]): Fingerprint {
   const objects = new Map<string, FingerprintRow>();
   const names = new Map<string, number>();
-  for (const row of raw.o) {
+  for (const row of rows) {
     objects.set(`${classOf(row[0])}:${row[1]}`, row);
     const name = nameOf(row);
     names.set(name, (names.get(name) ?? 0) + 1);
   }
-  return { global: raw.g, objects, names };
+  return { global, objects, names };
 }
 
 /** Where an object of the fingerprint sits in a Catalog: its record and key. */
@@ -472,6 +476,31 @@ export async function warmCatalogReads(query: CatalogQuery): Promise<void> {
 export interface CatalogRead {
   readonly fp: Fingerprint;
   readonly catalog: Catalog;
+}
+
+/** A read as text, to keep beside the database it was read from (a saved state): a later copy of
+ * that database starts its reads from it (catalogReader's `base`), as a copy of a copy does. */
+export function readText(read: CatalogRead): string {
+  return JSON.stringify({ g: read.fp.global, o: [...read.fp.objects.values()], c: read.catalog });
+}
+
+/** A read back from readText; undefined when the text is not one (then nothing is trusted). */
+export function parseReadText(text: string): CatalogRead | undefined {
+  let x: { g?: unknown; o?: unknown; c?: unknown };
+  try {
+    x = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (
+    typeof x?.g !== 'string' ||
+    !Array.isArray(x.o) ||
+    !x.o.every((r) => Array.isArray(r) && r.length === 7) ||
+    typeof x.c !== 'object' ||
+    x.c === null
+  )
+    return undefined;
+  return { fp: fingerprintOf(x.g, x.o as FingerprintRow[]), catalog: x.c as Catalog };
 }
 
 /** Reads a database's catalog (catalogReader); `last()` is what it read last. */

@@ -13,6 +13,8 @@ import { convert, type Conversion } from '../../src/commands/convert.js';
 import { openProvider, type DatabaseProvider } from '../../src/verify/database.js';
 import { verifyConversion } from '../../src/verify/run.js';
 import { pickState, type SavedState } from '../../src/verify/saved-state.js';
+import { catalogHash } from '../../src/verify/compare.js';
+import { catalogReader, readText, snapshotCatalog, type CatalogReadCounts } from '../../src/verify/snapshot.js';
 import { adminQuery, DB_TIMEOUT, PG_URL, queryUrl } from './helpers.js';
 import { runCli, show } from './cli-run.js';
 import { schemaOf, validate } from '../json-schema.js';
@@ -43,6 +45,7 @@ ALTER TABLE "User" ADD COLUMN "name" TEXT;
 CREATE INDEX "Post_authorId_idx" ON "Post"("authorId");
 `;
 
+const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const subject = (c: Conversion) => ({ target: c.target, migrations: c.planned.map((p) => p.migration), files: c.files });
 
 describe('verify from a saved state (PostgreSQL server)', () => {
@@ -139,7 +142,58 @@ describe('verify from a saved state (PostgreSQL server)', () => {
     expect(pglite.stderr).toMatch(/--since needs a PostgreSQL server/);
   }, DB_TIMEOUT);
 
+  it('keeps its catalog read beside the state; a copy read from it reads only what differs', async () => {
+    const stored = await provider.states!.read!(state.name);
+    expect(stored).toBeDefined();
+    expect(catalogHash(stored!.catalog)).toBe(state.manifest.catalog);
+    const copy = await provider.create('copy', { from: state.name });
+    try {
+      const query = (sql: string, params?: readonly string[]) => queryUrl(copy.url, sql, params ? [...params] : []);
+      // the stored catalog is what a whole read of a copy finds, kept through JSON exactly
+      expect(stored!.catalog).toStrictEqual(await snapshotCatalog(query));
+      const counts: CatalogReadCounts = { whole: 0, partial: 0, unchanged: 0 };
+      expect(await catalogReader(counts, Promise.resolve(stored))(query)).toBe(stored!.catalog);
+      expect(counts).toEqual({ whole: 0, partial: 0, unchanged: 1 });
+      // changed after the copy: the row versions differ from the stored ones, so it is seen
+      await queryUrl(copy.url, 'ALTER TABLE "Post" ADD COLUMN "later" int');
+      const again: CatalogReadCounts = { whole: 0, partial: 0, unchanged: 0 };
+      const changed = await catalogReader(again, Promise.resolve(stored))(query);
+      expect(again).toEqual({ whole: 0, partial: 1, unchanged: 0 });
+      expect(changed).toStrictEqual(await snapshotCatalog(query));
+      expect(catalogHash(changed)).not.toBe(state.manifest.catalog);
+    } finally {
+      await copy.close();
+    }
+  }, DB_TIMEOUT);
+
+  it('a stored read that is not the manifest\'s catalog is not trusted: the run reads the whole state', async () => {
+    const stored = (await provider.states!.read!(state.name))!;
+    const [{ comment }] = await adminQuery<{ comment: string }>(`SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`, [state.name]);
+    const manifest = comment.slice(0, comment.indexOf('\n'));
+    // a table the state does not hold, in the stored catalog only (its fingerprint unchanged)
+    const tables = { ...stored.catalog.tables, '"Ghost"': stored.catalog.tables['"Post"'] };
+    const forged = readText({ fp: stored.fp, catalog: { ...stored.catalog, tables } });
+    await adminQuery(`COMMENT ON DATABASE "${state.name}" IS ${quote(`${manifest}\n${forged}`)}`);
+    try {
+      expect(catalogHash((await provider.states!.read!(state.name))!.catalog)).not.toBe(state.manifest.catalog);
+      const from = pickState(subject(grown), 'latest', (await provider.states!.list()).states);
+      expect(from.manifest).toEqual(state.manifest);
+      process.env.ORMSHIFT_CATALOG_CHECK = '1';
+      const report = await verifyConversion({ conversion: grown, provider, from }).finally(() => delete process.env.ORMSHIFT_CATALOG_CHECK);
+      expect(report.migrations.map((m) => [m.name, m.up, m.down])).toEqual([['20240103000000_new', 'equal', 'equal']]);
+      expect(report.summary.ok).toBe(true);
+      // unreadable: the same
+      await adminQuery(`COMMENT ON DATABASE "${state.name}" IS ${quote(`${manifest}\n{"g":`)}`);
+      expect(await provider.states!.read!(state.name)).toBeUndefined();
+      expect((await verifyConversion({ conversion: grown, provider, from })).summary.ok).toBe(true);
+    } finally {
+      await adminQuery(`COMMENT ON DATABASE "${state.name}" IS ${quote(comment)}`);
+    }
+  }, DB_TIMEOUT);
+
   it('a saved state whose schema was changed behind its back is refused, not used', async () => {
+    // with its catalog read kept beside it: the copy's first read starts from that read
+    expect(await provider.states!.read!(state.name)).toBeDefined();
     await adminQuery(`ALTER DATABASE "${state.name}" WITH ALLOW_CONNECTIONS true`);
     const url = new URL(PG_URL);
     url.pathname = `/${state.name}`;
