@@ -447,11 +447,16 @@ const knexRunner = async (
       const warm = async () => {
         if (mysql) return knex.raw('SELECT 1');
         const connection = (await knex.client.acquireConnection()) as {
-          query: (q: { name: string; text: string }) => Promise<{ rows: any[] }>;
+          query: (q: {
+            name: string;
+            text: string;
+            values?: readonly string[];
+          }) => Promise<{ rows: any[] }>;
         };
         try {
           await warmCatalogReads(
-            async (text) => (await connection.query({ name: statementName(text), text })).rows,
+            async (text, values) =>
+              (await connection.query({ name: statementName(text), text, values })).rows,
           );
         } finally {
           await knex.client.releaseConnection(connection);

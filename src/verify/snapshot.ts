@@ -465,11 +465,13 @@ export function catalogReader(
   return Object.assign(read, { last: () => last });
 }
 
-/** Runs the first query of a catalog read once, its result dropped: a new session's first read
- * costs several times a later one (the server fills its caches and plans the query, whose named
+/** Runs the queries of a catalog read once, their results dropped: the fingerprint, and the
+ * partial read of nothing (what a read after a step runs next). A new session's first read costs
+ * several times a later one (the server fills its caches and plans the query, whose named
  * statement keeps the plan for the session), so a session can do that before it is waited on. */
 export async function warmCatalogReads(query: CatalogQuery): Promise<void> {
   await query(FINGERPRINT_SQL);
+  await query(PARTIAL_SQL, ['{}', '{}', '{}', '{}']);
 }
 
 /** A reader's read: the fingerprint and the catalog it found (see catalogReader's `base`). */
