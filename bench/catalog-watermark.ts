@@ -14,7 +14,8 @@
  * (and undoes them), compares the objects the watermark finds changed with those the fingerprint
  * finds changed, and times the fingerprint, the watermark and three cheaper variants in
  * alternating batches (server CPU from /proc/<backend pid>/stat, so the server must be local).
- * DUMP=<dir> writes the SQL instead; EXPLAIN=1 adds EXPLAIN ANALYZE times.
+ * DUMP=<dir> writes the SQL instead; EXPLAIN=1 adds EXPLAIN ANALYZE times; HISTORY=<migrations
+ * dir> on an empty database applies a whole history and checks the watermark after every file.
  */
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -602,8 +603,68 @@ async function readerCost() {
   );
 }
 
+/** HISTORY=<migrations dir>: applies every migration (psql, one file at a time) to the (empty)
+ * database, and after each compares the watermark with the fingerprint: soundness over a whole
+ * history, how many reads need the second round trip or a whole read, and the CPU of both. */
+async function history(dir: string) {
+  const { readdirSync, existsSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const files = readdirSync(dir)
+    .sort()
+    .map((d) => `${dir}/${d}/migration.sql`)
+    .filter((f) => existsSync(f));
+  let fp = fpObjects(await fingerprint());
+  let st = await full();
+  const tally = { reads: 0, unsound: 0, ambiguous: 0, whole: 0, fpWhole: 0, extra: 0 };
+  const cpu = { fp: [0, 0], wm: [0, 0] };
+  for (const f of files) {
+    execFileSync('psql', ['-q', '-X', '-v', 'ON_ERROR_STOP=1', url, '-f', f], { stdio: 'ignore' });
+    const measure = async <T>(w: 'fp' | 'wm', g: () => Promise<T>) => {
+      const c0 = process.cpuUsage();
+      const b0 = backendCpu();
+      const r = await g();
+      const c1 = process.cpuUsage(c0);
+      cpu[w][0] += (c1.user + c1.system) / 1000;
+      cpu[w][1] += (backendCpu() - b0) * 1000;
+      return r;
+    };
+    const fp1 = await measure('fp', async () => fpObjects(await fingerprint()));
+    const got = await measure('wm', async () => changedSince(st, await watermark(st)));
+    if (got.ambiguous.length) {
+      tally.ambiguous++;
+      await measure('wm', () => deletedOwners(st, got.ambiguous, got.objects));
+    }
+    const expect = fpChanged(fp, fp1);
+    tally.reads++;
+    if (got.whole) tally.whole++;
+    if (expect.whole) tally.fpWhole++;
+    const missing = [...expect.objects].filter((o) => !got.objects.has(o));
+    if (missing.length && !got.whole) {
+      tally.unsound++;
+      console.log(`  UNSOUND after ${f}: missing ${missing.join(' ')}`);
+    }
+    tally.extra += [...got.objects].filter((o) => !expect.objects.has(o)).length;
+    fp = fp1;
+    st = await full();
+  }
+  const n = tally.reads;
+  console.log(
+    `history ${dir} (${n} migrations; load ${load()}): unsound ${tally.unsound}, second round trip ${tally.ambiguous}, whole read (watermark) ${tally.whole}, (fingerprint 'g') ${tally.fpWhole}, objects beyond the fingerprint's ${tally.extra}`,
+  );
+  for (const w of ['fp', 'wm'] as const)
+    console.log(
+      `  ${w === 'fp' ? 'fingerprint' : 'watermark (+ keys read again)'}: server CPU ${(cpu[w][1] / n).toFixed(2)} ms, node CPU ${(cpu[w][0] / n).toFixed(2)} ms per read (mean)`,
+    );
+}
+
 const show = (s: Set<string>) => [...s].sort().join(' ');
 console.log(`load ${load()}`);
+if (process.env.HISTORY) {
+  await history(process.env.HISTORY);
+  await client.end();
+  await step.end();
+  process.exit(0);
+}
 for (const c of cases) {
   console.log(c.name);
   if (c.name.startsWith('(e)')) {
